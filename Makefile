@@ -1,0 +1,180 @@
+# SPDX-License-Identifier: MIT
+# collect: one non-recursive Makefile. `make`, `make deps`, `make run`, `make test`,
+# `make bench`, `make install DESTDIR=… prefix=…`, `make clean`; knobs SANITIZE=, V=1,
+# DEVELOPER=1 (strict warnings, -Werror), NO_LIBSYSTEMD=1.
+
+prefix        ?= /usr/local
+bindir        ?= $(prefix)/bin
+datadir       ?= $(prefix)/share
+mandir        ?= $(datadir)/man
+sysconfdir    ?= /etc
+localstatedir ?= /var
+unitdir       ?= $(prefix)/lib/systemd/system
+CC            ?= cc
+CFLAGS        ?= -O2 -g
+PKG_CONFIG    ?= pkg-config
+INSTALL       ?= install
+PYTHON        ?= /usr/bin/python3
+VERSION       := 0.1.0
+-include config.mak
+
+ifdef SANITIZE
+BUILD ?= build/sanitize
+else
+BUILD ?= build
+endif
+
+PKGS := yaml-0.1 libarchive libcurl zlib jansson libpcre2-8 libcrypto libmicrohttpd
+ifndef NO_LIBSYSTEMD
+PKGS += libsystemd
+BASIC_CFLAGS += -DHAVE_LIBSYSTEMD=1
+endif
+
+BASIC_CFLAGS += -std=gnu11 -D_GNU_SOURCE -Iinclude -MMD -MP -DCOLLECT_VERSION='"$(VERSION)"' \
+		-DCOLLECT_DATADIR='"$(datadir)/collect"' -DCOLLECT_SYSCONFDIR='"$(sysconfdir)/collect"' \
+		-DCOLLECT_SRCDIR='"$(CURDIR)"' \
+		-Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+		-Wpointer-arith -Wwrite-strings -Wvla -Wundef -Wimplicit-fallthrough -fno-common
+PKG_CFLAGS   := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LIBS         += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+
+ifdef DEVELOPER
+DEV_CFLAGS += -Werror
+endif
+ifdef SANITIZE
+BASIC_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) -fno-omit-frame-pointer
+LDFLAGS      += -fsanitize=$(SANITIZE)
+endif
+TEST_CFLAGS = -DCOLLECT_TESTING=1
+ALL_CFLAGS = $(DEV_CFLAGS) $(BASIC_CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+
+ifndef V
+QUIET_CC   = @echo '   CC     ' $@;
+QUIET_LINK = @echo '   LINK   ' $@;
+QUIET_AR   = @echo '   AR     ' $@;
+endif
+
+# Sources: every agent/*.c (main.c only in the binary), every collectors/*/*.c.
+AGENT_SRCS     := $(filter-out agent/main.c,$(sort $(wildcard agent/*.c)))
+COLLECTOR_SRCS := $(sort $(wildcard collectors/*/*.c))
+LIB_OBJS       := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS) $(COLLECTOR_SRCS))
+MAIN_OBJ       := $(BUILD)/agent/main.o
+UNIT_SRCS      := $(sort $(wildcard tests/unit/test-*.c))
+UNIT_BINS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+COLL_TEST_SRCS := $(sort $(wildcard tests/collectors/test-*.c))
+COLL_TEST_BINS := $(patsubst tests/collectors/%.c,$(BUILD)/tests/%,$(COLL_TEST_SRCS))
+MOCK_OBJS      := $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard tests/mock/*.c)))
+FUZZ_SRCS      := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_REPLAY    := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/%-replay,$(FUZZ_SRCS))
+ALL_SRCS       := $(AGENT_SRCS) agent/main.c $(COLLECTOR_SRCS) $(UNIT_SRCS) $(COLL_TEST_SRCS) \
+		  $(wildcard tests/mock/*.c) $(FUZZ_SRCS) tests/fuzz/replay.c
+DEPS           := $(patsubst %.c,$(BUILD)/%.d,$(ALL_SRCS))
+
+# The library archive only lets test binaries pull in the objects they use.
+LIBCOLLECT := $(BUILD)/libcollect.a
+
+all: $(BUILD)/collect collect
+
+collect: $(BUILD)/collect
+	@ln -sf $(BUILD)/collect collect
+
+$(BUILD)/.build-flags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' > $@
+
+$(BUILD)/%.o: %.c $(BUILD)/.build-flags
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/collectors/%.o: collectors/%.c $(BUILD)/.build-flags
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(filter-out -Iagent,$(ALL_CFLAGS)) -c -o $@ $<
+
+$(LIBCOLLECT): $(LIB_OBJS)
+	$(QUIET_AR)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/collect: $(MAIN_OBJ) $(LIB_OBJS)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(LIB_OBJS) $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBCOLLECT)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $< $(LIBCOLLECT) $(LIBS) -lcmocka
+
+$(BUILD)/tests/%: $(BUILD)/tests/collectors/%.o $(MOCK_OBJS) $(LIBCOLLECT)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $< $(MOCK_OBJS) $(LIBCOLLECT) $(LIBS) -lcmocka
+
+$(BUILD)/tests/%-replay: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(LIBCOLLECT)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/unit/%.o $(BUILD)/tests/collectors/%.o $(BUILD)/tests/mock/%.o $(BUILD)/tests/fuzz/%.o: \
+	ALL_CFLAGS += -Iagent -Icollectors
+
+$(BUILD)/agent/%.o: ALL_CFLAGS += -Iagent
+
+.PHONY: all deps run test check unit-test collector-test integration-test fuzz-replay bench \
+	install uninstall clean check-banned fuzz FORCE
+
+deps:
+	@sh packaging/install-deps.sh
+
+# `make run`: install what is missing, build, collect on this host with the built-in defaults.
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p $(BUILD)/run-output $(BUILD)/run-state $(BUILD)/run-spool
+	./$(BUILD)/collect --open-ticket --yes --allow-incomplete --policy-dir policies \
+		--output $(BUILD)/run-output --state-dir $(BUILD)/run-state --spool-dir $(BUILD)/run-spool \
+		--config /nonexistent-collect-config.yaml.optional
+
+unit-test: $(UNIT_BINS) $(COLL_TEST_BINS)
+	@set -e; for t in $(UNIT_BINS) $(COLL_TEST_BINS); do \
+		echo "== $$t"; COLLECT_SRCDIR=$(CURDIR) $$t; done
+
+fuzz-replay: $(FUZZ_REPLAY)
+	@set -e; for t in $(FUZZ_REPLAY); do \
+		name=$$(basename $$t -replay); echo "== $$name corpus"; \
+		$$t tests/fuzz/corpus/$$name; done
+
+integration-test: $(BUILD)/collect
+	COLLECT_BIN=$(CURDIR)/$(BUILD)/collect $(PYTHON) -m pytest -q tests/integration
+
+check-banned:
+	@! grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|system|popen)\s*\(' \
+		agent/*.c collectors/*/*.c || (echo 'banned function used' && false)
+	@! grep -nE 'fopen\([^)]*"[rwa]\+?"\)' agent/*.c collectors/*/*.c || \
+		(echo 'fopen without "e"' && false)
+
+test: deps
+	@$(MAKE) --no-print-directory all check-banned unit-test fuzz-replay integration-test
+
+check: test
+
+bench: all
+	@sh tests/bench/run.sh $(BUILD)/collect
+
+fuzz:
+	@mkdir -p $(BUILD)/fuzz
+	@for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
+		clang -g -O1 -fsanitize=fuzzer,address -std=gnu11 -D_GNU_SOURCE -DCOLLECT_TESTING=1 \
+		-Iinclude -Iagent -Icollectors $(PKG_CFLAGS) $$f $(AGENT_SRCS) $(COLLECTOR_SRCS) \
+		-o $(BUILD)/fuzz/$$n $(LIBS) || exit 1; done
+
+install: all
+	$(INSTALL) -d -m 755 $(DESTDIR)$(bindir) $(DESTDIR)$(datadir)/collect/policies \
+		$(DESTDIR)$(sysconfdir)/collect/policies.d $(DESTDIR)$(unitdir) \
+		$(DESTDIR)$(prefix)/lib/tmpfiles.d $(DESTDIR)$(mandir)/man1
+	$(INSTALL) -m 755 $(BUILD)/collect $(DESTDIR)$(bindir)/collect
+	$(INSTALL) -m 644 policies/*.yaml $(DESTDIR)$(datadir)/collect/policies/
+	$(INSTALL) -m 644 packaging/collect.yaml $(DESTDIR)$(sysconfdir)/collect/collect.yaml
+	$(INSTALL) -m 644 packaging/systemd/*.service packaging/systemd/*.timer $(DESTDIR)$(unitdir)/
+	$(INSTALL) -m 644 packaging/tmpfiles.d/collect.conf $(DESTDIR)$(prefix)/lib/tmpfiles.d/collect.conf
+	$(INSTALL) -m 644 packaging/collect.1 $(DESTDIR)$(mandir)/man1/collect.1
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/collect $(DESTDIR)$(mandir)/man1/collect.1
+	rm -rf $(DESTDIR)$(datadir)/collect
+
+clean:
+	rm -rf build collect
+
+FORCE:
+
+-include $(DEPS)

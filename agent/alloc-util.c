@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Allocation wrappers with failure injection for test builds
+ * (COLLECT_FAIL_ALLOC=N fails the Nth allocation), in the manner of curl's
+ * torture tests.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc-util.h"
+#include "parse-util.h"
+
+bool alloc_should_fail(void)
+{
+#ifdef COLLECT_TESTING
+        static long fail_at = -1;
+        static long count;
+
+        if (fail_at < 0) {
+                const char *e = getenv("COLLECT_FAIL_ALLOC");
+                uint64_t v;
+
+                fail_at = e && safe_atou64(e, &v) >= 0 ? (long) v : 0;
+        }
+        if (fail_at == 0)
+                return false;
+        return ++count == fail_at;
+#else
+        return false;
+#endif
+}
+
+void *xmalloc(size_t n)
+{
+        if (alloc_should_fail())
+                return NULL;
+        return malloc(n ? n : 1);
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+        if (alloc_should_fail())
+                return NULL;
+        return calloc(n ? n : 1, size ? size : 1);
+}
+
+void *xrealloc(void *p, size_t n)
+{
+        if (alloc_should_fail())
+                return NULL;
+        return realloc(p, n ? n : 1);
+}
+
+char *xstrdup(const char *s)
+{
+        if (!s || alloc_should_fail())
+                return NULL;
+        return strdup(s);
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+        if (!s || alloc_should_fail())
+                return NULL;
+        return strndup(s, n);
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+        va_list ap;
+        char *s;
+        int r;
+
+        if (alloc_should_fail())
+                return NULL;
+        va_start(ap, fmt);
+        r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        return r < 0 ? NULL : s;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NULL-terminated string vectors (include/strv.h).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "alloc-util.h"
+#include "dynbuf.h"
+#include "strv.h"
+
+char **strv_free(char **l)
+{
+        STRV_FOREACH(s, l)
+                free(*s);
+        free(l);
+        return NULL;
+}
+
+size_t strv_length(char *const *l)
+{
+        size_t n = 0;
+
+        while (l && l[n])
+                n++;
+        return n;
+}
+
+int strv_consume(char ***l, char *value)
+{
+        size_t n = strv_length(*l);
+        char **c;
+
+        if (!value)
+                return -ENOMEM;
+        c = xrealloc(*l, sizeof(char *) * (n + 2));
+        if (!c) {
+                free(value);
+                return -ENOMEM;
+        }
+        c[n] = value;
+        c[n + 1] = NULL;
+        *l = c;
+        return 0;
+}
+
+int strv_extend(char ***l, const char *value)
+{
+        char *v = xstrdup(value);
+
+        if (!v)
+                return -ENOMEM;
+        return strv_consume(l, v);
+}
+
+char **strv_copy(char *const *l)
+{
+        size_t n = strv_length(l);
+        char **c = xcalloc(n + 1, sizeof(char *));
+
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                c[i] = xstrdup(l[i]);
+                if (!c[i])
+                        return strv_free(c);
+        }
+        return c;
+}
+
+bool strv_contains(char *const *l, const char *s)
+{
+        for (size_t i = 0; l && l[i]; i++)
+                if (streq(l[i], s))
+                        return true;
+        return false;
+}
+
+char *strv_join(char *const *l, const char *sep)
+{
+        struct dynbuf b;
+
+        dynbuf_init(&b, SIZE_MAX / 2);
+        for (size_t i = 0; l && l[i]; i++)
+                if ((i > 0 && dynbuf_addstr(&b, sep) < 0) || dynbuf_addstr(&b, l[i]) < 0) {
+                        dynbuf_done(&b);
+                        return NULL;
+                }
+        return dynbuf_steal(&b);
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sink: where collectors put artifacts (bundle members) and findings.
+ * Everything written here passes the redactor before it reaches the archive;
+ * collectors never see archives, redaction or budgets beyond these calls.
+ *
+ * Member names are relative bundle paths such as "environment/os-release" or
+ * "logs/files/var/log/syslog". The sink enforces the collector's byte budget
+ * and the per-file budget: when an artifact is cut, what is kept depends on
+ * the flags (the head by default, the newest part with SINK_KEEP_TAIL) and a
+ * note is recorded in the manifest.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "finding.h"
+#include "macro.h"
+#include "time-util.h"
+
+struct sink;
+struct sink_stream;
+
+enum {
+        SINK_KEEP_TAIL = 1u << 0,     /* when cut by a budget, keep the newest (last) part */
+        SINK_SCAN_ERRORS = 1u << 1,   /* feed lines to the error extractor */
+        SINK_NO_REDACT = 1u << 2,     /* agent-generated content known to hold no secret */
+        SINK_BINARY_OK = 1u << 3,     /* binary content is expected (not skipped) */
+};
+
+/* Per-line metadata for sink_stream_write_line(); unknown fields stay 0/NULL/-1. */
+struct sink_line_meta {
+        usec_t timestamp; /* 0: parse from the line if possible */
+        int priority;     /* syslog priority 0..7, or -1 if unknown */
+        const char *unit; /* systemd unit or program, may be NULL */
+};
+
+/*
+ * Copies a regular file read below dirfd (use ctx_root_fd) into member name.
+ * Refuses FIFOs, devices and directories (-EBADFD), links leaving the tree
+ * (-EXDEV/-ELOOP), and files the policy forbids (-EPERM); each refusal is noted
+ * in the manifest as a skipped source. Returns 0 (also when cut) or -errno.
+ */
+int sink_add_file(struct sink *s, const char *name, int dirfd, const char *path, unsigned flags);
+
+/* Adds an in-memory artifact. 0 or -errno. */
+int sink_add_data(struct sink *s, const char *name, const void *data, size_t len, unsigned flags);
+
+/* printf into a new member. 0 or -errno. */
+int sink_add_printf(struct sink *s, const char *name, unsigned flags, const char *fmt, ...)
+        _printf_(4, 5);
+
+/*
+ * Opens a streamed member. Data written is redacted line by line and kept
+ * within budget; the member is added to the bundle on close. source is the
+ * original path or description recorded in the manifest (may be NULL).
+ * Returns 0 and the stream in *ret, or -errno. Only one stream may be open at
+ * a time.
+ */
+int sink_open_stream(struct sink *s, const char *name, const char *source, unsigned flags,
+                     struct sink_stream **ret);
+
+/* Appends bytes (any split; lines are reassembled). 0, -ENOSPC when the budget
+ * is exhausted and the stream is not SINK_KEEP_TAIL (stop writing), or -errno. */
+int sink_stream_write(struct sink_stream *st, const void *data, size_t len);
+
+/* Appends one line (without its newline; one is added) with metadata for the
+ * error extractor. Same returns as sink_stream_write(). */
+int sink_stream_write_line(struct sink_stream *st, const struct sink_line_meta *meta,
+                           const char *line, size_t len);
+
+/* printf a chunk into the stream. */
+int sink_stream_printf(struct sink_stream *st, const char *fmt, ...) _printf_(2, 3);
+
+/* Records that the stream lost data for a reason other than the budget (a
+ * corrupt .gz, a file truncated while read): the note goes to the manifest. */
+void sink_stream_note(struct sink_stream *st, const char *fmt, ...) _printf_(2, 3);
+
+/* True once the stream has been cut by a budget. */
+bool sink_stream_truncated(const struct sink_stream *st);
+
+/* Completes the member and adds it to the bundle; frees st. Returns 0 or
+ * -errno. With abandon=true the member is dropped instead. */
+int sink_stream_close(struct sink_stream *st, bool abandon);
+
+/*
+ * Runs argv (no shell, clean environment, stdin from /dev/null, its own
+ * process group) with a deadline; stdout and stderr go to
+ * "commands/<name>.txt" with a header (command line) and a trailer (exit
+ * status, duration). On timeout the group is killed. Returns 0 when the
+ * command ran (whatever its exit status), -ETIMEDOUT, -ENOENT if the program
+ * does not exist, or -errno. *ret_status (may be NULL) gets the wait status.
+ */
+int sink_add_command(struct sink *s, const char *name, char *const *argv, usec_t timeout,
+                     int *ret_status);
+
+/* Records a finding (copied). 0 or -ENOMEM. */
+int sink_add_finding(struct sink *s, const struct finding *f);
+
+/* Adds a note to this collector's status row ("skipped /var/log/x: FIFO").
+ * Notes are capped per collector; the rest are counted. */
+void sink_note(struct sink *s, const char *fmt, ...) _printf_(2, 3);
+
+/* Marks this collector's result as partial (something was cut or skipped). */
+void sink_mark_partial(struct sink *s);
