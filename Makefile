@@ -106,7 +106,7 @@ $(BUILD)/tests/%-replay: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/unit/%.o $(BUILD)/tests/collectors/%.o $(BUILD)/tests/mock/%.o $(BUILD)/tests/fuzz/%.o: \
-	ALL_CFLAGS += -Iagent -Icollectors
+	ALL_CFLAGS += -Iagent -Icollectors -Itests/mock
 
 $(BUILD)/agent/%.o: ALL_CFLAGS += -Iagent
 

@@ -1,3 +1,0 @@
-build/agent/log.o: agent/log.c include/log.h include/macro.h
-include/log.h:
-include/macro.h:
