@@ -178,3 +178,5 @@ clean:
 FORCE:
 
 -include $(DEPS)
+
+$(BUILD)/agent/builtin-policies.o: $(wildcard policies/*.yaml)

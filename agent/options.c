@@ -156,13 +156,21 @@ int options_apply_policy(const struct collector *c, void *state, const struct pn
                                 return r;
                         continue;
                 }
+                if (streq(n->key, "timeout")) {
+                        usec_t t;
+
+                        r = pnode_to_duration(n, &t, ret_error);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 o = find_option(c, n->key);
                 if (!o) {
                         _cleanup_free_ char *keys = valid_keys(c);
 
                         if (ret_error)
                                 *ret_error = pnode_error(n, "unknown key '%s' for collector '%s' "
-                                                         "(valid keys: enabled, %s)",
+                                                         "(valid keys: enabled, timeout, %s)",
                                                          n->key, c->name, keys ? keys : "?");
                         return -EINVAL;
                 }

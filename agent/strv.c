@@ -3,6 +3,8 @@
  * NULL-terminated string vectors (include/strv.h).
  */
 #include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -88,4 +90,21 @@ char *strv_join(char *const *l, const char *sep)
                         return NULL;
                 }
         return dynbuf_steal(&b);
+}
+
+bool strv_fnmatch_path(char *const *patterns, const char *path)
+{
+        char buf[4096];
+
+        if (!path)
+                return false;
+        if (path[0] != '/') {
+                if (snprintf(buf, sizeof(buf), "/%s", path) >= (int) sizeof(buf))
+                        return false;
+                path = buf;
+        }
+        for (size_t i = 0; patterns && patterns[i]; i++)
+                if (fnmatch(patterns[i], path, FNM_PATHNAME | FNM_LEADING_DIR) == 0)
+                        return true;
+        return false;
 }

@@ -32,3 +32,8 @@ bool strv_contains(char *const *l, const char *s);
 
 /* Joins with sep; NULL on OOM. */
 char *strv_join(char *const *l, const char *sep);
+
+/* True if path matches one of the glob patterns (fnmatch with FNM_PATHNAME),
+ * or lies below a directory that one matches. A relative path is taken as
+ * absolute ("etc/shadow" is "/etc/shadow"). */
+bool strv_fnmatch_path(char *const *patterns, const char *path);

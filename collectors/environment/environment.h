@@ -29,6 +29,7 @@ struct environment_state {
 
         /* Not options: filled while collecting. */
         unsigned produced;   /* artifacts and findings emitted so far */
+        bool cpu_seen;       /* /proc/cpuinfo could be read */
         bool cpu_hypervisor; /* /proc/cpuinfo has the "hypervisor" flag */
         struct dynbuf facts; /* "key: value" lines for environment/host.txt */
 };

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The bundle writer: a pax tar.gz written with libarchive to "<path>.tmp"
+ * (mode 0600), made durable with fsync and renamed into place on commit.
+ * Every member goes below one top directory named after the bundle. The
+ * archive's own size and SHA-256 are computed while it is written.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+#include "time-util.h"
+
+struct bundle;
+
+/*
+ * Creates the temporary archive for final_path ("…/collect-host-time.tar.gz").
+ * The top directory is the file name without ".tar.gz". -EEXIST if final_path
+ * exists, -errno if the directory is not writable (the caller exits 73).
+ */
+int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret);
+
+/* Adds member name (relative to the top directory) with size bytes read from
+ * fd at its current offset; the member's SHA-256 goes to hex (may be NULL).
+ * 0, -EIO (archive error, logged once), -errno. */
+int bundle_add_fd(struct bundle *b, const char *name, int fd, uint64_t size, char *hex);
+
+/* Adds an in-memory member; its SHA-256 goes to hex (may be NULL). */
+int bundle_add_data(struct bundle *b, const char *name, const void *data, size_t len, char *hex);
+
+/* Finishes the archive, fsyncs, renames it into place. The bundle stays
+ * allocated (for bundle_path etc.) but takes no more members. */
+int bundle_commit(struct bundle *b);
+
+/* Removes the temporary file (when not committed) and frees. Accepts NULL. */
+struct bundle *bundle_free(struct bundle *b);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct bundle *, bundle_free);
+
+const char *bundle_path(const struct bundle *b);
+const char *bundle_top(const struct bundle *b);
+/* Valid after bundle_commit(). */
+uint64_t bundle_bytes(const struct bundle *b);
+const char *bundle_sha256(const struct bundle *b);
+
+/* SHA-256 of a file as 64 hex characters into hex[65]. 0 or -errno. */
+int sha256_fd_hex(int fd, char hex[static 65]);

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The agent's side of the sink (include/sink.h is the collectors' side):
+ * creation, per-collector accounting, and what the manifest needs.
+ */
+#pragma once
+
+#include <jansson.h>
+
+#include "bundle.h"
+#include "errors.h"
+#include "redact.h"
+#include "report.h"
+#include "run.h"
+#include "sink.h"
+
+/*
+ * A sink writing to bundle b, redacting with r (never NULL), feeding error
+ * lines to e (may be NULL) and findings to report. Staged member content
+ * (already redacted) lives in unlinked temporary files in stage_dir.
+ */
+int sink_new(struct bundle *b, struct redactor *r, struct errors *e, struct report *report,
+             const char *stage_dir, struct sink **ret);
+struct sink *sink_free(struct sink *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct sink *, sink_free);
+
+/* Starts and ends the accounting of one collector: bytes, notes, partial. The
+ * ctx must outlive the collector's run. */
+void sink_begin(struct sink *s, struct collect_ctx *ctx);
+/* Fills bytes, note (joined notes) and raises result to partial if data was cut. */
+void sink_end(struct sink *s, struct collector_status *st);
+
+/* The members added so far: [{path, size, sha256, source, truncated, note}]. Borrowed. */
+json_t *sink_members(struct sink *s);
+
+/* Every note of every collector, e.g. for summary.md's "what was cut". Borrowed. */
+json_t *sink_cuts(struct sink *s);
+
+/* Adds a member that is not redacted (manifest.json) and records it. */
+int sink_add_raw(struct sink *s, const char *name, const void *data, size_t len);
+
+/* Total bytes of staged members so far. */
+uint64_t sink_total_bytes(const struct sink *s);

@@ -1,0 +1,1251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Configuration snapshot store: content-addressed zlib objects, one index per
+ * snapshot written last and atomically, stat-based reuse of unchanged files,
+ * bounded count and size with the oldest snapshots dropped first.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "alloc-util.h"
+#include "collect-ctx.h"
+#include "config-snapshot.h"
+#include "fd-util.h"
+#include "macro.h"
+#include "strv.h"
+
+#define INDEX_MAGIC "collect-snapshot 1"
+#define TMP_PREFIX ".tmp-"
+#define MAX_DEPTH 32
+#define READ_CHUNK ((size_t) 65536)
+
+struct config_snapshot_store {
+        char *path;
+        int dir_fd;
+        int objects_fd;
+        int lock_fd;
+        unsigned tmp_counter;
+};
+
+static void remove_tmp_files(int dfd)
+{
+        _cleanup_close_ int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d)
+                return;
+        fd = -1;
+        for (struct dirent *de; (de = readdir(d));)
+                if (strneq(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)))
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+        closedir(d);
+}
+
+int config_snapshot_store_open(const char *state_dir, struct config_snapshot_store **ret)
+{
+        _cleanup_free_ char *path = NULL;
+        struct config_snapshot_store *s;
+        int r;
+
+        if (isempty(state_dir))
+                return -EINVAL;
+        path = xasprintf("%s/snapshots", state_dir);
+        if (!path)
+                return -ENOMEM;
+        r = mkdir_p(path, 0700);
+        if (r < 0)
+                return r;
+
+        s = xcalloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->path = TAKE_PTR(path);
+        s->objects_fd = s->lock_fd = -1;
+        s->dir_fd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (s->dir_fd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        s->lock_fd = openat(s->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (s->lock_fd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        for (unsigned i = 0;; i++) {
+                if (flock(s->lock_fd, LOCK_EX | LOCK_NB) >= 0)
+                        break;
+                if (errno != EWOULDBLOCK && errno != EINTR) {
+                        r = -errno;
+                        goto fail;
+                }
+                if (i >= 200) {
+                        r = -EBUSY;
+                        goto fail;
+                }
+                (void) nanosleep(&(struct timespec) { .tv_nsec = 50 * 1000 * 1000 }, NULL);
+        }
+        if (mkdirat(s->dir_fd, "objects", 0700) < 0 && errno != EEXIST) {
+                r = -errno;
+                goto fail;
+        }
+        s->objects_fd = openat(s->dir_fd, "objects", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (s->objects_fd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        remove_tmp_files(s->dir_fd);
+        remove_tmp_files(s->objects_fd);
+        *ret = s;
+        return 0;
+
+fail:
+        config_snapshot_store_free(s);
+        return r;
+}
+
+struct config_snapshot_store *config_snapshot_store_free(struct config_snapshot_store *s)
+{
+        if (!s)
+                return NULL;
+        safe_close(s->objects_fd);
+        safe_close(s->dir_fd);
+        safe_close(s->lock_fd); /* releases the lock */
+        free(s->path);
+        free(s);
+        return NULL;
+}
+
+const char *config_snapshot_store_path(const struct config_snapshot_store *s)
+{
+        return s->path;
+}
+
+int config_snapshot_sha256(const void *data, size_t len, char ret[static 65])
+{
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned mdlen = 0;
+
+        if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+                return -EIO;
+        for (unsigned i = 0; i < 32; i++)
+                (void) snprintf(ret + 2 * i, 3, "%02x", md[i]);
+        return 0;
+}
+
+static bool valid_hash(const char *h)
+{
+        if (strlen(h) != 64)
+                return false;
+        for (size_t i = 0; i < 64; i++)
+                if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+                        return false;
+        return true;
+}
+
+static void object_name(const char *hash, char ret[static 66])
+{
+        ret[0] = hash[0];
+        ret[1] = hash[1];
+        ret[2] = '/';
+        memcpy(ret + 3, hash + 2, 62);
+        ret[65] = 0;
+}
+
+/* Adds content to the store unless present. Returns 1 if written, 0 if present. */
+static int store_object(struct config_snapshot_store *s, const char *hash, const void *data,
+                        size_t len, uint64_t *ret_bytes)
+{
+        char name[66], dir[3] = { hash[0], hash[1], 0 }, tmp[64];
+        _cleanup_free_ unsigned char *z = NULL;
+        _cleanup_close_ int fd = -1;
+        uLongf zlen;
+        struct stat st;
+        int r;
+
+        object_name(hash, name);
+        if (fstatat(s->objects_fd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISREG(st.st_mode))
+                return 0;
+
+        zlen = compressBound((uLong) len);
+        z = xmalloc(zlen);
+        if (!z)
+                return -ENOMEM;
+        if (compress2(z, &zlen, data, (uLong) len, Z_DEFAULT_COMPRESSION) != Z_OK)
+                return -EIO;
+
+        (void) snprintf(tmp, sizeof(tmp), TMP_PREFIX "%d-%u", (int) getpid(), s->tmp_counter++);
+        fd = openat(s->objects_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        r = loop_write(fd, z, zlen);
+        if (r < 0)
+                goto fail;
+        fd = safe_close(fd);
+        if (mkdirat(s->objects_fd, dir, 0700) < 0 && errno != EEXIST) {
+                r = -errno;
+                goto fail;
+        }
+        if (renameat(s->objects_fd, tmp, s->objects_fd, name) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        if (ret_bytes)
+                *ret_bytes += zlen;
+        return 1;
+
+fail:
+        (void) unlinkat(s->objects_fd, tmp, 0);
+        return r;
+}
+
+int config_snapshot_read_object(struct config_snapshot_store *s, const char *sha256, size_t max,
+                                char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ unsigned char *z = NULL;
+        _cleanup_free_ char *out = NULL;
+        char name[66], check[65];
+        struct stat st;
+        size_t alloc, len = 0;
+        z_stream zs = {};
+        ssize_t n;
+        int zr, r;
+
+        if (!valid_hash(sha256))
+                return -EINVAL;
+        object_name(sha256, name);
+        fd = openat(s->objects_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+        if ((uint64_t) st.st_size > (uint64_t) max + 1024 + max / 2)
+                return -EFBIG; /* deflate never grows data that much */
+        z = xmalloc((size_t) st.st_size + 1);
+        if (!z)
+                return -ENOMEM;
+        n = loop_read(fd, z, (size_t) st.st_size);
+        if (n < 0)
+                return (int) n;
+
+        alloc = MIN(max, (size_t) 4 * (size_t) n + 4096) + 1;
+        out = xmalloc(alloc);
+        if (!out)
+                return -ENOMEM;
+        if (inflateInit(&zs) != Z_OK)
+                return -ENOMEM;
+        zs.next_in = z;
+        zs.avail_in = (uInt) n;
+        for (;;) {
+                if (len + 1 >= alloc) {
+                        if (alloc > max) {
+                                r = -EFBIG;
+                                goto finish;
+                        }
+                        size_t na = MIN(alloc * 2, max + 1);
+                        char *p = xrealloc(out, na + 1);
+                        if (!p) {
+                                r = -ENOMEM;
+                                goto finish;
+                        }
+                        out = p;
+                        alloc = na + 1;
+                }
+                zs.next_out = (unsigned char *) out + len;
+                zs.avail_out = (uInt) (alloc - 1 - len);
+                zr = inflate(&zs, Z_NO_FLUSH);
+                len = (size_t) ((char *) zs.next_out - out);
+                if (zr == Z_STREAM_END)
+                        break;
+                if (zr == Z_BUF_ERROR && zs.avail_in == 0) {
+                        r = -EBADMSG;
+                        goto finish;
+                }
+                if (zr != Z_OK && zr != Z_BUF_ERROR) {
+                        r = zr == Z_MEM_ERROR ? -ENOMEM : -EBADMSG;
+                        goto finish;
+                }
+                if (len > max) {
+                        r = -EFBIG;
+                        goto finish;
+                }
+        }
+        if (len > max) {
+                r = -EFBIG;
+                goto finish;
+        }
+        out[len] = 0;
+        r = config_snapshot_sha256(out, len, check);
+        if (r < 0)
+                goto finish;
+        if (!streq(check, sha256)) {
+                r = -EBADMSG;
+                goto finish;
+        }
+        *ret = TAKE_PTR(out);
+        if (ret_len)
+                *ret_len = len;
+        r = 0;
+finish:
+        inflateEnd(&zs);
+        return r;
+}
+
+/* ---- index files ---- */
+
+static int parse_index_name(const char *name, usec_t *ret_time, uint64_t *ret_seq)
+{
+        char buf[64];
+        const char *dash, *dot;
+        size_t l = strlen(name);
+
+        if (l < 7 || l >= sizeof(buf) || !streq(name + l - 4, ".idx") || name[0] == '.')
+                return -EINVAL;
+        dash = strchr(name, '-');
+        dot = name + l - 4;
+        if (!dash || dash > dot)
+                return -EINVAL;
+        memcpy(buf, name, (size_t) (dash - name));
+        buf[dash - name] = 0;
+        for (const char *p = buf; *p; p++)
+                if (*p < '0' || *p > '9')
+                        return -EINVAL;
+        if (!buf[0])
+                return -EINVAL;
+        *ret_time = strtoull(buf, NULL, 10);
+        memcpy(buf, dash + 1, (size_t) (dot - dash - 1));
+        buf[dot - dash - 1] = 0;
+        for (const char *p = buf; *p; p++)
+                if (*p < '0' || *p > '9')
+                        return -EINVAL;
+        if (!buf[0])
+                return -EINVAL;
+        *ret_seq = strtoull(buf, NULL, 10);
+        return 0;
+}
+
+static int info_cmp(const void *a, const void *b)
+{
+        const struct config_snapshot_info *x = a, *y = b;
+
+        if (x->time != y->time)
+                return x->time < y->time ? -1 : 1;
+        if (x->seq != y->seq)
+                return x->seq < y->seq ? -1 : 1;
+        return strcmp(x->name, y->name);
+}
+
+void config_snapshot_info_free_many(struct config_snapshot_info *l, size_t n)
+{
+        if (!l)
+                return;
+        for (size_t i = 0; i < n; i++)
+                free(l[i].name);
+        free(l);
+}
+
+int config_snapshot_list(struct config_snapshot_store *s, struct config_snapshot_info **ret,
+                         size_t *ret_n)
+{
+        struct config_snapshot_info *l = NULL;
+        size_t n = 0, alloc = 0;
+        int fd, r = 0;
+        DIR *d;
+
+        fd = openat(s->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                safe_close(fd);
+                return -errno;
+        }
+        for (struct dirent *de; (de = readdir(d));) {
+                struct config_snapshot_info info = {};
+                struct stat st;
+
+                if (parse_index_name(de->d_name, &info.time, &info.seq) < 0)
+                        continue;
+                if (fstatat(s->dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !S_ISREG(st.st_mode))
+                        continue;
+                if (n == alloc) {
+                        size_t na = alloc ? alloc * 2 : 16;
+                        struct config_snapshot_info *nl = xrealloc(l, na * sizeof(*nl));
+
+                        if (!nl) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        l = nl;
+                        alloc = na;
+                }
+                info.bytes = (uint64_t) st.st_size;
+                info.name = xstrdup(de->d_name);
+                if (!info.name) {
+                        r = -ENOMEM;
+                        break;
+                }
+                l[n++] = info;
+        }
+        closedir(d);
+        if (r < 0) {
+                config_snapshot_info_free_many(l, n);
+                return r;
+        }
+        if (n > 0)
+                qsort(l, n, sizeof(*l), info_cmp);
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+struct config_snapshot_index *config_snapshot_index_free(struct config_snapshot_index *i)
+{
+        if (!i)
+                return NULL;
+        for (size_t k = 0; k < i->n_entries; k++)
+                free(i->entries[k].path);
+        free(i->entries);
+        free(i->name);
+        free(i);
+        return NULL;
+}
+
+static int index_add(struct config_snapshot_index *i, const struct config_snapshot_entry *e)
+{
+        if (i->n_entries == i->alloc) {
+                size_t na = i->alloc ? i->alloc * 2 : 256;
+                struct config_snapshot_entry *ne = xrealloc(i->entries, na * sizeof(*ne));
+
+                if (!ne)
+                        return -ENOMEM;
+                i->entries = ne;
+                i->alloc = na;
+        }
+        i->entries[i->n_entries++] = *e;
+        return 0;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+        const struct config_snapshot_entry *x = a, *y = b;
+
+        return strcmp(x->path, y->path);
+}
+
+const struct config_snapshot_entry *config_snapshot_find(const struct config_snapshot_index *i,
+                                                         const char *path)
+{
+        struct config_snapshot_entry key = { .path = (char *) path };
+
+        if (!i || i->n_entries == 0)
+                return NULL;
+        return bsearch(&key, i->entries, i->n_entries, sizeof(key), entry_cmp);
+}
+
+static void fputs_escaped(const char *s, FILE *f)
+{
+        for (; *s; s++) {
+                if (*s == '\\')
+                        fputs("\\\\", f);
+                else if (*s == '\n')
+                        fputs("\\n", f);
+                else
+                        fputc(*s, f);
+        }
+}
+
+static char *unescape(const char *s, size_t len)
+{
+        char *out = xmalloc(len + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] == '\\' && i + 1 < len) {
+                        i++;
+                        *o++ = s[i] == 'n' ? '\n' : s[i];
+                } else
+                        *o++ = s[i];
+        }
+        *o = 0;
+        return out;
+}
+
+int config_snapshot_load(struct config_snapshot_store *s, const char *name,
+                         struct config_snapshot_index **ret)
+{
+        struct config_snapshot_index *idx = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *line = NULL;
+        size_t line_alloc = 0;
+        bool ended = false;
+        uint64_t expected = 0;
+        int fd, r = -EBADMSG;
+        ssize_t l;
+
+        fd = openat(s->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        f = fdopen(fd, "re");
+        if (!f) {
+                safe_close(fd);
+                return -errno;
+        }
+        idx = xcalloc(1, sizeof(*idx));
+        if (!idx)
+                return -ENOMEM;
+        idx->name = xstrdup(name);
+        if (!idx->name) {
+                r = -ENOMEM;
+                goto fail;
+        }
+
+        l = getline(&line, &line_alloc, f);
+        if (l <= 0 || !strneq(line, INDEX_MAGIC "\n", strlen(INDEX_MAGIC) + 1))
+                goto fail;
+
+        while ((l = getline(&line, &line_alloc, f)) > 0) {
+                struct config_snapshot_entry e = {};
+                unsigned long long mode, uid, gid, size, mt, ct, ino, stored;
+                char type, hash[65];
+                int pos = 0;
+
+                if (line[l - 1] != '\n' || ended)
+                        goto fail;
+                line[--l] = 0;
+                if (strneq(line, "time ", 5)) {
+                        idx->time = strtoull(line + 5, NULL, 10);
+                        continue;
+                }
+                if (strneq(line, "seq ", 4)) {
+                        idx->seq = strtoull(line + 4, NULL, 10);
+                        continue;
+                }
+                if (strneq(line, "end ", 4)) {
+                        expected = strtoull(line + 4, NULL, 10);
+                        ended = true;
+                        continue;
+                }
+                if (strneq(line, "# ", 2))
+                        continue;
+                if (sscanf(line, "%c %llo %llu %llu %llu %llu %llu %llu %llu %64s %n", &type, &mode,
+                           &uid, &gid, &size, &mt, &ct, &ino, &stored, hash, &pos) != 10 ||
+                    pos <= 0 || (type != 'f' && type != 'l') || !valid_hash(hash))
+                        goto fail;
+                e = (struct config_snapshot_entry) {
+                        .type = type,
+                        .stored = stored != 0,
+                        .mode = (uint32_t) mode,
+                        .uid = (uint32_t) uid,
+                        .gid = (uint32_t) gid,
+                        .size = size,
+                        .mtime_ns = mt,
+                        .ctime_ns = ct,
+                        .ino = ino,
+                };
+                memcpy(e.sha256, hash, 65);
+                e.path = unescape(line + pos, (size_t) l - (size_t) pos);
+                if (!e.path) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                r = index_add(idx, &e);
+                if (r < 0) {
+                        free(e.path);
+                        goto fail;
+                }
+                r = -EBADMSG;
+        }
+        if (!ended || expected != idx->n_entries)
+                goto fail;
+        /* Written sorted, but do not trust that for bsearch. */
+        qsort(idx->entries, idx->n_entries, sizeof(*idx->entries), entry_cmp);
+        *ret = idx;
+        return 0;
+
+fail:
+        config_snapshot_index_free(idx);
+        return r;
+}
+
+int config_snapshot_commit(struct config_snapshot_store *s, struct config_snapshot_index *idx)
+{
+        struct config_snapshot_info *l = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        char tmp[64], name[64];
+        uint64_t seq = 1;
+        size_t n = 0;
+        int fd, r;
+
+        r = config_snapshot_list(s, &l, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                seq = MAX(seq, l[i].seq + 1);
+        config_snapshot_info_free_many(l, n);
+
+        /* Objects were written without fsync; make them durable before the index
+         * that refers to them can become visible. */
+        if (syncfs(s->dir_fd) < 0)
+                return -errno;
+
+        (void) snprintf(tmp, sizeof(tmp), TMP_PREFIX "idx-%d-%u", (int) getpid(), s->tmp_counter++);
+        (void) snprintf(name, sizeof(name), "%020" PRIu64 "-%" PRIu64 ".idx", (uint64_t) idx->time,
+                        seq);
+        fd = openat(s->dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        f = fdopen(fd, "we");
+        if (!f) {
+                r = -errno;
+                safe_close(fd);
+                goto fail;
+        }
+        fprintf(f, INDEX_MAGIC "\ntime %" PRIu64 "\nseq %" PRIu64 "\n", (uint64_t) idx->time, seq);
+        fputs("# type mode uid gid size mtime_ns ctime_ns inode stored sha256 path\n", f);
+        for (size_t i = 0; i < idx->n_entries; i++) {
+                const struct config_snapshot_entry *e = &idx->entries[i];
+
+                fprintf(f, "%c %o %u %u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %d %s ",
+                        e->type, e->mode, e->uid, e->gid, e->size, e->mtime_ns, e->ctime_ns,
+                        e->ino, e->stored ? 1 : 0, e->sha256);
+                fputs_escaped(e->path, f);
+                fputc('\n', f);
+        }
+        fprintf(f, "end %zu\n", idx->n_entries);
+        if (fflush(f) != 0 || ferror(f)) {
+                r = -EIO;
+                goto fail;
+        }
+        if (fsync(fileno(f)) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        if (renameat(s->dir_fd, tmp, s->dir_fd, name) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        (void) fsync(s->dir_fd);
+        free(idx->name);
+        idx->name = xstrdup(name);
+        idx->seq = seq;
+        return idx->name ? 0 : -ENOMEM;
+
+fail:
+        (void) unlinkat(s->dir_fd, tmp, 0);
+        return r;
+}
+
+/* ---- scanning ---- */
+
+struct scan_state {
+        const struct config_snapshot_scan *scan;
+        const struct config_snapshot_index *prev;
+        struct config_snapshot_store *store;
+        struct config_snapshot_index *idx;
+        struct config_snapshot_stats *stats;
+        char *buf;
+        size_t buf_alloc;
+        bool stop;
+};
+
+static bool path_excluded(char *const *exclude, const char *path)
+{
+        const char *base = strrchr(path, '/');
+
+        base = base ? base + 1 : path;
+        STRV_FOREACH(p, (char **) exclude) {
+                if (strchr(*p, '/')) {
+                        if (fnmatch(*p, path, 0) == 0)
+                                return true;
+                } else if (fnmatch(*p, base, 0) == 0)
+                        return true;
+        }
+        return false;
+}
+
+static uint64_t ts_ns(const struct timespec *ts)
+{
+        return (uint64_t) ts->tv_sec * 1000000000ULL + (uint64_t) ts->tv_nsec;
+}
+
+static int add_entry(struct scan_state *st, const char *path, char type, const struct stat *sb,
+                     bool stored, const char *hash)
+{
+        struct config_snapshot_entry e = {
+                .type = type,
+                .stored = stored,
+                .mode = (uint32_t) sb->st_mode,
+                .uid = (uint32_t) sb->st_uid,
+                .gid = (uint32_t) sb->st_gid,
+                .size = (uint64_t) sb->st_size,
+                .mtime_ns = ts_ns(&sb->st_mtim),
+                .ctime_ns = ts_ns(&sb->st_ctim),
+                .ino = (uint64_t) sb->st_ino,
+        };
+        int r;
+
+        memcpy(e.sha256, hash, 65);
+        e.path = xstrdup(path);
+        if (!e.path)
+                return -ENOMEM;
+        r = index_add(st->idx, &e);
+        if (r < 0)
+                free(e.path);
+        st->stats->files++;
+        return r;
+}
+
+static int hash_rest(int fd, const void *head, size_t head_len, char ret[static 65],
+                     uint64_t *ret_size)
+{
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        unsigned char out[EVP_MAX_MD_SIZE], buf[READ_CHUNK];
+        unsigned outlen = 0;
+        uint64_t total = head_len;
+        int r = -EIO;
+
+        if (!md)
+                return -ENOMEM;
+        if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+            EVP_DigestUpdate(md, head, head_len) != 1)
+                goto finish;
+        for (;;) {
+                ssize_t n = loop_read(fd, buf, sizeof(buf));
+
+                if (n < 0) {
+                        r = (int) n;
+                        goto finish;
+                }
+                if (n == 0)
+                        break;
+                if (EVP_DigestUpdate(md, buf, (size_t) n) != 1)
+                        goto finish;
+                total += (uint64_t) n;
+        }
+        if (EVP_DigestFinal_ex(md, out, &outlen) != 1 || outlen != 32)
+                goto finish;
+        for (unsigned i = 0; i < 32; i++)
+                (void) snprintf(ret + 2 * i, 3, "%02x", out[i]);
+        *ret_size = total;
+        r = 0;
+finish:
+        EVP_MD_CTX_free(md);
+        return r;
+}
+
+static bool stat_unchanged(const struct config_snapshot_entry *p, const struct stat *sb)
+{
+        return p && p->type == 'f' && S_ISREG(sb->st_mode) && p->size == (uint64_t) sb->st_size &&
+               p->mtime_ns == ts_ns(&sb->st_mtim) && p->ctime_ns == ts_ns(&sb->st_ctim) &&
+               p->ino == (uint64_t) sb->st_ino && p->mode == (uint32_t) sb->st_mode &&
+               p->uid == (uint32_t) sb->st_uid && p->gid == (uint32_t) sb->st_gid;
+}
+
+static int scan_file(struct scan_state *st, int dfd, const char *name, const char *path,
+                     const struct stat *lsb)
+{
+        const struct config_snapshot_scan *scan = st->scan;
+        const struct config_snapshot_entry *p = config_snapshot_find(st->prev, path);
+        _cleanup_close_ int fd = -1;
+        struct stat sb;
+        char hash[65];
+        ssize_t n;
+        int r;
+
+        if (stat_unchanged(p, lsb)) {
+                st->stats->reused++;
+                return add_entry(st, path, 'f', lsb, p->stored, p->sha256);
+        }
+
+        fd = open_beneath(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0) {
+                st->stats->unreadable++;
+                return 0;
+        }
+        if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+                st->stats->unreadable++;
+                return 0;
+        }
+        st->stats->read++;
+
+        size_t want = (size_t) MIN(scan->max_file_size, (uint64_t) SIZE_MAX / 2) + 1;
+        if ((uint64_t) sb.st_size < want)
+                want = (size_t) sb.st_size + 1; /* +1 notices growth */
+        if (st->buf_alloc < want) {
+                char *nb = xrealloc(st->buf, want);
+
+                if (!nb)
+                        return -ENOMEM;
+                st->buf = nb;
+                st->buf_alloc = want;
+        }
+        n = loop_read(fd, st->buf, want);
+        if (n < 0) {
+                st->stats->unreadable++;
+                return 0;
+        }
+        if ((uint64_t) n > scan->max_file_size || (size_t) n == want) {
+                /* Over the limit (or still growing): hash only. */
+                uint64_t size;
+
+                r = hash_rest(fd, st->buf, (size_t) n, hash, &size);
+                if (r < 0) {
+                        st->stats->unreadable++;
+                        return 0;
+                }
+                sb.st_size = (off_t) size;
+                if (size > scan->max_file_size) {
+                        st->stats->too_large++;
+                        return add_entry(st, path, 'f', &sb, false, hash);
+                }
+                /* Grew but still fits: read it again from the start. */
+                if (lseek(fd, 0, SEEK_SET) < 0)
+                        return add_entry(st, path, 'f', &sb, false, hash);
+                want = (size_t) size;
+                if (st->buf_alloc < want + 1) {
+                        char *nb = xrealloc(st->buf, want + 1);
+
+                        if (!nb)
+                                return -ENOMEM;
+                        st->buf = nb;
+                        st->buf_alloc = want + 1;
+                }
+                n = loop_read(fd, st->buf, want);
+                if (n < 0) {
+                        st->stats->unreadable++;
+                        return 0;
+                }
+        }
+        sb.st_size = (off_t) n;
+        r = config_snapshot_sha256(st->buf, (size_t) n, hash);
+        if (r < 0)
+                return r;
+        bool stored = false;
+        if (st->store) {
+                r = store_object(st->store, hash, st->buf, (size_t) n, &st->stats->bytes_written);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        st->stats->objects_written++;
+                stored = true;
+        }
+        return add_entry(st, path, 'f', &sb, stored, hash);
+}
+
+static int scan_link(struct scan_state *st, int dfd, const char *name, const char *path,
+                     const struct stat *lsb)
+{
+        char target[PATH_MAX + 1], hash[65];
+        struct stat sb = *lsb;
+        ssize_t n;
+        int r;
+
+        n = readlinkat(dfd, name, target, sizeof(target) - 1);
+        if (n < 0) {
+                st->stats->unreadable++;
+                return 0;
+        }
+        target[n] = 0;
+        sb.st_size = (off_t) n;
+        r = config_snapshot_sha256(target, (size_t) n, hash);
+        if (r < 0)
+                return r;
+        if (st->store) {
+                r = store_object(st->store, hash, target, (size_t) n, &st->stats->bytes_written);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        st->stats->objects_written++;
+        }
+        return add_entry(st, path, 'l', &sb, st->store != NULL, hash);
+}
+
+static int scan_at(struct scan_state *st, int dfd, const char *name, const char *path,
+                   unsigned depth)
+{
+        const struct config_snapshot_scan *scan = st->scan;
+        struct stat sb;
+        int r;
+
+        if (st->stop)
+                return 0;
+        if (scan->ctx && ctx_path_forbidden(scan->ctx, path)) {
+                st->stats->forbidden++;
+                return 0;
+        }
+        if (path_excluded(scan->exclude, path)) {
+                st->stats->excluded++;
+                return 0;
+        }
+        if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+                return 0; /* vanished */
+
+        if (S_ISDIR(sb.st_mode)) {
+                _cleanup_close_ int fd = -1;
+                DIR *d;
+
+                if (depth >= MAX_DEPTH)
+                        return 0;
+                fd = open_beneath(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK);
+                if (fd < 0) {
+                        st->stats->unreadable++;
+                        return 0;
+                }
+                d = fdopendir(fd);
+                if (!d)
+                        return -errno;
+                fd = -1;
+                r = 0;
+                for (struct dirent *de; r >= 0 && !st->stop && (de = readdir(d));) {
+                        if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                                continue;
+                        _cleanup_free_ char *child = xasprintf("%s/%s", streq(path, "/") ? "" : path,
+                                                               de->d_name);
+                        if (!child) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        r = scan_at(st, dirfd(d), de->d_name, child, depth + 1);
+                }
+                closedir(d);
+                return r;
+        }
+
+        if (!S_ISREG(sb.st_mode) && !S_ISLNK(sb.st_mode))
+                return 0;
+        if (scan->max_files > 0 && st->idx->n_entries >= scan->max_files) {
+                st->stats->truncated = true;
+                st->stop = true;
+                return 0;
+        }
+        if (scan->ctx && (st->idx->n_entries & 255) == 0 && ctx_expired(scan->ctx))
+                return -ETIME;
+        if (S_ISLNK(sb.st_mode))
+                return scan_link(st, dfd, name, path, &sb);
+        return scan_file(st, dfd, name, path, &sb);
+}
+
+/* Scans one tracked path (no glob characters) inside the root. */
+static int scan_path(struct scan_state *st, int root_fd, const char *path)
+{
+        _cleanup_free_ char *norm = NULL, *parent = NULL;
+        _cleanup_close_ int pfd = -1;
+        const char *base;
+        size_t l;
+
+        /* Normalise: leading '/', no trailing '/'. */
+        while (path[0] == '/' && path[1] == '/')
+                path++;
+        norm = path[0] == '/' ? xstrdup(path) : xasprintf("/%s", path);
+        if (!norm)
+                return -ENOMEM;
+        l = strlen(norm);
+        while (l > 1 && norm[l - 1] == '/')
+                norm[--l] = 0;
+        if (streq(norm, "/"))
+                return scan_at(st, root_fd, ".", "/", 0);
+
+        base = strrchr(norm, '/') + 1;
+        parent = xstrndup(norm, (size_t) (base - norm));
+        if (!parent)
+                return -ENOMEM;
+        pfd = open_beneath(root_fd, parent, O_RDONLY | O_DIRECTORY | O_PATH);
+        if (pfd < 0)
+                return 0; /* tracked directory does not exist here */
+        return scan_at(st, pfd, base, norm, 0);
+}
+
+static bool has_glob(const char *s)
+{
+        return strpbrk(s, "*?[") != NULL;
+}
+
+int config_snapshot_scan(const struct config_snapshot_scan *scan,
+                         const struct config_snapshot_index *prev,
+                         struct config_snapshot_store *store, usec_t time,
+                         struct config_snapshot_index **ret, struct config_snapshot_stats *stats)
+{
+        struct config_snapshot_stats dummy = {};
+        struct scan_state st = {
+                .scan = scan,
+                .prev = prev,
+                .store = store,
+                .stats = stats ? stats : &dummy,
+        };
+        int root_fd = ctx_root_fd(scan->ctx);
+        const char *root = ctx_root(scan->ctx);
+        int r = 0;
+
+        st.idx = xcalloc(1, sizeof(*st.idx));
+        if (!st.idx)
+                return -ENOMEM;
+        st.idx->time = time;
+
+        STRV_FOREACH(p, (char **) scan->paths) {
+                if (!has_glob(*p)) {
+                        r = scan_path(&st, root_fd, *p);
+                } else {
+                        _cleanup_free_ char *pattern = NULL;
+                        glob_t g = {};
+                        size_t rl = strlen(root);
+
+                        while (rl > 0 && root[rl - 1] == '/')
+                                rl--;
+                        pattern = xasprintf("%.*s%s%s", (int) rl, root, (*p)[0] == '/' ? "" : "/", *p);
+                        if (!pattern) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        if (glob(pattern, GLOB_NOSORT, NULL, &g) == 0)
+                                for (size_t i = 0; i < g.gl_pathc && r >= 0; i++)
+                                        r = scan_path(&st, root_fd, g.gl_pathv[i] + rl);
+                        globfree(&g);
+                }
+                if (r < 0 || st.stop)
+                        break;
+        }
+        free(st.buf);
+        if (r < 0) {
+                config_snapshot_index_free(st.idx);
+                return r;
+        }
+
+        /* Sort, and drop duplicates from overlapping tracked paths. */
+        struct config_snapshot_index *idx = st.idx;
+        if (idx->n_entries > 1) {
+                size_t w = 1;
+
+                qsort(idx->entries, idx->n_entries, sizeof(*idx->entries), entry_cmp);
+                for (size_t i = 1; i < idx->n_entries; i++) {
+                        if (streq(idx->entries[i].path, idx->entries[w - 1].path)) {
+                                free(idx->entries[i].path);
+                                st.stats->files--;
+                                continue;
+                        }
+                        idx->entries[w++] = idx->entries[i];
+                }
+                idx->n_entries = w;
+        }
+        *ret = idx;
+        return 0;
+}
+
+/* ---- pruning ---- */
+
+struct object {
+        char hash[65];
+        uint64_t size;
+        unsigned refs;
+};
+
+static int object_cmp(const void *a, const void *b)
+{
+        return strcmp(((const struct object *) a)->hash, ((const struct object *) b)->hash);
+}
+
+static int list_objects(struct config_snapshot_store *s, struct object **ret, size_t *ret_n,
+                        uint64_t *ret_bytes)
+{
+        struct object *l = NULL;
+        size_t n = 0, alloc = 0;
+        uint64_t bytes = 0;
+        int fd, r = 0;
+        DIR *top;
+
+        fd = openat(s->objects_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        top = fdopendir(fd);
+        if (!top) {
+                safe_close(fd);
+                return -errno;
+        }
+        for (struct dirent *de; r >= 0 && (de = readdir(top));) {
+                if (strlen(de->d_name) != 2 || de->d_name[0] == '.')
+                        continue;
+                int sfd = openat(s->objects_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (sfd < 0)
+                        continue;
+                DIR *sub = fdopendir(sfd);
+                if (!sub) {
+                        safe_close(sfd);
+                        continue;
+                }
+                for (struct dirent *oe; (oe = readdir(sub));) {
+                        struct stat st;
+                        struct object o = {};
+
+                        if (strlen(oe->d_name) != 62)
+                                continue;
+                        if (fstatat(dirfd(sub), oe->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                                continue;
+                        memcpy(o.hash, de->d_name, 2);
+                        memcpy(o.hash + 2, oe->d_name, 63);
+                        if (!valid_hash(o.hash))
+                                continue;
+                        o.size = (uint64_t) st.st_size;
+                        if (n == alloc) {
+                                size_t na = alloc ? alloc * 2 : 1024;
+                                struct object *nl = xrealloc(l, na * sizeof(*nl));
+
+                                if (!nl) {
+                                        r = -ENOMEM;
+                                        break;
+                                }
+                                l = nl;
+                                alloc = na;
+                        }
+                        l[n++] = o;
+                        bytes += o.size;
+                }
+                closedir(sub);
+        }
+        closedir(top);
+        if (r < 0) {
+                free(l);
+                return r;
+        }
+        if (n > 0)
+                qsort(l, n, sizeof(*l), object_cmp);
+        *ret = l;
+        *ret_n = n;
+        *ret_bytes = bytes;
+        return 0;
+}
+
+/* Adds delta to the reference count of every stored object of an index;
+ * returns the bytes of objects whose count went to or from zero. */
+static uint64_t adjust_refs(struct object *objs, size_t n, const struct config_snapshot_index *idx,
+                            int delta)
+{
+        uint64_t bytes = 0;
+
+        for (size_t i = 0; i < idx->n_entries; i++) {
+                struct object key = {}, *o;
+
+                if (!idx->entries[i].stored)
+                        continue;
+                memcpy(key.hash, idx->entries[i].sha256, 65);
+                o = n ? bsearch(&key, objs, n, sizeof(key), object_cmp) : NULL;
+                if (!o)
+                        continue;
+                if (delta > 0) {
+                        if (o->refs++ == 0)
+                                bytes += o->size;
+                } else if (o->refs > 0 && --o->refs == 0)
+                        bytes += o->size;
+        }
+        return bytes;
+}
+
+int config_snapshot_prune(struct config_snapshot_store *s, uint64_t max_snapshots,
+                          uint64_t max_bytes, struct config_snapshot_stats *stats)
+{
+        struct config_snapshot_info *l = NULL;
+        struct config_snapshot_index **idx = NULL;
+        struct object *objs = NULL;
+        size_t n = 0, n_objs = 0, first_kept = 0;
+        uint64_t obj_bytes = 0, index_bytes = 0, total;
+        int r;
+
+        r = config_snapshot_list(s, &l, &n);
+        if (r < 0)
+                return r;
+        r = list_objects(s, &objs, &n_objs, &obj_bytes);
+        if (r < 0)
+                goto finish;
+        for (size_t i = 0; i < n; i++)
+                index_bytes += l[i].bytes;
+        total = obj_bytes + index_bytes;
+
+        if (max_snapshots > 0)
+                while (n - first_kept > max_snapshots && n - first_kept > 1)
+                        first_kept++;
+
+        if (first_kept == 0 && (max_bytes == 0 || total <= max_bytes))
+                goto finish; /* nothing to do; orphans are collected on the next drop */
+
+        /* Reference counts over every snapshot still kept. */
+        idx = xcalloc(n + 1, sizeof(*idx));
+        if (!idx) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        uint64_t referenced = 0;
+        for (size_t i = first_kept; i < n; i++) {
+                r = config_snapshot_load(s, l[i].name, &idx[i]);
+                if (r < 0) {
+                        idx[i] = NULL; /* unreadable: dropped below */
+                        continue;
+                }
+                referenced += adjust_refs(objs, n_objs, idx[i], +1);
+        }
+        index_bytes = 0;
+        for (size_t i = first_kept; i < n; i++)
+                index_bytes += l[i].bytes;
+        total = referenced + index_bytes;
+        while (max_bytes > 0 && total > max_bytes && n - first_kept > 1) {
+                if (idx[first_kept])
+                        total -= adjust_refs(objs, n_objs, idx[first_kept], -1);
+                total -= l[first_kept].bytes;
+                first_kept++;
+        }
+
+        /* Oldest first, so that a crash leaves a consistent prefix dropped. */
+        for (size_t i = 0; i < first_kept; i++)
+                if (unlinkat(s->dir_fd, l[i].name, 0) >= 0 && stats)
+                        stats->dropped++;
+        for (size_t i = 0; i < n_objs; i++) {
+                char name[66];
+
+                if (objs[i].refs > 0)
+                        continue;
+                object_name(objs[i].hash, name);
+                (void) unlinkat(s->objects_fd, name, 0);
+        }
+        r = 0;
+finish:
+        if (stats && r >= 0) {
+                uint64_t b = 0;
+                if (idx) {
+                        for (size_t i = 0; i < n_objs; i++)
+                                if (objs[i].refs > 0)
+                                        b += objs[i].size;
+                        for (size_t i = first_kept; i < n; i++)
+                                b += l[i].bytes;
+                } else
+                        b = obj_bytes + index_bytes;
+                stats->store_bytes = b;
+        }
+        if (idx)
+                for (size_t i = 0; i < n; i++)
+                        config_snapshot_index_free(idx[i]);
+        free(idx);
+        free(objs);
+        config_snapshot_info_free_many(l, n);
+        return r;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Configuration snapshots: a content-addressed store of zlib-compressed file
+ * contents (objects named by their SHA-256) plus one index per snapshot
+ * (path, type, size, mode, owner, mtime, hash). Layout below <state>/snapshots:
+ *
+ *   lock                       flock()ed while a snapshot is written or pruned
+ *   objects/ab/cdef…           zlib stream of the content whose sha256 is "abcdef…"
+ *   <time µs>-<seq>.idx        one index per snapshot, written last, atomically
+ *
+ * A snapshot exists once its index exists. Objects and the index are written
+ * to temporary names and renamed; the file system is synced before the index
+ * is renamed into place, so an interrupted snapshot is never visible and
+ * never damages earlier ones.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "time-util.h"
+
+struct collect_ctx;
+
+struct config_snapshot_entry {
+        char *path;        /* absolute, as seen inside the root */
+        char type;         /* 'f' regular file, 'l' symbolic link (content = target) */
+        bool stored;       /* content is in the store (false: over the size limit) */
+        uint32_t mode;     /* st_mode */
+        uint32_t uid, gid;
+        uint64_t size;
+        uint64_t mtime_ns, ctime_ns, ino; /* stat data to recognise unchanged files */
+        char sha256[65];   /* hex */
+};
+
+struct config_snapshot_index {
+        usec_t time;       /* when the snapshot was taken */
+        uint64_t seq;      /* order among snapshots taken at the same time */
+        char *name;        /* index file name, NULL until committed */
+        struct config_snapshot_entry *entries; /* sorted by path */
+        size_t n_entries;
+        size_t alloc;
+};
+
+struct config_snapshot_info {
+        usec_t time;
+        uint64_t seq;
+        char *name;
+        uint64_t bytes;    /* size of the index file */
+};
+
+struct config_snapshot_store;
+
+struct config_snapshot_scan {
+        struct collect_ctx *ctx;   /* root fd, never_collect, deadline */
+        char *const *paths;        /* tracked paths (globs allowed) inside the root */
+        char *const *exclude;      /* globs; with a '/' matched on the path, else the name */
+        uint64_t max_file_size;    /* larger files: hash only */
+        uint64_t max_files;        /* stop (partial) beyond this many entries */
+};
+
+struct config_snapshot_stats {
+        size_t files;              /* entries in the snapshot */
+        size_t read;               /* files read (new or changed stat data) */
+        size_t reused;             /* files recognised by stat data */
+        size_t objects_written;
+        uint64_t bytes_written;    /* compressed bytes of new objects */
+        size_t forbidden;          /* skipped by never_collect */
+        size_t excluded;
+        size_t unreadable;
+        size_t too_large;          /* hashed only */
+        bool truncated;            /* max_files reached */
+        size_t dropped;            /* snapshots pruned */
+        uint64_t store_bytes;      /* after pruning */
+};
+
+/* Opens (creating) <state_dir>/snapshots and takes its lock (waits up to
+ * 10 s, then -EBUSY). Removes temporary files left by interrupted runs. */
+int config_snapshot_store_open(const char *state_dir, struct config_snapshot_store **ret);
+struct config_snapshot_store *config_snapshot_store_free(struct config_snapshot_store *s);
+const char *config_snapshot_store_path(const struct config_snapshot_store *s);
+
+/* Committed snapshots, oldest first. */
+int config_snapshot_list(struct config_snapshot_store *s, struct config_snapshot_info **ret,
+                         size_t *ret_n);
+void config_snapshot_info_free_many(struct config_snapshot_info *l, size_t n);
+
+/* Loads a committed index by file name. */
+int config_snapshot_load(struct config_snapshot_store *s, const char *name,
+                         struct config_snapshot_index **ret);
+struct config_snapshot_index *config_snapshot_index_free(struct config_snapshot_index *i);
+const struct config_snapshot_entry *config_snapshot_find(const struct config_snapshot_index *i,
+                                                         const char *path);
+
+/*
+ * Walks the tracked paths below the root. Files whose stat data equal those
+ * in prev (may be NULL) keep prev's hash without being read; others are read
+ * and hashed, and when store is not NULL their content is added to it. The
+ * result is not committed. Returns 0 (also when truncated), -ETIME when the
+ * deadline passed, or -errno.
+ */
+int config_snapshot_scan(const struct config_snapshot_scan *scan,
+                         const struct config_snapshot_index *prev,
+                         struct config_snapshot_store *store, usec_t time,
+                         struct config_snapshot_index **ret, struct config_snapshot_stats *stats);
+
+/* Makes the scanned snapshot visible: syncs the objects, writes the index to
+ * a temporary file, fsyncs and renames it. Sets idx->name and idx->seq. */
+int config_snapshot_commit(struct config_snapshot_store *s, struct config_snapshot_index *idx);
+
+/* Drops the oldest snapshots (never the newest) until at most max_snapshots
+ * remain and the store holds at most max_bytes, then deletes objects no
+ * snapshot refers to. 0 = no limit. */
+int config_snapshot_prune(struct config_snapshot_store *s, uint64_t max_snapshots,
+                          uint64_t max_bytes, struct config_snapshot_stats *stats);
+
+/* Reads and inflates an object (at most max bytes: -EFBIG beyond). The
+ * content is verified against its hash (-EBADMSG on mismatch). */
+int config_snapshot_read_object(struct config_snapshot_store *s, const char *sha256, size_t max,
+                                char **ret, size_t *ret_len);
+
+/* SHA-256 of data as 64 hex digits plus NUL. 0 or -ENOMEM/-EIO. */
+int config_snapshot_sha256(const void *data, size_t len, char ret[static 65]);

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Log line timestamps (see logs-time.h). Hand-written scanners over fixed
+ * layouts, since they run on every line until the window start is found:
+ * no regex, no strptime, no time zone database.
+ */
+#include <string.h>
+
+#include "logs-time.h"
+#include "macro.h"
+
+#define SCAN_MAX 96 /* how far into a line an ISO time is looked for */
+
+static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+static int month_from(const char *p)
+{
+        for (int i = 0; i < 12; i++)
+                if (p[0] == months[i * 3] && p[1] == months[i * 3 + 1] && p[2] == months[i * 3 + 2])
+                        return i + 1;
+        return 0;
+}
+
+static bool digits(const char *p, int n, int *ret)
+{
+        int v = 0;
+
+        for (int i = 0; i < n; i++) {
+                if (p[i] < '0' || p[i] > '9')
+                        return false;
+                v = v * 10 + (p[i] - '0');
+        }
+        *ret = v;
+        return true;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+        y -= m <= 2;
+        int64_t era = (y >= 0 ? y : y - 399) / 400;
+        int64_t yoe = y - era * 400;
+        int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+        int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        return era * 146097 + doe - 719468;
+}
+
+static bool make_time(int y, int mo, int d, int h, int mi, int s, long usec, long offset_sec,
+                      usec_t *ret)
+{
+        int64_t t;
+
+        if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+            s > 60)
+                return false;
+        t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset_sec;
+        if (t < 0)
+                return false;
+        *ret = (usec_t) t * USEC_PER_SEC + (usec_t) usec;
+        return true;
+}
+
+/* "HH:MM:SS" at p; fraction after '.' or ','. Returns characters used or 0. */
+static size_t parse_clock(const char *p, const char *end, int *h, int *mi, int *s, long *usec)
+{
+        const char *q = p;
+
+        if (end - p < 8 || !digits(p, 2, h) || p[2] != ':' || !digits(p + 3, 2, mi) || p[5] != ':' ||
+            !digits(p + 6, 2, s))
+                return 0;
+        q = p + 8;
+        *usec = 0;
+        if (q < end && (*q == '.' || *q == ',') && q + 1 < end && q[1] >= '0' && q[1] <= '9') {
+                long scale = 100000;
+                q++;
+                while (q < end && *q >= '0' && *q <= '9') {
+                        *usec += (*q - '0') * scale;
+                        scale /= 10;
+                        q++;
+                }
+        }
+        return (size_t) (q - p);
+}
+
+/* Optional zone after a time: Z, +hh:mm, +hhmm, +hh, " +0000", " UTC". */
+static size_t parse_zone(const char *p, const char *end, long *offset)
+{
+        const char *q = p;
+        int hh, mm = 0;
+        int sign;
+
+        *offset = 0;
+        if (q < end && *q == ' ' && q + 1 < end && (q[1] == '+' || q[1] == '-' || q[1] == 'U' ||
+                                                    q[1] == 'G'))
+                q++;
+        if (q < end && *q == 'Z')
+                return (size_t) (q + 1 - p);
+        if (end - q >= 3 && (memcmp(q, "UTC", 3) == 0 || memcmp(q, "GMT", 3) == 0))
+                return (size_t) (q + 3 - p);
+        if (q < end && (*q == '+' || *q == '-')) {
+                sign = *q == '-' ? -1 : 1;
+                if (end - q >= 3 && digits(q + 1, 2, &hh)) {
+                        const char *z = q + 3;
+                        if (end - z >= 3 && *z == ':' && digits(z + 1, 2, &mm))
+                                z += 3;
+                        else if (end - z >= 2 && digits(z, 2, &mm))
+                                z += 2;
+                        *offset = sign * (hh * 3600L + mm * 60L);
+                        return (size_t) (z - p);
+                }
+        }
+        return 0;
+}
+
+/* "YYYY-MM-DD[T ]HH:MM:SS[.frac][zone]" or with '/' date separators. */
+static size_t parse_iso(const char *p, const char *end, usec_t *ret)
+{
+        int y, mo, d, h, mi, s;
+        long usec, offset;
+        size_t n, z;
+        char sep;
+
+        if (end - p < 19 || !digits(p, 4, &y))
+                return 0;
+        sep = p[4];
+        if ((sep != '-' && sep != '/') || !digits(p + 5, 2, &mo) || p[7] != sep ||
+            !digits(p + 8, 2, &d) || (p[10] != 'T' && p[10] != ' '))
+                return 0;
+        n = parse_clock(p + 11, end, &h, &mi, &s, &usec);
+        if (n == 0)
+                return 0;
+        z = parse_zone(p + 11 + n, end, &offset);
+        if (!make_time(y, mo, d, h, mi, s, usec, offset, ret))
+                return 0;
+        return 11 + n + z;
+}
+
+/* "Nov 27 10:00:00" / "Nov  7 10:00:00" (year from the hint). */
+static size_t parse_syslog(const char *p, const char *end, const struct logtime_hint *hint,
+                           usec_t *ret)
+{
+        int mo, d, h, mi, s, y;
+        long usec;
+        size_t n;
+
+        if (end - p < 15 || p[3] != ' ')
+                return 0;
+        mo = month_from(p);
+        if (mo == 0)
+                return 0;
+        if (p[4] == ' ' && p[5] >= '0' && p[5] <= '9')
+                d = p[5] - '0';
+        else if (!digits(p + 4, 2, &d))
+                return 0;
+        if (p[6] != ' ')
+                return 0;
+        n = parse_clock(p + 7, end, &h, &mi, &s, &usec);
+        if (n == 0)
+                return 0;
+        y = hint && hint->year > 0 ? hint->year : 1970;
+        if (hint && hint->month > 0 && mo > hint->month)
+                y--;
+        if (!make_time(y, mo, d, h, mi, s, usec, 0, ret))
+                return 0;
+        return 7 + n;
+}
+
+/* "27/Nov/2026:10:00:00 +0000" (after the '['). */
+static size_t parse_clf(const char *p, const char *end, usec_t *ret)
+{
+        int d, mo, y, h, mi, s;
+        long usec, offset;
+        size_t n, z;
+
+        if (end - p < 20 || !digits(p, 2, &d) || p[2] != '/' || p[6] != '/' || !digits(p + 7, 4, &y) ||
+            p[11] != ':')
+                return 0;
+        mo = month_from(p + 3);
+        if (mo == 0)
+                return 0;
+        n = parse_clock(p + 12, end, &h, &mi, &s, &usec);
+        if (n == 0)
+                return 0;
+        z = parse_zone(p + 12 + n, end, &offset);
+        if (!make_time(y, mo, d, h, mi, s, usec, offset, ret))
+                return 0;
+        return 12 + n + z;
+}
+
+/* "Fri Nov 27 10:00:00.123456 2026" (after the '['). */
+static size_t parse_ctime(const char *p, const char *end, usec_t *ret)
+{
+        int mo, d, h, mi, s, y;
+        long usec;
+        size_t n;
+        const char *q;
+
+        if (end - p < 24 || p[3] != ' ' || p[7] != ' ')
+                return 0;
+        mo = month_from(p + 4);
+        if (mo == 0)
+                return 0;
+        if (p[8] == ' ' && p[9] >= '0' && p[9] <= '9')
+                d = p[9] - '0';
+        else if (!digits(p + 8, 2, &d))
+                return 0;
+        if (p[10] != ' ')
+                return 0;
+        n = parse_clock(p + 11, end, &h, &mi, &s, &usec);
+        if (n == 0)
+                return 0;
+        q = p + 11 + n;
+        if (end - q < 5 || *q != ' ' || !digits(q + 1, 4, &y))
+                return 0;
+        if (!make_time(y, mo, d, h, mi, s, usec, 0, ret))
+                return 0;
+        return (size_t) (q + 5 - p);
+}
+
+static size_t parse_at(const char *p, const char *end, const struct logtime_hint *hint, usec_t *ret)
+{
+        size_t n;
+
+        if (p >= end)
+                return 0;
+        if (*p >= '0' && *p <= '9')
+                return parse_iso(p, end, ret);
+        if (*p >= 'A' && *p <= 'Z') {
+                n = parse_syslog(p, end, hint, ret);
+                if (n > 0)
+                        return n;
+                return parse_ctime(p, end, ret);
+        }
+        if (*p == '[' && p + 1 < end) {
+                p++;
+                if (p[0] >= '0' && p[0] <= '9' && (n = parse_clf(p, end, ret)) > 0)
+                        return n + 1;
+                n = parse_at(p, end, hint, ret);
+                return n > 0 ? n + 1 : 0;
+        }
+        return 0;
+}
+
+bool logtime_parse(const char *line, size_t len, const struct logtime_hint *hint, usec_t *ret)
+{
+        const char *end = line + len, *scan_end;
+
+        /* RFC 5424 "<34>1 2026-…": skip the priority and version. */
+        if (len > 4 && line[0] == '<') {
+                const char *gt = memchr(line, '>', MIN(len, (size_t) 5));
+                if (gt && gt + 2 < end && gt[1] >= '1' && gt[1] <= '9' && gt[2] == ' ')
+                        line = gt + 3;
+        }
+        if (parse_at(line, end, hint, ret) > 0)
+                return true;
+
+        /* Further in: "[27/Nov/2026:…]" of access logs, ISO times in JSON and
+         * logfmt ("time=…"), bracketed app formats. */
+        scan_end = line + MIN(len, (size_t) SCAN_MAX);
+        for (const char *p = line + 1; p < scan_end; p++) {
+                if (*p == '[' && p + 1 < end && p[1] >= '0' && p[1] <= '9' && parse_clf(p + 1, end, ret) > 0)
+                        return true;
+                if (*p == '2' && p[-1] != '.' && (p[-1] < '0' || p[-1] > '9') && end - p >= 19 &&
+                    parse_iso(p, end, ret) > 0)
+                        return true;
+        }
+        return false;
+}
+
+size_t logtime_prefix_len(const char *line, size_t len)
+{
+        usec_t t;
+        size_t n = parse_at(line, line + len, NULL, &t);
+
+        if (n > 0 && line[0] == '[') {
+                const char *close = memchr(line + n - 1, ']', len - (n - 1));
+                if (close && close - line < 64)
+                        n = (size_t) (close + 1 - line);
+        }
+        return n;
+}
+
+void logtime_hint_from_time(struct logtime_hint *h, time_t t)
+{
+        struct tm tm;
+
+        if (gmtime_r(&t, &tm)) {
+                h->year = tm.tm_year + 1900;
+                h->month = tm.tm_mon + 1;
+        } else {
+                h->year = 1970;
+                h->month = 0;
+        }
+}
