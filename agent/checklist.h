@@ -64,7 +64,8 @@ struct checklist_result {
 
 const char *checklist_item_to_string(enum checklist_item i) _pure_;   /* "config_changes" */
 enum checklist_item checklist_item_from_string(const char *s) _pure_;
-const char *checklist_item_label(enum checklist_item i) _pure_;       /* "recent configuration changes" */
+/* "recent configuration changes" */
+const char *checklist_item_label(enum checklist_item i) _pure_;
 const char *checklist_status_to_string(enum checklist_status s) _pure_; /* "not_applicable" */
 const char *checklist_source_to_string(enum checklist_source s) _pure_; /* "auto" | "user" */
 

@@ -40,6 +40,10 @@ int redactor_check_policy(const struct pnode *section, char **ret_error);
  */
 int redactor_enable_mask(struct redactor *r, const char *map_path, char *const *hostnames);
 
+/* Adds user names to mask (e.g. the accounts with uid >= 1000 of the host's
+ * /etc/passwd); the policy's keep_users are never masked. 0 or -errno. */
+int redactor_mask_add_users(struct redactor *r, char *const *users);
+
 /* Saves the pseudonym map (if masking is on). 0 or -errno. */
 int redactor_save_mask(struct redactor *r);
 
@@ -65,7 +69,8 @@ bool redact_stream_binary(const struct redact_stream *rs);
 struct redact_stream *redact_stream_free(struct redact_stream *rs);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct redact_stream *, redact_stream_free);
 
-/* Redacts a whole buffer at once into a newly allocated string. */
+/* Redacts a whole buffer at once into a newly allocated string (NUL-terminated).
+ * -EMEDIUMTYPE when the content is binary. */
 int redact_buffer(struct redactor *r, const char *member, const char *data, size_t len,
                   char **ret, size_t *ret_len);
 

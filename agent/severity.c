@@ -647,12 +647,14 @@ struct signals {
         bool degradation;
         bool errors;
         bool crash;
+        bool unit_failure; /* a non-critical unit failed, is down or crash-looping */
         enum impact_class impact;
         const char *impact_word;
         char **outage_ev;
         char **degradation_ev;
         char **minor_ev;
-        size_t n_outage, n_degradation, n_minor;
+        char **change_ev; /* configuration changes that touched a failing unit */
+        size_t n_outage, n_degradation, n_minor, n_change;
         uint64_t error_lines;
 };
 
@@ -661,6 +663,7 @@ static void signals_done(struct signals *s)
         strv_free(s->outage_ev);
         strv_free(s->degradation_ev);
         strv_free(s->minor_ev);
+        strv_free(s->change_ev);
 }
 
 static bool strv_isempty_local(char *const *l)
@@ -779,6 +782,7 @@ static int compute_signals(const struct severity_policy *p, const struct report 
                                 k = add_evidence(&s->outage_ev, &s->n_outage, f, crit_suffix);
                         } else {
                                 s->degradation = true;
+                                s->unit_failure = true;
                                 k = add_evidence(&s->degradation_ev, &s->n_degradation, f, NULL);
                         }
                         break;
@@ -789,6 +793,7 @@ static int compute_signals(const struct severity_policy *p, const struct report 
                                                  " (critical unit, crash loop)");
                         } else if (f->count >= p->restarts) {
                                 s->degradation = true;
+                                s->unit_failure = true;
                                 k = add_evidence(&s->degradation_ev, &s->n_degradation, f,
                                                  " (crash loop)");
                         } else if (f->count > 0)
@@ -850,6 +855,9 @@ static int compute_signals(const struct severity_policy *p, const struct report 
                                                  NULL);
                         } else
                                 k = 0;
+                        break;
+                case FINDING_CONFIG_TOUCHES_FAILING:
+                        k = add_evidence(&s->change_ev, &s->n_change, f, NULL);
                         break;
                 case FINDING_ERRORS:
                         if (f->count > 0) {
@@ -1076,6 +1084,9 @@ int severity_suggest(const struct severity_policy *policy, const struct report *
         k = add_list(&reasons, "degradation", s.degradation_ev, s.n_degradation);
         if (k < 0)
                 goto fail;
+        k = add_list(&reasons, "recent change", s.change_ev, s.n_change);
+        if (k < 0)
+                goto fail;
         if (!s.outage && !s.degradation) {
                 k = add_list(&reasons, "minor", s.minor_ev, s.n_minor);
                 if (k < 0)
@@ -1129,7 +1140,7 @@ int severity_suggest(const struct severity_policy *policy, const struct report *
                                          "exists: use --environment production%s",
                                          in->workaround == TRISTATE_NO ? "" :
                                                                          " --workaround no");
-                else if (!s.outage && s.degradation && s.production == PROD_YES &&
+                else if (!s.outage && s.unit_failure && s.production == PROD_YES &&
                          in->workaround != TRISTATE_YES && !s.critical_configured)
                         hint = xasprintf("would be P1 if a failed service is critical and down: "
                                          "list it in critical_units (collect.yaml)%s",

@@ -39,5 +39,8 @@ json_t *sink_cuts(struct sink *s);
 /* Adds a member that is not redacted (manifest.json) and records it. */
 int sink_add_raw(struct sink *s, const char *name, const void *data, size_t len);
 
+/* Called after every member with the running total of bytes (progress line). */
+void sink_set_progress(struct sink *s, void (*fn)(uint64_t total));
+
 /* Total bytes of staged members so far. */
 uint64_t sink_total_bytes(const struct sink *s);

@@ -40,6 +40,7 @@ struct sink {
         unsigned notes_dropped;
         bool partial;
         uint64_t total;
+        void (*progress)(uint64_t total);
 };
 
 struct sink_stream {
@@ -135,6 +136,11 @@ json_t *sink_members(struct sink *s)
 json_t *sink_cuts(struct sink *s)
 {
         return s->cuts;
+}
+
+void sink_set_progress(struct sink *s, void (*fn)(uint64_t total))
+{
+        s->progress = fn;
 }
 
 uint64_t sink_total_bytes(const struct sink *s)
@@ -301,6 +307,8 @@ int sink_open_stream(struct sink *s, const char *name, const char *source, unsig
 
         if (!s || !name || !ret || name[0] == '/' || strstr(name, ".."))
                 return -EINVAL;
+        if (!s->bundle)
+                return -EROFS; /* `collect snapshot`: no bundle is written */
         if (s->open)
                 return -EBUSY;
         st = xcalloc(1, sizeof(*st));
@@ -438,6 +446,8 @@ static int record_member(struct sink *s, const char *name, const char *source, u
         s->total += size;
         if (s->ctx)
                 s->ctx->used += size;
+        if (s->progress)
+                s->progress(s->total);
         return 0;
 }
 
@@ -532,6 +542,8 @@ int sink_add_raw(struct sink *s, const char *name, const void *data, size_t len)
         char hex[65];
         int r;
 
+        if (!s->bundle)
+                return -EROFS;
         r = bundle_add_data(s->bundle, name, data, len, hex);
         if (r < 0)
                 return r;

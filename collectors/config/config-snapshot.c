@@ -540,6 +540,10 @@ int config_snapshot_load(struct config_snapshot_store *s, const char *name,
                         idx->time = strtoull(line + 5, NULL, 10);
                         continue;
                 }
+                if (strneq(line, "scanned ", 8)) {
+                        idx->scanned_ns = strtoull(line + 8, NULL, 10);
+                        continue;
+                }
                 if (strneq(line, "seq ", 4)) {
                         idx->seq = strtoull(line + 4, NULL, 10);
                         continue;
@@ -625,6 +629,7 @@ int config_snapshot_commit(struct config_snapshot_store *s, struct config_snapsh
                 goto fail;
         }
         fprintf(f, INDEX_MAGIC "\ntime %" PRIu64 "\nseq %" PRIu64 "\n", (uint64_t) idx->time, seq);
+        fprintf(f, "scanned %" PRIu64 "\n", idx->scanned_ns);
         fputs("# type mode uid gid size mtime_ns ctime_ns inode stored sha256 path\n", f);
         for (size_t i = 0; i < idx->n_entries; i++) {
                 const struct config_snapshot_entry *e = &idx->entries[i];
@@ -685,6 +690,24 @@ static bool path_excluded(char *const *exclude, const char *path)
                         return true;
         }
         return false;
+}
+
+bool config_snapshot_path_skipped(const struct config_snapshot_scan *scan, const char *path)
+{
+        _cleanup_free_ char *p = xstrdup(path);
+
+        if (!p)
+                return false;
+        for (;;) {
+                if (scan->ctx && ctx_path_forbidden(scan->ctx, p))
+                        return true;
+                if (path_excluded(scan->exclude, p))
+                        return true;
+                char *slash = strrchr(p, '/');
+                if (!slash || slash == p)
+                        return false;
+                *slash = 0;
+        }
 }
 
 static uint64_t ts_ns(const struct timespec *ts)
@@ -757,8 +780,16 @@ finish:
         return r;
 }
 
-static bool stat_unchanged(const struct config_snapshot_entry *p, const struct stat *sb)
+#define RACY_NS (100ULL * 1000 * 1000)
+
+static bool stat_unchanged(const struct config_snapshot_index *prev,
+                           const struct config_snapshot_entry *p, const struct stat *sb)
 {
+        /* A file changed within the file system's timestamp granularity of the
+         * previous scan may change again without its stat data changing. */
+        if (p && (prev->scanned_ns == 0 || p->mtime_ns + RACY_NS >= prev->scanned_ns ||
+                  p->ctime_ns + RACY_NS >= prev->scanned_ns))
+                return false;
         return p && p->type == 'f' && S_ISREG(sb->st_mode) && p->size == (uint64_t) sb->st_size &&
                p->mtime_ns == ts_ns(&sb->st_mtim) && p->ctime_ns == ts_ns(&sb->st_ctim) &&
                p->ino == (uint64_t) sb->st_ino && p->mode == (uint32_t) sb->st_mode &&
@@ -776,7 +807,7 @@ static int scan_file(struct scan_state *st, int dfd, const char *name, const cha
         ssize_t n;
         int r;
 
-        if (stat_unchanged(p, lsb)) {
+        if (stat_unchanged(st->prev, p, lsb)) {
                 st->stats->reused++;
                 return add_entry(st, path, 'f', lsb, p->stored, p->sha256);
         }
@@ -1004,6 +1035,9 @@ int config_snapshot_scan(const struct config_snapshot_scan *scan,
         if (!st.idx)
                 return -ENOMEM;
         st.idx->time = time;
+        struct timespec ts;
+        if (clock_gettime(CLOCK_REALTIME, &ts) >= 0)
+                st.idx->scanned_ns = (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
 
         STRV_FOREACH(p, (char **) scan->paths) {
                 if (!has_glob(*p)) {

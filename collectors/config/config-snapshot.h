@@ -37,6 +37,8 @@ struct config_snapshot_entry {
 struct config_snapshot_index {
         usec_t time;       /* when the snapshot was taken */
         uint64_t seq;      /* order among snapshots taken at the same time */
+        uint64_t scanned_ns; /* real clock when the scan started: stat data of files
+                              * changed just before it are not trusted ("racy") */
         char *name;        /* index file name, NULL until committed */
         struct config_snapshot_entry *entries; /* sorted by path */
         size_t n_entries;
@@ -119,6 +121,10 @@ int config_snapshot_prune(struct config_snapshot_store *s, uint64_t max_snapshot
  * content is verified against its hash (-EBADMSG on mismatch). */
 int config_snapshot_read_object(struct config_snapshot_store *s, const char *sha256, size_t max,
                                 char **ret, size_t *ret_len);
+
+/* True if the walk would skip path (or one of its parent directories): it
+ * matches never_collect or an exclude pattern. */
+bool config_snapshot_path_skipped(const struct config_snapshot_scan *scan, const char *path);
 
 /* SHA-256 of data as 64 hex digits plus NUL. 0 or -ENOMEM/-EIO. */
 int config_snapshot_sha256(const void *data, size_t len, char ret[static 65]);

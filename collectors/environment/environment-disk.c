@@ -102,7 +102,8 @@ static void measure(struct environment_state *st, struct sink *s, struct dynbuf 
                            ipct, mnt);
 
         if (pct >= st->disk_full_percent) {
-                _cleanup_free_ char *d = xasprintf("%" PRIu64 "%% used, %s available of %s on %s (%s)",
+                _cleanup_free_ char *d = xasprintf("%" PRIu64
+                                                   "%% used, %s available of %s on %s (%s)",
                                                    pct, avail, size, dev, type);
                 add_full_finding(st, s, FINDING_DISK_FULL, mnt, pct, d);
         }

@@ -203,7 +203,7 @@ int environment_packages(struct environment_state *st, struct collect_ctx *ctx, 
                 environment_fact(st, s, "packages", v);
                 any = true;
         } else if (r != -ENOENT) {
-                sink_note(s, "cannot read /var/lib/dpkg/status: %s", strerror(-r));
+                environment_note_read_error(s, "var/lib/dpkg/status", r);
         }
 
         rpmdb = environment_exists(ctx, "var/lib/rpm/rpmdb.sqlite") ||
@@ -215,7 +215,7 @@ int environment_packages(struct environment_state *st, struct collect_ctx *ctx, 
         } else if (rpmdb) {
                 sink_note(s, "rpm packages not listed: rpm -qa runs on the live host only");
         }
-        if (!any && !rpmdb)
+        if (!any && !rpmdb && r == -ENOENT)
                 sink_note(s, "no package database found (/var/lib/dpkg/status, rpm)");
         return any ? 0 : -ENOENT;
 }

@@ -30,7 +30,7 @@
 #define SMALL_FILE_MAX (64u * 1024u)
 #define CPUINFO_LINE_MAX (16u * 1024u)
 
-static void note_read_error(struct sink *s, const char *path, int r)
+void environment_note_read_error(struct sink *s, const char *path, int r)
 {
         switch (r) {
         case -ENOENT:
@@ -85,7 +85,7 @@ int environment_read(struct collect_ctx *ctx, struct sink *s, const char *path, 
         fd = open_regular(ctx, path);
         if (fd < 0) {
                 if (!quiet)
-                        note_read_error(s, path, fd);
+                        environment_note_read_error(s, path, fd);
                 return fd;
         }
         dynbuf_init(&b, max);
@@ -95,7 +95,7 @@ int environment_read(struct collect_ctx *ctx, struct sink *s, const char *path, 
 
                 if (n < 0) {
                         if (!quiet)
-                                note_read_error(s, path, (int) n);
+                                environment_note_read_error(s, path, (int) n);
                         return (int) n;
                 }
                 if (n == 0)
@@ -125,7 +125,7 @@ int environment_fopen(struct collect_ctx *ctx, struct sink *s, const char *path,
         fd = open_regular(ctx, path);
         if (fd < 0) {
                 if (!quiet)
-                        note_read_error(s, path, fd);
+                        environment_note_read_error(s, path, fd);
                 return fd;
         }
         f = fdopen(fd, "re");
@@ -228,9 +228,10 @@ int environment_add(struct environment_state *st, struct sink *s, const char *na
         return 0;
 }
 
-/* The first line of a file, stripped; NULL (and *ret untouched) when empty or unreadable. */
+/* The first non-empty line of a file, stripped (lines starting with '#' skipped when
+ * comments is true); -ENODATA when there is none, -errno when unreadable. */
 static int read_first_line(struct collect_ctx *ctx, struct sink *s, const char *path, bool quiet,
-                           char **ret)
+                           bool comments, char **ret)
 {
         _cleanup_free_ char *text = NULL;
         char *p, *line;
@@ -244,7 +245,7 @@ static int read_first_line(struct collect_ctx *ctx, struct sink *s, const char *
                 if (line)
                         *line++ = 0;
                 p = environment_strip(p);
-                if (*p && *p != '#') {
+                if (*p && !(comments && *p == '#')) {
                         char *v = xstrdup(p);
 
                         if (!v)
@@ -263,9 +264,9 @@ static int collect_hostname(struct environment_state *st, struct collect_ctx *ct
         int r;
 
         /* The running kernel's name first; an offline root usually only has etc/hostname. */
-        r = read_first_line(ctx, s, "proc/sys/kernel/hostname", true, &name);
+        r = read_first_line(ctx, s, "proc/sys/kernel/hostname", true, false, &name);
         if (r < 0)
-                r = read_first_line(ctx, s, "etc/hostname", true, &name);
+                r = read_first_line(ctx, s, "etc/hostname", true, true, &name);
         if (r < 0) {
                 sink_note(s, "hostname unknown: no /proc/sys/kernel/hostname or /etc/hostname");
                 return r;
@@ -309,7 +310,7 @@ static int collect_os_release(struct environment_state *st, struct collect_ctx *
                 if (r == -ENOENT)
                         sink_note(s, "missing /etc/os-release and /usr/lib/os-release");
                 else
-                        note_read_error(s, path, r);
+                        environment_note_read_error(s, path, r);
                 return r;
         }
         r = sink_add_data(s, "environment/os-release", text, size, 0);
@@ -372,11 +373,11 @@ static int collect_kernel(struct environment_state *st, struct collect_ctx *ctx,
                         return -ENOMEM;
                 machine = u.machine;
         } else {
-                (void) read_first_line(ctx, s, "proc/sys/kernel/ostype", false, &ostype);
-                (void) read_first_line(ctx, s, "proc/sys/kernel/osrelease", false, &release);
-                (void) read_first_line(ctx, s, "proc/sys/kernel/version", false, &version);
+                (void) read_first_line(ctx, s, "proc/sys/kernel/ostype", false, false, &ostype);
+                (void) read_first_line(ctx, s, "proc/sys/kernel/osrelease", false, false, &release);
+                (void) read_first_line(ctx, s, "proc/sys/kernel/version", false, false, &version);
         }
-        (void) read_first_line(ctx, s, "proc/version", true, &procver);
+        (void) read_first_line(ctx, s, "proc/version", true, false, &procver);
         r = environment_read(ctx, s, "proc/cmdline", SMALL_FILE_MAX, false, &cmdline, NULL);
         if (r >= 0)
                 environment_strip(cmdline);

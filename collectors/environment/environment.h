@@ -47,6 +47,10 @@ struct environment_state {
 int environment_read(struct collect_ctx *ctx, struct sink *s, const char *path, size_t max,
                      bool quiet, char **ret, size_t *ret_size);
 
+/* Notes why path (relative to the root) could not be read: missing, not a regular
+ * file, a link leaving the root, forbidden by policy, or the error. */
+void environment_note_read_error(struct sink *s, const char *path, int r);
+
 /* Like environment_read() but opens path as a stdio stream for line reading. */
 int environment_fopen(struct collect_ctx *ctx, struct sink *s, const char *path, bool quiet,
                       FILE **ret);

@@ -53,11 +53,11 @@ int logs_reader_init(struct logs_reader *r, int fd, bool gz, uint64_t start, uin
         return 0;
 }
 
-static void damage(struct logs_reader *r, const char *what)
+static void damage(struct logs_reader *r, const char *what, size_t pending)
 {
         r->damaged = true;
         (void) snprintf(r->damage, sizeof(r->damage), "%s after %llu bytes of content", what,
-                        (unsigned long long) r->out_bytes);
+                        (unsigned long long) (r->out_bytes + pending));
 }
 
 static ssize_t gz_read(struct logs_reader *r, char *buf, size_t size)
@@ -75,23 +75,24 @@ static ssize_t gz_read(struct logs_reader *r, char *buf, size_t size)
                         if (n == 0) {
                                 if (!r->z_member_done)
                                         damage(r, r->shrank ? "file shrank while read"
-                                                            : "gzip data ends unexpectedly");
+                                                            : "gzip data ends unexpectedly",
+                                               size - r->z.avail_out);
                                 break;
                         }
                         r->z.next_in = r->in;
                         r->z.avail_in = (uInt) n;
-                        if (r->z_member_done) {
-                                /* Another member follows (concatenated gzip). */
-                                if (inflateReset(&r->z) != Z_OK) {
-                                        damage(r, "gzip reset failed");
-                                        break;
-                                }
-                                r->z_member_done = false;
-                        }
                 }
                 if (r->z_member_done) {
+                        /* Padding after a member (preallocated files) is not damage;
+                         * anything else must be another member (concatenated gzip). */
+                        while (r->z.avail_in > 0 && *r->z.next_in == 0) {
+                                r->z.next_in++;
+                                r->z.avail_in--;
+                        }
+                        if (r->z.avail_in == 0)
+                                continue;
                         if (inflateReset(&r->z) != Z_OK) {
-                                damage(r, "gzip reset failed");
+                                damage(r, "gzip reset failed", size - r->z.avail_out);
                                 break;
                         }
                         r->z_member_done = false;
@@ -101,15 +102,10 @@ static ssize_t gz_read(struct logs_reader *r, char *buf, size_t size)
                         r->z_member_done = true;
                         continue;
                 }
-                if (zr == Z_BUF_ERROR)
-                        continue; /* needs more input */
-                if (zr != Z_OK) {
-                        /* Trailing zeros after the last member are common (preallocated
-                         * files): not damage. */
-                        bool zeros = r->z_member_done;
-                        damage(r, r->z.msg && !zeros ? r->z.msg : "corrupt gzip data");
-                        break;
-                }
+                if (zr == Z_OK || (zr == Z_BUF_ERROR && r->z.avail_in == 0))
+                        continue;
+                damage(r, r->z.msg ?: "corrupt gzip data", size - r->z.avail_out);
+                break;
         }
         size -= r->z.avail_out;
         r->out_bytes += size;

@@ -23,6 +23,12 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-bus.h>
+#endif
 
 #include "collector.h"
 #include "fd-util.h"
@@ -88,6 +94,18 @@ static int run(const char *root, bool live, const char *const *overrides, struct
                 mock_ctx_set_never_collect(ctx, never);
         r = mock_run_collector(&collector_environment, ctx, s, overrides);
         mock_ctx_free(ctx);
+        if (getenv("TEST_ENVIRONMENT_DUMP")) {
+                for (size_t i = 0; i < mock_sink_n_artifacts(s); i++)
+                        fprintf(stderr, "=== %s\n%s", mock_sink_artifact(s, i)->name,
+                                mock_sink_artifact(s, i)->data);
+                for (size_t i = 0; i < mock_sink_n_findings(s); i++)
+                        fprintf(stderr, "finding %s %s %llu %s\n",
+                                finding_kind_to_string(mock_sink_finding(s, i)->kind),
+                                mock_sink_finding(s, i)->subject,
+                                (unsigned long long) mock_sink_finding(s, i)->count,
+                                mock_sink_finding(s, i)->detail);
+                fprintf(stderr, "=== notes\n%s\n", mock_sink_notes(s));
+        }
         *ret_sink = s;
         return r;
 }
@@ -150,7 +168,7 @@ static void test_fixture_root(void **state)
                                      "tzdata 2024a-0+deb12u1 all\n");
 
         a = need(s, "environment/network.txt");
-        contains(a->data, "eth0             up           1500 52:54:00:12:34:56      987654321");
+        contains(a->data, "eth0             up           1500 52:54:00:12:34:56       987654321");
         contains(a->data, "lo               unknown     65536 00:00:00:00:00:00");
         assert_int_equal(count_substr(a->data, "inet  10.0.0.15/32\n"), 1);
         contains(a->data, "inet  127.0.0.1/32\n");
@@ -281,6 +299,7 @@ static void test_missing_files(void **state)
 
         /* Nothing at all: -ENOENT, with the reasons as notes. */
         rm_rf(root);
+        snprintf(root, sizeof(root), "/tmp/test-environment-XXXXXX");
         assert_non_null(mkdtemp(root));
         assert_int_equal(run(root, false, NULL, &s, NULL), -ENOENT);
         assert_int_equal(mock_sink_n_artifacts(s), 0);
@@ -340,7 +359,7 @@ static void test_fifo_and_escaping_links(void **state)
         assert_null(mock_sink_find_finding(s, FINDING_HOST_FACT, "memory"));
 
         a = need(s, "environment/network.txt");
-        contains(a->data, "eth0             up                -");  /* the FIFO mtu */
+        contains(a->data, "eth0             up              - 52:54"); /* the FIFO mtu */
         fact_is(s, "hostname", "testhost");
         need(s, "environment/kernel.txt");
         need(s, "environment/uptime.txt");
@@ -422,6 +441,253 @@ static void test_live(void **state)
         mock_sink_free(s);
 }
 
+#ifdef HAVE_LIBSYSTEMD
+/*
+ * The sd-bus path against a real bus: a private dbus-daemon, announced through
+ * DBUS_SYSTEM_BUS_ADDRESS (which sd_bus_open_system honours), and a child that
+ * owns org.freedesktop.systemd1 and answers ListUnitsFiltered and the units'
+ * Result properties like PID 1 does.
+ */
+static const struct {
+        const char *id, *desc, *active, *sub, *path, *iface, *result;
+} fake_units[] = {
+        { "app.service", "Example application", "failed", "failed",
+          "/org/freedesktop/systemd1/unit/app_2eservice", "org.freedesktop.systemd1.Service",
+          "exit-code" },
+        { "db.socket", "Database socket", "failed", "failed",
+          "/org/freedesktop/systemd1/unit/db_2esocket", "org.freedesktop.systemd1.Socket",
+          "resources" },
+        { "ok.service", "A healthy service", "active", "running",
+          "/org/freedesktop/systemd1/unit/ok_2eservice", "org.freedesktop.systemd1.Service",
+          "success" },
+};
+
+static int fake_list_units(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        char **states = NULL;
+        sd_bus_message *reply = NULL;
+        int r;
+
+        (void) userdata;
+        (void) error;
+        r = sd_bus_message_read_strv(m, &states);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ssssssouso)");
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(fake_units); i++) {
+                bool wanted = false;
+
+                for (char **st = states; st && *st; st++)
+                        wanted = wanted || streq(*st, fake_units[i].active);
+                if (wanted)
+                        r = sd_bus_message_append(reply, "(ssssssouso)", fake_units[i].id,
+                                                  fake_units[i].desc, "loaded",
+                                                  fake_units[i].active, fake_units[i].sub, "",
+                                                  fake_units[i].path, (uint32_t) 0, "", "/");
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        sd_bus_message_unref(reply);
+        for (char **st = states; st && *st; st++)
+                free(*st);
+        free(states);
+        return r;
+}
+
+static int fake_get_result(sd_bus *bus, const char *path, const char *interface,
+                           const char *property, sd_bus_message *reply, void *userdata,
+                           sd_bus_error *error)
+{
+        (void) bus;
+        (void) path;
+        (void) interface;
+        (void) property;
+        (void) error;
+        return sd_bus_message_append(reply, "s", (const char *) userdata);
+}
+
+static const sd_bus_vtable fake_manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD("ListUnitsFiltered", "as", "a(ssssssouso)", fake_list_units, 0),
+        SD_BUS_VTABLE_END,
+};
+
+static const sd_bus_vtable fake_unit_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Result", "s", fake_get_result, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_VTABLE_END,
+};
+
+/* The child: serves until killed; writes one byte to ready_fd once the name is owned. */
+static _Noreturn void fake_systemd(int ready_fd)
+{
+        sd_bus *bus = NULL;
+
+        if (sd_bus_open_system(&bus) < 0 ||
+            sd_bus_add_object_vtable(bus, NULL, "/org/freedesktop/systemd1",
+                                     "org.freedesktop.systemd1.Manager", fake_manager_vtable,
+                                     NULL) < 0)
+                _exit(1);
+        for (size_t i = 0; i < ELEMENTSOF(fake_units); i++)
+                if (sd_bus_add_object_vtable(bus, NULL, fake_units[i].path, fake_units[i].iface,
+                                             fake_unit_vtable,
+                                             (void *) fake_units[i].result) < 0)
+                        _exit(1);
+        if (sd_bus_request_name(bus, "org.freedesktop.systemd1", 0) < 0)
+                _exit(1);
+        if (write(ready_fd, "x", 1) != 1)
+                _exit(1);
+        for (;;) {
+                int r = sd_bus_process(bus, NULL);
+
+                if (r < 0)
+                        _exit(1);
+                if (r == 0 && sd_bus_wait(bus, UINT64_MAX) < 0)
+                        _exit(1);
+        }
+}
+
+struct fake_bus {
+        char dir[64];
+        pid_t daemon;
+        pid_t server;
+};
+
+static bool fake_bus_start(struct fake_bus *b)
+{
+        char conf[128], sock[128], addr[160], xml[1024];
+        int ready[2];
+        char c;
+
+        snprintf(b->dir, sizeof(b->dir), "/tmp/test-environment-bus-XXXXXX");
+        assert_non_null(mkdtemp(b->dir));
+        snprintf(conf, sizeof(conf), "%s/bus.conf", b->dir);
+        snprintf(sock, sizeof(sock), "%s/bus", b->dir);
+        snprintf(xml, sizeof(xml),
+                 "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration "
+                 "1.0//EN\" \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                 "<busconfig><type>system</type><listen>unix:path=%s</listen>"
+                 "<auth>EXTERNAL</auth><policy context=\"default\"><allow own=\"*\"/>"
+                 "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/></policy>"
+                 "</busconfig>\n", sock);
+        write_file(b->dir, "bus.conf", xml);
+
+        b->daemon = fork();
+        assert_true(b->daemon >= 0);
+        if (b->daemon == 0) {
+                char arg[160];
+
+                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
+                snprintf(arg, sizeof(arg), "--config-file=%s", conf);
+                execl("/usr/bin/dbus-daemon", "dbus-daemon", arg, "--nofork", "--nopidfile",
+                      (char *) NULL);
+                _exit(127);
+        }
+        for (int i = 0; i < 500 && access(sock, F_OK) < 0; i++)
+                usleep(10000);
+        if (access(sock, F_OK) < 0)
+                return false;
+        snprintf(addr, sizeof(addr), "unix:path=%s", sock);
+        assert_int_equal(setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1), 0);
+
+        assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+        b->server = fork();
+        assert_true(b->server >= 0);
+        if (b->server == 0) {
+                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
+                close(ready[0]);
+                fake_systemd(ready[1]);
+        }
+        close(ready[1]);
+        alarm(20);
+        assert_int_equal(read(ready[0], &c, 1), 1);
+        alarm(0);
+        close(ready[0]);
+        return true;
+}
+
+static void fake_bus_stop(struct fake_bus *b)
+{
+        if (b->server > 0) {
+                kill(b->server, SIGTERM);
+                (void) waitpid(b->server, NULL, 0);
+        }
+        if (b->daemon > 0) {
+                kill(b->daemon, SIGTERM);
+                (void) waitpid(b->daemon, NULL, 0);
+        }
+        (void) unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+        if (b->dir[0])
+                rm_rf(b->dir);
+        *b = (struct fake_bus) {};
+}
+
+static struct fake_bus the_bus;
+
+/* Also runs when an assertion failed half-way, so no daemon is left behind. */
+static int fake_bus_teardown(void **state)
+{
+        (void) state;
+        fake_bus_stop(&the_bus);
+        return 0;
+}
+
+static void test_failed_units_over_bus(void **state)
+{
+        const char *const opts[] = { "include_packages=false", "include_network=false",
+                                     "disk_skip_types=*", NULL };
+        const char *const one[] = { "include_packages=false", "include_network=false",
+                                    "disk_skip_types=*", "max_failed_units=1", NULL };
+        struct fake_bus *b = &the_bus;
+        struct sink *s = NULL;
+        const struct mock_artifact *a;
+        const struct finding *f;
+
+        (void) state;
+        if (access("/usr/bin/dbus-daemon", X_OK) < 0)
+                skip();
+        assert_true(fake_bus_start(b));
+
+        assert_int_equal(run("/", true, opts, &s, NULL), 0);
+        a = need(s, "environment/failed-units.txt");
+        contains(a->data, "app.service");
+        contains(a->data, "exit-code");
+        contains(a->data, "Example application");
+        contains(a->data, "db.socket");
+        contains(a->data, "resources");
+        assert_null(strstr(a->data, "ok.service"));
+        f = mock_sink_find_finding(s, FINDING_UNIT_FAILED, "app.service");
+        assert_non_null(f);
+        assert_string_equal(f->detail, "exit-code");
+        f = mock_sink_find_finding(s, FINDING_UNIT_FAILED, "db.socket");
+        assert_non_null(f);
+        assert_string_equal(f->detail, "resources");
+        assert_null(mock_sink_find_finding(s, FINDING_UNIT_FAILED, "ok.service"));
+        assert_false(mock_sink_partial(s));
+        mock_sink_free(s);
+
+        /* The cap: one unit listed, the cut noted. */
+        assert_int_equal(run("/", true, one, &s, NULL), 0);
+        assert_non_null(mock_sink_find_finding(s, FINDING_UNIT_FAILED, "app.service"));
+        assert_null(mock_sink_find_finding(s, FINDING_UNIT_FAILED, "db.socket"));
+        contains(mock_sink_notes(s), "failed units cut at 1");
+        assert_true(mock_sink_partial(s));
+        mock_sink_free(s);
+
+        fake_bus_stop(b);
+
+        /* The bus is gone: skipped with the reason. */
+        assert_int_equal(run("/", true, opts, &s, NULL), 0);
+        assert_null(mock_sink_find(s, "environment/failed-units.txt"));
+        contains(mock_sink_notes(s), "failed units skipped: ");
+        mock_sink_free(s);
+}
+#endif
+
 static int setup(void **state)
 {
         (void) state;
@@ -437,6 +703,9 @@ int main(void)
                 cmocka_unit_test(test_fifo_and_escaping_links),
                 cmocka_unit_test(test_never_collect_and_options),
                 cmocka_unit_test(test_live),
+#ifdef HAVE_LIBSYSTEMD
+                cmocka_unit_test_teardown(test_failed_units_over_bus, fake_bus_teardown),
+#endif
         };
 
         return cmocka_run_group_tests(tests, setup, NULL);

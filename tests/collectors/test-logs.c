@@ -1,0 +1,577 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests of the log-files collector on a root built from tests/data/logs:
+ * every timestamp format and the window edges, rotated and gzip-compressed
+ * files, a corrupt .gz, the newest-first cut of plain and gzip files, the
+ * bisection of a large file, FIFOs, binaries, symlinks leaving the root, and
+ * files truncated or rotated while being read.
+ */
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <zlib.h>
+
+#include "alloc-util.h"
+#include "logs/logs-time.h"
+#include "logs/logs.h"
+#include "sink-mock.h"
+
+extern const struct collector collector_logs;
+
+#define T(s) ((usec_t) (s) * USEC_PER_SEC)
+#define DAY2 T(1795737600) /* 2026-11-27T00:00:00Z */
+#define DAY3 (DAY2 + USEC_PER_DAY)
+
+static char root[] = "/tmp/test-logs-XXXXXX";
+
+static char *path_in_root(const char *rel)
+{
+        char *p = xasprintf("%s/%s", root, rel);
+        assert_non_null(p);
+        return p;
+}
+
+static void mkdirs_for(const char *full)
+{
+        _cleanup_free_ char *d = xstrdup(full);
+        for (char *s = d + 1; *s; s++)
+                if (*s == '/') {
+                        *s = 0;
+                        (void) mkdir(d, 0755);
+                        *s = '/';
+                }
+}
+
+static void set_mtime(const char *rel, usec_t t)
+{
+        _cleanup_free_ char *p = path_in_root(rel);
+        struct timespec ts[2] = { { .tv_sec = (time_t) (t / USEC_PER_SEC) },
+                                  { .tv_sec = (time_t) (t / USEC_PER_SEC) } };
+        assert_int_equal(utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW), 0);
+}
+
+static void write_file(const char *rel, const char *data, size_t len, usec_t mtime)
+{
+        _cleanup_free_ char *p = path_in_root(rel);
+        FILE *f;
+
+        mkdirs_for(p);
+        f = fopen(p, "we");
+        assert_non_null(f);
+        assert_int_equal(fwrite(data, 1, len, f), len);
+        fclose(f);
+        set_mtime(rel, mtime);
+}
+
+static void write_gz(const char *rel, const char *data, size_t len, usec_t mtime)
+{
+        _cleanup_free_ char *p = path_in_root(rel);
+        gzFile g;
+
+        mkdirs_for(p);
+        g = gzopen(p, "wb");
+        assert_non_null(g);
+        assert_int_equal(gzwrite(g, data, (unsigned) len), (int) len);
+        assert_int_equal(gzclose(g), Z_OK);
+        set_mtime(rel, mtime);
+}
+
+static char *read_data(const char *name, size_t *ret_len)
+{
+        const char *srcdir = getenv("COLLECT_SRCDIR") ?: COLLECT_SRCDIR;
+        _cleanup_free_ char *p = xasprintf("%s/tests/data/logs/%s", srcdir, name);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = fopen(p, "re");
+
+        assert_non_null(f);
+        buf = malloc(1 << 20);
+        len = fread(buf, 1, (1 << 20) - 1, f);
+        buf[len] = 0;
+        fclose(f);
+        *ret_len = len;
+        return buf;
+}
+
+static void install(const char *name, const char *rel, usec_t mtime, bool gz)
+{
+        size_t len;
+        _cleanup_free_ char *d = read_data(name, &len);
+
+        if (gz)
+                write_gz(rel, d, len, mtime);
+        else
+                write_file(rel, d, len, mtime);
+}
+
+/* n lines of ~100 bytes from start, step seconds apart, ISO timestamps. */
+static char *make_lines(usec_t start, usec_t step, size_t n, size_t *ret_len)
+{
+        size_t alloc = n * 128 + 1, len = 0;
+        char *b = malloc(alloc);
+
+        assert_non_null(b);
+        for (size_t i = 0; i < n; i++) {
+                time_t sec = (time_t) ((start + i * step) / USEC_PER_SEC);
+                struct tm tm;
+                char ts[32];
+                gmtime_r(&sec, &tm);
+                strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+                len += (size_t) snprintf(b + len, alloc - len,
+                                         "%s INFO line %08zu of the generated log, some padding text here......\n",
+                                         ts, i);
+        }
+        *ret_len = len;
+        return b;
+}
+
+static int setup(void **state)
+{
+        (void) state;
+        if (!mkdtemp(root))
+                return -1;
+        install("syslog", "var/log/syslog", DAY3 + T(30), false);
+        install("syslog.1", "var/log/syslog.1", DAY2 + T(6 * 3600), false);
+        install("syslog.3", "var/log/syslog.3.gz", DAY2 - 6 * USEC_PER_DAY, true);
+        install("kern.log.1", "var/log/kern.log.1.gz", DAY2 + T(4 * 3600 + 1), true);
+        install("access.log", "var/log/nginx/access.log", DAY3 + T(3600), false);
+        install("error.log", "var/log/nginx/error.log", DAY2 + T(10 * 3600 + 5), false);
+        install("apache_error_log", "var/log/httpd/error_log", DAY2 + T(11 * 3600), false);
+        install("app.log", "var/log/app/app.log", DAY2 + T(9 * 3600 + 1800), false);
+        install("app.json", "var/log/app/app.json", DAY2 + T(11 * 3600), false);
+        install("postgresql.log", "var/log/postgresql/postgresql-16-main.log", DAY2 + T(36001), false);
+        return 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void) st;
+        (void) flag;
+        (void) ftw;
+        return remove(path) < 0 ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+        (void) state;
+        return nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -1 : 0;
+}
+
+static struct sink *run(usec_t since, usec_t until, uint64_t per_file, const char *const *overrides)
+{
+        struct collect_ctx *ctx = mock_ctx_new("logs", root, since, until);
+        struct sink *s = mock_sink_new();
+
+        assert_non_null(ctx);
+        assert_non_null(s);
+        mock_ctx_set_live(ctx, false);
+        if (per_file)
+                mock_ctx_set_budget(ctx, 256ULL << 20, per_file);
+        assert_int_equal(mock_run_collector(&collector_logs, ctx, s, overrides), 0);
+        mock_ctx_free(ctx);
+        return s;
+}
+
+static const struct mock_artifact *must_find(struct sink *s, const char *name)
+{
+        const struct mock_artifact *a = mock_sink_find(s, name);
+        if (!a)
+                fail_msg("no member %s; notes: %s", name, mock_sink_notes(s));
+        return a;
+}
+
+static void test_logtime_formats(void **state)
+{
+        struct logtime_hint h = { .year = 2026, .month = 11 }, jan = { .year = 2027, .month = 1 };
+        usec_t t;
+        const struct {
+                const char *line;
+                usec_t expect;
+        } cases[] = {
+                { "2026-11-27T10:00:00Z x", DAY2 + T(36000) },
+                { "2026-11-27T10:00:00.250+02:00 x", DAY2 + T(28800) + 250000 },
+                { "2026-11-27 10:00:00,123 ERROR", DAY2 + T(36000) + 123000 },
+                { "2026-11-27 10:00:00.123 UTC [1] LOG", DAY2 + T(36000) + 123000 },
+                { "2026-11-27T10:00:00.123456789Z stdout F x", DAY2 + T(36000) + 123456 },
+                { "Nov 27 10:00:00 host app[1]: x", DAY2 + T(36000) },
+                { "Nov  7 10:00:00 host app[1]: x", DAY2 - 20 * USEC_PER_DAY + T(36000) },
+                { "1.2.3.4 - - [27/Nov/2026:10:00:00 +0100] \"GET /\"", DAY2 + T(32400) },
+                { "2026/11/27 10:00:00 [error] 1#1: x", DAY2 + T(36000) },
+                { "[Fri Nov 27 10:00:00.123456 2026] [core:error] x", DAY2 + T(36000) + 123456 },
+                { "[2026-11-27 10:00:00] app.ERROR: x", DAY2 + T(36000) },
+                { "{\"time\":\"2026-11-27T10:00:00Z\",\"msg\":\"x\"}", DAY2 + T(36000) },
+                { "time=\"2026-11-27T10:00:00Z\" level=error msg=x", DAY2 + T(36000) },
+                { "<34>1 2026-11-27T10:00:00Z host app - - x", DAY2 + T(36000) },
+        };
+
+        (void) state;
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                if (!logtime_parse(cases[i].line, strlen(cases[i].line), &h, &t))
+                        fail_msg("not parsed: %s", cases[i].line);
+                if (t != cases[i].expect)
+                        fail_msg("%s: got %llu want %llu", cases[i].line, (unsigned long long) t,
+                                 (unsigned long long) cases[i].expect);
+        }
+        /* A December line in a file written in January is from the year before. */
+        assert_true(logtime_parse("Dec 31 23:00:00 h x", 19, &jan, &t));
+        assert_int_equal(t, T(1798758000));
+        assert_false(logtime_parse("  File \"/srv/app.py\", line 10", 29, &h, &t));
+        assert_false(logtime_parse("Traceback (most recent call last):", 34, &h, &t));
+        assert_false(logtime_parse("2026-13-45T10:00:00Z bad", 24, &h, &t));
+        assert_int_equal(logtime_prefix_len("Nov 27 10:00:00 host", 20), 15);
+        assert_int_equal(logtime_prefix_len("[27/Nov/2026:10:00:00 +0000] x", 30), 28);
+}
+
+static void test_window(void **state)
+{
+        struct sink *s = run(DAY2, DAY3, 0, NULL);
+        const struct mock_artifact *a;
+
+        (void) state;
+        a = must_find(s, "logs/files/var/log/syslog");
+        assert_string_equal(a->source, "/var/log/syslog");
+        assert_true(a->flags & SINK_SCAN_ERRORS);
+        assert_true(a->flags & SINK_KEEP_TAIL);
+        assert_string_equal(a->data,
+                            "Nov 27 00:00:00 fixturehost app[101]: first line in window\n"
+                            "Nov 27 08:00:00 fixturehost app[102]: ERROR database connection refused (attempt 3)\n"
+                            "Nov 27 08:05:00 fixturehost app[102]: ERROR database connection refused (attempt 4)\n"
+                            "Nov 27 12:00:00 fixturehost kernel: [12345.678901] app[4242]: segfault at 0 ip "
+                            "00007f3a1c2d3e4f sp 00007ffd5e6f7a80 error 4 in libc.so.6[7f3a1c2c5000+195000]\n"
+                            "Nov 27 23:59:59 fixturehost app[101]: last line in window\n");
+
+        a = must_find(s, "logs/files/var/log/syslog.1");
+        assert_null(strstr(a->data, "rotated old line"));
+        assert_non_null(strstr(a->data, "rotated in-window line"));
+        assert_non_null(strstr(a->data, "CRITICAL disk quota"));
+
+        /* Older than the window by mtime: not read at all. */
+        assert_null(mock_sink_find(s, "logs/files/var/log/syslog.3"));
+        assert_null(mock_sink_find(s, "logs/files/var/log/syslog.3.gz"));
+
+        /* Rotated .gz: inflated, named without .gz, source recorded. */
+        a = must_find(s, "logs/files/var/log/kern.log.1");
+        assert_string_equal(a->source, "/var/log/kern.log.1.gz");
+        assert_null(strstr(a->data, "old kernel line"));
+        assert_non_null(strstr(a->data, "Out of memory: Killed process 3131"));
+        assert_non_null(strstr(a->data, "kernel line in window from gz\n"));
+
+        a = must_find(s, "logs/files/var/log/nginx/access.log");
+        assert_string_equal(a->data,
+                            "10.0.0.3 - - [27/Nov/2026:10:00:00 +0000] \"GET /in-window HTTP/1.1\" 500 12 \"-\" \"curl/8.0\"\n"
+                            "10.0.0.4 - - [28/Nov/2026:00:30:00 +0100] \"GET /zone-in HTTP/1.1\" 200 612 \"-\" \"curl/8.0\"\n");
+
+        a = must_find(s, "logs/files/var/log/nginx/error.log");
+        assert_null(strstr(a->data, "old error"));
+        assert_non_null(strstr(a->data, "missing.html"));
+        assert_non_null(strstr(a->data, "Permission denied"));
+
+        a = must_find(s, "logs/files/var/log/httpd/error_log");
+        assert_null(strstr(a->data, "old apache error"));
+        assert_non_null(strstr(a->data, "AH00037: Symbolic link"));
+        assert_non_null(strstr(a->data, "AH00489"));
+
+        a = must_find(s, "logs/files/var/log/postgresql/postgresql-16-main.log");
+        assert_null(strstr(a->data, "old checkpoint"));
+        assert_non_null(strstr(a->data, "FATAL:  password authentication failed"));
+        mock_sink_free(s);
+}
+
+static void test_app_formats_and_traces(void **state)
+{
+        const char *o[] = { "paths=/var/log/app/*", NULL };
+        struct sink *s = run(DAY2, DAY3, 0, o);
+        const struct mock_artifact *a;
+
+        (void) state;
+        /* The trace stays with its first line; the old trace goes with the old line. */
+        a = must_find(s, "logs/files/var/log/app/app.log");
+        assert_string_equal(a->data,
+                            "2026-11-27 09:00:00,123 ERROR Unhandled exception in worker 7\n"
+                            "Traceback (most recent call last):\n"
+                            "  File \"/srv/app/worker.py\", line 10, in run\n"
+                            "    result = compute(x)\n"
+                            "ValueError: invalid literal for int() with base 10: 'abc'\n"
+                            "2026-11-27 09:00:01,000 INFO worker 7 restarted\n"
+                            "2026-11-27T09:30:00.250+02:00 WARN zoned line (07:30 UTC)\n");
+        a = must_find(s, "logs/files/var/log/app/app.json");
+        assert_null(strstr(a->data, "json old"));
+        assert_non_null(strstr(a->data, "json boom in window"));
+        assert_non_null(strstr(a->data, "json info in window"));
+        assert_null(mock_sink_find(s, "logs/files/var/log/syslog"));
+        mock_sink_free(s);
+}
+
+static void test_window_excludes_file(void **state)
+{
+        /* A window in which app.log has no line: no member at all. */
+        const char *o[] = { "paths=/var/log/app/app.log", NULL };
+        struct sink *s = run(DAY2 + T(10 * 3600), DAY3, 0, o);
+
+        (void) state;
+        assert_null(mock_sink_find(s, "logs/files/var/log/app/app.log"));
+        mock_sink_free(s);
+}
+
+static void test_skipped_kinds(void **state)
+{
+        const char *o[] = { "paths=/var/log/odd/*", NULL };
+        _cleanup_free_ char *fifo = path_in_root("var/log/odd/pipe.log");
+        _cleanup_free_ char *l1 = path_in_root("var/log/odd/escape.log");
+        _cleanup_free_ char *l2 = path_in_root("var/log/odd/escape-abs.log");
+        static const char bin[] = "ib\0\0\0\x01\x02 binary log";
+        struct sink *s;
+
+        (void) state;
+        write_file("var/log/odd/ib_logfile0", bin, sizeof(bin), DAY2 + T(100));
+        write_file("var/log/odd/plain.log", "no timestamps here\nsecond line\n", 31, DAY2 + T(100));
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        /* Both links resolve inside the root (where nothing exists), never to the host. */
+        assert_int_equal(symlink("../../../../../../../../etc/hostname", l1), 0);
+        assert_int_equal(symlink("/etc/hostname", l2), 0);
+
+        s = run(DAY2, DAY3, 0, o);
+        assert_non_null(strstr(mock_sink_notes(s), "pipe.log: FIFO"));
+        assert_non_null(strstr(mock_sink_notes(s), "ib_logfile0: binary"));
+        assert_non_null(strstr(mock_sink_notes(s), "escape.log"));
+        assert_non_null(strstr(mock_sink_notes(s), "escape-abs.log"));
+        assert_null(mock_sink_find(s, "logs/files/var/log/odd/ib_logfile0"));
+        assert_null(mock_sink_find(s, "logs/files/var/log/odd/pipe.log"));
+        assert_null(mock_sink_find(s, "logs/files/var/log/odd/escape.log"));
+        assert_null(mock_sink_find(s, "logs/files/var/log/odd/escape-abs.log"));
+        /* No timestamps: the mtime decides, the whole file is kept. */
+        assert_string_equal(must_find(s, "logs/files/var/log/odd/plain.log")->data,
+                            "no timestamps here\nsecond line\n");
+        mock_sink_free(s);
+}
+
+static void test_forbidden(void **state)
+{
+        const char *o[] = { "paths=/var/log/nginx/*", NULL };
+        char *globs[] = { (char *) "/var/log/nginx/access.log", NULL };
+        struct collect_ctx *ctx = mock_ctx_new("logs", root, DAY2, DAY3);
+        struct sink *s = mock_sink_new();
+
+        (void) state;
+        mock_ctx_set_never_collect(ctx, globs);
+        assert_int_equal(mock_run_collector(&collector_logs, ctx, s, o), 0);
+        assert_null(mock_sink_find(s, "logs/files/var/log/nginx/access.log"));
+        assert_non_null(mock_sink_find(s, "logs/files/var/log/nginx/error.log"));
+        assert_non_null(strstr(mock_sink_notes(s), "access.log: never collected"));
+        mock_ctx_free(ctx);
+        mock_sink_free(s);
+}
+
+/* The generated big files: 3 days of lines, 5 s apart. */
+static size_t big_len;
+static char *big;
+
+static void ensure_big(void)
+{
+        if (big)
+                return;
+        big = make_lines(DAY2 - USEC_PER_DAY, 5 * USEC_PER_SEC, 3 * 17280, &big_len);
+        write_file("var/log/big/plain.log", big, big_len, DAY3 + USEC_PER_DAY);
+        write_gz("var/log/big/rot.log.1.gz", big, big_len, DAY3 + USEC_PER_DAY);
+}
+
+static const char *day2_part(size_t *ret_len)
+{
+        const char *a = strstr(big, "2026-11-27T00:00:00Z");
+        const char *b = strstr(big, "2026-11-28T00:00:05Z");
+
+        assert_non_null(a);
+        assert_non_null(b);
+        *ret_len = b - a;
+        return a;
+}
+
+static void test_bisect_and_gz_window(void **state)
+{
+        const char *o[] = { "paths=/var/log/big/*", NULL };
+        struct sink *s;
+        const struct mock_artifact *a;
+        size_t len;
+        const char *want;
+
+        (void) state;
+        ensure_big();
+        assert_true(big_len > 4 * 1024 * 1024); /* large enough to be bisected */
+        want = day2_part(&len);
+        s = run(DAY2, DAY3, 0, o);
+        a = must_find(s, "logs/files/var/log/big/plain.log");
+        assert_int_equal(a->len, len);
+        assert_memory_equal(a->data, want, len);
+        a = must_find(s, "logs/files/var/log/big/rot.log.1");
+        assert_int_equal(a->len, len);
+        assert_memory_equal(a->data, want, len);
+        assert_false(mock_sink_partial(s));
+        mock_sink_free(s);
+}
+
+static void test_cut_keeps_newest(void **state)
+{
+        const char *o[] = { "paths=/var/log/big/*", NULL };
+        struct sink *s;
+        const struct mock_artifact *a;
+        size_t len;
+        const char *want;
+
+        (void) state;
+        ensure_big();
+        want = day2_part(&len);
+        s = run(DAY2, DAY3, 65536, o);
+        for (int i = 0; i < 2; i++) {
+                a = must_find(s, i == 0 ? "logs/files/var/log/big/plain.log"
+                                        : "logs/files/var/log/big/rot.log.1");
+                assert_true(a->len <= 65536);
+                assert_true(a->len > 65536 - 200);
+                /* Exactly the newest whole lines of the window. */
+                assert_memory_equal(a->data, want + len - a->len, a->len);
+                assert_memory_equal(a->data, "2026-11-27T", 11);
+        }
+        assert_true(mock_sink_partial(s));
+        assert_non_null(strstr(mock_sink_notes(s), "newest part is kept"));
+        mock_sink_free(s);
+}
+
+static void test_corrupt_gz(void **state)
+{
+        const char *o[] = { "paths=/var/log/corrupt/*", NULL };
+        _cleanup_free_ char *p = NULL;
+        size_t len;
+        _cleanup_free_ char *lines = make_lines(DAY2, USEC_PER_SEC, 20000, &len);
+        struct stat st;
+        struct sink *s;
+        const struct mock_artifact *a;
+        int fd;
+
+        (void) state;
+        write_gz("var/log/corrupt/app.log.2.gz", lines, len, DAY2 + T(3600));
+        p = path_in_root("var/log/corrupt/app.log.2.gz");
+        assert_int_equal(stat(p, &st), 0);
+        fd = open(p, O_WRONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        {
+                char junk[4096];
+                memset(junk, 0xff, sizeof(junk));
+                assert_int_equal(pwrite(fd, junk, sizeof(junk), st.st_size / 2), sizeof(junk));
+        }
+        close(fd);
+        set_mtime("var/log/corrupt/app.log.2.gz", DAY2 + T(3600));
+
+        s = run(DAY2, DAY3, 0, o);
+        a = must_find(s, "logs/files/var/log/corrupt/app.log.2");
+        /* The readable part is kept, intact, and the damage is noted. */
+        if (a->len < 1000 || a->len >= len)
+                fail_msg("len %zu of %zu; notes: %s", a->len, len, mock_sink_notes(s));
+        assert_memory_equal(a->data, lines, 1000);
+        assert_non_null(strstr(mock_sink_notes(s), "app.log.2.gz"));
+        assert_non_null(strstr(mock_sink_notes(s), "readable part is kept"));
+        assert_true(mock_sink_partial(s));
+
+        /* A gzip file cut short (truncated download, full disk). */
+        assert_int_equal(truncate(p, st.st_size / 3), 0);
+        set_mtime("var/log/corrupt/app.log.2.gz", DAY2 + T(3600));
+        mock_sink_free(s);
+        s = run(DAY2, DAY3, 0, o);
+        a = must_find(s, "logs/files/var/log/corrupt/app.log.2");
+        assert_true(a->len > 1000);
+        assert_memory_equal(a->data, lines, 1000);
+        assert_non_null(strstr(mock_sink_notes(s), "ends unexpectedly"));
+        mock_sink_free(s);
+}
+
+static void truncate_hook(const char *path, int fd)
+{
+        _cleanup_free_ char *p = path_in_root(path + 1);
+        (void) fd;
+        assert_int_equal(truncate(p, 5000), 0);
+}
+
+static char *rotated_path;
+
+static void rotate_hook(const char *path, int fd)
+{
+        _cleanup_free_ char *to = xasprintf("%s.1", rotated_path);
+        (void) path;
+        (void) fd;
+        /* logrotate's rename + create: the open file keeps its content. */
+        assert_int_equal(rename(rotated_path, to), 0);
+        write_file("var/log/rot/app.log", "2026-11-27T23:00:00Z new file\n", 30, DAY2 + T(3600));
+}
+
+static void test_changed_during_read(void **state)
+{
+        const char *o[] = { "paths=/var/log/rot/app.log", NULL };
+        size_t len;
+        _cleanup_free_ char *lines = make_lines(DAY2, USEC_PER_SEC, 5000, &len);
+        struct sink *s;
+        const struct mock_artifact *a;
+
+        (void) state;
+        write_file("var/log/rot/app.log", lines, len, DAY2 + T(7200));
+        logs_test_after_open = truncate_hook;
+        s = run(DAY2, DAY3, 0, o);
+        logs_test_after_open = NULL;
+        a = must_find(s, "logs/files/var/log/rot/app.log");
+        /* Whole lines of the first 5000 bytes; the shrink is noted. */
+        assert_true(a->len <= 5000 && a->len > 4800);
+        assert_memory_equal(a->data, lines, a->len);
+        assert_non_null(strstr(mock_sink_notes(s), "shrank while being read"));
+        mock_sink_free(s);
+
+        write_file("var/log/rot/app.log", lines, len, DAY2 + T(7200));
+        rotated_path = path_in_root("var/log/rot/app.log");
+        logs_test_after_open = rotate_hook;
+        s = run(DAY2, DAY3, 0, o);
+        logs_test_after_open = NULL;
+        a = must_find(s, "logs/files/var/log/rot/app.log");
+        assert_int_equal(a->len, len);
+        assert_memory_equal(a->data, lines, len);
+        assert_false(mock_sink_partial(s));
+        rotated_path = mfree(rotated_path);
+        mock_sink_free(s);
+}
+
+static void test_max_files(void **state)
+{
+        const char *o[] = { "paths=/var/log/nginx/*", "paths=/var/log/httpd/*", "max_files=2", NULL };
+        struct sink *s = run(DAY2, DAY3, 0, o);
+
+        (void) state;
+        assert_int_equal(mock_sink_n_artifacts(s), 2);
+        assert_non_null(strstr(mock_sink_notes(s), "1 more log files not collected"));
+        mock_sink_free(s);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_logtime_formats),
+                cmocka_unit_test(test_window),
+                cmocka_unit_test(test_app_formats_and_traces),
+                cmocka_unit_test(test_window_excludes_file),
+                cmocka_unit_test(test_skipped_kinds),
+                cmocka_unit_test(test_forbidden),
+                cmocka_unit_test(test_bisect_and_gz_window),
+                cmocka_unit_test(test_cut_keeps_newest),
+                cmocka_unit_test(test_corrupt_gz),
+                cmocka_unit_test(test_changed_during_read),
+                cmocka_unit_test(test_max_files),
+        };
+        int r = cmocka_run_group_tests(tests, setup, teardown);
+
+        free(big);
+        return r;
+}
