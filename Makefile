@@ -177,6 +177,8 @@ clean:
 
 FORCE:
 
+.SECONDARY:
+
 -include $(DEPS)
 
 $(BUILD)/agent/builtin-policies.o: $(wildcard policies/*.yaml)

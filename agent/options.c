@@ -169,7 +169,7 @@ int options_apply_policy(const struct collector *c, void *state, const struct pn
                         _cleanup_free_ char *keys = valid_keys(c);
 
                         if (ret_error)
-                                *ret_error = pnode_error(n, "unknown key '%s' for collector '%s' "
+                                *ret_error = pnode_key_error(n, "unknown key '%s' for collector '%s' "
                                                          "(valid keys: enabled, timeout, %s)",
                                                          n->key, c->name, keys ? keys : "?");
                         return -EINVAL;

@@ -37,6 +37,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free);
 /* The section of a top-level key (NULL when absent or empty). */
 const struct pnode *policy_section(const struct policy *p, const char *key);
 
+/* The options map of collector name (NULL when absent). */
+const struct pnode *policy_collector_section(const struct policy *p, const char *name);
+
 /* Whether collector name is enabled (`<name>: {enabled: false}` turns it off). */
 bool policy_collector_enabled(const struct policy *p, const char *name);
 

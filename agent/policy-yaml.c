@@ -75,6 +75,18 @@ char *pnode_error(const struct pnode *n, const char *fmt, ...)
         return s;
 }
 
+char *pnode_key_error(const struct pnode *n, const char *fmt, ...)
+{
+        va_list ap;
+        char *s;
+
+        va_start(ap, fmt);
+        s = format_located(n ? n->file : NULL, n && n->key_line ? n->key_line : n ? n->line : 0,
+                           n && n->key_line ? n->key_column : n ? n->column : 0, fmt, ap);
+        va_end(ap);
+        return s;
+}
+
 static int set_error(char **ret_error, int r, const struct pnode *n, const char *fmt, ...)
         _printf_(4, 5);
 static int set_error(char **ret_error, int r, const struct pnode *n, const char *fmt, ...)
@@ -184,6 +196,8 @@ static int convert_node(struct convert *c, yaml_node_t *y, unsigned depth, struc
                         if (r < 0)
                                 return r;
                         child->key = TAKE_PTR(key);
+                        child->key_line = kw.line;
+                        child->key_column = kw.column;
                         r = pnode_add_item(n, child);
                         if (r < 0) {
                                 pnode_free(child);
@@ -404,13 +418,19 @@ int pnode_check_keys(const struct pnode *n, const char *section, const char *con
                 if (!ok) {
                         _cleanup_free_ char *valid = strv_join((char **) allowed, ", ");
 
-                        return set_error(ret_error, -EINVAL, c,
-                                         "unknown key '%s' in '%s' (valid keys: %s)", c->key,
-                                         section, valid ? valid : "?");
+                        if (ret_error) {
+                                free(*ret_error);
+                                *ret_error = pnode_key_error(c, "unknown key '%s' in '%s' "
+                                                             "(valid keys: %s)", c->key,
+                                                             section, valid ? valid : "?");
+                        }
+                        return -EINVAL;
                 }
                 for (size_t j = 0; j < i; j++)
                         if (streq(n->items[j]->key, c->key))
-                                return set_error(ret_error, -EINVAL, c, "duplicate key '%s'",
+                                return set_error(ret_error, -EINVAL, &(struct pnode) {
+                                                 .file = c->file, .line = c->key_line,
+                                                 .column = c->key_column }, "duplicate key '%s'",
                                                  c->key);
         }
         return 0;

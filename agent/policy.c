@@ -133,7 +133,7 @@ static int validate(struct policy *p, char **ret_error)
                 if (!ok) {
                         _cleanup_free_ char *valid = strv_join((char **) global_keys, ", ");
                         if (ret_error)
-                                *ret_error = pnode_error(k, "unknown key '%s' (valid keys: %s, "
+                                *ret_error = pnode_key_error(k, "unknown key '%s' (valid keys: %s, "
                                                          "or a collector name: commands, config, "
                                                          "environment, journal, logs)",
                                                          k->key, valid ? valid : "?");
@@ -224,7 +224,8 @@ static int validate(struct policy *p, char **ret_error)
         for (size_t i = 0; i < registry_size(); i++) {
                 const struct collector *c = registry_get(i);
 
-                r = validate_collector_section(c, pnode_get(p->root, c->name), ret_error);
+                r = validate_collector_section(c, policy_collector_section(p, c->name),
+                                               ret_error);
                 if (r < 0)
                         return r;
         }
@@ -331,6 +332,14 @@ int policy_load(const char *shipped_dir, char *const *dirs, char *const *files,
                 return r;
         *ret = TAKE_PTR(p);
         return 0;
+}
+
+const struct pnode *policy_collector_section(const struct policy *p, const char *name)
+{
+        /* `commands:` is the command list, not an options map */
+        if (streq(name, "commands"))
+                return NULL;
+        return policy_section(p, name);
 }
 
 bool policy_collector_enabled(const struct policy *p, const char *name)

@@ -33,6 +33,8 @@ struct pnode {
         const char *file;     /* interned; lives as long as the tree */
         unsigned line;        /* 1-based */
         unsigned column;      /* 1-based */
+        unsigned key_line;    /* where the key of a map value is; 0 otherwise */
+        unsigned key_column;
 };
 
 /* Caps that protect the loader from hostile input. */
@@ -64,6 +66,9 @@ const struct pnode *pnode_get(const struct pnode *map, const char *key);
 
 /* Formats "file:line:column: message" for node n; NULL on OOM. */
 char *pnode_error(const struct pnode *n, const char *fmt, ...) _printf_(2, 3);
+
+/* The same, at the position of n's key (for "unknown key" messages). */
+char *pnode_key_error(const struct pnode *n, const char *fmt, ...) _printf_(2, 3);
 
 /*
  * Checks that n is a map whose keys are all in allowed (NULL-terminated).

@@ -27,6 +27,7 @@ struct rule {
         pcre2_code *key_re;    /* NULL: no key check */
         pcre2_code *keep_re;   /* NULL: nothing kept */
         pcre2_code *end_re;    /* multiline rules only */
+        pcre2_code *next_re;   /* the secret is on the next line, matched by this */
         char **hints;          /* NULL or empty: runs on every line */
         uint32_t secret_group; /* 0: the whole match is replaced */
         uint32_t key_group;    /* 0: no "key" group */

@@ -19,7 +19,7 @@ static const char *const section_keys[] = {
 };
 
 static const char *const rule_keys[] = {
-        "name", "description", "regex", "hints", "key", "keep", "multiline", "end", NULL,
+        "name", "description", "regex", "hints", "key", "keep", "multiline", "end", "next", NULL,
 };
 
 void rule_done(struct rule *rule)
@@ -32,6 +32,7 @@ void rule_done(struct rule *rule)
         pcre2_code_free(rule->key_re);
         pcre2_code_free(rule->keep_re);
         pcre2_code_free(rule->end_re);
+        pcre2_code_free(rule->next_re);
         strv_free(rule->hints);
         *rule = (struct rule) {};
 }
@@ -122,7 +123,7 @@ static bool valid_name(const char *s)
 static int rule_compile(const struct pnode *n, struct rule *out, char **ret_error)
 {
         _cleanup_(rule_done) struct rule rule = {};
-        const char *name, *regex, *key, *keep, *end;
+        const char *name, *regex, *key, *keep, *end, *next;
         const struct pnode *hn;
         bool multiline = false;
         int r;
@@ -145,6 +146,8 @@ static int rule_compile(const struct pnode *n, struct rule *out, char **ret_erro
                 r = node_string(n, "keep", &keep, ret_error);
         if (r >= 0)
                 r = node_string(n, "end", &end, ret_error);
+        if (r >= 0)
+                r = node_string(n, "next", &next, ret_error);
         if (r >= 0)
                 r = pnode_to_bool(pnode_get(n, "multiline"), &multiline, ret_error);
         if (r < 0)
@@ -191,6 +194,19 @@ static int rule_compile(const struct pnode *n, struct rule *out, char **ret_erro
                         return r;
         }
 
+        if (next) {
+                r = compile_regex(pnode_get(n, "next"), name, "next", next, false, &rule.next_re,
+                                  ret_error);
+                if (r < 0)
+                        return r;
+                if (pcre2_substring_number_from_name(rule.next_re, (PCRE2_SPTR) "secret") <= 0) {
+                        if (ret_error)
+                                *ret_error = pnode_error(pnode_get(n, "next"), "rule '%s': 'next' "
+                                                         "needs a (?<secret>...) group", name);
+                        return -EINVAL;
+                }
+        }
+
         int g = pcre2_substring_number_from_name(rule.re, (PCRE2_SPTR) "secret");
         rule.secret_group = g > 0 ? (uint32_t) g : 0;
         g = pcre2_substring_number_from_name(rule.re, (PCRE2_SPTR) "key");
@@ -209,10 +225,10 @@ static int rule_compile(const struct pnode *n, struct rule *out, char **ret_erro
                 if (r < 0)
                         return r;
                 STRV_FOREACH(h, rule.hints)
-                        if (strlen(*h) < 2) {
+                        if (strlen(*h) < 3) {
                                 if (ret_error)
                                         *ret_error = pnode_error(hn, "rule '%s': hint '%s' is "
-                                                                 "shorter than 2 characters",
+                                                                 "shorter than 3 characters",
                                                                  name, *h);
                                 return -EINVAL;
                         }
@@ -224,7 +240,7 @@ static int rule_compile(const struct pnode *n, struct rule *out, char **ret_erro
 
 static int check_word(const struct pnode *n, const char *w, char **ret_error)
 {
-        if (strlen(w) < 2 || strlen(w) > 64)
+        if (strlen(w) < 3 || strlen(w) > 64)
                 goto bad;
         for (const char *p = w; *p; p++)
                 if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -233,7 +249,7 @@ static int check_word(const struct pnode *n, const char *w, char **ret_error)
         return 0;
 bad:
         if (ret_error)
-                *ret_error = pnode_error(n, "extra_secret_keys: '%s' must be 2-64 characters "
+                *ret_error = pnode_error(n, "extra_secret_keys: '%s' must be 3-64 characters "
                                          "of [A-Za-z0-9_.-]", w);
         return -EINVAL;
 }

@@ -29,10 +29,16 @@
 #define MATCH_LIMIT 5000000u
 
 struct hint {
-        char *lit;
+        char *lit; /* lower case */
         size_t len;
         uint64_t rules;
-        uint16_t next; /* index + 1 of the next hint with the same first two bytes */
+};
+
+/* Where a hint's first or second byte pair may be found (see hint_scan). */
+struct pair_entry {
+        uint16_t hint;
+        uint16_t offset;
+        uint32_t next; /* index + 1 of the next entry with the same pair */
 };
 
 struct redactor {
@@ -40,7 +46,10 @@ struct redactor {
         size_t n_rules;
         struct hint *hints;
         size_t n_hints;
-        uint16_t *head; /* [65536]: index + 1 of the first hint for a (lower-cased) byte pair */
+        struct pair_entry *pairs;
+        size_t n_pairs;
+        uint32_t *head;        /* [65536]: index + 1 of the first pair entry of a folded pair */
+        uint64_t filter[1024]; /* the same pairs as a bit set: 8 KiB, stays in the L1 cache */
         uint64_t always;
         uint64_t multiline;
 
@@ -75,6 +84,7 @@ struct redact_stream {
         bool block_piece;  /* pieces of the current line were swallowed inside a block */
 
         int block_rule; /* >= 0: inside a multi-line secret of this rule */
+        int next_rule;  /* >= 0: the previous line said the secret is on this one */
 
         uint64_t seen;
         uint64_t utf8_bad;
@@ -116,19 +126,43 @@ void spanvec_done(struct spanvec *sv)
         *sv = (struct spanvec) {};
 }
 
+/* Byte pairs are folded with | 0x20 (ASCII lower case, and a few harmless
+ * collisions such as '_' with DEL that the exact comparison sorts out). */
+static unsigned pair_key(uint8_t a, uint8_t b)
+{
+        return (unsigned) (a | 0x20) | ((unsigned) (b | 0x20) << 8);
+}
+
+static int pair_add(struct redactor *r, size_t hint, unsigned offset)
+{
+        const struct hint *h = &r->hints[hint];
+        unsigned key = pair_key((uint8_t) h->lit[offset], (uint8_t) h->lit[offset + 1]);
+        struct pair_entry *v = xrealloc(r->pairs, (r->n_pairs + 1) * sizeof(*v));
+
+        if (!v)
+                return -ENOMEM;
+        r->pairs = v;
+        v[r->n_pairs] = (struct pair_entry) { .hint = (uint16_t) hint, .offset = (uint16_t) offset,
+                                              .next = r->head[key] };
+        r->head[key] = (uint32_t) ++r->n_pairs;
+        r->filter[key >> 6] |= UINT64_C(1) << (key & 63);
+        return 0;
+}
+
 static int hint_add(struct redactor *r, const char *lit, unsigned rule)
 {
         size_t len = strlen(lit);
-        unsigned key;
+        struct hint *h;
+        int k;
 
         for (size_t i = 0; i < r->n_hints; i++)
                 if (r->hints[i].len == len && strcasecmp(r->hints[i].lit, lit) == 0) {
                         r->hints[i].rules |= UINT64_C(1) << rule;
                         return 0;
                 }
-        if (r->n_hints >= UINT16_MAX - 1)
+        if (r->n_hints >= UINT16_MAX)
                 return -E2BIG;
-        struct hint *h = xrealloc(r->hints, (r->n_hints + 1) * sizeof(*h));
+        h = xrealloc(r->hints, (r->n_hints + 1) * sizeof(*h));
         if (!h)
                 return -ENOMEM;
         r->hints = h;
@@ -138,36 +172,45 @@ static int hint_add(struct redactor *r, const char *lit, unsigned rule)
                 return -ENOMEM;
         for (size_t i = 0; i < len; i++)
                 h->lit[i] = (char) lower_tab[(uint8_t) h->lit[i]];
-        key = ((unsigned) (uint8_t) h->lit[0] << 8) | (uint8_t) h->lit[1];
-        h->next = r->head[key];
-        r->head[key] = (uint16_t) (r->n_hints + 1);
         r->n_hints++;
-        return 0;
+        /* hints have at least 3 bytes: pairs at offsets 0 and 1 */
+        k = pair_add(r, r->n_hints - 1, 0);
+        if (k >= 0)
+                k = pair_add(r, r->n_hints - 1, 1);
+        return k;
 }
 
-/* One pass over text: the rules whose hints occur in it (plus those without hints). */
+/*
+ * One pass over text: the rules whose hints occur in it (plus those without
+ * hints). Only byte pairs at even offsets are looked up: a hint of three or
+ * more bytes at offset j has a pair at j or j + 1 that is even, and both
+ * pairs are in the table.
+ */
 static uint64_t hint_scan(const struct redactor *r, const char *text, size_t len)
 {
         const uint8_t *p = (const uint8_t *) text;
         uint64_t m = r->always;
 
-        if (len < 2)
-                return m;
-        for (size_t i = 0; i + 1 < len; i++) {
-                uint16_t h = r->head[((unsigned) lower_tab[p[i]] << 8) | lower_tab[p[i + 1]]];
+        for (size_t i = 0; i + 1 < len; i += 2) {
+                unsigned key = pair_key(p[i], p[i + 1]);
 
-                while (h) {
-                        const struct hint *x = &r->hints[h - 1];
+                if (_likely_(!(r->filter[key >> 6] & (UINT64_C(1) << (key & 63)))))
+                        continue;
+                for (uint32_t e = r->head[key]; e;) {
+                        const struct pair_entry *pe = &r->pairs[e - 1];
+                        const struct hint *x = &r->hints[pe->hint];
 
-                        if ((m & x->rules) != x->rules && x->len <= len - i) {
-                                size_t k = 2;
+                        e = pe->next;
+                        if ((m & x->rules) == x->rules || pe->offset > i)
+                                continue;
+                        size_t at = i - pe->offset, k = 0;
 
-                                while (k < x->len && lower_tab[p[i + k]] == (uint8_t) x->lit[k])
-                                        k++;
-                                if (k == x->len)
-                                        m |= x->rules;
-                        }
-                        h = x->next;
+                        if (x->len > len - at)
+                                continue;
+                        while (k < x->len && lower_tab[p[at + k]] == (uint8_t) x->lit[k])
+                                k++;
+                        if (k == x->len)
+                                m |= x->rules;
                 }
         }
         return m;
@@ -183,6 +226,7 @@ struct redactor *redactor_free(struct redactor *r)
         for (size_t i = 0; i < r->n_hints; i++)
                 free(r->hints[i].lit);
         free(r->hints);
+        free(r->pairs);
         free(r->head);
         pcre2_match_data_free(r->md);
         pcre2_match_data_free(r->md2);
@@ -220,7 +264,7 @@ int redactor_new(const struct pnode *section, struct redactor **ret, char **ret_
         if (k < 0)
                 return k;
 
-        r->head = xcalloc(65536, sizeof(uint16_t));
+        r->head = xcalloc(65536, sizeof(uint32_t));
         r->by_rule = xcalloc(r->n_rules + 1, sizeof(uint64_t));
         r->by_member = json_object();
         r->skipped = json_array();
@@ -327,9 +371,39 @@ static bool is_quote(char c)
         return c == '"' || c == '\'';
 }
 
-/* Runs one rule over text and adds its spans. */
+/* Adds the secret of a "next" rule's second line, if text is that line. */
+static int next_line_span(struct redactor *r, unsigned idx, const char *text, size_t len,
+                          struct spanvec *sv)
+{
+        const struct rule *rule = &r->rules[idx];
+        int g = pcre2_substring_number_from_name(rule->next_re, (PCRE2_SPTR) "secret");
+        PCRE2_SIZE *ov;
+        size_t gs, ge;
+
+        if (g <= 0 || pcre2_match(rule->next_re, (PCRE2_SPTR) text, len, 0, 0, r->md, r->mctx) < 0)
+                return 0;
+        ov = pcre2_get_ovector_pointer(r->md);
+        gs = ov[2 * g];
+        ge = ov[2 * g + 1];
+        if (gs == PCRE2_UNSET)
+                return 0;
+        if (ge > gs && is_quote(text[gs])) {
+                if (ge - gs >= 2 && text[ge - 1] == text[gs])
+                        ge--;
+                gs++;
+        }
+        if (rule->keep_re && pcre2_match(rule->keep_re, (PCRE2_SPTR) text + gs, ge - gs, 0, 0,
+                                         r->md2, r->mctx) >= 0)
+                return 0;
+        if (ge <= gs)
+                return 0;
+        return spanvec_push(sv, &(struct span) { .start = gs, .end = ge, .rule = (int) idx });
+}
+
+/* Runs one rule over text and adds its spans. A rule with "next" adds none:
+ * it sets *ret_next when it matches. */
 static int rule_spans(struct redactor *r, unsigned idx, const char *text, size_t len,
-                      struct spanvec *sv)
+                      struct spanvec *sv, int *ret_next)
 {
         const struct rule *rule = &r->rules[idx];
         size_t off = 0;
@@ -365,6 +439,10 @@ static int rule_spans(struct redactor *r, unsigned idx, const char *text, size_t
                                 next = MAX(s + 1, ke);
                                 goto reject;
                         }
+                }
+                if (rule->next_re) {
+                        *ret_next = (int) idx;
+                        break;
                 }
                 if (rule->secret_group) {
                         gs = ov[2 * rule->secret_group];
@@ -437,19 +515,27 @@ static void spans_merge(struct spanvec *sv)
         sv->n = n;
 }
 
-/* All spans of text. m: the rules to run (from hint_scan). */
+/* All spans of text. m: the rules to run (from hint_scan). prev_next: the
+ * rule whose "next" line this is (or -1); *ret_next: a rule whose "next" line
+ * follows. */
 static int collect_spans(struct redactor *r, const char *text, size_t len, uint64_t m,
-                         struct spanvec *sv)
+                         int prev_next, struct spanvec *sv, int *ret_next)
 {
         int k;
 
         sv->n = 0;
+        *ret_next = -1;
+        if (prev_next >= 0) {
+                k = next_line_span(r, (unsigned) prev_next, text, len, sv);
+                if (k < 0)
+                        return k;
+        }
         m &= ~r->multiline;
         while (m) {
                 unsigned i = (unsigned) __builtin_ctzll(m);
 
                 m &= m - 1;
-                k = rule_spans(r, i, text, len, sv);
+                k = rule_spans(r, i, text, len, sv, ret_next);
                 if (k < 0)
                         return k;
         }
@@ -561,16 +647,20 @@ static int process_text(struct redact_stream *rs, const char *text, size_t len, 
         struct redactor *r = rs->r;
         struct spanvec *sv = &r->spans;
         size_t cut = final ? len : len - LOOKAHEAD;
+        int prev_next = ctx == 0 && final ? rs->next_rule : -1, next = -1;
         uint64_t m;
         int k;
 
+        rs->next_rule = -1;
         m = hint_scan(r, text, len);
-        if (m == 0 && !r->masking && rs->cont_rule < 0) {
+        if (m == 0 && !r->masking && rs->cont_rule < 0 && prev_next < 0) {
                 sv->n = 0;
         } else {
-                k = collect_spans(r, text, len, m, sv);
+                k = collect_spans(r, text, len, m, prev_next, sv, &next);
                 if (k < 0)
                         return k;
+                if (final)
+                        rs->next_rule = next;
                 if (rs->cont_rule >= 0) {
                         size_t d = ctx;
 
@@ -831,6 +921,7 @@ int redact_stream_new(struct redactor *r, const char *member, redact_write_fn wr
         rs->userdata = userdata;
         rs->cont_rule = -1;
         rs->block_rule = -1;
+        rs->next_rule = -1;
         dynbuf_init(&rs->buf, WINDOW + 1);
         *ret = rs;
         return 0;

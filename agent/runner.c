@@ -89,7 +89,8 @@ static void run_one(const struct runner_params *p, const struct collector *c,
         }
         r = options_apply_defaults(c, state, &error);
         if (r >= 0)
-                r = options_apply_policy(c, state, pnode_get(p->policy->root, c->name), &error);
+                r = options_apply_policy(c, state, policy_collector_section(p->policy, c->name),
+                                         &error);
         if (r < 0) {
                 st->result = COLLECTOR_FAILED;
                 sink_note(s, "%s", error ? error : "bad options");

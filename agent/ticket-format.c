@@ -44,7 +44,7 @@ char *wiki_escape(const char *s, size_t max)
 
                 if (c == '\n' || c == '\r' || c == '\t')
                         r = dynbuf_addc(&b, ' ');
-                else if (strchr("|[]{}*_^~!\\#-+?", c)) {
+                else if (strchr("|[]{}*_^~!\\", c)) {
                         r = dynbuf_addc(&b, '\\');
                         if (r >= 0)
                                 r = dynbuf_addc(&b, c);

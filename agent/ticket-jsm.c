@@ -711,7 +711,14 @@ static int build_create(struct jsm *j, struct ticket_submission *s, json_t *temp
         json_t *values, *body;
         int r;
 
-        r = jsm_pick_severity(fields, j->c->portal.severity_field, sev, &sev_field, &sev_opt);
+        if (j->dry_run && !j->meta) {
+                /* nothing was discovered: show where the severity goes */
+                sev_field = xasprintf("{severity field: %s}", j->c->portal.severity_field ?: "auto");
+                sev_opt = xasprintf("{option id of %s}", sev);
+                r = sev_field && sev_opt ? 1 : -ENOMEM;
+        } else
+                r = jsm_pick_severity(fields, j->c->portal.severity_field, sev, &sev_field,
+                                      &sev_opt);
         if (r == -ENOENT) {
                 log_error("the severity field '%s' (portal.severity_field) is not on request "
                           "type %s; see 'collect portal fields'",

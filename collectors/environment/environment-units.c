@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <string.h>
 
 #ifdef HAVE_LIBSYSTEMD
@@ -60,26 +61,56 @@ static usec_t call_timeout(struct environment_state *st, struct collect_ctx *ctx
         return timeout ? timeout : 1;
 }
 
-static void report_unit(struct environment_state *st, struct sink *s, struct dynbuf *out,
-                        sd_bus *bus, const char *id, const char *desc, const char *load,
-                        const char *active, const char *sub, const char *path)
+/* Calls a systemd1 method with our own timeout (sd_bus_call, so no systemd >= 240 API). */
+static int call(sd_bus *bus, const char *path, const char *iface, const char *method,
+                usec_t timeout, sd_bus_error *error, sd_bus_message **ret_reply,
+                const char *types, ...)
 {
-        _cleanup_free_ char *result = NULL;
-        const char *iface = result_interface(id);
+        sd_bus_message *m = NULL;
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1", path, iface,
+                                           method);
+        if (r >= 0 && types) {
+                va_start(ap, types);
+                r = sd_bus_message_appendv(m, types, ap);
+                va_end(ap);
+        }
+        if (r >= 0)
+                r = sd_bus_call(bus, m, timeout, error, ret_reply);
+        sd_bus_message_unref(m);
+        return r;
+}
+
+/* The unit's Result property ("exit-code", "timeout", …); NULL if it cannot be had. */
+static char *unit_result(sd_bus *bus, const char *path, const char *id, usec_t timeout)
+{
+        const char *iface = result_interface(id), *v = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        char *result = NULL;
+
+        if (iface &&
+            call(bus, path, "org.freedesktop.DBus.Properties", "Get", timeout, &error, &reply,
+                 "ss", iface, "Result") >= 0 &&
+            sd_bus_message_read(reply, "v", "s", &v) >= 0 && v)
+                result = xstrdup(v);
+        sd_bus_message_unref(reply);
+        sd_bus_error_free(&error);
+        return result;
+}
+
+static void report_unit(struct environment_state *st, struct sink *s, struct dynbuf *out,
+                        const char *id, const char *desc, const char *load, const char *active,
+                        const char *sub, const char *result)
+{
         struct finding f = {
                 .kind = FINDING_UNIT_FAILED,
                 .subject = id,
+                .detail = result ? result : "failed",
         };
 
-        if (iface) {
-                sd_bus_error error = SD_BUS_ERROR_NULL;
-
-                if (sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path, iface,
-                                               "Result", &error, &result) < 0)
-                        result = NULL;
-                sd_bus_error_free(&error);
-        }
-        f.detail = result ? result : "failed";
         (void) dynbuf_addf(out, "%-40s %-8s %-8s %-10s %-16s %s\n", id, load, active, sub,
                            f.detail, desc);
         if (sink_add_finding(s, &f) >= 0)
@@ -101,15 +132,12 @@ int environment_units(struct environment_state *st, struct collect_ctx *ctx, str
                 return -ENOTSUP;
         }
         r = sd_bus_open_system(&bus);
-        if (r >= 0)
-                r = sd_bus_set_method_call_timeout(bus, call_timeout(st, ctx));
         if (r < 0) {
                 sink_note(s, "failed units skipped: no system bus (%s)", strerror(-r));
                 goto finish;
         }
-        r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                               "org.freedesktop.systemd1.Manager", "ListUnitsFiltered", &error,
-                               &reply, "as", 1, "failed");
+        r = call(bus, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+                 "ListUnitsFiltered", call_timeout(st, ctx), &error, &reply, "as", 1, "failed");
         if (r < 0) {
                 sink_note(s, "failed units skipped: systemd not reachable on the bus (%s)",
                           error.message ? error.message : strerror(-r));
@@ -124,6 +152,7 @@ int environment_units(struct environment_state *st, struct collect_ctx *ctx, str
                            "sub", "result", "description");
         for (;;) {
                 const char *id, *desc, *load, *active, *sub, *following, *path, *jtype, *jpath;
+                _cleanup_free_ char *result = NULL;
                 uint32_t job;
 
                 r = sd_bus_message_read(reply, "(ssssssouso)", &id, &desc, &load, &active, &sub,
@@ -138,8 +167,8 @@ int environment_units(struct environment_state *st, struct collect_ctx *ctx, str
                         cut = true;
                         continue;
                 }
-                (void) sd_bus_set_method_call_timeout(bus, call_timeout(st, ctx));
-                report_unit(st, s, &out, bus, id, desc, load, active, sub, path);
+                result = unit_result(bus, path, id, call_timeout(st, ctx));
+                report_unit(st, s, &out, id, desc, load, active, sub, result);
                 n++;
         }
         if (n == 0)
