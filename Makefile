@@ -36,7 +36,11 @@ BASIC_CFLAGS += -std=gnu11 -D_GNU_SOURCE -Iinclude -MMD -MP -DCOLLECT_VERSION='"
 		-Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 		-Wpointer-arith -Wwrite-strings -Wvla -Wundef -Wimplicit-fallthrough -fno-common
 PKG_CFLAGS   := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LIBS         += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+# libcurl and libmicrohttpd are loaded or linked only where used: libcurl via
+# agent/curl-dl.c (dlopen on first use, to keep the resident set small).
+LINK_PKGS    := $(filter-out libcurl libmicrohttpd,$(PKGS))
+LIBS         += -Wl,--as-needed $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null) -lm -ldl -lpthread
+MHD_LIBS     := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
 
 ifdef DEVELOPER
 DEV_CFLAGS += -Werror

@@ -606,6 +606,9 @@ static int do_collect(void)
                 if (r < 0 || !summary_md)
                         return log_oom(), 1;
         }
+        r = sink_fatal_error(s);
+        if (r < 0)
+                goto write_failed;
         r = sink_add_data(s, "summary.md", summary_md, strlen(summary_md), 0);
         if (r < 0)
                 goto write_failed;
@@ -628,7 +631,9 @@ static int do_collect(void)
         r = sink_add_raw(s, "manifest.json", manifest_txt, strlen(manifest_txt));
         if (r < 0)
                 goto write_failed;
-        r = bundle_commit(b);
+        r = sink_fatal_error(s);
+        if (r >= 0)
+                r = bundle_commit(b);
         if (r < 0)
                 goto write_failed;
         if (arg_mask)

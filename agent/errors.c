@@ -255,6 +255,14 @@ static bool is_word(const char *p, size_t n)
         return n > 0;
 }
 
+static bool is_upper_word(const char *p, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (islower((unsigned char) p[i]))
+                        return false;
+        return true;
+}
+
 /* Where the message starts: after the timestamp, a journal priority name and a
  * syslog "host ident[pid]: " prefix. */
 static size_t message_start(const char *line, size_t len)
@@ -275,11 +283,12 @@ static size_t message_start(const char *line, size_t len)
                         break;
                 }
         }
-        /* "host ident[pid]: " */
+        /* "host ident[pid]: " or "host ident: " (not "[123] FATAL: ", "[error] 1#1: ") */
         sp1 = memchr(line + i, ' ', len - i);
-        if (sp1 && is_word(line + i, sp1 - (line + i))) {
+        if (sp1 && line[i] != '[' && is_word(line + i, sp1 - (line + i))) {
                 sp2 = memchr(sp1 + 1, ' ', len - (sp1 + 1 - line));
-                if (sp2 && sp2 > sp1 + 2 && sp2[-1] == ':' && is_word(sp1 + 1, sp2 - sp1 - 2))
+                if (sp2 && sp2 > sp1 + 2 && sp2[-1] == ':' && is_word(sp1 + 1, sp2 - sp1 - 2) &&
+                    (sp2[-2] == ']' || !is_upper_word(sp1 + 1, sp2 - sp1 - 2)))
                         return (size_t) (sp2 + 1 - line);
         }
         return i;
@@ -580,7 +589,7 @@ int errors_feed_line(struct errors *e, const char *source, const struct sink_lin
         }
         trace_end(e);
 
-        if (!(journal && meta->priority <= (int) e->max_priority) && !matches(e, e->re, line + ms, len - ms))
+        if (!(journal && meta->priority <= (int) e->max_priority) && !matches(e, e->re, line, len))
                 return 0;
         if (matches(e, e->ignore, line, len))
                 return 0;

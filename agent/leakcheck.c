@@ -43,11 +43,27 @@ static const char pem_regex[] =
         "-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|---- BEGIN SSH2 ENCRYPTED PRIVATE "
         "KEY ----";
 
-/* A secret word, at most 20 key characters, a separator, then the value. */
+/* A key with a secret word, a separator, then the value. */
 static const char entropy_regex[] =
-        "(?i)(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
-        "private[_-]?key|credential|auth)[A-Za-z0-9_.\\-]{0,20}[\"']?[ \\t]*(?:[:=]|=>)[ \\t]*"
-        "[\"']?(?<v>[A-Za-z0-9+/=_\\-.~]{16,})";
+        "(?i)(?<![A-Za-z0-9])(?<k>[A-Za-z0-9_.\\-]{0,40}?(?:password|passwd|passphrase|pwd|secret|"
+        "token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|auth(?!or|ent))"
+        "[A-Za-z0-9_.\\-]{0,20})[\"']?[ \\t]*(?:[:=]|=>)[ \\t]*[\"']?(?<v>[A-Za-z0-9+/=_\\-.~]{16,})";
+
+static bool memmem_nocase(const char *h, size_t n, const char *needle);
+
+/* Keys that name something about a secret without being one. */
+static bool key_is_reference(const char *k, size_t n)
+{
+        static const char *const words[] = { "public", "cert", "fingerprint", "hash_alg", "type",
+                                             "endpoint", "url", "uri", "file", "path" };
+
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (memmem_nocase(k, n, words[i]))
+                        return true;
+        /* ..._id, ...-id, ...Id, ...ID */
+        return n > 2 && (k[n - 1] == 'd' || k[n - 1] == 'D') && (k[n - 2] == 'i' || k[n - 2] == 'I') &&
+               (k[n - 3] == '_' || k[n - 3] == '-' || k[n - 3] == '.' || k[n - 2] == 'I');
+}
 
 struct detectors {
         pcre2_code *tokens, *pem, *entropy;
@@ -157,6 +173,16 @@ static int add_hit(struct scan *s, uint64_t line, const char *detector)
         if (!o || json_array_append_new(s->hits, o) < 0)
                 return -ENOMEM;
         return 0;
+}
+
+static bool memmem_nocase(const char *h, size_t n, const char *needle)
+{
+        size_t m = strlen(needle);
+
+        for (size_t i = 0; i + m <= n; i++)
+                if (strncasecmp(h + i, needle, m) == 0)
+                        return true;
+        return false;
 }
 
 /* Shannon entropy in bits per byte. */
@@ -287,9 +313,10 @@ static int check_text(struct scan *s, const char *text, size_t len)
                 if (rc < 0)
                         break;
                 PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
-                size_t vs = ov[2], ve = ov[3];
+                size_t ks = ov[2], ke = ov[3], vs = ov[4], ve = ov[5];
 
-                if (vs != PCRE2_UNSET && looks_random(text + vs, ve - vs)) {
+                if (vs != PCRE2_UNSET && ks != PCRE2_UNSET &&
+                    !key_is_reference(text + ks, ke - ks) && looks_random(text + vs, ve - vs)) {
                         r = add_hit(s, s->line, "high-entropy-secret");
                         if (r < 0)
                                 return r;

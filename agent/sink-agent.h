@@ -42,5 +42,9 @@ int sink_add_raw(struct sink *s, const char *name, const void *data, size_t len)
 /* Called after every member with the running total of bytes (progress line). */
 void sink_set_progress(struct sink *s, void (*fn)(uint64_t total));
 
+/* The error that makes the bundle impossible (disk full, archive write
+ * failure), or 0. The caller then gives up the bundle (exit 73). */
+int sink_fatal_error(const struct sink *s);
+
 /* Total bytes of staged members so far. */
 uint64_t sink_total_bytes(const struct sink *s);

@@ -41,6 +41,7 @@ struct sink {
         bool partial;
         uint64_t total;
         void (*progress)(uint64_t total);
+        int fatal;  /* the disk is full or the archive broke: the run cannot succeed */
 };
 
 struct sink_stream {
@@ -194,6 +195,16 @@ void sink_mark_partial(struct sink *s)
         s->partial = true;
 }
 
+static bool disk_error(int r)
+{
+        return r == -ENOSPC || r == -EFBIG || r == -EDQUOT || r == -EIO || r == -EROFS;
+}
+
+int sink_fatal_error(const struct sink *s)
+{
+        return s->fatal;
+}
+
 static uint64_t budget_left(struct sink *s)
 {
         return s->ctx ? ctx_budget_left(s->ctx) : UINT64_MAX;
@@ -286,8 +297,13 @@ static int stream_emit(void *userdata, const char *data, size_t len)
                 return -ENOSPC;
         }
         r = loop_write(st->fd, data, len);
-        if (r < 0)
+        if (r < 0) {
+                if (disk_error(r)) {
+                        s->fatal = r;
+                        return -EIO; /* not -ENOSPC: that means "budget" to collectors */
+                }
                 return r;
+        }
         st->size += len;
         if ((st->flags & SINK_KEEP_TAIL) && st->size > 2 * st->limit + (1u << 20)) {
                 r = stream_compact(st, st->limit);
@@ -311,6 +327,8 @@ int sink_open_stream(struct sink *s, const char *name, const char *source, unsig
                 return -EROFS; /* `collect snapshot`: no bundle is written */
         if (s->open)
                 return -EBUSY;
+        if (s->fatal)
+                return s->fatal == -ENOSPC ? -EIO : s->fatal;
         st = xcalloc(1, sizeof(*st));
         if (!st)
                 return -ENOMEM;
@@ -488,6 +506,8 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
                         r = -errno;
                 else
                         r = bundle_add_fd(s->bundle, st->name, st->fd, st->size, hex);
+                if (r < 0 && r != -ENOMEM)
+                        s->fatal = r;
                 if (r >= 0)
                         r = record_member(s, st->name, st->source, st->size, hex, st->truncated);
                 if (r >= 0 && st->truncated) {
@@ -544,9 +564,13 @@ int sink_add_raw(struct sink *s, const char *name, const void *data, size_t len)
 
         if (!s->bundle)
                 return -EROFS;
+        if (s->fatal)
+                return s->fatal;
         r = bundle_add_data(s->bundle, name, data, len, hex);
-        if (r < 0)
+        if (r < 0) {
+                s->fatal = r;
                 return r;
+        }
         return record_member(s, name, NULL, len, hex, false);
 }
 

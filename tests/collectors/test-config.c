@@ -467,6 +467,8 @@ static size_t verify_store(const char *state, size_t *ret_entries_newest)
         return n;
 }
 
+#define N_FILES 600
+
 static void test_killed_snapshot(void **state)
 {
         char *root = mktmp(), *st = mktmp(), name[64], content[600];
@@ -478,23 +480,27 @@ static void test_killed_snapshot(void **state)
         if (getenv("CONFIG_TEST_SEED"))
                 seed = (unsigned) strtoul(getenv("CONFIG_TEST_SEED"), NULL, 0);
         srand(seed);
-        for (int i = 0; i < 1500; i++) {
+        for (int i = 0; i < N_FILES; i++) {
                 (void) snprintf(name, sizeof(name), "etc/d%d/f%d.conf", i % 30, i);
                 for (size_t k = 0; k + 1 < sizeof(content); k++)
                         content[k] = (char) ('a' + rand() % 26);
                 content[sizeof(content) - 1] = 0;
                 puts_file(root, name, content);
         }
+        struct timespec t1, t2;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
         s = run_config(root, st, T0, T0 - H, T0, true, NULL, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &t2);
         mock_sink_free(s);
+        long duration_us = (t2.tv_sec - t1.tv_sec) * 1000000L + (t2.tv_nsec - t1.tv_nsec) / 1000;
         prev = verify_store(st, &entries);
         assert_int_equal(prev, 1);
-        assert_int_equal(entries, 1500);
+        assert_int_equal(entries, N_FILES);
 
-        for (int it = 0; it < 25; it++) {
+        for (int it = 0; it < 16; it++) {
                 /* change some files so that the snapshot has work to do */
-                for (int k = 0; k < 300; k++) {
-                        int i = rand() % 1500;
+                for (int k = 0; k < N_FILES / 3; k++) {
+                        int i = rand() % N_FILES;
                         (void) snprintf(name, sizeof(name), "etc/d%d/f%d.conf", i % 30, i);
                         (void) snprintf(content, sizeof(content), "changed %d %d %d\n", it, k, rand());
                         puts_file(root, name, content);
@@ -507,17 +513,19 @@ static void test_killed_snapshot(void **state)
                         mock_sink_free(cs);
                         _exit(0);
                 }
-                usleep((useconds_t) (rand() % 40000));
+                /* anywhere from the start to past the end of a snapshot */
+                usleep((useconds_t) (rand() % (duration_us * 3 / 2 + 1)));
                 if (kill(pid, SIGKILL) == 0)
                         kills++;
                 int status;
                 assert_int_equal(waitpid(pid, &status, 0), pid);
                 size_t n = verify_store(st, &entries);
                 assert_true(n >= prev);
-                assert_int_equal(entries, 1500);
+                assert_int_equal(entries, N_FILES);
                 prev = n;
         }
-        print_message("%zu snapshots survived %zu kills\n", prev, kills);
+        print_message("%zu snapshots committed, %zu killed (snapshot takes ~%ld ms)\n", prev, kills,
+                      duration_us / 1000);
         /* A normal snapshot still works afterwards (lock released, temps removed). */
         s = run_config(root, st, T0 + 100 * H, T0, T0 + 100 * H, true, NULL, NULL);
         mock_sink_free(s);
@@ -734,6 +742,8 @@ int main(void)
                 cmocka_unit_test(test_packages),
         };
 
+        if (getenv("CONFIG_TEST_FILTER"))
+                cmocka_set_test_filter(getenv("CONFIG_TEST_FILTER"));
         (void) setenv("TZ", "UTC", 1);
         tzset();
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -167,8 +167,11 @@ def test_output_not_writable(root, dirs):
 
 def test_disk_full_removes_temporary(root, dirs):
     big = root / "var" / "log" / "syslog.big"
-    with open(big, "wb") as f:
-        f.write(os.urandom(4 << 20).hex().encode())
+    with open(big, "w") as f:
+        for i in range(20000):
+            f.write(f"2026-11-27T10:00:00Z host app: {os.urandom(100).hex()}\n")
+    t = 1795773600  # 2026-11-27T10:00:00Z, inside the window
+    os.utime(big, (t, t))
 
     def limit():
         import signal

@@ -228,10 +228,10 @@ static json_t *manifest(const char *severity)
                          "item", "environment", "status", "ok", "source", "user", "input",
                          "type", "incident", "summary", "Payments API down on node-04",
                          "environment", "production", "bundle", "path",
-                         "/tmp/collect-node04-20260301T144000Z.tar.gz", "bytes", 40, "sha256",
+                         "/tmp/collect-node04-20260301T144000Z.tar.gz", "bytes", (json_int_t) 40, "sha256",
                          "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                          "findings", "kind", "unit_failed", "subject", "app.service", "count",
-                         3);
+                         (json_int_t) 3);
 }
 
 static int submit(struct fx *f, enum ticket_action action, const char *key, const char *sev,

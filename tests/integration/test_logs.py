@@ -1,0 +1,178 @@
+# SPDX-License-Identifier: MIT
+"""The journal, log files and error extraction through the real binary: a
+journal built with systemd-journal-remote, a log tree with rotated .gz files
+and every timestamp format, read back from the bundle with tarfile."""
+
+import glob
+import gzip
+import json
+import os
+import shutil
+
+import pytest
+
+from conftest import SRCDIR, check_manifest, open_bundle, run_collect
+import journal_fixtures
+
+DATA = os.path.join(SRCDIR, "tests", "data", "logs")
+DAY2 = "2026-11-27T00:00:00Z"
+DAY3 = "2026-11-28T00:00:00Z"
+T_DAY2 = 1795737600
+
+
+def put(root, name, rel, mtime, gz=False):
+    dst = os.path.join(root, rel)
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    with open(os.path.join(DATA, name), "rb") as f:
+        data = f.read()
+    with (gzip.open(dst, "wb") if gz else open(dst, "wb")) as f:
+        f.write(data)
+    os.utime(dst, (mtime, mtime))
+
+
+@pytest.fixture
+def logroot(tmp_path):
+    root = tmp_path / "logroot"
+    root.mkdir()
+    r = str(root)
+    put(r, "syslog", "var/log/syslog", T_DAY2 + 86400 + 30)
+    put(r, "syslog.1", "var/log/syslog.1", T_DAY2 + 6 * 3600)
+    put(r, "syslog.3", "var/log/syslog.3.gz", T_DAY2 - 6 * 86400, gz=True)
+    put(r, "kern.log.1", "var/log/kern.log.1.gz", T_DAY2 + 4 * 3600 + 1, gz=True)
+    put(r, "access.log", "var/log/nginx/access.log", T_DAY2 + 86400 + 3600)
+    put(r, "error.log", "var/log/nginx/error.log", T_DAY2 + 36005)
+    put(r, "postgresql.log", "var/log/postgresql/postgresql-16-main.log", T_DAY2 + 36001)
+    return root
+
+
+@pytest.fixture(scope="module")
+def journal_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("journal")
+    facts = journal_fixtures.build_fixture(str(d))
+    return d, facts
+
+
+def collect(root, journal, tmp_path, *extra, since=DAY2, until=DAY3):
+    d = {}
+    for name in ("out", "state", "policy"):
+        d[name] = tmp_path / name
+        d[name].mkdir(exist_ok=True)
+    cfg = tmp_path / "collect.yaml"
+    cfg.write_text("# no portal\n")
+    args = ["--root", str(root), "--journal-dir", str(journal), "--output", str(d["out"]),
+            "--state-dir", str(d["state"]), "--spool-dir", str(d["state"]), "--policy-dir",
+            str(d["policy"]), "--config", str(cfg), "--since", since, "--until", until,
+            "--json"] + list(extra)
+    return run_collect(args), d
+
+
+def bundle_of(run):
+    assert run.rc in (0, 65), run
+    members, _ = open_bundle(run.json["bundle"]["path"])
+    return members, check_manifest(members)
+
+
+def findings(manifest, kind):
+    return {f["subject"]: f for f in manifest.get("findings", []) if f["kind"] == kind}
+
+
+def group(errors, needle):
+    hits = [g for g in errors if needle in g["signature"]]
+    assert len(hits) == 1, (needle, [g["signature"] for g in errors])
+    return hits[0]
+
+
+def test_journal_logs_errors(logroot, journal_dir, tmp_path):
+    jdir, facts = journal_dir
+    run, _ = collect(logroot, jdir, tmp_path)
+    members, manifest = bundle_of(run)
+
+    w = members["logs/journal/warnings.log"].decode()
+    assert "edge-start marker" in w and "edge-end marker" in w
+    assert "edge-before marker" not in w and "edge-after marker" not in w
+    assert "day one only" not in w
+    app = members["logs/journal/units/app.service.log"].decode()
+    assert app.count("request handled") == facts["app_request_lines"]
+    assert "logs/journal/units/worker.service.log" in members
+    assert "logs/journal/units/cron.service.log" not in members
+    assert "Out of memory: Killed process 3131" in members["logs/journal/kernel.log"].decode()
+
+    syslog = members["logs/files/var/log/syslog"].decode()
+    assert syslog.startswith("Nov 27 00:00:00 fixturehost app[101]: first line in window\n")
+    assert syslog.endswith("Nov 27 23:59:59 fixturehost app[101]: last line in window\n")
+    assert "before window" not in syslog and "after window" not in syslog
+    kern = members["logs/files/var/log/kern.log.1"].decode()
+    assert "kernel line in window from gz" in kern and "old kernel line" not in kern
+    assert not any(m.startswith("logs/files/var/log/syslog.3") for m in members)
+    access = members["logs/files/var/log/nginx/access.log"].decode()
+    assert "/in-window" in access and "/zone-in" in access
+    assert "/zone-before" not in access and "/old" not in access
+    src = {m["path"]: m.get("source") for m in manifest["members"]}
+    assert src.get("logs/files/var/log/kern.log.1") == "/var/log/kern.log.1.gz"
+
+    errors = json.loads(members["errors/errors.json"])
+    assert group(errors, "payment gateway timeout")["count"] == 5
+    assert group(errors, "database connection refused")["count"] == 2
+    g = group(errors, "password authentication failed")
+    assert g["count"] == 1 and g["sources"] == ["/var/log/postgresql/postgresql-16-main.log"]
+    assert g["first_seen"] == "2026-11-27T10:00:00Z"
+    assert "old error" not in members["errors/errors.txt"].decode()
+    assert "payment gateway timeout" in members["errors/errors.txt"].decode()
+
+    failed = findings(manifest, "unit_failed")
+    assert failed["app.service"]["count"] == 3
+    assert failed["worker.service"]["detail"] == "oom-kill"
+    assert findings(manifest, "unit_restarts")["app.service"]["count"] == 3
+    assert findings(manifest, "crash")["/usr/bin/app"]["count"] == 3
+    assert findings(manifest, "oom_kill")["java"]["count"] == 1
+
+
+def test_repeats_grouped_and_traces(tmp_path, journal_dir):
+    jdir, _ = journal_dir
+    root = tmp_path / "root"
+    log = root / "var/log/app"
+    log.mkdir(parents=True)
+    lines = []
+    for i in range(10000):
+        lines.append("2026-11-27T%02d:%02d:%02d.%03dZ ERROR order %d failed: upstream 10.0.%d.%d "
+                     "timed out after %d ms\n" % (i // 3600 % 24, i // 60 % 60, i % 60, i % 1000,
+                                                   i, i % 256, i % 200, 1000 + i))
+    lines += ["2026-11-27T23:00:00Z ERROR Unhandled exception\n",
+              "Traceback (most recent call last):\n",
+              '  File "/srv/app/worker.py", line 10, in run\n',
+              "ZeroDivisionError: division by zero\n",
+              "2026-11-27T23:00:01Z INFO recovered\n"]
+    (log / "app.log").write_text("".join(lines))
+    os.utime(log / "app.log", (T_DAY2 + 86000, T_DAY2 + 86000))
+    (tmp_path / "policy").mkdir()
+    (tmp_path / "policy" / "logs.yaml").write_text("logs:\n  paths: [/var/log/app/*.log]\n")
+    run, _ = collect(root, jdir, tmp_path)
+    members, _ = bundle_of(run)
+    errors = json.loads(members["errors/errors.json"])
+    g = group(errors, "upstream")
+    assert g["count"] == 10000
+    assert g["first_seen"] == "2026-11-27T00:00:00Z"
+    t = group(errors, "Unhandled exception")
+    assert t["count"] == 1
+    assert t["sample"].endswith("ZeroDivisionError: division by zero")
+    assert "INFO recovered" not in t["sample"]
+
+
+def test_corrupt_gz_noted(tmp_path, journal_dir):
+    jdir, _ = journal_dir
+    root = tmp_path / "root"
+    (root / "var/log").mkdir(parents=True)
+    text = "".join("2026-11-27T10:%02d:%02dZ INFO line %d with some words in it\n"
+                   % (i // 60 % 60, i % 60, i) for i in range(50000))
+    p = root / "var/log/syslog.1.gz"
+    p.write_bytes(gzip.compress(text.encode()))
+    data = bytearray(p.read_bytes())
+    data[len(data) // 2:len(data) // 2 + 4096] = b"\xff" * 4096
+    p.write_bytes(bytes(data))
+    os.utime(p, (T_DAY2 + 40000, T_DAY2 + 40000))
+    run, _ = collect(root, jdir, tmp_path)
+    members, manifest = bundle_of(run)
+    kept = members["logs/files/var/log/syslog.1"].decode(errors="replace")
+    assert kept.startswith("2026-11-27T10:00:00Z INFO line 0 ")
+    assert 1000 < len(kept)
+    assert "readable part is kept" in json.dumps(manifest)
