@@ -947,7 +947,7 @@ int redact_stream_feed(struct redact_stream *rs, const char *data, size_t len)
         while (p < end) {
                 const char *nl = memchr(p, '\n', (size_t) (end - p));
 
-                if (nl && rs->buf.len == 0) {
+                if (nl && rs->buf.len == 0 && (size_t) (nl - p) < WINDOW) {
                         k = handle_line(rs, p, (size_t) (nl - p), EOL_IN_TEXT);
                         if (k < 0)
                                 return k;

@@ -443,6 +443,12 @@ void sink_stream_note(struct sink_stream *st, const char *fmt, ...)
         st->sink->partial = true;
 }
 
+void sink_stream_mark_truncated(struct sink_stream *st)
+{
+        if (st)
+                st->truncated = true;
+}
+
 bool sink_stream_truncated(const struct sink_stream *st)
 {
         return st->truncated;

@@ -79,6 +79,11 @@ int sink_stream_printf(struct sink_stream *st, const char *fmt, ...) _printf_(2,
  * corrupt .gz, a file truncated while read): the note goes to the manifest. */
 void sink_stream_note(struct sink_stream *st, const char *fmt, ...) _printf_(2, 3);
 
+/* Records that the collector itself left out part of the source to keep
+ * within a budget (e.g. it started reading at the tail): the member is then
+ * marked truncated in the manifest like a cut made by the sink. */
+void sink_stream_mark_truncated(struct sink_stream *st);
+
 /* True once the stream has been cut by a budget. */
 bool sink_stream_truncated(const struct sink_stream *st);
 

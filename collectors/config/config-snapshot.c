@@ -41,7 +41,48 @@ struct config_snapshot_store {
         int objects_fd;
         int lock_fd;
         unsigned tmp_counter;
+        bool usage_known;  /* bytes used as of the last completed prune */
+        uint64_t usage;
 };
+
+#define USAGE_FILE "usage"
+
+/* The store's size is cached in a file between runs so that an unchanged
+ * snapshot need not stat every object. The file is removed while a snapshot
+ * is being written, so a run killed half-way leaves no stale value behind. */
+static void usage_take(struct config_snapshot_store *s)
+{
+        char buf[32] = {};
+        int fd = openat(s->dir_fd, USAGE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+        if (fd < 0)
+                return;
+        ssize_t n = loop_read(fd, buf, sizeof(buf) - 1);
+        safe_close(fd);
+        (void) unlinkat(s->dir_fd, USAGE_FILE, 0);
+        if (n > 0 && buf[0] >= '0' && buf[0] <= '9') {
+                s->usage = strtoull(buf, NULL, 10);
+                s->usage_known = true;
+        }
+}
+
+static void usage_put(struct config_snapshot_store *s, uint64_t bytes)
+{
+        char buf[32];
+        int fd;
+
+        fd = openat(s->dir_fd, TMP_PREFIX "usage", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                    0600);
+        if (fd < 0)
+                return;
+        int n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", bytes);
+        if (loop_write(fd, buf, (size_t) n) < 0) {
+                safe_close(fd);
+                return;
+        }
+        safe_close(fd);
+        (void) renameat(s->dir_fd, TMP_PREFIX "usage", s->dir_fd, USAGE_FILE);
+}
 
 static void remove_tmp_files(int dfd)
 {
@@ -114,6 +155,7 @@ int config_snapshot_store_open(const char *state_dir, struct config_snapshot_sto
         }
         remove_tmp_files(s->dir_fd);
         remove_tmp_files(s->objects_fd);
+        usage_take(s);
         *ret = s;
         return 0;
 
@@ -1209,6 +1251,19 @@ int config_snapshot_prune(struct config_snapshot_store *s, uint64_t max_snapshot
         r = config_snapshot_list(s, &l, &n);
         if (r < 0)
                 return r;
+
+        /* Fast path: the cached usage plus what this run added is within bounds. */
+        if (s->usage_known && stats && n > 0 && (max_snapshots == 0 || n <= max_snapshots)) {
+                uint64_t estimate = s->usage + stats->bytes_written + l[n - 1].bytes;
+
+                if (max_bytes == 0 || estimate <= max_bytes) {
+                        stats->store_bytes = estimate;
+                        usage_put(s, estimate);
+                        config_snapshot_info_free_many(l, n);
+                        return 0;
+                }
+        }
+
         r = list_objects(s, &objs, &n_objs, &obj_bytes);
         if (r < 0)
                 goto finish;
@@ -1274,6 +1329,7 @@ finish:
                 } else
                         b = obj_bytes + index_bytes;
                 stats->store_bytes = b;
+                usage_put(s, b);
         }
         if (idx)
                 for (size_t i = 0; i < n; i++)

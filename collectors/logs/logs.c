@@ -338,9 +338,11 @@ static int collect_one(struct collect_ctx *ctx, struct sink *sink, const struct 
                 sink_stream_note(st, "%s shrank while being read (truncated or rotated); "
                                  "read %" PRIu64 " of %" PRIu64 " bytes", f->path, r.pos,
                                  (uint64_t) st_buf.st_size);
-        if (cut)
+        if (cut) {
+                sink_stream_mark_truncated(st);
                 sink_stream_note(st, "%s: the window is larger than the budget (%" PRIu64
                                  " bytes); the newest part is kept", f->path, budget);
+        }
         if (r.damaged || r.shrank || cut || ret < 0)
                 sink_mark_partial(sink);
         logs_reader_done(&r);

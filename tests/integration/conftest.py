@@ -35,20 +35,58 @@ class Run:
         return f"<Run rc={self.rc}\nstdout={self.out[-3000:]}\nstderr={self.err[-3000:]}>"
 
 
+def peak_rss_kib(args, env=None, timeout=300):
+    """Peak RSS of one run, measured by /usr/bin/time: a process forked from
+    pytest would carry pytest's own resident set into ru_maxrss."""
+    import tempfile
+    with tempfile.NamedTemporaryFile("r") as f:
+        e = dict(os.environ)
+        if env:
+            e.update(env)
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", f.name, BIN] + list(args),
+                              capture_output=True, text=True, env=e, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+        return proc.returncode, int(f.read().strip().splitlines()[-1])
+
+
 def run_collect(args, env=None, timeout=120, input=None, preexec_fn=None, cwd=None):
-    """Runs the binary; returns Run with rc, out, err and the child's peak RSS."""
+    """Runs the binary as a user would; returns Run with rc, out and err."""
+    import tempfile
+    import time
     e = dict(os.environ)
-    e.pop("COLLECT_CONFIG", None)
-    e.pop("COLLECT_PORTAL_TOKEN", None)
-    e.pop("COLLECT_PORTAL_EMAIL", None)
+    for k in ("COLLECT_CONFIG", "COLLECT_PORTAL_TOKEN", "COLLECT_PORTAL_EMAIL"):
+        e.pop(k, None)
     if env:
         e.update(env)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    proc = subprocess.run([BIN] + list(args), capture_output=True, text=True, env=e,
-                          timeout=timeout, input=input, preexec_fn=preexec_fn, cwd=cwd,
-                          stdin=None if input is not None else subprocess.DEVNULL)
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return Run(proc, rss if rss > before else None)
+    with tempfile.TemporaryFile() as fin, tempfile.TemporaryFile() as fout, \
+            tempfile.TemporaryFile() as ferr:
+        if input is not None:
+            fin.write(input.encode())
+            fin.seek(0)
+        proc = subprocess.Popen([BIN] + list(args), stdout=fout, stderr=ferr, env=e,
+                                cwd=cwd, stdin=fin if input is not None else subprocess.DEVNULL,
+                                preexec_fn=preexec_fn)
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid == proc.pid:
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                raise subprocess.TimeoutExpired(args, timeout)
+            time.sleep(0.005)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        fout.seek(0)
+        ferr.seek(0)
+
+        class P:
+            pass
+        p = P()
+        p.returncode = proc.returncode
+        p.stdout = fout.read().decode(errors="replace")
+        p.stderr = ferr.read().decode(errors="replace")
+    return Run(p, usage.ru_maxrss)
 
 
 @pytest.fixture

@@ -454,6 +454,11 @@ void sink_stream_note(struct sink_stream *st, const char *fmt, ...)
         st->sink->partial = true;
 }
 
+void sink_stream_mark_truncated(struct sink_stream *st)
+{
+        st->truncated = true;
+}
+
 bool sink_stream_truncated(const struct sink_stream *st)
 {
         return st->truncated;

@@ -338,9 +338,10 @@ static void check_scenario(const struct scenario *sc, const struct pnode *sectio
 
         for (int i = 0; i < _CHECKLIST_ITEM_MAX; i++) {
                 const struct checklist_entry *e = &c.items[i];
-                _cleanup_free_ char *got = xasprintf("%s/%s", checklist_status_to_string(e->status),
-                                                     checklist_source_to_string(e->source));
+                char got[64];
 
+                (void) snprintf(got, sizeof(got), "%s/%s", checklist_status_to_string(e->status),
+                                checklist_source_to_string(e->source));
                 assert_int_equal(e->item, i);
                 assert_non_null(e->detail);
                 assert_null(strchr(e->detail, '\n'));
