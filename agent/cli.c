@@ -360,8 +360,6 @@ static void print_human(const struct report *rep, const char *path, uint64_t byt
                 fputc('\n', stderr);
                 STRV_FOREACH(reason, sev->reasons)
                         fprintf(stderr, "    - %s\n", *reason);
-                if (sev->hint)
-                        fprintf(stderr, "    (%s)\n", sev->hint);
         }
         if (cl) {
                 _cleanup_free_ char *missing = NULL;
@@ -436,6 +434,7 @@ static int do_collect(void)
         usec_t started = now(CLOCK_MONOTONIC);
         const char *root = arg_root ? arg_root : "/";
         bool live;
+        bool aborted = false;
         int r, ex = 0, leak_hits = 0;
 
         r = load_config(&c.config);
@@ -502,10 +501,21 @@ static int do_collect(void)
                 log_error("%s", error ? error : strerror(-r));
                 return r == -ENOMEM ? 1 : EX_CONFIG;
         }
-        r = bundle_target(host, now(CLOCK_REALTIME), &c.path);
-        if (r != 0)
-                return r;
-        r = bundle_new(c.path, now(CLOCK_REALTIME), &b);
+        for (unsigned attempt = 0;; attempt++) {
+                usec_t t = now(CLOCK_REALTIME);
+
+                c.path = mfree(c.path);
+                r = bundle_target(host, t, &c.path);
+                if (r != 0)
+                        return r;
+                r = bundle_new(c.path, t, &b);
+                /* Two runs within one second: the name has second resolution, so wait
+                 * for the next second rather than change the name's form. */
+                if (r != -EEXIST || attempt >= 2 ||
+                    (arg_output && strstr(arg_output, ".tar.gz")))
+                        break;
+                (void) usleep((useconds_t) (USEC_PER_SEC - t % USEC_PER_SEC + 1000));
+        }
         if (r < 0) {
                 log_error_errno(r, "cannot create the bundle '%s': %m", c.path);
                 return exit_for_errno(r) == 1 ? EX_CANTCREAT : exit_for_errno(r) == EX_NOINPUT ?
@@ -565,8 +575,9 @@ static int do_collect(void)
         progress_name = NULL;
 
         /* The gate: ask a person on a terminal for what only they know. */
-        if (arg_mode == MODE_OPEN_TICKET && checklist_n_missing(&c.checklist) > 0 &&
-            !arg_allow_incomplete && !arg_yes && interactive()) {
+        if (arg_mode == MODE_OPEN_TICKET && !arg_yes && interactive() &&
+            ((checklist_n_missing(&c.checklist) > 0 && !arg_allow_incomplete) ||
+             (c.report.input.workaround == TRISTATE_UNKNOWN && c.severity.hint))) {
                 r = prompt_missing(stdin, stderr, &c.report, &c.checklist, &c.severity,
                                    &c.report.input);
                 if (r >= 0) {
@@ -579,10 +590,12 @@ static int do_collect(void)
                         if (r >= 0)
                                 r = evaluate(c.policy, &c.report, &c.checklist, &c.severity);
                 }
-                if (r == -ECANCELED)
+                if (r == -ECANCELED) {
                         log_notice("prompt aborted; nothing will be filed");
-                else if (r < 0)
+                        aborted = true;
+                } else if (r < 0) {
                         return 1;
+                }
         }
 
         redaction = redactor_report(rd);
@@ -660,7 +673,9 @@ static int do_collect(void)
 
         /* Filing. */
         if (arg_mode != MODE_COLLECT) {
-                if (leak_hits > 0) {
+                if (aborted) {
+                        ex = EX_DATAERR;
+                } else if (leak_hits > 0) {
                         log_error("the bundle is not fit to file: nothing was sent; fix the "
                                   "redaction policy or remove the file, then run again");
                         ex = EX_DATAERR;

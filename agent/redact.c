@@ -706,6 +706,11 @@ static bool looks_like_key_material(const char *t, size_t len)
 {
         size_t i = 0;
 
+        /* a line of a unified diff */
+        if (len > 0 && (t[0] == '+' || t[0] == '-' || t[0] == ' ')) {
+                t++;
+                len--;
+        }
         /* "Proc-Type: 4,ENCRYPTED", "DEK-Info: ...", "Comment: ..." headers */
         while (i < len && ((t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= 'a' && t[i] <= 'z') ||
                            t[i] == '-'))
@@ -766,8 +771,18 @@ static int handle_line(struct redact_stream *rs, const char *text, size_t len, e
                         rs->block_rule = -1;
                         if (k < 0)
                                 return k;
-                        text += ctx + s;
-                        len -= ctx + s;
+                        /* the part before the end marker is key material, unless it is
+                         * only indentation or a diff or quote prefix */
+                        size_t keep = ctx + s;
+
+                        for (size_t j = ctx; j < ctx + s; j++)
+                                if (!strchr(" \t+-\"'", text[j])) {
+                                        keep = 0;
+                                        break;
+                                }
+                        keep = keep ? ctx : ctx + s;
+                        text += keep;
+                        len -= keep;
                         ctx = 0;
                         rs->cont_rule = -1;
                         rs->open_span = false;

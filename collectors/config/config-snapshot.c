@@ -490,6 +490,20 @@ static int index_add(struct config_snapshot_index *i, const struct config_snapsh
         return 0;
 }
 
+static int index_reserve(struct config_snapshot_index *i, size_t n)
+{
+        struct config_snapshot_entry *ne;
+
+        if (n <= i->alloc)
+                return 0;
+        ne = xrealloc(i->entries, n * sizeof(*ne));
+        if (!ne)
+                return -ENOMEM;
+        i->entries = ne;
+        i->alloc = n;
+        return 0;
+}
+
 static int entry_cmp(const void *a, const void *b)
 {
         const struct config_snapshot_entry *x = a, *y = b;
@@ -551,6 +565,8 @@ int config_snapshot_load(struct config_snapshot_store *s, const char *name,
         fd = openat(s->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return -errno;
+        struct stat fst;
+        size_t estimate = fstat(fd, &fst) >= 0 ? (size_t) fst.st_size / 100 + 16 : 16;
         f = fdopen(fd, "re");
         if (!f) {
                 safe_close(fd);
@@ -560,7 +576,7 @@ int config_snapshot_load(struct config_snapshot_store *s, const char *name,
         if (!idx)
                 return -ENOMEM;
         idx->name = xstrdup(name);
-        if (!idx->name) {
+        if (!idx->name || index_reserve(idx, estimate) < 0) {
                 r = -ENOMEM;
                 goto fail;
         }
@@ -597,10 +613,31 @@ int config_snapshot_load(struct config_snapshot_store *s, const char *name,
                 }
                 if (strneq(line, "# ", 2))
                         continue;
-                if (sscanf(line, "%c %llo %llu %llu %llu %llu %llu %llu %llu %64s %n", &type, &mode,
-                           &uid, &gid, &size, &mt, &ct, &ino, &stored, hash, &pos) != 10 ||
-                    pos <= 0 || (type != 'f' && type != 'l') || !valid_hash(hash))
+                const char *q = line;
+                uint64_t v[8];
+                char *end;
+
+                type = *q++;
+                if ((type != 'f' && type != 'l') || *q != ' ')
                         goto fail;
+                for (size_t k = 0; k < 8; k++) {
+                        if (*q != ' ' || q[1] < '0' || q[1] > '9')
+                                goto fail;
+                        errno = 0;
+                        v[k] = strtoull(q + 1, &end, k == 0 ? 8 : 10);
+                        if (errno != 0)
+                                goto fail;
+                        q = end;
+                }
+                if (*q != ' ' || strlen(q + 1) < 66 || q[65] != ' ')
+                        goto fail;
+                memcpy(hash, q + 1, 64);
+                hash[64] = 0;
+                if (!valid_hash(hash))
+                        goto fail;
+                pos = (int) (q + 66 - line);
+                mode = v[0], uid = v[1], gid = v[2], size = v[3], mt = v[4], ct = v[5], ino = v[6],
+                stored = v[7];
                 e = (struct config_snapshot_entry) {
                         .type = type,
                         .stored = stored != 0,
@@ -628,7 +665,11 @@ int config_snapshot_load(struct config_snapshot_store *s, const char *name,
         if (!ended || expected != idx->n_entries)
                 goto fail;
         /* Written sorted, but do not trust that for bsearch. */
-        qsort(idx->entries, idx->n_entries, sizeof(*idx->entries), entry_cmp);
+        for (size_t k = 1; k < idx->n_entries; k++)
+                if (strcmp(idx->entries[k - 1].path, idx->entries[k].path) > 0) {
+                        qsort(idx->entries, idx->n_entries, sizeof(*idx->entries), entry_cmp);
+                        break;
+                }
         *ret = idx;
         return 0;
 
@@ -1077,6 +1118,10 @@ int config_snapshot_scan(const struct config_snapshot_scan *scan,
         if (!st.idx)
                 return -ENOMEM;
         st.idx->time = time;
+        if (prev && index_reserve(st.idx, prev->n_entries + 64) < 0) {
+                config_snapshot_index_free(st.idx);
+                return -ENOMEM;
+        }
         struct timespec ts;
         if (clock_gettime(CLOCK_REALTIME, &ts) >= 0)
                 st.idx->scanned_ns = (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;

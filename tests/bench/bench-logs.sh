@@ -27,7 +27,7 @@ tree() { # MB -> root directory
 }
 
 # Only the logs collector, every byte in the window and within budget.
-mkdir -p "$WORK/policy" "$WORK/state" "$WORK/out"
+mkdir -p "$WORK/policy" "$WORK/state" "$WORK/out" "$WORK/none"
 cat > "$WORK/policy/bench.yaml" <<YAML
 collectors: [logs]
 budgets: {total: 64G, per_collector: 64G, per_file: 64G, collector_timeout: 3600s}

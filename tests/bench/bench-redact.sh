@@ -32,7 +32,7 @@ ratio() { /usr/bin/python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.
 
 echo "== generating ${MB} MB of logs"
 mkdir -p "$WORK/root/var/log" "$WORK/root/etc"
-/usr/bin/python3 "$SRCDIR/tests/bench/gen-logs.py" "$WORK/logs" "$MB"
+/usr/bin/python3 "$SRCDIR/tests/bench/gen-redact-logs.py" "$WORK/logs" "$MB"
 cp "$WORK/logs/syslog" "$WORK/root/var/log/syslog"
 mkdir -p "$WORK/root/var/log/nginx"
 cp "$WORK/logs/access.log" "$WORK/root/var/log/nginx/access.log"
@@ -62,12 +62,22 @@ ls -l "$WORK"/out-on/*.tar.gz "$WORK"/out-off/*.tar.gz 2>/dev/null | awk '{print
 
 echo "== 3. sos clean on the same logs"
 if command -v sos >/dev/null 2>&1; then
-        mkdir -p "$WORK/sos"
-        cp -r "$WORK/root" "$WORK/sos/data"
-        set -- $(cpu timeout 1800 sos clean --batch --tmp-dir "$WORK/sos" "$WORK/sos/data")
+        # sos clean takes seconds per MB: it gets the first SOS_MB MB of the same syslog,
+        # and the rates are compared. sos clean masks addresses and names, like --mask.
+        SOS_MB=${SOS_MB:-10}
+        mkdir -p "$WORK/sos/data/var/log" "$WORK/sos/data/sos_logs" "$WORK/sos/tmp" "$WORK/out-mask"
+        head -c "$((SOS_MB * 1048576))" "$WORK/logs/syslog" > "$WORK/sos/data/var/log/syslog"
+        set -- $(cpu timeout 3600 sos clean --batch --tmp-dir "$WORK/sos/tmp" "$WORK/sos/data")
         SOS=$1
-        echo "sos clean CPU seconds: $SOS (exit $2); collect with redaction: $ON"
-        echo "ratio sos clean / collect: $(ratio "$SOS" "$ON")"
+        set -- $(cpu "$COLLECT" $COMMON --mask --output "$WORK/out-mask")
+        MASK=$1
+        rate() { /usr/bin/python3 -c "import sys; print('%.2f' % (float(sys.argv[1]) / max(float(sys.argv[2]), 1e-3)))" "$1" "$2"; }
+        SOS_RATE=$(rate "$SOS_MB" "$SOS")
+        ON_RATE=$(rate "$MB" "$ON")
+        MASK_RATE=$(rate "$MB" "$MASK")
+        echo "sos clean: $SOS_RATE MB/s of CPU ($SOS_MB MB in $SOS s, exit $2)"
+        echo "collect (redaction): $ON_RATE MB/s; collect --mask: $MASK_RATE MB/s"
+        echo "ratio collect / sos clean: $(ratio "$ON_RATE" "$SOS_RATE"); with --mask: $(ratio "$MASK_RATE" "$SOS_RATE")"
 else
         echo "skipped: sos not installed (apt-get install sosreport)"
 fi

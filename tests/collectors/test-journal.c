@@ -268,11 +268,11 @@ static void test_small_buffer_same_output(void **state)
         assert_non_null(strstr(x->data, "2026-11-27T23:"));
 
         /* Cut at 100000 bytes with a 64K buffer: the newest 100000 bytes, exactly
-         * the tail of the uncut member, within one line. */
+         * the tail of the uncut member, whole lines. */
         z = mock_sink_find(c, "logs/journal/units/svc3.service.log");
         assert_non_null(z);
         assert_true(z->len <= 100000);
-        assert_true(z->len > 99000);
+        assert_true(z->len > 90000); /* measured by estimate, with a margin */
         assert_memory_equal(z->data, x->data + x->len - z->len, z->len);
         assert_true(z->data[0] == '2');
         mock_sink_free(a);

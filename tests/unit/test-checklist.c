@@ -472,9 +472,9 @@ static void test_policy_errors(void **state)
                 const char *error;
         } t[] = {
                 { "checklist:\n  colour: red\n",
-                  "test.yaml:2:11: unknown key 'colour' in 'checklist'" },
+                  "test.yaml:2:3: unknown key 'colour' in 'checklist'" },
                 { "checklist:\n  steps:\n    collectors: [journal]\n",
-                  "test.yaml:3:17: unknown key 'collectors' in 'steps'" },
+                  "test.yaml:3:5: unknown key 'collectors' in 'steps'" },
                 { "checklist:\n  impact:\n    not_applicable_for: [questions]\n",
                   "test.yaml:3:25: unknown request type 'questions'" },
                 { "checklist:\n  impact:\n    required: maybe\n", "test.yaml:3:15" },

@@ -674,7 +674,7 @@ static void test_policy_errors(void **state)
                 const char *error;
         } t[] = {
                 { "severity:\n  fallback: P5\n", "test.yaml:2:13: invalid severity 'P5'" },
-                { "severity:\n  bogus: 1\n", "test.yaml:2:10: unknown key 'bogus' in 'severity' "
+                { "severity:\n  bogus: 1\n", "test.yaml:2:3: unknown key 'bogus' in 'severity' "
                                              "(valid keys: production_environments" },
                 { "severity:\n  rules:\n    x:\n      when: {outage: maybe}\n      severity: P2\n",
                   "invalid value 'maybe' for 'outage'" },
@@ -682,7 +682,7 @@ static void test_policy_errors(void **state)
                   "P2\n",
                   "invalid value 'perhaps' for 'workaround' (valid: unknown, no, yes)" },
                 { "severity:\n  rules:\n    x:\n      when: {colour: red}\n      severity: P2\n",
-                  "test.yaml:4:22: unknown key 'colour'" },
+                  "test.yaml:4:14: unknown key 'colour'" },
                 { "severity:\n  rules:\n    x:\n      reason: no level\n",
                   "test.yaml:4:7: rule 'x' has no 'severity'" },
                 { "severity:\n  restarts: 0\n", "test.yaml:2:13" },
