@@ -124,9 +124,8 @@ deps:
 run: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p $(BUILD)/run-output $(BUILD)/run-state $(BUILD)/run-spool
-	./$(BUILD)/collect --open-ticket --yes --allow-incomplete --policy-dir policies \
-		--output $(BUILD)/run-output --state-dir $(BUILD)/run-state --spool-dir $(BUILD)/run-spool \
-		--config /nonexistent-collect-config.yaml.optional
+	./$(BUILD)/collect --open-ticket --yes --allow-incomplete --since 24h \
+		--output $(BUILD)/run-output --state-dir $(BUILD)/run-state --spool-dir $(BUILD)/run-spool
 
 unit-test: $(UNIT_BINS) $(COLL_TEST_BINS)
 	@failed=""; for t in $(UNIT_BINS) $(COLL_TEST_BINS); do \

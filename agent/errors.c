@@ -137,7 +137,8 @@ static int compile_list(char **list, const struct pnode *node, pcre2_code ***ret
         if (!v)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
-                v[i] = pcre2_compile((PCRE2_SPTR) list[i], PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+                v[i] = pcre2_compile((PCRE2_SPTR) list[i], PCRE2_ZERO_TERMINATED, 0, &code, &off,
+                                     NULL);
                 if (!v[i]) {
                         PCRE2_UCHAR msg[160];
                         const struct pnode *at = node;
@@ -146,9 +147,11 @@ static int compile_list(char **list, const struct pnode *node, pcre2_code ***ret
                                 at = node->items[i];
                         (void) pcre2_get_error_message(code, msg, sizeof(msg));
                         if (ret_error)
-                                *ret_error = at ? pnode_error(at, "bad pattern '%s': %s at offset %zu",
-                                                              list[i], (char *) msg, (size_t) off)
-                                                : xasprintf("bad pattern '%s': %s", list[i], (char *) msg);
+                                *ret_error =
+                                        at ? pnode_error(at, "bad pattern '%s': %s at offset %zu",
+                                                         list[i], (char *) msg, (size_t) off)
+                                           : xasprintf("bad pattern '%s': %s", list[i],
+                                                       (char *) msg);
                         codes_free(v, i);
                         return -EINVAL;
                 }
@@ -341,7 +344,8 @@ static size_t normalise(const char *m, size_t len, char *out, size_t size)
                                         hex++;
                                 j++;
                         }
-                        if (hex >= 8 && digits > 0 && (j >= len || !isalnum((unsigned char) m[j]))) {
+                        if (hex >= 8 && digits > 0 &&
+                            (j >= len || !isalnum((unsigned char) m[j]))) {
                                 PUT(hex == 32 ? "<uuid>" : "<hex>");
                                 i = j;
                                 continue;
@@ -355,8 +359,10 @@ static size_t normalise(const char *m, size_t len, char *out, size_t size)
                         PUT("<n>");
                         continue;
                 }
-                if (c == '/' && (strneq(m + i, "/tmp/", MIN(len - i, (size_t) 5)) ||
-                                 strneq(m + i, "/var/tmp/", MIN(len - i, (size_t) 9))) && len - i >= 5) {
+                if (c == '/' &&
+                    (strneq(m + i, "/tmp/", MIN(len - i, (size_t) 5)) ||
+                     strneq(m + i, "/var/tmp/", MIN(len - i, (size_t) 9))) &&
+                    len - i >= 5) {
                         while (i < len && m[i] != ' ' && m[i] != '\'' && m[i] != '"' && m[i] != ')')
                                 i++;
                         PUT("<tmp>");
@@ -454,8 +460,8 @@ static int index_grow(struct errors *e)
         e->index_size = n;
         for (size_t i = 0; i < old_size; i++)
                 if (old[i])
-                        *index_slot(e, e->groups[old[i] - 1].hash, e->groups[old[i] - 1].signature) =
-                                old[i];
+                        *index_slot(e, e->groups[old[i] - 1].hash,
+                                    e->groups[old[i] - 1].signature) = old[i];
         free(old);
         return 0;
 }
@@ -549,7 +555,8 @@ static bool seen_before(struct errors *e, uint64_t key)
                         return false;
                 for (size_t i = 0; i < e->seen_size; i++)
                         if (e->seen[i])
-                                for (size_t k = (size_t) e->seen[i] & (n - 1);; k = (k + 1) & (n - 1))
+                                for (size_t k = (size_t) e->seen[i] & (n - 1);;
+                                     k = (k + 1) & (n - 1))
                                         if (!s[k]) {
                                                 s[k] = e->seen[i];
                                                 break;
@@ -597,7 +604,8 @@ int errors_feed_line(struct errors *e, const char *source, const struct sink_lin
         }
         trace_end(e);
 
-        if (!(journal && meta->priority <= (int) e->max_priority) && !matches(e, e->re, e->n_re, line, len))
+        if (!(journal && meta->priority <= (int) e->max_priority) &&
+            !matches(e, e->re, e->n_re, line, len))
                 return 0;
         if (matches(e, e->ignore, e->n_ignore, line, len))
                 return 0;
@@ -650,7 +658,8 @@ int errors_feed_line(struct errors *e, const char *source, const struct sink_lin
         e->trace_group = g;
         e->trace_append = is_new;
         e->trace_n = 0;
-        e->trace_python = memmem(line + ms, len - ms, "Traceback (most recent call last)", 33) != NULL;
+        e->trace_python =
+                memmem(line + ms, len - ms, "Traceback (most recent call last)", 33) != NULL;
         return 0;
 }
 
@@ -664,7 +673,8 @@ void errors_end_source(struct errors *e, const char *source)
 
 static int cmp_groups(const void *a, const void *b)
 {
-        const struct group *x = *(const struct group *const *) a, *y = *(const struct group *const *) b;
+        const struct group *x = *(const struct group *const *) a,
+                           *y = *(const struct group *const *) b;
 
         if (x->count != y->count)
                 return x->count > y->count ? -1 : 1;
@@ -703,10 +713,11 @@ static json_t *strv_json(char **l)
 
 static json_t *group_json(const struct group *g)
 {
-        return json_pack("{s:s, s:s%, s:I, s:o, s:o, s:o, s:o}", "signature", g->signature, "sample",
-                         g->sample.buf ?: "", g->sample.len, "count", (json_int_t) g->count,
-                         "first_seen", time_json(g->first), "last_seen", time_json(g->last),
-                         "sources", strv_json(g->sources), "units", strv_json(g->units));
+        return json_pack("{s:s, s:s%, s:I, s:o, s:o, s:o, s:o}", "signature", g->signature,
+                         "sample", g->sample.buf ?: "", g->sample.len, "count",
+                         (json_int_t) g->count, "first_seen", time_json(g->first), "last_seen",
+                         time_json(g->last), "sources", strv_json(g->sources), "units",
+                         strv_json(g->units));
 }
 
 json_t *errors_top(const struct errors *e, size_t n)
@@ -737,9 +748,11 @@ static int write_text(const struct errors *e, struct group **v, struct sink *s)
         char t1[32], t2[32];
 
         dynbuf_init(&b, 4 << 20);
-        (void) dynbuf_addf(&b, "%" PRIu64 " error lines, %zu distinct messages", e->total, e->n_groups);
+        (void) dynbuf_addf(&b, "%" PRIu64 " error lines, %zu distinct messages", e->total,
+                           e->n_groups);
         if (e->other > 0)
-                (void) dynbuf_addf(&b, " (+%" PRIu64 " lines of further messages not grouped)", e->other);
+                (void) dynbuf_addf(&b, " (+%" PRIu64 " lines of further messages not grouped)",
+                                   e->other);
         (void) dynbuf_addstr(&b, "\n\n");
         for (size_t i = 0; i < e->n_groups && i < 100; i++) {
                 const struct group *g = v[i];
@@ -791,8 +804,13 @@ int errors_emit(struct errors *e, struct sink *s)
 
         for (size_t i = 0; i < e->n_sources; i++) {
                 const struct source_stat *st = &e->sources[i];
-                struct finding f = { .kind = FINDING_ERRORS, .subject = st->name, .count = st->count,
-                                     .first = st->first, .last = st->last };
+                struct finding f = {
+                        .kind = FINDING_ERRORS,
+                        .subject = st->name,
+                        .count = st->count,
+                        .first = st->first,
+                        .last = st->last,
+                };
                 (void) sink_add_finding(s, &f);
         }
         {

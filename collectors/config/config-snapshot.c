@@ -523,6 +523,10 @@ const struct config_snapshot_entry *config_snapshot_find(const struct config_sna
 
 static void fputs_escaped(const char *s, FILE *f)
 {
+        if (!strpbrk(s, "\\\n")) {
+                fputs(s, f);
+                return;
+        }
         for (; *s; s++) {
                 if (*s == '\\')
                         fputs("\\\\", f);

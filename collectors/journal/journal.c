@@ -209,7 +209,8 @@ static int format_entry(struct journal_state *s, const struct journal_entry *e)
 
         if (sec != s->ts_sec || s->ts[0] == '\0') {
                 struct tm tm;
-                if (!gmtime_r(&sec, &tm) || strftime(s->ts, sizeof(s->ts), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+                if (!gmtime_r(&sec, &tm) ||
+                    strftime(s->ts, sizeof(s->ts), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
                         memcpy(s->ts, "0000-00-00T00:00:00", 20);
                 s->ts_sec = sec;
         }
@@ -220,7 +221,8 @@ static int format_entry(struct journal_state *s, const struct journal_entry *e)
         }
         memcpy(frac + 7, "+00:00", 6);
 
-        need = 64 + e->f[JF_HOSTNAME].len + e->f[ident_field].len + e->f[pid_field].len + msg_len * 5;
+        need = 64 + e->f[JF_HOSTNAME].len + e->f[ident_field].len + e->f[pid_field].len +
+               msg_len * 5;
         s->line_len = 0;
         r = line_reserve(s, need);
         if (r < 0)
@@ -396,7 +398,8 @@ static int match_kernel(sd_journal *j, _unused_ const void *arg)
 static int match_unit(sd_journal *j, const void *arg)
 {
         const char *unit = arg;
-        static const char *const fields[] = { "_SYSTEMD_UNIT=", "UNIT=", "COREDUMP_UNIT=", "USER_UNIT=" };
+        static const char *const fields[] = {
+                "_SYSTEMD_UNIT=", "UNIT=", "COREDUMP_UNIT=", "USER_UNIT="};
 
         for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
                 _cleanup_free_ char *m = xasprintf("%s%s", fields[i], unit);
@@ -483,7 +486,8 @@ static int emit_member(struct journal_state *s, struct collect_ctx *ctx, struct 
 
                         if (sd_journal_get_data(j, "MESSAGE", &d, &l) < 0)
                                 l = 8;
-                        cost = l - MIN(l, (size_t) 8) + 1 + (n_kept > 0 ? overhead / n_kept : 64) + 8; /* a margin */
+                        cost = l - MIN(l, (size_t) 8) + 1 + (n_kept > 0 ? overhead / n_kept : 64) +
+                               8; /* a margin */
                         if (kept + cost > budget) {
                                 cut = true;
                                 break;
@@ -511,7 +515,8 @@ static int emit_member(struct journal_state *s, struct collect_ctx *ctx, struct 
                         r = rev_push(s, t, s->entry.priority, meta_unit(&s->entry));
                         if (r == 0) {
                                 n_kept++;
-                                overhead += s->line_len - MIN(s->line_len, s->entry.f[JF_MESSAGE].len);
+                                overhead +=
+                                        s->line_len - MIN(s->line_len, s->entry.f[JF_MESSAGE].len);
                                 continue;
                         }
                         if (r != -E2BIG)
@@ -575,7 +580,8 @@ static int emit_member(struct journal_state *s, struct collect_ctx *ctx, struct 
                 sink_mark_partial(sink);
         }
         if (timed_out) {
-                sink_stream_note(st, "deadline reached while reading the journal: older entries missing");
+                sink_stream_note(
+                        st, "deadline reached while reading the journal: older entries missing");
                 sink_mark_partial(sink);
         }
         return sink_stream_close(st, false);
@@ -708,7 +714,8 @@ static void emit_findings(struct journal_state *s, struct sink *sink)
                 (void) sink_add_finding(sink, &f);
         }
         if (jf->dropped > 0)
-                sink_note(sink, "%" PRIu64 " journal findings not recorded (table full)", jf->dropped);
+                sink_note(sink, "%" PRIu64 " journal findings not recorded (table full)",
+                          jf->dropped);
 }
 
 /* ---- the collector ---- */
@@ -800,7 +807,8 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
         if (r < 0)
                 return clog_error_errno(ctx, r, "scanning the journal: %m");
         if (s->units_dropped > 0)
-                sink_note(sink, "%" PRIu64 " more units had errors; only %" PRIu64 " got their own file",
+                sink_note(sink,
+                          "%" PRIu64 " more units had errors; only %" PRIu64 " got their own file",
                           s->units_dropped, s->max_units);
 
         n_members = 1 + strv_length(s->units) + (s->kernel ? 1 : 0);

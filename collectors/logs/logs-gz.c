@@ -147,5 +147,6 @@ uint64_t logs_gzip_isize(int fd, uint64_t size)
 
         if (size < 18 || pread(fd, t, 4, (off_t) (size - 4)) != 4)
                 return 0;
-        return (uint64_t) t[0] | (uint64_t) t[1] << 8 | (uint64_t) t[2] << 16 | (uint64_t) t[3] << 24;
+        return (uint64_t) t[0] | (uint64_t) t[1] << 8 | (uint64_t) t[2] << 16 |
+               (uint64_t) t[3] << 24;
 }

@@ -65,8 +65,8 @@ static size_t parse_clock(const char *p, const char *end, int *h, int *mi, int *
 {
         const char *q = p;
 
-        if (end - p < 8 || !digits(p, 2, h) || p[2] != ':' || !digits(p + 3, 2, mi) || p[5] != ':' ||
-            !digits(p + 6, 2, s))
+        if (end - p < 8 || !digits(p, 2, h) || p[2] != ':' || !digits(p + 3, 2, mi) ||
+            p[5] != ':' || !digits(p + 6, 2, s))
                 return 0;
         q = p + 8;
         *usec = 0;
@@ -172,8 +172,8 @@ static size_t parse_clf(const char *p, const char *end, usec_t *ret)
         long usec, offset;
         size_t n, z;
 
-        if (end - p < 20 || !digits(p, 2, &d) || p[2] != '/' || p[6] != '/' || !digits(p + 7, 4, &y) ||
-            p[11] != ':')
+        if (end - p < 20 || !digits(p, 2, &d) || p[2] != '/' || p[6] != '/' ||
+            !digits(p + 7, 4, &y) || p[11] != ':')
                 return 0;
         mo = month_from(p + 3);
         if (mo == 0)
@@ -258,7 +258,8 @@ bool logtime_parse(const char *line, size_t len, const struct logtime_hint *hint
          * logfmt ("time=…"), bracketed app formats. */
         scan_end = line + MIN(len, (size_t) SCAN_MAX);
         for (const char *p = line + 1; p < scan_end; p++) {
-                if (*p == '[' && p + 1 < end && p[1] >= '0' && p[1] <= '9' && parse_clf(p + 1, end, ret) > 0)
+                if (*p == '[' && p + 1 < end && p[1] >= '0' && p[1] <= '9' &&
+                    parse_clf(p + 1, end, ret) > 0)
                         return true;
                 if (*p == '2' && p[-1] != '.' && (p[-1] < '0' || p[-1] > '9') && end - p >= 19 &&
                     parse_iso(p, end, ret) > 0)

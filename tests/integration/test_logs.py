@@ -59,10 +59,12 @@ def collect(root, journal, tmp_path, *extra, since=DAY2, until=DAY3):
         d[name].mkdir(exist_ok=True)
     cfg = tmp_path / "collect.yaml"
     cfg.write_text("# no portal\n")
-    args = ["--root", str(root), "--journal-dir", str(journal), "--output", str(d["out"]),
+    args = ["--root", str(root), "--output", str(d["out"]),
             "--state-dir", str(d["state"]), "--spool-dir", str(d["state"]), "--policy-dir",
             str(d["policy"]), "--config", str(cfg), "--since", since, "--until", until,
             "--json"] + list(extra)
+    if journal:
+        args += ["--journal-dir", str(journal)]
     return run_collect(args), d
 
 
@@ -176,3 +178,40 @@ def test_corrupt_gz_noted(tmp_path, journal_dir):
     assert kept.startswith("2026-11-27T10:00:00Z INFO line 0 ")
     assert 1000 < len(kept)
     assert "readable part is kept" in json.dumps(manifest)
+
+
+def test_journal_under_root(tmp_path, journal_dir):
+    """Without --journal-dir, a non-/ root's own var/log/journal is read."""
+    jdir, _ = journal_dir
+    root = tmp_path / "root"
+    mid = root / "var/log/journal/0123456789abcdef0123456789abcdef"
+    mid.mkdir(parents=True)
+    for f in glob.glob(os.path.join(str(jdir), "*.journal")):
+        shutil.copy(f, mid)
+    run, _ = collect(root, None, tmp_path)
+    members, manifest = bundle_of(run)
+    assert "edge-start marker" in members["logs/journal/warnings.log"].decode()
+    assert findings(manifest, "crash")["/usr/bin/app"]["count"] == 3
+
+
+def test_no_journal_skipped(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    run, _ = collect(root, None, tmp_path)
+    _, manifest = bundle_of(run)
+    j = [c for c in manifest["collectors"] if c["name"] == "journal"][0]
+    assert j["status"] == "skipped"
+
+
+def test_memory_bounded(tmp_path):
+    """Peak RSS stays under 16 MiB while bundling a 40 MiB log tree."""
+    root = tmp_path / "root"
+    gen = os.path.join(SRCDIR, "tests", "bench", "gen-logs.py")
+    assert os.system("/usr/bin/python3 %s %s 40" % (gen, root)) == 0
+    (tmp_path / "policy").mkdir()
+    (tmp_path / "policy" / "b.yaml").write_text(
+        "budgets: {total: 1G, per_collector: 1G, per_file: 1G}\n")
+    run, _ = collect(root, None, tmp_path, since="2026-11-20T00:00:00Z")
+    members, _ = bundle_of(run)
+    assert len(members["logs/files/var/log/syslog"]) > 10 << 20
+    assert run.rss_kib is not None and run.rss_kib < 16 * 1024, run.rss_kib
