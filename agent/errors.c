@@ -46,7 +46,7 @@ static const char *const default_patterns[] = {
 
 static const char *const allowed_keys[] = {
         "patterns", "ignore", "max_groups", "max_sample_len", "max_priority",
-        "trace_continuation", "trace_lines", NULL,
+        "trace_continuation", "trace_lines", "surge_min", NULL,
 };
 
 struct group {
@@ -64,6 +64,7 @@ struct group {
 struct source_stat {
         char *name; /* unit, or the source when no unit */
         uint64_t count;
+        uint64_t late; /* in the last quarter of the window */
         usec_t first, last;
         bool journal;
 };
@@ -104,6 +105,8 @@ struct errors {
         bool trace_python; /* saw a Python frame: the "XError: …" line ends it */
 
         int year_hint;
+        usec_t since, until;
+        uint64_t surge_min;
 };
 
 static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
@@ -172,6 +175,7 @@ static int load_policy(struct errors *e, const struct pnode *section, char **ret
         e->max_priority = 3;
         e->trace_lines = 50;
         e->trace_continuation = true;
+        e->surge_min = 10;
 
         if (section) {
                 r = pnode_check_keys(section, "errors", allowed_keys, ret_error);
@@ -187,6 +191,8 @@ static int load_policy(struct errors *e, const struct pnode *section, char **ret
                                       ret_error)) < 0 ||
                     (r = pnode_to_u64(pnode_get(section, "trace_lines"), 0, 10000, &e->trace_lines,
                                       ret_error)) < 0 ||
+                    (r = pnode_to_u64(pnode_get(section, "surge_min"), 1, UINT64_MAX,
+                                      &e->surge_min, ret_error)) < 0 ||
                     (r = pnode_to_bool(pnode_get(section, "trace_continuation"),
                                        &e->trace_continuation, ret_error)) < 0)
                         return r;
@@ -507,6 +513,14 @@ static void list_add(char ***l, uint64_t *more, const char *s)
         (void) strv_extend(l, s);
 }
 
+void errors_set_window(struct errors *e, usec_t since, usec_t until)
+{
+        if (!e || until <= since || until == USEC_INFINITY)
+                return;
+        e->since = since;
+        e->until = until;
+}
+
 static void source_count(struct errors *e, const char *name, bool journal, usec_t t)
 {
         struct source_stat *st = NULL;
@@ -526,6 +540,8 @@ static void source_count(struct errors *e, const char *name, bool journal, usec_
                 e->n_sources++;
         }
         st->count++;
+        if (e->until > 0 && t >= e->until - (e->until - e->since) / 4 && t <= e->until)
+                st->late++;
         if (t && (!st->first || t < st->first))
                 st->first = t;
         if (t > st->last)
@@ -811,6 +827,22 @@ int errors_emit(struct errors *e, struct sink *s)
                         .first = st->first,
                         .last = st->last,
                 };
+                (void) sink_add_finding(s, &f);
+        }
+        for (size_t i = 0; e->until > 0 && i < e->n_sources; i++) {
+                const struct source_stat *st = &e->sources[i];
+                uint64_t before = st->count - st->late;
+                _cleanup_free_ char *detail = NULL;
+
+                /* The last quarter against the three before: the rate at least
+                 * tripled, i.e. as many errors in a quarter as in three. */
+                if (st->late < e->surge_min || st->late < before)
+                        continue;
+                detail = xasprintf("%" PRIu64 " in the last quarter of the window, %" PRIu64
+                                   " in the three quarters before", st->late, before);
+                struct finding f = { .kind = FINDING_ERROR_SURGE, .subject = st->name,
+                                     .count = st->late, .first = st->first, .last = st->last,
+                                     .detail = detail };
                 (void) sink_add_finding(s, &f);
         }
         {

@@ -24,6 +24,11 @@ int errors_new(const struct pnode *section, struct errors **ret, char **ret_erro
 struct errors *errors_free(struct errors *e);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct errors *, errors_free);
 
+/* The collection window: with it, a source whose errors in the last quarter of
+ * the window come at three times (or more) the rate of before, and at least
+ * surge_min of them, gives a FINDING_ERROR_SURGE. Call before feeding. */
+void errors_set_window(struct errors *e, usec_t since, usec_t until);
+
 /* Validates an "errors" section (policy check). */
 int errors_check_policy(const struct pnode *section, char **ret_error);
 

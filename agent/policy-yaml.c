@@ -341,6 +341,12 @@ const struct pnode *pnode_get(const struct pnode *map, const char *key)
         return NULL;
 }
 
+bool pnode_is_null(const struct pnode *n)
+{
+        return !n || (n->type == PNODE_SCALAR && !n->quoted &&
+                      (isempty(n->value) || streq(n->value, "~") || streq(n->value, "null")));
+}
+
 int pnode_merge(struct pnode *dst, struct pnode *src, char **ret_error)
 {
         int r = 0;
@@ -358,6 +364,19 @@ int pnode_merge(struct pnode *dst, struct pnode *src, char **ret_error)
                         if (r < 0)
                                 break;
                         src->items[i] = NULL;
+                        continue;
+                }
+                if (pnode_is_null(s))
+                        continue; /* "key:" with nothing (all commented out) adds nothing */
+                if (pnode_is_null(d)) {
+                        /* take the new node in place of the empty one */
+                        for (size_t j = 0; j < dst->n_items; j++)
+                                if (dst->items[j] == d) {
+                                        dst->items[j] = s;
+                                        src->items[i] = NULL;
+                                        pnode_free(d);
+                                        break;
+                                }
                         continue;
                 }
                 if (d->type != s->type) {

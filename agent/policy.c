@@ -39,17 +39,11 @@ struct policy *policy_free(struct policy *p)
         return NULL;
 }
 
-static bool empty_node(const struct pnode *n)
-{
-        return !n || (n->type == PNODE_SCALAR && !n->quoted &&
-                      (isempty(n->value) || streq(n->value, "~") || streq(n->value, "null")));
-}
-
 const struct pnode *policy_section(const struct policy *p, const char *key)
 {
         const struct pnode *n = pnode_get(p->root, key);
 
-        return empty_node(n) ? NULL : n;
+        return pnode_is_null(n) ? NULL : n;
 }
 
 static int yaml_files_in(const char *dir, char ***ret)
@@ -104,7 +98,7 @@ static int validate_collector_section(const struct collector *c, const struct pn
         _cleanup_free_ void *state = NULL;
         int r;
 
-        if (empty_node(n))
+        if (pnode_is_null(n))
                 return 0;
         state = xcalloc(1, c->state_size ? c->state_size : 1);
         if (!state)

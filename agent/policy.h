@@ -61,6 +61,9 @@ int pnode_merge(struct pnode *dst, struct pnode *src, char **ret_error);
 struct pnode *pnode_free(struct pnode *n);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct pnode *, pnode_free);
 
+/* True for an absent node or an empty value ("key:" with nothing, "~", null). */
+bool pnode_is_null(const struct pnode *n);
+
 /* Child of a map by key, or NULL (also when map is NULL or not a map). */
 const struct pnode *pnode_get(const struct pnode *map, const char *key);
 

@@ -498,7 +498,9 @@ static int on_ipv4(struct mask *m, const char *text, PCRE2_SIZE *ov, struct span
 
         if (!net || !full)
                 return -ENOMEM;
-        first = (unsigned) strtoul(net, NULL, 10);
+        first = 0;
+        for (const char *q = net; *q >= '0' && *q <= '9'; q++)
+                first = first * 10 + (unsigned) (*q - '0');
         if (first == 0 || first == 127 || first >= 224 || streq(full, "255.255.255.255") ||
             strneq(full, "255.", 4))
                 return 0;

@@ -149,6 +149,29 @@ static int pair_add(struct redactor *r, size_t hint, unsigned offset)
         return 0;
 }
 
+/* How common a (lower-case) byte pair is in log text, roughly: the product of
+ * English letter frequencies; other bytes count as moderately rare. */
+static double pair_score(const char *p)
+{
+        static const double freq[26] = {
+                8.2, 1.5, 2.8, 4.3, 12.7, 2.2, 2.0, 6.1, 7.0, 0.2, 0.8, 4.0, 2.4,
+                6.7, 7.5, 1.9, 0.1, 6.0, 6.3, 9.1, 2.8, 1.0, 2.4, 0.2, 2.0, 0.1,
+        };
+        double f[2];
+
+        for (int i = 0; i < 2; i++) {
+                char c = p[i];
+
+                if (c >= 'a' && c <= 'z')
+                        f[i] = freq[c - 'a'];
+                else if (c == ' ' || c == '=' || c == '.' || c == '-' || c == ':' || c == '/')
+                        f[i] = 10.0;
+                else
+                        f[i] = 1.5;
+        }
+        return f[0] * f[1];
+}
+
 static int hint_add(struct redactor *r, const char *lit, unsigned rule)
 {
         size_t len = strlen(lit);
@@ -173,18 +196,29 @@ static int hint_add(struct redactor *r, const char *lit, unsigned rule)
         for (size_t i = 0; i < len; i++)
                 h->lit[i] = (char) lower_tab[(uint8_t) h->lit[i]];
         r->n_hints++;
-        /* hints have at least 3 bytes: pairs at offsets 0 and 1 */
-        k = pair_add(r, r->n_hints - 1, 0);
+        /* hints have at least 3 bytes: two adjacent pairs, the rarest in log text */
+        size_t best = 0;
+        double best_score = 1e9;
+
+        for (size_t q = 0; q + 2 < len; q++) {
+                double sc = pair_score(h->lit + q) + pair_score(h->lit + q + 1);
+
+                if (sc < best_score) {
+                        best_score = sc;
+                        best = q;
+                }
+        }
+        k = pair_add(r, r->n_hints - 1, (unsigned) best);
         if (k >= 0)
-                k = pair_add(r, r->n_hints - 1, 1);
+                k = pair_add(r, r->n_hints - 1, (unsigned) best + 1);
         return k;
 }
 
 /*
  * One pass over text: the rules whose hints occur in it (plus those without
  * hints). Only byte pairs at even offsets are looked up: a hint of three or
- * more bytes at offset j has a pair at j or j + 1 that is even, and both
- * pairs are in the table.
+ * more bytes has two adjacent pairs in the table (at offsets q and q + 1 of
+ * the hint); wherever the hint occurs, one of the two is at an even offset.
  */
 static uint64_t hint_scan(const struct redactor *r, const char *text, size_t len)
 {

@@ -644,7 +644,8 @@ int config_snapshot_load(struct config_snapshot_store *s, const char *name,
                 stored = v[7];
                 e = (struct config_snapshot_entry) {
                         .type = type,
-                        .stored = stored != 0,
+                        .stored = stored == 1,
+                        .withheld = stored == 2,
                         .mode = (uint32_t) mode,
                         .uid = (uint32_t) uid,
                         .gid = (uint32_t) gid,
@@ -723,7 +724,7 @@ int config_snapshot_commit(struct config_snapshot_store *s, struct config_snapsh
 
                 fprintf(f, "%c %o %u %u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %d %s ",
                         e->type, e->mode, e->uid, e->gid, e->size, e->mtime_ns, e->ctime_ns,
-                        e->ino, e->stored ? 1 : 0, e->sha256);
+                        e->ino, e->withheld ? 2 : e->stored ? 1 : 0, e->sha256);
                 fputs_escaped(e->path, f);
                 fputc('\n', f);
         }
@@ -779,6 +780,24 @@ static bool path_excluded(char *const *exclude, const char *path)
         return false;
 }
 
+/* never_collect as the context matches it, plus patterns without a '/'
+ * ("*.key") matched against the file name, so that they cover every directory. */
+static bool forbidden(struct collect_ctx *ctx, const char *path)
+{
+        const char *base;
+
+        if (!ctx)
+                return false;
+        if (ctx_path_forbidden(ctx, path))
+                return true;
+        base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        STRV_FOREACH(p, (char **) ctx_never_collect(ctx))
+                if (!strchr(*p, '/') && fnmatch(*p, base, 0) == 0)
+                        return true;
+        return false;
+}
+
 bool config_snapshot_path_skipped(const struct config_snapshot_scan *scan, const char *path)
 {
         _cleanup_free_ char *p = xstrdup(path);
@@ -786,7 +805,7 @@ bool config_snapshot_path_skipped(const struct config_snapshot_scan *scan, const
         if (!p)
                 return false;
         for (;;) {
-                if (scan->ctx && ctx_path_forbidden(scan->ctx, p))
+                if (forbidden(scan->ctx, p))
                         return true;
                 if (path_excluded(scan->exclude, p))
                         return true;
@@ -803,11 +822,12 @@ static uint64_t ts_ns(const struct timespec *ts)
 }
 
 static int add_entry(struct scan_state *st, const char *path, char type, const struct stat *sb,
-                     bool stored, const char *hash)
+                     int stored, const char *hash)
 {
         struct config_snapshot_entry e = {
                 .type = type,
-                .stored = stored,
+                .stored = stored == 1,
+                .withheld = stored == 2,
                 .mode = (uint32_t) sb->st_mode,
                 .uid = (uint32_t) sb->st_uid,
                 .gid = (uint32_t) sb->st_gid,
@@ -896,7 +916,7 @@ static int scan_file(struct scan_state *st, int dfd, const char *name, const cha
 
         if (stat_unchanged(st->prev, p, lsb)) {
                 st->stats->reused++;
-                return add_entry(st, path, 'f', lsb, p->stored, p->sha256);
+                return add_entry(st, path, 'f', lsb, p->withheld ? 2 : p->stored, p->sha256);
         }
 
         fd = open_beneath(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
@@ -962,14 +982,18 @@ static int scan_file(struct scan_state *st, int dfd, const char *name, const cha
         r = config_snapshot_sha256(st->buf, (size_t) n, hash);
         if (r < 0)
                 return r;
-        bool stored = false;
+        int stored = 0;
+        if (memmem(st->buf, (size_t) n, "PRIVATE KEY-----", 16)) {
+                st->stats->withheld++;
+                return add_entry(st, path, 'f', &sb, 2, hash);
+        }
         if (st->store) {
                 r = store_object(st->store, hash, st->buf, (size_t) n, &st->stats->bytes_written);
                 if (r < 0)
                         return r;
                 if (r > 0)
                         st->stats->objects_written++;
-                stored = true;
+                stored = 1;
         }
         return add_entry(st, path, 'f', &sb, stored, hash);
 }
@@ -1011,7 +1035,7 @@ static int scan_at(struct scan_state *st, int dfd, const char *name, const char 
 
         if (st->stop)
                 return 0;
-        if (scan->ctx && ctx_path_forbidden(scan->ctx, path)) {
+        if (forbidden(scan->ctx, path)) {
                 st->stats->forbidden++;
                 return 0;
         }

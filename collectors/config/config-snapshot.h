@@ -27,6 +27,7 @@ struct config_snapshot_entry {
         char *path;        /* absolute, as seen inside the root */
         char type;         /* 'f' regular file, 'l' symbolic link (content = target) */
         bool stored;       /* content is in the store (false: over the size limit) */
+        bool withheld;     /* not stored because it holds a private key */
         uint32_t mode;     /* st_mode */
         uint32_t uid, gid;
         uint64_t size;
@@ -72,6 +73,7 @@ struct config_snapshot_stats {
         size_t excluded;
         size_t unreadable;
         size_t too_large;          /* hashed only */
+        size_t withheld;           /* hold a private key: hashed only */
         bool truncated;            /* max_files reached */
         size_t dropped;            /* snapshots pruned */
         uint64_t store_bytes;      /* after pruning */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -72,6 +73,7 @@ struct change {
 };
 
 struct run {
+        const struct config_snapshot_index *cur; /* the current files */
         struct config_state *cfg;
         struct collect_ctx *ctx;
         struct sink *sink;
@@ -81,6 +83,19 @@ struct run {
         size_t n_infos;
         usec_t now;
 };
+
+/* False when the clock is overridden (tests) far from the real one: inode
+ * times then say nothing about the window. */
+static bool real_clock(usec_t t)
+{
+        struct timespec ts;
+        usec_t real;
+
+        if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+                return false;
+        real = (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
+        return (real > t ? real - t : t - real) < 5 * USEC_PER_MINUTE;
+}
 
 static void run_done(struct run *r)
 {
@@ -362,6 +377,12 @@ static int write_change_diff(struct run *r, struct diff_out *o, struct change *c
                 return o->full ? -ENOSPC : 0;
         }
 
+        if ((x && x->withheld) || (y && y->withheld)) {
+                (void) sink_stream_printf(o->st, "# %s: content changed; not shown: it holds a "
+                                          "private key\n", ch->path);
+                ch->diff = "withheld";
+                return o->full ? -ENOSPC : 0;
+        }
         if ((x && !x->stored) || (y && !y->stored)) {
                 (void) sink_stream_printf(o->st, "# %s: content changed (sha256 %s -> %s); not shown: "
                                           "over max_file_size\n", ch->path, x ? x->sha256 : "none",
@@ -513,6 +534,7 @@ static json_t *stats_json(const struct config_snapshot_stats *s)
         json_object_set_new(o, "excluded", json_integer((json_int_t) s->excluded));
         json_object_set_new(o, "unreadable", json_integer((json_int_t) s->unreadable));
         json_object_set_new(o, "over_max_file_size", json_integer((json_int_t) s->too_large));
+        json_object_set_new(o, "private_keys_withheld", json_integer((json_int_t) s->withheld));
         json_object_set_new(o, "truncated", json_boolean(s->truncated));
         return o;
 }
@@ -604,6 +626,26 @@ static int report_changes(struct run *r, const struct config_snapshot_index *bas
                 return k;
         observe(r, changes, n, base_i, end_i, base->time, end->time);
 
+        /* The baseline predates the window: a change whose inode change time
+         * (which only moves forward) is before the window start happened
+         * before the window. Only when the clock is the real one. */
+        size_t before_window = 0;
+        usec_t since = ctx_since(r->ctx);
+        if (!base_in_window && base->time < since && end == r->cur && real_clock(r->now)) {
+                size_t w = 0;
+
+                for (size_t i = 0; i < n; i++) {
+                        const struct config_snapshot_entry *y = changes[i].new;
+
+                        if (y && y->ctime_ns / 1000 < since && changes[i].observed > since) {
+                                before_window++;
+                                continue;
+                        }
+                        changes[w++] = changes[i];
+                }
+                n = w;
+        }
+
         if (base_in_window)
                 note = xasprintf("no snapshot was taken before the window start; compared with the "
                                  "first snapshot in the window (%s): changes before it are unknown",
@@ -667,12 +709,16 @@ static int report_changes(struct run *r, const struct config_snapshot_index *bas
         json_object_set_new(root, "diff_available", json_true());
         json_object_set_new(root, "note", json_string(note));
         json_object_set_new(root, "count", json_integer((json_int_t) n));
+        json_object_set_new(root, "changed_before_window", json_integer((json_int_t) before_window));
         json_object_set_new(root, "changes", list);
         json_object_set_new(root, "scan", stats_json(stats));
         k = add_json(r->sink, CHANGES_MEMBER, root, SINK_NO_REDACT);
         json_decref(root);
         if (k < 0)
                 return k;
+        if (before_window > 0)
+                sink_note(r->sink, "%zu files changed after the baseline but before the window "
+                          "start (by inode change time): not listed", before_window);
 
         _cleanup_free_ char *d = xasprintf("%zu configuration files changed%s%s", n,
                                            n ? ": " : "", detail.buf ?: "");
@@ -795,6 +841,7 @@ static int config_collect(void *userdata, struct collect_ctx *ctx, struct sink *
                 sink_note(sink, "scan of tracked files failed: %s", strerror(-k));
                 goto packages;
         }
+        r.cur = cur;
         if (stats.forbidden > 0)
                 sink_note(sink, "%zu files not read (never_collect)", stats.forbidden);
 

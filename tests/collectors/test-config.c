@@ -132,7 +132,8 @@ static void set_now(usec_t t)
         assert_int_equal(setenv("COLLECT_TEST_NOW", buf, 1), 0);
 }
 
-static char *const never[] = { (char *) "/etc/shadow", (char *) "/etc/ssl/private/*", NULL };
+static char *const never[] = { (char *) "/etc/shadow", (char *) "/etc/ssl/private/*",
+                               (char *) "*.key", NULL };
 
 /* Runs the collector at time t with window [since, until]. */
 static struct sink *run_config(const char *root, const char *state, usec_t t, usec_t since,
@@ -182,6 +183,13 @@ static json_t *find_change(json_t *root, const char *path)
         return NULL;
 }
 
+static const char *jstr(json_t *o, const char *key)
+{
+        json_t *v = json_object_get(o, key);
+
+        return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
 static const char *change_kind(json_t *root, const char *path)
 {
         json_t *c = find_change(root, path);
@@ -220,6 +228,10 @@ static void make_etc(const char *root)
         put(root, "etc/bin.dat", bin, sizeof(bin));
         puts_file(root, "etc/shadow", "root:$6$SECRETSALT$hash:19000:0:99999:7:::\n");
         puts_file(root, "etc/ssl/private/server.key", "-----BEGIN PRIVATE KEY-----\nKEYDATA\n");
+        puts_file(root, "etc/nginx/site.key", "not a pem but forbidden by name: NAMEKEY\n");
+        puts_file(root, "etc/nginx/bundle.pem",
+                  "-----BEGIN CERTIFICATE-----\nCERT\n-----END CERTIFICATE-----\n"
+                  "-----BEGIN RSA PRIVATE KEY-----\nPEMKEYDATA1\n-----END RSA PRIVATE KEY-----\n");
         char *link = xjoin(root, "etc/app-link.conf");
         assert_int_equal(symlink("app.conf", link), 0);
         free(link);
@@ -262,11 +274,15 @@ static void test_changes_in_and_out_of_window(void **state)
         static const unsigned char bin2[] = { 0x7f, 'E', 'L', 'F', 0, 9, 9, 9, 0, 'y', '\n' };
         put(root, "etc/bin.dat", bin2, sizeof(bin2));
         puts_file(root, "etc/shadow", "root:$6$OTHERSALT$hash2:19001:0:99999:7:::\n");
+        puts_file(root, "etc/nginx/site.key", "changed NAMEKEY2\n");
+        puts_file(root, "etc/nginx/bundle.pem",
+                  "-----BEGIN CERTIFICATE-----\nCERT\n-----END CERTIFICATE-----\n"
+                  "-----BEGIN RSA PRIVATE KEY-----\nPEMKEYDATA2\n-----END RSA PRIVATE KEY-----\n");
 
         /* 3. a window that includes the change. */
         s = run_config(root, st, T0 + 2 * H, T0 + H, T0 + 2 * H, false, NULL, NULL);
         j = artifact_json(s, "config/changes.json");
-        size_t expected = is_root ? 6 : 5;
+        size_t expected = is_root ? 7 : 6; /* bundle.pem: a change, content withheld */
         assert_int_equal(json_integer_value(json_object_get(j, "count")), expected);
         assert_true(json_is_true(json_object_get(j, "diff_available")));
         assert_string_equal(change_kind(j, "/etc/app.conf"), "modified");
@@ -279,6 +295,8 @@ static void test_changes_in_and_out_of_window(void **state)
         assert_null(find_change(j, "/etc/shadow"));
         assert_null(find_change(j, "/etc/ssl/private/server.key"));
         assert_null(find_change(j, "/etc/nested/dir/deep.conf"));
+        assert_null(find_change(j, "/etc/nginx/site.key"));
+        assert_string_equal(jstr(find_change(j, "/etc/nginx/bundle.pem"), "diff"), "withheld");
         json_t *c = find_change(j, "/etc/mode.conf");
         assert_string_equal(json_string_value(json_object_get(c, "old_mode")), "0644");
         assert_string_equal(json_string_value(json_object_get(c, "new_mode")), "0600");
@@ -303,6 +321,8 @@ static void test_changes_in_and_out_of_window(void **state)
         assert_non_null(strstr(d->data, "# mode of /etc/mode.conf changed: 0644 -> 0600"));
         assert_null(strstr(d->data, "SALT"));
         assert_null(strstr(d->data, "KEYDATA"));
+        assert_null(strstr(d->data, "NAMEKEY"));
+        assert_non_null(strstr(d->data, "# /etc/nginx/bundle.pem: content changed; not shown"));
         const struct finding *f = mock_sink_find_finding(s, FINDING_CONFIG_CHANGES, "files");
         assert_non_null(f);
         assert_int_equal(f->count, expected);
@@ -334,6 +354,8 @@ static void test_changes_in_and_out_of_window(void **state)
         j = artifact_json(s, "config/changes.json");
         assert_int_equal(json_integer_value(json_object_get(j, "count")), expected);
         assert_null(find_change(j, "/etc/nested/dir/deep.conf"));
+        assert_null(find_change(j, "/etc/nginx/site.key"));
+        assert_string_equal(jstr(find_change(j, "/etc/nginx/bundle.pem"), "diff"), "withheld");
         assert_non_null(find_change(j, "/etc/app.conf"));
         json_decref(j);
         mock_sink_free(s);
@@ -396,6 +418,44 @@ static void test_no_baseline(void **state)
         json_decref(j);
         mock_sink_free(s);
 
+        rm_rf(root);
+        rm_rf(st);
+        free(root);
+        free(st);
+}
+
+/* With the real clock, a change made after the baseline but before the window
+ * start (by inode change time) is not reported. */
+static void test_changed_before_window(void **state)
+{
+        char *root = mktmp(), *st = mktmp();
+        struct timespec ts;
+        struct sink *s;
+        json_t *j;
+
+        (void) state;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        usec_t r = (usec_t) ts.tv_sec * USEC_PER_SEC;
+        puts_file(root, "etc/a.conf", "one\n");
+        s = run_config(root, st, r - 3 * H, r - 4 * H, r - 3 * H, true, NULL, NULL);
+        mock_sink_free(s);
+        puts_file(root, "etc/a.conf", "two\n");
+
+        s = run_config(root, st, r + 60 * USEC_PER_SEC, r + 30 * USEC_PER_SEC, r + 60 * USEC_PER_SEC,
+                       false, NULL, NULL);
+        j = artifact_json(s, "config/changes.json");
+        assert_int_equal(json_integer_value(json_object_get(j, "count")), 0);
+        assert_int_equal(json_integer_value(json_object_get(j, "changed_before_window")), 1);
+        json_decref(j);
+        mock_sink_free(s);
+
+        s = run_config(root, st, r + 120 * USEC_PER_SEC, r - H, r + 120 * USEC_PER_SEC, false, NULL,
+                       NULL);
+        j = artifact_json(s, "config/changes.json");
+        assert_int_equal(json_integer_value(json_object_get(j, "count")), 1);
+        assert_string_equal(change_kind(j, "/etc/a.conf"), "modified");
+        json_decref(j);
+        mock_sink_free(s);
         rm_rf(root);
         rm_rf(st);
         free(root);
@@ -604,13 +664,6 @@ static json_t *find_pkg(json_t *root, const char *name, const char *action)
         return NULL;
 }
 
-static const char *jstr(json_t *o, const char *key)
-{
-        json_t *v = json_object_get(o, key);
-
-        return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static void test_packages(void **state)
 {
         char *root = mktmp(), *st = mktmp();
@@ -736,6 +789,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_changes_in_and_out_of_window),
                 cmocka_unit_test(test_no_baseline),
+                cmocka_unit_test(test_changed_before_window),
                 cmocka_unit_test(test_stat_reuse),
                 cmocka_unit_test(test_killed_snapshot),
                 cmocka_unit_test(test_store_bound),

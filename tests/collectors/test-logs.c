@@ -22,6 +22,7 @@
 #include <zlib.h>
 
 #include "alloc-util.h"
+#include "errors.h"
 #include "logs/logs-time.h"
 #include "logs/logs.h"
 #include "sink-mock.h"
@@ -555,6 +556,80 @@ static void test_max_files(void **state)
         mock_sink_free(s);
 }
 
+/* What the real sink does with SINK_SCAN_ERRORS members: every line of the
+ * collected files through the error extractor, then errors/ and findings. */
+static void test_errors_from_collected(void **state)
+{
+        const char *o[] = { "paths=/var/log/syslog*", "paths=/var/log/kern.log*",
+                            "paths=/var/log/nginx/*", "paths=/var/log/httpd/*",
+                            "paths=/var/log/postgresql/*", "paths=/var/log/app/*", NULL };
+        struct sink *s = run(DAY2, DAY3, 0, o);
+        struct sink *out = mock_sink_new();
+        _cleanup_(errors_freep) struct errors *e = NULL;
+        const struct mock_artifact *j;
+        const struct finding *f;
+        json_t *a, *g;
+        size_t n_lines = 0;
+
+        (void) state;
+        assert_int_equal(errors_new(NULL, &e, NULL), 0);
+        errors_set_window(e, DAY2, DAY3);
+        for (size_t i = 0; i < mock_sink_n_artifacts(s); i++) {
+                const struct mock_artifact *m = mock_sink_artifact(s, i);
+                for (const char *p = m->data; *p;) {
+                        const char *nl = strchr(p, '\n');
+                        size_t l = nl ? (size_t) (nl - p) : strlen(p);
+                        assert_int_equal(errors_feed_line(e, m->source, NULL, p, l), 0);
+                        n_lines++;
+                        p += l + (nl ? 1 : 0);
+                }
+                errors_end_source(e, m->source);
+        }
+        /* A late surge in one more source: 12 errors in the last hours. */
+        for (int i = 0; i < 12; i++) {
+                char line[128];
+                int l = snprintf(line, sizeof(line), "2026-11-27T22:%02d:00Z ERROR queue full (%d)", i, i);
+                assert_int_equal(errors_feed_line(e, "/var/log/queue.log", NULL, line, (size_t) l), 0);
+        }
+        assert_true(n_lines > 20);
+        assert_int_equal(errors_emit(e, out), 0);
+
+        j = mock_sink_find(out, "errors/errors.json");
+        assert_non_null(j);
+        a = json_loads(j->data, 0, NULL);
+        assert_non_null(a);
+        for (size_t i = 0; i < json_array_size(a); i++) {
+                g = json_array_get(a, i);
+                /* Nothing from before the window reached the bundle. */
+                assert_null(strstr(json_string_value(json_object_get(g, "sample")), "old"));
+                assert_null(strstr(json_string_value(json_object_get(g, "sample")), "before-window"));
+        }
+        g = json_array_get(a, 0);
+        assert_string_equal(json_string_value(json_object_get(g, "signature")), "ERROR queue full (<n>)");
+        assert_int_equal(json_integer_value(json_object_get(g, "count")), 12);
+        json_decref(a);
+        assert_non_null(strstr(mock_sink_find(out, "errors/errors.txt")->data,
+                               "ERROR database connection refused (attempt 3)"));
+        assert_non_null(strstr(mock_sink_find(out, "errors/errors.txt")->data,
+                               "ValueError: invalid literal"));
+
+        f = mock_sink_find_finding(out, FINDING_ERRORS, "/var/log/syslog");
+        assert_non_null(f);
+        assert_int_equal(f->count, 3); /* 2 ERROR + the segfault line */
+        assert_int_equal(f->first, DAY2 + T(8 * 3600));
+        f = mock_sink_find_finding(out, FINDING_ERROR_SURGE, "/var/log/queue.log");
+        assert_non_null(f);
+        assert_int_equal(f->count, 12);
+        assert_null(mock_sink_find_finding(out, FINDING_ERROR_SURGE, "/var/log/syslog"));
+        f = mock_sink_find_finding(out, FINDING_OOM_KILL, "/var/log/kern.log.1.gz");
+        assert_non_null(f);
+        assert_int_equal(f->count, 1);
+        assert_non_null(mock_sink_find_finding(out, FINDING_SEGFAULT, "/var/log/syslog"));
+        assert_non_null(mock_sink_find_finding(out, FINDING_ERROR_SIGNATURES, "total"));
+        mock_sink_free(out);
+        mock_sink_free(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -569,6 +644,7 @@ int main(void)
                 cmocka_unit_test(test_corrupt_gz),
                 cmocka_unit_test(test_changed_during_read),
                 cmocka_unit_test(test_max_files),
+                cmocka_unit_test(test_errors_from_collected),
         };
         int r = cmocka_run_group_tests(tests, setup, teardown);
 

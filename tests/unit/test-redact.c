@@ -608,7 +608,7 @@ static void test_leakcheck(void **state)
         assert_non_null(big);
         memset(big, 'x', big_len);
         memcpy(big + 200000, " AKIAIOSFODNN7EXAMPLE ", 22);
-        strcpy(big + big_len, "\n");
+        memcpy(big + big_len, "\n", 2);
 
         const char *const members[] = {
                 "b/manifest.json", "{\"redaction\": {\"by_rule\": {\"secret-key-value\": 3}}}\n",
