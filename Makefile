@@ -152,8 +152,12 @@ test: deps
 
 check: test
 
-bench: all
-	@sh tests/bench/run.sh $(BUILD)/collect
+$(BUILD)/tests/bench/%.o: ALL_CFLAGS += -Iagent
+$(BUILD)/tests/bench-redact: $(BUILD)/tests/bench/bench-redact.o $(LIBCOLLECT)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+bench: all $(BUILD)/tests/bench-redact
+	@sh tests/bench/run.sh $(BUILD)/collect $(BUILD)/tests/bench-redact
 
 fuzz:
 	@mkdir -p $(BUILD)/fuzz

@@ -198,6 +198,37 @@ static char *host_name(int root_fd, bool live)
         return xstrdup(buf);
 }
 
+/* The people's accounts of the host (uid 1000 to 60000 in its /etc/passwd),
+ * whose names --mask replaces; system accounts stay readable. */
+static char **login_users(int root_fd)
+{
+        _cleanup_free_ char *data = NULL;
+        char **users = NULL;
+
+        if (read_file_beneath(root_fd, "etc/passwd", 4 << 20, &data, NULL) < 0)
+                return NULL;
+        for (char *line = data, *next; line && *line; line = next) {
+                char *f[4] = {};
+                uint64_t uid;
+                size_t n = 0;
+
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                for (char *p = line; p && n < 4; n++) {
+                        f[n] = p;
+                        p = strchr(p, ':');
+                        if (p)
+                                *p++ = 0;
+                }
+                if (n < 4 || isempty(f[0]) || safe_atou64(f[2], &uid) < 0)
+                        continue;
+                if (uid >= 1000 && uid <= 60000 && strv_extend(&users, f[0]) < 0)
+                        return strv_free(users);
+        }
+        return users;
+}
+
 /* Only [A-Za-z0-9.-_] in file names. */
 static void sanitize_name(char *s)
 {
@@ -485,6 +516,12 @@ static int do_collect(void)
                         log_error_errno(r, "cannot use the pseudonym map '%s': %m", mask_map);
                         return EX_CANTCREAT;
                 }
+                {
+                        _cleanup_strv_free_ char **users = login_users(c.root_fd);
+
+                        if (users && redactor_mask_add_users(rd, users) < 0)
+                                return log_oom(), 1;
+                }
                 if (redact_buffer(rd, "bundle-name", host, strlen(host), &masked, &len) >= 0) {
                         free(host);
                         host = masked;
@@ -501,6 +538,7 @@ static int do_collect(void)
                 log_error("%s", error ? error : strerror(-r));
                 return r == -ENOMEM ? 1 : EX_CONFIG;
         }
+        errors_set_window(errs, c.report.since, c.report.until);
         for (unsigned attempt = 0;; attempt++) {
                 usec_t t = now(CLOCK_REALTIME);
 

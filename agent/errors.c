@@ -22,7 +22,7 @@
 #include "dynbuf.h"
 #include "errors.h"
 #include "strv.h"
-#include "../collectors/logs/logs-time.h"
+#include "logtime.h"
 
 #define SIGNATURE_MAX 240
 #define LIST_MAX 8          /* sources and units kept per group */

@@ -60,6 +60,8 @@ struct sink_stream {
         bool skip_partial_first_line;
         int error;
         char *note;
+        size_t wlen;     /* bytes in wbuf, not yet in the staging file */
+        char wbuf[64 * 1024];
 };
 
 int sink_new(struct bundle *b, struct redactor *r, struct errors *e, struct report *report,
@@ -233,6 +235,22 @@ static int stage_open(struct sink *s)
         return fd;
 }
 
+/* Writes what is buffered to the staging file. */
+static int stream_flush(struct sink_stream *st)
+{
+        int r;
+
+        if (st->wlen == 0)
+                return 0;
+        r = loop_write(st->fd, st->wbuf, st->wlen);
+        st->wlen = 0;
+        if (r < 0 && disk_error(r)) {
+                st->sink->fatal = r;
+                return -EIO; /* not -ENOSPC: that means "budget" to collectors */
+        }
+        return r;
+}
+
 /* Keeps the newest keep bytes of the staged file, starting at a line start. */
 static int stream_compact(struct sink_stream *st, uint64_t keep)
 {
@@ -296,16 +314,29 @@ static int stream_emit(void *userdata, const char *data, size_t len)
                 st->stopped = true;
                 return -ENOSPC;
         }
-        r = loop_write(st->fd, data, len);
-        if (r < 0) {
-                if (disk_error(r)) {
-                        s->fatal = r;
-                        return -EIO; /* not -ENOSPC: that means "budget" to collectors */
+        if (st->wlen + len > sizeof(st->wbuf)) {
+                r = stream_flush(st);
+                if (r < 0)
+                        return r;
+        }
+        if (len > sizeof(st->wbuf)) {
+                r = loop_write(st->fd, data, len);
+                if (r < 0) {
+                        if (disk_error(r)) {
+                                s->fatal = r;
+                                return -EIO;
+                        }
+                        return r;
                 }
-                return r;
+        } else {
+                memcpy(st->wbuf + st->wlen, data, len);
+                st->wlen += len;
         }
         st->size += len;
         if ((st->flags & SINK_KEEP_TAIL) && st->size > 2 * st->limit + (1u << 20)) {
+                r = stream_flush(st);
+                if (r < 0)
+                        return r;
                 r = stream_compact(st, st->limit);
                 if (r < 0)
                         return r;
@@ -501,6 +532,11 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
                 log_warning_errno(r, "%s: '%s' failed: %m", s->ctx ? s->ctx->name : "sink",
                                   st->name);
                 abandon = true;
+        }
+        if (!abandon) {
+                r = stream_flush(st);
+                if (r < 0)
+                        abandon = true;
         }
         if (!abandon && (st->flags & SINK_KEEP_TAIL) && st->size > st->limit) {
                 r = stream_compact(st, st->limit);

@@ -906,7 +906,7 @@ static const struct collector_option config_options[] = {
           "larger files are hashed, not stored or diffed" },
         { "max_files", OPTION_U64, "20000", offsetof(struct config_state, max_files),
           "at most this many files per snapshot" },
-        { "diff_max_lines", OPTION_U64, "100000", offsetof(struct config_state, diff_max_lines),
+        { "diff_max_lines", OPTION_U64, "50000", offsetof(struct config_state, diff_max_lines),
           "files with more lines are shown as a whole-file change" },
         { "max_snapshots", OPTION_U64, "60", offsetof(struct config_state, max_snapshots),
           "snapshots kept; the oldest are dropped first" },

@@ -21,7 +21,7 @@
 #include "collect-ctx.h"
 #include "collector.h"
 #include "fd-util.h"
-#include "logs-time.h"
+#include "logtime.h"
 #include "logs.h"
 #include "sink.h"
 #include "strv.h"
@@ -468,7 +468,7 @@ static int logs_collect(void *state, struct collect_ctx *ctx, struct sink *sink)
         struct logs_file *files = NULL;
         _cleanup_free_ char *buf = NULL;
         _cleanup_strv_free_ char **names = NULL;
-        size_t n = 0, n_done = 0;
+        size_t n = 0;
         int r;
 
         r = list_files(s, ctx, sink, &files, &n);
@@ -476,12 +476,12 @@ static int logs_collect(void *state, struct collect_ctx *ctx, struct sink *sink)
                 files_free(files, n);
                 return r;
         }
-        qsort(files, n, sizeof(*files), file_cmp);
+        if (n > 1)
+                qsort(files, n, sizeof(*files), file_cmp);
         if (n > s->max_files) {
                 sink_note(sink, "%zu more log files not collected (max_files %" PRIu64 ")",
                           n - (size_t) s->max_files, s->max_files);
                 sink_mark_partial(sink);
-                n_done = 0;
         }
 
         buf = xmalloc(LINE_MAX_LEN);
@@ -511,7 +511,6 @@ static int logs_collect(void *state, struct collect_ctx *ctx, struct sink *sink)
                 }
                 if (r < 0)
                         sink_note(sink, "%s: %s", files[i].path, strerror(-r));
-                n_done++;
         }
         files_free(files, n);
         return 0;

@@ -214,6 +214,42 @@ static size_t count_idx(const char *state)
         return n;
 }
 
+/* True if any object of the store inflates to content containing needle. */
+static bool store_contains(const char *state, const char *needle)
+{
+        char *objects = xjoin(state, "snapshots/objects");
+        DIR *top = opendir(objects);
+        bool found = false;
+
+        assert_non_null(top);
+        for (struct dirent *de; !found && (de = readdir(top));) {
+                if (de->d_name[0] == '.')
+                        continue;
+                char *sub = xjoin(objects, de->d_name);
+                DIR *d = opendir(sub);
+                for (struct dirent *oe; d && !found && (oe = readdir(d));) {
+                        if (oe->d_name[0] == '.')
+                                continue;
+                        char *path = xjoin(sub, oe->d_name);
+                        FILE *f = fopen(path, "re");
+                        static unsigned char z[1 << 20], out[1 << 20];
+                        size_t zl = fread(z, 1, sizeof(z), f);
+                        uLongf ol = sizeof(out) - 1;
+                        fclose(f);
+                        assert_int_equal(uncompress(out, &ol, z, zl), Z_OK);
+                        out[ol] = 0;
+                        found = memmem(out, ol, needle, strlen(needle)) != NULL;
+                        free(path);
+                }
+                if (d)
+                        closedir(d);
+                free(sub);
+        }
+        closedir(top);
+        free(objects);
+        return found;
+}
+
 static void make_etc(const char *root)
 {
         static const unsigned char bin[] = { 0x7f, 'E', 'L', 'F', 0, 1, 2, 3, 0, 'x', '\n' };
@@ -330,6 +366,10 @@ static void test_changes_in_and_out_of_window(void **state)
         assert_int_equal(count_idx(st), 2); /* the collection recorded a snapshot */
 
         /* Secrets never reach the store. */
+        assert_true(store_contains(st, "changed.example.org")); /* the check works */
+        assert_false(store_contains(st, "SALT"));
+        assert_false(store_contains(st, "KEYDATA"));
+        assert_false(store_contains(st, "NAMEKEY"));
         char hash[65];
         const char *shadow2 = "root:$6$OTHERSALT$hash2:19001:0:99999:7:::\n";
         assert_int_equal(config_snapshot_sha256(shadow2, strlen(shadow2), hash), 0);

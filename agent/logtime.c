@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Log line timestamps (see logs-time.h). Hand-written scanners over fixed
+ * Log line timestamps (see include/logtime.h). Hand-written scanners over fixed
  * layouts, since they run on every line until the window start is found:
  * no regex, no strptime, no time zone database.
  */
 #include <string.h>
 
-#include "logs-time.h"
+#include "logtime.h"
 #include "macro.h"
 
 #define SCAN_MAX 96 /* how far into a line an ISO time is looked for */
