@@ -28,6 +28,7 @@
 #include "config-snapshot.h"
 #include "fd-util.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "strv.h"
 
 #define INDEX_MAGIC "collect-snapshot 1"
@@ -60,9 +61,10 @@ static void usage_take(struct config_snapshot_store *s)
         ssize_t n = loop_read(fd, buf, sizeof(buf) - 1);
         safe_close(fd);
         (void) unlinkat(s->dir_fd, USAGE_FILE, 0);
-        if (n > 0 && buf[0] >= '0' && buf[0] <= '9') {
-                s->usage = strtoull(buf, NULL, 10);
-                s->usage_known = true;
+        if (n > 0 && buf[n - 1] == '\n') {
+                buf[n - 1] = 0;
+                if (safe_atou64(buf, &s->usage) >= 0)
+                        s->usage_known = true;
         }
 }
 
@@ -375,7 +377,8 @@ static int parse_index_name(const char *name, usec_t *ret_time, uint64_t *ret_se
                         return -EINVAL;
         if (!buf[0])
                 return -EINVAL;
-        *ret_time = strtoull(buf, NULL, 10);
+        if (safe_atou64(buf, ret_time) < 0)
+                return -EINVAL;
         memcpy(buf, dash + 1, (size_t) (dot - dash - 1));
         buf[dot - dash - 1] = 0;
         for (const char *p = buf; *p; p++)
@@ -383,7 +386,8 @@ static int parse_index_name(const char *name, usec_t *ret_time, uint64_t *ret_se
                         return -EINVAL;
         if (!buf[0])
                 return -EINVAL;
-        *ret_seq = strtoull(buf, NULL, 10);
+        if (safe_atou64(buf, ret_seq) < 0)
+                return -EINVAL;
         return 0;
 }
 
@@ -599,19 +603,23 @@ int config_snapshot_load(struct config_snapshot_store *s, const char *name,
                         goto fail;
                 line[--l] = 0;
                 if (strneq(line, "time ", 5)) {
-                        idx->time = strtoull(line + 5, NULL, 10);
+                        if (safe_atou64(line + 5, &idx->time) < 0)
+                                goto fail;
                         continue;
                 }
                 if (strneq(line, "scanned ", 8)) {
-                        idx->scanned_ns = strtoull(line + 8, NULL, 10);
+                        if (safe_atou64(line + 8, &idx->scanned_ns) < 0)
+                                goto fail;
                         continue;
                 }
                 if (strneq(line, "seq ", 4)) {
-                        idx->seq = strtoull(line + 4, NULL, 10);
+                        if (safe_atou64(line + 4, &idx->seq) < 0)
+                                goto fail;
                         continue;
                 }
                 if (strneq(line, "end ", 4)) {
-                        expected = strtoull(line + 4, NULL, 10);
+                        if (safe_atou64(line + 4, &expected) < 0)
+                                goto fail;
                         ended = true;
                         continue;
                 }

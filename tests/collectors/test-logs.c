@@ -23,7 +23,7 @@
 
 #include "alloc-util.h"
 #include "errors.h"
-#include "logs/logs-time.h"
+#include "logtime.h"
 #include "logs/logs.h"
 #include "sink-mock.h"
 
