@@ -691,7 +691,9 @@ static int do_collect(void)
                 (void) redactor_save_mask(rd);
 
         /* A separate pass with other detectors: a secret that slipped past the rules. */
-        leak_hits = leakcheck_bundle(bundle_path(b), &leaks);
+        /* Only what is about to leave the host needs it; a local bundle is not sent. */
+        if (arg_mode != MODE_COLLECT)
+                leak_hits = leakcheck_bundle(bundle_path(b), &leaks);
         if (leak_hits < 0)
                 log_warning_errno(leak_hits, "leak check could not read the bundle: %m");
         if (leak_hits > 0) {
@@ -767,7 +769,8 @@ static int do_collect(void)
                                              json_pack("{s:s, s:n, s:n, s:n}", "action", "none",
                                                        "key", "url", "spool_id"));
                 json_object_set_new(result, "leak_check",
-                                    leaks ? json_incref(leaks) : json_array());
+                                    leaks ? json_incref(leaks) :
+                                    arg_mode == MODE_COLLECT ? json_null() : json_array());
                 json_object_set_new(result, "exit_code", json_integer(ex));
                 json_dumpf(result, stdout, JSON_INDENT(2));
                 fputc('\n', stdout);

@@ -76,6 +76,9 @@ struct errors {
         size_t n_re;
         pcre2_code **ignore;
         size_t n_ignore;
+        /* With the default patterns: one caseless scan for the words they all
+         * contain, so that ordinary lines cost one pass instead of eleven. */
+        pcre2_code *prefilter;
         pcre2_match_data *md;
         uint64_t max_groups;
         uint64_t max_sample_len;
@@ -198,9 +201,20 @@ static int load_policy(struct errors *e, const struct pnode *section, char **ret
                         return r;
         }
         if (!patterns) {
+                static const char prefilter[] =
+                        "err|fatal|crit|emerg|alert|severe|panic|oops|bug|traceback|exception|"
+                        "segfault|oom|out of memory|killed process|failed with result|dumped";
+                int code;
+                PCRE2_SIZE off;
+
                 patterns = strv_copy((char *const *) default_patterns);
                 if (!patterns)
                         return -ENOMEM;
+                e->prefilter = pcre2_compile((PCRE2_SPTR) prefilter, PCRE2_ZERO_TERMINATED,
+                                             PCRE2_CASELESS, &code, &off, NULL);
+                if (!e->prefilter)
+                        return -ENOMEM;
+                (void) pcre2_jit_compile(e->prefilter, PCRE2_JIT_COMPLETE);
         }
         r = compile_list(patterns, pnode_get(section, "patterns"), &e->re, &e->n_re, ret_error);
         if (r < 0)
@@ -243,6 +257,7 @@ struct errors *errors_free(struct errors *e)
         codes_free(e->re, e->n_re);
         codes_free(e->ignore, e->n_ignore);
         pcre2_match_data_free(e->md);
+        pcre2_code_free(e->prefilter);
         for (size_t i = 0; i < e->n_groups; i++) {
                 free(e->groups[i].signature);
                 dynbuf_done(&e->groups[i].sample);
@@ -621,7 +636,9 @@ int errors_feed_line(struct errors *e, const char *source, const struct sink_lin
         trace_end(e);
 
         if (!(journal && meta->priority <= (int) e->max_priority) &&
-            !matches(e, e->re, e->n_re, line, len))
+            ((e->prefilter && pcre2_match(e->prefilter, (PCRE2_SPTR) line, len, 0, 0, e->md,
+                                          NULL) < 0) ||
+             !matches(e, e->re, e->n_re, line, len)))
                 return 0;
         if (matches(e, e->ignore, e->n_ignore, line, len))
                 return 0;

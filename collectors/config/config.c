@@ -112,6 +112,28 @@ static char *iso(char buf[static 40], usec_t t)
         return format_iso8601(buf, 40, t);
 }
 
+/* A JSON string; bytes that are not valid UTF-8 become '?'. */
+static json_t *json_str(const char *s)
+{
+        json_t *j;
+        char *copy;
+
+        if (!s)
+                return json_null();
+        j = json_string(s);
+        if (j)
+                return j;
+        copy = xstrdup(s);
+        if (!copy)
+                return json_null();
+        for (char *p = copy; *p; p++)
+                if ((unsigned char) *p >= 0x80 || (unsigned char) *p < 0x20)
+                        *p = '?';
+        j = json_string(copy);
+        free(copy);
+        return j ?: json_null();
+}
+
 static json_t *json_time(usec_t t)
 {
         char buf[40];
@@ -463,7 +485,7 @@ static json_t *change_json(const struct change *ch)
         json_t *o = json_object(), *kinds = json_array();
         const struct config_snapshot_entry *cur = ch->new ?: ch->old;
 
-        json_object_set_new(o, "path", json_string(ch->path));
+        json_object_set_new(o, "path", json_str(ch->path));
         json_object_set_new(o, "kind", json_string(change_kind_table[ch->kind]));
         for (int k = 0; k < _CHANGE_KIND_MAX; k++)
                 if (ch->kinds & (1u << k))
@@ -484,7 +506,7 @@ static json_t *strv_json(char *const *l)
         json_t *a = json_array();
 
         STRV_FOREACH(s, (char **) l)
-                json_array_append_new(a, json_string(*s));
+                json_array_append_new(a, json_str(*s));
         return a;
 }
 
@@ -559,7 +581,7 @@ static int report_without_baseline(struct run *r, const struct config_snapshot_i
                 if (mt < since || mt > until)
                         continue;
                 json_t *o = json_object();
-                json_object_set_new(o, "path", json_string(e->path));
+                json_object_set_new(o, "path", json_str(e->path));
                 json_object_set_new(o, "kind", json_string("modified"));
                 json_object_set_new(o, "evidence", json_string("mtime"));
                 json_object_set_new(o, "observed", json_time(mt));
@@ -743,15 +765,15 @@ static int report_packages(struct run *r)
                 const struct config_package_change *p = &pc.items[i];
                 json_t *o = json_object();
 
-                json_object_set_new(o, "name", json_string(p->name));
-                json_object_set_new(o, "arch", p->arch ? json_string(p->arch) : json_null());
-                json_object_set_new(o, "action", json_string(p->action));
-                json_object_set_new(o, "old_version", p->old_version ? json_string(p->old_version) : json_null());
-                json_object_set_new(o, "new_version", p->new_version ? json_string(p->new_version) : json_null());
+                json_object_set_new(o, "name", json_str(p->name));
+                json_object_set_new(o, "arch", p->arch ? json_str(p->arch) : json_null());
+                json_object_set_new(o, "action", json_str(p->action));
+                json_object_set_new(o, "old_version", p->old_version ? json_str(p->old_version) : json_null());
+                json_object_set_new(o, "new_version", p->new_version ? json_str(p->new_version) : json_null());
                 json_object_set_new(o, "time", json_time(p->time));
-                json_object_set_new(o, "source", json_string(p->source));
+                json_object_set_new(o, "source", json_str(p->source));
                 if (p->command)
-                        json_object_set_new(o, "command", json_string(p->command));
+                        json_object_set_new(o, "command", json_str(p->command));
                 json_array_append_new(list, o);
                 if (i < DETAIL_ITEMS)
                         (void) dynbuf_addf(&detail, "%s%s %s%s%s%s%s", i ? ", " : "", p->action,
