@@ -475,6 +475,7 @@ struct config_snapshot_index *config_snapshot_index_free(struct config_snapshot_
                 free(i->entries[k].path);
         free(i->entries);
         free(i->name);
+        free(i->ref);
         free(i);
         return NULL;
 }
@@ -558,12 +559,12 @@ static char *unescape(const char *s, size_t len)
         return out;
 }
 
-int config_snapshot_load(struct config_snapshot_store *s, const char *name,
-                         struct config_snapshot_index **ret)
+static int load_index(struct config_snapshot_store *s, const char *name, bool head_only,
+                      unsigned depth, struct config_snapshot_index **ret)
 {
         struct config_snapshot_index *idx = NULL;
         _cleanup_fclose_ FILE *f = NULL;
-        _cleanup_free_ char *line = NULL;
+        _cleanup_free_ char *line = NULL, *same = NULL;
         size_t line_alloc = 0;
         bool ended = false;
         uint64_t expected = 0;
@@ -617,6 +618,23 @@ int config_snapshot_load(struct config_snapshot_store *s, const char *name,
                                 goto fail;
                         continue;
                 }
+                if (strneq(line, "same ", 5)) {
+                        usec_t t;
+                        uint64_t q;
+
+                        if (same || parse_index_name(line + 5, &t, &q) < 0 || depth > 0)
+                                goto fail;
+                        same = xstrdup(line + 5);
+                        if (!same) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        if (head_only)
+                                break;
+                        continue;
+                }
+                if (strneq(line, "# ", 2) && head_only && idx->time != 0)
+                        break; /* the entries follow */
                 if (strneq(line, "end ", 4)) {
                         if (safe_atou64(line + 4, &expected) < 0)
                                 goto fail;
@@ -675,6 +693,43 @@ int config_snapshot_load(struct config_snapshot_store *s, const char *name,
                 }
                 r = -EBADMSG;
         }
+        if (head_only) {
+                idx->ref = xstrdup(same ?: name);
+                if (!idx->ref) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                *ret = idx;
+                return 0;
+        }
+        if (same) {
+                struct config_snapshot_index *full = NULL;
+
+                if (idx->n_entries != 0)
+                        goto fail;
+                r = load_index(s, same, false, depth + 1, &full);
+                if (r < 0)
+                        goto fail;
+                if (!ended || expected != full->n_entries) {
+                        config_snapshot_index_free(full);
+                        r = -EBADMSG;
+                        goto fail;
+                }
+                free(idx->entries);
+                idx->entries = TAKE_PTR(full->entries);
+                idx->n_entries = full->n_entries;
+                idx->alloc = full->alloc;
+                full->n_entries = 0;
+                config_snapshot_index_free(full);
+                idx->ref = TAKE_PTR(same);
+                *ret = idx;
+                return 0;
+        }
+        idx->ref = xstrdup(name);
+        if (!idx->ref) {
+                r = -ENOMEM;
+                goto fail;
+        }
         if (!ended || expected != idx->n_entries)
                 goto fail;
         /* Written sorted, but do not trust that for bsearch. */
@@ -691,30 +746,38 @@ fail:
         return r;
 }
 
-int config_snapshot_commit(struct config_snapshot_store *s, struct config_snapshot_index *idx)
+int config_snapshot_load(struct config_snapshot_store *s, const char *name,
+                         struct config_snapshot_index **ret)
 {
-        struct config_snapshot_info *l = NULL;
-        _cleanup_fclose_ FILE *f = NULL;
-        char tmp[64], name[64];
-        uint64_t seq = 1;
-        size_t n = 0;
-        int fd, r;
+        return load_index(s, name, false, 0, ret);
+}
 
-        r = config_snapshot_list(s, &l, &n);
+int config_snapshot_ref(struct config_snapshot_store *s, const char *name, char **ret)
+{
+        struct config_snapshot_index *idx = NULL;
+        int r;
+
+        r = load_index(s, name, true, 0, &idx);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n; i++)
-                seq = MAX(seq, l[i].seq + 1);
-        config_snapshot_info_free_many(l, n);
+        *ret = TAKE_PTR(idx->ref);
+        config_snapshot_index_free(idx);
+        return 0;
+}
 
-        /* Objects were written without fsync; make them durable before the index
-         * that refers to them can become visible. */
-        if (syncfs(s->dir_fd) < 0)
-                return -errno;
+static int write_index(struct config_snapshot_store *s, struct config_snapshot_index *idx,
+                       const char *name, const char *same);
+
+/* Writes idx as name (atomically): the entries, or a reference to the full
+ * index same that holds the same entries. */
+static int write_index(struct config_snapshot_store *s, struct config_snapshot_index *idx,
+                       const char *name, const char *same)
+{
+        _cleanup_fclose_ FILE *f = NULL;
+        char tmp[64];
+        int fd, r;
 
         (void) snprintf(tmp, sizeof(tmp), TMP_PREFIX "idx-%d-%u", (int) getpid(), s->tmp_counter++);
-        (void) snprintf(name, sizeof(name), "%020" PRIu64 "-%" PRIu64 ".idx", (uint64_t) idx->time,
-                        seq);
         fd = openat(s->dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return -errno;
@@ -724,17 +787,22 @@ int config_snapshot_commit(struct config_snapshot_store *s, struct config_snapsh
                 safe_close(fd);
                 goto fail;
         }
-        fprintf(f, INDEX_MAGIC "\ntime %" PRIu64 "\nseq %" PRIu64 "\n", (uint64_t) idx->time, seq);
+        fprintf(f, INDEX_MAGIC "\ntime %" PRIu64 "\nseq %" PRIu64 "\n", (uint64_t) idx->time,
+                idx->seq);
         fprintf(f, "scanned %" PRIu64 "\n", idx->scanned_ns);
-        fputs("# type mode uid gid size mtime_ns ctime_ns inode stored sha256 path\n", f);
-        for (size_t i = 0; i < idx->n_entries; i++) {
-                const struct config_snapshot_entry *e = &idx->entries[i];
+        if (same)
+                fprintf(f, "same %s\n", same);
+        else {
+                fputs("# type mode uid gid size mtime_ns ctime_ns inode stored sha256 path\n", f);
+                for (size_t i = 0; i < idx->n_entries; i++) {
+                        const struct config_snapshot_entry *e = &idx->entries[i];
 
-                fprintf(f, "%c %o %u %u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %d %s ",
-                        e->type, e->mode, e->uid, e->gid, e->size, e->mtime_ns, e->ctime_ns,
-                        e->ino, e->withheld ? 2 : e->stored ? 1 : 0, e->sha256);
-                fputs_escaped(e->path, f);
-                fputc('\n', f);
+                        fprintf(f, "%c %o %u %u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %d %s ",
+                                e->type, e->mode, e->uid, e->gid, e->size, e->mtime_ns, e->ctime_ns,
+                                e->ino, e->withheld ? 2 : e->stored ? 1 : 0, e->sha256);
+                        fputs_escaped(e->path, f);
+                        fputc('\n', f);
+                }
         }
         fprintf(f, "end %zu\n", idx->n_entries);
         if (fflush(f) != 0 || ferror(f)) {
@@ -750,14 +818,51 @@ int config_snapshot_commit(struct config_snapshot_store *s, struct config_snapsh
                 goto fail;
         }
         (void) fsync(s->dir_fd);
-        free(idx->name);
-        idx->name = xstrdup(name);
-        idx->seq = seq;
-        return idx->name ? 0 : -ENOMEM;
+        return 0;
 
 fail:
         (void) unlinkat(s->dir_fd, tmp, 0);
         return r;
+}
+
+int config_snapshot_commit(struct config_snapshot_store *s, struct config_snapshot_index *idx)
+{
+        struct config_snapshot_info *l = NULL;
+        _cleanup_free_ char *name = NULL, *same = NULL;
+        uint64_t seq = 1;
+        size_t n = 0;
+        int r;
+
+        r = config_snapshot_list(s, &l, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                seq = MAX(seq, l[i].seq + 1);
+        /* An unchanged snapshot refers to the full index of the previous one,
+         * if that still exists. */
+        if (idx->unchanged && idx->ref)
+                for (size_t i = 0; i < n && !same; i++)
+                        if (streq(l[i].name, idx->ref))
+                                same = xstrdup(idx->ref);
+        config_snapshot_info_free_many(l, n);
+
+        /* Objects were written without fsync; make them durable before the index
+         * that refers to them can become visible. */
+        if (idx->new_content && syncfs(s->dir_fd) < 0)
+                return -errno;
+
+        name = xasprintf("%020" PRIu64 "-%" PRIu64 ".idx", (uint64_t) idx->time, seq);
+        if (!name)
+                return -ENOMEM;
+        idx->seq = seq;
+        r = write_index(s, idx, name, same);
+        if (r < 0)
+                return r;
+        free(idx->name);
+        idx->name = TAKE_PTR(name);
+        free(idx->ref);
+        idx->ref = same ? TAKE_PTR(same) : xstrdup(idx->name);
+        return idx->ref ? 0 : -ENOMEM;
 }
 
 /* ---- scanning ---- */
@@ -773,18 +878,28 @@ struct scan_state {
         bool stop;
 };
 
+/* fnmatch(pattern, s, 0) == 0, with fast paths for a literal and for "*" plus
+ * a literal suffix, which is what most patterns are (10,000 files each). */
+static bool match(const char *pattern, const char *s)
+{
+        if (!strpbrk(pattern, "*?[\\"))
+                return streq(pattern, s);
+        if (pattern[0] == '*' && !strpbrk(pattern + 1, "*?[\\")) {
+                size_t pl = strlen(pattern + 1), sl = strlen(s);
+
+                return sl >= pl && memcmp(s + sl - pl, pattern + 1, pl) == 0;
+        }
+        return fnmatch(pattern, s, 0) == 0;
+}
+
 static bool path_excluded(char *const *exclude, const char *path)
 {
         const char *base = strrchr(path, '/');
 
         base = base ? base + 1 : path;
-        STRV_FOREACH(p, (char **) exclude) {
-                if (strchr(*p, '/')) {
-                        if (fnmatch(*p, path, 0) == 0)
-                                return true;
-                } else if (fnmatch(*p, base, 0) == 0)
+        STRV_FOREACH(p, (char **) exclude)
+                if (match(*p, strchr(*p, '/') ? path : base))
                         return true;
-        }
         return false;
 }
 
@@ -801,7 +916,7 @@ static bool forbidden(struct collect_ctx *ctx, const char *path)
         base = strrchr(path, '/');
         base = base ? base + 1 : path;
         STRV_FOREACH(p, (char **) ctx_never_collect(ctx))
-                if (!strchr(*p, '/') && fnmatch(*p, base, 0) == 0)
+                if (!strchr(*p, '/') && match(*p, base))
                         return true;
         return false;
 }
@@ -937,6 +1052,7 @@ static int scan_file(struct scan_state *st, int dfd, const char *name, const cha
                 return 0;
         }
         st->stats->read++;
+        st->idx->new_content = true;
 
         size_t want = (size_t) MIN(scan->max_file_size, (uint64_t) SIZE_MAX / 2) + 1;
         if ((uint64_t) sb.st_size < want)
@@ -1024,6 +1140,9 @@ static int scan_link(struct scan_state *st, int dfd, const char *name, const cha
         r = config_snapshot_sha256(target, (size_t) n, hash);
         if (r < 0)
                 return r;
+        const struct config_snapshot_entry *p = config_snapshot_find(st->prev, path);
+        if (!p || !streq(p->sha256, hash))
+                st->idx->new_content = true;
         if (st->store) {
                 r = store_object(st->store, hash, target, (size_t) n, &st->stats->bytes_written);
                 if (r < 0)
@@ -1207,6 +1326,30 @@ int config_snapshot_scan(const struct config_snapshot_scan *scan,
                 }
                 idx->n_entries = w;
         }
+
+        /* Exactly the previous snapshot's entries? Then it can be committed as a
+         * reference to the full index holding them. */
+        if (prev && prev->ref && prev->n_entries == idx->n_entries) {
+                bool same = true;
+
+                for (size_t i = 0; i < idx->n_entries && same; i++) {
+                        const struct config_snapshot_entry *a = &idx->entries[i], *b = &prev->entries[i];
+
+                        same = a->type == b->type && a->stored == b->stored &&
+                               a->withheld == b->withheld && a->mode == b->mode && a->uid == b->uid &&
+                               a->gid == b->gid && a->size == b->size && a->mtime_ns == b->mtime_ns &&
+                               a->ctime_ns == b->ctime_ns && a->ino == b->ino &&
+                               streq(a->sha256, b->sha256) && streq(a->path, b->path);
+                }
+                if (same) {
+                        idx->unchanged = true;
+                        idx->ref = xstrdup(prev->ref);
+                        if (!idx->ref) {
+                                config_snapshot_index_free(idx);
+                                return -ENOMEM;
+                        }
+                }
+        }
         *ret = idx;
         return 0;
 }
@@ -1383,6 +1526,33 @@ int config_snapshot_prune(struct config_snapshot_store *s, uint64_t max_snapshot
                         total -= adjust_refs(objs, n_objs, idx[first_kept], -1);
                 total -= l[first_kept].bytes;
                 first_kept++;
+        }
+
+        /* A kept snapshot that refers to a dropped index gets the entries written
+         * out (the first one), or refers to that one instead. Each rewrite is
+         * atomic, and happens before anything is unlinked. */
+        {
+                const char *old_ref = NULL, *new_ref = NULL;
+
+                for (size_t i = first_kept; i < n; i++) {
+                        bool dropped = false;
+
+                        if (!idx[i] || !idx[i]->ref || streq(idx[i]->ref, l[i].name))
+                                continue;
+                        for (size_t k = 0; k < first_kept && !dropped; k++)
+                                dropped = streq(l[k].name, idx[i]->ref);
+                        if (!dropped)
+                                continue;
+                        if (old_ref && streq(old_ref, idx[i]->ref))
+                                r = write_index(s, idx[i], l[i].name, new_ref);
+                        else {
+                                r = write_index(s, idx[i], l[i].name, NULL);
+                                old_ref = idx[i]->ref;
+                                new_ref = l[i].name;
+                        }
+                        if (r < 0)
+                                goto finish; /* nothing dropped; tried again next time */
+                }
         }
 
         /* Oldest first, so that a crash leaves a consistent prefix dropped. */

@@ -41,6 +41,10 @@ struct config_snapshot_index {
         uint64_t scanned_ns; /* real clock when the scan started: stat data of files
                               * changed just before it are not trusted ("racy") */
         char *name;        /* index file name, NULL until committed */
+        char *ref;         /* the full index file holding the entries: name itself,
+                            * or the one an unchanged snapshot refers to */
+        bool new_content;  /* the scan read content not known from the previous index */
+        bool unchanged;    /* the scan found exactly the previous index's entries */
         struct config_snapshot_entry *entries; /* sorted by path */
         size_t n_entries;
         size_t alloc;
@@ -90,7 +94,11 @@ int config_snapshot_list(struct config_snapshot_store *s, struct config_snapshot
                          size_t *ret_n);
 void config_snapshot_info_free_many(struct config_snapshot_info *l, size_t n);
 
-/* Loads a committed index by file name. */
+/* The name of the full index whose entries name has (itself, or the one an
+ * unchanged snapshot refers to), reading only its head. */
+int config_snapshot_ref(struct config_snapshot_store *s, const char *name, char **ret);
+
+/* Loads a committed index by file name (following a reference). */
 int config_snapshot_load(struct config_snapshot_store *s, const char *name,
                          struct config_snapshot_index **ret);
 struct config_snapshot_index *config_snapshot_index_free(struct config_snapshot_index *i);
@@ -110,7 +118,9 @@ int config_snapshot_scan(const struct config_snapshot_scan *scan,
                          struct config_snapshot_index **ret, struct config_snapshot_stats *stats);
 
 /* Makes the scanned snapshot visible: syncs the objects, writes the index to
- * a temporary file, fsyncs and renames it. Sets idx->name and idx->seq. */
+ * a temporary file, fsyncs and renames it. An unchanged snapshot is written as
+ * a reference to the full index holding the same entries. Sets idx->name,
+ * idx->ref and idx->seq. */
 int config_snapshot_commit(struct config_snapshot_store *s, struct config_snapshot_index *idx);
 
 /* Drops the oldest snapshots (never the newest) until at most max_snapshots

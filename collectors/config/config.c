@@ -309,8 +309,10 @@ static void observe(struct run *r, struct change *changes, size_t n, size_t base
                 changes[c].not_before = base_time;
                 changes[c].observed = 0;
         }
+        _cleanup_free_ char *last_ref = NULL;
         for (size_t k = base_i + 1; k < end_i && k < r->n_infos && loads < MAX_OBSERVE_LOADS; k++) {
                 struct config_snapshot_index *idx = NULL;
+                char *ref = NULL;
                 bool pending = false;
 
                 for (size_t c = 0; c < n; c++)
@@ -318,6 +320,18 @@ static void observe(struct run *r, struct change *changes, size_t n, size_t base
                                 pending = true;
                 if (!pending)
                         break;
+                if (config_snapshot_ref(r->store, r->infos[k].name, &ref) < 0)
+                        continue;
+                if (last_ref && streq(ref, last_ref)) {
+                        /* the same entries as the last one loaded: still unchanged */
+                        free(ref);
+                        for (size_t c = 0; c < n; c++)
+                                if (changes[c].observed == 0)
+                                        changes[c].not_before = r->infos[k].time;
+                        continue;
+                }
+                free(last_ref);
+                last_ref = ref;
                 if (config_snapshot_load(r->store, r->infos[k].name, &idx) < 0)
                         continue;
                 loads++;
@@ -483,7 +497,6 @@ static json_t *entry_fields(json_t *o, const char *prefix, const struct config_s
 static json_t *change_json(const struct change *ch)
 {
         json_t *o = json_object(), *kinds = json_array();
-        const struct config_snapshot_entry *cur = ch->new ?: ch->old;
 
         json_object_set_new(o, "path", json_str(ch->path));
         json_object_set_new(o, "kind", json_string(change_kind_table[ch->kind]));
@@ -497,7 +510,6 @@ static json_t *change_json(const struct change *ch)
         entry_fields(o, "old", ch->old);
         entry_fields(o, "new", ch->new);
         json_object_set_new(o, "diff", json_string(ch->diff ?: "none"));
-        (void) cur;
         return o;
 }
 

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #ifdef HAVE_LIBSYSTEMD
 #include <systemd/sd-journal.h>
@@ -45,6 +47,8 @@ struct journal_state {
 
         /* runtime */
         char *dir; /* journal directory, NULL: the live system journal */
+        uint64_t rss_base;  /* file-backed resident bytes before reading */
+        uint64_t refreshes; /* times the journal's pages were dropped */
         sd_journal *j;
         struct journal_entry entry;
         struct journal_findings findings;
@@ -419,6 +423,77 @@ static int match_unit(sd_journal *j, const void *arg)
         return 0;
 }
 
+/*
+ * sd-journal maps journal files in windows that it keeps until the journal is
+ * closed, so reading a large journal would grow the resident set by the size
+ * of the part read (hundreds of MiB for a million entries). Every
+ * REFRESH_EVERY entries the file-backed resident size is checked, and past
+ * REFRESH_RSS the pages of the journal mappings are dropped with
+ * MADV_DONTNEED: the mappings stay valid (they are read-only views of the
+ * files), the kernel just faults a page back in from the page cache when it
+ * is touched again.
+ */
+#define REFRESH_EVERY 64
+#define REFRESH_RSS (3ULL << 20)
+
+static uint64_t resident_file_bytes(void)
+{
+        unsigned long long size = 0, resident = 0, shared = 0;
+        FILE *f = fopen("/proc/self/statm", "re");
+
+        if (!f)
+                return 0;
+        if (fscanf(f, "%llu %llu %llu", &size, &resident, &shared) != 3)
+                shared = 0;
+        fclose(f);
+        return (uint64_t) shared * (uint64_t) sysconf(_SC_PAGESIZE);
+}
+
+static void drop_journal_pages(void)
+{
+        char line[4096];
+        FILE *f = fopen("/proc/self/maps", "re");
+
+        if (!f)
+                return;
+        while (fgets(line, sizeof(line), f)) {
+                unsigned long long start, end;
+                const char *path = strchr(line, '/');
+
+                if (!path || !strstr(path, ".journal"))
+                        continue;
+                if (sscanf(line, "%llx-%llx", &start, &end) != 2 || end <= start)
+                        continue;
+                (void) madvise((void *) (uintptr_t) start, (size_t) (end - start),
+                               MADV_DONTNEED);
+        }
+        fclose(f);
+}
+
+static int journal_open(struct journal_state *s)
+{
+        int r;
+
+        if (s->dir)
+                r = sd_journal_open_directory(&s->j, s->dir, 0);
+        else
+                r = sd_journal_open(&s->j, SD_JOURNAL_LOCAL_ONLY);
+        if (r >= 0)
+                (void) sd_journal_set_data_threshold(s->j, DATA_THRESHOLD);
+        return r;
+}
+
+/* Keeps the journal's share of the resident set bounded (see above). */
+static void journal_trim(struct journal_state *s, uint64_t n)
+{
+        if (n == 0 || n % REFRESH_EVERY != 0)
+                return;
+        if (resident_file_bytes() < s->rss_base + REFRESH_RSS)
+                return;
+        drop_journal_pages();
+        s->refreshes++;
+}
+
 static char *format_time(char *buf, size_t size, usec_t t)
 {
         time_t sec = (time_t) (t / USEC_PER_SEC);
@@ -466,6 +541,7 @@ static int emit_member(struct journal_state *s, struct collect_ctx *ctx, struct 
                         timed_out = true;
                         break;
                 }
+                journal_trim(s, n);
                 r = sd_journal_previous(j);
                 if (r < 0)
                         return clog_error_errno(ctx, r, "reading the journal: %m");
@@ -542,9 +618,10 @@ static int emit_member(struct journal_state *s, struct collect_ctx *ctx, struct 
                 r = sd_journal_seek_realtime_usec(j, start_t);
                 if (r < 0)
                         goto fail;
-                for (;;) {
+                for (uint64_t n = 1;; n++) {
                         usec_t t;
 
+                        journal_trim(s, n);
                         r = sd_journal_next(j);
                         if (r <= 0)
                                 break;
@@ -646,6 +723,7 @@ static int scan_window(struct journal_state *s, struct collect_ctx *ctx)
 
                 if (n % CHECK_DEADLINE_EVERY == 0 && n > 0 && ctx_expired(ctx))
                         return -ETIMEDOUT;
+                journal_trim(s, n);
                 r = sd_journal_next(s->j);
                 if (r < 0)
                         return r;
@@ -790,13 +868,10 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
                 if (r <= 0)
                         return r < 0 ? r : -ENOENT;
         }
-        if (s->dir)
-                r = sd_journal_open_directory(&s->j, s->dir, 0);
-        else
-                r = sd_journal_open(&s->j, SD_JOURNAL_LOCAL_ONLY);
+        s->rss_base = resident_file_bytes();
+        r = journal_open(s);
         if (r < 0)
                 return clog_error_errno(ctx, r, "opening the journal %s: %m", s->dir ?: "(system)");
-        (void) sd_journal_set_data_threshold(s->j, DATA_THRESHOLD);
 
         r = scan_window(s, ctx);
         if (r == -ETIMEDOUT) {

@@ -572,6 +572,90 @@ static void test_stat_reuse(void **state)
         free(st);
 }
 
+static size_t verify_store(const char *state, size_t *ret_entries_newest);
+
+static uint64_t file_size(const char *dir, const char *name)
+{
+        char *sub = xjoin(dir, "snapshots"), *path = xjoin(sub, name);
+        struct stat st;
+
+        assert_int_equal(stat(path, &st), 0);
+        free(sub);
+        free(path);
+        return (uint64_t) st.st_size;
+}
+
+/* Unchanged snapshots are written as references to the full index; dropping
+ * that one writes the entries out into the oldest kept snapshot. */
+static void test_unchanged_reference(void **state)
+{
+        char *root = mktmp(), *st = mktmp(), name[64];
+        const char *const keep2[] = { "max_snapshots=2", NULL };
+        struct config_snapshot_store *store = NULL;
+        struct config_snapshot_info *l = NULL;
+        size_t n = 0;
+
+        (void) state;
+        for (int i = 0; i < 100; i++) {
+                (void) snprintf(name, sizeof(name), "etc/f%d.conf", i);
+                puts_file(root, name, "content of a config file\n");
+        }
+        usleep(300 * 1000);
+        for (int k = 0; k < 3; k++)
+                mock_sink_free(run_config(root, st, T0 + (usec_t) k * H, T0, T0 + (usec_t) k * H, true,
+                                          NULL, NULL));
+        assert_int_equal(config_snapshot_store_open(st, &store), 0);
+        assert_int_equal(config_snapshot_list(store, &l, &n), 0);
+        assert_int_equal(n, 3);
+        assert_true(file_size(st, l[0].name) > 5000);
+        assert_true(file_size(st, l[1].name) < 300);
+        assert_true(file_size(st, l[2].name) < 300);
+        for (size_t i = 0; i < n; i++) {
+                struct config_snapshot_index *idx = NULL;
+                char *ref = NULL;
+
+                assert_int_equal(config_snapshot_load(store, l[i].name, &idx), 0);
+                assert_int_equal(idx->n_entries, 100);
+                assert_int_equal(idx->time, T0 + (usec_t) i * H);
+                assert_int_equal(config_snapshot_ref(store, l[i].name, &ref), 0);
+                assert_string_equal(ref, l[0].name);
+                free(ref);
+                config_snapshot_index_free(idx);
+        }
+        config_snapshot_info_free_many(l, n);
+        store = config_snapshot_store_free(store);
+
+        /* Keep 2: the full index goes, the next one gets the entries. */
+        mock_sink_free(run_config(root, st, T0 + 3 * H, T0, T0 + 3 * H, true, keep2, NULL));
+        assert_int_equal(verify_store(st, NULL), 2);
+        assert_int_equal(config_snapshot_store_open(st, &store), 0);
+        assert_int_equal(config_snapshot_list(store, &l, &n), 0);
+        assert_int_equal(n, 2);
+        assert_true(file_size(st, l[0].name) > 5000);
+        for (size_t i = 0; i < n; i++) {
+                struct config_snapshot_index *idx = NULL;
+
+                assert_int_equal(config_snapshot_load(store, l[i].name, &idx), 0);
+                assert_int_equal(idx->n_entries, 100);
+                config_snapshot_index_free(idx);
+        }
+        config_snapshot_info_free_many(l, n);
+        config_snapshot_store_free(store);
+
+        /* And the diff still works against a reference baseline. */
+        puts_file(root, "etc/f7.conf", "changed\n");
+        struct sink *s = run_config(root, st, T0 + 5 * H, T0 + 4 * H, T0 + 5 * H, false, NULL, NULL);
+        json_t *j = artifact_json(s, "config/changes.json");
+        assert_int_equal(json_integer_value(json_object_get(j, "count")), 1);
+        assert_string_equal(change_kind(j, "/etc/f7.conf"), "modified");
+        json_decref(j);
+        mock_sink_free(s);
+        rm_rf(root);
+        rm_rf(st);
+        free(root);
+        free(st);
+}
+
 /* Every committed snapshot loads and its stored contents verify. */
 static size_t verify_store(const char *state, size_t *ret_entries_newest)
 {
@@ -885,6 +969,7 @@ int main(void)
                 cmocka_unit_test(test_no_baseline),
                 cmocka_unit_test(test_changed_before_window),
                 cmocka_unit_test(test_stat_reuse),
+                cmocka_unit_test(test_unchanged_reference),
                 cmocka_unit_test(test_killed_snapshot),
                 cmocka_unit_test(test_store_bound),
                 cmocka_unit_test(test_packages),
