@@ -15,7 +15,8 @@
 #include "sink.h"
 
 /*
- * A sink writing to bundle b, redacting with r (never NULL), feeding error
+ * A sink writing to bundle b (NULL: none, every member is refused with
+ * -EROFS), redacting with r (never NULL with a bundle), feeding error
  * lines to e (may be NULL) and findings to report. Staged member content
  * (already redacted) lives in unlinked temporary files in stage_dir.
  */

@@ -641,7 +641,8 @@ int sink_add_file(struct sink *s, const char *name, int dirfd, const char *path,
                 return -EINVAL;
         if (s->ctx && ctx_path_forbidden(s->ctx, path)) {
                 sink_note(s, "%s never collected (policy)", path);
-                (void) redactor_note_skipped(s->redactor, path, "never_collect policy");
+                if (s->redactor)
+                        (void) redactor_note_skipped(s->redactor, path, "never_collect policy");
                 return -EPERM;
         }
         fd = open_beneath(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);

@@ -103,8 +103,14 @@ bool strv_fnmatch_path(char *const *patterns, const char *path)
                         return false;
                 path = buf;
         }
-        for (size_t i = 0; patterns && patterns[i]; i++)
-                if (fnmatch(patterns[i], path, FNM_PATHNAME | FNM_LEADING_DIR) == 0)
+        const char *base = strrchr(path, '/') + 1;
+
+        for (size_t i = 0; patterns && patterns[i]; i++) {
+                /* "*.key" (no '/') is about the file's name, wherever it is */
+                const char *subject = strchr(patterns[i], '/') ? path : base;
+
+                if (fnmatch(patterns[i], subject, FNM_PATHNAME | FNM_LEADING_DIR) == 0)
                         return true;
+        }
         return false;
 }

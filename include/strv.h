@@ -34,6 +34,7 @@ bool strv_contains(char *const *l, const char *s);
 char *strv_join(char *const *l, const char *sep);
 
 /* True if path matches one of the glob patterns (fnmatch with FNM_PATHNAME),
- * or lies below a directory that one matches. A relative path is taken as
+ * or lies below a directory that one matches. A pattern without '/' ("*.key")
+ * is matched against the file name alone. A relative path is taken as
  * absolute ("etc/shadow" is "/etc/shadow"). */
 bool strv_fnmatch_path(char *const *patterns, const char *path);

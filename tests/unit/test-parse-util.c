@@ -175,6 +175,9 @@ static void test_strv(void **state)
         assert_true(strv_fnmatch_path(globs, "/etc/ssl/private/server.pem"));
         assert_false(strv_fnmatch_path(globs, "/etc/shadowx"));
         assert_false(strv_fnmatch_path(globs, "/etc/passwd"));
+        assert_true(strv_fnmatch_path(globs, "/opt/app/conf/server.key"));
+        assert_true(strv_fnmatch_path(globs, "server.key"));
+        assert_false(strv_fnmatch_path(globs, "/opt/app/conf/server.keys"));
 }
 
 int main(void)
