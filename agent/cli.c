@@ -19,6 +19,7 @@
 #include "checklist.h"
 #include "cli.h"
 #include "config.h"
+#include "correlate.h"
 #include "dynbuf.h"
 #include "errors.h"
 #include "fd-util.h"
@@ -606,6 +607,8 @@ static int do_collect(void)
                 top_errors = errors_top(errs, 20);
         }
 
+        if (correlate_config_changes(&c.report) < 0)
+                return log_oom(), 1;
         r = evaluate(c.policy, &c.report, &c.checklist, &c.severity);
         if (r < 0)
                 return r == -ENOMEM ? 1 : EX_CONFIG;
