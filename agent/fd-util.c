@@ -112,7 +112,7 @@ static int open_walk(int dirfd, const char *path, int flags)
 int open_beneath(int dirfd, const char *path, int flags)
 {
         struct open_how how = {
-                .flags = (uint64_t) (flags | O_CLOEXEC),
+                .flags = (uint64_t) (flags | O_CLOEXEC | O_NONBLOCK),
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
         static bool no_openat2;
@@ -130,7 +130,7 @@ int open_beneath(int dirfd, const char *path, int flags)
                         return -errno;
                 no_openat2 = true;
         }
-        return open_walk(dirfd, path, flags);
+        return open_walk(dirfd, path, flags | O_NONBLOCK);
 }
 
 int read_file_beneath(int dirfd, const char *path, size_t max, char **ret, size_t *ret_size)

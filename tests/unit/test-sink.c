@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests of the sink (agent/sink.c) with the real redactor and bundle writer:
+ * budgets (the head kept, or the newest lines with SINK_KEEP_TAIL), refusals
+ * (FIFO, never_collect), redaction on the way in, binary content skipped,
+ * command output, and the member list against the archive read back.
+ */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <cmocka.h>
+
+#include "fd-util.h"
+#include "sink-agent.h"
+
+static char dir[] = "/tmp/collect-test-sink-XXXXXX";
+static unsigned seq;
+
+struct fixture {
+        char path[512];
+        struct bundle *b;
+        struct redactor *rd;
+        struct report report;
+        struct sink *s;
+        struct collect_ctx ctx;
+        char *never[3];
+        int root_fd;
+};
+
+static int setup(void **state)
+{
+        (void) state;
+        return mkdtemp(dir) ? 0 : -1;
+}
+
+static struct fixture *fixture_new(uint64_t budget, uint64_t per_file)
+{
+        struct fixture *f = calloc(1, sizeof(*f));
+        char *err = NULL;
+
+        snprintf(f->path, sizeof(f->path), "%s/b%u.tar.gz", dir, seq++);
+        assert_int_equal(bundle_new(f->path, 0, &f->b), 0);
+        assert_int_equal(redactor_new(NULL, &f->rd, &err), 0);
+        assert_int_equal(sink_new(f->b, f->rd, NULL, &f->report, dir, &f->s), 0);
+        f->never[0] = (char *) "/etc/shadow";
+        f->root_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        f->ctx = (struct collect_ctx) {
+                .name = "test", .root = dir, .root_fd = f->root_fd, .budget = budget,
+                .per_file = per_file, .deadline = now(CLOCK_MONOTONIC) + 60 * USEC_PER_SEC,
+                .never_collect = f->never,
+        };
+        sink_begin(f->s, &f->ctx);
+        return f;
+}
+
+/* Ends the collector, commits, reads member name back (NULL: absent). */
+static char *finish_and_read(struct fixture *f, const char *name, struct collector_status *st)
+{
+        struct archive *a;
+        struct archive_entry *e;
+        char *found = NULL;
+
+        sink_end(f->s, st);
+        assert_int_equal(bundle_commit(f->b), 0);
+        a = archive_read_new();
+        archive_read_support_filter_gzip(a);
+        archive_read_support_format_tar(a);
+        assert_int_equal(archive_read_open_filename(a, f->path, 10240), ARCHIVE_OK);
+        while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+                const char *p = strchr(archive_entry_pathname(e), '/') + 1;
+                la_int64_t size = archive_entry_size(e);
+
+                if (strcmp(p, name) != 0)
+                        continue;
+                found = calloc(1, (size_t) size + 1);
+                assert_int_equal(archive_read_data(a, found, (size_t) size), size);
+        }
+        archive_read_free(a);
+        return found;
+}
+
+static void fixture_free(struct fixture *f)
+{
+        sink_free(f->s);
+        bundle_free(f->b);
+        redactor_free(f->rd);
+        report_done(&f->report);
+        close(f->root_fd);
+        free(f);
+}
+
+static json_t *member(struct fixture *f, const char *name)
+{
+        size_t i;
+        json_t *m;
+
+        json_array_foreach(sink_members(f->s), i, m)
+                if (strcmp(json_string_value(json_object_get(m, "path")), name) == 0)
+                        return m;
+        return NULL;
+}
+
+static void test_head_cut(void **state)
+{
+        struct fixture *f = fixture_new(1 << 20, 100);
+        struct collector_status st = {};
+        struct sink_stream *s;
+        char *data;
+        int r = 0;
+
+        (void) state;
+        assert_int_equal(sink_open_stream(f->s, "a.txt", NULL, 0, &s), 0);
+        for (int i = 0; i < 100 && r >= 0; i++)
+                r = sink_stream_printf(s, "line %03d\n", i);
+        assert_int_equal(r, -ENOSPC);
+        assert_true(sink_stream_truncated(s));
+        assert_int_equal(sink_stream_close(s, false), 0);
+        assert_true(json_is_true(json_object_get(member(f, "a.txt"), "truncated")));
+        data = finish_and_read(f, "a.txt", &st);
+        assert_true(strlen(data) <= 100);
+        assert_true(strncmp(data, "line 000\n", 9) == 0);
+        assert_int_equal(st.result, COLLECTOR_PARTIAL);
+        assert_non_null(strstr(st.note, "beginning"));
+        free(data);
+        free(st.note);
+        fixture_free(f);
+}
+
+static void test_tail_keeps_newest(void **state)
+{
+        struct fixture *f = fixture_new(1 << 20, 4096);
+        struct collector_status st = {};
+        struct sink_stream *s;
+        char *data;
+
+        (void) state;
+        assert_int_equal(sink_open_stream(f->s, "t.log", "/var/log/t", SINK_KEEP_TAIL, &s), 0);
+        for (int i = 0; i < 100000; i++)
+                assert_int_equal(sink_stream_printf(s, "entry %06d\n", i), 0);
+        assert_int_equal(sink_stream_close(s, false), 0);
+        data = finish_and_read(f, "t.log", &st);
+        assert_true(strlen(data) <= 4096);
+        assert_non_null(strstr(data, "entry 099999\n"));
+        assert_null(strstr(data, "entry 000000"));
+        assert_true(strncmp(data, "entry ", 6) == 0); /* starts at a line */
+        assert_non_null(strstr(st.note, "newest"));
+        free(data);
+        free(st.note);
+        fixture_free(f);
+}
+
+static void test_redacts_and_lists(void **state)
+{
+        struct fixture *f = fixture_new(1 << 20, 1 << 20);
+        struct collector_status st = {};
+        const char *text = "user=alice password=hunter2secret port=8080\n";
+        char *data;
+        json_t *m;
+
+        (void) state;
+        assert_int_equal(sink_add_data(f->s, "c/app.conf", text, strlen(text), 0), 0);
+        m = member(f, "c/app.conf");
+        assert_non_null(m);
+        data = finish_and_read(f, "c/app.conf", &st);
+        assert_null(strstr(data, "hunter2secret"));
+        assert_non_null(strstr(data, "REDACTED"));
+        assert_non_null(strstr(data, "port=8080"));
+        assert_int_equal(json_integer_value(json_object_get(m, "size")), (json_int_t) strlen(data));
+        assert_int_equal(strlen(json_string_value(json_object_get(m, "sha256"))), 64);
+        assert_true(redactor_replacements(f->rd) >= 1);
+        free(data);
+        free(st.note);
+        fixture_free(f);
+}
+
+static void test_refusals(void **state)
+{
+        struct fixture *f = fixture_new(1 << 20, 1 << 20);
+        struct collector_status st = {};
+        char fifo[600], shadow[600], bin[600];
+        char zeros[4096] = { 1, 0, 2, 0 };
+        int fd;
+
+        (void) state;
+        snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+        (void) mkfifo(fifo, 0600);
+        assert_int_equal(sink_add_file(f->s, "fifo", f->root_fd, "fifo", 0), -EBADFD);
+        snprintf(shadow, sizeof(shadow), "%s/etc", dir);
+        (void) mkdir(shadow, 0700);
+        snprintf(shadow, sizeof(shadow), "%s/etc/shadow", dir);
+        fd = open(shadow, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+        assert_int_equal(write(fd, "root:$6$x:1::\n", 14), 14);
+        close(fd);
+        assert_int_equal(sink_add_file(f->s, "etc/shadow", f->root_fd, "/etc/shadow", 0), -EPERM);
+        snprintf(bin, sizeof(bin), "%s/blob", dir);
+        fd = open(bin, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+        assert_int_equal(write(fd, zeros, sizeof(zeros)), (ssize_t) sizeof(zeros));
+        close(fd);
+        assert_int_equal(sink_add_file(f->s, "blob", f->root_fd, "blob", 0), 0);
+        assert_null(member(f, "blob"));
+        assert_null(member(f, "etc/shadow"));
+        assert_null(finish_and_read(f, "etc/shadow", &st));
+        assert_non_null(strstr(st.note, "FIFO"));
+        assert_non_null(strstr(st.note, "never collected"));
+        assert_non_null(strstr(st.note, "binary"));
+        free(st.note);
+        fixture_free(f);
+}
+
+static void test_command(void **state)
+{
+        struct fixture *f = fixture_new(1 << 20, 1 << 20);
+        struct collector_status st = {};
+        char *argv[] = { (char *) "sh", (char *) "-c", (char *) "echo hello; exit 4", NULL };
+        char *argv2[] = { (char *) "sleep", (char *) "10", NULL };
+        int status = 0;
+        char *data;
+
+        (void) state;
+        assert_int_equal(sink_add_command(f->s, "greet", argv, 5 * USEC_PER_SEC, &status), 0);
+        assert_int_equal(WEXITSTATUS(status), 4);
+        assert_int_equal(sink_add_command(f->s, "slow", argv2, 200 * USEC_PER_MSEC, NULL),
+                         -ETIMEDOUT);
+        data = finish_and_read(f, "commands/greet.txt", &st);
+        assert_non_null(strstr(data, "$ sh -c echo hello; exit 4"));
+        assert_non_null(strstr(data, "hello\n"));
+        assert_non_null(strstr(data, "exit status 4"));
+        free(data);
+        free(st.note);
+        fixture_free(f);
+}
+
+static void test_finding_source(void **state)
+{
+        struct fixture *f = fixture_new(1 << 20, 1 << 20);
+        struct collector_status st = {};
+        struct finding x = { .kind = FINDING_UNIT_FAILED, .subject = "a.service", .count = 2 };
+
+        (void) state;
+        assert_int_equal(sink_add_finding(f->s, &x), 0);
+        assert_int_equal(f->report.n_findings, 1);
+        assert_string_equal(f->report.findings[0].source, "test");
+        assert_string_equal(f->report.findings[0].subject, "a.service");
+        x.kind = _FINDING_KIND_MAX;
+        assert_int_equal(sink_add_finding(f->s, &x), -EINVAL);
+        free(finish_and_read(f, "none", &st));
+        free(st.note);
+        fixture_free(f);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_head_cut),       cmocka_unit_test(test_tail_keeps_newest),
+                cmocka_unit_test(test_redacts_and_lists), cmocka_unit_test(test_refusals),
+                cmocka_unit_test(test_command),        cmocka_unit_test(test_finding_source),
+        };
+
+        return cmocka_run_group_tests(tests, setup, NULL);
+}
