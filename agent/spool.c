@@ -382,7 +382,8 @@ int spool_list(const char *spool_dir, char ***ret)
                 n++;
         }
         if (r >= 0) {
-                qsort(items, n, sizeof(*items), sort_cmp);
+                if (n > 0)
+                        qsort(items, n, sizeof(*items), sort_cmp);
                 l = xcalloc(n + 1, sizeof(char *));
                 if (!l)
                         r = -ENOMEM;

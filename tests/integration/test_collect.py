@@ -275,3 +275,42 @@ def test_budget_keeps_newest(root, dirs):
     assert data.startswith("2026-")  # cut at a line start
     listed = {m["path"]: m for m in manifest["members"]}
     assert listed[kept[0]]["truncated"] is True
+
+
+def test_progress_line_only_on_a_terminal(root, dirs):
+    """On a terminal, stderr carries a live progress line that is replaced by
+    the summary; without a terminal (or with -q) there is none."""
+    import pty
+    import select
+    import subprocess
+    args = [BIN] + base_args(root, dirs)
+    master, slave = pty.openpty()
+    p = subprocess.Popen(args, stdin=slave, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        elif p.poll() is not None:
+            break
+    p.wait(timeout=30)
+    os.close(master)
+    assert p.returncode == 0
+    text = seen.decode(errors="replace")
+    assert "\r\x1b[K[" in text, text[:500]   # drawn, then cleared
+    assert "collect: bundle" in text
+    # without a terminal: no carriage returns or escapes
+    r = run_collect(base_args(root, dirs))
+    assert r.rc == 0
+    assert "\r" not in r.err and "\x1b[" not in r.err
+    assert "collect: bundle" in r.err
+    r = run_collect(base_args(root, dirs, "-q"))
+    assert r.rc == 0 and r.err == "", r.err
