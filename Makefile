@@ -18,8 +18,15 @@ PYTHON        ?= /usr/bin/python3
 VERSION       := 0.1.0
 -include config.mak
 
+# `make install` builds without the test hooks (COLLECT_TEST_NOW, failure
+# injection, short portal back-offs), in a directory of its own.
+ifneq ($(filter install,$(MAKECMDGOALS)),)
+RELEASE := 1
+endif
 ifdef SANITIZE
 BUILD ?= build/sanitize
+else ifdef RELEASE
+BUILD ?= build/release
 else
 BUILD ?= build
 endif
@@ -49,7 +56,9 @@ ifdef SANITIZE
 BASIC_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS      += -fsanitize=$(SANITIZE)
 endif
+ifndef RELEASE
 TEST_CFLAGS = -DCOLLECT_TESTING=1
+endif
 ALL_CFLAGS = $(DEV_CFLAGS) $(BASIC_CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 ifndef V
