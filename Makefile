@@ -147,7 +147,8 @@ fuzz-replay: $(FUZZ_REPLAY)
 		$$t tests/fuzz/corpus/$$name; done
 
 integration-test: $(BUILD)/collect
-	COLLECT_BIN=$(CURDIR)/$(BUILD)/collect $(PYTHON) -m pytest -q tests/integration
+	COLLECT_BIN=$(CURDIR)/$(BUILD)/collect COLLECT_SANITIZED=$(if $(SANITIZE),1,) \
+		$(PYTHON) -m pytest -q tests/integration
 
 check-banned:
 	@! grep -nE '(^|[^a-z_.>])(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|system|popen)\(' \

@@ -402,7 +402,8 @@ int pnode_merge(struct pnode *dst, struct pnode *src, char **ret_error)
                                 break;
                         }
                         d->items = a;
-                        memcpy(d->items + d->n_items, s->items, sizeof(*a) * s->n_items);
+                        if (s->n_items > 0)
+                                memcpy(d->items + d->n_items, s->items, sizeof(*a) * s->n_items);
                         d->n_items += s->n_items;
                         s->n_items = 0;
                 } else {

@@ -17,6 +17,8 @@ SRCDIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 BIN = os.environ.get("COLLECT_BIN", os.path.join(SRCDIR, "build", "collect"))
 FIXTURE_ROOT = os.path.join(SRCDIR, "tests", "data", "root")
 # 2026-11-27 within the fixture logs; tests pass explicit windows.
+# Sanitizer builds carry shadow memory: resident-set budgets do not apply.
+SANITIZED = bool(os.environ.get("COLLECT_SANITIZED"))
 WINDOW = ["--since", "2026-11-26T00:00:00Z", "--until", "2026-11-28T00:00:00Z"]
 
 

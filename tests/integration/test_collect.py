@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from conftest import (BIN, base_args, check_manifest, open_bundle, peak_rss_kib,
-                      run_collect, write_policy)
+from conftest import (BIN, SANITIZED, base_args, check_manifest, open_bundle,
+                      peak_rss_kib, run_collect, write_policy)
 
 NAME_RE = re.compile(r"^collect-[A-Za-z0-9._-]+-\d{8}T\d{6}Z\.tar\.gz$")
 
@@ -246,6 +246,7 @@ def test_policy_check_verb(dirs, tmp_path):
     assert r.rc == 0, r
 
 
+@pytest.mark.skipif(SANITIZED, reason="sanitizer shadow memory")
 def test_peak_rss_under_16_mib(root, dirs):
     logdir = root / "var" / "log"
     line = b"2026-11-27T10:00:00Z app[1]: ERROR request 1234 failed token=abc\n"
