@@ -299,6 +299,24 @@ static int redact_input(struct redactor *rd, char **p)
         return 0;
 }
 
+/* A stated value: the command line wins, then what is already there, then the
+ * configuration. 0 or -ENOMEM. */
+static int set_input(char **field, enum input_source *source, const char *cli, const char *config)
+{
+        const char *v = cli ? cli : *field ? NULL : config;
+        char *copy;
+
+        if (!v)
+                return 0;
+        copy = xstrdup(v);
+        if (!copy)
+                return -ENOMEM;
+        free(*field);
+        *field = copy;
+        *source = cli ? INPUT_CLI : INPUT_CONFIG;
+        return 0;
+}
+
 static int fill_input(struct user_input *u, const struct config *c, struct redactor *rd)
 {
         int r = 0;
@@ -307,30 +325,15 @@ static int fill_input(struct user_input *u, const struct config *c, struct redac
         u->workaround = arg_workaround;
         u->workaround_source = arg_workaround != TRISTATE_UNKNOWN ? INPUT_CLI : INPUT_NONE;
         u->selected = arg_severity;
-        if (arg_environment) {
-                u->environment = xstrdup(arg_environment);
-                u->environment_source = INPUT_CLI;
-        } else if (c->environment) {
-                u->environment = xstrdup(c->environment);
-                u->environment_source = INPUT_CONFIG;
-        }
-        if (arg_product) {
-                u->product = xstrdup(arg_product);
-                u->product_source = INPUT_CLI;
-        } else if (c->product) {
-                u->product = xstrdup(c->product);
-                u->product_source = INPUT_CONFIG;
-        }
+        if (set_input(&u->environment, &u->environment_source, arg_environment,
+                      c->environment) < 0 ||
+            set_input(&u->product, &u->product_source, arg_product, c->product) < 0)
+                return -ENOMEM;
         u->summary = arg_summary ? xstrdup(arg_summary) : NULL;
         u->description = arg_description ? xstrdup(arg_description) : NULL;
-        if (arg_steps) {
-                u->steps = xstrdup(arg_steps);
-                u->steps_source = INPUT_CLI;
-        }
-        if (arg_impact) {
-                u->impact = xstrdup(arg_impact);
-                u->impact_source = INPUT_CLI;
-        }
+        if (set_input(&u->steps, &u->steps_source, arg_steps, NULL) < 0 ||
+            set_input(&u->impact, &u->impact_source, arg_impact, NULL) < 0)
+                return -ENOMEM;
         u->critical_units = strv_copy(c->critical_units);
         if (!u->critical_units)
                 return -ENOMEM;
@@ -912,32 +915,14 @@ static int verb_check(char **args)
         if (r < 0)
                 return log_oom(), 1;
         /* What the person states now overrides what the bundle recorded. */
-        if (arg_environment) {
-                free(c.report.input.environment);
-                c.report.input.environment = xstrdup(arg_environment);
-                c.report.input.environment_source = INPUT_CLI;
-        } else if (!c.report.input.environment && c.config.environment) {
-                c.report.input.environment = xstrdup(c.config.environment);
-                c.report.input.environment_source = INPUT_CONFIG;
-        }
-        if (arg_product) {
-                free(c.report.input.product);
-                c.report.input.product = xstrdup(arg_product);
-                c.report.input.product_source = INPUT_CLI;
-        } else if (!c.report.input.product && c.config.product) {
-                c.report.input.product = xstrdup(c.config.product);
-                c.report.input.product_source = INPUT_CONFIG;
-        }
-        if (arg_steps) {
-                free(c.report.input.steps);
-                c.report.input.steps = xstrdup(arg_steps);
-                c.report.input.steps_source = INPUT_CLI;
-        }
-        if (arg_impact) {
-                free(c.report.input.impact);
-                c.report.input.impact = xstrdup(arg_impact);
-                c.report.input.impact_source = INPUT_CLI;
-        }
+        if (set_input(&c.report.input.environment, &c.report.input.environment_source,
+                      arg_environment, c.config.environment) < 0 ||
+            set_input(&c.report.input.product, &c.report.input.product_source, arg_product,
+                      c.config.product) < 0 ||
+            set_input(&c.report.input.steps, &c.report.input.steps_source, arg_steps, NULL) < 0 ||
+            set_input(&c.report.input.impact, &c.report.input.impact_source, arg_impact,
+                      NULL) < 0)
+                return log_oom(), 1;
         if (arg_workaround != TRISTATE_UNKNOWN) {
                 c.report.input.workaround = arg_workaround;
                 c.report.input.workaround_source = INPUT_CLI;

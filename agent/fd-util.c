@@ -112,7 +112,7 @@ static int open_walk(int dirfd, const char *path, int flags)
 int open_beneath(int dirfd, const char *path, int flags)
 {
         struct open_how how = {
-                .flags = (uint64_t) (flags | O_CLOEXEC | O_NONBLOCK),
+                .flags = (uint64_t) (flags | O_CLOEXEC),
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
         static bool no_openat2;
@@ -120,6 +120,10 @@ int open_beneath(int dirfd, const char *path, int flags)
 
         if (!path || dirfd < 0)
                 return -EINVAL;
+        /* never block on a FIFO or device; openat2 refuses O_NONBLOCK with O_PATH */
+        if (!(flags & O_PATH))
+                flags |= O_NONBLOCK;
+        how.flags = (uint64_t) (flags | O_CLOEXEC);
         while (path[0] == '/' && path[1])
                 path++;
         if (!no_openat2) {
@@ -130,7 +134,7 @@ int open_beneath(int dirfd, const char *path, int flags)
                         return -errno;
                 no_openat2 = true;
         }
-        return open_walk(dirfd, path, flags | O_NONBLOCK);
+        return open_walk(dirfd, path, flags);
 }
 
 int read_file_beneath(int dirfd, const char *path, size_t max, char **ret, size_t *ret_size)

@@ -20,6 +20,7 @@
 #include "dynbuf.h"
 #include "fd-util.h"
 #include "options.h"
+#include "run.h"
 #include "sink-mock.h"
 #include "strv.h"
 
@@ -42,50 +43,54 @@ struct sink_stream {
         bool truncated;
 };
 
-struct collect_ctx {
-        char *name;
-        char *root;
-        int root_fd;
-        bool live;
-        bool snapshot_only;
-        usec_t since, until, deadline;
-        uint64_t budget, per_file, used;
-        char *journal_dir;
-        char *state_dir;
+/* The real struct collect_ctx and its accessors (agent/collect-ctx.c); the
+ * mock only owns the strings the context points to. */
+struct mock_ctx {
+        struct collect_ctx ctx;
+        char *name, *root, *journal_dir, *state_dir;
         char **never_collect;
 };
+
+#define MOCK(c) ((struct mock_ctx *) (c))
 
 /* ---- context ---- */
 
 struct collect_ctx *mock_ctx_new(const char *name, const char *root, usec_t since, usec_t until)
 {
-        struct collect_ctx *c = calloc(1, sizeof(*c));
+        struct mock_ctx *m = calloc(1, sizeof(*m));
 
-        if (!c)
+        if (!m)
                 return NULL;
-        c->name = strdup(name);
-        c->root = strdup(root);
-        c->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        c->live = streq(root, "/");
-        c->since = since;
-        c->until = until;
-        c->deadline = now(CLOCK_MONOTONIC) + 60 * USEC_PER_SEC;
-        c->budget = 64ULL << 20;
-        c->per_file = 16ULL << 20;
-        return c;
+        m->name = strdup(name);
+        m->root = strdup(root);
+        m->ctx = (struct collect_ctx) {
+                .name = m->name,
+                .root = m->root,
+                .root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC),
+                .live = streq(root, "/"),
+                .since = since,
+                .until = until,
+                .deadline = now(CLOCK_MONOTONIC) + 60 * USEC_PER_SEC,
+                .budget = 64ULL << 20,
+                .per_file = 16ULL << 20,
+                .state_dir = "/tmp",
+        };
+        return &m->ctx;
 }
 
 void mock_ctx_free(struct collect_ctx *c)
 {
-        if (!c)
+        struct mock_ctx *m = MOCK(c);
+
+        if (!m)
                 return;
-        free(c->name);
-        free(c->root);
         safe_close(c->root_fd);
-        free(c->journal_dir);
-        free(c->state_dir);
-        strv_free(c->never_collect);
-        free(c);
+        free(m->name);
+        free(m->root);
+        free(m->journal_dir);
+        free(m->state_dir);
+        strv_free(m->never_collect);
+        free(m);
 }
 
 void mock_ctx_set_budget(struct collect_ctx *c, uint64_t total, uint64_t per_file)
@@ -96,20 +101,23 @@ void mock_ctx_set_budget(struct collect_ctx *c, uint64_t total, uint64_t per_fil
 
 void mock_ctx_set_journal_dir(struct collect_ctx *c, const char *dir)
 {
-        free(c->journal_dir);
-        c->journal_dir = dir ? strdup(dir) : NULL;
+        free(MOCK(c)->journal_dir);
+        MOCK(c)->journal_dir = dir ? strdup(dir) : NULL;
+        c->journal_dir = MOCK(c)->journal_dir;
 }
 
 void mock_ctx_set_state_dir(struct collect_ctx *c, const char *dir)
 {
-        free(c->state_dir);
-        c->state_dir = dir ? strdup(dir) : NULL;
+        free(MOCK(c)->state_dir);
+        MOCK(c)->state_dir = dir ? strdup(dir) : NULL;
+        c->state_dir = MOCK(c)->state_dir ? MOCK(c)->state_dir : "/tmp";
 }
 
 void mock_ctx_set_never_collect(struct collect_ctx *c, char *const *globs)
 {
-        strv_free(c->never_collect);
-        c->never_collect = strv_copy(globs);
+        strv_free(MOCK(c)->never_collect);
+        MOCK(c)->never_collect = strv_copy(globs);
+        c->never_collect = MOCK(c)->never_collect;
 }
 
 void mock_ctx_set_deadline(struct collect_ctx *c, usec_t d)
@@ -125,85 +133,6 @@ void mock_ctx_set_live(struct collect_ctx *c, bool live)
 void mock_ctx_set_snapshot_only(struct collect_ctx *c, bool b)
 {
         c->snapshot_only = b;
-}
-
-const char *ctx_name(const struct collect_ctx *c)
-{
-        return c->name;
-}
-
-const char *ctx_root(const struct collect_ctx *c)
-{
-        return c->root;
-}
-
-int ctx_root_fd(const struct collect_ctx *c)
-{
-        return c->root_fd;
-}
-
-bool ctx_is_live(const struct collect_ctx *c)
-{
-        return c->live;
-}
-
-usec_t ctx_since(const struct collect_ctx *c)
-{
-        return c->since;
-}
-
-usec_t ctx_until(const struct collect_ctx *c)
-{
-        return c->until;
-}
-
-usec_t ctx_deadline(const struct collect_ctx *c)
-{
-        return c->deadline;
-}
-
-bool ctx_expired(const struct collect_ctx *c)
-{
-        return now(CLOCK_MONOTONIC) >= c->deadline;
-}
-
-uint64_t ctx_budget_left(const struct collect_ctx *c)
-{
-        return c->used >= c->budget ? 0 : c->budget - c->used;
-}
-
-uint64_t ctx_file_budget(const struct collect_ctx *c)
-{
-        return c->per_file;
-}
-
-const char *ctx_journal_dir(const struct collect_ctx *c)
-{
-        return c->journal_dir;
-}
-
-const char *ctx_state_dir(const struct collect_ctx *c)
-{
-        return c->state_dir ? c->state_dir : "/tmp";
-}
-
-bool ctx_snapshot_only(const struct collect_ctx *c)
-{
-        return c->snapshot_only;
-}
-
-char *const *ctx_never_collect(const struct collect_ctx *c)
-{
-        return c->never_collect;
-}
-
-bool ctx_path_forbidden(const struct collect_ctx *c, const char *path)
-{
-        STRV_FOREACH(g, c->never_collect)
-                if (fnmatch(*g, path, FNM_PATHNAME) == 0 ||
-                    fnmatch(*g, path, FNM_PATHNAME | FNM_LEADING_DIR) == 0)
-                        return true;
-        return false;
 }
 
 /* ---- sink ---- */
