@@ -116,14 +116,22 @@ static int jsm_init(struct jsm *j, const struct config *c, bool dry_run)
         r = credentials_load(&cred, c->portal.credentials, c->portal.deployment, &err);
         if (r < 0) {
                 log_error("portal credentials: %s", err ? err : strerror(-r));
-                return r == -ENOMEM ? r : -EACCES;
+                r = r == -ENOMEM ? r : -EACCES;
+                goto fail;
         }
         auth = credentials_auth_header(&cred, c->portal.deployment);
         credentials_done(&cred);
-        if (!auth)
-                return -ENOMEM;
+        if (!auth) {
+                r = -ENOMEM;
+                goto fail;
+        }
         r = http_client_set_auth(j->http, auth);
         explicit_bzero(auth, strlen(auth));
+        if (r >= 0)
+                return r;
+fail:
+        /* the caller only cleans up after a successful init */
+        jsm_free(j);
         return r;
 }
 
