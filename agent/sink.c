@@ -24,6 +24,7 @@
 #include "strv.h"
 
 #define NOTES_MAX 12
+#define SINK_STREAMS_MAX 64
 #define COMMAND_OUTPUT_MAX (4u << 20)
 
 struct sink {
@@ -33,7 +34,8 @@ struct sink {
         struct report *report;
         char *stage_dir;
         struct collect_ctx *ctx;
-        struct sink_stream *open;
+        struct sink_stream *open[SINK_STREAMS_MAX];
+        size_t n_open;
         json_t *members;
         json_t *cuts;
         char **notes;
@@ -61,7 +63,7 @@ struct sink_stream {
         int error;
         char *note;
         size_t wlen;     /* bytes in wbuf, not yet in the staging file */
-        char wbuf[64 * 1024];
+        char wbuf[16 * 1024];
 };
 
 int sink_new(struct bundle *b, struct redactor *r, struct errors *e, struct report *report,
@@ -92,8 +94,8 @@ struct sink *sink_free(struct sink *s)
 {
         if (!s)
                 return NULL;
-        if (s->open)
-                (void) sink_stream_close(s->open, true);
+        while (s->n_open > 0)
+                (void) sink_stream_close(s->open[s->n_open - 1], true);
         json_decref(s->members);
         json_decref(s->cuts);
         strv_free(s->notes);
@@ -356,8 +358,8 @@ int sink_open_stream(struct sink *s, const char *name, const char *source, unsig
                 return -EINVAL;
         if (!s->bundle)
                 return -EROFS; /* `collect snapshot`: no bundle is written */
-        if (s->open)
-                return -EBUSY;
+        if (s->n_open >= SINK_STREAMS_MAX)
+                return -EMFILE;
         if (s->fatal)
                 return s->fatal == -ENOSPC ? -EIO : s->fatal;
         st = xcalloc(1, sizeof(*st));
@@ -384,7 +386,7 @@ int sink_open_stream(struct sink *s, const char *name, const char *source, unsig
                 if (r < 0)
                         goto fail;
         }
-        s->open = st;
+        s->open[s->n_open++] = st;
         *ret = st;
         return 0;
 fail:
@@ -474,6 +476,12 @@ void sink_stream_note(struct sink_stream *st, const char *fmt, ...)
         st->sink->partial = true;
 }
 
+void sink_stream_set_limit(struct sink_stream *st, uint64_t limit)
+{
+        if (st)
+                st->limit = MIN(st->limit, limit);
+}
+
 void sink_stream_mark_truncated(struct sink_stream *st)
 {
         if (st)
@@ -559,7 +567,11 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
                                   st->flags & SINK_KEEP_TAIL ? "newest part" : "beginning");
                 }
         }
-        s->open = NULL;
+        for (size_t i = 0; i < s->n_open; i++)
+                if (s->open[i] == st) {
+                        s->open[i] = s->open[--s->n_open];
+                        break;
+                }
         redact_stream_free(st->rs);
         safe_close(st->fd);
         free(st->name);

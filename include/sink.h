@@ -57,8 +57,9 @@ int sink_add_printf(struct sink *s, const char *name, unsigned flags, const char
  * Opens a streamed member. Data written is redacted line by line and kept
  * within budget; the member is added to the bundle on close. source is the
  * original path or description recorded in the manifest (may be NULL).
- * Returns 0 and the stream in *ret, or -errno. Only one stream may be open at
- * a time.
+ * Returns 0 and the stream in *ret, or -errno (-EMFILE past 64 open streams).
+ * Several streams may be open at once (one per unit in a single pass over a
+ * journal); each is added to the bundle when it is closed.
  */
 int sink_open_stream(struct sink *s, const char *name, const char *source, unsigned flags,
                      struct sink_stream **ret);
@@ -78,6 +79,11 @@ int sink_stream_printf(struct sink_stream *st, const char *fmt, ...) _printf_(2,
 /* Records that the stream lost data for a reason other than the budget (a
  * corrupt .gz, a file truncated while read): the note goes to the manifest. */
 void sink_stream_note(struct sink_stream *st, const char *fmt, ...) _printf_(2, 3);
+
+/* Lowers the stream's byte limit (it starts at the smaller of the per-file
+ * budget and what is left of the collector's budget), e.g. to share a budget
+ * between streams that are open together. */
+void sink_stream_set_limit(struct sink_stream *st, uint64_t limit);
 
 /* Records that the collector itself left out part of the source to keep
  * within a budget (e.g. it started reading at the tail): the member is then

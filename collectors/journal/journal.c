@@ -399,30 +399,6 @@ static int match_kernel(sd_journal *j, _unused_ const void *arg)
         return sd_journal_add_match(j, "_TRANSPORT=kernel", 0);
 }
 
-static int match_unit(sd_journal *j, const void *arg)
-{
-        const char *unit = arg;
-        static const char *const fields[] = {
-                "_SYSTEMD_UNIT=", "UNIT=", "COREDUMP_UNIT=", "USER_UNIT="};
-
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
-                _cleanup_free_ char *m = xasprintf("%s%s", fields[i], unit);
-                int r;
-
-                if (!m)
-                        return -ENOMEM;
-                if (i > 0) {
-                        r = sd_journal_add_disjunction(j);
-                        if (r < 0)
-                                return r;
-                }
-                r = sd_journal_add_match(j, m, 0);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
 /*
  * sd-journal maps journal files in windows that it keeps until the journal is
  * closed, so reading a large journal would grow the resident set by the size
@@ -433,7 +409,7 @@ static int match_unit(sd_journal *j, const void *arg)
  * files), the kernel just faults a page back in from the page cache when it
  * is touched again.
  */
-#define REFRESH_EVERY 64
+#define REFRESH_EVERY 256
 #define REFRESH_RSS (3ULL << 20)
 
 static uint64_t resident_file_bytes(void)
@@ -668,6 +644,104 @@ fail:
         return r == -ENOSPC ? 0 : r;
 }
 
+/*
+ * Every entry of the selected units, in one forward pass over the window,
+ * each written to its unit's file (an entry naming a unit in UNIT= or
+ * COREDUMP_UNIT= goes to that unit's file too). One pass instead of one per
+ * unit, and without sd-journal matches (an OR of many of them makes every step
+ * a search): the window is read once, in order, and its pages are touched
+ * once. Each file keeps its newest part within per_unit bytes.
+ */
+static int emit_units(struct journal_state *s, struct collect_ctx *ctx, struct sink *sink,
+                      uint64_t per_unit)
+{
+        static const int unit_fields[] = { JF_SYSTEMD_UNIT, JF_UNIT, JF_COREDUMP_UNIT,
+                                           JF_USER_UNIT };
+        size_t n = strv_length(s->units);
+        _cleanup_free_ struct sink_stream **st = NULL;
+        usec_t since = ctx_since(ctx), until = ctx_until(ctx);
+        bool timed_out = false;
+        int r = 0;
+
+        if (n == 0)
+                return 0;
+        st = xcalloc(n, sizeof(*st));
+        if (!st)
+                return -ENOMEM;
+        sd_journal_flush_matches(s->j);
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *name = xasprintf("logs/journal/units/%s.log", s->units[i]);
+                _cleanup_free_ char *source = xasprintf("journal:%s", s->units[i]);
+
+                if (!name || !source) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                r = sink_open_stream(sink, name, source, SINK_KEEP_TAIL | SINK_SCAN_ERRORS,
+                                     &st[i]);
+                if (r < 0) {
+                        clog_error_errno(ctx, r, "opening %s: %m", name);
+                        goto finish;
+                }
+                sink_stream_set_limit(st[i], per_unit);
+        }
+        r = sd_journal_seek_realtime_usec(s->j, since);
+        if (r < 0)
+                goto finish;
+        for (uint64_t k = 1;; k++) {
+                usec_t t;
+
+                if (k % CHECK_DEADLINE_EVERY == 0 && ctx_expired(ctx)) {
+                        timed_out = true;
+                        break;
+                }
+                journal_trim(s, k);
+                r = sd_journal_next(s->j);
+                if (r <= 0)
+                        break;
+                if (sd_journal_get_realtime_usec(s->j, &t) < 0 || t < since)
+                        continue;
+                if (t > until)
+                        break;
+                r = entry_load(s->j, &s->entry);
+                if (r == -ENOMEM)
+                        goto finish;
+                if (r < 0)
+                        continue; /* a corrupt entry: skip it */
+                r = format_entry(s, &s->entry);
+                if (r < 0)
+                        goto finish;
+                for (size_t i = 0; i < n; i++) {
+                        bool mine = false;
+
+                        for (size_t f = 0; f < ELEMENTSOF(unit_fields) && !mine; f++) {
+                                const char *v = journal_entry_get(&s->entry, unit_fields[f]);
+
+                                mine = v && streq(v, s->units[i]);
+                        }
+                        if (!mine)
+                                continue;
+                        r = write_text(st[i], t, s->entry.priority, meta_unit(&s->entry),
+                                       s->line, s->line_len);
+                        if (r < 0 && r != -ENOSPC)
+                                goto finish;
+                }
+        }
+        r = r < 0 ? r : 0;
+finish:
+        for (size_t i = 0; i < n; i++) {
+                if (!st[i])
+                        continue;
+                if (timed_out)
+                        sink_stream_note(st[i], "deadline reached while reading the journal: "
+                                                "newer entries missing");
+                (void) sink_stream_close(st[i], false);
+        }
+        if (timed_out)
+                sink_mark_partial(sink);
+        return r;
+}
+
 /* ---- the scan: findings and the units that deserve their own file ---- */
 
 static int match_scan(sd_journal *j, const void *arg)
@@ -892,18 +966,15 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
                         &s->max_priority, share(ctx, n_members - done++));
         if (r < 0)
                 ret = r;
-        STRV_FOREACH(u, s->units) {
-                _cleanup_free_ char *name = xasprintf("logs/journal/units/%s.log", *u);
-                _cleanup_free_ char *source = xasprintf("journal:%s", *u);
+        if (s->units && !ctx_expired(ctx)) {
+                /* the units share what is left, less the kernel's part */
+                size_t n_units = strv_length(s->units);
+                uint64_t per_unit = share(ctx, n_members - done);
 
-                if (!name || !source)
-                        return -ENOMEM;
-                if (ctx_expired(ctx))
-                        break;
-                r = emit_member(s, ctx, sink, name, source, match_unit, *u,
-                                share(ctx, n_members - done++));
+                r = emit_units(s, ctx, sink, per_unit);
                 if (r < 0 && ret == 0)
                         ret = r;
+                done += n_units;
         }
         if (s->kernel && !ctx_expired(ctx)) {
                 r = emit_member(s, ctx, sink, "logs/journal/kernel.log", "journal:kernel",

@@ -36,6 +36,7 @@ struct sink {
 
 struct sink_stream {
         struct sink *sink;
+        uint64_t limit;
         char *name;
         char *source;
         unsigned flags;
@@ -238,16 +239,23 @@ static uint64_t limit_for(struct sink *s)
         return MIN(left, pf);
 }
 
-static int add_artifact(struct sink *s, const char *name, const char *source, const char *data,
-                        size_t len, unsigned flags)
+static int add_artifact_limited(struct sink *s, const char *name, const char *source,
+                                const char *data, size_t len, unsigned flags, uint64_t limit)
 {
         struct mock_artifact *a;
-        uint64_t limit = limit_for(s);
         bool truncated = false;
 
         if (len > limit) {
-                if (flags & SINK_KEEP_TAIL)
-                        data += len - limit;
+                if (flags & SINK_KEEP_TAIL) {
+                        /* like the real sink: the newest part, from a line start */
+                        const char *start = data + len - limit;
+                        const char *nl = start > data && start[-1] != '\n' ?
+                                                 memchr(start, '\n', limit) : start - 1;
+                        size_t skip = nl ? (size_t) (nl + 1 - start) : (size_t) limit;
+
+                        data = start + skip;
+                        limit -= skip;
+                }
                 len = (size_t) limit;
                 truncated = true;
                 s->partial = true;
@@ -271,6 +279,12 @@ static int add_artifact(struct sink *s, const char *name, const char *source, co
         if (s->ctx)
                 s->ctx->used += len;
         return 0;
+}
+
+static int add_artifact(struct sink *s, const char *name, const char *source, const char *data,
+                        size_t len, unsigned flags)
+{
+        return add_artifact_limited(s, name, source, data, len, flags, limit_for(s));
 }
 
 /* The mock sink needs a context for budgets: the first ctx created is used
@@ -322,6 +336,7 @@ int sink_open_stream(struct sink *s, const char *name, const char *source, unsig
         if (!st)
                 return -ENOMEM;
         st->sink = s;
+        st->limit = UINT64_MAX;
         st->name = strdup(name);
         st->source = source ? strdup(source) : NULL;
         st->flags = flags;
@@ -332,7 +347,7 @@ int sink_open_stream(struct sink *s, const char *name, const char *source, unsig
 
 int sink_stream_write(struct sink_stream *st, const void *data, size_t len)
 {
-        uint64_t limit = limit_for(st->sink);
+        uint64_t limit = MIN(limit_for(st->sink), st->limit);
 
         if (!(st->flags & SINK_KEEP_TAIL) && st->data.len + len > limit) {
                 size_t room = st->data.len < limit ? (size_t) (limit - st->data.len) : 0;
@@ -383,6 +398,11 @@ void sink_stream_note(struct sink_stream *st, const char *fmt, ...)
         st->sink->partial = true;
 }
 
+void sink_stream_set_limit(struct sink_stream *st, uint64_t limit)
+{
+        st->limit = limit;
+}
+
 void sink_stream_mark_truncated(struct sink_stream *st)
 {
         st->truncated = true;
@@ -398,8 +418,9 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
         int r = 0;
 
         if (!abandon) {
-                r = add_artifact(st->sink, st->name, st->source, st->data.buf ? st->data.buf : "",
-                                 st->data.len, st->flags);
+                r = add_artifact_limited(st->sink, st->name, st->source,
+                                         st->data.buf ? st->data.buf : "", st->data.len, st->flags,
+                                         MIN(limit_for(st->sink), st->limit));
                 if (st->truncated && st->sink->n_artifacts > 0) {
                         st->sink->artifacts[st->sink->n_artifacts - 1].truncated = true;
                         st->sink->partial = true;
