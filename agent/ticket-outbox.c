@@ -44,6 +44,13 @@ static const char *request_type_name(const struct config *c, const char *use)
         return use && streq(use, "question") ? "Ask a question" : "Report an incident";
 }
 
+static bool attaching(struct ticket_submission *s)
+{
+        const char *a = jstr(s->request, "action");
+
+        return a && streq(a, "attach");
+}
+
 static int write_text(struct ticket_submission *s, const char *path, json_t *manifest_checklist)
 {
         json_t *r = s->request;
@@ -53,6 +60,16 @@ static int write_text(struct ticket_submission *s, const char *path, json_t *man
         int k;
 
         dynbuf_init(&b, 8 * 1024 * 1024);
+        if (attaching(s)) {
+                /* support asked for this bundle on an existing request: a comment to paste */
+                k = dynbuf_addf(&b, "Ticket: %s\nAttach: %s\n\nComment (Jira wiki markup, paste "
+                                    "as is):\n%s\n",
+                                jstr(r, "key") ?: "?", s->bundle_path, jstr(r, "comment") ?: "");
+                if (k >= 0)
+                        k = write_file_atomic(path, b.buf, b.len, 0600);
+                dynbuf_done(&b);
+                return k;
+        }
         k = dynbuf_addf(&b, "Request type: %s\nSeverity: %s\n",
                         request_type_name(s->config, jstr(r, "request_type")),
                         severity_label(jstr(r, "severity")));
@@ -87,7 +104,15 @@ static int write_json(struct ticket_submission *s, const char *path, json_t *che
         json_t *r = s->request, *j;
         _cleanup_free_ char *text = NULL;
 
-        j = json_pack("{s:s, s:s, s:s, s:{s:s, s:s?, s:O?}, s:O?, s:{s:s, s:s?, s:I}, s:s}",
+        if (attaching(s))
+                j = json_pack("{s:s, s:s, s:s?, s:{s:s, s:s?, s:I}, s:s}", "action", "attach",
+                              "key", jstr(r, "key") ?: "", "comment", jstr(r, "comment"),
+                              "bundle", "path", s->bundle_path, "sha256",
+                              jstr(r, "bundle_sha256"), "bytes",
+                              json_integer_value(json_object_get(r, "bundle_bytes")), "portal",
+                              DEFAULT_PORTAL);
+        else
+                j = json_pack("{s:s, s:s, s:s, s:{s:s, s:s?, s:O?}, s:O?, s:{s:s, s:s?, s:I}, s:s}",
                       "request_type", request_type_name(s->config, jstr(r, "request_type")),
                       "summary", jstr(r, "summary") ?: "", "description",
                       jstr(r, "description_full") ?: jstr(r, "description") ?: "", "severity",
@@ -109,6 +134,20 @@ static int write_json(struct ticket_submission *s, const char *path, json_t *che
 static void print_steps(struct ticket_submission *s, const char *txt)
 {
         json_t *r = s->request;
+
+        if (attaching(s)) {
+                fprintf(stderr,
+                        "\nNo support portal is configured, so nothing was sent. To add this "
+                        "bundle to %s by hand on the support portal (%s):\n"
+                        "  1. Log in to the Support Portal and open %s.\n"
+                        "  2. Attach the bundle %s.\n"
+                        "  3. Add a comment with the text from %s.\n"
+                        "To do this automatically next time, configure 'portal:' in "
+                        "/etc/collect/collect.yaml and run 'collect portal test'.\n",
+                        jstr(r, "key") ?: "the request", DEFAULT_PORTAL,
+                        jstr(r, "key") ?: "the request", s->bundle_path, txt);
+                return;
+        }
 
         fprintf(stderr,
                 "\nNo support portal is configured, so nothing was sent. To file this request "

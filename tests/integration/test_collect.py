@@ -315,3 +315,20 @@ def test_progress_line_only_on_a_terminal(root, dirs):
     assert "collect: bundle" in r.err
     r = run_collect(base_args(root, dirs, "-q"))
     assert r.rc == 0 and r.err == "", r.err
+
+
+def test_ticket_without_portal_drafts_a_comment(root, dirs):
+    """--ticket KEY with no portal: the bundle is named after the key and the
+    draft is a comment for that ticket, not a new request."""
+    r = run_collect(base_args(root, dirs, "--ticket", "SUP-12", "--json"))
+    assert r.rc == 0, r
+    res = r.json
+    assert res["ticket"]["action"] == "drafted"
+    path = res["bundle"]["path"]
+    assert path.endswith("-SUP-12.tar.gz")
+    text = open(path + ".ticket.txt").read()
+    assert text.startswith("Ticket: SUP-12\n")
+    assert "Comment (Jira wiki markup" in text
+    draft = json.load(open(path + ".ticket.json"))
+    assert draft["action"] == "attach" and draft["key"] == "SUP-12"
+    assert "open SUP-12" in r.err
