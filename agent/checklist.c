@@ -67,11 +67,6 @@ static const char *const source_table[_CHECKLIST_SOURCE_MAX] = {
         [CHECKLIST_SOURCE_USER] = "user",
 };
 
-static const char *const type_names[_REQUEST_TYPE_MAX] = {
-        [REQUEST_INCIDENT] = "incident",
-        [REQUEST_QUESTION] = "question",
-        [REQUEST_CRASH] = "crash",
-};
 
 const char *checklist_item_to_string(enum checklist_item i)
 {
@@ -185,7 +180,7 @@ static int parse_types(const struct pnode *n, unsigned *ret, char **ret_error)
                 int t = -1;
 
                 for (int i = 0; i < _REQUEST_TYPE_MAX; i++)
-                        if (strcasecmp(type_names[i], *s) == 0)
+                        if (strcasecmp(request_type_to_string((enum request_type) i), *s) == 0)
                                 t = i;
                 if (t < 0) {
                         if (ret_error)
@@ -362,7 +357,7 @@ static int not_applicable_or_missing(const struct item_policy *ip, const struct 
                 free(missing_detail);
                 return set_entry(e, CHECKLIST_NOT_APPLICABLE, CHECKLIST_SOURCE_AUTO,
                                  xasprintf("not applicable to a request of type %s",
-                                           type_names[t]));
+                                           request_type_to_string(t)));
         }
         return set_entry(e, CHECKLIST_MISSING,
                          checklist_item_person_supplied(e->item) ? CHECKLIST_SOURCE_USER :

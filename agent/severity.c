@@ -753,6 +753,17 @@ static int add_evidence(char ***l, size_t *n, const struct finding *f, const cha
         return strv_consume(l, TAKE_PTR(d));
 }
 
+/* Evidence of degradation when at the policy's threshold, else of a minor issue. */
+static int degradation_or_minor(struct signals *s, const struct finding *f, bool at_threshold)
+{
+        if (at_threshold) {
+                s->degradation = true;
+                return add_evidence(&s->degradation_ev, &s->n_degradation, f, NULL);
+        }
+        return add_evidence(&s->minor_ev, &s->n_minor, f, NULL);
+}
+
+
 static int compute_signals(const struct severity_policy *p, const struct report *r,
                            struct signals *s)
 {
@@ -816,28 +827,13 @@ static int compute_signals(const struct severity_policy *p, const struct report 
                                 k = add_evidence(&s->minor_ev, &s->n_minor, f, NULL);
                         break;
                 case FINDING_OOM_KILL:
-                        if (f->count >= p->oom_kills || f->count == 0) {
-                                s->degradation = true;
-                                k = add_evidence(&s->degradation_ev, &s->n_degradation, f,
-                                                 NULL);
-                        } else
-                                k = add_evidence(&s->minor_ev, &s->n_minor, f, NULL);
+                        k = degradation_or_minor(s, f, f->count >= p->oom_kills || f->count == 0);
                         break;
                 case FINDING_DISK_FULL:
-                        if (f->count >= p->disk_percent) {
-                                s->degradation = true;
-                                k = add_evidence(&s->degradation_ev, &s->n_degradation, f,
-                                                 NULL);
-                        } else
-                                k = add_evidence(&s->minor_ev, &s->n_minor, f, NULL);
+                        k = degradation_or_minor(s, f, f->count >= p->disk_percent);
                         break;
                 case FINDING_INODES_FULL:
-                        if (f->count >= p->inode_percent) {
-                                s->degradation = true;
-                                k = add_evidence(&s->degradation_ev, &s->n_degradation, f,
-                                                 NULL);
-                        } else
-                                k = add_evidence(&s->minor_ev, &s->n_minor, f, NULL);
+                        k = degradation_or_minor(s, f, f->count >= p->inode_percent);
                         break;
                 case FINDING_ERROR_SURGE:
                         s->errors = true;
