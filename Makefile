@@ -123,7 +123,7 @@ $(BUILD)/tests/unit/%.o $(BUILD)/tests/collectors/%.o $(BUILD)/tests/mock/%.o $(
 
 $(BUILD)/agent/%.o: ALL_CFLAGS += -Iagent
 
-.PHONY: all deps run test check unit-test collector-test integration-test fuzz-replay bench \
+.PHONY: check-headers all deps run test check unit-test collector-test integration-test fuzz-replay bench \
 	install uninstall clean check-banned fuzz FORCE
 
 deps:
@@ -150,6 +150,13 @@ integration-test: $(BUILD)/collect
 	COLLECT_BIN=$(CURDIR)/$(BUILD)/collect COLLECT_SANITIZED=$(if $(SANITIZE),1,) \
 		$(PYTHON) -m pytest -q tests/integration
 
+# Every header compiles on its own (include what you use).
+check-headers:
+	@set -e; for h in include/*.h agent/*.h collectors/*/*.h; do \
+		printf '#include "%s"\n' "$$(basename $$h)" | \
+		$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -Iagent -I$$(dirname $$h) -fsyntax-only -x c - \
+		|| { echo "header does not compile alone: $$h"; exit 1; }; done
+
 check-banned:
 	@! grep -nE '(^|[^a-z_.>])(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|system|popen)\(' \
 		agent/*.c collectors/*/*.c || (echo 'banned function used' && false)
@@ -157,7 +164,7 @@ check-banned:
 		(echo 'fopen without "e"' && false)
 
 test: deps
-	@$(MAKE) --no-print-directory all check-banned
+	@$(MAKE) --no-print-directory all check-banned check-headers
 	@$(MAKE) --no-print-directory -k unit-test fuzz-replay integration-test
 
 check: test
