@@ -180,6 +180,7 @@ fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	@for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
 		clang -g -O1 -fsanitize=fuzzer,address -std=gnu11 -D_GNU_SOURCE -DCOLLECT_TESTING=1 \
+		$(filter -D%,$(BASIC_CFLAGS)) \
 		-Iinclude -Iagent -Icollectors $(PKG_CFLAGS) $$f $(AGENT_SRCS) $(COLLECTOR_SRCS) \
 		-o $(BUILD)/fuzz/$$n $(LIBS) || exit 1; done
 
