@@ -217,16 +217,63 @@ static size_t parse_ctime(const char *p, const char *end, usec_t *ret)
         return (size_t) (q + 5 - p);
 }
 
+/* klog/glog (Kubernetes components): "I1127 10:00:00.123456 …", level
+ * letter, month and day, the year from the hint. */
+static size_t parse_klog(const char *p, const char *end, const struct logtime_hint *hint,
+                         usec_t *ret)
+{
+        int mo, d, h, mi, s, y;
+        long usec;
+        size_t n;
+
+        if (end - p < 14 || !strchr("IWEF", p[0]) || !digits(p + 1, 2, &mo) ||
+            !digits(p + 3, 2, &d) || p[5] != ' ' || mo < 1 || mo > 12)
+                return 0;
+        n = parse_clock(p + 6, end, &h, &mi, &s, &usec);
+        if (n == 0)
+                return 0;
+        y = hint && hint->year > 0 ? hint->year : 1970;
+        if (hint && hint->month > 0 && mo > hint->month)
+                y--;
+        if (!make_time(y, mo, d, h, mi, s, usec, 0, ret))
+                return 0;
+        return 6 + n;
+}
+
+/* Java and Tomcat: "27-Nov-2026 10:00:00.123". */
+static size_t parse_dmy(const char *p, const char *end, usec_t *ret)
+{
+        int d, mo, y, h, mi, s;
+        long usec;
+        size_t n;
+
+        if (end - p < 20 || !digits(p, 2, &d) || p[2] != '-' || p[6] != '-' ||
+            !digits(p + 7, 4, &y) || p[11] != ' ')
+                return 0;
+        mo = month_from(p + 3);
+        if (mo == 0)
+                return 0;
+        n = parse_clock(p + 12, end, &h, &mi, &s, &usec);
+        if (n == 0 || !make_time(y, mo, d, h, mi, s, usec, 0, ret))
+                return 0;
+        return 12 + n;
+}
+
 static size_t parse_at(const char *p, const char *end, const struct logtime_hint *hint, usec_t *ret)
 {
         size_t n;
 
         if (p >= end)
                 return 0;
-        if (*p >= '0' && *p <= '9')
-                return parse_iso(p, end, ret);
+        if (*p >= '0' && *p <= '9') {
+                n = parse_iso(p, end, ret);
+                return n > 0 ? n : parse_dmy(p, end, ret);
+        }
         if (*p >= 'A' && *p <= 'Z') {
                 n = parse_syslog(p, end, hint, ret);
+                if (n > 0)
+                        return n;
+                n = parse_klog(p, end, hint, ret);
                 if (n > 0)
                         return n;
                 return parse_ctime(p, end, ret);

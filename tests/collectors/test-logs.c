@@ -213,6 +213,9 @@ static void test_logtime_formats(void **state)
                 { "{\"time\":\"2026-11-27T10:00:00Z\",\"msg\":\"x\"}", DAY2 + T(36000) },
                 { "time=\"2026-11-27T10:00:00Z\" level=error msg=x", DAY2 + T(36000) },
                 { "<34>1 2026-11-27T10:00:00Z host app - - x", DAY2 + T(36000) },
+                { "I1127 10:00:00.123456    1234 main.go:12] klog", DAY2 + T(36000) + 123456 },
+                { "E1127 10:00:00.000001 7 server.go:1] x", DAY2 + T(36000) + 1 },
+                { "27-Nov-2026 10:00:00.123 SEVERE [main] x", DAY2 + T(36000) + 123000 },
         };
 
         (void) state;
@@ -229,6 +232,8 @@ static void test_logtime_formats(void **state)
         assert_false(logtime_parse("  File \"/srv/app.py\", line 10", 29, &h, &t));
         assert_false(logtime_parse("Traceback (most recent call last):", 34, &h, &t));
         assert_false(logtime_parse("2026-13-45T10:00:00Z bad", 24, &h, &t));
+        assert_false(logtime_parse("I1327 10:00:00.1 bad month", 26, &h, &t));
+        assert_false(logtime_parse("Info: starting", 14, &h, &t));
         assert_int_equal(logtime_prefix_len("Nov 27 10:00:00 host", 20), 15);
         assert_int_equal(logtime_prefix_len("[27/Nov/2026:10:00:00 +0000] x", 30), 28);
 }
