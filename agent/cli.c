@@ -15,6 +15,7 @@
 
 #include "alloc-util.h"
 #include "args.h"
+#include "autofile.h"
 #include "bundle.h"
 #include "checklist.h"
 #include "cli.h"
@@ -409,6 +410,9 @@ static void print_human(const struct report *rep, const char *path, uint64_t byt
 
 /* ---- the collecting flow ---- */
 
+/* The key of the ticket the last do_collect() created or updated (hooks record it). */
+static char *last_ticket_key;
+
 struct collect_run {
         struct config config;
         struct policy *policy;
@@ -756,6 +760,9 @@ static int do_collect(void)
                                                       "sha256", bundle_sha256(b)));
                         r = ticket_submit(&job, &ticket);
                         ex = r < 0 ? ticket_exit_code(r) : 0;
+                        free(last_ticket_key);
+                        last_ticket_key = json_string_value(json_object_get(ticket, "key")) ?
+                                xstrdup(json_string_value(json_object_get(ticket, "key"))) : NULL;
                 }
         }
 
@@ -983,11 +990,133 @@ static int verb_portal(char **args)
         return ticket_verb_portal(&c, (int) strv_length(args), args);
 }
 
+/* `collect hook coredump|unit-failure UNIT|alertmanager`: one problem, one
+ * ticket; later occurrences comment on it; a storm is counted, not filed. */
+static int verb_hook(char **args)
+{
+        _cleanup_(autofile_event_done) struct autofile_event ev = {};
+        _cleanup_(policy_freep) struct policy *pol = NULL;
+        _cleanup_free_ char *error = NULL, *state = NULL, *key = NULL, *text = NULL;
+        struct autofile_policy ap;
+        enum autofile_decision d;
+        uint64_t suppressed = 0;
+        usec_t t = now(CLOCK_REALTIME);
+        int r, ex;
+
+        if (!args[0] || (streq(args[0], "unit-failure") ? !args[1] || args[2] : !!args[1]) ||
+            !(streq(args[0], "coredump") || streq(args[0], "unit-failure") ||
+              streq(args[0], "alertmanager"))) {
+                log_error("usage: collect hook coredump | unit-failure UNIT | alertmanager "
+                          "(the webhook payload on stdin)");
+                return EX_USAGE;
+        }
+        r = load_policy(NULL, &pol);
+        if (r != 0)
+                return r;
+        r = autofile_policy_load(policy_section(pol, "autofile"), &ap, &error);
+        if (r < 0) {
+                log_error("%s", error ? error : strerror(-r));
+                return EX_CONFIG;
+        }
+        r = resolve_state_dir(&state);
+        if (r != 0)
+                return r;
+
+        if (streq(args[0], "unit-failure")) {
+                r = autofile_event_from_unit(args[1], &ev);
+        } else if (streq(args[0], "alertmanager")) {
+                char *buf = xmalloc(1 << 20);
+                ssize_t n = buf ? loop_read(STDIN_FILENO, buf, 1 << 20) : -ENOMEM;
+
+                if (n == (1 << 20)) {
+                        log_error("the Alertmanager payload is larger than 1 MiB");
+                        free(buf);
+                        return EX_DATAERR;
+                }
+                r = n < 0 ? (int) n :
+                            autofile_event_from_alertmanager(buf, (size_t) n, &ev, &error);
+                free(buf);
+                if (r == -EBADMSG) {
+                        log_error("%s", error ? error : "malformed Alertmanager payload");
+                        return EX_DATAERR;
+                }
+        } else {
+                usec_t until = t, since = t - MIN(t, 10 * USEC_PER_MINUTE);
+
+                if (arg_until && parse_time(arg_until, t, &until) < 0)
+                        return log_error("--until: cannot parse '%s'", arg_until), EX_USAGE;
+                if (arg_since && parse_time(arg_since, until, &since) < 0)
+                        return log_error("--since: cannot parse '%s'", arg_since), EX_USAGE;
+                r = autofile_event_from_coredump(arg_journal_dir, since, until, &ev);
+                if (r == -ENOENT) {
+                        log_notice("no systemd-coredump entry in the window: nothing to file");
+                        return 0;
+                }
+        }
+        if (r < 0)
+                return log_error_errno(r, "cannot read the %s event: %m", args[0]), 1;
+
+        r = autofile_decide(state, &ap, ev.fingerprint, t, ev.resolved, &d, &key, &suppressed);
+        if (r < 0)
+                return log_error_errno(r, "cannot update the autofile state in '%s': %m",
+                                       state), 1;
+        if (d == AUTOFILE_SKIP) {
+                log_notice("%s: nothing to file (%s)", ev.fingerprint,
+                           ap.enabled ? "resolved, and no ticket is known for it" :
+                                        "autofile is disabled by policy");
+                return 0;
+        }
+        if (d == AUTOFILE_SUPPRESS) {
+                log_notice("%s: counted, not filed (storm control: at most %llu filings an "
+                           "hour, or its ticket is not known yet)", ev.fingerprint,
+                           (unsigned long long) ap.max_per_hour);
+                return 0;
+        }
+
+        text = suppressed ? xasprintf("%s\n%llu more occurrence(s) were counted without filing "
+                                      "(storm control).", ev.description,
+                                      (unsigned long long) suppressed) :
+                            xstrdup(ev.description);
+        if (!text)
+                return log_oom(), 1;
+        if (!arg_summary)
+                arg_summary = xstrdup(ev.summary);
+        free(arg_description);
+        arg_description = TAKE_PTR(text);
+        arg_type = REQUEST_CRASH;
+        arg_yes = true;
+        arg_allow_incomplete = true;
+        if (!arg_since)
+                arg_since = xstrdup("1h");
+        if (d == AUTOFILE_COMMENT) {
+                arg_mode = MODE_ATTACH;
+                free(arg_ticket_key);
+                arg_ticket_key = TAKE_PTR(key);
+        } else {
+                arg_mode = MODE_OPEN_TICKET;
+        }
+        if (!arg_summary || !arg_since)
+                return log_oom(), 1;
+        log_notice("%s: %s", ev.fingerprint,
+                   d == AUTOFILE_COMMENT ? "a repeat: commenting on its ticket" :
+                                           "a new problem: filing a ticket");
+        ex = do_collect();
+        if (ex == 0 || ex == EX_TEMPFAIL) {
+                r = autofile_record(state, ev.fingerprint,
+                                    d == AUTOFILE_OPEN ? last_ticket_key : arg_ticket_key, t);
+                if (r < 0)
+                        log_warning_errno(r, "cannot record the filing in '%s': %m", state);
+        }
+        last_ticket_key = mfree(last_ticket_key);
+        return ex;
+}
+
 static int verb_unavailable(char **args)
 {
         (void) args;
-        log_error("'%s' is not available in this version of collect (monitoring hooks are "
-                  "planned; see README.md)", arg_positional[0]);
+        log_error("'%s' is not available in this version of collect (a service that follows "
+                  "the journal is planned; use 'collect hook coredump' from a systemd-coredump "
+                  "drop-in meanwhile; see README.md)", arg_positional[0]);
         return 1;
 }
 
@@ -996,7 +1125,7 @@ static const struct {
         int (*run)(char **args);
 } verbs[] = {
         { "check", verb_check },
-        { "hook", verb_unavailable },
+        { "hook", verb_hook },
         { "policy", verb_policy },
         { "portal", verb_portal },
         { "snapshot", verb_snapshot },

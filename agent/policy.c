@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alloc-util.h"
+#include "autofile.h"
 #include "checklist.h"
 #include "commands.h"
 #include "errors.h"
@@ -235,22 +236,10 @@ static int validate(struct policy *p, char **ret_error)
         r = severity_check_policy(policy_section(p, "severity"), ret_error);
         if (r < 0)
                 return r;
-        n = policy_section(p, "autofile");
-        if (n) {
-                static const char *const keys[] = { "enabled", "max_tickets_per_hour",
-                                                    "dedup_window", NULL };
-                bool b;
-                uint64_t u;
-                usec_t d;
+        {
+                struct autofile_policy ap;
 
-                r = pnode_check_keys(n, "autofile", keys, ret_error);
-                if (r >= 0)
-                        r = pnode_to_bool(pnode_get(n, "enabled"), &b, ret_error);
-                if (r >= 0)
-                        r = pnode_to_u64(pnode_get(n, "max_tickets_per_hour"), 0, 1000, &u,
-                                         ret_error);
-                if (r >= 0)
-                        r = pnode_to_duration(pnode_get(n, "dedup_window"), &d, ret_error);
+                r = autofile_policy_load(policy_section(p, "autofile"), &ap, ret_error);
                 if (r < 0)
                         return r;
         }
