@@ -26,6 +26,8 @@
 #define STATE_FILE "autofile.json"
 #define LOCK_FILE "autofile.lock"
 #define PROBLEMS_MAX 1000
+/* A filing that started this long ago and never recorded its end has failed. */
+#define OPENING_MAX (15 * USEC_PER_MINUTE)
 
 static const char *const decision_table[] = {
         [AUTOFILE_OPEN] = "open",
@@ -175,8 +177,14 @@ int autofile_decide(const char *state_dir, const struct autofile_policy *p,
 
         if (resolved)
                 d = key && budget ? AUTOFILE_COMMENT : AUTOFILE_SKIP;
-        else if (!prob)
-                d = budget ? AUTOFILE_OPEN : AUTOFILE_SUPPRESS;
+        else if (!prob || !json_is_true(json_object_get(prob, "filed"))) {
+                /* never filed; but another hook may be filing it right now */
+                usec_t opening = jtime(prob, "opening");
+
+                d = opening && opening + OPENING_MAX > t ? AUTOFILE_SUPPRESS :
+                    budget                              ? AUTOFILE_OPEN :
+                                                          AUTOFILE_SUPPRESS;
+        }
         else if (key)
                 d = budget ? AUTOFILE_COMMENT : AUTOFILE_SUPPRESS;
         else
@@ -198,6 +206,8 @@ int autofile_decide(const char *state_dir, const struct autofile_policy *p,
         if (ret_suppressed)
                 *ret_suppressed = (uint64_t) json_integer_value(json_object_get(prob,
                                                                                  "suppressed"));
+        if (d == AUTOFILE_OPEN)
+                json_object_set_new(prob, "opening", json_integer((json_int_t) t));
         if (d == AUTOFILE_SUPPRESS)
                 json_object_set_new(prob, "suppressed",
                                     json_integer(json_integer_value(
@@ -227,6 +237,7 @@ int autofile_record(const char *state_dir, const char *fingerprint, const char *
         if (prob) {
                 if (key)
                         json_object_set_new(prob, "key", json_string(key));
+                json_object_set_new(prob, "filed", json_true());
                 json_object_set_new(prob, "suppressed", json_integer(0));
         }
         json_array_append_new(json_object_get(s.root, "actions"), json_integer((json_int_t) t));
