@@ -43,6 +43,7 @@ char **arg_share;
 bool arg_dry_run;
 bool arg_yes;
 bool arg_json;
+char *arg_listen;
 int arg_verbosity;
 char **arg_positional;
 
@@ -59,6 +60,8 @@ void args_help(void)
                "  collect spool list|flush|drop ID     submissions waiting to be sent\n"
                "  collect portal test|desks|types|fields   check credentials, discover the portal\n"
                "  collect policy check [FILE...]       validate policy files\n"
+               "  collect hook coredump|unit-failure UNIT|alertmanager   monitoring entry points\n"
+               "  collect watch [--listen 127.0.0.1:PORT]   follow the journal (and webhooks)\n"
                "\n"
                "Options:\n"
                "  -o, --output PATH        directory or .tar.gz path (default: current directory)\n"
@@ -167,7 +170,7 @@ int args_parse(int argc, char *argv[])
                 ARG_POLICY_DIR, ARG_STATE_DIR, ARG_SPOOL_DIR, ARG_ENVIRONMENT, ARG_PRODUCT,
                 ARG_SUMMARY, ARG_DESCRIPTION, ARG_STEPS, ARG_IMPACT, ARG_TYPE, ARG_WORKAROUND,
                 ARG_SEVERITY, ARG_ALLOW_INCOMPLETE, ARG_MASK, ARG_SHARE, ARG_DRY_RUN, ARG_YES,
-                ARG_JSON, ARG_OPEN_TICKET, ARG_TICKET, ARG_VERSION,
+                ARG_JSON, ARG_OPEN_TICKET, ARG_TICKET, ARG_VERSION, ARG_LISTEN,
         };
         static const struct option options[] = {
                 { "output", required_argument, NULL, 'o' },
@@ -194,6 +197,7 @@ int args_parse(int argc, char *argv[])
                 { "dry-run", no_argument, NULL, ARG_DRY_RUN },
                 { "yes", no_argument, NULL, ARG_YES },
                 { "json", no_argument, NULL, ARG_JSON },
+                { "listen", required_argument, NULL, ARG_LISTEN },
                 { "open-ticket", no_argument, NULL, ARG_OPEN_TICKET },
                 { "ticket", required_argument, NULL, ARG_TICKET },
                 { "quiet", no_argument, NULL, 'q' },
@@ -308,6 +312,9 @@ int args_parse(int argc, char *argv[])
                 case ARG_JSON:
                         arg_json = true;
                         break;
+                case ARG_LISTEN:
+                        r = set_string(&arg_listen, optarg);
+                        break;
                 case ARG_OPEN_TICKET:
                         if (arg_mode == MODE_ATTACH) {
                                 log_error("--open-ticket and --ticket cannot be combined");
@@ -369,7 +376,7 @@ void args_done(void)
                 &arg_ticket_key, &arg_output, &arg_since, &arg_until, &arg_root,
                 &arg_journal_dir, &arg_config, &arg_policy_dir, &arg_state_dir, &arg_spool_dir,
                 &arg_environment, &arg_product, &arg_summary, &arg_description, &arg_steps,
-                &arg_impact,
+                &arg_impact, &arg_listen,
         };
 
         for (size_t i = 0; i < ELEMENTSOF(strings); i++)

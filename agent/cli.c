@@ -36,6 +36,7 @@
 #include "spool.h"
 #include "strv.h"
 #include "ticket.h"
+#include "watch.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/collect"
 #define DEFAULT_SPOOL_DIR "/var/spool/collect"
@@ -1111,13 +1112,38 @@ static int verb_hook(char **args)
         return ex;
 }
 
-static int verb_unavailable(char **args)
+/* `collect watch`: every event runs `collect hook …` with the same options. */
+static int verb_watch(char **args)
 {
-        (void) args;
-        log_error("'%s' is not available in this version of collect (a service that follows "
-                  "the journal is planned; use 'collect hook coredump' from a systemd-coredump "
-                  "drop-in meanwhile; see README.md)", arg_positional[0]);
-        return 1;
+        _cleanup_strv_free_ char **pass = NULL;
+        const struct {
+                const char *opt;
+                const char *value;
+        } opts[] = {
+                { "--config", arg_config },       { "--policy-dir", arg_policy_dir },
+                { "--state-dir", arg_state_dir }, { "--spool-dir", arg_spool_dir },
+                { "--output", arg_output },       { "--root", arg_root },
+                { "--journal-dir", arg_journal_dir },
+        };
+        struct watch_params p = {
+                .self = "/proc/self/exe",
+                .journal_dir = arg_journal_dir,
+                .listen = arg_listen,
+                .journal = true,
+        };
+
+        if (args[0]) {
+                log_error("watch takes no arguments ('%s')", args[0]);
+                return EX_USAGE;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(opts); i++)
+                if (opts[i].value &&
+                    (strv_extend(&pass, opts[i].opt) < 0 || strv_extend(&pass, opts[i].value) < 0))
+                        return log_oom(), 1;
+        if (arg_verbosity < 0 && strv_extend(&pass, "-q") < 0)
+                return log_oom(), 1;
+        p.hook_args = pass;
+        return watch_run(&p);
 }
 
 static const struct {
@@ -1130,7 +1156,7 @@ static const struct {
         { "portal", verb_portal },
         { "snapshot", verb_snapshot },
         { "spool", verb_spool },
-        { "watch", verb_unavailable },
+        { "watch", verb_watch },
 };
 
 int cli_run(int argc, char *argv[])

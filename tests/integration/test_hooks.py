@@ -136,3 +136,101 @@ def test_hook_usage(args):
     r = run_collect(args)
     assert r.rc == 64, r
     assert "usage: collect hook" in r.err
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start_watch(root, dirs, *extra):
+    import subprocess
+    from conftest import BIN
+    import tempfile
+    log = tempfile.NamedTemporaryFile("w+", delete=False)
+    env = dict(os.environ, **FAST)
+    p = subprocess.Popen([BIN, "watch"] + list(extra) + base_args(root, dirs)[:-4],
+                         stdout=subprocess.DEVNULL, stderr=log, env=env,
+                         stdin=subprocess.DEVNULL)
+    return p, log
+
+
+def wait_for(predicate, timeout=30):
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def stop_watch(p):
+    import signal
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=20) == 0
+
+
+def test_watch_listens_for_alertmanager(root, dirs, portal, tmp_path):
+    import urllib.error
+    import urllib.request
+    write_config(dirs, portal.url)
+    port = free_port()
+    p, log = start_watch(root, dirs, "--listen", "127.0.0.1:%d" % port,
+                         "--journal-dir", str(tmp_path))
+    try:
+        url = "http://127.0.0.1:%d/alertmanager" % port
+        assert wait_for(lambda: "webhooks on" in open(log.name).read(), 10)
+        req = urllib.request.Request(url, data=json.dumps(ALERT).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            assert resp.status == 200
+        assert len(portal.created()) == 1
+        # the same group again: 200, and still one ticket
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            assert resp.status == 200
+        assert len(portal.created()) == 1
+        bad = urllib.request.Request(url, data=b"{nope")
+        try:
+            urllib.request.urlopen(bad, timeout=60)
+            assert False, "accepted a bad payload"
+        except urllib.error.HTTPError as e:
+            assert e.code == 400
+    finally:
+        stop_watch(p)
+
+
+def test_watch_rejects_a_public_address(root, dirs):
+    r = run_collect(["watch", "--listen", "0.0.0.0:9099"] + base_args(root, dirs)[:-4])
+    assert r.rc == 64 and "loopback" in r.err, r
+
+
+def test_watch_follows_the_journal(root, dirs, tmp_path):
+    import time
+    jdir = tmp_path / "journal"
+    journal_fixtures.build_fixture(str(jdir))   # history: must not be filed again
+    p, log = start_watch(root, dirs, "--journal-dir", str(jdir))
+    try:
+        assert wait_for(lambda: "following the journal" in open(log.name).read(), 10)
+        now = int(time.time() * 1000000)
+        journal_fixtures.write_journal(str(jdir), [
+            (now, journal_fixtures.coredump_msg(4242, "/usr/bin/payments", "payments.service")),
+            (now + 1000, {"SYSLOG_IDENTIFIER": "systemd", "_PID": "1", "PRIORITY": "3",
+                          "MESSAGE_ID": "d9b373ed55a64feb8242e02dbe79a49c",
+                          "UNIT": "payments.service",
+                          "MESSAGE": "payments.service: Failed with result 'core-dump'."}),
+        ], name="new.journal")
+        assert wait_for(lambda: len([f for f in os.listdir(dirs["out"])
+                                     if f.endswith(".ticket.txt")]) >= 2, 60), \
+            open(log.name).read()
+    finally:
+        stop_watch(p)
+    text = open(log.name).read()
+    assert "crash:payments.service:SIGSEGV" in text
+    assert "unit-failure:payments.service" in text
+    # the old coredump in the fixture's history was not filed
+    assert "crash:app.service" not in text
