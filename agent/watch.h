@@ -8,6 +8,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 struct watch_params {
         const char *self;        /* path of this binary (/proc/self/exe) */
         char **hook_args;        /* options passed to every `collect hook` child */
