@@ -123,7 +123,7 @@ $(BUILD)/tests/unit/%.o $(BUILD)/tests/collectors/%.o $(BUILD)/tests/mock/%.o $(
 
 $(BUILD)/agent/%.o: ALL_CFLAGS += -Iagent
 
-.PHONY: check-headers all deps run test check unit-test collector-test integration-test fuzz-replay bench \
+.PHONY: style check-headers all deps run test check unit-test collector-test integration-test fuzz-replay bench \
 	install uninstall clean check-banned fuzz FORCE
 
 deps:
@@ -149,6 +149,12 @@ fuzz-replay: $(FUZZ_REPLAY)
 integration-test: $(BUILD)/collect
 	COLLECT_BIN=$(CURDIR)/$(BUILD)/collect COLLECT_SANITIZED=$(if $(SANITIZE),1,) \
 		$(PYTHON) -m pytest -q tests/integration
+
+# The formatting clang-format would change in what is not committed yet (a
+# diff to review, never applied in bulk).
+style:
+	@git diff -U0 --no-color HEAD -- '*.c' '*.h' | clang-format-diff -p1 2>/dev/null || \
+		git clang-format --diff HEAD -- '*.c' '*.h' || true
 
 # Every header compiles on its own (include what you use).
 check-headers:

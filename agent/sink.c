@@ -280,8 +280,10 @@ static int stream_compact(struct sink_stream *st, uint64_t keep)
                         off = (size_t) (nl - buf) + 1;
                         aligned = true;
                 }
-                if (pwrite(st->fd, buf + off, (size_t) n - off, (off_t) to) != (ssize_t) n - (ssize_t) off)
-                        return -errno ? -errno : -EIO;
+                ssize_t want = n - (ssize_t) off;
+
+                if (pwrite(st->fd, buf + off, (size_t) want, (off_t) to) != want)
+                        return errno ? -errno : -EIO;
                 to += (uint64_t) n - off;
                 from += (uint64_t) n;
         }
