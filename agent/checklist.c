@@ -20,6 +20,7 @@
 #include "dynbuf.h"
 #include "finding.h"
 #include "macro.h"
+#include "policy-load.h"
 #include "policy.h"
 #include "report.h"
 #include "severity.h"
@@ -126,30 +127,6 @@ struct checklist_policy {
 
 /* The built-in defaults, the same as policies/checklist.yaml. A key missing
  * from the policy section is taken from here. */
-static const char default_policy[] =
-        "checklist:\n"
-        "  environment:\n"
-        "    required: true\n"
-        "    not_applicable_for: []\n"
-        "  product:\n"
-        "    required: true\n"
-        "    not_applicable_for: []\n"
-        "    units: {}\n"
-        "  errors:\n"
-        "    required: true\n"
-        "    not_applicable_for: [question]\n"
-        "    collectors: [journal, logs, filelog]\n"
-        "  steps:\n"
-        "    required: true\n"
-        "    not_applicable_for: [question, crash]\n"
-        "  impact:\n"
-        "    required: true\n"
-        "    not_applicable_for: [question]\n"
-        "  config_changes:\n"
-        "    required: true\n"
-        "    not_applicable_for: [question]\n"
-        "    collectors: [config, config-diff]\n";
-
 static const char *const section_keys[] = {
         "environment", "product", "errors", "steps", "impact", "config_changes", NULL,
 };
@@ -265,12 +242,18 @@ static int checklist_policy_load(const struct pnode *section, struct checklist_p
                                  char **ret_error)
 {
         _cleanup_(pnode_freep) struct pnode *def_root = NULL;
+        const char *default_policy;
+        size_t default_len;
         const struct pnode *defaults;
         int r;
 
         *p = (struct checklist_policy) {};
-        r = pnode_parse_string("<built-in checklist policy>", default_policy,
-                               strlen(default_policy), &def_root, ret_error);
+        /* the defaults are the shipped policies/checklist.yaml, compiled in (one copy) */
+        default_policy = policy_builtin("checklist.yaml", &default_len);
+        if (!default_policy)
+                return -ENOENT;
+        r = pnode_parse_string("(built-in)/checklist.yaml", default_policy, default_len, &def_root,
+                               ret_error);
         if (r < 0)
                 return r;
         defaults = pnode_get(def_root, "checklist");

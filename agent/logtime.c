@@ -136,6 +136,15 @@ static size_t parse_iso(const char *p, const char *end, usec_t *ret)
 }
 
 /* "Nov 27 10:00:00" / "Nov  7 10:00:00" (year from the hint). */
+/* Formats without a year: the file's year, or the one before for a month
+ * later than the file's (December lines in a file written in January). */
+static int year_of(const struct logtime_hint *hint, int month)
+{
+        int y = hint && hint->year > 0 ? hint->year : 1970;
+
+        return hint && hint->month > 0 && month > hint->month ? y - 1 : y;
+}
+
 static size_t parse_syslog(const char *p, const char *end, const struct logtime_hint *hint,
                            usec_t *ret)
 {
@@ -157,9 +166,7 @@ static size_t parse_syslog(const char *p, const char *end, const struct logtime_
         n = parse_clock(p + 7, end, &h, &mi, &s, &usec);
         if (n == 0)
                 return 0;
-        y = hint && hint->year > 0 ? hint->year : 1970;
-        if (hint && hint->month > 0 && mo > hint->month)
-                y--;
+        y = year_of(hint, mo);
         if (!make_time(y, mo, d, h, mi, s, usec, 0, ret))
                 return 0;
         return 7 + n;
@@ -232,9 +239,7 @@ static size_t parse_klog(const char *p, const char *end, const struct logtime_hi
         n = parse_clock(p + 6, end, &h, &mi, &s, &usec);
         if (n == 0)
                 return 0;
-        y = hint && hint->year > 0 ? hint->year : 1970;
-        if (hint && hint->month > 0 && mo > hint->month)
-                y--;
+        y = year_of(hint, mo);
         if (!make_time(y, mo, d, h, mi, s, usec, 0, ret))
                 return 0;
         return 6 + n;

@@ -23,6 +23,7 @@
 #include "dynbuf.h"
 #include "finding.h"
 #include "macro.h"
+#include "policy-load.h"
 #include "policy.h"
 #include "report.h"
 #include "severity.h"
@@ -118,59 +119,6 @@ struct severity_policy {
  * checks that both give the same results). A key missing from the policy
  * section is taken from here.
  */
-static const char default_policy[] =
-        "severity:\n"
-        "  production_environments: [production, 'production-*', prod, 'prod-*', prd, live]\n"
-        "  critical_units: []\n"
-        "  restarts: 3\n"
-        "  crashes: 2\n"
-        "  disk_percent: 95\n"
-        "  inode_percent: 95\n"
-        "  oom_kills: 1\n"
-        "  error_surge: 1\n"
-        "  kernel_errors: 1\n"
-        "  significant_impact: [outage, down, unavailable, 'not available', 'not working',\n"
-        "    'all users', 'all customers', 'customers cannot', 'users cannot', 'cannot log in',\n"
-        "    'data loss', 'losing data', revenue, 'payments fail', stopped, blocked, critical,\n"
-        "    'service disruption']\n"
-        "  minor_impact: [minor, cosmetic, typo, 'no impact', 'low impact', 'nice to have',\n"
-        "    enhancement, 'no production impact']\n"
-        "  fallback: P3\n"
-        "  rules:\n"
-        "    information_request:\n"
-        "      when: {type: question}\n"
-        "      severity: P4\n"
-        "      reason: information request (--type question)\n"
-        "    production_outage:\n"
-        "      when: {production: true, outage: true, workaround: 'no'}\n"
-        "      severity: P1\n"
-        "      reason: production outage with no viable workaround\n"
-        "    production_outage_workaround:\n"
-        "      when: {production: true, outage: true}\n"
-        "      severity: P2\n"
-        "      reason: production outage, but a workaround exists or is not known\n"
-        "    production_degradation:\n"
-        "      when: {production: true, degradation: true, workaround: ['no', unknown]}\n"
-        "      severity: P2\n"
-        "      reason: major degradation of production without a sustainable workaround\n"
-        "    production_stated_impact:\n"
-        "      when: {production: true, impact: significant, workaround: ['no', unknown]}\n"
-        "      severity: P2\n"
-        "      reason: significant production impact stated, no workaround\n"
-        "    degradation_with_workaround:\n"
-        "      when: {degradation: true, workaround: 'yes'}\n"
-        "      severity: P3\n"
-        "      reason: limited impact, a workaround is available\n"
-        "    minor_issue_outside_production:\n"
-        "      when: {production: false, outage: false, degradation: false,\n"
-        "             impact: [none, minor, other]}\n"
-        "      severity: P4\n"
-        "      reason: minor issue without production impact\n"
-        "    stated_minor_issue:\n"
-        "      when: {outage: false, degradation: false, impact: minor}\n"
-        "      severity: P4\n"
-        "      reason: minor issue (stated impact)\n";
-
 static const char *const section_keys[] = {
         "production_environments", "critical_units", "significant_impact", "minor_impact",
         "restarts", "crashes", "disk_percent", "inode_percent", "oom_kills", "error_surge",
@@ -461,12 +409,18 @@ int severity_policy_new(const struct pnode *section, struct severity_policy **re
 {
         _cleanup_(severity_policy_freep) struct severity_policy *p = NULL;
         _cleanup_(pnode_freep) struct pnode *def_root = NULL;
+        const char *default_policy;
+        size_t default_len;
         _cleanup_free_ char *fallback = NULL;
         const struct pnode *defaults, *n;
         int r;
 
-        r = pnode_parse_string("<built-in severity policy>", default_policy,
-                               strlen(default_policy), &def_root, ret_error);
+        /* the defaults are the shipped policies/severity.yaml, compiled in (one copy) */
+        default_policy = policy_builtin("severity.yaml", &default_len);
+        if (!default_policy)
+                return -ENOENT;
+        r = pnode_parse_string("(built-in)/severity.yaml", default_policy, default_len, &def_root,
+                               ret_error);
         if (r < 0)
                 return r;
         defaults = pnode_get(def_root, "severity");
@@ -918,11 +872,12 @@ static bool rule_matches(const struct severity_rule *rule, const struct report *
                mask_ok(rule->crash_mask, s->crash);
 }
 
-static const char *source_label(enum input_source src)
+/* Where a stated value came from; cli names the option for INPUT_CLI. */
+static const char *source_label_for(enum input_source src, const char *cli, const char *none)
 {
         switch (src) {
         case INPUT_CLI:
-                return "stated";
+                return cli;
         case INPUT_PROMPT:
                 return "stated at the prompt";
         case INPUT_CONFIG:
@@ -930,25 +885,20 @@ static const char *source_label(enum input_source src)
         case INPUT_POLICY:
                 return "policy";
         default:
-                return "not stated";
+                return none;
         }
+}
+
+static const char *source_label(enum input_source src)
+{
+        return source_label_for(src, "stated", "not stated");
 }
 
 static const char *env_source_label(enum input_source src)
 {
-        switch (src) {
-        case INPUT_CLI:
-                return "--environment";
-        case INPUT_PROMPT:
-                return "stated at the prompt";
-        case INPUT_CONFIG:
-                return "collect.yaml";
-        case INPUT_POLICY:
-                return "policy";
-        default:
-                return "unknown source";
-        }
+        return source_label_for(src, "--environment", "unknown source");
 }
+
 
 static int addf(char ***l, const char *fmt, ...) _printf_(2, 3);
 static int addf(char ***l, const char *fmt, ...)

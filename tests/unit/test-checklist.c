@@ -79,7 +79,7 @@ static const struct scenario scenarios[] = {
                 .expect = { "missing/user", "missing/user", "missing/auto", "missing/user",
                             "missing/user", "missing/auto" },
                 .detail_item = "errors",
-                .detail = "no logs collected (journal, logs, filelog not run)",
+                .detail = "no logs collected (journal, logs not run)",
                 .n_missing = 6,
         },
         {
