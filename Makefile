@@ -44,7 +44,7 @@ BASIC_CFLAGS += -std=gnu11 -D_GNU_SOURCE -Iinclude -MMD -MP -DCOLLECT_VERSION='"
 		-Wpointer-arith -Wwrite-strings -Wvla -Wundef -Wimplicit-fallthrough -fno-common
 PKG_CFLAGS   := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # libcurl and libmicrohttpd are loaded or linked only where used: libcurl via
-# agent/curl-dl.c (dlopen on first use, to keep the resident set small).
+# agent/ticket/curl-dl.c (dlopen on first use, to keep the resident set small).
 LINK_PKGS    := $(filter-out libcurl libmicrohttpd,$(PKGS))
 LIBS         += -Wl,--as-needed $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null) -lm -ldl -lpthread
 MHD_LIBS     := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
@@ -67,8 +67,8 @@ QUIET_LINK = @echo '   LINK   ' $@;
 QUIET_AR   = @echo '   AR     ' $@;
 endif
 
-# Sources: every agent/*.c (main.c only in the binary), every collectors/*/*.c.
-AGENT_SRCS     := $(filter-out agent/main.c,$(sort $(wildcard agent/*.c)))
+# Sources: every agent/<layer>/*.c (agent/main.c only in the binary), every collectors/*/*.c.
+AGENT_SRCS     := $(sort $(wildcard agent/*/*.c))
 COLLECTOR_SRCS := $(sort $(wildcard collectors/*/*.c))
 LIB_OBJS       := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS) $(COLLECTOR_SRCS))
 MAIN_OBJ       := $(BUILD)/agent/main.o
@@ -158,15 +158,15 @@ style:
 
 # Every header compiles on its own (include what you use).
 check-headers:
-	@set -e; for h in include/*.h agent/*.h collectors/*/*.h; do \
-		printf '#include "%s"\n' "$$(basename $$h)" | \
+	@set -e; for h in include/*.h agent/*/*.h collectors/*/*.h; do \
+		printf '#include "%s"\n' "$$(case $$h in agent/*) echo $${h#agent/};; *) basename $$h;; esac)" | \
 		$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -Iagent -I$$(dirname $$h) -fsyntax-only -x c - \
 		|| { echo "header does not compile alone: $$h"; exit 1; }; done
 
 check-banned:
 	@! grep -nE '(^|[^a-z_.>])(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|system|popen)\(' \
-		agent/*.c collectors/*/*.c || (echo 'banned function used' && false)
-	@! grep -nE 'fopen\([^)]*"[rwa]\+?"\)' agent/*.c collectors/*/*.c || \
+		agent/*.c agent/*/*.c collectors/*/*.c || (echo 'banned function used' && false)
+	@! grep -nE 'fopen\([^)]*"[rwa]\+?"\)' agent/*.c agent/*/*.c collectors/*/*.c || \
 		(echo 'fopen without "e"' && false)
 
 test: deps
@@ -215,4 +215,4 @@ FORCE:
 
 -include $(DEPS)
 
-$(BUILD)/agent/builtin-policies.o: $(wildcard policies/*.yaml)
+$(BUILD)/agent/policy/builtin-policies.o: $(wildcard policies/*.yaml)

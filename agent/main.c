@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 int main(int argc, char *argv[])
 {

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "redact.h"
+#include "redact/redact.h"
 
 static uint64_t lines_out, bytes_out;
 

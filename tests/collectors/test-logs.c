@@ -22,7 +22,7 @@
 #include <zlib.h>
 
 #include "alloc-util.h"
-#include "errors.h"
+#include "analysis/errors.h"
 #include "logtime.h"
 #include "logs/logs.h"
 #include "sink-mock.h"

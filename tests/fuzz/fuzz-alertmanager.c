@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "autofile.h"
+#include "monitor/autofile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "dynbuf.h"
-#include "redact.h"
+#include "redact/redact.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

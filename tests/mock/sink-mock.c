@@ -19,8 +19,8 @@
 #include "alloc-util.h"
 #include "dynbuf.h"
 #include "fd-util.h"
-#include "options.h"
-#include "run.h"
+#include "policy/options.h"
+#include "pipeline/context.h"
 #include "sink-mock.h"
 #include "strv.h"
 
@@ -44,7 +44,7 @@ struct sink_stream {
         bool truncated;
 };
 
-/* The real struct collect_ctx and its accessors (agent/collect-ctx.c); the
+/* The real struct collect_ctx and its accessors (agent/pipeline/collect-ctx.c); the
  * mock only owns the strings the context points to. */
 struct mock_ctx {
         struct collect_ctx ctx;

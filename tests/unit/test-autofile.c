@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests of agent/autofile.c: the decisions (open, comment, suppress, skip)
+ * Tests of agent/monitor/autofile.c: the decisions (open, comment, suppress, skip)
  * over a sequence of occurrences, the hourly budget, the dedup window, a
  * damaged state file, and the event parsers.
  */
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "autofile.h"
+#include "monitor/autofile.h"
 
 static char dir[] = "/tmp/collect-test-autofile-XXXXXX";
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests of the bundle writer (agent/bundle.c): members read back with
+ * Tests of the bundle writer (agent/pipeline/bundle.c): members read back with
  * libarchive's reader, mode 0600, one top directory, the archive's SHA-256,
  * and a write failure (file size limit) that leaves nothing behind.
  */
@@ -21,7 +21,7 @@
 #include <archive_entry.h>
 #include <cmocka.h>
 
-#include "bundle.h"
+#include "pipeline/bundle.h"
 
 static char dir[] = "/tmp/collect-test-bundle-XXXXXX";
 

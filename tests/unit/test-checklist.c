@@ -17,11 +17,11 @@
 #include <cmocka.h>
 
 #include "alloc-util.h"
-#include "checklist.h"
+#include "analysis/checklist.h"
 #include "dynbuf.h"
-#include "policy.h"
-#include "report.h"
-#include "severity.h"
+#include "policy/pnode.h"
+#include "analysis/report.h"
+#include "analysis/severity.h"
 #include "strv.h"
 
 struct sspec {

@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "alloc-util.h"
-#include "config.h"
-#include "credentials.h"
+#include "policy/site-config.h"
+#include "ticket/credentials.h"
 #include "fd-util.h"
 
 static char path[] = "/tmp/test-config-XXXXXX";

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests of the command runner (agent/command.c): output, exit status, a
+ * Tests of the command runner (agent/basic/process.c): output, exit status, a
  * missing program, the output cap, and a hung command whose whole process
  * group is killed within a second of its deadline.
  */
@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "command.h"
+#include "basic/process.h"
 #include "dynbuf.h"
 
 static int collect_out(void *userdata, const char *data, size_t len)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests of agent/correlate.c: changed configuration paths related to failing
+ * Tests of agent/analysis/correlate.c: changed configuration paths related to failing
  * services, and unrelated ones left alone.
  */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "correlate.h"
+#include "analysis/correlate.h"
 
 static void add(struct report *r, enum finding_kind k, const char *subject, const char *detail)
 {

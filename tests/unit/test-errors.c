@@ -14,8 +14,8 @@
 #include <cmocka.h>
 
 #include "alloc-util.h"
-#include "errors.h"
-#include "policy.h"
+#include "analysis/errors.h"
+#include "policy/pnode.h"
 
 static struct errors *new_default(void)
 {

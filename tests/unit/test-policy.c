@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests of the policy loader (agent/policy-yaml.c, agent/policy.c): merging
+ * Tests of the policy loader (agent/policy/pnode.c, agent/policy/policy.c): merging
  * of drop-ins, and data-driven bad cases in tests/data/policies/bad/, each
  * starting with "# expect: LINE:COL: text" — the error must name the file,
  * the line and column, and contain the text.
@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "policy-load.h"
+#include "policy/policy.h"
 #include "strv.h"
 
 static char *data_path(const char *rel)

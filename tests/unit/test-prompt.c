@@ -19,10 +19,10 @@
 #include <cmocka.h>
 
 #include "alloc-util.h"
-#include "checklist.h"
-#include "prompt.h"
-#include "report.h"
-#include "severity.h"
+#include "analysis/checklist.h"
+#include "cli/prompt.h"
+#include "analysis/report.h"
+#include "analysis/severity.h"
 #include "strv.h"
 
 #define MIN_ (60 * USEC_PER_SEC)

@@ -25,9 +25,9 @@
 
 #include "alloc-util.h"
 #include "dynbuf.h"
-#include "policy-load.h"
-#include "policy.h"
-#include "redact.h"
+#include "policy/policy.h"
+#include "policy/pnode.h"
+#include "redact/redact.h"
 
 static struct redactor *R; /* default rules */
 

@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "options.h"
-#include "policy-load.h"
-#include "registry.h"
+#include "policy/options.h"
+#include "policy/policy.h"
+#include "pipeline/registry.h"
 #include "strv.h"
 #include "time-util.h"
 

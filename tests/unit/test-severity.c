@@ -17,9 +17,9 @@
 #include <cmocka.h>
 
 #include "alloc-util.h"
-#include "policy.h"
-#include "report.h"
-#include "severity.h"
+#include "policy/pnode.h"
+#include "analysis/report.h"
+#include "analysis/severity.h"
 #include "strv.h"
 
 #define MIN_ (60 * USEC_PER_SEC)

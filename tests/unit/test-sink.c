@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests of the sink (agent/sink.c) with the real redactor and bundle writer:
+ * Tests of the sink (agent/pipeline/sink.c) with the real redactor and bundle writer:
  * budgets (the head kept, or the newest lines with SINK_KEEP_TAIL), refusals
  * (FIFO, never_collect), redaction on the way in, binary content skipped,
  * command output, and the member list against the archive read back.
@@ -22,7 +22,7 @@
 #include <cmocka.h>
 
 #include "fd-util.h"
-#include "sink-agent.h"
+#include "pipeline/sink-agent.h"
 
 static char dir[] = "/tmp/collect-test-sink-XXXXXX";
 static unsigned seq;

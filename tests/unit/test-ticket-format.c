@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 #include "alloc-util.h"
-#include "ticket-format.h"
+#include "ticket/ticket-format.h"
 
 static json_t *manifest(size_t n_errors)
 {

@@ -22,12 +22,12 @@
 #include <jansson.h>
 
 #include "alloc-util.h"
-#include "config.h"
+#include "policy/site-config.h"
 #include "fd-util.h"
-#include "ledger.h"
-#include "spool.h"
+#include "ticket/ledger.h"
+#include "ticket/spool.h"
 #include "strv.h"
-#include "ticket.h"
+#include "ticket/ticket.h"
 
 #define TOKEN "s3cr3t-T0KEN-value"
 #define PAT "dc-PAT-s3cr3t-value"

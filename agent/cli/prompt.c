@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The terminal prompt for missing checklist items (see prompt.h).
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc-util.h"
+#include "analysis/checklist.h"
+#include "dynbuf.h"
+#include "finding.h"
+#include "macro.h"
+#include "cli/prompt.h"
+#include "analysis/report.h"
+#include "analysis/severity.h"
+
+/* Sources with most error lines shown in the evidence. */
+#define TOP_ERROR_SOURCES 3
+
+enum answer {
+        ANSWER_TEXT,
+        ANSWER_EMPTY,
+        ANSWER_EOF,
+        ANSWER_ABORT,
+};
+
+/* Reads one line into *ret (trimmed, at most PROMPT_ANSWER_MAX bytes). */
+static int read_answer(FILE *in, char **ret)
+{
+        _cleanup_free_ char *line = NULL;
+        size_t alloc = 0;
+        ssize_t n;
+        char *start, *end;
+
+        *ret = NULL;
+        n = getline(&line, &alloc, in);
+        if (n < 0)
+                return feof(in) || !ferror(in) ? ANSWER_EOF : -EIO;
+        if ((size_t) n > PROMPT_ANSWER_MAX)
+                line[PROMPT_ANSWER_MAX] = '\0';
+
+        start = line;
+        while (*start == ' ' || *start == '\t')
+                start++;
+        end = start + strlen(start);
+        while (end > start && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' ||
+                               end[-1] == '\t'))
+                end--;
+        *end = '\0';
+
+        if (*start == '\0')
+                return ANSWER_EMPTY;
+        if (strcasecmp(start, "abort") == 0)
+                return ANSWER_ABORT;
+        *ret = xstrdup(start);
+        if (!*ret)
+                return -ENOMEM;
+        return ANSWER_TEXT;
+}
+
+static bool is_kind(const struct finding *f, enum finding_kind a, enum finding_kind b)
+{
+        return f->kind == a || f->kind == b;
+}
+
+int prompt_evidence(const struct report *r, size_t max_lines, char **ret)
+{
+        const struct finding *top[TOP_ERROR_SOURCES] = {};
+        struct dynbuf b;
+        size_t lines = 0;
+        char *s;
+
+        dynbuf_init(&b, 64 * 1024);
+
+        /* Failures and crashes first, then resource exhaustion, in finding order. */
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < r->n_findings && lines < max_lines; i++) {
+                        const struct finding *f = &r->findings[i];
+                        _cleanup_free_ char *d = NULL;
+                        bool want;
+
+                        if (pass == 0)
+                                want = is_kind(f, FINDING_UNIT_FAILED, FINDING_UNIT_DOWN) ||
+                                       is_kind(f, FINDING_CRASH, FINDING_SEGFAULT) ||
+                                       (f->kind == FINDING_UNIT_RESTARTS && f->count > 0);
+                        else
+                                want = is_kind(f, FINDING_OOM_KILL, FINDING_DISK_FULL) ||
+                                       is_kind(f, FINDING_INODES_FULL, FINDING_ERROR_SURGE) ||
+                                       f->kind == FINDING_KERNEL_ERROR ||
+                                       (f->kind == FINDING_CONFIG_CHANGES && f->count > 0);
+                        if (!want)
+                                continue;
+                        d = severity_describe_finding(f);
+                        if (!d) {
+                                dynbuf_done(&b);
+                                return -ENOMEM;
+                        }
+                        (void) dynbuf_addf(&b, "  - %s\n", d);
+                        lines++;
+                }
+
+        /* The sources with most error lines. */
+        for (size_t i = 0; i < r->n_findings; i++) {
+                const struct finding *f = &r->findings[i];
+
+                if (f->kind != FINDING_ERRORS || f->count == 0)
+                        continue;
+                for (size_t j = 0; j < TOP_ERROR_SOURCES; j++) {
+                        if (top[j] && top[j]->count >= f->count)
+                                continue;
+                        memmove(&top[j + 1], &top[j],
+                                (TOP_ERROR_SOURCES - j - 1) * sizeof(top[0]));
+                        top[j] = f;
+                        break;
+                }
+        }
+        for (size_t j = 0; j < TOP_ERROR_SOURCES && top[j] && lines < max_lines; j++) {
+                _cleanup_free_ char *d = severity_describe_finding(top[j]);
+
+                if (!d) {
+                        dynbuf_done(&b);
+                        return -ENOMEM;
+                }
+                (void) dynbuf_addf(&b, "  - %s\n", d);
+                lines++;
+        }
+
+        s = dynbuf_steal(&b);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+static const char *question_text(enum checklist_item item)
+{
+        switch (item) {
+        case CHECKLIST_ENVIRONMENT:
+                return "Environment (production, staging, …)";
+        case CHECKLIST_PRODUCT:
+                return "Product or service affected";
+        case CHECKLIST_STEPS:
+                return "Steps to reproduce (or \"not reproducible\")";
+        case CHECKLIST_IMPACT:
+                return "Impact (who or what is affected, and how badly)";
+        default:
+                return NULL;
+        }
+}
+
+static void store(struct user_input *u, enum checklist_item item, char *value)
+{
+        char **field;
+        enum input_source *src;
+
+        switch (item) {
+        case CHECKLIST_ENVIRONMENT:
+                field = &u->environment;
+                src = &u->environment_source;
+                break;
+        case CHECKLIST_PRODUCT:
+                field = &u->product;
+                src = &u->product_source;
+                break;
+        case CHECKLIST_STEPS:
+                field = &u->steps;
+                src = &u->steps_source;
+                break;
+        case CHECKLIST_IMPACT:
+                field = &u->impact;
+                src = &u->impact_source;
+                break;
+        default:
+                free(value);
+                return;
+        }
+        free(*field);
+        *field = value;
+        *src = INPUT_PROMPT;
+}
+
+static bool wants(const struct checklist_result *c, enum checklist_item i)
+{
+        const struct checklist_entry *e = &c->items[i];
+
+        return e->required && e->status == CHECKLIST_MISSING && checklist_item_person_supplied(i);
+}
+
+int prompt_missing(FILE *in, FILE *out, const struct report *r,
+                   const struct checklist_result *c, const struct severity_result *s,
+                   struct user_input *u)
+{
+        _cleanup_free_ char *evidence = NULL;
+        bool ask_workaround = u->workaround == TRISTATE_UNKNOWN && u->type != REQUEST_QUESTION;
+        size_t n_questions = 0;
+        int answered = 0, k;
+
+        for (int i = 0; i < _CHECKLIST_ITEM_MAX; i++)
+                if (wants(c, (enum checklist_item) i))
+                        n_questions++;
+        if (n_questions == 0 && !ask_workaround)
+                return 0;
+
+        k = prompt_evidence(r, 8, &evidence);
+        if (k < 0)
+                return k;
+        if (!isempty(evidence))
+                fprintf(out, "Found on this host:\n%s", evidence);
+        else
+                fputs("Found on this host: no failed units, crashes or errors in the window.\n",
+                      out);
+        if (s) {
+                fprintf(out, "Suggested severity: %s",
+                        severity_to_string(s->suggested) ?: "?");
+                if (s->reasons && s->reasons[0])
+                        fprintf(out, " (%s)", s->reasons[0]);
+                fputc('\n', out);
+        }
+        if (n_questions > 0)
+                fprintf(out, "\nThe support team needs %zu more item%s. Press Enter to skip a "
+                             "question, Ctrl-D to skip the rest, type \"abort\" to cancel.\n",
+                        n_questions, n_questions == 1 ? "" : "s");
+
+        for (int i = 0; i < _CHECKLIST_ITEM_MAX; i++) {
+                enum checklist_item item = (enum checklist_item) i;
+                char *answer = NULL;
+
+                if (!wants(c, item))
+                        continue;
+                fprintf(out, "%s: ", question_text(item));
+                fflush(out);
+                k = read_answer(in, &answer);
+                if (k < 0)
+                        return k;
+                if (k == ANSWER_ABORT)
+                        return -ECANCELED;
+                if (k == ANSWER_EOF) {
+                        fputc('\n', out);
+                        return answered;
+                }
+                if (k == ANSWER_TEXT) {
+                        store(u, item, answer);
+                        answered++;
+                }
+        }
+
+        if (ask_workaround)
+                for (int attempt = 0; attempt < 3; attempt++) {
+                        _cleanup_free_ char *answer = NULL;
+
+                        fputs("Is there a viable workaround? [y/n, Enter: don't know]: ", out);
+                        fflush(out);
+                        k = read_answer(in, &answer);
+                        if (k < 0)
+                                return k;
+                        if (k == ANSWER_ABORT)
+                                return -ECANCELED;
+                        if (k == ANSWER_EOF) {
+                                fputc('\n', out);
+                                break;
+                        }
+                        if (k == ANSWER_EMPTY)
+                                break;
+                        if (strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0) {
+                                u->workaround = TRISTATE_YES;
+                        } else if (strcasecmp(answer, "n") == 0 || strcasecmp(answer, "no") == 0 ||
+                                   strcasecmp(answer, "none") == 0) {
+                                u->workaround = TRISTATE_NO;
+                        } else {
+                                fputs("Please answer y or n.\n", out);
+                                continue;
+                        }
+                        u->workaround_source = INPUT_PROMPT;
+                        answered++;
+                        break;
+                }
+
+        return answered;
+}

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Bundle writer (agent/pipeline/bundle.h) over libarchive: pax restricted format,
+ * gzip filter, written through our own callbacks so that short writes and
+ * ENOSPC surface as -errno and the archive's SHA-256 is computed on the fly.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/evp.h>
+
+#include "alloc-util.h"
+#include "pipeline/bundle.h"
+#include "fd-util.h"
+#include "log.h"
+
+struct bundle {
+        char *path;
+        char *tmp_path;
+        char *top;
+        int fd;
+        struct archive *a;
+        EVP_MD_CTX *sha;
+        uint64_t bytes;
+        int write_error;
+        usec_t mtime;
+        bool committed;
+        char hex[65];
+};
+
+static void to_hex(const unsigned char *d, unsigned n, char *hex)
+{
+        static const char digits[] = "0123456789abcdef";
+
+        for (unsigned i = 0; i < n; i++) {
+                hex[2 * i] = digits[d[i] >> 4];
+                hex[2 * i + 1] = digits[d[i] & 15];
+        }
+        hex[2 * n] = 0;
+}
+
+static la_ssize_t bundle_write_cb(struct archive *a, void *userdata, const void *buf, size_t len)
+{
+        struct bundle *b = userdata;
+        int r;
+
+        r = loop_write(b->fd, buf, len);
+        if (r < 0) {
+                b->write_error = r;
+                archive_set_error(a, -r, "write: %s", strerror(-r));
+                return -1;
+        }
+        EVP_DigestUpdate(b->sha, buf, len);
+        b->bytes += len;
+        return (la_ssize_t) len;
+}
+
+int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret)
+{
+        _cleanup_(bundle_freep) struct bundle *b = NULL;
+        const char *base;
+        size_t n;
+
+        if (access(final_path, F_OK) == 0)
+                return -EEXIST;
+        b = xcalloc(1, sizeof(*b));
+        if (!b)
+                return -ENOMEM;
+        b->fd = -1;
+        b->mtime = mtime;
+        b->path = xstrdup(final_path);
+        b->tmp_path = xasprintf("%s.tmp", final_path);
+        base = strrchr(final_path, '/');
+        base = base ? base + 1 : final_path;
+        n = strlen(base);
+        if (n > 7 && streq(base + n - 7, ".tar.gz"))
+                n -= 7;
+        else if (n > 4 && streq(base + n - 4, ".tgz"))
+                n -= 4;
+        b->top = xstrndup(base, n);
+        b->sha = EVP_MD_CTX_new();
+        if (!b->path || !b->tmp_path || !b->top || !b->sha)
+                return -ENOMEM;
+        if (EVP_DigestInit_ex(b->sha, EVP_sha256(), NULL) != 1)
+                return -EIO;
+        b->fd = open(b->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (b->fd < 0) {
+                b->tmp_path = mfree(b->tmp_path);
+                return -errno;
+        }
+        (void) fchmod(b->fd, 0600);
+        b->a = archive_write_new();
+        if (!b->a)
+                return -ENOMEM;
+        if (archive_write_set_format_pax_restricted(b->a) != ARCHIVE_OK ||
+            archive_write_add_filter_gzip(b->a) != ARCHIVE_OK ||
+            archive_write_set_bytes_in_last_block(b->a, 1) != ARCHIVE_OK ||
+            archive_write_open2(b->a, b, NULL, bundle_write_cb, NULL, NULL) != ARCHIVE_OK) {
+                log_error("cannot start archive '%s': %s", final_path,
+                          archive_error_string(b->a));
+                return -EIO;
+        }
+        *ret = TAKE_PTR(b);
+        return 0;
+}
+
+static int bundle_header(struct bundle *b, const char *name, uint64_t size)
+{
+        _cleanup_free_ char *full = xasprintf("%s/%s", b->top, name);
+        struct archive_entry *e;
+        int r;
+
+        if (!full)
+                return -ENOMEM;
+        if (b->committed)
+                return -EINVAL;
+        e = archive_entry_new();
+        if (!e)
+                return -ENOMEM;
+        archive_entry_set_pathname(e, full);
+        archive_entry_set_size(e, (la_int64_t) size);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0600);
+        archive_entry_set_mtime(e, (time_t) (b->mtime / USEC_PER_SEC), 0);
+        archive_entry_set_uname(e, "root");
+        archive_entry_set_gname(e, "root");
+        r = archive_write_header(b->a, e);
+        archive_entry_free(e);
+        if (r != ARCHIVE_OK) {
+                if (b->write_error < 0)
+                        return b->write_error;
+                log_error("cannot add '%s' to the bundle: %s", name, archive_error_string(b->a));
+                return -EIO;
+        }
+        return 0;
+}
+
+static int bundle_data(struct bundle *b, const void *data, size_t len)
+{
+        la_ssize_t n = archive_write_data(b->a, data, len);
+
+        if (n < 0 || (size_t) n != len) {
+                if (b->write_error < 0)
+                        return b->write_error;
+                log_error("cannot write to the bundle: %s", archive_error_string(b->a));
+                return -EIO;
+        }
+        return 0;
+}
+
+int bundle_add_fd(struct bundle *b, const char *name, int fd, uint64_t size, char *hex)
+{
+        char buf[64 * 1024];
+        uint64_t left = size;
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned mdlen = 0;
+        EVP_MD_CTX *c = NULL;
+        int r;
+
+        r = bundle_header(b, name, size);
+        if (r < 0)
+                return r;
+        if (hex) {
+                c = EVP_MD_CTX_new();
+                if (!c)
+                        return -ENOMEM;
+                EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+        }
+        while (left > 0) {
+                ssize_t n = loop_read(fd, buf, (size_t) MIN(left, (uint64_t) sizeof(buf)));
+
+                if (n < 0)
+                        return (int) n;
+                if (n == 0) {
+                        /* The staged file shrank: pad so the header stays true. */
+                        memset(buf, 0, sizeof(buf));
+                        n = (ssize_t) MIN(left, (uint64_t) sizeof(buf));
+                }
+                if (c)
+                        EVP_DigestUpdate(c, buf, (size_t) n);
+                r = bundle_data(b, buf, (size_t) n);
+                if (r < 0) {
+                        EVP_MD_CTX_free(c);
+                        return r;
+                }
+                left -= (uint64_t) n;
+        }
+        if (c) {
+                EVP_DigestFinal_ex(c, md, &mdlen);
+                EVP_MD_CTX_free(c);
+                to_hex(md, mdlen, hex);
+        }
+        return 0;
+}
+
+int bundle_add_data(struct bundle *b, const char *name, const void *data, size_t len, char *hex)
+{
+        int r;
+
+        if (hex) {
+                unsigned char md[EVP_MAX_MD_SIZE];
+                unsigned mdlen = 0;
+
+                if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+                        return -EIO;
+                to_hex(md, mdlen, hex);
+        }
+        r = bundle_header(b, name, len);
+        if (r < 0)
+                return r;
+        return len ? bundle_data(b, data, len) : 0;
+}
+
+int bundle_commit(struct bundle *b)
+{
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned mdlen = 0;
+
+        if (b->committed)
+                return -EINVAL;
+        if (archive_write_close(b->a) != ARCHIVE_OK) {
+                if (b->write_error < 0)
+                        return b->write_error;
+                log_error("cannot finish the bundle: %s", archive_error_string(b->a));
+                return -EIO;
+        }
+        if (b->write_error < 0)
+                return b->write_error;
+        if (fsync(b->fd) < 0)
+                return -errno;
+        if (rename(b->tmp_path, b->path) < 0)
+                return -errno;
+        b->tmp_path = mfree(b->tmp_path);
+        b->committed = true;
+        EVP_DigestFinal_ex(b->sha, md, &mdlen);
+        to_hex(md, mdlen, b->hex);
+        return 0;
+}
+
+struct bundle *bundle_free(struct bundle *b)
+{
+        if (!b)
+                return NULL;
+        if (b->a)
+                archive_write_free(b->a);
+        safe_close(b->fd);
+        if (b->tmp_path)
+                (void) unlink(b->tmp_path);
+        EVP_MD_CTX_free(b->sha);
+        free(b->tmp_path);
+        free(b->path);
+        free(b->top);
+        free(b);
+        return NULL;
+}
+
+const char *bundle_path(const struct bundle *b)
+{
+        return b->path;
+}
+
+const char *bundle_top(const struct bundle *b)
+{
+        return b->top;
+}
+
+uint64_t bundle_bytes(const struct bundle *b)
+{
+        return b->bytes;
+}
+
+const char *bundle_sha256(const struct bundle *b)
+{
+        return b->hex;
+}
+
+int sha256_fd_hex(int fd, char hex[static 65])
+{
+        EVP_MD_CTX *c = EVP_MD_CTX_new();
+        unsigned char md[EVP_MAX_MD_SIZE], buf[64 * 1024];
+        unsigned mdlen = 0;
+        ssize_t n;
+
+        if (!c)
+                return -ENOMEM;
+        EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+        while ((n = loop_read(fd, buf, sizeof(buf))) > 0)
+                EVP_DigestUpdate(c, buf, (size_t) n);
+        EVP_DigestFinal_ex(c, md, &mdlen);
+        EVP_MD_CTX_free(c);
+        if (n < 0)
+                return (int) n;
+        to_hex(md, mdlen, hex);
+        return 0;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The agent's side of the sink (include/sink.h is the collectors' side):
+ * creation, per-collector accounting, and what the manifest needs.
+ */
+#pragma once
+
+#include <jansson.h>
+
+#include "pipeline/bundle.h"
+#include "analysis/errors.h"
+#include "redact/redact.h"
+#include "analysis/report.h"
+#include "pipeline/context.h"
+#include "sink.h"
+
+/*
+ * A sink writing to bundle b (NULL: none, every member is refused with
+ * -EROFS), redacting with r (never NULL with a bundle), feeding error
+ * lines to e (may be NULL) and findings to report. Staged member content
+ * (already redacted) lives in unlinked temporary files in stage_dir.
+ */
+int sink_new(struct bundle *b, struct redactor *r, struct errors *e, struct report *report,
+             const char *stage_dir, struct sink **ret);
+struct sink *sink_free(struct sink *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct sink *, sink_free);
+
+/* Starts and ends the accounting of one collector: bytes, notes, partial. The
+ * ctx must outlive the collector's run. */
+void sink_begin(struct sink *s, struct collect_ctx *ctx);
+/* Fills bytes, note (joined notes) and raises result to partial if data was cut. */
+void sink_end(struct sink *s, struct collector_status *st);
+
+/* The members added so far: [{path, size, sha256, source, truncated, note}]. Borrowed. */
+json_t *sink_members(struct sink *s);
+
+/* Every note of every collector, e.g. for summary.md's "what was cut". Borrowed. */
+json_t *sink_cuts(struct sink *s);
+
+/* Adds a member that is not redacted (manifest.json) and records it. */
+int sink_add_raw(struct sink *s, const char *name, const void *data, size_t len);
+
+/* Called after every member with the running total of bytes (progress line). */
+void sink_set_progress(struct sink *s, void (*fn)(uint64_t total));
+
+/* The error that makes the bundle impossible (disk full, archive write
+ * failure), or 0. The caller then gives up the bundle (exit 73). */
+int sink_fatal_error(const struct sink *s);
+
+/* Total bytes of staged members so far. */
+uint64_t sink_total_bytes(const struct sink *s);

@@ -1,0 +1,789 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sink (include/sink.h, agent/pipeline/sink-agent.h): every artifact is streamed
+ * through the redactor into an unlinked temporary file (so nothing
+ * unredacted touches the disk and memory stays bounded), cut to its budget
+ * (keeping the newest part when asked), then copied into the bundle with its
+ * SHA-256. Lines of logs are fed to the error extractor on the way.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc-util.h"
+#include "collect-ctx.h"
+#include "basic/process.h"
+#include "dynbuf.h"
+#include "fd-util.h"
+#include "log.h"
+#include "pipeline/sink-agent.h"
+#include "strv.h"
+
+#define NOTES_MAX 12
+#define SINK_STREAMS_MAX 64
+#define COMMAND_OUTPUT_MAX (4u << 20)
+
+struct sink {
+        struct bundle *bundle;
+        struct redactor *redactor;
+        struct errors *errors;
+        struct report *report;
+        char *stage_dir;
+        struct collect_ctx *ctx;
+        struct sink_stream *open[SINK_STREAMS_MAX];
+        size_t n_open;
+        json_t *members;
+        json_t *cuts;
+        char **notes;
+        unsigned notes_dropped;
+        bool partial;
+        uint64_t total;
+        void (*progress)(uint64_t total);
+        int fatal;  /* the disk is full or the archive broke: the run cannot succeed */
+};
+
+struct sink_stream {
+        struct sink *sink;
+        char *name;
+        char *source;
+        unsigned flags;
+        int fd;
+        uint64_t size;
+        uint64_t limit;
+        struct redact_stream *rs;
+        struct sink_line_meta meta;
+        bool have_meta;
+        bool truncated;  /* cut by a budget */
+        bool stopped;    /* head mode: nothing more is kept */
+        bool skip_partial_first_line;
+        int error;
+        char *note;
+        size_t wlen;     /* bytes in wbuf, not yet in the staging file */
+        char wbuf[16 * 1024];
+};
+
+int sink_new(struct bundle *b, struct redactor *r, struct errors *e, struct report *report,
+             const char *stage_dir, struct sink **ret)
+{
+        struct sink *s = xcalloc(1, sizeof(*s));
+
+        if (!s)
+                return -ENOMEM;
+        *s = (struct sink) {
+                .bundle = b,
+                .redactor = r,
+                .errors = e,
+                .report = report,
+                .stage_dir = xstrdup(stage_dir),
+                .members = json_array(),
+                .cuts = json_array(),
+        };
+        if (!s->stage_dir || !s->members || !s->cuts) {
+                sink_free(s);
+                return -ENOMEM;
+        }
+        *ret = s;
+        return 0;
+}
+
+struct sink *sink_free(struct sink *s)
+{
+        if (!s)
+                return NULL;
+        while (s->n_open > 0)
+                (void) sink_stream_close(s->open[s->n_open - 1], true);
+        json_decref(s->members);
+        json_decref(s->cuts);
+        strv_free(s->notes);
+        free(s->stage_dir);
+        free(s);
+        return NULL;
+}
+
+void sink_begin(struct sink *s, struct collect_ctx *ctx)
+{
+        s->ctx = ctx;
+        s->notes = strv_free(s->notes);
+        s->notes_dropped = 0;
+        s->partial = false;
+}
+
+void sink_end(struct sink *s, struct collector_status *st)
+{
+        if (s->ctx)
+                st->bytes = s->ctx->used;
+        if (s->partial && st->result == COLLECTOR_OK)
+                st->result = COLLECTOR_PARTIAL;
+        free(st->note);
+        st->note = NULL;
+        if (s->notes) {
+                struct dynbuf b;
+
+                dynbuf_init(&b, 8192);
+                STRV_FOREACH(n, s->notes)
+                        (void) dynbuf_addf(&b, "%s%s", n == s->notes ? "" : "; ", *n);
+                if (s->notes_dropped)
+                        (void) dynbuf_addf(&b, "; and %u more", s->notes_dropped);
+                st->note = dynbuf_steal(&b);
+        }
+        s->ctx = NULL;
+}
+
+json_t *sink_members(struct sink *s)
+{
+        return s->members;
+}
+
+json_t *sink_cuts(struct sink *s)
+{
+        return s->cuts;
+}
+
+void sink_set_progress(struct sink *s, void (*fn)(uint64_t total))
+{
+        s->progress = fn;
+}
+
+uint64_t sink_total_bytes(const struct sink *s)
+{
+        return s->total;
+}
+
+static void sink_vnote(struct sink *s, const char *prefix, const char *fmt, va_list ap)
+{
+        _cleanup_free_ char *msg = NULL;
+        struct dynbuf b;
+
+        dynbuf_init(&b, 4096);
+        if (prefix)
+                (void) dynbuf_addf(&b, "%s: ", prefix);
+        (void) dynbuf_vaddf(&b, fmt, ap);
+        msg = dynbuf_steal(&b);
+        if (!msg)
+                return;
+        log_debug("%s: %s", s->ctx ? s->ctx->name : "sink", msg);
+        json_array_append_new(s->cuts, json_pack("{s:s, s:s}", "collector",
+                                                 s->ctx ? s->ctx->name : "agent", "note", msg));
+        if (strv_length(s->notes) >= NOTES_MAX)
+                s->notes_dropped++;
+        else
+                (void) strv_consume(&s->notes, TAKE_PTR(msg));
+}
+
+static void sink_note_about(struct sink *s, const char *prefix, const char *fmt, ...)
+        _printf_(3, 4);
+static void sink_note_about(struct sink *s, const char *prefix, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        sink_vnote(s, prefix, fmt, ap);
+        va_end(ap);
+}
+
+void sink_note(struct sink *s, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        sink_vnote(s, NULL, fmt, ap);
+        va_end(ap);
+}
+
+void sink_mark_partial(struct sink *s)
+{
+        s->partial = true;
+}
+
+static bool disk_error(int r)
+{
+        return r == -ENOSPC || r == -EFBIG || r == -EDQUOT || r == -EIO || r == -EROFS;
+}
+
+int sink_fatal_error(const struct sink *s)
+{
+        return s->fatal;
+}
+
+static uint64_t budget_left(struct sink *s)
+{
+        return s->ctx ? ctx_budget_left(s->ctx) : UINT64_MAX;
+}
+
+static uint64_t file_budget(struct sink *s)
+{
+        return s->ctx && s->ctx->per_file ? s->ctx->per_file : UINT64_MAX;
+}
+
+static int stage_open(struct sink *s)
+{
+        _cleanup_free_ char *tmpl = NULL;
+        int fd;
+
+        fd = open(s->stage_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (fd >= 0)
+                return fd;
+        tmpl = xasprintf("%s/.collect-stage-XXXXXX", s->stage_dir);
+        if (!tmpl)
+                return -ENOMEM;
+        fd = mkostemp(tmpl, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        (void) unlink(tmpl);
+        return fd;
+}
+
+/* Writes what is buffered to the staging file. */
+static int stream_flush(struct sink_stream *st)
+{
+        int r;
+
+        if (st->wlen == 0)
+                return 0;
+        r = loop_write(st->fd, st->wbuf, st->wlen);
+        st->wlen = 0;
+        if (r < 0 && disk_error(r)) {
+                st->sink->fatal = r;
+                return -EIO; /* not -ENOSPC: that means "budget" to collectors */
+        }
+        return r;
+}
+
+/* Keeps the newest keep bytes of the staged file, starting at a line start. */
+static int stream_compact(struct sink_stream *st, uint64_t keep)
+{
+        char buf[64 * 1024];
+        uint64_t from, to = 0;
+        bool aligned = false;
+
+        if (st->size <= keep)
+                return 0;
+        from = st->size - keep;
+        while (from < st->size) {
+                ssize_t n = pread(st->fd, buf, (size_t) MIN((uint64_t) sizeof(buf),
+                                                           st->size - from), (off_t) from);
+                size_t off = 0;
+
+                if (n <= 0)
+                        return n < 0 ? -errno : -EIO;
+                if (!aligned) {
+                        char *nl = memchr(buf, '\n', (size_t) n);
+
+                        if (!nl) {
+                                from += (uint64_t) n;
+                                continue;
+                        }
+                        off = (size_t) (nl - buf) + 1;
+                        aligned = true;
+                }
+                ssize_t want = n - (ssize_t) off;
+
+                if (pwrite(st->fd, buf + off, (size_t) want, (off_t) to) != want)
+                        return errno ? -errno : -EIO;
+                to += (uint64_t) n - off;
+                from += (uint64_t) n;
+        }
+        if (ftruncate(st->fd, (off_t) to) < 0)
+                return -errno;
+        st->size = to;
+        st->truncated = true;
+        return 0;
+}
+
+/* Receives redacted output (normally one line per call). */
+static int stream_emit(void *userdata, const char *data, size_t len)
+{
+        struct sink_stream *st = userdata;
+        struct sink *s = st->sink;
+        int r;
+
+        if ((st->flags & SINK_SCAN_ERRORS) && s->errors) {
+                size_t l = len;
+
+                while (l > 0 && (data[l - 1] == '\n' || data[l - 1] == '\r'))
+                        l--;
+                r = errors_feed_line(s->errors, st->source ? st->source : st->name,
+                                     st->have_meta ? &st->meta : NULL, data, l);
+                if (r < 0)
+                        return r;
+        }
+        if (st->stopped)
+                return 0;
+        if (!(st->flags & SINK_KEEP_TAIL) && st->size + len > st->limit) {
+                st->truncated = true;
+                st->stopped = true;
+                return -ENOSPC;
+        }
+        if (st->wlen + len > sizeof(st->wbuf)) {
+                r = stream_flush(st);
+                if (r < 0)
+                        return r;
+        }
+        if (len > sizeof(st->wbuf)) {
+                r = loop_write(st->fd, data, len);
+                if (r < 0) {
+                        if (disk_error(r)) {
+                                s->fatal = r;
+                                return -EIO;
+                        }
+                        return r;
+                }
+        } else {
+                memcpy(st->wbuf + st->wlen, data, len);
+                st->wlen += len;
+        }
+        st->size += len;
+        if ((st->flags & SINK_KEEP_TAIL) && st->size > 2 * st->limit + (1u << 20)) {
+                r = stream_flush(st);
+                if (r < 0)
+                        return r;
+                r = stream_compact(st, st->limit);
+                if (r < 0)
+                        return r;
+                if (lseek(st->fd, 0, SEEK_END) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+int sink_open_stream(struct sink *s, const char *name, const char *source, unsigned flags,
+                     struct sink_stream **ret)
+{
+        struct sink_stream *st;
+        int r;
+
+        if (!s || !name || !ret || name[0] == '/' || strstr(name, ".."))
+                return -EINVAL;
+        if (!s->bundle)
+                return -EROFS; /* `collect snapshot`: no bundle is written */
+        if (s->n_open >= SINK_STREAMS_MAX)
+                return -EMFILE;
+        if (s->fatal)
+                return s->fatal == -ENOSPC ? -EIO : s->fatal;
+        st = xcalloc(1, sizeof(*st));
+        if (!st)
+                return -ENOMEM;
+        st->sink = s;
+        st->flags = flags;
+        st->fd = -1;
+        st->limit = MIN(budget_left(s), file_budget(s));
+        st->name = xstrdup(name);
+        st->source = source ? xstrdup(source) : NULL;
+        if (!st->name || (source && !st->source)) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        st->fd = stage_open(s);
+        if (st->fd < 0) {
+                r = st->fd;
+                log_error_errno(r, "cannot create a staging file in '%s': %m", s->stage_dir);
+                goto fail;
+        }
+        if (!(flags & (SINK_NO_REDACT | SINK_BINARY_OK))) {
+                r = redact_stream_new(s->redactor, name, stream_emit, st, &st->rs);
+                if (r < 0)
+                        goto fail;
+        }
+        s->open[s->n_open++] = st;
+        *ret = st;
+        return 0;
+fail:
+        safe_close(st->fd);
+        free(st->name);
+        free(st->source);
+        free(st);
+        return r;
+}
+
+int sink_stream_write(struct sink_stream *st, const void *data, size_t len)
+{
+        int r;
+
+        if (!st)
+                return -EINVAL;
+        if (st->error < 0)
+                return st->error;
+        if (st->stopped && !((st->flags & SINK_SCAN_ERRORS) && st->sink->errors))
+                return -ENOSPC;
+        if (st->skip_partial_first_line) {
+                const char *nl = memchr(data, '\n', len);
+
+                if (!nl)
+                        return 0;
+                st->skip_partial_first_line = false;
+                len -= (size_t) (nl + 1 - (const char *) data);
+                data = nl + 1;
+        }
+        if (st->rs)
+                r = redact_stream_feed(st->rs, data, len);
+        else
+                r = stream_emit(st, data, len);
+        if (r < 0 && r != -ENOSPC)
+                st->error = r;
+        if (r == -ENOSPC || st->stopped)
+                return -ENOSPC;
+        return r;
+}
+
+int sink_stream_write_line(struct sink_stream *st, const struct sink_line_meta *meta,
+                           const char *line, size_t len)
+{
+        char stackbuf[4096];
+        int r;
+
+        if (!st)
+                return -EINVAL;
+        if (meta) {
+                st->meta = *meta;
+                st->have_meta = true;
+        }
+        if (len < sizeof(stackbuf)) {
+                memcpy(stackbuf, line, len);
+                stackbuf[len] = '\n';
+                r = sink_stream_write(st, stackbuf, len + 1);
+        } else {
+                r = sink_stream_write(st, line, len);
+                if (r >= 0)
+                        r = sink_stream_write(st, "\n", 1);
+        }
+        st->have_meta = false;
+        return r;
+}
+
+int sink_stream_printf(struct sink_stream *st, const char *fmt, ...)
+{
+        _cleanup_free_ char *p = NULL;
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vasprintf(&p, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return -ENOMEM;
+        return sink_stream_write(st, p, (size_t) n);
+}
+
+void sink_stream_note(struct sink_stream *st, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        sink_vnote(st->sink, st->name, fmt, ap);
+        va_end(ap);
+        st->sink->partial = true;
+}
+
+void sink_stream_set_limit(struct sink_stream *st, uint64_t limit)
+{
+        if (st)
+                st->limit = MIN(st->limit, limit);
+}
+
+void sink_stream_mark_truncated(struct sink_stream *st)
+{
+        if (st)
+                st->truncated = true;
+}
+
+bool sink_stream_truncated(const struct sink_stream *st)
+{
+        return st->truncated;
+}
+
+static int record_member(struct sink *s, const char *name, const char *source, uint64_t size,
+                         const char *hex, bool truncated)
+{
+        json_t *m = json_pack("{s:s, s:I, s:s, s:b}", "path", name, "size", (json_int_t) size,
+                              "sha256", hex, "truncated", truncated);
+
+        if (!m)
+                return -ENOMEM;
+        if (source)
+                json_object_set_new(m, "source", json_string(source));
+        if (s->ctx)
+                json_object_set_new(m, "collector", json_string(s->ctx->name));
+        json_array_append_new(s->members, m);
+        s->total += size;
+        if (s->ctx)
+                s->ctx->used += size;
+        if (s->progress)
+                s->progress(s->total);
+        return 0;
+}
+
+int sink_stream_close(struct sink_stream *st, bool abandon)
+{
+        struct sink *s;
+        char hex[65] = "";
+        int r = 0;
+
+        if (!st)
+                return -EINVAL;
+        s = st->sink;
+        if (st->rs && !abandon && st->error >= 0) {
+                r = redact_stream_finish(st->rs);
+                if (r < 0 && r != -ENOSPC)
+                        st->error = r;
+                if (redact_stream_binary(st->rs)) {
+                        sink_note_about(s, st->source ? st->source : st->name,
+                                        "skipped: binary content");
+                        abandon = true;
+                }
+        }
+        if ((st->flags & SINK_SCAN_ERRORS) && s->errors)
+                errors_end_source(s->errors, st->source ? st->source : st->name);
+        if (!abandon && st->error < 0) {
+                r = st->error;
+                log_warning_errno(r, "%s: '%s' failed: %m", s->ctx ? s->ctx->name : "sink",
+                                  st->name);
+                abandon = true;
+        }
+        if (!abandon) {
+                r = stream_flush(st);
+                if (r < 0)
+                        abandon = true;
+        }
+        if (!abandon && (st->flags & SINK_KEEP_TAIL) && st->size > st->limit) {
+                r = stream_compact(st, st->limit);
+                if (r < 0)
+                        abandon = true;
+        }
+        if (!abandon) {
+                if (lseek(st->fd, 0, SEEK_SET) < 0)
+                        r = -errno;
+                else
+                        r = bundle_add_fd(s->bundle, st->name, st->fd, st->size, hex);
+                if (r < 0 && r != -ENOMEM)
+                        s->fatal = r;
+                if (r >= 0)
+                        r = record_member(s, st->name, st->source, st->size, hex, st->truncated);
+                if (r >= 0 && st->truncated) {
+                        s->partial = true;
+                        sink_note(s, "%s cut to %llu bytes (%s kept)", st->name,
+                                  (unsigned long long) st->size,
+                                  st->flags & SINK_KEEP_TAIL ? "newest part" : "beginning");
+                }
+        }
+        for (size_t i = 0; i < s->n_open; i++)
+                if (s->open[i] == st) {
+                        s->open[i] = s->open[--s->n_open];
+                        break;
+                }
+        redact_stream_free(st->rs);
+        safe_close(st->fd);
+        free(st->name);
+        free(st->source);
+        free(st->note);
+        free(st);
+        return r;
+}
+
+int sink_add_data(struct sink *s, const char *name, const void *data, size_t len, unsigned flags)
+{
+        struct sink_stream *st;
+        int r;
+
+        r = sink_open_stream(s, name, NULL, flags, &st);
+        if (r < 0)
+                return r;
+        r = sink_stream_write(st, data, len);
+        if (r < 0 && r != -ENOSPC) {
+                (void) sink_stream_close(st, true);
+                return r;
+        }
+        return sink_stream_close(st, false);
+}
+
+int sink_add_printf(struct sink *s, const char *name, unsigned flags, const char *fmt, ...)
+{
+        _cleanup_free_ char *p = NULL;
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vasprintf(&p, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return -ENOMEM;
+        return sink_add_data(s, name, p, (size_t) n, flags);
+}
+
+int sink_add_raw(struct sink *s, const char *name, const void *data, size_t len)
+{
+        char hex[65];
+        int r;
+
+        if (!s->bundle)
+                return -EROFS;
+        if (s->fatal)
+                return s->fatal;
+        r = bundle_add_data(s->bundle, name, data, len, hex);
+        if (r < 0) {
+                s->fatal = r;
+                return r;
+        }
+        return record_member(s, name, NULL, len, hex, false);
+}
+
+static const char *file_type(mode_t m)
+{
+        if (S_ISFIFO(m))
+                return "a FIFO";
+        if (S_ISCHR(m) || S_ISBLK(m))
+                return "a device";
+        if (S_ISSOCK(m))
+                return "a socket";
+        if (S_ISDIR(m))
+                return "a directory";
+        return "not a regular file";
+}
+
+int sink_add_file(struct sink *s, const char *name, int dirfd, const char *path, unsigned flags)
+{
+        _cleanup_close_ int fd = -1;
+        struct sink_stream *st;
+        struct stat sb;
+        uint64_t left, limit;
+        int r;
+
+        if (!s || !path)
+                return -EINVAL;
+        if (s->ctx && ctx_path_forbidden(s->ctx, path)) {
+                sink_note(s, "%s never collected (policy)", path);
+                if (s->redactor)
+                        (void) redactor_note_skipped(s->redactor, path, "never_collect policy");
+                return -EPERM;
+        }
+        fd = open_beneath(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0) {
+                if (fd == -ELOOP || fd == -EXDEV)
+                        sink_note(s, "%s skipped: link leads outside the root", path);
+                else if (fd != -ENOENT)
+                        sink_note(s, "%s skipped: %s", path, strerror(-fd));
+                return fd;
+        }
+        if (fstat(fd, &sb) < 0)
+                return -errno;
+        if (!S_ISREG(sb.st_mode)) {
+                sink_note(s, "%s skipped: %s", path, file_type(sb.st_mode));
+                return -EBADFD;
+        }
+        r = sink_open_stream(s, name, path, flags, &st);
+        if (r < 0)
+                return r;
+        /* Read no more than the size seen at open: a growing file cannot keep us. */
+        left = (uint64_t) sb.st_size;
+        limit = st->limit;
+        if ((flags & SINK_KEEP_TAIL) && left > limit && !((flags & SINK_SCAN_ERRORS) && s->errors)) {
+                if (lseek(fd, (off_t) (left - limit), SEEK_SET) >= 0) {
+                        left = limit;
+                        st->skip_partial_first_line = true;
+                        st->truncated = true;
+                }
+        }
+        while (left > 0) {
+                char buf[128 * 1024];
+                ssize_t n = read(fd, buf, (size_t) MIN(left, (uint64_t) sizeof(buf)));
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        sink_stream_note(st, "read error after %llu bytes: %s",
+                                         (unsigned long long) ((uint64_t) sb.st_size - left),
+                                         strerror(-r));
+                        break;
+                }
+                if (n == 0) {
+                        sink_stream_note(st, "file shrank while being read (truncated or "
+                                             "rotated)");
+                        break;
+                }
+                left -= (uint64_t) n;
+                r = sink_stream_write(st, buf, (size_t) n);
+                if (r == -ENOSPC)
+                        break;
+                if (r < 0) {
+                        (void) sink_stream_close(st, true);
+                        return r;
+                }
+                if (s->ctx && ctx_expired(s->ctx)) {
+                        sink_stream_note(st, "cut at the collector's deadline");
+                        break;
+                }
+        }
+        return sink_stream_close(st, false);
+}
+
+struct command_out {
+        struct sink_stream *st;
+};
+
+static int command_output(void *userdata, const char *data, size_t len)
+{
+        struct command_out *c = userdata;
+        int r = sink_stream_write(c->st, data, len);
+
+        return r == -ENOSPC ? 0 : r;
+}
+
+int sink_add_command(struct sink *s, const char *name, char *const *argv, usec_t timeout,
+                     int *ret_status)
+{
+        _cleanup_free_ char *member = NULL, *cmdline = NULL;
+        struct command_result res = {};
+        struct command_out c = {};
+        char status[128], dur[32];
+        int r;
+
+        if (!s || !name || !argv || !argv[0])
+                return -EINVAL;
+        if (s->ctx && s->ctx->deadline) {
+                usec_t t = now(CLOCK_MONOTONIC);
+
+                if (t >= s->ctx->deadline)
+                        return -ETIMEDOUT;
+                timeout = MIN(timeout, s->ctx->deadline - t);
+        }
+        member = xasprintf("commands/%s.txt", name);
+        cmdline = strv_join(argv, " ");
+        if (!member || !cmdline)
+                return -ENOMEM;
+        r = sink_open_stream(s, member, cmdline, 0, &c.st);
+        if (r < 0)
+                return r;
+        (void) sink_stream_printf(c.st, "$ %s\n\n", cmdline);
+        r = command_run(argv, timeout, COMMAND_OUTPUT_MAX, command_output, &c, &res);
+        if (r < 0) {
+                (void) sink_stream_close(c.st, true);
+                return r;
+        }
+        (void) sink_stream_printf(c.st, "\n-- %s; duration %s%s\n",
+                                  command_status_string(&res, status, sizeof(status)),
+                                  format_duration(dur, sizeof(dur), res.duration),
+                                  res.truncated ? "; output cut" : "");
+        r = sink_stream_close(c.st, false);
+        if (ret_status)
+                *ret_status = res.status;
+        if (res.exec_error)
+                return -res.exec_error;
+        if (res.timed_out)
+                return -ETIMEDOUT;
+        return r;
+}
+
+int sink_add_finding(struct sink *s, const struct finding *f)
+{
+        struct finding c;
+
+        if (!s || !f || f->kind < 0 || f->kind >= _FINDING_KIND_MAX)
+                return -EINVAL;
+        c = *f;
+        c.source = s->ctx ? s->ctx->name : "agent";
+        return report_add_finding(s->report, &c);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The merged policy of a run: the built-in (or shipped) policies, then
+ * /etc/collect/policies.d/ *.yaml, then --policy-dir, validated section by
+ * section so that every error names file:line:column.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "macro.h"
+#include "policy/pnode.h"
+#include "time-util.h"
+
+struct policy {
+        struct pnode *root;
+        char **collectors;      /* in run order */
+        uint64_t total_budget;
+        uint64_t per_collector_budget;
+        uint64_t per_file_budget;
+        usec_t collector_timeout;
+        char **never_collect;
+        char **files;           /* what was loaded, for messages */
+};
+
+/*
+ * Loads the base policies (shipped_dir's *.yaml if it has any, else the
+ * compiled-in copy), then every *.yaml of each directory in dirs (NULL-
+ * terminated; missing directories are skipped), then each file in files.
+ * Validates the result. -EINVAL/-EBADMSG/-EFBIG with a located *ret_error.
+ */
+int policy_load(const char *shipped_dir, char *const *dirs, char *const *files,
+                struct policy **ret, char **ret_error);
+struct policy *policy_free(struct policy *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free);
+
+/* The section of a top-level key (NULL when absent or empty). */
+const struct pnode *policy_section(const struct policy *p, const char *key);
+
+/* The options map of collector name (NULL when absent). */
+const struct pnode *policy_collector_section(const struct policy *p, const char *name);
+
+/* Whether collector name is enabled (`<name>: {enabled: false}` turns it off). */
+bool policy_collector_enabled(const struct policy *p, const char *name);
+
+/* Per-collector `timeout:` override, or the policy's collector_timeout. */
+usec_t policy_collector_timeout(const struct policy *p, const char *name);
+
+/* The built-in copy of a shipped policy file ("collection.yaml"), or NULL. */
+const char *policy_builtin(const char *name, size_t *ret_len);

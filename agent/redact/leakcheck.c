@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The leak check: after a bundle is written, every member is read back from
+ * the tar.gz (libarchive, streamed, bounded memory) and searched with
+ * detectors that are deliberately not the redaction rules: known token
+ * prefixes, PEM private-key headers not followed by a redaction marker, and
+ * high-entropy values right after a secret-looking word. A hit names the
+ * member, the line and the detector, never the value. Non-logging above debug.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <pcre2.h>
+
+#include "alloc-util.h"
+#include "log.h"
+#include "redact/redact.h"
+
+#define LC_LINE_MAX (64u * 1024u) /* longer lines are checked in pieces */
+#define LC_OVERLAP 512u           /* bytes carried over between pieces */
+#define LC_HITS_MAX 1000u         /* hits listed; all are counted */
+
+/* Token formats, each a named group; the group's name is the detector's. */
+static const char token_regex[] =
+        "(?<aws_access_key>(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9]))"
+        "|(?<github_token>(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}))"
+        "|(?<gitlab_token>glpat-[A-Za-z0-9_\\-]{20,})"
+        "|(?<slack_token>(?<![A-Za-z0-9])xox[bpas]-[A-Za-z0-9\\-]{10,})"
+        "|(?<slack_webhook>hooks\\.slack\\.com/services/T[A-Za-z0-9]+/)"
+        "|(?<atlassian_token>ATATT3[A-Za-z0-9_\\-=]{20,})"
+        "|(?<stripe_key>(?<![A-Za-z0-9])[sr]k_live_[A-Za-z0-9]{10,})"
+        "|(?<npm_token>(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{30,})"
+        "|(?<pypi_token>pypi-AgEI[A-Za-z0-9_\\-]{20,})"
+        "|(?<jwt>(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\\.eyJ[A-Za-z0-9_-]{5,}\\.)";
+
+static const char pem_regex[] =
+        "-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|---- BEGIN SSH2 ENCRYPTED PRIVATE "
+        "KEY ----";
+
+/* A key with a secret word, a separator, then the value. */
+static const char entropy_regex[] =
+        "(?i)(?<![A-Za-z0-9])(?<k>[A-Za-z0-9_.\\-]{0,40}?(?:password|passwd|passphrase|pwd|secret|"
+        "token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|auth(?!or|ent))"
+        "[A-Za-z0-9_.\\-]{0,20})[\"']?[ \\t]*(?:[:=]|=>)[ \\t]*[\"']?(?<v>[A-Za-z0-9+/=_\\-.~]{16,})";
+
+static bool memmem_nocase(const char *h, size_t n, const char *needle);
+
+/* Keys that name something about a secret without being one. */
+static bool key_is_reference(const char *k, size_t n)
+{
+        static const char *const words[] = { "public", "cert", "fingerprint", "hash_alg", "type",
+                                             "endpoint", "url", "uri", "file", "path" };
+
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (memmem_nocase(k, n, words[i]))
+                        return true;
+        /* ..._id, ...-id, ...Id, ...ID */
+        return n > 2 && (k[n - 1] == 'd' || k[n - 1] == 'D') && (k[n - 2] == 'i' || k[n - 2] == 'I') &&
+               (k[n - 3] == '_' || k[n - 3] == '-' || k[n - 3] == '.' || k[n - 2] == 'I');
+}
+
+struct detectors {
+        pcre2_code *tokens, *pem, *entropy;
+        pcre2_match_data *md;
+        char **names; /* group number -> detector name ("-" for "_") */
+        uint32_t n_names;
+};
+
+struct scan {
+        struct detectors *d;
+        const char *member;
+        uint64_t line;
+        bool pem_pending;   /* a PEM header ended the previous line */
+        uint64_t pem_line;
+        json_t *hits;
+        uint64_t n_hits;
+        char *buf;          /* the current line (or piece) */
+        size_t len;
+};
+
+static void detectors_done(struct detectors *d)
+{
+        pcre2_code_free(d->tokens);
+        pcre2_code_free(d->pem);
+        pcre2_code_free(d->entropy);
+        pcre2_match_data_free(d->md);
+        if (d->names)
+                for (uint32_t i = 0; i < d->n_names; i++)
+                        free(d->names[i]);
+        free(d->names);
+}
+
+static int compile(const char *re, pcre2_code **ret)
+{
+        PCRE2_SIZE off;
+        int err;
+
+        *ret = pcre2_compile((PCRE2_SPTR) re, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
+        if (!*ret)
+                return err == PCRE2_ERROR_NOMEMORY ? -ENOMEM : -EINVAL;
+        (void) pcre2_jit_compile(*ret, PCRE2_JIT_COMPLETE);
+        return 0;
+}
+
+static int detectors_init(struct detectors *d)
+{
+        uint32_t count, entry_size;
+        PCRE2_SPTR table;
+        int r;
+
+        r = compile(token_regex, &d->tokens);
+        if (r >= 0)
+                r = compile(pem_regex, &d->pem);
+        if (r >= 0)
+                r = compile(entropy_regex, &d->entropy);
+        if (r < 0)
+                return r;
+        d->md = pcre2_match_data_create(32, NULL);
+        if (!d->md)
+                return -ENOMEM;
+        (void) pcre2_pattern_info(d->tokens, PCRE2_INFO_CAPTURECOUNT, &d->n_names);
+        d->n_names++;
+        d->names = xcalloc(d->n_names, sizeof(char *));
+        if (!d->names)
+                return -ENOMEM;
+        (void) pcre2_pattern_info(d->tokens, PCRE2_INFO_NAMECOUNT, &count);
+        (void) pcre2_pattern_info(d->tokens, PCRE2_INFO_NAMEENTRYSIZE, &entry_size);
+        (void) pcre2_pattern_info(d->tokens, PCRE2_INFO_NAMETABLE, &table);
+        for (uint32_t i = 0; i < count; i++) {
+                const unsigned char *e = table + (size_t) i * entry_size;
+                uint32_t n = ((uint32_t) e[0] << 8) | e[1];
+                char *name = xstrdup((const char *) e + 2);
+
+                if (!name)
+                        return -ENOMEM;
+                for (char *p = name; *p; p++)
+                        if (*p == '_')
+                                *p = '-';
+                if (n < d->n_names) {
+                        free(d->names[n]);
+                        d->names[n] = name;
+                } else
+                        free(name);
+        }
+        return 0;
+}
+
+static int add_hit(struct scan *s, uint64_t line, const char *detector)
+{
+        json_t *o;
+        size_t n = json_array_size(s->hits);
+
+        /* one hit per line and detector is enough */
+        if (n > 0) {
+                json_t *last = json_array_get(s->hits, n - 1);
+
+                if (json_integer_value(json_object_get(last, "line")) == (json_int_t) line &&
+                    strcmp(json_string_value(json_object_get(last, "member")), s->member) == 0 &&
+                    strcmp(json_string_value(json_object_get(last, "detector")), detector) == 0)
+                        return 0;
+        }
+        s->n_hits++;
+        if (n >= LC_HITS_MAX)
+                return 0;
+        o = json_pack("{s:s, s:I, s:s}", "member", s->member, "line", (json_int_t) line,
+                      "detector", detector);
+        if (!o || json_array_append_new(s->hits, o) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static bool memmem_nocase(const char *h, size_t n, const char *needle)
+{
+        size_t m = strlen(needle);
+
+        for (size_t i = 0; i + m <= n; i++)
+                if (strncasecmp(h + i, needle, m) == 0)
+                        return true;
+        return false;
+}
+
+/* Shannon entropy in bits per byte. */
+static double entropy(const char *p, size_t n)
+{
+        unsigned counts[256] = {};
+        double h = 0;
+
+        for (size_t i = 0; i < n; i++)
+                counts[(unsigned char) p[i]]++;
+        for (unsigned i = 0; i < 256; i++)
+                if (counts[i]) {
+                        double f = (double) counts[i] / (double) n;
+
+                        h -= f * log2(f);
+                }
+        return h;
+}
+
+static bool looks_random(const char *p, size_t n)
+{
+        bool digit = false, lower = false, upper = false;
+        size_t hex = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                char c = p[i];
+
+                if (c >= '0' && c <= '9')
+                        digit = true;
+                else if (c >= 'a' && c <= 'z')
+                        lower = true;
+                else if (c >= 'A' && c <= 'Z')
+                        upper = true;
+                if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-')
+                        hex++;
+        }
+        /* a UUID is an identifier, not a secret */
+        if (n == 36 && hex == 36 && p[8] == '-' && p[13] == '-' && p[18] == '-' && p[23] == '-')
+                return false;
+        if (!digit || (!lower && !upper))
+                return false;
+        if (!(lower && upper) && n < 24)
+                return false;
+        return entropy(p, n) >= 3.5;
+}
+
+static size_t skip_trailer(const char *p, size_t n)
+{
+        size_t i = 0;
+
+        for (;;) {
+                while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '"' ||
+                                 p[i] == '\'' || p[i] == ','))
+                        i++;
+                if (i + 1 < n && p[i] == '\\' && p[i + 1] == 'n') {
+                        i += 2;
+                        continue;
+                }
+                return i;
+        }
+}
+
+static bool starts_with_marker(const char *p, size_t n)
+{
+        size_t i = skip_trailer(p, n);
+
+        return n - i >= 10 && memcmp(p + i, "[REDACTED:", 10) == 0;
+}
+
+/* Checks text (one line, or a piece of a long one) at line number s->line. */
+static int check_text(struct scan *s, const char *text, size_t len)
+{
+        struct detectors *d = s->d;
+        size_t off = 0;
+        int rc, r;
+
+        if (s->pem_pending) {
+                s->pem_pending = false;
+                if (!starts_with_marker(text, len)) {
+                        r = add_hit(s, s->pem_line, "private-key");
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        while (off < len) {
+                rc = pcre2_match(d->tokens, (PCRE2_SPTR) text, len, off, 0, d->md, NULL);
+                if (rc < 0)
+                        break;
+                PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
+                const char *name = "token";
+
+                for (int g = 1; g < rc; g++)
+                        if (ov[2 * g] != PCRE2_UNSET && (uint32_t) g < d->n_names &&
+                            d->names[g]) {
+                                name = d->names[g];
+                                break;
+                        }
+                r = add_hit(s, s->line, name);
+                if (r < 0)
+                        return r;
+                off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+        }
+
+        if (memmem(text, len, "PRIVATE KEY", 11)) {
+                off = 0;
+                while (off < len &&
+                       pcre2_match(d->pem, (PCRE2_SPTR) text, len, off, 0, d->md, NULL) >= 0) {
+                        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
+                        size_t e = ov[1];
+
+                        if (skip_trailer(text + e, len - e) == len - e) {
+                                /* header at the end of the line: the next line must be a marker */
+                                s->pem_pending = true;
+                                s->pem_line = s->line;
+                        } else if (!starts_with_marker(text + e, len - e)) {
+                                r = add_hit(s, s->line, "private-key");
+                                if (r < 0)
+                                        return r;
+                        }
+                        off = e;
+                }
+        }
+
+        off = 0;
+        while (off < len) {
+                rc = pcre2_match(d->entropy, (PCRE2_SPTR) text, len, off, 0, d->md, NULL);
+                if (rc < 0)
+                        break;
+                PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
+                size_t ks = ov[2], ke = ov[3], vs = ov[4], ve = ov[5];
+
+                if (vs != PCRE2_UNSET && ks != PCRE2_UNSET &&
+                    !key_is_reference(text + ks, ke - ks) && looks_random(text + vs, ve - vs)) {
+                        r = add_hit(s, s->line, "high-entropy-secret");
+                        if (r < 0)
+                                return r;
+                }
+                off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+        }
+        return 0;
+}
+
+static int scan_entry(struct scan *s, struct archive *a)
+{
+        char block[65536];
+        int r;
+
+        s->line = 1;
+        s->len = 0;
+        s->pem_pending = false;
+        for (;;) {
+                la_ssize_t n = archive_read_data(a, block, sizeof(block));
+                const char *p = block, *end;
+
+                if (n < 0) {
+                        log_debug("leak check: cannot read '%s': %s", s->member,
+                                  archive_error_string(a));
+                        return -EIO;
+                }
+                if (n == 0)
+                        break;
+                end = block + n;
+                while (p < end) {
+                        const char *nl = memchr(p, '\n', (size_t) (end - p));
+                        size_t take = nl ? (size_t) (nl - p) : (size_t) (end - p);
+                        size_t room = LC_LINE_MAX - s->len;
+
+                        if (take > room)
+                                take = room;
+                        memcpy(s->buf + s->len, p, take);
+                        s->len += take;
+                        p += take;
+                        if (nl && p == nl) {
+                                r = check_text(s, s->buf, s->len);
+                                if (r < 0)
+                                        return r;
+                                s->len = 0;
+                                s->line++;
+                                p++;
+                        } else if (s->len == LC_LINE_MAX) {
+                                /* a long line: check this piece, keep an overlap */
+                                r = check_text(s, s->buf, s->len);
+                                if (r < 0)
+                                        return r;
+                                memmove(s->buf, s->buf + s->len - LC_OVERLAP, LC_OVERLAP);
+                                s->len = LC_OVERLAP;
+                        }
+                }
+        }
+        if (s->len > 0) {
+                r = check_text(s, s->buf, s->len);
+                if (r < 0)
+                        return r;
+        }
+        if (s->pem_pending) {
+                s->pem_pending = false;
+                r = add_hit(s, s->pem_line, "private-key");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int leakcheck_bundle(const char *bundle_path, json_t **ret_hits)
+{
+        struct detectors d = {};
+        struct scan s = {};
+        struct archive *a = NULL;
+        struct archive_entry *entry;
+        int r;
+
+        if (!bundle_path)
+                return -EINVAL;
+        r = detectors_init(&d);
+        if (r < 0)
+                goto finish;
+        s.d = &d;
+        s.hits = json_array();
+        s.buf = xmalloc(LC_LINE_MAX + 1);
+        a = archive_read_new();
+        if (!s.hits || !s.buf || !a) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        archive_read_support_filter_all(a);
+        archive_read_support_format_tar(a);
+        if (archive_read_open_filename(a, bundle_path, 65536) != ARCHIVE_OK) {
+                int e = archive_errno(a);
+
+                log_debug("leak check: cannot open '%s': %s", bundle_path,
+                          archive_error_string(a));
+                r = e > 0 ? -e : -EIO;
+                goto finish;
+        }
+        for (;;) {
+                int k = archive_read_next_header(a, &entry);
+
+                if (k == ARCHIVE_EOF)
+                        break;
+                if (k < ARCHIVE_WARN) {
+                        log_debug("leak check: '%s': %s", bundle_path, archive_error_string(a));
+                        r = -EIO;
+                        goto finish;
+                }
+                s.member = archive_entry_pathname(entry);
+                if (!s.member)
+                        s.member = "";
+                /* the member name itself */
+                s.line = 0;
+                r = check_text(&s, s.member, strlen(s.member));
+                if (r < 0)
+                        goto finish;
+                if (archive_entry_filetype(entry) != AE_IFREG)
+                        continue;
+                r = scan_entry(&s, a);
+                if (r < 0)
+                        goto finish;
+        }
+        r = (int) MIN(s.n_hits, (uint64_t) INT32_MAX);
+        if (ret_hits)
+                *ret_hits = json_incref(s.hits);
+finish:
+        if (a)
+                archive_read_free(a);
+        json_decref(s.hits);
+        free(s.buf);
+        detectors_done(&d);
+        return r;
+}

@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Redaction rules: read from the "redaction" policy section on top of the
+ * built-in section (the compiled-in copy of policies/redaction.yaml, so the
+ * shipped file and the defaults are one text), compiled with PCRE2 and JIT.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc-util.h"
+#include "policy/policy.h"
+#include "redact/redact-internal.h"
+#include "strv.h"
+
+static const char *const section_keys[] = {
+        "rules", "disable", "extra_secret_keys", "mask", NULL,
+};
+
+static const char *const rule_keys[] = {
+        "name", "description", "regex", "hints", "key", "keep", "multiline", "end", "next", NULL,
+};
+
+void rule_done(struct rule *rule)
+{
+        if (!rule)
+                return;
+        free(rule->name);
+        free(rule->marker);
+        pcre2_code_free(rule->re);
+        pcre2_code_free(rule->key_re);
+        pcre2_code_free(rule->keep_re);
+        pcre2_code_free(rule->end_re);
+        pcre2_code_free(rule->next_re);
+        strv_free(rule->hints);
+        *rule = (struct rule) {};
+}
+
+int redact_builtin_tree(struct pnode **ret_tree, const struct pnode **ret_section,
+                        char **ret_error)
+{
+        _cleanup_(pnode_freep) struct pnode *tree = NULL;
+        const char *text;
+        size_t len;
+        int r;
+
+        text = policy_builtin("redaction.yaml", &len);
+        if (!text)
+                return -ENOENT;
+        r = pnode_parse_string("redaction.yaml (built-in)", text, len, &tree, ret_error);
+        if (r < 0)
+                return r;
+        *ret_section = pnode_get(tree, "redaction");
+        *ret_tree = TAKE_PTR(tree);
+        return 0;
+}
+
+/* Compiles re (whole-string match when anchored) into *ret; JIT when possible. */
+static int compile_regex(const struct pnode *where, const char *rule, const char *what,
+                         const char *re, bool anchored, pcre2_code **ret, char **ret_error)
+{
+        _cleanup_free_ char *wrapped = NULL;
+        PCRE2_SIZE erroff;
+        pcre2_code *code;
+        int errcode;
+
+        if (anchored) {
+                wrapped = xasprintf("(?:%s)", re);
+                if (!wrapped)
+                        return -ENOMEM;
+                re = wrapped;
+        }
+        code = pcre2_compile((PCRE2_SPTR) re, PCRE2_ZERO_TERMINATED,
+                             anchored ? PCRE2_ANCHORED | PCRE2_ENDANCHORED : 0, &errcode,
+                             &erroff, NULL);
+        if (!code) {
+                PCRE2_UCHAR msg[256];
+
+                if (errcode == PCRE2_ERROR_NOMEMORY)
+                        return -ENOMEM;
+                (void) pcre2_get_error_message(errcode, msg, sizeof(msg));
+                if (ret_error)
+                        *ret_error = pnode_error(where, "rule '%s': bad %s regex: %s at offset %zu",
+                                                 rule, what, (const char *) msg,
+                                                 (size_t) erroff - (anchored ? 3 : 0));
+                return -EINVAL;
+        }
+        /* Without JIT the interpreter still works, only slower. */
+        (void) pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+        *ret = code;
+        return 0;
+}
+
+static int node_string(const struct pnode *rule, const char *key, const char **ret,
+                       char **ret_error)
+{
+        const struct pnode *n = pnode_get(rule, key);
+
+        *ret = NULL;
+        if (!n)
+                return 0;
+        if (n->type != PNODE_SCALAR) {
+                if (ret_error)
+                        *ret_error = pnode_error(n, "'%s' must be a string", key);
+                return -EINVAL;
+        }
+        *ret = n->value;
+        return 0;
+}
+
+static bool valid_name(const char *s)
+{
+        if (isempty(s) || strlen(s) > 64)
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+                        return false;
+        return true;
+}
+
+/* Compiles one rule description into out. */
+static int rule_compile(const struct pnode *n, struct rule *out, char **ret_error)
+{
+        _cleanup_(rule_done) struct rule rule = {};
+        const char *name, *regex, *key, *keep, *end, *next;
+        const struct pnode *hn;
+        bool multiline = false;
+        int r;
+
+        r = pnode_check_keys(n, "redaction.rules", rule_keys, ret_error);
+        if (r < 0)
+                return r;
+        r = node_string(n, "name", &name, ret_error);
+        if (r < 0)
+                return r;
+        if (!valid_name(name)) {
+                if (ret_error)
+                        *ret_error = pnode_error(n, "a rule needs a name of [a-z0-9-] (at most 64)");
+                return -EINVAL;
+        }
+        r = node_string(n, "regex", &regex, ret_error);
+        if (r >= 0)
+                r = node_string(n, "key", &key, ret_error);
+        if (r >= 0)
+                r = node_string(n, "keep", &keep, ret_error);
+        if (r >= 0)
+                r = node_string(n, "end", &end, ret_error);
+        if (r >= 0)
+                r = node_string(n, "next", &next, ret_error);
+        if (r >= 0)
+                r = pnode_to_bool(pnode_get(n, "multiline"), &multiline, ret_error);
+        if (r < 0)
+                return r;
+        if (isempty(regex)) {
+                if (ret_error)
+                        *ret_error = pnode_error(n, "rule '%s' has no regex", name);
+                return -EINVAL;
+        }
+        if (multiline != !!end) {
+                if (ret_error)
+                        *ret_error = pnode_error(n, "rule '%s': 'end' goes with 'multiline: true'",
+                                                 name);
+                return -EINVAL;
+        }
+
+        rule.name = xstrdup(name);
+        rule.marker = xasprintf("[REDACTED:%s]", name);
+        if (!rule.name || !rule.marker)
+                return -ENOMEM;
+        rule.marker_len = strlen(rule.marker);
+        rule.multiline = multiline;
+
+        r = compile_regex(pnode_get(n, "regex"), name, "match", regex, false, &rule.re,
+                          ret_error);
+        if (r < 0)
+                return r;
+        if (key) {
+                r = compile_regex(pnode_get(n, "key"), name, "key", key, true, &rule.key_re,
+                                  ret_error);
+                if (r < 0)
+                        return r;
+        }
+        if (keep) {
+                r = compile_regex(pnode_get(n, "keep"), name, "keep", keep, true, &rule.keep_re,
+                                  ret_error);
+                if (r < 0)
+                        return r;
+        }
+        if (end) {
+                r = compile_regex(pnode_get(n, "end"), name, "end", end, false, &rule.end_re,
+                                  ret_error);
+                if (r < 0)
+                        return r;
+        }
+
+        if (next) {
+                r = compile_regex(pnode_get(n, "next"), name, "next", next, false, &rule.next_re,
+                                  ret_error);
+                if (r < 0)
+                        return r;
+                if (pcre2_substring_number_from_name(rule.next_re, (PCRE2_SPTR) "secret") <= 0) {
+                        if (ret_error)
+                                *ret_error = pnode_error(pnode_get(n, "next"), "rule '%s': 'next' "
+                                                         "needs a (?<secret>...) group", name);
+                        return -EINVAL;
+                }
+        }
+
+        int g = pcre2_substring_number_from_name(rule.re, (PCRE2_SPTR) "secret");
+        rule.secret_group = g > 0 ? (uint32_t) g : 0;
+        g = pcre2_substring_number_from_name(rule.re, (PCRE2_SPTR) "key");
+        rule.key_group = g > 0 ? (uint32_t) g : 0;
+        if (rule.key_re && !rule.key_group) {
+                if (ret_error)
+                        *ret_error = pnode_error(pnode_get(n, "key"),
+                                                 "rule '%s': 'key' needs a (?<key>...) group",
+                                                 name);
+                return -EINVAL;
+        }
+
+        hn = pnode_get(n, "hints");
+        if (hn) {
+                r = pnode_to_strv(hn, &rule.hints, ret_error);
+                if (r < 0)
+                        return r;
+                STRV_FOREACH(h, rule.hints)
+                        if (strlen(*h) < 3) {
+                                if (ret_error)
+                                        *ret_error = pnode_error(hn, "rule '%s': hint '%s' is "
+                                                                 "shorter than 3 characters",
+                                                                 name, *h);
+                                return -EINVAL;
+                        }
+        }
+        *out = rule;
+        rule = (struct rule) {};
+        return 0;
+}
+
+static int check_word(const struct pnode *n, const char *w, char **ret_error)
+{
+        if (strlen(w) < 3 || strlen(w) > 64)
+                goto bad;
+        for (const char *p = w; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
+                        goto bad;
+        return 0;
+bad:
+        if (ret_error)
+                *ret_error = pnode_error(n, "extra_secret_keys: '%s' must be 3-64 characters "
+                                         "of [A-Za-z0-9_.-]", w);
+        return -EINVAL;
+}
+
+/* The rule generated from extra_secret_keys (needs the built-in secret-key-value regex). */
+static int extra_rule(const struct pnode *words_node, char **words, const char *kv_regex,
+                      struct rule *out, char **ret_error)
+{
+        _cleanup_(rule_done) struct rule rule = {};
+        _cleanup_free_ char *alt = NULL, *key = NULL;
+        int r;
+
+        STRV_FOREACH(w, words) {
+                r = check_word(words_node, *w, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        alt = strv_join(words, "|");
+        if (!alt)
+                return -ENOMEM;
+        /* '.' and '-' are literal in the words. */
+        {
+                _cleanup_free_ char *esc = xmalloc(strlen(alt) * 2 + 1);
+                char *q = esc;
+
+                if (!esc)
+                        return -ENOMEM;
+                for (const char *p = alt; *p; p++) {
+                        if (*p == '.' || *p == '-')
+                                *q++ = '\\';
+                        *q++ = *p;
+                }
+                *q = 0;
+                key = xasprintf("(?:[A-Za-z0-9_.\\-]*?[_.\\-]|)(?i:%s)"
+                                "(?:[_.\\-]?(?i:key|token|secret|value))*", esc);
+        }
+        rule.name = xstrdup("extra-secret-key");
+        rule.marker = xstrdup("[REDACTED:extra-secret-key]");
+        rule.hints = strv_copy(words);
+        if (!key || !rule.name || !rule.marker || !rule.hints)
+                return -ENOMEM;
+        rule.marker_len = strlen(rule.marker);
+        r = compile_regex(words_node, rule.name, "match", kv_regex, false, &rule.re, ret_error);
+        if (r >= 0)
+                r = compile_regex(words_node, rule.name, "key", key, true, &rule.key_re,
+                                  ret_error);
+        if (r < 0)
+                return r;
+        rule.secret_group = (uint32_t) MAX(0, pcre2_substring_number_from_name(
+                                                      rule.re, (PCRE2_SPTR) "secret"));
+        rule.key_group = (uint32_t) MAX(0, pcre2_substring_number_from_name(
+                                                   rule.re, (PCRE2_SPTR) "key"));
+        *out = rule;
+        rule = (struct rule) {};
+        return 0;
+}
+
+static const char *rule_name_of(const struct pnode *n)
+{
+        const struct pnode *v = pnode_get(n, "name");
+
+        return v && v->type == PNODE_SCALAR ? v->value : NULL;
+}
+
+int rules_load(const struct pnode *section, struct rule **ret, size_t *ret_n, char **ret_error)
+{
+        _cleanup_(pnode_freep) struct pnode *tree = NULL;
+        _cleanup_strv_free_ char **disable = NULL, **extra = NULL;
+        const struct pnode *defs[REDACT_RULES_MAX * 2];
+        const struct pnode *base, *rules_node, *kv = NULL;
+        struct rule *rules = NULL;
+        size_t n_defs = 0, n = 0;
+        int r;
+
+        r = redact_builtin_tree(&tree, &base, ret_error);
+        if (r < 0)
+                return r;
+        r = pnode_check_keys(base, "redaction", section_keys, ret_error);
+        if (r < 0)
+                return r;
+        if (section) {
+                r = pnode_check_keys(section, "redaction", section_keys, ret_error);
+                if (r < 0)
+                        return r;
+        }
+
+        for (int pass = 0; pass < 2; pass++) {
+                const struct pnode *src = pass == 0 ? base : section;
+
+                rules_node = pnode_get(src, "rules");
+                if (!rules_node)
+                        continue;
+                r = pnode_expect(rules_node, PNODE_SEQ, "a list of rules", ret_error);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < rules_node->n_items; i++) {
+                        const struct pnode *d = rules_node->items[i];
+                        const char *name;
+                        size_t j;
+
+                        r = pnode_expect(d, PNODE_MAP, "a rule (a map)", ret_error);
+                        if (r < 0)
+                                return r;
+                        name = rule_name_of(d);
+                        for (j = 0; j < n_defs; j++)
+                                if (name && rule_name_of(defs[j]) &&
+                                    streq(name, rule_name_of(defs[j])))
+                                        break;
+                        if (j < n_defs) {
+                                defs[j] = d; /* same name: replaces */
+                                continue;
+                        }
+                        if (n_defs >= ELEMENTSOF(defs)) {
+                                if (ret_error)
+                                        *ret_error = pnode_error(d, "too many rules");
+                                return -EINVAL;
+                        }
+                        defs[n_defs++] = d;
+                }
+        }
+
+        for (int pass = 0; pass < 2; pass++) {
+                const struct pnode *src = pass == 0 ? base : section;
+                _cleanup_strv_free_ char **l = NULL;
+                const struct pnode *dn = pnode_get(src, "disable");
+
+                r = pnode_to_strv(dn, &l, ret_error);
+                if (r < 0)
+                        return r;
+                STRV_FOREACH(name, l) {
+                        bool found = false;
+
+                        for (size_t j = 0; j < n_defs; j++)
+                                if (rule_name_of(defs[j]) && streq(*name, rule_name_of(defs[j])))
+                                        found = true;
+                        if (!found) {
+                                if (ret_error)
+                                        *ret_error = pnode_error(dn, "disable: no rule named '%s'",
+                                                                 *name);
+                                return -EINVAL;
+                        }
+                        r = strv_extend(&disable, *name);
+                        if (r < 0)
+                                return r;
+                }
+                l = strv_free(l);
+                dn = pnode_get(src, "extra_secret_keys");
+                r = pnode_to_strv(dn, &l, ret_error);
+                if (r < 0)
+                        return r;
+                STRV_FOREACH(w, l) {
+                        r = check_word(dn, *w, ret_error);
+                        if (r < 0)
+                                return r;
+                        if (!strv_contains(extra, *w)) {
+                                r = strv_extend(&extra, *w);
+                                if (r < 0)
+                                        return r;
+                        }
+                }
+        }
+
+        rules = xcalloc(n_defs + 1, sizeof(*rules));
+        if (!rules)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_defs; i++) {
+                const char *name = rule_name_of(defs[i]);
+
+                if (name && streq(name, "secret-key-value"))
+                        kv = pnode_get(defs[i], "regex");
+                if (name && strv_contains(disable, name)) {
+                        /* still validated, so that a typo in a disabled rule is reported */
+                        struct rule tmp = {};
+
+                        r = rule_compile(defs[i], &tmp, ret_error);
+                        rule_done(&tmp);
+                        if (r < 0)
+                                goto fail;
+                        continue;
+                }
+                r = rule_compile(defs[i], &rules[n], ret_error);
+                if (r < 0)
+                        goto fail;
+                n++;
+        }
+        if (extra && extra[0]) {
+                if (!kv || kv->type != PNODE_SCALAR) {
+                        if (ret_error)
+                                *ret_error = xstrdup("extra_secret_keys needs the "
+                                                     "secret-key-value rule");
+                        r = -EINVAL;
+                        goto fail;
+                }
+                r = extra_rule(pnode_get(section ? section : base, "extra_secret_keys"), extra,
+                               kv->value, &rules[n], ret_error);
+                if (r < 0)
+                        goto fail;
+                n++;
+        }
+        if (n > REDACT_RULES_MAX) {
+                if (ret_error)
+                        *ret_error = xasprintf("at most %d redaction rules", REDACT_RULES_MAX);
+                r = -EINVAL;
+                goto fail;
+        }
+        *ret = rules;
+        *ret_n = n;
+        return 0;
+fail:
+        for (size_t i = 0; i < n_defs + 1; i++)
+                rule_done(&rules[i]);
+        free(rules);
+        return r;
+}

@@ -1,0 +1,1137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The streaming redactor. Input is cut into lines; a line is matched only
+ * against the rules whose literal hints it contains (one pass over the line
+ * with a table of two-byte prefixes), every match becomes a span, spans are
+ * merged and the line is written out with "[REDACTED:<rule>]" in their place
+ * (and pseudonyms for masked values). Lines longer than 64 KiB are handled in
+ * 64 KiB windows that overlap by 4 KiB of context, so memory stays bounded and
+ * a secret at a seam is seen whole. Private-key blocks are followed across
+ * lines. Non-logging.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc-util.h"
+#include "dynbuf.h"
+#include "redact/redact-internal.h"
+#include "redact/redact.h"
+#include "strv.h"
+
+#define WINDOW (64u * 1024u)     /* a line piece is processed when this much is buffered */
+#define CONTEXT_KEEP 4096u       /* emitted bytes kept as context for the next piece */
+#define LOOKAHEAD 4096u          /* bytes of a piece held back for the next one */
+#define SAMPLE_NUL (64u * 1024u) /* a NUL byte within this much: binary */
+#define SAMPLE_UTF8 8192u        /* invalid UTF-8 ratio measured over this much */
+#define LINE_MAX_OUT (WINDOW * 4u + 4096u)
+#define MATCH_LIMIT 5000000u
+
+struct hint {
+        char *lit; /* lower case */
+        size_t len;
+        uint64_t rules;
+};
+
+/* Where a hint's first or second byte pair may be found (see hint_scan). */
+struct pair_entry {
+        uint16_t hint;
+        uint16_t offset;
+        uint32_t next; /* index + 1 of the next entry with the same pair */
+};
+
+struct redactor {
+        struct rule *rules;
+        size_t n_rules;
+        struct hint *hints;
+        size_t n_hints;
+        struct pair_entry *pairs;
+        size_t n_pairs;
+        uint32_t *head;        /* [65536]: index + 1 of the first pair entry of a folded pair */
+        uint64_t filter[1024]; /* the same pairs as a bit set: 8 KiB, stays in the L1 cache */
+        uint64_t always;
+        uint64_t multiline;
+
+        pcre2_match_data *md, *md2;
+        pcre2_match_context *mctx;
+        pcre2_jit_stack *jit;
+
+        uint64_t *by_rule;
+        uint64_t total;
+        uint64_t masked;
+        json_t *by_member;
+        json_t *skipped;
+
+        struct mask *mask;
+        bool masking;
+
+        struct spanvec spans;
+        struct dynbuf out;
+};
+
+struct redact_stream {
+        struct redactor *r;
+        char *member;
+        redact_write_fn write;
+        void *userdata;
+
+        struct dynbuf buf; /* the unfinished line */
+        size_t ctx;        /* bytes at the start of buf already written */
+        int cont_rule;     /* a span ran to the end of the previous piece */
+        bool open_span;    /* the previous piece ended inside a span */
+        bool line_binary;  /* the current long line had a NUL byte */
+        bool block_piece;  /* pieces of the current line were swallowed inside a block */
+
+        int block_rule; /* >= 0: inside a multi-line secret of this rule */
+        int next_rule;  /* >= 0: the previous line said the secret is on this one */
+
+        uint64_t seen;
+        uint64_t utf8_bad;
+        bool utf8_done;
+        bool binary;
+
+        uint64_t *counts;
+        uint64_t masked;
+        bool merged;
+        int error;
+};
+
+static uint8_t lower_tab[256];
+
+static void lower_tab_init(void)
+{
+        for (unsigned i = 0; i < 256; i++)
+                lower_tab[i] = (uint8_t) ((i >= 'A' && i <= 'Z') ? i + 32 : i);
+}
+
+int spanvec_push(struct spanvec *sv, const struct span *s)
+{
+        if (sv->n == sv->alloc) {
+                size_t a = sv->alloc ? sv->alloc * 2 : 16;
+                struct span *v = xrealloc(sv->v, a * sizeof(*v));
+
+                if (!v)
+                        return -ENOMEM;
+                sv->v = v;
+                sv->alloc = a;
+        }
+        sv->v[sv->n++] = *s;
+        return 0;
+}
+
+void spanvec_done(struct spanvec *sv)
+{
+        free(sv->v);
+        *sv = (struct spanvec) {};
+}
+
+/* Byte pairs are folded with | 0x20 (ASCII lower case, and a few harmless
+ * collisions such as '_' with DEL that the exact comparison sorts out). */
+static unsigned pair_key(uint8_t a, uint8_t b)
+{
+        return (unsigned) (a | 0x20) | ((unsigned) (b | 0x20) << 8);
+}
+
+static int pair_add(struct redactor *r, size_t hint, unsigned offset)
+{
+        const struct hint *h = &r->hints[hint];
+        unsigned key = pair_key((uint8_t) h->lit[offset], (uint8_t) h->lit[offset + 1]);
+        struct pair_entry *v = xrealloc(r->pairs, (r->n_pairs + 1) * sizeof(*v));
+
+        if (!v)
+                return -ENOMEM;
+        r->pairs = v;
+        v[r->n_pairs] = (struct pair_entry) { .hint = (uint16_t) hint, .offset = (uint16_t) offset,
+                                              .next = r->head[key] };
+        r->head[key] = (uint32_t) ++r->n_pairs;
+        r->filter[key >> 6] |= UINT64_C(1) << (key & 63);
+        return 0;
+}
+
+/* How common a (lower-case) byte pair is in log text, roughly: the product of
+ * English letter frequencies; other bytes count as moderately rare. */
+static double pair_score(const char *p)
+{
+        static const double freq[26] = {
+                8.2, 1.5, 2.8, 4.3, 12.7, 2.2, 2.0, 6.1, 7.0, 0.2, 0.8, 4.0, 2.4,
+                6.7, 7.5, 1.9, 0.1, 6.0, 6.3, 9.1, 2.8, 1.0, 2.4, 0.2, 2.0, 0.1,
+        };
+        double f[2];
+
+        for (int i = 0; i < 2; i++) {
+                char c = p[i];
+
+                if (c >= 'a' && c <= 'z')
+                        f[i] = freq[c - 'a'];
+                else if (c == ' ' || c == '=' || c == '.' || c == '-' || c == ':' || c == '/')
+                        f[i] = 10.0;
+                else
+                        f[i] = 1.5;
+        }
+        return f[0] * f[1];
+}
+
+static int hint_add(struct redactor *r, const char *lit, unsigned rule)
+{
+        size_t len = strlen(lit);
+        struct hint *h;
+        int k;
+
+        for (size_t i = 0; i < r->n_hints; i++)
+                if (r->hints[i].len == len && strcasecmp(r->hints[i].lit, lit) == 0) {
+                        r->hints[i].rules |= UINT64_C(1) << rule;
+                        return 0;
+                }
+        if (r->n_hints >= UINT16_MAX)
+                return -E2BIG;
+        h = xrealloc(r->hints, (r->n_hints + 1) * sizeof(*h));
+        if (!h)
+                return -ENOMEM;
+        r->hints = h;
+        h = &r->hints[r->n_hints];
+        *h = (struct hint) { .lit = xstrdup(lit), .len = len, .rules = UINT64_C(1) << rule };
+        if (!h->lit)
+                return -ENOMEM;
+        for (size_t i = 0; i < len; i++)
+                h->lit[i] = (char) lower_tab[(uint8_t) h->lit[i]];
+        r->n_hints++;
+        /* hints have at least 3 bytes: two adjacent pairs, the rarest in log text */
+        size_t best = 0;
+        double best_score = 1e9;
+
+        for (size_t q = 0; q + 2 < len; q++) {
+                double sc = pair_score(h->lit + q) + pair_score(h->lit + q + 1);
+
+                if (sc < best_score) {
+                        best_score = sc;
+                        best = q;
+                }
+        }
+        k = pair_add(r, r->n_hints - 1, (unsigned) best);
+        if (k >= 0)
+                k = pair_add(r, r->n_hints - 1, (unsigned) best + 1);
+        return k;
+}
+
+/*
+ * One pass over text: the rules whose hints occur in it (plus those without
+ * hints). Only byte pairs at even offsets are looked up: a hint of three or
+ * more bytes has two adjacent pairs in the table (at offsets q and q + 1 of
+ * the hint); wherever the hint occurs, one of the two is at an even offset.
+ */
+static uint64_t hint_scan(const struct redactor *r, const char *text, size_t len)
+{
+        const uint8_t *p = (const uint8_t *) text;
+        uint64_t m = r->always;
+
+        for (size_t i = 0; i + 1 < len; i += 2) {
+                unsigned key = pair_key(p[i], p[i + 1]);
+
+                if (_likely_(!(r->filter[key >> 6] & (UINT64_C(1) << (key & 63)))))
+                        continue;
+                for (uint32_t e = r->head[key]; e;) {
+                        const struct pair_entry *pe = &r->pairs[e - 1];
+                        const struct hint *x = &r->hints[pe->hint];
+
+                        e = pe->next;
+                        if ((m & x->rules) == x->rules || pe->offset > i)
+                                continue;
+                        size_t at = i - pe->offset, k = 0;
+
+                        if (x->len > len - at)
+                                continue;
+                        while (k < x->len && lower_tab[p[at + k]] == (uint8_t) x->lit[k])
+                                k++;
+                        if (k == x->len)
+                                m |= x->rules;
+                }
+        }
+        return m;
+}
+
+struct redactor *redactor_free(struct redactor *r)
+{
+        if (!r)
+                return NULL;
+        for (size_t i = 0; i < r->n_rules; i++)
+                rule_done(&r->rules[i]);
+        free(r->rules);
+        for (size_t i = 0; i < r->n_hints; i++)
+                free(r->hints[i].lit);
+        free(r->hints);
+        free(r->pairs);
+        free(r->head);
+        pcre2_match_data_free(r->md);
+        pcre2_match_data_free(r->md2);
+        pcre2_match_context_free(r->mctx);
+        pcre2_jit_stack_free(r->jit);
+        free(r->by_rule);
+        json_decref(r->by_member);
+        json_decref(r->skipped);
+        mask_free(r->mask);
+        spanvec_done(&r->spans);
+        dynbuf_done(&r->out);
+        free(r);
+        return NULL;
+}
+
+int redactor_new(const struct pnode *section, struct redactor **ret, char **ret_error)
+{
+        _cleanup_(redactor_freep) struct redactor *r = NULL;
+        _cleanup_(pnode_freep) struct pnode *tree = NULL;
+        const struct pnode *base;
+        int k;
+
+        lower_tab_init();
+        r = xcalloc(1, sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        dynbuf_init(&r->out, LINE_MAX_OUT * 2);
+        k = rules_load(section, &r->rules, &r->n_rules, ret_error);
+        if (k < 0)
+                return k;
+        k = redact_builtin_tree(&tree, &base, ret_error);
+        if (k < 0)
+                return k;
+        k = mask_new(pnode_get(base, "mask"), pnode_get(section, "mask"), &r->mask, ret_error);
+        if (k < 0)
+                return k;
+
+        r->head = xcalloc(65536, sizeof(uint32_t));
+        r->by_rule = xcalloc(r->n_rules + 1, sizeof(uint64_t));
+        r->by_member = json_object();
+        r->skipped = json_array();
+        r->md = pcre2_match_data_create(64, NULL);
+        r->md2 = pcre2_match_data_create(16, NULL);
+        r->mctx = pcre2_match_context_create(NULL);
+        r->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+        if (!r->head || !r->by_rule || !r->by_member || !r->skipped || !r->md || !r->md2 ||
+            !r->mctx || !r->jit)
+                return -ENOMEM;
+        pcre2_jit_stack_assign(r->mctx, NULL, r->jit);
+        (void) pcre2_set_match_limit(r->mctx, MATCH_LIMIT);
+
+        for (size_t i = 0; i < r->n_rules; i++) {
+                struct rule *rule = &r->rules[i];
+
+                if (rule->multiline)
+                        r->multiline |= UINT64_C(1) << i;
+                if (!rule->hints || !rule->hints[0]) {
+                        r->always |= UINT64_C(1) << i;
+                        continue;
+                }
+                STRV_FOREACH(h, rule->hints) {
+                        k = hint_add(r, *h, (unsigned) i);
+                        if (k < 0)
+                                return k;
+                }
+        }
+        *ret = TAKE_PTR(r);
+        return 0;
+}
+
+int redactor_check_policy(const struct pnode *section, char **ret_error)
+{
+        _cleanup_(redactor_freep) struct redactor *r = NULL;
+
+        return redactor_new(section, &r, ret_error);
+}
+
+int redactor_enable_mask(struct redactor *r, const char *map_path, char *const *hostnames)
+{
+        int k;
+
+        if (!r)
+                return -EINVAL;
+        k = mask_enable(r->mask, map_path, hostnames);
+        if (k < 0)
+                return k;
+        r->masking = true;
+        return 0;
+}
+
+int redactor_mask_add_users(struct redactor *r, char *const *users)
+{
+        if (!r)
+                return -EINVAL;
+        return mask_add_users(r->mask, users);
+}
+
+int redactor_save_mask(struct redactor *r)
+{
+        if (!r || !r->masking)
+                return 0;
+        return mask_save(r->mask);
+}
+
+uint64_t redactor_replacements(const struct redactor *r)
+{
+        return r ? r->total : 0;
+}
+
+int redactor_note_skipped(struct redactor *r, const char *path, const char *reason)
+{
+        if (!r || !path)
+                return -EINVAL;
+        json_t *o = json_pack("{s:s, s:s}", "path", path, "reason", reason ? reason : "");
+        if (!o || json_array_append_new(r->skipped, o) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+json_t *redactor_report(const struct redactor *r)
+{
+        json_t *by_rule = json_object();
+
+        if (!by_rule)
+                return NULL;
+        for (size_t i = 0; i < r->n_rules; i++)
+                if (r->by_rule[i] > 0 &&
+                    json_object_set_new(by_rule, r->rules[i].name,
+                                        json_integer((json_int_t) r->by_rule[i])) < 0) {
+                        json_decref(by_rule);
+                        return NULL;
+                }
+        return json_pack("{s:I, s:o, s:O, s:O, s:b, s:I}", "replacements", (json_int_t) r->total,
+                         "by_rule", by_rule, "by_member", r->by_member, "skipped", r->skipped,
+                         "masking", r->masking, "masked", (json_int_t) r->masked);
+}
+
+/* ---- matching ---- */
+
+static bool is_quote(char c)
+{
+        return c == '"' || c == '\'';
+}
+
+/* Adds the secret of a "next" rule's second line, if text is that line. */
+static int next_line_span(struct redactor *r, unsigned idx, const char *text, size_t len,
+                          struct spanvec *sv)
+{
+        const struct rule *rule = &r->rules[idx];
+        int g = pcre2_substring_number_from_name(rule->next_re, (PCRE2_SPTR) "secret");
+        PCRE2_SIZE *ov;
+        size_t gs, ge;
+
+        if (g <= 0 || pcre2_match(rule->next_re, (PCRE2_SPTR) text, len, 0, 0, r->md, r->mctx) < 0)
+                return 0;
+        ov = pcre2_get_ovector_pointer(r->md);
+        gs = ov[2 * g];
+        ge = ov[2 * g + 1];
+        if (gs == PCRE2_UNSET)
+                return 0;
+        if (ge > gs && is_quote(text[gs])) {
+                if (ge - gs >= 2 && text[ge - 1] == text[gs])
+                        ge--;
+                gs++;
+        }
+        if (rule->keep_re && pcre2_match(rule->keep_re, (PCRE2_SPTR) text + gs, ge - gs, 0, 0,
+                                         r->md2, r->mctx) >= 0)
+                return 0;
+        if (ge <= gs)
+                return 0;
+        return spanvec_push(sv, &(struct span) { .start = gs, .end = ge, .rule = (int) idx });
+}
+
+/* Runs one rule over text and adds its spans. A rule with "next" adds none:
+ * it sets *ret_next when it matches. */
+static int rule_spans(struct redactor *r, unsigned idx, const char *text, size_t len,
+                      struct spanvec *sv, int *ret_next)
+{
+        const struct rule *rule = &r->rules[idx];
+        size_t off = 0;
+        int rc, k;
+
+        while (off <= len) {
+                PCRE2_SIZE *ov;
+                size_t s, e, gs, ge, next;
+
+                rc = pcre2_match(rule->re, (PCRE2_SPTR) text, len, off, 0, r->md, r->mctx);
+                if (rc == PCRE2_ERROR_NOMATCH)
+                        break;
+                if (rc < 0) {
+                        /* Too complex to decide (match limit): hide the rest of the text. */
+                        k = spanvec_push(sv, &(struct span) { .start = off, .end = len,
+                                                              .rule = (int) idx });
+                        return k < 0 ? k : 0;
+                }
+                ov = pcre2_get_ovector_pointer(r->md);
+                s = ov[0];
+                e = ov[1];
+                next = e > s ? e : s + 1;
+
+                if (rule->key_group && rule->key_re) {
+                        size_t ks = ov[2 * rule->key_group], ke = ov[2 * rule->key_group + 1];
+
+                        if (ks == PCRE2_UNSET)
+                                goto reject;
+                        rc = pcre2_match(rule->key_re, (PCRE2_SPTR) text + ks, ke - ks, 0, 0,
+                                         r->md2, r->mctx);
+                        if (rc < 0) {
+                                /* Not a secret key: the value may hold the next key. */
+                                next = MAX(s + 1, ke);
+                                goto reject;
+                        }
+                }
+                if (rule->next_re) {
+                        *ret_next = (int) idx;
+                        break;
+                }
+                if (rule->secret_group) {
+                        gs = ov[2 * rule->secret_group];
+                        ge = ov[2 * rule->secret_group + 1];
+                        if (gs == PCRE2_UNSET)
+                                goto reject;
+                } else {
+                        gs = s;
+                        ge = e;
+                }
+                if (ge > gs && is_quote(text[gs])) {
+                        if (ge - gs >= 2 && text[ge - 1] == text[gs])
+                                ge--;
+                        gs++;
+                }
+                if (rule->keep_re) {
+                        rc = pcre2_match(rule->keep_re, (PCRE2_SPTR) text + gs, ge - gs, 0, 0,
+                                         r->md2, r->mctx);
+                        if (rc >= 0)
+                                goto reject;
+                }
+                if (ge > gs) {
+                        k = spanvec_push(sv, &(struct span) { .start = gs, .end = ge,
+                                                              .rule = (int) idx });
+                        if (k < 0)
+                                return k;
+                }
+        reject:
+                off = next;
+        }
+        return 0;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+        const struct span *x = a, *y = b;
+
+        if (x->start != y->start)
+                return x->start < y->start ? -1 : 1;
+        if (x->end != y->end)
+                return x->end > y->end ? -1 : 1;
+        /* redaction before masking */
+        return (x->rule < 0) - (y->rule < 0);
+}
+
+/* Sorts and merges overlapping spans: redactions absorb what they overlap. */
+static void spans_merge(struct spanvec *sv)
+{
+        size_t n = 0;
+
+        if (sv->n < 2)
+                return;
+        qsort(sv->v, sv->n, sizeof(struct span), span_cmp);
+        for (size_t i = 0; i < sv->n; i++) {
+                struct span *x = &sv->v[i];
+                struct span *last = n > 0 ? &sv->v[n - 1] : NULL;
+
+                if (!last || x->start >= last->end) {
+                        sv->v[n++] = *x;
+                        continue;
+                }
+                if (last->rule >= 0 && x->rule >= 0)
+                        last->end = MAX(last->end, x->end);
+                else if (last->rule < 0 && x->rule >= 0) {
+                        last->rule = x->rule;
+                        last->end = MAX(last->end, x->end);
+                }
+                /* a mask span overlapping anything earlier is dropped */
+        }
+        sv->n = n;
+}
+
+/* All spans of text. m: the rules to run (from hint_scan). prev_next: the
+ * rule whose "next" line this is (or -1); *ret_next: a rule whose "next" line
+ * follows. */
+static int collect_spans(struct redactor *r, const char *text, size_t len, uint64_t m,
+                         int prev_next, struct spanvec *sv, int *ret_next)
+{
+        int k;
+
+        sv->n = 0;
+        *ret_next = -1;
+        if (prev_next >= 0) {
+                k = next_line_span(r, (unsigned) prev_next, text, len, sv);
+                if (k < 0)
+                        return k;
+        }
+        m &= ~r->multiline;
+        while (m) {
+                unsigned i = (unsigned) __builtin_ctzll(m);
+
+                m &= m - 1;
+                k = rule_spans(r, i, text, len, sv, ret_next);
+                if (k < 0)
+                        return k;
+        }
+        if (r->masking) {
+                k = mask_collect(r->mask, text, len, sv);
+                if (k < 0)
+                        return k;
+        }
+        spans_merge(sv);
+        return 0;
+}
+
+/* ---- streams ---- */
+
+static int stream_write(struct redact_stream *rs, const char *data, size_t len)
+{
+        int k;
+
+        if (rs->error < 0)
+                return rs->error;
+        if (len == 0)
+                return 0;
+        k = rs->write(rs->userdata, data, len);
+        if (k < 0)
+                rs->error = k;
+        return k < 0 ? k : 0;
+}
+
+enum eol {
+        EOL_NONE,    /* write text[from, to) only */
+        EOL_IN_TEXT, /* text[to] is '\n': write it too */
+        EOL_ADD,     /* append a '\n' */
+};
+
+/* Writes text[from, to) with the spans applied, as one write. */
+static int emit(struct redact_stream *rs, const char *text, size_t from, size_t to,
+                const struct spanvec *sv, enum eol eol)
+{
+        struct redactor *r = rs->r;
+        size_t pos = from;
+        bool any = false;
+        int k = 0;
+
+        for (size_t i = 0; i < sv->n; i++)
+                if (sv->v[i].end > from && sv->v[i].start < to) {
+                        any = true;
+                        break;
+                }
+        if (!any && eol != EOL_ADD)
+                return stream_write(rs, text + from, to - from + (eol == EOL_IN_TEXT));
+
+        dynbuf_reset(&r->out);
+        for (size_t i = 0; i < sv->n && k >= 0; i++) {
+                const struct span *x = &sv->v[i];
+                size_t s;
+
+                if (x->end <= from || x->start >= to)
+                        continue;
+                s = MAX(x->start, from);
+                if (s > pos)
+                        k = dynbuf_add(&r->out, text + pos, s - pos);
+                if (k >= 0 && x->rule >= 0) {
+                        if (!(x->start < from && rs->open_span)) {
+                                k = dynbuf_add(&r->out, r->rules[x->rule].marker,
+                                               r->rules[x->rule].marker_len);
+                                rs->counts[x->rule]++;
+                        }
+                } else if (k >= 0) {
+                        k = dynbuf_add(&r->out, x->repl, x->repl_len);
+                        rs->masked++;
+                }
+                pos = MAX(pos, MIN(x->end, to));
+        }
+        if (k >= 0 && pos < to)
+                k = dynbuf_add(&r->out, text + pos, to - pos);
+        if (k >= 0 && eol != EOL_NONE)
+                k = dynbuf_addc(&r->out, '\n');
+        if (k < 0)
+                return k;
+        return stream_write(rs, r->out.buf, r->out.len);
+}
+
+static int emit_marker_line(struct redact_stream *rs, int rule)
+{
+        const struct rule *x = &rs->r->rules[rule];
+        char line[128];
+        int n;
+
+        rs->counts[rule]++;
+        n = snprintf(line, sizeof(line), "%s\n", x->marker);
+        return stream_write(rs, line, (size_t) MIN((size_t) n, sizeof(line) - 1));
+}
+
+static bool is_delim(char c)
+{
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '"' || c == '\'' ||
+               c == ',' || c == ';' || c == '&';
+}
+
+/*
+ * Processes text[0, len) of which [0, ctx) was written already. final: the
+ * line ends here (eol says how); otherwise this is a piece of a long line and
+ * the last LOOKAHEAD bytes are held back. Returns the number of bytes written
+ * through (the cut) or -errno.
+ */
+static int process_text(struct redact_stream *rs, const char *text, size_t len, size_t ctx,
+                        bool final, enum eol eol, size_t *ret_cut)
+{
+        struct redactor *r = rs->r;
+        struct spanvec *sv = &r->spans;
+        size_t cut = final ? len : len - LOOKAHEAD;
+        int prev_next = ctx == 0 && final ? rs->next_rule : -1, next = -1;
+        uint64_t m;
+        int k;
+
+        rs->next_rule = -1;
+        m = hint_scan(r, text, len);
+        if (m == 0 && !r->masking && rs->cont_rule < 0 && prev_next < 0) {
+                sv->n = 0;
+        } else {
+                k = collect_spans(r, text, len, m, prev_next, sv, &next);
+                if (k < 0)
+                        return k;
+                if (final)
+                        rs->next_rule = next;
+                if (rs->cont_rule >= 0) {
+                        size_t d = ctx;
+
+                        while (d < len && !is_delim(text[d]))
+                                d++;
+                        if (d > ctx) {
+                                k = spanvec_push(sv, &(struct span) { .start = ctx, .end = d,
+                                                                      .rule = rs->cont_rule });
+                                if (k < 0)
+                                        return k;
+                                spans_merge(sv);
+                        }
+                }
+        }
+        rs->cont_rule = -1;
+
+        bool open = false;
+        if (!final)
+                for (size_t i = 0; i < sv->n; i++) {
+                        const struct span *x = &sv->v[i];
+
+                        if (x->start < cut && x->end > cut) {
+                                if (x->start > ctx)
+                                        cut = x->start;
+                                else if (x->rule >= 0) {
+                                        open = true;
+                                        if (x->end >= len)
+                                                rs->cont_rule = x->rule;
+                                } else
+                                        cut = MAX(x->start, ctx + 1);
+                                break;
+                        }
+                }
+        k = emit(rs, text, ctx, cut, sv, eol);
+        rs->open_span = open;
+        if (k < 0)
+                return k;
+        *ret_cut = cut;
+        return 0;
+}
+
+static bool looks_like_key_material(const char *t, size_t len)
+{
+        size_t i = 0;
+
+        /* a line of a unified diff */
+        if (len > 0 && (t[0] == '+' || t[0] == '-' || t[0] == ' ')) {
+                t++;
+                len--;
+        }
+        /* "Proc-Type: 4,ENCRYPTED", "DEK-Info: ...", "Comment: ..." headers */
+        while (i < len && ((t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= 'a' && t[i] <= 'z') ||
+                           t[i] == '-'))
+                i++;
+        if (i > 0 && i + 1 < len && t[i] == ':' && t[i + 1] == ' ')
+                return true;
+        for (i = 0; i < len; i++) {
+                char c = t[i];
+
+                if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '+' || c == '/' || c == '=' || c == ' ' || c == '\t' || c == '\r' ||
+                      c == '"' || c == '\'' || c == ',' || c == '\\' || c == '|' || c == '>'))
+                        return false;
+        }
+        return true;
+}
+
+static int match_at(struct redactor *r, const pcre2_code *re, const char *text, size_t len,
+                    size_t *ret_start, size_t *ret_end)
+{
+        int rc = pcre2_match(re, (PCRE2_SPTR) text, len, 0, 0, r->md2, r->mctx);
+        PCRE2_SIZE *ov;
+
+        if (rc < 0)
+                return 0;
+        ov = pcre2_get_ovector_pointer(r->md2);
+        *ret_start = ov[0];
+        *ret_end = ov[1];
+        return 1;
+}
+
+/* A complete line text[0, len); eol tells whether text[len] is its '\n'. */
+static int handle_line(struct redact_stream *rs, const char *text, size_t len, enum eol eol)
+{
+        struct redactor *r = rs->r;
+        size_t ctx = rs->ctx, cut, s, e;
+        int k;
+
+        rs->ctx = 0;
+        if (rs->line_binary || (rs->utf8_done && memchr(text + ctx, 0, len - ctx))) {
+                char note[80];
+                int n;
+
+                rs->line_binary = false;
+                rs->cont_rule = -1;
+                rs->open_span = false;
+                n = snprintf(note, sizeof(note), "[binary data skipped: %zu bytes]\n", len);
+                return stream_write(rs, note, (size_t) n);
+        }
+
+        if (rs->block_rule >= 0) {
+                const struct rule *rule = &r->rules[rs->block_rule];
+                bool piece = rs->block_piece;
+
+                rs->block_piece = false;
+                if (match_at(r, rule->end_re, text + ctx, len - ctx, &s, &e)) {
+                        k = emit_marker_line(rs, rs->block_rule);
+                        rs->block_rule = -1;
+                        if (k < 0)
+                                return k;
+                        /* the part before the end marker is key material, unless it is
+                         * only indentation or a diff or quote prefix */
+                        size_t keep = ctx + s;
+
+                        for (size_t j = ctx; j < ctx + s; j++)
+                                if (!strchr(" \t+-\"'", text[j])) {
+                                        keep = 0;
+                                        break;
+                                }
+                        keep = keep ? ctx : ctx + s;
+                        text += keep;
+                        len -= keep;
+                        ctx = 0;
+                        rs->cont_rule = -1;
+                        rs->open_span = false;
+                        return process_text(rs, text, len, 0, true, eol, &cut);
+                }
+                if (piece || looks_like_key_material(text + ctx, len - ctx))
+                        return 0; /* swallowed */
+                k = emit_marker_line(rs, rs->block_rule);
+                rs->block_rule = -1;
+                if (k < 0)
+                        return k;
+                if (ctx > 0) /* cannot happen: pieces inside a block set block_piece */
+                        return process_text(rs, text, len, ctx, true, eol, &cut);
+        }
+
+        if (ctx == 0 && r->multiline && (hint_scan(r, text, len) & r->multiline)) {
+                for (size_t i = 0; i < r->n_rules; i++) {
+                        const struct rule *rule = &r->rules[i];
+                        size_t s2, e2;
+
+                        if (!rule->multiline || !match_at(r, rule->re, text, len, &s, &e))
+                                continue;
+                        if (match_at(r, rule->end_re, text + e, len - e, &s2, &e2))
+                                continue; /* begins and ends here: the inline rules see it */
+                        /* The line up to the header stays; the block starts after it. */
+                        rs->cont_rule = -1;
+                        k = process_text(rs, text, e, 0, true, EOL_ADD, &cut);
+                        if (k < 0)
+                                return k;
+                        rs->block_rule = (int) i;
+                        return 0;
+                }
+        }
+        return process_text(rs, text, len, ctx, true, eol, &cut);
+}
+
+/* Processes a piece of the long line held in buf. */
+static int handle_piece(struct redact_stream *rs)
+{
+        char *text = rs->buf.buf;
+        size_t len = rs->buf.len, cut, keep;
+        int k;
+
+        if (rs->block_rule >= 0 || rs->line_binary) {
+                rs->block_piece = rs->block_rule >= 0;
+                dynbuf_reset(&rs->buf);
+                rs->ctx = 0;
+                return 0;
+        }
+        if (rs->utf8_done && memchr(text + rs->ctx, 0, len - rs->ctx)) {
+                rs->line_binary = true;
+                dynbuf_reset(&rs->buf);
+                rs->ctx = 0;
+                return 0;
+        }
+        k = process_text(rs, text, len, rs->ctx, false, EOL_NONE, &cut);
+        if (k < 0)
+                return k;
+        keep = cut > CONTEXT_KEEP ? cut - CONTEXT_KEEP : 0;
+        memmove(text, text + keep, len - keep);
+        rs->buf.len = len - keep;
+        rs->buf.buf[rs->buf.len] = 0;
+        rs->ctx = cut - keep;
+        return 0;
+}
+
+static size_t utf8_invalid(const uint8_t *p, size_t n)
+{
+        size_t bad = 0, i = 0;
+
+        while (i < n) {
+                uint8_t c = p[i];
+                size_t need;
+
+                if (c < 0x80) {
+                        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' &&
+                            c != '\v' && c != 0x1b && c != '\b')
+                                bad++;
+                        i++;
+                        continue;
+                }
+                if (c >= 0xc2 && c <= 0xdf)
+                        need = 1;
+                else if (c >= 0xe0 && c <= 0xef)
+                        need = 2;
+                else if (c >= 0xf0 && c <= 0xf4)
+                        need = 3;
+                else {
+                        bad++;
+                        i++;
+                        continue;
+                }
+                if (i + need >= n) /* cut by the sample end: not counted */
+                        break;
+                size_t j = 1;
+                while (j <= need && (p[i + j] & 0xc0) == 0x80)
+                        j++;
+                if (j <= need) {
+                        bad++;
+                        i++;
+                        continue;
+                }
+                i += need + 1;
+        }
+        return bad;
+}
+
+static void sample(struct redact_stream *rs, const char *data, size_t len)
+{
+        if (rs->seen < SAMPLE_NUL) {
+                size_t n = (size_t) MIN((uint64_t) len, SAMPLE_NUL - rs->seen);
+
+                if (memchr(data, 0, n))
+                        rs->binary = true;
+        }
+        if (!rs->utf8_done) {
+                size_t n = (size_t) MIN((uint64_t) len, SAMPLE_UTF8 - rs->seen);
+
+                rs->utf8_bad += utf8_invalid((const uint8_t *) data, n);
+                if (rs->seen + n >= SAMPLE_UTF8) {
+                        rs->utf8_done = true;
+                        if (rs->utf8_bad * 10 > SAMPLE_UTF8 * 3)
+                                rs->binary = true;
+                }
+        }
+        rs->seen += len;
+        if (rs->seen >= SAMPLE_NUL)
+                rs->utf8_done = true;
+}
+
+int redact_stream_new(struct redactor *r, const char *member, redact_write_fn write,
+                      void *userdata, struct redact_stream **ret)
+{
+        struct redact_stream *rs;
+
+        if (!r || !write || !ret)
+                return -EINVAL;
+        rs = xcalloc(1, sizeof(*rs));
+        if (!rs)
+                return -ENOMEM;
+        rs->r = r;
+        rs->member = xstrdup(member ? member : "");
+        rs->counts = xcalloc(r->n_rules + 1, sizeof(uint64_t));
+        if (!rs->member || !rs->counts) {
+                free(rs->member);
+                free(rs->counts);
+                free(rs);
+                return -ENOMEM;
+        }
+        rs->write = write;
+        rs->userdata = userdata;
+        rs->cont_rule = -1;
+        rs->block_rule = -1;
+        rs->next_rule = -1;
+        dynbuf_init(&rs->buf, WINDOW + 1);
+        *ret = rs;
+        return 0;
+}
+
+int redact_stream_feed(struct redact_stream *rs, const char *data, size_t len)
+{
+        const char *p = data, *end = data + len;
+        int k;
+
+        if (!rs || (!data && len > 0))
+                return -EINVAL;
+        if (rs->error < 0)
+                return rs->error;
+        if (rs->binary)
+                return 0;
+        sample(rs, data, len);
+        if (rs->binary) {
+                dynbuf_reset(&rs->buf);
+                return 0;
+        }
+
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+
+                if (nl && rs->buf.len == 0 && (size_t) (nl - p) < WINDOW) {
+                        k = handle_line(rs, p, (size_t) (nl - p), EOL_IN_TEXT);
+                        if (k < 0)
+                                return k;
+                        p = nl + 1;
+                        continue;
+                }
+                /* Append to the unfinished line, up to the window size. */
+                size_t want = nl ? (size_t) (nl - p) + 1 : (size_t) (end - p);
+                size_t room = WINDOW - rs->buf.len;
+                size_t n = MIN(want, room);
+
+                k = dynbuf_add(&rs->buf, p, n);
+                if (k < 0)
+                        return k;
+                p += n;
+                if (nl && n == want) {
+                        k = handle_line(rs, rs->buf.buf, rs->buf.len - 1, EOL_IN_TEXT);
+                        dynbuf_reset(&rs->buf);
+                        if (k < 0)
+                                return k;
+                } else if (rs->buf.len >= WINDOW) {
+                        k = handle_piece(rs);
+                        if (k < 0)
+                                return k;
+                }
+        }
+        return 0;
+}
+
+static void stream_merge(struct redact_stream *rs)
+{
+        struct redactor *r = rs->r;
+        json_t *m = NULL;
+
+        if (rs->merged)
+                return;
+        rs->merged = true;
+        r->masked += rs->masked;
+        for (size_t i = 0; i < r->n_rules; i++) {
+                if (!rs->counts[i])
+                        continue;
+                r->by_rule[i] += rs->counts[i];
+                r->total += rs->counts[i];
+                if (!m) {
+                        m = json_object_get(r->by_member, rs->member);
+                        if (!m) {
+                                m = json_object();
+                                if (!m || json_object_set_new(r->by_member, rs->member, m) < 0)
+                                        return;
+                        }
+                }
+                json_int_t prev = json_integer_value(json_object_get(m, r->rules[i].name));
+                (void) json_object_set_new(m, r->rules[i].name,
+                                           json_integer(prev + (json_int_t) rs->counts[i]));
+        }
+        if (rs->binary)
+                (void) redactor_note_skipped(r, rs->member, "binary content");
+}
+
+int redact_stream_finish(struct redact_stream *rs)
+{
+        int k = 0;
+
+        if (!rs)
+                return -EINVAL;
+        if (rs->error < 0)
+                return rs->error;
+        if (!rs->binary && !rs->utf8_done && rs->seen > 0) {
+                rs->utf8_done = true;
+                if (rs->utf8_bad * 10 > rs->seen * 3)
+                        rs->binary = true;
+        }
+        if (!rs->binary && rs->buf.len > 0) {
+                k = handle_line(rs, rs->buf.buf, rs->buf.len, EOL_NONE);
+                dynbuf_reset(&rs->buf);
+        }
+        if (k >= 0 && !rs->binary && rs->block_rule >= 0) {
+                k = emit_marker_line(rs, rs->block_rule);
+                rs->block_rule = -1;
+        }
+        stream_merge(rs);
+        return k;
+}
+
+bool redact_stream_binary(const struct redact_stream *rs)
+{
+        return rs && rs->binary;
+}
+
+struct redact_stream *redact_stream_free(struct redact_stream *rs)
+{
+        if (!rs)
+                return NULL;
+        stream_merge(rs);
+        dynbuf_done(&rs->buf);
+        free(rs->counts);
+        free(rs->member);
+        free(rs);
+        return NULL;
+}
+
+struct collect_buf {
+        struct dynbuf b;
+};
+
+static int collect_write(void *userdata, const char *data, size_t len)
+{
+        struct collect_buf *c = userdata;
+
+        return dynbuf_add(&c->b, data, len);
+}
+
+int redact_buffer(struct redactor *r, const char *member, const char *data, size_t len,
+                  char **ret, size_t *ret_len)
+{
+        _cleanup_(redact_stream_freep) struct redact_stream *rs = NULL;
+        struct collect_buf c;
+        int k;
+
+        if (!r || !ret)
+                return -EINVAL;
+        dynbuf_init(&c.b, SIZE_MAX / 2);
+        k = redact_stream_new(r, member, collect_write, &c, &rs);
+        if (k >= 0)
+                k = redact_stream_feed(rs, data, len);
+        if (k >= 0)
+                k = redact_stream_finish(rs);
+        if (k >= 0 && redact_stream_binary(rs))
+                k = -EMEDIUMTYPE;
+        if (k < 0) {
+                dynbuf_done(&c.b);
+                return k;
+        }
+        if (ret_len)
+                *ret_len = c.b.len;
+        *ret = c.b.buf ? dynbuf_steal(&c.b) : xstrdup("");
+        return *ret ? 0 : -ENOMEM;
+}

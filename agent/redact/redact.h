@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The redactor: rules from policies/redaction.yaml applied to every byte that
+ * enters a bundle, streaming, in bounded memory. Secret values become
+ * "[REDACTED:<rule>]" (the key is kept); with masking on, host names,
+ * addresses, user names and e-mail addresses become consistent pseudonyms.
+ * Non-logging above debug.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "macro.h"
+#include "policy/pnode.h"
+
+struct redactor;
+struct redact_stream;
+
+/*
+ * Compiles the rules of the "redaction" policy section (NULL: built-in
+ * defaults only). -EINVAL with a located *ret_error on a bad rule (e.g. a
+ * regex that does not compile names its file:line:column), -ENOMEM.
+ */
+int redactor_new(const struct pnode *section, struct redactor **ret, char **ret_error);
+struct redactor *redactor_free(struct redactor *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct redactor *, redactor_free);
+
+/* Validates a "redaction" section without keeping anything (policy check). */
+int redactor_check_policy(const struct pnode *section, char **ret_error);
+
+/*
+ * Turns on masking (--mask): the pseudonym map is loaded from and saved to
+ * map_path (mode 0600; created if missing) so that the same value maps to the
+ * same pseudonym across runs. hostnames are the host's own names and the
+ * policy's list. 0 or -errno.
+ */
+int redactor_enable_mask(struct redactor *r, const char *map_path, char *const *hostnames);
+
+/* Adds user names to mask (e.g. the accounts with uid >= 1000 of the host's
+ * /etc/passwd); the policy's keep_users are never masked. 0 or -errno. */
+int redactor_mask_add_users(struct redactor *r, char *const *users);
+
+/* Saves the pseudonym map (if masking is on). 0 or -errno. */
+int redactor_save_mask(struct redactor *r);
+
+/* Output callback: receives redacted bytes, normally one whole line (with
+ * its '\n') per call. A negative return stops the stream with that error. */
+typedef int (*redact_write_fn)(void *userdata, const char *data, size_t len);
+
+/*
+ * Starts redacting one bundle member. Counts are kept per member. When data
+ * fed ends with '\n', all output for those complete lines has been delivered
+ * before redact_stream_feed() returns, except lines held back inside a
+ * multi-line secret (a PEM block), which are delivered redacted once the block
+ * ends or the stream finishes.
+ */
+int redact_stream_new(struct redactor *r, const char *member, redact_write_fn write,
+                      void *userdata, struct redact_stream **ret);
+int redact_stream_feed(struct redact_stream *rs, const char *data, size_t len);
+/* Flushes what is held (an unfinished line, an open PEM block: redacted). */
+int redact_stream_finish(struct redact_stream *rs);
+/* True when the content looked binary (NUL bytes, mostly invalid UTF-8): the
+ * stream then passed nothing through, and the caller should skip the member. */
+bool redact_stream_binary(const struct redact_stream *rs);
+struct redact_stream *redact_stream_free(struct redact_stream *rs);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct redact_stream *, redact_stream_free);
+
+/* Redacts a whole buffer at once into a newly allocated string (NUL-terminated).
+ * -EMEDIUMTYPE when the content is binary. */
+int redact_buffer(struct redactor *r, const char *member, const char *data, size_t len,
+                  char **ret, size_t *ret_len);
+
+/* Totals. */
+uint64_t redactor_replacements(const struct redactor *r);
+
+/*
+ * The content of redaction.json: {"replacements": N, "by_rule": {rule: N},
+ * "by_member": {member: {rule: N}}, "skipped": [{"path", "reason"}],
+ * "masking": bool}. Never a value. New reference or NULL on OOM.
+ */
+json_t *redactor_report(const struct redactor *r);
+
+/* Records a file that was never collected because the policy forbids it. */
+int redactor_note_skipped(struct redactor *r, const char *path, const char *reason);
+
+/*
+ * The leak check: a separate pass over a finished bundle with detectors that
+ * are not the redaction rules (known token prefixes, high-entropy strings next
+ * to secret words, PEM private-key headers). Returns 0 when clean, > 0 (the
+ * number of hits) when something was found, -errno on a read error. *ret_hits
+ * gets a JSON array of {"member", "line", "detector"} — never the value.
+ */
+int leakcheck_bundle(const char *bundle_path, json_t **ret_hits);

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Outbox backend: no portal configured. Writes a ready-to-paste draft next
+ * to the bundle (<bundle>.ticket.txt and <bundle>.ticket.json: request type,
+ * summary, description, severity with reasons, checklist) and prints the
+ * portal steps for filing by hand (the support process, embedded).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "alloc-util.h"
+#include "dynbuf.h"
+#include "log.h"
+#include "ticket/spool.h"
+#include "ticket/ticket.h"
+
+#define DEFAULT_PORTAL "https://stakater-cloud.atlassian.net/servicedesk/customer/portals"
+
+static const char *jstr(json_t *o, const char *key)
+{
+        const char *s = json_string_value(json_object_get(o, key));
+
+        return isempty(s) ? NULL : s;
+}
+
+static const char *severity_label(const char *s)
+{
+        static const char *const labels[] = { "P1 - Critical", "P2 - High", "P3 - Medium",
+                                              "P4 - Low" };
+
+        if (s && s[0] == 'P' && s[1] >= '1' && s[1] <= '4' && !s[2])
+                return labels[s[1] - '1'];
+        return s ?: "P3 - Medium";
+}
+
+static const char *request_type_name(const struct config *c, const char *use)
+{
+        const char *t = c && c->has_portal ? config_request_type(c, use) : NULL;
+
+        if (t)
+                return t;
+        return use && streq(use, "question") ? "Ask a question" : "Report an incident";
+}
+
+static bool attaching(struct ticket_submission *s)
+{
+        const char *a = jstr(s->request, "action");
+
+        return a && streq(a, "attach");
+}
+
+static int write_text(struct ticket_submission *s, const char *path, json_t *manifest_checklist)
+{
+        json_t *r = s->request;
+        struct dynbuf b;
+        size_t i;
+        json_t *v;
+        int k;
+
+        dynbuf_init(&b, 8 * 1024 * 1024);
+        if (attaching(s)) {
+                /* support asked for this bundle on an existing request: a comment to paste */
+                k = dynbuf_addf(&b, "Ticket: %s\nAttach: %s\n\nComment (Jira wiki markup, paste "
+                                    "as is):\n%s\n",
+                                jstr(r, "key") ?: "?", s->bundle_path, jstr(r, "comment") ?: "");
+                if (k >= 0)
+                        k = write_file_atomic(path, b.buf, b.len, 0600);
+                dynbuf_done(&b);
+                return k;
+        }
+        k = dynbuf_addf(&b, "Request type: %s\nSeverity: %s\n",
+                        request_type_name(s->config, jstr(r, "request_type")),
+                        severity_label(jstr(r, "severity")));
+        if (k >= 0 && jstr(r, "severity_suggested"))
+                k = dynbuf_addf(&b, "Suggested severity: %s\n", jstr(r, "severity_suggested"));
+        json_array_foreach(json_object_get(r, "severity_reasons"), i, v)
+                if (k >= 0)
+                        k = dynbuf_addf(&b, "  - %s\n", json_string_value(v) ?: jstr(v, "text") ?: "?");
+        if (k >= 0)
+                k = dynbuf_addstr(&b, "Checklist:\n");
+        json_array_foreach(manifest_checklist, i, v)
+                if (k >= 0)
+                        k = dynbuf_addf(&b, "  [%s] %s%s%s\n", jstr(v, "status") ?: "?",
+                                        jstr(v, "item") ?: "?", jstr(v, "detail") ? ": " : "",
+                                        jstr(v, "detail") ?: "");
+        if (k >= 0)
+                k = dynbuf_addf(&b, "Attach: %s\n\nSummary:\n%s\n\nDescription (Jira wiki "
+                                    "markup, paste as is):\n%s\n",
+                                s->bundle_path, jstr(r, "summary") ?: "",
+                                jstr(r, "description_full") ?: jstr(r, "description") ?: "");
+        if (k < 0) {
+                dynbuf_done(&b);
+                return k;
+        }
+        k = write_file_atomic(path, b.buf, b.len, 0600);
+        dynbuf_done(&b);
+        return k;
+}
+
+static int write_json(struct ticket_submission *s, const char *path, json_t *checklist)
+{
+        json_t *r = s->request, *j;
+        _cleanup_free_ char *text = NULL;
+
+        if (attaching(s))
+                j = json_pack("{s:s, s:s, s:s?, s:{s:s, s:s?, s:I}, s:s}", "action", "attach",
+                              "key", jstr(r, "key") ?: "", "comment", jstr(r, "comment"),
+                              "bundle", "path", s->bundle_path, "sha256",
+                              jstr(r, "bundle_sha256"), "bytes",
+                              json_integer_value(json_object_get(r, "bundle_bytes")), "portal",
+                              DEFAULT_PORTAL);
+        else
+                j = json_pack("{s:s, s:s, s:s, s:{s:s, s:s?, s:O?}, s:O?, s:{s:s, s:s?, s:I}, s:s}",
+                      "request_type", request_type_name(s->config, jstr(r, "request_type")),
+                      "summary", jstr(r, "summary") ?: "", "description",
+                      jstr(r, "description_full") ?: jstr(r, "description") ?: "", "severity",
+                      "selected", jstr(r, "severity") ?: "P3", "suggested",
+                      jstr(r, "severity_suggested"), "reasons",
+                      json_object_get(r, "severity_reasons"), "checklist", checklist, "bundle",
+                      "path", s->bundle_path, "sha256", jstr(r, "bundle_sha256"), "bytes",
+                      json_integer_value(json_object_get(r, "bundle_bytes")), "portal",
+                      DEFAULT_PORTAL);
+        if (!j)
+                return -ENOMEM;
+        text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+        json_decref(j);
+        if (!text)
+                return -ENOMEM;
+        return write_file_atomic(path, text, strlen(text), 0600);
+}
+
+static void print_steps(struct ticket_submission *s, const char *txt)
+{
+        json_t *r = s->request;
+
+        if (attaching(s)) {
+                fprintf(stderr,
+                        "\nNo support portal is configured, so nothing was sent. To add this "
+                        "bundle to %s by hand on the support portal (%s):\n"
+                        "  1. Log in to the Support Portal and open %s.\n"
+                        "  2. Attach the bundle %s.\n"
+                        "  3. Add a comment with the text from %s.\n"
+                        "To do this automatically next time, configure 'portal:' in "
+                        "/etc/collect/collect.yaml and run 'collect portal test'.\n",
+                        jstr(r, "key") ?: "the request", DEFAULT_PORTAL,
+                        jstr(r, "key") ?: "the request", s->bundle_path, txt);
+                return;
+        }
+
+        fprintf(stderr,
+                "\nNo support portal is configured, so nothing was sent. To file this request "
+                "by hand on the support portal (%s):\n"
+                "  1. Log in to the Support Portal. First time: click Sign up, enter your "
+                "official company e-mail address (the account must use it), follow the link in "
+                "the e-mail and set your name and a strong password.\n"
+                "  2. Select the request type: %s.\n"
+                "  3. Paste the summary and the description from %s.\n"
+                "  4. Select the severity: %s.\n"
+                "  5. Attach the bundle %s.\n"
+                "  6. Submit the request. SLA response times begin once the ticket is properly "
+                "submitted.\n"
+                "  7. To share it, open the request and add colleagues in the \"Shared with\" "
+                "field.\n"
+                "  Premium customers with a P1 - Critical issue: submit the ticket immediately, "
+                "then use the agreed emergency channel (Slack or phone).\n"
+                "To file automatically next time, configure 'portal:' in "
+                "/etc/collect/collect.yaml and run 'collect portal test'.\n",
+                DEFAULT_PORTAL, request_type_name(s->config, jstr(r, "request_type")), txt,
+                severity_label(jstr(r, "severity")), s->bundle_path);
+}
+
+static int outbox_submit(struct ticket_submission *s)
+{
+        _cleanup_free_ char *txt = NULL, *js = NULL;
+        json_t *checklist = json_object_get(s->request, "checklist");
+        int r;
+
+        txt = xasprintf("%s.ticket.txt", s->bundle_path);
+        js = xasprintf("%s.ticket.json", s->bundle_path);
+        if (!txt || !js)
+                return -ENOMEM;
+        if (s->dry_run) {
+                fprintf(stderr, "dry run: would write %s and %s\n", txt, js);
+                print_steps(s, txt);
+                return 0;
+        }
+        r = write_text(s, txt, checklist);
+        if (r >= 0)
+                r = write_json(s, js, checklist);
+        if (r < 0)
+                return log_error_errno(r, "cannot write the ticket draft next to '%s': %m",
+                                       s->bundle_path);
+        json_object_set_new(s->ticket, "action", json_string("drafted"));
+        json_object_set_new(s->ticket, "draft",
+                            json_pack("{s:s, s:s}", "text", txt, "json", js));
+        print_steps(s, txt);
+        fprintf(stderr, "Draft: %s\n", txt);
+        return 0;
+}
+
+static const struct ticket_backend_ops outbox_ops = {
+        .submit = outbox_submit,
+};
+
+const struct ticket_backend ticket_backend_outbox = {
+        .name = "outbox",
+        .ops = &outbox_ops,
+};

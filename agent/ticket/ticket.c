@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Ticket orchestration (see ticket.h): prepares the submission (ID, marker,
+ * text), asks before filing on a terminal, puts it in the spool, runs the
+ * backend and settles the spool entry according to the outcome.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "alloc-util.h"
+#include "log.h"
+#include "strv.h"
+#include "ticket/ticket-format.h"
+#include "ticket/ticket.h"
+
+static const struct ticket_backend *const backends[] = {
+        &ticket_backend_jsm,
+        &ticket_backend_outbox,
+};
+
+const struct ticket_backend *ticket_backend_find(const char *name)
+{
+        for (size_t i = 0; name && i < ELEMENTSOF(backends); i++)
+                if (streq(backends[i]->name, name))
+                        return backends[i];
+        return NULL;
+}
+
+int ticket_exit_code(int r)
+{
+        switch (r) {
+        case 0:
+                return 0;
+        case -EAGAIN:
+                return 75;
+        case -EACCES:
+        case -EPERM:
+                return 77;
+        case -EINVAL:
+        case -ENOENT:
+                return 78;
+        case -ENOTTY:
+                return 64;
+        default:
+                return r > 0 ? r : 1;
+        }
+}
+
+int ticket_submission_save(struct ticket_submission *s)
+{
+        int r;
+
+        if (!s->entry)
+                return 0;
+        if (s->entry->state != s->state) {
+                json_decref(s->entry->state);
+                s->entry->state = json_incref(s->state);
+        }
+        r = spool_entry_save(s->entry);
+        if (r < 0)
+                log_warning_errno(r, "cannot save the spool state of %s: %m", s->entry->id);
+        return r;
+}
+
+char *ticket_pending_steps(json_t *request, json_t *state)
+{
+        char **l = NULL;
+        bool open = streq(json_string_value(json_object_get(request, "action")) ?: "open", "open");
+        char *s;
+
+        if (open && !json_object_get(state, "key"))
+                (void) strv_extend(&l, "create");
+        if (!json_is_true(json_object_get(state, "attached")))
+                (void) strv_extend(&l, "attach");
+        if (json_array_size(json_object_get(request, "share")) > 0 &&
+            !json_object_get(state, "shared"))
+                (void) strv_extend(&l, "share");
+        if (json_is_true(json_object_get(request, "p1")) && !json_object_get(state, "escalated"))
+                (void) strv_extend(&l, "escalate");
+        if (!l)
+                return xstrdup("nothing");
+        s = strv_join(l, ", ");
+        strv_free(l);
+        return s;
+}
+
+static int make_id(char ret[17])
+{
+        uint8_t b[8];
+        static const char hex[] = "0123456789abcdef";
+
+        if (getrandom(b, sizeof(b), 0) != (ssize_t) sizeof(b))
+                return -errno;
+        for (size_t i = 0; i < sizeof(b); i++) {
+                ret[2 * i] = hex[b[i] >> 4];
+                ret[2 * i + 1] = hex[b[i] & 15];
+        }
+        ret[16] = 0;
+        return 0;
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+        const char *s = json_string_value(json_object_get(o, key));
+
+        return isempty(s) ? NULL : s;
+}
+
+static const char *base_name(const char *p)
+{
+        const char *s = p ? strrchr(p, '/') : NULL;
+
+        return s ? s + 1 : p;
+}
+
+static json_t *build_request(const struct ticket_job *job, const char *id, const char *marker,
+                             const struct ticket_text *text)
+{
+        json_t *m = job->manifest;
+        json_t *input = json_object_get(m, "input");
+        json_t *sev = json_object_get(m, "severity");
+        const char *severity = ticket_severity(m);
+        const char *type = jstr(input, "type") ?: "incident";
+        json_t *share = json_array(), *missing = json_array(), *r, *v;
+        size_t i;
+
+        if (!share || !missing) {
+                json_decref(share);
+                json_decref(missing);
+                return NULL;
+        }
+        STRV_FOREACH(p, job->share)
+                json_array_append_new(share, json_string(*p));
+        if (job->action == TICKET_OPEN && job->config)
+                STRV_FOREACH(p, job->config->portal.share_with)
+                        if (!strv_contains(job->share, *p))
+                                json_array_append_new(share, json_string(*p));
+        json_array_foreach(json_object_get(m, "checklist"), i, v)
+                if (jstr(v, "status") && streq(jstr(v, "status"), "missing"))
+                        json_array_append_new(missing, json_string(jstr(v, "item") ?: "?"));
+
+        r = json_pack("{s:i, s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:s, s:s?, s:O?,"
+                      " s:b, s:[s,s], s:o, s:o, s:s, s:s?, s:I, s:s?, s:s?, s:s?}",
+                      "version", 1, "id", id, "marker", marker, "action",
+                      job->action == TICKET_OPEN ? "open" : "attach", "key", job->key,
+                      "request_type", type, "summary", text->summary, "description",
+                      text->description, "description_full", text->full, "comment", text->comment,
+                      "severity", severity, "severity_suggested", jstr(sev, "suggested"),
+                      "severity_reasons", json_object_get(sev, "reasons"), "p1",
+                      job->action == TICKET_OPEN && streq(severity, "P1"), "labels", "collect",
+                      marker, "share", share, "missing", missing, "bundle_name",
+                      base_name(job->bundle_path) ?: "bundle.tar.gz", "bundle_sha256",
+                      jstr(json_object_get(m, "bundle"), "sha256"), "bundle_bytes",
+                      json_integer_value(json_object_get(json_object_get(m, "bundle"), "bytes")),
+                      "host", jstr(m, "host"), "environment",
+                      jstr(input, "environment") ?: (job->config ? job->config->environment : NULL),
+                      "product",
+                      jstr(input, "product") ?: (job->config ? job->config->product : NULL));
+        if (r && json_is_array(json_object_get(m, "checklist")))
+                json_object_set(r, "checklist", json_object_get(m, "checklist"));
+        return r;
+}
+
+static json_t *ticket_object(void)
+{
+        return json_pack("{s:s, s:n, s:n, s:n}", "action", "none", "key", "url", "spool_id");
+}
+
+static bool confirm(const struct ticket_job *job, json_t *request)
+{
+        char line[16] = "";
+        size_t i;
+        json_t *v;
+
+        fprintf(stderr, "\nAbout to file on %s (service desk %s):\n",
+                job->config->portal.url, job->config->portal.service_desk);
+        if (job->action == TICKET_ATTACH)
+                fprintf(stderr, "  Attach to: %s\n", job->key);
+        else
+                fprintf(stderr, "  Request type: %s\n  Summary:  %s\n",
+                        config_request_type(job->config, jstr(request, "request_type")) ?: "?",
+                        jstr(request, "summary") ?: "");
+        fprintf(stderr, "  Severity: %s", jstr(request, "severity"));
+        if (jstr(request, "severity_suggested"))
+                fprintf(stderr, " (suggested %s)", jstr(request, "severity_suggested"));
+        fprintf(stderr, "\n");
+        json_array_foreach(json_object_get(request, "severity_reasons"), i, v)
+                fprintf(stderr, "    - %s\n",
+                        json_string_value(v) ?: jstr(v, "text") ?: "?");
+        fprintf(stderr, "  Bundle:   %s\n", jstr(request, "bundle_name") ?: "?");
+        if (json_array_size(json_object_get(request, "missing")) > 0) {
+                fprintf(stderr, "  Missing:  ");
+                json_array_foreach(json_object_get(request, "missing"), i, v)
+                        fprintf(stderr, "%s%s", i ? ", " : "", json_string_value(v));
+                fprintf(stderr, "\n");
+        }
+        fprintf(stderr, "File this request? [y/N] ");
+        fflush(stderr);
+        if (!fgets(line, sizeof(line), stdin))
+                return false;
+        return line[0] == 'y' || line[0] == 'Y';
+}
+
+/* Settles the spool entry after a backend run; consumes s->entry. */
+static int settle(struct ticket_submission *s, int r)
+{
+        struct spool_entry *e = TAKE_PTR(s->entry);
+        const char *action = jstr(s->ticket, "action");
+
+        if (!e)
+                return r;
+        json_object_set_new(s->state, "attempts",
+                            json_integer(json_integer_value(json_object_get(s->state,
+                                                                            "attempts")) + 1));
+        json_object_set_new(s->state, "last_attempt",
+                            json_integer((json_int_t) now(CLOCK_REALTIME)));
+        if (json_is_true(json_object_get(s->state, "done"))) {
+                int k = spool_entry_remove(e);
+
+                if (k < 0)
+                        log_warning_errno(k, "cannot remove the finished submission from the "
+                                             "spool: %m");
+                return r;
+        }
+        json_decref(e->state);
+        e->state = json_incref(s->state);
+        (void) spool_entry_save(e);
+        json_object_set_new(s->ticket, "spool_id", json_string(e->id));
+        if (r == -EAGAIN) {
+                if (!jstr(s->state, "key") || !action || streq(action, "none"))
+                        json_object_set_new(s->ticket, "action", json_string("spooled"));
+                fprintf(stderr, "The submission is in the spool as %s and will be retried "
+                                "('collect spool flush'); nothing is lost.\n", e->id);
+        } else if (r < 0)
+                fprintf(stderr, "The submission is kept in the spool as %s: fix the problem and "
+                                "run 'collect spool flush', or 'collect spool drop %s'.\n", e->id,
+                        e->id);
+        spool_entry_free(e);
+        return r;
+}
+
+static void print_result(json_t *ticket)
+{
+        const char *action = jstr(ticket, "action"), *key = jstr(ticket, "key");
+
+        if (!key || !action)
+                return;
+        if (streq(action, "created"))
+                fprintf(stderr, "Created %s: %s\n", key, jstr(ticket, "url") ?: "");
+        else if (streq(action, "attached") || streq(action, "commented"))
+                fprintf(stderr, "Attached the bundle to %s: %s\n", key, jstr(ticket, "url") ?: "");
+}
+
+int ticket_submit(const struct ticket_job *job, json_t **ret_ticket)
+{
+        _cleanup_(ticket_text_done) struct ticket_text text = {};
+        const struct ticket_backend *b;
+        struct ticket_submission s = {};
+        char id[17], marker[32];
+        json_t *request = NULL, *ticket;
+        int r;
+
+        if (!job || !job->bundle_path || !job->config ||
+            (job->action == TICKET_ATTACH && isempty(job->key)))
+                return -EINVAL;
+        ticket = ticket_object();
+        if (!ticket)
+                return -ENOMEM;
+        if (ret_ticket)
+                *ret_ticket = ticket;
+
+        r = make_id(id);
+        if (r < 0)
+                return r;
+        snprintf(marker, sizeof(marker), "collect%s", id);
+        r = ticket_format(job->manifest,
+                          &(struct ticket_format_options) {
+                                  .marker = marker,
+                                  .environment = job->config->environment,
+                                  .product = job->config->product,
+                                  .allow_incomplete = job->allow_incomplete,
+                          },
+                          &text);
+        if (r < 0)
+                return r;
+        request = build_request(job, id, marker, &text);
+        if (!request)
+                return -ENOMEM;
+
+        b = job->config->has_portal ? &ticket_backend_jsm : &ticket_backend_outbox;
+        s = (struct ticket_submission) {
+                .config = job->config,
+                .state_dir = job->state_dir ?: "/var/lib/collect",
+                .request = request,
+                .state = json_object(),
+                .bundle_path = job->bundle_path,
+                .dry_run = job->dry_run,
+                .ticket = ticket,
+        };
+        if (!s.state) {
+                json_decref(request);
+                return -ENOMEM;
+        }
+        if (b == &ticket_backend_jsm && !job->dry_run) {
+                const char *spool_dir = job->spool_dir ?: "/var/spool/collect";
+
+                if (!job->assume_yes) {
+                        if (!job->interactive) {
+                                log_error("not filing from a non-terminal without --yes");
+                                r = -ENOTTY;
+                                goto finish;
+                        }
+                        if (!confirm(job, request)) {
+                                fprintf(stderr, "Not filed. The bundle is %s\n", job->bundle_path);
+                                r = 0;
+                                goto finish;
+                        }
+                }
+                (void) spool_vacuum(spool_dir, job->config->spool_max_size,
+                                    job->config->spool_max_age, NULL);
+                r = spool_entry_create(spool_dir, id, job->bundle_path, request, s.state,
+                                       &s.entry);
+                if (r < 0) {
+                        log_error_errno(r, "cannot put the submission in the spool '%s': %m",
+                                        spool_dir);
+                        r = r == -EACCES ? -EIO : r;
+                        goto finish;
+                }
+                json_decref(s.state);
+                s.state = json_incref(s.entry->state);
+                s.bundle_path = s.entry->bundle;
+        }
+        r = b->ops->submit(&s);
+        r = settle(&s, r);
+        print_result(ticket);
+finish:
+        json_decref(request);
+        json_decref(s.state);
+        if (!ret_ticket)
+                json_decref(ticket);
+        return r;
+}
+
+int ticket_resume(const struct config *c, const char *state_dir, struct spool_entry *e,
+                  json_t **ret_ticket)
+{
+        struct ticket_submission s;
+        json_t *ticket;
+        int r;
+
+        if (!e)
+                return -EINVAL;
+        ticket = ticket_object();
+        if (!ticket) {
+                spool_entry_free(e);
+                return -ENOMEM;
+        }
+        if (ret_ticket)
+                *ret_ticket = ticket;
+        if (!c || !c->has_portal) {
+                log_error("submission %s waits for a portal, but none is configured", e->id);
+                spool_entry_free(e);
+                if (!ret_ticket)
+                        json_decref(ticket);
+                return -EINVAL;
+        }
+        fprintf(stderr, "Sending spooled submission %s (%s)\n", e->id,
+                jstr(e->request, "summary") ?: "");
+        s = (struct ticket_submission) {
+                .config = c,
+                .state_dir = state_dir ?: "/var/lib/collect",
+                .request = json_incref(e->request),
+                .state = json_incref(e->state),
+                .bundle_path = e->bundle,
+                .entry = e,
+                .ticket = ticket,
+        };
+        if (jstr(s.state, "key")) {
+                json_object_set(ticket, "key", json_object_get(s.state, "key"));
+                json_object_set(ticket, "url", json_object_get(s.state, "url"));
+        }
+        r = ticket_backend_jsm.ops->submit(&s);
+        r = settle(&s, r);
+        print_result(ticket);
+        json_decref(s.request);
+        json_decref(s.state);
+        if (!ret_ticket)
+                json_decref(ticket);
+        return r;
+}
+
+int ticket_verb_portal(const struct config *c, int argc, char **argv)
+{
+        return jsm_portal_verb(c, argc, argv);
+}
