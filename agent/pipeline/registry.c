@@ -10,6 +10,7 @@
 
 extern const struct collector collector_commands;
 extern const struct collector collector_config;
+extern const struct collector collector_crash;
 extern const struct collector collector_environment;
 extern const struct collector collector_journal;
 extern const struct collector collector_logs;
@@ -17,6 +18,7 @@ extern const struct collector collector_logs;
 static const struct collector *const collectors[] = {
         &collector_commands,
         &collector_config,
+        &collector_crash,
         &collector_environment,
         &collector_journal,
         &collector_logs,

@@ -1,23 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Findings from journal entries: failed units, restart loops, OOM kills,
- * segfaults, core dumps (systemd-coredump's MESSAGE_ID) and kernel errors,
- * each with a count and the first and last time seen in the window.
+ * segfaults and kernel errors, each with a count and the first and last time
+ * seen in the window. Core dumps (systemd-coredump's entries, include/coredump.h)
+ * are the crash collector's: one finding per problem, not per executable.
  */
 #include <string.h>
 
 #include "alloc-util.h"
+#include "coredump.h"
 #include "journal.h"
-
-#define COREDUMP_MESSAGE_ID "fc2e22bc6ee647b6b90729ab34a250b1"
 
 const char *journal_entry_unit(const struct journal_entry *e)
 {
         const char *sunit = journal_entry_get(e, JF_SYSTEMD_UNIT);
         const char *u;
 
-        u = journal_entry_get(e, JF_MESSAGE_ID);
-        if (u && streq(u, COREDUMP_MESSAGE_ID) && journal_entry_get(e, JF_COREDUMP_UNIT))
+        if (coredump_message_id_is(journal_entry_get(e, JF_MESSAGE_ID)) &&
+            journal_entry_get(e, JF_COREDUMP_UNIT))
                 return journal_entry_get(e, JF_COREDUMP_UNIT);
         u = journal_entry_get(e, JF_UNIT);
         if (u && (!sunit || streq(sunit, "init.scope")))
@@ -173,19 +173,9 @@ void journal_findings_scan(struct journal_findings *jf, const struct journal_ent
         if (!msg)
                 return;
 
-        if (id && streq(id, COREDUMP_MESSAGE_ID)) {
-                const char *exe = journal_entry_get(e, JF_COREDUMP_EXE);
-                const char *unit = journal_entry_get(e, JF_COREDUMP_UNIT);
-                const char *sig = journal_entry_get(e, JF_COREDUMP_SIGNAL_NAME);
-                _cleanup_free_ char *detail = NULL;
-
-                s = exe ?: unit ?: "unknown";
-                detail = xasprintf("%s%s%s%s", unit ? "unit " : "", unit ?: "",
-                                   sig ? (unit ? ", signal " : "signal ") : "", sig ?: "");
-                record_hit(jf, FINDING_CRASH, s, strlen(s), e->t, detail,
-                           detail ? strlen(detail) : 0);
+        /* crashes and their problems are the crash collector's findings */
+        if (coredump_message_id_is(id))
                 return;
-        }
 
         if (transport && streq(transport, "kernel")) {
                 if ((p = strstr(msg, "Killed process"))) {

@@ -27,13 +27,14 @@
 #include "alloc-util.h"
 #include "collect-ctx.h"
 #include "collector.h"
+#include "coredump.h"
 #include "journal.h"
 #include "sink.h"
 #include "strv.h"
 
 #ifdef HAVE_LIBSYSTEMD
 
-#define COREDUMP_MATCH "MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1"
+#define COREDUMP_MATCH "MESSAGE_ID=" COREDUMP_MESSAGE_ID
 #define DATA_THRESHOLD (64U * 1024U)
 #define CHECK_DEADLINE_EVERY 1024
 
@@ -90,9 +91,7 @@ static const struct {
         F("USER_UNIT", JF_USER_UNIT),
         F("_TRANSPORT", JF_TRANSPORT),
         F("MESSAGE_ID", JF_MESSAGE_ID),
-        F("COREDUMP_EXE", JF_COREDUMP_EXE),
         F("COREDUMP_UNIT", JF_COREDUMP_UNIT),
-        F("COREDUMP_SIGNAL_NAME", JF_COREDUMP_SIGNAL_NAME),
 #undef F
 };
 

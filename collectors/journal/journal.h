@@ -55,9 +55,7 @@ enum {
         JF_USER_UNIT,
         JF_TRANSPORT,
         JF_MESSAGE_ID,
-        JF_COREDUMP_EXE,
         JF_COREDUMP_UNIT,
-        JF_COREDUMP_SIGNAL_NAME,
         _JF_MAX,
 };
 
