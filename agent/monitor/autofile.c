@@ -1,31 +1,34 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Monitoring hooks' filing decisions (agent/monitor/autofile.h), in the manner of
- * libreport's duphash: a fingerprint names the problem, the ledger maps it to
- * its ticket, and a rolling hour of portal actions bounds a storm.
+ * libreport's duphash: a fingerprint names the problem, the state maps it to
+ * its ticket, handled events are remembered so that a second delivery is a
+ * no-op, and two rolling hours of reserved portal actions (new tickets;
+ * comments) bound a storm without letting repeats starve a first filing.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <jansson.h>
-#ifdef HAVE_LIBSYSTEMD
-#include <systemd/sd-journal.h>
-#endif
 
 #include "alloc-util.h"
-#include "monitor/autofile.h"
 #include "dynbuf.h"
 #include "fd-util.h"
+#include "monitor/autofile.h"
 #include "parse-util.h"
+#include "ticket/ledger.h"
 #include "ticket/spool.h"
 
 #define STATE_FILE "autofile.json"
 #define LOCK_FILE "autofile.lock"
 #define PROBLEMS_MAX 1000
+#define EVENTS_MAX 20000
+#define SUMMARY_LINES_MAX 50
 /* A filing that started this long ago and never recorded its end has failed. */
 #define OPENING_MAX (15 * USEC_PER_MINUTE)
 
@@ -41,15 +44,40 @@ const char *autofile_decision_to_string(enum autofile_decision d)
         return d >= 0 && d < (int) ELEMENTSOF(decision_table) ? decision_table[d] : NULL;
 }
 
+static int load_durations(const struct pnode *section, struct autofile_policy *p,
+                          char **ret_error)
+{
+        const struct {
+                const char *key;
+                usec_t *v;
+        } d[] = {
+                { "dedup_window", &p->dedup_window },
+                { "window_before", &p->window_before },
+                { "window_after", &p->window_after },
+                { "incident_window", &p->incident_window },
+        };
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(d); i++)
+                r = pnode_to_duration(pnode_get(section, d[i].key), d[i].v, ret_error);
+        return r;
+}
+
 int autofile_policy_load(const struct pnode *section, struct autofile_policy *ret,
                          char **ret_error)
 {
-        static const char *const keys[] = { "enabled", "max_tickets_per_hour", "dedup_window",
-                                            NULL };
+        static const char *const keys[] = { "enabled",         "max_tickets_per_hour",
+                                            "max_comments_per_hour", "dedup_window",
+                                            "window_before",   "window_after",
+                                            "incident_window", NULL };
         struct autofile_policy p = {
                 .enabled = true,
                 .max_per_hour = 3,
+                .max_comments_per_hour = 12,
                 .dedup_window = 7 * USEC_PER_DAY,
+                .window_before = USEC_PER_HOUR,
+                .window_after = USEC_PER_MINUTE,
+                .incident_window = 10 * USEC_PER_MINUTE,
         };
         int r;
 
@@ -61,8 +89,10 @@ int autofile_policy_load(const struct pnode *section, struct autofile_policy *re
                         r = pnode_to_u64(pnode_get(section, "max_tickets_per_hour"), 0, 1000,
                                          &p.max_per_hour, ret_error);
                 if (r >= 0)
-                        r = pnode_to_duration(pnode_get(section, "dedup_window"),
-                                              &p.dedup_window, ret_error);
+                        r = pnode_to_u64(pnode_get(section, "max_comments_per_hour"), 0, 10000,
+                                         &p.max_comments_per_hour, ret_error);
+                if (r >= 0)
+                        r = load_durations(section, &p, ret_error);
                 if (r < 0)
                         return r;
         }
@@ -70,12 +100,19 @@ int autofile_policy_load(const struct pnode *section, struct autofile_policy *re
         return 0;
 }
 
+void autofile_window(const struct autofile_policy *p, usec_t event, usec_t *ret_since,
+                     usec_t *ret_until)
+{
+        *ret_since = event - MIN(event, p->window_before);
+        *ret_until = event + p->window_after;
+}
+
 /* ---- the state, under a lock ---- */
 
 struct state {
         int lock_fd;
         char *path;
-        json_t *root; /* {"problems": {fp: {key, first, last, count, suppressed}}, "actions": [t]} */
+        json_t *root; /* {"problems": {fp: {…}}, "actions": [{t, kind}], "events": {id: t}} */
 };
 
 static void state_done(struct state *s)
@@ -88,6 +125,14 @@ static void state_done(struct state *s)
         }
 }
 
+static void state_ensure(json_t *root, const char *key, bool array)
+{
+        json_t *v = json_object_get(root, key);
+
+        if (array ? !json_is_array(v) : !json_is_object(v))
+                json_object_set_new(root, key, array ? json_array() : json_object());
+}
+
 static int state_open(const char *dir, struct state *s)
 {
         _cleanup_free_ char *lock = xasprintf("%s/%s", dir, LOCK_FILE);
@@ -96,6 +141,7 @@ static int state_open(const char *dir, struct state *s)
         *s = (struct state) { .lock_fd = -1 };
         if (!lock)
                 return -ENOMEM;
+        (void) mkdir_p(dir, 0700);
         s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (s->lock_fd < 0)
                 return -errno;
@@ -108,14 +154,13 @@ static int state_open(const char *dir, struct state *s)
         if (!s->root || !json_is_object(s->root)) {
                 /* absent or damaged: start afresh (losing dedup memory, never a crash) */
                 json_decref(s->root);
-                s->root = json_pack("{s:{}, s:[]}", "problems", "actions");
+                s->root = json_object();
                 if (!s->root)
                         return -ENOMEM;
         }
-        if (!json_is_object(json_object_get(s->root, "problems")))
-                json_object_set_new(s->root, "problems", json_object());
-        if (!json_is_array(json_object_get(s->root, "actions")))
-                json_object_set_new(s->root, "actions", json_array());
+        state_ensure(s->root, "problems", false);
+        state_ensure(s->root, "actions", true);
+        state_ensure(s->root, "events", false);
         return 0;
 }
 
@@ -133,94 +178,319 @@ static usec_t jtime(json_t *o, const char *key)
         return (usec_t) json_integer_value(json_object_get(o, key));
 }
 
-/* Drops actions older than an hour and problems older than the window. */
+static const char *jstring(json_t *o, const char *key)
+{
+        return json_string_value(json_object_get(o, key));
+}
+
+static void jset_int(json_t *o, const char *key, uint64_t v)
+{
+        json_object_set_new(o, key, json_integer((json_int_t) v));
+}
+
+/* An action: {"t": µs, "kind": "ticket"|"comment"}; older states kept bare times (tickets). */
+static usec_t action_time(json_t *a)
+{
+        return json_is_integer(a) ? (usec_t) json_integer_value(a) : jtime(a, "t");
+}
+
+static bool action_is_comment(json_t *a)
+{
+        const char *k = jstring(a, "kind");
+
+        return k && streq(k, "comment");
+}
+
+/* Drops actions older than an hour, problems and events older than the window. */
 static void state_prune(struct state *s, const struct autofile_policy *p, usec_t t)
 {
-        json_t *actions = json_object_get(s->root, "actions"), *problems, *v, *kept = json_array();
-        const char *fp;
+        json_t *actions = json_object_get(s->root, "actions"), *v, *kept = json_array();
+        json_t *problems = json_object_get(s->root, "problems");
+        json_t *events = json_object_get(s->root, "events");
+        const char *k;
         size_t i;
         void *tmp;
 
         json_array_foreach(actions, i, v)
-                if ((usec_t) json_integer_value(v) + USEC_PER_HOUR > t)
+                if (action_time(v) + USEC_PER_HOUR > t)
                         json_array_append(kept, v);
         json_object_set_new(s->root, "actions", kept);
-        problems = json_object_get(s->root, "problems");
-        json_object_foreach_safe(problems, tmp, fp, v)
+        json_object_foreach_safe(problems, tmp, k, v)
                 if (jtime(v, "last") + p->dedup_window < t)
-                        json_object_del(problems, fp);
+                        json_object_del(problems, k);
+        json_object_foreach_safe(events, tmp, k, v)
+                if ((usec_t) json_integer_value(v) + p->dedup_window < t ||
+                    json_object_size(events) > EVENTS_MAX)
+                        json_object_del(events, k);
+}
+
+static uint64_t actions_used(struct state *s, bool comments)
+{
+        json_t *v;
+        size_t i;
+        uint64_t n = 0;
+
+        json_array_foreach(json_object_get(s->root, "actions"), i, v)
+                n += action_is_comment(v) == comments;
+        return n;
+}
+
+static int reserve(struct state *s, usec_t t, bool comment)
+{
+        json_t *a = json_pack("{s:I, s:s}", "t", (json_int_t) t, "kind",
+                              comment ? "comment" : "ticket");
+
+        return a ? json_array_append_new(json_object_get(s->root, "actions"), a) : -ENOMEM;
+}
+
+/* A filing left spooled: the spool's ledger knows the key once it was created. */
+static void resolve_spooled(const char *dir, json_t *prob)
+{
+        const char *spool_id = jstring(prob, "spool_id");
+        _cleanup_free_ char *key = NULL;
+
+        if (!prob || jstring(prob, "key") || !spool_id)
+                return;
+        if (ledger_lookup(dir, spool_id, &key, NULL) > 0 && key)
+                json_object_set_new(prob, "key", json_string(key));
+}
+
+/* For a unit failure or alert naming a unit: the crash of that unit within
+ * the incident window, whose ticket the event belongs to. */
+static const char *incident_of(struct state *s, const struct autofile_policy *p,
+                               const struct autofile_event *ev, usec_t t)
+{
+        json_t *problems = json_object_get(s->root, "problems"), *v;
+        const char *fp, *best = NULL;
+        usec_t best_t = 0;
+
+        if (ev->crash || !ev->unit || p->incident_window == 0)
+                return NULL;
+        json_object_foreach(problems, fp, v) {
+                const char *unit = jstring(v, "unit");
+                usec_t last = jtime(v, "last");
+
+                if (!json_is_true(json_object_get(v, "crash")) || !unit || !streq(unit, ev->unit))
+                        continue;
+                if (last + p->incident_window < t || last > t + p->incident_window)
+                        continue;
+                if (last >= best_t) {
+                        best = fp;
+                        best_t = last;
+                }
+        }
+        return best;
+}
+
+static enum autofile_decision decide(const struct autofile_policy *p, struct state *s,
+                                     json_t *prob, const struct autofile_event *ev, usec_t t)
+{
+        const char *key = jstring(prob, "key");
+        bool tickets = actions_used(s, false) < p->max_per_hour;
+        bool comments = actions_used(s, true) < p->max_comments_per_hour;
+
+        if (ev->resolved)
+                return key && comments ? AUTOFILE_COMMENT : AUTOFILE_SKIP;
+        if (!prob || !json_is_true(json_object_get(prob, "filed"))) {
+                /* never filed; but another hook may be filing it right now */
+                usec_t opening = jtime(prob, "opening");
+
+                if (opening && opening + OPENING_MAX > t)
+                        return AUTOFILE_SUPPRESS;
+                return tickets ? AUTOFILE_OPEN : AUTOFILE_SUPPRESS;
+        }
+        if (key)
+                return comments ? AUTOFILE_COMMENT : AUTOFILE_SUPPRESS;
+        return AUTOFILE_SUPPRESS; /* filed, ticket not known yet (drafted or spooled) */
+}
+
+static json_t *problem_get(struct state *s, const char *fp, const struct autofile_event *ev,
+                           usec_t t)
+{
+        json_t *problems = json_object_get(s->root, "problems");
+        json_t *prob = json_object_get(problems, fp);
+
+        if (prob)
+                return prob;
+        if (json_object_size(problems) >= PROBLEMS_MAX)
+                return NULL;
+        prob = json_pack("{s:n, s:I, s:I, s:I, s:I, s:b}", "key", "first", (json_int_t) t,
+                         "last", (json_int_t) t, "count", (json_int_t) 0, "suppressed",
+                         (json_int_t) 0, "crash", (int) ev->crash);
+        if (!prob)
+                return NULL;
+        if (ev->unit)
+                json_object_set_new(prob, "unit", json_string(ev->unit));
+        if (ev->summary)
+                json_object_set_new(prob, "summary", json_string(ev->summary));
+        json_object_set_new(problems, fp, prob);
+        return prob;
+}
+
+/* Other problems counted without filing, one line each; their counts start again. */
+static char *take_suppressed(struct state *s, const char *self)
+{
+        json_t *problems = json_object_get(s->root, "problems"), *v;
+        const char *fp;
+        struct dynbuf d;
+        unsigned n = 0;
+
+        dynbuf_init(&d, 64 * 1024);
+        json_object_foreach(problems, fp, v) {
+                uint64_t c = (uint64_t) json_integer_value(json_object_get(v, "suppressed"));
+
+                if (c == 0 || streq(fp, self))
+                        continue;
+                if (n++ < SUMMARY_LINES_MAX)
+                        (void) dynbuf_addf(&d, "- %s (%s): %" PRIu64 " occurrence(s)%s\n",
+                                           jstring(v, "summary") ?: fp, fp, c,
+                                           jstring(v, "key") ? "" : ", no ticket yet");
+                jset_int(v, "suppressed", 0);
+        }
+        if (n > SUMMARY_LINES_MAX)
+                (void) dynbuf_addf(&d, "- and %u more problems\n", n - SUMMARY_LINES_MAX);
+        if (d.len == 0) {
+                dynbuf_done(&d);
+                return NULL;
+        }
+        return dynbuf_steal(&d);
+}
+
+/* Tickets opened within the incident window of t, other than self's. */
+static char *related_keys(struct state *s, const struct autofile_policy *p, const char *self,
+                          usec_t t)
+{
+        json_t *problems = json_object_get(s->root, "problems"), *v;
+        const char *fp, *key;
+        struct dynbuf d;
+
+        dynbuf_init(&d, 4096);
+        json_object_foreach(problems, fp, v) {
+                usec_t opened = jtime(v, "opened");
+
+                key = jstring(v, "key");
+                if (!key || streq(fp, self) || !opened || opened + p->incident_window < t)
+                        continue;
+                (void) dynbuf_addf(&d, "%s%s", d.len ? ", " : "", key);
+        }
+        if (d.len == 0) {
+                dynbuf_done(&d);
+                return NULL;
+        }
+        return dynbuf_steal(&d);
+}
+
+void autofile_verdict_done(struct autofile_verdict *v)
+{
+        free(v->fingerprint);
+        free(v->key);
+        free(v->suppressed_summary);
+        free(v->related);
+        *v = (struct autofile_verdict) {};
+}
+
+/* Applies decision d to the problem: counts, reservation, hand-over of state. */
+static int apply(struct state *s, const struct autofile_policy *p, json_t *prob,
+                 enum autofile_decision d, usec_t t, struct autofile_verdict *v)
+{
+        int r = 0;
+
+        jset_int(prob, "last", MAX(jtime(prob, "last"), t));
+        jset_int(prob, "count", (uint64_t) json_integer_value(json_object_get(prob, "count")) + 1);
+        v->suppressed = (uint64_t) json_integer_value(json_object_get(prob, "suppressed"));
+        if (d == AUTOFILE_SUPPRESS) {
+                jset_int(prob, "suppressed", v->suppressed + 1);
+                return 0;
+        }
+        if (d == AUTOFILE_OPEN) {
+                jset_int(prob, "opening", t);
+                r = reserve(s, t, false);
+        } else if (d == AUTOFILE_COMMENT) {
+                v->key = xstrdup(jstring(prob, "key"));
+                r = v->key ? reserve(s, t, true) : -ENOMEM;
+        }
+        if (r < 0 || d == AUTOFILE_SKIP)
+                return r;
+        jset_int(prob, "suppressed", 0);
+        v->suppressed_summary = take_suppressed(s, v->fingerprint);
+        v->related = related_keys(s, p, v->fingerprint, t);
+        return 0;
+}
+
+static int decide_locked(const char *dir, struct state *s, const struct autofile_policy *p,
+                         const struct autofile_event *ev, usec_t t, struct autofile_verdict *v)
+{
+        json_t *events = json_object_get(s->root, "events"), *prob;
+        const char *fp;
+        enum autofile_decision d;
+        int r;
+
+        if (ev->identity && json_object_get(events, ev->identity)) {
+                v->decision = AUTOFILE_SKIP;
+                v->duplicate = true;
+                return 0;
+        }
+        if (ev->identity)
+                json_object_set_new(events, ev->identity, json_integer((json_int_t) t));
+        fp = incident_of(s, p, ev, ev->time ?: t) ?: ev->fingerprint;
+        v->fingerprint = xstrdup(fp);
+        if (!v->fingerprint)
+                return -ENOMEM;
+        prob = problem_get(s, fp, ev, ev->time ?: t);
+        resolve_spooled(dir, prob);
+        d = decide(p, s, prob, ev, t);
+        if (!prob) /* the table is full: never a new ticket for an unknown problem */
+                d = d == AUTOFILE_OPEN ? AUTOFILE_SUPPRESS : d;
+        r = prob ? apply(s, p, prob, d, t, v) : 0;
+        v->decision = d;
+        return r;
+}
+
+int autofile_decide_event(const char *state_dir, const struct autofile_policy *p,
+                          const struct autofile_event *ev, usec_t now_t,
+                          struct autofile_verdict *ret)
+{
+        _cleanup_(state_done) struct state s = { .lock_fd = -1 };
+        struct autofile_verdict v = {};
+        int r;
+
+        if (!p->enabled) {
+                *ret = (struct autofile_verdict) { .decision = AUTOFILE_SKIP };
+                return 0;
+        }
+        r = state_open(state_dir, &s);
+        if (r < 0)
+                return r;
+        state_prune(&s, p, now_t);
+        r = decide_locked(state_dir, &s, p, ev, now_t, &v);
+        if (r >= 0)
+                r = state_save(&s);
+        if (r < 0) {
+                autofile_verdict_done(&v);
+                return r;
+        }
+        *ret = v;
+        return 0;
 }
 
 int autofile_decide(const char *state_dir, const struct autofile_policy *p,
                     const char *fingerprint, usec_t t, bool resolved,
                     enum autofile_decision *ret, char **ret_key, uint64_t *ret_suppressed)
 {
-        _cleanup_(state_done) struct state s = { .lock_fd = -1 };
-        enum autofile_decision d;
-        json_t *problems, *prob;
-        const char *key;
-        bool budget;
+        struct autofile_event ev = { .fingerprint = (char *) fingerprint, .resolved = resolved,
+                                     .crash = strneq(fingerprint, "crash:", 6) };
+        struct autofile_verdict v = {};
         int r;
 
-        if (!p->enabled) {
-                *ret = AUTOFILE_SKIP;
-                return 0;
-        }
-        r = state_open(state_dir, &s);
+        r = autofile_decide_event(state_dir, p, &ev, t, &v);
         if (r < 0)
                 return r;
-        state_prune(&s, p, t);
-        problems = json_object_get(s.root, "problems");
-        prob = json_object_get(problems, fingerprint);
-        key = json_string_value(json_object_get(prob, "key"));
-        budget = json_array_size(json_object_get(s.root, "actions")) < p->max_per_hour;
-
-        if (resolved)
-                d = key && budget ? AUTOFILE_COMMENT : AUTOFILE_SKIP;
-        else if (!prob || !json_is_true(json_object_get(prob, "filed"))) {
-                /* never filed; but another hook may be filing it right now */
-                usec_t opening = jtime(prob, "opening");
-
-                d = opening && opening + OPENING_MAX > t ? AUTOFILE_SUPPRESS :
-                    budget                              ? AUTOFILE_OPEN :
-                                                          AUTOFILE_SUPPRESS;
-        }
-        else if (key)
-                d = budget ? AUTOFILE_COMMENT : AUTOFILE_SUPPRESS;
-        else
-                d = AUTOFILE_SUPPRESS; /* filed, ticket not known yet (drafted or spooled) */
-
-        if (!prob) {
-                if (json_object_size(problems) >= PROBLEMS_MAX)
-                        d = d == AUTOFILE_OPEN ? AUTOFILE_SUPPRESS : d;
-                prob = json_pack("{s:n, s:I, s:I, s:I, s:I}", "key", "first", (json_int_t) t,
-                                 "last", (json_int_t) t, "count", (json_int_t) 0,
-                                 "suppressed", (json_int_t) 0);
-                if (!prob)
-                        return -ENOMEM;
-                json_object_set_new(problems, fingerprint, prob);
-        }
-        json_object_set_new(prob, "last", json_integer((json_int_t) t));
-        json_object_set_new(prob, "count",
-                            json_integer(json_integer_value(json_object_get(prob, "count")) + 1));
+        *ret = v.decision;
+        if (ret_key)
+                *ret_key = TAKE_PTR(v.key);
         if (ret_suppressed)
-                *ret_suppressed = (uint64_t) json_integer_value(json_object_get(prob,
-                                                                                 "suppressed"));
-        if (d == AUTOFILE_OPEN)
-                json_object_set_new(prob, "opening", json_integer((json_int_t) t));
-        if (d == AUTOFILE_SUPPRESS)
-                json_object_set_new(prob, "suppressed",
-                                    json_integer(json_integer_value(
-                                            json_object_get(prob, "suppressed")) + 1));
-        if (ret_key && d == AUTOFILE_COMMENT) {
-                *ret_key = xstrdup(key);
-                if (!*ret_key)
-                        return -ENOMEM;
-        }
-        r = state_save(&s);
-        if (r < 0)
-                return r;
-        *ret = d;
+                *ret_suppressed = v.suppressed;
+        autofile_verdict_done(&v);
         return 0;
 }
 
@@ -234,199 +504,30 @@ int autofile_record(const char *state_dir, const char *fingerprint, const char *
         if (r < 0)
                 return r;
         prob = json_object_get(json_object_get(s.root, "problems"), fingerprint);
-        if (prob) {
-                if (key)
-                        json_object_set_new(prob, "key", json_string(key));
-                json_object_set_new(prob, "filed", json_true());
-                json_object_set_new(prob, "suppressed", json_integer(0));
+        if (!prob)
+                return 0;
+        if (key && !jstring(prob, "key")) {
+                json_object_set_new(prob, "key", json_string(key));
+                jset_int(prob, "opened", t);
         }
-        json_array_append_new(json_object_get(s.root, "actions"), json_integer((json_int_t) t));
+        json_object_set_new(prob, "filed", json_true());
+        json_object_del(prob, "opening");
         return state_save(&s);
 }
 
-/* ---- events ---- */
-
-void autofile_event_done(struct autofile_event *e)
+int autofile_record_spooled(const char *state_dir, const char *fingerprint, const char *spool_id)
 {
-        free(e->fingerprint);
-        free(e->summary);
-        free(e->description);
-        free(e->unit);
-        *e = (struct autofile_event) {};
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-        const char *s = json_string_value(json_object_get(o, key));
-
-        return isempty(s) ? NULL : s;
-}
-
-int autofile_event_from_alertmanager(const char *json, size_t len, struct autofile_event *ret,
-                                     char **ret_error)
-{
-        json_t *m, *alerts, *a;
-        json_error_t err;
-        struct dynbuf d;
-        const char *status, *group, *summary, *name;
-        size_t i;
-
-        m = json_loadb(json, len, 0, &err);
-        if (!m || !json_is_object(m)) {
-                if (ret_error)
-                        *ret_error = xasprintf("alertmanager payload:%d:%d: %s", err.line,
-                                               err.column, m ? "not an object" : err.text);
-                json_decref(m);
-                return -EBADMSG;
-        }
-        status = jstr(m, "status");
-        group = jstr(m, "groupKey");
-        alerts = json_object_get(m, "alerts");
-        if (!status || !group || !json_is_array(alerts)) {
-                if (ret_error)
-                        *ret_error = xasprintf("alertmanager payload: 'status', 'groupKey' and "
-                                               "'alerts' are required");
-                json_decref(m);
-                return -EBADMSG;
-        }
-        name = jstr(json_object_get(m, "commonLabels"), "alertname") ?:
-               jstr(json_object_get(m, "groupLabels"), "alertname") ?: "alert";
-        summary = jstr(json_object_get(m, "commonAnnotations"), "summary");
-        dynbuf_init(&d, 256 * 1024);
-        (void) dynbuf_addf(&d, "Alertmanager %s: %s (group %s)\n", status, name, group);
-        json_array_foreach(alerts, i, a) {
-                json_t *labels = json_object_get(a, "labels");
-                const char *k;
-                json_t *v;
-
-                if (i >= 50) {
-                        (void) dynbuf_addf(&d, "- … and %zu more alerts\n",
-                                           json_array_size(alerts) - 50);
-                        break;
-                }
-                (void) dynbuf_addf(&d, "- %s since %s:", jstr(a, "status") ?: "?",
-                                   jstr(a, "startsAt") ?: "?");
-                json_object_foreach(labels, k, v)
-                        if (json_is_string(v))
-                                (void) dynbuf_addf(&d, " %s=%s", k, json_string_value(v));
-                if (jstr(json_object_get(a, "annotations"), "summary"))
-                        (void) dynbuf_addf(&d, " — %s",
-                                           jstr(json_object_get(a, "annotations"), "summary"));
-                (void) dynbuf_addc(&d, '\n');
-        }
-        *ret = (struct autofile_event) {
-                .fingerprint = xasprintf("alert:%s", group),
-                .summary = summary ? xasprintf("%s: %s", name, summary) :
-                                     xasprintf("Alert %s is %s", name, status),
-                .description = dynbuf_steal(&d),
-                .resolved = streq(status, "resolved"),
-        };
-        json_decref(m);
-        if (!ret->fingerprint || !ret->summary || !ret->description) {
-                autofile_event_done(ret);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
-int autofile_event_from_unit(const char *unit, struct autofile_event *ret)
-{
-        const char *result = getenv("MONITOR_SERVICE_RESULT");
-        const char *code = getenv("MONITOR_EXIT_CODE"), *status = getenv("MONITOR_EXIT_STATUS");
-
-        *ret = (struct autofile_event) {
-                .fingerprint = xasprintf("unit-failure:%s", unit),
-                .summary = result ? xasprintf("%s failed (%s)", unit, result) :
-                                    xasprintf("%s failed", unit),
-                .description = xasprintf("The unit %s entered the failed state%s%s%s%s%s%s.",
-                                         unit, result ? "; result " : "", result ?: "",
-                                         code ? ", " : "", code ?: "",
-                                         status ? " with status " : "", status ?: ""),
-                .unit = xstrdup(unit),
-        };
-        if (!ret->fingerprint || !ret->summary || !ret->description || !ret->unit) {
-                autofile_event_done(ret);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
-#ifdef HAVE_LIBSYSTEMD
-static char *field(sd_journal *j, const char *name)
-{
-        const void *d;
-        size_t l, n = strlen(name);
-
-        if (sd_journal_get_data(j, name, &d, &l) < 0 || l <= n + 1)
-                return NULL;
-        return xstrndup((const char *) d + n + 1, MIN(l - n - 1, (size_t) 4096));
-}
-
-int autofile_event_from_coredump(const char *dir, usec_t since, usec_t until,
-                                 struct autofile_event *ret)
-{
-        sd_journal *j = NULL;
+        _cleanup_(state_done) struct state s = { .lock_fd = -1 };
+        json_t *prob;
         int r;
 
-        r = dir ? sd_journal_open_directory(&j, dir, 0) :
-                  sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+        r = state_open(state_dir, &s);
         if (r < 0)
                 return r;
-        (void) sd_journal_set_data_threshold(j, 8192);
-        r = sd_journal_add_match(j, "MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1", 0);
-        if (r >= 0)
-                r = sd_journal_seek_realtime_usec(j, until);
-        for (; r >= 0;) {
-                usec_t t;
-
-                r = sd_journal_previous(j);
-                if (r <= 0) {
-                        r = r < 0 ? r : -ENOENT;
-                        break;
-                }
-                if (sd_journal_get_realtime_usec(j, &t) < 0 || t > until)
-                        continue;
-                if (t < since) {
-                        r = -ENOENT;
-                        break;
-                }
-                _cleanup_free_ char *exe = field(j, "COREDUMP_EXE");
-                _cleanup_free_ char *comm = field(j, "COREDUMP_COMM");
-                _cleanup_free_ char *sig = field(j, "COREDUMP_SIGNAL_NAME");
-                _cleanup_free_ char *signum = field(j, "COREDUMP_SIGNAL");
-                _cleanup_free_ char *unit = field(j, "COREDUMP_UNIT");
-                _cleanup_free_ char *pid = field(j, "COREDUMP_PID");
-                const char *what = exe ?: comm ?: "a process";
-                const char *s = sig ?: signum ?: "a signal";
-                char when[64];
-
-                *ret = (struct autofile_event) {
-                        .fingerprint = xasprintf("crash:%s:%s", unit ?: what, s),
-                        .summary = xasprintf("%s%s%s%s crashed (%s)", comm ?: what,
-                                             unit ? " (" : "", unit ?: "", unit ? ")" : "", s),
-                        .description = xasprintf("systemd-coredump recorded a crash at %s: "
-                                                 "%s, pid %s, signal %s%s%s.",
-                                                 format_iso8601(when, sizeof(when), t), what,
-                                                 pid ?: "?", s, unit ? ", unit " : "",
-                                                 unit ?: ""),
-                        .unit = unit ? xstrdup(unit) : NULL,
-                };
-                r = ret->fingerprint && ret->summary && ret->description ? 0 : -ENOMEM;
-                if (r < 0)
-                        autofile_event_done(ret);
-                break;
-        }
-        sd_journal_close(j);
-        return r;
+        prob = json_object_get(json_object_get(s.root, "problems"), fingerprint);
+        if (!prob || !spool_id)
+                return 0;
+        json_object_set_new(prob, "spool_id", json_string(spool_id));
+        json_object_set_new(prob, "filed", json_true());
+        return state_save(&s);
 }
-#else
-int autofile_event_from_coredump(const char *dir, usec_t since, usec_t until,
-                                 struct autofile_event *ret)
-{
-        (void) dir;
-        (void) since;
-        (void) until;
-        (void) ret;
-        return -EOPNOTSUPP;
-}
-#endif

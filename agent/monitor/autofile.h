@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Filing by monitoring hooks (crashes, failed units, alerts) without flooding
- * the portal: one ticket per problem (a fingerprint), later occurrences as
- * comments on it, and a budget of portal actions per hour beyond which
- * occurrences are only counted. The state (fingerprint -> ticket, recent
- * actions) is kept under a lock in the state directory.
+ * the portal: one ticket per problem (a fingerprint: a crash's is its crash
+ * signature), later occurrences as comments on it, every event handled once
+ * (its identity is remembered), a unit failure or alert next to a crash of
+ * the same unit a comment on that incident's ticket, and two hourly budgets
+ * (new tickets; comments) so that repeats never starve a first filing. The
+ * state (fingerprint -> ticket, handled events, reserved budget) is kept under
+ * one lock in the state directory: deciding and reserving are one step.
  */
 #pragma once
 
@@ -17,11 +20,17 @@
 
 struct autofile_policy {
         bool enabled;
-        uint64_t max_per_hour; /* tickets and comments filed per hour, all problems together */
-        usec_t dedup_window;   /* a repeat within this window is the same problem */
+        uint64_t max_per_hour;          /* new tickets per hour, all problems together */
+        uint64_t max_comments_per_hour; /* repeat, resolved and incident comments per hour */
+        usec_t dedup_window;            /* a repeat within this window is the same problem */
+        usec_t window_before;           /* an automatic collection starts this long before the event */
+        usec_t window_after;            /* … and ends this long after it */
+        usec_t incident_window;         /* a unit failure or alert this close to a crash of the
+                                         * unit is the same incident */
 };
 
-/* Reads the `autofile:` section (NULL: defaults: enabled, 3 an hour, 7 days). */
+/* Reads the `autofile:` section (NULL: defaults: enabled, 3 tickets and 12
+ * comments an hour, 7 days, window 1h before to 1m after, incidents 10m). */
 int autofile_policy_load(const struct pnode *section, struct autofile_policy *ret,
                          char **ret_error);
 
@@ -47,16 +56,19 @@ int autofile_decide(const char *state_dir, const struct autofile_policy *p,
 
 /*
  * Records the outcome of filing: the ticket key (NULL when it is not known
- * yet: drafted or spooled), and one portal action against the budget.
+ * yet: drafted or spooled). The budget was reserved by the decision.
  */
 int autofile_record(const char *state_dir, const char *fingerprint, const char *key, usec_t t);
 
 struct autofile_event {
-        char *fingerprint;
+        char *fingerprint; /* the problem; without the host name (the fleet-wide marker) */
         char *summary;
         char *description;
-        char *unit;    /* the failed or crashed unit, if known */
+        char *unit;        /* the failed or crashed unit, if known */
+        char *identity;    /* the event itself (coredump: boot id, pid, time); NULL: none */
+        usec_t time;       /* when it happened (0: unknown, now) */
         bool resolved;
+        bool crash;        /* a crash: its own problem, never merged into an incident */
 };
 
 void autofile_event_done(struct autofile_event *e);
@@ -74,3 +86,45 @@ int autofile_event_from_unit(const char *unit, struct autofile_event *ret);
  */
 int autofile_event_from_coredump(const char *dir, usec_t since, usec_t until,
                                  struct autofile_event *ret);
+
+/*
+ * Every systemd-coredump entry in [since, until], oldest first, at most max.
+ * *ret is an array of *ret_n events (caller frees with autofile_events_free).
+ * 0 (also when there is none) or -errno.
+ */
+int autofile_events_from_coredumps(const char *dir, usec_t since, usec_t until, size_t max,
+                                   struct autofile_event **ret, size_t *ret_n);
+void autofile_events_free(struct autofile_event *e, size_t n);
+
+/* What to do with one event, decided and reserved under the lock. */
+struct autofile_verdict {
+        enum autofile_decision decision;
+        bool duplicate;           /* SKIP because this very event was handled before */
+        char *fingerprint;        /* the problem it is filed under (an incident's crash) */
+        char *key;                /* COMMENT: the ticket */
+        uint64_t suppressed;      /* occurrences of this problem counted without filing */
+        char *suppressed_summary; /* other problems counted without filing, a line each */
+        char *related;            /* "SUP-2, SUP-5": tickets of the same incident window */
+};
+
+void autofile_verdict_done(struct autofile_verdict *v);
+
+/*
+ * Decides what to do with ev at time now and records it, in one step under
+ * the lock: the event's identity (a second delivery is SKIP with duplicate),
+ * the occurrence, and the budget the filing will use (new tickets and
+ * comments have separate budgets). A unit failure or alert naming a unit
+ * that crashed within the incident window goes to that crash's problem.
+ * 0 or -errno.
+ */
+int autofile_decide_event(const char *state_dir, const struct autofile_policy *p,
+                          const struct autofile_event *ev, usec_t now,
+                          struct autofile_verdict *ret);
+
+/* Remembers the spool submission of a filing whose ticket is not known yet;
+ * when the spool creates it (ledger), the problem gets the key. 0 or -errno. */
+int autofile_record_spooled(const char *state_dir, const char *fingerprint, const char *spool_id);
+
+/* The collection window of an automatic filing, anchored on the event. */
+void autofile_window(const struct autofile_policy *p, usec_t event, usec_t *ret_since,
+                     usec_t *ret_until);

@@ -11,10 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "monitor/autofile.h"
+#include "ticket/ledger.h"
 
 static char dir[] = "/tmp/collect-test-autofile-XXXXXX";
 
@@ -35,7 +38,8 @@ static enum autofile_decision decide(const struct autofile_policy *p, const char
 
 static void test_sequence(void **state)
 {
-        struct autofile_policy p = { .enabled = true, .max_per_hour = 4,
+        struct autofile_policy p = { .enabled = true, .max_per_hour = 3,
+                                     .max_comments_per_hour = 2,
                                      .dedup_window = USEC_PER_DAY };
         usec_t t = 1795773600ULL * USEC_PER_SEC;
         char *key = NULL;
@@ -56,16 +60,17 @@ static void test_sequence(void **state)
         assert_int_equal(decide(&p, "unit-failure:d", t + 4, false, NULL), AUTOFILE_OPEN);
         assert_int_equal(autofile_record(dir, "unit-failure:d", NULL, t + 4), 0);
         assert_int_equal(decide(&p, "unit-failure:d", t + 4, false, NULL), AUTOFILE_SUPPRESS);
-        /* a filing that never finished is retried after a while */
-        assert_int_equal(decide(&p, "unit-failure:e", t + 4, false, NULL), AUTOFILE_OPEN);
-        assert_int_equal(decide(&p, "unit-failure:e", t + 20 * USEC_PER_MINUTE, false, NULL),
-                         AUTOFILE_OPEN);
+        /* repeats have their own budget: two comments, then counted */
+        assert_int_equal(decide(&p, "unit-failure:a", t + 5, false, NULL), AUTOFILE_COMMENT);
+        assert_int_equal(decide(&p, "unit-failure:a", t + 5, false, NULL), AUTOFILE_SUPPRESS);
+        /* … and never starve a first filing: the third ticket of the hour */
+        assert_int_equal(decide(&p, "unit-failure:e", t + 6, false, NULL), AUTOFILE_OPEN);
+        /* a filing that never finished does not hold the problem for ever */
+        assert_int_equal(decide(&p, "unit-failure:e", t + 7, false, NULL), AUTOFILE_SUPPRESS);
         /* a resolved alert with no ticket: skip */
-        assert_int_equal(decide(&p, "alert:x", t + 5, true, NULL), AUTOFILE_SKIP);
-        /* the budget: 3 actions so far, a fourth is allowed, a fifth is not */
-        assert_int_equal(decide(&p, "unit-failure:b", t + 6, false, NULL), AUTOFILE_OPEN);
-        assert_int_equal(autofile_record(dir, "unit-failure:b", NULL, t + 7), 0);
-        assert_int_equal(decide(&p, "unit-failure:c", t + 8, false, NULL), AUTOFILE_SUPPRESS);
+        assert_int_equal(decide(&p, "alert:x", t + 8, true, NULL), AUTOFILE_SKIP);
+        /* the ticket budget is used up: a new problem is counted */
+        assert_int_equal(decide(&p, "unit-failure:c", t + 9, false, NULL), AUTOFILE_SUPPRESS);
         /* an hour later the budget is back; the suppressed count is reported */
         assert_int_equal(autofile_decide(dir, &p, "unit-failure:c", t + USEC_PER_HOUR + 9,
                                          false, &d, NULL, &suppressed), 0);
@@ -77,6 +82,137 @@ static void test_sequence(void **state)
         /* disabled */
         p.enabled = false;
         assert_int_equal(decide(&p, "unit-failure:z", t, false, NULL), AUTOFILE_SKIP);
+}
+
+static void fresh_dir(void)
+{
+        char cmd[300];
+
+        snprintf(cmd, sizeof(cmd), "rm -f %s/autofile.json %s/ledger.json", dir, dir);
+        assert_int_equal(system(cmd), 0);
+}
+
+static struct autofile_verdict decide_event(const struct autofile_policy *p, const char *fp,
+                                            const char *unit, const char *identity, bool crash,
+                                            usec_t t)
+{
+        struct autofile_event ev = { .fingerprint = (char *) fp, .unit = (char *) unit,
+                                     .identity = (char *) identity, .crash = crash, .time = t,
+                                     .summary = (char *) "what happened" };
+        struct autofile_verdict v = {};
+
+        assert_int_equal(autofile_decide_event(dir, p, &ev, t, &v), 0);
+        return v;
+}
+
+static void test_events_once_and_incidents(void **state)
+{
+        struct autofile_policy p = { .enabled = true, .max_per_hour = 1,
+                                     .max_comments_per_hour = 10,
+                                     .dedup_window = USEC_PER_DAY,
+                                     .incident_window = 10 * USEC_PER_MINUTE };
+        usec_t t = 1795773600ULL * USEC_PER_SEC;
+        struct autofile_verdict v;
+
+        (void) state;
+        fresh_dir();
+        v = decide_event(&p, "crash:aaa", "app.service", "boot:1:100", true, t);
+        assert_int_equal(v.decision, AUTOFILE_OPEN);
+        autofile_verdict_done(&v);
+        assert_int_equal(autofile_record(dir, "crash:aaa", "SUP-1", t), 0);
+        /* the same crash delivered again (watch and a catch-up hook): a no-op */
+        v = decide_event(&p, "crash:aaa", "app.service", "boot:1:100", true, t + 1);
+        assert_int_equal(v.decision, AUTOFILE_SKIP);
+        assert_true(v.duplicate);
+        autofile_verdict_done(&v);
+        /* the unit's failure a little later: a comment on the crash's ticket */
+        v = decide_event(&p, "unit-failure:app.service", "app.service", NULL, false,
+                         t + USEC_PER_MINUTE);
+        assert_int_equal(v.decision, AUTOFILE_COMMENT);
+        assert_string_equal(v.key, "SUP-1");
+        assert_string_equal(v.fingerprint, "crash:aaa");
+        autofile_verdict_done(&v);
+        /* a failure of the unit long after is a problem of its own (over budget: counted) */
+        v = decide_event(&p, "unit-failure:app.service", "app.service", NULL, false,
+                         t + 30 * USEC_PER_MINUTE);
+        assert_int_equal(v.decision, AUTOFILE_SUPPRESS);
+        assert_string_equal(v.fingerprint, "unit-failure:app.service");
+        autofile_verdict_done(&v);
+        /* a distinct crash signature of the same unit keeps its own problem; the next
+         * filing names what was counted without filing */
+        p.max_per_hour = 2;
+        v = decide_event(&p, "crash:bbb", "app.service", "boot:1:200", true,
+                         t + 31 * USEC_PER_MINUTE);
+        assert_int_equal(v.decision, AUTOFILE_OPEN);
+        assert_non_null(v.suppressed_summary);
+        assert_non_null(strstr(v.suppressed_summary, "unit-failure:app.service"));
+        autofile_verdict_done(&v);
+}
+
+static void test_related_and_spooled(void **state)
+{
+        struct autofile_policy p = { .enabled = true, .max_per_hour = 5,
+                                     .max_comments_per_hour = 10,
+                                     .dedup_window = USEC_PER_DAY,
+                                     .incident_window = 10 * USEC_PER_MINUTE };
+        usec_t t = 1795773600ULL * USEC_PER_SEC;
+        struct autofile_verdict v;
+
+        (void) state;
+        fresh_dir();
+        v = decide_event(&p, "crash:one", "a.service", "i1", true, t);
+        assert_int_equal(v.decision, AUTOFILE_OPEN);
+        autofile_verdict_done(&v);
+        assert_int_equal(autofile_record(dir, "crash:one", "SUP-2", t), 0);
+        v = decide_event(&p, "crash:two", "a.service", "i2", true, t + USEC_PER_MINUTE);
+        assert_int_equal(v.decision, AUTOFILE_OPEN);
+        assert_string_equal(v.related, "SUP-2");
+        autofile_verdict_done(&v);
+        /* spooled: the key comes from the ledger once the spool created the ticket */
+        assert_int_equal(autofile_record_spooled(dir, "crash:two", "sub-1"), 0);
+        v = decide_event(&p, "crash:two", "a.service", "i3", true, t + 2 * USEC_PER_MINUTE);
+        assert_int_equal(v.decision, AUTOFILE_SUPPRESS);
+        autofile_verdict_done(&v);
+        assert_int_equal(ledger_record(dir, "sub-1", "SUP-3", NULL), 0);
+        v = decide_event(&p, "crash:two", "a.service", "i4", true, t + 3 * USEC_PER_MINUTE);
+        assert_int_equal(v.decision, AUTOFILE_COMMENT);
+        assert_string_equal(v.key, "SUP-3");
+        autofile_verdict_done(&v);
+}
+
+/* Fifty deciders at once never reserve more tickets than the budget. */
+static void test_concurrent_budget(void **state)
+{
+        struct autofile_policy p = { .enabled = true, .max_per_hour = 3,
+                                     .max_comments_per_hour = 3,
+                                     .dedup_window = USEC_PER_DAY };
+        usec_t t = 1795773600ULL * USEC_PER_SEC;
+        int opened = 0;
+
+        (void) state;
+        fresh_dir();
+        for (int i = 0; i < 50; i++) {
+                pid_t pid = fork();
+
+                assert_true(pid >= 0);
+                if (pid == 0) {
+                        char fp[32];
+                        enum autofile_decision d;
+
+                        snprintf(fp, sizeof(fp), "crash:%d", i);
+                        if (autofile_decide(dir, &p, fp, t, false, &d, NULL, NULL) < 0)
+                                _exit(2);
+                        _exit(d == AUTOFILE_OPEN);
+                }
+        }
+        for (int i = 0; i < 50; i++) {
+                int status;
+
+                assert_true(wait(&status) > 0);
+                assert_true(WIFEXITED(status) && WEXITSTATUS(status) <= 1);
+                opened += WEXITSTATUS(status);
+        }
+        assert_int_equal(opened, 3);
 }
 
 static void test_damaged_state(void **state)
@@ -130,6 +266,9 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_sequence),
+                cmocka_unit_test(test_events_once_and_incidents),
+                cmocka_unit_test(test_related_and_spooled),
+                cmocka_unit_test(test_concurrent_budget),
                 cmocka_unit_test(test_damaged_state),
                 cmocka_unit_test(test_events),
         };
