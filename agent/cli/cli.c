@@ -1115,7 +1115,9 @@ static int verb_hook(char **args)
 /* `collect watch`: every event runs `collect hook …` with the same options. */
 static int verb_watch(char **args)
 {
+        _cleanup_(config_done) struct config c = {};
         _cleanup_strv_free_ char **pass = NULL;
+        int r;
         const struct {
                 const char *opt;
                 const char *value;
@@ -1143,6 +1145,12 @@ static int verb_watch(char **args)
         if (arg_verbosity < 0 && strv_extend(&pass, "-q") < 0)
                 return log_oom(), 1;
         p.hook_args = pass;
+        if (arg_listen) {
+                r = load_config(&c);
+                if (r != 0)
+                        return r;
+                p.token_file = c.webhook_token_file;
+        }
         return watch_run(&p);
 }
 

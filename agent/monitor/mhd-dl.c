@@ -29,6 +29,7 @@ static struct {
         enum MHD_Result (*add_header)(struct MHD_Response *, const char *, const char *);
         enum MHD_Result (*queue)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
         void (*destroy)(struct MHD_Response *);
+        const char *(*lookup)(struct MHD_Connection *, enum MHD_ValueKind, const char *);
 } lib;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -58,6 +59,7 @@ static void load(void)
         SYM(add_header, "MHD_add_response_header");
         SYM(queue, "MHD_queue_response");
         SYM(destroy, "MHD_destroy_response");
+        SYM(lookup, "MHD_lookup_connection_value");
 #undef SYM
         loaded = true;
 }
@@ -111,4 +113,10 @@ void MHD_destroy_response(struct MHD_Response *r)
 {
         if (r && ready())
                 lib.destroy(r);
+}
+
+const char *MHD_lookup_connection_value(struct MHD_Connection *c, enum MHD_ValueKind kind,
+                                        const char *key)
+{
+        return ready() ? lib.lookup(c, kind, key) : NULL;
 }

@@ -6,14 +6,17 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,16 +26,21 @@
 #endif
 
 #include "alloc-util.h"
+#include "coredump.h"
 #include "dynbuf.h"
 #include "fd-util.h"
 #include "log.h"
 #include "parse-util.h"
 #include "strv.h"
+#include "monitor/autofile.h"
 #include "monitor/watch.h"
 
 #define BODY_MAX (1u << 20)
+#define QUEUE_MAX 32           /* alerts waiting for their hook; beyond: 503 */
+#define CONNECTIONS_MAX 64     /* open connections; beyond: refused */
+#define CONNECTION_TIMEOUT 5   /* seconds a client may stay idle */
 #define HOOK_TIMEOUT (30 * USEC_PER_MINUTE)
-#define MSG_COREDUMP "fc2e22bc6ee647b6b90729ab34a250b1"
+#define FLUSH_INTERVAL (5 * USEC_PER_MINUTE) /* spooled filings retried this often */
 #define MSG_UNIT_FAILED "d9b373ed55a64feb8242e02dbe79a49c"
 
 static volatile sig_atomic_t stop_requested;
@@ -83,6 +91,12 @@ static int run_hook(const struct watch_params *p, char *const *args, const char 
                         break;
                 if (w < 0 && errno != EINTR)
                         return 1;
+                if (stop_requested) {
+                        /* stopping: the hook removes its temporary files on SIGTERM */
+                        (void) kill(pid, SIGTERM);
+                        (void) waitpid(pid, &status, 0);
+                        return 1;
+                }
                 if (now(CLOCK_MONOTONIC) > deadline) {
                         (void) kill(pid, SIGKILL);
                         (void) waitpid(pid, &status, 0);
@@ -92,6 +106,128 @@ static int run_hook(const struct watch_params *p, char *const *args, const char 
                 (void) usleep(20000);
         }
         return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+/* Runs `self spool flush` with the options that verb takes: a monitoring filing
+ * spooled during a portal outage is sent once the portal is back. */
+static void flush_spool(const struct watch_params *p)
+{
+        static const char *const keep[] = { "--config", "--state-dir", "--spool-dir",
+                                            "--policy-dir" };
+        _cleanup_strv_free_ char **argv = NULL;
+        _cleanup_close_ int null = -1;
+        int status = 0;
+        pid_t pid;
+
+        if (strv_extend(&argv, "collect") < 0 || strv_extend(&argv, "spool") < 0 ||
+            strv_extend(&argv, "flush") < 0 || strv_extend(&argv, "-q") < 0)
+                return;
+        for (char **a = p->hook_args; a && a[0] && a[1]; a++)
+                for (size_t i = 0; i < ELEMENTSOF(keep); i++)
+                        if (streq(a[0], keep[i]) &&
+                            (strv_extend(&argv, a[0]) < 0 || strv_extend(&argv, a[1]) < 0))
+                                return;
+        null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        pid = fork();
+        if (pid < 0)
+                return;
+        if (pid == 0) {
+                (void) dup2(null, STDIN_FILENO);
+                (void) dup2(null, STDOUT_FILENO);
+                execv(p->self, argv);
+                _exit(127);
+        }
+        /* bounded: the spool's own requests have timeouts */
+        for (usec_t deadline = now(CLOCK_MONOTONIC) + HOOK_TIMEOUT;;) {
+                pid_t w = waitpid(pid, &status, WNOHANG);
+
+                if (w == pid || (w < 0 && errno != EINTR))
+                        break;
+                if (now(CLOCK_MONOTONIC) > deadline) {
+                        (void) kill(pid, SIGKILL);
+                        (void) waitpid(pid, &status, 0);
+                        break;
+                }
+                (void) usleep(20000);
+        }
+}
+
+/* ---- the hook queue: webhooks are answered at once, filed by a worker ---- */
+
+struct job {
+        char *body;
+        size_t len;
+};
+
+static struct {
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        struct job jobs[QUEUE_MAX];
+        size_t head, n;
+        bool stop;
+        const struct watch_params *p;
+} queue = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+/* Takes body. false when the queue is full (the caller answers 503). */
+static bool queue_push(char *body, size_t len)
+{
+        bool ok;
+
+        pthread_mutex_lock(&queue.lock);
+        ok = queue.n < QUEUE_MAX && !queue.stop;
+        if (ok) {
+                queue.jobs[(queue.head + queue.n) % QUEUE_MAX] = (struct job) { body, len };
+                queue.n++;
+                pthread_cond_signal(&queue.cond);
+        }
+        pthread_mutex_unlock(&queue.lock);
+        if (!ok)
+                free(body);
+        return ok;
+}
+
+static void *queue_worker(void *arg)
+{
+        char *args[] = { (char *) "alertmanager", NULL };
+
+        (void) arg;
+        for (;;) {
+                struct job j;
+                int ex;
+
+                pthread_mutex_lock(&queue.lock);
+                while (queue.n == 0 && !queue.stop)
+                        pthread_cond_wait(&queue.cond, &queue.lock);
+                if (queue.n == 0) {
+                        pthread_mutex_unlock(&queue.lock);
+                        return NULL;
+                }
+                j = queue.jobs[queue.head];
+                queue.head = (queue.head + 1) % QUEUE_MAX;
+                queue.n--;
+                pthread_mutex_unlock(&queue.lock);
+                ex = run_hook(queue.p, args, j.body, j.len);
+                if (ex != 0)
+                        log_warning("watch: alert hook exited with %d", ex);
+                free(j.body);
+        }
+}
+
+static void queue_stop(pthread_t worker)
+{
+        size_t dropped;
+
+        pthread_mutex_lock(&queue.lock);
+        queue.stop = true;
+        dropped = queue.n;
+        for (; queue.n > 0; queue.n--, queue.head = (queue.head + 1) % QUEUE_MAX)
+                free(queue.jobs[queue.head].body);
+        pthread_cond_broadcast(&queue.cond);
+        pthread_mutex_unlock(&queue.lock);
+        if (dropped > 0)
+                log_warning("watch: %zu queued alerts not filed (Alertmanager repeats them)",
+                            dropped);
+        (void) pthread_join(worker, NULL);
 }
 
 /* ---- the Alertmanager listener ---- */
@@ -110,33 +246,61 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char
         if (!r)
                 return MHD_NO;
         (void) MHD_add_response_header(r, "Content-Type", "text/plain");
+        if (code == MHD_HTTP_UNAUTHORIZED)
+                (void) MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"collect\"");
         ret = MHD_queue_response(c, code, r);
         MHD_destroy_response(r);
         return ret;
+}
+
+/* Compares the Authorization header with the token in constant time. */
+static bool authorized(struct MHD_Connection *c, const char *token)
+{
+        const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+        size_t n = strlen(token), hl;
+        unsigned char diff = 0;
+
+        if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+                return false;
+        h += 7;
+        hl = strlen(h);
+        for (size_t i = 0; i < n; i++)
+                diff |= (unsigned char) (token[i] ^ (i < hl ? h[i] : 0));
+        return diff == 0 && hl == n;
+}
+
+/* The first call of a request: method, path and credentials, before any body is read. */
+static enum MHD_Result on_headers(const struct watch_params *p, struct MHD_Connection *c,
+                                  const char *url, const char *method, void **con_cls)
+{
+        struct request *req;
+
+        if (!streq(method, "POST"))
+                return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST only\n");
+        if (!streq(url, "/alertmanager") && !streq(url, "/"))
+                return reply(c, MHD_HTTP_NOT_FOUND, "POST /alertmanager\n");
+        if (!p->token || !authorized(c, p->token))
+                return reply(c, MHD_HTTP_UNAUTHORIZED, "a bearer token is required\n");
+        req = xcalloc(1, sizeof(*req));
+        if (!req)
+                return MHD_NO;
+        dynbuf_init(&req->body, BODY_MAX);
+        *con_cls = req;
+        return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_size, void **con_cls)
 {
-        const struct watch_params *p = cls;
         struct request *req = *con_cls;
-        char *args[] = { (char *) "alertmanager", NULL };
-        int ex;
+        struct autofile_event ev = {};
+        _cleanup_free_ char *error = NULL;
+        int r;
 
         (void) version;
-        if (!req) {
-                if (!streq(method, "POST"))
-                        return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST only\n");
-                if (!streq(url, "/alertmanager") && !streq(url, "/"))
-                        return reply(c, MHD_HTTP_NOT_FOUND, "POST /alertmanager\n");
-                req = xcalloc(1, sizeof(*req));
-                if (!req)
-                        return MHD_NO;
-                dynbuf_init(&req->body, BODY_MAX);
-                *con_cls = req;
-                return MHD_YES;
-        }
+        if (!req)
+                return on_headers(cls, c, url, method, con_cls);
         if (*upload_size > 0) {
                 if (dynbuf_add(&req->body, upload_data, *upload_size) < 0)
                         req->too_big = true;
@@ -145,13 +309,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         if (req->too_big)
                 return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "payload larger than 1 MiB\n");
-        ex = run_hook(p, args, req->body.buf, req->body.len);
-        /* Alertmanager retries 5xx and drops other errors (protocols.md §7) */
-        if (ex == 0)
-                return reply(c, MHD_HTTP_OK, "ok\n");
-        if (ex == 65 || ex == 64)
+        /* a malformed payload is refused now: Alertmanager drops 4xx, retries 5xx */
+        r = autofile_event_from_alertmanager(req->body.buf ?: "", req->body.len, &ev, &error);
+        autofile_event_done(&ev);
+        if (r < 0)
                 return reply(c, MHD_HTTP_BAD_REQUEST, "payload refused\n");
-        return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not filed yet; retry\n");
+        size_t len = req->body.len;
+
+        if (!queue_push(dynbuf_steal(&req->body), len))
+                return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "queue full; retry\n");
+        return reply(c, MHD_HTTP_OK, "queued\n");
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -209,14 +376,22 @@ static void journal_event(const struct watch_params *p, sd_journal *j)
 
         if (!id || sd_journal_get_realtime_usec(j, &t) < 0)
                 return;
-        if (streq(id, MSG_COREDUMP)) {
+        if (coredump_message_id_is(id)) {
+                _cleanup_(coredump_done) struct coredump cd = {};
                 char since[40], until[40];
                 char *args[] = { (char *) "coredump", (char *) "--since", since, (char *) "--until",
                                  until, NULL };
 
-                format_iso8601_usec(since, sizeof(since), t - MIN(t, USEC_PER_SEC));
+                if (coredump_from_journal(j, &cd) < 0)
+                        return; /* forged by another program, or unreadable */
+                /*
+                 * The hook files the newest crash up to `until`, this one, with the
+                 * collection anchored on it: the hour before it.
+                 */
+                format_iso8601_usec(since, sizeof(since), t - MIN(t, USEC_PER_HOUR));
                 format_iso8601_usec(until, sizeof(until), t + USEC_PER_SEC);
-                log_info("watch: crash recorded at %s", since);
+                log_info("watch: %s crashed (%s, pid %" PRIu64 ")", cd.exe ?: cd.comm ?: "a process",
+                         cd.signal_name ?: "?", cd.pid);
                 (void) run_hook(p, args, NULL, 0);
         } else if (streq(id, MSG_UNIT_FAILED)) {
                 _cleanup_free_ char *unit = get_field(j, "UNIT");
@@ -241,7 +416,7 @@ static int journal_open(const struct watch_params *p, sd_journal **ret)
         if (r < 0)
                 return r;
         (void) sd_journal_set_data_threshold(j, 4096);
-        if ((r = sd_journal_add_match(j, "MESSAGE_ID=" MSG_COREDUMP, 0)) < 0 ||
+        if ((r = sd_journal_add_match(j, "MESSAGE_ID=" COREDUMP_MESSAGE_ID, 0)) < 0 ||
             (r = sd_journal_add_disjunction(j)) < 0 ||
             (r = sd_journal_add_match(j, "MESSAGE_ID=" MSG_UNIT_FAILED, 0)) < 0 ||
             (r = sd_journal_seek_tail(j)) < 0) {
@@ -255,10 +430,76 @@ static int journal_open(const struct watch_params *p, sd_journal **ret)
 }
 #endif
 
+/* The bearer token Alertmanager must send: a file only its owner may read. */
+static int load_token(const char *path, char **ret)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        char buf[1024];
+        struct stat st;
+        ssize_t n;
+        size_t l;
+
+        if (fd < 0)
+                return log_error_errno(errno, "webhook token file '%s': %m", path);
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 0077))
+                return log_error_errno(EPERM, "webhook token file '%s' must be a regular file "
+                                       "of mode 0600 or stricter", path);
+        n = loop_read(fd, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return log_error_errno((int) n, "webhook token file '%s': %m", path);
+        buf[n] = 0;
+        l = strcspn(buf, "\r\n");
+        buf[l] = 0;
+        if (l < 16)
+                return log_error_errno(EINVAL, "webhook token in '%s' is shorter than 16 "
+                                       "characters", path);
+        *ret = xstrdup(buf);
+        explicit_bzero(buf, sizeof(buf));
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int listen_start(struct watch_params *q, struct MHD_Daemon **ret)
+{
+        struct sockaddr_in addr;
+        struct MHD_Daemon *d;
+        int r;
+
+        r = parse_listen(q->listen, &addr);
+        if (r < 0) {
+                log_error("--listen '%s': expected 127.0.0.1:PORT (loopback only)", q->listen);
+                return 64;
+        }
+        if (!q->token_file) {
+                log_error("--listen: set monitoring.webhook_token_file in collect.yaml: "
+                          "webhooks are accepted only with its bearer token");
+                return 78;
+        }
+        if (load_token(q->token_file, &q->token) < 0)
+                return 78;
+        d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG,
+                             ntohs(addr.sin_port), NULL, NULL, on_request, q,
+                             MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED,
+                             on_completed, NULL, MHD_OPTION_CONNECTION_LIMIT,
+                             (unsigned) CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+                             (unsigned) CONNECTION_TIMEOUT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                             (size_t) 64 * 1024, MHD_OPTION_END);
+        if (!d) {
+                log_error("cannot listen on %s: %m", q->listen);
+                return 73;
+        }
+        log_notice("watch: Alertmanager webhooks on http://%s/alertmanager", q->listen);
+        *ret = d;
+        return 0;
+}
+
 int watch_run(const struct watch_params *p)
 {
         struct MHD_Daemon *d = NULL;
         struct sigaction sa = { .sa_handler = on_signal };
+        struct watch_params q = *p;
+        pthread_t worker;
+        bool have_worker = false;
+        usec_t next_flush = 0;
 #ifdef HAVE_LIBSYSTEMD
         sd_journal *j = NULL;
 #endif
@@ -266,29 +507,19 @@ int watch_run(const struct watch_params *p)
 
         (void) sigaction(SIGTERM, &sa, NULL);
         (void) sigaction(SIGINT, &sa, NULL);
-        if (p->listen) {
-                struct sockaddr_in addr;
-
-                r = parse_listen(p->listen, &addr);
-                if (r < 0) {
-                        log_error("--listen '%s': expected 127.0.0.1:PORT (loopback only)",
-                                  p->listen);
-                        return 64;
+        q.token = NULL;
+        if (q.listen) {
+                r = listen_start(&q, &d);
+                if (r != 0) {
+                        free(q.token);
+                        return r;
                 }
-                d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
-                                     ntohs(addr.sin_port), NULL, NULL, on_request, (void *) p,
-                                     MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED,
-                                     on_completed, NULL, MHD_OPTION_CONNECTION_LIMIT, 16,
-                                     MHD_OPTION_CONNECTION_TIMEOUT, 60, MHD_OPTION_END);
-                if (!d) {
-                        log_error("cannot listen on %s: %m", p->listen);
-                        return 73;
-                }
-                log_notice("watch: Alertmanager webhooks on http://%s/alertmanager", p->listen);
+                queue.p = &q;
+                have_worker = pthread_create(&worker, NULL, queue_worker, NULL) == 0;
         }
 #ifdef HAVE_LIBSYSTEMD
-        if (p->journal) {
-                r = journal_open(p, &j);
+        if (q.journal) {
+                r = journal_open(&q, &j);
                 if (r < 0)
                         log_warning_errno(r, "watch: cannot follow the journal: %m");
                 else
@@ -296,6 +527,10 @@ int watch_run(const struct watch_params *p)
         }
 #endif
         while (!stop_requested) {
+                if (now(CLOCK_MONOTONIC) >= next_flush) {
+                        flush_spool(&q);
+                        next_flush = now(CLOCK_MONOTONIC) + FLUSH_INTERVAL;
+                }
 #ifdef HAVE_LIBSYSTEMD
                 if (j) {
                         r = sd_journal_wait(j, 500 * USEC_PER_MSEC);
@@ -306,7 +541,7 @@ int watch_run(const struct watch_params *p)
                                 continue;
                         }
                         while (!stop_requested && sd_journal_next(j) > 0)
-                                journal_event(p, j);
+                                journal_event(&q, j);
                         continue;
                 }
 #endif
@@ -318,6 +553,11 @@ int watch_run(const struct watch_params *p)
 #endif
         if (d)
                 MHD_stop_daemon(d);
+        if (have_worker)
+                queue_stop(worker);
+        if (q.token)
+                explicit_bzero(q.token, strlen(q.token));
+        free(q.token);
         log_notice("watch: stopped");
         return 0;
 }

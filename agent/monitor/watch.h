@@ -16,7 +16,12 @@ struct watch_params {
         const char *journal_dir; /* NULL: the system journal */
         const char *listen;      /* "127.0.0.1:9099" or NULL: no webhook listener */
         bool journal;            /* follow the journal */
+        const char *token_file;  /* monitoring.webhook_token_file: the bearer token (0600) */
+        char *token;             /* internal: the token read from token_file */
 };
 
-/* Runs until SIGTERM or SIGINT. Returns the exit code. */
+/* Runs until SIGTERM or SIGINT; every five minutes it also runs `collect spool
+ * flush`. Webhooks need the bearer token of token_file (else 401); they are
+ * answered at once and filed by a worker from a bounded queue (full: 503).
+ * Returns the exit code (78 when --listen has no usable token file). */
 int watch_run(const struct watch_params *p);

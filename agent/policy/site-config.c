@@ -304,6 +304,20 @@ static int parse_escalation(const struct pnode *n, struct config *c, char **ret_
         return pnode_to_string(pnode_get(n, "phone"), &c->phone, ret_error);
 }
 
+static int parse_monitoring(const struct pnode *n, struct config *c, char **ret_error)
+{
+        static const char *const keys[] = { "webhook_token_file", NULL };
+        int r;
+
+        if (!n)
+                return 0;
+        r = pnode_check_keys(n, "monitoring", keys, ret_error);
+        if (r < 0)
+                return r;
+        return pnode_to_string(pnode_get(n, "webhook_token_file"), &c->webhook_token_file,
+                               ret_error);
+}
+
 static int parse_spool(const struct pnode *n, struct config *c, char **ret_error)
 {
         static const char *const keys[] = { "max_size", "max_age", NULL };
@@ -323,7 +337,8 @@ static int parse_spool(const struct pnode *n, struct config *c, char **ret_error
 static int config_parse(struct config *c, const struct pnode *root, char **ret_error)
 {
         static const char *const keys[] = { "environment", "product", "critical_units", "tier",
-                                            "portal",      "escalation", "spool", NULL };
+                                            "portal",      "escalation", "spool",
+                                            "monitoring",  NULL };
         const struct pnode *v;
         int r, t = TIER_STANDARD;
 
@@ -356,6 +371,9 @@ static int config_parse(struct config *c, const struct pnode *root, char **ret_e
                         return r;
         }
         r = parse_escalation(pnode_get(root, "escalation"), c, ret_error);
+        if (r < 0)
+                return r;
+        r = parse_monitoring(pnode_get(root, "monitoring"), c, ret_error);
         if (r < 0)
                 return r;
         return parse_spool(pnode_get(root, "spool"), c, ret_error);
@@ -415,6 +433,7 @@ void config_done(struct config *c)
         free(c->portal.severity_field);
         strv_free(c->portal.share_with);
         free(c->slack_webhook_file);
+        free(c->webhook_token_file);
         free(c->phone);
         *c = (struct config) {};
 }

@@ -48,6 +48,7 @@ struct config {
         struct portal_config portal;
         char *slack_webhook_file;
         char *phone;
+        char *webhook_token_file;    /* monitoring: {webhook_token_file: PATH} (0600) */
         uint64_t spool_max_size;     /* spool: {max_size: 512M}; oldest dropped first */
         usec_t spool_max_age;        /* spool: {max_age: 7d} */
 };

@@ -178,32 +178,117 @@ def stop_watch(p):
     assert p.wait(timeout=20) == 0
 
 
+WEBHOOK_TOKEN = "wh-0123456789abcdef-token"
+
+
+def write_webhook_config(dirs, url):
+    tok = dirs["config"].parent / "webhook-token"
+    tok.write_text(WEBHOOK_TOKEN + "\n")
+    os.chmod(tok, 0o600)
+    write_config(dirs, url, extra="monitoring:\n  webhook_token_file: %s\n" % tok)
+
+
+def post_alert(url, body, token=WEBHOOK_TOKEN, timeout=30):
+    import urllib.request
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    req = urllib.request.Request(url, data=body, headers=headers)
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return resp.status
+
+
 def test_watch_listens_for_alertmanager(root, dirs, portal, tmp_path):
     import urllib.error
-    import urllib.request
-    write_config(dirs, portal.url)
+    write_webhook_config(dirs, portal.url)
     port = free_port()
     p, log = start_watch(root, dirs, "--listen", "127.0.0.1:%d" % port,
                          "--journal-dir", str(tmp_path))
     try:
         url = "http://127.0.0.1:%d/alertmanager" % port
         assert wait_for(lambda: "webhooks on" in open(log.name).read(), 10)
-        req = urllib.request.Request(url, data=json.dumps(ALERT).encode(),
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=120) as resp:
-            assert resp.status == 200
-        assert len(portal.created()) == 1
+        # without the bearer token, or with a wrong one: 401, nothing filed
+        for tok in (None, "wrong-token-wrong-token"):
+            try:
+                post_alert(url, json.dumps(ALERT).encode(), token=tok)
+                assert False, "accepted an unauthenticated post"
+            except urllib.error.HTTPError as e:
+                assert e.code == 401
+        # answered at once (queued), filed by the worker
+        assert post_alert(url, json.dumps(ALERT).encode()) == 200
+        assert wait_for(lambda: len(portal.created()) == 1, 60), open(log.name).read()
         # the same group again: 200, and still one ticket
-        with urllib.request.urlopen(req, timeout=120) as resp:
-            assert resp.status == 200
+        assert post_alert(url, json.dumps(ALERT).encode()) == 200
+        assert wait_for(lambda: portal.calls_to("POST", "/attachment$"), 60), open(log.name).read()
         assert len(portal.created()) == 1
-        bad = urllib.request.Request(url, data=b"{nope")
         try:
-            urllib.request.urlopen(bad, timeout=60)
+            post_alert(url, b"{nope")
             assert False, "accepted a bad payload"
         except urllib.error.HTTPError as e:
             assert e.code == 400
     finally:
+        stop_watch(p)
+
+
+def test_watch_needs_a_token_file(root, dirs, portal):
+    write_config(dirs, portal.url)
+    r = run_collect(["watch", "--listen", "127.0.0.1:%d" % free_port()] +
+                    base_args(root, dirs)[:-4])
+    assert r.rc == 78 and "webhook_token_file" in r.err, r
+    write_webhook_config(dirs, portal.url)
+    os.chmod(dirs["config"].parent / "webhook-token", 0o644)
+    r = run_collect(["watch", "--listen", "127.0.0.1:%d" % free_port()] +
+                    base_args(root, dirs)[:-4])
+    assert r.rc == 78 and "0600" in r.err, r
+
+
+def test_watch_slow_and_flooding_clients(root, dirs, portal, tmp_path):
+    """Slow clients hold connections open; a flood fills the queue: authenticated
+    posts keep being answered (200 or 503, never a hang), bounded in time."""
+    import socket
+    import time
+    import urllib.error
+    from concurrent.futures import ThreadPoolExecutor
+    write_webhook_config(dirs, portal.url)
+    port = free_port()
+    p, log = start_watch(root, dirs, "--listen", "127.0.0.1:%d" % port,
+                         "--journal-dir", str(tmp_path))
+    slow = []
+    try:
+        url = "http://127.0.0.1:%d/alertmanager" % port
+        assert wait_for(lambda: "webhooks on" in open(log.name).read(), 10)
+        # twenty slow clients: a request line and half a header, then nothing
+        for _ in range(20):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(b"POST /alertmanager HTTP/1.1\r\nHost: x\r\nContent-Le")
+            slow.append(s)
+        t0 = time.monotonic()
+        assert post_alert(url, json.dumps(ALERT).encode(), timeout=5) == 200
+        assert time.monotonic() - t0 < 3
+        # a flood of distinct alert groups: every answer is 200 or 503, quickly
+        codes = []
+
+        def one(i):
+            body = json.dumps(dict(ALERT, groupKey="flood-%s" % i)).encode()
+            try:
+                return post_alert(url, body, timeout=10)
+            except urllib.error.HTTPError as e:
+                return e.code
+        t0 = time.monotonic()
+        with ThreadPoolExecutor(max_workers=8) as ex:
+            codes = list(ex.map(one, range(200)))
+        assert time.monotonic() - t0 < 60
+        assert set(codes) <= {200, 503}, codes
+        assert 503 in codes          # the bounded queue pushed back
+        # still answering afterwards (the slow clients timed out or are still there)
+        t0 = time.monotonic()
+        assert one("after") in (200, 503)
+        assert time.monotonic() - t0 < 3
+        # storm control held: never more tickets than the hourly budget (3)
+        assert len(portal.created()) <= 3
+    finally:
+        for s in slow:
+            s.close()
         stop_watch(p)
 
 
