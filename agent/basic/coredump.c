@@ -427,6 +427,10 @@ bool coredump_function_is_crash_machinery(const char *name)
                 "__cxa_rethrow", "__cxa_pure_virtual", "__rust_start_panic", "__restore_rt",
                 "__kernel_rt_sigreturn", "_ZSt9terminatev", "_ZN10__cxxabiv111__terminateEPFvvE",
                 "_ZN9__gnu_cxx27__verbose_terminate_handlerEv",
+                /* the kernel's oops and panic machinery */
+                "dump_stack_lvl", "dump_stack", "panic", "__die", "die", "oops_end",
+                "page_fault_oops", "no_context", "exc_page_fault", "asm_exc_page_fault",
+                "__warn", "report_bug", "handle_bug", "exc_invalid_op", "asm_exc_invalid_op",
         };
         static const char *const prefixes[] = {
                 "g_log", "g_assertion_message", "rust_panic", "_ZN4core9panicking",

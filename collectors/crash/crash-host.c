@@ -55,14 +55,25 @@ const char *crash_kernel_headline_kind(const char *line)
         return NULL;
 }
 
+/* Past a console line's "<4>" level and "[ 1234.5678]" time stamp. */
+static const char *skip_prefix(const char *line)
+{
+        const char *p = line + strspn(line, " \t");
+
+        if (p[0] == '<' && strchr(p, '>') && strspn(p + 1, "0123456789") == (size_t) (strchr(p, '>') - p - 1))
+                p = strchr(p, '>') + 1;
+        if (p[0] == '[' && strchr(p, ']'))
+                p = strchr(p, ']') + 1;
+        return p;
+}
+
 /* The headline without what changes between occurrences: addresses, pids. */
 static char *normalize_headline(const char *line)
 {
-        const char *p = line + strspn(line, " ");
+        const char *p = skip_prefix(line);
         char *s, *w;
 
-        if (p[0] == '[' && strchr(p, ']'))
-                p = strchr(p, ']') + 1 + strspn(strchr(p, ']') + 1, " ");
+        p += strspn(p, " ");
         s = xstrndup(p, MIN(strcspn(p, ",#"), (size_t) 200));
         if (!s)
                 return NULL;
@@ -105,12 +116,11 @@ int crash_kernel_set_headline(struct coredump *cd, char **detail, const char *li
 /* "RIP: 0010:func+0x12/0x40 [mod]" or " func+0x1a/0x30 [mod]"; "? func" is a guess: skipped. */
 int crash_kernel_add_frame(struct coredump *cd, const char *line)
 {
-        const char *p = line + strspn(line, " \t"), *plus, *mod;
+        const char *p = skip_prefix(line), *plus, *mod;
         struct coredump_frame f = {};
         size_t n;
 
-        if (p[0] == '[' && strchr(p, ']'))
-                p = strchr(p, ']') + 1 + strspn(strchr(p, ']') + 1, " \t");
+        p += strspn(p, " \t");
         if (strneq(p, "RIP: ", 5) && strchr(p, ':') && strchr(p + 5, ':'))
                 p = strchr(p + 5, ':') + 1;
         n = strcspn(p, "+ ");

@@ -170,6 +170,10 @@ static int take_kernel_line(struct crash_state *s, sd_journal *j, usec_t t,
 
         if (!msg)
                 return 0;
+        /* "BUG: …" then "Oops: …" of the same report: one crash */
+        if (crash_kernel_headline_kind(msg) && rec && rec->cd.n_frames == 0 &&
+            t <= rec->cd.timestamp + KERNEL_TRACE_SPAN)
+                return 0;
         if (crash_kernel_headline_kind(msg)) {
                 if (rec) {
                         *pending = NULL;
@@ -401,15 +405,29 @@ static int write_json(struct crash_state *s, struct sink *sink)
         return sink_add_data(sink, "crash/crashes.json", text, strlen(text), 0);
 }
 
+/* "1 crash", "3 crashes in 12 minutes" */
 static void describe_span(char *buf, size_t size, const struct crash_problem *p)
 {
-        char d[64];
+        static const struct {
+                usec_t unit;
+                const char *name;
+        } units[] = {
+                { USEC_PER_DAY, "days" },
+                { USEC_PER_HOUR, "hours" },
+                { USEC_PER_MINUTE, "minutes" },
+                { USEC_PER_SEC, "seconds" },
+        };
+        usec_t d = p->last - p->first;
+        size_t i = 0;
 
-        if (p->count <= 1)
+        if (p->count <= 1) {
                 snprintf(buf, size, "1 crash");
-        else
-                snprintf(buf, size, "%" PRIu64 " crashes in %s", p->count,
-                         format_duration(d, sizeof(d), p->last - p->first));
+                return;
+        }
+        while (i + 1 < ELEMENTSOF(units) && d < 2 * units[i].unit)
+                i++;
+        snprintf(buf, size, "%" PRIu64 " crashes in %" PRIu64 " %s", p->count,
+                 (uint64_t) (d / units[i].unit), units[i].name);
 }
 
 static int problem_summaries(struct crash_state *s)
@@ -456,15 +474,20 @@ static int write_report(struct crash_state *s, struct sink *sink, const struct c
                            rec->sig.kind == COREDUMP_SIGNATURE_ADDRESS ? "module offsets" :
                                                                          "executable and signal");
         (void) dynbuf_addstr(&d, "\nOccurrences:\n");
-        for (size_t i = 0; i < s->n_records; i++)
-                if (s->records[i].problem == (size_t) (p - s->problems))
-                        (void) dynbuf_addf(&d, "  %s pid %" PRIu64 "%s%s\n",
-                                           format_iso8601(first, sizeof(first),
-                                                          s->records[i].cd.timestamp),
-                                           s->records[i].cd.pid,
-                                           s->records[i].core_present ? ", core " : "",
-                                           s->records[i].core_present ? s->records[i].cd.filename :
-                                                                        "");
+        for (size_t i = 0; i < s->n_records; i++) {
+                const struct crash_record *o = &s->records[i];
+
+                if (o->problem != (size_t) (p - s->problems))
+                        continue;
+                (void) dynbuf_addf(&d, "  %s %s", format_iso8601(first, sizeof(first),
+                                                                o->cd.timestamp), o->source);
+                if (o->cd.pid)
+                        (void) dynbuf_addf(&d, " pid %" PRIu64, o->cd.pid);
+                if (o->core_present)
+                        (void) dynbuf_addf(&d, ", core %s (%" PRIu64 " bytes)", o->cd.filename,
+                                           o->core_size);
+                (void) dynbuf_addc(&d, '\n');
+        }
         (void) dynbuf_addstr(&d, "\nStack of the crashing thread (latest):\n");
         report_stack(&d, &s->records[p->last_record].cd);
         if (rec->detail)

@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: MIT
+"""The crash collector through the real binary: a journal with two crash
+signatures of one executable (and their repeats), an unsymbolised crash, a unit
+crash loop, an OOM kill, a kernel BUG and a forged coredump entry; a root with
+an apport file, a pstore record, a stored core and dpkg's lists. The bundle is
+read back with tarfile."""
+
+import json
+import os
+
+from conftest import open_bundle, run_collect
+import crash_fixtures
+
+WINDOW = ["--since", "2026-11-27T00:00:00Z", "--until", "2026-11-28T00:00:00Z"]
+
+
+def collect(root, dirs, jdir, *extra):
+    r = run_collect(["--root", str(root), "--journal-dir", str(jdir), "--output",
+                     str(dirs["out"]), "--state-dir", str(dirs["state"]), "--spool-dir",
+                     str(dirs["spool"]), "--policy-dir", str(dirs["policy"]), "--config",
+                     str(dirs["config"]), "--json"] + WINDOW + list(extra))
+    assert r.rc == 0, r
+    members, _ = open_bundle(r.json["bundle"]["path"])
+    return r, members
+
+
+def plant(root, tmp_path):
+    jdir = tmp_path / "journal"
+    facts = crash_fixtures.build_crash_journal(str(jdir))
+    crash_fixtures.build_crash_root(str(root), facts["t0"])
+    return jdir, facts
+
+
+def problem(crashes, title):
+    hits = [p for p in crashes["problems"] if p["title"] == title]
+    assert len(hits) == 1, [p["title"] for p in crashes["problems"]]
+    return hits[0]
+
+
+def test_crashes_and_problems(root, dirs, tmp_path):
+    jdir, facts = plant(root, tmp_path)
+    r, members = collect(root, dirs, jdir)
+    assert [c for c in r.json["collectors"] if c["name"] == "crash"][0]["status"] == "ok"
+    crashes = json.loads(members["crash/crashes.json"])
+    cores = [c for c in crashes["crashes"] if c["source"] == "systemd-coredump"]
+    # the forged entry (another program's _COMM) is not a crash
+    assert sorted(c["pid"] for c in cores) == [5001, 5002, 5003, 6001, 6002, 7001]
+    first = [c for c in cores if c["pid"] == 5001][0]
+    assert first["uid"] == 998 and first["unit"] == "app.service"
+    assert first["signal"] == "SIGSEGV" and first["exe"] == "/usr/bin/app-server"
+    assert first["package"] == "app-server" and first["version"] == "2.4.1-1"
+    assert first["core"] == {"present": True, "size": 4096, "path": facts["core"]}
+    assert [f["function"] for f in first["frames"][:2]] == ["segment_store_read",
+                                                           "store_get.constprop.0"]
+    assert first["frames"][0] == {"function": "segment_store_read", "module": "app-server",
+                                  "offset": 0x4a10}
+    # the command line is there, its secret is not
+    assert "--listen 0.0.0.0:8080" in first["cmdline"]
+    for data in members.values():
+        assert crash_fixtures.SECRET.encode() not in data
+
+    # two signatures of one executable: two problems, each with its repeats
+    segv = problem(crashes, "SIGSEGV in segment_store_read")
+    abrt = problem(crashes, "SIGABRT in index_rebuild")
+    assert segv["count"] == 3 and abrt["count"] == 2
+    assert segv["signature"] != abrt["signature"]
+    assert segv["keys"] == ["segment_store_read", "store_get", "handle_request", "worker_main"]
+    assert abrt["keys"] == ["index_rebuild", "maintenance_loop"]   # raise/abort/assert skipped
+    assert segv["summary"] == "app-server: SIGSEGV in segment_store_read, 3 crashes in 12 minutes"
+    assert segv["first"] == "2026-11-27T10:00:00Z" and segv["last"] == "2026-11-27T10:12:00Z"
+    assert {c["problem"] for c in cores if c["signal"] == "SIGSEGV" and c["pid"] < 6000} == \
+        {crashes["problems"].index(segv)}
+    # without symbols: module offsets
+    legacy = problem(crashes, "SIGSEGV at legacyd+0x1a2b")
+    assert legacy["kind"] == "address" and legacy["count"] == 1
+    # the kernel's BUG with its call trace, apport's file, the pstore panic record
+    bug = problem(crashes, "BUG: kernel NULL pointer dereference in ext4_readdir")
+    assert bug["keys"][:2] == ["ext4_readdir", "iterate_dir"]
+    tool = problem(crashes, "SIGSEGV in parse_config")
+    assert tool["package"] == "tool" and tool["version"] == "1.2-3"
+    panic = [p for p in crashes["problems"] if p["title"].startswith("Kernel panic")]
+    assert len(panic) == 1 and panic[0]["keys"][0] == "e1000_clean_rx_irq"
+    assert "crash/pstore/dmesg-ramoops-0" in members
+    assert len(crashes["problems"]) == 6
+
+    # a readable report per problem
+    report = members[segv["report"]].decode()
+    assert report.startswith(segv["summary"])
+    assert "package: app-server 2.4.1-1" in report and "pid 5003" in report
+    assert "segment_store_read (app-server + 0x4a10)" in report
+    # no core unless the policy allows it
+    assert not [m for m in members if m.startswith("crash/cores/")]
+
+    # findings per problem, not per executable
+    manifest = json.loads(members["manifest.json"])
+    found = [f for f in manifest["findings"] if f["kind"] == "crash"]
+    details = sorted(f["detail"] for f in found)
+    assert segv["summary"] in details and abrt["summary"] in details
+    assert [f["count"] for f in found if f["detail"] == segv["summary"]] == [3]
+
+
+def test_cores_by_policy(root, dirs, tmp_path):
+    jdir, facts = plant(root, tmp_path)
+    (dirs["policy"] / "cores.yaml").write_text("crash: {include_cores: true, "
+                                                "max_core_size: 1M}\n")
+    _, members = collect(root, dirs, jdir)
+    core = "crash/cores/" + os.path.basename(facts["core"])
+    assert core in members and len(members[core]) == 4096
+    (dirs["policy"] / "cores.yaml").write_text("crash: {include_cores: true, "
+                                                "max_core_size: 1K}\n")
+    _, members = collect(root, dirs, jdir)
+    assert core not in members
+
+
+def test_nothing_outside_the_window(root, dirs, tmp_path):
+    jdir, _ = plant(root, tmp_path)
+    r = run_collect(["--root", str(root), "--journal-dir", str(jdir), "--output",
+                     str(dirs["out"]), "--state-dir", str(dirs["state"]), "--spool-dir",
+                     str(dirs["spool"]), "--config", str(dirs["config"]), "--json",
+                     "--since", "2026-11-25T00:00:00Z", "--until", "2026-11-26T00:00:00Z"])
+    assert r.rc == 0, r
+    members, _ = open_bundle(r.json["bundle"]["path"])
+    crashes = json.loads(members["crash/crashes.json"])
+    assert crashes["crashes"] == [] and crashes["problems"] == []
