@@ -17,6 +17,7 @@
 #endif
 
 #include "alloc-util.h"
+#include "basic/json-util.h"
 #include "coredump.h"
 #include "dynbuf.h"
 #include "monitor/autofile.h"
@@ -43,13 +44,6 @@ void autofile_events_free(struct autofile_event *e, size_t n)
         free(e);
 }
 
-static const char *jstr(json_t *o, const char *key)
-{
-        const char *s = json_string_value(json_object_get(o, key));
-
-        return isempty(s) ? NULL : s;
-}
-
 /* The annotations a support engineer follows, and the alert's severity and source. */
 static void alert_annotations(struct dynbuf *d, json_t *a)
 {
@@ -57,13 +51,13 @@ static void alert_annotations(struct dynbuf *d, json_t *a)
         json_t *ann = json_object_get(a, "annotations");
 
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-                if (jstr(ann, keys[i]))
-                        (void) dynbuf_addf(d, "  %s: %s\n", keys[i], jstr(ann, keys[i]));
-        if (jstr(json_object_get(a, "labels"), "severity"))
+                if (json_str(ann, keys[i]))
+                        (void) dynbuf_addf(d, "  %s: %s\n", keys[i], json_str(ann, keys[i]));
+        if (json_str(json_object_get(a, "labels"), "severity"))
                 (void) dynbuf_addf(d, "  severity: %s\n",
-                                   jstr(json_object_get(a, "labels"), "severity"));
-        if (jstr(a, "generatorURL"))
-                (void) dynbuf_addf(d, "  generatorURL: %s\n", jstr(a, "generatorURL"));
+                                   json_str(json_object_get(a, "labels"), "severity"));
+        if (json_str(a, "generatorURL"))
+                (void) dynbuf_addf(d, "  generatorURL: %s\n", json_str(a, "generatorURL"));
 }
 
 /* The systemd unit the alert is about, from the common labels. */
@@ -73,7 +67,7 @@ static char *alert_unit(json_t *m)
         json_t *labels = json_object_get(m, "commonLabels");
 
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-                const char *u = jstr(labels, keys[i]);
+                const char *u = json_str(labels, keys[i]);
 
                 if (u && strchr(u, '.') && !strchr(u, '/'))
                         return xstrdup(u);
@@ -93,7 +87,7 @@ static usec_t alert_time(json_t *alerts)
         json_array_foreach(alerts, i, a) {
                 if (i >= 50)
                         break;
-                if (jstr(a, "startsAt") && parse_iso8601(jstr(a, "startsAt"), &t, NULL) >= 0 &&
+                if (json_str(a, "startsAt") && parse_iso8601(json_str(a, "startsAt"), &t, NULL) >= 0 &&
                     (best == 0 || t < best))
                         best = t;
         }
@@ -117,8 +111,8 @@ int autofile_event_from_alertmanager(const char *json, size_t len, struct autofi
                 json_decref(m);
                 return -EBADMSG;
         }
-        status = jstr(m, "status");
-        group = jstr(m, "groupKey");
+        status = json_str(m, "status");
+        group = json_str(m, "groupKey");
         alerts = json_object_get(m, "alerts");
         if (!status || !group || !json_is_array(alerts)) {
                 if (ret_error)
@@ -127,9 +121,9 @@ int autofile_event_from_alertmanager(const char *json, size_t len, struct autofi
                 json_decref(m);
                 return -EBADMSG;
         }
-        name = jstr(json_object_get(m, "commonLabels"), "alertname") ?:
-               jstr(json_object_get(m, "groupLabels"), "alertname") ?: "alert";
-        summary = jstr(json_object_get(m, "commonAnnotations"), "summary");
+        name = json_str(json_object_get(m, "commonLabels"), "alertname") ?:
+               json_str(json_object_get(m, "groupLabels"), "alertname") ?: "alert";
+        summary = json_str(json_object_get(m, "commonAnnotations"), "summary");
         dynbuf_init(&d, 256 * 1024);
         (void) dynbuf_addf(&d, "Alertmanager %s: %s (group %s)\n", status, name, group);
         json_array_foreach(alerts, i, a) {
@@ -142,8 +136,8 @@ int autofile_event_from_alertmanager(const char *json, size_t len, struct autofi
                                            json_array_size(alerts) - 50);
                         break;
                 }
-                (void) dynbuf_addf(&d, "- %s since %s:", jstr(a, "status") ?: "?",
-                                   jstr(a, "startsAt") ?: "?");
+                (void) dynbuf_addf(&d, "- %s since %s:", json_str(a, "status") ?: "?",
+                                   json_str(a, "startsAt") ?: "?");
                 json_object_foreach(labels, k, v)
                         if (json_is_string(v))
                                 (void) dynbuf_addf(&d, " %s=%s", k, json_string_value(v));

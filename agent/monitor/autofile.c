@@ -22,7 +22,7 @@
 #include "monitor/autofile.h"
 #include "parse-util.h"
 #include "ticket/ledger.h"
-#include "ticket/spool.h"
+#include "basic/fileio.h"
 
 #define STATE_FILE "autofile.json"
 #define LOCK_FILE "autofile.lock"

@@ -467,15 +467,15 @@ static int listen_start(struct watch_params *q, struct MHD_Daemon **ret)
         r = parse_listen(q->listen, &addr);
         if (r < 0) {
                 log_error("--listen '%s': expected 127.0.0.1:PORT (loopback only)", q->listen);
-                return 64;
+                return -EINVAL;
         }
         if (!q->token_file) {
                 log_error("--listen: set monitoring.webhook_token_file in collect.yaml: "
                           "webhooks are accepted only with its bearer token");
-                return 78;
+                return -EKEYREJECTED;
         }
         if (load_token(q->token_file, &q->token) < 0)
-                return 78;
+                return -EKEYREJECTED;
         d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG,
                              ntohs(addr.sin_port), NULL, NULL, on_request, q,
                              MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED,
@@ -484,8 +484,9 @@ static int listen_start(struct watch_params *q, struct MHD_Daemon **ret)
                              (unsigned) CONNECTION_TIMEOUT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                              (size_t) 64 * 1024, MHD_OPTION_END);
         if (!d) {
-                log_error("cannot listen on %s: %m", q->listen);
-                return 73;
+                r = errno > 0 ? -errno : -EADDRNOTAVAIL;
+                log_error_errno(r, "cannot listen on %s: %m", q->listen);
+                return r;
         }
         log_notice("watch: Alertmanager webhooks on http://%s/alertmanager", q->listen);
         *ret = d;

@@ -23,5 +23,6 @@ struct watch_params {
 /* Runs until SIGTERM or SIGINT; every five minutes it also runs `collect spool
  * flush`. Webhooks need the bearer token of token_file (else 401); they are
  * answered at once and filed by a worker from a bounded queue (full: 503).
- * Returns the exit code (78 when --listen has no usable token file). */
+ * 0; -EINVAL a bad --listen address, -EKEYREJECTED no usable token file, -errno the
+ * listener could not be started (each logged). */
 int watch_run(const struct watch_params *p);
