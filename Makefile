@@ -197,7 +197,7 @@ install: all
 	$(INSTALL) -m 755 $(BUILD)/collect $(DESTDIR)$(bindir)/collect
 	$(INSTALL) -m 644 policies/*.yaml $(DESTDIR)$(datadir)/collect/policies/
 	$(INSTALL) -m 644 packaging/collect.yaml $(DESTDIR)$(sysconfdir)/collect/collect.yaml
-	$(INSTALL) -m 644 packaging/systemd/*.service packaging/systemd/*.timer packaging/systemd/*.path $(DESTDIR)$(unitdir)/
+	$(INSTALL) -m 644 packaging/systemd/*.service packaging/systemd/*.timer $(wildcard packaging/systemd/*.path) $(DESTDIR)$(unitdir)/
 	sed -i "s|/usr/local/bin/collect|$(bindir)/collect|" $(DESTDIR)$(unitdir)/collect*.service
 	$(INSTALL) -m 644 packaging/tmpfiles.d/collect.conf $(DESTDIR)$(prefix)/lib/tmpfiles.d/collect.conf
 	$(INSTALL) -m 644 packaging/collect.1 $(DESTDIR)$(mandir)/man1/collect.1

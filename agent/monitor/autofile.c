@@ -15,10 +15,12 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "alloc-util.h"
 #include "dynbuf.h"
 #include "fd-util.h"
+#include "log.h"
 #include "monitor/autofile.h"
 #include "parse-util.h"
 #include "ticket/ledger.h"
@@ -530,4 +532,101 @@ int autofile_record_spooled(const char *state_dir, const char *fingerprint, cons
         json_object_set_new(prob, "spool_id", json_string(spool_id));
         json_object_set_new(prob, "filed", json_true());
         return state_save(&s);
+}
+
+char *autofile_describe(const struct autofile_event *ev, const struct autofile_verdict *v)
+{
+        struct dynbuf d;
+        char when[64];
+
+        dynbuf_init(&d, 1024 * 1024);
+        if (v->decision == AUTOFILE_COMMENT)
+                (void) dynbuf_addf(&d, "%s at %s: %s\n\n",
+                                   ev->resolved ? "Resolved" : "It happened again",
+                                   format_iso8601(when, sizeof(when), ev->time ?: now(CLOCK_REALTIME)),
+                                   ev->summary ?: ev->fingerprint);
+        (void) dynbuf_addstr(&d, ev->description ?: "");
+        if (v->fingerprint && !streq(v->fingerprint, ev->fingerprint))
+                (void) dynbuf_addf(&d, "\nPart of the incident %s (%s within the incident "
+                                   "window of a crash of %s).\n", v->fingerprint, ev->fingerprint,
+                                   ev->unit ?: "the unit");
+        if (v->related)
+                (void) dynbuf_addf(&d, "\nrelated: %s\n", v->related);
+        if (v->suppressed > 0)
+                (void) dynbuf_addf(&d, "\n%" PRIu64 " more occurrence(s) of this problem were "
+                                   "counted without filing (storm control).\n", v->suppressed);
+        if (v->suppressed_summary)
+                (void) dynbuf_addf(&d, "\nCounted without filing since the last filing "
+                                   "(storm control):\n%s", v->suppressed_summary);
+        (void) dynbuf_addf(&d, "\nProblem: %s\n", v->fingerprint ?: ev->fingerprint);
+        return d.buf ? dynbuf_steal(&d) : NULL;
+}
+
+char *autofile_problem_marker(const char *fingerprint)
+{
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned n = 0;
+        char hex[17];
+
+        /* a crash's fingerprint is already a hash; other problems are hashed too, so
+         * that the marker is one search word */
+        if (EVP_Digest(fingerprint, strlen(fingerprint), md, &n, EVP_sha256(), NULL) != 1 || n < 8)
+                return NULL;
+        for (unsigned i = 0; i < 8; i++)
+                snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        return xasprintf("problem-%s", hex);
+}
+
+static void log_verdict(const struct autofile_event *ev, const struct autofile_verdict *v,
+                        const struct autofile_policy *p)
+{
+        if (v->decision == AUTOFILE_SKIP)
+                log_notice("%s: nothing to file (%s)", ev->fingerprint,
+                           v->duplicate  ? "this event was handled before" :
+                           !p->enabled   ? "autofile is disabled by policy" :
+                                           "resolved, and no ticket is known for it");
+        else if (v->decision == AUTOFILE_SUPPRESS)
+                log_notice("%s: counted, not filed (storm control: %" PRIu64 " tickets and %" PRIu64
+                           " comments an hour, or its ticket is not known yet)", ev->fingerprint,
+                           p->max_per_hour, p->max_comments_per_hour);
+        else
+                log_notice("%s: %s", ev->fingerprint,
+                           v->decision == AUTOFILE_COMMENT ? "a repeat: commenting on its ticket" :
+                                                             "a new problem: filing a ticket");
+}
+
+int autofile_handle(const char *state_dir, const struct autofile_policy *p,
+                    const struct autofile_event *ev, autofile_file_fn fn, void *userdata)
+{
+        _cleanup_(autofile_verdict_done) struct autofile_verdict v = {};
+        _cleanup_free_ char *text = NULL, *marker = NULL, *key = NULL, *spool_id = NULL;
+        _cleanup_free_ char *summary = NULL;
+        struct autofile_filing f = {};
+        usec_t t = now(CLOCK_REALTIME);
+        int r, ex;
+
+        r = autofile_decide_event(state_dir, p, ev, t, &v);
+        if (r < 0)
+                return log_error_errno(r, "cannot update the autofile state in '%s': %m",
+                                       state_dir), 1;
+        log_verdict(ev, &v, p);
+        if (v.decision == AUTOFILE_SKIP || v.decision == AUTOFILE_SUPPRESS)
+                return 0;
+        text = autofile_describe(ev, &v);
+        marker = autofile_problem_marker(v.fingerprint);
+        summary = marker ? xasprintf("%s [%s]", ev->summary ?: ev->fingerprint, marker) : NULL;
+        if (!text || !summary)
+                return log_oom(), 1;
+        f = (struct autofile_filing) { .summary = summary, .description = text, .key = v.key,
+                                       .problem_marker = marker };
+        autofile_window(p, ev->time ?: t, &f.since, &f.until);
+        ex = fn(userdata, &f, &key, &spool_id);
+        if (ex == 0 || ex == 75) {
+                r = autofile_record(state_dir, v.fingerprint, v.key ?: key, t);
+                if (r >= 0 && !key && !v.key && spool_id)
+                        r = autofile_record_spooled(state_dir, v.fingerprint, spool_id);
+                if (r < 0)
+                        log_warning_errno(r, "cannot record the filing in '%s': %m", state_dir);
+        }
+        return ex;
 }

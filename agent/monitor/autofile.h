@@ -121,6 +121,42 @@ int autofile_decide_event(const char *state_dir, const struct autofile_policy *p
                           const struct autofile_event *ev, usec_t now,
                           struct autofile_verdict *ret);
 
+/*
+ * The text of the filing for ev under verdict v: the event's own description,
+ * then "related: SUP-2, …", what this problem and others had counted without
+ * filing, and for a comment a first line saying it is a repeat (or resolved).
+ * Returns a new string or NULL (out of memory).
+ */
+char *autofile_describe(const struct autofile_event *ev, const struct autofile_verdict *v);
+
+/* One filing as the hook asks the pipeline for it. */
+struct autofile_filing {
+        const char *summary;        /* the ticket's summary (carries the problem marker) */
+        const char *description;    /* autofile_describe() */
+        const char *key;            /* comment on this ticket; NULL: open a new one */
+        const char *problem_marker; /* fleet-wide: an open request carrying it is commented on */
+        usec_t since, until;        /* the collection window, anchored on the event */
+};
+
+/*
+ * Collects and files f. Returns an exit code (0; 75: spooled, *ret_spool_id
+ * set; other: failed) and the ticket key when known (*ret_key, caller frees).
+ */
+typedef int (*autofile_file_fn)(void *userdata, const struct autofile_filing *f, char **ret_key,
+                                char **ret_spool_id);
+
+/*
+ * Handles one event end to end: decides under the lock, files through fn
+ * (nothing is collected for a skipped or counted event), and records the key
+ * or the spool submission. Returns the exit code of the filing (0 when
+ * nothing had to be filed), or 1 when the state cannot be updated.
+ */
+int autofile_handle(const char *state_dir, const struct autofile_policy *p,
+                    const struct autofile_event *ev, autofile_file_fn fn, void *userdata);
+
+/* "problem-<16 hex>": the word in a ticket's summary that names its problem on every host. */
+char *autofile_problem_marker(const char *fingerprint);
+
 /* Remembers the spool submission of a filing whose ticket is not known yet;
  * when the spool creates it (ledger), the problem gets the key. 0 or -errno. */
 int autofile_record_spooled(const char *state_dir, const char *fingerprint, const char *spool_id);

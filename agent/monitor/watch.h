@@ -21,7 +21,8 @@ struct watch_params {
 };
 
 /* Runs until SIGTERM or SIGINT; every five minutes it also runs `collect spool
- * flush`. Webhooks need the bearer token of token_file (else 401); they are
+ * flush`. Webhooks need the bearer token of token_file (else 401; without a
+ * token_file every webhook is refused); they are
  * answered at once and filed by a worker from a bounded queue (full: 503).
  * 0; -EINVAL a bad --listen address, -EKEYREJECTED no usable token file, -errno the
  * listener could not be started (each logged). */

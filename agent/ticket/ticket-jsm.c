@@ -160,6 +160,42 @@ static int find_by_marker(struct jsm *j, struct ticket_submission *s)
         return 0;
 }
 
+/* Fleet-wide: an open request whose summary carries the problem marker (the same
+ * problem reported by another host). 1 found (its key recorded), 0 not, -errno. */
+static int find_open_problem(struct jsm *j, struct ticket_submission *s)
+{
+        const char *marker = req(s, "problem_marker");
+        _cleanup_free_ char *path = NULL;
+        json_t *all = NULL, *v;
+        size_t i;
+        int r;
+
+        if (!marker || json_str(s->state, "key"))
+                return 0;
+        path = xasprintf(JSM_API "/request?searchTerm=%s&requestStatus=OPEN_REQUESTS"
+                                 "&serviceDeskId=%s", marker, j->desk_id);
+        if (!path)
+                return -ENOMEM;
+        r = jsm_get_paged(j, path, &all);
+        if (r < 0)
+                return r;
+        r = 0;
+        json_array_foreach(all, i, v) {
+                _cleanup_free_ char *url = NULL;
+
+                if (!summary_has_marker(v, marker) || !json_str(v, "issueKey"))
+                        continue;
+                url = web_url(j, v, json_str(v, "issueKey"));
+                log_info("problem %s is already open as %s: commenting on it", marker,
+                         json_str(v, "issueKey"));
+                r = record_key(s, json_str(v, "issueKey"), url);
+                r = r < 0 ? r : 1;
+                break;
+        }
+        json_decref(all);
+        return r;
+}
+
 /* After an unknown outcome: search until CREATE_SETTLE has passed since the
  * last attempt. 1 found, 0 not found and settled, -errno. */
 static int settle_and_find(struct jsm *j, struct ticket_submission *s)
@@ -553,8 +589,15 @@ static int jsm_submit(struct ticket_submission *s)
         }
         if (open) {
                 r = jsm_resolve_request_type(&j, req(s, "request_type") ?: "incident");
+                if (r >= 0 && !json_integer_value(st(s, "create_attempted")))
+                        r = find_open_problem(&j, s);
                 if (r < 0)
                         goto finish;
+                open = r == 0 && !json_is_true(st(s, "fleet_comment"));
+                if (!open)
+                        (void) st_set(s, "fleet_comment", json_true());
+        }
+        if (open) {
                 if (!json_is_true(st(s, "attached")) && !json_str(s->state, "key")) {
                         /* upload first: a bundle that cannot be uploaded opens no ticket */
                         r = step_upload(&j, s, &temp_ids);
@@ -572,7 +615,10 @@ static int jsm_submit(struct ticket_submission *s)
         r = step_attach(&j, s, &temp_ids);
         if (r < 0)
                 goto finish;
-        json_object_set_new(s->ticket, "action", json_string(open ? "created" : "attached"));
+        json_object_set_new(s->ticket, "action",
+                            json_string(open                                    ? "created" :
+                                        json_is_true(st(s, "fleet_comment")) ? "commented" :
+                                                                               "attached"));
         r = step_share(&j, s);
         if (r < 0 && r != -EAGAIN) {
                 /* the ticket stands; the share failure is reported in the exit code */

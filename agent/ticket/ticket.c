@@ -120,6 +120,8 @@ static json_t *build_request(const struct ticket_job *job, const char *id, const
                       json_str(input, "product") ?: (job->config ? job->config->product : NULL));
         if (r && json_is_array(json_object_get(m, "checklist")))
                 json_object_set(r, "checklist", json_object_get(m, "checklist"));
+        if (r && job->problem_marker && job->action == TICKET_OPEN)
+                json_object_set_new(r, "problem_marker", json_string(job->problem_marker));
         return r;
 }
 

@@ -29,6 +29,9 @@ struct ticket_job {
         const char *state_dir, *spool_dir;
         bool dry_run, assume_yes, interactive; /* interactive: ask before filing */
         bool allow_incomplete;      /* say in the ticket what is missing */
+        const char *problem_marker; /* monitoring: a word of the summary naming the problem
+                                     * fleet-wide; an open request carrying it gets this
+                                     * bundle as a comment instead of a new ticket */
 };
 
 /*

@@ -230,11 +230,25 @@ def test_watch_listens_for_alertmanager(root, dirs, portal, tmp_path):
         stop_watch(p)
 
 
-def test_watch_needs_a_token_file(root, dirs, portal):
+def test_watch_needs_a_token_file(root, dirs, portal, tmp_path):
+    import urllib.error
+    # no token configured: the listener refuses every post
     write_config(dirs, portal.url)
-    r = run_collect(["watch", "--listen", "127.0.0.1:%d" % free_port()] +
-                    base_args(root, dirs)[:-4])
-    assert r.rc == 78 and "webhook_token_file" in r.err, r
+    port = free_port()
+    p, log = start_watch(root, dirs, "--listen", "127.0.0.1:%d" % port,
+                         "--journal-dir", str(tmp_path))
+    try:
+        assert wait_for(lambda: "webhooks on" in open(log.name).read(), 10)
+        assert "webhook_token_file" in open(log.name).read()
+        try:
+            post_alert("http://127.0.0.1:%d/alertmanager" % port, json.dumps(ALERT).encode())
+            assert False, "accepted a post without a configured token"
+        except urllib.error.HTTPError as e:
+            assert e.code == 401
+    finally:
+        stop_watch(p)
+    assert portal.created() == []
+    # a token file others can read is a configuration error
     write_webhook_config(dirs, portal.url)
     os.chmod(dirs["config"].parent / "webhook-token", 0o644)
     r = run_collect(["watch", "--listen", "127.0.0.1:%d" % free_port()] +

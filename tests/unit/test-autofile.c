@@ -180,6 +180,75 @@ static void test_related_and_spooled(void **state)
         autofile_verdict_done(&v);
 }
 
+struct filer {
+        int calls;
+        int exit_code;
+        const char *key_out;
+        char last_key[32];
+        char *last_description;
+        usec_t since, until;
+};
+
+static int fake_file(void *userdata, const struct autofile_filing *f, char **ret_key,
+                     char **ret_spool_id)
+{
+        struct filer *x = userdata;
+
+        x->calls++;
+        snprintf(x->last_key, sizeof(x->last_key), "%s", f->key ?: "");
+        free(x->last_description);
+        x->last_description = strdup(f->description);
+        x->since = f->since;
+        x->until = f->until;
+        assert_non_null(strstr(f->summary, f->problem_marker));
+        *ret_key = x->key_out ? strdup(x->key_out) : NULL;
+        *ret_spool_id = x->exit_code == 75 ? strdup("spool-9") : NULL;
+        return x->exit_code;
+}
+
+/* The hook's whole path: decide, file, record; a spooled filing gets its key later. */
+static void test_handle(void **state)
+{
+        struct autofile_policy p = { .enabled = true, .max_per_hour = 3,
+                                     .max_comments_per_hour = 10,
+                                     .dedup_window = USEC_PER_DAY,
+                                     .window_before = USEC_PER_HOUR,
+                                     .window_after = USEC_PER_MINUTE,
+                                     .incident_window = 10 * USEC_PER_MINUTE };
+        usec_t t = now(CLOCK_REALTIME) - USEC_PER_MINUTE;
+        struct autofile_event ev = { .fingerprint = (char *) "crash:abc", .unit = (char *) "a.service",
+                                     .identity = (char *) "b:1:1", .time = t, .crash = true,
+                                     .summary = (char *) "a: SIGSEGV in f",
+                                     .description = (char *) "pid 1, stack f g" };
+        struct filer x = { .exit_code = 75 };
+        _cleanup_free_ char *m1 = autofile_problem_marker("crash:abc");
+        _cleanup_free_ char *m2 = autofile_problem_marker("crash:abd");
+
+        (void) state;
+        fresh_dir();
+        assert_int_equal(strlen(m1), strlen("problem-") + 16);
+        assert_string_not_equal(m1, m2);
+        /* the portal is down: spooled */
+        assert_int_equal(autofile_handle(dir, &p, &ev, fake_file, &x), 75);
+        assert_int_equal(x.calls, 1);
+        assert_int_equal(x.since, t - USEC_PER_HOUR);
+        assert_int_equal(x.until, t + USEC_PER_MINUTE);
+        /* the same event again: nothing */
+        assert_int_equal(autofile_handle(dir, &p, &ev, fake_file, &x), 0);
+        assert_int_equal(x.calls, 1);
+        /* the spool created it later: the next crash comments on that ticket */
+        assert_int_equal(ledger_record(dir, "spool-9", "SUP-7", NULL), 0);
+        ev.identity = (char *) "b:2:2";
+        ev.description = (char *) "pid 2, stack f g";
+        x.exit_code = 0;
+        assert_int_equal(autofile_handle(dir, &p, &ev, fake_file, &x), 0);
+        assert_int_equal(x.calls, 2);
+        assert_string_equal(x.last_key, "SUP-7");
+        assert_non_null(strstr(x.last_description, "It happened again"));
+        assert_non_null(strstr(x.last_description, "pid 2"));
+        free(x.last_description);
+}
+
 /* Fifty deciders at once never reserve more tickets than the budget. */
 static void test_concurrent_budget(void **state)
 {
@@ -269,6 +338,7 @@ int main(void)
                 cmocka_unit_test(test_events_once_and_incidents),
                 cmocka_unit_test(test_related_and_spooled),
                 cmocka_unit_test(test_concurrent_budget),
+                cmocka_unit_test(test_handle),
                 cmocka_unit_test(test_damaged_state),
                 cmocka_unit_test(test_events),
         };
