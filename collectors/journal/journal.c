@@ -286,6 +286,13 @@ static const char *meta_unit(const struct journal_entry *e)
         return journal_entry_get(e, JF_IDENTIFIER) ?: journal_entry_get(e, JF_COMM);
 }
 
+/* The priority the error extractor sees: a core dump's lines (its stack) are the
+ * crash collector's problem, not error messages to group by text. */
+static int meta_priority(const struct journal_entry *e)
+{
+        return coredump_message_id_is(journal_entry_get(e, JF_MESSAGE_ID)) ? 6 : e->priority;
+}
+
 static int write_text(struct sink_stream *st, usec_t t, int priority, const char *unit,
                       const char *text, size_t len)
 {
@@ -563,7 +570,7 @@ static int emit_member(struct journal_state *s, struct collect_ctx *ctx, struct 
                 kept += line_cost(s);
 
                 if (!counting) {
-                        r = rev_push(s, t, s->entry.priority, meta_unit(&s->entry));
+                        r = rev_push(s, t, meta_priority(&s->entry), meta_unit(&s->entry));
                         if (r == 0) {
                                 n_kept++;
                                 overhead +=
@@ -611,7 +618,7 @@ static int emit_member(struct journal_state *s, struct collect_ctx *ctx, struct 
                         r = format_entry(s, &s->entry);
                         if (r < 0)
                                 goto fail;
-                        r = write_text(st, t, s->entry.priority, meta_unit(&s->entry), s->line,
+                        r = write_text(st, t, meta_priority(&s->entry), meta_unit(&s->entry), s->line,
                                        s->line_len);
                         if (r < 0)
                                 goto fail;
@@ -720,7 +727,7 @@ static int emit_units(struct journal_state *s, struct collect_ctx *ctx, struct s
                         }
                         if (!mine)
                                 continue;
-                        r = write_text(st[i], t, s->entry.priority, meta_unit(&s->entry),
+                        r = write_text(st[i], t, meta_priority(&s->entry), meta_unit(&s->entry),
                                        s->line, s->line_len);
                         if (r < 0 && r != -ENOSPC)
                                 goto finish;

@@ -91,6 +91,10 @@ def test_crashes_and_problems(root, dirs, tmp_path):
     # no core unless the policy allows it
     assert not [m for m in members if m.startswith("crash/cores/")]
 
+    # errors are not the crashes' text: no "dumped core" group, no stack frames
+    errors = members["errors/errors.txt"].decode()
+    assert "dumped core" not in errors and "segment_store_read" not in errors
+
     # findings per problem, not per executable
     manifest = json.loads(members["manifest.json"])
     found = [f for f in manifest["findings"] if f["kind"] == "crash"]
