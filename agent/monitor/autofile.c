@@ -270,7 +270,7 @@ static const char *incident_of(struct state *s, const struct autofile_policy *p,
                 return NULL;
         json_object_foreach(problems, fp, v) {
                 const char *unit = jstring(v, "unit");
-                usec_t last = jtime(v, "last");
+                usec_t last = jtime(v, "seen") ?: jtime(v, "last");
 
                 if (!json_is_true(json_object_get(v, "crash")) || !unit || !streq(unit, ev->unit))
                         continue;
@@ -440,6 +440,8 @@ static int decide_locked(const char *dir, struct state *s, const struct autofile
                 return -ENOMEM;
         prob = problem_get(s, fp, ev, ev->time ?: t);
         resolve_spooled(dir, prob);
+        if (prob) /* when it last happened (the state's times are when it was handled) */
+                jset_int(prob, "seen", MAX(jtime(prob, "seen"), ev->time ?: t));
         d = decide(p, s, prob, ev, t);
         if (!prob) /* the table is full: never a new ticket for an unknown problem */
                 d = d == AUTOFILE_OPEN ? AUTOFILE_SUPPRESS : d;
