@@ -152,6 +152,9 @@ int autofile_event_from_alertmanager(const char *json, size_t len, struct autofi
                                      xasprintf("Alert %s is %s", name, status),
                 .description = dynbuf_steal(&d),
                 .resolved = streq(status, "resolved"),
+                .critical = json_str(json_object_get(m, "commonLabels"), "severity") &&
+                            streq(json_str(json_object_get(m, "commonLabels"), "severity"),
+                                  "critical"),
         };
         json_decref(m);
         if (!ret->fingerprint || !ret->summary || !ret->description) {

@@ -621,6 +621,10 @@ int autofile_handle(const char *state_dir, const struct autofile_policy *p,
                 return log_oom(), 1;
         f = (struct autofile_filing) { .summary = summary, .description = text, .key = v.key,
                                        .problem_marker = marker };
+        if (ev->critical && ev->unit && !ev->resolved) {
+                f.down_unit = ev->unit;
+                f.down_detail = ev->summary;
+        }
         autofile_window(p, ev->time ?: t, &f.since, &f.until);
         ex = fn(userdata, &f, &key, &spool_id);
         if (ex == 0 || ex == 75) {

@@ -69,6 +69,7 @@ struct autofile_event {
         usec_t time;       /* when it happened (0: unknown, now) */
         bool resolved;
         bool crash;        /* a crash: its own problem, never merged into an incident */
+        bool critical;     /* a firing alert labelled severity=critical */
 };
 
 void autofile_event_done(struct autofile_event *e);
@@ -136,6 +137,9 @@ struct autofile_filing {
         const char *key;            /* comment on this ticket; NULL: open a new one */
         const char *problem_marker; /* fleet-wide: an open request carrying it is commented on */
         usec_t since, until;        /* the collection window, anchored on the event */
+        const char *down_unit;      /* a critical alert names this unit: outage evidence (a
+                                     * unit_down finding) for the severity engine */
+        const char *down_detail;
 };
 
 /*

@@ -314,7 +314,29 @@ static void test_events(void **state)
         assert_string_equal(e.summary, "X: disk full");
         assert_non_null(strstr(e.description, "instance=h:9100"));
         assert_false(e.resolved);
+        assert_false(e.critical);
+        assert_null(e.unit);
         autofile_event_done(&e);
+        {
+                const char *crit = "{\"status\":\"firing\",\"groupKey\":\"g\",\"commonLabels\":"
+                                   "{\"alertname\":\"AppDown\",\"severity\":\"critical\","
+                                   "\"unit\":\"app.service\"},\"alerts\":[{\"status\":\"firing\","
+                                   "\"labels\":{\"severity\":\"critical\"},\"annotations\":"
+                                   "{\"description\":\"app is down\",\"runbook_url\":"
+                                   "\"https://runbooks.example/app\"},\"generatorURL\":"
+                                   "\"http://prom.example/graph\",\"startsAt\":"
+                                   "\"2026-03-01T00:00:00Z\"}]}";
+
+                assert_int_equal(autofile_event_from_alertmanager(crit, strlen(crit), &e, &err), 0);
+                assert_true(e.critical);
+                assert_string_equal(e.unit, "app.service");
+                assert_non_null(strstr(e.description, "runbook_url: https://runbooks.example/app"));
+                assert_non_null(strstr(e.description, "generatorURL: http://prom.example/graph"));
+                assert_non_null(strstr(e.description, "description: app is down"));
+                assert_non_null(strstr(e.description, "severity: critical"));
+                assert_true(e.time > 0);
+                autofile_event_done(&e);
+        }
         assert_int_equal(autofile_event_from_alertmanager("[1]", 3, &e, &err), -EBADMSG);
         free(err);
         err = NULL;
