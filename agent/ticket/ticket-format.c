@@ -533,6 +533,14 @@ static char *make_comment(json_t *manifest, const char *marker)
         json_array_foreach(list, i, v)
                 if (json_str(v, "status") && streq(json_str(v, "status"), "ok"))
                         ok++;
+        /* what happened, when the comment is about a new occurrence (monitoring) */
+        if (jpath(manifest, "input", "description")) {
+                _cleanup_free_ char *what = wiki_escape(jpath(manifest, "input", "description"),
+                                                        4000);
+
+                if (what)
+                        (void) dynbuf_addf(&b, "%s\n\n", what);
+        }
         r = dynbuf_addf(&b, "Diagnostics bundle [^%s] from host *%s*, window %s to %s.\n", name,
                         host, jpath(manifest, "window", "since") ?: "?",
                         jpath(manifest, "window", "until") ?: "?");
