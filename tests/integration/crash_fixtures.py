@@ -146,6 +146,14 @@ PSTORE = """<0>[ 1234.567890] Kernel panic - not syncing: Fatal exception in int
 <4>[ 1234.567950]  e1000_clean_rx_irq+0x3c1/0x3f0 [e1000]
 """
 
+KDUMP = """[ 5000.100000] general protection fault, probably for non-canonical address 0xdead000000000100: 0000 [#1] SMP
+[ 5000.100100] RIP: 0010:list_del_entry_valid+0x1a/0x90
+[ 5000.100200] Call Trace:
+[ 5000.100300]  <TASK>
+[ 5000.100400]  nfs_inode_remove_request+0x3c/0x110 [nfs]
+[ 5000.100500]  nfs_commit_release_pages+0x1d2/0x2c0 [nfs]
+"""
+
 
 def build_crash_root(root, t0):
     """Adds what a host keeps beside the journal, with mtimes in the window."""
@@ -162,6 +170,9 @@ def build_crash_root(root, t0):
 
     put("var/crash/_usr_bin_tool.0.crash", APPORT, 0o640)
     put("sys/fs/pstore/dmesg-ramoops-0", PSTORE)
+    put("var/crash/202611271055/vmcore-dmesg.txt", KDUMP)
+    put("var/crash/202611271055/vmcore", b"ELF-core-stub")
+    os.utime(os.path.join(root, "var/crash/202611271055"), (mtime, mtime))
     core = "var/lib/systemd/coredump/core.app-server.998.%s.5001.%d.zst" % (BOOT, t0 // USEC)
     put(core, b"\x28\xb5\x2f\xfd" + b"\0" * 4092, 0o640)
     put("var/lib/dpkg/info/app-server.list", "/.\n/usr\n/usr/bin\n/usr/bin/app-server\n"

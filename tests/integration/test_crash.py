@@ -81,7 +81,11 @@ def test_crashes_and_problems(root, dirs, tmp_path):
     panic = [p for p in crashes["problems"] if p["title"].startswith("Kernel panic")]
     assert len(panic) == 1 and panic[0]["keys"][0] == "e1000_clean_rx_irq"
     assert "crash/pstore/dmesg-ramoops-0" in members
-    assert len(crashes["problems"]) == 6
+    kdump = [p for p in crashes["problems"] if p["title"].startswith("general protection")]
+    assert len(kdump) == 1 and kdump[0]["keys"][:2] == ["list_del_entry_valid",
+                                                        "nfs_inode_remove_request"]
+    assert [c["source"] for c in crashes["crashes"] if c["source"] == "kdump"] == ["kdump"]
+    assert len(crashes["problems"]) == 7
 
     # a readable report per problem
     report = members[segv["report"]].decode()
