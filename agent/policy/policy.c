@@ -25,8 +25,27 @@ const char *policy_builtin_name(size_t i);
 
 static const char *const global_keys[] = {
         "collectors", "budgets", "never_collect", "commands", "errors",
-        "redaction",  "checklist", "severity", "autofile", NULL,
+        "redaction",  "checklist", "severity", "autofile", "retention", NULL,
 };
+
+/* retention: {max_age, max_size} for the bundles the agent keeps itself. */
+static int retention_load(struct policy *p, char **ret_error)
+{
+        static const char *const keys[] = { "max_age", "max_size", NULL };
+        const struct pnode *n = policy_section(p, "retention");
+        int r;
+
+        p->retention_max_age = 7 * USEC_PER_DAY;
+        p->retention_max_size = 1ULL << 30;
+        if (!n)
+                return 0;
+        r = pnode_check_keys(n, "retention", keys, ret_error);
+        if (r >= 0)
+                r = pnode_to_duration(pnode_get(n, "max_age"), &p->retention_max_age, ret_error);
+        if (r >= 0)
+                r = pnode_to_size(pnode_get(n, "max_size"), &p->retention_max_size, ret_error);
+        return r;
+}
 
 struct policy *policy_free(struct policy *p)
 {
@@ -211,6 +230,8 @@ static int validate(struct policy *p, char **ret_error)
                 }
         }
         r = pnode_to_strv(policy_section(p, "never_collect"), &p->never_collect, ret_error);
+        if (r >= 0)
+                r = retention_load(p, ret_error);
         if (r < 0)
                 return r;
         r = commands_check_policy(policy_section(p, "commands"), ret_error);
