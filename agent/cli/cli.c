@@ -144,12 +144,8 @@ static int run_verb(char **positional, struct collect_error *err)
         if (!positional || !positional[0])
                 return verb_collect(err);
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                if (streq(verbs[i].name, positional[0])) {
-                        /* watch stops on its own signals; the others at a safe point. */
-                        if (!streq(verbs[i].name, "watch"))
-                                interrupt_install();
+                if (streq(verbs[i].name, positional[0]))
                         return verbs[i].run(positional + 1, err);
-                }
         collect_error_set(err, COLLECT_USAGE, EINVAL, NULL,
                           "unknown verb '%s' (see collect --help)", positional[0]);
         return EX_USAGE;
@@ -172,6 +168,9 @@ int cli_run(int argc, char *argv[])
         _cleanup_(collect_error_done) struct collect_error err = {};
         int r, ex;
 
+        /* From the start: a stop signal is handled at the next safe point (watch
+         * installs its own handlers). */
+        interrupt_install();
         r = args_parse(argc, argv);
         if (r <= 0) {
                 ex = r == 0 ? 0 : r == -ENOENT ? EX_NOINPUT : EX_USAGE;
@@ -186,8 +185,6 @@ int cli_run(int argc, char *argv[])
         log_set_max_level(arg_verbosity < 0 ? LOG_WARNING :
                           arg_verbosity == 0 ? LOG_NOTICE :
                           arg_verbosity == 1 ? LOG_INFO : LOG_DEBUG);
-        if (!arg_positional || !arg_positional[0])
-                interrupt_install();
         ex = run_verb(arg_positional, &err);
         if (arg_json && !output_json_printed())
                 output_json_error(&err, ex);

@@ -297,5 +297,6 @@ int verb_watch(char **args, struct collect_error *err)
         if (arg_verbosity < 0 && strv_extend(&pass, "-q") < 0)
                 return log_oom(), 1;
         p.hook_args = pass;
+        interrupt_reset(); /* watch handles its own stop signals */
         return watch_run(&p);
 }

@@ -233,6 +233,44 @@ static int prepare_inputs(struct run *c)
         return collect_state_dir(&q->dirs, &c->state_dir, err);
 }
 
+/* Checks before work: nothing is collected for a filing that cannot happen. */
+static int prepare_checks(struct run *c)
+{
+        const struct collect_request *q = c->req;
+        struct collect_error *err = &c->ret->error;
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        if (q->mode == COLLECT_MODE_BUNDLE || !c->config.has_portal)
+                return 0;
+        if (!q->dry_run && !q->yes && !q->interactive)
+                return collect_error_set(err, COLLECT_USAGE, ENOTTY, NULL,
+                                         "not filing from a non-terminal without --yes; nothing "
+                                         "was collected");
+        r = ticket_check_credentials(&c->config, &error);
+        if (r == -ENOMEM)
+                return oom(c);
+        if (r < 0)
+                return collect_error_set(err, COLLECT_CONFIG, r, c->config.portal.credentials,
+                                         "portal credentials: %s; nothing was collected",
+                                         error ? error : strerror(-r));
+        if (q->mode != COLLECT_MODE_ATTACH)
+                return 0;
+        r = ticket_check_request(&c->config, q->ticket_key);
+        if (r == -ENOENT)
+                return collect_error_set(err, COLLECT_CONFIG, r, NULL,
+                                         "ticket %s does not exist or this account cannot see "
+                                         "it; nothing was collected", q->ticket_key);
+        if (r == -EACCES)
+                return collect_error_set(err, COLLECT_NO_PERMISSION, r, NULL,
+                                         "the portal refused the credentials or permission for "
+                                         "%s; nothing was collected", q->ticket_key);
+        if (r < 0)
+                log_notice("cannot check ticket %s now (%s); the bundle will be spooled if the "
+                           "portal stays unreachable", q->ticket_key, strerror(-r));
+        return 0;
+}
+
 static int prepare_mask(struct run *c)
 {
         _cleanup_strv_free_ char **names = NULL, **users = NULL;
@@ -486,6 +524,7 @@ static int analyse(struct run *c)
 
 static int write_failed(struct run *c, int r)
 {
+        log_set_muted(false);
         if (r == -EINTR || interrupt_pending())
                 return interrupted(c, "writing the bundle");
         return collect_error_set(&c->ret->error, COLLECT_CANT_CREATE, r, bundle_path(c->b),
@@ -696,6 +735,8 @@ static int run_stages(struct run *c)
 
         r = prepare_inputs(c);
         if (r >= 0)
+                r = prepare_checks(c);
+        if (r >= 0)
                 r = prepare_redaction(c);
         if (r >= 0)
                 r = open_bundle(c);
@@ -738,6 +779,7 @@ int collect_run(const struct collect_request *req, struct collect_result *ret)
         ret->report.input.selected = _SEVERITY_INVALID;
         ret->severity.selected = _SEVERITY_INVALID;
         r = run_stages(&c);
+        log_set_muted(false);
         if (r < 0 && ret->status == COLLECT_OK)
                 ret->status = ret->error.message ? ret->error.status : COLLECT_FAILED;
         ret->duration = now(CLOCK_MONOTONIC) - c.started;
