@@ -91,6 +91,7 @@ static int cli_report(const struct collect_result *res)
 static int verb_collect(struct collect_error *err)
 {
         _cleanup_(collect_result_done) struct collect_result res = {};
+        _cleanup_(policy_freep) struct policy *pol = NULL;
         struct collect_request q = cli_request();
         int r;
 
@@ -98,6 +99,10 @@ static int verb_collect(struct collect_error *err)
                                  err);
         if (r < 0)
                 return EX_USAGE;
+        r = cli_load_policy(NULL, &pol, err);
+        if (r < 0)
+                return cli_exit_code(err->status, 0);
+        q.policy = pol;
         cli_mode = q.mode;
         progress_start(arg_verbosity >= 0);
         (void) collect_run(&q, &res);
@@ -108,6 +113,7 @@ static int verb_collect(struct collect_error *err)
 static int verb_hook(char **args, struct collect_error *err)
 {
         _cleanup_(collect_result_done) struct collect_result res = {};
+        _cleanup_(policy_freep) struct policy *pol = NULL;
         struct hook_request h = {
                 .args = args,
                 .since = arg_since,
@@ -116,7 +122,9 @@ static int verb_hook(char **args, struct collect_error *err)
                 .collect = cli_request(),
         };
 
-        (void) err;
+        if (cli_load_policy(NULL, &pol, err) < 0)
+                return cli_exit_code(err->status, 0);
+        h.collect.policy = pol;
         h.collect.interactive = false;
         h.collect.prompt = NULL;
         cli_mode = COLLECT_MODE_OPEN_TICKET;

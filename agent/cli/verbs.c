@@ -13,6 +13,9 @@
 #include "basic/interrupt.h"
 #include "cli/args.h"
 #include "cli/output.h"
+#include "cli/policy-load.h"
+#include "cli/verb-portal.h"
+#include "cli/verb-spool.h"
 #include "cli/verbs.h"
 #include "dynbuf.h"
 #include "fd-util.h"
@@ -22,8 +25,6 @@
 #include "pipeline/runner.h"
 #include "pipeline/sink-agent.h"
 #include "strv.h"
-#include "ticket/spool.h"
-#include "ticket/ticket.h"
 
 struct collect_dirs cli_dirs(void)
 {
@@ -35,6 +36,30 @@ struct collect_dirs cli_dirs(void)
         };
 }
 
+#define DROPIN_DIR COLLECT_SYSCONFDIR "/policies.d"
+#define SHIPPED_POLICY_DIR COLLECT_DATADIR "/policies"
+
+int cli_load_policy(char *const *files, struct policy **ret, struct collect_error *err)
+{
+        _cleanup_free_ char *error = NULL, *path = NULL;
+        _cleanup_strv_free_ char **dirs = NULL;
+        int r;
+
+        if (strv_extend(&dirs, DROPIN_DIR) < 0 ||
+            (arg_policy_dir && strv_extend(&dirs, arg_policy_dir) < 0))
+                return collect_error_set(err, COLLECT_FAILED, ENOMEM, NULL, "out of memory");
+        r = policy_load(SHIPPED_POLICY_DIR, dirs, files, ret, &error);
+        if (r == -ENOMEM)
+                return collect_error_set(err, COLLECT_FAILED, r, NULL, "out of memory");
+        if (r < 0) {
+                /* The message begins with the file it names: "path:line:col: …". */
+                path = error ? xstrndup(error, strcspn(error, ":")) : NULL;
+                return collect_error_set(err, COLLECT_CONFIG, r, path, "%s",
+                                         error ? error : strerror(-r));
+        }
+        return 0;
+}
+
 static int fail(struct collect_error *err, int r)
 {
         (void) r;
@@ -44,7 +69,6 @@ static int fail(struct collect_error *err, int r)
 int verb_policy(char **args, struct collect_error *err)
 {
         _cleanup_(policy_freep) struct policy *p = NULL;
-        struct collect_dirs d = cli_dirs();
         int r;
 
         if (!args[0] || !streq(args[0], "check")) {
@@ -58,7 +82,7 @@ int verb_policy(char **args, struct collect_error *err)
                                           "policy file '%s': %s", *f, strerror(errno));
                         return EX_NOINPUT;
                 }
-        r = collect_load_policy(&d, args + 1, &p, err);
+        r = cli_load_policy(args + 1, &p, err);
         if (r < 0)
                 return fail(err, r);
         if (arg_verbosity >= 0) {
@@ -109,7 +133,7 @@ int verb_snapshot(char **args, struct collect_error *err)
                                   "snapshot takes no arguments ('%s')", args[0]);
                 return EX_USAGE;
         }
-        r = collect_load_policy(&d, NULL, &pol, err);
+        r = cli_load_policy(NULL, &pol, err);
         if (r < 0)
                 return fail(err, r);
         root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -122,7 +146,7 @@ int verb_snapshot(char **args, struct collect_error *err)
         if (r < 0)
                 return fail(err, r);
         /* No bundle, so nothing to redact: the sink refuses members (-EROFS). */
-        r = sink_new(NULL, NULL, NULL, &rep, state, &s);
+        r = sink_new(NULL, NULL, &rep, state, &s);
         if (r < 0)
                 return log_oom(), 1;
         rep.until = now(CLOCK_REALTIME);
@@ -216,7 +240,7 @@ int verb_check(char **args, struct collect_error *err)
         }
         r = collect_load_config(&d, &c, err);
         if (r >= 0)
-                r = collect_load_policy(&d, NULL, &pol, err);
+                r = cli_load_policy(NULL, &pol, err);
         if (r < 0)
                 return fail(err, r);
         r = manifest_read(args[0], &m, &error);
@@ -250,7 +274,8 @@ int verb_spool(char **args, struct collect_error *err)
                 r = collect_state_dir(&d, &state, err);
         if (r < 0)
                 return fail(err, r);
-        return spool_verb(collect_spool_dir(&d), state, &c, (int) strv_length(args), args);
+        return verb_spool_run(collect_spool_dir(&d), state, &c, (int) strv_length(args),
+                              args);
 }
 
 int verb_portal(char **args, struct collect_error *err)
@@ -262,7 +287,7 @@ int verb_portal(char **args, struct collect_error *err)
         r = collect_load_config(&d, &c, err);
         if (r < 0)
                 return fail(err, r);
-        return ticket_verb_portal(&c, (int) strv_length(args), args);
+        return verb_portal_run(&c, (int) strv_length(args), args);
 }
 
 /* `collect watch`: every event runs `collect hook …` with the same options. */
@@ -284,6 +309,7 @@ int verb_watch(char **args, struct collect_error *err)
                 .listen = arg_listen,
                 .journal = true,
         };
+        int r;
 
         if (args[0]) {
                 collect_error_set(err, COLLECT_USAGE, EINVAL, NULL,
@@ -298,5 +324,6 @@ int verb_watch(char **args, struct collect_error *err)
                 return log_oom(), 1;
         p.hook_args = pass;
         interrupt_reset(); /* watch handles its own stop signals */
-        return watch_run(&p);
+        r = watch_run(&p);
+        return r == -EINVAL ? EX_USAGE : r < 0 ? EX_CANTCREAT : 0;
 }

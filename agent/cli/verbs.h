@@ -11,6 +11,9 @@
 /* The directories named by the options. */
 struct collect_dirs cli_dirs(void);
 
+/* The policy: shipped, drop-ins, --policy-dir, then files. 0 or -errno with err. */
+int cli_load_policy(char *const *files, struct policy **ret, struct collect_error *err);
+
 int verb_check(char **args, struct collect_error *err);
 int verb_policy(char **args, struct collect_error *err);
 int verb_snapshot(char **args, struct collect_error *err);

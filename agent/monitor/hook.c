@@ -150,7 +150,6 @@ static int hook_collect(const struct hook_request *h, struct collect_request *q,
 int hook_run(const struct hook_request *h, struct collect_result *ret)
 {
         _cleanup_(autofile_event_done) struct autofile_event ev = {};
-        _cleanup_(policy_freep) struct policy *pol = NULL;
         _cleanup_free_ char *state = NULL, *key = NULL;
         struct collect_request q = h->collect;
         uint64_t suppressed = 0;
@@ -163,13 +162,11 @@ int hook_run(const struct hook_request *h, struct collect_result *ret)
                                       "alertmanager (the webhook payload on stdin)");
                 goto fail;
         }
-        r = collect_load_policy(&q.dirs, NULL, &pol, &ret->error);
-        if (r >= 0)
-                r = collect_state_dir(&q.dirs, &state, &ret->error);
+        r = collect_state_dir(&q.dirs, &state, &ret->error);
         if (r >= 0)
                 r = hook_event(h, &ev, &ret->error);
         if (r == 0)
-                r = hook_decide(state, pol, &ev, t, &q, &key, &suppressed, &ret->error);
+                r = hook_decide(state, q.policy, &ev, t, &q, &key, &suppressed, &ret->error);
         if (r > 0)
                 return 0; /* nothing to file */
         if (r < 0)

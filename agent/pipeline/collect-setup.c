@@ -21,8 +21,6 @@
 #include "strv.h"
 
 #define DEFAULT_CONFIG COLLECT_SYSCONFDIR "/collect.yaml"
-#define DROPIN_DIR COLLECT_SYSCONFDIR "/policies.d"
-#define SHIPPED_POLICY_DIR COLLECT_DATADIR "/policies"
 
 void collect_error_done(struct collect_error *e)
 {
@@ -68,29 +66,6 @@ int collect_load_config(const struct collect_dirs *d, struct config *c, struct c
         if (r < 0)
                 return collect_error_set(err, COLLECT_CONFIG, r, path ? path : DEFAULT_CONFIG,
                                          "%s", error ? error : strerror(-r));
-        return 0;
-}
-
-int collect_load_policy(const struct collect_dirs *d, char *const *files, struct policy **ret,
-                        struct collect_error *err)
-{
-        _cleanup_free_ char *error = NULL;
-        _cleanup_strv_free_ char **dirs = NULL;
-        int r;
-
-        if (strv_extend(&dirs, DROPIN_DIR) < 0 ||
-            (d->policy_dir && strv_extend(&dirs, d->policy_dir) < 0))
-                return collect_error_set(err, COLLECT_FAILED, ENOMEM, NULL, "out of memory");
-        r = policy_load(SHIPPED_POLICY_DIR, dirs, files, ret, &error);
-        if (r == -ENOMEM)
-                return collect_error_set(err, COLLECT_FAILED, r, NULL, "out of memory");
-        if (r < 0) {
-                /* The message begins with the file it names: "path:line:col: …". */
-                _cleanup_free_ char *path = error ? xstrndup(error, strcspn(error, ":")) : NULL;
-
-                return collect_error_set(err, COLLECT_CONFIG, r, path, "%s",
-                                         error ? error : strerror(-r));
-        }
         return 0;
 }
 

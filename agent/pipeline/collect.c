@@ -41,7 +41,7 @@ struct run {
         const struct collect_request *req;
         struct collect_result *ret;
         struct config config;
-        struct policy *policy;
+        const struct policy *policy;
         char *state_dir;
         char *host;
         int root_fd;
@@ -63,7 +63,6 @@ static void run_done(struct run *c)
         errors_free(c->errs);
         redactor_free(c->rd);
         config_done(&c->config);
-        policy_free(c->policy);
         free(c->state_dir);
         free(c->host);
         safe_close(c->root_fd);
@@ -216,9 +215,9 @@ static int prepare_inputs(struct run *c)
         r = collect_load_config(&q->dirs, &c->config, err);
         if (r < 0)
                 return r;
-        r = collect_load_policy(&q->dirs, NULL, &c->policy, err);
-        if (r < 0)
-                return r;
+        c->policy = q->policy;
+        if (!c->policy)
+                return collect_error_set(err, COLLECT_FAILED, EINVAL, NULL, "no policy loaded");
         c->ret->report.since = q->since;
         c->ret->report.until = q->until;
         if (q->journal_dir && access(q->journal_dir, R_OK | X_OK) < 0)
@@ -454,7 +453,10 @@ static int run_collectors(struct run *c)
                         xstrdup(".");
         if (!stage)
                 return oom(c);
-        r = sink_new(c->b, c->rd, c->errs, &c->ret->report, stage, &c->s);
+        r = sink_new(c->b, c->rd, &c->ret->report, stage, &c->s);
+        if (r >= 0)
+                r = sink_add_line_observer(c->s, errors_observe_line, errors_observe_end,
+                                           c->errs);
         if (r < 0)
                 return oom(c);
         if (c->req->on_bytes)

@@ -74,6 +74,7 @@ typedef int (*collect_prompt_fn)(struct report *r, const struct checklist_result
 struct collect_result;
 
 struct collect_request {
+        const struct policy *policy; /* loaded by the caller (its schema is the program's) */
         enum collect_mode mode;
         const char *ticket_key;  /* COLLECT_MODE_ATTACH */
         usec_t since, until;     /* the window */
@@ -121,10 +122,9 @@ void collect_result_done(struct collect_result *r);
 int collect_run(const struct collect_request *req, struct collect_result *ret);
 
 /* Shared setup, also for the verbs that do not collect. Each returns 0 or
- * -errno with *err filled. */
+ * -errno with *err filled. (The policy is loaded by the caller: its schema
+ * names every layer, so it lives in cli/policy-load.c.) */
 int collect_load_config(const struct collect_dirs *d, struct config *c,
-                        struct collect_error *err);
-int collect_load_policy(const struct collect_dirs *d, char *const *files, struct policy **ret,
                         struct collect_error *err);
 /* The state directory, created 0700; without an explicit one, falls back to
  * a per-user directory when the default cannot be written. */
