@@ -576,7 +576,7 @@ char *autofile_problem_marker(const char *fingerprint)
                 return NULL;
         for (unsigned i = 0; i < 8; i++)
                 snprintf(hex + 2 * i, 3, "%02x", md[i]);
-        return xasprintf("problem-%s", hex);
+        return xasprintf("problem%s", hex);
 }
 
 static void log_verdict(const struct autofile_event *ev, const struct autofile_verdict *v,

@@ -158,7 +158,7 @@ typedef int (*autofile_file_fn)(void *userdata, const struct autofile_filing *f,
 int autofile_handle(const char *state_dir, const struct autofile_policy *p,
                     const struct autofile_event *ev, autofile_file_fn fn, void *userdata);
 
-/* "problem-<16 hex>": the word in a ticket's summary that names its problem on every host. */
+/* "problem<16 hex>": the word (one search token) in a ticket's summary that names its problem on every host. */
 char *autofile_problem_marker(const char *fingerprint);
 
 /* Remembers the spool submission of a filing whose ticket is not known yet;

@@ -385,11 +385,11 @@ static void journal_event(const struct watch_params *p, sd_journal *j)
                 if (coredump_from_journal(j, &cd) < 0)
                         return; /* forged by another program, or unreadable */
                 /*
-                 * The hook files the newest crash up to `until`, this one, with the
-                 * collection anchored on it: the hour before it.
+                 * Exactly this entry: the hook anchors the collection on the crash (the
+                 * hour before it) and files each crash once, whoever delivered it.
                  */
-                format_iso8601_usec(since, sizeof(since), t - MIN(t, USEC_PER_HOUR));
-                format_iso8601_usec(until, sizeof(until), t + USEC_PER_SEC);
+                format_iso8601_usec(since, sizeof(since), t);
+                format_iso8601_usec(until, sizeof(until), t + 1);
                 log_info("watch: %s crashed (%s, pid %" PRIu64 ")", cd.exe ?: cd.comm ?: "a process",
                          cd.signal_name ?: "?", cd.pid);
                 (void) run_hook(p, args, NULL, 0);
@@ -430,6 +430,24 @@ static int journal_open(const struct watch_params *p, sd_journal **ret)
 }
 #endif
 
+/* The listening socket, bound here so that a refusal says why (MHD does not). */
+static int listen_socket(const struct sockaddr_in *addr)
+{
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int one = 1;
+
+        if (fd < 0)
+                return -errno;
+        (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, (const struct sockaddr *) addr, sizeof(*addr)) < 0 || listen(fd, 64) < 0) {
+                int r = -errno;
+
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
 /* The bearer token Alertmanager must send: a file only its owner may read. */
 static int load_token(const char *path, char **ret)
 {
@@ -462,7 +480,7 @@ static int listen_start(struct watch_params *q, struct MHD_Daemon **ret)
 {
         struct sockaddr_in addr;
         struct MHD_Daemon *d;
-        int r;
+        int r, fd;
 
         r = parse_listen(q->listen, &addr);
         if (r < 0) {
@@ -476,17 +494,20 @@ static int listen_start(struct watch_params *q, struct MHD_Daemon **ret)
                             "every webhook is refused (401) until it is");
         else if (load_token(q->token_file, &q->token) < 0)
                 return -EKEYREJECTED;
+        fd = listen_socket(&addr);
+        if (fd < 0)
+                return log_error_errno(fd, "cannot listen on %s: %m", q->listen);
         d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG,
                              ntohs(addr.sin_port), NULL, NULL, on_request, q,
-                             MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED,
+                             MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
                              on_completed, NULL, MHD_OPTION_CONNECTION_LIMIT,
                              (unsigned) CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
                              (unsigned) CONNECTION_TIMEOUT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                              (size_t) 64 * 1024, MHD_OPTION_END);
         if (!d) {
-                r = errno > 0 ? -errno : -EADDRNOTAVAIL;
-                log_error_errno(r, "cannot listen on %s: %m", q->listen);
-                return r;
+                close(fd);
+                log_error("cannot listen on %s: the HTTP server did not start", q->listen);
+                return -EADDRNOTAVAIL;
         }
         log_notice("watch: Alertmanager webhooks on http://%s/alertmanager", q->listen);
         *ret = d;

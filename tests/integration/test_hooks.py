@@ -326,12 +326,17 @@ def test_watch_follows_the_journal(root, dirs, tmp_path):
                           "UNIT": "payments.service",
                           "MESSAGE": "payments.service: Failed with result 'core-dump'."}),
         ], name="new.journal")
-        assert wait_for(lambda: len([f for f in os.listdir(dirs["out"])
-                                     if f.endswith(".ticket.txt")]) >= 2, 60), \
+        assert wait_for(lambda: "unit-failure:payments.service" in open(log.name).read(), 90), \
             open(log.name).read()
+        assert wait_for(lambda: "not filed" in open(log.name).read() or
+                        "commenting" in open(log.name).read(), 30), open(log.name).read()
     finally:
         stop_watch(p)
     text = open(log.name).read()
-    assert "unit-failure:payments.service" in text
+    # one incident, one ticket: the unit's failure right after its crash belongs to the
+    # crash's problem (drafted here, without a portal: counted, not filed a second time)
+    drafts = [f for f in os.listdir(dirs["out"]) if f.endswith(".ticket.txt")]
+    assert len(drafts) == 1, text
+    assert "payments: SIGSEGV" in open(os.path.join(dirs["out"], drafts[0])).read()
     # the old coredump in the fixture's history was not filed: one crash fingerprint
     assert len(set(re.findall(r"crash:[0-9a-f]{64}", text))) == 1, text

@@ -1,0 +1,183 @@
+# SPDX-License-Identifier: MIT
+"""Monitoring end to end against the strict fake portal: `collect hook coredump`
+over a journal of crashes of two distinct signatures (repeats of each), run once,
+twice (idempotent) and fifty times concurrently; a storm of many distinct
+problems; a portal outage and the later flush; two hosts (two state directories)
+hitting the same problem; the automatic window anchored on the crash."""
+
+import json
+import os
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conftest import BIN, open_bundle, run_collect
+import crash_fixtures
+from journal_fixtures import USEC, at, write_journal
+from test_ticket import FAST, portal, write_config  # noqa: F401  (fixture)
+
+CRASH_WINDOW = ["--since", "2026-11-27T09:00:00Z", "--until", "2026-11-27T12:00:00Z"]
+
+
+def hook_args(root, dirs, jdir, state=None, *extra):
+    return ["hook", "coredump", "--root", str(root), "--journal-dir", str(jdir),
+            "--output", str(dirs["out"]), "--state-dir", str(state or dirs["state"]),
+            "--spool-dir", str(dirs["spool"]), "--policy-dir", str(dirs["policy"]),
+            "--config", str(dirs["config"])] + CRASH_WINDOW + list(extra)
+
+
+def attachments(portal):
+    return portal.calls_to("POST", "/attachment$")
+
+
+@pytest.fixture
+def crashes(root, tmp_path):
+    jdir = tmp_path / "journal"
+    facts = crash_fixtures.build_crash_journal(str(jdir))
+    return jdir, facts
+
+
+def test_tickets_are_signatures_and_repeats_comments(root, dirs, portal, crashes):
+    jdir, facts = crashes
+    write_config(dirs, portal.url)
+    (dirs["policy"] / "budget.yaml").write_text("autofile: {max_tickets_per_hour: 10}\n")
+    r = run_collect(hook_args(root, dirs, jdir) + ["--json"], env=FAST, timeout=300)
+    assert r.rc == 0, r
+    created = portal.created()
+    # app-server SIGSEGV, app-server SIGABRT, legacyd (unsymbolised): three problems
+    assert len(created) == 3, [c.get("summary") for c in created]
+    summaries = " | ".join(json.dumps(c) for c in created)
+    assert "SIGSEGV in segment_store_read" in summaries
+    assert "SIGABRT in index_rebuild" in summaries
+    assert "legacyd: SIGSEGV at legacyd+0x1a2b" in summaries
+    # the repeats (2 more SEGV, 1 more ABRT) are comments with their bundles (each new
+    # ticket gets its bundle attached too: 3 + 3)
+    assert len(attachments(portal)) == 6
+    # a second pass over the same window files nothing
+    before = len(portal.log)
+    r2 = run_collect(hook_args(root, dirs, jdir), env=FAST, timeout=300)
+    assert r2.rc == 0, r2
+    assert len(portal.created()) == 3 and len(attachments(portal)) == 6
+    assert "handled before" in r2.err
+    assert len([c for c in portal.log[before:] if c["method"] == "POST"]) == 0
+
+
+def test_window_anchored_on_the_crash(root, dirs, crashes):
+    jdir, facts = crashes
+    r = run_collect(hook_args(root, dirs, jdir) + ["--json"], env=FAST, timeout=300)
+    assert r.rc == 0, r
+    bundles = [f for f in os.listdir(dirs["out"]) if f.endswith(".tar.gz")] or \
+        [f for f in os.listdir(dirs["state"] / "bundles") if f.endswith(".tar.gz")]
+    assert bundles
+    path = r.json["bundle"]["path"]
+    members, _ = open_bundle(path)
+    manifest = json.loads(members["manifest.json"])
+    w = manifest["window"]
+    # the last filing is legacyd's crash at t0+30m: the hour before it, a minute after
+    t = facts["t0"] + 30 * 60 * USEC
+    assert w["since"].startswith(time.strftime("%Y-%m-%dT%H:%M", time.gmtime(t / USEC - 3600)))
+    assert w["until"].startswith(time.strftime("%Y-%m-%dT%H:%M", time.gmtime(t / USEC + 60)))
+
+
+def test_fifty_concurrent_hooks(root, dirs, portal, crashes):
+    jdir, facts = crashes
+    write_config(dirs, portal.url)
+    env = dict(os.environ, **FAST)
+
+    def one(_):
+        p = subprocess.run([BIN] + hook_args(root, dirs, jdir, None, "-q"), env=env,
+                           capture_output=True, text=True, timeout=600,
+                           stdin=subprocess.DEVNULL)
+        return p.returncode
+    with ThreadPoolExecutor(max_workers=10) as ex:
+        codes = list(ex.map(one, range(50)))
+    assert set(codes) == {0}, codes
+    # each crash handled once: three tickets (the budget is 3); a repeat that came while
+    # its problem's ticket was being opened is counted instead of commented
+    assert len(portal.created()) == 3
+    assert 3 <= len(attachments(portal)) <= 6
+    state = json.loads((dirs["state"] / "autofile.json").read_text())
+    assert len(state["events"]) == 6
+    assert sum(v["count"] for k, v in state["problems"].items()) == 6
+
+
+def test_storm_of_distinct_problems(root, dirs, portal, tmp_path):
+    """Twelve distinct crashing executables, one hook at a time: never more tickets
+    than the budget, and every problem is filed or named in a later filing."""
+    write_config(dirs, portal.url)
+    jdir = tmp_path / "storm"
+    t0 = at(2, 10, 0, 0)
+    entries = []
+    for i in range(12):
+        exe = "/usr/bin/storm-%02d" % i
+        stack = [("handler_%02d" % i, os.path.basename(exe), 0x100),
+                 ("main", os.path.basename(exe), 0x200)]
+        entries.append((t0 + i * USEC * 60, crash_fixtures.coredump(
+            t0 + i * USEC * 60, 9000 + i, exe, "storm-%02d.service" % i, "SIGSEGV", 11, stack)))
+    write_journal(str(jdir), entries, name="storm.journal")
+    names = set()
+    for i in range(12):
+        t = t0 + i * USEC * 60
+        w = ["--since", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t / USEC)),
+             "--until", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t / USEC + 1))]
+        args = hook_args(root, dirs, jdir)[:-4] + w
+        r = run_collect(args, env=FAST, timeout=300)
+        assert r.rc == 0, r
+    created = portal.created()
+    assert len(created) == 3
+    # the next hour: the budget is back, the next filing lists what was counted
+    later = t0 + 2 * 3600 * USEC
+    write_journal(str(jdir), [(later, crash_fixtures.coredump(
+        later, 9100, "/usr/bin/storm-00", "storm-00.service", "SIGSEGV", 11,
+        [("handler_00", "storm-00", 0x100), ("main", "storm-00", 0x200)]))], name="more.journal")
+    w = ["--since", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(later / USEC)),
+         "--until", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(later / USEC + 1))]
+    env = dict(FAST, COLLECT_TEST_NOW=str(int(time.time()) + 2 * 3600))
+    r = run_collect(hook_args(root, dirs, jdir)[:-4] + w, env=env, timeout=300)
+    assert r.rc == 0, r
+    text = json.dumps(portal.state()["log"])
+    for i in range(12):
+        if "storm-%02d" % i in json.dumps(created):
+            names.add(i)
+        elif "storm-%02d" % i in text:
+            names.add(i)
+    assert names == set(range(12)), names
+
+
+def test_outage_then_flush(root, dirs, portal, crashes):
+    jdir, facts = crashes
+    write_config(dirs, portal.url)
+    portal.set_faults(upload_fail=1000)
+    r = run_collect(hook_args(root, dirs, jdir), env=FAST, timeout=300)
+    assert r.rc == 75, r
+    assert portal.created() == []
+    portal.set_faults(upload_fail=None)
+    f = run_collect(["spool", "flush", "--spool-dir", str(dirs["spool"]), "--state-dir",
+                     str(dirs["state"]), "--config", str(dirs["config"])], env=FAST,
+                    timeout=300)
+    assert f.rc == 0, f
+    assert len(portal.created()) == 3
+    # the problems know their keys now: a new crash of the first one is a comment
+    state = json.loads((dirs["state"] / "autofile.json").read_text())
+    crash_problems = {k: v for k, v in state["problems"].items() if k.startswith("crash:")}
+    assert crash_problems and all(v.get("key") or v.get("spool_id")
+                                  for v in crash_problems.values())
+
+
+def test_two_hosts_same_problem(root, dirs, portal, crashes, tmp_path):
+    jdir, facts = crashes
+    write_config(dirs, portal.url)
+    other = tmp_path / "other-state"
+    other.mkdir()
+    r = run_collect(hook_args(root, dirs, jdir), env=FAST, timeout=300)
+    assert r.rc == 0, r
+    n, before = len(portal.created()), len(attachments(portal))
+    r = run_collect(hook_args(root, dirs, jdir, other, "--json", "-v"), env=FAST, timeout=300)
+    assert r.rc == 0, r
+    # the second host finds each open problem on the desk and comments on it
+    assert len(portal.created()) == n == 3
+    assert "already open as" in r.err
+    assert r.json["ticket"]["action"] == "commented"
+    assert len(attachments(portal)) > before
