@@ -77,9 +77,10 @@ static char *alert_unit(json_t *m)
         return NULL;
 }
 
-/* When the group's first alert started. */
-static usec_t alert_time(json_t *alerts)
+/* When the group's first alert started, or (resolved) its last one ended. */
+static usec_t alert_time(json_t *alerts, bool resolved)
 {
+        const char *key = resolved ? "endsAt" : "startsAt";
         json_t *a;
         size_t i;
         usec_t best = 0, t;
@@ -87,8 +88,9 @@ static usec_t alert_time(json_t *alerts)
         json_array_foreach(alerts, i, a) {
                 if (i >= 50)
                         break;
-                if (json_str(a, "startsAt") && parse_iso8601(json_str(a, "startsAt"), &t, NULL) >= 0 &&
-                    (best == 0 || t < best))
+                if (!json_str(a, key) || parse_iso8601(json_str(a, key), &t, NULL) < 0)
+                        continue;
+                if (best == 0 || (resolved ? t > best : t < best))
                         best = t;
         }
         return best;
@@ -146,7 +148,7 @@ int autofile_event_from_alertmanager(const char *json, size_t len, struct autofi
         }
         *ret = (struct autofile_event) {
                 .unit = alert_unit(m),
-                .time = alert_time(alerts),
+                .time = alert_time(alerts, streq(status, "resolved")),
                 .fingerprint = xasprintf("alert:%s", group),
                 .summary = summary ? xasprintf("%s: %s", name, summary) :
                                      xasprintf("Alert %s is %s", name, status),

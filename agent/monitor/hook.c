@@ -75,7 +75,9 @@ static int hook_event(const struct hook_request *h, struct autofile_event *ev,
 struct hook_filer {
         const struct hook_request *h;
         struct collect_result *ret;
-        int r; /* collect_run()'s return of the last filing */
+        int r;              /* collect_run()'s return of the last filing */
+        bool window;        /* unit-failure, alertmanager: --since/--until given */
+        usec_t since, until;
 };
 
 static int hook_file(void *userdata, const struct autofile_filing *f, char **ret_key,
@@ -89,8 +91,8 @@ static int hook_file(void *userdata, const struct autofile_filing *f, char **ret
 
         q.mode = f->key ? COLLECT_MODE_ATTACH : COLLECT_MODE_OPEN_TICKET;
         q.ticket_key = f->key;
-        q.since = f->since;
-        q.until = f->until;
+        q.since = x->window ? x->since : f->since;
+        q.until = x->window ? x->until : f->until;
         q.summary = q.summary ?: f->summary;
         q.description = f->description;
         q.problem_marker = f->problem_marker;
@@ -177,6 +179,12 @@ int hook_run(const struct hook_request *h, struct collect_result *ret)
                 return 0;
         }
         r = hook_event(h, &ev, &ret->error);
+        /* an explicit window replaces the one anchored on the event */
+        if (r >= 0 && (h->since || h->until)) {
+                x.window = true;
+                r = collect_parse_window(h->since, h->until, USEC_PER_HOUR, &x.since, &x.until,
+                                         &ret->error);
+        }
         if (r < 0)
                 goto fail;
         ex = autofile_handle(state, &ap, &ev, hook_file, &x);

@@ -160,10 +160,18 @@ def test_outage_then_flush(root, dirs, portal, crashes):
     assert f.rc == 0, f
     assert len(portal.created()) == 3
     # the problems know their keys now: a new crash of the first one is a comment
-    state = json.loads((dirs["state"] / "autofile.json").read_text())
-    crash_problems = {k: v for k, v in state["problems"].items() if k.startswith("crash:")}
-    assert crash_problems and all(v.get("key") or v.get("spool_id")
-                                  for v in crash_problems.values())
+    created = {c["issueKey"] for c in portal.created()}
+    t = facts["t0"] + 50 * 60 * USEC
+    write_journal(str(jdir), [(t, crash_fixtures.coredump(
+        t, 5009, "/usr/bin/app-server", "app.service", "SIGSEGV", 11,
+        crash_fixtures.SEGV_STACK))], name="later.journal")
+    before = len(attachments(portal))
+    r = run_collect(hook_args(root, dirs, jdir) + ["--json"], env=FAST, timeout=300)
+    assert r.rc == 0, r
+    assert len(portal.created()) == 3
+    assert r.json["ticket"]["action"] in ("attached", "commented"), r.json["ticket"]
+    assert r.json["ticket"]["key"] in created
+    assert len(attachments(portal)) == before + 1
 
 
 def test_two_hosts_same_problem(root, dirs, portal, crashes, tmp_path):
@@ -181,3 +189,28 @@ def test_two_hosts_same_problem(root, dirs, portal, crashes, tmp_path):
     assert "already open as" in r.err
     assert r.json["ticket"]["action"] == "commented"
     assert len(attachments(portal)) > before
+
+
+def test_critical_alert_on_a_critical_unit_is_an_outage(root, dirs, portal):
+    write_config(dirs, portal.url, extra="critical_units: [app.service]\n")
+    alert = {"version": "4", "groupKey": "{}:{alertname=\"AppDown\"}", "status": "firing",
+             "receiver": "collect", "groupLabels": {"alertname": "AppDown"},
+             "commonLabels": {"alertname": "AppDown", "severity": "critical",
+                              "unit": "app.service"},
+             "commonAnnotations": {"summary": "app.service is down"},
+             "externalURL": "http://alertmanager.example:9093",
+             "alerts": [{"status": "firing", "labels": {"alertname": "AppDown",
+                                                        "severity": "critical"},
+                         "annotations": {"runbook_url": "https://runbooks.example/app"},
+                         "startsAt": "2026-11-27T10:00:00Z",
+                         "generatorURL": "http://prometheus.example/graph?g0.expr=up"}]}
+    r = run_collect(["hook", "alertmanager", "--root", str(root), "--output", str(dirs["out"]),
+                     "--state-dir", str(dirs["state"]), "--spool-dir", str(dirs["spool"]),
+                     "--policy-dir", str(dirs["policy"]), "--config", str(dirs["config"]),
+                     "--json"], env=FAST, input=json.dumps(alert), timeout=300)
+    assert r.rc == 0, r
+    # outage evidence: P1, or P2 while it is not known whether a workaround exists
+    assert "outage" in r.json["severity"]["rule"], r.json["severity"]
+    assert r.json["severity"]["suggested"] in ("P1", "P2"), r.json["severity"]
+    text = json.dumps(portal.created())
+    assert "runbooks.example/app" in text and "prometheus.example/graph" in text
