@@ -21,7 +21,7 @@
 #include "monitor/remote.h"
 #include "parse-util.h"
 #include "strv.h"
-#include "ticket/spool.h"
+#include "basic/fileio.h"
 
 #define REMOTE_KEEP (30 * USEC_PER_DAY)
 #define REMOTE_WORDS_MAX 16
