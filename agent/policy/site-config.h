@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "basic/url-util.h"
 #include "macro.h"
 #include "time-util.h"
 
@@ -83,6 +84,3 @@ const char *portal_deployment_to_string(enum portal_deployment d) _pure_;
 enum support_tier support_tier_from_string(const char *s) _pure_;
 enum portal_deployment portal_deployment_from_string(const char *s) _pure_;
 
-/* Whether url is https://, or http:// to a loopback host (127.0.0.0/8, ::1,
- * localhost), the only plain http allowed (tests). */
-bool url_is_allowed(const char *url);

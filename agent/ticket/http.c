@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "alloc-util.h"
+#include "basic/url-util.h"
 #include "policy/site-config.h"
 #include "ticket/http.h"
 #include "log.h"

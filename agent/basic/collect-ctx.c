@@ -7,7 +7,7 @@
 
 #include "basic/interrupt.h"
 #include "collect-ctx.h"
-#include "pipeline/context.h"
+#include "basic/collect-ctx-agent.h"
 #include "strv.h"
 
 const char *ctx_name(const struct collect_ctx *c)
