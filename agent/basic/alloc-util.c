@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alloc-util.h"
+#include "basic/testhook.h"
 #include "parse-util.h"
 
 bool alloc_should_fail(void)
@@ -19,7 +20,7 @@ bool alloc_should_fail(void)
         static long count;
 
         if (fail_at < 0) {
-                const char *e = getenv("COLLECT_FAIL_ALLOC");
+                const char *e = testhook_getenv("COLLECT_FAIL_ALLOC");
                 uint64_t v;
 
                 fail_at = e && safe_atou64(e, &v) >= 0 ? (long) v : 0;

@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "alloc-util.h"
+#include "basic/testhook.h"
 #include "policy/site-config.h"
 #include "ticket/http.h"
 #include "log.h"
@@ -69,7 +70,7 @@ int http_client_new(const char *base_url, const char *ca_file, struct http_clien
         h->total_timeout = HTTP_TOTAL_TIMEOUT_DEFAULT;
 #ifdef COLLECT_TESTING
         {
-                const char *e = getenv("COLLECT_TEST_HTTP_TIMEOUT_MS");
+                const char *e = testhook_getenv("COLLECT_TEST_HTTP_TIMEOUT_MS");
                 uint64_t v;
 
                 if (e && safe_atou64(e, &v) >= 0 && v > 0)
@@ -422,8 +423,14 @@ int http_send(struct http_client *h, const struct http_request *req, struct http
         }
 
         curl_easy_setopt(c, CURLOPT_URL, url);
+#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85: the _STR forms; 7.76 (RHEL 8/9) has the masks */
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, url_is_plain_http(url) ? "http" : "https");
         curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+#else
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS,
+                         (long) (url_is_plain_http(url) ? CURLPROTO_HTTP : CURLPROTO_HTTPS));
+        curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS, (long) CURLPROTO_HTTPS);
+#endif
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);

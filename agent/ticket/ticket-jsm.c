@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "alloc-util.h"
+#include "basic/testhook.h"
 #include "ticket/credentials.h"
 #include "ticket/http.h"
 #include "ticket/ledger.h"
@@ -53,7 +54,7 @@ struct jsm {
 static usec_t env_usec(const char *name, usec_t def)
 {
 #ifdef COLLECT_TESTING
-        const char *e = getenv(name);
+        const char *e = testhook_getenv(name);
         uint64_t v;
 
         if (e && safe_atou64(e, &v) >= 0)
@@ -82,7 +83,8 @@ static usec_t backoff(unsigned attempt)
         for (unsigned i = 0; i < attempt && d < BACKOFF_MAX; i++)
                 d *= 2;
         d = MIN(d, BACKOFF_MAX);
-        (void) getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK);
+        if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t) sizeof(rnd))
+                rnd = (unsigned short) (now(CLOCK_MONOTONIC) % 601); /* jitter only */
         /* jitter: x [0.7, 1.3] */
         return d * (700 + (usec_t) (rnd % 601)) / 1000;
 }
