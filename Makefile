@@ -90,9 +90,13 @@ all: $(BUILD)/collect collect
 collect: $(BUILD)/collect
 	@ln -sf $(BUILD)/collect collect
 
+# The flags every object is built with, without the per-directory -I options:
+# those are target-specific, and would otherwise reach this file through
+# whichever object asked first, rebuilding everything when the next one asks.
+BUILD_FLAGS_SIG = $(CC) $(DEV_CFLAGS) $(BASIC_CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
 $(BUILD)/.build-flags: FORCE
 	@mkdir -p $(BUILD)
-	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' > $@
+	@echo '$(BUILD_FLAGS_SIG)' | cmp -s - $@ || echo '$(BUILD_FLAGS_SIG)' > $@
 
 $(BUILD)/%.o: %.c $(BUILD)/.build-flags
 	@mkdir -p $(dir $@)
