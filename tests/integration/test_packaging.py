@@ -7,6 +7,7 @@ directories; the Debian package declares the commands the default policy
 runs."""
 
 import glob
+import json
 import os
 import re
 import shutil
@@ -252,3 +253,23 @@ def test_rpm_spec_has_the_same_files():
                    "Requires:       libcurl", "Requires:       libmicrohttpd", "%license LICENSE",
                    "NO_DEPS=1"]:
         assert needle in spec, needle
+
+
+@pytest.mark.parametrize("testing,fixed", [("1", True), (None, False), ("0", False)])
+def test_test_hooks_act_only_under_collect_testing(tmp_path, testing, fixed):
+    """The installed binary is the tested one: its fixed clock (COLLECT_TEST_NOW)
+    acts only when COLLECT_TESTING=1, which a host never sets."""
+    env = {k: v for k, v in os.environ.items() if k != "COLLECT_TESTING"}
+    env["COLLECT_TEST_NOW"] = "2001-02-03T04:05:06Z"
+    if testing is not None:
+        env["COLLECT_TESTING"] = testing
+    (tmp_path / "c.yaml").write_text("{}\n")
+    p = subprocess.run([BIN, "--json", "-q", "--root", os.path.join(SRCDIR, "tests", "data", "root"),
+                        "--config", str(tmp_path / "c.yaml"), "--output", str(tmp_path),
+                        "--state-dir", str(tmp_path / "state"), "--spool-dir",
+                        str(tmp_path / "spool"), "--since", "2h"],
+                       capture_output=True, text=True, timeout=120, env=env,
+                       stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, p.stderr
+    name = os.path.basename(json.loads(p.stdout)["bundle"]["path"])
+    assert ("20010203T040506Z" in name) == fixed, name
