@@ -89,6 +89,7 @@ void args_help(void)
                "      --dry-run            do everything except writes to the portal\n"
                "      --yes                no prompts (required to file from a non-terminal)\n"
                "      --json               print one JSON result object on stdout\n"
+               "      --listen ADDR:PORT   (watch) Alertmanager webhooks on a loopback address\n"
                "  -q, --quiet              quieter\n"
                "  -v, --verbose            more verbose\n"
                "  -h, --help               show this help\n"
