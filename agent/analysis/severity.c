@@ -587,6 +587,10 @@ char *severity_describe_finding(const struct finding *f)
                 return xasprintf("kernel: %s%s%s", subj(f), times, span);
         case FINDING_HOST_FACT:
                 return xasprintf("%s: %s", subj(f), d ? d : "");
+        case FINDING_RESOURCE_EXHAUSTED:
+                /* detail: "disk space exhausted for app, reported in …" */
+                return xasprintf("%.*s: %s%s%s", d ? (int) strcspn(d, ",") : 8,
+                                 d ? d : "resource", subj(f), times, span);
         default:
                 return xasprintf("%s%s", subj(f), times);
         }
@@ -785,6 +789,9 @@ static int compute_signals(const struct severity_policy *p, const struct report 
                         break;
                 case FINDING_DISK_FULL:
                         k = degradation_or_minor(s, f, f->count >= p->disk_percent);
+                        break;
+                case FINDING_RESOURCE_EXHAUSTED:
+                        k = degradation_or_minor(s, f, true);
                         break;
                 case FINDING_INODES_FULL:
                         k = degradation_or_minor(s, f, f->count >= p->inode_percent);

@@ -5,6 +5,8 @@
 #include <fnmatch.h>
 #include <string.h>
 
+#include "alloc-util.h"
+#include "analysis/report.h"
 #include "collect-ctx.h"
 #include "pipeline/context.h"
 #include "strv.h"
@@ -82,4 +84,43 @@ char *const *ctx_never_collect(const struct collect_ctx *c)
 bool ctx_path_forbidden(const struct collect_ctx *c, const char *path)
 {
         return strv_fnmatch_path(c->never_collect, path);
+}
+
+char *const *ctx_critical_units(const struct collect_ctx *c)
+{
+        return c->critical_units;
+}
+
+static bool unit_subject(const struct finding *f)
+{
+        const char *dot;
+
+        if (f->kind != FINDING_UNIT_FAILED && f->kind != FINDING_UNIT_RESTARTS &&
+            f->kind != FINDING_UNIT_DOWN && f->kind != FINDING_CRASH)
+                return false;
+        if (isempty(f->subject) || strchr(f->subject, '/'))
+                return false;
+        dot = strrchr(f->subject, '.');
+        return dot && dot != f->subject && dot[1] != 0;
+}
+
+int ctx_problem_units(const struct collect_ctx *c, char ***ret)
+{
+        _cleanup_strv_free_ char **l = NULL;
+
+        l = xcalloc(1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; c->report && i < c->report->n_findings; i++) {
+                const struct finding *f = &c->report->findings[i];
+                int r;
+
+                if (!unit_subject(f) || strv_contains(l, f->subject))
+                        continue;
+                r = strv_extend(&l, f->subject);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
 }

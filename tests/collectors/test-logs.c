@@ -626,10 +626,16 @@ static void test_errors_from_collected(void **state)
         assert_non_null(f);
         assert_int_equal(f->count, 12);
         assert_null(mock_sink_find_finding(out, FINDING_ERROR_SURGE, "/var/log/syslog"));
-        f = mock_sink_find_finding(out, FINDING_OOM_KILL, "/var/log/kern.log.1.gz");
+        /* OOM kills and segfaults name the process, never the log file. */
+        assert_null(mock_sink_find_finding(out, FINDING_OOM_KILL, "/var/log/kern.log.1.gz"));
+        assert_null(mock_sink_find_finding(out, FINDING_SEGFAULT, "/var/log/syslog"));
+        f = mock_sink_find_finding(s, FINDING_OOM_KILL, "java");
         assert_non_null(f);
         assert_int_equal(f->count, 1);
-        assert_non_null(mock_sink_find_finding(out, FINDING_SEGFAULT, "/var/log/syslog"));
+        assert_non_null(strstr(f->detail, "pid 3131"));
+        f = mock_sink_find_finding(s, FINDING_SEGFAULT, "app");
+        assert_non_null(f);
+        assert_non_null(strstr(f->detail, "pid 4242"));
         assert_non_null(mock_sink_find_finding(out, FINDING_ERROR_SIGNATURES, "total"));
         mock_sink_free(out);
         mock_sink_free(s);
