@@ -20,10 +20,12 @@
 #include "collect-ctx.h"
 #include "collector.h"
 #include "config-diff.h"
+#include "config-files.h"
 #include "config-packages.h"
 #include "config-snapshot.h"
 #include "dynbuf.h"
 #include "finding.h"
+#include "logtime.h"
 #include "macro.h"
 #include "sink.h"
 #include "strv.h"
@@ -38,6 +40,8 @@
 struct config_state {
         char **paths;
         char **exclude;
+        char **files;
+        uint64_t files_max;
         uint64_t max_file_size;
         uint64_t max_files;
         uint64_t diff_max_lines;
@@ -82,6 +86,7 @@ struct run {
         struct config_snapshot_info *infos;
         size_t n_infos;
         usec_t now;
+        char **changed; /* files changed in the window, for config/files */
 };
 
 /* False when the clock is overridden (tests) far from the real one: inode
@@ -103,6 +108,7 @@ static void run_done(struct run *r)
         r->infos = NULL;
         r->n_infos = 0;
         r->store = config_snapshot_store_free(r->store);
+        r->changed = strv_free(r->changed);
 }
 
 static char *iso(char buf[static 40], usec_t t)
@@ -604,6 +610,7 @@ static int report_without_baseline(struct run *r, const struct config_snapshot_i
                 json_array_append_new(list, o);
                 if (count < DETAIL_ITEMS)
                         (void) dynbuf_addf(&detail, "%s%s", count ? ", " : "", e->path);
+                (void) strv_extend(&r->changed, e->path);
                 first = first == 0 || mt < first ? mt : first;
                 last = MAX(last, mt);
                 count++;
@@ -636,68 +643,101 @@ static int report_without_baseline(struct run *r, const struct config_snapshot_i
                   why, count);
 
         _cleanup_free_ char *d = xasprintf("no baseline snapshot (%s); %zu tracked files modified "
-                                           "in the window by mtime%s%s", why, count,
-                                           count ? ": " : "", detail.buf ?: "");
+                                           "in the window by mtime%s%s; changes before %s unknown",
+                                           why, count, count ? ": " : "", detail.buf ?: "",
+                                           iso(b1, r->now) ?: "now");
         return add_config_finding(r, count, first, last, d);
 }
 
-static int report_changes(struct run *r, const struct config_snapshot_index *base, size_t base_i,
-                          bool base_in_window, const struct config_snapshot_index *end,
-                          size_t end_i, const char *end_desc,
-                          const struct config_snapshot_stats *stats)
+/* Drops the changes made before the window start when the baseline predates
+ * it (by inode change time, which only moves forward; only with the real
+ * clock). Returns how many were dropped. */
+static size_t drop_before_window(struct run *r, const struct config_snapshot_index *base,
+                                 bool base_in_window, const struct config_snapshot_index *end,
+                                 struct change *changes, size_t *n)
 {
-        _cleanup_free_ struct change *changes = NULL;
-        _cleanup_dynbuf_ struct dynbuf detail = {};
-        struct sink_stream *st = NULL;
-        size_t n = 0;
-        usec_t first = 0, last = 0;
-        char b1[40], b2[40], b3[40];
-        _cleanup_free_ char *note = NULL;
+        usec_t since = ctx_since(r->ctx);
+        size_t w = 0, dropped = 0;
+
+        if (base_in_window || base->time >= since || end != r->cur || !real_clock(r->now))
+                return 0;
+        for (size_t i = 0; i < *n; i++) {
+                const struct config_snapshot_entry *y = changes[i].new;
+
+                if (y && y->ctime_ns / 1000 < since && changes[i].observed > since) {
+                        dropped++;
+                        continue;
+                }
+                changes[w++] = changes[i];
+        }
+        *n = w;
+        return dropped;
+}
+
+static bool in_changes(const struct change *changes, size_t n, const char *path)
+{
+        size_t lo = 0, hi = n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(changes[mid].path, path);
+
+                if (c == 0)
+                        return true;
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return false;
+}
+
+/* No snapshot precedes the window: files modified in the window before the
+ * first snapshot (by mtime) are changes too, so that a re-run in the same
+ * window reports what the run that took the first snapshot found. */
+static void mtime_changes(struct run *r, const struct config_snapshot_index *base,
+                          const struct change *changes, size_t n, struct sink_stream *st,
+                          json_t *list, struct dynbuf *detail, size_t *count, usec_t *first,
+                          usec_t *last)
+{
+        usec_t since = ctx_since(r->ctx);
+        char b1[40];
+
+        for (size_t i = 0; r->cur && i < r->cur->n_entries; i++) {
+                const struct config_snapshot_entry *e = &r->cur->entries[i];
+                usec_t mt = e->mtime_ns / 1000;
+
+                if (mt < since || mt > base->time || in_changes(changes, n, e->path) ||
+                    config_snapshot_path_skipped(&r->scan, e->path))
+                        continue;
+                json_t *o = json_object();
+                json_object_set_new(o, "path", json_str(e->path));
+                json_object_set_new(o, "kind", json_string("modified"));
+                json_object_set_new(o, "evidence", json_string("mtime"));
+                json_object_set_new(o, "observed", json_time(mt));
+                json_object_set_new(o, "mtime", json_time(mt));
+                entry_fields(o, "new", e);
+                json_object_set_new(o, "diff", json_string("unavailable"));
+                json_array_append_new(list, o);
+                if (st)
+                        (void) sink_stream_printf(st, "# %s: modified %s, before the first "
+                                                  "snapshot (by modification time): earlier "
+                                                  "content unknown, current content in "
+                                                  "config/files\n", e->path, iso(b1, mt) ?: "?");
+                if (*count < DETAIL_ITEMS)
+                        (void) dynbuf_addf(detail, "%smodified %s", *count ? ", " : "", e->path);
+                *first = *first == 0 || mt < *first ? mt : *first;
+                *last = MAX(*last, mt);
+                (*count)++;
+                (void) strv_extend(&r->changed, e->path);
+        }
+}
+
+static int write_diffs(struct run *r, struct sink_stream *st, struct change *changes, size_t n)
+{
+        struct diff_out o = { .st = st };
         int k;
 
-        k = compute_changes(r, base, end, &changes, &n);
-        if (k < 0)
-                return k;
-        observe(r, changes, n, base_i, end_i, base->time, end->time);
-
-        /* The baseline predates the window: a change whose inode change time
-         * (which only moves forward) is before the window start happened
-         * before the window. Only when the clock is the real one. */
-        size_t before_window = 0;
-        usec_t since = ctx_since(r->ctx);
-        if (!base_in_window && base->time < since && end == r->cur && real_clock(r->now)) {
-                size_t w = 0;
-
-                for (size_t i = 0; i < n; i++) {
-                        const struct config_snapshot_entry *y = changes[i].new;
-
-                        if (y && y->ctime_ns / 1000 < since && changes[i].observed > since) {
-                                before_window++;
-                                continue;
-                        }
-                        changes[w++] = changes[i];
-                }
-                n = w;
-        }
-
-        if (base_in_window)
-                note = xasprintf("no snapshot was taken before the window start; compared with the "
-                                 "first snapshot in the window (%s): changes before it are unknown",
-                                 iso(b1, base->time) ?: "?");
-        else
-                note = xasprintf("baseline: snapshot of %s (the newest at or before the window "
-                                 "start)", iso(b1, base->time) ?: "?");
-        if (!note)
-                return -ENOMEM;
-
-        k = sink_open_stream(r->sink, DIFF_MEMBER, "configuration snapshots", 0, &st);
-        if (k < 0)
-                return k;
-        (void) sink_stream_printf(st, "# collect: configuration changes, window %s .. %s\n"
-                                  "# %s; compared with %s (%s)\n# %zu changed files\n",
-                                  iso(b1, ctx_since(r->ctx)) ?: "?", iso(b2, ctx_until(r->ctx)) ?: "?",
-                                  note, end_desc, iso(b3, end->time) ?: "?", n);
-        struct diff_out o = { .st = st };
         for (size_t i = 0; i < n; i++) {
                 if (ctx_expired(r->ctx) || o.full) {
                         changes[i].diff = "truncated";
@@ -708,19 +748,61 @@ static int report_changes(struct run *r, const struct config_snapshot_index *bas
                         changes[i].diff = "truncated";
                         continue;
                 }
-                if (k < 0) {
-                        (void) sink_stream_close(st, true);
+                if (k < 0)
                         return k;
-                }
         }
         if (o.full || sink_stream_truncated(st)) {
                 sink_note(r->sink, "changes.diff cut by the size budget");
                 sink_mark_partial(r->sink);
         }
-        k = sink_stream_close(st, false);
+        return 0;
+}
+
+static char *baseline_note(const struct config_snapshot_index *base, bool base_in_window)
+{
+        char b1[40];
+
+        if (base_in_window)
+                return xasprintf("no snapshot was taken before the window start; compared with "
+                                 "the first snapshot in the window (%s); files modified in the "
+                                 "window before it are listed by modification time; changes "
+                                 "before %s unknown", iso(b1, base->time) ?: "?",
+                                 iso(b1, base->time) ?: "?");
+        return xasprintf("baseline: snapshot of %s (the newest at or before the window start)",
+                         iso(b1, base->time) ?: "?");
+}
+
+static int report_changes(struct run *r, const struct config_snapshot_index *base, size_t base_i,
+                          bool base_in_window, const struct config_snapshot_index *end,
+                          size_t end_i, const char *end_desc,
+                          const struct config_snapshot_stats *stats)
+{
+        _cleanup_free_ struct change *changes = NULL;
+        _cleanup_dynbuf_ struct dynbuf detail = {};
+        _cleanup_free_ char *note = NULL;
+        struct sink_stream *st = NULL;
+        size_t n = 0, count, before_window;
+        usec_t first = 0, last = 0;
+        char b1[40], b2[40], b3[40];
+        int k;
+
+        k = compute_changes(r, base, end, &changes, &n);
         if (k < 0)
                 return k;
+        observe(r, changes, n, base_i, end_i, base->time, end->time);
+        before_window = drop_before_window(r, base, base_in_window, end, changes, &n);
+        note = baseline_note(base, base_in_window);
+        if (!note)
+                return -ENOMEM;
 
+        k = sink_open_stream(r->sink, DIFF_MEMBER, "configuration snapshots", 0, &st);
+        if (k < 0)
+                return k;
+        (void) sink_stream_printf(st, "# collect: configuration changes, window %s .. %s\n"
+                                  "# %s; compared with %s (%s)\n# %zu changed files\n",
+                                  iso(b1, ctx_since(r->ctx)) ?: "?", iso(b2, ctx_until(r->ctx)) ?: "?",
+                                  note, end_desc, iso(b3, end->time) ?: "?", n);
+        k = write_diffs(r, st, changes, n);
         json_t *root = json_object(), *list = json_array(), *b = json_object(), *e = json_object();
         dynbuf_init(&detail, 512);
         for (size_t i = 0; i < n; i++) {
@@ -730,6 +812,20 @@ static int report_changes(struct run *r, const struct config_snapshot_index *bas
                                            change_kind_table[changes[i].kind], changes[i].path);
                 first = first == 0 || changes[i].observed < first ? changes[i].observed : first;
                 last = MAX(last, changes[i].observed);
+                if (changes[i].new)
+                        (void) strv_extend(&r->changed, changes[i].path);
+        }
+        count = n;
+        if (base_in_window)
+                mtime_changes(r, base, changes, n, k >= 0 ? st : NULL, list, &detail, &count,
+                              &first, &last);
+        k = k < 0 ? k : sink_stream_close(st, false);
+        if (k < 0) {
+                json_decref(root);
+                json_decref(list);
+                json_decref(b);
+                json_decref(e);
+                return k;
         }
         json_object_set_new(b, "snapshot", json_string(base->name ?: ""));
         json_object_set_new(b, "time", json_time(base->time));
@@ -742,7 +838,7 @@ static int report_changes(struct run *r, const struct config_snapshot_index *bas
         json_object_set_new(root, "compared_with", e);
         json_object_set_new(root, "diff_available", json_true());
         json_object_set_new(root, "note", json_string(note));
-        json_object_set_new(root, "count", json_integer((json_int_t) n));
+        json_object_set_new(root, "count", json_integer((json_int_t) count));
         json_object_set_new(root, "changed_before_window", json_integer((json_int_t) before_window));
         json_object_set_new(root, "changes", list);
         json_object_set_new(root, "scan", stats_json(stats));
@@ -754,9 +850,26 @@ static int report_changes(struct run *r, const struct config_snapshot_index *bas
                 sink_note(r->sink, "%zu files changed after the baseline but before the window "
                           "start (by inode change time): not listed", before_window);
 
-        _cleanup_free_ char *d = xasprintf("%zu configuration files changed%s%s", n,
-                                           n ? ": " : "", detail.buf ?: "");
-        return add_config_finding(r, n, first, last, d);
+        _cleanup_free_ char *d = xasprintf("%zu configuration files changed%s%s%s%s%s", count,
+                                           count ? ": " : "", detail.buf ?: "",
+                                           base_in_window ? "; changes before " : "",
+                                           base_in_window ? (iso(b1, base->time) ?: "?") : "",
+                                           base_in_window ? " unknown" : "");
+        return add_config_finding(r, count, first, last, d);
+}
+
+/* The configuration as it is now: units, the default set, the changed files. */
+static int emit_files(struct run *r)
+{
+        struct config_files_params p = {
+                .defaults = r->cfg->files,
+                .changed = r->changed,
+                .exclude = r->cfg->exclude,
+                .max_files = r->cfg->files_max,
+                .max_file_size = r->cfg->max_file_size,
+        };
+
+        return config_files_collect(r->ctx, r->sink, &p);
 }
 
 static int report_packages(struct run *r)
@@ -840,8 +953,9 @@ static int config_collect(void *userdata, struct collect_ctx *ctx, struct sink *
         usec_t since = ctx_since(ctx), until = ctx_until(ctx);
         size_t base_i = SIZE_MAX, end_i = SIZE_MAX;
         bool base_in_window = false;
-        int k, kp = 0;
+        int k, k2, kp = 0;
 
+        (void) logtime_zone_setup(ctx_root_fd(ctx), ctx_root(ctx)); /* dpkg.log: local time */
         (void) open_store(&r);
         if (ctx_snapshot_only(ctx)) {
                 k = snapshot_only(&r);
@@ -908,6 +1022,10 @@ static int config_collect(void *userdata, struct collect_ctx *ctx, struct sink *
         if (k < 0)
                 clog_error_errno(ctx, k, "cannot report configuration changes: %m");
 
+        k2 = emit_files(&r);
+        if (k2 < 0)
+                clog_error_errno(ctx, k2, "cannot add the current configuration files: %m");
+
         /* Every collection records a snapshot, after the diff. */
         (void) commit_snapshot(&r, cur, &stats);
 
@@ -936,6 +1054,19 @@ static const struct collector_option config_options[] = {
           "/etc/.pwd.lock\n/etc/mtab",
           offsetof(struct config_state, exclude),
           "globs not tracked; with a '/' matched on the path, otherwise on the file name" },
+        { "files", OPTION_STRV,
+          "/etc/hosts\n/etc/hostname\n/etc/resolv.conf\n/etc/fstab\n/etc/nsswitch.conf\n"
+          "/etc/sysctl.conf\n/etc/sysctl.d\n/etc/systemd/system\n/etc/nginx\n/etc/apache2\n"
+          "/etc/httpd/conf\n/etc/httpd/conf.d\n/etc/postgresql\n/var/lib/pgsql/data/*.conf\n"
+          "/etc/mysql\n/etc/my.cnf\n/etc/my.cnf.d\n/etc/redis\n/etc/redis.conf\n"
+          "/etc/ssh/sshd_config\n/etc/ssh/sshd_config.d\n/etc/docker/daemon.json\n"
+          "/etc/containerd/config.toml\n/var/lib/kubelet/config.yaml\n/etc/default/kubelet\n"
+          "/etc/sysconfig/kubelet\n/etc/systemd/system/kubelet.service.d",
+          offsetof(struct config_state, files),
+          "configuration copied as it is now to config/files/ (files, directories, globs), "
+          "besides the critical and failing units' files and the files changed in the window" },
+        { "files_max", OPTION_U64, "500", offsetof(struct config_state, files_max),
+          "at most this many files in config/files/" },
         { "max_file_size", OPTION_SIZE, "1M", offsetof(struct config_state, max_file_size),
           "larger files are hashed, not stored or diffed" },
         { "max_files", OPTION_U64, "20000", offsetof(struct config_state, max_files),
