@@ -722,6 +722,26 @@ static int degradation_or_minor(struct signals *s, const struct finding *f, bool
 }
 
 
+/* True if another finding says the same (kind and subject; several collectors
+ * may see one failure) with a larger count, or the same count earlier: each
+ * distinct finding is a reason once. */
+static bool superseded(const struct report *r, size_t i)
+{
+        const struct finding *f = &r->findings[i];
+
+        if (!f->subject || f->kind == FINDING_HOST_FACT)
+                return false;
+        for (size_t k = 0; k < r->n_findings; k++) {
+                const struct finding *g = &r->findings[k];
+
+                if (k == i || g->kind != f->kind || !g->subject || !streq(g->subject, f->subject))
+                        continue;
+                if (g->count > f->count || (g->count == f->count && k < i))
+                        return true;
+        }
+        return false;
+}
+
 static int compute_signals(const struct severity_policy *p, const struct report *r,
                            struct signals *s)
 {
@@ -742,6 +762,9 @@ static int compute_signals(const struct severity_policy *p, const struct report 
                 const struct finding *f = &r->findings[i];
                 bool critical = is_critical(p, r, f->subject);
                 const char *crit_suffix = " (critical unit)";
+
+                if (superseded(r, i))
+                        continue;
 
                 switch (f->kind) {
                 case FINDING_UNIT_FAILED:

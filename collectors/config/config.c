@@ -6,6 +6,7 @@
  * ctx_snapshot_only() (`collect snapshot`) it only records a snapshot.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -357,10 +358,109 @@ static void observe(struct run *r, struct change *changes, size_t n, size_t base
                         changes[c].observed = end_time;
 }
 
+#define DIFF_KEYS_MAX 32
+#define DIFF_LINE_MAX 512
+
+/* The diff stream, and what its lines say about secrets: a setting removed
+ * and added again with another value, whose name says it is a secret, is
+ * reported as "value changed" (the values themselves are redacted). */
 struct diff_out {
         struct sink_stream *st;
         bool full;
+        char line[DIFF_LINE_MAX];
+        size_t line_len;
+        uint64_t removed[DIFF_KEYS_MAX]; /* hash of key, of value: key << 1 */
+        uint64_t removed_value[DIFF_KEYS_MAX];
+        size_t n_removed;
+        char changed[256]; /* names of secrets whose value changed */
 };
+
+/* True if word (lower case) occurs in s[0..n) ignoring case. */
+static bool strcasestr_n(const char *s, size_t n, const char *word)
+{
+        char low[65];
+
+        n = MIN(n, sizeof(low) - 1);
+        for (size_t i = 0; i < n; i++)
+                low[i] = (char) tolower((unsigned char) s[i]);
+        low[n] = 0;
+        return strstr(low, word) != NULL;
+}
+
+static uint64_t hash_str(const char *p, size_t n)
+{
+        uint64_t h = 14695981039346656037ULL;
+
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ (unsigned char) p[i]) * 1099511628211ULL;
+        return h;
+}
+
+/* The setting a diff line is about ("password" of "+  password: x"), if its
+ * name says it holds a secret; a stripped private key is "private key". */
+static size_t secret_key(const char *l, size_t n, const char **ret)
+{
+        static const char *const words[] = { "pass", "secret", "token", "key", "credential",
+                                              "auth", "private", "pwd" };
+        size_t k;
+
+        while (n > 0 && (*l == ' ' || *l == '\t' || *l == '"' || *l == '\''))
+                l++, n--;
+        if (n > 22 && strncmp(l, "[REDACTED:private-key ", 22) == 0) {
+                *ret = "private key";
+                return 11;
+        }
+        k = strcspn(l, ":= \t\"'");
+        if (k == 0 || k > 64 || k >= n)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (strcasestr_n(l, k, words[i])) {
+                        *ret = l;
+                        return k;
+                }
+        return 0;
+}
+
+static void diff_line(struct diff_out *o, const char *l, size_t n)
+{
+        const char *key = NULL;
+        size_t k;
+
+        if (n < 2 || (l[0] != '-' && l[0] != '+') || (n >= 3 && l[1] == l[0] && l[2] == l[0]))
+                return;
+        k = secret_key(l + 1, n - 1, &key);
+        if (k == 0)
+                return;
+        uint64_t hk = hash_str(key, k), hv = hash_str(l + 1, n - 1);
+        if (l[0] == '-') {
+                if (o->n_removed < DIFF_KEYS_MAX) {
+                        o->removed[o->n_removed] = hk;
+                        o->removed_value[o->n_removed++] = hv;
+                }
+                return;
+        }
+        for (size_t i = 0; i < o->n_removed; i++)
+                if (o->removed[i] == hk && o->removed_value[i] != hv) {
+                        size_t used = strlen(o->changed);
+
+                        if (used + k + 3 < sizeof(o->changed))
+                                (void) snprintf(o->changed + used, sizeof(o->changed) - used,
+                                                "%s%.*s", used ? ", " : "", (int) k, key);
+                        o->removed[i] = 0;
+                        break;
+                }
+}
+
+static void diff_scan(struct diff_out *o, const char *data, size_t len)
+{
+        for (size_t i = 0; i < len; i++) {
+                if (data[i] == '\n') {
+                        diff_line(o, o->line, o->line_len);
+                        o->line_len = 0;
+                } else if (o->line_len < DIFF_LINE_MAX)
+                        o->line[o->line_len++] = data[i];
+        }
+}
 
 static int diff_write(void *userdata, const char *data, size_t len)
 {
@@ -369,10 +469,22 @@ static int diff_write(void *userdata, const char *data, size_t len)
 
         if (o->full)
                 return -ENOSPC;
+        diff_scan(o, data, len);
         k = sink_stream_write(o->st, data, len);
         if (k == -ENOSPC)
                 o->full = true;
         return k;
+}
+
+/* After a file's diff: which secrets changed, without their values. */
+static void diff_secrets_note(struct diff_out *o, const char *path)
+{
+        if (o->changed[0])
+                (void) sink_stream_printf(o->st, "# %s: value changed: %s (old and new values "
+                                          "redacted)\n", path, o->changed);
+        o->changed[0] = 0;
+        o->n_removed = 0;
+        o->line_len = 0;
 }
 
 static void octal_mode(char buf[static 8], uint32_t mode)
@@ -744,6 +856,7 @@ static int write_diffs(struct run *r, struct sink_stream *st, struct change *cha
                         continue;
                 }
                 k = write_change_diff(r, &o, &changes[i]);
+                diff_secrets_note(&o, changes[i].path);
                 if (k == -ENOSPC || o.full) {
                         changes[i].diff = "truncated";
                         continue;

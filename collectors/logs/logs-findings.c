@@ -16,6 +16,7 @@
 #include "logtime.h"
 #include "macro.h"
 #include "sink.h"
+#include "strv.h"
 
 #define SUBJECT_MAX 200
 
@@ -211,12 +212,49 @@ static void exhaustion_line(struct logs_findings *lf, const char *source, const 
         hit(lf, FINDING_RESOURCE_EXHAUSTED, what, subj, n, t, detail);
 }
 
+/* systemd's own job messages in syslog: "systemd[1]: app.service: Failed with
+ * result 'exit-code'." is a failure, "…: Scheduled restart job, restart
+ * counter is at 3." a restart (not a failure). */
+static bool systemd_line(struct logs_findings *lf, const char *line, const char *end, uint64_t t)
+{
+        const char *prog = NULL, *u, *colon, *msg;
+        size_t pn = program_of(line, end, &prog), un;
+
+        if (pn != 7 || memcmp(prog, "systemd", 7) != 0)
+                return false;
+        u = memchr(prog, ':', end - prog);
+        if (!u || u + 2 >= end)
+                return false;
+        u += 2;
+        colon = memchr(u, ':', end - u);
+        if (!colon || colon + 2 >= end || memchr(u, ' ', colon - u))
+                return false;
+        un = (size_t) (colon - u);
+        msg = colon + 2;
+        if ((size_t) (end - msg) > 20 && memcmp(msg, "Failed with result '", 20) == 0) {
+                const char *res = msg + 20;
+                size_t rn = strcspn(res, "'");
+
+                hit(lf, FINDING_UNIT_FAILED, NULL, u, un, t,
+                    xasprintf("%.*s", (int) MIN(rn, (size_t) (end - res)), res));
+                return true;
+        }
+        if (memmem(msg, end - msg, "Scheduled restart job", 21)) {
+                hit(lf, FINDING_UNIT_RESTARTS, NULL, u, un, t,
+                    xasprintf("%.*s", (int) MIN((size_t) (end - msg), (size_t) 200), msg));
+                return true;
+        }
+        return false;
+}
+
 void logs_findings_scan(struct logs_findings *lf, const char *source, const char *line,
                         size_t len, uint64_t t)
 {
         const char *end = line + len, *p;
 
         if (len < 16)
+                return;
+        if (memmem(line, len, "systemd", 7) && systemd_line(lf, line, end, t))
                 return;
         if ((p = memmem(line, len, "Killed process ", 15)))
                 return killed_line(lf, p, end, t);
@@ -229,10 +267,15 @@ void logs_findings_scan(struct logs_findings *lf, const char *source, const char
                         return exhaustion_line(lf, source, line, end, exhaustion[i].what, t);
 }
 
-void logs_findings_emit(struct logs_findings *lf, struct sink *sink)
+void logs_findings_emit(struct logs_findings *lf, struct sink *sink, char *const *known_units)
 {
         for (size_t i = 0; i < lf->n_records; i++) {
                 const struct logs_record *r = &lf->records[i];
+
+                /* The journal's own account of a unit comes first. */
+                if ((r->kind == FINDING_UNIT_FAILED || r->kind == FINDING_UNIT_RESTARTS) &&
+                    strv_contains(known_units, r->subject))
+                        continue;
                 struct finding f = {
                         .kind = r->kind,
                         .subject = r->subject,

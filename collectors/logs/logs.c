@@ -899,7 +899,13 @@ static int logs_collect(void *state, struct collect_ctx *ctx, struct sink *sink)
                 goto finish;
         }
         r = collect_files(s, ctx, sink, &l, &w);
-        logs_findings_emit(&w.findings, sink);
+        if (r >= 0) {
+                _cleanup_strv_free_ char **known = NULL;
+
+                r = ctx_problem_units(ctx, &known);
+                if (r >= 0)
+                        logs_findings_emit(&w.findings, sink, known);
+        }
 finish:
         work_done(&w);
         listing_done(&l);

@@ -105,7 +105,9 @@ struct logs_findings {
 void logs_findings_scan(struct logs_findings *lf, const char *source, const char *line,
                         size_t len, uint64_t t);
 struct sink;
-void logs_findings_emit(struct logs_findings *lf, struct sink *sink);
+/* Adds the findings; unit failures and restarts of known_units (already
+ * reported by an earlier collector) are left out. */
+void logs_findings_emit(struct logs_findings *lf, struct sink *sink, char *const *known_units);
 void logs_findings_done(struct logs_findings *lf);
 
 /* Test hook, called after a file has been opened and measured, before it is

@@ -55,6 +55,9 @@ def host_tree(tmp_path):
                "sp 00007f error 4 in libc.so.6\n"
                "Nov 27 11:00:00 web1 postgres[77]: could not write /var/lib/postgresql/16/main"
                "/base/1: No space left on device\n"
+               "Nov 27 11:30:00 web1 systemd[1]: app.service: Scheduled restart job, restart "
+               "counter is at 2.\n"
+               "Nov 27 11:31:00 web1 systemd[1]: nginx.service: Failed with result 'exit-code'.\n"
                "Nov 27 12:59:59 web1 app[100]: last-in-window line\n"
                "Nov 27 13:00:01 web1 app[100]: after-window line\n").encode()
     write(root, "var/log/syslog", syslog, T_AFTER)
@@ -77,6 +80,8 @@ def host_tree(tmp_path):
           "[Service]\nRestart=always\nLimitNOFILE=1024\n")
     write(root, "etc/default/app", "DB_HOST=db1\nDB_PASSWORD=Sup3rS3cretEnvValue\n")
     write(root, "etc/app/app.yaml", app_yaml(10, "OldPassw0rdValue", KEY1))
+    write(root, "lib/systemd/system/nginx.service",
+          "[Service]\nExecStart=/usr/sbin/nginx -c /etc/nginx/nginx.conf -g 'daemon on;'\n")
     write(root, "etc/hosts", "127.0.0.1 localhost\n")
     write(root, "etc/nginx/nginx.conf", "worker_processes 4;\n")
     write(root, "srv/orders/stdout.log", "2026-11-27T16:00:00Z unit-stdout-line\n", T_AFTER)
@@ -140,6 +145,10 @@ def test_logs_in_window_local_zone(tmp_path):
     for x in manifest["findings"]:
         if x["kind"] in ("oom_kill", "segfault"):
             assert not x["subject"].startswith("/"), x
+    # systemd's job messages: a scheduled restart is a restart, not a failure.
+    failed = {x["subject"] for x in manifest["findings"] if x["kind"] == "unit_failed"}
+    restarts = {x["subject"] for x in manifest["findings"] if x["kind"] == "unit_restarts"}
+    assert failed == {"nginx.service"} and restarts == {"app.service"}, manifest["findings"]
     tz = [x for x in manifest["findings"] if x["kind"] == "host_fact" and
           x["subject"] == "timezone"]
     assert tz and tz[0]["detail"] == "America/New_York"
@@ -159,6 +168,8 @@ def test_current_config_of_critical_unit(tmp_path):
     app = members["config/files/etc/app/app.yaml"].decode()
     assert "pool_size: 10" in app and "OldPassw0rdValue" not in app and KEY1 not in app
     assert "config/files/etc/hosts" in members
+    # nginx.service failed in the window: its unit file, as found under /lib.
+    assert "config/files/lib/systemd/system/nginx.service" in members
     assert "config/files/etc/nginx/nginx.conf" in members
     for name, data in members.items():
         assert b"Sup3rS3cretEnvValue" not in data and b"OldPassw0rdValue" not in data, name
@@ -181,6 +192,7 @@ def test_diff_redacted_not_withheld_and_rerun(tmp_path):
     for secret in ("OldPassw0rdValue", "NewPassw0rdValue", KEY1, KEY2):
         assert secret not in diff, diff
     assert "REDACTED" in diff and "not shown" not in diff
+    assert "/etc/app/app.yaml: value changed: password, private key" in diff, diff
     assert "+pool_size: 50" not in members["config/changes.json"].decode()
 
 
