@@ -198,15 +198,32 @@ static int scan_current(struct run *r, struct config_snapshot_index **ret,
         return k;
 }
 
+/* Nothing left out silently: what the scan could not read is a note. */
+static void note_scan(struct run *r, const struct config_snapshot_stats *stats)
+{
+        size_t listed = strv_length(stats->unreadable_paths);
+
+        STRV_FOREACH(p, stats->unreadable_paths)
+                sink_note(r->sink, "tracked configuration not read: %s", *p);
+        if (stats->unreadable > listed)
+                sink_note(r->sink, "%zu more tracked files or directories not read",
+                          stats->unreadable - listed);
+        if (stats->unreadable > 0)
+                sink_mark_partial(r->sink);
+}
+
 static int commit_snapshot(struct run *r, struct config_snapshot_index *cur,
                            struct config_snapshot_stats *stats)
 {
         int k;
 
+        note_scan(r, stats);
         if (!r->store)
                 return 0;
-        if (stats->truncated)
+        if (stats->truncated) {
                 sink_note(r->sink, "snapshot cut at %" PRIu64 " files (max_files)", r->cfg->max_files);
+                sink_mark_partial(r->sink);
+        }
         k = config_snapshot_commit(r->store, cur);
         if (k < 0) {
                 clog_warning_errno(r->ctx, k, "cannot record snapshot: %m");
@@ -233,6 +250,7 @@ static int snapshot_only(struct run *r)
         k = scan_current(r, &cur, &stats);
         if (k < 0) {
                 clog_error_errno(r->ctx, k, "snapshot failed: %m");
+                config_snapshot_stats_done(&stats);
                 return k;
         }
         k = commit_snapshot(r, cur, &stats);
@@ -243,6 +261,7 @@ static int snapshot_only(struct run *r)
                           cur->name, stats.files, stats.read, stats.reused, stats.objects_written,
                           stats.bytes_written, stats.dropped, stats.store_bytes);
         config_snapshot_index_free(cur);
+        config_snapshot_stats_done(&stats);
         return k;
 }
 
@@ -1151,6 +1170,7 @@ packages:
         config_snapshot_index_free(cur);
         config_snapshot_index_free(base);
         config_snapshot_index_free(end_snap);
+        config_snapshot_stats_done(&stats);
         run_done(&r);
         if (k < 0 && kp < 0)
                 return k;

@@ -214,3 +214,58 @@ def test_rerun_reports_the_same_changes(tmp_path):
     assert changed(m1) == changed(m2)
     checklist = [c for c in second.json["checklist"] if c["item"] == "config_changes"][0]
     assert "unknown" in checklist["detail"], checklist
+
+
+def test_unreadable_is_named_never_silent(tmp_path):
+    """Run unprivileged over unreadable directories (issue 15, item 4): each is
+    a note in the collector's row and in summary.md, the row is partial."""
+    import shutil
+    import tempfile
+    if os.getuid() != 0:
+        import pytest
+        pytest.skip("needs root to drop to an unprivileged user")
+    base = tempfile.mkdtemp(prefix="collect-unreadable-")
+    try:
+        os.chmod(base, 0o755)
+        root = os.path.join(base, "host")
+        write(root, "var/log/syslog", "Nov 27 13:00:00 web1 app[1]: readable line\n", T_AFTER)
+        write(root, "var/log/mysql/error.log", "2026-11-27T13:00:00Z hidden\n", T_AFTER)
+        write(root, "etc/app/app.conf", "x=1\n")
+        write(root, "etc/hosts", "127.0.0.1 localhost\n")
+        for d in ("var/log/mysql", "etc/app"):
+            os.chmod(os.path.join(root, d), 0o700)
+        for dirpath, dirnames, filenames in os.walk(root):
+            for n in dirnames:
+                p = os.path.join(dirpath, n)
+                if not p.endswith(("var/log/mysql", "etc/app")):
+                    os.chmod(p, 0o755)
+        work = os.path.join(base, "work")
+        for n in ("out", "state", "policy"):
+            os.makedirs(os.path.join(work, n))
+        shutil.chown(work, 65534, 65534)
+        for n in ("out", "state", "policy"):
+            shutil.chown(os.path.join(work, n), 65534, 65534)
+        cfg = os.path.join(work, "collect.yaml")
+        write(work, "collect.yaml", "# none\n")
+        os.chmod(cfg, 0o644)
+
+        def drop():
+            os.setgid(65534)
+            os.setuid(65534)
+
+        run = run_collect(["--root", root, "--output", os.path.join(work, "out"),
+                           "--state-dir", os.path.join(work, "state"), "--spool-dir",
+                           os.path.join(work, "state"), "--policy-dir",
+                           os.path.join(work, "policy"), "--config", cfg, "--since", SINCE,
+                           "--until", UNTIL, "--json"], preexec_fn=drop)
+        members, manifest = bundle(run)
+        rows = {c["name"]: c for c in manifest["collectors"]}
+        assert rows["logs"]["status"] == "partial", rows["logs"]
+        assert "/var/log/mysql" in rows["logs"]["note"]
+        assert rows["config"]["status"] == "partial", rows["config"]
+        assert "/etc/app" in rows["config"]["note"]
+        summary = members["summary.md"].decode()
+        assert "/var/log/mysql" in summary and "/etc/app" in summary
+        assert "readable line" in members["logs/files/var/log/syslog"].decode()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
