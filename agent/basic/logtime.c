@@ -478,6 +478,10 @@ int logtime_zone_setup(int root_fd, const char *root)
                 (void) snprintf(spec, sizeof(spec), ":%s/etc/localtime",
                                 isempty(root) || streq(root, "/") ? "" : root);
         else {
+                /* UTC, also for mktime and localtime_r elsewhere in the run. */
+                if (setenv("TZ", "UTC", 1) < 0)
+                        return -errno;
+                tzset();
                 zone.local = false;
                 zone.key = -1;
                 (void) snprintf(zone.name, sizeof(zone.name), "UTC");
