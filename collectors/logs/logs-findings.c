@@ -247,23 +247,77 @@ static bool systemd_line(struct logs_findings *lf, const char *line, const char 
         return false;
 }
 
+/* The phrases looked for, in order of precedence; exhaustion's follow. */
+enum { NEEDLE_SYSTEMD, NEEDLE_KILLED, NEEDLE_OOM, NEEDLE_SEGFAULT, NEEDLE_EXHAUSTION };
+
+static const char *needle(size_t i)
+{
+        static const char *const first[] = { "systemd", "Killed process ", "oom-kill:",
+                                             "segfault at " };
+
+        return i < NEEDLE_EXHAUSTION ? first[i] : exhaustion[i - NEEDLE_EXHAUSTION].needle;
+}
+
+#define N_NEEDLES (NEEDLE_EXHAUSTION + ELEMENTSOF(exhaustion))
+
+/* One pass over the line: a table of the phrases' first two bytes says where
+ * one may start, so that an ordinary line costs a lookup per byte instead of
+ * a search per phrase. Returns a mask of the phrases found, their positions
+ * in at[]. */
+static uint32_t find_needles(const char *line, size_t len, const char *at[static N_NEEDLES])
+{
+        static uint8_t bigram[8192];
+        static bool ready;
+        uint32_t found = 0;
+
+        if (!ready) {
+                for (size_t i = 0; i < N_NEEDLES; i++) {
+                        unsigned k = (unsigned char) needle(i)[0] << 8 |
+                                     (unsigned char) needle(i)[1];
+                        bigram[k >> 3] |= (uint8_t) (1u << (k & 7));
+                }
+                ready = true;
+        }
+        for (size_t p = 0; p + 1 < len; p++) {
+                unsigned k = (unsigned char) line[p] << 8 | (unsigned char) line[p + 1];
+
+                if (!(bigram[k >> 3] & (1u << (k & 7))))
+                        continue;
+                for (size_t i = 0; i < N_NEEDLES; i++) {
+                        const char *n = needle(i);
+                        size_t nl = strlen(n);
+
+                        if (!(found & (1u << i)) && n[0] == line[p] && p + nl <= len &&
+                            memcmp(line + p, n, nl) == 0) {
+                                found |= 1u << i;
+                                at[i] = line + p;
+                        }
+                }
+        }
+        return found;
+}
+
 void logs_findings_scan(struct logs_findings *lf, const char *source, const char *line,
                         size_t len, uint64_t t)
 {
-        const char *end = line + len, *p;
+        const char *end = line + len, *at[N_NEEDLES] = {};
+        uint32_t found;
 
         if (len < 16)
                 return;
-        if (memmem(line, len, "systemd", 7) && systemd_line(lf, line, end, t))
+        found = find_needles(line, len, at);
+        if (found == 0)
                 return;
-        if ((p = memmem(line, len, "Killed process ", 15)))
-                return killed_line(lf, p, end, t);
-        if (memmem(line, len, "oom-kill:", 9))
+        if ((found & (1u << NEEDLE_SYSTEMD)) && systemd_line(lf, line, end, t))
+                return;
+        if (found & (1u << NEEDLE_KILLED))
+                return killed_line(lf, at[NEEDLE_KILLED], end, t);
+        if (found & (1u << NEEDLE_OOM))
                 return oom_line(lf, line, end);
-        if ((p = memmem(line, len, "segfault at ", 12)))
-                return segfault_line(lf, line, p, end, t);
+        if (found & (1u << NEEDLE_SEGFAULT))
+                return segfault_line(lf, line, at[NEEDLE_SEGFAULT], end, t);
         for (size_t i = 0; i < ELEMENTSOF(exhaustion); i++)
-                if (memmem(line, len, exhaustion[i].needle, strlen(exhaustion[i].needle)))
+                if (found & (1u << (NEEDLE_EXHAUSTION + i)))
                         return exhaustion_line(lf, source, line, end, exhaustion[i].what, t);
 }
 
