@@ -104,6 +104,23 @@ static bool unit_subject(const struct finding *f)
         return dot && dot != f->subject && dot[1] != 0;
 }
 
+/* "… unit app.service, signal SEGV" of a crash or an OOM kill: the unit. */
+static char *unit_in_detail(const struct finding *f)
+{
+        const char *u;
+        size_t n;
+
+        if ((f->kind != FINDING_CRASH && f->kind != FINDING_OOM_KILL &&
+             f->kind != FINDING_SEGFAULT) || !f->detail)
+                return NULL;
+        u = strstr(f->detail, "unit ");
+        if (!u)
+                return NULL;
+        u += 5;
+        n = strcspn(u, " ,;)");
+        return n > 0 && n < 256 && memchr(u, '.', n) ? xstrndup(u, n) : NULL;
+}
+
 int ctx_problem_units(const struct collect_ctx *c, char ***ret)
 {
         _cleanup_strv_free_ char **l = NULL;
@@ -113,11 +130,13 @@ int ctx_problem_units(const struct collect_ctx *c, char ***ret)
                 return -ENOMEM;
         for (size_t i = 0; c->report && i < c->report->n_findings; i++) {
                 const struct finding *f = &c->report->findings[i];
+                _cleanup_free_ char *u = unit_in_detail(f);
+                const char *name = unit_subject(f) ? f->subject : u;
                 int r;
 
-                if (!unit_subject(f) || strv_contains(l, f->subject))
+                if (!name || strv_contains(l, name))
                         continue;
-                r = strv_extend(&l, f->subject);
+                r = strv_extend(&l, name);
                 if (r < 0)
                         return r;
         }

@@ -1064,6 +1064,31 @@ static int report_packages(struct run *r)
         return k;
 }
 
+/* Baseline: the newest snapshot at or before the window start, else the
+ * oldest one inside the window. A window that ended in the past ends at the
+ * first snapshot after it. */
+static void choose_baseline(const struct run *r, size_t *base_i, size_t *end_i,
+                            bool *base_in_window)
+{
+        usec_t since = ctx_since(r->ctx), until = ctx_until(r->ctx);
+
+        for (size_t i = 0; i < r->n_infos; i++)
+                if (r->infos[i].time <= since)
+                        *base_i = i;
+        for (size_t i = 0; *base_i == SIZE_MAX && i < r->n_infos; i++)
+                if (r->infos[i].time > since && r->infos[i].time <= until) {
+                        *base_i = i;
+                        *base_in_window = true;
+                }
+        if (until >= r->now || r->now - until <= USEC_PER_MINUTE)
+                return;
+        for (size_t i = 0; i < r->n_infos; i++)
+                if (r->infos[i].time >= until && (*base_i == SIZE_MAX || i > *base_i)) {
+                        *end_i = i;
+                        break;
+                }
+}
+
 static int config_collect(void *userdata, struct collect_ctx *ctx, struct sink *sink)
 {
         struct config_state *cfg = userdata;
@@ -1082,7 +1107,6 @@ static int config_collect(void *userdata, struct collect_ctx *ctx, struct sink *
         };
         struct config_snapshot_index *cur = NULL, *base = NULL, *end_snap = NULL;
         struct config_snapshot_stats stats = {};
-        usec_t since = ctx_since(ctx), until = ctx_until(ctx);
         size_t base_i = SIZE_MAX, end_i = SIZE_MAX;
         bool base_in_window = false;
         int k, k2, kp = 0;
@@ -1095,25 +1119,7 @@ static int config_collect(void *userdata, struct collect_ctx *ctx, struct sink *
                 return k;
         }
 
-        /* Baseline: the newest snapshot at or before the window start, else the
-         * oldest one inside the window. */
-        for (size_t i = 0; i < r.n_infos; i++)
-                if (r.infos[i].time <= since)
-                        base_i = i;
-        if (base_i == SIZE_MAX)
-                for (size_t i = 0; i < r.n_infos; i++)
-                        if (r.infos[i].time > since && r.infos[i].time <= until) {
-                                base_i = i;
-                                base_in_window = true;
-                                break;
-                        }
-        /* A window that ended in the past ends at the first snapshot after it. */
-        if (until < r.now && r.now - until > USEC_PER_MINUTE)
-                for (size_t i = 0; i < r.n_infos; i++)
-                        if (r.infos[i].time >= until && (base_i == SIZE_MAX || i > base_i)) {
-                                end_i = i;
-                                break;
-                        }
+        choose_baseline(&r, &base_i, &end_i, &base_in_window);
 
         k = scan_current(&r, &cur, &stats);
         if (k < 0) {
