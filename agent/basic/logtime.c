@@ -175,13 +175,15 @@ static size_t parse_iso(const char *p, const char *end, usec_t *ret)
         if ((sep != '-' && sep != '/') || !digits(p + 5, 2, &mo) || p[7] != sep ||
             !digits(p + 8, 2, &d) || (p[10] != 'T' && p[10] != ' '))
                 return 0;
-        n = parse_clock(p + 11, end, &h, &mi, &s, &usec);
+        /* apt's history.log and term.log: two spaces ("2026-11-27  10:00:00"). */
+        size_t c = p[10] == ' ' && p[11] == ' ' ? 12 : 11;
+        n = parse_clock(p + c, end, &h, &mi, &s, &usec);
         if (n == 0)
                 return 0;
-        z = parse_zone(p + 11 + n, end, &offset);
+        z = parse_zone(p + c + n, end, &offset);
         if (!make_time(y, mo, d, h, mi, s, usec, offset, ret))
                 return 0;
-        return 11 + n + z;
+        return c + n + z;
 }
 
 /* "Nov 27 10:00:00" / "Nov  7 10:00:00" (year from the hint). */
@@ -313,6 +315,25 @@ static size_t parse_dmy(const char *p, const char *end, usec_t *ret)
         return 12 + n;
 }
 
+/* Redis: "27 Nov 2026 10:00:00.123" (after "pid:role "). */
+static size_t parse_d_mon_y(const char *p, const char *end, usec_t *ret)
+{
+        int d, mo, y, h, mi, s;
+        long usec;
+        size_t n;
+
+        if (end - p < 20 || !digits(p, 2, &d) || p[2] != ' ' || p[6] != ' ' ||
+            !digits(p + 7, 4, &y) || p[11] != ' ')
+                return 0;
+        mo = month_from(p + 3);
+        if (mo == 0)
+                return 0;
+        n = parse_clock(p + 12, end, &h, &mi, &s, &usec);
+        if (n == 0 || !make_time(y, mo, d, h, mi, s, usec, LOGTIME_NO_ZONE, ret))
+                return 0;
+        return 12 + n;
+}
+
 static size_t parse_at(const char *p, const char *end, const struct logtime_hint *hint, usec_t *ret)
 {
         size_t n;
@@ -364,6 +385,9 @@ bool logtime_parse(const char *line, size_t len, const struct logtime_hint *hint
                         return true;
                 if (*p == '2' && p[-1] != '.' && (p[-1] < '0' || p[-1] > '9') && end - p >= 19 &&
                     parse_iso(p, end, ret) > 0)
+                        return true;
+                if (*p >= '0' && *p <= '3' && p[-1] == ' ' && end - p >= 20 &&
+                    parse_d_mon_y(p, end, ret) > 0)
                         return true;
         }
         return false;

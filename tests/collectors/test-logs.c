@@ -218,6 +218,11 @@ static void test_logtime_zone(void **state)
         assert_int_equal(t, 1782900000ULL * USEC_PER_SEC);
         assert_true(logtime_parse("2026-07-01 10:00:00 +0200 x", 27, &h, &t));
         assert_int_equal(t, 1782892800ULL * USEC_PER_SEC);
+        /* apt's two spaces; Redis "pid:role DD Mon YYYY". */
+        assert_true(logtime_parse("Start-Date: 2026-11-27  07:00:00", 32, &h, &t));
+        assert_int_equal(t, 1795780800ULL * USEC_PER_SEC);
+        assert_true(logtime_parse("77:M 27 Nov 2026 07:00:00.123 * Ready", 37, &h, &t));
+        assert_int_equal(t, 1795780800ULL * USEC_PER_SEC + 123000);
         /* A tree without a zone: UTC again. */
         assert_int_equal(unlink(link), 0);
         assert_int_equal(logtime_zone_setup(fd, dir), 0);

@@ -84,6 +84,13 @@ def host_tree(tmp_path):
           "[Service]\nExecStart=/usr/sbin/nginx -c /etc/nginx/nginx.conf -g 'daemon on;'\n")
     write(root, "etc/hosts", "127.0.0.1 localhost\n")
     write(root, "etc/nginx/nginx.conf", "worker_processes 4;\n")
+    write(root, "var/log/redis/redis-server.log",
+          "77:M 27 Nov 2026 06:59:00.000 * before-window-redis\n"
+          "77:M 27 Nov 2026 08:00:00.000 * in-window-redis\n", T_AFTER)
+    write(root, "var/log/apt/history.log",
+          "\nStart-Date: 2026-11-27  06:00:00\nCommandline: apt install before-window-pkg\n"
+          "End-Date: 2026-11-27  06:00:05\n\nStart-Date: 2026-11-27  09:00:00\n"
+          "Commandline: apt install in-window-pkg\nEnd-Date: 2026-11-27  09:00:05\n", T_AFTER)
     write(root, "srv/orders/stdout.log", "2026-11-27T16:00:00Z unit-stdout-line\n", T_AFTER)
     return root
 
@@ -118,6 +125,10 @@ def test_logs_in_window_local_zone(tmp_path):
     # The NUL run is replaced in place, the text after it kept.
     assert "[NUL\u00d75000]" in syslog
     assert "after-the-damage line" in syslog
+    redis = members["logs/files/var/log/redis/redis-server.log"].decode()
+    assert "in-window-redis" in redis and "before-window-redis" not in redis
+    apt = members["logs/files/var/log/apt/history.log"].decode()
+    assert "in-window-pkg" in apt and "before-window-pkg" not in apt
     app = members["logs/files/var/log/app/app.log"].decode()
     assert "FATAL orders.conf rejected" in app
     assert "outside-app-line" not in app
