@@ -33,7 +33,7 @@
 #include "time-util.h"
 
 #define MAX_OBSERVE_LOADS 64
-#define DETAIL_ITEMS 5
+#define DETAIL_ITEMS 20 /* paths named in the finding (correlation reads them) */
 #define DIFF_MEMBER "config/changes.diff"
 #define CHANGES_MEMBER "config/changes.json"
 #define PACKAGES_MEMBER "config/packages.json"

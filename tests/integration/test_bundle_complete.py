@@ -212,6 +212,13 @@ def test_rerun_reports_the_same_changes(tmp_path):
     now = time.time()
     for rel in ("etc/app/app.yaml", "etc/nginx/nginx.conf"):
         os.utime(os.path.join(root, rel), (now - 1800, now - 1800))
+    # nginx fails now (syslog in the host's local time): its changed
+    # configuration is the likely cause, in the first run and in the re-run.
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    local = datetime.fromtimestamp(now - 600, ZoneInfo("America/New_York"))
+    write(root, "var/log/syslog", local.strftime("%b %e %H:%M:%S") +
+          " web1 systemd[1]: nginx.service: Failed with result 'exit-code'.\n", now - 600)
     first = collect(tmp_path, root, "--open-ticket", "--yes", since="2h", until=None)
     assert first.rc == 65, first  # the checklist misses items: not fit to file
     m1, man1 = bundle(first)
@@ -223,6 +230,13 @@ def test_rerun_reports_the_same_changes(tmp_path):
 
     assert "/etc/app/app.yaml" in changed(m1)
     assert changed(m1) == changed(m2)
+
+    def touches(manifest):
+        return {f["subject"] for f in manifest["findings"]
+                if f["kind"] == "config_touches_failing"}
+
+    assert "/etc/nginx/nginx.conf" in touches(man1), man1["findings"]
+    assert touches(man1) == touches(man2)
     checklist = [c for c in second.json["checklist"] if c["item"] == "config_changes"][0]
     assert "unknown" in checklist["detail"], checklist
 
