@@ -553,6 +553,7 @@ int watch_run(const struct watch_params *p)
                         flush_spool(&q);
                         next_flush = now(CLOCK_MONOTONIC) + FLUSH_INTERVAL;
                 }
+                watch_poll_tick(q.poll);
 #ifdef HAVE_LIBSYSTEMD
                 if (j) {
                         r = sd_journal_wait(j, 500 * USEC_PER_MSEC);
@@ -569,6 +570,7 @@ int watch_run(const struct watch_params *p)
 #endif
                 (void) usleep(200 * 1000);
         }
+        watch_poll_stop(p->poll);
 #ifdef HAVE_LIBSYSTEMD
         if (j)
                 sd_journal_close(j);

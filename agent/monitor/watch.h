@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+#include "monitor/watch-poll.h"
+
 struct watch_params {
         const char *self;        /* path of this binary (/proc/self/exe) */
         char **hook_args;        /* options passed to every `collect hook` child */
@@ -18,6 +20,7 @@ struct watch_params {
         bool journal;            /* follow the journal */
         const char *token_file;  /* monitoring.webhook_token_file: the bearer token (0600) */
         char *token;             /* internal: the token read from token_file */
+        struct watch_poll *poll; /* remote requests: periodic `collect poll`, or NULL */
 };
 
 /* Runs until SIGTERM or SIGINT; every five minutes it also runs `collect spool
