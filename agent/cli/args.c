@@ -180,9 +180,10 @@ enum {
         V_SPOOL = 1 << 5,
         V_PORTAL = 1 << 6,
         V_POLICY = 1 << 7,
-        V_ALL = 0xff,
-        V_RUN = V_COLLECT | V_HOOK, /* what a collection is made of */
-        V_DIRS = V_RUN | V_WATCH,   /* passed on by watch to its hooks */
+        V_POLL = 1 << 8,
+        V_ALL = 0x1ff,
+        V_RUN = V_COLLECT | V_HOOK,        /* what a collection is made of */
+        V_DIRS = V_RUN | V_WATCH | V_POLL, /* passed on by watch to its hooks and polls */
         V_CONFIG = V_DIRS | V_CHECK | V_SPOOL | V_PORTAL,
         V_INPUT = V_COLLECT | V_CHECK, /* what a person states */
 };
@@ -197,6 +198,7 @@ enum {
 
 struct opt_def {
         const char *name;
+        int has_arg;
         int val;
         unsigned scope;
         char **string;  /* a plain string option's variable */
@@ -206,65 +208,99 @@ struct opt_def {
 };
 
 static const struct opt_def opt_defs[] = {
-        { "output", 'o', V_DIRS, &arg_output, false, NULL,
+        { "output", required_argument, 'o', V_DIRS,
+          &arg_output, false, NULL,
           "-o, --output PATH        directory or .tar.gz path" },
-        { "since", ARG_SINCE, V_RUN, &arg_since, false, NULL,
+        { "since", required_argument, ARG_SINCE, V_RUN,
+          &arg_since, false, NULL,
           "    --since WHEN         window start: 90m, 24h, 7d or ISO 8601" },
-        { "until", ARG_UNTIL, V_RUN, &arg_until, false, NULL,
+        { "until", required_argument, ARG_UNTIL, V_RUN,
+          &arg_until, false, NULL,
           "    --until WHEN         window end (default: now)" },
-        { "root", ARG_ROOT, V_DIRS | V_SNAPSHOT, &arg_root, false, NULL,
+        { "root", required_argument, ARG_ROOT, V_DIRS | V_SNAPSHOT,
+          &arg_root, false, NULL,
           "    --root DIR           read the host's files under DIR instead of /" },
-        { "journal-dir", ARG_JOURNAL_DIR, V_DIRS, &arg_journal_dir, false, NULL,
+        { "journal-dir", required_argument, ARG_JOURNAL_DIR, V_DIRS,
+          &arg_journal_dir, false, NULL,
           "    --journal-dir DIR    read journal files from DIR" },
-        { "config", ARG_CONFIG, V_CONFIG, &arg_config, false, NULL,
+        { "config", required_argument, ARG_CONFIG, V_CONFIG,
+          &arg_config, false, NULL,
           "    --config FILE        agent configuration (default /etc/collect/collect.yaml)" },
-        { "policy-dir", ARG_POLICY_DIR, V_DIRS | V_SNAPSHOT | V_CHECK | V_POLICY,
+        { "policy-dir", required_argument, ARG_POLICY_DIR, V_DIRS | V_SNAPSHOT | V_CHECK | V_POLICY,
           &arg_policy_dir, false, NULL,
           "    --policy-dir DIR     extra policy directory, highest precedence" },
-        { "state-dir", ARG_STATE_DIR, V_DIRS | V_SNAPSHOT | V_SPOOL, &arg_state_dir, false,
-          NULL, "    --state-dir DIR      default /var/lib/collect" },
-        { "spool-dir", ARG_SPOOL_DIR, V_DIRS | V_SPOOL, &arg_spool_dir, false, NULL,
+        { "state-dir", required_argument, ARG_STATE_DIR, V_DIRS | V_SNAPSHOT | V_SPOOL,
+          &arg_state_dir, false, NULL,
+          "    --state-dir DIR      default /var/lib/collect" },
+        { "spool-dir", required_argument, ARG_SPOOL_DIR, V_DIRS | V_SPOOL,
+          &arg_spool_dir, false, NULL,
           "    --spool-dir DIR      default /var/spool/collect" },
-        { "environment", ARG_ENVIRONMENT, V_INPUT, &arg_environment, false, NULL,
+        { "environment", required_argument, ARG_ENVIRONMENT, V_INPUT,
+          &arg_environment, false, NULL,
           "    --environment NAME   production, staging, ..." },
-        { "product", ARG_PRODUCT, V_INPUT, &arg_product, false, NULL,
+        { "product", required_argument, ARG_PRODUCT, V_INPUT,
+          &arg_product, false, NULL,
           "    --product NAME       the product or service affected" },
-        { "summary", ARG_SUMMARY, V_RUN, &arg_summary, true, NULL,
+        { "summary", required_argument, ARG_SUMMARY, V_RUN,
+          &arg_summary, true, NULL,
           "    --summary TEXT       ticket summary (@FILE reads a file)" },
-        { "description", ARG_DESCRIPTION, V_COLLECT, &arg_description, true, NULL,
+        { "description", required_argument, ARG_DESCRIPTION, V_COLLECT,
+          &arg_description, true, NULL,
           "    --description TEXT   ticket description (@FILE)" },
-        { "steps", ARG_STEPS, V_INPUT, &arg_steps, true, NULL,
+        { "steps", required_argument, ARG_STEPS, V_INPUT,
+          &arg_steps, true, NULL,
           "    --steps TEXT         steps to reproduce (@FILE)" },
-        { "impact", ARG_IMPACT, V_INPUT, &arg_impact, true, NULL,
+        { "impact", required_argument, ARG_IMPACT, V_INPUT,
+          &arg_impact, true, NULL,
           "    --impact TEXT        impact description (@FILE)" },
-        { "type", ARG_TYPE, V_INPUT, NULL, false, NULL,
+        { "type", required_argument, ARG_TYPE, V_INPUT,
+          NULL, false, NULL,
           "    --type incident|question   kind of request (default incident)" },
-        { "workaround", ARG_WORKAROUND, V_INPUT, NULL, false, NULL,
+        { "workaround", required_argument, ARG_WORKAROUND, V_INPUT,
+          NULL, false, NULL,
           "    --workaround yes|no  whether a viable workaround exists" },
-        { "severity", ARG_SEVERITY, V_INPUT, NULL, false, NULL,
+        { "severity", required_argument, ARG_SEVERITY, V_INPUT,
+          NULL, false, NULL,
           "    --severity P1..P4    your own choice; the suggestion is still shown" },
-        { "allow-incomplete", ARG_ALLOW_INCOMPLETE, V_COLLECT, NULL, false,
-          &arg_allow_incomplete, "    --allow-incomplete   file even though required items are missing" },
-        { "mask", ARG_MASK, V_RUN, NULL, false, &arg_mask,
+        { "allow-incomplete", no_argument, ARG_ALLOW_INCOMPLETE, V_COLLECT,
+          NULL, false, &arg_allow_incomplete,
+          "    --allow-incomplete   file even though required items are missing" },
+        { "mask", no_argument, ARG_MASK, V_RUN,
+          NULL, false, &arg_mask,
           "    --mask               replace host names, addresses, users with pseudonyms" },
-        { "share", ARG_SHARE, V_RUN, NULL, false, NULL,
+        { "share", required_argument, ARG_SHARE, V_RUN,
+          NULL, false, NULL,
           "    --share ID           share the request with a colleague (repeatable)" },
-        { "dry-run", ARG_DRY_RUN, V_RUN, NULL, false, &arg_dry_run,
+        { "dry-run", no_argument, ARG_DRY_RUN, V_RUN | V_POLL,
+          NULL, false, &arg_dry_run,
           "    --dry-run            do everything except writes to the portal" },
-        { "yes", ARG_YES, V_COLLECT, NULL, false, &arg_yes,
+        { "yes", no_argument, ARG_YES, V_COLLECT,
+          NULL, false, &arg_yes,
           "    --yes                no prompts (required to file from a non-terminal)" },
-        { "json", ARG_JSON, V_ALL, NULL, false, &arg_json,
+        { "json", no_argument, ARG_JSON, V_ALL,
+          NULL, false, &arg_json,
           "    --json               print one JSON result object on stdout" },
-        { "listen", ARG_LISTEN, V_WATCH, &arg_listen, false, NULL,
+        { "listen", required_argument, ARG_LISTEN, V_WATCH,
+          &arg_listen, false, NULL,
           "    --listen ADDR:PORT   Alertmanager webhooks on a loopback address" },
-        { "open-ticket", ARG_OPEN_TICKET, V_COLLECT, NULL, false, NULL,
+        { "open-ticket", no_argument, ARG_OPEN_TICKET, V_COLLECT,
+          NULL, false, NULL,
           "    --open-ticket        collect, check, suggest severity, open a ticket" },
-        { "ticket", ARG_TICKET, V_COLLECT, NULL, false, NULL,
+        { "ticket", required_argument, ARG_TICKET, V_COLLECT,
+          NULL, false, NULL,
           "    --ticket KEY         attach the bundle to ticket KEY" },
-        { "quiet", 'q', V_ALL, NULL, false, NULL, "-q, --quiet              quieter" },
-        { "verbose", 'v', V_ALL, NULL, false, NULL, "-v, --verbose            more verbose" },
-        { "help", 'h', V_ALL, NULL, false, NULL, "-h, --help               show this help" },
-        { "version", ARG_VERSION, V_ALL, NULL, false, NULL, NULL },
+        { "quiet", no_argument, 'q', V_ALL,
+          NULL, false, NULL,
+          "-q, --quiet              quieter" },
+        { "verbose", no_argument, 'v', V_ALL,
+          NULL, false, NULL,
+          "-v, --verbose            more verbose" },
+        { "help", no_argument, 'h', V_ALL,
+          NULL, false, NULL,
+          "-h, --help               show this help" },
+        { "version", no_argument, ARG_VERSION, V_ALL,
+          NULL, false, NULL,
+          NULL },
 };
 
 #define N_OPTS ELEMENTSOF(opt_defs)
@@ -283,6 +319,9 @@ static const struct {
           "--output says otherwise. alertmanager reads the webhook payload on stdin.\n" },
         { "policy", V_POLICY, "collect policy check [FILE...]\n\n"
           "Validates the policy (shipped, drop-ins, --policy-dir) and the files named.\n" },
+        { "poll", V_POLL, "collect poll [OPTIONS]\n\n"
+          "One pass over the open requests: a '/collect' comment by an allowed author is\n"
+          "answered once with a bundle on that request (remote_requests in collect.yaml).\n" },
         { "portal", V_PORTAL, "collect portal test|desks|types|fields [OPTIONS]\n\n"
           "Checks the credentials and discovers the service desk, request types, fields.\n" },
         { "snapshot", V_SNAPSHOT, "collect snapshot [OPTIONS]\n\n"
@@ -437,17 +476,8 @@ int args_parse(int argc, char *argv[])
         int c, r = 0;
 
         for (size_t i = 0; i < N_OPTS; i++)
-                options[i] = (struct option) {
-                        opt_defs[i].name,
-                        opt_defs[i].string || opt_defs[i].val == ARG_TYPE ||
-                                        opt_defs[i].val == ARG_WORKAROUND ||
-                                        opt_defs[i].val == ARG_SEVERITY ||
-                                        opt_defs[i].val == ARG_SHARE ||
-                                        opt_defs[i].val == ARG_TICKET ?
-                                required_argument :
-                                no_argument,
-                        NULL, opt_defs[i].val
-                };
+                options[i] = (struct option) { opt_defs[i].name, opt_defs[i].has_arg, NULL,
+                                               opt_defs[i].val };
         opterr = 0;
         optind = 0;
         while ((c = getopt_long(argc, argv, ":o:qvh", options, NULL)) >= 0) {
