@@ -24,6 +24,10 @@ void log_set_redraw_hook(void (*hook)(int before));
  * message will report (a full disk), the errors it causes are not news. */
 void log_set_muted(bool b);
 
+/* The last error-level message (also one not printed), or NULL: for a
+ * caller that must report it elsewhere (the --json error object). */
+const char *log_last_error(void);
+
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...)
         _printf_(5, 6);
 

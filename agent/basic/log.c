@@ -14,6 +14,12 @@
 static int max_level = LOG_NOTICE;
 static void (*redraw_hook)(int before);
 static bool muted;
+static char last_error[512];
+
+const char *log_last_error(void)
+{
+        return last_error[0] ? last_error : NULL;
+}
 
 void log_set_muted(bool b)
 {
@@ -44,6 +50,13 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         (void) line;
         if (error < 0)
                 error = -error;
+        if (level <= LOG_ERR) {
+                errno = error;
+                va_start(ap, fmt);
+                (void) vsnprintf(last_error, sizeof(last_error), fmt, ap);
+                va_end(ap);
+                errno = saved;
+        }
         if (level > max_level || (muted && level > LOG_CRIT))
                 return -error;
         if (redraw_hook)

@@ -45,11 +45,13 @@ extern bool arg_json;
 extern char *arg_listen; /* watch: Alertmanager webhooks on a loopback address */
 extern int arg_verbosity; /* -1 quiet, 0 normal, 1+ verbose */
 extern char **arg_positional; /* verb and its arguments */
+extern bool arg_help;
 
 /*
- * Parses argv. Returns 1 to go on, 0 when done (--help, --version printed),
- * or -EINVAL after printing the usage error (exit 64), -ENOENT when an @FILE
- * argument cannot be read (exit 66).
+ * Parses argv. Returns 1 to go on, 0 when done (--help, --version printed;
+ * `collect VERB --help` describes that verb), or -EINVAL after printing the
+ * usage error (exit 64: also an option that does not apply to the verb),
+ * -ENOENT when an @FILE argument cannot be read (exit 66).
  */
 int args_parse(int argc, char *argv[]);
 

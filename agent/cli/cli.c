@@ -284,11 +284,8 @@ int cli_run(int argc, char *argv[])
         r = args_parse(argc, argv);
         if (r <= 0) {
                 ex = r == 0 ? 0 : r == -ENOENT ? EX_NOINPUT : EX_USAGE;
-                if (r < 0 && json_requested(argc, argv)) {
-                        err.message = xstrdup(r == -ENOENT ? "an @FILE argument cannot be read" :
-                                                             "usage error (see collect --help)");
-                        output_json_error(&err, ex);
-                }
+                if (r < 0 && json_requested(argc, argv))
+                        output_json_error(&err, ex); /* the message logged by args_parse() */
                 args_done();
                 return ex;
         }

@@ -9,6 +9,7 @@
 
 #include "alloc-util.h"
 #include "cli/output.h"
+#include "log.h"
 #include "pipeline/manifest.h"
 #include "strv.h"
 
@@ -83,8 +84,9 @@ void output_human(const struct collect_result *res, enum collect_mode mode, int 
 
 static json_t *error_json(const struct collect_error *err)
 {
-        return json_pack("{s:s, s:s?}", "message", err->message ? err->message : "failed",
-                         "path", err->path);
+        const char *msg = err->message ? err->message : log_last_error();
+
+        return json_pack("{s:s, s:s?}", "message", msg ? msg : "failed", "path", err->path);
 }
 
 static bool json_printed;

@@ -93,10 +93,13 @@ static int oom(struct run *c)
 static int interrupted(struct run *c, const char *what)
 {
         c->ret->signal = interrupt_pending();
-        return collect_error_set(&c->ret->error, COLLECT_INTERRUPTED, EINTR, NULL,
-                                 "interrupted by SIG%s while %s: the temporary bundle was "
-                                 "removed, nothing was sent",
-                                 sigabbrev_np(c->ret->signal) ?: "?", what);
+        return collect_error_set(&c->ret->error, COLLECT_INTERRUPTED, EINTR,
+                                 c->b && !bundle_tmp_path(c->b) ? bundle_path(c->b) : NULL,
+                                 "interrupted by SIG%s while %s: %s, nothing was sent",
+                                 sigabbrev_np(c->ret->signal) ?: "?", what,
+                                 c->b && !bundle_tmp_path(c->b) ?
+                                         "the finished bundle is kept" :
+                                         "the temporary bundle was removed");
 }
 
 static char *host_name(int root_fd, bool live)
@@ -693,6 +696,8 @@ static int file_or_draft(struct run *c)
         if (c->aborted)
                 return collect_error_set(&ret->error, COLLECT_NOT_FIT, ECANCELED, NULL,
                                          "the prompt was aborted: nothing was filed");
+        if (interrupt_pending())
+                return interrupted(c, "about to file");
         if (q->mode == COLLECT_MODE_OPEN_TICKET && checklist_n_missing(&ret->checklist) > 0 &&
             !q->allow_incomplete) {
                 (void) checklist_missing_text(&ret->checklist, &missing);

@@ -357,3 +357,61 @@ def test_listen_port_taken_says_why(dirs, tmp_path):
         s.close()
     assert r.rc == 73, r
     assert "Address already in use" in r.err and "Success" not in r.err
+
+
+# ---- options, help, progress line ---------------------------------------------------
+
+@pytest.mark.parametrize("argv", [
+    ["snapshot", "--listen", "127.0.0.1:9099"],
+    ["policy", "check", "--output", "/tmp"],
+    ["portal", "test", "--since", "1h"],
+    ["--listen", "127.0.0.1:9099"],
+    ["check", "x.tar.gz", "--open-ticket"],
+    ["spool", "list", "--mask"],
+    ["hook", "coredump", "--yes"],
+])
+def test_options_that_do_not_apply_are_refused(argv):
+    r = run_collect(argv + ["--json"])
+    assert r.rc == 64, r
+    assert "does not apply" in r.err
+    assert r.json["exit_code"] == 64 and r.json["error"]["message"]
+
+
+def test_verb_help_describes_the_verb():
+    r = run_collect(["snapshot", "--help"])
+    assert r.rc == 0 and "configuration snapshot" in r.out
+    assert "--listen" not in r.out and "--root" in r.out
+    r = run_collect(["watch", "--help"])
+    assert r.rc == 0 and "--listen" in r.out and "--open-ticket" not in r.out
+    r = run_collect(["--help"])
+    assert r.rc == 0 and "129/130/143" in r.out
+
+
+def progress_output(root, dirs, extra_env):
+    """stderr on a terminal (a pty), as a person would see it."""
+    master, slave = os.openpty()
+    e = env()
+    e.update(extra_env)
+    p = subprocess.Popen([BIN] + base_args(root, dirs), stdout=subprocess.DEVNULL,
+                         stderr=slave, stdin=subprocess.DEVNULL, env=e)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    assert p.wait(timeout=60) == 0
+    return out
+
+
+def test_progress_line_honours_term_and_no_color(root, dirs):
+    write_policy(dirs, "lean.yaml", LEAN)
+    assert b"\x1b[K" in progress_output(root, dirs, {"TERM": "xterm"})
+    assert b"[logs]" not in progress_output(root, dirs, {"TERM": "dumb"})
+    plain = progress_output(root, dirs, {"TERM": "xterm", "NO_COLOR": "1"})
+    assert b"\x1b" not in plain and b"[logs]" in plain
