@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "alloc-util.h"
+#include "basic/testhook.h"
 
 bool alloc_should_fail(void)
 {
@@ -19,7 +20,7 @@ bool alloc_should_fail(void)
         static long count;
 
         if (fail_at < 0) {
-                const char *e = getenv("COLLECT_FAIL_ALLOC");
+                const char *e = testhook_getenv("COLLECT_FAIL_ALLOC");
                 char *end = NULL;
                 unsigned long long v;
 

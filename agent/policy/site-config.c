@@ -266,10 +266,41 @@ static int parse_spool(const struct pnode *n, struct config *c, char **ret_error
         return pnode_to_duration(pnode_get(n, "max_age"), &c->spool_max_age, ret_error);
 }
 
+static int parse_remote(const struct pnode *n, struct config *c, char **ret_error)
+{
+        static const char *const keys[] = { "enabled", "allow", "interval", "max_per_day",
+                                            "max_window", NULL };
+        int r;
+
+        if (!n)
+                return 0;
+        r = pnode_check_keys(n, "remote_requests", keys, ret_error);
+        if (r < 0)
+                return r;
+        r = pnode_to_bool(pnode_get(n, "enabled"), &c->remote.enabled, ret_error);
+        if (r < 0)
+                return r;
+        r = pnode_to_strv(pnode_get(n, "allow"), &c->remote.allow, ret_error);
+        if (r < 0)
+                return r;
+        r = pnode_to_duration(pnode_get(n, "interval"), &c->remote.interval, ret_error);
+        if (r < 0)
+                return r;
+        if (c->remote.interval < 10 * USEC_PER_SEC)
+                return set_error(ret_error, pnode_error(pnode_get(n, "interval"),
+                                                        "interval must be at least 10s"));
+        r = pnode_to_u64(pnode_get(n, "max_per_day"), 0, 10000, &c->remote.max_per_day,
+                         ret_error);
+        if (r < 0)
+                return r;
+        return pnode_to_duration(pnode_get(n, "max_window"), &c->remote.max_window, ret_error);
+}
+
 static int config_parse(struct config *c, const struct pnode *root, char **ret_error)
 {
         static const char *const keys[] = { "environment", "product", "critical_units", "tier",
-                                            "portal",      "escalation", "spool", NULL };
+                                            "portal",      "escalation", "spool",
+                                            "remote_requests", NULL };
         const struct pnode *v;
         int r, t = TIER_STANDARD;
 
@@ -304,6 +335,9 @@ static int config_parse(struct config *c, const struct pnode *root, char **ret_e
         r = parse_escalation(pnode_get(root, "escalation"), c, ret_error);
         if (r < 0)
                 return r;
+        r = parse_remote(pnode_get(root, "remote_requests"), c, ret_error);
+        if (r < 0)
+                return r;
         return parse_spool(pnode_get(root, "spool"), c, ret_error);
 }
 
@@ -316,6 +350,11 @@ int config_load(struct config *c, const char *path, bool missing_ok, char **ret_
                 .tier = TIER_STANDARD,
                 .spool_max_size = CONFIG_SPOOL_MAX_SIZE_DEFAULT,
                 .spool_max_age = CONFIG_SPOOL_MAX_AGE_DEFAULT,
+                .remote = {
+                        .interval = CONFIG_REMOTE_INTERVAL_DEFAULT,
+                        .max_per_day = CONFIG_REMOTE_MAX_PER_DAY_DEFAULT,
+                        .max_window = CONFIG_REMOTE_MAX_WINDOW_DEFAULT,
+                },
         };
         if (!path)
                 return 0;
@@ -362,5 +401,6 @@ void config_done(struct config *c)
         strv_free(c->portal.share_with);
         free(c->slack_webhook_file);
         free(c->phone);
+        strv_free(c->remote.allow);
         *c = (struct config) {};
 }
