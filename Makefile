@@ -127,7 +127,7 @@ $(BUILD)/tests/unit/%.o $(BUILD)/tests/collectors/%.o $(BUILD)/tests/mock/%.o $(
 $(BUILD)/agent/%.o: ALL_CFLAGS += -Iagent
 
 .PHONY: style check-headers all deps run test check unit-test collector-test integration-test fuzz-replay bench \
-	install uninstall deb rpm clean check-banned fuzz FORCE
+	install uninstall deb rpm clean check-banned check-complexity fuzz FORCE
 
 deps:
 	@sh packaging/install-deps.sh
@@ -166,6 +166,11 @@ check-headers:
 		$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -Iagent -I$$(dirname $$h) -fsyntax-only -x c - \
 		|| { echo "header does not compile alone: $$h"; exit 1; }; done
 
+# Function length and complexity (pmccabe): over 120 lines or a cyclomatic
+# complexity over 40 fails, unless tests/complexity-allow.txt names it.
+check-complexity:
+	@sh tests/check-complexity.sh
+
 check-banned:
 	@! grep -nE '(^|[^a-z_.>])(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|system|popen)\(' \
 		agent/*.c agent/*/*.c collectors/*/*.c || (echo 'banned function used' && false)
@@ -173,7 +178,7 @@ check-banned:
 		(echo 'fopen without "e"' && false)
 
 test: $(if $(NO_DEPS),,deps)
-	@$(MAKE) --no-print-directory all check-banned check-headers
+	@$(MAKE) --no-print-directory all check-banned check-headers check-complexity
 	@$(MAKE) --no-print-directory -k unit-test fuzz-replay integration-test
 
 check: test

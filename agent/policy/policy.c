@@ -119,33 +119,36 @@ static int validate_collector_section(const struct collector *c, const struct pn
         return r;
 }
 
-static int validate(struct policy *p, const struct policy_schema *sc, char **ret_error)
+static int validate_keys(const struct policy *p, const struct policy_schema *sc,
+                         char **ret_error)
 {
-        const char *const *global_keys = sc->keys;
-        const struct pnode *root = p->root, *n;
-        int r;
+        const struct pnode *root = p->root;
 
         for (size_t i = 0; i < root->n_items; i++) {
                 const struct pnode *k = root->items[i];
 
-                if (sc->collector_find(k->key))
+                if (sc->collector_find(k->key) || strv_contains((char **) sc->keys, k->key))
                         continue;
-                bool ok = false;
-                for (size_t j = 0; global_keys[j]; j++)
-                        if (streq(global_keys[j], k->key))
-                                ok = true;
-                if (!ok) {
-                        _cleanup_free_ char *valid = strv_join((char **) global_keys, ", ");
-                        if (ret_error)
-                                *ret_error = pnode_key_error(k, "unknown key '%s' (valid keys: %s, "
-                                                         "or a collector name: commands, config, "
-                                                         "environment, journal, logs)",
-                                                         k->key, valid ? valid : "?");
-                        return -EINVAL;
-                }
-        }
 
-        n = policy_section(p, "collectors");
+                _cleanup_free_ char *valid = strv_join((char **) sc->keys, ", ");
+                if (ret_error)
+                        *ret_error = pnode_key_error(k, "unknown key '%s' (valid keys: %s, "
+                                                 "or a collector name: commands, config, "
+                                                 "environment, journal, logs)",
+                                                 k->key, valid ? valid : "?");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* The `collectors:` list: every name known, each once, in run order. */
+static int validate_collectors(struct policy *p, const struct policy_schema *sc,
+                               char **ret_error)
+{
+        _cleanup_strv_free_ char **uniq = NULL;
+        const struct pnode *n = policy_section(p, "collectors");
+        int r;
+
         if (!n) {
                 if (ret_error)
                         *ret_error = xasprintf("%s: no 'collectors' list in any policy",
@@ -169,57 +172,69 @@ static int validate(struct policy *p, const struct policy_schema *sc, char **ret
                         break;
         }
         /* a drop-in that appends a collector already listed does not run it twice */
-        {
-                _cleanup_strv_free_ char **uniq = NULL;
+        STRV_FOREACH(c, p->collectors)
+                if (!strv_contains(uniq, *c) && strv_extend(&uniq, *c) < 0)
+                        return -ENOMEM;
+        strv_free(p->collectors);
+        p->collectors = TAKE_PTR(uniq);
+        return 0;
+}
 
-                STRV_FOREACH(c, p->collectors)
-                        if (!strv_contains(uniq, *c) && strv_extend(&uniq, *c) < 0)
-                                return -ENOMEM;
-                strv_free(p->collectors);
-                p->collectors = TAKE_PTR(uniq);
-        }
+static int validate_budgets(struct policy *p, char **ret_error)
+{
+        static const char *const keys[] = { "total", "per_collector", "per_file",
+                                            "collector_timeout", NULL };
+        const struct pnode *n = policy_section(p, "budgets");
+        int r;
 
         p->total_budget = 256ULL << 20;
         p->per_collector_budget = 128ULL << 20;
         p->per_file_budget = 32ULL << 20;
         p->collector_timeout = 60 * USEC_PER_SEC;
-        n = policy_section(p, "budgets");
-        if (n) {
-                static const char *const keys[] = { "total", "per_collector", "per_file",
-                                                    "collector_timeout", NULL };
-
-                r = pnode_check_keys(n, "budgets", keys, ret_error);
-                if (r >= 0)
-                        r = pnode_to_size(pnode_get(n, "total"), &p->total_budget, ret_error);
-                if (r >= 0)
-                        r = pnode_to_size(pnode_get(n, "per_collector"),
-                                          &p->per_collector_budget, ret_error);
-                if (r >= 0)
-                        r = pnode_to_size(pnode_get(n, "per_file"), &p->per_file_budget,
-                                          ret_error);
-                if (r >= 0)
-                        r = pnode_to_duration(pnode_get(n, "collector_timeout"),
-                                              &p->collector_timeout, ret_error);
-                if (r < 0)
-                        return r;
-                if (p->total_budget < 4096 || p->per_file_budget < 1024 ||
-                    p->per_collector_budget < 1024) {
-                        if (ret_error)
-                                *ret_error = pnode_error(n, "budgets must be at least 4K "
-                                                         "(total) and 1K (per file, per "
-                                                         "collector)");
-                        return -ERANGE;
-                }
-                if (p->collector_timeout < USEC_PER_SEC ||
-                    p->collector_timeout > 24 * USEC_PER_HOUR) {
-                        if (ret_error)
-                                *ret_error = pnode_error(pnode_get(n, "collector_timeout"),
-                                                         "'collector_timeout' must be between "
-                                                         "1s and 24h");
-                        return -ERANGE;
-                }
+        if (!n)
+                return 0;
+        r = pnode_check_keys(n, "budgets", keys, ret_error);
+        if (r >= 0)
+                r = pnode_to_size(pnode_get(n, "total"), &p->total_budget, ret_error);
+        if (r >= 0)
+                r = pnode_to_size(pnode_get(n, "per_collector"), &p->per_collector_budget,
+                                  ret_error);
+        if (r >= 0)
+                r = pnode_to_size(pnode_get(n, "per_file"), &p->per_file_budget, ret_error);
+        if (r >= 0)
+                r = pnode_to_duration(pnode_get(n, "collector_timeout"), &p->collector_timeout,
+                                      ret_error);
+        if (r < 0)
+                return r;
+        if (p->total_budget < 4096 || p->per_file_budget < 1024 ||
+            p->per_collector_budget < 1024) {
+                if (ret_error)
+                        *ret_error = pnode_error(n, "budgets must be at least 4K (total) and 1K "
+                                                 "(per file, per collector)");
+                return -ERANGE;
         }
-        r = pnode_to_strv(policy_section(p, "never_collect"), &p->never_collect, ret_error);
+        if (p->collector_timeout < USEC_PER_SEC || p->collector_timeout > 24 * USEC_PER_HOUR) {
+                if (ret_error)
+                        *ret_error = pnode_error(pnode_get(n, "collector_timeout"),
+                                                 "'collector_timeout' must be between 1s and "
+                                                 "24h");
+                return -ERANGE;
+        }
+        return 0;
+}
+
+static int validate(struct policy *p, const struct policy_schema *sc, char **ret_error)
+{
+        int r;
+
+        r = validate_keys(p, sc, ret_error);
+        if (r >= 0)
+                r = validate_collectors(p, sc, ret_error);
+        if (r >= 0)
+                r = validate_budgets(p, ret_error);
+        if (r >= 0)
+                r = pnode_to_strv(policy_section(p, "never_collect"), &p->never_collect,
+                                  ret_error);
         if (r >= 0)
                 r = retention_load(p, ret_error);
         if (r < 0)
