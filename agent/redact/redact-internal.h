@@ -31,10 +31,14 @@ struct rule {
         char **hints;          /* NULL or empty: runs on every line */
         uint32_t secret_group; /* 0: the whole match is replaced */
         uint32_t key_group;    /* 0: no "key" group */
+        double entropy;        /* > 0: a value below this Shannon entropy (bits/byte) is kept */
         bool multiline;
 };
 
 void rule_done(struct rule *rule);
+
+/* Shannon entropy of p[0, n) in bits per byte (0 for n == 0). */
+double shannon_entropy(const char *p, size_t n);
 
 /*
  * Builds the effective rule list: the built-in rules of the compiled-in

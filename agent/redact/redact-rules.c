@@ -5,6 +5,7 @@
  * shipped file and the defaults are one text), compiled with PCRE2 and JIT.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,8 @@ static const char *const section_keys[] = {
 };
 
 static const char *const rule_keys[] = {
-        "name", "description", "regex", "hints", "key", "keep", "multiline", "end", "next", NULL,
+        "name", "description", "regex", "hints", "key", "keep", "multiline", "end", "next",
+        "entropy", NULL,
 };
 
 void rule_done(struct rule *rule)
@@ -92,6 +94,48 @@ static int compile_regex(const struct pnode *where, const char *rule, const char
         return 0;
 }
 
+double shannon_entropy(const char *p, size_t n)
+{
+        unsigned counts[256] = {};
+        double h = 0;
+
+        if (n == 0)
+                return 0;
+        for (size_t i = 0; i < n; i++)
+                counts[(unsigned char) p[i]]++;
+        for (unsigned i = 0; i < 256; i++)
+                if (counts[i]) {
+                        double f = (double) counts[i] / (double) n;
+
+                        h -= f * log2(f);
+                }
+        return h;
+}
+
+/* The optional "entropy" threshold: a number of bits per byte in (0, 8]. */
+static int node_entropy(const struct pnode *rule, double *ret, char **ret_error)
+{
+        const struct pnode *n = pnode_get(rule, "entropy");
+        char *end = NULL;
+        double v;
+
+        *ret = 0;
+        if (!n)
+                return 0;
+        if (n->type == PNODE_SCALAR && n->value) {
+                errno = 0;
+                v = strtod(n->value, &end);
+                if (errno == 0 && end != n->value && *end == 0 && v > 0 && v <= 8) {
+                        *ret = v;
+                        return 0;
+                }
+        }
+        if (ret_error)
+                *ret_error = pnode_error(n, "'entropy' must be a number of bits per byte in "
+                                         "(0, 8]");
+        return -EINVAL;
+}
+
 static int node_string(const struct pnode *rule, const char *key, const char **ret,
                        char **ret_error)
 {
@@ -150,6 +194,8 @@ static int rule_compile(const struct pnode *n, struct rule *out, char **ret_erro
                 r = node_string(n, "next", &next, ret_error);
         if (r >= 0)
                 r = pnode_to_bool(pnode_get(n, "multiline"), &multiline, ret_error);
+        if (r >= 0)
+                r = node_entropy(n, &rule.entropy, ret_error);
         if (r < 0)
                 return r;
         if (isempty(regex)) {

@@ -405,6 +405,27 @@ static bool is_quote(char c)
         return c == '"' || c == '\'';
 }
 
+/* A value in quotes loses them: "x", 'x', and the JSON-escaped \"x\" (a quoted
+ * value inside a JSON string) alike. The quotes stay in the output. */
+static void strip_quotes(const char *text, size_t *gs, size_t *ge)
+{
+        size_t s = *gs, e = *ge;
+
+        if (e - s >= 2 && text[s] == '\\' && is_quote(text[s + 1])) {
+                char q = text[s + 1];
+
+                s += 2;
+                if (e - s >= 2 && text[e - 1] == q && text[e - 2] == '\\')
+                        e -= 2;
+        } else if (e > s && is_quote(text[s])) {
+                if (e - s >= 2 && text[e - 1] == text[s])
+                        e--;
+                s++;
+        }
+        *gs = s;
+        *ge = MAX(s, e);
+}
+
 /* Adds the secret of a "next" rule's second line, if text is that line. */
 static int next_line_span(struct redactor *r, unsigned idx, const char *text, size_t len,
                           struct spanvec *sv)
@@ -421,11 +442,7 @@ static int next_line_span(struct redactor *r, unsigned idx, const char *text, si
         ge = ov[2 * g + 1];
         if (gs == PCRE2_UNSET)
                 return 0;
-        if (ge > gs && is_quote(text[gs])) {
-                if (ge - gs >= 2 && text[ge - 1] == text[gs])
-                        ge--;
-                gs++;
-        }
+        strip_quotes(text, &gs, &ge);
         if (rule->keep_re && pcre2_match(rule->keep_re, (PCRE2_SPTR) text + gs, ge - gs, 0, 0,
                                          r->md2, r->mctx) >= 0)
                 return 0;
@@ -487,17 +504,15 @@ static int rule_spans(struct redactor *r, unsigned idx, const char *text, size_t
                         gs = s;
                         ge = e;
                 }
-                if (ge > gs && is_quote(text[gs])) {
-                        if (ge - gs >= 2 && text[ge - 1] == text[gs])
-                                ge--;
-                        gs++;
-                }
+                strip_quotes(text, &gs, &ge);
                 if (rule->keep_re) {
                         rc = pcre2_match(rule->keep_re, (PCRE2_SPTR) text + gs, ge - gs, 0, 0,
                                          r->md2, r->mctx);
                         if (rc >= 0)
                                 goto reject;
                 }
+                if (rule->entropy > 0 && shannon_entropy(text + gs, ge - gs) < rule->entropy)
+                        goto reject;
                 if (ge > gs) {
                         k = spanvec_push(sv, &(struct span) { .start = gs, .end = ge,
                                                               .rule = (int) idx });
