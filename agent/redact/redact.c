@@ -405,17 +405,18 @@ static bool is_quote(char c)
         return c == '"' || c == '\'';
 }
 
-/* A value in quotes loses them: "x", 'x', and the JSON-escaped \"x\" (a quoted
- * value inside a JSON string) alike. The quotes stay in the output. */
+/* A value in quotes loses them: "x", 'x', the JSON-escaped \"x\" (a quoted value
+ * inside a JSON string) and the doubled ''x'' (one inside an SQL string) alike.
+ * The quotes stay in the output. */
 static void strip_quotes(const char *text, size_t *gs, size_t *ge)
 {
         size_t s = *gs, e = *ge;
 
-        if (e - s >= 2 && text[s] == '\\' && is_quote(text[s + 1])) {
+        if (e - s >= 2 && (text[s] == '\\' || text[s] == text[s + 1]) && is_quote(text[s + 1])) {
                 char q = text[s + 1];
 
                 s += 2;
-                if (e - s >= 2 && text[e - 1] == q && text[e - 2] == '\\')
+                if (e - s >= 2 && text[e - 1] == q && (text[e - 2] == '\\' || text[e - 2] == q))
                         e -= 2;
         } else if (e > s && is_quote(text[s])) {
                 if (e - s >= 2 && text[e - 1] == text[s])
