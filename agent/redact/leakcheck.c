@@ -81,9 +81,10 @@ static const char pem_regex[] =
 /* A key with a secret word, a separator, then the value. */
 static const char entropy_regex[] =
         "(?i)(?<k>(?:password|passwd|passphrase|pwd|secret|"
-        "token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|auth(?!or|ent))"
+        "token|api[_-]?key|apikey|(?<=[_.\\-])key|access[_-]?key|private[_-]?key|credential|"
+        "auth(?!or|ent))"
         "[A-Za-z0-9_.\\-]{0,20})(?:\\\\?[\"'])?[ \\t]*(?:[:=]|=>|:=)[ \\t]*(?:\\\\?[\"'])?"
-        "(?<v>[A-Za-z0-9+/=_\\-.~]{16,})";
+        "(?<v>[A-Za-z0-9+/=_\\-.~]{12,})";
 
 static bool memmem_nocase(const char *h, size_t n, const char *needle);
 
