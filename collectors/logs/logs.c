@@ -269,6 +269,8 @@ static int collect_one(struct collect_ctx *ctx, struct sink *sink, const struct 
                 sink_note(sink, "skipped %s: replaced while being listed", f->path);
                 return 0;
         }
+        if (sink_check_fd(sink, fd, f->path) < 0)
+                return 0; /* never_collect: noted by the sink */
         limit = (uint64_t) st_buf.st_size; /* never read beyond what was there at open */
         if (logs_test_after_open)
                 logs_test_after_open(f->path, fd);

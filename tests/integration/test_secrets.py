@@ -232,3 +232,56 @@ def test_same_bundle_without_the_weaker_policy_files(root, dirs):
     assert "leak check" not in run.err
     members, _ = open_bundle(run.json["bundle"]["path"])
     assert token.encode() not in b"".join(members.values())
+
+
+SHADOW_MARK = "ShadowViaLinkPlanted"
+KEY_MARK = "TlsKeyViaLinkPlanted0123456789"
+SSH_MARK = "SshKeyViaLinkPlanted0123456789"
+
+
+def plant_never_collect_links(root, dirs):
+    """/etc/shadow, a TLS and an SSH private key, and links to them (inside the
+    tree) where a log glob and the configuration collector will look."""
+    etc = root / "etc"
+    (etc / "ssl" / "private").mkdir(parents=True, exist_ok=True)
+    (etc / "shadow").write_text("root:$6$%s$xyz:19000::::::\n" % SHADOW_MARK)
+    (etc / "ssl" / "private" / "server.key").write_text(
+        "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n" % KEY_MARK)
+    (etc / "ssh").mkdir(exist_ok=True)
+    (etc / "ssh" / "ssh_host_ed25519_key").write_text(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n%s\n-----END OPENSSH PRIVATE KEY-----\n" % SSH_MARK)
+    logs = root / "var" / "log" / "app"
+    logs.mkdir(parents=True, exist_ok=True)
+    (logs / "ok.log").write_text("Nov 27 10:00:00 web01 app[1]: ordinary line port=5432\n")
+    os.symlink("../../../etc/shadow", logs / "shadow.log")           # relative link
+    os.symlink("/etc/ssl/private/server.key", logs / "tls.log")       # absolute, inside the root
+    os.link(etc / "ssh" / "ssh_host_ed25519_key", logs / "hostkey.log")  # a hard link
+    for p in logs.iterdir():
+        os.utime(p, (T_DAY2, T_DAY2), follow_symlinks=False)
+    # configuration routes: links under a configured directory
+    app = etc / "app"
+    app.mkdir(exist_ok=True)
+    (app / "app.conf").write_text("listen_port = 8443\n")
+    os.symlink("../shadow", app / "users.conf")
+    os.symlink("/etc/ssl/private/server.key", app / "tls.conf")
+    write_policy(dirs, "links.yaml", "logs:\n  paths: [/var/log/app/*.log]\n"
+                 "config:\n  paths: [/etc/app]\n")
+
+
+def test_never_collect_holds_through_links(root, dirs):
+    plant_never_collect_links(root, dirs)
+    run = run_collect(base_args(root, dirs, "--json"))
+    assert run.rc == 0, run
+    members, _ = open_bundle(run.json["bundle"]["path"])
+    blob, names, out = all_text(members, run)
+    for mark in (SHADOW_MARK, KEY_MARK, SSH_MARK):
+        assert mark not in blob and mark not in out and mark not in run.err, mark
+    assert "logs/files/var/log/app/ok.log" in names
+    for n in ("shadow.log", "tls.log", "hostkey.log"):
+        assert "logs/files/var/log/app/" + n not in members, n
+    skipped = {s["path"] for s in json.loads(members["redaction.json"])["skipped"]}
+    for n in ("shadow.log", "tls.log", "hostkey.log"):
+        assert any(p.endswith("/var/log/app/" + n) for p in skipped), (n, skipped)
+    # the configuration route: the links are not stored as configuration either
+    assert not any(n.startswith("config/files/etc/app/users.conf") or
+                   n.startswith("config/files/etc/app/tls.conf") for n in names), names
