@@ -155,6 +155,29 @@ static int load_policy(char *const *files, struct policy **ret)
         return 0;
 }
 
+/* The non-root state directory: $XDG_STATE_HOME/collect (default
+ * ~/.local/state/collect), created 0700; refused when someone else owns it or
+ * others may write to it. */
+static char *user_state_dir(void)
+{
+        const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+        _cleanup_free_ char *d = NULL;
+        struct stat st;
+
+        if (x && x[0] == '/')
+                d = xasprintf("%s/collect", x);
+        else if (home && home[0] == '/')
+                d = xasprintf("%s/.local/state/collect", home);
+        if (!d || mkdir_p(d, 0700) < 0 || lstat(d, &st) < 0)
+                return NULL;
+        if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 022)) {
+                log_error("state directory '%s' is not a directory of ours (owner %u, mode %04o): "
+                          "refused", d, (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777));
+                return NULL;
+        }
+        return TAKE_PTR(d);
+}
+
 /* The state directory, created 0700; falls back to a per-user directory when
  * the default cannot be created (not root), since snapshots need a home. */
 static int resolve_state_dir(char **ret)
@@ -164,21 +187,20 @@ static int resolve_state_dir(char **ret)
 
         if (mkdir_p(d, 0700) >= 0 && access(d, W_OK) == 0) {
                 s = xstrdup(d);
+                if (!s)
+                        return log_oom(), 1;
         } else if (arg_state_dir) {
                 log_error("state directory '%s' cannot be created or written", d);
                 return EX_CANTCREAT;
         } else {
-                s = xasprintf("/tmp/collect-state-%u", (unsigned) getuid());
-                if (s && mkdir_p(s, 0700) < 0) {
-                        log_error("no usable state directory (tried %s and %s)", d, s);
-                        free(s);
+                s = user_state_dir();
+                if (!s) {
+                        log_error("no usable state directory ('%s' is not writable, and neither "
+                                  "is $XDG_STATE_HOME/collect or ~/.local/state/collect)", d);
                         return EX_CANTCREAT;
                 }
-                if (s)
-                        log_notice("using state directory '%s' ('%s' is not writable)", s, d);
+                log_notice("using state directory '%s' ('%s' is not writable)", s, d);
         }
-        if (!s)
-                return log_oom(), 1;
         *ret = s;
         return 0;
 }
@@ -698,8 +720,14 @@ static int do_collect(void)
                 r = bundle_commit(b);
         if (r < 0)
                 goto write_failed;
-        if (arg_mask)
-                (void) redactor_save_mask(rd);
+        if (arg_mask) {
+                /* a lost mapping would give the next run's host the same pseudonym */
+                r = redactor_save_mask(rd);
+                if (r < 0) {
+                        log_error_errno(r, "cannot save the pseudonym map: %m");
+                        return EX_CANTCREAT;
+                }
+        }
 
         /* A separate pass with other detectors: a secret that slipped past the rules. */
         /* Only what is about to leave the host needs it; a local bundle is not sent. */

@@ -285,3 +285,119 @@ def test_never_collect_holds_through_links(root, dirs):
     # the configuration route: the links are not stored as configuration either
     assert not any(n.startswith("config/files/etc/app/users.conf") or
                    n.startswith("config/files/etc/app/tls.conf") for n in names), names
+
+
+def test_concurrent_mask_runs_keep_every_mapping(root, dirs, tmp_path):
+    """Four --mask runs at once on four hosts sharing one state directory: the
+    pseudonym map keeps all four host names, each with its own pseudonym."""
+    import shutil
+    import subprocess
+    from conftest import BIN
+
+    hosts = ["alpha-node%d" % i for i in range(4)]
+    procs = []
+    for i, h in enumerate(hosts):
+        r = tmp_path / ("root%d" % i)
+        shutil.copytree(root, r, symlinks=True)
+        (r / "etc").mkdir(exist_ok=True)
+        (r / "etc" / "hostname").write_text(h + "\n")
+        log = r / "var" / "log"
+        log.mkdir(parents=True, exist_ok=True)
+        (log / "syslog").write_text("Nov 27 10:00:00 %s app[1]: started on %s\n" % (h, h))
+        os.utime(log / "syslog", (T_DAY2, T_DAY2))
+        out = tmp_path / ("out%d" % i)
+        out.mkdir()
+        args = base_args(r, dirs, "--mask", "--json")
+        args[args.index("--output") + 1] = str(out)
+        procs.append((h, out, subprocess.Popen([BIN] + args, stdout=subprocess.PIPE,
+                                               stderr=subprocess.PIPE)))
+    seen = {}
+    for h, out, p in procs:
+        o, e = p.communicate(timeout=120)
+        assert p.returncode == 0, (h, e.decode(errors="replace"))
+        res = json.loads(o)
+        members, _ = open_bundle(res["bundle"]["path"])
+        blob = b"\n".join(members.values()).decode(errors="replace")
+        assert h not in blob, h
+        seen[h] = blob
+    maps = [p for p in dirs["state"].rglob("pseudonyms.json")]
+    assert len(maps) == 1, maps
+    assert oct(maps[0].stat().st_mode & 0o777) == "0o600"
+    m = json.loads(maps[0].read_text())
+    names = {}
+    for kind, table in m.items():
+        if not isinstance(table, dict):
+            continue
+        vals = list(table.values())
+        assert len(vals) == len(set(vals)), (kind, table)   # never two values, one pseudonym
+        names.update(table)
+    for h in hosts:
+        assert h in names, (h, m)                           # no mapping lost
+    # each bundle shows its own host's pseudonym
+    for h in hosts:
+        assert names[h] in seen[h], (h, names[h])
+
+
+def test_mask_map_save_failure_is_an_error(root, dirs):
+    """A pseudonym map that cannot be written fails the run (exit 73)."""
+    log = root / "var" / "log"
+    log.mkdir(parents=True, exist_ok=True)
+    (log / "syslog").write_text("Nov 27 10:00:00 web01 app[1]: hello\n")
+    os.utime(log / "syslog", (T_DAY2, T_DAY2))
+    # the temporary file of the map is a directory: the save cannot succeed
+    (dirs["state"] / "pseudonyms.json.tmp").mkdir()
+    (dirs["state"] / "pseudonyms.json.tmp" / "x").write_text("x")
+    run = run_collect(base_args(root, dirs, "--mask"))
+    assert run.rc == 73, run
+    assert "pseudonym map" in run.err
+
+
+def test_non_root_state_directory(root):
+    """Not root: the state directory is $XDG_STATE_HOME/collect (default
+    ~/.local/state/collect), created 0700, and refused when another user owns it."""
+    import shutil
+    import stat
+    import tempfile
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to run the binary as another user")
+    uid = gid = 65534
+    base = tempfile.mkdtemp(prefix="collect-xdg-")
+    try:
+        os.chmod(base, 0o755)
+        r = os.path.join(base, "root")
+        shutil.copytree(root, r, symlinks=True)
+        for d in ("home", "out", "policy"):
+            os.mkdir(os.path.join(base, d))
+            os.chown(os.path.join(base, d), uid, gid)
+        cfg = os.path.join(base, "collect.yaml")
+        with open(cfg, "w") as f:
+            f.write("# outbox\n")
+        os.chmod(cfg, 0o644)
+
+        def drop():
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+
+        args = ["--root", r, "--output", os.path.join(base, "out"), "--spool-dir",
+                os.path.join(base, "home", "spool"), "--policy-dir", os.path.join(base, "policy"),
+                "--config", cfg, "--since", "2026-11-26T00:00:00Z", "--until",
+                "2026-11-28T00:00:00Z"]
+        env = {"HOME": os.path.join(base, "home"), "XDG_STATE_HOME": ""}
+        run = run_collect(args, env=env, preexec_fn=drop)
+        state = os.path.join(base, "home", ".local", "state", "collect")
+        assert os.path.isdir(state), run
+        st = os.stat(state)
+        assert st.st_uid == uid and stat.S_IMODE(st.st_mode) == 0o700, oct(st.st_mode)
+
+        # someone else's directory is refused
+        xdg = os.path.join(base, "xdg")
+        os.makedirs(os.path.join(xdg, "collect"))
+        os.chmod(xdg, 0o777)
+        env = {"HOME": os.path.join(base, "home"), "XDG_STATE_HOME": xdg}
+        run = run_collect(args, env=env, preexec_fn=drop)
+        assert run.rc == 73, run
+        assert "refused" in run.err
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
