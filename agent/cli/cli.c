@@ -35,6 +35,7 @@
 #include "pipeline/sink-agent.h"
 #include "ticket/spool.h"
 #include "strv.h"
+#include "ticket/http.h"
 #include "ticket/ticket.h"
 #include "monitor/watch.h"
 
@@ -131,6 +132,9 @@ static int load_config(struct config *c)
                 log_error("%s", error ? error : strerror(-r));
                 return EX_CONFIG;
         }
+        /* one ca_file and proxy for every outbound connection (portal, Slack) */
+        if (http_set_outbound(c->portal.ca_file, c->portal.proxy, c->portal.no_proxy) < 0)
+                return log_oom(), 1;
         return 0;
 }
 

@@ -401,3 +401,80 @@ def test_non_root_state_directory(root):
         assert "refused" in run.err
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+class _Proxy:
+    """A tiny forward proxy on loopback that records what passes through it."""
+
+    def __init__(self):
+        import http.client
+        import http.server
+        import threading
+        import urllib.parse
+
+        seen = self.seen = []
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def _forward(self):
+                seen.append((self.command, self.path))
+                u = urllib.parse.urlsplit(self.path)
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else None
+                c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+                hdrs = {k: v for k, v in self.headers.items()
+                        if k.lower() not in ("proxy-connection", "connection")}
+                c.request(self.command, u.path + ("?" + u.query if u.query else ""), body, hdrs)
+                r = c.getresponse()
+                data = r.read()
+                self.send_response(r.status)
+                for k, v in r.getheaders():
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _forward
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = "http://127.0.0.1:%d" % self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def test_portal_proxy_and_no_proxy(root, dirs):
+    """portal.proxy carries the portal's traffic; no_proxy hosts bypass it."""
+    from fake_portal import FakePortal
+
+    portal = FakePortal().start()
+    proxy = _Proxy()
+    try:
+        cred = dirs["config"].parent / "credentials"
+        cred.write_text("email: ops-bot@customer.example\ntoken: s3cr3t-T0KEN-value\n")
+        os.chmod(cred, 0o600)
+
+        def config(extra):
+            dirs["config"].write_text(
+                "portal:\n  url: %s\n  credentials: %s\n  service_desk: SUP\n%s"
+                % (portal.url, cred, extra))
+
+        env = {"https_proxy": "", "http_proxy": "", "HTTPS_PROXY": "", "HTTP_PROXY": ""}
+        config("  proxy: %s\n" % proxy.url)
+        run = run_collect(["portal", "test", "--config", str(dirs["config"])], env=env)
+        assert run.rc == 0, run
+        assert proxy.seen and all(p.startswith(portal.url) for _, p in proxy.seen), proxy.seen
+        n = len(proxy.seen)
+        config("  proxy: %s\n  no_proxy: [127.0.0.1]\n" % proxy.url)
+        run = run_collect(["portal", "test", "--config", str(dirs["config"])], env=env)
+        assert run.rc == 0, run
+        assert len(proxy.seen) == n, proxy.seen
+        assert "s3cr3t-T0KEN-value" not in run.out + run.err
+    finally:
+        proxy.stop()
+        portal.stop()
