@@ -867,18 +867,18 @@ int errors_emit(struct errors *e, struct sink *s)
                                      .count = e->n_groups };
                 (void) sink_add_finding(s, &f);
         }
-        /* OOM kills and segfaults seen in log files (the journal collector reports
-         * the journal's own). */
-        for (size_t i = 0; i < e->n_groups; i++) {
-                const struct group *g = &e->groups[i];
-                bool file = g->sources && g->sources[0][0] == '/';
-
-                if (!file || (!g->oom && !g->segfault))
-                        continue;
-                struct finding f = { .kind = g->oom ? FINDING_OOM_KILL : FINDING_SEGFAULT,
-                                     .subject = g->sources[0], .count = g->count, .first = g->first,
-                                     .last = g->last, .detail = g->sample.buf };
-                (void) sink_add_finding(s, &f);
-        }
+        /* OOM kills and segfaults in log files are findings of the logs
+         * collector, which names the process (never the file). */
         return 0;
+}
+
+int errors_observe_line(void *userdata, const char *source, const struct sink_line_meta *meta,
+                        const char *line, size_t len)
+{
+        return errors_feed_line(userdata, source, meta, line, len);
+}
+
+void errors_observe_end(void *userdata, const char *source)
+{
+        errors_end_source(userdata, source);
 }

@@ -27,11 +27,20 @@
 #define NOTES_MAX 12
 #define SINK_STREAMS_MAX 64
 #define COMMAND_OUTPUT_MAX (4u << 20)
+#define LINE_OBSERVERS_MAX 4
+
+struct line_observer {
+        int (*line)(void *userdata, const char *source, const struct sink_line_meta *meta,
+                    const char *line, size_t len);
+        void (*end_source)(void *userdata, const char *source);
+        void *userdata;
+};
 
 struct sink {
         struct bundle *bundle;
         struct redactor *redactor;
-        struct errors *errors;
+        struct line_observer observers[LINE_OBSERVERS_MAX];
+        size_t n_observers;
         struct report *report;
         char *stage_dir;
         struct collect_ctx *ctx;
@@ -68,8 +77,8 @@ struct sink_stream {
         char wbuf[16 * 1024];
 };
 
-int sink_new(struct bundle *b, struct redactor *r, struct errors *e, struct report *report,
-             const char *stage_dir, struct sink **ret)
+int sink_new(struct bundle *b, struct redactor *r, struct report *report, const char *stage_dir,
+             struct sink **ret)
 {
         struct sink *s = xcalloc(1, sizeof(*s));
 
@@ -78,7 +87,6 @@ int sink_new(struct bundle *b, struct redactor *r, struct errors *e, struct repo
         *s = (struct sink) {
                 .bundle = b,
                 .redactor = r,
-                .errors = e,
                 .report = report,
                 .stage_dir = xstrdup(stage_dir),
                 .members = json_array(),
@@ -90,6 +98,56 @@ int sink_new(struct bundle *b, struct redactor *r, struct errors *e, struct repo
         }
         *ret = s;
         return 0;
+}
+
+int sink_add_line_observer(struct sink *s,
+                           int (*line)(void *userdata, const char *source,
+                                       const struct sink_line_meta *meta, const char *text,
+                                       size_t len),
+                           void (*end_source)(void *userdata, const char *source),
+                           void *userdata)
+{
+        if (!s || !line)
+                return -EINVAL;
+        if (s->n_observers >= LINE_OBSERVERS_MAX)
+                return -ENOBUFS;
+        s->observers[s->n_observers++] = (struct line_observer) {
+                .line = line, .end_source = end_source, .userdata = userdata };
+        return 0;
+}
+
+/* Whether lines of a stream with these flags go to observers. */
+static bool observed(const struct sink *s, unsigned flags)
+{
+        return (flags & SINK_SCAN_ERRORS) && s->n_observers > 0;
+}
+
+static int observe_line(struct sink_stream *st, const char *data, size_t len)
+{
+        struct sink *s = st->sink;
+        const char *source = st->source ? st->source : st->name;
+        size_t l = len;
+        int r;
+
+        while (l > 0 && (data[l - 1] == '\n' || data[l - 1] == '\r'))
+                l--;
+        for (size_t i = 0; i < s->n_observers; i++) {
+                r = s->observers[i].line(s->observers[i].userdata, source,
+                                         st->have_meta ? &st->meta : NULL, data, l);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void observe_end(struct sink_stream *st)
+{
+        struct sink *s = st->sink;
+
+        for (size_t i = 0; i < s->n_observers; i++)
+                if (s->observers[i].end_source)
+                        s->observers[i].end_source(s->observers[i].userdata,
+                                                   st->source ? st->source : st->name);
 }
 
 struct sink *sink_free(struct sink *s)
@@ -240,6 +298,15 @@ static int stage_open(struct sink *s)
         return fd;
 }
 
+/* The bundle cannot be finished: the pipeline says so once (disk full), so
+ * what every collector would log about it afterwards is held back. */
+static void sink_fail(struct sink *s, int r)
+{
+        s->fatal = r;
+        if (r == -ENOSPC || r == -EDQUOT)
+                log_set_muted(true);
+}
+
 /* Writes what is buffered to the staging file. */
 static int stream_flush(struct sink_stream *st)
 {
@@ -250,7 +317,7 @@ static int stream_flush(struct sink_stream *st)
         r = loop_write(st->fd, st->wbuf, st->wlen);
         st->wlen = 0;
         if (r < 0 && disk_error(r)) {
-                st->sink->fatal = r;
+                sink_fail(st->sink, r);
                 return -EIO; /* not -ENOSPC: that means "budget" to collectors */
         }
         return r;
@@ -304,13 +371,8 @@ static int stream_emit(void *userdata, const char *data, size_t len)
         struct sink *s = st->sink;
         int r;
 
-        if ((st->flags & SINK_SCAN_ERRORS) && s->errors) {
-                size_t l = len;
-
-                while (l > 0 && (data[l - 1] == '\n' || data[l - 1] == '\r'))
-                        l--;
-                r = errors_feed_line(s->errors, st->source ? st->source : st->name,
-                                     st->have_meta ? &st->meta : NULL, data, l);
+        if (observed(s, st->flags)) {
+                r = observe_line(st, data, len);
                 if (r < 0)
                         return r;
         }
@@ -330,7 +392,7 @@ static int stream_emit(void *userdata, const char *data, size_t len)
                 r = loop_write(st->fd, data, len);
                 if (r < 0) {
                         if (disk_error(r)) {
-                                s->fatal = r;
+                                sink_fail(s, r);
                                 return -EIO;
                         }
                         return r;
@@ -410,7 +472,7 @@ int sink_stream_write(struct sink_stream *st, const void *data, size_t len)
                 return -EINVAL;
         if (st->error < 0)
                 return st->error;
-        if (st->stopped && !((st->flags & SINK_SCAN_ERRORS) && st->sink->errors))
+        if (st->stopped && !observed(st->sink, st->flags))
                 return -ENOSPC;
         if (st->skip_partial_first_line) {
                 const char *nl = memchr(data, '\n', len);
@@ -538,8 +600,8 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
                         abandon = true;
                 }
         }
-        if ((st->flags & SINK_SCAN_ERRORS) && s->errors)
-                errors_end_source(s->errors, st->source ? st->source : st->name);
+        if (observed(s, st->flags))
+                observe_end(st);
         if (!abandon && st->error < 0) {
                 r = st->error;
                 log_warning_errno(r, "%s: '%s' failed: %m", s->ctx ? s->ctx->name : "sink",
@@ -562,7 +624,7 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
                 else
                         r = bundle_add_fd(s->bundle, st->name, st->fd, st->size, hex);
                 if (r < 0 && r != -ENOMEM)
-                        s->fatal = r;
+                        sink_fail(s, r);
                 if (r >= 0)
                         r = record_member(s, st->name, st->source, st->size, hex, st->truncated);
                 if (r >= 0 && st->truncated) {
@@ -627,7 +689,7 @@ int sink_add_raw(struct sink *s, const char *name, const void *data, size_t len)
                 return s->fatal;
         r = bundle_add_data(s->bundle, name, data, len, hex);
         if (r < 0) {
-                s->fatal = r;
+                sink_fail(s, r);
                 return r;
         }
         return record_member(s, name, NULL, len, hex, false);
@@ -721,7 +783,7 @@ int sink_add_file(struct sink *s, const char *name, int dirfd, const char *path,
         /* Read no more than the size seen at open: a growing file cannot keep us. */
         left = (uint64_t) sb.st_size;
         limit = st->limit;
-        if ((flags & SINK_KEEP_TAIL) && left > limit && !((flags & SINK_SCAN_ERRORS) && s->errors)) {
+        if ((flags & SINK_KEEP_TAIL) && left > limit && !observed(s, flags)) {
                 if (lseek(fd, (off_t) (left - limit), SEEK_SET) >= 0) {
                         left = limit;
                         st->skip_partial_first_line = true;

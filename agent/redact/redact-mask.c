@@ -298,6 +298,17 @@ static int map_lock_and_load(struct mask *m, const char *map_path)
         if (!lock)
                 return -ENOMEM;
         if (m->lock_fd < 0) {
+                char *slash = strrchr(lock, '/');
+
+                if (slash && slash != lock) {
+                        int r;
+
+                        *slash = 0;
+                        r = mkdir_p(lock, 0700);
+                        *slash = '/';
+                        if (r < 0)
+                                return r;
+                }
                 m->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
                 if (m->lock_fd < 0)
                         return -errno;
