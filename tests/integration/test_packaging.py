@@ -213,7 +213,7 @@ def dep_names(value):
 def test_deb_declares_dlopened_libraries():
     deps = dep_names(control_fields()["Depends"])
     assert {"libcurl4", "libmicrohttpd12", "${shlibs:Depends}"} <= deps
-    with open(os.path.join(SRCDIR, "agent", "ticket", "curl-dl.c")) as f:
+    with open(os.path.join(SRCDIR, "agent", "basic", "curl-dl.c")) as f:
         assert "libcurl.so.4" in f.read()
     with open(os.path.join(SRCDIR, "agent", "monitor", "mhd-dl.c")) as f:
         assert "libmicrohttpd.so.12" in f.read()
