@@ -46,6 +46,11 @@ struct sink_line_meta {
  */
 int sink_add_file(struct sink *s, const char *name, int dirfd, const char *path, unsigned flags);
 
+/* never_collect on a file a collector opened itself (path: as requested, for the
+ * note): -EPERM when the file it resolves to, or its device and inode, is one the
+ * policy never collects (then it is noted and listed in redaction.json), else 0. */
+int sink_check_fd(struct sink *s, int fd, const char *path);
+
 /* Adds an in-memory artifact. 0 or -errno. */
 int sink_add_data(struct sink *s, const char *name, const void *data, size_t len, unsigned flags);
 

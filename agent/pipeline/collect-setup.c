@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc-util.h"
@@ -19,6 +20,7 @@
 #include "parse-util.h"
 #include "pipeline/collect.h"
 #include "strv.h"
+#include "ticket/http.h"
 
 #define DEFAULT_CONFIG COLLECT_SYSCONFDIR "/collect.yaml"
 
@@ -66,7 +68,33 @@ int collect_load_config(const struct collect_dirs *d, struct config *c, struct c
         if (r < 0)
                 return collect_error_set(err, COLLECT_CONFIG, r, path ? path : DEFAULT_CONFIG,
                                          "%s", error ? error : strerror(-r));
+        /* one ca_file and proxy for every outbound connection (portal, Slack) */
+        if (http_set_outbound(c->portal.ca_file, c->portal.proxy, c->portal.no_proxy) < 0)
+                return collect_error_set(err, COLLECT_FAILED, ENOMEM, NULL, "out of memory");
         return 0;
+}
+
+/* The non-root state directory: $XDG_STATE_HOME/collect (default
+ * ~/.local/state/collect), created 0700; refused when someone else owns it or
+ * others may write to it. */
+static char *user_state_dir(void)
+{
+        const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+        _cleanup_free_ char *d = NULL;
+        struct stat st;
+
+        if (x && x[0] == '/')
+                d = xasprintf("%s/collect", x);
+        else if (home && home[0] == '/')
+                d = xasprintf("%s/.local/state/collect", home);
+        if (!d || mkdir_p(d, 0700) < 0 || lstat(d, &st) < 0)
+                return NULL;
+        if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 022)) {
+                log_error("state directory '%s' is not a directory of ours (owner %u, mode %04o): "
+                          "refused", d, (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777));
+                return NULL;
+        }
+        return TAKE_PTR(d);
 }
 
 int collect_state_dir(const struct collect_dirs *d, char **ret, struct collect_error *err)
@@ -81,16 +109,13 @@ int collect_state_dir(const struct collect_dirs *d, char **ret, struct collect_e
                                          "state directory '%s' cannot be created or written",
                                          dir);
         } else {
-                s = xasprintf("/tmp/collect-state-%u", (unsigned) getuid());
-                if (s && mkdir_p(s, 0700) < 0) {
-                        _cleanup_free_ char *tried = s;
-
+                s = user_state_dir();
+                if (!s)
                         return collect_error_set(err, COLLECT_CANT_CREATE, EACCES, dir,
-                                                 "no usable state directory (tried %s and %s)",
-                                                 dir, tried);
-                }
-                if (s)
-                        log_notice("using state directory '%s' ('%s' is not writable)", s, dir);
+                                                 "no usable state directory ('%s' is not "
+                                                 "writable, and neither is $XDG_STATE_HOME/"
+                                                 "collect or ~/.local/state/collect)", dir);
+                log_notice("using state directory '%s' ('%s' is not writable)", s, dir);
         }
         if (!s)
                 return collect_error_set(err, COLLECT_FAILED, ENOMEM, NULL, "out of memory");

@@ -767,8 +767,14 @@ static int run_stages(struct run *c)
         }
         if (r < 0)
                 return r;
-        if (c->req->mask)
-                (void) redactor_save_mask(c->rd);
+        if (c->req->mask) {
+                /* a lost mapping would give the next run's host the same pseudonym */
+                r = redactor_save_mask(c->rd);
+                if (r < 0)
+                        return collect_error_set(&c->ret->error, COLLECT_CANT_CREATE, -r, NULL,
+                                                 "cannot save the pseudonym map: %s",
+                                                 strerror(-r));
+        }
         (void) retention_prune(c->state_dir, c->policy);
         c->ret->duration = now(CLOCK_MONOTONIC) - c->started;
         if (c->req->on_bundle)

@@ -21,6 +21,7 @@
 #include "fd-util.h"
 #include "log.h"
 #include "pipeline/sink-agent.h"
+#include "redact/never-collect.h"
 #include "strv.h"
 
 #define NOTES_MAX 12
@@ -53,6 +54,7 @@ struct sink {
         uint64_t total;
         void (*progress)(uint64_t total);
         int fatal;  /* the disk is full or the archive broke: the run cannot succeed */
+        struct never_collect *never; /* never_collect on the opened file, built on first use */
 };
 
 struct sink_stream {
@@ -158,6 +160,7 @@ struct sink *sink_free(struct sink *s)
         json_decref(s->cuts);
         strv_free(s->notes);
         free(s->stage_dir);
+        never_collect_free(s->never);
         free(s);
         return NULL;
 }
@@ -705,6 +708,42 @@ static const char *file_type(mode_t m)
         return "not a regular file";
 }
 
+/* never_collect on what was opened: the path it resolves to and its device and inode
+ * (a link in the tree to /etc/shadow is refused like /etc/shadow). -EPERM when refused. */
+static int sink_check_opened(struct sink *s, int fd, const struct stat *sb, const char *path)
+{
+        _cleanup_free_ char *resolved = NULL;
+        int r;
+
+        if (!s->ctx)
+                return 0;
+        if (!s->never) {
+                r = never_collect_new(ctx_root(s->ctx), ctx_never_collect(s->ctx), &s->never);
+                if (r < 0)
+                        return r;
+        }
+        if (!never_collect_fd(s->never, fd, sb, &resolved))
+                return 0;
+        sink_note(s, "%s never collected (policy: it is %s)", path, resolved ? resolved : "a "
+                  "never-collect file");
+        if (s->redactor)
+                (void) redactor_note_skipped(s->redactor, path, resolved && !streq(resolved, path) ?
+                                             "never_collect policy (opened file)" :
+                                             "never_collect policy");
+        return -EPERM;
+}
+
+int sink_check_fd(struct sink *s, int fd, const char *path)
+{
+        struct stat sb;
+
+        if (!s || fd < 0 || !path)
+                return -EINVAL;
+        if (fstat(fd, &sb) < 0)
+                return -errno;
+        return sink_check_opened(s, fd, &sb, path);
+}
+
 int sink_add_file(struct sink *s, const char *name, int dirfd, const char *path, unsigned flags)
 {
         _cleanup_close_ int fd = -1;
@@ -731,6 +770,9 @@ int sink_add_file(struct sink *s, const char *name, int dirfd, const char *path,
         }
         if (fstat(fd, &sb) < 0)
                 return -errno;
+        r = sink_check_opened(s, fd, &sb, path);
+        if (r < 0)
+                return r;
         if (!S_ISREG(sb.st_mode)) {
                 sink_note(s, "%s skipped: %s", path, file_type(sb.st_mode));
                 return -EBADFD;

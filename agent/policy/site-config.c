@@ -145,7 +145,8 @@ static int parse_portal(const struct pnode *n, struct config *c, char **ret_erro
 {
         static const char *const keys[] = { "url",           "deployment",    "credentials",
                                             "ca_file",       "service_desk",  "request_types",
-                                            "severity_field", "share_with",   NULL };
+                                            "severity_field", "share_with",   "proxy",
+                                            "no_proxy",      NULL };
         struct portal_config *p = &c->portal;
         const struct pnode *v;
         int r, d = PORTAL_CLOUD;
@@ -179,6 +180,10 @@ static int parse_portal(const struct pnode *n, struct config *c, char **ret_erro
         if (r < 0)
                 return r;
         r = pnode_to_string(pnode_get(n, "ca_file"), &p->ca_file, ret_error);
+        if (r >= 0)
+                r = pnode_to_string(pnode_get(n, "proxy"), &p->proxy, ret_error);
+        if (r >= 0)
+                r = pnode_to_strv(pnode_get(n, "no_proxy"), &p->no_proxy, ret_error);
         if (r < 0)
                 return r;
 
@@ -410,6 +415,8 @@ void config_done(struct config *c)
         free(c->portal.url);
         free(c->portal.credentials);
         free(c->portal.ca_file);
+        free(c->portal.proxy);
+        strv_free(c->portal.no_proxy);
         free(c->portal.service_desk);
         free(c->portal.request_type_incident);
         free(c->portal.request_type_question);

@@ -30,7 +30,9 @@ struct portal_config {
         char *url;                   /* https://site.atlassian.net */
         enum portal_deployment deployment;
         char *credentials;           /* path, default /etc/collect/credentials */
-        char *ca_file;               /* optional */
+        char *ca_file;               /* optional; every outbound connection (portal, Slack) */
+        char *proxy;                 /* optional; every outbound connection */
+        char **no_proxy;             /* hosts reached without the proxy */
         char *service_desk;          /* id or project key */
         char *request_type_incident; /* name or id */
         char *request_type_question;

@@ -26,28 +26,75 @@
 #define LC_OVERLAP 512u           /* bytes carried over between pieces */
 #define LC_HITS_MAX 1000u         /* hits listed; all are counted */
 
-/* Token formats, each a named group; the group's name is the detector's. */
+/*
+ * Token formats, each a named group; the group's name is the detector's. These
+ * are written independently of policies/redaction.yaml (distinctive prefixes
+ * and shapes only), so that a rule disabled or broken by a drop-in is caught.
+ */
 static const char token_regex[] =
-        "(?<aws_access_key>(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9]))"
+        "(?<aws_access_key>(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|A3T[A-Z0-9])"
+        "[A-Z0-9]{16}(?![A-Z0-9]))"
         "|(?<github_token>(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}))"
-        "|(?<gitlab_token>glpat-[A-Za-z0-9_\\-]{20,})"
-        "|(?<slack_token>(?<![A-Za-z0-9])xox[bpas]-[A-Za-z0-9\\-]{10,})"
-        "|(?<slack_webhook>hooks\\.slack\\.com/services/T[A-Za-z0-9]+/)"
-        "|(?<atlassian_token>ATATT3[A-Za-z0-9_\\-=]{20,})"
-        "|(?<stripe_key>(?<![A-Za-z0-9])[sr]k_live_[A-Za-z0-9]{10,})"
+        "|(?<gitlab_token>(?<![A-Za-z0-9_-])(?:glpat|glptt|gldt|glrt|glcbt|glsoat|glft|glimt|glagent|"
+        "gloas|glffct)-[A-Za-z0-9_\\-]{20,})"
+        "|(?<slack_token>(?<![A-Za-z0-9])(?:xox[abposre]-[A-Za-z0-9\\-]{10,}|xapp-[0-9]-[A-Za-z0-9\\-]{10,}))"
+        "|(?<slack_webhook>hooks\\.slack\\.com/(?:services|workflows|triggers)/[A-Za-z0-9]{6,})"
+        "|(?<atlassian_token>(?:ATATT3|ATCTT3|ATBB)[A-Za-z0-9_\\-=]{20,})"
+        "|(?<stripe_key>(?<![A-Za-z0-9])(?:[sr]k_(?:live|test|prod)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9]{20,}))"
         "|(?<npm_token>(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{30,})"
-        "|(?<pypi_token>pypi-AgEI[A-Za-z0-9_\\-]{20,})"
-        "|(?<jwt>(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\\.eyJ[A-Za-z0-9_-]{5,}\\.)";
+        "|(?<pypi_token>pypi-AgE[A-Za-z0-9_\\-]{20,})"
+        "|(?<jwt>(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\\.eyJ[A-Za-z0-9_-]{5,}\\.)"
+        "|(?<google_key>(?<![A-Za-z0-9_-])(?:AIza[0-9A-Za-z_\\-]{35}|ya29\\.[0-9A-Za-z_\\-]{20,}|"
+        "GOCSPX-[0-9A-Za-z_\\-]{20,}))"
+        "|(?<ai_key>(?<![A-Za-z0-9_-])(?:sk-ant-[a-z]{3,5}[0-9]{2}-[A-Za-z0-9_\\-]{20,}|"
+        "sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\\-]{20,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|"
+        "hf_[A-Za-z0-9]{30,}|pplx-[A-Za-z0-9]{40,}))"
+        "|(?<vendor_token>(?<![A-Za-z0-9_-])(?:hv[sb]\\.[A-Za-z0-9_\\-]{20,}|do[opr]_v1_[a-f0-9]{64}|"
+        "SG\\.[A-Za-z0-9_\\-]{16,}\\.[A-Za-z0-9_\\-]{16,}|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|"
+        "glc_[A-Za-z0-9+/]{32,}|glsa_[A-Za-z0-9]{32}_|dckr_pat_[A-Za-z0-9_\\-]{20,}|"
+        "dp\\.(?:pt|st|ct|sa)\\.[A-Za-z0-9]{40,}|"
+        "pul-[a-f0-9]{40}|sgp_[A-Za-z0-9_]{40,}|PMAK-[a-fA-F0-9]{24}-|lin_api_[A-Za-z0-9]{40}|"
+        "NR(?:AK|II)-[A-Za-z0-9\\-]{20,}|sntry[us]_[A-Za-z0-9+/=_]{40,}|(?:fm[12][ar]?|fo1)_"
+        "[A-Za-z0-9+/=_\\-]{40,}|HRKU-[A-Za-z0-9_\\-]{30,}|xkeysib-[a-f0-9]{64}|dapi[a-f0-9]{32}|"
+        "dt0c01\\.[A-Za-z0-9]{24}\\.|pscale_(?:tkn|oauth|pw)_[A-Za-z0-9_=.\\-]{32,}|"
+        "AGE-SECRET-KEY-1[A-Z0-9]{58}|LTAI[A-Za-z0-9]{20}|sq0(?:atp|csp)-[A-Za-z0-9_\\-]{22,}|"
+        "AKCp[A-Za-z0-9]{69}|rubygems_[a-f0-9]{48}|pnu_[A-Za-z0-9]{36}|rdme_[a-z0-9]{70})"
+        "(?![A-Za-z0-9_\\-]))";
+
+/* Formats without a distinctive start, each tried only on a line holding its needle. */
+static const struct {
+        const char *needle;
+        const char *detector;
+        const char *regex;
+} gated[] = {
+        { "Q~", "azure-client-secret", "(?<![A-Za-z0-9_~.\\-])[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.\\-]{31,34}" },
+        { ":AA", "telegram-bot-token", "(?<![0-9])[0-9]{8,10}:AA[A-Za-z0-9_\\-]{33}" },
+        { ".atlasv1.", "vendor-token", "[A-Za-z0-9]{14}\\.atlasv1\\.[A-Za-z0-9_\\-=]{60,}" },
+};
+
+/* SQL password literals (CREATE/ALTER ROLE ... PASSWORD '...', IDENTIFIED BY '...'). */
+static const char sql_regex[] =
+        "(?i)(?<![A-Za-z0-9_\"'])password(?:[ \\t]+|[ \\t]*=[ \\t]*|[ \\t]*\\([ \\t]*)"
+        "(?:password[ \\t]*\\([ \\t]*)?[EN]?'(?!\\[REDACTED)[^'\\r\\n]{3,}'"
+        "|\\bidentified[ \\t]+(?:with[ \\t]+\\S+[ \\t]+)?(?:by|as)[ \\t]+'(?!\\[REDACTED)[^'\\r\\n]{3,}'"
+        "|\\b(?:user|role)\\b[^;\\r\\n]{0,80}\\bidentified[ \\t]+by[ \\t]+(?!values\\b|\\[REDACTED)"
+        "[A-Za-z0-9_#$!@%^&*+\\-]{4,}"
+        "|\\bset_config[ \\t]*\\([ \\t]*'[^']*(?:token|secret|pass|pwd|key|auth|cred)[^']*'[ \\t]*,"
+        "[ \\t]*'(?!\\[REDACTED)[^'\\r\\n]{3,}'"
+        "|\\bset[ \\t]+(?:local[ \\t]+|session[ \\t]+)?[A-Za-z0-9_.]*(?:token|secret|pass|pwd|key|auth|"
+        "cred)[A-Za-z0-9_.]*[ \\t]+to[ \\t]+'(?!\\[REDACTED)[^'\\r\\n]{3,}'";
 
 static const char pem_regex[] =
-        "-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|---- BEGIN SSH2 ENCRYPTED PRIVATE "
+        "-----BEGIN[ A-Z0-9_\\-]{0,100}PRIVATE KEY(?: BLOCK)?-----|---- BEGIN SSH2 ENCRYPTED PRIVATE "
         "KEY ----";
 
 /* A key with a secret word, a separator, then the value. */
 static const char entropy_regex[] =
-        "(?i)(?<![A-Za-z0-9])(?<k>[A-Za-z0-9_.\\-]{0,40}?(?:password|passwd|passphrase|pwd|secret|"
-        "token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|auth(?!or|ent))"
-        "[A-Za-z0-9_.\\-]{0,20})[\"']?[ \\t]*(?:[:=]|=>)[ \\t]*[\"']?(?<v>[A-Za-z0-9+/=_\\-.~]{16,})";
+        "(?i)(?<k>(?:password|passwd|passphrase|pwd|secret|"
+        "token|api[_-]?key|apikey|(?<=[_.\\-])key|access[_-]?key|private[_-]?key|credential|"
+        "auth(?!or|ent))"
+        "[A-Za-z0-9_.\\-]{0,20})(?:\\\\?[\"'])?[ \\t]*(?:[:=]|=>|:=)[ \\t]*(?:\\\\?[\"'])?"
+        "(?<v>[A-Za-z0-9+/=_\\-.~]{12,})";
 
 static bool memmem_nocase(const char *h, size_t n, const char *needle);
 
@@ -65,8 +112,50 @@ static bool key_is_reference(const char *k, size_t n)
                (k[n - 3] == '_' || k[n - 3] == '-' || k[n - 3] == '.' || k[n - 2] == 'I');
 }
 
+/*
+ * The line prefilter: three-byte sequences of which every token format, SQL
+ * password literal and PEM header holds at least one. A line
+ * without any of them skips those detectors: one table lookup per byte instead
+ * of a regex that could start almost anywhere.
+ */
+enum {
+        PRE_TOKENS = 1 << 0,
+        PRE_SQL = 1 << 1,
+        PRE_PEM = 1 << 2,
+        PRE_GATED = 1 << 3,
+        PRE_ENTROPY = 1 << 4,
+};
+
+static const char *const token_trigrams[] = {
+        "AKI", "ASI", "ABI", "ACC", "AGP", "AID", "ARO", "A3T", "ghp", "gho", "ghu", "ghs", "ghr",
+        "ub_", "glp", "gld", "glr", "glc", "gls", "glf", "gli", "gla", "glo", "xox", "xap", "ks.",
+        "ATA", "ATC", "ATB", "k_l", "k_t", "k_p", "whs", "npm", "pyp", "eyJ", "AIz", "ya2", "GOC",
+        "sk-", "T3B", "hf_", "plx", "hvs", "hvb", "_v1", "SG.", "shp", "dck", "dp.", "ul-", "gp_",
+        "PMA", "n_a", "NRA", "NRI", "snt", "fm1", "fm2", "fo1", "HRK", "xke", "dap", "dt0", "psc",
+        "AGE", "LTA", "sq0", "AKC", "yge", "pnu", "rdm",
+};
+static const char *const sql_trigrams[] = {
+        "swo", "SWO", "tif", "TIF", "t_c", "O '", "o '",
+};
+static const char *const pem_trigrams[] = { "IVA" };
+static const char *const entropy_trigrams[] = {
+        "ssw", "SSW", "ssp", "SSP", "pwd", "PWD", "Pwd", "cre", "CRE", "oke", "OKE", "key", "KEY",
+        "Key", "uth", "UTH",
+};
+static const char *const gated_trigrams[] = {
+        "0Q~", "1Q~", "2Q~", "3Q~", "4Q~", "5Q~", "6Q~", "7Q~", "8Q~", "9Q~", ":AA", "v1.",
+};
+
+/* Case-sensitive: the token formats are. */
+static unsigned tri_key(const unsigned char *p)
+{
+        return ((p[0] * 961u) + (p[1] * 31u) + p[2]) & 0xffffu;
+}
+
 struct detectors {
-        pcre2_code *tokens, *pem, *entropy;
+        uint8_t *pre; /* [65536]: PRE_* by tri_key() */
+        pcre2_code *tokens, *pem, *entropy, *sql;
+        pcre2_code *gated[3];
         pcre2_match_data *md;
         char **names; /* group number -> detector name ("-" for "_") */
         uint32_t n_names;
@@ -86,9 +175,13 @@ struct scan {
 
 static void detectors_done(struct detectors *d)
 {
+        free(d->pre);
         pcre2_code_free(d->tokens);
         pcre2_code_free(d->pem);
         pcre2_code_free(d->entropy);
+        pcre2_code_free(d->sql);
+        for (size_t i = 0; i < ELEMENTSOF(d->gated); i++)
+                pcre2_code_free(d->gated[i]);
         pcre2_match_data_free(d->md);
         if (d->names)
                 for (uint32_t i = 0; i < d->n_names; i++)
@@ -108,17 +201,48 @@ static int compile(const char *re, pcre2_code **ret)
         return 0;
 }
 
+static void prefilter_add(struct detectors *d, const char *const *tri, size_t n, uint8_t bit)
+{
+        for (size_t i = 0; i < n; i++)
+                d->pre[tri_key((const unsigned char *) tri[i])] |= bit;
+}
+
+/* The detectors a line needs (PRE_*). */
+static uint8_t prefilter(const struct detectors *d, const char *text, size_t len)
+{
+        const unsigned char *p = (const unsigned char *) text;
+        uint8_t m = 0;
+
+        for (size_t i = 0; i + 2 < len; i++)
+                m |= d->pre[tri_key(p + i)];
+        return m;
+}
+
 static int detectors_init(struct detectors *d)
 {
         uint32_t count, entry_size;
         PCRE2_SPTR table;
         int r;
 
+        d->pre = xcalloc(65536, 1);
+        if (!d->pre)
+                return -ENOMEM;
+        prefilter_add(d, token_trigrams, ELEMENTSOF(token_trigrams), PRE_TOKENS);
+        prefilter_add(d, sql_trigrams, ELEMENTSOF(sql_trigrams), PRE_SQL);
+        prefilter_add(d, pem_trigrams, ELEMENTSOF(pem_trigrams), PRE_PEM);
+        prefilter_add(d, gated_trigrams, ELEMENTSOF(gated_trigrams), PRE_GATED);
+        prefilter_add(d, entropy_trigrams, ELEMENTSOF(entropy_trigrams), PRE_ENTROPY);
+
         r = compile(token_regex, &d->tokens);
         if (r >= 0)
                 r = compile(pem_regex, &d->pem);
         if (r >= 0)
                 r = compile(entropy_regex, &d->entropy);
+        if (r >= 0)
+                r = compile(sql_regex, &d->sql);
+        _Static_assert(ELEMENTSOF(gated) == ELEMENTSOF(d->gated), "one regex per gated format");
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(gated); i++)
+                r = compile(gated[i].regex, &d->gated[i]);
         if (r < 0)
                 return r;
         d->md = pcre2_match_data_create(32, NULL);
@@ -252,21 +376,11 @@ static bool starts_with_marker(const char *p, size_t n)
         return n - i >= 10 && memcmp(p + i, "[REDACTED:", 10) == 0;
 }
 
-/* Checks text (one line, or a piece of a long one) at line number s->line. */
-static int check_text(struct scan *s, const char *text, size_t len)
+static int check_tokens(struct scan *s, const char *text, size_t len)
 {
         struct detectors *d = s->d;
         size_t off = 0;
         int rc, r;
-
-        if (s->pem_pending) {
-                s->pem_pending = false;
-                if (!starts_with_marker(text, len)) {
-                        r = add_hit(s, s->pem_line, "private-key");
-                        if (r < 0)
-                                return r;
-                }
-        }
 
         while (off < len) {
                 rc = pcre2_match(d->tokens, (PCRE2_SPTR) text, len, off, 0, d->md, NULL);
@@ -286,28 +400,72 @@ static int check_text(struct scan *s, const char *text, size_t len)
                         return r;
                 off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
         }
+        return 0;
+}
 
-        if (memmem(text, len, "PRIVATE KEY", 11)) {
-                off = 0;
-                while (off < len &&
-                       pcre2_match(d->pem, (PCRE2_SPTR) text, len, off, 0, d->md, NULL) >= 0) {
-                        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
-                        size_t e = ov[1];
+static int check_pem(struct scan *s, const char *text, size_t len)
+{
+        struct detectors *d = s->d;
+        size_t off = 0;
+        int r;
 
-                        if (skip_trailer(text + e, len - e) == len - e) {
-                                /* header at the end of the line: the next line must be a marker */
-                                s->pem_pending = true;
-                                s->pem_line = s->line;
-                        } else if (!starts_with_marker(text + e, len - e)) {
-                                r = add_hit(s, s->line, "private-key");
-                                if (r < 0)
-                                        return r;
-                        }
-                        off = e;
+        if (!memmem(text, len, "PRIVATE KEY", 11))
+                return 0;
+        while (off < len &&
+               pcre2_match(d->pem, (PCRE2_SPTR) text, len, off, 0, d->md, NULL) >= 0) {
+                PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
+                size_t e = ov[1];
+
+                if (skip_trailer(text + e, len - e) == len - e) {
+                        /* header at the end of the line: the next line must be a marker */
+                        s->pem_pending = true;
+                        s->pem_line = s->line;
+                } else if (!starts_with_marker(text + e, len - e)) {
+                        r = add_hit(s, s->line, "private-key");
+                        if (r < 0)
+                                return r;
                 }
+                off = e;
         }
+        return 0;
+}
 
-        off = 0;
+/* A word of the SQL detector in either case (the regex itself is caseless). */
+static bool has_sql_word(const char *text, size_t len)
+{
+        return memmem(text, len, "PASSWORD", 8) || memmem(text, len, "password", 8) ||
+               memmem(text, len, "Password", 8) || memmem(text, len, "IDENTIFIED", 10) ||
+               memmem(text, len, "identified", 10) || memmem(text, len, "set_config", 10) ||
+               memmem(text, len, " TO '", 5) || memmem(text, len, " to '", 5);
+}
+
+static int check_gated(struct scan *s, const char *text, size_t len)
+{
+        for (size_t i = 0; i < ELEMENTSOF(gated); i++) {
+                if (!memmem(text, len, gated[i].needle, strlen(gated[i].needle)) ||
+                    pcre2_match(s->d->gated[i], (PCRE2_SPTR) text, len, 0, 0, s->d->md, NULL) < 0)
+                        continue;
+                int r = add_hit(s, s->line, gated[i].detector);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int check_sql(struct scan *s, const char *text, size_t len)
+{
+        if (!has_sql_word(text, len) ||
+            pcre2_match(s->d->sql, (PCRE2_SPTR) text, len, 0, 0, s->d->md, NULL) < 0)
+                return 0;
+        return add_hit(s, s->line, "sql-password");
+}
+
+static int check_entropy(struct scan *s, const char *text, size_t len)
+{
+        struct detectors *d = s->d;
+        size_t off = 0;
+        int rc, r;
+
         while (off < len) {
                 rc = pcre2_match(d->entropy, (PCRE2_SPTR) text, len, off, 0, d->md, NULL);
                 if (rc < 0)
@@ -315,15 +473,44 @@ static int check_text(struct scan *s, const char *text, size_t len)
                 PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
                 size_t ks = ov[2], ke = ov[3], vs = ov[4], ve = ov[5];
 
-                if (vs != PCRE2_UNSET && ks != PCRE2_UNSET &&
-                    !key_is_reference(text + ks, ke - ks) && looks_random(text + vs, ve - vs)) {
-                        r = add_hit(s, s->line, "high-entropy-secret");
-                        if (r < 0)
-                                return r;
+                if (vs != PCRE2_UNSET && ks != PCRE2_UNSET) {
+                        /* the key with up to 16 bytes before it: "public_key", "key_id" */
+                        size_t from = ks > 16 ? ks - 16 : 0;
+
+                        if (!key_is_reference(text + from, ke - from) &&
+                            looks_random(text + vs, ve - vs)) {
+                                r = add_hit(s, s->line, "high-entropy-secret");
+                                if (r < 0)
+                                        return r;
+                        }
                 }
                 off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
         }
         return 0;
+}
+
+/* Checks text (one line, or a piece of a long one) at line number s->line. */
+static int check_text(struct scan *s, const char *text, size_t len)
+{
+        uint8_t pre = prefilter(s->d, text, len);
+        int r = 0;
+
+        if (s->pem_pending) {
+                s->pem_pending = false;
+                if (!starts_with_marker(text, len))
+                        r = add_hit(s, s->pem_line, "private-key");
+        }
+        if (r >= 0 && (pre & PRE_TOKENS))
+                r = check_tokens(s, text, len);
+        if (r >= 0 && (pre & PRE_PEM))
+                r = check_pem(s, text, len);
+        if (r >= 0 && (pre & PRE_GATED))
+                r = check_gated(s, text, len);
+        if (r >= 0 && (pre & PRE_SQL))
+                r = check_sql(s, text, len);
+        if (r >= 0 && (pre & PRE_ENTROPY))
+                r = check_entropy(s, text, len);
+        return r;
 }
 
 static int scan_entry(struct scan *s, struct archive *a)

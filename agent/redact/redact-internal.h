@@ -26,15 +26,22 @@ struct rule {
         pcre2_code *re;
         pcre2_code *key_re;    /* NULL: no key check */
         pcre2_code *keep_re;   /* NULL: nothing kept */
+        pcre2_code *weak_key_re;  /* a key that is secret only for a high-entropy value */
+        pcre2_code *weak_keep_re; /* values kept for a weak key */
         pcre2_code *end_re;    /* multiline rules only */
         pcre2_code *next_re;   /* the secret is on the next line, matched by this */
         char **hints;          /* NULL or empty: runs on every line */
         uint32_t secret_group; /* 0: the whole match is replaced */
         uint32_t key_group;    /* 0: no "key" group */
+        double entropy;        /* > 0: a value below this Shannon entropy (bits/byte) is kept
+                                * (with weak_key_re: only for a weak key) */
         bool multiline;
 };
 
 void rule_done(struct rule *rule);
+
+/* Shannon entropy of p[0, n) in bits per byte (0 for n == 0). */
+double shannon_entropy(const char *p, size_t n);
 
 /*
  * Builds the effective rule list: the built-in rules of the compiled-in

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +36,7 @@ struct mask {
 
         bool enabled;
         char *map_path;
+        int lock_fd; /* flock()ed from mask_enable() until the map is freed */
         json_t *map;
 
         pcre2_code *re_ipv4, *re_ipv6, *re_mac, *re_email, *re_user_ctx, *re_names;
@@ -52,6 +54,7 @@ struct mask *mask_free(struct mask *m)
         strv_free(m->users);
         strv_free(m->keep_users);
         free(m->map_path);
+        safe_close(m->lock_fd);
         json_decref(m->map);
         pcre2_code_free(m->re_ipv4);
         pcre2_code_free(m->re_ipv6);
@@ -142,6 +145,7 @@ int mask_new(const struct pnode *builtin, const struct pnode *section, struct ma
         if (!m)
                 return -ENOMEM;
         m->ipv4 = m->ipv6 = m->mac = m->email = true;
+        m->lock_fd = -1;
         r = load_settings(m, builtin, ret_error);
         if (r >= 0)
                 r = load_settings(m, section, ret_error);
@@ -280,48 +284,60 @@ static const char *const kinds[] = {
         "host", "domain", "ipv4net", "ipv4", "ipv6net", "ipv6iid", "ipv6", "mac", "user", "email",
 };
 
-int mask_enable(struct mask *m, const char *map_path, char *const *hostnames)
+/*
+ * Takes the map's lock ("<map>.lock", exclusive, held until the mask is freed)
+ * and loads the map: a concurrent --mask run waits, so that the pseudonyms it
+ * hands out continue the map this run saves, and no two values share one.
+ */
+static int map_lock_and_load(struct mask *m, const char *map_path)
+{
+        _cleanup_free_ char *lock = xasprintf("%s.lock", map_path);
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        if (!lock)
+                return -ENOMEM;
+        if (m->lock_fd < 0) {
+                char *slash = strrchr(lock, '/');
+
+                if (slash && slash != lock) {
+                        int r;
+
+                        *slash = 0;
+                        r = mkdir_p(lock, 0700);
+                        *slash = '/';
+                        if (r < 0)
+                                return r;
+                }
+                m->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (m->lock_fd < 0)
+                        return -errno;
+                while (flock(m->lock_fd, LOCK_EX) < 0)
+                        if (errno != EINTR)
+                                return -errno;
+        }
+        fd = open(map_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if ((st.st_mode & 077) && fchmod(fd, 0600) < 0)
+                return -errno;
+        /* An unreadable map starts afresh rather than failing the run. */
+        m->map = json_loadfd(fd, 0, NULL);
+        if (m->map && !json_is_object(m->map)) {
+                json_decref(m->map);
+                m->map = NULL;
+        }
+        return 0;
+}
+
+/* Adds the host's own names: "web01.corp.example.com" masks web01 and corp.example.com. */
+static int add_hostnames(struct mask *m, char *const *hostnames)
 {
         int r;
-
-        if (!m)
-                return -EINVAL;
-        json_decref(m->map);
-        m->map = NULL;
-        if (map_path) {
-                _cleanup_close_ int fd = open(map_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-                                                        O_NONBLOCK);
-
-                if (fd >= 0) {
-                        struct stat st;
-
-                        if (fstat(fd, &st) < 0)
-                                return -errno;
-                        if (!S_ISREG(st.st_mode))
-                                return -EBADFD;
-                        if ((st.st_mode & 077) && fchmod(fd, 0600) < 0)
-                                return -errno;
-                        /* An unreadable map starts afresh rather than failing the run. */
-                        m->map = json_loadfd(fd, 0, NULL);
-                        if (m->map && !json_is_object(m->map)) {
-                                json_decref(m->map);
-                                m->map = NULL;
-                        }
-                } else if (errno != ENOENT)
-                        return -errno;
-                free(m->map_path);
-                m->map_path = xstrdup(map_path);
-                if (!m->map_path)
-                        return -ENOMEM;
-        }
-        if (!m->map)
-                m->map = json_object();
-        if (!m->map)
-                return -ENOMEM;
-        for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
-                if (!json_is_object(json_object_get(m->map, kinds[i])) &&
-                    json_object_set_new(m->map, kinds[i], json_object()) < 0)
-                        return -ENOMEM;
 
         STRV_FOREACH(h, (char **) hostnames) {
                 _cleanup_free_ char *v = xstrdup(*h);
@@ -363,6 +379,37 @@ int mask_enable(struct mask *m, const char *map_path, char *const *hostnames)
                 }
                 *dot = 0;
         }
+        return 0;
+}
+
+int mask_enable(struct mask *m, const char *map_path, char *const *hostnames)
+{
+        int r;
+
+        if (!m)
+                return -EINVAL;
+        json_decref(m->map);
+        m->map = NULL;
+        if (map_path) {
+                r = map_lock_and_load(m, map_path);
+                if (r < 0)
+                        return r;
+                free(m->map_path);
+                m->map_path = xstrdup(map_path);
+                if (!m->map_path)
+                        return -ENOMEM;
+        }
+        if (!m->map)
+                m->map = json_object();
+        if (!m->map)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
+                if (!json_is_object(json_object_get(m->map, kinds[i])) &&
+                    json_object_set_new(m->map, kinds[i], json_object()) < 0)
+                        return -ENOMEM;
+        r = add_hostnames(m, hostnames);
+        if (r < 0)
+                return r;
         m->enabled = true;
         return build_names(m);
 }

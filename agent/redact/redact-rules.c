@@ -5,6 +5,8 @@
  * shipped file and the defaults are one text), compiled with PCRE2 and JIT.
  */
 #include <errno.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,8 @@ static const char *const section_keys[] = {
 };
 
 static const char *const rule_keys[] = {
-        "name", "description", "regex", "hints", "key", "keep", "multiline", "end", "next", NULL,
+        "name", "description", "regex", "hints", "key", "keep", "multiline", "end", "next",
+        "entropy", "weak_key", "weak_keep", NULL,
 };
 
 void rule_done(struct rule *rule)
@@ -31,6 +34,8 @@ void rule_done(struct rule *rule)
         pcre2_code_free(rule->re);
         pcre2_code_free(rule->key_re);
         pcre2_code_free(rule->keep_re);
+        pcre2_code_free(rule->weak_key_re);
+        pcre2_code_free(rule->weak_keep_re);
         pcre2_code_free(rule->end_re);
         pcre2_code_free(rule->next_re);
         strv_free(rule->hints);
@@ -92,6 +97,48 @@ static int compile_regex(const struct pnode *where, const char *rule, const char
         return 0;
 }
 
+double shannon_entropy(const char *p, size_t n)
+{
+        unsigned counts[256] = {};
+        double h = 0;
+
+        if (n == 0)
+                return 0;
+        for (size_t i = 0; i < n; i++)
+                counts[(unsigned char) p[i]]++;
+        for (unsigned i = 0; i < 256; i++)
+                if (counts[i]) {
+                        double f = (double) counts[i] / (double) n;
+
+                        h -= f * log2(f);
+                }
+        return h;
+}
+
+/* The optional "entropy" threshold: a number of bits per byte in (0, 8]. */
+static int node_entropy(const struct pnode *rule, double *ret, char **ret_error)
+{
+        const struct pnode *n = pnode_get(rule, "entropy");
+        char *end = NULL;
+        double v;
+
+        *ret = 0;
+        if (!n)
+                return 0;
+        if (n->type == PNODE_SCALAR && n->value) {
+                errno = 0;
+                v = strtod(n->value, &end);
+                if (errno == 0 && end != n->value && *end == 0 && v > 0 && v <= 8) {
+                        *ret = v;
+                        return 0;
+                }
+        }
+        if (ret_error)
+                *ret_error = pnode_error(n, "'entropy' must be a number of bits per byte in "
+                                         "(0, 8]");
+        return -EINVAL;
+}
+
 static int node_string(const struct pnode *rule, const char *key, const char **ret,
                        char **ret_error)
 {
@@ -119,14 +166,92 @@ static bool valid_name(const char *s)
         return true;
 }
 
+/* The optional regexes of a rule: YAML key, what the error calls it, whether it must match
+ * a whole string, and where it goes. */
+struct rule_regex {
+        const char *key;
+        const char *what;
+        bool anchored;
+        size_t offset;
+};
+
+static const struct rule_regex rule_regexes[] = {
+        { "regex", "match", false, offsetof(struct rule, re) },
+        { "key", "key", true, offsetof(struct rule, key_re) },
+        { "weak_key", "weak_key", true, offsetof(struct rule, weak_key_re) },
+        { "keep", "keep", true, offsetof(struct rule, keep_re) },
+        { "weak_keep", "weak_keep", true, offsetof(struct rule, weak_keep_re) },
+        { "end", "end", false, offsetof(struct rule, end_re) },
+        { "next", "next", false, offsetof(struct rule, next_re) },
+};
+
+/* -EINVAL with "rule 'NAME': what" located at n. */
+static int rule_fail(const struct pnode *n, char **ret_error, const char *name, const char *what)
+{
+        if (ret_error)
+                *ret_error = pnode_error(n, "rule '%s': %s", name, what);
+        return -EINVAL;
+}
+
+static int rule_compile_regexes(const struct pnode *n, const char *name, struct rule *rule,
+                                char **ret_error)
+{
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(rule_regexes); i++) {
+                const struct rule_regex *x = &rule_regexes[i];
+                const char *v;
+
+                r = node_string(n, x->key, &v, ret_error);
+                if (r < 0)
+                        return r;
+                if (!v)
+                        continue;
+                r = compile_regex(pnode_get(n, x->key), name, x->what, v, x->anchored,
+                                  (pcre2_code **) ((char *) rule + x->offset), ret_error);
+                if (r < 0)
+                        return r;
+        }
+        if (!rule->re)
+                return rule_fail(n, ret_error, name, "no regex");
+        if (rule->multiline != !!rule->end_re)
+                return rule_fail(n, ret_error, name, "'end' goes with 'multiline: true'");
+        if (rule->next_re &&
+            pcre2_substring_number_from_name(rule->next_re, (PCRE2_SPTR) "secret") <= 0)
+                return rule_fail(pnode_get(n, "next"), ret_error, name,
+                                 "'next' needs a (?<secret>...) group");
+        if ((rule->weak_key_re || rule->weak_keep_re) && !rule->key_re)
+                return rule_fail(n, ret_error, name, "'weak_key' and 'weak_keep' go with 'key'");
+        return 0;
+}
+
+static int rule_hints(const struct pnode *n, const char *name, struct rule *rule,
+                      char **ret_error)
+{
+        const struct pnode *hn = pnode_get(n, "hints");
+        int r;
+
+        if (!hn)
+                return 0;
+        r = pnode_to_strv(hn, &rule->hints, ret_error);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(h, rule->hints)
+                if (strlen(*h) < 3) {
+                        if (ret_error)
+                                *ret_error = pnode_error(hn, "rule '%s': hint '%s' is shorter "
+                                                         "than 3 characters", name, *h);
+                        return -EINVAL;
+                }
+        return 0;
+}
+
 /* Compiles one rule description into out. */
 static int rule_compile(const struct pnode *n, struct rule *out, char **ret_error)
 {
         _cleanup_(rule_done) struct rule rule = {};
-        const char *name, *regex, *key, *keep, *end, *next;
-        const struct pnode *hn;
-        bool multiline = false;
-        int r;
+        const char *name;
+        int r, g;
 
         r = pnode_check_keys(n, "redaction.rules", rule_keys, ret_error);
         if (r < 0)
@@ -139,100 +264,30 @@ static int rule_compile(const struct pnode *n, struct rule *out, char **ret_erro
                         *ret_error = pnode_error(n, "a rule needs a name of [a-z0-9-] (at most 64)");
                 return -EINVAL;
         }
-        r = node_string(n, "regex", &regex, ret_error);
+        r = pnode_to_bool(pnode_get(n, "multiline"), &rule.multiline, ret_error);
         if (r >= 0)
-                r = node_string(n, "key", &key, ret_error);
+                r = node_entropy(n, &rule.entropy, ret_error);
         if (r >= 0)
-                r = node_string(n, "keep", &keep, ret_error);
-        if (r >= 0)
-                r = node_string(n, "end", &end, ret_error);
-        if (r >= 0)
-                r = node_string(n, "next", &next, ret_error);
-        if (r >= 0)
-                r = pnode_to_bool(pnode_get(n, "multiline"), &multiline, ret_error);
+                r = rule_compile_regexes(n, name, &rule, ret_error);
         if (r < 0)
                 return r;
-        if (isempty(regex)) {
-                if (ret_error)
-                        *ret_error = pnode_error(n, "rule '%s' has no regex", name);
-                return -EINVAL;
-        }
-        if (multiline != !!end) {
-                if (ret_error)
-                        *ret_error = pnode_error(n, "rule '%s': 'end' goes with 'multiline: true'",
-                                                 name);
-                return -EINVAL;
-        }
 
         rule.name = xstrdup(name);
         rule.marker = xasprintf("[REDACTED:%s]", name);
         if (!rule.name || !rule.marker)
                 return -ENOMEM;
         rule.marker_len = strlen(rule.marker);
-        rule.multiline = multiline;
 
-        r = compile_regex(pnode_get(n, "regex"), name, "match", regex, false, &rule.re,
-                          ret_error);
-        if (r < 0)
-                return r;
-        if (key) {
-                r = compile_regex(pnode_get(n, "key"), name, "key", key, true, &rule.key_re,
-                                  ret_error);
-                if (r < 0)
-                        return r;
-        }
-        if (keep) {
-                r = compile_regex(pnode_get(n, "keep"), name, "keep", keep, true, &rule.keep_re,
-                                  ret_error);
-                if (r < 0)
-                        return r;
-        }
-        if (end) {
-                r = compile_regex(pnode_get(n, "end"), name, "end", end, false, &rule.end_re,
-                                  ret_error);
-                if (r < 0)
-                        return r;
-        }
-
-        if (next) {
-                r = compile_regex(pnode_get(n, "next"), name, "next", next, false, &rule.next_re,
-                                  ret_error);
-                if (r < 0)
-                        return r;
-                if (pcre2_substring_number_from_name(rule.next_re, (PCRE2_SPTR) "secret") <= 0) {
-                        if (ret_error)
-                                *ret_error = pnode_error(pnode_get(n, "next"), "rule '%s': 'next' "
-                                                         "needs a (?<secret>...) group", name);
-                        return -EINVAL;
-                }
-        }
-
-        int g = pcre2_substring_number_from_name(rule.re, (PCRE2_SPTR) "secret");
+        g = pcre2_substring_number_from_name(rule.re, (PCRE2_SPTR) "secret");
         rule.secret_group = g > 0 ? (uint32_t) g : 0;
         g = pcre2_substring_number_from_name(rule.re, (PCRE2_SPTR) "key");
         rule.key_group = g > 0 ? (uint32_t) g : 0;
-        if (rule.key_re && !rule.key_group) {
-                if (ret_error)
-                        *ret_error = pnode_error(pnode_get(n, "key"),
-                                                 "rule '%s': 'key' needs a (?<key>...) group",
-                                                 name);
-                return -EINVAL;
-        }
-
-        hn = pnode_get(n, "hints");
-        if (hn) {
-                r = pnode_to_strv(hn, &rule.hints, ret_error);
-                if (r < 0)
-                        return r;
-                STRV_FOREACH(h, rule.hints)
-                        if (strlen(*h) < 3) {
-                                if (ret_error)
-                                        *ret_error = pnode_error(hn, "rule '%s': hint '%s' is "
-                                                                 "shorter than 3 characters",
-                                                                 name, *h);
-                                return -EINVAL;
-                        }
-        }
+        if (rule.key_re && !rule.key_group)
+                return rule_fail(pnode_get(n, "key"), ret_error, name,
+                                 "'key' needs a (?<key>...) group");
+        r = rule_hints(n, name, &rule, ret_error);
+        if (r < 0)
+                return r;
         *out = rule;
         rule = (struct rule) {};
         return 0;

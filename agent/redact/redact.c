@@ -83,6 +83,11 @@ struct redact_stream {
         bool line_binary;  /* the current long line had a NUL byte */
         bool block_piece;  /* pieces of the current line were swallowed inside a block */
 
+        /* the hint scan of the line handle_line() looked at, for process_text() */
+        const char *scanned;
+        size_t scanned_len;
+        uint64_t scanned_mask;
+
         int block_rule; /* >= 0: inside a multi-line secret of this rule */
         int next_rule;  /* >= 0: the previous line said the secret is on this one */
 
@@ -405,6 +410,28 @@ static bool is_quote(char c)
         return c == '"' || c == '\'';
 }
 
+/* A value in quotes loses them: "x", 'x', the JSON-escaped \"x\" (a quoted value
+ * inside a JSON string) and the doubled ''x'' (one inside an SQL string) alike.
+ * The quotes stay in the output. */
+static void strip_quotes(const char *text, size_t *gs, size_t *ge)
+{
+        size_t s = *gs, e = *ge;
+
+        if (e - s >= 2 && (text[s] == '\\' || text[s] == text[s + 1]) && is_quote(text[s + 1])) {
+                char q = text[s + 1];
+
+                s += 2;
+                if (e - s >= 2 && text[e - 1] == q && (text[e - 2] == '\\' || text[e - 2] == q))
+                        e -= 2;
+        } else if (e > s && is_quote(text[s])) {
+                if (e - s >= 2 && text[e - 1] == text[s])
+                        e--;
+                s++;
+        }
+        *gs = s;
+        *ge = MAX(s, e);
+}
+
 /* Adds the secret of a "next" rule's second line, if text is that line. */
 static int next_line_span(struct redactor *r, unsigned idx, const char *text, size_t len,
                           struct spanvec *sv)
@@ -421,11 +448,7 @@ static int next_line_span(struct redactor *r, unsigned idx, const char *text, si
         ge = ov[2 * g + 1];
         if (gs == PCRE2_UNSET)
                 return 0;
-        if (ge > gs && is_quote(text[gs])) {
-                if (ge - gs >= 2 && text[ge - 1] == text[gs])
-                        ge--;
-                gs++;
-        }
+        strip_quotes(text, &gs, &ge);
         if (rule->keep_re && pcre2_match(rule->keep_re, (PCRE2_SPTR) text + gs, ge - gs, 0, 0,
                                          r->md2, r->mctx) >= 0)
                 return 0;
@@ -434,8 +457,67 @@ static int next_line_span(struct redactor *r, unsigned idx, const char *text, si
         return spanvec_push(sv, &(struct span) { .start = gs, .end = ge, .rule = (int) idx });
 }
 
+static bool re_matches(struct redactor *r, const pcre2_code *re, const char *p, size_t n)
+{
+        return re && pcre2_match(re, (PCRE2_SPTR) p, n, 0, 0, r->md2, r->mctx) >= 0;
+}
+
+/*
+ * The key check of a match (its ovector in r->md): false when the key is not
+ * secret (then *next may move back into the value, which can hold the next
+ * key); *ret_weak when only the rule's weak_key matched.
+ */
+static bool key_ok(struct redactor *r, const struct rule *rule, const char *text, bool *ret_weak,
+                   size_t *next)
+{
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
+        size_t ks, ke;
+
+        *ret_weak = false;
+        if (!rule->key_group || !rule->key_re)
+                return true;
+        ks = ov[2 * rule->key_group];
+        ke = ov[2 * rule->key_group + 1];
+        if (ks == PCRE2_UNSET)
+                return false;
+        if (re_matches(r, rule->key_re, text + ks, ke - ks))
+                return true;
+        if (re_matches(r, rule->weak_key_re, text + ks, ke - ks)) {
+                *ret_weak = true;
+                return true;
+        }
+        *next = MAX(ov[0] + 1, ke);
+        return false;
+}
+
+/* The secret of an accepted match: 1 with its bounds, 0 when its value is kept. */
+static int match_secret(struct redactor *r, const struct rule *rule, const char *text, bool weak,
+                        size_t *ret_s, size_t *ret_e)
+{
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
+        size_t gs = ov[0], ge = ov[1];
+
+        if (rule->secret_group) {
+                gs = ov[2 * rule->secret_group];
+                ge = ov[2 * rule->secret_group + 1];
+                if (gs == PCRE2_UNSET)
+                        return 0;
+        }
+        strip_quotes(text, &gs, &ge);
+        if (re_matches(r, rule->keep_re, text + gs, ge - gs))
+                return 0;
+        if (weak && re_matches(r, rule->weak_keep_re, text + gs, ge - gs))
+                return 0;
+        if (rule->entropy > 0 && (weak || !rule->weak_key_re) &&
+            shannon_entropy(text + gs, ge - gs) < rule->entropy)
+                return 0;
+        *ret_s = gs;
+        *ret_e = ge;
+        return ge > gs;
+}
+
 /* Runs one rule over text and adds its spans. A rule with "next" adds none:
- * it sets *ret_next when it matches. */
+ * it sets *ret_next when it matches (with a key that is not only weak). */
 static int rule_spans(struct redactor *r, unsigned idx, const char *text, size_t len,
                       struct spanvec *sv, int *ret_next)
 {
@@ -445,7 +527,8 @@ static int rule_spans(struct redactor *r, unsigned idx, const char *text, size_t
 
         while (off <= len) {
                 PCRE2_SIZE *ov;
-                size_t s, e, gs, ge, next;
+                size_t s, e, next;
+                bool weak;
 
                 rc = pcre2_match(rule->re, (PCRE2_SPTR) text, len, off, 0, r->md, r->mctx);
                 if (rc == PCRE2_ERROR_NOMATCH)
@@ -457,54 +540,19 @@ static int rule_spans(struct redactor *r, unsigned idx, const char *text, size_t
                         return k < 0 ? k : 0;
                 }
                 ov = pcre2_get_ovector_pointer(r->md);
-                s = ov[0];
-                e = ov[1];
-                next = e > s ? e : s + 1;
-
-                if (rule->key_group && rule->key_re) {
-                        size_t ks = ov[2 * rule->key_group], ke = ov[2 * rule->key_group + 1];
-
-                        if (ks == PCRE2_UNSET)
-                                goto reject;
-                        rc = pcre2_match(rule->key_re, (PCRE2_SPTR) text + ks, ke - ks, 0, 0,
-                                         r->md2, r->mctx);
-                        if (rc < 0) {
-                                /* Not a secret key: the value may hold the next key. */
-                                next = MAX(s + 1, ke);
-                                goto reject;
+                next = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+                if (key_ok(r, rule, text, &weak, &next)) {
+                        if (rule->next_re && !weak) {
+                                *ret_next = (int) idx;
+                                break;
+                        }
+                        if (!rule->next_re && match_secret(r, rule, text, weak, &s, &e) > 0) {
+                                k = spanvec_push(sv, &(struct span) { .start = s, .end = e,
+                                                                      .rule = (int) idx });
+                                if (k < 0)
+                                        return k;
                         }
                 }
-                if (rule->next_re) {
-                        *ret_next = (int) idx;
-                        break;
-                }
-                if (rule->secret_group) {
-                        gs = ov[2 * rule->secret_group];
-                        ge = ov[2 * rule->secret_group + 1];
-                        if (gs == PCRE2_UNSET)
-                                goto reject;
-                } else {
-                        gs = s;
-                        ge = e;
-                }
-                if (ge > gs && is_quote(text[gs])) {
-                        if (ge - gs >= 2 && text[ge - 1] == text[gs])
-                                ge--;
-                        gs++;
-                }
-                if (rule->keep_re) {
-                        rc = pcre2_match(rule->keep_re, (PCRE2_SPTR) text + gs, ge - gs, 0, 0,
-                                         r->md2, r->mctx);
-                        if (rc >= 0)
-                                goto reject;
-                }
-                if (ge > gs) {
-                        k = spanvec_push(sv, &(struct span) { .start = gs, .end = ge,
-                                                              .rule = (int) idx });
-                        if (k < 0)
-                                return k;
-                }
-        reject:
                 off = next;
         }
         return 0;
@@ -686,7 +734,11 @@ static int process_text(struct redact_stream *rs, const char *text, size_t len, 
         int k;
 
         rs->next_rule = -1;
-        m = hint_scan(r, text, len);
+        if (text == rs->scanned && len == rs->scanned_len)
+                m = rs->scanned_mask;
+        else
+                m = hint_scan(r, text, len);
+        rs->scanned = NULL;
         if (m == 0 && !r->masking && rs->cont_rule < 0 && prev_next < 0) {
                 sv->n = 0;
         } else {
@@ -832,7 +884,12 @@ static int handle_line(struct redact_stream *rs, const char *text, size_t len, e
                         return process_text(rs, text, len, ctx, true, eol, &cut);
         }
 
-        if (ctx == 0 && r->multiline && (hint_scan(r, text, len) & r->multiline)) {
+        if (ctx == 0 && r->multiline) {
+                rs->scanned = text;
+                rs->scanned_len = len;
+                rs->scanned_mask = hint_scan(r, text, len);
+        }
+        if (ctx == 0 && r->multiline && (rs->scanned_mask & r->multiline)) {
                 for (size_t i = 0; i < r->n_rules; i++) {
                         const struct rule *rule = &r->rules[i];
                         size_t s2, e2;

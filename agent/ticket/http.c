@@ -16,6 +16,7 @@
 #include "basic/testhook.h"
 #include "basic/url-util.h"
 #include "policy/site-config.h"
+#include "strv.h"
 #include "ticket/http.h"
 #include "log.h"
 #include "parse-util.h"
@@ -39,6 +40,27 @@ struct body_sink {
         bool too_big;
 };
 
+/* The site's outbound trust (http_set_outbound()). */
+static struct {
+        char *ca_file;
+        char *proxy;
+        char *no_proxy; /* comma-separated, as libcurl takes it */
+} outbound;
+
+int http_set_outbound(const char *ca_file, const char *proxy, char *const *no_proxy)
+{
+        free(outbound.ca_file);
+        free(outbound.proxy);
+        free(outbound.no_proxy);
+        outbound.ca_file = ca_file ? xstrdup(ca_file) : NULL;
+        outbound.proxy = proxy ? xstrdup(proxy) : NULL;
+        outbound.no_proxy = no_proxy ? strv_join((char **) no_proxy, ",") : NULL;
+        if ((ca_file && !outbound.ca_file) || (proxy && !outbound.proxy) ||
+            (no_proxy && !outbound.no_proxy))
+                return -ENOMEM;
+        return 0;
+}
+
 static void curl_global(void)
 {
         static bool done;
@@ -60,6 +82,8 @@ int http_client_new(const char *base_url, const char *ca_file, struct http_clien
         if (!h)
                 return -ENOMEM;
         h->base_url = xstrdup(base_url);
+        if (!ca_file)
+                ca_file = outbound.ca_file;
         h->ca_file = ca_file ? xstrdup(ca_file) : NULL;
         if (!h->base_url || (ca_file && !h->ca_file)) {
                 http_client_free(h);
@@ -388,6 +412,16 @@ static void set_transport(struct http_client *h, CURL *c, const char *url)
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
         if (h->ca_file)
                 curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+        if (outbound.proxy) {
+                curl_easy_setopt(c, CURLOPT_PROXY, outbound.proxy);
+                /* TLS to the proxy itself is verified like the rest */
+                curl_easy_setopt(c, CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
+                curl_easy_setopt(c, CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
+                if (h->ca_file)
+                        curl_easy_setopt(c, CURLOPT_PROXY_CAINFO, h->ca_file);
+        }
+        if (outbound.no_proxy)
+                curl_easy_setopt(c, CURLOPT_NOPROXY, outbound.no_proxy);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                          (long) (h->connect_timeout / USEC_PER_MSEC));

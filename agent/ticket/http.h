@@ -57,6 +57,13 @@ int http_client_new(const char *base_url, const char *ca_file, struct http_clien
 struct http_client *http_client_free(struct http_client *h);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct http_client *, http_client_free);
 
+/*
+ * The site's outbound trust, for every client made afterwards (portal and Slack
+ * alike): ca_file for clients created without one, and proxy (NULL: libcurl's
+ * https_proxy environment) with no_proxy hosts. Copies; NULLs reset. 0 or -ENOMEM.
+ */
+int http_set_outbound(const char *ca_file, const char *proxy, char *const *no_proxy);
+
 /* Takes a copy of a full header line "Authorization: ..."; NULL clears it. */
 int http_client_set_auth(struct http_client *h, const char *header_line);
 

@@ -425,6 +425,8 @@ static int open_log(struct collect_ctx *ctx, struct sink *sink, const struct log
                 sink_mark_partial(sink);
                 return -ESTALE;
         }
+        if (sink_check_fd(sink, fd, f->path) < 0)
+                return -EPERM; /* never_collect: noted by the sink */
         *ret_limit = (uint64_t) st_buf.st_size; /* never read beyond what was there at open */
         return TAKE_FD(fd);
 }

@@ -232,3 +232,249 @@ def test_same_bundle_without_the_weaker_policy_files(root, dirs):
     assert "leak check" not in run.err
     members, _ = open_bundle(run.json["bundle"]["path"])
     assert token.encode() not in b"".join(members.values())
+
+
+SHADOW_MARK = "ShadowViaLinkPlanted"
+KEY_MARK = "TlsKeyViaLinkPlanted0123456789"
+SSH_MARK = "SshKeyViaLinkPlanted0123456789"
+
+
+def plant_never_collect_links(root, dirs):
+    """/etc/shadow, a TLS and an SSH private key, and links to them (inside the
+    tree) where a log glob and the configuration collector will look."""
+    etc = root / "etc"
+    (etc / "ssl" / "private").mkdir(parents=True, exist_ok=True)
+    (etc / "shadow").write_text("root:$6$%s$xyz:19000::::::\n" % SHADOW_MARK)
+    (etc / "ssl" / "private" / "server.key").write_text(
+        "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n" % KEY_MARK)
+    (etc / "ssh").mkdir(exist_ok=True)
+    (etc / "ssh" / "ssh_host_ed25519_key").write_text(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n%s\n-----END OPENSSH PRIVATE KEY-----\n" % SSH_MARK)
+    logs = root / "var" / "log" / "app"
+    logs.mkdir(parents=True, exist_ok=True)
+    (logs / "ok.log").write_text("Nov 27 10:00:00 web01 app[1]: ordinary line port=5432\n")
+    os.symlink("../../../etc/shadow", logs / "shadow.log")           # relative link
+    os.symlink("/etc/ssl/private/server.key", logs / "tls.log")       # absolute, inside the root
+    os.link(etc / "ssh" / "ssh_host_ed25519_key", logs / "hostkey.log")  # a hard link
+    for p in logs.iterdir():
+        os.utime(p, (T_DAY2, T_DAY2), follow_symlinks=False)
+    # configuration routes: links under a configured directory
+    app = etc / "app"
+    app.mkdir(exist_ok=True)
+    (app / "app.conf").write_text("listen_port = 8443\n")
+    os.symlink("../shadow", app / "users.conf")
+    os.symlink("/etc/ssl/private/server.key", app / "tls.conf")
+    write_policy(dirs, "links.yaml", "logs:\n  paths: [/var/log/app/*.log]\n"
+                 "config:\n  paths: [/etc/app]\n")
+
+
+def test_never_collect_holds_through_links(root, dirs):
+    plant_never_collect_links(root, dirs)
+    run = run_collect(base_args(root, dirs, "--json"))
+    assert run.rc == 0, run
+    members, _ = open_bundle(run.json["bundle"]["path"])
+    blob, names, out = all_text(members, run)
+    for mark in (SHADOW_MARK, KEY_MARK, SSH_MARK):
+        assert mark not in blob and mark not in out and mark not in run.err, mark
+    assert "logs/files/var/log/app/ok.log" in names
+    for n in ("shadow.log", "tls.log", "hostkey.log"):
+        assert "logs/files/var/log/app/" + n not in members, n
+    skipped = {s["path"] for s in json.loads(members["redaction.json"])["skipped"]}
+    for n in ("shadow.log", "tls.log", "hostkey.log"):
+        assert any(p.endswith("/var/log/app/" + n) for p in skipped), (n, skipped)
+    # the configuration route: the links are not stored as configuration either
+    assert not any(n.startswith("config/files/etc/app/users.conf") or
+                   n.startswith("config/files/etc/app/tls.conf") for n in names), names
+
+
+def test_concurrent_mask_runs_keep_every_mapping(root, dirs, tmp_path):
+    """Four --mask runs at once on four hosts sharing one state directory: the
+    pseudonym map keeps all four host names, each with its own pseudonym."""
+    import shutil
+    import subprocess
+    from conftest import BIN
+
+    hosts = ["alpha-node%d" % i for i in range(4)]
+    procs = []
+    for i, h in enumerate(hosts):
+        r = tmp_path / ("root%d" % i)
+        shutil.copytree(root, r, symlinks=True)
+        (r / "etc").mkdir(exist_ok=True)
+        (r / "etc" / "hostname").write_text(h + "\n")
+        log = r / "var" / "log"
+        log.mkdir(parents=True, exist_ok=True)
+        (log / "syslog").write_text("Nov 27 10:00:00 %s app[1]: started on %s\n" % (h, h))
+        os.utime(log / "syslog", (T_DAY2, T_DAY2))
+        out = tmp_path / ("out%d" % i)
+        out.mkdir()
+        args = base_args(r, dirs, "--mask", "--json")
+        args[args.index("--output") + 1] = str(out)
+        procs.append((h, out, subprocess.Popen([BIN] + args, stdout=subprocess.PIPE,
+                                               stderr=subprocess.PIPE)))
+    seen = {}
+    for h, out, p in procs:
+        o, e = p.communicate(timeout=120)
+        assert p.returncode == 0, (h, e.decode(errors="replace"))
+        res = json.loads(o)
+        members, _ = open_bundle(res["bundle"]["path"])
+        blob = b"\n".join(members.values()).decode(errors="replace")
+        assert h not in blob, h
+        seen[h] = blob
+    maps = [p for p in dirs["state"].rglob("pseudonyms.json")]
+    assert len(maps) == 1, maps
+    assert oct(maps[0].stat().st_mode & 0o777) == "0o600"
+    m = json.loads(maps[0].read_text())
+    names = {}
+    for kind, table in m.items():
+        if not isinstance(table, dict):
+            continue
+        vals = list(table.values())
+        assert len(vals) == len(set(vals)), (kind, table)   # never two values, one pseudonym
+        names.update(table)
+    for h in hosts:
+        assert h in names, (h, m)                           # no mapping lost
+    # each bundle shows its own host's pseudonym
+    for h in hosts:
+        assert names[h] in seen[h], (h, names[h])
+
+
+def test_mask_map_save_failure_is_an_error(root, dirs):
+    """A pseudonym map that cannot be written fails the run (exit 73)."""
+    log = root / "var" / "log"
+    log.mkdir(parents=True, exist_ok=True)
+    (log / "syslog").write_text("Nov 27 10:00:00 web01 app[1]: hello\n")
+    os.utime(log / "syslog", (T_DAY2, T_DAY2))
+    # the temporary file of the map is a directory: the save cannot succeed
+    (dirs["state"] / "pseudonyms.json.tmp").mkdir()
+    (dirs["state"] / "pseudonyms.json.tmp" / "x").write_text("x")
+    run = run_collect(base_args(root, dirs, "--mask"))
+    assert run.rc == 73, run
+    assert "pseudonym map" in run.err
+
+
+def test_non_root_state_directory(root):
+    """Not root: the state directory is $XDG_STATE_HOME/collect (default
+    ~/.local/state/collect), created 0700, and refused when another user owns it."""
+    import shutil
+    import stat
+    import tempfile
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to run the binary as another user")
+    uid = gid = 65534
+    base = tempfile.mkdtemp(prefix="collect-xdg-")
+    try:
+        os.chmod(base, 0o755)
+        r = os.path.join(base, "root")
+        shutil.copytree(root, r, symlinks=True)
+        for d in ("home", "out", "policy"):
+            os.mkdir(os.path.join(base, d))
+            os.chown(os.path.join(base, d), uid, gid)
+        cfg = os.path.join(base, "collect.yaml")
+        with open(cfg, "w") as f:
+            f.write("# outbox\n")
+        os.chmod(cfg, 0o644)
+
+        def drop():
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+
+        args = ["--root", r, "--output", os.path.join(base, "out"), "--spool-dir",
+                os.path.join(base, "home", "spool"), "--policy-dir", os.path.join(base, "policy"),
+                "--config", cfg, "--since", "2026-11-26T00:00:00Z", "--until",
+                "2026-11-28T00:00:00Z"]
+        env = {"HOME": os.path.join(base, "home"), "XDG_STATE_HOME": ""}
+        run = run_collect(args, env=env, preexec_fn=drop)
+        state = os.path.join(base, "home", ".local", "state", "collect")
+        assert os.path.isdir(state), run
+        st = os.stat(state)
+        assert st.st_uid == uid and stat.S_IMODE(st.st_mode) == 0o700, oct(st.st_mode)
+
+        # someone else's directory is refused
+        xdg = os.path.join(base, "xdg")
+        os.makedirs(os.path.join(xdg, "collect"))
+        os.chmod(xdg, 0o777)
+        env = {"HOME": os.path.join(base, "home"), "XDG_STATE_HOME": xdg}
+        run = run_collect(args, env=env, preexec_fn=drop)
+        assert run.rc == 73, run
+        assert "refused" in run.err
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+class _Proxy:
+    """A tiny forward proxy on loopback that records what passes through it."""
+
+    def __init__(self):
+        import http.client
+        import http.server
+        import threading
+        import urllib.parse
+
+        seen = self.seen = []
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def _forward(self):
+                seen.append((self.command, self.path))
+                u = urllib.parse.urlsplit(self.path)
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else None
+                c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+                hdrs = {k: v for k, v in self.headers.items()
+                        if k.lower() not in ("proxy-connection", "connection")}
+                c.request(self.command, u.path + ("?" + u.query if u.query else ""), body, hdrs)
+                r = c.getresponse()
+                data = r.read()
+                self.send_response(r.status)
+                for k, v in r.getheaders():
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _forward
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = "http://127.0.0.1:%d" % self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def test_portal_proxy_and_no_proxy(root, dirs):
+    """portal.proxy carries the portal's traffic; no_proxy hosts bypass it."""
+    from fake_portal import FakePortal
+
+    portal = FakePortal().start()
+    proxy = _Proxy()
+    try:
+        cred = dirs["config"].parent / "credentials"
+        cred.write_text("email: ops-bot@customer.example\ntoken: s3cr3t-T0KEN-value\n")
+        os.chmod(cred, 0o600)
+
+        def config(extra):
+            dirs["config"].write_text(
+                "portal:\n  url: %s\n  credentials: %s\n  service_desk: SUP\n%s"
+                % (portal.url, cred, extra))
+
+        env = {"https_proxy": "", "http_proxy": "", "HTTPS_PROXY": "", "HTTP_PROXY": ""}
+        config("  proxy: %s\n" % proxy.url)
+        run = run_collect(["portal", "test", "--config", str(dirs["config"])], env=env)
+        assert run.rc == 0, run
+        assert proxy.seen and all(p.startswith(portal.url) for _, p in proxy.seen), proxy.seen
+        n = len(proxy.seen)
+        config("  proxy: %s\n  no_proxy: [127.0.0.1]\n" % proxy.url)
+        run = run_collect(["portal", "test", "--config", str(dirs["config"])], env=env)
+        assert run.rc == 0, run
+        assert len(proxy.seen) == n, proxy.seen
+        assert "s3cr3t-T0KEN-value" not in run.out + run.err
+    finally:
+        proxy.stop()
+        portal.stop()

@@ -652,7 +652,8 @@ static void test_leakcheck(void **state)
                 char *dir = srcpath("tests/data/redact");
                 const char *names[] = { "tokens", "pem", "cloud", "kubernetes", "env", "json",
                                         "http-headers", "url", "yaml", "configs", "keep",
-                                        "gcp-service-account", "cli-flags" };
+                                        "gcp-service-account", "cli-flags", "sql", "escaped",
+                                        "formats", "keepset" };
                 const char *m[2 * ELEMENTSOF(names) + 1];
                 char *bufs[ELEMENTSOF(names)];
 
@@ -689,6 +690,52 @@ static void test_leakcheck(void **state)
                 write_bundle(path, m);
                 hits = NULL;
                 assert_true(leakcheck_bundle(path, &hits) >= 10);
+                json_decref(hits);
+                free(raw);
+                free(p);
+        }
+        /* the raw SQL and format corpora: every line with a secret is a hit */
+        {
+                static const struct {
+                        const char *name;
+                        unsigned min_hits;
+                } raws[] = { { "sql", 8 }, { "formats", 18 }, { "escaped", 4 } };
+
+                for (size_t i = 0; i < ELEMENTSOF(raws); i++) {
+                        char *p, *raw;
+                        size_t n;
+
+                        assert_true(asprintf(&p, "tests/data/redact/%s.in", raws[i].name) > 0);
+                        char *full = srcpath(p);
+                        raw = read_all(full, &n);
+                        const char *const m[] = { raws[i].name, raw, NULL };
+
+                        write_bundle(path, m);
+                        hits = NULL;
+                        int k = leakcheck_bundle(path, &hits);
+                        if (k < (int) raws[i].min_hits)
+                                fail_msg("%s: %d hits, want >= %u", raws[i].name, k,
+                                         raws[i].min_hits);
+                        if (strcmp(raws[i].name, "sql") == 0)
+                                assert_true(has_hit(hits, "sql", 1, "sql-password"));
+                        json_decref(hits);
+                        free(raw);
+                        free(full);
+                        free(p);
+                }
+        }
+        /* the keep-set is not a leak */
+        {
+                char *p = srcpath("tests/data/redact/keepset.in");
+                size_t n;
+                char *raw = read_all(p, &n);
+                const char *const m[] = { "keepset.in", raw, NULL };
+
+                write_bundle(path, m);
+                hits = NULL;
+                int k = leakcheck_bundle(path, &hits);
+                if (k != 0)
+                        fail_msg("keep-set flagged: %s", json_dumps(hits, 0));
                 json_decref(hits);
                 free(raw);
                 free(p);
