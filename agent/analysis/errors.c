@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Error extraction (errors.h): lines at error priority or matching the
- * policy's patterns (one PCRE2 alternation, JIT-compiled) are grouped by a
+ * policy's patterns (PCRE2, JIT-compiled; with the built-in patterns only
+ * where a cheap literal scan found one of their words) are grouped by a
  * normalised signature — numbers, hex, UUIDs, addresses and temporary paths
  * masked — so that one message repeated 10,000 times is one group. Stack
  * traces (indented lines, "Caused by:", the final "XError: …") following an
@@ -44,6 +45,38 @@ static const char *const default_patterns[] = {
         NULL,
 };
 
+/*
+ * Every match of a default pattern contains one of these words (caseless), so
+ * a line with none of them cannot match: the literal scan below decides, and
+ * PCRE2 runs only on the few lines where a word was found.
+ */
+static const char *const hint_words[] = {
+        "err", "fatal", "crit", "emerg", "alert", "severe", "panic", "oops", "bug",
+        "traceback", "exception", "segfault", "oom", "out of memory", "killed process",
+        "failed with result", "dumped",
+};
+
+/* Frequent English letter pairs: a word is found by its rarer pairs. */
+static const char common_pairs[] = "th he in er an re on at en nd ti es or te of ed is it al "
+                                   "ar st to nt ng se ha as ou io le ve co me de hi ri ro ic "
+                                   "ne ea ra ce li ch ll be ma si om ur";
+
+#define HINT_PAIRS_MAX (2 * ELEMENTSOF(hint_words))
+
+/* A folded letter pair that, found at offset in a line, may start a word there. */
+struct hint_pair {
+        uint16_t key;
+        uint8_t offset;
+        uint8_t word;
+};
+
+struct hints {
+        uint64_t filter[1024]; /* the pairs as a bit set over 65,536 folded pairs: 8 KiB */
+        struct hint_pair pairs[HINT_PAIRS_MAX];
+        uint8_t len[ELEMENTSOF(hint_words)];
+        size_t n_pairs;
+};
+
 static const char *const allowed_keys[] = {
         "patterns", "ignore", "max_groups", "max_sample_len", "max_priority",
         "trace_continuation", "trace_lines", "surge_min", NULL,
@@ -76,9 +109,9 @@ struct errors {
         size_t n_re;
         pcre2_code **ignore;
         size_t n_ignore;
-        /* With the default patterns: one caseless scan for the words they all
-         * contain, so that ordinary lines cost one pass instead of eleven. */
-        pcre2_code *prefilter;
+        /* With the default patterns: one caseless literal scan for the words they
+         * all contain, so that ordinary lines cost one pass instead of eleven. */
+        struct hints *hints;
         pcre2_match_data *md;
         uint64_t max_groups;
         uint64_t max_sample_len;
@@ -168,6 +201,92 @@ static int compile_list(char **list, const struct pnode *node, pcre2_code ***ret
         return 0;
 }
 
+static inline unsigned fold(uint8_t c)
+{
+        return c + ((unsigned) (c - 'A') < 26u) * 32u;
+}
+
+static unsigned pair_key(const char *p)
+{
+        return fold((uint8_t) p[0]) << 8 | fold((uint8_t) p[1]);
+}
+
+static bool pair_common(const char *p)
+{
+        for (const char *c = common_pairs; *c; c += 3)
+                if ((unsigned) (c[0] << 8 | c[1]) == pair_key(p))
+                        return true;
+        return false;
+}
+
+static void hints_add(struct hints *h, size_t word, size_t offset)
+{
+        unsigned key = pair_key(hint_words[word] + offset);
+
+        h->pairs[h->n_pairs++] = (struct hint_pair) {
+                .key = (uint16_t) key, .offset = (uint8_t) offset, .word = (uint8_t) word,
+        };
+        h->filter[key >> 6] |= UINT64_C(1) << (key & 63);
+}
+
+/*
+ * The scan below reads the pairs at even positions of a line, so each word is
+ * known by one pair at an even and one at an odd offset of it (the rarer
+ * ones): wherever the word starts, one of the two is read.
+ */
+static struct hints *hints_new(void)
+{
+        struct hints *h = xcalloc(1, sizeof(*h));
+
+        if (!h)
+                return NULL;
+        for (size_t w = 0; w < ELEMENTSOF(hint_words); w++) {
+                size_t n = strlen(hint_words[w]);
+
+                h->len[w] = (uint8_t) n;
+                for (size_t parity = 0; parity < 2; parity++) {
+                        size_t best = parity;
+
+                        for (size_t o = parity; o + 1 < n; o += 2)
+                                if (!pair_common(hint_words[w] + o)) {
+                                        best = o;
+                                        break;
+                                }
+                        hints_add(h, w, best);
+                }
+        }
+        return h;
+}
+
+/* Whether line holds one of hint_words, caseless. */
+static bool hints_scan(const struct hints *h, const char *line, size_t len)
+{
+        const uint8_t *p = (const uint8_t *) line;
+
+        for (size_t i = 0; i + 1 < len; i += 2) {
+                unsigned key = fold(p[i]) << 8 | fold(p[i + 1]);
+
+                if (_likely_(!(h->filter[key >> 6] & (UINT64_C(1) << (key & 63)))))
+                        continue;
+                for (size_t j = 0; j < h->n_pairs; j++) {
+                        const struct hint_pair *hp = &h->pairs[j];
+                        const char *w = hint_words[hp->word];
+                        size_t at, k = 0;
+
+                        if (hp->key != key || hp->offset > i)
+                                continue;
+                        at = i - hp->offset;
+                        if (h->len[hp->word] > len - at)
+                                continue;
+                        while (k < h->len[hp->word] && fold(p[at + k]) == (uint8_t) w[k])
+                                k++;
+                        if (k == h->len[hp->word])
+                                return true;
+                }
+        }
+        return false;
+}
+
 static int load_policy(struct errors *e, const struct pnode *section, char **ret_error)
 {
         _cleanup_strv_free_ char **patterns = NULL, **ignore = NULL;
@@ -201,20 +320,10 @@ static int load_policy(struct errors *e, const struct pnode *section, char **ret
                         return r;
         }
         if (!patterns) {
-                static const char prefilter[] =
-                        "err|fatal|crit|emerg|alert|severe|panic|oops|bug|traceback|exception|"
-                        "segfault|oom|out of memory|killed process|failed with result|dumped";
-                int code;
-                PCRE2_SIZE off;
-
                 patterns = strv_copy((char *const *) default_patterns);
-                if (!patterns)
+                e->hints = hints_new();
+                if (!patterns || !e->hints)
                         return -ENOMEM;
-                e->prefilter = pcre2_compile((PCRE2_SPTR) prefilter, PCRE2_ZERO_TERMINATED,
-                                             PCRE2_CASELESS, &code, &off, NULL);
-                if (!e->prefilter)
-                        return -ENOMEM;
-                (void) pcre2_jit_compile(e->prefilter, PCRE2_JIT_COMPLETE);
         }
         r = compile_list(patterns, pnode_get(section, "patterns"), &e->re, &e->n_re, ret_error);
         if (r < 0)
@@ -257,7 +366,7 @@ struct errors *errors_free(struct errors *e)
         codes_free(e->re, e->n_re);
         codes_free(e->ignore, e->n_ignore);
         pcre2_match_data_free(e->md);
-        pcre2_code_free(e->prefilter);
+        free(e->hints);
         for (size_t i = 0; i < e->n_groups; i++) {
                 free(e->groups[i].signature);
                 dynbuf_done(&e->groups[i].sample);
@@ -636,8 +745,7 @@ int errors_feed_line(struct errors *e, const char *source, const struct sink_lin
         trace_end(e);
 
         if (!(journal && meta->priority <= (int) e->max_priority) &&
-            ((e->prefilter && pcre2_match(e->prefilter, (PCRE2_SPTR) line, len, 0, 0, e->md,
-                                          NULL) < 0) ||
+            ((e->hints && !hints_scan(e->hints, line, len)) ||
              !matches(e, e->re, e->n_re, line, len)))
                 return 0;
         if (matches(e, e->ignore, e->n_ignore, line, len))

@@ -563,6 +563,8 @@ static int do_collect(void)
                         break;
                 (void) usleep((useconds_t) (USEC_PER_SEC - t % USEC_PER_SEC + 1000));
         }
+        if (r >= 0)
+                r = bundle_set_compression(b, (int) c.policy->compression_level);
         if (r < 0) {
                 log_error_errno(r, "cannot create the bundle '%s': %m", c.path);
                 return exit_for_errno(r) == 1 ? EX_CANTCREAT : exit_for_errno(r) == EX_NOINPUT ?

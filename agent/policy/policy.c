@@ -25,7 +25,7 @@ const char *policy_builtin_name(size_t i);
 
 static const char *const global_keys[] = {
         "collectors", "budgets", "never_collect", "commands", "errors",
-        "redaction",  "checklist", "severity", "autofile", NULL,
+        "redaction",  "checklist", "severity", "autofile", "bundle", NULL,
 };
 
 struct policy *policy_free(struct policy *p)
@@ -246,6 +246,26 @@ static int validate(struct policy *p, char **ret_error)
         return 0;
 }
 
+/* The `bundle:` section: how the archive is written. */
+static int load_bundle(struct policy *p, char **ret_error)
+{
+        static const char *const keys[] = { "compression_level", NULL };
+        const struct pnode *n = policy_section(p, "bundle");
+        uint64_t level = 6;
+        int r;
+
+        if (n) {
+                r = pnode_check_keys(n, "bundle", keys, ret_error);
+                if (r >= 0)
+                        r = pnode_to_u64(pnode_get(n, "compression_level"), 0, 9, &level,
+                                         ret_error);
+                if (r < 0)
+                        return r;
+        }
+        p->compression_level = (unsigned) level;
+        return 0;
+}
+
 int policy_load(const char *shipped_dir, char *const *dirs, char *const *files,
                 struct policy **ret, char **ret_error)
 {
@@ -311,6 +331,8 @@ int policy_load(const char *shipped_dir, char *const *dirs, char *const *files,
                         return r;
         }
         r = validate(p, ret_error);
+        if (r >= 0)
+                r = load_bundle(p, ret_error);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(p);

@@ -20,6 +20,7 @@ struct policy {
         uint64_t per_file_budget;
         usec_t collector_timeout;
         char **never_collect;
+        unsigned compression_level; /* bundle.compression_level: gzip level 0..9 */
         char **files;           /* what was loaded, for messages */
 };
 
