@@ -23,7 +23,7 @@ struct bundle;
  */
 int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret);
 
-/* Sets the gzip level (0..9; default 6) of the blocks; before the first member.
+/* Sets the gzip level (0..9; default 5) of the blocks; before the first member.
  * -ERANGE, -EBUSY once writing has started. */
 int bundle_set_compression(struct bundle *b, int level);
 

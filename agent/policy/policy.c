@@ -251,7 +251,7 @@ static int load_bundle(struct policy *p, char **ret_error)
 {
         static const char *const keys[] = { "compression_level", NULL };
         const struct pnode *n = policy_section(p, "bundle");
-        uint64_t level = 6;
+        uint64_t level = 5;
         int r;
 
         if (n) {
