@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "alloc-util.h"
+#include "basic/json-util.h"
 #include "dynbuf.h"
 #include "strv.h"
 #include "ticket/ticket-format.h"
@@ -18,16 +19,9 @@
 #define USER_TEXT_MAX 8000
 #define CELL_MAX 300
 
-static const char *jstr(json_t *o, const char *key)
-{
-        const char *s = json_string_value(json_object_get(o, key));
-
-        return isempty(s) ? NULL : s;
-}
-
 static const char *jpath(json_t *o, const char *a, const char *b)
 {
-        return jstr(json_object_get(o, a), b);
+        return json_str(json_object_get(o, a), b);
 }
 
 char *wiki_escape(const char *s, size_t max)
@@ -105,7 +99,7 @@ const char *ticket_severity(json_t *manifest)
 {
         json_t *sev = json_object_get(manifest, "severity");
 
-        return jstr(sev, "selected") ?: jstr(sev, "suggested") ?: "P3";
+        return json_str(sev, "selected") ?: json_str(sev, "suggested") ?: "P3";
 }
 
 static const char *severity_label(const char *s)
@@ -153,9 +147,9 @@ static int section_head(struct dynbuf *b, json_t *manifest, const struct ticket_
         json_t *input = json_object_get(manifest, "input");
         json_t *sev = json_object_get(manifest, "severity");
         const char *selected = ticket_severity(manifest);
-        const char *suggested = jstr(sev, "suggested");
-        const char *env = jstr(input, "environment") ?: o->environment;
-        const char *product = jstr(input, "product") ?: o->product;
+        const char *suggested = json_str(sev, "suggested");
+        const char *env = json_str(input, "environment") ?: o->environment;
+        const char *product = json_str(input, "product") ?: o->product;
         const char *since = jpath(manifest, "window", "since");
         const char *until = jpath(manifest, "window", "until");
         _cleanup_free_ char *window = NULL, *sevtext = NULL, *tool = NULL;
@@ -178,7 +172,7 @@ static int section_head(struct dynbuf *b, json_t *manifest, const struct ticket_
 
         r = dynbuf_addstr(b, "h2. Support request filed by collect\n");
         if (r >= 0)
-                r = add_row(b, "Host", jstr(manifest, "host"));
+                r = add_row(b, "Host", json_str(manifest, "host"));
         if (r >= 0)
                 r = add_row(b, "Environment", env ?: "not stated");
         if (r >= 0)
@@ -190,7 +184,7 @@ static int section_head(struct dynbuf *b, json_t *manifest, const struct ticket_
         if (r >= 0)
                 r = add_row(b, "Time window", window);
         if (r >= 0)
-                r = add_row(b, "Request type", jstr(input, "type") ?: "incident");
+                r = add_row(b, "Request type", json_str(input, "type") ?: "incident");
         if (r >= 0)
                 r = add_row(b, "Collected by", tool);
         if (r >= 0)
@@ -198,13 +192,13 @@ static int section_head(struct dynbuf *b, json_t *manifest, const struct ticket_
         if (r >= 0)
                 r = dynbuf_addc(b, '\n');
         if (r >= 0)
-                r = add_user_text(b, "Summary", jstr(input, "summary"));
+                r = add_user_text(b, "Summary", json_str(input, "summary"));
         if (r >= 0)
-                r = add_user_text(b, "Description", jstr(input, "description"));
+                r = add_user_text(b, "Description", json_str(input, "description"));
         if (r >= 0)
-                r = add_user_text(b, "Steps to reproduce", jstr(input, "steps"));
+                r = add_user_text(b, "Steps to reproduce", json_str(input, "steps"));
         if (r >= 0)
-                r = add_user_text(b, "Impact", jstr(input, "impact"));
+                r = add_user_text(b, "Impact", json_str(input, "impact"));
         return r;
 }
 
@@ -222,7 +216,7 @@ static int section_severity(struct dynbuf *b, json_t *manifest)
         if (json_array_size(reasons) == 0)
                 return dynbuf_addstr(b, "No reasons were recorded.\n\n");
         json_array_foreach(reasons, i, v) {
-                const char *s = json_string_value(v) ?: jstr(v, "text") ?: jstr(v, "reason");
+                const char *s = json_string_value(v) ?: json_str(v, "text") ?: json_str(v, "reason");
                 _cleanup_free_ char *e = wiki_escape(s ?: "?", 500);
 
                 if (!e)
@@ -247,22 +241,22 @@ static int section_checklist(struct dynbuf *b, json_t *manifest,
                 return 0;
         r = dynbuf_addstr(b, "h3. Required information\n||Item||Status||Source||Detail||\n");
         json_array_foreach(list, i, v) {
-                const char *st = jstr(v, "status");
+                const char *st = json_str(v, "status");
 
                 if (r >= 0)
                         r = dynbuf_addc(b, '|');
                 if (r >= 0)
-                        r = add_cell(b, jstr(v, "item"));
+                        r = add_cell(b, json_str(v, "item"));
                 if (r >= 0)
                         r = add_cell(b, st);
                 if (r >= 0)
-                        r = add_cell(b, jstr(v, "source"));
+                        r = add_cell(b, json_str(v, "source"));
                 if (r >= 0)
-                        r = add_cell(b, jstr(v, "detail"));
+                        r = add_cell(b, json_str(v, "detail"));
                 if (r >= 0)
                         r = dynbuf_addc(b, '\n');
                 if (r >= 0 && st && streq(st, "missing"))
-                        r = strv_extend(&missing, jstr(v, "item") ?: "?");
+                        r = strv_extend(&missing, json_str(v, "item") ?: "?");
         }
         if (r >= 0 && missing) {
                 _cleanup_free_ char *j = strv_join(missing, ", ");
@@ -292,7 +286,7 @@ static int section_findings(struct dynbuf *b, json_t *manifest, const char *titl
                 _cleanup_free_ char *subj = NULL, *det = NULL;
                 json_int_t count = json_integer_value(json_object_get(v, "count"));
 
-                if (!kind_is(jstr(v, "kind"), kinds))
+                if (!kind_is(json_str(v, "kind"), kinds))
                         continue;
                 if (!any) {
                         r = dynbuf_addf(b, "h3. %s\n", title);
@@ -300,15 +294,15 @@ static int section_findings(struct dynbuf *b, json_t *manifest, const char *titl
                                 return r;
                         any = true;
                 }
-                subj = wiki_escape(jstr(v, "subject") ?: "?", 200);
-                det = wiki_escape(jstr(v, "detail") ?: "", 400);
+                subj = wiki_escape(json_str(v, "subject") ?: "?", 200);
+                det = wiki_escape(json_str(v, "detail") ?: "", 400);
                 if (!subj || !det)
                         return -ENOMEM;
                 r = dynbuf_addf(b, "* *%s*%s%s", subj, isempty(det) ? "" : " — ", det);
                 if (r >= 0 && count > 1)
                         r = dynbuf_addf(b, " (%lld times)", (long long) count);
-                if (r >= 0 && jstr(v, "last"))
-                        r = dynbuf_addf(b, ", last %s", jstr(v, "last"));
+                if (r >= 0 && json_str(v, "last"))
+                        r = dynbuf_addf(b, ", last %s", json_str(v, "last"));
                 if (r >= 0)
                         r = dynbuf_addc(b, '\n');
                 if (r < 0)
@@ -353,13 +347,13 @@ static int section_errors(struct dynbuf *b, json_t *manifest)
                 if (r >= 0)
                         r = add_cell(b, count);
                 if (r >= 0)
-                        r = add_cell(b, jstr(v, "first_seen"));
+                        r = add_cell(b, json_str(v, "first_seen"));
                 if (r >= 0)
-                        r = add_cell(b, jstr(v, "last_seen"));
+                        r = add_cell(b, json_str(v, "last_seen"));
                 if (r >= 0)
                         r = add_cell(b, where);
                 if (r >= 0)
-                        r = add_cell(b, jstr(v, "sample") ?: jstr(v, "signature"));
+                        r = add_cell(b, json_str(v, "sample") ?: json_str(v, "signature"));
                 if (r >= 0)
                         r = dynbuf_addc(b, '\n');
                 if (r < 0)
@@ -388,7 +382,7 @@ static int section_config(struct dynbuf *b, json_t *manifest)
                                 json_is_array(pk) ? (long long) json_array_size(pk) :
                                                     (long long) json_integer_value(pk));
         json_array_foreach(top, i, v) {
-                _cleanup_free_ char *e = wiki_escape(json_string_value(v) ?: jstr(v, "path"), 300);
+                _cleanup_free_ char *e = wiki_escape(json_string_value(v) ?: json_str(v, "path"), 300);
 
                 if (!e)
                         return -ENOMEM;
@@ -421,15 +415,15 @@ static int section_collection(struct dynbuf *b, json_t *manifest)
                         if (r >= 0)
                                 r = dynbuf_addc(b, '|');
                         if (r >= 0)
-                                r = add_cell(b, jstr(v, "name"));
+                                r = add_cell(b, json_str(v, "name"));
                         if (r >= 0)
-                                r = add_cell(b, jstr(v, "status"));
+                                r = add_cell(b, json_str(v, "status"));
                         if (r >= 0)
                                 r = add_cell(b, secs);
                         if (r >= 0)
                                 r = add_cell(b, bytes);
                         if (r >= 0)
-                                r = add_cell(b, jstr(v, "note"));
+                                r = add_cell(b, json_str(v, "note"));
                         if (r >= 0)
                                 r = dynbuf_addc(b, '\n');
                 }
@@ -439,7 +433,7 @@ static int section_collection(struct dynbuf *b, json_t *manifest)
         if (r >= 0 && json_array_size(cuts) > 0) {
                 r = dynbuf_addstr(b, "*What was cut or skipped:*\n");
                 json_array_foreach(cuts, i, v) {
-                        _cleanup_free_ char *e = wiki_escape(json_string_value(v) ?: jstr(v, "note"),
+                        _cleanup_free_ char *e = wiki_escape(json_string_value(v) ?: json_str(v, "note"),
                                                              300);
 
                         if (!e)
@@ -472,7 +466,7 @@ static int section_bundle(struct dynbuf *b, json_t *manifest, const char *marker
         r = dynbuf_addf(b, "h3. Diagnostics bundle\n[^%s] — %lld bytes, sha256 {{%s}}. "
                            "Start with summary.md and manifest.json inside it.\n\n",
                         name, (long long) json_integer_value(json_object_get(bundle, "bytes")),
-                        jstr(bundle, "sha256") ?: "unknown");
+                        json_str(bundle, "sha256") ?: "unknown");
         if (r >= 0)
                 r = dynbuf_addf(b, "----\n_Filed by collect. Reference: %s (used to avoid "
                                    "duplicate tickets; please keep it in the summary)._\n",
@@ -484,16 +478,16 @@ static char *make_summary(json_t *manifest, const char *marker)
 {
         json_t *input = json_object_get(manifest, "input");
         json_t *reasons = json_object_get(json_object_get(manifest, "severity"), "reasons");
-        const char *text = jstr(input, "summary");
-        const char *host = jstr(manifest, "host") ?: "host";
+        const char *text = json_str(input, "summary");
+        const char *host = json_str(manifest, "host") ?: "host";
         _cleanup_free_ char *auto_text = NULL;
         struct dynbuf b;
         size_t room;
 
         if (!text) {
                 const char *reason = json_string_value(json_array_get(reasons, 0)) ?:
-                                     jstr(json_array_get(reasons, 0), "text");
-                const char *product = jstr(input, "product");
+                                     json_str(json_array_get(reasons, 0), "text");
+                const char *product = json_str(input, "product");
 
                 auto_text = xasprintf("%s: %s%s%s", host, product ?: "",
                                       product ? ": " : "", reason ?: "diagnostics for review");
@@ -526,7 +520,7 @@ static char *make_comment(json_t *manifest, const char *marker)
         json_t *sev = json_object_get(manifest, "severity");
         json_t *list = json_object_get(manifest, "checklist");
         json_t *cuts = json_object_get(manifest, "cuts");
-        _cleanup_free_ char *host = wiki_escape(jstr(manifest, "host") ?: "?", 200);
+        _cleanup_free_ char *host = wiki_escape(json_str(manifest, "host") ?: "?", 200);
         _cleanup_free_ char *name = wiki_escape(bundle_name(manifest) ?: "bundle", 300);
         struct dynbuf b;
         size_t i, ok = 0;
@@ -537,7 +531,7 @@ static char *make_comment(json_t *manifest, const char *marker)
                 return NULL;
         dynbuf_init(&b, 64 * 1024);
         json_array_foreach(list, i, v)
-                if (jstr(v, "status") && streq(jstr(v, "status"), "ok"))
+                if (json_str(v, "status") && streq(json_str(v, "status"), "ok"))
                         ok++;
         r = dynbuf_addf(&b, "Diagnostics bundle [^%s] from host *%s*, window %s to %s.\n", name,
                         host, jpath(manifest, "window", "since") ?: "?",
@@ -547,9 +541,9 @@ static char *make_comment(json_t *manifest, const char *marker)
                                 json_array_size(list));
         if (r >= 0)
                 r = dynbuf_addf(&b, "Severity suggested by collect: %s.\n",
-                                jstr(sev, "suggested") ?: "none");
+                                json_str(sev, "suggested") ?: "none");
         json_array_foreach(json_object_get(sev, "reasons"), i, v) {
-                _cleanup_free_ char *e = wiki_escape(json_string_value(v) ?: jstr(v, "text"), 300);
+                _cleanup_free_ char *e = wiki_escape(json_string_value(v) ?: json_str(v, "text"), 300);
 
                 if (r >= 0 && e && i < 5)
                         r = dynbuf_addf(&b, "* %s\n", e);
@@ -557,7 +551,7 @@ static char *make_comment(json_t *manifest, const char *marker)
         if (r >= 0 && json_array_size(cuts) > 0) {
                 r = dynbuf_addstr(&b, "Cut or skipped:\n");
                 json_array_foreach(cuts, i, v) {
-                        _cleanup_free_ char *e = wiki_escape(json_string_value(v) ?: jstr(v, "note"),
+                        _cleanup_free_ char *e = wiki_escape(json_string_value(v) ?: json_str(v, "note"),
                                                              200);
 
                         if (r >= 0 && e && i < 10)

@@ -11,19 +11,14 @@
 #include <jansson.h>
 
 #include "alloc-util.h"
+#include "basic/json-util.h"
+#include "basic/fileio.h"
 #include "dynbuf.h"
 #include "log.h"
 #include "ticket/spool.h"
-#include "ticket/ticket.h"
+#include "ticket/ticket-submission.h"
 
 #define DEFAULT_PORTAL "https://stakater-cloud.atlassian.net/servicedesk/customer/portals"
-
-static const char *jstr(json_t *o, const char *key)
-{
-        const char *s = json_string_value(json_object_get(o, key));
-
-        return isempty(s) ? NULL : s;
-}
 
 static const char *severity_label(const char *s)
 {
@@ -46,7 +41,7 @@ static const char *request_type_name(const struct config *c, const char *use)
 
 static bool attaching(struct ticket_submission *s)
 {
-        const char *a = jstr(s->request, "action");
+        const char *a = json_str(s->request, "action");
 
         return a && streq(a, "attach");
 }
@@ -64,32 +59,32 @@ static int write_text(struct ticket_submission *s, const char *path, json_t *man
                 /* support asked for this bundle on an existing request: a comment to paste */
                 k = dynbuf_addf(&b, "Ticket: %s\nAttach: %s\n\nComment (Jira wiki markup, paste "
                                     "as is):\n%s\n",
-                                jstr(r, "key") ?: "?", s->bundle_path, jstr(r, "comment") ?: "");
+                                json_str(r, "key") ?: "?", s->bundle_path, json_str(r, "comment") ?: "");
                 if (k >= 0)
                         k = write_file_atomic(path, b.buf, b.len, 0600);
                 dynbuf_done(&b);
                 return k;
         }
         k = dynbuf_addf(&b, "Request type: %s\nSeverity: %s\n",
-                        request_type_name(s->config, jstr(r, "request_type")),
-                        severity_label(jstr(r, "severity")));
-        if (k >= 0 && jstr(r, "severity_suggested"))
-                k = dynbuf_addf(&b, "Suggested severity: %s\n", jstr(r, "severity_suggested"));
+                        request_type_name(s->config, json_str(r, "request_type")),
+                        severity_label(json_str(r, "severity")));
+        if (k >= 0 && json_str(r, "severity_suggested"))
+                k = dynbuf_addf(&b, "Suggested severity: %s\n", json_str(r, "severity_suggested"));
         json_array_foreach(json_object_get(r, "severity_reasons"), i, v)
                 if (k >= 0)
-                        k = dynbuf_addf(&b, "  - %s\n", json_string_value(v) ?: jstr(v, "text") ?: "?");
+                        k = dynbuf_addf(&b, "  - %s\n", json_string_value(v) ?: json_str(v, "text") ?: "?");
         if (k >= 0)
                 k = dynbuf_addstr(&b, "Checklist:\n");
         json_array_foreach(manifest_checklist, i, v)
                 if (k >= 0)
-                        k = dynbuf_addf(&b, "  [%s] %s%s%s\n", jstr(v, "status") ?: "?",
-                                        jstr(v, "item") ?: "?", jstr(v, "detail") ? ": " : "",
-                                        jstr(v, "detail") ?: "");
+                        k = dynbuf_addf(&b, "  [%s] %s%s%s\n", json_str(v, "status") ?: "?",
+                                        json_str(v, "item") ?: "?", json_str(v, "detail") ? ": " : "",
+                                        json_str(v, "detail") ?: "");
         if (k >= 0)
                 k = dynbuf_addf(&b, "Attach: %s\n\nSummary:\n%s\n\nDescription (Jira wiki "
                                     "markup, paste as is):\n%s\n",
-                                s->bundle_path, jstr(r, "summary") ?: "",
-                                jstr(r, "description_full") ?: jstr(r, "description") ?: "");
+                                s->bundle_path, json_str(r, "summary") ?: "",
+                                json_str(r, "description_full") ?: json_str(r, "description") ?: "");
         if (k < 0) {
                 dynbuf_done(&b);
                 return k;
@@ -106,20 +101,20 @@ static int write_json(struct ticket_submission *s, const char *path, json_t *che
 
         if (attaching(s))
                 j = json_pack("{s:s, s:s, s:s?, s:{s:s, s:s?, s:I}, s:s}", "action", "attach",
-                              "key", jstr(r, "key") ?: "", "comment", jstr(r, "comment"),
+                              "key", json_str(r, "key") ?: "", "comment", json_str(r, "comment"),
                               "bundle", "path", s->bundle_path, "sha256",
-                              jstr(r, "bundle_sha256"), "bytes",
+                              json_str(r, "bundle_sha256"), "bytes",
                               json_integer_value(json_object_get(r, "bundle_bytes")), "portal",
                               DEFAULT_PORTAL);
         else
                 j = json_pack("{s:s, s:s, s:s, s:{s:s, s:s?, s:O?}, s:O?, s:{s:s, s:s?, s:I}, s:s}",
-                      "request_type", request_type_name(s->config, jstr(r, "request_type")),
-                      "summary", jstr(r, "summary") ?: "", "description",
-                      jstr(r, "description_full") ?: jstr(r, "description") ?: "", "severity",
-                      "selected", jstr(r, "severity") ?: "P3", "suggested",
-                      jstr(r, "severity_suggested"), "reasons",
+                      "request_type", request_type_name(s->config, json_str(r, "request_type")),
+                      "summary", json_str(r, "summary") ?: "", "description",
+                      json_str(r, "description_full") ?: json_str(r, "description") ?: "", "severity",
+                      "selected", json_str(r, "severity") ?: "P3", "suggested",
+                      json_str(r, "severity_suggested"), "reasons",
                       json_object_get(r, "severity_reasons"), "checklist", checklist, "bundle",
-                      "path", s->bundle_path, "sha256", jstr(r, "bundle_sha256"), "bytes",
+                      "path", s->bundle_path, "sha256", json_str(r, "bundle_sha256"), "bytes",
                       json_integer_value(json_object_get(r, "bundle_bytes")), "portal",
                       DEFAULT_PORTAL);
         if (!j)
@@ -144,8 +139,8 @@ static void print_steps(struct ticket_submission *s, const char *txt)
                         "  3. Add a comment with the text from %s.\n"
                         "To do this automatically next time, configure 'portal:' in "
                         "/etc/collect/collect.yaml and run 'collect portal test'.\n",
-                        jstr(r, "key") ?: "the request", DEFAULT_PORTAL,
-                        jstr(r, "key") ?: "the request", s->bundle_path, txt);
+                        json_str(r, "key") ?: "the request", DEFAULT_PORTAL,
+                        json_str(r, "key") ?: "the request", s->bundle_path, txt);
                 return;
         }
 
@@ -167,8 +162,8 @@ static void print_steps(struct ticket_submission *s, const char *txt)
                 "then use the agreed emergency channel (Slack or phone).\n"
                 "To file automatically next time, configure 'portal:' in "
                 "/etc/collect/collect.yaml and run 'collect portal test'.\n",
-                DEFAULT_PORTAL, request_type_name(s->config, jstr(r, "request_type")), txt,
-                severity_label(jstr(r, "severity")), s->bundle_path);
+                DEFAULT_PORTAL, request_type_name(s->config, json_str(r, "request_type")), txt,
+                severity_label(json_str(r, "severity")), s->bundle_path);
 }
 
 static int outbox_submit(struct ticket_submission *s)
