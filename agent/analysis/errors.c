@@ -717,6 +717,48 @@ static bool seen_before(struct errors *e, uint64_t key)
         }
 }
 
+/* A line continuing the trace being followed: kept with its error. */
+static bool trace_follow(struct errors *e, const char *source, const char *line, size_t len,
+                         size_t ms)
+{
+        if (!e->trace_source || !streq(e->trace_source, source) || !e->trace_continuation ||
+            !is_continuation(e, line + ms, len - ms))
+                return false;
+        if (e->trace_append && e->trace_group && e->trace_n < e->trace_lines) {
+                if (dynbuf_addc(&e->trace_group->sample, '\n') == 0)
+                        (void) dynbuf_add(&e->trace_group->sample, line, len);
+                e->trace_n++;
+        }
+        if (memmem(line + ms, len - ms, "File \"", 6))
+                e->trace_python = true;
+        return true;
+}
+
+/* A journal entry counted already: its trace is still followed. */
+static void follow_duplicate(struct errors *e, const char *source, const char *sig)
+{
+        struct group *g = NULL;
+
+        e->duplicates++;
+        e->trace_source = xstrdup(source);
+        for (size_t i = 0; i < e->n_groups; i++)
+                if (streq(e->groups[i].signature, sig))
+                        g = &e->groups[i];
+        e->trace_group = g;
+        e->trace_append = g && g->count == 1 && !memchr(g->sample.buf, '\n', g->sample.len);
+}
+
+/* An error by its journal priority (-1: none), or by a pattern (with the built-in
+ * ones, only where the literal scan found a word), and no ignore pattern. */
+static bool is_error(struct errors *e, int priority, const char *line, size_t len)
+{
+        if (!(priority >= 0 && priority <= (int) e->max_priority) &&
+            ((e->hints && !hints_scan(e->hints, line, len)) ||
+             !matches(e, e->re, e->n_re, line, len)))
+                return false;
+        return !matches(e, e->ignore, e->n_ignore, line, len);
+}
+
 int errors_feed_line(struct errors *e, const char *source, const struct sink_line_meta *meta,
                      const char *line, size_t len)
 {
@@ -731,38 +773,17 @@ int errors_feed_line(struct errors *e, const char *source, const struct sink_lin
         source = source ?: "unknown";
         ms = message_start(line, len);
 
-        if (e->trace_source && streq(e->trace_source, source) && e->trace_continuation &&
-            is_continuation(e, line + ms, len - ms)) {
-                if (e->trace_append && e->trace_group && e->trace_n < e->trace_lines) {
-                        if (dynbuf_addc(&e->trace_group->sample, '\n') == 0)
-                                (void) dynbuf_add(&e->trace_group->sample, line, len);
-                        e->trace_n++;
-                }
-                if (memmem(line + ms, len - ms, "File \"", 6))
-                        e->trace_python = true;
+        if (trace_follow(e, source, line, len, ms))
                 return 0;
-        }
         trace_end(e);
 
-        if (!(journal && meta->priority <= (int) e->max_priority) &&
-            ((e->hints && !hints_scan(e->hints, line, len)) ||
-             !matches(e, e->re, e->n_re, line, len)))
-                return 0;
-        if (matches(e, e->ignore, e->n_ignore, line, len))
+        if (!is_error(e, journal ? meta->priority : -1, line, len))
                 return 0;
 
         sig_len = normalise(line + ms, len - ms, sig, SIGNATURE_MAX);
 
         if (journal && t > 0 && seen_before(e, hash_bytes(line, len, t * 0x9e3779b97f4a7c15ULL))) {
-                /* Counted already; still follow its trace. */
-                e->duplicates++;
-                e->trace_source = xstrdup(source);
-                g = NULL;
-                for (size_t i = 0; i < e->n_groups; i++)
-                        if (streq(e->groups[i].signature, sig))
-                                g = &e->groups[i];
-                e->trace_group = g;
-                e->trace_append = g && g->count == 1 && !memchr(g->sample.buf, '\n', g->sample.len);
+                follow_duplicate(e, source, sig);
                 return 0;
         }
 
