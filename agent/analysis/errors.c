@@ -68,11 +68,17 @@ struct hint_pair {
         uint16_t key;
         uint8_t offset;
         uint8_t word;
+        uint8_t next; /* index + 1 of the next pair in the same bucket, 0: none */
 };
 
+#define HINT_BUCKETS 64
+
 struct hints {
-        uint64_t filter[1024]; /* the pairs as a bit set over 65,536 folded pairs: 8 KiB */
+        /* The pairs in every case as a bit set over the 65,536 byte pairs (8 KiB,
+         * stays in the L1 cache), so the scan needs no case folding. */
+        uint64_t filter[1024];
         struct hint_pair pairs[HINT_PAIRS_MAX];
+        uint8_t head[HINT_BUCKETS]; /* folded pair -> index + 1 of its first pair */
         uint8_t len[ELEMENTSOF(hint_words)];
         size_t n_pairs;
 };
@@ -219,14 +225,33 @@ static bool pair_common(const char *p)
         return false;
 }
 
+static unsigned hint_bucket(unsigned key)
+{
+        return (key * 40503u >> 10) % HINT_BUCKETS;
+}
+
+static void hints_set(struct hints *h, unsigned a, unsigned b)
+{
+        unsigned key = a << 8 | b;
+
+        h->filter[key >> 6] |= UINT64_C(1) << (key & 63);
+}
+
 static void hints_add(struct hints *h, size_t word, size_t offset)
 {
-        unsigned key = pair_key(hint_words[word] + offset);
+        unsigned key = pair_key(hint_words[word] + offset), a = key >> 8, b = key & 0xff;
+        unsigned bucket = hint_bucket(key);
 
-        h->pairs[h->n_pairs++] = (struct hint_pair) {
+        h->pairs[h->n_pairs] = (struct hint_pair) {
                 .key = (uint16_t) key, .offset = (uint8_t) offset, .word = (uint8_t) word,
+                .next = h->head[bucket],
         };
-        h->filter[key >> 6] |= UINT64_C(1) << (key & 63);
+        h->head[bucket] = (uint8_t) ++h->n_pairs;
+        /* every case of the pair: a..z also as A..Z */
+        for (unsigned ua = 0; ua < 2; ua++)
+                for (unsigned ub = 0; ub < 2; ub++)
+                        if ((!ua || (a >= 'a' && a <= 'z')) && (!ub || (b >= 'a' && b <= 'z')))
+                                hints_set(h, ua ? a - 32 : a, ub ? b - 32 : b);
 }
 
 /*
@@ -264,12 +289,13 @@ static bool hints_scan(const struct hints *h, const char *line, size_t len)
         const uint8_t *p = (const uint8_t *) line;
 
         for (size_t i = 0; i + 1 < len; i += 2) {
-                unsigned key = fold(p[i]) << 8 | fold(p[i + 1]);
+                unsigned raw = (unsigned) p[i] << 8 | p[i + 1], key;
 
-                if (_likely_(!(h->filter[key >> 6] & (UINT64_C(1) << (key & 63)))))
+                if (_likely_(!(h->filter[raw >> 6] & (UINT64_C(1) << (raw & 63)))))
                         continue;
-                for (size_t j = 0; j < h->n_pairs; j++) {
-                        const struct hint_pair *hp = &h->pairs[j];
+                key = fold(p[i]) << 8 | fold(p[i + 1]);
+                for (unsigned j = h->head[hint_bucket(key)]; j; j = h->pairs[j - 1].next) {
+                        const struct hint_pair *hp = &h->pairs[j - 1];
                         const char *w = hint_words[hp->word];
                         size_t at, k = 0;
 
