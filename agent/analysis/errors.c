@@ -219,8 +219,9 @@ static unsigned pair_key(const char *p)
 
 static bool pair_common(const char *p)
 {
-        for (const char *c = common_pairs; *c; c += 3)
-                if ((unsigned) (c[0] << 8 | c[1]) == pair_key(p))
+        /* "xy " triples; the last pair has no space after it */
+        for (size_t i = 0; i + 2 <= sizeof(common_pairs) - 1; i += 3)
+                if ((unsigned) (common_pairs[i] << 8 | common_pairs[i + 1]) == pair_key(p))
                         return true;
         return false;
 }

@@ -249,7 +249,7 @@ static void test_literal_scan_same_results(void **state)
         assert_int_equal(errors_new(pnode_get(n, "errors"), &slow, NULL), 0);
         assert_int_equal(pnode_parse_string("m.yaml", more, strlen(more), &m, NULL), 0);
         assert_int_equal(errors_new(pnode_get(m, "errors"), &fast, NULL), 0);
-        for (int i = 0; i < 100000; i++) {
+        for (int i = 0; i < 5000; i++) {
                 char line[256];
                 size_t len = corpus_line(&x, line, sizeof(line));
 
@@ -258,7 +258,7 @@ static void test_literal_scan_same_results(void **state)
         }
         a = errors_top(fast, 100000);
         b = errors_top(slow, 100000);
-        assert_true(json_array_size(a) > 1000);
+        assert_true(json_array_size(a) > 200);
         assert_int_equal(json_array_size(a), json_array_size(b));
         assert_true(json_equal(a, b));
         json_decref(a);
