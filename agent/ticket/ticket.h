@@ -29,6 +29,7 @@ struct ticket_job {
         const char *state_dir, *spool_dir;
         bool dry_run, assume_yes, interactive; /* interactive: ask before filing */
         bool allow_incomplete;      /* say in the ticket what is missing */
+        const char *comment_intro;  /* TICKET_ATTACH: a first paragraph for the comment */
 };
 
 /*
@@ -47,6 +48,15 @@ int ticket_submit(const struct ticket_job *job, json_t **ret_ticket);
  * removes it from the spool when done. Same returns as ticket_submit(). */
 int ticket_resume(const struct config *c, const char *state_dir, struct spool_entry *e,
                   json_t **ret_ticket);
+
+/* Checks before work: the credentials the configuration names can be used
+ * (mode, owner, contents). 0 (also when no portal is configured) or -errno
+ * with *ret_error naming the file. */
+int ticket_check_credentials(const struct config *c, char **ret_error);
+
+/* Whether request key exists and this account can see it: 0, -ENOENT (404),
+ * -EACCES (401/403), -EAGAIN (the portal cannot be reached now), -errno. */
+int ticket_check_request(const struct config *c, const char *key);
 
 /* "create, attach, share" — the steps a spooled submission still needs. */
 char *ticket_pending_steps(json_t *request, json_t *state);
