@@ -32,7 +32,7 @@ else
 BUILD ?= build
 endif
 
-PKGS := yaml-0.1 libarchive libcurl zlib jansson libpcre2-8 libcrypto libmicrohttpd
+PKGS := yaml-0.1 libarchive libcurl zlib jansson libpcre2-8 libcrypto libmicrohttpd libdeflate
 ifndef NO_LIBSYSTEMD
 PKGS += libsystemd
 BASIC_CFLAGS += -DHAVE_LIBSYSTEMD=1

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Bundle writer (agent/pipeline/bundle.h) over libarchive: pax restricted format,
- * gzip filter, written through our own callbacks so that short writes and
- * ENOSPC surface as -errno and the archive's SHA-256 is computed on the fly.
+ * no libarchive filter; the plain tar stream goes to our callback, which cuts
+ * it into blocks compressed in parallel (pipeline/gzpool.h) into a multi-member
+ * gzip file. Short writes and ENOSPC surface as -errno and the archive's SHA-256
+ * is computed on the fly as the members are written in order.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include "alloc-util.h"
 #include "basic/interrupt.h"
 #include "pipeline/bundle.h"
+#include "pipeline/gzpool.h"
 #include "fd-util.h"
 #include "log.h"
 
@@ -30,6 +33,8 @@ struct bundle {
         char *top;
         int fd;
         struct archive *a;
+        struct gzpool *gz;      /* started with the first tar bytes */
+        int level;
         EVP_MD_CTX *sha;
         uint64_t bytes;
         int write_error;
@@ -50,20 +55,45 @@ static void to_hex(const unsigned char *d, unsigned n, char *hex)
         hex[2 * n] = 0;
 }
 
-static la_ssize_t bundle_write_cb(struct archive *a, void *userdata, const void *buf, size_t len)
+/* A compressed member, in order: to the file and the archive's digest. */
+static int bundle_output(void *userdata, const void *buf, size_t len)
 {
         struct bundle *b = userdata;
         int r;
 
         r = loop_write(b->fd, buf, len);
+        if (r < 0)
+                return r;
+        EVP_DigestUpdate(b->sha, buf, len);
+        b->bytes += len;
+        return 0;
+}
+
+static la_ssize_t bundle_write_cb(struct archive *a, void *userdata, const void *buf, size_t len)
+{
+        struct bundle *b = userdata;
+        int r = 0;
+
+        if (!b->gz)
+                r = gzpool_new(b->level, 0, 0, bundle_output, b, &b->gz);
+        if (r >= 0)
+                r = gzpool_write(b->gz, buf, len);
         if (r < 0) {
                 b->write_error = r;
                 archive_set_error(a, -r, "write: %s", strerror(-r));
                 return -1;
         }
-        EVP_DigestUpdate(b->sha, buf, len);
-        b->bytes += len;
         return (la_ssize_t) len;
+}
+
+int bundle_set_compression(struct bundle *b, int level)
+{
+        if (level < 0 || level > GZPOOL_LEVEL_MAX)
+                return -ERANGE;
+        if (b->gz)
+                return -EBUSY;
+        b->level = level;
+        return 0;
 }
 
 int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret)
@@ -79,6 +109,7 @@ int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret)
                 return -ENOMEM;
         b->fd = -1;
         b->mtime = mtime;
+        b->level = GZPOOL_LEVEL_DEFAULT;
         b->path = xstrdup(final_path);
         b->tmp_path = xasprintf("%s.tmp", final_path);
         base = strrchr(final_path, '/');
@@ -110,8 +141,8 @@ int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret)
         if (!b->a)
                 return -ENOMEM;
         if (archive_write_set_format_pax_restricted(b->a) != ARCHIVE_OK ||
-            archive_write_add_filter_gzip(b->a) != ARCHIVE_OK ||
-            archive_write_set_bytes_in_last_block(b->a, 1) != ARCHIVE_OK ||
+            archive_write_add_filter_none(b->a) != ARCHIVE_OK ||
+            archive_write_set_bytes_per_block(b->a, 0) != ARCHIVE_OK ||
             archive_write_open2(b->a, b, NULL, bundle_write_cb, NULL, NULL) != ARCHIVE_OK) {
                 log_error("cannot start archive '%s': %s", final_path,
                           archive_error_string(b->a));
@@ -232,6 +263,7 @@ int bundle_finish(struct bundle *b)
 {
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned mdlen = 0;
+        int r;
 
         if (b->finished)
                 return -EINVAL;
@@ -243,6 +275,9 @@ int bundle_finish(struct bundle *b)
         }
         if (b->write_error < 0)
                 return b->write_error;
+        r = b->gz ? gzpool_finish(b->gz) : -EIO;
+        if (r < 0)
+                return r;
         if (fsync(b->fd) < 0)
                 return -errno;
         b->finished = true;
@@ -341,6 +376,7 @@ struct bundle *bundle_free(struct bundle *b)
                 return NULL;
         if (b->a)
                 archive_write_free(b->a);
+        gzpool_free(b->gz);
         safe_close(b->fd);
         if (b->tmp_path)
                 (void) unlink(b->tmp_path);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The bundle writer: a pax tar.gz written with libarchive to "<path>.tmp"
+ * The bundle writer: a pax tar.gz (a multi-member gzip of blocks compressed
+ * in parallel) written with libarchive to "<path>.tmp"
  * (mode 0600), made durable with fsync and renamed into place on commit.
  * Every member goes below one top directory named after the bundle. The
  * archive's own size and SHA-256 are computed while it is written.
@@ -21,6 +22,10 @@ struct bundle;
  * exists, -errno if the directory is not writable (the caller exits 73).
  */
 int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret);
+
+/* Sets the gzip level (0..9; default 5) of the blocks; before the first member.
+ * -ERANGE, -EBUSY once writing has started. */
+int bundle_set_compression(struct bundle *b, int level);
 
 /* Adds member name (relative to the top directory) with size bytes read from
  * fd at its current offset; the member's SHA-256 goes to hex (may be NULL).

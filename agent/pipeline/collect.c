@@ -412,6 +412,8 @@ static int open_bundle(struct run *c)
                         r = bundle_new(path, t, &c->b);
                 }
         }
+        if (r >= 0)
+                r = bundle_set_compression(c->b, (int) c->policy->compression_level);
         if (r == -ENOMEM)
                 return oom(c);
         if (r < 0)

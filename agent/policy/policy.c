@@ -255,6 +255,26 @@ static int validate(struct policy *p, const struct policy_schema *sc, char **ret
         return 0;
 }
 
+/* The `bundle:` section: how the archive is written. */
+static int load_bundle(struct policy *p, char **ret_error)
+{
+        static const char *const keys[] = { "compression_level", NULL };
+        const struct pnode *n = policy_section(p, "bundle");
+        uint64_t level = 5;
+        int r;
+
+        if (n) {
+                r = pnode_check_keys(n, "bundle", keys, ret_error);
+                if (r >= 0)
+                        r = pnode_to_u64(pnode_get(n, "compression_level"), 0, 9, &level,
+                                         ret_error);
+                if (r < 0)
+                        return r;
+        }
+        p->compression_level = (unsigned) level;
+        return 0;
+}
+
 int policy_load_schema(const struct policy_schema *schema, const char *shipped_dir,
                        char *const *dirs, char *const *files, struct policy **ret,
                        char **ret_error)
@@ -321,6 +341,8 @@ int policy_load_schema(const struct policy_schema *schema, const char *shipped_d
                         return r;
         }
         r = validate(p, schema, ret_error);
+        if (r >= 0)
+                r = load_bundle(p, ret_error);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(p);

@@ -21,6 +21,7 @@ struct policy {
         uint64_t per_file_budget;
         usec_t collector_timeout;
         char **never_collect;
+        unsigned compression_level; /* bundle.compression_level: gzip level 0..9 */
         usec_t retention_max_age;    /* bundles the agent keeps: retention.max_age */
         uint64_t retention_max_size; /* and retention.max_size (all of them together) */
         char **files;           /* what was loaded, for messages */

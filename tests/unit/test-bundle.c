@@ -2,7 +2,8 @@
 /*
  * Tests of the bundle writer (agent/pipeline/bundle.c): members read back with
  * libarchive's reader, mode 0600, one top directory, the archive's SHA-256,
- * and a write failure (file size limit) that leaves nothing behind.
+ * a member spanning many gzip members read back byte for byte, and a write
+ * failure (file size limit) that leaves nothing behind.
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -87,6 +88,47 @@ static void test_roundtrip(void **state)
         assert_int_equal(n, 3);
 }
 
+static void test_multi_member(void **state)
+{
+        const size_t n = 5 * 1024 * 1024 + 333;
+        char path[512], hex[65];
+        struct bundle *b = NULL;
+        struct archive *a;
+        struct archive_entry *e;
+        char *data = malloc(n), *back = malloc(n);
+        la_ssize_t got;
+        size_t off = 0;
+
+        (void) state;
+        assert_non_null(data);
+        assert_non_null(back);
+        for (size_t i = 0; i < n; i++)
+                data[i] = (char) (i % 73 == 72 ? '\n' : 'A' + (i * 7919 / 13) % 26);
+        snprintf(path, sizeof(path), "%s/multi.tar.gz", dir);
+        assert_int_equal(bundle_new(path, 0, &b), 0);
+        assert_int_equal(bundle_set_compression(b, 12), -ERANGE);
+        assert_int_equal(bundle_set_compression(b, 1), 0);
+        assert_int_equal(bundle_add_data(b, "big.log", data, n, hex), 0);
+        assert_int_equal(bundle_set_compression(b, 6), -EBUSY);
+        assert_int_equal(bundle_commit(b), 0);
+        bundle_free(b);
+
+        a = archive_read_new();
+        archive_read_support_filter_gzip(a);
+        archive_read_support_format_tar(a);
+        assert_int_equal(archive_read_open_filename(a, path, 10240), ARCHIVE_OK);
+        assert_int_equal(archive_read_next_header(a, &e), ARCHIVE_OK);
+        assert_int_equal(archive_entry_size(e), (la_int64_t) n);
+        while (off < n && (got = archive_read_data(a, back + off, n - off)) > 0)
+                off += (size_t) got;
+        assert_int_equal(off, n);
+        assert_memory_equal(back, data, n);
+        assert_int_equal(archive_read_next_header(a, &e), ARCHIVE_EOF);
+        archive_read_free(a);
+        free(data);
+        free(back);
+}
+
 static void test_exists(void **state)
 {
         char path[512];
@@ -135,6 +177,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_roundtrip),
+                cmocka_unit_test(test_multi_member),
                 cmocka_unit_test(test_exists),
                 cmocka_unit_test(test_write_failure_leaves_nothing),
         };

@@ -176,6 +176,95 @@ static void test_cap(void **state)
         json_decref(a);
 }
 
+/* The built-in patterns, written out: with them set explicitly there is no literal scan. */
+static const char explicit_defaults[] =
+        "errors:\n  patterns:\n"
+        "    - '\\b(?:ERROR|FATAL|CRITICAL|CRIT|EMERG|ALERT|SEVERE|PANIC)\\b'\n"
+        "    - '\\[[\\w:]*(?:error|crit|alert|emerg)\\]'\n"
+        "    - '\\b(?:level|severity|lvl)\\W{0,3}(?:error|fatal|critical|crit|ERROR|FATAL|CRITICAL)\\b'\n"
+        "    - '\\bpanic(?::|\\()'\n"
+        "    - 'Kernel panic|kernel BUG|\\bOops\\b|BUG: '\n"
+        "    - 'Traceback \\(most recent call last\\)'\n"
+        "    - 'Exception\\b'\n"
+        "    - '\\bsegfault\\b'\n"
+        "    - '\\bOOM\\b|oom-kill|Out of memory|Killed process|invoked oom-killer'\n"
+        "    - '\\b(?:Failed|failed) with result\\b'\n"
+        "    - 'code=dumped|dumped core'\n"
+        "  max_groups: 100000\n";
+
+static const char *const corpus_tokens[] = {
+        "ERROR", "error", "Error", "eRr", "[error]", "[core:crit]", "level=error", "lvl: FATAL",
+        "severity=critical", "panic:", "panic(", "Kernel panic", "kernel BUG", "BUG: ", "Oops",
+        "oops", "Traceback (most recent call last)", "Exception", "RuntimeException:",
+        "segfault", "SEGFAULT", "OOM", "oom-kill", "invoked oom-killer", "Out of memory",
+        "OUT OF MEMORY", "Killed process", "Failed with result", "failed with result",
+        "code=dumped", "dumped core", "CRIT", "EMERG", "ALERT", "SEVERE", "PANIC", "FATAL",
+        "CRITICAL", "request", "server", "user", "id=42", "the", "ok", "x", "-", "er", "rr",
+        "erro", "fata", "Kill", "proc", "dump", "Oo", "oo", "m", "segf", "with", "result",
+        "alrt", "a", "0x7f12", "/tmp/upload-7.part", "status=200", "duration_ms=12",
+};
+
+static uint32_t corpus_next(uint32_t *x)
+{
+        *x ^= *x << 13;
+        *x ^= *x >> 17;
+        *x ^= *x << 5;
+        return *x;
+}
+
+/* A generated line: tokens, sometimes glued together, at odd and even offsets. */
+static size_t corpus_line(uint32_t *x, char *line, size_t size)
+{
+        size_t len = corpus_next(x) % 3; /* shifts the parity of what follows */
+        unsigned n = 1 + corpus_next(x) % 8;
+
+        memset(line, 'q', len);
+        for (unsigned i = 0; i < n; i++) {
+                const char *t = corpus_tokens[corpus_next(x) % ELEMENTSOF(corpus_tokens)];
+                size_t tl = strlen(t);
+
+                if (len + tl + 2 >= size)
+                        break;
+                memcpy(line + len, t, tl);
+                len += tl;
+                if (corpus_next(x) % 4)
+                        line[len++] = corpus_next(x) % 5 ? ' ' : '_';
+        }
+        return len;
+}
+
+/* Differential: the literal scan before the built-in patterns changes no result. */
+static void test_literal_scan_same_results(void **state)
+{
+        _cleanup_(pnode_freep) struct pnode *n = NULL;
+        _cleanup_(errors_freep) struct errors *fast = NULL, *slow = NULL;
+        _cleanup_(pnode_freep) struct pnode *m = NULL;
+        const char *more = "errors:\n  max_groups: 100000\n";
+        uint32_t x = 2463534242u;
+        json_t *a, *b;
+
+        (void) state;
+        assert_int_equal(pnode_parse_string("d.yaml", explicit_defaults,
+                                            strlen(explicit_defaults), &n, NULL), 0);
+        assert_int_equal(errors_new(pnode_get(n, "errors"), &slow, NULL), 0);
+        assert_int_equal(pnode_parse_string("m.yaml", more, strlen(more), &m, NULL), 0);
+        assert_int_equal(errors_new(pnode_get(m, "errors"), &fast, NULL), 0);
+        for (int i = 0; i < 5000; i++) {
+                char line[256];
+                size_t len = corpus_line(&x, line, sizeof(line));
+
+                assert_int_equal(errors_feed_line(fast, "/g.log", NULL, line, len), 0);
+                assert_int_equal(errors_feed_line(slow, "/g.log", NULL, line, len), 0);
+        }
+        a = errors_top(fast, 100000);
+        b = errors_top(slow, 100000);
+        assert_true(json_array_size(a) > 200);
+        assert_int_equal(json_array_size(a), json_array_size(b));
+        assert_true(json_equal(a, b));
+        json_decref(a);
+        json_decref(b);
+}
+
 static void test_bad_policy(void **state)
 {
         _cleanup_(pnode_freep) struct pnode *n = NULL, *m = NULL;
@@ -204,6 +293,7 @@ int main(void)
                 cmocka_unit_test(test_journal_priority_and_dedup),
                 cmocka_unit_test(test_cap),
                 cmocka_unit_test(test_bad_policy),
+                cmocka_unit_test(test_literal_scan_same_results),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
