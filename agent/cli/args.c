@@ -62,6 +62,7 @@ void args_help(void)
                "  collect policy check [FILE...]       validate policy files\n"
                "  collect hook coredump|unit-failure UNIT|alertmanager   monitoring entry points\n"
                "  collect watch [--listen 127.0.0.1:PORT]   follow the journal (and webhooks)\n"
+               "  collect poll             answer `/collect` comments on open requests once\n"
                "\n"
                "Options:\n"
                "  -o, --output PATH        directory or .tar.gz path (default: current directory)\n"

@@ -711,6 +711,7 @@ static int file_or_draft(struct run *c)
                 .assume_yes = q->yes,
                 .interactive = q->interactive,
                 .allow_incomplete = q->allow_incomplete,
+                .comment_intro = q->comment_intro,
         };
         json_object_set_new(c->manifest, "bundle",
                             json_pack("{s:s, s:I, s:s}", "path", bundle_path(c->b), "bytes",

@@ -14,6 +14,7 @@
 
 #include "alloc-util.h"
 #include "basic/testhook.h"
+#include "basic/url-util.h"
 #include "policy/site-config.h"
 #include "ticket/http.h"
 #include "log.h"

@@ -29,6 +29,7 @@ struct ticket_job {
         const char *state_dir, *spool_dir;
         bool dry_run, assume_yes, interactive; /* interactive: ask before filing */
         bool allow_incomplete;      /* say in the ticket what is missing */
+        const char *comment_intro;  /* TICKET_ATTACH: a first paragraph for the comment */
 };
 
 /*
