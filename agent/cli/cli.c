@@ -470,7 +470,7 @@ static int do_collect(void)
         _cleanup_free_ char *error = NULL, *host = NULL, *stage = NULL, *mask_map = NULL;
         _cleanup_free_ char *summary_md = NULL, *manifest_txt = NULL;
         json_t *manifest = NULL, *result = NULL, *redaction = NULL, *top_errors = NULL;
-        json_t *leaks = NULL, *ticket = NULL;
+        json_t *leaks = NULL, *ticket = NULL, *histogram = NULL;
         usec_t started = now(CLOCK_MONOTONIC);
         const char *root = arg_root ? arg_root : "/";
         bool live;
@@ -613,6 +613,7 @@ static int do_collect(void)
                         log_warning_errno(r, "cannot write the error summary: %m");
                 sink_end(s, &(struct collector_status) {});
                 top_errors = errors_top(errs, 20);
+                histogram = errors_histogram(errs, 6);
         }
 
         if (correlate_config_changes(&c.report) < 0)
@@ -657,6 +658,7 @@ static int do_collect(void)
                 .severity = &c.severity,
                 .redaction = redaction,
                 .errors_top = top_errors,
+                .error_histogram = histogram,
                 .masked = arg_mask,
         };
         {
@@ -669,6 +671,9 @@ static int do_collect(void)
                         return log_oom(), 1;
         }
         r = sink_fatal_error(s);
+        if (r < 0)
+                goto write_failed;
+        r = manifest_add_timeline_svg(&mp, s);
         if (r < 0)
                 goto write_failed;
         r = sink_add_data(s, "summary.md", summary_md, strlen(summary_md), 0);
@@ -796,6 +801,7 @@ static int do_collect(void)
         json_decref(manifest);
         json_decref(redaction);
         json_decref(top_errors);
+        json_decref(histogram);
         json_decref(leaks);
         json_decref(ticket);
         return ex;
@@ -805,6 +811,7 @@ write_failed:
         json_decref(manifest);
         json_decref(redaction);
         json_decref(top_errors);
+        json_decref(histogram);
         return EX_CANTCREAT;
 }
 
