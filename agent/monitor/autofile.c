@@ -313,6 +313,15 @@ int autofile_event_from_alertmanager(const char *json, size_t len, struct autofi
                         (void) dynbuf_addf(&d, " — %s",
                                            jstr(json_object_get(a, "annotations"), "summary"));
                 (void) dynbuf_addc(&d, '\n');
+                /* the alert's own words and links, for the ticket */
+                if (jstr(json_object_get(a, "annotations"), "description"))
+                        (void) dynbuf_addf(&d, "  description: %s\n",
+                                           jstr(json_object_get(a, "annotations"), "description"));
+                if (jstr(json_object_get(a, "annotations"), "runbook_url"))
+                        (void) dynbuf_addf(&d, "  runbook: %s\n",
+                                           jstr(json_object_get(a, "annotations"), "runbook_url"));
+                if (jstr(a, "generatorURL"))
+                        (void) dynbuf_addf(&d, "  source: %s\n", jstr(a, "generatorURL"));
         }
         *ret = (struct autofile_event) {
                 .fingerprint = xasprintf("alert:%s", group),

@@ -162,6 +162,16 @@ static json_t *build_request(const struct ticket_job *job, const char *id, const
                       jstr(input, "product") ?: (job->config ? job->config->product : NULL));
         if (r && json_is_array(json_object_get(m, "checklist")))
                 json_object_set(r, "checklist", json_object_get(m, "checklist"));
+        if (r && text->adf)
+                json_object_set(r, "description_adf", text->adf);
+        if (r && text->text)
+                json_object_set_new(r, "description_text", json_string(text->text));
+        if (r && job->action == TICKET_OPEN) {
+                _cleanup_free_ char *svg = ticket_timeline_svg(m);
+
+                if (svg)
+                        json_object_set_new(r, "timeline_svg", json_string(svg));
+        }
         return r;
 }
 
@@ -192,12 +202,10 @@ static bool confirm(const struct ticket_job *job, json_t *request)
                 fprintf(stderr, "    - %s\n",
                         json_string_value(v) ?: jstr(v, "text") ?: "?");
         fprintf(stderr, "  Bundle:   %s\n", jstr(request, "bundle_name") ?: "?");
-        if (json_array_size(json_object_get(request, "missing")) > 0) {
-                fprintf(stderr, "  Missing:  ");
-                json_array_foreach(json_object_get(request, "missing"), i, v)
-                        fprintf(stderr, "%s%s", i ? ", " : "", json_string_value(v));
-                fprintf(stderr, "\n");
-        }
+        /* the missing items were listed with the checklist above: a count, not the list again */
+        if (json_array_size(json_object_get(request, "missing")) > 0)
+                fprintf(stderr, "  Missing:  %zu checklist item(s), named in the ticket\n",
+                        json_array_size(json_object_get(request, "missing")));
         fprintf(stderr, "File this request? [y/N] ");
         fflush(stderr);
         if (!fgets(line, sizeof(line), stdin))
@@ -283,6 +291,7 @@ int ticket_submit(const struct ticket_job *job, json_t **ret_ticket)
                                   .environment = job->config->environment,
                                   .product = job->config->product,
                                   .allow_incomplete = job->allow_incomplete,
+                                  .attach = job->action == TICKET_ATTACH,
                           },
                           &text);
         if (r < 0)

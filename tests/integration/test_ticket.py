@@ -87,7 +87,7 @@ def test_open_share_and_no_secret(root, dirs, portal):
     reqs = portal.created()
     assert len(reqs) == 1
     assert reqs[0]["_values"]["priority"] == {"id": "10002"}
-    assert len(reqs[0]["_attachments"]) == 1
+    assert [a["name"] for a in reqs[0]["_attachments"]][1:] == ["timeline.svg"]
     assert reqs[0]["_participants"] == ["5b10ac8d82e05b22cc7d4ef5"]
     assert spooled(dirs) == []
     no_secret(r, dirs)
@@ -100,7 +100,8 @@ def test_attach_to_existing(root, dirs, portal):
     assert r.rc == 0, r
     assert r.json["ticket"]["action"] in ("attached", "commented")
     assert len(portal.created()) == 1
-    assert len(portal.created()[0]["_attachments"]) == 2
+    # the bundle and timeline.svg on the new ticket, the second bundle alone
+    assert len(portal.created()[0]["_attachments"]) == 3
 
 
 @pytest.mark.parametrize("faults", [
@@ -230,5 +231,5 @@ def test_resume_after_sigkill(root, dirs, portal):
                      str(dirs["state"]), "--config", str(dirs["config"])], env=FAST)
     assert f.rc == 0, f
     assert len(portal.created()) == 1
-    assert len(portal.created()[0]["_attachments"]) == 1
+    assert len(portal.created()[0]["_attachments"]) == 2  # the bundle and timeline.svg
     assert spooled(dirs) == []
