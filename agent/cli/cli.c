@@ -474,7 +474,7 @@ static int do_collect(void)
         usec_t started = now(CLOCK_MONOTONIC);
         const char *root = arg_root ? arg_root : "/";
         bool live;
-        bool aborted = false;
+        bool aborted = false, draft_only = false;
         int r, ex = 0, leak_hits = 0;
 
         r = load_config(&c.config);
@@ -640,6 +640,14 @@ static int do_collect(void)
                         if (r >= 0)
                                 r = evaluate(c.policy, &c.report, &c.checklist, &c.severity);
                 }
+                /* what was typed is kept: file it, or keep it as a draft, or cancel */
+                if (r >= 0 && checklist_n_missing(&c.checklist) > 0 && !arg_allow_incomplete) {
+                        enum prompt_choice pc = prompt_incomplete(stdin, stderr, &c.checklist);
+
+                        draft_only = pc == PROMPT_DRAFT;
+                        arg_allow_incomplete = pc != PROMPT_CANCEL;
+                        r = pc == PROMPT_CANCEL ? -ECANCELED : r;
+                }
                 if (r == -ECANCELED) {
                         log_notice("prompt aborted; nothing will be filed");
                         aborted = true;
@@ -740,9 +748,12 @@ static int do_collect(void)
                         _cleanup_free_ char *missing = NULL;
 
                         (void) checklist_missing_text(&c.checklist, &missing);
+                        /* the list was printed with the checklist above, unless -q */
                         log_error("required information is missing, nothing was filed; supply "
-                                  "it with these options (or --allow-incomplete):\n%s",
-                                  missing ? missing : "");
+                                  "it with the options %s (or --allow-incomplete)%s%s",
+                                  arg_verbosity < 0 ? "below" : "listed above",
+                                  arg_verbosity < 0 ? ":\n" : "",
+                                  arg_verbosity < 0 && missing ? missing : "");
                         ex = EX_DATAERR;
                 } else {
                         struct ticket_job job = {
@@ -758,6 +769,7 @@ static int do_collect(void)
                                 .assume_yes = arg_yes,
                                 .interactive = interactive(),
                                 .allow_incomplete = arg_allow_incomplete,
+                                .draft = draft_only,
                         };
 
                         json_object_set_new(manifest, "bundle",

@@ -271,7 +271,7 @@ static int sec_checklist(json_t *sec, json_t *m, const struct ticket_format_opti
                 line = xasprintf("Filed automatically by monitoring; not known to it: %s.",
                                  missing);
         else if (o->allow_incomplete)
-                line = xasprintf("Filed with --allow-incomplete; missing: %s.", missing);
+                line = xasprintf("Filed although incomplete; missing: %s.", missing);
         else
                 line = xasprintf("Missing: %s.", missing);
         return put(sec, adf_para_text(line, ADF_STRONG));
@@ -985,28 +985,38 @@ static int comment_doc(json_t *doc, json_t *m, const struct ticket_format_option
         return r;
 }
 
-static char *make_comment(json_t *m, const struct ticket_format_options *o)
+static char *trimmed(struct dynbuf *b)
 {
-        _cleanup_(dynbuf_donep) struct dynbuf b = {};
+        /* trailing blank lines are noise in a comment */
+        while (b->len > 0 && b->buf[b->len - 1] == '\n')
+                b->buf[--b->len] = 0;
+        return dynbuf_steal(b);
+}
+
+static int make_comment(json_t *m, const struct ticket_format_options *o, struct ticket_text *t)
+{
+        _cleanup_(dynbuf_donep) struct dynbuf w = {}, x = {};
         json_t *doc = adf_doc();
         _cleanup_free_ char *ref = NULL;
         int r;
 
-        dynbuf_init(&b, 64 * 1024);
+        dynbuf_init(&w, 64 * 1024);
+        dynbuf_init(&x, 64 * 1024);
         r = doc ? comment_doc(doc, m, o) : -ENOMEM;
         ref = xasprintf("sha256 %s. Reference: %s", jpath(m, "bundle", "sha256") ?: "unknown",
                         o->marker);
         if (r >= 0)
                 r = adf_add(doc, adf_para_text(ref, ADF_PLAIN));
         if (r >= 0)
-                r = adf_to_wiki(doc, &b);
+                r = adf_to_wiki(doc, &w);
+        if (r >= 0)
+                r = adf_to_text(doc, &x);
         json_decref(doc);
         if (r < 0)
-                return NULL;
-        /* trailing blank lines are noise in a comment */
-        while (b.len > 0 && b.buf[b.len - 1] == '\n')
-                b.buf[--b.len] = 0;
-        return dynbuf_steal(&b);
+                return r;
+        t->comment = trimmed(&w);
+        t->comment_text = trimmed(&x);
+        return t->comment && t->comment_text ? 0 : -ENOMEM;
 }
 
 char *ticket_timeline_svg(json_t *m)
@@ -1121,13 +1131,13 @@ int ticket_format(json_t *manifest, const struct ticket_format_options *o, struc
         cut = a.cut;
         if (r >= 0) {
                 t.summary = make_summary(manifest, o);
-                t.comment = make_comment(manifest, o);
+                r = make_comment(manifest, o, &t);
                 t.adf = TAKE_PTR(a.adf);
                 t.description = dynbuf_steal(&a.wiki);
                 t.text = dynbuf_steal(&a.text);
                 if (cut)
                         t.full = dynbuf_steal(&a.full);
-                if (!t.summary || !t.comment || !t.description || !t.text || (cut && !t.full))
+                if (r >= 0 && (!t.summary || !t.description || !t.text || (cut && !t.full)))
                         r = -ENOMEM;
         }
         json_decref(a.adf);
@@ -1152,5 +1162,6 @@ void ticket_text_done(struct ticket_text *t)
         free(t->full);
         free(t->text);
         free(t->comment);
+        free(t->comment_text);
         *t = (struct ticket_text) {};
 }

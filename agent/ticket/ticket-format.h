@@ -32,6 +32,7 @@ struct ticket_text {
         char *full;        /* the uncut description (wiki) when it was cut, else NULL */
         char *text;        /* the whole description as plain text (outbox draft) */
         char *comment;     /* wiki: the comment that goes with an attached bundle */
+        char *comment_text; /* the same comment as plain text (outbox) */
 };
 
 struct ticket_format_options {

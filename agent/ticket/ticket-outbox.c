@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Outbox backend: no portal configured. Writes a ready-to-paste draft next
- * to the bundle (<bundle>.ticket.txt and <bundle>.ticket.json: request type,
- * summary, description, severity with reasons, checklist) and prints the
- * portal steps for filing by hand (the support process, embedded).
+ * to the bundle: <bundle>.ticket.txt in plain text (it reads well pasted into
+ * the customer portal's rich-text field, which renders no wiki markup) and
+ * <bundle>.ticket.json with the structured fields (request type, summary,
+ * description as text, wiki markup and ADF, severity with reasons, checklist),
+ * and prints the portal steps for filing by hand (the support process,
+ * embedded), with the configured portal's address when there is one.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +20,14 @@
 #include "ticket/ticket.h"
 
 #define DEFAULT_PORTAL "https://stakater-cloud.atlassian.net/servicedesk/customer/portals"
+
+/* The portal a person files on: the configured one, else the embedded default. */
+static char *portal_address(const struct config *c)
+{
+        if (c && !isempty(c->portal.url))
+                return xasprintf("%s/servicedesk/customer/portals", c->portal.url);
+        return xstrdup(DEFAULT_PORTAL);
+}
 
 static const char *jstr(json_t *o, const char *key)
 {
@@ -55,41 +66,27 @@ static int write_text(struct ticket_submission *s, const char *path, json_t *man
 {
         json_t *r = s->request;
         struct dynbuf b;
-        size_t i;
-        json_t *v;
         int k;
 
         dynbuf_init(&b, 8 * 1024 * 1024);
         if (attaching(s)) {
                 /* support asked for this bundle on an existing request: a comment to paste */
-                k = dynbuf_addf(&b, "Ticket: %s\nAttach: %s\n\nComment (Jira wiki markup, paste "
-                                    "as is):\n%s\n",
-                                jstr(r, "key") ?: "?", s->bundle_path, jstr(r, "comment") ?: "");
+                k = dynbuf_addf(&b, "Ticket: %s\nAttach: %s\n\nComment (paste as is):\n%s\n",
+                                jstr(r, "key") ?: "?", s->bundle_path,
+                                jstr(r, "comment_text") ?: jstr(r, "comment") ?: "");
                 if (k >= 0)
                         k = write_file_atomic(path, b.buf, b.len, 0600);
                 dynbuf_done(&b);
                 return k;
         }
-        k = dynbuf_addf(&b, "Request type: %s\nSeverity: %s\n",
+        (void) manifest_checklist; /* the description carries the checklist */
+        k = dynbuf_addf(&b, "Request type: %s\nSeverity: %s\nAttach: %s\n\nSummary:\n%s\n\n"
+                            "Description:\n\n%s",
                         request_type_name(s->config, jstr(r, "request_type")),
-                        severity_label(jstr(r, "severity")));
-        if (k >= 0 && jstr(r, "severity_suggested"))
-                k = dynbuf_addf(&b, "Suggested severity: %s\n", jstr(r, "severity_suggested"));
-        json_array_foreach(json_object_get(r, "severity_reasons"), i, v)
-                if (k >= 0)
-                        k = dynbuf_addf(&b, "  - %s\n", json_string_value(v) ?: jstr(v, "text") ?: "?");
-        if (k >= 0)
-                k = dynbuf_addstr(&b, "Checklist:\n");
-        json_array_foreach(manifest_checklist, i, v)
-                if (k >= 0)
-                        k = dynbuf_addf(&b, "  [%s] %s%s%s\n", jstr(v, "status") ?: "?",
-                                        jstr(v, "item") ?: "?", jstr(v, "detail") ? ": " : "",
-                                        jstr(v, "detail") ?: "");
-        if (k >= 0)
-                k = dynbuf_addf(&b, "Attach: %s\n\nSummary:\n%s\n\nDescription (Jira wiki "
-                                    "markup, paste as is):\n%s\n",
-                                s->bundle_path, jstr(r, "summary") ?: "",
-                                jstr(r, "description_full") ?: jstr(r, "description") ?: "");
+                        severity_label(jstr(r, "severity")), s->bundle_path,
+                        jstr(r, "summary") ?: "",
+                        jstr(r, "description_text") ?: jstr(r, "description_full") ?:
+                                jstr(r, "description") ?: "");
         if (k < 0) {
                 dynbuf_done(&b);
                 return k;
@@ -102,15 +99,17 @@ static int write_text(struct ticket_submission *s, const char *path, json_t *man
 static int write_json(struct ticket_submission *s, const char *path, json_t *checklist)
 {
         json_t *r = s->request, *j;
-        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *text = NULL, *portal = portal_address(s->config);
 
+        if (!portal)
+                return -ENOMEM;
         if (attaching(s))
                 j = json_pack("{s:s, s:s, s:s?, s:{s:s, s:s?, s:I}, s:s}", "action", "attach",
                               "key", jstr(r, "key") ?: "", "comment", jstr(r, "comment"),
                               "bundle", "path", s->bundle_path, "sha256",
                               jstr(r, "bundle_sha256"), "bytes",
                               json_integer_value(json_object_get(r, "bundle_bytes")), "portal",
-                              DEFAULT_PORTAL);
+                              portal);
         else
                 j = json_pack("{s:s, s:s, s:s, s:{s:s, s:s?, s:O?}, s:O?, s:{s:s, s:s?, s:I}, s:s}",
                       "request_type", request_type_name(s->config, jstr(r, "request_type")),
@@ -121,9 +120,21 @@ static int write_json(struct ticket_submission *s, const char *path, json_t *che
                       json_object_get(r, "severity_reasons"), "checklist", checklist, "bundle",
                       "path", s->bundle_path, "sha256", jstr(r, "bundle_sha256"), "bytes",
                       json_integer_value(json_object_get(r, "bundle_bytes")), "portal",
-                      DEFAULT_PORTAL);
+                      portal);
         if (!j)
                 return -ENOMEM;
+        if (!attaching(s)) {
+                /* the structured fields a script or the portal API can use */
+                json_object_set(j, "description_wiki", json_object_get(r, "description_full") ?:
+                                                               json_object_get(r, "description"));
+                json_object_set(j, "description_adf", json_object_get(r, "description_adf"));
+                json_object_set(j, "labels", json_object_get(r, "labels"));
+                json_object_set(j, "environment", json_object_get(r, "environment"));
+                json_object_set(j, "product", json_object_get(r, "product"));
+                json_object_set(j, "missing", json_object_get(r, "missing"));
+                if (jstr(r, "description_text"))
+                        json_object_set(j, "description", json_object_get(r, "description_text"));
+        }
         text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
         json_decref(j);
         if (!text)
@@ -134,6 +145,8 @@ static int write_json(struct ticket_submission *s, const char *path, json_t *che
 static void print_steps(struct ticket_submission *s, const char *txt)
 {
         json_t *r = s->request;
+        _cleanup_free_ char *portal = portal_address(s->config);
+        const char *p = portal ?: DEFAULT_PORTAL;
 
         if (attaching(s)) {
                 fprintf(stderr,
@@ -144,7 +157,7 @@ static void print_steps(struct ticket_submission *s, const char *txt)
                         "  3. Add a comment with the text from %s.\n"
                         "To do this automatically next time, configure 'portal:' in "
                         "/etc/collect/collect.yaml and run 'collect portal test'.\n",
-                        jstr(r, "key") ?: "the request", DEFAULT_PORTAL,
+                        jstr(r, "key") ?: "the request", p,
                         jstr(r, "key") ?: "the request", s->bundle_path, txt);
                 return;
         }
@@ -167,7 +180,7 @@ static void print_steps(struct ticket_submission *s, const char *txt)
                 "then use the agreed emergency channel (Slack or phone).\n"
                 "To file automatically next time, configure 'portal:' in "
                 "/etc/collect/collect.yaml and run 'collect portal test'.\n",
-                DEFAULT_PORTAL, request_type_name(s->config, jstr(r, "request_type")), txt,
+                p, request_type_name(s->config, jstr(r, "request_type")), txt,
                 severity_label(jstr(r, "severity")), s->bundle_path);
 }
 

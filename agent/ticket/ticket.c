@@ -166,6 +166,8 @@ static json_t *build_request(const struct ticket_job *job, const char *id, const
                 json_object_set(r, "description_adf", text->adf);
         if (r && text->text)
                 json_object_set_new(r, "description_text", json_string(text->text));
+        if (r && text->comment_text)
+                json_object_set_new(r, "comment_text", json_string(text->comment_text));
         if (r && job->action == TICKET_OPEN) {
                 _cleanup_free_ char *svg = ticket_timeline_svg(m);
 
@@ -300,7 +302,7 @@ int ticket_submit(const struct ticket_job *job, json_t **ret_ticket)
         if (!request)
                 return -ENOMEM;
 
-        b = job->config->has_portal ? &ticket_backend_jsm : &ticket_backend_outbox;
+        b = job->config->has_portal && !job->draft ? &ticket_backend_jsm : &ticket_backend_outbox;
         s = (struct ticket_submission) {
                 .config = job->config,
                 .state_dir = job->state_dir ?: "/var/lib/collect",

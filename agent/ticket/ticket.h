@@ -28,6 +28,7 @@ struct ticket_job {
         const char *state_dir, *spool_dir;
         bool dry_run, assume_yes, interactive; /* interactive: ask before filing */
         bool allow_incomplete;      /* say in the ticket what is missing */
+        bool draft;                 /* write the outbox draft even with a portal configured */
 };
 
 /*
