@@ -181,6 +181,7 @@ static int write_bars(struct dynbuf *b, json_t *hist, usec_t since, usec_t until
         json_t *sources = json_object_get(hist, "sources");
         size_t n = (size_t) json_integer_value(json_object_get(hist, "buckets"));
         double bw = n ? (double) (X1 - X0) / (double) n : 0;
+        bool with_date = until - since > 20 * USEC_PER_HOUR;
         int r = dynbuf_addstr(b, "<g class=\"bars\">\n");
 
         for (size_t k = 0; r >= 0 && k < n && k < 1000; k++) {
@@ -189,7 +190,7 @@ static int write_bars(struct dynbuf *b, json_t *hist, usec_t since, usec_t until
                 json_t *s;
                 char from[32], to[32];
 
-                clock_text(from, sizeof(from), since + (until - since) / n * k, false);
+                clock_text(from, sizeof(from), since + (until - since) / n * k, with_date);
                 clock_text(to, sizeof(to), since + (until - since) / n * (k + 1), false);
                 json_array_foreach(sources, i, s) {
                         json_int_t c = json_integer_value(
@@ -245,7 +246,13 @@ static int write_markers(struct dynbuf *b, const struct timeline *t, const size_
                 const struct timeline_event *e = &t->events[idx[i]];
                 const char *color = category_color(e->category);
                 double x = x_of(e->time, since, until);
-                int ly = Y_TOP - 14 + (int) (i % 2) * 10;
+                int level = 0, ly;
+
+                /* markers close together are stacked, not drawn over each other */
+                for (size_t k = 0; k < i; k++)
+                        if (x_of(t->events[idx[k]].time, since, until) > x - 15)
+                                level++;
+                ly = Y_TOP - 8 + MIN(level, 12) * 16;
 
                 (void) dynbuf_addf(b, "<g class=\"marker marker-%s\">"
                                       "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "

@@ -407,6 +407,18 @@ static size_t ident_len(const char *p)
         return n > 1 && p[n - 1] == ':' && p[n] == ' ' ? n + 1 : 0;
 }
 
+/* After a syslog priority word ("err ", "warning "), as journal exports write it. */
+static const char *skip_priority(const char *p)
+{
+        static const char *const words[] = { "emerg ", "alert ", "crit ", "err ", "warning ",
+                                             "notice ", "info ", "debug " };
+
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (strneq(p, words[i], strlen(words[i])))
+                        return p + strlen(words[i]);
+        return p;
+}
+
 const char *timeline_strip_log_prefix(const char *s)
 {
         const char *p = s ? skip_timestamp(s) : NULL;
@@ -414,6 +426,7 @@ const char *timeline_strip_log_prefix(const char *s)
 
         if (!p)
                 return s;
+        p = skip_priority(p);
         n = ident_len(p);
         if (n > 0)
                 return p + n; /* no host: "TIME ident: msg" */

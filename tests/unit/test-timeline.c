@@ -134,6 +134,9 @@ static void test_strip_prefix(void **state)
                                                       "kernel: oops"),
                             "oops");
         assert_string_equal(timeline_strip_log_prefix("2026-03-01T13:45:10Z nginx: x"), "x");
+        assert_string_equal(timeline_strip_log_prefix("2026-11-26T12:00:00.000000+00:00 err "
+                                                      "fixturehost nginx[100]: connect() failed"),
+                            "connect() failed");
         assert_string_equal(timeline_strip_log_prefix("ERROR: plain message"),
                             "ERROR: plain message");
         assert_string_equal(timeline_strip_log_prefix("Mar  1 13:45:10 host no ident here"),
