@@ -932,3 +932,14 @@ int errors_emit(struct errors *e, struct sink *s)
         }
         return 0;
 }
+
+int errors_observe_line(void *userdata, const char *source, const struct sink_line_meta *meta,
+                        const char *line, size_t len)
+{
+        return errors_feed_line(userdata, source, meta, line, len);
+}
+
+void errors_observe_end(void *userdata, const char *source)
+{
+        errors_end_source(userdata, source);
+}

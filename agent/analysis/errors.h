@@ -43,6 +43,12 @@ int errors_feed_line(struct errors *e, const char *source, const struct sink_lin
 /* Ends a source (a stream closed): a pending multi-line trace is finished. */
 void errors_end_source(struct errors *e, const char *source);
 
+/* errors_feed_line() and errors_end_source() for a struct errors passed as
+ * userdata: the sink's line observer (sink_add_line_observer()). */
+int errors_observe_line(void *userdata, const char *source, const struct sink_line_meta *meta,
+                        const char *line, size_t len);
+void errors_observe_end(void *userdata, const char *source);
+
 /* Writes errors/errors.json and errors/errors.txt and the findings
  * (FINDING_ERRORS per unit or file, FINDING_ERROR_SIGNATURES, FINDING_ERROR_SURGE,
  * FINDING_OOM_KILL / FINDING_SEGFAULT where the patterns say so) to s. */

@@ -19,6 +19,10 @@
 #include "pipeline/bundle.h"
 #include "analysis/checklist.h"
 #include "cli/cli.h"
+#include "cli/exit-code.h"
+#include "cli/policy-load.h"
+#include "cli/verb-portal.h"
+#include "cli/verb-spool.h"
 #include "policy/site-config.h"
 #include "analysis/correlate.h"
 #include "dynbuf.h"
@@ -572,7 +576,9 @@ static int do_collect(void)
         stage = dir_of(c.path);
         if (!stage)
                 return log_oom(), 1;
-        r = sink_new(b, rd, errs, &c.report, stage, &s);
+        r = sink_new(b, rd, &c.report, stage, &s);
+        if (r >= 0 && errs)
+                r = sink_add_line_observer(s, errors_observe_line, errors_observe_end, errs);
         if (r < 0)
                 return log_oom(), 1;
 
@@ -777,7 +783,7 @@ static int do_collect(void)
                                                       "bytes", (json_int_t) bundle_bytes(b),
                                                       "sha256", bundle_sha256(b)));
                         r = ticket_submit(&job, &ticket);
-                        ex = r < 0 ? ticket_exit_code(r) : 0;
+                        ex = r < 0 ? exit_code_from_ticket(r) : 0;
                         free(last_ticket_key);
                         last_ticket_key = json_string_value(json_object_get(ticket, "key")) ?
                                 xstrdup(json_string_value(json_object_get(ticket, "key"))) : NULL;
@@ -877,7 +883,7 @@ static int verb_snapshot(char **args)
         if (r != 0)
                 return r;
         /* No bundle, so nothing to redact: the sink refuses members (-EROFS). */
-        r = sink_new(NULL, NULL, NULL, &c.report, c.state_dir, &s);
+        r = sink_new(NULL, NULL, &c.report, c.state_dir, &s);
         if (r < 0)
                 return log_oom(), 1;
         c.report.until = now(CLOCK_REALTIME);
@@ -995,8 +1001,8 @@ static int verb_spool(char **args)
         r = resolve_state_dir(&state);
         if (r != 0)
                 return r;
-        return spool_verb(arg_spool_dir ? arg_spool_dir : DEFAULT_SPOOL_DIR, state, &c,
-                          (int) strv_length(args), args);
+        return verb_spool_run(arg_spool_dir ? arg_spool_dir : DEFAULT_SPOOL_DIR, state, &c,
+                              (int) strv_length(args), args);
 }
 
 static int verb_portal(char **args)
@@ -1007,7 +1013,7 @@ static int verb_portal(char **args)
         r = load_config(&c);
         if (r != 0)
                 return r;
-        return ticket_verb_portal(&c, (int) strv_length(args), args);
+        return verb_portal_run(&c, (int) strv_length(args), args);
 }
 
 /* `collect hook coredump|unit-failure UNIT|alertmanager`: one problem, one
@@ -1150,6 +1156,7 @@ static int verb_watch(char **args)
                 .listen = arg_listen,
                 .journal = true,
         };
+        int r;
 
         if (args[0]) {
                 log_error("watch takes no arguments ('%s')", args[0]);
@@ -1162,7 +1169,8 @@ static int verb_watch(char **args)
         if (arg_verbosity < 0 && strv_extend(&pass, "-q") < 0)
                 return log_oom(), 1;
         p.hook_args = pass;
-        return watch_run(&p);
+        r = watch_run(&p);
+        return r == -EINVAL ? EX_USAGE : r < 0 ? EX_CANTCREAT : 0;
 }
 
 static const struct {

@@ -220,6 +220,41 @@ static bool wants(const struct checklist_result *c, enum checklist_item i)
         return e->required && e->status == CHECKLIST_MISSING && checklist_item_person_supplied(i);
 }
 
+/* Whether a viable workaround exists: 1 answered, 0 skipped, -ECANCELED, -errno. */
+static int ask_workaround_question(FILE *in, FILE *out, struct user_input *u)
+{
+        for (int attempt = 0; attempt < 3; attempt++) {
+                _cleanup_free_ char *answer = NULL;
+                int k;
+
+                fputs("Is there a viable workaround? [y/n, Enter: don't know]: ", out);
+                fflush(out);
+                k = read_answer(in, &answer);
+                if (k < 0)
+                        return k;
+                if (k == ANSWER_ABORT)
+                        return -ECANCELED;
+                if (k == ANSWER_EOF) {
+                        fputc('\n', out);
+                        return 0;
+                }
+                if (k == ANSWER_EMPTY)
+                        return 0;
+                if (strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0) {
+                        u->workaround = TRISTATE_YES;
+                } else if (strcasecmp(answer, "n") == 0 || strcasecmp(answer, "no") == 0 ||
+                           strcasecmp(answer, "none") == 0) {
+                        u->workaround = TRISTATE_NO;
+                } else {
+                        fputs("Please answer y or n.\n", out);
+                        continue;
+                }
+                u->workaround_source = INPUT_PROMPT;
+                return 1;
+        }
+        return 0;
+}
+
 int prompt_missing(FILE *in, FILE *out, const struct report *r,
                    const struct checklist_result *c, const struct severity_result *s,
                    struct user_input *u)
@@ -285,36 +320,12 @@ int prompt_missing(FILE *in, FILE *out, const struct report *r,
                 }
         }
 
-        if (ask_workaround && eofs < 2)
-                for (int attempt = 0; attempt < 3; attempt++) {
-                        _cleanup_free_ char *answer = NULL;
-
-                        fputs("Is there a viable workaround? [y/n, Enter: don't know]: ", out);
-                        fflush(out);
-                        k = read_answer(in, &answer);
-                        if (k < 0)
-                                return k;
-                        if (k == ANSWER_ABORT)
-                                return -ECANCELED;
-                        if (k == ANSWER_EOF) {
-                                fputc('\n', out);
-                                break;
-                        }
-                        if (k == ANSWER_EMPTY)
-                                break;
-                        if (strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0) {
-                                u->workaround = TRISTATE_YES;
-                        } else if (strcasecmp(answer, "n") == 0 || strcasecmp(answer, "no") == 0 ||
-                                   strcasecmp(answer, "none") == 0) {
-                                u->workaround = TRISTATE_NO;
-                        } else {
-                                fputs("Please answer y or n.\n", out);
-                                continue;
-                        }
-                        u->workaround_source = INPUT_PROMPT;
-                        answered++;
-                        break;
-                }
+        if (ask_workaround && eofs < 2) {
+                k = ask_workaround_question(in, out, u);
+                if (k < 0)
+                        return k;
+                answered += k;
+        }
 
         return answered;
 }

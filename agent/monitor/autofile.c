@@ -17,11 +17,12 @@
 #endif
 
 #include "alloc-util.h"
+#include "basic/json-util.h"
+#include "basic/fileio.h"
 #include "monitor/autofile.h"
 #include "dynbuf.h"
 #include "fd-util.h"
 #include "parse-util.h"
-#include "ticket/spool.h"
 
 #define STATE_FILE "autofile.json"
 #define LOCK_FILE "autofile.lock"
@@ -255,13 +256,6 @@ void autofile_event_done(struct autofile_event *e)
         *e = (struct autofile_event) {};
 }
 
-static const char *jstr(json_t *o, const char *key)
-{
-        const char *s = json_string_value(json_object_get(o, key));
-
-        return isempty(s) ? NULL : s;
-}
-
 int autofile_event_from_alertmanager(const char *json, size_t len, struct autofile_event *ret,
                                      char **ret_error)
 {
@@ -279,8 +273,8 @@ int autofile_event_from_alertmanager(const char *json, size_t len, struct autofi
                 json_decref(m);
                 return -EBADMSG;
         }
-        status = jstr(m, "status");
-        group = jstr(m, "groupKey");
+        status = json_str(m, "status");
+        group = json_str(m, "groupKey");
         alerts = json_object_get(m, "alerts");
         if (!status || !group || !json_is_array(alerts)) {
                 if (ret_error)
@@ -289,9 +283,9 @@ int autofile_event_from_alertmanager(const char *json, size_t len, struct autofi
                 json_decref(m);
                 return -EBADMSG;
         }
-        name = jstr(json_object_get(m, "commonLabels"), "alertname") ?:
-               jstr(json_object_get(m, "groupLabels"), "alertname") ?: "alert";
-        summary = jstr(json_object_get(m, "commonAnnotations"), "summary");
+        name = json_str(json_object_get(m, "commonLabels"), "alertname") ?:
+               json_str(json_object_get(m, "groupLabels"), "alertname") ?: "alert";
+        summary = json_str(json_object_get(m, "commonAnnotations"), "summary");
         dynbuf_init(&d, 256 * 1024);
         (void) dynbuf_addf(&d, "Alertmanager %s: %s (group %s)\n", status, name, group);
         json_array_foreach(alerts, i, a) {
@@ -304,24 +298,24 @@ int autofile_event_from_alertmanager(const char *json, size_t len, struct autofi
                                            json_array_size(alerts) - 50);
                         break;
                 }
-                (void) dynbuf_addf(&d, "- %s since %s:", jstr(a, "status") ?: "?",
-                                   jstr(a, "startsAt") ?: "?");
+                (void) dynbuf_addf(&d, "- %s since %s:", json_str(a, "status") ?: "?",
+                                   json_str(a, "startsAt") ?: "?");
                 json_object_foreach(labels, k, v)
                         if (json_is_string(v))
                                 (void) dynbuf_addf(&d, " %s=%s", k, json_string_value(v));
-                if (jstr(json_object_get(a, "annotations"), "summary"))
+                if (json_str(json_object_get(a, "annotations"), "summary"))
                         (void) dynbuf_addf(&d, " — %s",
-                                           jstr(json_object_get(a, "annotations"), "summary"));
+                                           json_str(json_object_get(a, "annotations"), "summary"));
                 (void) dynbuf_addc(&d, '\n');
                 /* the alert's own words and links, for the ticket */
-                if (jstr(json_object_get(a, "annotations"), "description"))
+                if (json_str(json_object_get(a, "annotations"), "description"))
                         (void) dynbuf_addf(&d, "  description: %s\n",
-                                           jstr(json_object_get(a, "annotations"), "description"));
-                if (jstr(json_object_get(a, "annotations"), "runbook_url"))
+                                           json_str(json_object_get(a, "annotations"), "description"));
+                if (json_str(json_object_get(a, "annotations"), "runbook_url"))
                         (void) dynbuf_addf(&d, "  runbook: %s\n",
-                                           jstr(json_object_get(a, "annotations"), "runbook_url"));
-                if (jstr(a, "generatorURL"))
-                        (void) dynbuf_addf(&d, "  source: %s\n", jstr(a, "generatorURL"));
+                                           json_str(json_object_get(a, "annotations"), "runbook_url"));
+                if (json_str(a, "generatorURL"))
+                        (void) dynbuf_addf(&d, "  source: %s\n", json_str(a, "generatorURL"));
         }
         *ret = (struct autofile_event) {
                 .fingerprint = xasprintf("alert:%s", group),

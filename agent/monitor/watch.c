@@ -43,7 +43,8 @@ static void on_signal(int sig)
         stop_requested = 1;
 }
 
-/* Runs `self hook <args…> <hook_args…>` with body on stdin; returns its exit code. */
+/* Runs `self hook <args…> <hook_args…>` with body on stdin; returns the child's exit
+ * status, or -errno when it could not be run or did not finish in time. */
 static int run_hook(const struct watch_params *p, char *const *args, const char *body, size_t len)
 {
         _cleanup_strv_free_ char **argv = NULL;
@@ -52,20 +53,22 @@ static int run_hook(const struct watch_params *p, char *const *args, const char 
         pid_t pid;
 
         if (strv_extend(&argv, "collect") < 0 || strv_extend(&argv, "hook") < 0)
-                return 1;
+                return -ENOMEM;
         STRV_FOREACH(a, (char **) args)
                 if (strv_extend(&argv, *a) < 0)
-                        return 1;
+                        return -ENOMEM;
         STRV_FOREACH(a, p->hook_args)
                 if (strv_extend(&argv, *a) < 0)
-                        return 1;
+                        return -ENOMEM;
         if (pipe2(in, O_CLOEXEC) < 0)
-                return 1;
+                return -errno;
         pid = fork();
         if (pid < 0) {
+                int k = -errno;
+
                 safe_close(in[0]);
                 safe_close(in[1]);
-                return 1;
+                return k;
         }
         if (pid == 0) {
                 (void) dup2(in[0], STDIN_FILENO);
@@ -82,16 +85,16 @@ static int run_hook(const struct watch_params *p, char *const *args, const char 
                 if (w == pid)
                         break;
                 if (w < 0 && errno != EINTR)
-                        return 1;
+                        return -errno;
                 if (now(CLOCK_MONOTONIC) > deadline) {
                         (void) kill(pid, SIGKILL);
                         (void) waitpid(pid, &status, 0);
                         log_warning("hook %s did not finish in time", args[0]);
-                        return 1;
+                        return -ETIME;
                 }
                 (void) usleep(20000);
         }
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
 }
 
 /* ---- the Alertmanager listener ---- */
@@ -273,7 +276,7 @@ int watch_run(const struct watch_params *p)
                 if (r < 0) {
                         log_error("--listen '%s': expected 127.0.0.1:PORT (loopback only)",
                                   p->listen);
-                        return 64;
+                        return -EINVAL;
                 }
                 d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
                                      ntohs(addr.sin_port), NULL, NULL, on_request, (void *) p,
@@ -281,8 +284,9 @@ int watch_run(const struct watch_params *p)
                                      on_completed, NULL, MHD_OPTION_CONNECTION_LIMIT, 16,
                                      MHD_OPTION_CONNECTION_TIMEOUT, 60, MHD_OPTION_END);
                 if (!d) {
-                        log_error("cannot listen on %s: %m", p->listen);
-                        return 73;
+                        r = errno > 0 ? -errno : -EADDRNOTAVAIL;
+                        log_error_errno(r, "cannot listen on %s: %m", p->listen);
+                        return r;
                 }
                 log_notice("watch: Alertmanager webhooks on http://%s/alertmanager", p->listen);
         }

@@ -18,5 +18,6 @@ struct watch_params {
         bool journal;            /* follow the journal */
 };
 
-/* Runs until SIGTERM or SIGINT. Returns the exit code. */
+/* Runs until SIGTERM or SIGINT. 0; -EINVAL a bad --listen address (logged);
+ * -errno the listener could not be started (logged). */
 int watch_run(const struct watch_params *p);

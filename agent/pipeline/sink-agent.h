@@ -8,7 +8,6 @@
 #include <jansson.h>
 
 #include "pipeline/bundle.h"
-#include "analysis/errors.h"
 #include "redact/redact.h"
 #include "analysis/report.h"
 #include "pipeline/context.h"
@@ -16,14 +15,28 @@
 
 /*
  * A sink writing to bundle b (NULL: none, every member is refused with
- * -EROFS), redacting with r (never NULL with a bundle), feeding error
- * lines to e (may be NULL) and findings to report. Staged member content
- * (already redacted) lives in unlinked temporary files in stage_dir.
+ * -EROFS), redacting with r (never NULL with a bundle), feeding findings to
+ * report. Staged member content (already redacted) lives in unlinked
+ * temporary files in stage_dir.
  */
-int sink_new(struct bundle *b, struct redactor *r, struct errors *e, struct report *report,
-             const char *stage_dir, struct sink **ret);
+int sink_new(struct bundle *b, struct redactor *r, struct report *report, const char *stage_dir,
+             struct sink **ret);
 struct sink *sink_free(struct sink *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct sink *, sink_free);
+
+/*
+ * Registers an observer of the redacted lines of every stream opened with
+ * SINK_SCAN_ERRORS (the error extraction): line gets each line without its
+ * newline, end_source (may be NULL) the end of a stream. A line callback's
+ * -errno fails the write. Such streams are read whole even when cut, so
+ * that observers see every line. 0, -ENOBUFS (at most 4), -EINVAL.
+ */
+int sink_add_line_observer(struct sink *s,
+                           int (*line)(void *userdata, const char *source,
+                                       const struct sink_line_meta *meta, const char *text,
+                                       size_t len),
+                           void (*end_source)(void *userdata, const char *source),
+                           void *userdata);
 
 /* Starts and ends the accounting of one collector: bytes, notes, partial. The
  * ctx must outlive the collector's run. */

@@ -26,11 +26,20 @@
 #define NOTES_MAX 12
 #define SINK_STREAMS_MAX 64
 #define COMMAND_OUTPUT_MAX (4u << 20)
+#define LINE_OBSERVERS_MAX 4
+
+struct line_observer {
+        int (*line)(void *userdata, const char *source, const struct sink_line_meta *meta,
+                    const char *line, size_t len);
+        void (*end_source)(void *userdata, const char *source);
+        void *userdata;
+};
 
 struct sink {
         struct bundle *bundle;
         struct redactor *redactor;
-        struct errors *errors;
+        struct line_observer observers[LINE_OBSERVERS_MAX];
+        size_t n_observers;
         struct report *report;
         char *stage_dir;
         struct collect_ctx *ctx;
@@ -66,8 +75,8 @@ struct sink_stream {
         char wbuf[16 * 1024];
 };
 
-int sink_new(struct bundle *b, struct redactor *r, struct errors *e, struct report *report,
-             const char *stage_dir, struct sink **ret)
+int sink_new(struct bundle *b, struct redactor *r, struct report *report, const char *stage_dir,
+             struct sink **ret)
 {
         struct sink *s = xcalloc(1, sizeof(*s));
 
@@ -76,7 +85,6 @@ int sink_new(struct bundle *b, struct redactor *r, struct errors *e, struct repo
         *s = (struct sink) {
                 .bundle = b,
                 .redactor = r,
-                .errors = e,
                 .report = report,
                 .stage_dir = xstrdup(stage_dir),
                 .members = json_array(),
@@ -88,6 +96,56 @@ int sink_new(struct bundle *b, struct redactor *r, struct errors *e, struct repo
         }
         *ret = s;
         return 0;
+}
+
+int sink_add_line_observer(struct sink *s,
+                           int (*line)(void *userdata, const char *source,
+                                       const struct sink_line_meta *meta, const char *text,
+                                       size_t len),
+                           void (*end_source)(void *userdata, const char *source),
+                           void *userdata)
+{
+        if (!s || !line)
+                return -EINVAL;
+        if (s->n_observers >= LINE_OBSERVERS_MAX)
+                return -ENOBUFS;
+        s->observers[s->n_observers++] = (struct line_observer) {
+                .line = line, .end_source = end_source, .userdata = userdata };
+        return 0;
+}
+
+/* Whether lines of a stream with these flags go to observers. */
+static bool observed(const struct sink *s, unsigned flags)
+{
+        return (flags & SINK_SCAN_ERRORS) && s->n_observers > 0;
+}
+
+static int observe_line(struct sink_stream *st, const char *data, size_t len)
+{
+        struct sink *s = st->sink;
+        const char *source = st->source ? st->source : st->name;
+        size_t l = len;
+        int r;
+
+        while (l > 0 && (data[l - 1] == '\n' || data[l - 1] == '\r'))
+                l--;
+        for (size_t i = 0; i < s->n_observers; i++) {
+                r = s->observers[i].line(s->observers[i].userdata, source,
+                                         st->have_meta ? &st->meta : NULL, data, l);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void observe_end(struct sink_stream *st)
+{
+        struct sink *s = st->sink;
+
+        for (size_t i = 0; i < s->n_observers; i++)
+                if (s->observers[i].end_source)
+                        s->observers[i].end_source(s->observers[i].userdata,
+                                                   st->source ? st->source : st->name);
 }
 
 struct sink *sink_free(struct sink *s)
@@ -301,13 +359,8 @@ static int stream_emit(void *userdata, const char *data, size_t len)
         struct sink *s = st->sink;
         int r;
 
-        if ((st->flags & SINK_SCAN_ERRORS) && s->errors) {
-                size_t l = len;
-
-                while (l > 0 && (data[l - 1] == '\n' || data[l - 1] == '\r'))
-                        l--;
-                r = errors_feed_line(s->errors, st->source ? st->source : st->name,
-                                     st->have_meta ? &st->meta : NULL, data, l);
+        if (observed(s, st->flags)) {
+                r = observe_line(st, data, len);
                 if (r < 0)
                         return r;
         }
@@ -407,7 +460,7 @@ int sink_stream_write(struct sink_stream *st, const void *data, size_t len)
                 return -EINVAL;
         if (st->error < 0)
                 return st->error;
-        if (st->stopped && !((st->flags & SINK_SCAN_ERRORS) && st->sink->errors))
+        if (st->stopped && !observed(st->sink, st->flags))
                 return -ENOSPC;
         if (st->skip_partial_first_line) {
                 const char *nl = memchr(data, '\n', len);
@@ -535,8 +588,8 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
                         abandon = true;
                 }
         }
-        if ((st->flags & SINK_SCAN_ERRORS) && s->errors)
-                errors_end_source(s->errors, st->source ? st->source : st->name);
+        if (observed(s, st->flags))
+                observe_end(st);
         if (!abandon && st->error < 0) {
                 r = st->error;
                 log_warning_errno(r, "%s: '%s' failed: %m", s->ctx ? s->ctx->name : "sink",
@@ -679,7 +732,7 @@ int sink_add_file(struct sink *s, const char *name, int dirfd, const char *path,
         /* Read no more than the size seen at open: a growing file cannot keep us. */
         left = (uint64_t) sb.st_size;
         limit = st->limit;
-        if ((flags & SINK_KEEP_TAIL) && left > limit && !((flags & SINK_SCAN_ERRORS) && s->errors)) {
+        if ((flags & SINK_KEEP_TAIL) && left > limit && !observed(s, flags)) {
                 if (lseek(fd, (off_t) (left - limit), SEEK_SET) >= 0) {
                         left = limit;
                         st->skip_partial_first_line = true;

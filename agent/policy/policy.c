@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Loading, merging and validating the policies (agent/policy/policy.h). Each
- * section is checked by the module that owns it, so `collect policy check`
- * and a real run refuse exactly the same things.
+ * section is checked by the module that owns it, through the schema the
+ * caller passes (cli/policy-load.c), so `collect policy check` and a real
+ * run refuse exactly the same things and this layer names none of them.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -10,23 +11,11 @@
 #include <string.h>
 
 #include "alloc-util.h"
-#include "monitor/autofile.h"
-#include "analysis/checklist.h"
-#include "pipeline/commands.h"
-#include "analysis/errors.h"
 #include "policy/options.h"
 #include "policy/policy.h"
-#include "redact/redact.h"
-#include "pipeline/registry.h"
-#include "analysis/severity.h"
 #include "strv.h"
 
 const char *policy_builtin_name(size_t i);
-
-static const char *const global_keys[] = {
-        "collectors", "budgets", "never_collect", "commands", "errors",
-        "redaction",  "checklist", "severity", "autofile", NULL,
-};
 
 struct policy *policy_free(struct policy *p)
 {
@@ -111,15 +100,16 @@ static int validate_collector_section(const struct collector *c, const struct pn
         return r;
 }
 
-static int validate(struct policy *p, char **ret_error)
+static int validate(struct policy *p, const struct policy_schema *sc, char **ret_error)
 {
+        const char *const *global_keys = sc->keys;
         const struct pnode *root = p->root, *n;
         int r;
 
         for (size_t i = 0; i < root->n_items; i++) {
                 const struct pnode *k = root->items[i];
 
-                if (registry_find(k->key))
+                if (sc->collector_find(k->key))
                         continue;
                 bool ok = false;
                 for (size_t j = 0; global_keys[j]; j++)
@@ -149,7 +139,7 @@ static int validate(struct policy *p, char **ret_error)
         for (size_t i = 0; i < n->n_items || (n->type == PNODE_SCALAR && i == 0); i++) {
                 const struct pnode *item = n->type == PNODE_SEQ ? n->items[i] : n;
 
-                if (!registry_find(item->value)) {
+                if (!sc->collector_find(item->value)) {
                         if (ret_error)
                                 *ret_error = pnode_error(item, "unknown collector '%s' (known: "
                                                          "commands, config, environment, "
@@ -213,41 +203,25 @@ static int validate(struct policy *p, char **ret_error)
         r = pnode_to_strv(policy_section(p, "never_collect"), &p->never_collect, ret_error);
         if (r < 0)
                 return r;
-        r = commands_check_policy(policy_section(p, "commands"), ret_error);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < registry_size(); i++) {
-                const struct collector *c = registry_get(i);
+        for (size_t i = 0; i < sc->collector_count(); i++) {
+                const struct collector *c = sc->collector_get(i);
 
                 r = validate_collector_section(c, policy_collector_section(p, c->name),
                                                ret_error);
                 if (r < 0)
                         return r;
         }
-        r = errors_check_policy(policy_section(p, "errors"), ret_error);
-        if (r < 0)
-                return r;
-        r = redactor_check_policy(policy_section(p, "redaction"), ret_error);
-        if (r < 0)
-                return r;
-        r = checklist_check_policy(policy_section(p, "checklist"), ret_error);
-        if (r < 0)
-                return r;
-        r = severity_check_policy(policy_section(p, "severity"), ret_error);
-        if (r < 0)
-                return r;
-        {
-                struct autofile_policy ap;
-
-                r = autofile_policy_load(policy_section(p, "autofile"), &ap, ret_error);
+        for (const struct policy_section_check *k = sc->checks; k && k->key; k++) {
+                r = k->check(policy_section(p, k->key), ret_error);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-int policy_load(const char *shipped_dir, char *const *dirs, char *const *files,
-                struct policy **ret, char **ret_error)
+int policy_load_schema(const struct policy_schema *schema, const char *shipped_dir,
+                       char *const *dirs, char *const *files, struct policy **ret,
+                       char **ret_error)
 {
         _cleanup_(policy_freep) struct policy *p = NULL;
         _cleanup_strv_free_ char **shipped = NULL;
@@ -310,7 +284,7 @@ int policy_load(const char *shipped_dir, char *const *dirs, char *const *files,
                 if (r < 0)
                         return r;
         }
-        r = validate(p, ret_error);
+        r = validate(p, schema, ret_error);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(p);

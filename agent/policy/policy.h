@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "collector.h"
 #include "macro.h"
 #include "policy/pnode.h"
 #include "time-util.h"
@@ -23,14 +24,33 @@ struct policy {
         char **files;           /* what was loaded, for messages */
 };
 
+/* A top-level section and the function of the module that owns it, which
+ * validates it: 0 or -errno with a located *ret_error. section may be NULL. */
+struct policy_section_check {
+        const char *key;
+        int (*check)(const struct pnode *section, char **ret_error);
+};
+
+/* What a policy may contain: given by the layer that knows the collectors
+ * and the modules (cli/policy-load.h), so that this one depends on none. */
+struct policy_schema {
+        const char *const *keys;                              /* top-level keys, NULL-terminated */
+        const struct collector *(*collector_find)(const char *name);
+        size_t (*collector_count)(void);
+        const struct collector *(*collector_get)(size_t i);   /* their option tables */
+        const struct policy_section_check *checks;            /* in order; ends with { NULL } */
+};
+
 /*
  * Loads the base policies (shipped_dir's *.yaml if it has any, else the
  * compiled-in copy), then every *.yaml of each directory in dirs (NULL-
  * terminated; missing directories are skipped), then each file in files.
- * Validates the result. -EINVAL/-EBADMSG/-EFBIG with a located *ret_error.
+ * Validates the result against schema. -EINVAL/-EBADMSG/-EFBIG with a
+ * located *ret_error.
  */
-int policy_load(const char *shipped_dir, char *const *dirs, char *const *files,
-                struct policy **ret, char **ret_error);
+int policy_load_schema(const struct policy_schema *schema, const char *shipped_dir,
+                       char *const *dirs, char *const *files, struct policy **ret,
+                       char **ret_error);
 struct policy *policy_free(struct policy *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free);
 

@@ -12,10 +12,10 @@
 #include <jansson.h>
 
 #include "alloc-util.h"
+#include "basic/fileio.h"
 #include "fd-util.h"
 #include "ticket/ledger.h"
 #include "log.h"
-#include "ticket/spool.h"
 
 static int ledger_lock(const char *state_dir, int op)
 {

@@ -12,7 +12,7 @@
 #include "dynbuf.h"
 #include "ticket/http.h"
 #include "log.h"
-#include "ticket/ticket.h"
+#include "ticket/slack.h"
 
 static int add_escaped(struct dynbuf *b, const char *s)
 {

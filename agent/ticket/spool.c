@@ -15,48 +15,16 @@
 #include <jansson.h>
 
 #include "alloc-util.h"
+#include "basic/fileio.h"
 #include "fd-util.h"
 #include "log.h"
 #include "ticket/spool.h"
 #include "strv.h"
-#include "ticket/ticket.h"
 
 static void closedirp(DIR **d)
 {
         if (*d)
                 closedir(*d);
-}
-
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
-{
-        _cleanup_free_ char *tmp = NULL, *dir = NULL;
-        _cleanup_close_ int fd = -1, dfd = -1;
-        const char *slash;
-        int r;
-
-        tmp = xasprintf("%s.tmp.%d", path, (int) getpid());
-        if (!tmp)
-                return -ENOMEM;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-        if (fd < 0)
-                return -errno;
-        r = loop_write(fd, data, len);
-        if (r >= 0 && fsync(fd) < 0)
-                r = -errno;
-        if (r >= 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0) {
-                (void) unlink(tmp);
-                return r;
-        }
-        slash = strrchr(path, '/');
-        dir = slash ? xstrndup(path, slash == path ? 1 : (size_t) (slash - path)) : xstrdup(".");
-        if (!dir)
-                return -ENOMEM;
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0)
-                (void) fsync(dfd);
-        return 0;
 }
 
 static int write_json_atomic(const char *dir, const char *name, json_t *j)
@@ -335,6 +303,22 @@ struct sort_item {
         usec_t created;
 };
 
+int spool_entry_peek(const char *spool_dir, const char *id, json_t **ret_request,
+                     json_t **ret_state, usec_t *ret_created)
+{
+        _cleanup_free_ char *d = NULL;
+
+        if (!id_valid(id))
+                return -ENOENT;
+        d = xasprintf("%s/%s", spool_dir, id);
+        if (!d)
+                return -ENOMEM;
+        *ret_request = load_json(d, "request.json");
+        *ret_state = load_json(d, "state");
+        *ret_created = entry_created(spool_dir, id);
+        return 0;
+}
+
 static int sort_cmp(const void *a, const void *b)
 {
         const struct sort_item *x = a, *y = b;
@@ -507,149 +491,4 @@ int spool_vacuum(const char *spool_dir, uint64_t max_bytes, usec_t max_age, cons
                 }
         }
         return dropped;
-}
-
-static int verb_list(const char *spool_dir)
-{
-        _cleanup_strv_free_ char **ids = NULL;
-        usec_t t_now = now(CLOCK_REALTIME);
-        int r;
-
-        r = spool_list(spool_dir, &ids);
-        if (r < 0) {
-                log_error_errno(r, "cannot list spool '%s': %m", spool_dir);
-                return 73;
-        }
-        if (!ids[0]) {
-                fprintf(stderr, "spool '%s' is empty\n", spool_dir);
-                return 0;
-        }
-        printf("%-20s %-8s %-10s %-10s %-12s %s\n", "ID", "AGE", "SIZE", "ACTION", "KEY",
-               "WAITING FOR");
-        STRV_FOREACH(id, ids) {
-                _cleanup_free_ char *d = xasprintf("%s/%s", spool_dir, *id);
-                json_t *req = d ? load_json(d, "request.json") : NULL;
-                json_t *st = d ? load_json(d, "state") : NULL;
-                usec_t c = entry_created(spool_dir, *id);
-                char age[64];
-                const char *key = json_string_value(json_object_get(st, "key"));
-                const char *err = json_string_value(json_object_get(st, "last_error"));
-                _cleanup_free_ char *pending = ticket_pending_steps(req, st);
-
-                format_duration(age, sizeof(age), c && c < t_now ? t_now - c : 0);
-                printf("%-20s %-8s %-10llu %-10s %-12s %s%s%s%s\n", *id, age,
-                       (unsigned long long) spool_entry_size(spool_dir, *id),
-                       json_string_value(json_object_get(req, "action")) ?: "?", key ?: "-",
-                       pending ?: "?", err ? " (last error: " : "", err ? err : "",
-                       err ? ")" : "");
-                json_decref(req);
-                json_decref(st);
-        }
-        return 0;
-}
-
-static int verb_drop(const char *spool_dir, const char *id)
-{
-        _cleanup_(spool_entry_freep) struct spool_entry *e = NULL;
-        int r;
-
-        r = spool_entry_open(spool_dir, id, &e);
-        if (r == -ENOENT) {
-                log_error("no submission '%s' in the spool '%s'", id, spool_dir);
-                return 66;
-        }
-        if (r == -EBUSY) {
-                log_error("submission '%s' is being sent by another run", id);
-                return 75;
-        }
-        if (r < 0 && r != -EBADMSG) {
-                log_error_errno(r, "cannot open submission '%s': %m", id);
-                return 1;
-        }
-        r = spool_entry_remove(TAKE_PTR(e));
-        if (r < 0) {
-                log_error_errno(r, "cannot remove submission '%s': %m", id);
-                return 1;
-        }
-        fprintf(stderr, "dropped submission %s\n", id);
-        return 0;
-}
-
-static int worst_exit(int a, int b)
-{
-        /* precedence: configuration/credentials problems over "still waiting" */
-        static const int order[] = { 78, 77, 1, 75, 0 };
-
-        for (size_t i = 0; i < ELEMENTSOF(order); i++)
-                if (a == order[i] || b == order[i])
-                        return order[i];
-        return a ? a : b;
-}
-
-static int verb_flush(const char *spool_dir, const char *state_dir, const struct config *c,
-                      const char *only)
-{
-        _cleanup_strv_free_ char **ids = NULL;
-        int r, ex = 0, n = 0;
-
-        if (c)
-                (void) spool_vacuum(spool_dir, c->spool_max_size, c->spool_max_age, NULL);
-        r = spool_list(spool_dir, &ids);
-        if (r < 0) {
-                log_error_errno(r, "cannot list spool '%s': %m", spool_dir);
-                return 73;
-        }
-        STRV_FOREACH(id, ids) {
-                _cleanup_(spool_entry_freep) struct spool_entry *e = NULL;
-                json_t *t = NULL;
-
-                if (only && !streq(*id, only))
-                        continue;
-                n++;
-                r = spool_entry_open(spool_dir, *id, &e);
-                if (r == -ENOENT)
-                        continue;
-                if (r == -EBUSY) {
-                        log_notice("submission %s is being sent by another run, skipped", *id);
-                        ex = worst_exit(ex, 75);
-                        continue;
-                }
-                if (r < 0) {
-                        log_error_errno(r, "cannot open submission %s: %m", *id);
-                        ex = worst_exit(ex, 1);
-                        continue;
-                }
-                r = ticket_resume(c, state_dir, TAKE_PTR(e), &t);
-                json_decref(t);
-                ex = worst_exit(ex, ticket_exit_code(r));
-        }
-        if (only && n == 0) {
-                log_error("no submission '%s' in the spool '%s'", only, spool_dir);
-                return 66;
-        }
-        if (n == 0)
-                fprintf(stderr, "spool '%s' is empty, nothing to send\n", spool_dir);
-        return ex;
-}
-
-int spool_verb(const char *spool_dir, const char *state_dir, const struct config *c, int argc,
-               char **argv)
-{
-        if (!spool_dir)
-                spool_dir = "/var/spool/collect";
-        if (!state_dir)
-                state_dir = "/var/lib/collect";
-        if (argc < 1) {
-                log_error("usage: collect spool list|flush [ID]|drop ID");
-                return 64;
-        }
-        if (streq(argv[0], "list") && argc == 1)
-                return verb_list(spool_dir);
-        if (streq(argv[0], "flush") && argc <= 2)
-                return verb_flush(spool_dir, state_dir, c, argc == 2 ? argv[1] : NULL);
-        if (streq(argv[0], "drop") && argc == 2)
-                return verb_drop(spool_dir, argv[1]);
-        log_error("unknown or incomplete spool command '%s' (use list, flush [ID], drop ID)",
-                  argv[0]);
-        return 64;
 }

@@ -29,10 +29,6 @@ struct spool_entry {
         int lock_fd;      /* flock'd while the entry is open */
 };
 
-/* Writes data to path atomically (temp file in the same directory, fsync,
- * rename, fsync of the directory). 0 or -errno. */
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
-
 /*
  * Creates entry id holding a copy (hard link when possible) of bundle_path
  * (may be NULL), request and state (both borrowed; copied). The entry is
@@ -70,8 +66,9 @@ uint64_t spool_entry_size(const char *spool_dir, const char *id);
 int spool_vacuum(const char *spool_dir, uint64_t max_bytes, usec_t max_age, const char *keep_id);
 
 /*
- * `collect spool list|flush [ID]|drop ID`. Returns a sysexits exit code:
- * 0, 64 usage, 75 something still waits, 77/78 as for ticket_submit, 1.
+ * Reads entry id without locking it (for listings): its request and state
+ * (new references, NULL when unreadable) and when it was created (0:
+ * unknown). 0, -ENOENT for an invalid id, -ENOMEM.
  */
-int spool_verb(const char *spool_dir, const char *state_dir, const struct config *c, int argc,
-               char **argv);
+int spool_entry_peek(const char *spool_dir, const char *id, json_t **ret_request,
+                     json_t **ret_state, usec_t *ret_created);

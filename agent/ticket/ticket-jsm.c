@@ -1,518 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Jira Service Management backend (reference/protocols.md §2, §4): discover
- * the desk, request type and severity field, upload the bundle as a
- * temporary attachment, create the request (deduplicated by its marker),
- * attach, share, escalate. Retries: 429/503 honour Retry-After, otherwise
- * exponential backoff with jitter, a bounded number of attempts; a create
- * whose outcome is unknown is never repeated before the marker was looked up.
+ * Jira Service Management backend (reference/protocols.md §2, §4), the
+ * submission steps over the REST client (ticket/jsm-client.h): upload the
+ * bundle as a temporary attachment, create the request (deduplicated by its
+ * marker), attach, share, then the escalation (ticket/escalation.c). A
+ * create whose outcome is unknown is never repeated before the marker was
+ * looked up. Each step's result is saved in the submission's state, so a
+ * spooled submission resumes where it stopped.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/random.h>
-#include <time.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "alloc-util.h"
-#include "ticket/adf.h"
-#include "ticket/credentials.h"
-#include "ticket/http.h"
-#include "ticket/ledger.h"
+#include "basic/json-util.h"
 #include "log.h"
 #include "parse-util.h"
 #include "strv.h"
-#include "ticket/ticket.h"
+#include "ticket/adf.h"
+#include "ticket/escalation.h"
+#include "ticket/jsm-client.h"
+#include "ticket/ledger.h"
+#include "ticket/slack.h"
+#include "ticket/ticket-submission.h"
 
-#define API "/rest/servicedeskapi"
-#define ATTEMPTS_MAX 5
-#define BACKOFF_BASE (1 * USEC_PER_SEC)
-#define BACKOFF_MAX (30 * USEC_PER_SEC)
-#define RETRY_AFTER_MAX (60 * USEC_PER_SEC)
 #define CREATE_SETTLE (20 * USEC_PER_SEC)
-#define PAGES_MAX 50
-
-/* jsm_call() result for a non-idempotent call whose outcome is unknown */
-#define OUTCOME_UNKNOWN (-EREMOTEIO)
-/* ... and for a server that said it did not process the call (5xx, 429 exhausted) */
-#define SERVER_BUSY (-EBUSY)
-
-struct jsm {
-        const struct config *c;
-        struct http_client *http;
-        bool dry_run;
-        char *desk_id;
-        char *rt_id;
-        json_t *meta; /* CustomerRequestCreateMetaDTO */
-        char *last_message;
-        long last_status;
-};
-
-static usec_t env_usec(const char *name, usec_t def)
-{
-#ifdef COLLECT_TESTING
-        const char *e = getenv(name);
-        uint64_t v;
-
-        if (e && safe_atou64(e, &v) >= 0)
-                return v * USEC_PER_MSEC;
-#else
-        (void) name;
-#endif
-        return def;
-}
-
-static void sleep_usec(usec_t u)
-{
-        struct timespec ts = { .tv_sec = (time_t) (u / USEC_PER_SEC),
-                               .tv_nsec = (long) (u % USEC_PER_SEC) * 1000 };
-
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
-}
-
-static usec_t backoff(unsigned attempt)
-{
-        usec_t base = env_usec("COLLECT_TEST_BACKOFF_MS", BACKOFF_BASE);
-        usec_t d = base;
-        unsigned short rnd = 0;
-
-        for (unsigned i = 0; i < attempt && d < BACKOFF_MAX; i++)
-                d *= 2;
-        d = MIN(d, BACKOFF_MAX);
-        (void) getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK);
-        /* jitter: x [0.7, 1.3] */
-        return d * (700 + (usec_t) (rnd % 601)) / 1000;
-}
-
-static void jsm_free(struct jsm *j)
-{
-        http_client_free(j->http);
-        free(j->desk_id);
-        free(j->rt_id);
-        json_decref(j->meta);
-        free(j->last_message);
-        *j = (struct jsm) {};
-}
-
-static int jsm_init(struct jsm *j, const struct config *c, bool dry_run)
-{
-        _cleanup_free_ char *err = NULL, *auth = NULL;
-        struct credentials cred = {};
-        int r;
-
-        *j = (struct jsm) { .c = c, .dry_run = dry_run };
-        if (!c || !c->has_portal)
-                return -EINVAL;
-        r = http_client_new(c->portal.url, c->portal.ca_file, &j->http);
-        if (r < 0)
-                return log_error_errno(r, "portal url '%s' is not usable (https only)",
-                                       c->portal.url);
-        http_client_set_experimental(j->http, true);
-        if (dry_run)
-                return 0;
-        r = credentials_load(&cred, c->portal.credentials, c->portal.deployment, &err);
-        if (r < 0) {
-                log_error("portal credentials: %s", err ? err : strerror(-r));
-                r = r == -ENOMEM ? r : -EACCES;
-                goto fail;
-        }
-        auth = credentials_auth_header(&cred, c->portal.deployment);
-        credentials_done(&cred);
-        if (!auth) {
-                r = -ENOMEM;
-                goto fail;
-        }
-        r = http_client_set_auth(j->http, auth);
-        explicit_bzero(auth, strlen(auth));
-        if (r >= 0)
-                return r;
-fail:
-        /* the caller only cleans up after a successful init */
-        jsm_free(j);
-        return r;
-}
-
-/* The portal's own words from an error body (protocols.md §1.6). */
-static char *portal_message(const struct http_response *resp)
-{
-        json_error_t err;
-        json_t *b = resp->body ? json_loads(resp->body, 0, &err) : NULL;
-        char **l = NULL;
-        char *s;
-
-        if (b) {
-                const char *k;
-                size_t i;
-                json_t *v;
-
-                if (json_string_value(json_object_get(b, "errorMessage")))
-                        (void) strv_extend(&l, json_string_value(json_object_get(b,
-                                                                                 "errorMessage")));
-                json_array_foreach(json_object_get(b, "errorMessages"), i, v)
-                        if (json_string_value(v))
-                                (void) strv_extend(&l, json_string_value(v));
-                json_object_foreach(json_object_get(b, "errors"), k, v) {
-                        _cleanup_free_ char *kv = xasprintf("%s: %s", k,
-                                                            json_string_value(v) ?: "?");
-
-                        if (kv)
-                                (void) strv_extend(&l, kv);
-                }
-                json_decref(b);
-        }
-        if (l) {
-                s = strv_join(l, "; ");
-                strv_free(l);
-                return s;
-        }
-        if (!isempty(resp->body)) {
-                size_t n = strnlen(resp->body, 512);
-
-                s = xstrndup(resp->body, n);
-                for (char *p = s; p && *p; p++)
-                        if (*p == '\n' || *p == '\r')
-                                *p = ' ';
-                return s;
-        }
-        return xasprintf("HTTP %ld", resp->status);
-}
-
-static void explain_status(struct jsm *j, const char *method, const char *path, long status)
-{
-        const char *m = j->last_message ? j->last_message : "";
-
-        if (status == 401)
-                log_error("the portal rejected the credentials (HTTP 401): the API token is "
-                          "wrong or expired, or the e-mail does not match it%s%s. Create a new "
-                          "token (Cloud: id.atlassian.com, Data Center: a personal access token) "
-                          "and update %s",
-                          isempty(m) ? "" : "; the portal said: ", m,
-                          j->c->portal.credentials ?: "the credentials");
-        else if (status == 403)
-                log_error("the portal refused permission for %s %s (HTTP 403): %s. The account "
-                          "may not be a customer of this service desk, or may not do this here",
-                          method, path, m);
-        else if (status == 404)
-                log_error("the portal does not know %s (HTTP 404): %s", path, m);
-        else
-                log_error("the portal refused %s %s (HTTP %ld): %s", method, path, status, m);
-}
-
-enum {
-        CALL_IDEMPOTENT = 1 << 0, /* safe to repeat after any failure */
-};
-
-/*
- * One API call with retries. 0 for a 2xx with *ret the parsed body (may be
- * NULL), else: -EACCES (401/403), -EINVAL (400 and other 4xx), -ENOENT
- * (404), -EAGAIN (unreachable or busy after all attempts), OUTCOME_UNKNOWN
- * or SERVER_BUSY (non-idempotent call; the caller decides), -errno.
- */
-static int jsm_call(struct jsm *j, const char *method, const char *path, json_t *body,
-                    const struct http_file *files, size_t n_files, unsigned flags, json_t **ret)
-{
-        _cleanup_free_ char *text = NULL;
-        int r;
-
-        if (body) {
-                text = json_dumps(body, JSON_COMPACT);
-                if (!text)
-                        return -ENOMEM;
-        }
-        for (unsigned attempt = 0;; attempt++) {
-                struct http_response resp = {};
-                usec_t delay;
-
-                j->last_message = mfree(j->last_message);
-                r = http_send(j->http,
-                              &(struct http_request) { .method = method, .path = path,
-                                                       .json = text, .files = files,
-                                                       .n_files = n_files },
-                              &resp);
-                if (r < 0) {
-                        j->last_message = xasprintf("%s", http_client_error(j->http));
-                        j->last_status = 0;
-                        if (!http_error_is_transient(r)) {
-                                log_error_errno(r, "portal: %s %s failed: %s", method, path,
-                                                http_client_error(j->http));
-                                return r == -EPROTO ? -EINVAL : r;
-                        }
-                        log_warning("portal: %s %s: %s", method, path,
-                                    http_client_error(j->http));
-                        if (!(flags & CALL_IDEMPOTENT))
-                                return OUTCOME_UNKNOWN;
-                        if (attempt + 1 >= ATTEMPTS_MAX)
-                                return -EAGAIN;
-                        sleep_usec(backoff(attempt));
-                        continue;
-                }
-                j->last_status = resp.status;
-                if (resp.status >= 200 && resp.status < 300) {
-                        json_error_t err;
-
-                        if (ret)
-                                *ret = resp.body && resp.body_len ? json_loads(resp.body, 0, &err) :
-                                                                   NULL;
-                        http_response_done(&resp);
-                        return 0;
-                }
-                j->last_message = portal_message(&resp);
-                if (resp.status == 429 || resp.status >= 500) {
-                        delay = http_retry_after(&resp, now(CLOCK_REALTIME));
-                        log_warning("portal: %s %s: HTTP %ld%s%s%s", method, path, resp.status,
-                                    resp.retry_after ? " (Retry-After " : "",
-                                    resp.retry_after ?: "", resp.retry_after ? "s)" : "");
-                        http_response_done(&resp);
-                        if (!(flags & CALL_IDEMPOTENT) && j->last_status != 429)
-                                return j->last_status == 503 ? SERVER_BUSY : OUTCOME_UNKNOWN;
-                        if (attempt + 1 >= ATTEMPTS_MAX)
-                                return (flags & CALL_IDEMPOTENT) ? -EAGAIN : SERVER_BUSY;
-                        if (delay == USEC_INFINITY)
-                                delay = backoff(attempt);
-                        else if (delay > RETRY_AFTER_MAX) {
-                                log_warning("portal: asked to wait longer than %us, giving up "
-                                            "for now", (unsigned) (RETRY_AFTER_MAX / USEC_PER_SEC));
-                                return (flags & CALL_IDEMPOTENT) ? -EAGAIN : SERVER_BUSY;
-                        }
-                        sleep_usec(delay);
-                        continue;
-                }
-                http_response_done(&resp);
-                explain_status(j, method, path, j->last_status);
-                switch (j->last_status) {
-                case 401:
-                case 403:
-                        return -EACCES;
-                case 404:
-                        return -ENOENT;
-                default:
-                        return -EINVAL;
-                }
-        }
-}
-
-static char *escape(const char *s)
-{
-        char *e = curl_easy_escape(NULL, s, 0);
-        char *r = e ? xstrdup(e) : NULL;
-
-        curl_free(e);
-        return r;
-}
-
-/* GET of a PagedDTO, all pages, values appended to *ret (an array). */
-static int jsm_get_paged(struct jsm *j, const char *path, json_t **ret)
-{
-        json_t *all = json_array();
-        long start = 0;
-        int r;
-
-        if (!all)
-                return -ENOMEM;
-        for (unsigned page = 0; page < PAGES_MAX; page++) {
-                _cleanup_free_ char *p = xasprintf("%s%sstart=%ld&limit=50", path,
-                                                   strchr(path, '?') ? "&" : "?", start);
-                json_t *b = NULL, *values;
-                size_t n;
-
-                if (!p) {
-                        json_decref(all);
-                        return -ENOMEM;
-                }
-                r = jsm_call(j, "GET", p, NULL, NULL, 0, CALL_IDEMPOTENT, &b);
-                if (r < 0) {
-                        json_decref(all);
-                        return r;
-                }
-                values = json_object_get(b, "values");
-                n = json_array_size(values);
-                json_array_extend(all, values);
-                if (json_is_true(json_object_get(b, "isLastPage")) || n == 0 ||
-                    !json_is_array(values)) {
-                        json_decref(b);
-                        break;
-                }
-                start += json_integer_value(json_object_get(b, "size")) ?: (json_int_t) n;
-                json_decref(b);
-        }
-        *ret = all;
-        return 0;
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-        const char *s = json_string_value(json_object_get(o, key));
-
-        return isempty(s) ? NULL : s;
-}
-
-static int resolve_desk(struct jsm *j)
-{
-        const char *want = j->c->portal.service_desk;
-        _cleanup_free_ char *e = escape(want), *path = NULL;
-        json_t *b = NULL, *all = NULL, *v;
-        size_t i;
-        int r;
-
-        if (j->desk_id)
-                return 0;
-        if (!e)
-                return -ENOMEM;
-        path = xasprintf(API "/servicedesk/%s", e);
-        if (!path)
-                return -ENOMEM;
-        r = jsm_call(j, "GET", path, NULL, NULL, 0, CALL_IDEMPOTENT, &b);
-        if (r >= 0 && jstr(b, "id")) {
-                j->desk_id = xstrdup(jstr(b, "id"));
-                json_decref(b);
-                return j->desk_id ? 0 : -ENOMEM;
-        }
-        json_decref(b);
-        if (r != -ENOENT)
-                return r;
-        /* older sites: look through the desks this account can see */
-        r = jsm_get_paged(j, API "/servicedesk", &all);
-        if (r < 0)
-                return r;
-        json_array_foreach(all, i, v) {
-                if ((jstr(v, "id") && streq(jstr(v, "id"), want)) ||
-                    (jstr(v, "projectKey") && strcasecmp(jstr(v, "projectKey"), want) == 0) ||
-                    (jstr(v, "projectName") && strcasecmp(jstr(v, "projectName"), want) == 0)) {
-                        j->desk_id = xstrdup(jstr(v, "id"));
-                        json_decref(all);
-                        return j->desk_id ? 0 : -ENOMEM;
-                }
-        }
-        log_error("service desk '%s' (portal.service_desk in %s) is not among the %zu desks this "
-                  "account can use; if it is right, the account is not a customer of that desk "
-                  "(see 'collect portal desks')",
-                  want, j->c->path ?: "collect.yaml", json_array_size(all));
-        json_decref(all);
-        return -ENOENT;
-}
-
-static int resolve_request_type(struct jsm *j, const char *use)
-{
-        const char *want = config_request_type(j->c, use);
-        _cleanup_free_ char *path = NULL;
-        json_t *all = NULL, *v, *found = NULL;
-        size_t i;
-        int r;
-
-        if (j->rt_id)
-                return 0;
-        r = resolve_desk(j);
-        if (r < 0)
-                return r;
-        path = xasprintf(API "/servicedesk/%s/requesttype", j->desk_id);
-        if (!path)
-                return -ENOMEM;
-        r = jsm_get_paged(j, path, &all);
-        if (r < 0)
-                return r;
-        json_array_foreach(all, i, v)
-                if (want && jstr(v, "id") && streq(jstr(v, "id"), want))
-                        found = v;
-        json_array_foreach(all, i, v)
-                if (!found && want && jstr(v, "name") && strcasecmp(jstr(v, "name"), want) == 0)
-                        found = v;
-        if (!found) {
-                char **names = NULL;
-
-                json_array_foreach(all, i, v)
-                        (void) strv_extend(&names, jstr(v, "name") ?: "?");
-                _cleanup_free_ char *l = names ? strv_join(names, "', '") : NULL;
-
-                strv_free(names);
-                log_error("request type '%s' (portal.request_types.%s) does not exist on desk %s; "
-                          "available: '%s'", want ?: "?", use, j->desk_id, l ?: "");
-                json_decref(all);
-                return -ENOENT;
-        }
-        j->rt_id = xstrdup(jstr(found, "id"));
-        log_debug("portal: request type '%s' is id %s", jstr(found, "name") ?: "?",
-                  j->rt_id ?: "?");
-        json_decref(all);
-        if (!j->rt_id)
-                return -ENOMEM;
-
-        free(path);
-        path = xasprintf(API "/servicedesk/%s/requesttype/%s/field", j->desk_id, j->rt_id);
-        if (!path)
-                return -ENOMEM;
-        return jsm_call(j, "GET", path, NULL, NULL, 0, CALL_IDEMPOTENT, &j->meta);
-}
-
-static json_t *find_field(json_t *fields, const char *id)
-{
-        size_t i;
-        json_t *v;
-
-        json_array_foreach(fields, i, v)
-                if (jstr(v, "fieldId") && streq(jstr(v, "fieldId"), id))
-                        return v;
-        return NULL;
-}
-
-/* "P1 - Critical", "p1–critical", "P1" -> 1; 0 when the label has no P-level. */
-static int label_level(const char *label)
-{
-        while (label && (*label == ' ' || *label == '['))
-                label++;
-        if (!label || (label[0] != 'P' && label[0] != 'p') || label[1] < '1' || label[1] > '4')
-                return 0;
-        if (label[2] >= '0' && label[2] <= '9')
-                return 0;
-        return label[1] - '0';
-}
-
-int jsm_pick_severity(json_t *fields, const char *configured, const char *sev, char **ret_field,
-                      char **ret_option_id)
-{
-        json_t *f = NULL, *opts, *v, *pick = NULL;
-        int level = label_level(sev);
-        size_t i, n;
-
-        if (level == 0)
-                level = 3;
-        if (configured && !streq(configured, "auto")) {
-                f = find_field(fields, configured);
-                if (!f)
-                        return -ENOENT;
-        } else {
-                f = find_field(fields, "priority");
-                json_array_foreach(fields, i, v)
-                        if (!f && jstr(v, "name") && strcasecmp(jstr(v, "name"), "severity") == 0)
-                                f = v;
-                if (!f)
-                        return 0;
-        }
-        opts = json_object_get(f, "validValues");
-        n = json_array_size(opts);
-        if (n == 0)
-                return 0;
-        json_array_foreach(opts, i, v)
-                if (!pick && label_level(jstr(v, "label")) == level)
-                        pick = v;
-        if (!pick)
-                pick = json_array_get(opts, MIN((size_t) level - 1, n - 1));
-        if (!jstr(pick, "value"))
-                return 0;
-        *ret_field = xstrdup(jstr(f, "fieldId"));
-        *ret_option_id = xstrdup(jstr(pick, "value"));
-        if (!*ret_field || !*ret_option_id) {
-                *ret_field = mfree(*ret_field);
-                *ret_option_id = mfree(*ret_option_id);
-                return -ENOMEM;
-        }
-        return 1;
-}
-
-/* ---- steps ----------------------------------------------------------- */
 
 static json_t *st(struct ticket_submission *s, const char *k)
 {
@@ -528,7 +43,7 @@ static int st_set(struct ticket_submission *s, const char *k, json_t *v)
 
 static const char *req(struct ticket_submission *s, const char *k)
 {
-        return jstr(s->request, k);
+        return json_str(s->request, k);
 }
 
 static int step_upload(struct jsm *j, struct ticket_submission *s, json_t **ret_ids)
@@ -557,16 +72,16 @@ static int step_upload(struct jsm *j, struct ticket_submission *s, json_t **ret_
                                                   .size = strlen(t),
                                                   .content_type = "image/svg+xml" };
         }
-        path = xasprintf(API "/servicedesk/%s/attachTemporaryFile", j->desk_id);
+        path = xasprintf(JSM_API "/servicedesk/%s/attachTemporaryFile", j->desk_id);
         if (!path)
                 return -ENOMEM;
-        r = jsm_call(j, "POST", path, NULL, files, n, CALL_IDEMPOTENT, &b);
+        r = jsm_call(j, "POST", path, NULL, files, n, JSM_CALL_IDEMPOTENT, &b);
         if (r < 0)
                 return r;
         ids = json_array();
         json_array_foreach(json_object_get(b, "temporaryAttachments"), i, v)
-                if (jstr(v, "temporaryAttachmentId"))
-                        json_array_append_new(ids, json_string(jstr(v, "temporaryAttachmentId")));
+                if (json_str(v, "temporaryAttachmentId"))
+                        json_array_append_new(ids, json_string(json_str(v, "temporaryAttachmentId")));
         json_decref(b);
         if (json_array_size(ids) == 0) {
                 json_decref(ids);
@@ -595,7 +110,7 @@ static int record_key(struct ticket_submission *s, const char *key, const char *
 
 static char *web_url(struct jsm *j, json_t *request, const char *key)
 {
-        const char *w = jstr(json_object_get(request, "_links"), "web");
+        const char *w = json_str(json_object_get(request, "_links"), "web");
 
         if (w)
                 return xstrdup(w);
@@ -606,7 +121,7 @@ static char *web_url(struct jsm *j, json_t *request, const char *key)
 /* The marker is in the labels and the description (older submissions: the summary). */
 static bool request_has_marker(json_t *r, const char *marker)
 {
-        const char *sum = jstr(r, "summary");
+        const char *sum = json_str(r, "summary");
         size_t i, k;
         json_t *v, *l;
 
@@ -644,19 +159,19 @@ static int find_by_marker(struct jsm *j, struct ticket_submission *s)
         }
         /* searchTerm matches summaries only, and the marker is not in the summary: the
          * desk's requests (most recent activity first), checked here */
-        path = xasprintf(API "/request?requestStatus=ALL_REQUESTS&serviceDeskId=%s", j->desk_id);
+        path = xasprintf(JSM_API "/request?requestStatus=ALL_REQUESTS&serviceDeskId=%s", j->desk_id);
         if (!path)
                 return -ENOMEM;
         r = jsm_get_paged(j, path, &all);
         if (r < 0)
                 return r;
         json_array_foreach(all, i, v) {
-                if (!request_has_marker(v, marker) || !jstr(v, "issueKey"))
+                if (!request_has_marker(v, marker) || !json_str(v, "issueKey"))
                         continue;
-                url = web_url(j, v, jstr(v, "issueKey"));
+                url = web_url(j, v, json_str(v, "issueKey"));
                 log_info("submission %s was already filed as %s (found on the portal)",
-                         req(s, "id"), jstr(v, "issueKey"));
-                r = record_key(s, jstr(v, "issueKey"), url);
+                         req(s, "id"), json_str(v, "issueKey"));
+                r = record_key(s, json_str(v, "issueKey"), url);
                 json_decref(all);
                 return r < 0 ? r : 1;
         }
@@ -668,7 +183,7 @@ static int find_by_marker(struct jsm *j, struct ticket_submission *s)
  * last attempt. 1 found, 0 not found and settled, -errno. */
 static int settle_and_find(struct jsm *j, struct ticket_submission *s)
 {
-        usec_t settle = env_usec("COLLECT_TEST_SETTLE_MS", CREATE_SETTLE);
+        usec_t settle = jsm_env_usec("COLLECT_TEST_SETTLE_MS", CREATE_SETTLE);
         usec_t attempted = (usec_t) json_integer_value(st(s, "create_attempted"));
 
         for (unsigned i = 0;; i++) {
@@ -679,7 +194,7 @@ static int settle_and_find(struct jsm *j, struct ticket_submission *s)
                         return r;
                 if (t >= attempted + settle)
                         return 0;
-                sleep_usec(MIN(backoff(i), attempted + settle - t));
+                jsm_sleep(MIN(jsm_backoff(i), attempted + settle - t));
         }
 }
 
@@ -687,7 +202,7 @@ static int settle_and_find(struct jsm *j, struct ticket_submission *s)
  * component; NULL when the field is not one of those (*ret_known false). */
 static const char *field_want(struct ticket_submission *s, json_t *f, bool *ret_known)
 {
-        const char *name = jstr(f, "name") ?: "", *id = jstr(f, "fieldId") ?: "";
+        const char *name = json_str(f, "name") ?: "", *id = json_str(f, "fieldId") ?: "";
 
         *ret_known = true;
         if (strcasestr(name, "environment") || streq(id, "environment"))
@@ -704,24 +219,24 @@ static json_t *field_value(json_t *f, const char *want)
 {
         json_t *opts = json_object_get(f, "validValues"), *o;
         json_t *schema = json_object_get(f, "jiraSchema");
-        const char *type = jstr(schema, "type") ?: "string";
+        const char *type = json_str(schema, "type") ?: "string";
         bool array = streq(type, "array");
         size_t k;
 
         if (json_array_size(opts) == 0) {
-                if (array && jstr(schema, "items") && streq(jstr(schema, "items"), "component"))
+                if (array && json_str(schema, "items") && streq(json_str(schema, "items"), "component"))
                         return json_pack("[{s:s}]", "name", want);
                 return streq(type, "string") ? json_string(want) : NULL;
         }
         json_array_foreach(opts, k, o) {
-                const char *label = jstr(o, "label");
+                const char *label = json_str(o, "label");
 
-                if (!label || !jstr(o, "value") ||
+                if (!label || !json_str(o, "value") ||
                     !(strncasecmp(label, want, strlen(want)) == 0 ||
                       strncasecmp(want, label, strlen(label)) == 0))
                         continue;
-                return array ? json_pack("[{s:s}]", "id", jstr(o, "value")) :
-                               json_pack("{s:s}", "id", jstr(o, "value"));
+                return array ? json_pack("[{s:s}]", "id", json_str(o, "value")) :
+                               json_pack("{s:s}", "id", json_str(o, "value"));
         }
         return NULL;
 }
@@ -738,7 +253,7 @@ static int fill_fields(struct jsm *j, struct ticket_submission *s, json_t *value
         json_t *f;
 
         json_array_foreach(fields, i, f) {
-                const char *id = jstr(f, "fieldId"), *name = jstr(f, "name") ?: "";
+                const char *id = json_str(f, "fieldId"), *name = json_str(f, "name") ?: "";
                 bool known, required = json_is_true(json_object_get(f, "required"));
                 const char *want;
                 json_t *v;
@@ -837,13 +352,13 @@ static int build_create(struct jsm *j, struct ticket_submission *s, json_t *temp
                 return -ENOMEM;
         if (r > 0)
                 json_object_set_new(values, sev_field, json_pack("{s:s}", "id", sev_opt));
-        if (find_field(fields, "labels"))
+        if (jsm_find_field(fields, "labels"))
                 json_object_set(values, "labels", json_object_get(s->request, "labels"));
-        if (temp_ids && find_field(fields, "attachment") &&
-            json_is_true(json_object_get(find_field(fields, "attachment"), "required")))
+        if (temp_ids && jsm_find_field(fields, "attachment") &&
+            json_is_true(json_object_get(jsm_find_field(fields, "attachment"), "required")))
                 json_object_set(values, "attachment", temp_ids);
         k = fill_fields(j, s, values, &notes);
-        if (k >= 0 && (find_field(fields, "description") || !fields)) {
+        if (k >= 0 && (jsm_find_field(fields, "description") || !fields)) {
                 json_t *d = make_description(j, s, r == 0 ? sev : NULL, notes, &adf);
 
                 k = d ? json_object_set_new(values, "description", d) : -ENOMEM;
@@ -868,7 +383,7 @@ static int step_create(struct jsm *j, struct ticket_submission *s, json_t *temp_
         json_t *body = NULL;
         int r;
 
-        if (jstr(s->state, "key"))
+        if (json_str(s->state, "key"))
                 return 0;
         /* a previous attempt may have gone through */
         if (json_integer_value(st(s, "create_attempted")) > 0) {
@@ -890,9 +405,9 @@ static int step_create(struct jsm *j, struct ticket_submission *s, json_t *temp_
                 r = st_set(s, "create_attempted", json_integer((json_int_t) now(CLOCK_REALTIME)));
                 if (r < 0)
                         break;
-                r = jsm_call(j, "POST", API "/request", body, NULL, 0, 0, &resp);
+                r = jsm_call(j, "POST", JSM_API "/request", body, NULL, 0, 0, &resp);
                 if (r >= 0) {
-                        const char *key = jstr(resp, "issueKey");
+                        const char *key = json_str(resp, "issueKey");
 
                         if (!key) {
                                 json_decref(resp);
@@ -909,19 +424,19 @@ static int step_create(struct jsm *j, struct ticket_submission *s, json_t *temp_
                         json_decref(resp);
                         break;
                 }
-                if (r != OUTCOME_UNKNOWN && r != SERVER_BUSY)
+                if (r != JSM_OUTCOME_UNKNOWN && r != JSM_SERVER_BUSY)
                         break;
                 /* never create again before looking for the first one */
-                r = r == OUTCOME_UNKNOWN ? settle_and_find(j, s) : find_by_marker(j, s);
+                r = r == JSM_OUTCOME_UNKNOWN ? settle_and_find(j, s) : find_by_marker(j, s);
                 if (r != 0) {
                         r = r < 0 ? r : 0;
                         break;
                 }
-                if (attempt + 1 >= ATTEMPTS_MAX) {
+                if (attempt + 1 >= JSM_ATTEMPTS_MAX) {
                         r = -EAGAIN;
                         break;
                 }
-                sleep_usec(backoff(attempt));
+                jsm_sleep(jsm_backoff(attempt));
         }
         json_decref(body);
         return r;
@@ -930,16 +445,16 @@ static int step_create(struct jsm *j, struct ticket_submission *s, json_t *temp_
 static int step_attach(struct jsm *j, struct ticket_submission *s, json_t **temp_ids)
 {
         _cleanup_free_ char *path = NULL;
-        const char *key = jstr(s->state, "key");
+        const char *key = json_str(s->state, "key");
         bool unknown = false;
         int r;
 
         if (json_is_true(st(s, "attached")))
                 return 0;
-        path = xasprintf(API "/request/%s/attachment", key);
+        path = xasprintf(JSM_API "/request/%s/attachment", key);
         if (!path)
                 return -ENOMEM;
-        for (unsigned attempt = 0; attempt < ATTEMPTS_MAX; attempt++) {
+        for (unsigned attempt = 0; attempt < JSM_ATTEMPTS_MAX; attempt++) {
                 json_t *body;
 
                 if (!*temp_ids) {
@@ -966,10 +481,10 @@ static int step_attach(struct jsm *j, struct ticket_submission *s, json_t **temp
                         *temp_ids = (json_decref(*temp_ids), NULL);
                         continue;
                 }
-                if (r != OUTCOME_UNKNOWN && r != SERVER_BUSY)
+                if (r != JSM_OUTCOME_UNKNOWN && r != JSM_SERVER_BUSY)
                         return r;
-                unknown = unknown || r == OUTCOME_UNKNOWN;
-                sleep_usec(backoff(attempt));
+                unknown = unknown || r == JSM_OUTCOME_UNKNOWN;
+                jsm_sleep(jsm_backoff(attempt));
         }
         return -EAGAIN;
 }
@@ -985,7 +500,7 @@ static int step_share(struct jsm *j, struct ticket_submission *s)
                 return 0;
         if (j->meta && json_is_false(json_object_get(j->meta, "canAddRequestParticipants")))
                 log_notice("the request type says this account may not share requests; trying");
-        path = xasprintf(API "/request/%s/participant", jstr(s->state, "key"));
+        path = xasprintf(JSM_API "/request/%s/participant", json_str(s->state, "key"));
         body = json_pack("{s:O}", j->c->portal.deployment == PORTAL_DATACENTER ? "usernames" :
                                                                                 "accountIds",
                          share);
@@ -993,14 +508,14 @@ static int step_share(struct jsm *j, struct ticket_submission *s)
                 json_decref(body);
                 return -ENOMEM;
         }
-        r = jsm_call(j, "POST", path, body, NULL, 0, CALL_IDEMPOTENT, NULL);
+        r = jsm_call(j, "POST", path, body, NULL, 0, JSM_CALL_IDEMPOTENT, NULL);
         json_decref(body);
         if (r >= 0)
                 return st_set(s, "shared", json_true());
         if (r == -EINVAL || r == -ENOENT || r == -EACCES) {
                 /* the ticket stands; sharing will not work by retrying */
                 log_error("could not share %s: %s (check share_with / --share: %s)",
-                          jstr(s->state, "key"), j->last_message ?: "?",
+                          json_str(s->state, "key"), j->last_message ?: "?",
                           j->c->portal.deployment == PORTAL_DATACENTER ? "usernames" :
                                                                          "accountIds");
                 (void) st_set(s, "shared", json_string(j->last_message ?: "failed"));
@@ -1008,56 +523,9 @@ static int step_share(struct jsm *j, struct ticket_submission *s)
         return r;
 }
 
-static int step_escalate(struct ticket_submission *s)
-{
-        const struct config *c = s->config;
-        json_t *esc = st(s, "escalated");
-        json_t *payload;
-        int r;
-
-        if (!json_is_true(json_object_get(s->request, "p1")) || json_is_true(esc) ||
-            json_is_string(esc))
-                return 0;
-        if (c->tier != TIER_PREMIUM) {
-                fprintf(stderr,
-                        "This is a P1 request. The emergency channel (Slack, phone) is for "
-                        "Premium support only; your request is logged on the portal and will be "
-                        "handled within the standard response time.\n");
-                return st_set(s, "escalated", json_string("not premium"));
-        }
-        if (c->phone)
-                fprintf(stderr, "Premium P1: also call the agreed emergency number %s and give "
-                                "the ticket key %s.\n", c->phone, jstr(s->state, "key") ?: "");
-        if (!c->slack_webhook_file) {
-                if (!c->phone)
-                        fprintf(stderr, "Premium P1: no emergency channel is configured "
-                                        "(escalation.slack_webhook_file); use the agreed one "
-                                        "now.\n");
-                return st_set(s, "escalated", json_string("no channel configured"));
-        }
-        payload = slack_payload(jstr(s->state, "key"), jstr(s->state, "url"), req(s, "summary"),
-                                req(s, "host"), json_object_get(s->request, "severity_reasons"));
-        if (!payload)
-                return -ENOMEM;
-        r = slack_notify(c->slack_webhook_file, payload);
-        json_decref(payload);
-        if (r >= 0) {
-                fprintf(stderr, "Premium P1: the emergency Slack channel was notified.\n");
-                return st_set(s, "escalated", json_true());
-        }
-        if (r == -EAGAIN) {
-                log_warning("the emergency Slack notification failed; it stays in the spool and "
-                            "will be retried ('collect spool flush'); the ticket stands");
-                (void) st_set(s, "last_error", json_string("slack notification failed"));
-                return -EAGAIN;
-        }
-        log_error("the emergency Slack notification was refused; the ticket stands");
-        return st_set(s, "escalated", json_string("refused"));
-}
-
 static int resolve_existing(struct jsm *j, struct ticket_submission *s)
 {
-        _cleanup_free_ char *path = NULL, *e = escape(req(s, "key") ?: "");
+        _cleanup_free_ char *path = NULL, *e = jsm_escape(req(s, "key") ?: "");
         json_t *b = NULL;
         int r;
 
@@ -1065,17 +533,17 @@ static int resolve_existing(struct jsm *j, struct ticket_submission *s)
                 return 0;
         if (!e)
                 return -ENOMEM;
-        path = xasprintf(API "/request/%s", e);
+        path = xasprintf(JSM_API "/request/%s", e);
         if (!path)
                 return -ENOMEM;
-        r = jsm_call(j, "GET", path, NULL, NULL, 0, CALL_IDEMPOTENT, &b);
+        r = jsm_call(j, "GET", path, NULL, NULL, 0, JSM_CALL_IDEMPOTENT, &b);
         if (r == -ENOENT)
                 log_error("ticket %s does not exist or this account cannot see it",
                           req(s, "key"));
         if (r < 0)
                 return r;
-        j->desk_id = xstrdup(jstr(b, "serviceDeskId") ?: "");
-        if (!jstr(s->state, "key")) {
+        j->desk_id = xstrdup(json_str(b, "serviceDeskId") ?: "");
+        if (!json_str(s->state, "key")) {
                 _cleanup_free_ char *url = web_url(j, b, req(s, "key"));
 
                 json_object_set_new(s->state, "key", json_string(req(s, "key")));
@@ -1109,11 +577,11 @@ static int jsm_dry_run(struct jsm *j, struct ticket_submission *s)
         if (!desk)
                 return -ENOMEM;
         if (!open) {
-                p = xasprintf(API "/request/%s", key);
+                p = xasprintf(JSM_API "/request/%s", key);
                 print_dry("GET", p ?: "", NULL, NULL);
                 free(p);
         }
-        p = xasprintf(API "/servicedesk/%s/attachTemporaryFile", desk);
+        p = xasprintf(JSM_API "/servicedesk/%s/attachTemporaryFile", desk);
         print_dry("POST", p ?: "", NULL, "(multipart/form-data, X-Atlassian-Token: no-check, "
                                          "part 'file')");
         fprintf(stderr, "  file: %s\n%s", req(s, "bundle_name") ?: "bundle.tar.gz",
@@ -1123,11 +591,11 @@ static int jsm_dry_run(struct jsm *j, struct ticket_submission *s)
                 r = build_create(j, s, NULL, &body);
                 if (r < 0)
                         return r;
-                print_dry("POST", API "/request", body, NULL);
+                print_dry("POST", JSM_API "/request", body, NULL);
                 json_decref(body);
         }
         free(p);
-        p = xasprintf(API "/request/%s/attachment", key);
+        p = xasprintf(JSM_API "/request/%s/attachment", key);
         body = json_pack("{s:[s], s:b, s:{s:s}}", "temporaryAttachmentIds",
                          "{temporaryAttachmentId}", "public", 1, "additionalComment", "body",
                          req(s, "comment") ?: "");
@@ -1135,7 +603,7 @@ static int jsm_dry_run(struct jsm *j, struct ticket_submission *s)
         json_decref(body);
         if (json_array_size(json_object_get(s->request, "share")) > 0) {
                 free(p);
-                p = xasprintf(API "/request/%s/participant", key);
+                p = xasprintf(JSM_API "/request/%s/participant", key);
                 body = json_pack("{s:O}", j->c->portal.deployment == PORTAL_DATACENTER ?
                                                   "usernames" : "accountIds",
                                  json_object_get(s->request, "share"));
@@ -1169,14 +637,14 @@ static int jsm_submit(struct ticket_submission *s)
                 return r;
         if (s->dry_run) {
                 r = jsm_dry_run(&j, s);
-                jsm_free(&j);
+                jsm_done(&j);
                 return r;
         }
         if (open) {
-                r = resolve_request_type(&j, req(s, "request_type") ?: "incident");
+                r = jsm_resolve_request_type(&j, req(s, "request_type") ?: "incident");
                 if (r < 0)
                         goto finish;
-                if (!json_is_true(st(s, "attached")) && !jstr(s->state, "key")) {
+                if (!json_is_true(st(s, "attached")) && !json_str(s->state, "key")) {
                         /* upload first: a bundle that cannot be uploaded opens no ticket */
                         r = step_upload(&j, s, &temp_ids);
                         if (r < 0)
@@ -1202,16 +670,16 @@ static int jsm_submit(struct ticket_submission *s)
         }
         if (r == -EAGAIN)
                 goto finish;
-        r = step_escalate(s);
+        r = escalation_run(s);
         if (r < 0)
                 goto finish;
         r = st_set(s, "done", json_true());
 finish:
         if (r < 0 && j.last_message && r != -ENOMEM)
                 json_object_set_new(s->state, "last_error", json_string(j.last_message));
-        if (r == OUTCOME_UNKNOWN || r == SERVER_BUSY || http_error_is_transient(r))
+        if (r == JSM_OUTCOME_UNKNOWN || r == JSM_SERVER_BUSY || http_error_is_transient(r))
                 r = -EAGAIN;
-        jsm_free(&j);
+        jsm_done(&j);
         return r;
 }
 
@@ -1223,230 +691,3 @@ const struct ticket_backend ticket_backend_jsm = {
         .name = "jsm",
         .ops = &jsm_ops,
 };
-
-/* ---- collect portal test|desks|types|fields ------------------------------ */
-
-static const char *const personal_domains[] = {
-        "gmail.com",   "googlemail.com", "outlook.com", "hotmail.com", "live.com",   "msn.com",
-        "yahoo.com",   "ymail.com",      "icloud.com",  "me.com",      "mac.com",    "aol.com",
-        "proton.me",   "protonmail.com", "gmx.com",     "gmx.de",      "gmx.net",    "web.de",
-        "mail.com",    "yandex.com",     "yandex.ru",   "qq.com",      "163.com",    "126.com",
-        "zoho.com",    "tutanota.com",   "fastmail.com", "hey.com",    "yahoo.co.uk", "hotmail.co.uk",
-        NULL,
-};
-
-static bool email_is_personal(const char *email)
-{
-        const char *at = email ? strrchr(email, '@') : NULL;
-
-        if (!at)
-                return false;
-        for (size_t i = 0; personal_domains[i]; i++)
-                if (strcasecmp(at + 1, personal_domains[i]) == 0)
-                        return true;
-        return false;
-}
-
-static int exit_of(int r)
-{
-        return ticket_exit_code(r);
-}
-
-static int portal_test(struct jsm *j)
-{
-        _cleanup_free_ char *err = NULL;
-        struct credentials cred = {};
-        struct http_response resp = {};
-        json_t *me = NULL;
-        int r;
-
-        fprintf(stderr, "portal: %s (%s)\n", j->c->portal.url,
-                portal_deployment_to_string(j->c->portal.deployment));
-        r = http_send(j->http, &(struct http_request) { .method = "GET", .path = API "/info",
-                                                        .no_auth = true },
-                      &resp);
-        if (r < 0) {
-                log_error("cannot reach %s: %s", j->c->portal.url, http_client_error(j->http));
-                return r == -EPROTO ? 78 : 75;
-        }
-        if (resp.status != 200) {
-                log_error("%s does not look like a Jira Service Management site "
-                          "(GET /rest/servicedeskapi/info answered HTTP %ld); check portal.url",
-                          j->c->portal.url, resp.status);
-                http_response_done(&resp);
-                return resp.status == 404 ? 78 : 75;
-        }
-        http_response_done(&resp);
-        fprintf(stderr, "ok: the site answers (Jira Service Management)\n");
-
-        r = credentials_load(&cred, j->c->portal.credentials, j->c->portal.deployment, &err);
-        if (r >= 0 && j->c->portal.deployment == PORTAL_CLOUD && email_is_personal(cred.email)) {
-                log_error("the account %s is registered with a personal e-mail address; the "
-                          "support team requires your company address: sign up on the portal "
-                          "with it and create the API token for that account", cred.email);
-                credentials_done(&cred);
-                return 77;
-        }
-        if (r >= 0)
-                fprintf(stderr, "ok: credentials%s%s read (%s)\n", cred.email ? " for " : "",
-                        cred.email ?: "", getenv("COLLECT_PORTAL_TOKEN") ? "environment" :
-                                                                           j->c->portal.credentials);
-        credentials_done(&cred);
-        if (r < 0) {
-                log_error("portal credentials: %s", err ?: strerror(-r));
-                return 77;
-        }
-        r = resolve_desk(j);
-        if (r < 0)
-                return exit_of(r);
-        fprintf(stderr, "ok: credentials accepted; service desk '%s' is id %s\n",
-                j->c->portal.service_desk, j->desk_id);
-        /* the account's own e-mail, where the portal tells it */
-        if (j->c->portal.deployment == PORTAL_CLOUD &&
-            jsm_call(j, "GET", "/rest/api/3/myself", NULL, NULL, 0, CALL_IDEMPOTENT, &me) >= 0 &&
-            email_is_personal(jstr(me, "emailAddress"))) {
-                log_error("the account %s is registered with a personal e-mail address; the "
-                          "support team requires your company address",
-                          jstr(me, "emailAddress"));
-                json_decref(me);
-                return 77;
-        }
-        json_decref(me);
-        for (const char *const *use = (const char *const[]) { "incident", "question", NULL };
-             *use; use++) {
-                _cleanup_free_ char *f = NULL, *o = NULL;
-
-                j->rt_id = mfree(j->rt_id);
-                j->meta = (json_decref(j->meta), NULL);
-                r = resolve_request_type(j, *use);
-                if (r < 0)
-                        return exit_of(r);
-                r = jsm_pick_severity(json_object_get(j->meta, "requestTypeFields"),
-                                      j->c->portal.severity_field, "P3", &f, &o);
-                if (r == -ENOENT) {
-                        log_error("the severity field '%s' is not on request type '%s'",
-                                  j->c->portal.severity_field, config_request_type(j->c, *use));
-                        return 78;
-                }
-                fprintf(stderr, "ok: %s requests use request type '%s' (id %s); severity %s%s\n",
-                        *use, config_request_type(j->c, *use), j->rt_id,
-                        r > 0 ? "goes in field " : "goes into the summary (no severity field)",
-                        r > 0 ? f : "");
-                if (json_is_false(json_object_get(j->meta, "canAddRequestParticipants")) &&
-                    strv_length(j->c->portal.share_with) > 0)
-                        log_warning("this account may not share requests on this request type; "
-                                    "share_with will fail");
-        }
-        fprintf(stderr, "portal test passed\n");
-        return 0;
-}
-
-static int portal_list(struct jsm *j, const char *what, const char *arg)
-{
-        _cleanup_free_ char *path = NULL;
-        json_t *all = NULL, *v;
-        size_t i;
-        int r;
-
-        if (streq(what, "desks")) {
-                r = jsm_get_paged(j, API "/servicedesk", &all);
-                if (r < 0)
-                        return exit_of(r);
-                printf("%-8s %-12s %s\n", "ID", "KEY", "NAME");
-                json_array_foreach(all, i, v)
-                        printf("%-8s %-12s %s\n", jstr(v, "id") ?: "?", jstr(v, "projectKey") ?: "?",
-                               jstr(v, "projectName") ?: "");
-                json_decref(all);
-                return 0;
-        }
-        r = resolve_desk(j);
-        if (r < 0)
-                return exit_of(r);
-        if (streq(what, "types")) {
-                path = xasprintf(API "/servicedesk/%s/requesttype", j->desk_id);
-                if (!path)
-                        return 1;
-                r = jsm_get_paged(j, path, &all);
-                if (r < 0)
-                        return exit_of(r);
-                printf("%-8s %s\n", "ID", "NAME");
-                json_array_foreach(all, i, v)
-                        printf("%-8s %s\n", jstr(v, "id") ?: "?", jstr(v, "name") ?: "");
-                json_decref(all);
-                return 0;
-        }
-        /* fields [TYPE] */
-        if (arg) {
-                /* a request type name or id given on the command line */
-                struct config c2 = *j->c;
-
-                c2.portal.request_type_incident = (char *) arg;
-                j->c = &c2;
-                r = resolve_request_type(j, "incident");
-                j->c = NULL;
-        } else
-                r = resolve_request_type(j, "incident");
-        if (r < 0)
-                return exit_of(r);
-        printf("%-22s %-9s %-24s %s\n", "FIELD", "REQUIRED", "NAME", "OPTIONS (id=label)");
-        json_array_foreach(json_object_get(j->meta, "requestTypeFields"), i, v) {
-                size_t k;
-                json_t *o;
-
-                printf("%-22s %-9s %-24s", jstr(v, "fieldId") ?: "?",
-                       json_is_true(json_object_get(v, "required")) ? "yes" : "no",
-                       jstr(v, "name") ?: "");
-                json_array_foreach(json_object_get(v, "validValues"), k, o)
-                        printf("%s%s=%s", k ? ", " : " ", jstr(o, "value") ?: "?",
-                               jstr(o, "label") ?: "");
-                printf("\n");
-        }
-        return 0;
-}
-
-int jsm_portal_verb(const struct config *c, int argc, char **argv)
-{
-        struct jsm j;
-        int r, ex;
-
-        if (argc < 1 || !(streq(argv[0], "test") || streq(argv[0], "desks") ||
-                          streq(argv[0], "types") || streq(argv[0], "fields")) ||
-            argc > 2) {
-                log_error("usage: collect portal test|desks|types|fields [REQUEST-TYPE]");
-                return 64;
-        }
-        if (!c || !c->has_portal) {
-                log_error("no portal is configured (portal: in %s); see the README for an "
-                          "example", c && c->path ? c->path : "/etc/collect/collect.yaml");
-                return 78;
-        }
-        if (streq(argv[0], "test")) {
-                r = jsm_init(&j, c, true);
-                if (r < 0)
-                        return exit_of(r);
-                /* credentials are read inside portal_test, to report them step by step */
-                {
-                        _cleanup_free_ char *err = NULL, *auth = NULL;
-                        struct credentials cred = {};
-
-                        if (credentials_load(&cred, c->portal.credentials, c->portal.deployment,
-                                             &err) >= 0) {
-                                auth = credentials_auth_header(&cred, c->portal.deployment);
-                                credentials_done(&cred);
-                                if (auth)
-                                        (void) http_client_set_auth(j.http, auth);
-                                if (auth)
-                                        explicit_bzero(auth, strlen(auth));
-                        }
-                }
-                ex = portal_test(&j);
-                jsm_free(&j);
-                return ex;
-        }
-        r = jsm_init(&j, c, false);
-        if (r < 0)
-                return exit_of(r);
-        ex = portal_list(&j, argv[0], argc > 1 ? argv[1] : NULL);
-        jsm_free(&j);
-        return ex;
-}

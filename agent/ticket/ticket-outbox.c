@@ -14,10 +14,12 @@
 #include <jansson.h>
 
 #include "alloc-util.h"
+#include "basic/json-util.h"
+#include "basic/fileio.h"
 #include "dynbuf.h"
 #include "log.h"
 #include "ticket/spool.h"
-#include "ticket/ticket.h"
+#include "ticket/ticket-submission.h"
 
 #define DEFAULT_PORTAL "https://stakater-cloud.atlassian.net/servicedesk/customer/portals"
 
@@ -27,13 +29,6 @@ static char *portal_address(const struct config *c)
         if (c && !isempty(c->portal.url))
                 return xasprintf("%s/servicedesk/customer/portals", c->portal.url);
         return xstrdup(DEFAULT_PORTAL);
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-        const char *s = json_string_value(json_object_get(o, key));
-
-        return isempty(s) ? NULL : s;
 }
 
 static const char *severity_label(const char *s)
@@ -57,7 +52,7 @@ static const char *request_type_name(const struct config *c, const char *use)
 
 static bool attaching(struct ticket_submission *s)
 {
-        const char *a = jstr(s->request, "action");
+        const char *a = json_str(s->request, "action");
 
         return a && streq(a, "attach");
 }
@@ -72,8 +67,8 @@ static int write_text(struct ticket_submission *s, const char *path, json_t *man
         if (attaching(s)) {
                 /* support asked for this bundle on an existing request: a comment to paste */
                 k = dynbuf_addf(&b, "Ticket: %s\nAttach: %s\n\nComment (paste as is):\n%s\n",
-                                jstr(r, "key") ?: "?", s->bundle_path,
-                                jstr(r, "comment_text") ?: jstr(r, "comment") ?: "");
+                                json_str(r, "key") ?: "?", s->bundle_path,
+                                json_str(r, "comment_text") ?: json_str(r, "comment") ?: "");
                 if (k >= 0)
                         k = write_file_atomic(path, b.buf, b.len, 0600);
                 dynbuf_done(&b);
@@ -82,11 +77,11 @@ static int write_text(struct ticket_submission *s, const char *path, json_t *man
         (void) manifest_checklist; /* the description carries the checklist */
         k = dynbuf_addf(&b, "Request type: %s\nSeverity: %s\nAttach: %s\n\nSummary:\n%s\n\n"
                             "Description:\n\n%s",
-                        request_type_name(s->config, jstr(r, "request_type")),
-                        severity_label(jstr(r, "severity")), s->bundle_path,
-                        jstr(r, "summary") ?: "",
-                        jstr(r, "description_text") ?: jstr(r, "description_full") ?:
-                                jstr(r, "description") ?: "");
+                        request_type_name(s->config, json_str(r, "request_type")),
+                        severity_label(json_str(r, "severity")), s->bundle_path,
+                        json_str(r, "summary") ?: "",
+                        json_str(r, "description_text") ?: json_str(r, "description_full") ?:
+                                json_str(r, "description") ?: "");
         if (k < 0) {
                 dynbuf_done(&b);
                 return k;
@@ -105,20 +100,20 @@ static int write_json(struct ticket_submission *s, const char *path, json_t *che
                 return -ENOMEM;
         if (attaching(s))
                 j = json_pack("{s:s, s:s, s:s?, s:{s:s, s:s?, s:I}, s:s}", "action", "attach",
-                              "key", jstr(r, "key") ?: "", "comment", jstr(r, "comment"),
+                              "key", json_str(r, "key") ?: "", "comment", json_str(r, "comment"),
                               "bundle", "path", s->bundle_path, "sha256",
-                              jstr(r, "bundle_sha256"), "bytes",
+                              json_str(r, "bundle_sha256"), "bytes",
                               json_integer_value(json_object_get(r, "bundle_bytes")), "portal",
                               portal);
         else
                 j = json_pack("{s:s, s:s, s:s, s:{s:s, s:s?, s:O?}, s:O?, s:{s:s, s:s?, s:I}, s:s}",
-                      "request_type", request_type_name(s->config, jstr(r, "request_type")),
-                      "summary", jstr(r, "summary") ?: "", "description",
-                      jstr(r, "description_full") ?: jstr(r, "description") ?: "", "severity",
-                      "selected", jstr(r, "severity") ?: "P3", "suggested",
-                      jstr(r, "severity_suggested"), "reasons",
+                      "request_type", request_type_name(s->config, json_str(r, "request_type")),
+                      "summary", json_str(r, "summary") ?: "", "description",
+                      json_str(r, "description_full") ?: json_str(r, "description") ?: "", "severity",
+                      "selected", json_str(r, "severity") ?: "P3", "suggested",
+                      json_str(r, "severity_suggested"), "reasons",
                       json_object_get(r, "severity_reasons"), "checklist", checklist, "bundle",
-                      "path", s->bundle_path, "sha256", jstr(r, "bundle_sha256"), "bytes",
+                      "path", s->bundle_path, "sha256", json_str(r, "bundle_sha256"), "bytes",
                       json_integer_value(json_object_get(r, "bundle_bytes")), "portal",
                       portal);
         if (!j)
@@ -132,7 +127,7 @@ static int write_json(struct ticket_submission *s, const char *path, json_t *che
                 json_object_set(j, "environment", json_object_get(r, "environment"));
                 json_object_set(j, "product", json_object_get(r, "product"));
                 json_object_set(j, "missing", json_object_get(r, "missing"));
-                if (jstr(r, "description_text"))
+                if (json_str(r, "description_text"))
                         json_object_set(j, "description", json_object_get(r, "description_text"));
         }
         text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -157,8 +152,8 @@ static void print_steps(struct ticket_submission *s, const char *txt)
                         "  3. Add a comment with the text from %s.\n"
                         "To do this automatically next time, configure 'portal:' in "
                         "/etc/collect/collect.yaml and run 'collect portal test'.\n",
-                        jstr(r, "key") ?: "the request", p,
-                        jstr(r, "key") ?: "the request", s->bundle_path, txt);
+                        json_str(r, "key") ?: "the request", p,
+                        json_str(r, "key") ?: "the request", s->bundle_path, txt);
                 return;
         }
 
@@ -180,8 +175,8 @@ static void print_steps(struct ticket_submission *s, const char *txt)
                 "then use the agreed emergency channel (Slack or phone).\n"
                 "To file automatically next time, configure 'portal:' in "
                 "/etc/collect/collect.yaml and run 'collect portal test'.\n",
-                p, request_type_name(s->config, jstr(r, "request_type")), txt,
-                severity_label(jstr(r, "severity")), s->bundle_path);
+                p, request_type_name(s->config, json_str(r, "request_type")), txt,
+                severity_label(json_str(r, "severity")), s->bundle_path);
 }
 
 static int outbox_submit(struct ticket_submission *s)

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "alloc-util.h"
+#include "basic/json-util.h"
 #include "log.h"
 #include "strv.h"
 #include "ticket/ticket-format.h"
@@ -28,42 +29,6 @@ const struct ticket_backend *ticket_backend_find(const char *name)
                 if (streq(backends[i]->name, name))
                         return backends[i];
         return NULL;
-}
-
-int ticket_exit_code(int r)
-{
-        switch (r) {
-        case 0:
-                return 0;
-        case -EAGAIN:
-                return 75;
-        case -EACCES:
-        case -EPERM:
-                return 77;
-        case -EINVAL:
-        case -ENOENT:
-                return 78;
-        case -ENOTTY:
-                return 64;
-        default:
-                return r > 0 ? r : 1;
-        }
-}
-
-int ticket_submission_save(struct ticket_submission *s)
-{
-        int r;
-
-        if (!s->entry)
-                return 0;
-        if (s->entry->state != s->state) {
-                json_decref(s->entry->state);
-                s->entry->state = json_incref(s->state);
-        }
-        r = spool_entry_save(s->entry);
-        if (r < 0)
-                log_warning_errno(r, "cannot save the spool state of %s: %m", s->entry->id);
-        return r;
 }
 
 char *ticket_pending_steps(json_t *request, json_t *state)
@@ -103,13 +68,6 @@ static int make_id(char ret[17])
         return 0;
 }
 
-static const char *jstr(json_t *o, const char *key)
-{
-        const char *s = json_string_value(json_object_get(o, key));
-
-        return isempty(s) ? NULL : s;
-}
-
 static const char *base_name(const char *p)
 {
         const char *s = p ? strrchr(p, '/') : NULL;
@@ -124,7 +82,7 @@ static json_t *build_request(const struct ticket_job *job, const char *id, const
         json_t *input = json_object_get(m, "input");
         json_t *sev = json_object_get(m, "severity");
         const char *severity = ticket_severity(m);
-        const char *type = jstr(input, "type") ?: "incident";
+        const char *type = json_str(input, "type") ?: "incident";
         json_t *share = json_array(), *missing = json_array(), *r, *v;
         size_t i;
 
@@ -140,8 +98,8 @@ static json_t *build_request(const struct ticket_job *job, const char *id, const
                         if (!strv_contains(job->share, *p))
                                 json_array_append_new(share, json_string(*p));
         json_array_foreach(json_object_get(m, "checklist"), i, v)
-                if (jstr(v, "status") && streq(jstr(v, "status"), "missing"))
-                        json_array_append_new(missing, json_string(jstr(v, "item") ?: "?"));
+                if (json_str(v, "status") && streq(json_str(v, "status"), "missing"))
+                        json_array_append_new(missing, json_string(json_str(v, "item") ?: "?"));
 
         r = json_pack("{s:i, s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:s, s:s?, s:O?,"
                       " s:b, s:[s,s], s:o, s:o, s:s, s:s?, s:I, s:s?, s:s?, s:s?}",
@@ -149,17 +107,17 @@ static json_t *build_request(const struct ticket_job *job, const char *id, const
                       job->action == TICKET_OPEN ? "open" : "attach", "key", job->key,
                       "request_type", type, "summary", text->summary, "description",
                       text->description, "description_full", text->full, "comment", text->comment,
-                      "severity", severity, "severity_suggested", jstr(sev, "suggested"),
+                      "severity", severity, "severity_suggested", json_str(sev, "suggested"),
                       "severity_reasons", json_object_get(sev, "reasons"), "p1",
                       job->action == TICKET_OPEN && streq(severity, "P1"), "labels", "collect",
                       marker, "share", share, "missing", missing, "bundle_name",
                       base_name(job->bundle_path) ?: "bundle.tar.gz", "bundle_sha256",
-                      jstr(json_object_get(m, "bundle"), "sha256"), "bundle_bytes",
+                      json_str(json_object_get(m, "bundle"), "sha256"), "bundle_bytes",
                       json_integer_value(json_object_get(json_object_get(m, "bundle"), "bytes")),
-                      "host", jstr(m, "host"), "environment",
-                      jstr(input, "environment") ?: (job->config ? job->config->environment : NULL),
+                      "host", json_str(m, "host"), "environment",
+                      json_str(input, "environment") ?: (job->config ? job->config->environment : NULL),
                       "product",
-                      jstr(input, "product") ?: (job->config ? job->config->product : NULL));
+                      json_str(input, "product") ?: (job->config ? job->config->product : NULL));
         if (r && json_is_array(json_object_get(m, "checklist")))
                 json_object_set(r, "checklist", json_object_get(m, "checklist"));
         if (r && text->adf)
@@ -194,16 +152,16 @@ static bool confirm(const struct ticket_job *job, json_t *request)
                 fprintf(stderr, "  Attach to: %s\n", job->key);
         else
                 fprintf(stderr, "  Request type: %s\n  Summary:  %s\n",
-                        config_request_type(job->config, jstr(request, "request_type")) ?: "?",
-                        jstr(request, "summary") ?: "");
-        fprintf(stderr, "  Severity: %s", jstr(request, "severity"));
-        if (jstr(request, "severity_suggested"))
-                fprintf(stderr, " (suggested %s)", jstr(request, "severity_suggested"));
+                        config_request_type(job->config, json_str(request, "request_type")) ?: "?",
+                        json_str(request, "summary") ?: "");
+        fprintf(stderr, "  Severity: %s", json_str(request, "severity"));
+        if (json_str(request, "severity_suggested"))
+                fprintf(stderr, " (suggested %s)", json_str(request, "severity_suggested"));
         fprintf(stderr, "\n");
         json_array_foreach(json_object_get(request, "severity_reasons"), i, v)
                 fprintf(stderr, "    - %s\n",
-                        json_string_value(v) ?: jstr(v, "text") ?: "?");
-        fprintf(stderr, "  Bundle:   %s\n", jstr(request, "bundle_name") ?: "?");
+                        json_string_value(v) ?: json_str(v, "text") ?: "?");
+        fprintf(stderr, "  Bundle:   %s\n", json_str(request, "bundle_name") ?: "?");
         /* the missing items were listed with the checklist above: a count, not the list again */
         if (json_array_size(json_object_get(request, "missing")) > 0)
                 fprintf(stderr, "  Missing:  %zu checklist item(s), named in the ticket\n",
@@ -219,7 +177,7 @@ static bool confirm(const struct ticket_job *job, json_t *request)
 static int settle(struct ticket_submission *s, int r)
 {
         struct spool_entry *e = TAKE_PTR(s->entry);
-        const char *action = jstr(s->ticket, "action");
+        const char *action = json_str(s->ticket, "action");
 
         if (!e)
                 return r;
@@ -241,7 +199,7 @@ static int settle(struct ticket_submission *s, int r)
         (void) spool_entry_save(e);
         json_object_set_new(s->ticket, "spool_id", json_string(e->id));
         if (r == -EAGAIN) {
-                if (!jstr(s->state, "key") || !action || streq(action, "none"))
+                if (!json_str(s->state, "key") || !action || streq(action, "none"))
                         json_object_set_new(s->ticket, "action", json_string("spooled"));
                 fprintf(stderr, "The submission is in the spool as %s and will be retried "
                                 "('collect spool flush'); nothing is lost.\n", e->id);
@@ -255,14 +213,14 @@ static int settle(struct ticket_submission *s, int r)
 
 static void print_result(json_t *ticket)
 {
-        const char *action = jstr(ticket, "action"), *key = jstr(ticket, "key");
+        const char *action = json_str(ticket, "action"), *key = json_str(ticket, "key");
 
         if (!key || !action)
                 return;
         if (streq(action, "created"))
-                fprintf(stderr, "Created %s: %s\n", key, jstr(ticket, "url") ?: "");
+                fprintf(stderr, "Created %s: %s\n", key, json_str(ticket, "url") ?: "");
         else if (streq(action, "attached") || streq(action, "commented"))
-                fprintf(stderr, "Attached the bundle to %s: %s\n", key, jstr(ticket, "url") ?: "");
+                fprintf(stderr, "Attached the bundle to %s: %s\n", key, json_str(ticket, "url") ?: "");
 }
 
 int ticket_submit(const struct ticket_job *job, json_t **ret_ticket)
@@ -380,7 +338,7 @@ int ticket_resume(const struct config *c, const char *state_dir, struct spool_en
                 return -EINVAL;
         }
         fprintf(stderr, "Sending spooled submission %s (%s)\n", e->id,
-                jstr(e->request, "summary") ?: "");
+                json_str(e->request, "summary") ?: "");
         s = (struct ticket_submission) {
                 .config = c,
                 .state_dir = state_dir ?: "/var/lib/collect",
@@ -390,7 +348,7 @@ int ticket_resume(const struct config *c, const char *state_dir, struct spool_en
                 .entry = e,
                 .ticket = ticket,
         };
-        if (jstr(s.state, "key")) {
+        if (json_str(s.state, "key")) {
                 json_object_set(ticket, "key", json_object_get(s.state, "key"));
                 json_object_set(ticket, "url", json_object_get(s.state, "url"));
         }
@@ -402,9 +360,4 @@ int ticket_resume(const struct config *c, const char *state_dir, struct spool_en
         if (!ret_ticket)
                 json_decref(ticket);
         return r;
-}
-
-int ticket_verb_portal(const struct config *c, int argc, char **argv)
-{
-        return jsm_portal_verb(c, argc, argv);
 }

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "cli/policy-load.h"
 #include "policy/policy.h"
 #include "strv.h"
 

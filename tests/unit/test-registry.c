@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "policy/options.h"
+#include "cli/policy-load.h"
 #include "policy/policy.h"
 #include "pipeline/registry.h"
 #include "strv.h"

@@ -52,7 +52,7 @@ static struct fixture *fixture_new(uint64_t budget, uint64_t per_file)
         snprintf(f->path, sizeof(f->path), "%s/b%u.tar.gz", dir, seq++);
         assert_int_equal(bundle_new(f->path, 0, &f->b), 0);
         assert_int_equal(redactor_new(NULL, &f->rd, &err), 0);
-        assert_int_equal(sink_new(f->b, f->rd, NULL, &f->report, dir, &f->s), 0);
+        assert_int_equal(sink_new(f->b, f->rd, &f->report, dir, &f->s), 0);
         f->never[0] = (char *) "/etc/shadow";
         f->root_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         f->ctx = (struct collect_ctx) {

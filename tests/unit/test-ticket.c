@@ -22,9 +22,12 @@
 #include <jansson.h>
 
 #include "alloc-util.h"
+#include "cli/exit-code.h"
+#include "cli/verb-spool.h"
 #include "policy/site-config.h"
 #include "fd-util.h"
 #include "ticket/ledger.h"
+#include "ticket/jsm-client.h"
 #include "ticket/spool.h"
 #include "strv.h"
 #include "ticket/ticket.h"
@@ -394,23 +397,23 @@ static void test_unreachable_spool_flush(void **state)
         j = control(f, "/__fake/faults", "{\"upload_fail\": 50}");
         json_decref(j);
         assert_int_equal(submit(f, TICKET_OPEN, NULL, "P2", NULL, false, &t), -EAGAIN);
-        assert_int_equal(ticket_exit_code(-EAGAIN), 75);
+        assert_int_equal(exit_code_from_ticket(-EAGAIN), 75);
         assert_string_equal(json_string_value(json_object_get(t, "action")), "spooled");
         assert_non_null(json_string_value(json_object_get(t, "spool_id")));
         json_decref(t);
         assert_int_equal(n_requests(f), 0);
         assert_int_equal(spool_count(f), 1);
-        assert_int_equal(spool_verb(f->spool, f->state, &f->config, 1, list), 0);
+        assert_int_equal(verb_spool_run(f->spool, f->state, &f->config, 1, list), 0);
         /* still failing: stays */
-        assert_int_equal(spool_verb(f->spool, f->state, &f->config, 1, flush), 75);
+        assert_int_equal(verb_spool_run(f->spool, f->state, &f->config, 1, flush), 75);
         assert_int_equal(spool_count(f), 1);
         j = control(f, "/__fake/faults", "{\"upload_fail\": null}");
         json_decref(j);
-        assert_int_equal(spool_verb(f->spool, f->state, &f->config, 1, flush), 0);
+        assert_int_equal(verb_spool_run(f->spool, f->state, &f->config, 1, flush), 0);
         assert_int_equal(spool_count(f), 0);
         assert_int_equal(n_requests(f), 1);
         /* a second flush sends nothing again */
-        assert_int_equal(spool_verb(f->spool, f->state, &f->config, 1, flush), 0);
+        assert_int_equal(verb_spool_run(f->spool, f->state, &f->config, 1, flush), 0);
         assert_int_equal(n_requests(f), 1);
 
         /* the portal is gone altogether */
@@ -430,7 +433,7 @@ static void test_credentials(void **state)
         j = control(f, "/__fake/faults", "{\"expired_token\": true}");
         json_decref(j);
         assert_int_equal(submit(f, TICKET_OPEN, NULL, "P2", NULL, false, NULL), -EACCES);
-        assert_int_equal(ticket_exit_code(-EACCES), 77);
+        assert_int_equal(exit_code_from_ticket(-EACCES), 77);
         assert_int_equal(n_requests(f), 0);
         j = control(f, "/__fake/faults", "{\"expired_token\": null}");
         json_decref(j);
@@ -454,7 +457,7 @@ static void test_config_errors(void **state)
 
         /* an unknown participant: the ticket stands, the share is a config error */
         assert_int_equal(submit(f, TICKET_OPEN, NULL, "P2", share, false, &t), -EINVAL);
-        assert_int_equal(ticket_exit_code(-EINVAL), 78);
+        assert_int_equal(exit_code_from_ticket(-EINVAL), 78);
         assert_string_equal(json_string_value(json_object_get(t, "key")), "SUP-481");
         json_decref(t);
         assert_int_equal(n_requests(f), 1);
@@ -523,7 +526,7 @@ static void test_escalation(void **state)
         {
                 char *flush[] = { (char *) "flush", NULL };
 
-                assert_int_equal(spool_verb(f->spool, f->state, &f->config, 1, flush), 0);
+                assert_int_equal(verb_spool_run(f->spool, f->state, &f->config, 1, flush), 0);
         }
         assert_int_equal(n_requests(f), 3);
         st = fake_state(f);
@@ -599,7 +602,7 @@ static void test_resume_after_kill(void **state)
         waitpid(child, NULL, 0);
         assert_int_equal(n_requests(f), 1);
         assert_int_equal(spool_count(f), 1);
-        assert_int_equal(spool_verb(f->spool, f->state, &f->config, 1, flush), 0);
+        assert_int_equal(verb_spool_run(f->spool, f->state, &f->config, 1, flush), 0);
         assert_int_equal(spool_count(f), 0);
         st = fake_state(f);
         assert_int_equal(json_array_size(json_object_get(st, "requests")), 1);
