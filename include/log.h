@@ -7,6 +7,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stdbool.h>
 #include <syslog.h>
 
 #include "macro.h"
@@ -18,6 +19,10 @@ int log_get_max_level(void);
 /* Optional hook that is called before and after every message is printed, so
  * that a live progress line can be cleared and redrawn. */
 void log_set_redraw_hook(void (*hook)(int before));
+
+/* While muted, only LOG_CRIT and worse are printed: after a failure that one
+ * message will report (a full disk), the errors it causes are not news. */
+void log_set_muted(bool b);
 
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...)
         _printf_(5, 6);

@@ -13,6 +13,12 @@
 
 static int max_level = LOG_NOTICE;
 static void (*redraw_hook)(int before);
+static bool muted;
+
+void log_set_muted(bool b)
+{
+        muted = b;
+}
 
 void log_set_max_level(int level)
 {
@@ -38,7 +44,7 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         (void) line;
         if (error < 0)
                 error = -error;
-        if (level > max_level)
+        if (level > max_level || (muted && level > LOG_CRIT))
                 return -error;
         if (redraw_hook)
                 redraw_hook(1);

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "basic/interrupt.h"
 #include "basic/process.h"
 #include "fd-util.h"
 #include "macro.h"
@@ -102,6 +103,10 @@ int command_run(char *const *argv, usec_t timeout, size_t cap, command_output_fn
                         kill_group(pid);
                         break;
                 }
+                if (interrupt_pending()) {
+                        kill_group(pid);
+                        break;
+                }
                 r = poll(&p, 1, (int) ((deadline - t + 999) / 1000));
                 if (r < 0 && errno != EINTR) {
                         kill_group(pid);
@@ -145,8 +150,8 @@ int command_run(char *const *argv, usec_t timeout, size_t cap, command_output_fn
                 }
                 if (w < 0 && errno != EINTR)
                         break;
-                if (now(CLOCK_MONOTONIC) >= deadline) {
-                        res.timed_out = true;
+                if (now(CLOCK_MONOTONIC) >= deadline || interrupt_pending()) {
+                        res.timed_out = !interrupt_pending();
                         kill_group(pid);
                         (void) waitpid(pid, &status, 0);
                         res.status = status;

@@ -13,7 +13,7 @@
 
 static const char *const global_keys[] = {
         "collectors", "budgets", "never_collect", "commands", "errors",
-        "redaction",  "checklist", "severity", "autofile", NULL,
+        "redaction",  "checklist", "severity", "autofile", "retention", NULL,
 };
 
 static int autofile_check(const struct pnode *section, char **ret_error)

@@ -258,6 +258,24 @@ static int journal_open(const struct watch_params *p, sd_journal **ret)
 }
 #endif
 
+/* The listening socket, bound here so that a refusal says why (MHD does not). */
+static int listen_socket(const struct sockaddr_in *addr)
+{
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int one = 1;
+
+        if (fd < 0)
+                return -errno;
+        (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, (const struct sockaddr *) addr, sizeof(*addr)) < 0 || listen(fd, 16) < 0) {
+                int r = -errno;
+
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
 int watch_run(const struct watch_params *p)
 {
         struct MHD_Daemon *d = NULL;
@@ -278,15 +296,19 @@ int watch_run(const struct watch_params *p)
                                   p->listen);
                         return -EINVAL;
                 }
+                r = listen_socket(&addr);
+                if (r < 0)
+                        return log_error_errno(r, "cannot listen on %s: %m", p->listen);
                 d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
                                      ntohs(addr.sin_port), NULL, NULL, on_request, (void *) p,
-                                     MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED,
+                                     MHD_OPTION_LISTEN_SOCKET, r, MHD_OPTION_NOTIFY_COMPLETED,
                                      on_completed, NULL, MHD_OPTION_CONNECTION_LIMIT, 16,
                                      MHD_OPTION_CONNECTION_TIMEOUT, 60, MHD_OPTION_END);
                 if (!d) {
-                        r = errno > 0 ? -errno : -EADDRNOTAVAIL;
-                        log_error_errno(r, "cannot listen on %s: %m", p->listen);
-                        return r;
+                        close(r);
+                        log_error("cannot listen on %s: the HTTP server did not start",
+                                  p->listen);
+                        return -EADDRNOTAVAIL;
                 }
                 log_notice("watch: Alertmanager webhooks on http://%s/alertmanager", p->listen);
         }

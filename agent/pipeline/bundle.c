@@ -4,11 +4,14 @@
  * gzip filter, written through our own callbacks so that short writes and
  * ENOSPC surface as -errno and the archive's SHA-256 is computed on the fly.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <archive.h>
@@ -16,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "alloc-util.h"
+#include "basic/interrupt.h"
 #include "pipeline/bundle.h"
 #include "fd-util.h"
 #include "log.h"
@@ -30,6 +34,7 @@ struct bundle {
         uint64_t bytes;
         int write_error;
         usec_t mtime;
+        bool finished;
         bool committed;
         char hex[65];
 };
@@ -94,6 +99,12 @@ int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret)
                 b->tmp_path = mfree(b->tmp_path);
                 return -errno;
         }
+        /* Held while writing: a sweep of stale temporary files skips a live one. */
+        (void) flock(b->fd, LOCK_EX | LOCK_NB);
+        /* Another run may have committed this name between the check and the
+         * creation: its rename made the temporary name free again. */
+        if (access(final_path, F_OK) == 0)
+                return -EEXIST;
         (void) fchmod(b->fd, 0600);
         b->a = archive_write_new();
         if (!b->a)
@@ -184,7 +195,7 @@ int bundle_add_fd(struct bundle *b, const char *name, int fd, uint64_t size, cha
                 }
                 if (c)
                         EVP_DigestUpdate(c, buf, (size_t) n);
-                r = bundle_data(b, buf, (size_t) n);
+                r = interrupt_pending() ? -EINTR : bundle_data(b, buf, (size_t) n);
                 if (r < 0) {
                         EVP_MD_CTX_free(c);
                         return r;
@@ -217,12 +228,12 @@ int bundle_add_data(struct bundle *b, const char *name, const void *data, size_t
         return len ? bundle_data(b, data, len) : 0;
 }
 
-int bundle_commit(struct bundle *b)
+int bundle_finish(struct bundle *b)
 {
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned mdlen = 0;
 
-        if (b->committed)
+        if (b->finished)
                 return -EINVAL;
         if (archive_write_close(b->a) != ARCHIVE_OK) {
                 if (b->write_error < 0)
@@ -234,13 +245,94 @@ int bundle_commit(struct bundle *b)
                 return b->write_error;
         if (fsync(b->fd) < 0)
                 return -errno;
-        if (rename(b->tmp_path, b->path) < 0)
-                return -errno;
-        b->tmp_path = mfree(b->tmp_path);
-        b->committed = true;
+        b->finished = true;
         EVP_DigestFinal_ex(b->sha, md, &mdlen);
         to_hex(md, mdlen, b->hex);
         return 0;
+}
+
+int rename_noreplace(const char *from, const char *to)
+{
+        if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) >= 0)
+                return 0;
+        if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+                return -errno;
+        /* No renameat2 on this filesystem: link refuses to replace as well. */
+        if (link(from, to) < 0)
+                return -errno;
+        (void) unlink(from);
+        return 0;
+}
+
+int bundle_commit(struct bundle *b)
+{
+        int r;
+
+        if (b->committed)
+                return -EINVAL;
+        if (!b->finished) {
+                r = bundle_finish(b);
+                if (r < 0)
+                        return r;
+        }
+        r = rename_noreplace(b->tmp_path, b->path);
+        if (r < 0)
+                return r;
+        b->tmp_path = mfree(b->tmp_path);
+        b->committed = true;
+        return 0;
+}
+
+int bundle_move_aside(struct bundle *b, const char *path)
+{
+        int r;
+
+        if (!b->finished || b->committed)
+                return -EINVAL;
+        r = rename_noreplace(b->tmp_path, path);
+        if (r < 0)
+                return r;
+        b->tmp_path = mfree(b->tmp_path);
+        free(b->path);
+        b->path = xstrdup(path);
+        b->committed = true;
+        return b->path ? 0 : -ENOMEM;
+}
+
+const char *bundle_tmp_path(const struct bundle *b)
+{
+        return b->tmp_path;
+}
+
+/* Temporary bundles older than an hour that no live writer holds (flock). */
+int bundle_sweep(const char *dir)
+{
+        DIR *d = opendir(dir);
+        time_t cutoff = time(NULL) - 3600;
+        unsigned seen = 0, removed = 0;
+        struct dirent *de;
+
+        if (!d)
+                return -errno;
+        while ((de = readdir(d)) && seen++ < 100000) {
+                _cleanup_close_ int fd = -1;
+                size_t n = strlen(de->d_name);
+                struct stat st;
+
+                if (strncmp(de->d_name, "collect-", 8) != 0 || n < 11 ||
+                    !streq(de->d_name + n - 11, ".tar.gz.tmp"))
+                        continue;
+                fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+                if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+                    st.st_mtime > cutoff || flock(fd, LOCK_EX | LOCK_NB) < 0)
+                        continue;
+                if (unlinkat(dirfd(d), de->d_name, 0) >= 0) {
+                        log_info("removed the stale temporary bundle '%s/%s'", dir, de->d_name);
+                        removed++;
+                }
+        }
+        closedir(d);
+        return (int) removed;
 }
 
 struct bundle *bundle_free(struct bundle *b)

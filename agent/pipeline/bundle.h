@@ -30,9 +30,28 @@ int bundle_add_fd(struct bundle *b, const char *name, int fd, uint64_t size, cha
 /* Adds an in-memory member; its SHA-256 goes to hex (may be NULL). */
 int bundle_add_data(struct bundle *b, const char *name, const void *data, size_t len, char *hex);
 
-/* Finishes the archive, fsyncs, renames it into place. The bundle stays
- * allocated (for bundle_path etc.) but takes no more members. */
+/* Finishes the archive and fsyncs it under its temporary name (for the leak
+ * check); the size and SHA-256 are then known. */
+int bundle_finish(struct bundle *b);
+
+/* Finishes (if not yet) and renames it into place, never replacing a file
+ * (-EEXIST). The bundle stays allocated (for bundle_path etc.) but takes no
+ * more members. */
 int bundle_commit(struct bundle *b);
+
+/* Moves a finished, uncommitted bundle to path instead (quarantine); bundle_path()
+ * then names it. */
+int bundle_move_aside(struct bundle *b, const char *path);
+
+/* The temporary file being written, NULL once committed. */
+const char *bundle_tmp_path(const struct bundle *b);
+
+/* Removes "collect-*.tar.gz.tmp" files in dir older than an hour that no
+ * live run holds (each writer holds an flock on its file). Returns how many. */
+int bundle_sweep(const char *dir);
+
+/* rename() that never replaces: renameat2(RENAME_NOREPLACE), else link+unlink. */
+int rename_noreplace(const char *from, const char *to);
 
 /* Removes the temporary file (when not committed) and frees. Accepts NULL. */
 struct bundle *bundle_free(struct bundle *b);
@@ -40,7 +59,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct bundle *, bundle_free);
 
 const char *bundle_path(const struct bundle *b);
 const char *bundle_top(const struct bundle *b);
-/* Valid after bundle_commit(). */
+/* Valid after bundle_finish(). */
 uint64_t bundle_bytes(const struct bundle *b);
 const char *bundle_sha256(const struct bundle *b);
 

@@ -5,6 +5,7 @@
 #include <fnmatch.h>
 #include <string.h>
 
+#include "basic/interrupt.h"
 #include "collect-ctx.h"
 #include "pipeline/context.h"
 #include "strv.h"
@@ -46,7 +47,8 @@ usec_t ctx_deadline(const struct collect_ctx *c)
 
 bool ctx_expired(const struct collect_ctx *c)
 {
-        return now(CLOCK_MONOTONIC) >= c->deadline;
+        /* A stop signal ends every collector at its next check. */
+        return interrupt_pending() || now(CLOCK_MONOTONIC) >= c->deadline;
 }
 
 uint64_t ctx_budget_left(const struct collect_ctx *c)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "alloc-util.h"
+#include "basic/interrupt.h"
 #include "collect-ctx.h"
 #include "pipeline/commands.h"
 #include "log.h"
@@ -149,6 +150,8 @@ int runner_run(const struct runner_params *p, struct sink *s, struct report *rep
 
                 if (!c)
                         continue;
+                if (interrupt_pending())
+                        return -EINTR;
                 if (p->snapshot_only && !streq(c->name, "config"))
                         continue;
                 r = add_status(report, c->name, &st);

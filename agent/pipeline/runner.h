@@ -26,6 +26,7 @@ struct runner_params {
 
 /*
  * Runs the collectors into sink s, appending a status row per collector to
- * report->statuses. Returns 0, or -ENOMEM (the only failure that stops it).
+ * report->statuses. Returns 0, -ENOMEM, or -EINTR when a stop signal came
+ * (checked between collectors; a running collector sees it in ctx_expired()).
  */
 int runner_run(const struct runner_params *p, struct sink *s, struct report *report);

@@ -295,6 +295,15 @@ static int stage_open(struct sink *s)
         return fd;
 }
 
+/* The bundle cannot be finished: the pipeline says so once (disk full), so
+ * what every collector would log about it afterwards is held back. */
+static void sink_fail(struct sink *s, int r)
+{
+        s->fatal = r;
+        if (r == -ENOSPC || r == -EDQUOT)
+                log_set_muted(true);
+}
+
 /* Writes what is buffered to the staging file. */
 static int stream_flush(struct sink_stream *st)
 {
@@ -305,7 +314,7 @@ static int stream_flush(struct sink_stream *st)
         r = loop_write(st->fd, st->wbuf, st->wlen);
         st->wlen = 0;
         if (r < 0 && disk_error(r)) {
-                st->sink->fatal = r;
+                sink_fail(st->sink, r);
                 return -EIO; /* not -ENOSPC: that means "budget" to collectors */
         }
         return r;
@@ -380,7 +389,7 @@ static int stream_emit(void *userdata, const char *data, size_t len)
                 r = loop_write(st->fd, data, len);
                 if (r < 0) {
                         if (disk_error(r)) {
-                                s->fatal = r;
+                                sink_fail(s, r);
                                 return -EIO;
                         }
                         return r;
@@ -612,7 +621,7 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
                 else
                         r = bundle_add_fd(s->bundle, st->name, st->fd, st->size, hex);
                 if (r < 0 && r != -ENOMEM)
-                        s->fatal = r;
+                        sink_fail(s, r);
                 if (r >= 0)
                         r = record_member(s, st->name, st->source, st->size, hex, st->truncated);
                 if (r >= 0 && st->truncated) {
@@ -677,7 +686,7 @@ int sink_add_raw(struct sink *s, const char *name, const void *data, size_t len)
                 return s->fatal;
         r = bundle_add_data(s->bundle, name, data, len, hex);
         if (r < 0) {
-                s->fatal = r;
+                sink_fail(s, r);
                 return r;
         }
         return record_member(s, name, NULL, len, hex, false);

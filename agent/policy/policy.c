@@ -17,6 +17,25 @@
 
 const char *policy_builtin_name(size_t i);
 
+/* retention: {max_age, max_size} for the bundles the agent keeps itself. */
+static int retention_load(struct policy *p, char **ret_error)
+{
+        static const char *const keys[] = { "max_age", "max_size", NULL };
+        const struct pnode *n = policy_section(p, "retention");
+        int r;
+
+        p->retention_max_age = 7 * USEC_PER_DAY;
+        p->retention_max_size = 1ULL << 30;
+        if (!n)
+                return 0;
+        r = pnode_check_keys(n, "retention", keys, ret_error);
+        if (r >= 0)
+                r = pnode_to_duration(pnode_get(n, "max_age"), &p->retention_max_age, ret_error);
+        if (r >= 0)
+                r = pnode_to_size(pnode_get(n, "max_size"), &p->retention_max_size, ret_error);
+        return r;
+}
+
 struct policy *policy_free(struct policy *p)
 {
         if (!p)
@@ -201,6 +220,8 @@ static int validate(struct policy *p, const struct policy_schema *sc, char **ret
                 }
         }
         r = pnode_to_strv(policy_section(p, "never_collect"), &p->never_collect, ret_error);
+        if (r >= 0)
+                r = retention_load(p, ret_error);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < sc->collector_count(); i++) {

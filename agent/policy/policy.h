@@ -21,6 +21,8 @@ struct policy {
         uint64_t per_file_budget;
         usec_t collector_timeout;
         char **never_collect;
+        usec_t retention_max_age;    /* bundles the agent keeps: retention.max_age */
+        uint64_t retention_max_size; /* and retention.max_size (all of them together) */
         char **files;           /* what was loaded, for messages */
 };
 

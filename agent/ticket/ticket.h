@@ -49,6 +49,15 @@ int ticket_submit(const struct ticket_job *job, json_t **ret_ticket);
 int ticket_resume(const struct config *c, const char *state_dir, struct spool_entry *e,
                   json_t **ret_ticket);
 
+/* Checks before work: the credentials the configuration names can be used
+ * (mode, owner, contents). 0 (also when no portal is configured) or -errno
+ * with *ret_error naming the file. */
+int ticket_check_credentials(const struct config *c, char **ret_error);
+
+/* Whether request key exists and this account can see it: 0, -ENOENT (404),
+ * -EACCES (401/403), -EAGAIN (the portal cannot be reached now), -errno. */
+int ticket_check_request(const struct config *c, const char *key);
+
 /* "create, attach, share" — the steps a spooled submission still needs. */
 char *ticket_pending_steps(json_t *request, json_t *state);
 
