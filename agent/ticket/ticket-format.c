@@ -1050,14 +1050,27 @@ struct assembly {
         json_t *adf;             /* the cut document */
         struct dynbuf wiki, full, text;
         size_t max;
-        bool cut;
+        size_t adf_len;          /* compact JSON bytes of adf's content so far */
+        bool cut, adf_cut;       /* wiki markup / ADF: a section did not fit */
 };
 
-/* tail_len: room kept for the tail; SIZE_MAX: this is the tail, always kept. */
+static size_t adf_size(json_t *sec)
+{
+        _cleanup_free_ char *d = json_dumps(sec, JSON_COMPACT);
+
+        return d ? strlen(d) : SIZE_MAX / 4;
+}
+
+/*
+ * tail_len: room kept for the tail; SIZE_MAX: this is the tail, always kept.
+ * The portal counts an ADF description by its JSON, several times longer than
+ * the same text in wiki markup: each format is cut on its own length.
+ */
 static int assemble_section(struct assembly *a, json_t *sec, size_t tail_len)
 {
         _cleanup_(dynbuf_donep) struct dynbuf w = {};
-        size_t i;
+        bool tail = tail_len == SIZE_MAX;
+        size_t i, adf_len = adf_size(sec);
         json_t *n;
         int r = 0;
 
@@ -1073,12 +1086,17 @@ static int assemble_section(struct assembly *a, json_t *sec, size_t tail_len)
         if (r < 0)
                 return r;
         (void) dynbuf_add(&a->full, w.buf ?: "", w.len);
+        if (!tail && (a->adf_cut || a->adf_len + adf_len + 4 * tail_len + 800 >= a->max))
+                a->adf_cut = true;
+        else {
+                json_array_extend(json_object_get(a->adf, "content"), sec);
+                a->adf_len += adf_len;
+        }
         /* keep whole sections while they fit, with room for the tail and a note */
-        if (tail_len != SIZE_MAX && (a->cut || a->wiki.len + w.len + tail_len + 200 >= a->max)) {
+        if (!tail && (a->cut || a->wiki.len + w.len + tail_len + 200 >= a->max)) {
                 a->cut = true;
                 return 0;
         }
-        json_array_extend(json_object_get(a->adf, "content"), sec);
         return dynbuf_add(&a->wiki, w.buf ?: "", w.len);
 }
 
@@ -1100,13 +1118,14 @@ static int assemble(struct assembly *a, json_t *m, const struct ticket_format_op
                         r = assemble_section(a, sec, tail_wiki.len);
                 json_decref(sec);
         }
-        if (r >= 0 && a->cut) {
-                note = adf_para_text("The description was too long for the portal; the full "
-                                     "text is attached as ticket-description.txt.", ADF_EM);
-                r = note ? adf_to_wiki(note, &a->wiki) : -ENOMEM;
-                if (r >= 0)
-                        r = adf_add(a->adf, TAKE_PTR(note));
-        }
+        note = adf_para_text("The description was too long for the portal; the full text is "
+                             "attached as ticket-description.txt.", ADF_EM);
+        if (r >= 0 && !note)
+                r = -ENOMEM;
+        if (r >= 0 && a->cut)
+                r = adf_to_wiki(note, &a->wiki);
+        if (r >= 0 && a->adf_cut)
+                r = adf_add(a->adf, TAKE_PTR(note));
         json_decref(note);
         if (r >= 0)
                 r = assemble_section(a, tail, SIZE_MAX);
@@ -1128,7 +1147,7 @@ int ticket_format(json_t *manifest, const struct ticket_format_options *o, struc
         dynbuf_init(&a.full, FULL_MAX);
         dynbuf_init(&a.text, FULL_MAX);
         r = a.adf ? assemble(&a, manifest, o) : -ENOMEM;
-        cut = a.cut;
+        cut = a.cut || a.adf_cut;
         if (r >= 0) {
                 t.summary = make_summary(manifest, o);
                 r = make_comment(manifest, o, &t);

@@ -679,9 +679,10 @@ class FakePortal:
             raise error(400, "isAdfRequest must be a boolean")
         if b.get("isAdfRequest") and self.deployment != "cloud":
             raise error(400, "Unrecognized field \"isAdfRequest\"")
+        # an ADF description counts by its JSON
         if len(values.get("description", "")
                if isinstance(values.get("description", ""), str)
-               else json.dumps(values["description"])) > 32767 * (3 if b.get("isAdfRequest") else 1):
+               else json.dumps(values["description"], separators=(",", ":"))) > 32767:
             raise error(400, "The description is too long.")
         parts = b.get("requestParticipants") or []
         if parts and not meta["canAddRequestParticipants"]:

@@ -98,6 +98,14 @@ static void test_cut(void **state)
                                        &t),
                          0);
         assert_true(strlen(t.description) < 3000);
+        {
+                /* the ADF form is cut on its own (JSON) length */
+                _cleanup_free_ char *adf = json_dumps(t.adf, JSON_COMPACT);
+
+                assert_true(strlen(adf) < 3000);
+                assert_non_null(strstr(adf, "ticket-description.txt"));
+                assert_non_null(strstr(adf, "collect0123456789abcdef"));
+        }
         assert_non_null(t.full);
         assert_true(strlen(t.full) > 3000);
         assert_non_null(strstr(t.description, "ticket-description.txt"));
