@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # collect: one non-recursive Makefile. `make`, `make deps`, `make run`, `make test`,
-# `make bench`, `make install DESTDIR=… prefix=…`, `make clean`; knobs SANITIZE=, V=1,
-# DEVELOPER=1 (strict warnings, -Werror), NO_LIBSYSTEMD=1.
+# `make bench`, `make install DESTDIR=… prefix=…`, `make uninstall`, `make deb`, `make rpm`,
+# `make clean`; knobs SANITIZE=, V=1, DEVELOPER=1 (strict warnings, -Werror), NO_LIBSYSTEMD=1,
+# NO_DEPS=1 (`make test` without `make deps`: package builds, no apt-get or network).
 
 prefix        ?= /usr/local
 bindir        ?= $(prefix)/bin
@@ -9,7 +10,10 @@ datadir       ?= $(prefix)/share
 mandir        ?= $(datadir)/man
 sysconfdir    ?= /etc
 localstatedir ?= /var
-unitdir       ?= $(prefix)/lib/systemd/system
+unitdir       ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),$(prefix)/lib/systemd/system)
+tmpfilesdir   ?= $(or $(shell pkg-config --variable=tmpfilesdir systemd 2>/dev/null),$(prefix)/lib/tmpfiles.d)
+bashcompdir   ?= $(or $(shell pkg-config --variable=completionsdir bash-completion 2>/dev/null),$(datadir)/bash-completion/completions)
+zshcompdir    ?= $(datadir)/zsh/vendor-completions
 CC            ?= cc
 CFLAGS        ?= -O2 -g
 PKG_CONFIG    ?= pkg-config
@@ -18,15 +22,12 @@ PYTHON        ?= /usr/bin/python3
 VERSION       := 0.1.0
 -include config.mak
 
-# `make install` builds without the test hooks (COLLECT_TEST_NOW, failure
-# injection, short portal back-offs), in a directory of its own.
-ifneq ($(filter install,$(MAKECMDGOALS)),)
-RELEASE := 1
-endif
+# One build: `make install` installs the binary `make test` ran. Its test hooks
+# (COLLECT_TEST_NOW, failure injection, short portal back-offs) are inert unless
+# the environment says COLLECT_TESTING=1, which only the test suites set
+# (agent/basic/testhook.h).
 ifdef SANITIZE
 BUILD ?= build/sanitize
-else ifdef RELEASE
-BUILD ?= build/release
 else
 BUILD ?= build
 endif
@@ -56,9 +57,7 @@ ifdef SANITIZE
 BASIC_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS      += -fsanitize=$(SANITIZE)
 endif
-ifndef RELEASE
 TEST_CFLAGS = -DCOLLECT_TESTING=1
-endif
 ALL_CFLAGS = $(DEV_CFLAGS) $(BASIC_CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 ifndef V
@@ -91,9 +90,13 @@ all: $(BUILD)/collect collect
 collect: $(BUILD)/collect
 	@ln -sf $(BUILD)/collect collect
 
+# The flags every object is built with, without the per-directory -I options:
+# those are target-specific, and would otherwise reach this file through
+# whichever object asked first, rebuilding everything when the next one asks.
+BUILD_FLAGS_SIG = $(CC) $(DEV_CFLAGS) $(BASIC_CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
 $(BUILD)/.build-flags: FORCE
 	@mkdir -p $(BUILD)
-	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' > $@
+	@echo '$(BUILD_FLAGS_SIG)' | cmp -s - $@ || echo '$(BUILD_FLAGS_SIG)' > $@
 
 $(BUILD)/%.o: %.c $(BUILD)/.build-flags
 	@mkdir -p $(dir $@)
@@ -124,7 +127,7 @@ $(BUILD)/tests/unit/%.o $(BUILD)/tests/collectors/%.o $(BUILD)/tests/mock/%.o $(
 $(BUILD)/agent/%.o: ALL_CFLAGS += -Iagent
 
 .PHONY: style check-headers all deps run test check unit-test collector-test integration-test fuzz-replay bench \
-	install uninstall clean check-banned fuzz FORCE
+	install uninstall deb rpm clean check-banned fuzz FORCE
 
 deps:
 	@sh packaging/install-deps.sh
@@ -138,7 +141,7 @@ run: deps
 
 unit-test: $(UNIT_BINS) $(COLL_TEST_BINS)
 	@failed=""; for t in $(UNIT_BINS) $(COLL_TEST_BINS); do \
-		echo "== $$t"; COLLECT_SRCDIR=$(CURDIR) $$t || failed="$$failed $$t"; done; \
+		echo "== $$t"; COLLECT_TESTING=1 COLLECT_SRCDIR=$(CURDIR) $$t || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "unit tests failed:$$failed"; exit 1; fi
 
 fuzz-replay: $(FUZZ_REPLAY)
@@ -147,7 +150,7 @@ fuzz-replay: $(FUZZ_REPLAY)
 		$$t tests/fuzz/corpus/$$name; done
 
 integration-test: $(BUILD)/collect
-	COLLECT_BIN=$(CURDIR)/$(BUILD)/collect COLLECT_SANITIZED=$(if $(SANITIZE),1,) \
+	COLLECT_TESTING=1 COLLECT_BIN=$(CURDIR)/$(BUILD)/collect COLLECT_SANITIZED=$(if $(SANITIZE),1,) \
 		$(PYTHON) -m pytest -q tests/integration
 
 # The formatting clang-format would change in what is not committed yet (a
@@ -169,7 +172,7 @@ check-banned:
 	@! grep -nE 'fopen\([^)]*"[rwa]\+?"\)' agent/*.c agent/*/*.c collectors/*/*.c || \
 		(echo 'fopen without "e"' && false)
 
-test: deps
+test: $(if $(NO_DEPS),,deps)
 	@$(MAKE) --no-print-directory all check-banned check-headers
 	@$(MAKE) --no-print-directory -k unit-test fuzz-replay integration-test
 
@@ -190,21 +193,71 @@ fuzz:
 		-Iinclude -Iagent -Icollectors $(PKG_CFLAGS) $$f $(AGENT_SRCS) $(COLLECTOR_SRCS) \
 		-o $(BUILD)/fuzz/$$n $(LIBS) || exit 1; done
 
+# What `make install` puts in place, relative to DESTDIR; `make uninstall` removes
+# exactly these. The configuration is installed only when there is none yet, and
+# removed only when it is still the shipped one.
+MAN5         := packaging/man/collect.yaml.5 packaging/man/collect-policies.5
+MAN8         := packaging/man/collect.8
+UNITS        := $(wildcard packaging/systemd/*.service packaging/systemd/*.timer packaging/systemd/*.path)
+INST_FILES    = $(bindir)/collect $(tmpfilesdir)/collect.conf \
+		$(addprefix $(unitdir)/,$(notdir $(UNITS))) \
+		$(addprefix $(mandir)/man5/,$(notdir $(MAN5))) $(addprefix $(mandir)/man8/,$(notdir $(MAN8))) \
+		$(bashcompdir)/collect $(zshcompdir)/_collect
+
 install: all
 	$(INSTALL) -d -m 755 $(DESTDIR)$(bindir) $(DESTDIR)$(datadir)/collect/policies \
 		$(DESTDIR)$(sysconfdir)/collect/policies.d $(DESTDIR)$(unitdir) \
-		$(DESTDIR)$(prefix)/lib/tmpfiles.d $(DESTDIR)$(mandir)/man1
+		$(DESTDIR)$(tmpfilesdir) $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8 \
+		$(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir)
 	$(INSTALL) -m 755 $(BUILD)/collect $(DESTDIR)$(bindir)/collect
 	$(INSTALL) -m 644 policies/*.yaml $(DESTDIR)$(datadir)/collect/policies/
-	$(INSTALL) -m 644 packaging/collect.yaml $(DESTDIR)$(sysconfdir)/collect/collect.yaml
-	$(INSTALL) -m 644 packaging/systemd/*.service packaging/systemd/*.timer packaging/systemd/*.path $(DESTDIR)$(unitdir)/
-	sed -i "s|/usr/local/bin/collect|$(bindir)/collect|" $(DESTDIR)$(unitdir)/collect*.service
-	$(INSTALL) -m 644 packaging/tmpfiles.d/collect.conf $(DESTDIR)$(prefix)/lib/tmpfiles.d/collect.conf
-	$(INSTALL) -m 644 packaging/collect.1 $(DESTDIR)$(mandir)/man1/collect.1
+	@if [ -e $(DESTDIR)$(sysconfdir)/collect/collect.yaml ]; then \
+		echo "keeping $(DESTDIR)$(sysconfdir)/collect/collect.yaml"; else \
+		echo "$(INSTALL) -m 644 packaging/collect.yaml $(DESTDIR)$(sysconfdir)/collect/collect.yaml"; \
+		$(INSTALL) -m 644 packaging/collect.yaml $(DESTDIR)$(sysconfdir)/collect/collect.yaml; fi
+	$(INSTALL) -m 644 $(UNITS) $(DESTDIR)$(unitdir)/
+	sed -i 's|/usr/bin/collect|$(bindir)/collect|' $(addprefix $(DESTDIR)$(unitdir)/,$(notdir $(UNITS)))
+	$(INSTALL) -m 644 packaging/tmpfiles.d/collect.conf $(DESTDIR)$(tmpfilesdir)/collect.conf
+	$(INSTALL) -m 644 $(MAN5) $(DESTDIR)$(mandir)/man5/
+	$(INSTALL) -m 644 $(MAN8) $(DESTDIR)$(mandir)/man8/
+	$(INSTALL) -m 644 packaging/completion/collect.bash $(DESTDIR)$(bashcompdir)/collect
+	$(INSTALL) -m 644 packaging/completion/_collect $(DESTDIR)$(zshcompdir)/_collect
 
 uninstall:
-	rm -f $(DESTDIR)$(bindir)/collect $(DESTDIR)$(mandir)/man1/collect.1
-	rm -rf $(DESTDIR)$(datadir)/collect
+	rm -f $(addprefix $(DESTDIR),$(INST_FILES))
+	rm -f $(addprefix $(DESTDIR)$(datadir)/collect/policies/,$(notdir $(wildcard policies/*.yaml)))
+	-rmdir $(DESTDIR)$(datadir)/collect/policies $(DESTDIR)$(datadir)/collect 2>/dev/null
+	@if cmp -s packaging/collect.yaml $(DESTDIR)$(sysconfdir)/collect/collect.yaml; then \
+		rm -f $(DESTDIR)$(sysconfdir)/collect/collect.yaml; \
+		rmdir $(DESTDIR)$(sysconfdir)/collect/policies.d $(DESTDIR)$(sysconfdir)/collect 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)$(sysconfdir)/collect/collect.yaml ]; then \
+		echo "keeping the edited $(DESTDIR)$(sysconfdir)/collect/collect.yaml"; fi
+
+# `make deb`: the tree as git knows it (tracked and new, not ignored) with
+# packaging/debian as debian/, built by dpkg-buildpackage in build/deb/.
+DEB_DIR := build/deb/collect-$(VERSION)
+deb:
+	rm -rf build/deb && mkdir -p $(DEB_DIR)
+	git ls-files -z -co --exclude-standard | \
+		xargs -0 sh -c 'for f; do [ -f "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+		tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)
+	cp -r packaging/debian $(DEB_DIR)/debian
+	cd $(DEB_DIR) && dpkg-buildpackage -us -uc -b $(DEB_FLAGS)
+	@ls -l build/deb/*.deb
+
+# `make rpm`: a source tarball and packaging/rpm/collect.spec in build/rpm/.
+# On a system whose rpm database holds no packages (Debian), BuildRequires
+# cannot be checked: RPMBUILD_FLAGS defaults to --nodeps there.
+RPM_TOP       := $(CURDIR)/build/rpm
+RPMBUILD_FLAGS ?= $(if $(wildcard /etc/debian_version),--nodeps,)
+rpm:
+	rm -rf build/rpm && mkdir -p build/rpm/SOURCES build/rpm/collect-$(VERSION)
+	git ls-files -z -co --exclude-standard | \
+		xargs -0 sh -c 'for f; do [ -f "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+		tar --null -T - -cf - | tar -xf - -C build/rpm/collect-$(VERSION)
+	tar -C build/rpm -czf build/rpm/SOURCES/collect-$(VERSION).tar.gz collect-$(VERSION)
+	rpmbuild -bb --define '_topdir $(RPM_TOP)' $(RPMBUILD_FLAGS) packaging/rpm/collect.spec
+	@find build/rpm/RPMS -name '*.rpm' -exec ls -l {} +
 
 clean:
 	rm -rf build collect

@@ -58,6 +58,14 @@ char *const *ctx_never_collect(const struct collect_ctx *ctx);
 /* True if path (absolute, as seen inside the root) matches never_collect. */
 bool ctx_path_forbidden(const struct collect_ctx *ctx, const char *path);
 
+/* The units collect.yaml names critical (critical_units); may be NULL. */
+char *const *ctx_critical_units(const struct collect_ctx *ctx);
+
+/* The units that the collectors run before this one found failed, restarting,
+ * crashed or down in the window (journal, environment), each once, in the
+ * order found. A new strv (possibly empty) in *ret; 0 or -ENOMEM. */
+int ctx_problem_units(const struct collect_ctx *ctx, char ***ret);
+
 /* Collector logging: adds the "<collector>: " prefix. */
 #define clog_full_errno(ctx, level, error, fmt, ...) \
         log_full_errno((level), (error), "%s: " fmt, ctx_name(ctx), ##__VA_ARGS__)

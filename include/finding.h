@@ -29,6 +29,7 @@ enum finding_kind {
         FINDING_CONFIG_TOUCHES_FAILING, /* subject: path; a change touched a failing unit's config */
         FINDING_KERNEL_ERROR,    /* subject: kind ("hung task", "I/O error"); count */
         FINDING_HOST_FACT,       /* subject: key ("hostname", "os", "virtualization"); detail: value */
+        FINDING_RESOURCE_EXHAUSTED, /* subject: path or program; detail: "disk space exhausted …"; count */
         _FINDING_KIND_MAX,
         _FINDING_KIND_INVALID = -EINVAL,
 };

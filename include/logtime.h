@@ -26,8 +26,20 @@ struct logtime_hint {
 void logtime_hint_from_time(struct logtime_hint *h, time_t t);
 
 /* Parses a timestamp near the start of line[0..len). Returns true and the
- * time in µs since the epoch (zone applied; no zone means UTC) in *ret. */
+ * time in µs since the epoch (zone applied; no zone means the host's zone
+ * once logtime_zone_setup() ran, else UTC) in *ret. */
 bool logtime_parse(const char *line, size_t len, const struct logtime_hint *hint, usec_t *ret);
+
+/* Reads zone-less times in the zone of the host tree at root_fd (root is its
+ * path, "/" for the live host): the zone named by etc/localtime (a link into
+ * zoneinfo) or etc/timezone, else the etc/localtime file itself, else UTC.
+ * Converts through the C library: sets TZ for the process (so that mktime and
+ * localtime_r use it too). Returns 1 (a zone other than UTC), 0 (UTC) or
+ * -errno. */
+int logtime_zone_setup(int root_fd, const char *root);
+
+/* The zone in use: "America/New_York", "UTC", "etc/localtime". */
+const char *logtime_zone_name(void);
 
 /* Length of the timestamp prefix at the very start of line (0 if none), so
  * that error signatures can leave it out. */

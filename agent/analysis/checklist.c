@@ -541,11 +541,15 @@ static int eval_config_changes(const struct checklist_policy *p, const struct re
                 _cleanup_free_ char *a = files ? severity_describe_finding(files) : NULL;
                 _cleanup_free_ char *b = packages ? severity_describe_finding(packages) : NULL;
 
+                /* Without a baseline before the window, "no changes" is not known. */
+                const char *unknown = files && files->detail ? strstr(files->detail,
+                                                                      "changes before ") : NULL;
+
                 if ((files && !a) || (packages && !b))
                         return -ENOMEM;
                 return set_entry(e, CHECKLIST_OK, CHECKLIST_SOURCE_AUTO,
-                                 xasprintf("%s%s%s", a ? a : "", a && b ? "; " : "",
-                                           b ? b : ""));
+                                 xasprintf("%s%s%s%s%s", a ? a : "", unknown ? "; " : "",
+                                           unknown ?: "", a && b ? "; " : "", b ? b : ""));
         }
         if (collector_ran(r, ip->collectors, NULL))
                 return set_entry(e, CHECKLIST_OK, CHECKLIST_SOURCE_AUTO,

@@ -917,19 +917,8 @@ int errors_emit(struct errors *e, struct sink *s)
                                      .count = e->n_groups };
                 (void) sink_add_finding(s, &f);
         }
-        /* OOM kills and segfaults seen in log files (the journal collector reports
-         * the journal's own). */
-        for (size_t i = 0; i < e->n_groups; i++) {
-                const struct group *g = &e->groups[i];
-                bool file = g->sources && g->sources[0][0] == '/';
-
-                if (!file || (!g->oom && !g->segfault))
-                        continue;
-                struct finding f = { .kind = g->oom ? FINDING_OOM_KILL : FINDING_SEGFAULT,
-                                     .subject = g->sources[0], .count = g->count, .first = g->first,
-                                     .last = g->last, .detail = g->sample.buf };
-                (void) sink_add_finding(s, &f);
-        }
+        /* OOM kills and segfaults in log files are findings of the logs
+         * collector, which names the process (never the file). */
         return 0;
 }
 

@@ -43,6 +43,7 @@ static const char *const finding_kind_table[_FINDING_KIND_MAX] = {
         [FINDING_CONFIG_TOUCHES_FAILING] = "config_touches_failing",
         [FINDING_KERNEL_ERROR] = "kernel_error",
         [FINDING_HOST_FACT] = "host_fact",
+        [FINDING_RESOURCE_EXHAUSTED] = "resource_exhausted",
 };
 DEFINE_STRING_TABLE(finding_kind, enum finding_kind, _FINDING_KIND_MAX)
 

@@ -587,6 +587,10 @@ char *severity_describe_finding(const struct finding *f)
                 return xasprintf("kernel: %s%s%s", subj(f), times, span);
         case FINDING_HOST_FACT:
                 return xasprintf("%s: %s", subj(f), d ? d : "");
+        case FINDING_RESOURCE_EXHAUSTED:
+                /* detail: "disk space exhausted for app, reported in …" */
+                return xasprintf("%.*s: %s%s%s", d ? (int) strcspn(d, ",") : 8,
+                                 d ? d : "resource", subj(f), times, span);
         default:
                 return xasprintf("%s%s", subj(f), times);
         }
@@ -718,6 +722,26 @@ static int degradation_or_minor(struct signals *s, const struct finding *f, bool
 }
 
 
+/* True if another finding says the same (kind and subject; several collectors
+ * may see one failure) with a larger count, or the same count earlier: each
+ * distinct finding is a reason once. */
+static bool superseded(const struct report *r, size_t i)
+{
+        const struct finding *f = &r->findings[i];
+
+        if (!f->subject || f->kind == FINDING_HOST_FACT)
+                return false;
+        for (size_t k = 0; k < r->n_findings; k++) {
+                const struct finding *g = &r->findings[k];
+
+                if (k == i || g->kind != f->kind || !g->subject || !streq(g->subject, f->subject))
+                        continue;
+                if (g->count > f->count || (g->count == f->count && k < i))
+                        return true;
+        }
+        return false;
+}
+
 static int compute_signals(const struct severity_policy *p, const struct report *r,
                            struct signals *s)
 {
@@ -738,6 +762,9 @@ static int compute_signals(const struct severity_policy *p, const struct report 
                 const struct finding *f = &r->findings[i];
                 bool critical = is_critical(p, r, f->subject);
                 const char *crit_suffix = " (critical unit)";
+
+                if (superseded(r, i))
+                        continue;
 
                 switch (f->kind) {
                 case FINDING_UNIT_FAILED:
@@ -785,6 +812,9 @@ static int compute_signals(const struct severity_policy *p, const struct report 
                         break;
                 case FINDING_DISK_FULL:
                         k = degradation_or_minor(s, f, f->count >= p->disk_percent);
+                        break;
+                case FINDING_RESOURCE_EXHAUSTED:
+                        k = degradation_or_minor(s, f, true);
                         break;
                 case FINDING_INODES_FULL:
                         k = degradation_or_minor(s, f, f->count >= p->inode_percent);

@@ -4,13 +4,14 @@
  * (COLLECT_FAIL_ALLOC=N fails the Nth allocation), in the manner of curl's
  * torture tests.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc-util.h"
-#include "parse-util.h"
+#include "basic/testhook.h"
 
 bool alloc_should_fail(void)
 {
@@ -19,10 +20,13 @@ bool alloc_should_fail(void)
         static long count;
 
         if (fail_at < 0) {
-                const char *e = getenv("COLLECT_FAIL_ALLOC");
-                uint64_t v;
+                const char *e = testhook_getenv("COLLECT_FAIL_ALLOC");
+                char *end = NULL;
+                unsigned long long v;
 
-                fail_at = e && safe_atou64(e, &v) >= 0 ? (long) v : 0;
+                errno = 0;
+                v = e ? strtoull(e, &end, 10) : 0;
+                fail_at = e && errno == 0 && end != e && *end == 0 ? (long) v : 0;
         }
         if (fail_at == 0)
                 return false;

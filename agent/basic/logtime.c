@@ -2,12 +2,27 @@
 /*
  * Log line timestamps (see include/logtime.h). Hand-written scanners over fixed
  * layouts, since they run on every line until the window start is found:
- * no regex, no strptime, no time zone database.
+ * no regex, no strptime. A time without a zone is read in the host's zone
+ * through the C library (TZ, mktime), one conversion per minute of log.
  */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "logtime.h"
 #include "macro.h"
+
+/* The host's zone for zone-less times; UTC until logtime_zone_setup(). */
+static struct {
+        bool local;
+        char name[128];
+        int64_t key;  /* minutes since 1970 of the cached wall-clock minute, -1: none */
+        int64_t base; /* its start in seconds since the epoch */
+} zone = { .name = "UTC", .key = -1 };
 
 #define SCAN_MAX 96 /* how far into a line an ISO time is looked for */
 
@@ -45,6 +60,30 @@ static int64_t days_from_civil(int y, int m, int d)
         return era * 146097 + doe - 719468;
 }
 
+/* The host zone's offset for a wall-clock minute, from mktime (cached). */
+static bool local_minute(int y, int mo, int d, int h, int mi, int64_t *ret)
+{
+        int64_t key = (days_from_civil(y, mo, d) * 24 + h) * 60 + mi;
+        struct tm tm = {
+                .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+                .tm_hour = h, .tm_min = mi, .tm_isdst = -1,
+        };
+        time_t t;
+
+        if (key != zone.key) {
+                t = mktime(&tm);
+                if (t == (time_t) -1)
+                        return false;
+                zone.key = key;
+                zone.base = (int64_t) t;
+        }
+        *ret = zone.base;
+        return true;
+}
+
+/* offset_sec LOGTIME_NO_ZONE: the line gave no zone (the host's is used). */
+#define LOGTIME_NO_ZONE LONG_MIN
+
 static bool make_time(int y, int mo, int d, int h, int mi, int s, long usec, long offset_sec,
                       usec_t *ret)
 {
@@ -53,7 +92,13 @@ static bool make_time(int y, int mo, int d, int h, int mi, int s, long usec, lon
         if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
             s > 60)
                 return false;
-        t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset_sec;
+        if (offset_sec == LOGTIME_NO_ZONE && zone.local) {
+                if (!local_minute(y, mo, d, h, mi, &t))
+                        return false;
+                t += s;
+        } else
+                t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
+                    (offset_sec == LOGTIME_NO_ZONE ? 0 : offset_sec);
         if (t < 0)
                 return false;
         *ret = (usec_t) t * USEC_PER_SEC + (usec_t) usec;
@@ -89,14 +134,18 @@ static size_t parse_zone(const char *p, const char *end, long *offset)
         int hh, mm = 0;
         int sign;
 
-        *offset = 0;
+        *offset = LOGTIME_NO_ZONE;
         if (q < end && *q == ' ' && q + 1 < end && (q[1] == '+' || q[1] == '-' || q[1] == 'U' ||
                                                     q[1] == 'G'))
                 q++;
-        if (q < end && *q == 'Z')
+        if (q < end && *q == 'Z') {
+                *offset = 0;
                 return (size_t) (q + 1 - p);
-        if (end - q >= 3 && (memcmp(q, "UTC", 3) == 0 || memcmp(q, "GMT", 3) == 0))
+        }
+        if (end - q >= 3 && (memcmp(q, "UTC", 3) == 0 || memcmp(q, "GMT", 3) == 0)) {
+                *offset = 0;
                 return (size_t) (q + 3 - p);
+        }
         if (q < end && (*q == '+' || *q == '-')) {
                 sign = *q == '-' ? -1 : 1;
                 if (end - q >= 3 && digits(q + 1, 2, &hh)) {
@@ -126,13 +175,15 @@ static size_t parse_iso(const char *p, const char *end, usec_t *ret)
         if ((sep != '-' && sep != '/') || !digits(p + 5, 2, &mo) || p[7] != sep ||
             !digits(p + 8, 2, &d) || (p[10] != 'T' && p[10] != ' '))
                 return 0;
-        n = parse_clock(p + 11, end, &h, &mi, &s, &usec);
+        /* apt's history.log and term.log: two spaces ("2026-11-27  10:00:00"). */
+        size_t c = p[10] == ' ' && p[11] == ' ' ? 12 : 11;
+        n = parse_clock(p + c, end, &h, &mi, &s, &usec);
         if (n == 0)
                 return 0;
-        z = parse_zone(p + 11 + n, end, &offset);
+        z = parse_zone(p + c + n, end, &offset);
         if (!make_time(y, mo, d, h, mi, s, usec, offset, ret))
                 return 0;
-        return 11 + n + z;
+        return c + n + z;
 }
 
 /* "Nov 27 10:00:00" / "Nov  7 10:00:00" (year from the hint). */
@@ -167,7 +218,7 @@ static size_t parse_syslog(const char *p, const char *end, const struct logtime_
         if (n == 0)
                 return 0;
         y = year_of(hint, mo);
-        if (!make_time(y, mo, d, h, mi, s, usec, 0, ret))
+        if (!make_time(y, mo, d, h, mi, s, usec, LOGTIME_NO_ZONE, ret))
                 return 0;
         return 7 + n;
 }
@@ -219,7 +270,7 @@ static size_t parse_ctime(const char *p, const char *end, usec_t *ret)
         q = p + 11 + n;
         if (end - q < 5 || *q != ' ' || !digits(q + 1, 4, &y))
                 return 0;
-        if (!make_time(y, mo, d, h, mi, s, usec, 0, ret))
+        if (!make_time(y, mo, d, h, mi, s, usec, LOGTIME_NO_ZONE, ret))
                 return 0;
         return (size_t) (q + 5 - p);
 }
@@ -240,7 +291,7 @@ static size_t parse_klog(const char *p, const char *end, const struct logtime_hi
         if (n == 0)
                 return 0;
         y = year_of(hint, mo);
-        if (!make_time(y, mo, d, h, mi, s, usec, 0, ret))
+        if (!make_time(y, mo, d, h, mi, s, usec, LOGTIME_NO_ZONE, ret))
                 return 0;
         return 6 + n;
 }
@@ -259,7 +310,26 @@ static size_t parse_dmy(const char *p, const char *end, usec_t *ret)
         if (mo == 0)
                 return 0;
         n = parse_clock(p + 12, end, &h, &mi, &s, &usec);
-        if (n == 0 || !make_time(y, mo, d, h, mi, s, usec, 0, ret))
+        if (n == 0 || !make_time(y, mo, d, h, mi, s, usec, LOGTIME_NO_ZONE, ret))
+                return 0;
+        return 12 + n;
+}
+
+/* Redis: "27 Nov 2026 10:00:00.123" (after "pid:role "). */
+static size_t parse_d_mon_y(const char *p, const char *end, usec_t *ret)
+{
+        int d, mo, y, h, mi, s;
+        long usec;
+        size_t n;
+
+        if (end - p < 20 || !digits(p, 2, &d) || p[2] != ' ' || p[6] != ' ' ||
+            !digits(p + 7, 4, &y) || p[11] != ' ')
+                return 0;
+        mo = month_from(p + 3);
+        if (mo == 0)
+                return 0;
+        n = parse_clock(p + 12, end, &h, &mi, &s, &usec);
+        if (n == 0 || !make_time(y, mo, d, h, mi, s, usec, LOGTIME_NO_ZONE, ret))
                 return 0;
         return 12 + n;
 }
@@ -316,6 +386,9 @@ bool logtime_parse(const char *line, size_t len, const struct logtime_hint *hint
                 if (*p == '2' && p[-1] != '.' && (p[-1] < '0' || p[-1] > '9') && end - p >= 19 &&
                     parse_iso(p, end, ret) > 0)
                         return true;
+                if (*p >= '0' && *p <= '3' && p[-1] == ' ' && end - p >= 20 &&
+                    parse_d_mon_y(p, end, ret) > 0)
+                        return true;
         }
         return false;
 }
@@ -337,11 +410,117 @@ void logtime_hint_from_time(struct logtime_hint *h, time_t t)
 {
         struct tm tm;
 
-        if (gmtime_r(&t, &tm)) {
+        if (zone.local ? localtime_r(&t, &tm) : gmtime_r(&t, &tm)) {
                 h->year = tm.tm_year + 1900;
                 h->month = tm.tm_mon + 1;
         } else {
                 h->year = 1970;
                 h->month = 0;
         }
+}
+
+/* A zone name as found after ".../zoneinfo/" or in etc/timezone: letters,
+ * digits, "_+-/" and no "..". */
+static bool zone_name_valid(const char *n)
+{
+        if (isempty(n) || n[0] == '/' || strstr(n, ".."))
+                return false;
+        for (const char *p = n; *p; p++)
+                if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-/", *p))
+                        return false;
+        return true;
+}
+
+/* The zone named by the tree's etc/localtime link or etc/timezone. */
+static bool zone_name_of_tree(int root_fd, char *buf, size_t size)
+{
+        char link[PATH_MAX];
+        const char *z;
+        ssize_t n;
+        int fd;
+
+        n = readlinkat(root_fd, "etc/localtime", link, sizeof(link) - 1);
+        if (n > 0) {
+                link[n] = 0;
+                z = strstr(link, "zoneinfo/");
+                if (z && zone_name_valid(z + 9) && strlen(z + 9) < size) {
+                        memcpy(buf, z + 9, strlen(z + 9) + 1);
+                        return true;
+                }
+        }
+        fd = openat(root_fd, "etc/timezone", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        n = read(fd, link, sizeof(link) - 1);
+        (void) close(fd);
+        if (n <= 0)
+                return false;
+        link[n] = 0;
+        link[strcspn(link, " \t\r\n")] = 0;
+        if (!zone_name_valid(link) || strlen(link) >= size)
+                return false;
+        memcpy(buf, link, strlen(link) + 1);
+        return true;
+}
+
+static bool is_utc(const char *name)
+{
+        static const char *const utc[] = { "UTC", "Etc/UTC", "Etc/UCT", "UCT", "Zulu", "Etc/Zulu",
+                                           "Universal", "Etc/Universal", "GMT", "Etc/GMT",
+                                           "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "Etc/Greenwich" };
+
+        for (size_t i = 0; i < ELEMENTSOF(utc); i++)
+                if (streq(name, utc[i]))
+                        return true;
+        return false;
+}
+
+/* True if the system's zone database has name. */
+static bool access_zoneinfo(const char *name)
+{
+        char p[PATH_MAX];
+
+        (void) snprintf(p, sizeof(p), "/usr/share/zoneinfo/%s", name);
+        return access(p, R_OK) >= 0;
+}
+
+int logtime_zone_setup(int root_fd, const char *root)
+{
+        char name[128], spec[PATH_MAX + 16];
+        struct stat st;
+        bool named, file;
+
+        named = zone_name_of_tree(root_fd, name, sizeof(name));
+        file = fstatat(root_fd, "etc/localtime", &st, 0) >= 0 && S_ISREG(st.st_mode) &&
+               faccessat(root_fd, "etc/localtime", R_OK, 0) >= 0;
+        if (named && is_utc(name))
+                file = named = false;
+        if (named && (!file || access_zoneinfo(name)))
+                (void) snprintf(spec, sizeof(spec), ":%s", name);
+        else if (file)
+                /* glibc reads a zone file given as ":/absolute/path". */
+                (void) snprintf(spec, sizeof(spec), ":%s/etc/localtime",
+                                isempty(root) || streq(root, "/") ? "" : root);
+        else {
+                /* UTC, also for mktime and localtime_r elsewhere in the run. */
+                if (setenv("TZ", "UTC", 1) < 0)
+                        return -errno;
+                tzset();
+                zone.local = false;
+                zone.key = -1;
+                (void) snprintf(zone.name, sizeof(zone.name), "UTC");
+                return 0;
+        }
+        if (setenv("TZ", spec, 1) < 0)
+                return -errno;
+        tzset();
+        zone.local = true;
+        zone.key = -1;
+        (void) snprintf(zone.name, sizeof(zone.name), "%s", named ? name : "etc/localtime");
+        return 1;
+}
+
+const char *logtime_zone_name(void)
+{
+        return zone.name;
 }

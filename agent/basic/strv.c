@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "alloc-util.h"
-#include "dynbuf.h"
 #include "strv.h"
 
 char **strv_free(char **l)
@@ -81,15 +80,29 @@ bool strv_contains(char *const *l, const char *s)
 
 char *strv_join(char *const *l, const char *sep)
 {
-        struct dynbuf b;
+        size_t n = 1, k = sep ? strlen(sep) : 0, at = 0;
+        char *p;
 
-        dynbuf_init(&b, SIZE_MAX / 2);
-        for (size_t i = 0; l && l[i]; i++)
-                if ((i > 0 && dynbuf_addstr(&b, sep) < 0) || dynbuf_addstr(&b, l[i]) < 0) {
-                        dynbuf_done(&b);
+        for (size_t i = 0; l && l[i]; i++) {
+                size_t add = strlen(l[i]) + (i > 0 ? k : 0);
+
+                if (n > SIZE_MAX / 2 - add)
                         return NULL;
+                n += add;
+        }
+        p = xmalloc(n);
+        if (!p)
+                return NULL;
+        for (size_t i = 0; l && l[i]; i++) {
+                if (i > 0) {
+                        memcpy(p + at, sep, k);
+                        at += k;
                 }
-        return dynbuf_steal(&b);
+                memcpy(p + at, l[i], strlen(l[i]));
+                at += strlen(l[i]);
+        }
+        p[at] = 0;
+        return p;
 }
 
 bool strv_fnmatch_path(char *const *patterns, const char *path)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "basic/testhook.h"
 #include "parse-util.h"
 #include "time-util.h"
 
@@ -16,7 +17,7 @@ usec_t now(clockid_t clock)
 
 #ifdef COLLECT_TESTING
         if (clock == CLOCK_REALTIME) {
-                const char *e = getenv("COLLECT_TEST_NOW");
+                const char *e = testhook_getenv("COLLECT_TEST_NOW");
                 usec_t t;
 
                 if (e && (safe_atou64(e, &t) >= 0 || parse_iso8601(e, &t, NULL) >= 0))

@@ -19,6 +19,7 @@
 #include "cli/verbs.h"
 #include "log.h"
 #include "monitor/hook.h"
+#include "monitor/remote-poll.h"
 #include "strv.h"
 
 static enum collect_mode cli_mode;
@@ -147,6 +148,106 @@ static int verb_hook(char **args, struct collect_error *err)
         return cli_report(&res);
 }
 
+/* One remote request answered: a collection attached to that request only. */
+struct poll_base {
+        struct collect_request q;
+        unsigned n;
+};
+
+static int poll_answer(void *userdata, const char *key, const struct remote_trigger *t,
+                       const char *intro)
+{
+        struct poll_base *b = userdata;
+        _cleanup_(collect_result_done) struct collect_result res = {};
+        struct collect_request q = b->q;
+        int r;
+
+        q.mode = COLLECT_MODE_ATTACH;
+        q.ticket_key = key;
+        q.since = t->since;
+        q.until = t->until;
+        q.mask = b->q.mask || t->mask; /* a trigger may raise masking, never lower it */
+        q.comment_intro = intro;
+        q.keep_in_state = !q.output;
+        q.interactive = false;
+        q.yes = true;
+        q.prompt = NULL;
+        q.on_bundle = NULL;
+        q.on_collector = NULL;
+        q.on_bytes = NULL;
+        r = collect_run(&q, &res);
+        b->n++;
+        if (!arg_json)
+                fprintf(stderr, "%s: %s%s%s\n", key,
+                        res.status == COLLECT_OK      ? "answered with " :
+                        res.status == COLLECT_SPOOLED ? "spooled " :
+                                                        "failed: ",
+                        res.status == COLLECT_OK || res.status == COLLECT_SPOOLED ?
+                                (res.bundle_path ?: "a bundle") :
+                                (res.error.message ?: "see above"),
+                        "");
+        if (res.status == COLLECT_SPOOLED)
+                return -EAGAIN;
+        return r < 0 ? r : 0;
+}
+
+static int verb_poll(char **args, struct collect_error *err)
+{
+        _cleanup_(config_done) struct config c = {};
+        _cleanup_(policy_freep) struct policy *pol = NULL;
+        _cleanup_free_ char *state = NULL;
+        struct poll_base b = { .q = cli_request() };
+        struct remote_poll_stats st = {};
+        int r, ex;
+
+        if (args[0]) {
+                collect_error_set(err, COLLECT_USAGE, EINVAL, NULL,
+                                  "poll takes no arguments ('%s')", args[0]);
+                return EX_USAGE;
+        }
+        if (collect_load_config(&b.q.dirs, &c, err) < 0)
+                return cli_exit_code(err->status, 0);
+        if (!c.remote.enabled) {
+                log_notice("remote requests are not enabled (remote_requests: {enabled: true} "
+                           "in collect.yaml): nothing to do");
+                return 0;
+        }
+        if (!c.has_portal) {
+                collect_error_set(err, COLLECT_CONFIG, EINVAL, c.path,
+                                  "remote requests need a portal: section in collect.yaml");
+                return cli_exit_code(err->status, 0);
+        }
+        if (collect_state_dir(&b.q.dirs, &state, err) < 0 ||
+            cli_load_policy(NULL, &pol, err) < 0)
+                return cli_exit_code(err->status, 0);
+        b.q.policy = pol;
+        r = remote_poll(&c, state, poll_answer, &b, &st);
+        ex = r == -EAGAIN ? EX_TEMPFAIL : r == -EACCES ? EX_NOPERM : r < 0 ? 1 :
+             st.failed > 0 ? 1 : 0;
+        if (r < 0)
+                collect_error_set(err, ex == EX_TEMPFAIL ? COLLECT_SPOOLED :
+                                       ex == EX_NOPERM   ? COLLECT_NO_PERMISSION :
+                                                           COLLECT_FAILED,
+                                  -r, c.path, "the portal could not be polled: %s",
+                                  strerror(-r));
+        if (!arg_json)
+                fprintf(stderr,
+                        "poll: %u open requests, %u triggers: %u answered, %u refused, "
+                        "%u ignored, %u failed\n",
+                        st.requests, st.triggers, st.answered, st.refused, st.ignored,
+                        st.failed);
+        else if (r >= 0) {
+                json_auto_t *o = json_pack("{s:i, s:i, s:{s:i, s:i, s:i, s:i, s:i, s:i}}",
+                                           "format_version", CLI_JSON_FORMAT_VERSION,
+                                           "exit_code", ex, "poll", "requests", st.requests,
+                                           "triggers", st.triggers, "answered", st.answered,
+                                           "refused", st.refused, "ignored", st.ignored,
+                                           "failed", st.failed);
+                output_json_object(o);
+        }
+        return ex;
+}
+
 static const struct {
         const char *name;
         int (*run)(char **args, struct collect_error *err);
@@ -154,6 +255,7 @@ static const struct {
         { "check", verb_check },
         { "hook", verb_hook },
         { "policy", verb_policy },
+        { "poll", verb_poll },
         { "portal", verb_portal },
         { "snapshot", verb_snapshot },
         { "spool", verb_spool },

@@ -303,11 +303,15 @@ int verb_watch(char **args, struct collect_error *err)
                 { "--output", arg_output },       { "--root", arg_root },
                 { "--journal-dir", arg_journal_dir },
         };
+        _cleanup_(config_done) struct config c = {};
+        struct collect_dirs d = cli_dirs();
+        struct watch_poll poll = { .self = "/proc/self/exe" };
         struct watch_params p = {
                 .self = "/proc/self/exe",
                 .journal_dir = arg_journal_dir,
                 .listen = arg_listen,
                 .journal = true,
+                .poll = &poll,
         };
         int r;
 
@@ -323,6 +327,15 @@ int verb_watch(char **args, struct collect_error *err)
         if (arg_verbosity < 0 && strv_extend(&pass, "-q") < 0)
                 return log_oom(), 1;
         p.hook_args = pass;
+        r = collect_load_config(&d, &c, err);
+        if (r < 0)
+                return fail(err, r);
+        if (c.remote.enabled && c.has_portal) {
+                poll.args = pass;
+                poll.interval = c.remote.interval;
+                log_notice("watch: answering /collect comments on open requests every %llus",
+                           (unsigned long long) (c.remote.interval / USEC_PER_SEC));
+        }
         interrupt_reset(); /* watch handles its own stop signals */
         r = watch_run(&p);
         return r == -EINVAL ? EX_USAGE : r < 0 ? EX_CANTCREAT : 0;

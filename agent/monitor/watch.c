@@ -322,6 +322,7 @@ int watch_run(const struct watch_params *p)
         }
 #endif
         while (!stop_requested) {
+                watch_poll_tick(p->poll);
 #ifdef HAVE_LIBSYSTEMD
                 if (j) {
                         r = sd_journal_wait(j, 500 * USEC_PER_MSEC);
@@ -338,6 +339,7 @@ int watch_run(const struct watch_params *p)
 #endif
                 (void) usleep(200 * 1000);
         }
+        watch_poll_stop(p->poll);
 #ifdef HAVE_LIBSYSTEMD
         if (j)
                 sd_journal_close(j);

@@ -10,12 +10,15 @@
 
 #include <stdbool.h>
 
+#include "monitor/watch-poll.h"
+
 struct watch_params {
         const char *self;        /* path of this binary (/proc/self/exe) */
         char **hook_args;        /* options passed to every `collect hook` child */
         const char *journal_dir; /* NULL: the system journal */
         const char *listen;      /* "127.0.0.1:9099" or NULL: no webhook listener */
         bool journal;            /* follow the journal */
+        struct watch_poll *poll; /* remote requests: periodic `collect poll`, or NULL */
 };
 
 /* Runs until SIGTERM or SIGINT. 0; -EINVAL a bad --listen address (logged);

@@ -740,6 +740,7 @@ static int file_or_draft(struct run *c)
                 .interactive = q->interactive,
                 .allow_incomplete = q->allow_incomplete || c->incomplete_ok,
                 .draft = c->draft,
+                .comment_intro = q->comment_intro,
         };
         json_object_set_new(c->manifest, "bundle",
                             json_pack("{s:s, s:I, s:s}", "path", bundle_path(c->b), "bytes",

@@ -77,6 +77,7 @@ struct collect_request {
         const struct policy *policy; /* loaded by the caller (its schema is the program's) */
         enum collect_mode mode;
         const char *ticket_key;  /* COLLECT_MODE_ATTACH */
+        const char *comment_intro; /* COLLECT_MODE_ATTACH: first paragraph of the comment */
         usec_t since, until;     /* the window */
         const char *root;        /* NULL: "/" */
         const char *journal_dir; /* NULL: the system journal */

@@ -35,7 +35,8 @@ static int add_status(struct report *r, const char *name, struct collector_statu
 }
 
 static void run_one(const struct runner_params *p, const struct collector *c,
-                    struct collector_status *st, struct sink *s, uint64_t *total_used)
+                    struct collector_status *st, struct sink *s, uint64_t *total_used,
+                    const struct report *report)
 {
         _cleanup_free_ void *state = NULL;
         _cleanup_free_ char *error = NULL;
@@ -54,6 +55,8 @@ static void run_one(const struct runner_params *p, const struct collector *c,
                 .journal_dir = p->journal_dir,
                 .state_dir = p->state_dir,
                 .never_collect = p->policy->never_collect,
+                .critical_units = report->input.critical_units,
+                .report = report,
         };
         usec_t start = now(CLOCK_MONOTONIC);
         int r;
@@ -159,7 +162,7 @@ int runner_run(const struct runner_params *p, struct sink *s, struct report *rep
                         return r;
                 if (p->progress)
                         p->progress(c->name, NULL);
-                run_one(p, c, st, s, &used);
+                run_one(p, c, st, s, &used, report);
                 if (p->progress)
                         p->progress(c->name, st);
         }

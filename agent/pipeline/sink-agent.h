@@ -10,7 +10,7 @@
 #include "pipeline/bundle.h"
 #include "redact/redact.h"
 #include "analysis/report.h"
-#include "pipeline/context.h"
+#include "basic/collect-ctx-agent.h"
 #include "sink.h"
 
 /*

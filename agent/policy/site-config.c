@@ -4,12 +4,9 @@
  * loader so that every error names file:line:column, checked key by key
  * against the contract in DESIGN.md ("Configuration and policy keys").
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-#include <curl/curl.h>
 
 #include "alloc-util.h"
 #include "policy/site-config.h"
@@ -59,57 +56,6 @@ enum portal_deployment portal_deployment_from_string(const char *s)
                 if (streq(portal_deployment_table[i], s))
                         return i;
         return _PORTAL_DEPLOYMENT_INVALID;
-}
-
-static bool host_is_loopback(const char *host)
-{
-        struct in_addr a4;
-        struct in6_addr a6;
-        char buf[64];
-        size_t n;
-
-        if (!host)
-                return false;
-        if (strcasecmp(host, "localhost") == 0)
-                return true;
-        n = strlen(host);
-        if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(buf)) {
-                memcpy(buf, host + 1, n - 2);
-                buf[n - 2] = 0;
-                host = buf;
-        }
-        if (inet_pton(AF_INET, host, &a4) == 1)
-                return (ntohl(a4.s_addr) >> 24) == 127;
-        if (inet_pton(AF_INET6, host, &a6) == 1)
-                return IN6_IS_ADDR_LOOPBACK(&a6);
-        return false;
-}
-
-bool url_is_allowed(const char *url)
-{
-        CURLU *u;
-        char *scheme = NULL, *host = NULL;
-        bool ok = false;
-
-        if (!url)
-                return false;
-        u = curl_url();
-        if (!u)
-                return false;
-        if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
-                goto finish;
-        if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-            curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-                goto finish;
-        if (strcasecmp(scheme, "https") == 0)
-                ok = true;
-        else if (strcasecmp(scheme, "http") == 0)
-                ok = host_is_loopback(host);
-finish:
-        curl_free(scheme);
-        curl_free(host);
-        curl_url_cleanup(u);
-        return ok;
 }
 
 const char *config_request_type(const struct config *c, const char *use)
@@ -320,10 +266,41 @@ static int parse_spool(const struct pnode *n, struct config *c, char **ret_error
         return pnode_to_duration(pnode_get(n, "max_age"), &c->spool_max_age, ret_error);
 }
 
+static int parse_remote(const struct pnode *n, struct config *c, char **ret_error)
+{
+        static const char *const keys[] = { "enabled", "allow", "interval", "max_per_day",
+                                            "max_window", NULL };
+        int r;
+
+        if (!n)
+                return 0;
+        r = pnode_check_keys(n, "remote_requests", keys, ret_error);
+        if (r < 0)
+                return r;
+        r = pnode_to_bool(pnode_get(n, "enabled"), &c->remote.enabled, ret_error);
+        if (r < 0)
+                return r;
+        r = pnode_to_strv(pnode_get(n, "allow"), &c->remote.allow, ret_error);
+        if (r < 0)
+                return r;
+        r = pnode_to_duration(pnode_get(n, "interval"), &c->remote.interval, ret_error);
+        if (r < 0)
+                return r;
+        if (c->remote.interval < 10 * USEC_PER_SEC)
+                return set_error(ret_error, pnode_error(pnode_get(n, "interval"),
+                                                        "interval must be at least 10s"));
+        r = pnode_to_u64(pnode_get(n, "max_per_day"), 0, 10000, &c->remote.max_per_day,
+                         ret_error);
+        if (r < 0)
+                return r;
+        return pnode_to_duration(pnode_get(n, "max_window"), &c->remote.max_window, ret_error);
+}
+
 static int config_parse(struct config *c, const struct pnode *root, char **ret_error)
 {
         static const char *const keys[] = { "environment", "product", "critical_units", "tier",
-                                            "portal",      "escalation", "spool", NULL };
+                                            "portal",      "escalation", "spool",
+                                            "remote_requests", NULL };
         const struct pnode *v;
         int r, t = TIER_STANDARD;
 
@@ -358,6 +335,9 @@ static int config_parse(struct config *c, const struct pnode *root, char **ret_e
         r = parse_escalation(pnode_get(root, "escalation"), c, ret_error);
         if (r < 0)
                 return r;
+        r = parse_remote(pnode_get(root, "remote_requests"), c, ret_error);
+        if (r < 0)
+                return r;
         return parse_spool(pnode_get(root, "spool"), c, ret_error);
 }
 
@@ -370,6 +350,11 @@ int config_load(struct config *c, const char *path, bool missing_ok, char **ret_
                 .tier = TIER_STANDARD,
                 .spool_max_size = CONFIG_SPOOL_MAX_SIZE_DEFAULT,
                 .spool_max_age = CONFIG_SPOOL_MAX_AGE_DEFAULT,
+                .remote = {
+                        .interval = CONFIG_REMOTE_INTERVAL_DEFAULT,
+                        .max_per_day = CONFIG_REMOTE_MAX_PER_DAY_DEFAULT,
+                        .max_window = CONFIG_REMOTE_MAX_WINDOW_DEFAULT,
+                },
         };
         if (!path)
                 return 0;
@@ -416,5 +401,6 @@ void config_done(struct config *c)
         strv_free(c->portal.share_with);
         free(c->slack_webhook_file);
         free(c->phone);
+        strv_free(c->remote.allow);
         *c = (struct config) {};
 }

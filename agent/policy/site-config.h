@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "basic/url-util.h"
 #include "macro.h"
 #include "time-util.h"
 
@@ -48,12 +49,22 @@ struct config {
         struct portal_config portal;
         char *slack_webhook_file;
         char *phone;
+        struct remote_config {
+                bool enabled;        /* remote_requests: {enabled: false} */
+                char **allow;        /* comment authors: e-mail globs or accountIds */
+                usec_t interval;     /* how often open requests are looked at */
+                uint64_t max_per_day; /* bundles sent in answer, all requests together */
+                usec_t max_window;   /* the widest window a trigger may ask for */
+        } remote;
         uint64_t spool_max_size;     /* spool: {max_size: 512M}; oldest dropped first */
         usec_t spool_max_age;        /* spool: {max_age: 7d} */
 };
 
 #define CONFIG_SPOOL_MAX_SIZE_DEFAULT (UINT64_C(512) * 1024 * 1024)
 #define CONFIG_SPOOL_MAX_AGE_DEFAULT (7 * USEC_PER_DAY)
+#define CONFIG_REMOTE_INTERVAL_DEFAULT (5 * USEC_PER_MINUTE)
+#define CONFIG_REMOTE_MAX_PER_DAY_DEFAULT 10
+#define CONFIG_REMOTE_MAX_WINDOW_DEFAULT (7 * USEC_PER_DAY)
 
 /* The request type configured for a use ("incident", "question", "crash");
  * falls back to the incident type, then to NULL. */
@@ -73,6 +84,3 @@ const char *portal_deployment_to_string(enum portal_deployment d) _pure_;
 enum support_tier support_tier_from_string(const char *s) _pure_;
 enum portal_deployment portal_deployment_from_string(const char *s) _pure_;
 
-/* Whether url is https://, or http:// to a loopback host (127.0.0.0/8, ::1,
- * localhost), the only plain http allowed (tests). */
-bool url_is_allowed(const char *url);

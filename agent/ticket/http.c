@@ -13,6 +13,8 @@
 #include <curl/curl.h>
 
 #include "alloc-util.h"
+#include "basic/testhook.h"
+#include "basic/url-util.h"
 #include "policy/site-config.h"
 #include "ticket/http.h"
 #include "log.h"
@@ -69,7 +71,7 @@ int http_client_new(const char *base_url, const char *ca_file, struct http_clien
         h->total_timeout = HTTP_TOTAL_TIMEOUT_DEFAULT;
 #ifdef COLLECT_TESTING
         {
-                const char *e = getenv("COLLECT_TEST_HTTP_TIMEOUT_MS");
+                const char *e = testhook_getenv("COLLECT_TEST_HTTP_TIMEOUT_MS");
                 uint64_t v;
 
                 if (e && safe_atou64(e, &v) >= 0 && v > 0)
@@ -367,6 +369,48 @@ static int build_mime(CURL *c, const struct http_request *req, curl_mime **ret)
         return 0;
 }
 
+/* Where the request may go and how: https only (plain http to loopback),
+ * verified TLS, bounded redirects and time; never ~/.netrc. */
+static void set_transport(struct http_client *h, CURL *c, const char *url)
+{
+        curl_easy_setopt(c, CURLOPT_URL, url);
+#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85: the _STR forms; 7.76 (RHEL 8/9) has the masks */
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, url_is_plain_http(url) ? "http" : "https");
+        curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+#else
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS,
+                         (long) (url_is_plain_http(url) ? CURLPROTO_HTTP : CURLPROTO_HTTPS));
+        curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS, (long) CURLPROTO_HTTPS);
+#endif
+        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+        if (h->ca_file)
+                curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                         (long) (h->connect_timeout / USEC_PER_MSEC));
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long) (h->total_timeout / USEC_PER_MSEC));
+        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->error);
+        curl_easy_setopt(c, CURLOPT_NETRC, (long) CURL_NETRC_IGNORED);
+        if (log_get_max_level() >= LOG_DEBUG) {
+                curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
+                curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
+        }
+}
+
+/* Methods other than GET and POST, and a POST without a body. */
+static void set_method(CURL *c, const struct http_request *req)
+{
+        if (req->method && !streq(req->method, "GET") && !streq(req->method, "POST"))
+                curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+        else if (req->method && streq(req->method, "POST") && !req->json && req->n_files == 0) {
+                curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+                curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) 0);
+        }
+}
+
 int http_send(struct http_client *h, const struct http_request *req, struct http_response *ret)
 {
         _cleanup_(curl_easy_cleanupp) CURL *c = NULL;
@@ -414,37 +458,14 @@ int http_send(struct http_client *h, const struct http_request *req, struct http
                 curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->json);
                 curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) strlen(req->json));
         }
-        if (req->method && !streq(req->method, "GET") && !streq(req->method, "POST"))
-                curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
-        else if (req->method && streq(req->method, "POST") && !req->json && req->n_files == 0) {
-                curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-                curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) 0);
-        }
+        set_method(c, req);
 
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, url_is_plain_http(url) ? "http" : "https");
-        curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-        if (h->ca_file)
-                curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                         (long) (h->connect_timeout / USEC_PER_MSEC));
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long) (h->total_timeout / USEC_PER_MSEC));
-        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->error);
+        set_transport(h, c, url);
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
         curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-        curl_easy_setopt(c, CURLOPT_NETRC, (long) CURL_NETRC_IGNORED);
-        if (log_get_max_level() >= LOG_DEBUG) {
-                curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
-                curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
-        }
 
         cc = curl_easy_perform(c);
         if (cc != CURLE_OK) {

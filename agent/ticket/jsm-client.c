@@ -15,6 +15,7 @@
 
 #include "alloc-util.h"
 #include "basic/json-util.h"
+#include "basic/testhook.h"
 #include "log.h"
 #include "parse-util.h"
 #include "strv.h"
@@ -30,7 +31,7 @@
 usec_t jsm_env_usec(const char *name, usec_t def)
 {
 #ifdef COLLECT_TESTING
-        const char *e = getenv(name);
+        const char *e = testhook_getenv(name);
         uint64_t v;
 
         if (e && safe_atou64(e, &v) >= 0)
@@ -59,7 +60,8 @@ usec_t jsm_backoff(unsigned attempt)
         for (unsigned i = 0; i < attempt && d < BACKOFF_MAX; i++)
                 d *= 2;
         d = MIN(d, BACKOFF_MAX);
-        (void) getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK);
+        if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t) sizeof(rnd))
+                rnd = (unsigned short) (now(CLOCK_MONOTONIC) % 601); /* jitter only */
         /* jitter: x [0.7, 1.3] */
         return d * (700 + (usec_t) (rnd % 601)) / 1000;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alloc-util.h"
+#include "basic/testhook.h"
 #include "log.h"
 #include "parse-util.h"
 #include "ticket/credentials.h"
@@ -46,7 +47,7 @@ static bool key_plain(const char *key)
 static usec_t check_timeout(void)
 {
 #ifdef COLLECT_TESTING
-        const char *e = getenv("COLLECT_TEST_HTTP_TIMEOUT_MS");
+        const char *e = testhook_getenv("COLLECT_TEST_HTTP_TIMEOUT_MS");
         uint64_t v;
 
         if (e && safe_atou64(e, &v) >= 0)

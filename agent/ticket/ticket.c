@@ -256,6 +256,14 @@ int ticket_submit(const struct ticket_job *job, json_t **ret_ticket)
                           &text);
         if (r < 0)
                 return r;
+        if (job->comment_intro && text.comment) {
+                char *c = xasprintf("%s\n\n%s", job->comment_intro, text.comment);
+
+                if (!c)
+                        return -ENOMEM;
+                free(text.comment);
+                text.comment = c;
+        }
         request = build_request(job, id, marker, &text);
         if (!request)
                 return -ENOMEM;

@@ -30,6 +30,7 @@ struct ticket_job {
         bool dry_run, assume_yes, interactive; /* interactive: ask before filing */
         bool allow_incomplete;      /* say in the ticket what is missing */
         bool draft;                 /* write the outbox draft even with a portal configured */
+        const char *comment_intro;  /* TICKET_ATTACH: a first paragraph for the comment */
 };
 
 /*

@@ -12,6 +12,7 @@
 
 #include "alloc-util.h"
 #include "config-diff.h"
+#include "config-snapshot.h"
 #include "macro.h"
 
 #define DEFAULT_MAX_LINES ((size_t) 200000)
@@ -557,4 +558,50 @@ fail:
         side_done(&a);
         side_done(&b);
         return r;
+}
+
+static bool key_line(const char *line, size_t len, const char *what)
+{
+        return memmem(line, len, what, strlen(what)) && memmem(line, len, "PRIVATE KEY", 11);
+}
+
+size_t config_diff_strip_keys(char *buf, size_t n)
+{
+        size_t in = 0, out = 0;
+
+        while (in < n) {
+                const char *nl = memchr(buf + in, '\n', n - in);
+                size_t len = nl ? (size_t) (nl - (buf + in)) : n - in, end = in + len;
+                char hash[65], line[96];
+                int l;
+
+                if (!key_line(buf + in, len, "BEGIN")) {
+                        memmove(buf + out, buf + in, MIN(len + 1, n - in));
+                        out += MIN(len + 1, n - in);
+                        in += MIN(len + 1, n - in);
+                        continue;
+                }
+                /* The block: through the END line, or to the end. */
+                while (end < n) {
+                        const char *s = buf + end + 1, *e = memchr(s, '\n', n - (end + 1));
+                        size_t ll = e ? (size_t) (e - s) : n - (end + 1);
+
+                        end += 1 + ll;
+                        if (key_line(s, ll, "END"))
+                                break;
+                }
+                if (config_snapshot_sha256(buf + in, end - in, hash) < 0)
+                        memcpy(hash, "unknown", 8);
+                l = snprintf(line, sizeof(line), "[REDACTED:private-key fingerprint %.8s]", hash);
+                /* The replacement is never longer than the block's BEGIN line. */
+                l = (int) MIN((size_t) l, end - in);
+                memcpy(buf + out, line, (size_t) l);
+                out += (size_t) l;
+                in = end;
+                if (in < n && buf[in] == '\n') {
+                        buf[out++] = '\n';
+                        in++;
+                }
+        }
+        return out;
 }

@@ -42,3 +42,10 @@ int config_diff_unified(const char *old_label, const char *old_data, size_t old_
                         const char *new_label, const char *new_data, size_t new_len,
                         const struct config_diff_limits *limits, config_diff_write_t write,
                         void *userdata, struct config_diff_stats *ret_stats);
+
+/* Replaces each private-key block of buf[0..n) (a "-----BEGIN … PRIVATE KEY"
+ * line through its END line, or the end of the data) by one line
+ * "[REDACTED:private-key fingerprint XXXXXXXX]" (a hash prefix, so that a
+ * changed key shows as a changed line without its value), in place. Returns
+ * the new length. */
+size_t config_diff_strip_keys(char *buf, size_t n);

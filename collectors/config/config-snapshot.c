@@ -25,6 +25,7 @@
 
 #include "alloc-util.h"
 #include "collect-ctx.h"
+#include "config-diff.h"
 #include "config-snapshot.h"
 #include "fd-util.h"
 #include "macro.h"
@@ -867,6 +868,21 @@ int config_snapshot_commit(struct config_snapshot_store *s, struct config_snapsh
 
 /* ---- scanning ---- */
 
+/* Counts a file or directory that could not be read and keeps the first
+ * ones, with the reason, for the collector's notes. */
+static void scan_unreadable(struct config_snapshot_stats *stats, const char *path,
+                            const char *why)
+{
+        stats->unreadable++;
+        if (strv_length(stats->unreadable_paths) < CONFIG_SNAPSHOT_UNREADABLE_MAX)
+                (void) strv_consume(&stats->unreadable_paths, xasprintf("%s: %s", path, why));
+}
+
+void config_snapshot_stats_done(struct config_snapshot_stats *stats)
+{
+        stats->unreadable_paths = strv_free(stats->unreadable_paths);
+}
+
 struct scan_state {
         const struct config_snapshot_scan *scan;
         const struct config_snapshot_index *prev;
@@ -1044,7 +1060,7 @@ static int scan_file(struct scan_state *st, int dfd, const char *name, const cha
 
         fd = open_beneath(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
         if (fd < 0) {
-                st->stats->unreadable++;
+                scan_unreadable(st->stats, path, strerror(-fd));
                 return 0;
         }
         if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
@@ -1108,8 +1124,13 @@ static int scan_file(struct scan_state *st, int dfd, const char *name, const cha
                 return r;
         int stored = 0;
         if (memmem(st->buf, (size_t) n, "PRIVATE KEY-----", 16)) {
+                /* Keys never reach the store: each block becomes one line, so
+                 * that the rest of the file can still be diffed. */
                 st->stats->withheld++;
-                return add_entry(st, path, 'f', &sb, 2, hash);
+                n = (ssize_t) config_diff_strip_keys(st->buf, (size_t) n);
+                r = config_snapshot_sha256(st->buf, (size_t) n, hash);
+                if (r < 0)
+                        return r;
         }
         if (st->store) {
                 r = store_object(st->store, hash, st->buf, (size_t) n, &st->stats->bytes_written);
@@ -1177,11 +1198,14 @@ static int scan_at(struct scan_state *st, int dfd, const char *name, const char 
                 _cleanup_close_ int fd = -1;
                 DIR *d;
 
-                if (depth >= MAX_DEPTH)
+                if (depth >= MAX_DEPTH) {
+                        st->stats->too_deep++;
+                        scan_unreadable(st->stats, path, "deeper than 32 levels, not read");
                         return 0;
+                }
                 fd = open_beneath(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK);
                 if (fd < 0) {
-                        st->stats->unreadable++;
+                        scan_unreadable(st->stats, path, strerror(-fd));
                         return 0;
                 }
                 d = fdopendir(fd);

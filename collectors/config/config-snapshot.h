@@ -76,12 +76,17 @@ struct config_snapshot_stats {
         size_t forbidden;          /* skipped by never_collect */
         size_t excluded;
         size_t unreadable;
+        char **unreadable_paths;   /* the first ones, "path: reason" (owned) */
+        size_t too_deep;           /* directories deeper than the walk goes */
         size_t too_large;          /* hashed only */
         size_t withheld;           /* hold a private key: hashed only */
         bool truncated;            /* max_files reached */
         size_t dropped;            /* snapshots pruned */
         uint64_t store_bytes;      /* after pruning */
 };
+
+#define CONFIG_SNAPSHOT_UNREADABLE_MAX 50
+void config_snapshot_stats_done(struct config_snapshot_stats *stats);
 
 /* Opens (creating) <state_dir>/snapshots and takes its lock (waits up to
  * 10 s, then -EBUSY). Removes temporary files left by interrupted runs. */

@@ -6,6 +6,7 @@
  * ctx_snapshot_only() (`collect snapshot`) it only records a snapshot.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,17 +21,19 @@
 #include "collect-ctx.h"
 #include "collector.h"
 #include "config-diff.h"
+#include "config-files.h"
 #include "config-packages.h"
 #include "config-snapshot.h"
 #include "dynbuf.h"
 #include "finding.h"
+#include "logtime.h"
 #include "macro.h"
 #include "sink.h"
 #include "strv.h"
 #include "time-util.h"
 
 #define MAX_OBSERVE_LOADS 64
-#define DETAIL_ITEMS 5
+#define DETAIL_ITEMS 20 /* paths named in the finding (correlation reads them) */
 #define DIFF_MEMBER "config/changes.diff"
 #define CHANGES_MEMBER "config/changes.json"
 #define PACKAGES_MEMBER "config/packages.json"
@@ -38,6 +41,8 @@
 struct config_state {
         char **paths;
         char **exclude;
+        char **files;
+        uint64_t files_max;
         uint64_t max_file_size;
         uint64_t max_files;
         uint64_t diff_max_lines;
@@ -82,6 +87,7 @@ struct run {
         struct config_snapshot_info *infos;
         size_t n_infos;
         usec_t now;
+        char **changed; /* files changed in the window, for config/files */
 };
 
 /* False when the clock is overridden (tests) far from the real one: inode
@@ -103,6 +109,7 @@ static void run_done(struct run *r)
         r->infos = NULL;
         r->n_infos = 0;
         r->store = config_snapshot_store_free(r->store);
+        r->changed = strv_free(r->changed);
 }
 
 static char *iso(char buf[static 40], usec_t t)
@@ -191,15 +198,32 @@ static int scan_current(struct run *r, struct config_snapshot_index **ret,
         return k;
 }
 
+/* Nothing left out silently: what the scan could not read is a note. */
+static void note_scan(struct run *r, const struct config_snapshot_stats *stats)
+{
+        size_t listed = strv_length(stats->unreadable_paths);
+
+        STRV_FOREACH(p, stats->unreadable_paths)
+                sink_note(r->sink, "tracked configuration not read: %s", *p);
+        if (stats->unreadable > listed)
+                sink_note(r->sink, "%zu more tracked files or directories not read",
+                          stats->unreadable - listed);
+        if (stats->unreadable > 0)
+                sink_mark_partial(r->sink);
+}
+
 static int commit_snapshot(struct run *r, struct config_snapshot_index *cur,
                            struct config_snapshot_stats *stats)
 {
         int k;
 
+        note_scan(r, stats);
         if (!r->store)
                 return 0;
-        if (stats->truncated)
+        if (stats->truncated) {
                 sink_note(r->sink, "snapshot cut at %" PRIu64 " files (max_files)", r->cfg->max_files);
+                sink_mark_partial(r->sink);
+        }
         k = config_snapshot_commit(r->store, cur);
         if (k < 0) {
                 clog_warning_errno(r->ctx, k, "cannot record snapshot: %m");
@@ -226,6 +250,7 @@ static int snapshot_only(struct run *r)
         k = scan_current(r, &cur, &stats);
         if (k < 0) {
                 clog_error_errno(r->ctx, k, "snapshot failed: %m");
+                config_snapshot_stats_done(&stats);
                 return k;
         }
         k = commit_snapshot(r, cur, &stats);
@@ -236,6 +261,7 @@ static int snapshot_only(struct run *r)
                           cur->name, stats.files, stats.read, stats.reused, stats.objects_written,
                           stats.bytes_written, stats.dropped, stats.store_bytes);
         config_snapshot_index_free(cur);
+        config_snapshot_stats_done(&stats);
         return k;
 }
 
@@ -351,10 +377,109 @@ static void observe(struct run *r, struct change *changes, size_t n, size_t base
                         changes[c].observed = end_time;
 }
 
+#define DIFF_KEYS_MAX 32
+#define DIFF_LINE_MAX 512
+
+/* The diff stream, and what its lines say about secrets: a setting removed
+ * and added again with another value, whose name says it is a secret, is
+ * reported as "value changed" (the values themselves are redacted). */
 struct diff_out {
         struct sink_stream *st;
         bool full;
+        char line[DIFF_LINE_MAX];
+        size_t line_len;
+        uint64_t removed[DIFF_KEYS_MAX]; /* hash of key, of value: key << 1 */
+        uint64_t removed_value[DIFF_KEYS_MAX];
+        size_t n_removed;
+        char changed[256]; /* names of secrets whose value changed */
 };
+
+/* True if word (lower case) occurs in s[0..n) ignoring case. */
+static bool strcasestr_n(const char *s, size_t n, const char *word)
+{
+        char low[65];
+
+        n = MIN(n, sizeof(low) - 1);
+        for (size_t i = 0; i < n; i++)
+                low[i] = (char) tolower((unsigned char) s[i]);
+        low[n] = 0;
+        return strstr(low, word) != NULL;
+}
+
+static uint64_t hash_str(const char *p, size_t n)
+{
+        uint64_t h = 14695981039346656037ULL;
+
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ (unsigned char) p[i]) * 1099511628211ULL;
+        return h;
+}
+
+/* The setting a diff line is about ("password" of "+  password: x"), if its
+ * name says it holds a secret; a stripped private key is "private key". */
+static size_t secret_key(const char *l, size_t n, const char **ret)
+{
+        static const char *const words[] = { "pass", "secret", "token", "key", "credential",
+                                              "auth", "private", "pwd" };
+        size_t k;
+
+        while (n > 0 && (*l == ' ' || *l == '\t' || *l == '"' || *l == '\''))
+                l++, n--;
+        if (n > 22 && strncmp(l, "[REDACTED:private-key ", 22) == 0) {
+                *ret = "private key";
+                return 11;
+        }
+        k = strcspn(l, ":= \t\"'");
+        if (k == 0 || k > 64 || k >= n)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (strcasestr_n(l, k, words[i])) {
+                        *ret = l;
+                        return k;
+                }
+        return 0;
+}
+
+static void diff_line(struct diff_out *o, const char *l, size_t n)
+{
+        const char *key = NULL;
+        size_t k;
+
+        if (n < 2 || (l[0] != '-' && l[0] != '+') || (n >= 3 && l[1] == l[0] && l[2] == l[0]))
+                return;
+        k = secret_key(l + 1, n - 1, &key);
+        if (k == 0)
+                return;
+        uint64_t hk = hash_str(key, k), hv = hash_str(l + 1, n - 1);
+        if (l[0] == '-') {
+                if (o->n_removed < DIFF_KEYS_MAX) {
+                        o->removed[o->n_removed] = hk;
+                        o->removed_value[o->n_removed++] = hv;
+                }
+                return;
+        }
+        for (size_t i = 0; i < o->n_removed; i++)
+                if (o->removed[i] == hk && o->removed_value[i] != hv) {
+                        size_t used = strlen(o->changed);
+
+                        if (used + k + 3 < sizeof(o->changed))
+                                (void) snprintf(o->changed + used, sizeof(o->changed) - used,
+                                                "%s%.*s", used ? ", " : "", (int) k, key);
+                        o->removed[i] = 0;
+                        break;
+                }
+}
+
+static void diff_scan(struct diff_out *o, const char *data, size_t len)
+{
+        for (size_t i = 0; i < len; i++) {
+                if (data[i] == '\n') {
+                        diff_line(o, o->line, o->line_len);
+                        o->line_len = 0;
+                } else if (o->line_len < DIFF_LINE_MAX)
+                        o->line[o->line_len++] = data[i];
+        }
+}
 
 static int diff_write(void *userdata, const char *data, size_t len)
 {
@@ -363,10 +488,22 @@ static int diff_write(void *userdata, const char *data, size_t len)
 
         if (o->full)
                 return -ENOSPC;
+        diff_scan(o, data, len);
         k = sink_stream_write(o->st, data, len);
         if (k == -ENOSPC)
                 o->full = true;
         return k;
+}
+
+/* After a file's diff: which secrets changed, without their values. */
+static void diff_secrets_note(struct diff_out *o, const char *path)
+{
+        if (o->changed[0])
+                (void) sink_stream_printf(o->st, "# %s: value changed: %s (old and new values "
+                                          "redacted)\n", path, o->changed);
+        o->changed[0] = 0;
+        o->n_removed = 0;
+        o->line_len = 0;
 }
 
 static void octal_mode(char buf[static 8], uint32_t mode)
@@ -604,6 +741,7 @@ static int report_without_baseline(struct run *r, const struct config_snapshot_i
                 json_array_append_new(list, o);
                 if (count < DETAIL_ITEMS)
                         (void) dynbuf_addf(&detail, "%s%s", count ? ", " : "", e->path);
+                (void) strv_extend(&r->changed, e->path);
                 first = first == 0 || mt < first ? mt : first;
                 last = MAX(last, mt);
                 count++;
@@ -636,9 +774,134 @@ static int report_without_baseline(struct run *r, const struct config_snapshot_i
                   why, count);
 
         _cleanup_free_ char *d = xasprintf("no baseline snapshot (%s); %zu tracked files modified "
-                                           "in the window by mtime%s%s", why, count,
-                                           count ? ": " : "", detail.buf ?: "");
+                                           "in the window by mtime%s%s; changes before %s unknown",
+                                           why, count, count ? ": " : "", detail.buf ?: "",
+                                           iso(b1, r->now) ?: "now");
         return add_config_finding(r, count, first, last, d);
+}
+
+/* Drops the changes made before the window start when the baseline predates
+ * it (by inode change time, which only moves forward; only with the real
+ * clock). Returns how many were dropped. */
+static size_t drop_before_window(struct run *r, const struct config_snapshot_index *base,
+                                 bool base_in_window, const struct config_snapshot_index *end,
+                                 struct change *changes, size_t *n)
+{
+        usec_t since = ctx_since(r->ctx);
+        size_t w = 0, dropped = 0;
+
+        if (base_in_window || base->time >= since || end != r->cur || !real_clock(r->now))
+                return 0;
+        for (size_t i = 0; i < *n; i++) {
+                const struct config_snapshot_entry *y = changes[i].new;
+
+                if (y && y->ctime_ns / 1000 < since && changes[i].observed > since) {
+                        dropped++;
+                        continue;
+                }
+                changes[w++] = changes[i];
+        }
+        *n = w;
+        return dropped;
+}
+
+static bool in_changes(const struct change *changes, size_t n, const char *path)
+{
+        size_t lo = 0, hi = n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(changes[mid].path, path);
+
+                if (c == 0)
+                        return true;
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return false;
+}
+
+/* No snapshot precedes the window: files modified in the window before the
+ * first snapshot (by mtime) are changes too, so that a re-run in the same
+ * window reports what the run that took the first snapshot found. */
+static void mtime_changes(struct run *r, const struct config_snapshot_index *base,
+                          const struct change *changes, size_t n, struct sink_stream *st,
+                          json_t *list, struct dynbuf *detail, size_t *count, usec_t *first,
+                          usec_t *last)
+{
+        usec_t since = ctx_since(r->ctx);
+        char b1[40];
+
+        for (size_t i = 0; r->cur && i < r->cur->n_entries; i++) {
+                const struct config_snapshot_entry *e = &r->cur->entries[i];
+                usec_t mt = e->mtime_ns / 1000;
+
+                if (mt < since || mt > base->time || in_changes(changes, n, e->path) ||
+                    config_snapshot_path_skipped(&r->scan, e->path))
+                        continue;
+                json_t *o = json_object();
+                json_object_set_new(o, "path", json_str(e->path));
+                json_object_set_new(o, "kind", json_string("modified"));
+                json_object_set_new(o, "evidence", json_string("mtime"));
+                json_object_set_new(o, "observed", json_time(mt));
+                json_object_set_new(o, "mtime", json_time(mt));
+                entry_fields(o, "new", e);
+                json_object_set_new(o, "diff", json_string("unavailable"));
+                json_array_append_new(list, o);
+                if (st)
+                        (void) sink_stream_printf(st, "# %s: modified %s, before the first "
+                                                  "snapshot (by modification time): earlier "
+                                                  "content unknown, current content in "
+                                                  "config/files\n", e->path, iso(b1, mt) ?: "?");
+                if (*count < DETAIL_ITEMS)
+                        (void) dynbuf_addf(detail, "%smodified %s", *count ? ", " : "", e->path);
+                *first = *first == 0 || mt < *first ? mt : *first;
+                *last = MAX(*last, mt);
+                (*count)++;
+                (void) strv_extend(&r->changed, e->path);
+        }
+}
+
+static int write_diffs(struct run *r, struct sink_stream *st, struct change *changes, size_t n)
+{
+        struct diff_out o = { .st = st };
+        int k;
+
+        for (size_t i = 0; i < n; i++) {
+                if (ctx_expired(r->ctx) || o.full) {
+                        changes[i].diff = "truncated";
+                        continue;
+                }
+                k = write_change_diff(r, &o, &changes[i]);
+                diff_secrets_note(&o, changes[i].path);
+                if (k == -ENOSPC || o.full) {
+                        changes[i].diff = "truncated";
+                        continue;
+                }
+                if (k < 0)
+                        return k;
+        }
+        if (o.full || sink_stream_truncated(st)) {
+                sink_note(r->sink, "changes.diff cut by the size budget");
+                sink_mark_partial(r->sink);
+        }
+        return 0;
+}
+
+static char *baseline_note(const struct config_snapshot_index *base, bool base_in_window)
+{
+        char b1[40];
+
+        if (base_in_window)
+                return xasprintf("no snapshot was taken before the window start; compared with "
+                                 "the first snapshot in the window (%s); files modified in the "
+                                 "window before it are listed by modification time; changes "
+                                 "before %s unknown", iso(b1, base->time) ?: "?",
+                                 iso(b1, base->time) ?: "?");
+        return xasprintf("baseline: snapshot of %s (the newest at or before the window start)",
+                         iso(b1, base->time) ?: "?");
 }
 
 static int report_changes(struct run *r, const struct config_snapshot_index *base, size_t base_i,
@@ -648,45 +911,19 @@ static int report_changes(struct run *r, const struct config_snapshot_index *bas
 {
         _cleanup_free_ struct change *changes = NULL;
         _cleanup_dynbuf_ struct dynbuf detail = {};
+        _cleanup_free_ char *note = NULL;
         struct sink_stream *st = NULL;
-        size_t n = 0;
+        size_t n = 0, count, before_window;
         usec_t first = 0, last = 0;
         char b1[40], b2[40], b3[40];
-        _cleanup_free_ char *note = NULL;
         int k;
 
         k = compute_changes(r, base, end, &changes, &n);
         if (k < 0)
                 return k;
         observe(r, changes, n, base_i, end_i, base->time, end->time);
-
-        /* The baseline predates the window: a change whose inode change time
-         * (which only moves forward) is before the window start happened
-         * before the window. Only when the clock is the real one. */
-        size_t before_window = 0;
-        usec_t since = ctx_since(r->ctx);
-        if (!base_in_window && base->time < since && end == r->cur && real_clock(r->now)) {
-                size_t w = 0;
-
-                for (size_t i = 0; i < n; i++) {
-                        const struct config_snapshot_entry *y = changes[i].new;
-
-                        if (y && y->ctime_ns / 1000 < since && changes[i].observed > since) {
-                                before_window++;
-                                continue;
-                        }
-                        changes[w++] = changes[i];
-                }
-                n = w;
-        }
-
-        if (base_in_window)
-                note = xasprintf("no snapshot was taken before the window start; compared with the "
-                                 "first snapshot in the window (%s): changes before it are unknown",
-                                 iso(b1, base->time) ?: "?");
-        else
-                note = xasprintf("baseline: snapshot of %s (the newest at or before the window "
-                                 "start)", iso(b1, base->time) ?: "?");
+        before_window = drop_before_window(r, base, base_in_window, end, changes, &n);
+        note = baseline_note(base, base_in_window);
         if (!note)
                 return -ENOMEM;
 
@@ -697,30 +934,7 @@ static int report_changes(struct run *r, const struct config_snapshot_index *bas
                                   "# %s; compared with %s (%s)\n# %zu changed files\n",
                                   iso(b1, ctx_since(r->ctx)) ?: "?", iso(b2, ctx_until(r->ctx)) ?: "?",
                                   note, end_desc, iso(b3, end->time) ?: "?", n);
-        struct diff_out o = { .st = st };
-        for (size_t i = 0; i < n; i++) {
-                if (ctx_expired(r->ctx) || o.full) {
-                        changes[i].diff = "truncated";
-                        continue;
-                }
-                k = write_change_diff(r, &o, &changes[i]);
-                if (k == -ENOSPC || o.full) {
-                        changes[i].diff = "truncated";
-                        continue;
-                }
-                if (k < 0) {
-                        (void) sink_stream_close(st, true);
-                        return k;
-                }
-        }
-        if (o.full || sink_stream_truncated(st)) {
-                sink_note(r->sink, "changes.diff cut by the size budget");
-                sink_mark_partial(r->sink);
-        }
-        k = sink_stream_close(st, false);
-        if (k < 0)
-                return k;
-
+        k = write_diffs(r, st, changes, n);
         json_t *root = json_object(), *list = json_array(), *b = json_object(), *e = json_object();
         dynbuf_init(&detail, 512);
         for (size_t i = 0; i < n; i++) {
@@ -730,6 +944,20 @@ static int report_changes(struct run *r, const struct config_snapshot_index *bas
                                            change_kind_table[changes[i].kind], changes[i].path);
                 first = first == 0 || changes[i].observed < first ? changes[i].observed : first;
                 last = MAX(last, changes[i].observed);
+                if (changes[i].new)
+                        (void) strv_extend(&r->changed, changes[i].path);
+        }
+        count = n;
+        if (base_in_window)
+                mtime_changes(r, base, changes, n, k >= 0 ? st : NULL, list, &detail, &count,
+                              &first, &last);
+        k = k < 0 ? k : sink_stream_close(st, false);
+        if (k < 0) {
+                json_decref(root);
+                json_decref(list);
+                json_decref(b);
+                json_decref(e);
+                return k;
         }
         json_object_set_new(b, "snapshot", json_string(base->name ?: ""));
         json_object_set_new(b, "time", json_time(base->time));
@@ -742,7 +970,7 @@ static int report_changes(struct run *r, const struct config_snapshot_index *bas
         json_object_set_new(root, "compared_with", e);
         json_object_set_new(root, "diff_available", json_true());
         json_object_set_new(root, "note", json_string(note));
-        json_object_set_new(root, "count", json_integer((json_int_t) n));
+        json_object_set_new(root, "count", json_integer((json_int_t) count));
         json_object_set_new(root, "changed_before_window", json_integer((json_int_t) before_window));
         json_object_set_new(root, "changes", list);
         json_object_set_new(root, "scan", stats_json(stats));
@@ -754,9 +982,26 @@ static int report_changes(struct run *r, const struct config_snapshot_index *bas
                 sink_note(r->sink, "%zu files changed after the baseline but before the window "
                           "start (by inode change time): not listed", before_window);
 
-        _cleanup_free_ char *d = xasprintf("%zu configuration files changed%s%s", n,
-                                           n ? ": " : "", detail.buf ?: "");
-        return add_config_finding(r, n, first, last, d);
+        _cleanup_free_ char *d = xasprintf("%zu configuration files changed%s%s%s%s%s", count,
+                                           count ? ": " : "", detail.buf ?: "",
+                                           base_in_window ? "; changes before " : "",
+                                           base_in_window ? (iso(b1, base->time) ?: "?") : "",
+                                           base_in_window ? " unknown" : "");
+        return add_config_finding(r, count, first, last, d);
+}
+
+/* The configuration as it is now: units, the default set, the changed files. */
+static int emit_files(struct run *r)
+{
+        struct config_files_params p = {
+                .defaults = r->cfg->files,
+                .changed = r->changed,
+                .exclude = r->cfg->exclude,
+                .max_files = r->cfg->files_max,
+                .max_file_size = r->cfg->max_file_size,
+        };
+
+        return config_files_collect(r->ctx, r->sink, &p);
 }
 
 static int report_packages(struct run *r)
@@ -819,6 +1064,31 @@ static int report_packages(struct run *r)
         return k;
 }
 
+/* Baseline: the newest snapshot at or before the window start, else the
+ * oldest one inside the window. A window that ended in the past ends at the
+ * first snapshot after it. */
+static void choose_baseline(const struct run *r, size_t *base_i, size_t *end_i,
+                            bool *base_in_window)
+{
+        usec_t since = ctx_since(r->ctx), until = ctx_until(r->ctx);
+
+        for (size_t i = 0; i < r->n_infos; i++)
+                if (r->infos[i].time <= since)
+                        *base_i = i;
+        for (size_t i = 0; *base_i == SIZE_MAX && i < r->n_infos; i++)
+                if (r->infos[i].time > since && r->infos[i].time <= until) {
+                        *base_i = i;
+                        *base_in_window = true;
+                }
+        if (until >= r->now || r->now - until <= USEC_PER_MINUTE)
+                return;
+        for (size_t i = 0; i < r->n_infos; i++)
+                if (r->infos[i].time >= until && (*base_i == SIZE_MAX || i > *base_i)) {
+                        *end_i = i;
+                        break;
+                }
+}
+
 static int config_collect(void *userdata, struct collect_ctx *ctx, struct sink *sink)
 {
         struct config_state *cfg = userdata;
@@ -837,11 +1107,11 @@ static int config_collect(void *userdata, struct collect_ctx *ctx, struct sink *
         };
         struct config_snapshot_index *cur = NULL, *base = NULL, *end_snap = NULL;
         struct config_snapshot_stats stats = {};
-        usec_t since = ctx_since(ctx), until = ctx_until(ctx);
         size_t base_i = SIZE_MAX, end_i = SIZE_MAX;
         bool base_in_window = false;
-        int k, kp = 0;
+        int k, k2, kp = 0;
 
+        (void) logtime_zone_setup(ctx_root_fd(ctx), ctx_root(ctx)); /* dpkg.log: local time */
         (void) open_store(&r);
         if (ctx_snapshot_only(ctx)) {
                 k = snapshot_only(&r);
@@ -849,25 +1119,7 @@ static int config_collect(void *userdata, struct collect_ctx *ctx, struct sink *
                 return k;
         }
 
-        /* Baseline: the newest snapshot at or before the window start, else the
-         * oldest one inside the window. */
-        for (size_t i = 0; i < r.n_infos; i++)
-                if (r.infos[i].time <= since)
-                        base_i = i;
-        if (base_i == SIZE_MAX)
-                for (size_t i = 0; i < r.n_infos; i++)
-                        if (r.infos[i].time > since && r.infos[i].time <= until) {
-                                base_i = i;
-                                base_in_window = true;
-                                break;
-                        }
-        /* A window that ended in the past ends at the first snapshot after it. */
-        if (until < r.now && r.now - until > USEC_PER_MINUTE)
-                for (size_t i = 0; i < r.n_infos; i++)
-                        if (r.infos[i].time >= until && (base_i == SIZE_MAX || i > base_i)) {
-                                end_i = i;
-                                break;
-                        }
+        choose_baseline(&r, &base_i, &end_i, &base_in_window);
 
         k = scan_current(&r, &cur, &stats);
         if (k < 0) {
@@ -908,6 +1160,10 @@ static int config_collect(void *userdata, struct collect_ctx *ctx, struct sink *
         if (k < 0)
                 clog_error_errno(ctx, k, "cannot report configuration changes: %m");
 
+        k2 = emit_files(&r);
+        if (k2 < 0)
+                clog_error_errno(ctx, k2, "cannot add the current configuration files: %m");
+
         /* Every collection records a snapshot, after the diff. */
         (void) commit_snapshot(&r, cur, &stats);
 
@@ -920,6 +1176,7 @@ packages:
         config_snapshot_index_free(cur);
         config_snapshot_index_free(base);
         config_snapshot_index_free(end_snap);
+        config_snapshot_stats_done(&stats);
         run_done(&r);
         if (k < 0 && kp < 0)
                 return k;
@@ -936,6 +1193,19 @@ static const struct collector_option config_options[] = {
           "/etc/.pwd.lock\n/etc/mtab",
           offsetof(struct config_state, exclude),
           "globs not tracked; with a '/' matched on the path, otherwise on the file name" },
+        { "files", OPTION_STRV,
+          "/etc/hosts\n/etc/hostname\n/etc/resolv.conf\n/etc/fstab\n/etc/nsswitch.conf\n"
+          "/etc/sysctl.conf\n/etc/sysctl.d\n/etc/systemd/system\n/etc/nginx\n/etc/apache2\n"
+          "/etc/httpd/conf\n/etc/httpd/conf.d\n/etc/postgresql\n/var/lib/pgsql/data/*.conf\n"
+          "/etc/mysql\n/etc/my.cnf\n/etc/my.cnf.d\n/etc/redis\n/etc/redis.conf\n"
+          "/etc/ssh/sshd_config\n/etc/ssh/sshd_config.d\n/etc/docker/daemon.json\n"
+          "/etc/containerd/config.toml\n/var/lib/kubelet/config.yaml\n/etc/default/kubelet\n"
+          "/etc/sysconfig/kubelet\n/etc/systemd/system/kubelet.service.d",
+          offsetof(struct config_state, files),
+          "configuration copied as it is now to config/files/ (files, directories, globs), "
+          "besides the critical and failing units' files and the files changed in the window" },
+        { "files_max", OPTION_U64, "500", offsetof(struct config_state, files_max),
+          "at most this many files in config/files/" },
         { "max_file_size", OPTION_SIZE, "1M", offsetof(struct config_state, max_file_size),
           "larger files are hashed, not stored or diffed" },
         { "max_files", OPTION_U64, "20000", offsetof(struct config_state, max_files),

@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The log-files collector: the policy's globs evaluated under the root, each
- * regular text file (rotated .gz included) copied to logs/files/<path> with
- * only the lines of the window, decided by the timestamps in the lines
- * (continuation lines follow the line before; files without timestamps by
- * their modification time). When a file's window is larger than its budget
- * the newest part is kept: plain files are entered at the right offset, gzip
- * files are measured in a first pass. Every open goes through open_beneath().
+ * The log-files collector: the policy's paths evaluated under the root
+ * (globs; a directory means every file below it, to max_depth) plus the log
+ * files of the critical and failing units (LogsDirectory=, StandardOutput=
+ * file:/append:). Each regular text file modified in the window (rotated .gz
+ * included; binary content recognised by its first bytes) is copied to
+ * logs/files/<path> with only the lines of the window, decided by the
+ * timestamps in the lines (continuation lines follow the line before; files
+ * without timestamps by their modification time). NUL runs and invalid bytes
+ * are replaced in place; a line longer than LINE_MAX_LEN keeps its newest
+ * part. When a file's window is larger than its budget the newest part is
+ * kept: plain files are entered at the right offset, gzip files are measured
+ * in a first pass. Every open goes through open_beneath(); every file or
+ * directory that could not be read, and every limit that cut something, is a
+ * note and makes the result partial.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
@@ -25,16 +33,21 @@
 #include "logs.h"
 #include "sink.h"
 #include "strv.h"
+#include "unit-file.h"
 
 #define BISECT_MIN (4U * 1024U * 1024U) /* plain files larger than this are bisected */
 #define BISECT_PROBE (16U * 1024U)
-#define LINE_MAX_LEN (256U * 1024U) /* longer lines are split */
+#define LINE_MAX_LEN (256U * 1024U) /* longer lines keep their newest part */
+#define REPAIR_MAX (3U * LINE_MAX_LEN + 128U)
+#define WALK_MAX_ENTRIES 200000U /* directory entries looked at, at most */
 
 struct logs_state {
         /* options */
         char **paths;
         char **exclude;
         uint64_t max_files;
+        uint64_t max_depth;
+        bool unit_logs;
 };
 
 struct logs_file {
@@ -43,6 +56,19 @@ struct logs_file {
         ino_t ino;
         uint64_t size;
         time_t mtime;
+};
+
+/* The files found, and what the listing saw on its way. */
+struct listing {
+        struct logs_state *s;
+        struct collect_ctx *ctx;
+        struct sink *sink;
+        struct logs_file *files;
+        size_t n, alloc;
+        struct logs_set seen; /* dev/inode pairs */
+        size_t n_old;         /* last written before the window */
+        size_t entries;       /* directory entries looked at */
+        bool walk_cut;
 };
 
 /* The line filter of one pass over one file. */
@@ -58,9 +84,26 @@ struct pass {
         uint64_t written;
         struct sink_stream *st; /* NULL: measuring pass */
         int error;
+        const char *path;
+        char *repair;           /* REPAIR_MAX bytes */
+        struct logs_repair repaired;
+        struct logs_findings *findings; /* NULL: measuring pass */
+        uint64_t long_lines;    /* lines cut to their newest part */
+        uint64_t long_cut;      /* bytes cut from them */
+        usec_t line_t;          /* time of the current long line's head */
+        uint64_t line_cut;      /* bytes cut from the current line (0: not long) */
 };
 
-static void pass_init(struct pass *p, struct collect_ctx *ctx, const struct logs_file *f)
+/* Scratch of one collection: the read buffer, the repair buffer, findings. */
+struct work {
+        char *buf;
+        char *repair;
+        struct logs_findings findings;
+        struct logs_set names; /* member names used */
+};
+
+static void pass_init(struct pass *p, struct collect_ctx *ctx, const struct logs_file *f,
+                      struct work *w)
 {
         *p = (struct pass) {
                 .since = ctx_since(ctx),
@@ -68,46 +111,97 @@ static void pass_init(struct pass *p, struct collect_ctx *ctx, const struct logs
                 .end_known = (usec_t) f->mtime * USEC_PER_SEC <= ctx_until(ctx),
                 .parse = true,
                 .in = true, /* lines before the first timestamp: the mtime said yes */
+                .path = f->path,
+                .repair = w->repair,
         };
         logtime_hint_from_time(&p->hint, f->mtime);
 }
 
-static void pass_line(struct pass *p, const char *line, size_t len)
+/* Decides whether the line (or the head of a long one) is in the window. */
+static void pass_decide(struct pass *p, const char *line, size_t len, usec_t *ret_t)
 {
-        struct sink_line_meta meta = { .priority = -1 };
         usec_t t;
 
-        if (p->parse && logtime_parse(line, len, &p->hint, &t)) {
-                meta.timestamp = t;
-                if (t < p->since)
-                        p->in = false;
-                else if (t > p->until) {
-                        p->in = false;
-                        p->stop = true;
-                        return;
-                } else {
-                        p->in = true;
-                        /* Everything after a line in the window is in it too when the
-                         * file was last written before the window's end. */
-                        if (p->end_known)
-                                p->parse = false;
-                }
+        *ret_t = 0;
+        if (!p->parse || !logtime_parse(line, len, &p->hint, &t))
+                return;
+        *ret_t = t;
+        if (t < p->since)
+                p->in = false;
+        else if (t > p->until) {
+                p->in = false;
+                p->stop = true;
+        } else {
+                p->in = true;
+                /* Everything after a line in the window is in it too when the
+                 * file was last written before the window's end. */
+                if (p->end_known)
+                        p->parse = false;
         }
-        if (!p->in)
+}
+
+static void pass_emit(struct pass *p, const char *line, size_t len, usec_t t)
+{
+        struct sink_line_meta meta = { .timestamp = t, .priority = -1 };
+        char *out = p->repair;
+        size_t n = 0;
+
+        if (!p->in || p->stop)
                 return;
         p->counted += len + 1;
         /* With a cut, only lines that start after the skipped part are written. */
         if (p->counted - (len + 1) < p->skip || !p->st)
                 return;
-        p->error = sink_stream_write_line(p->st, &meta, line, len);
+        if (p->line_cut > 0)
+                n = (size_t) snprintf(out, 128, "[collect: the first %" PRIu64 " bytes of this %"
+                                      PRIu64 "-byte line were cut, the last %zu are kept] ",
+                                      p->line_cut, p->line_cut + len, len);
+        if (!logs_text_clean(line, len))
+                n += logs_text_repair(line, len, out + n, &p->repaired);
+        else if (n > 0) {
+                memcpy(out + n, line, len);
+                n += len;
+        }
+        if (p->findings)
+                logs_findings_scan(p->findings, p->path, line, len, t);
+        p->error = n > 0 ? sink_stream_write_line(p->st, &meta, out, n)
+                         : sink_stream_write_line(p->st, &meta, line, len);
         if (p->error == 0)
                 p->written += len + 1;
 }
 
+static void pass_line(struct pass *p, const char *line, size_t len)
+{
+        usec_t t = p->line_t;
+
+        if (p->line_cut == 0)
+                pass_decide(p, line, len, &t);
+        pass_emit(p, line, len, t);
+        p->line_cut = 0;
+        p->line_t = 0;
+}
+
+/* A line longer than the buffer: its head decides, its newest part is kept.
+ * Drops the older half of buf; returns what is left in it. */
+static size_t pass_long(struct pass *p, char *buf, size_t have)
+{
+        size_t drop = have / 2;
+
+        if (p->line_cut == 0) {
+                pass_decide(p, buf, have, &p->line_t);
+                p->long_lines++;
+        }
+        p->line_cut += drop;
+        p->long_cut += drop;
+        memmove(buf, buf + drop, have - drop);
+        return have - drop;
+}
+
 /* Feeds the reader's content through the filter, line by line. With
- * skip_partial the first (partial) line is dropped. */
+ * skip_partial the first (partial) line is dropped. The first bytes of the
+ * file decide whether it is text (else *ret_binary says what it is). */
 static int pass_run(struct pass *p, struct logs_reader *r, char *buf, bool skip_partial,
-                    bool *ret_binary)
+                    const char **ret_binary)
 {
         size_t have = 0;
         bool first = true;
@@ -120,10 +214,8 @@ static int pass_run(struct pass *p, struct logs_reader *r, char *buf, bool skip_
                         return (int) n;
                 if (n == 0)
                         break;
-                if (first && memchr(buf + have, '\0', MIN((size_t) n, (size_t) 8192))) {
-                        *ret_binary = true;
+                if (first && r->gz && (*ret_binary = logs_sniff_binary(buf, (size_t) n)))
                         return 0;
-                }
                 first = false;
                 s = buf;
                 scan = buf + have;
@@ -144,13 +236,11 @@ static int pass_run(struct pass *p, struct logs_reader *r, char *buf, bool skip_
                         s = scan = nl + 1;
                 }
                 have = end - s;
-                if (have == LINE_MAX_LEN) {
-                        /* A line longer than the buffer: pass it on in pieces. */
-                        pass_line(p, s, have);
-                        have = 0;
-                } else if (have > 0 && s != buf)
+                if (have > 0 && s != buf)
                         memmove(buf, s, have);
-                if (p->error < 0)
+                if (have == LINE_MAX_LEN)
+                        have = pass_long(p, buf, have);
+                if (p->error < 0 || p->stop)
                         return p->error == -ENOSPC ? 0 : p->error;
         }
         if (have > 0 && !skip_partial && !r->shrank)
@@ -228,106 +318,173 @@ static const char *type_name(mode_t m)
         return "not a regular file";
 }
 
-static int member_name(const struct logs_file *f, bool gz, char **names, char **ret)
+static int member_name(const struct logs_file *f, bool gz, struct logs_set *names, char **ret)
 {
         size_t plen = strlen(f->path);
         char *name;
+        int r;
 
         /* syslog.2.gz → logs/files/var/log/syslog.2 (its content is inflated). */
         if (gz && plen > 3 && streq(f->path + plen - 3, ".gz"))
                 name = xasprintf("logs/files%.*s", (int) (plen - 3), f->path);
         else
                 name = xasprintf("logs/files%s", f->path);
-        if (name && strv_contains(names, name)) {
+        if (!name)
+                return -ENOMEM;
+        if (logs_set_contains(names, logs_hash(name, strlen(name), 0))) {
                 free(name);
                 name = xasprintf("logs/files%s", f->path);
+                if (!name)
+                        return -ENOMEM;
+        }
+        r = logs_set_add(names, logs_hash(name, strlen(name), 0));
+        if (r < 0) {
+                free(name);
+                return r;
         }
         *ret = name;
-        return name ? 0 : -ENOMEM;
+        return 0;
+}
+
+/* What of the file the stream holds, for the manifest. */
+static void pass_notes(struct sink *sink, struct sink_stream *st, const struct pass *p,
+                       const struct logs_file *f)
+{
+        if (p->repaired.nul > 0 || p->repaired.invalid > 0)
+                sink_stream_note(st, "%s: %" PRIu64 " NUL bytes replaced by [NUL×N] markers and %"
+                                 PRIu64 " bytes that were not UTF-8 by U+FFFD; the text around "
+                                 "them is kept", f->path, p->repaired.nul, p->repaired.invalid);
+        if (p->long_lines > 0) {
+                sink_stream_note(st, "%s: %" PRIu64 " line(s) longer than %u bytes: the newest %u "
+                                 "to %u bytes of each are kept (%" PRIu64 " bytes cut, marked "
+                                 "in the line)", f->path, p->long_lines, LINE_MAX_LEN,
+                                 LINE_MAX_LEN / 2, LINE_MAX_LEN, p->long_cut);
+                sink_stream_mark_truncated(st);
+                sink_note(sink, "%s: %" PRIu64 " over-long line(s) cut to their newest part",
+                          f->path, p->long_lines);
+                sink_mark_partial(sink);
+        }
+}
+
+/* Where to start reading and how much of the window to skip, so that what is
+ * written fits budget (the newest part kept). */
+static int plan_read(struct pass *p, int fd, bool gz, uint64_t limit, uint64_t budget,
+                     struct work *w, uint64_t *start, bool *skip_partial, bool *cut,
+                     const char **binary)
+{
+        struct logs_reader r = {};
+        uint64_t bound;
+        int ret;
+
+        if (!gz && limit > BISECT_MIN && p->since > 0) {
+                *start = find_start(fd, limit, p->since, &p->hint, w->buf);
+                *skip_partial = *start > 0;
+        }
+        if (!gz && p->end_known && limit - *start > budget) {
+                /* Keep the newest budget bytes: enter the file there. */
+                *start = limit - budget;
+                *skip_partial = true;
+                *cut = true;
+                return 0;
+        }
+        bound = gz ? logs_gzip_isize(fd, limit) : limit - *start;
+        if (gz && (bound < limit || limit > (256ULL << 20)))
+                bound = UINT64_MAX; /* the gzip trailer cannot be trusted */
+        if (bound <= budget)
+                return 0;
+        /* Measure the window first, then write only its newest part. */
+        ret = logs_reader_init(&r, fd, gz, *start, limit);
+        if (ret < 0)
+                return ret;
+        ret = pass_run(p, &r, w->buf, *skip_partial, binary);
+        logs_reader_done(&r);
+        if (ret < 0)
+                return ret;
+        if (p->counted > budget) {
+                p->skip = p->counted - budget;
+                *cut = true;
+        }
+        return 0;
+}
+
+static int open_log(struct collect_ctx *ctx, struct sink *sink, const struct logs_file *f,
+                    uint64_t *ret_limit)
+{
+        _cleanup_close_ int fd = -1;
+        struct stat st_buf;
+
+        fd = open_beneath(ctx_root_fd(ctx), f->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0) {
+                sink_note(sink, "skipped %s: %s", f->path, strerror(-fd));
+                sink_mark_partial(sink);
+                return fd;
+        }
+        if (fstat(fd, &st_buf) < 0 || !S_ISREG(st_buf.st_mode) || st_buf.st_ino != f->ino ||
+            st_buf.st_dev != f->dev) {
+                sink_note(sink, "skipped %s: replaced while being listed", f->path);
+                sink_mark_partial(sink);
+                return -ESTALE;
+        }
+        *ret_limit = (uint64_t) st_buf.st_size; /* never read beyond what was there at open */
+        return TAKE_FD(fd);
 }
 
 static int collect_one(struct collect_ctx *ctx, struct sink *sink, const struct logs_file *f,
-                       uint64_t budget, char *buf, char ***names)
+                       uint64_t budget, struct work *w)
 {
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *name = NULL;
         struct sink_stream *st = NULL;
         struct logs_reader r = {};
         struct pass p;
-        struct stat st_buf;
-        uint64_t start = 0, limit, skip = 0;
-        bool gz, binary = false, cut = false, skip_partial = false;
+        uint64_t start = 0, limit = 0, skip;
+        bool gz, cut = false, skip_partial = false;
+        const char *binary = NULL;
+        ssize_t n;
         int ret;
 
-        fd = open_beneath(ctx_root_fd(ctx), f->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-        if (fd < 0) {
-                sink_note(sink, "skipped %s: %s", f->path, strerror(-fd));
+        fd = open_log(ctx, sink, f, &limit);
+        if (fd < 0)
                 return 0;
-        }
-        if (fstat(fd, &st_buf) < 0 || !S_ISREG(st_buf.st_mode) || st_buf.st_ino != f->ino ||
-            st_buf.st_dev != f->dev) {
-                sink_note(sink, "skipped %s: replaced while being listed", f->path);
-                return 0;
-        }
-        limit = (uint64_t) st_buf.st_size; /* never read beyond what was there at open */
         if (logs_test_after_open)
                 logs_test_after_open(f->path, fd);
 
         gz = logs_is_gzip(fd);
-        ret = member_name(f, gz, *names, &name);
-        if (ret < 0)
-                return ret;
-
-        pass_init(&p, ctx, f);
-        if (!gz && limit > BISECT_MIN && p.since > 0) {
-                start = find_start(fd, limit, p.since, &p.hint, buf);
-                skip_partial = start > 0;
-        }
-        if (!gz && p.end_known && limit - start > budget) {
-                /* Keep the newest budget bytes: enter the file there. */
-                start = limit - budget;
-                skip_partial = true;
-                cut = true;
-        } else {
-                uint64_t bound = gz ? logs_gzip_isize(fd, limit) : limit - start;
-
-                if (gz && (bound < limit || limit > (256ULL << 20)))
-                        bound = UINT64_MAX; /* the gzip trailer cannot be trusted */
-                if (bound > budget) {
-                        /* Measure the window first, then write only its newest part. */
-                        ret = logs_reader_init(&r, fd, gz, start, limit);
-                        if (ret < 0)
-                                return ret;
-                        ret = pass_run(&p, &r, buf, skip_partial, &binary);
-                        logs_reader_done(&r);
-                        if (ret < 0) {
-                                sink_note(sink, "skipped %s: %s", f->path, strerror(-ret));
-                                return 0;
-                        }
-                        if (p.counted > budget) {
-                                skip = p.counted - budget;
-                                cut = true;
-                        }
-                        pass_init(&p, ctx, f);
-                        p.skip = skip;
+        if (!gz && (n = pread(fd, w->buf, LOGS_SNIFF_BYTES, 0)) > 0)
+                binary = logs_sniff_binary(w->buf, (size_t) n);
+        pass_init(&p, ctx, f, w);
+        if (!binary) {
+                ret = plan_read(&p, fd, gz, limit, budget, w, &start, &skip_partial, &cut,
+                                &binary);
+                if (ret < 0) {
+                        sink_note(sink, "skipped %s: %s", f->path, strerror(-ret));
+                        sink_mark_partial(sink);
+                        return 0;
                 }
         }
         if (binary) {
-                sink_note(sink, "skipped %s: binary content", f->path);
+                sink_note(sink, "skipped %s: %s, not text", f->path, binary);
                 return 0;
         }
+        skip = p.skip;
+        pass_init(&p, ctx, f, w);
+        p.skip = skip;
+        p.findings = &w->findings;
 
+        ret = member_name(f, gz, &w->names, &name);
+        if (ret < 0)
+                return ret;
         ret = sink_open_stream(sink, name, f->path, SINK_KEEP_TAIL | SINK_SCAN_ERRORS, &st);
         if (ret < 0)
                 return clog_error_errno(ctx, ret, "opening %s: %m", name);
         p.st = st;
         ret = logs_reader_init(&r, fd, gz, start, limit);
         if (ret >= 0)
-                ret = pass_run(&p, &r, buf, skip_partial, &binary);
+                ret = pass_run(&p, &r, w->buf, skip_partial, &binary);
         if (binary) {
                 logs_reader_done(&r);
                 (void) sink_stream_close(st, true);
-                sink_note(sink, "skipped %s: binary content", f->path);
+                sink_note(sink, "skipped %s: %s, not text", f->path, binary);
                 return 0;
         }
         if (ret < 0)
@@ -336,163 +493,346 @@ static int collect_one(struct collect_ctx *ctx, struct sink *sink, const struct 
                 sink_stream_note(st, "%s: %s; the readable part is kept", f->path, r.damage);
         else if (r.shrank)
                 sink_stream_note(st, "%s shrank while being read (truncated or rotated); "
-                                 "read %" PRIu64 " of %" PRIu64 " bytes", f->path, r.pos,
-                                 (uint64_t) st_buf.st_size);
+                                 "read %" PRIu64 " of %" PRIu64 " bytes", f->path, r.pos, limit);
         if (cut) {
                 sink_stream_mark_truncated(st);
                 sink_stream_note(st, "%s: the window is larger than the budget (%" PRIu64
                                  " bytes); the newest part is kept", f->path, budget);
         }
+        pass_notes(sink, st, &p, f);
         if (r.damaged || r.shrank || cut || ret < 0)
                 sink_mark_partial(sink);
         logs_reader_done(&r);
 
         if (p.written == 0 && !r.damaged && !r.shrank && ret >= 0)
                 return sink_stream_close(st, true); /* nothing of the window */
-        ret = sink_stream_close(st, false);
-        if (ret < 0)
-                return ret;
-        return strv_consume(names, TAKE_PTR(name));
+        return sink_stream_close(st, false);
 }
 
-static int list_files(struct logs_state *s, struct collect_ctx *ctx, struct sink *sink,
-                      struct logs_file **ret, size_t *ret_n)
+/* ---- listing ---- */
+
+static bool excluded_name(struct logs_state *s, const char *path)
 {
-        const char *root = ctx_root(ctx);
+        const char *base = strrchr(path, '/');
+
+        if (excluded(s, path))
+                return true;
+        /* Patterns without a '/' also match the file name alone. */
+        STRV_FOREACH(g, s->exclude)
+                if (!strchr(*g, '/') && base && fnmatch(*g, base + 1, 0) == 0)
+                        return true;
+        return false;
+}
+
+static int add_file(struct listing *l, const char *inner, const struct stat *st)
+{
+        struct logs_file *nf;
+        int r;
+
+        if (st->st_size == 0)
+                return 0;
+        if ((usec_t) st->st_mtime * USEC_PER_SEC + USEC_PER_SEC <= ctx_since(l->ctx)) {
+                l->n_old++; /* last written before the window: not even opened */
+                return 0;
+        }
+        r = logs_set_add(&l->seen, logs_hash(&st->st_ino, sizeof(st->st_ino), st->st_dev));
+        if (r <= 0)
+                return r;
+        if (l->n == l->alloc) {
+                size_t na = l->alloc ? l->alloc * 2 : 64;
+
+                nf = xrealloc(l->files, na * sizeof(*nf));
+                if (!nf)
+                        return -ENOMEM;
+                l->files = nf;
+                l->alloc = na;
+        }
+        l->files[l->n] = (struct logs_file) {
+                .path = xstrdup(inner),
+                .dev = st->st_dev,
+                .ino = st->st_ino,
+                .size = (uint64_t) st->st_size,
+                .mtime = st->st_mtime,
+        };
+        if (!l->files[l->n].path)
+                return -ENOMEM;
+        l->n++;
+        return 0;
+}
+
+static int walk_dir(struct listing *l, int dfd, const char *name, const char *inner,
+                    unsigned depth);
+
+/* One entry of a walk (dfd/name) or a path given directly (dfd -1; asked:
+ * named by a unit, so that its absence is worth a note). */
+static int consider(struct listing *l, int dfd, const char *name, const char *inner,
+                    unsigned depth, bool asked)
+{
+        _cleanup_close_ int pfd = -1;
+        struct stat st;
+
+        if (inner[0] != '/' || excluded_name(l->s, inner))
+                return 0;
+        if (ctx_path_forbidden(l->ctx, inner)) {
+                sink_note(l->sink, "skipped %s: never collected (policy)", inner);
+                return 0;
+        }
+        if (dfd >= 0) {
+                if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISLNK(st.st_mode))
+                        return 0; /* vanished; links inside a walk lead to files seen anyway */
+        } else {
+                pfd = open_beneath(ctx_root_fd(l->ctx), inner, O_PATH | O_CLOEXEC);
+                if (pfd < 0) {
+                        if (pfd == -ENOENT && !asked)
+                                return 0;
+                        sink_note(l->sink, "skipped %s: %s", inner,
+                                  pfd == -EXDEV || pfd == -ELOOP ? "link leaves the root"
+                                                                 : strerror(-pfd));
+                        sink_mark_partial(l->sink);
+                        return 0;
+                }
+                if (fstat(pfd, &st) < 0)
+                        return 0;
+        }
+        if (S_ISDIR(st.st_mode))
+                return walk_dir(l, dfd, name, inner, depth);
+        if (!S_ISREG(st.st_mode)) {
+                sink_note(l->sink, "skipped %s: %s", inner, type_name(st.st_mode));
+                return 0;
+        }
+        return add_file(l, inner, &st);
+}
+
+static int walk_entries(struct listing *l, DIR *d, const char *inner, unsigned depth)
+{
+        int r = 0;
+
+        for (struct dirent *de; r >= 0 && (de = readdir(d));) {
+                _cleanup_free_ char *child = NULL;
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (++l->entries > WALK_MAX_ENTRIES || ((l->entries & 1023) == 0 &&
+                                                        ctx_expired(l->ctx))) {
+                        l->walk_cut = true;
+                        break;
+                }
+                child = xasprintf("%s/%s", streq(inner, "/") ? "" : inner, de->d_name);
+                if (!child)
+                        return -ENOMEM;
+                r = consider(l, dirfd(d), de->d_name, child, depth + 1, false);
+        }
+        return r;
+}
+
+/* The files below directory inner (dfd/name in a walk, else opened beneath
+ * the root), to max_depth. */
+static int walk_dir(struct listing *l, int dfd, const char *name, const char *inner,
+                    unsigned depth)
+{
+        _cleanup_close_ int fd = -1;
+        DIR *d;
+        int r;
+
+        if (l->walk_cut)
+                return 0;
+        if (depth >= l->s->max_depth) {
+                sink_note(l->sink, "not read below %s: deeper than max_depth %" PRIu64, inner,
+                          l->s->max_depth);
+                sink_mark_partial(l->sink);
+                return 0;
+        }
+        if (dfd >= 0)
+                fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK |
+                                       O_CLOEXEC);
+        else
+                fd = open_beneath(ctx_root_fd(l->ctx), inner, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0 && fd < 0)
+                fd = -errno;
+        if (fd < 0) {
+                sink_note(l->sink, "skipped directory %s: %s", inner, strerror(-fd));
+                sink_mark_partial(l->sink);
+                return 0;
+        }
+        d = fdopendir(fd);
+        if (!d)
+                return -errno;
+        fd = -1;
+        r = walk_entries(l, d, inner, depth);
+        closedir(d);
+        return r;
+}
+
+static int list_pattern(struct listing *l, const char *pattern)
+{
+        const char *root = ctx_root(l->ctx);
         size_t rootlen = streq(root, "/") ? 0 : strlen(root);
-        struct logs_file *files = NULL;
-        size_t n = 0, n_old = 0;
+        _cleanup_free_ char *full = NULL;
+        glob_t g = {};
         int r = 0;
 
         while (rootlen > 0 && root[rootlen - 1] == '/')
                 rootlen--;
-
-        STRV_FOREACH(pattern, s->paths) {
-                _cleanup_free_ char *full = NULL;
-                glob_t g = {};
-
-                if ((*pattern)[0] != '/') {
-                        sink_note(sink, "ignored path pattern %s: not absolute", *pattern);
-                        continue;
-                }
-                full = xasprintf("%.*s%s", (int) rootlen, root, *pattern);
-                if (!full) {
-                        r = -ENOMEM;
-                        break;
-                }
-                if (glob(full, GLOB_NOSORT | GLOB_BRACE, NULL, &g) != 0) {
-                        globfree(&g);
-                        continue;
-                }
-                for (size_t i = 0; i < g.gl_pathc; i++) {
-                        const char *inner = g.gl_pathv[i] + rootlen;
-                        _cleanup_close_ int pfd = -1;
-                        struct stat st;
-                        bool dup = false;
-                        struct logs_file *nf;
-
-                        if (inner[0] != '/' || excluded(s, inner))
-                                continue;
-                        if (ctx_path_forbidden(ctx, inner)) {
-                                sink_note(sink, "skipped %s: never collected (policy)", inner);
-                                continue;
-                        }
-                        pfd = open_beneath(ctx_root_fd(ctx), inner, O_PATH | O_CLOEXEC);
-                        if (pfd < 0) {
-                                sink_note(sink, "skipped %s: %s", inner,
-                                          pfd == -EXDEV || pfd == -ELOOP ? "link leaves the root"
-                                                                         : strerror(-pfd));
-                                continue;
-                        }
-                        if (fstat(pfd, &st) < 0 || S_ISDIR(st.st_mode))
-                                continue;
-                        if (!S_ISREG(st.st_mode)) {
-                                sink_note(sink, "skipped %s: %s", inner, type_name(st.st_mode));
-                                continue;
-                        }
-                        if (st.st_size == 0)
-                                continue;
-                        if ((usec_t) st.st_mtime * USEC_PER_SEC + USEC_PER_SEC <= ctx_since(ctx)) {
-                                n_old++; /* last written before the window: not even opened */
-                                continue;
-                        }
-                        for (size_t k = 0; k < n && !dup; k++)
-                                dup = files[k].dev == st.st_dev && files[k].ino == st.st_ino;
-                        if (dup)
-                                continue;
-                        nf = xrealloc(files, (n + 1) * sizeof(*files));
-                        if (!nf) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        files = nf;
-                        files[n] = (struct logs_file) {
-                                .path = xstrdup(inner),
-                                .dev = st.st_dev,
-                                .ino = st.st_ino,
-                                .size = (uint64_t) st.st_size,
-                                .mtime = st.st_mtime,
-                        };
-                        if (!files[n].path) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        n++;
-                }
-                globfree(&g);
-                if (r < 0)
-                        break;
+        if (pattern[0] != '/') {
+                sink_note(l->sink, "ignored path pattern %s: not absolute", pattern);
+                return 0;
         }
-        if (n_old > 0)
-                clog_debug(ctx, "%zu files last written before the window were not read", n_old);
-        *ret = files;
-        *ret_n = n;
+        if (!strpbrk(pattern, "*?[{"))
+                return consider(l, -1, NULL, pattern, 0, false);
+        full = xasprintf("%.*s%s", (int) rootlen, root, pattern);
+        if (!full)
+                return -ENOMEM;
+        if (glob(full, GLOB_NOSORT | GLOB_BRACE, NULL, &g) != 0) {
+                globfree(&g);
+                return 0;
+        }
+        for (size_t i = 0; i < g.gl_pathc && r >= 0; i++)
+                r = consider(l, -1, NULL, g.gl_pathv[i] + rootlen, 0, true);
+        globfree(&g);
         return r;
 }
 
-static int file_cmp(const void *a, const void *b)
+/* "file:/var/log/app/out.log" → the path; NULL for other kinds of output. */
+static const char *output_file(const char *v)
 {
-        return strcmp(((const struct logs_file *) a)->path, ((const struct logs_file *) b)->path);
+        static const char *const kinds[] = { "file:", "append:", "truncate:" };
+
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
+                if (strncmp(v, kinds[i], strlen(kinds[i])) == 0 && v[strlen(kinds[i])] == '/')
+                        return v + strlen(kinds[i]);
+        return NULL;
 }
 
-static void files_free(struct logs_file *files, size_t n)
+/* The log files a unit names: LogsDirectory= (below /var/log) and
+ * StandardOutput=/StandardError= file:, append:, truncate:. */
+static int list_unit(struct listing *l, const char *unit)
 {
-        for (size_t i = 0; i < n; i++)
-                free(files[i].path);
-        free(files);
-}
-
-static int logs_collect(void *state, struct collect_ctx *ctx, struct sink *sink)
-{
-        struct logs_state *s = state;
-        struct logs_file *files = NULL;
-        _cleanup_free_ char *buf = NULL;
-        _cleanup_strv_free_ char **names = NULL;
-        size_t n = 0;
+        static const char *const keys[] = { "StandardOutput", "StandardError" };
+        _cleanup_(unit_files_done) struct unit_files u = {};
+        _cleanup_strv_free_ char **dirs = NULL;
         int r;
 
-        r = list_files(s, ctx, sink, &files, &n);
-        if (r < 0) {
-                files_free(files, n);
-                return r;
-        }
-        if (n > 1)
-                qsort(files, n, sizeof(*files), file_cmp);
-        if (n > s->max_files) {
-                sink_note(sink, "%zu more log files not collected (max_files %" PRIu64 ")",
-                          n - (size_t) s->max_files, s->max_files);
-                sink_mark_partial(sink);
-        }
+        r = unit_files_find(ctx_root_fd(l->ctx), unit, &u);
+        if (r <= 0)
+                return r == -ENOMEM ? r : 0;
+        r = unit_files_get(ctx_root_fd(l->ctx), &u, "LogsDirectory", &dirs);
+        STRV_FOREACH(v, dirs) {
+                _cleanup_free_ char *words = xstrdup(*v);
+                char *save = NULL;
 
-        buf = xmalloc(LINE_MAX_LEN);
-        if (!buf) {
-                files_free(files, n);
-                return -ENOMEM;
+                if (!words)
+                        return -ENOMEM;
+                for (char *w = strtok_r(words, " \t", &save); w && r >= 0;
+                     w = strtok_r(NULL, " \t", &save)) {
+                        _cleanup_free_ char *p = NULL;
+
+                        if (w[0] == '/' || strstr(w, ".."))
+                                continue;
+                        p = xasprintf("/var/log/%.*s", (int) strcspn(w, ":"), w);
+                        r = p ? consider(l, -1, NULL, p, 0, true) : -ENOMEM;
+                }
         }
-        for (size_t i = 0; i < n && i < s->max_files; i++) {
-                size_t remaining = MIN(n, (size_t) s->max_files) - i;
+        for (size_t k = 0; r >= 0 && k < ELEMENTSOF(keys); k++) {
+                _cleanup_strv_free_ char **outs = NULL;
+
+                r = unit_files_get(ctx_root_fd(l->ctx), &u, keys[k], &outs);
+                STRV_FOREACH(v, outs) {
+                        const char *p = output_file(*v);
+
+                        if (r >= 0 && p && !strstr(p, ".."))
+                                r = consider(l, -1, NULL, p, 0, true);
+                }
+        }
+        return r;
+}
+
+static int list_units(struct listing *l)
+{
+        _cleanup_strv_free_ char **units = NULL;
+        int r;
+
+        r = ctx_problem_units(l->ctx, &units);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(u, (char **) ctx_critical_units(l->ctx)) {
+                if (!strv_contains(units, *u)) {
+                        r = strv_extend(&units, *u);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        STRV_FOREACH(u, units) {
+                if (!unit_name_valid(*u))
+                        continue;
+                r = list_unit(l, *u);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int list_files(struct listing *l)
+{
+        int r = 0;
+
+        STRV_FOREACH(pattern, l->s->paths) {
+                r = list_pattern(l, *pattern);
+                if (r < 0)
+                        return r;
+        }
+        if (l->s->unit_logs) {
+                r = list_units(l);
+                if (r < 0)
+                        return r;
+        }
+        if (l->walk_cut) {
+                sink_note(l->sink, "listing stopped after %zu directory entries (limit %u or "
+                          "deadline): further log files not collected", l->entries,
+                          WALK_MAX_ENTRIES);
+                sink_mark_partial(l->sink);
+        }
+        if (l->n_old > 0)
+                clog_debug(l->ctx, "%zu files last written before the window were not read",
+                           l->n_old);
+        return 0;
+}
+
+/* Newest first: when max_files or the budget cuts, the oldest files go. */
+static int file_cmp(const void *a, const void *b)
+{
+        const struct logs_file *x = a, *y = b;
+
+        if (x->mtime != y->mtime)
+                return x->mtime > y->mtime ? -1 : 1;
+        return strcmp(x->path, y->path);
+}
+
+static void listing_done(struct listing *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                free(l->files[i].path);
+        free(l->files);
+        logs_set_done(&l->seen);
+}
+
+static void work_done(struct work *w)
+{
+        free(w->buf);
+        free(w->repair);
+        logs_findings_done(&w->findings);
+        logs_set_done(&w->names);
+}
+
+static int collect_files(struct logs_state *s, struct collect_ctx *ctx, struct sink *sink,
+                         struct listing *l, struct work *w)
+{
+        size_t n = MIN(l->n, (size_t) s->max_files);
+
+        for (size_t i = 0; i < n; i++) {
+                size_t remaining = n - i;
                 uint64_t left = ctx_budget_left(ctx);
                 uint64_t budget = MIN(ctx_file_budget(ctx), left / remaining);
+                int r;
 
                 if (ctx_expired(ctx)) {
                         sink_note(sink, "deadline reached: %zu log files not collected", remaining);
@@ -500,20 +840,76 @@ static int logs_collect(void *state, struct collect_ctx *ctx, struct sink *sink)
                         break;
                 }
                 if (left == 0) {
-                        sink_note(sink, "budget exhausted: %zu log files not collected", remaining);
+                        sink_note(sink, "budget exhausted: %zu log files not collected (the "
+                                  "oldest)", remaining);
                         sink_mark_partial(sink);
                         break;
                 }
-                r = collect_one(ctx, sink, &files[i], MAX(budget, (uint64_t) 1), buf, &names);
-                if (r == -ENOMEM) {
-                        files_free(files, n);
+                r = collect_one(ctx, sink, &l->files[i], MAX(budget, (uint64_t) 1), w);
+                if (r == -ENOMEM)
                         return r;
+                if (r < 0) {
+                        sink_note(sink, "%s: %s", l->files[i].path, strerror(-r));
+                        sink_mark_partial(sink);
                 }
-                if (r < 0)
-                        sink_note(sink, "%s: %s", files[i].path, strerror(-r));
         }
-        files_free(files, n);
         return 0;
+}
+
+static void zone_fact(struct collect_ctx *ctx, struct sink *sink)
+{
+        int r = logtime_zone_setup(ctx_root_fd(ctx), ctx_root(ctx));
+        struct finding f = {
+                .kind = FINDING_HOST_FACT,
+                .subject = "timezone",
+                .detail = logtime_zone_name(),
+        };
+
+        if (r < 0)
+                sink_note(sink, "time zone of the host unknown (%s): times without a zone read "
+                          "as UTC", strerror(-r));
+        else if (r > 0)
+                sink_note(sink, "times without a zone read in the host's zone %s; every time in "
+                          "the bundle is UTC", logtime_zone_name());
+        (void) sink_add_finding(sink, &f);
+}
+
+static int logs_collect(void *state, struct collect_ctx *ctx, struct sink *sink)
+{
+        struct logs_state *s = state;
+        struct listing l = { .s = s, .ctx = ctx, .sink = sink };
+        struct work w = {};
+        int r;
+
+        zone_fact(ctx, sink);
+        r = list_files(&l);
+        if (r < 0)
+                goto finish;
+        if (l.n > 1)
+                qsort(l.files, l.n, sizeof(*l.files), file_cmp);
+        if (l.n > s->max_files) {
+                sink_note(sink, "%zu more log files not collected (max_files %" PRIu64 "; the "
+                          "oldest left out)", l.n - (size_t) s->max_files, s->max_files);
+                sink_mark_partial(sink);
+        }
+        w.buf = xmalloc(LINE_MAX_LEN);
+        w.repair = xmalloc(REPAIR_MAX);
+        if (!w.buf || !w.repair) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        r = collect_files(s, ctx, sink, &l, &w);
+        if (r >= 0) {
+                _cleanup_strv_free_ char **known = NULL;
+
+                r = ctx_problem_units(ctx, &known);
+                if (r >= 0)
+                        logs_findings_emit(&w.findings, sink, known);
+        }
+finish:
+        work_done(&w);
+        listing_done(&l);
+        return r;
 }
 
 static int logs_init(void *state, struct collect_ctx *ctx)
@@ -528,19 +924,21 @@ static int logs_init(void *state, struct collect_ctx *ctx)
 }
 
 static const struct collector_option logs_options[] = {
-        { "paths", OPTION_STRV,
-          "/var/log/syslog*\n/var/log/messages*\n/var/log/kern.log*\n/var/log/daemon.log*\n"
-          "/var/log/boot.log*\n/var/log/dmesg*\n/var/log/cloud-init*.log*\n"
-          "/var/log/nginx/*\n/var/log/apache2/*\n/var/log/httpd/*\n"
-          "/var/log/mysql/*\n/var/log/mariadb/*\n/var/log/postgresql/*\n/var/log/redis/*\n"
-          "/var/log/mongodb/*\n/var/log/rabbitmq/*\n/var/log/containers/*\n/var/log/pods/*/*/*",
-          offsetof(struct logs_state, paths),
-          "globs of log files (under --root); rotated and .gz files included" },
+        { "paths", OPTION_STRV, "/var/log", offsetof(struct logs_state, paths),
+          "log files, directories (every file below) or globs (under --root); rotated and .gz "
+          "files included" },
         { "exclude", OPTION_STRV,
-          "*.xz\n*.bz2\n*.zst\n*.lz4\n*.journal\n*.journal~\n/var/log/journal/*",
-          offsetof(struct logs_state, exclude), "globs of files never read" },
-        { "max_files", OPTION_U64, "200", offsetof(struct logs_state, max_files),
-          "at most this many files" },
+          "*.xz\n*.bz2\n*.zst\n*.lz4\n*.journal\n*.journal~\n/var/log/journal\n"
+          "/var/log/journal/*\n/var/log/wtmp*\n/var/log/btmp*\n/var/log/lastlog\n"
+          "/var/log/faillog\n/var/log/sa/sa[0-9]*\n/var/log/private",
+          offsetof(struct logs_state, exclude),
+          "globs of files never read; without a '/' they also match the file name" },
+        { "max_files", OPTION_U64, "1000", offsetof(struct logs_state, max_files),
+          "at most this many files (the newest)" },
+        { "max_depth", OPTION_U64, "8", offsetof(struct logs_state, max_depth),
+          "directories are read this many levels deep" },
+        { "unit_logs", OPTION_BOOL, "true", offsetof(struct logs_state, unit_logs),
+          "also the log files of critical and failing units (LogsDirectory=, StandardOutput=)" },
         {}
 };
 
@@ -551,7 +949,7 @@ static const struct collector_ops logs_ops = {
 
 const struct collector collector_logs = {
         .name = "logs",
-        .summary = "log files of the window (syslog, web servers, databases, containers)",
+        .summary = "every text log file of the window (/var/log, units' own log files)",
         .flags = 0,
         .state_size = sizeof(struct logs_state),
         .options = logs_options,

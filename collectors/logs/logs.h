@@ -50,6 +50,66 @@ bool logs_is_gzip(int fd);
 /* The uncompressed size recorded in a gzip trailer (modulo 2^32), or 0. */
 uint64_t logs_gzip_isize(int fd, uint64_t size);
 
+/* logs-text.c */
+#define LOGS_SNIFF_BYTES 8192U
+
+struct logs_repair {
+        uint64_t nul;     /* NUL bytes replaced by markers */
+        uint64_t invalid; /* bytes that were not UTF-8, replaced by U+FFFD */
+};
+
+/* NULL if buf[0..n) (the first bytes of a file's content) looks like text,
+ * else what it is ("xz data", "binary records (NUL bytes throughout)"). */
+const char *logs_sniff_binary(const char *buf, size_t n);
+/* True if line holds no NUL byte and no byte >= 0x80 (nothing to repair). */
+bool logs_text_clean(const char *line, size_t len);
+/* Copies line to out (at least 3 * len + 32 bytes) with NUL runs replaced by
+ * "[NUL×N]" (U+FFFD for runs shorter than 4) and invalid UTF-8 by U+FFFD.
+ * Returns the length written; adds to *stats. */
+size_t logs_text_repair(const char *line, size_t len, char *out, struct logs_repair *stats);
+
+/* logs-set.c: a set of 64-bit keys (open addressing, grows); 0 is not a key. */
+struct logs_set {
+        uint64_t *keys;
+        size_t size, n;
+};
+
+/* 1 if key was added, 0 if it was there, -ENOMEM. */
+int logs_set_add(struct logs_set *s, uint64_t key);
+bool logs_set_contains(const struct logs_set *s, uint64_t key);
+void logs_set_done(struct logs_set *s);
+uint64_t logs_hash(const void *p, size_t n, uint64_t seed);
+
+/* logs-findings.c: findings from the lines of log files, each naming what it
+ * is about (the killed or crashing process, the exhausted path or program). */
+#define LOGS_MAX_RECORDS 256
+
+struct logs_record {
+        int kind; /* enum finding_kind */
+        const char *what; /* resource of FINDING_RESOURCE_EXHAUSTED, static */
+        char *subject;
+        char *detail;
+        uint64_t count;
+        uint64_t first, last;
+};
+
+struct logs_findings {
+        struct logs_record records[LOGS_MAX_RECORDS];
+        size_t n_records;
+        uint64_t dropped;
+        char oom_unit[128]; /* unit of the last "oom-kill:" line, for its pid */
+        char oom_pid[16];
+};
+
+/* Looks at one line of the window (t its time, 0 unknown). */
+void logs_findings_scan(struct logs_findings *lf, const char *source, const char *line,
+                        size_t len, uint64_t t);
+struct sink;
+/* Adds the findings; unit failures and restarts of known_units (already
+ * reported by an earlier collector) are left out. */
+void logs_findings_emit(struct logs_findings *lf, struct sink *sink, char *const *known_units);
+void logs_findings_done(struct logs_findings *lf);
+
 /* Test hook, called after a file has been opened and measured, before it is
  * read (tests truncate or rotate the file there). NULL outside tests. */
 extern void (*logs_test_after_open)(const char *path, int fd);

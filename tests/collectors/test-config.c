@@ -26,6 +26,7 @@
 #include <zlib.h>
 
 #include "collector.h"
+#include "config/config-diff.h"
 #include "config/config-snapshot.h"
 #include "sink-mock.h"
 
@@ -318,7 +319,7 @@ static void test_changes_in_and_out_of_window(void **state)
         /* 3. a window that includes the change. */
         s = run_config(root, st, T0 + 2 * H, T0 + H, T0 + 2 * H, false, NULL, NULL);
         j = artifact_json(s, "config/changes.json");
-        size_t expected = is_root ? 7 : 6; /* bundle.pem: a change, content withheld */
+        size_t expected = is_root ? 7 : 6; /* bundle.pem: a change, the key one redacted line */
         assert_int_equal(json_integer_value(json_object_get(j, "count")), expected);
         assert_true(json_is_true(json_object_get(j, "diff_available")));
         assert_string_equal(change_kind(j, "/etc/app.conf"), "modified");
@@ -332,7 +333,8 @@ static void test_changes_in_and_out_of_window(void **state)
         assert_null(find_change(j, "/etc/ssl/private/server.key"));
         assert_null(find_change(j, "/etc/nested/dir/deep.conf"));
         assert_null(find_change(j, "/etc/nginx/site.key"));
-        assert_string_equal(jstr(find_change(j, "/etc/nginx/bundle.pem"), "diff"), "withheld");
+        /* Redacted, not withheld: the key is one line, the rest diffed. */
+        assert_string_equal(jstr(find_change(j, "/etc/nginx/bundle.pem"), "diff"), "unified");
         json_t *c = find_change(j, "/etc/mode.conf");
         assert_string_equal(json_string_value(json_object_get(c, "old_mode")), "0644");
         assert_string_equal(json_string_value(json_object_get(c, "new_mode")), "0600");
@@ -358,10 +360,23 @@ static void test_changes_in_and_out_of_window(void **state)
         assert_null(strstr(d->data, "SALT"));
         assert_null(strstr(d->data, "KEYDATA"));
         assert_null(strstr(d->data, "NAMEKEY"));
-        assert_non_null(strstr(d->data, "# /etc/nginx/bundle.pem: content changed; not shown"));
-        /* changes.diff applies with patch -p1 to the old tree. */
+        assert_null(strstr(d->data, "PEMKEYDATA"));
+        assert_non_null(strstr(d->data, "-[REDACTED:private-key fingerprint "));
+        assert_non_null(strstr(d->data, "+[REDACTED:private-key fingerprint "));
+        assert_non_null(strstr(d->data, " -----BEGIN CERTIFICATE-----\n"));
+        /* changes.diff applies with patch -p1 to the old tree (its keys
+         * redacted the same way). */
         char *old = mktmp();
         make_etc(old);
+        {
+                char pem[] = "-----BEGIN CERTIFICATE-----\nCERT\n-----END CERTIFICATE-----\n"
+                             "-----BEGIN RSA PRIVATE KEY-----\nPEMKEYDATA1\n"
+                             "-----END RSA PRIVATE KEY-----\n";
+                size_t n = config_diff_strip_keys(pem, strlen(pem));
+
+                pem[n] = 0;
+                puts_file(old, "etc/nginx/bundle.pem", pem);
+        }
         char *diff_path = xjoin(old, "changes.diff");
         FILE *df = fopen(diff_path, "we");
         assert_non_null(df);
@@ -436,7 +451,7 @@ static void test_changes_in_and_out_of_window(void **state)
         assert_int_equal(json_integer_value(json_object_get(j, "count")), expected);
         assert_null(find_change(j, "/etc/nested/dir/deep.conf"));
         assert_null(find_change(j, "/etc/nginx/site.key"));
-        assert_string_equal(jstr(find_change(j, "/etc/nginx/bundle.pem"), "diff"), "withheld");
+        assert_string_equal(jstr(find_change(j, "/etc/nginx/bundle.pem"), "diff"), "unified");
         assert_non_null(find_change(j, "/etc/app.conf"));
         json_decref(j);
         mock_sink_free(s);
@@ -492,8 +507,11 @@ static void test_no_baseline(void **state)
         puts_file(root, "etc/out.conf", "changed\n");
         s = run_config(root, st, T0 + H / 6, T0 - H, T0 + H / 6, false, NULL, NULL);
         j = artifact_json(s, "config/changes.json");
-        assert_int_equal(json_integer_value(json_object_get(j, "count")), 1);
+        /* in.conf, found by mtime by the run that took the first snapshot, is
+         * still reported: the re-run says what the first run said. */
+        assert_int_equal(json_integer_value(json_object_get(j, "count")), 2);
         assert_string_equal(change_kind(j, "/etc/out.conf"), "modified");
+        assert_string_equal(jstr(find_change(j, "/etc/in.conf"), "evidence"), "mtime");
         assert_true(json_is_true(json_object_get(json_object_get(j, "baseline"), "in_window")));
         assert_non_null(strstr(json_string_value(json_object_get(j, "note")), "unknown"));
         json_decref(j);

@@ -191,6 +191,83 @@ static const struct mock_artifact *must_find(struct sink *s, const char *name)
         return a;
 }
 
+/* Zone-less times in the host's zone, through the C library. */
+static void test_logtime_zone(void **state)
+{
+        char dir[] = "/tmp/collect-tz-XXXXXX", link[64];
+        struct logtime_hint h = { .year = 2026, .month = 11 };
+        usec_t t;
+        int fd;
+
+        (void) state;
+        assert_non_null(mkdtemp(dir));
+        (void) snprintf(link, sizeof(link), "%s/etc", dir);
+        assert_int_equal(mkdir(link, 0755), 0);
+        (void) snprintf(link, sizeof(link), "%s/etc/localtime", dir);
+        assert_int_equal(symlink("/usr/share/zoneinfo/America/New_York", link), 0);
+        fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(logtime_zone_setup(fd, dir), 1);
+        assert_string_equal(logtime_zone_name(), "America/New_York");
+        /* EST in November (UTC-5), EDT in July (UTC-4); a stated zone wins. */
+        assert_true(logtime_parse("Nov 27 07:00:00 host x", 22, &h, &t));
+        assert_int_equal(t, 1795780800ULL * USEC_PER_SEC); /* 2026-11-27T12:00:00Z */
+        assert_true(logtime_parse("2026-07-01 10:00:00 x", 21, &h, &t));
+        assert_int_equal(t, 1782914400ULL * USEC_PER_SEC); /* 2026-07-01T14:00:00Z */
+        assert_true(logtime_parse("2026-07-01T10:00:00Z x", 22, &h, &t));
+        assert_int_equal(t, 1782900000ULL * USEC_PER_SEC);
+        assert_true(logtime_parse("2026-07-01 10:00:00 +0200 x", 27, &h, &t));
+        assert_int_equal(t, 1782892800ULL * USEC_PER_SEC);
+        /* apt's two spaces; Redis "pid:role DD Mon YYYY". */
+        assert_true(logtime_parse("Start-Date: 2026-11-27  07:00:00", 32, &h, &t));
+        assert_int_equal(t, 1795780800ULL * USEC_PER_SEC);
+        assert_true(logtime_parse("77:M 27 Nov 2026 07:00:00.123 * Ready", 37, &h, &t));
+        assert_int_equal(t, 1795780800ULL * USEC_PER_SEC + 123000);
+        /* A tree without a zone: UTC again. */
+        assert_int_equal(unlink(link), 0);
+        assert_int_equal(logtime_zone_setup(fd, dir), 0);
+        assert_true(logtime_parse("Nov 27 07:00:00 host x", 22, &h, &t));
+        assert_int_equal(t, 1795762800ULL * USEC_PER_SEC);
+        close(fd);
+        (void) snprintf(link, sizeof(link), "%s/etc", dir);
+        assert_int_equal(rmdir(link), 0);
+        assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_text_repair_and_sniff(void **state)
+{
+        static const char damaged[] = "a\0\0\0\0\0b\xff" "c\0d";
+        static const char wtmp_rec[] = "\x07\x00\x00\x00\x10\x27\x00\x00pts/0\0\0\0\0\0\0\0\0"
+                                       "ts/0root\0\0\0\0\0\0\0\0\0\0\x01\x02\x03";
+        struct logs_repair rep = {};
+        char out[128], big[8192];
+        size_t n;
+
+        (void) state;
+        assert_false(logs_text_clean(damaged, sizeof(damaged) - 1));
+        assert_true(logs_text_clean("plain text", 10));
+        n = logs_text_repair(damaged, sizeof(damaged) - 1, out, &rep);
+        assert_int_equal(n, strlen("a[NUL\xc3\x97" "5]b\xef\xbf\xbd" "c\xef\xbf\xbd" "d"));
+        assert_memory_equal(out, "a[NUL\xc3\x97" "5]b\xef\xbf\xbd" "c\xef\xbf\xbd" "d", n);
+        assert_int_equal(rep.nul, 6);
+        assert_int_equal(rep.invalid, 1);
+        /* Valid UTF-8 is kept as it is. */
+        n = logs_text_repair("caf\xc3\xa9 \xe2\x82\xac", 9, out, &rep);
+        assert_memory_equal(out, "caf\xc3\xa9 \xe2\x82\xac", 9);
+        assert_int_equal(n, 9);
+
+        assert_null(logs_sniff_binary("Nov 27 10:00:00 host x: y\n", 26));
+        assert_non_null(logs_sniff_binary("\xfd" "7zXZ\0rest", 10));
+        assert_non_null(logs_sniff_binary("LPKSHHRH\0\0\0\0", 12));
+        /* A NUL run in text (a crash left it) is text; records are not. */
+        memset(big, 0, sizeof(big));
+        memcpy(big + 6000, "Nov 27 10:00:00 host x: after\n", 30);
+        assert_null(logs_sniff_binary(big, sizeof(big)));
+        for (size_t i = 0; i + sizeof(wtmp_rec) <= sizeof(big); i += sizeof(wtmp_rec))
+                memcpy(big + i, wtmp_rec, sizeof(wtmp_rec));
+        assert_non_null(logs_sniff_binary(big, sizeof(big)));
+}
+
 static void test_logtime_formats(void **state)
 {
         struct logtime_hint h = { .year = 2026, .month = 11 }, jan = { .year = 2027, .month = 1 };
@@ -626,10 +703,16 @@ static void test_errors_from_collected(void **state)
         assert_non_null(f);
         assert_int_equal(f->count, 12);
         assert_null(mock_sink_find_finding(out, FINDING_ERROR_SURGE, "/var/log/syslog"));
-        f = mock_sink_find_finding(out, FINDING_OOM_KILL, "/var/log/kern.log.1.gz");
+        /* OOM kills and segfaults name the process, never the log file. */
+        assert_null(mock_sink_find_finding(out, FINDING_OOM_KILL, "/var/log/kern.log.1.gz"));
+        assert_null(mock_sink_find_finding(out, FINDING_SEGFAULT, "/var/log/syslog"));
+        f = mock_sink_find_finding(s, FINDING_OOM_KILL, "java");
         assert_non_null(f);
         assert_int_equal(f->count, 1);
-        assert_non_null(mock_sink_find_finding(out, FINDING_SEGFAULT, "/var/log/syslog"));
+        assert_non_null(strstr(f->detail, "pid 3131"));
+        f = mock_sink_find_finding(s, FINDING_SEGFAULT, "app");
+        assert_non_null(f);
+        assert_non_null(strstr(f->detail, "pid 4242"));
         assert_non_null(mock_sink_find_finding(out, FINDING_ERROR_SIGNATURES, "total"));
         mock_sink_free(out);
         mock_sink_free(s);
@@ -639,6 +722,8 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_logtime_formats),
+                cmocka_unit_test(test_logtime_zone),
+                cmocka_unit_test(test_text_repair_and_sniff),
                 cmocka_unit_test(test_window),
                 cmocka_unit_test(test_app_formats_and_traces),
                 cmocka_unit_test(test_window_excludes_file),

@@ -246,6 +246,7 @@ class FakePortal:
             self.calls = 0
             self.next_issue = 480
             self.next_temp = 8186986881700442000
+            self.next_comment = 30000
 
     def set_faults(self, **faults):
         with self.lock:
@@ -382,6 +383,29 @@ class FakePortal:
             return 200, {"ok": True}, {}
         if path == "/__fake/faults" and method == "POST":
             self.set_faults(**json.loads(body or b"{}"))
+            return 200, {"ok": True}, {}
+        if path == "/__fake/comment" and method == "POST":
+            # a comment written by someone else (a support agent) on a request
+            c = json.loads(body)
+            with self.lock:
+                r = next(x for x in self.requests if x["issueKey"] == c["key"])
+                self.next_comment += 1
+                author = dict({"active": True, "displayName": "Support Agent"},
+                              **c.get("author", {}))
+                com = {"id": str(self.next_comment), "body": c["body"],
+                       "public": c.get("public", True), "author": author,
+                       "created": date_dto(c.get("time")),
+                       "_links": {"self": "%s%s/request/%s/comment/%d" % (
+                           self.url, API, r["issueId"], self.next_comment)}}
+                r["_comments"].append(com)
+            return 200, com, {}
+        if path == "/__fake/status" and method == "POST":
+            c = json.loads(body)
+            with self.lock:
+                r = next(x for x in self.requests if x["issueKey"] == c["key"])
+                r["currentStatus"] = {"status": c.get("status", "Resolved"),
+                                      "statusCategory": c["statusCategory"],
+                                      "statusDate": date_dto()}
             return 200, {"ok": True}, {}
         if path == "/__fake/catalogue" and method == "POST":
             c = json.loads(body)
@@ -537,6 +561,15 @@ class FakePortal:
                     raise error(400, "The comment body is required.")
                 c = self.comment(me, r, b["body"], b["public"])
                 return 201, c
+            if len(parts) == 3 and parts[2] == "comment" and m == "GET":
+                # a customer account sees public comments only, oldest first
+                internal = (q.get("internal") or ["true"])[0] == "true"
+                pub = (q.get("public") or ["true"])[0] == "true"
+                if not pub and not internal:
+                    raise error(400, "public and internal cannot both be false")
+                out = [c for c in r["_comments"] if c["public"] and pub]
+                s, l = self.start_limit(q)
+                return 200, paged(out, s, l, self.url)
             if len(parts) == 3 and parts[2] == "participant" and m == "POST":
                 return self.participants(h, me, r, body)
             if len(parts) == 3 and parts[2] == "participant" and m == "GET":
@@ -776,7 +809,8 @@ class FakePortal:
 
     def comment(self, me, r, body, public):
         with self.lock:
-            c = {"_expands": ["attachment", "renderedBody"], "id": str(20144 + len(self.log)),
+            self.next_comment += 1
+            c = {"_expands": ["attachment", "renderedBody"], "id": str(self.next_comment),
                  "body": body, "public": public,
                  "author": {"accountId": me, "displayName": "Ops Bot", "active": True},
                  "created": date_dto(),

@@ -20,7 +20,7 @@
 #include "dynbuf.h"
 #include "fd-util.h"
 #include "policy/options.h"
-#include "pipeline/context.h"
+#include "basic/collect-ctx-agent.h"
 #include "sink-mock.h"
 #include "strv.h"
 

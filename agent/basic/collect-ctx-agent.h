@@ -10,6 +10,8 @@
 
 #include "time-util.h"
 
+struct report;
+
 struct collect_ctx {
         const char *name;
         const char *root;
@@ -24,4 +26,6 @@ struct collect_ctx {
         const char *journal_dir;
         const char *state_dir;
         char **never_collect; /* borrowed */
+        char **critical_units; /* borrowed; collect.yaml critical_units */
+        const struct report *report; /* borrowed; findings of the collectors run so far */
 };
