@@ -104,6 +104,7 @@ struct source_stat {
         char *name; /* unit, or the source when no unit */
         uint64_t count;
         uint64_t late; /* in the last quarter of the window */
+        uint32_t buckets[ERRORS_BUCKETS]; /* per interval of the window, for timeline.svg */
         usec_t first, last;
         bool journal;
 };
@@ -693,6 +694,9 @@ static void source_count(struct errors *e, const char *name, bool journal, usec_
         st->count++;
         if (e->until > 0 && t >= e->until - (e->until - e->since) / 4 && t <= e->until)
                 st->late++;
+        if (e->until > 0 && t >= e->since && t <= e->until)
+                st->buckets[MIN((t - e->since) * ERRORS_BUCKETS / (e->until - e->since),
+                                (usec_t) ERRORS_BUCKETS - 1)]++;
         if (t && (!st->first || t < st->first))
                 st->first = t;
         if (t > st->last)
@@ -907,6 +911,52 @@ static json_t *group_json(const struct group *g)
                          (json_int_t) g->count, "first_seen", time_json(g->first), "last_seen",
                          time_json(g->last), "sources", strv_json(g->sources), "units",
                          strv_json(g->units));
+}
+
+static json_t *histogram_source(const char *name, const uint64_t *counts)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; a && i < ERRORS_BUCKETS; i++)
+                json_array_append_new(a, json_integer((json_int_t) counts[i]));
+        return json_pack("{s:s, s:o}", "name", name, "counts", a);
+}
+
+json_t *errors_histogram(const struct errors *e, size_t n)
+{
+        uint64_t other[ERRORS_BUCKETS] = {};
+        bool picked[SOURCES_MAX] = {}, any_other = false;
+        json_t *a = json_array();
+        char since[32], until[32];
+
+        if (!e || !a || e->until == 0) {
+                json_decref(a);
+                return NULL;
+        }
+        for (size_t k = 0; k < n && k < e->n_sources; k++) {
+                size_t best = SIZE_MAX;
+                uint64_t c[ERRORS_BUCKETS];
+
+                for (size_t i = 0; i < e->n_sources; i++)
+                        if (!picked[i] && (best == SIZE_MAX ||
+                                           e->sources[i].count > e->sources[best].count))
+                                best = i;
+                picked[best] = true;
+                for (size_t b = 0; b < ERRORS_BUCKETS; b++)
+                        c[b] = e->sources[best].buckets[b];
+                json_array_append_new(a, histogram_source(e->sources[best].name, c));
+        }
+        for (size_t i = 0; i < e->n_sources; i++)
+                for (size_t b = 0; !picked[i] && b < ERRORS_BUCKETS; b++) {
+                        other[b] += e->sources[i].buckets[b];
+                        any_other = true;
+                }
+        if (any_other)
+                json_array_append_new(a, histogram_source("other", other));
+        return json_pack("{s:s, s:s, s:i, s:o}", "since",
+                         format_iso8601(since, sizeof(since), e->since), "until",
+                         format_iso8601(until, sizeof(until), e->until), "buckets",
+                         ERRORS_BUCKETS, "sources", a);
 }
 
 json_t *errors_top(const struct errors *e, size_t n)

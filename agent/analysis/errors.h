@@ -54,6 +54,13 @@ void errors_observe_end(void *userdata, const char *source);
  * FINDING_OOM_KILL / FINDING_SEGFAULT where the patterns say so) to s. */
 int errors_emit(struct errors *e, struct sink *s);
 
+#define ERRORS_BUCKETS 48
+
+/* Errors per interval (the window in ERRORS_BUCKETS parts) for the n sources
+ * with most errors, the rest as "other": {since, until, buckets, sources:
+ * [{name, counts[]}]}. New reference; NULL without a window or on OOM. */
+json_t *errors_histogram(const struct errors *e, size_t n);
+
 /* The top n groups by count as a JSON array of {signature, sample, count,
  * first_seen, last_seen, sources[], units[]}; new reference, NULL on OOM. */
 json_t *errors_top(const struct errors *e, size_t n);

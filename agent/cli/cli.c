@@ -36,6 +36,18 @@ static int cli_prompt(struct report *r, const struct checklist_result *cl,
         return prompt_missing(stdin, stderr, r, cl, sev, u);
 }
 
+static int cli_incomplete(const struct checklist_result *cl)
+{
+        switch (prompt_incomplete(stdin, stderr, cl)) {
+        case PROMPT_FILE:
+                return 0;
+        case PROMPT_DRAFT:
+                return 1;
+        default:
+                return -ECANCELED;
+        }
+}
+
 static void cli_on_bundle(const struct collect_result *res)
 {
         progress_stop();
@@ -72,6 +84,7 @@ static struct collect_request cli_request(void)
                 .on_collector = progress_collector,
                 .on_bytes = progress_total,
                 .prompt = cli_prompt,
+                .incomplete = cli_incomplete,
                 .on_bundle = cli_on_bundle,
         };
 }

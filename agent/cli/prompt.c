@@ -15,6 +15,7 @@
 #include "dynbuf.h"
 #include "finding.h"
 #include "macro.h"
+#include "strv.h"
 #include "cli/prompt.h"
 #include "analysis/report.h"
 #include "analysis/severity.h"
@@ -61,6 +62,33 @@ static int read_answer(FILE *in, char **ret)
         if (!*ret)
                 return -ENOMEM;
         return ANSWER_TEXT;
+}
+
+#define STEPS_LINES_MAX 100
+
+/* Several lines until an empty line, a line with only ".", or end of file. */
+static int read_lines(FILE *in, char **ret)
+{
+        _cleanup_(dynbuf_donep) struct dynbuf b = {};
+        int k = ANSWER_EMPTY;
+
+        *ret = NULL;
+        dynbuf_init(&b, PROMPT_ANSWER_MAX);
+        for (unsigned n = 0; n < STEPS_LINES_MAX; n++) {
+                _cleanup_free_ char *line = NULL;
+
+                k = read_answer(in, &line);
+                if (k < 0 || k == ANSWER_ABORT)
+                        return k;
+                if (k != ANSWER_TEXT || streq(line, "."))
+                        break;
+                if ((b.len > 0 && dynbuf_addc(&b, '\n') < 0) || dynbuf_addstr(&b, line) < 0)
+                        break; /* the answer is long enough */
+        }
+        if (b.len == 0)
+                return k == ANSWER_EOF ? ANSWER_EOF : ANSWER_EMPTY;
+        *ret = dynbuf_steal(&b);
+        return *ret ? ANSWER_TEXT : -ENOMEM;
 }
 
 static bool is_kind(const struct finding *f, enum finding_kind a, enum finding_kind b)
@@ -145,7 +173,8 @@ static const char *question_text(enum checklist_item item)
         case CHECKLIST_PRODUCT:
                 return "Product or service affected";
         case CHECKLIST_STEPS:
-                return "Steps to reproduce (or \"not reproducible\")";
+                return "Steps to reproduce (or \"not reproducible\"; several lines, end with an "
+                       "empty line or \".\")";
         case CHECKLIST_IMPACT:
                 return "Impact (who or what is affected, and how badly)";
         default:
@@ -191,6 +220,41 @@ static bool wants(const struct checklist_result *c, enum checklist_item i)
         return e->required && e->status == CHECKLIST_MISSING && checklist_item_person_supplied(i);
 }
 
+/* Whether a viable workaround exists: 1 answered, 0 skipped, -ECANCELED, -errno. */
+static int ask_workaround_question(FILE *in, FILE *out, struct user_input *u)
+{
+        for (int attempt = 0; attempt < 3; attempt++) {
+                _cleanup_free_ char *answer = NULL;
+                int k;
+
+                fputs("Is there a viable workaround? [y/n, Enter: don't know]: ", out);
+                fflush(out);
+                k = read_answer(in, &answer);
+                if (k < 0)
+                        return k;
+                if (k == ANSWER_ABORT)
+                        return -ECANCELED;
+                if (k == ANSWER_EOF) {
+                        fputc('\n', out);
+                        return 0;
+                }
+                if (k == ANSWER_EMPTY)
+                        return 0;
+                if (strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0) {
+                        u->workaround = TRISTATE_YES;
+                } else if (strcasecmp(answer, "n") == 0 || strcasecmp(answer, "no") == 0 ||
+                           strcasecmp(answer, "none") == 0) {
+                        u->workaround = TRISTATE_NO;
+                } else {
+                        fputs("Please answer y or n.\n", out);
+                        continue;
+                }
+                u->workaround_source = INPUT_PROMPT;
+                return 1;
+        }
+        return 0;
+}
+
 int prompt_missing(FILE *in, FILE *out, const struct report *r,
                    const struct checklist_result *c, const struct severity_result *s,
                    struct user_input *u)
@@ -198,6 +262,7 @@ int prompt_missing(FILE *in, FILE *out, const struct report *r,
         _cleanup_free_ char *evidence = NULL;
         bool ask_workaround = u->workaround == TRISTATE_UNKNOWN && u->type != REQUEST_QUESTION;
         size_t n_questions = 0;
+        unsigned eofs = 0;
         int answered = 0, k;
 
         for (int i = 0; i < _CHECKLIST_ITEM_MAX; i++)
@@ -215,15 +280,16 @@ int prompt_missing(FILE *in, FILE *out, const struct report *r,
                 fputs("Found on this host: no failed units, crashes or errors in the window.\n",
                       out);
         if (s) {
-                fprintf(out, "Suggested severity: %s",
+                /* the evidence-based suggestion, with every reason */
+                fprintf(out, "Suggested severity from the evidence: %s\n",
                         severity_to_string(s->suggested) ?: "?");
-                if (s->reasons && s->reasons[0])
-                        fprintf(out, " (%s)", s->reasons[0]);
-                fputc('\n', out);
+                STRV_FOREACH(reason, s->reasons)
+                        fprintf(out, "  - %s\n", *reason);
         }
         if (n_questions > 0)
-                fprintf(out, "\nThe support team needs %zu more item%s. Press Enter to skip a "
-                             "question, Ctrl-D to skip the rest, type \"abort\" to cancel.\n",
+                fprintf(out, "\nThe support team needs %zu more item%s. Press Enter or Ctrl-D to "
+                             "skip a question (what you typed is kept), type \"abort\" to "
+                             "cancel.\n",
                         n_questions, n_questions == 1 ? "" : "s");
 
         for (int i = 0; i < _CHECKLIST_ITEM_MAX; i++) {
@@ -232,53 +298,66 @@ int prompt_missing(FILE *in, FILE *out, const struct report *r,
 
                 if (!wants(c, item))
                         continue;
-                fprintf(out, "%s: ", question_text(item));
+                fprintf(out, "%s:%s", question_text(item), item == CHECKLIST_STEPS ? "\n" : " ");
                 fflush(out);
-                k = read_answer(in, &answer);
+                k = item == CHECKLIST_STEPS ? read_lines(in, &answer) : read_answer(in, &answer);
                 if (k < 0)
                         return k;
                 if (k == ANSWER_ABORT)
                         return -ECANCELED;
                 if (k == ANSWER_EOF) {
+                        /* Ctrl-D skips this question only; twice in a row: the input is closed */
                         fputc('\n', out);
-                        return answered;
+                        if (eofs++ > 0)
+                                return answered;
+                        clearerr(in);
+                        continue;
                 }
+                eofs = 0;
                 if (k == ANSWER_TEXT) {
                         store(u, item, answer);
                         answered++;
                 }
         }
 
-        if (ask_workaround)
-                for (int attempt = 0; attempt < 3; attempt++) {
-                        _cleanup_free_ char *answer = NULL;
-
-                        fputs("Is there a viable workaround? [y/n, Enter: don't know]: ", out);
-                        fflush(out);
-                        k = read_answer(in, &answer);
-                        if (k < 0)
-                                return k;
-                        if (k == ANSWER_ABORT)
-                                return -ECANCELED;
-                        if (k == ANSWER_EOF) {
-                                fputc('\n', out);
-                                break;
-                        }
-                        if (k == ANSWER_EMPTY)
-                                break;
-                        if (strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0) {
-                                u->workaround = TRISTATE_YES;
-                        } else if (strcasecmp(answer, "n") == 0 || strcasecmp(answer, "no") == 0 ||
-                                   strcasecmp(answer, "none") == 0) {
-                                u->workaround = TRISTATE_NO;
-                        } else {
-                                fputs("Please answer y or n.\n", out);
-                                continue;
-                        }
-                        u->workaround_source = INPUT_PROMPT;
-                        answered++;
-                        break;
-                }
+        if (ask_workaround && eofs < 2) {
+                k = ask_workaround_question(in, out, u);
+                if (k < 0)
+                        return k;
+                answered += k;
+        }
 
         return answered;
+}
+
+enum prompt_choice prompt_incomplete(FILE *in, FILE *out, const struct checklist_result *c)
+{
+        _cleanup_free_ char *missing = NULL;
+
+        if (checklist_missing_text(c, &missing) < 0)
+                return PROMPT_CANCEL;
+        fprintf(out, "\nStill missing:\n%s", missing ?: "");
+        for (int attempt = 0; attempt < 3; attempt++) {
+                _cleanup_free_ char *answer = NULL;
+                int k;
+
+                fputs("File the request with what was given [f], save a draft to file later "
+                      "[d, the default], or cancel [c]? ", out);
+                fflush(out);
+                k = read_answer(in, &answer);
+                if (k < 0 || k == ANSWER_ABORT)
+                        return PROMPT_CANCEL;
+                if (k == ANSWER_EOF || k == ANSWER_EMPTY) {
+                        fputc('\n', out);
+                        return PROMPT_DRAFT;
+                }
+                if (strchr("fF", answer[0]))
+                        return PROMPT_FILE;
+                if (strchr("dD", answer[0]))
+                        return PROMPT_DRAFT;
+                if (strchr("cC", answer[0]))
+                        return PROMPT_CANCEL;
+                fputs("Please answer f, d or c.\n", out);
+        }
+        return PROMPT_DRAFT;
 }

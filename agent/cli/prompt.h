@@ -19,8 +19,10 @@
 #define PROMPT_ANSWER_MAX (16 * 1024)
 
 /*
- * Asks on out and reads answers from in. An empty answer skips the question
- * (the item stays missing); end of file skips it and every later question;
+ * Asks on out and reads answers from in. The steps to reproduce may span
+ * several lines (ended by an empty line or "."). An empty answer skips the
+ * question (the item stays missing); end of file (Ctrl-D) skips that question
+ * only, twice in a row (the input is closed) every later one;
  * the answer "abort" cancels. Answers are stored in u (strings replaced, the
  * source set to INPUT_PROMPT; the workaround as TRISTATE_YES/NO). s may be
  * NULL; when given, the current suggestion is shown.
@@ -37,3 +39,14 @@ int prompt_missing(FILE *in, FILE *out, const struct report *r,
  * crashes, resource exhaustion, the sources with most errors), at most
  * max_lines lines, each starting with "  - ". 0 or -ENOMEM. */
 int prompt_evidence(const struct report *r, size_t max_lines, char **ret);
+
+enum prompt_choice {
+        PROMPT_FILE,   /* file with what was given */
+        PROMPT_DRAFT,  /* keep everything as a draft (the outbox) to file later */
+        PROMPT_CANCEL, /* file nothing */
+};
+
+/* When required items are still missing after the questions: lists them and
+ * asks whether to file anyway, save a draft (the default, also on end of
+ * file) or cancel. */
+enum prompt_choice prompt_incomplete(FILE *in, FILE *out, const struct checklist_result *c);

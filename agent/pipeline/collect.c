@@ -51,8 +51,10 @@ struct run {
         struct bundle *b;
         struct sink *s;
         json_t *top_errors;
+        json_t *histogram; /* errors per interval by source, for timeline.svg */
         json_t *manifest;
         bool aborted; /* the person aborted the prompt */
+        bool incomplete_ok, draft; /* the person chose to file (or draft) what was given */
         usec_t started;
 };
 
@@ -67,6 +69,7 @@ static void run_done(struct run *c)
         free(c->host);
         safe_close(c->root_fd);
         json_decref(c->top_errors);
+        json_decref(c->histogram);
         json_decref(c->manifest);
 }
 
@@ -443,6 +446,7 @@ static void run_errors_collector(struct run *c, const char *root)
                 log_warning_errno(r, "cannot write the error summary: %m");
         sink_end(c->s, &(struct collector_status) {});
         c->top_errors = errors_top(c->errs, 20);
+        c->histogram = errors_histogram(c->errs, 6);
 }
 
 static int run_collectors(struct run *c)
@@ -520,6 +524,13 @@ static int analyse(struct run *c)
                         r = collect_evaluate(c->policy, &ret->report, &ret->checklist,
                                              &ret->severity);
         }
+        /* what was typed is kept: file it, keep it as a draft, or cancel */
+        if (r >= 0 && q->incomplete && checklist_n_missing(&ret->checklist) > 0 &&
+            !q->allow_incomplete) {
+                r = q->incomplete(&ret->checklist);
+                c->incomplete_ok = r >= 0;
+                c->draft = r == 1;
+        }
         if (r == -ECANCELED) {
                 log_notice("prompt aborted; nothing will be filed");
                 c->aborted = true;
@@ -570,6 +581,7 @@ static int finish_bundle(struct run *c)
                 .severity = &ret->severity,
                 .redaction = ret->redaction,
                 .errors_top = c->top_errors,
+                .error_histogram = c->histogram,
                 .masked = c->req->mask,
         };
         dynbuf_init(&md, 4 << 20);
@@ -578,6 +590,8 @@ static int finish_bundle(struct run *c)
         if (r < 0 || !summary_md)
                 return oom(c);
         r = sink_fatal_error(c->s);
+        if (r >= 0)
+                r = manifest_add_timeline_svg(&mp, c->s);
         if (r >= 0)
                 r = sink_add_data(c->s, "summary.md", summary_md, strlen(summary_md), 0);
         if (r < 0)
@@ -602,6 +616,18 @@ static int finish_bundle(struct run *c)
 }
 
 /* ---- stage: leak check, then the bundle goes into place ---- */
+
+/* "steps, impact": the missing items by name. New string or NULL. */
+static char *missing_names(const struct checklist_result *cl)
+{
+        _cleanup_strv_free_ char **l = NULL;
+
+        for (int i = 0; i < _CHECKLIST_ITEM_MAX; i++)
+                if (cl->items[i].required && cl->items[i].status == CHECKLIST_MISSING &&
+                    strv_extend(&l, checklist_item_to_string((enum checklist_item) i)) < 0)
+                        return NULL;
+        return l ? strv_join(l, ", ") : NULL;
+}
 
 /* A bundle with a possible secret is kept aside in <state>/quarantine, never sent. */
 static int quarantine(struct run *c, int hits)
@@ -701,12 +727,14 @@ static int file_or_draft(struct run *c)
         if (interrupt_pending())
                 return interrupted(c, "about to file");
         if (q->mode == COLLECT_MODE_OPEN_TICKET && checklist_n_missing(&ret->checklist) > 0 &&
-            !q->allow_incomplete) {
-                (void) checklist_missing_text(&ret->checklist, &missing);
+            !q->allow_incomplete && !c->incomplete_ok) {
+                /* the items and their options are listed with the checklist: names only */
+                missing = missing_names(&ret->checklist);
                 return collect_error_set(&ret->error, COLLECT_NOT_FIT, EBADMSG, NULL,
-                                         "required information is missing, nothing was filed; "
-                                         "supply it with these options (or "
-                                         "--allow-incomplete):\n%s", missing ? missing : "");
+                                         "required information is missing (%s), nothing was "
+                                         "filed; supply it with the options the checklist "
+                                         "names (or --allow-incomplete)",
+                                         missing ? missing : "?");
         }
         struct ticket_job job = {
                 .action = q->mode == COLLECT_MODE_ATTACH ? TICKET_ATTACH : TICKET_OPEN,
@@ -720,7 +748,8 @@ static int file_or_draft(struct run *c)
                 .dry_run = q->dry_run,
                 .assume_yes = q->yes,
                 .interactive = q->interactive,
-                .allow_incomplete = q->allow_incomplete,
+                .allow_incomplete = q->allow_incomplete || c->incomplete_ok,
+                .draft = c->draft,
                 .problem_marker = q->problem_marker,
                 .comment_intro = q->comment_intro,
         };

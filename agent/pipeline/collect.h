@@ -98,6 +98,9 @@ struct collect_request {
         void (*on_collector)(const char *name, const struct collector_status *done);
         void (*on_bytes)(uint64_t total);
         collect_prompt_fn prompt; /* asks for what only a person knows */
+        /* After the prompt, items still missing: 0 file what was given, 1 keep it as a draft
+         * (the outbox), -ECANCELED file nothing. */
+        int (*incomplete)(const struct checklist_result *cl);
         void (*on_bundle)(const struct collect_result *res); /* before filing */
 };
 

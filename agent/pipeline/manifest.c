@@ -11,9 +11,12 @@
 #include <archive_entry.h>
 
 #include "alloc-util.h"
+#include "analysis/timeline-svg.h"
+#include "analysis/timeline.h"
 #include "log.h"
 #include "pipeline/manifest.h"
 #include "parse-util.h"
+#include "sink.h"
 #include "strv.h"
 
 static json_t *time_json(usec_t t)
@@ -87,6 +90,46 @@ static uint64_t finding_total(const struct report *r, enum finding_kind k, bool 
         return n;
 }
 
+int manifest_timeline(const struct manifest_params *p, struct timeline *ret)
+{
+        const struct report *r = p->report;
+        json_t *findings = findings_to_json(r);
+        int k;
+
+        if (!findings)
+                return -ENOMEM;
+        k = timeline_build(findings, p->errors_top, r->since, r->until, r->until, ret);
+        json_decref(findings);
+        return k;
+}
+
+int manifest_timeline_svg(const struct manifest_params *p, struct dynbuf *out)
+{
+        struct timeline tl = {};
+        int r;
+
+        r = manifest_timeline(p, &tl);
+        if (r >= 0)
+                r = timeline_svg(&tl, p->error_histogram, p->report->since, p->report->until,
+                                 out);
+        timeline_done(&tl);
+        return r;
+}
+
+int manifest_add_timeline_svg(const struct manifest_params *p, struct sink *s)
+{
+        _cleanup_(dynbuf_donep) struct dynbuf svg = {};
+        int r;
+
+        dynbuf_init(&svg, 2 << 20);
+        r = manifest_timeline_svg(p, &svg);
+        if (r == -EINVAL)
+                return 0; /* no window, no picture */
+        if (r < 0)
+                return log_warning_errno(r, "cannot draw timeline.svg: %m"), 0;
+        return sink_add_data(s, "timeline.svg", svg.buf, svg.len, 0);
+}
+
 json_t *manifest_build(const struct manifest_params *p)
 {
         const struct report *r = p->report;
@@ -123,6 +166,15 @@ json_t *manifest_build(const struct manifest_params *p)
         json_object_set_new(m, "config_changes", changes);
         json_object_set_new(m, "input", input_to_json(&r->input));
         json_object_set_new(m, "cuts", p->cuts ? json_deep_copy(p->cuts) : json_array());
+        {
+                struct timeline tl = {};
+
+                if (manifest_timeline(p, &tl) >= 0)
+                        json_object_set_new(m, "timeline", timeline_to_json(&tl));
+                timeline_done(&tl);
+        }
+        if (p->error_histogram)
+                json_object_set_new(m, "error_histogram", json_deep_copy(p->error_histogram));
         if (p->leaks)
                 json_object_set_new(m, "leak_check", json_deep_copy(p->leaks));
         return m;
@@ -165,6 +217,71 @@ static void findings_section(struct dynbuf *b, const struct report *r, enum find
         }
 }
 
+static void summary_errors(const struct manifest_params *p, struct dynbuf *b)
+{
+        (void) dynbuf_addstr(b, "\n## Top errors\n\n");
+        if (!p->errors_top || json_array_size(p->errors_top) == 0) {
+                (void) dynbuf_addstr(b, "No error messages in the window.\n");
+        } else {
+                size_t i;
+                json_t *e;
+
+                (void) dynbuf_addstr(b, "| count | first seen | last seen | message | where |\n"
+                                        "| ---: | --- | --- | --- | --- |\n");
+                json_array_foreach(p->errors_top, i, e) {
+                        json_t *srcs = json_object_get(e, "sources");
+                        json_t *units = json_object_get(e, "units");
+                        const char *where = json_string_value(json_array_get(units, 0));
+
+                        if (i >= 10)
+                                break;
+                        if (!where)
+                                where = json_string_value(json_array_get(srcs, 0));
+                        (void) dynbuf_addf(b, "| %lld | %s | %s | ",
+                                           (long long) json_integer_value(json_object_get(e, "count")),
+                                           json_string_value(json_object_get(e, "first_seen")) ?: "-",
+                                           json_string_value(json_object_get(e, "last_seen")) ?: "-");
+                        md_escape_line(b, timeline_strip_log_prefix(
+                                               json_string_value(json_object_get(e, "sample"))),
+                                       200);
+                        (void) dynbuf_addstr(b, " | ");
+                        md_escape_line(b, where ? where : "-", 80);
+                        (void) dynbuf_addstr(b, " |\n");
+                }
+                (void) dynbuf_addstr(b, "\nAll groups: `errors/errors.json`, readable: "
+                                        "`errors/errors.txt`.\n");
+        }
+}
+
+static void summary_config(const struct report *r, struct dynbuf *b)
+{
+        (void) dynbuf_addstr(b, "\n## Configuration changes\n\n");
+        {
+                bool hf, hp;
+                uint64_t files = finding_total(r, FINDING_CONFIG_CHANGES, &hf);
+                uint64_t pkgs = finding_total(r, FINDING_PACKAGE_CHANGES, &hp);
+
+                if (!hf && !hp)
+                        (void) dynbuf_addstr(b, "Not collected (see the collectors below).\n");
+                else
+                        (void) dynbuf_addf(b, "%llu configuration file(s) and %llu package(s) "
+                                              "changed in the window. Details: "
+                                              "`config/changes.diff`, `config/changes.json`, "
+                                              "`config/packages.json`.\n",
+                                           (unsigned long long) files,
+                                           (unsigned long long) pkgs);
+                for (size_t i = 0; i < r->n_findings; i++)
+                        if (r->findings[i].kind == FINDING_CONFIG_CHANGES &&
+                            r->findings[i].detail) {
+                                (void) dynbuf_addstr(b, "\n");
+                                md_escape_line(b, r->findings[i].detail, 600);
+                                (void) dynbuf_addstr(b, "\n");
+                        }
+                findings_section(b, r, FINDING_CONFIG_TOUCHES_FAILING,
+                                 "Changes touching a failing service");
+        }
+}
+
 int summary_render(const struct manifest_params *p, struct dynbuf *b)
 {
         const struct report *r = p->report;
@@ -191,6 +308,16 @@ int summary_render(const struct manifest_params *p, struct dynbuf *b)
                                       "redaction — this bundle must not be sent.**\n",
                                    json_array_size(p->leaks));
 
+        {
+                struct timeline tl = {};
+
+                rr = manifest_timeline(p, &tl);
+                if (rr >= 0)
+                        rr = timeline_markdown(&tl, b);
+                timeline_done(&tl);
+                if (rr == -ENOMEM)
+                        return rr;
+        }
         (void) dynbuf_addstr(b, "\n## What happened\n");
         n = b->len;
         findings_section(b, r, FINDING_UNIT_FAILED, "Failed units");
@@ -207,63 +334,8 @@ int summary_render(const struct manifest_params *p, struct dynbuf *b)
                 (void) dynbuf_addstr(b, "\nNo failed units, crashes, OOM kills or full disks "
                                         "were found in the window.\n");
 
-        (void) dynbuf_addstr(b, "\n## Top errors\n\n");
-        if (!p->errors_top || json_array_size(p->errors_top) == 0) {
-                (void) dynbuf_addstr(b, "No error messages in the window.\n");
-        } else {
-                size_t i;
-                json_t *e;
-
-                (void) dynbuf_addstr(b, "| count | first seen | last seen | message | where |\n"
-                                        "| ---: | --- | --- | --- | --- |\n");
-                json_array_foreach(p->errors_top, i, e) {
-                        json_t *srcs = json_object_get(e, "sources");
-                        json_t *units = json_object_get(e, "units");
-                        const char *where = json_string_value(json_array_get(units, 0));
-
-                        if (i >= 10)
-                                break;
-                        if (!where)
-                                where = json_string_value(json_array_get(srcs, 0));
-                        (void) dynbuf_addf(b, "| %lld | %s | %s | ",
-                                           (long long) json_integer_value(json_object_get(e, "count")),
-                                           json_string_value(json_object_get(e, "first_seen")) ?: "-",
-                                           json_string_value(json_object_get(e, "last_seen")) ?: "-");
-                        md_escape_line(b, json_string_value(json_object_get(e, "sample")), 200);
-                        (void) dynbuf_addstr(b, " | ");
-                        md_escape_line(b, where ? where : "-", 80);
-                        (void) dynbuf_addstr(b, " |\n");
-                }
-                (void) dynbuf_addstr(b, "\nAll groups: `errors/errors.json`, readable: "
-                                        "`errors/errors.txt`.\n");
-        }
-
-        (void) dynbuf_addstr(b, "\n## Configuration changes\n\n");
-        {
-                bool hf, hp;
-                uint64_t files = finding_total(r, FINDING_CONFIG_CHANGES, &hf);
-                uint64_t pkgs = finding_total(r, FINDING_PACKAGE_CHANGES, &hp);
-
-                if (!hf && !hp)
-                        (void) dynbuf_addstr(b, "Not collected (see the collectors below).\n");
-                else
-                        (void) dynbuf_addf(b, "%llu configuration file(s) and %llu package(s) "
-                                              "changed in the window. Details: "
-                                              "`config/changes.diff`, `config/changes.json`, "
-                                              "`config/packages.json`.\n",
-                                           (unsigned long long) files,
-                                           (unsigned long long) pkgs);
-                for (size_t i = 0; i < r->n_findings; i++)
-                        if (r->findings[i].kind == FINDING_CONFIG_CHANGES &&
-                            r->findings[i].detail) {
-                                (void) dynbuf_addstr(b, "\n");
-                                md_escape_line(b, r->findings[i].detail, 600);
-                                (void) dynbuf_addstr(b, "\n");
-                        }
-                findings_section(b, r, FINDING_CONFIG_TOUCHES_FAILING,
-                                 "Changes touching a failing service");
-        }
-
+        summary_errors(p, b);
+        summary_config(r, b);
         (void) dynbuf_addstr(b, "\n## Collectors\n\n| collector | status | time | bytes | note |\n"
                                 "| --- | --- | ---: | ---: | --- |\n");
         for (size_t i = 0; i < r->n_statuses; i++) {

@@ -10,8 +10,10 @@
 
 #include "analysis/checklist.h"
 #include "dynbuf.h"
+#include "sink.h"
 #include "analysis/report.h"
 #include "analysis/severity.h"
+#include "analysis/timeline.h"
 
 #define MANIFEST_FORMAT_VERSION 1
 
@@ -25,6 +27,7 @@ struct manifest_params {
         json_t *redaction;        /* borrowed: redactor_report() */
         json_t *errors_top;       /* borrowed, may be NULL */
         json_t *leaks;            /* borrowed, may be NULL: leak-check hits */
+        json_t *error_histogram;  /* borrowed, may be NULL: errors_histogram() */
         bool masked;
 };
 
@@ -35,6 +38,16 @@ json_t *input_to_json(const struct user_input *u);
 
 /* manifest.json as an object. New reference, NULL on OOM. */
 json_t *manifest_build(const struct manifest_params *p);
+
+/* The run's timeline (findings, error groups, the collection). 0 or -ENOMEM. */
+int manifest_timeline(const struct manifest_params *p, struct timeline *ret);
+
+/* timeline.svg into out. 0, -EINVAL (empty window) or -ENOMEM. */
+int manifest_timeline_svg(const struct manifest_params *p, struct dynbuf *out);
+
+/* Draws timeline.svg and adds it to the bundle through the sink (redacted like
+ * every member). 0 (also when there is nothing to draw) or the sink's -errno. */
+int manifest_add_timeline_svg(const struct manifest_params *p, struct sink *s);
 
 /* summary.md into out. 0 or -ENOMEM/-E2BIG. */
 int summary_render(const struct manifest_params *p, struct dynbuf *out);

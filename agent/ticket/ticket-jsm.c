@@ -20,6 +20,7 @@
 #include "log.h"
 #include "parse-util.h"
 #include "strv.h"
+#include "ticket/adf.h"
 #include "ticket/escalation.h"
 #include "ticket/jsm-client.h"
 #include "ticket/ledger.h"
@@ -48,7 +49,7 @@ static const char *req(struct ticket_submission *s, const char *k)
 static int step_upload(struct jsm *j, struct ticket_submission *s, json_t **ret_ids)
 {
         _cleanup_free_ char *path = NULL;
-        struct http_file files[2];
+        struct http_file files[3];
         size_t n = 0;
         json_t *b = NULL, *ids, *v;
         size_t i;
@@ -63,6 +64,13 @@ static int step_upload(struct jsm *j, struct ticket_submission *s, json_t **ret_
                 files[n++] = (struct http_file) { .name = "ticket-description.txt", .data = t,
                                                   .size = strlen(t),
                                                   .content_type = "text/plain" };
+        }
+        if (req(s, "timeline_svg") && streq(req(s, "action") ?: "open", "open")) {
+                const char *t = req(s, "timeline_svg");
+
+                files[n++] = (struct http_file) { .name = "timeline.svg", .data = t,
+                                                  .size = strlen(t),
+                                                  .content_type = "image/svg+xml" };
         }
         path = xasprintf(JSM_API "/servicedesk/%s/attachTemporaryFile", j->desk_id);
         if (!path)
@@ -110,18 +118,28 @@ static char *web_url(struct jsm *j, json_t *request, const char *key)
                          j->desk_id ?: "1", key);
 }
 
-static bool summary_has_marker(json_t *r, const char *marker)
+/* The marker is in the labels and the description (older submissions: the summary). */
+static bool request_has_marker(json_t *r, const char *marker)
 {
         const char *sum = json_str(r, "summary");
-        size_t i;
-        json_t *v;
+        size_t i, k;
+        json_t *v, *l;
 
         if (sum && strstr(sum, marker))
                 return true;
-        json_array_foreach(json_object_get(r, "requestFieldValues"), i, v)
-                if (json_str(v, "fieldId") && streq(json_str(v, "fieldId"), "summary") &&
-                    json_str(v, "value") && strstr(json_str(v, "value"), marker))
+        json_array_foreach(json_object_get(r, "requestFieldValues"), i, v) {
+                json_t *val = json_object_get(v, "value");
+                _cleanup_free_ char *dump = NULL;
+
+                if (json_is_string(val) && strstr(json_string_value(val), marker))
                         return true;
+                json_array_foreach(val, k, l)
+                        if (json_is_string(l) && streq(json_string_value(l), marker))
+                                return true;
+                dump = json_is_object(val) ? json_dumps(val, JSON_COMPACT) : NULL;
+                if (dump && strstr(dump, marker))
+                        return true;
+        }
         return false;
 }
 
@@ -139,15 +157,16 @@ static int find_by_marker(struct jsm *j, struct ticket_submission *s)
                 log_info("submission %s was already filed as %s (ledger)", req(s, "id"), key);
                 return record_key(s, key, url) < 0 ? -EIO : 1;
         }
-        path = xasprintf(JSM_API "/request?searchTerm=%s&requestStatus=ALL_REQUESTS&serviceDeskId=%s",
-                         marker, j->desk_id);
+        /* searchTerm matches summaries only, and the marker is not in the summary: the
+         * desk's requests (most recent activity first), checked here */
+        path = xasprintf(JSM_API "/request?requestStatus=ALL_REQUESTS&serviceDeskId=%s", j->desk_id);
         if (!path)
                 return -ENOMEM;
         r = jsm_get_paged(j, path, &all);
         if (r < 0)
                 return r;
         json_array_foreach(all, i, v) {
-                if (!summary_has_marker(v, marker) || !json_str(v, "issueKey"))
+                if (!request_has_marker(v, marker) || !json_str(v, "issueKey"))
                         continue;
                 url = web_url(j, v, json_str(v, "issueKey"));
                 log_info("submission %s was already filed as %s (found on the portal)",
@@ -183,7 +202,7 @@ static int find_open_problem(struct jsm *j, struct ticket_submission *s)
         json_array_foreach(all, i, v) {
                 _cleanup_free_ char *url = NULL;
 
-                if (!summary_has_marker(v, marker) || !json_str(v, "issueKey"))
+                if (!request_has_marker(v, marker) || !json_str(v, "issueKey"))
                         continue;
                 url = web_url(j, v, json_str(v, "issueKey"));
                 log_info("problem %s is already open as %s: commenting on it", marker,
@@ -215,7 +234,55 @@ static int settle_and_find(struct jsm *j, struct ticket_submission *s)
         }
 }
 
-static int fill_required(struct jsm *j, struct ticket_submission *s, json_t *values)
+/* What collect knows for a request-type field: the environment, the product or
+ * component; NULL when the field is not one of those (*ret_known false). */
+static const char *field_want(struct ticket_submission *s, json_t *f, bool *ret_known)
+{
+        const char *name = json_str(f, "name") ?: "", *id = json_str(f, "fieldId") ?: "";
+
+        *ret_known = true;
+        if (strcasestr(name, "environment") || streq(id, "environment"))
+                return req(s, "environment");
+        if (strcasestr(name, "product") || strcasestr(name, "service") ||
+            strcasestr(name, "component") || streq(id, "components"))
+                return req(s, "product");
+        *ret_known = false;
+        return NULL;
+}
+
+/* The field's value for want: an option by its label, a component by name, or text. */
+static json_t *field_value(json_t *f, const char *want)
+{
+        json_t *opts = json_object_get(f, "validValues"), *o;
+        json_t *schema = json_object_get(f, "jiraSchema");
+        const char *type = json_str(schema, "type") ?: "string";
+        bool array = streq(type, "array");
+        size_t k;
+
+        if (json_array_size(opts) == 0) {
+                if (array && json_str(schema, "items") && streq(json_str(schema, "items"), "component"))
+                        return json_pack("[{s:s}]", "name", want);
+                return streq(type, "string") ? json_string(want) : NULL;
+        }
+        json_array_foreach(opts, k, o) {
+                const char *label = json_str(o, "label");
+
+                if (!label || !json_str(o, "value") ||
+                    !(strncasecmp(label, want, strlen(want)) == 0 ||
+                      strncasecmp(want, label, strlen(label)) == 0))
+                        continue;
+                return array ? json_pack("[{s:s}]", "id", json_str(o, "value")) :
+                               json_pack("{s:s}", "id", json_str(o, "value"));
+        }
+        return NULL;
+}
+
+/*
+ * Fills the request type's fields from what is known (environment, product or
+ * component), required or not. A required field that cannot be filled is an
+ * error; an optional one collect knows of but cannot fill is named in *notes.
+ */
+static int fill_fields(struct jsm *j, struct ticket_submission *s, json_t *values, char ***notes)
 {
         json_t *fields = json_object_get(j->meta, "requestTypeFields");
         size_t i;
@@ -223,42 +290,66 @@ static int fill_required(struct jsm *j, struct ticket_submission *s, json_t *val
 
         json_array_foreach(fields, i, f) {
                 const char *id = json_str(f, "fieldId"), *name = json_str(f, "name") ?: "";
-                json_t *opts = json_object_get(f, "validValues");
-                const char *want = NULL;
+                bool known, required = json_is_true(json_object_get(f, "required"));
+                const char *want;
+                json_t *v;
 
-                if (!id || !json_is_true(json_object_get(f, "required")) ||
-                    json_object_get(values, id) || streq(id, "attachment"))
-                        continue;
-                if (json_array_size(json_object_get(f, "presetValues")) > 0 ||
+                if (!id || json_object_get(values, id) || streq(id, "attachment") ||
+                    streq(id, "description") || streq(id, "summary") ||
+                    json_array_size(json_object_get(f, "presetValues")) > 0 ||
                     json_array_size(json_object_get(f, "defaultValues")) > 0)
                         continue;
-                if (strcasestr(name, "environment"))
-                        want = req(s, "environment");
-                else if (strcasestr(name, "product") || strcasestr(name, "service"))
-                        want = req(s, "product");
-                if (want && json_array_size(opts) > 0) {
-                        size_t k;
-                        json_t *o = NULL;
-
-                        json_array_foreach(opts, k, o)
-                                if (json_str(o, "label") && strncasecmp(json_str(o, "label"), want,
-                                                                    strlen(want)) == 0)
-                                        break;
-                        if (k < json_array_size(opts)) {
-                                json_object_set_new(values, id, json_pack("{s:s}", "id",
-                                                                          json_str(o, "value")));
-                                continue;
-                        }
-                } else if (want) {
-                        json_object_set_new(values, id, json_string(want));
+                want = field_want(s, f, &known);
+                v = want ? field_value(f, want) : NULL;
+                if (v) {
+                        json_object_set_new(values, id, v);
                         continue;
                 }
-                log_error("request type %s requires the field '%s' (%s), which collect cannot "
-                          "fill; choose another request type in portal.request_types",
-                          j->rt_id, name, id);
-                return -EINVAL;
+                if (required) {
+                        log_error("request type %s requires the field '%s' (%s), which collect "
+                                  "cannot fill%s%s%s; choose another request type in "
+                                  "portal.request_types", j->rt_id, name, id,
+                                  want ? " (no option matches '" : "", want ?: "",
+                                  want ? "')" : "");
+                        return -EINVAL;
+                }
+                if (known && strv_consume(notes, want ? xasprintf("%s (no option matches '%s')",
+                                                                  name, want) :
+                                                        xasprintf("%s (not known to collect)",
+                                                                  name)) < 0)
+                        return -ENOMEM;
         }
         return 0;
+}
+
+/* The description for the deployment: ADF for Cloud (isAdfRequest), wiki markup for
+ * Data Center; sev when no field carries the severity, notes on unfilled fields. */
+static json_t *make_description(struct jsm *j, struct ticket_submission *s, const char *sev,
+                                char **notes, bool *ret_adf)
+{
+        _cleanup_free_ char *sevtext = sev ? xasprintf("Severity: %s", sev) : NULL;
+        _cleanup_free_ char *joined = notes ? strv_join(notes, "; ") : NULL;
+        _cleanup_free_ char *note = joined ? xasprintf("Request-type fields not filled: %s.",
+                                                       joined) : NULL;
+        json_t *adf = json_object_get(s->request, "description_adf");
+
+        *ret_adf = j->c->portal.deployment == PORTAL_CLOUD && json_is_object(adf);
+        if (*ret_adf) {
+                json_t *d = json_deep_copy(adf), *content = json_object_get(d, "content");
+
+                if (d && note)
+                        json_array_insert_new(content, json_array_size(content) > 2 ?
+                                                               json_array_size(content) - 2 : 0,
+                                              adf_para_text(note, ADF_STRONG));
+                if (d && sevtext)
+                        json_array_insert_new(content, 0, adf_para_text(sevtext, ADF_STRONG));
+                return d;
+        }
+        _cleanup_free_ char *t = xasprintf("%s%s%s%s%s%s%s", sevtext ? "*" : "", sevtext ?: "",
+                                           sevtext ? "*\n\n" : "", req(s, "description") ?: "",
+                                           note ? "\n*" : "", note ?: "", note ? "*\n" : "");
+
+        return t ? json_string(t) : NULL;
 }
 
 static int build_create(struct jsm *j, struct ticket_submission *s, json_t *temp_ids,
@@ -266,9 +357,11 @@ static int build_create(struct jsm *j, struct ticket_submission *s, json_t *temp
 {
         json_t *fields = json_object_get(j->meta, "requestTypeFields");
         _cleanup_free_ char *sev_field = NULL, *sev_opt = NULL, *summary = NULL;
+        _cleanup_strv_free_ char **notes = NULL;
         const char *sev = req(s, "severity") ?: "P3";
         json_t *values, *body;
-        int r;
+        bool adf = false;
+        int r, k;
 
         if (j->dry_run && !j->meta) {
                 /* nothing was discovered: show where the severity goes */
@@ -293,17 +386,6 @@ static int build_create(struct jsm *j, struct ticket_submission *s, json_t *temp
         values = json_pack("{s:s}", "summary", summary ?: "");
         if (!values)
                 return -ENOMEM;
-        if (jsm_find_field(fields, "description") || !fields) {
-                json_t *d = json_string(req(s, "description") ?: "");
-
-                if (r == 0 && d) {
-                        _cleanup_free_ char *t = xasprintf("*Severity: %s*\n\n%s", sev,
-                                                           req(s, "description") ?: "");
-                        json_decref(d);
-                        d = json_string(t ?: "");
-                }
-                json_object_set_new(values, "description", d);
-        }
         if (r > 0)
                 json_object_set_new(values, sev_field, json_pack("{s:s}", "id", sev_opt));
         if (jsm_find_field(fields, "labels"))
@@ -311,16 +393,23 @@ static int build_create(struct jsm *j, struct ticket_submission *s, json_t *temp
         if (temp_ids && jsm_find_field(fields, "attachment") &&
             json_is_true(json_object_get(jsm_find_field(fields, "attachment"), "required")))
                 json_object_set(values, "attachment", temp_ids);
-        r = fill_required(j, s, values);
-        if (r < 0) {
+        k = fill_fields(j, s, values, &notes);
+        if (k >= 0 && (jsm_find_field(fields, "description") || !fields)) {
+                json_t *d = make_description(j, s, r == 0 ? sev : NULL, notes, &adf);
+
+                k = d ? json_object_set_new(values, "description", d) : -ENOMEM;
+        }
+        if (k < 0) {
                 json_decref(values);
-                return r;
+                return k;
         }
         body = json_pack("{s:s, s:s, s:o}", "serviceDeskId", j->desk_id ?: "{serviceDeskId}",
                          "requestTypeId", j->rt_id ?: "{requestTypeId}", "requestFieldValues",
                          values);
         if (!body)
                 return -ENOMEM;
+        if (adf)
+                json_object_set_new(body, "isAdfRequest", json_true());
         *ret = body;
         return 0;
 }

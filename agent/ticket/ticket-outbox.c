@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Outbox backend: no portal configured. Writes a ready-to-paste draft next
- * to the bundle (<bundle>.ticket.txt and <bundle>.ticket.json: request type,
- * summary, description, severity with reasons, checklist) and prints the
- * portal steps for filing by hand (the support process, embedded).
+ * to the bundle: <bundle>.ticket.txt in plain text (it reads well pasted into
+ * the customer portal's rich-text field, which renders no wiki markup) and
+ * <bundle>.ticket.json with the structured fields (request type, summary,
+ * description as text, wiki markup and ADF, severity with reasons, checklist),
+ * and prints the portal steps for filing by hand (the support process,
+ * embedded), with the configured portal's address when there is one.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +22,14 @@
 #include "ticket/ticket-submission.h"
 
 #define DEFAULT_PORTAL "https://stakater-cloud.atlassian.net/servicedesk/customer/portals"
+
+/* The portal a person files on: the configured one, else the embedded default. */
+static char *portal_address(const struct config *c)
+{
+        if (c && !isempty(c->portal.url))
+                return xasprintf("%s/servicedesk/customer/portals", c->portal.url);
+        return xstrdup(DEFAULT_PORTAL);
+}
 
 static const char *severity_label(const char *s)
 {
@@ -50,41 +61,27 @@ static int write_text(struct ticket_submission *s, const char *path, json_t *man
 {
         json_t *r = s->request;
         struct dynbuf b;
-        size_t i;
-        json_t *v;
         int k;
 
         dynbuf_init(&b, 8 * 1024 * 1024);
         if (attaching(s)) {
                 /* support asked for this bundle on an existing request: a comment to paste */
-                k = dynbuf_addf(&b, "Ticket: %s\nAttach: %s\n\nComment (Jira wiki markup, paste "
-                                    "as is):\n%s\n",
-                                json_str(r, "key") ?: "?", s->bundle_path, json_str(r, "comment") ?: "");
+                k = dynbuf_addf(&b, "Ticket: %s\nAttach: %s\n\nComment (paste as is):\n%s\n",
+                                json_str(r, "key") ?: "?", s->bundle_path,
+                                json_str(r, "comment_text") ?: json_str(r, "comment") ?: "");
                 if (k >= 0)
                         k = write_file_atomic(path, b.buf, b.len, 0600);
                 dynbuf_done(&b);
                 return k;
         }
-        k = dynbuf_addf(&b, "Request type: %s\nSeverity: %s\n",
+        (void) manifest_checklist; /* the description carries the checklist */
+        k = dynbuf_addf(&b, "Request type: %s\nSeverity: %s\nAttach: %s\n\nSummary:\n%s\n\n"
+                            "Description:\n\n%s",
                         request_type_name(s->config, json_str(r, "request_type")),
-                        severity_label(json_str(r, "severity")));
-        if (k >= 0 && json_str(r, "severity_suggested"))
-                k = dynbuf_addf(&b, "Suggested severity: %s\n", json_str(r, "severity_suggested"));
-        json_array_foreach(json_object_get(r, "severity_reasons"), i, v)
-                if (k >= 0)
-                        k = dynbuf_addf(&b, "  - %s\n", json_string_value(v) ?: json_str(v, "text") ?: "?");
-        if (k >= 0)
-                k = dynbuf_addstr(&b, "Checklist:\n");
-        json_array_foreach(manifest_checklist, i, v)
-                if (k >= 0)
-                        k = dynbuf_addf(&b, "  [%s] %s%s%s\n", json_str(v, "status") ?: "?",
-                                        json_str(v, "item") ?: "?", json_str(v, "detail") ? ": " : "",
-                                        json_str(v, "detail") ?: "");
-        if (k >= 0)
-                k = dynbuf_addf(&b, "Attach: %s\n\nSummary:\n%s\n\nDescription (Jira wiki "
-                                    "markup, paste as is):\n%s\n",
-                                s->bundle_path, json_str(r, "summary") ?: "",
-                                json_str(r, "description_full") ?: json_str(r, "description") ?: "");
+                        severity_label(json_str(r, "severity")), s->bundle_path,
+                        json_str(r, "summary") ?: "",
+                        json_str(r, "description_text") ?: json_str(r, "description_full") ?:
+                                json_str(r, "description") ?: "");
         if (k < 0) {
                 dynbuf_done(&b);
                 return k;
@@ -97,15 +94,17 @@ static int write_text(struct ticket_submission *s, const char *path, json_t *man
 static int write_json(struct ticket_submission *s, const char *path, json_t *checklist)
 {
         json_t *r = s->request, *j;
-        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *text = NULL, *portal = portal_address(s->config);
 
+        if (!portal)
+                return -ENOMEM;
         if (attaching(s))
                 j = json_pack("{s:s, s:s, s:s?, s:{s:s, s:s?, s:I}, s:s}", "action", "attach",
                               "key", json_str(r, "key") ?: "", "comment", json_str(r, "comment"),
                               "bundle", "path", s->bundle_path, "sha256",
                               json_str(r, "bundle_sha256"), "bytes",
                               json_integer_value(json_object_get(r, "bundle_bytes")), "portal",
-                              DEFAULT_PORTAL);
+                              portal);
         else
                 j = json_pack("{s:s, s:s, s:s, s:{s:s, s:s?, s:O?}, s:O?, s:{s:s, s:s?, s:I}, s:s}",
                       "request_type", request_type_name(s->config, json_str(r, "request_type")),
@@ -116,9 +115,21 @@ static int write_json(struct ticket_submission *s, const char *path, json_t *che
                       json_object_get(r, "severity_reasons"), "checklist", checklist, "bundle",
                       "path", s->bundle_path, "sha256", json_str(r, "bundle_sha256"), "bytes",
                       json_integer_value(json_object_get(r, "bundle_bytes")), "portal",
-                      DEFAULT_PORTAL);
+                      portal);
         if (!j)
                 return -ENOMEM;
+        if (!attaching(s)) {
+                /* the structured fields a script or the portal API can use */
+                json_object_set(j, "description_wiki", json_object_get(r, "description_full") ?:
+                                                               json_object_get(r, "description"));
+                json_object_set(j, "description_adf", json_object_get(r, "description_adf"));
+                json_object_set(j, "labels", json_object_get(r, "labels"));
+                json_object_set(j, "environment", json_object_get(r, "environment"));
+                json_object_set(j, "product", json_object_get(r, "product"));
+                json_object_set(j, "missing", json_object_get(r, "missing"));
+                if (json_str(r, "description_text"))
+                        json_object_set(j, "description", json_object_get(r, "description_text"));
+        }
         text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
         json_decref(j);
         if (!text)
@@ -129,6 +140,8 @@ static int write_json(struct ticket_submission *s, const char *path, json_t *che
 static void print_steps(struct ticket_submission *s, const char *txt)
 {
         json_t *r = s->request;
+        _cleanup_free_ char *portal = portal_address(s->config);
+        const char *p = portal ?: DEFAULT_PORTAL;
 
         if (attaching(s)) {
                 fprintf(stderr,
@@ -139,7 +152,7 @@ static void print_steps(struct ticket_submission *s, const char *txt)
                         "  3. Add a comment with the text from %s.\n"
                         "To do this automatically next time, configure 'portal:' in "
                         "/etc/collect/collect.yaml and run 'collect portal test'.\n",
-                        json_str(r, "key") ?: "the request", DEFAULT_PORTAL,
+                        json_str(r, "key") ?: "the request", p,
                         json_str(r, "key") ?: "the request", s->bundle_path, txt);
                 return;
         }
@@ -162,7 +175,7 @@ static void print_steps(struct ticket_submission *s, const char *txt)
                 "then use the agreed emergency channel (Slack or phone).\n"
                 "To file automatically next time, configure 'portal:' in "
                 "/etc/collect/collect.yaml and run 'collect portal test'.\n",
-                DEFAULT_PORTAL, request_type_name(s->config, json_str(r, "request_type")), txt,
+                p, request_type_name(s->config, json_str(r, "request_type")), txt,
                 severity_label(json_str(r, "severity")), s->bundle_path);
 }
 

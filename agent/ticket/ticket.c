@@ -122,6 +122,18 @@ static json_t *build_request(const struct ticket_job *job, const char *id, const
                 json_object_set(r, "checklist", json_object_get(m, "checklist"));
         if (r && job->problem_marker && job->action == TICKET_OPEN)
                 json_object_set_new(r, "problem_marker", json_string(job->problem_marker));
+        if (r && text->adf)
+                json_object_set(r, "description_adf", text->adf);
+        if (r && text->text)
+                json_object_set_new(r, "description_text", json_string(text->text));
+        if (r && text->comment_text)
+                json_object_set_new(r, "comment_text", json_string(text->comment_text));
+        if (r && job->action == TICKET_OPEN) {
+                _cleanup_free_ char *svg = ticket_timeline_svg(m);
+
+                if (svg)
+                        json_object_set_new(r, "timeline_svg", json_string(svg));
+        }
         return r;
 }
 
@@ -152,12 +164,10 @@ static bool confirm(const struct ticket_job *job, json_t *request)
                 fprintf(stderr, "    - %s\n",
                         json_string_value(v) ?: json_str(v, "text") ?: "?");
         fprintf(stderr, "  Bundle:   %s\n", json_str(request, "bundle_name") ?: "?");
-        if (json_array_size(json_object_get(request, "missing")) > 0) {
-                fprintf(stderr, "  Missing:  ");
-                json_array_foreach(json_object_get(request, "missing"), i, v)
-                        fprintf(stderr, "%s%s", i ? ", " : "", json_string_value(v));
-                fprintf(stderr, "\n");
-        }
+        /* the missing items were listed with the checklist above: a count, not the list again */
+        if (json_array_size(json_object_get(request, "missing")) > 0)
+                fprintf(stderr, "  Missing:  %zu checklist item(s), named in the ticket\n",
+                        json_array_size(json_object_get(request, "missing")));
         fprintf(stderr, "File this request? [y/N] ");
         fflush(stderr);
         if (!fgets(line, sizeof(line), stdin))
@@ -243,6 +253,7 @@ int ticket_submit(const struct ticket_job *job, json_t **ret_ticket)
                                   .environment = job->config->environment,
                                   .product = job->config->product,
                                   .allow_incomplete = job->allow_incomplete,
+                                  .attach = job->action == TICKET_ATTACH,
                           },
                           &text);
         if (r < 0)
@@ -259,7 +270,7 @@ int ticket_submit(const struct ticket_job *job, json_t **ret_ticket)
         if (!request)
                 return -ENOMEM;
 
-        b = job->config->has_portal ? &ticket_backend_jsm : &ticket_backend_outbox;
+        b = job->config->has_portal && !job->draft ? &ticket_backend_jsm : &ticket_backend_outbox;
         s = (struct ticket_submission) {
                 .config = job->config,
                 .state_dir = job->state_dir ?: "/var/lib/collect",

@@ -32,6 +32,7 @@ struct ticket_job {
         const char *problem_marker; /* monitoring: a word of the summary naming the problem
                                      * fleet-wide; an open request carrying it gets this
                                      * bundle as a comment instead of a new ticket */
+        bool draft;                 /* write the outbox draft even with a portal configured */
         const char *comment_intro;  /* TICKET_ATTACH: a first paragraph for the comment */
 };
 

@@ -107,6 +107,88 @@ def default_catalogue():
     return desks, types, fields
 
 
+# Atlassian Document Format: the node types, where each may appear, and the marks
+# (developer.atlassian.com/cloud/jira/platform/apis/document/structure).
+ADF_INLINE = {"text", "hardBreak", "mention", "emoji", "inlineCard", "date", "status"}
+ADF_BLOCK = {"paragraph", "heading", "bulletList", "orderedList", "codeBlock", "blockquote",
+             "rule", "table", "panel", "mediaGroup", "mediaSingle", "expand"}
+ADF_CHILDREN = {
+    "doc": ADF_BLOCK,
+    "paragraph": ADF_INLINE,
+    "heading": ADF_INLINE,
+    "bulletList": {"listItem"},
+    "orderedList": {"listItem"},
+    "listItem": {"paragraph", "bulletList", "orderedList", "codeBlock", "mediaSingle"},
+    "codeBlock": {"text"},
+    "blockquote": {"paragraph", "bulletList", "orderedList", "codeBlock"},
+    "table": {"tableRow"},
+    "tableRow": {"tableHeader", "tableCell"},
+    "tableHeader": ADF_BLOCK - {"table"},
+    "tableCell": ADF_BLOCK - {"table"},
+    "panel": {"paragraph", "heading", "bulletList", "orderedList"},
+}
+ADF_LEAVES = {"text", "hardBreak", "rule", "mention", "emoji", "inlineCard", "date", "status"}
+ADF_NONEMPTY = {"bulletList", "orderedList", "listItem", "table", "tableRow", "tableHeader",
+                "tableCell"}
+ADF_MARKS = {"strong", "em", "code", "link", "strike", "underline", "textColor", "subsup"}
+
+
+def adf_problem(doc):
+    """None when doc is a valid ADF document, else what is wrong (the real API
+    answers 400 for any of these)."""
+    if not isinstance(doc, dict) or doc.get("type") != "doc" or doc.get("version") != 1:
+        return "the root must be {version: 1, type: doc}"
+    if not isinstance(doc.get("content"), list):
+        return "doc has no content array"
+    return adf_node_problem(doc, None, 0)
+
+
+def adf_marks_problem(node):
+    marks = node.get("marks", [])
+    if not isinstance(marks, list):
+        return "marks must be a list"
+    types = [m.get("type") if isinstance(m, dict) else None for m in marks]
+    if any(t not in ADF_MARKS for t in types) or len(set(types)) != len(types):
+        return "unknown or repeated mark in %r" % types
+    if "code" in types and set(types) - {"code", "link"}:
+        return "the code mark combines only with link"
+    for m in marks:
+        if m["type"] == "link" and not (m.get("attrs") or {}).get("href"):
+            return "a link mark needs attrs.href"
+    return None
+
+
+def adf_node_problem(node, parent, depth):
+    if depth > 20 or not isinstance(node, dict):
+        return "a node must be an object (nesting at most 20)"
+    t = node.get("type")
+    if parent is not None and t not in ADF_CHILDREN.get(parent, set()):
+        return "%s is not allowed inside %s" % (t, parent)
+    if t == "text":
+        if not isinstance(node.get("text"), str) or not node["text"]:
+            return "a text node needs non-empty text"
+        if parent == "codeBlock" and node.get("marks"):
+            return "text in a codeBlock has no marks"
+        return adf_marks_problem(node)
+    if t == "heading" and (node.get("attrs") or {}).get("level") not in range(1, 7):
+        return "a heading needs attrs.level 1-6"
+    if t in ADF_LEAVES:
+        return "%s has no content" % t if "content" in node else None
+    content = node.get("content", [])
+    if not isinstance(content, list):
+        return "%s: content must be a list" % t
+    if t in ADF_NONEMPTY and not content:
+        return "%s must not be empty" % t
+    if t == "listItem" and content[0].get("type") not in ("paragraph", "codeBlock",
+                                                           "mediaSingle"):
+        return "a listItem starts with a paragraph"
+    for c in content:
+        p = adf_node_problem(c, t, depth + 1)
+        if p:
+            return p
+    return None
+
+
 def date_dto(t=None):
     t = time.time() if t is None else t
     iso = time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(t))
@@ -609,6 +691,11 @@ class FakePortal:
                     raise error(400, "attachment must be a list of temporary attachment ids")
                 for tid in v:
                     self.check_temp(tid, desk)
+            elif k == "description" and b.get("isAdfRequest") is True:
+                problem = adf_problem(v)
+                if problem:
+                    raise error(400, "Operation value must be an Atlassian Document: %s"
+                                % problem, "sd.validation.request.creation.failure")
             elif k in ("summary", "description") and not isinstance(v, str):
                 raise error(400, "Field '%s' must be a string" % f["name"])
         for f in meta["requestTypeFields"]:
@@ -621,7 +708,14 @@ class FakePortal:
             raise error(400, "The summary must be one line.")
         if len(values.get("summary", "")) > 255:
             raise error(400, "Summary must be less than 255 characters.")
-        if len(values.get("description", "")) > 32767:
+        if b.get("isAdfRequest") is not None and not isinstance(b["isAdfRequest"], bool):
+            raise error(400, "isAdfRequest must be a boolean")
+        if b.get("isAdfRequest") and self.deployment != "cloud":
+            raise error(400, "Unrecognized field \"isAdfRequest\"")
+        # an ADF description counts by its JSON
+        if len(values.get("description", "")
+               if isinstance(values.get("description", ""), str)
+               else json.dumps(values["description"], separators=(",", ":"))) > 32767:
             raise error(400, "The description is too long.")
         parts = b.get("requestParticipants") or []
         if parts and not meta["canAddRequestParticipants"]:

@@ -260,8 +260,9 @@ def test_prompt_on_terminal(env):
     assert "Found on this host:" in seen
     assert "app.service" in seen
     assert "Environment (" not in seen and "Product or service" not in seen
-    t.expect(": ")
+    t.expect('"."):')
     t.send("open /checkout and press Pay")
+    t.send("")  # the steps may span lines: an empty line ends them
     t.expect("Impact (who or what is affected, and how badly): ")
     t.send("all customers cannot pay")
     t.expect("Is there a viable workaround?")
@@ -281,12 +282,15 @@ def test_prompt_on_terminal(env):
 def test_prompt_skip_leaves_items_missing(env):
     t = Pty(env["args"]("--open-ticket", "--json"))
     t.expect("Steps to reproduce")
-    t.expect(": ")
+    t.expect('"."):')
     t.send("")
     t.expect("Impact (who or what is affected, and how badly): ")
     t.send("checkout slow")
     t.expect("Is there a viable workaround?")
     t.send("")
+    # still incomplete: file, draft or cancel; cancel files nothing
+    t.expect("or cancel [c]? ")
+    t.send("c")
     rc, out, rest = t.finish()
     assert rc == 65, rest
     res = json.loads(out)
@@ -295,10 +299,31 @@ def test_prompt_skip_leaves_items_missing(env):
     assert drafts(env["out"]) == []
 
 
+def test_prompt_ctrl_d_keeps_answers_as_a_draft(env):
+    """Ctrl-D skips one question, what was typed is kept, and the default
+    is a draft to file later rather than exit 65."""
+    t = Pty(env["args"]("--open-ticket", "--json"))
+    t.expect('"."):')
+    os.write(t.master, b"\x04")  # Ctrl-D at the start of a line: end of file, once
+    t.expect("Impact (who or what is affected, and how badly): ")
+    t.send("checkout slow")
+    t.expect("Is there a viable workaround?")
+    t.send("n")
+    t.expect("or cancel [c]? ")
+    t.send("")
+    rc, out, rest = t.finish()
+    assert rc == 0, rest
+    res = json.loads(out)
+    assert items(res)["impact"]["status"] == "ok"
+    assert items(res)["steps"]["status"] == "missing"
+    assert res["ticket"]["action"] == "drafted"
+    assert len(drafts(env["out"])) == 1
+
+
 def test_prompt_abort(env):
     t = Pty(env["args"]("--open-ticket"))
     t.expect("Steps to reproduce")
-    t.expect(": ")
+    t.expect('"."):')
     t.send("abort")
     rc, _, rest = t.finish()
     assert rc == 65, rest

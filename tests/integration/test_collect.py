@@ -328,7 +328,7 @@ def test_ticket_without_portal_drafts_a_comment(root, dirs):
     assert path.endswith("-SUP-12.tar.gz")
     text = open(path + ".ticket.txt").read()
     assert text.startswith("Ticket: SUP-12\n")
-    assert "Comment (Jira wiki markup" in text
+    assert "Comment (paste as is)" in text and "Checklist: " in text
     draft = json.load(open(path + ".ticket.json"))
     assert draft["action"] == "attach" and draft["key"] == "SUP-12"
     assert "open SUP-12" in r.err

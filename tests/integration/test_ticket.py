@@ -87,7 +87,7 @@ def test_open_share_and_no_secret(root, dirs, portal):
     reqs = portal.created()
     assert len(reqs) == 1
     assert reqs[0]["_values"]["priority"] == {"id": "10002"}
-    assert len(reqs[0]["_attachments"]) == 1
+    assert [a["name"] for a in reqs[0]["_attachments"]][1:] == ["timeline.svg"]
     assert reqs[0]["_participants"] == ["5b10ac8d82e05b22cc7d4ef5"]
     assert spooled(dirs) == []
     no_secret(r, dirs)
@@ -100,7 +100,8 @@ def test_attach_to_existing(root, dirs, portal):
     assert r.rc == 0, r
     assert r.json["ticket"]["action"] in ("attached", "commented")
     assert len(portal.created()) == 1
-    assert len(portal.created()[0]["_attachments"]) == 2
+    # the bundle and timeline.svg on the new ticket, the second bundle alone
+    assert len(portal.created()[0]["_attachments"]) == 3
 
 
 @pytest.mark.parametrize("faults", [
@@ -230,5 +231,162 @@ def test_resume_after_sigkill(root, dirs, portal):
                      str(dirs["state"]), "--config", str(dirs["config"])], env=FAST)
     assert f.rc == 0, f
     assert len(portal.created()) == 1
-    assert len(portal.created()[0]["_attachments"]) == 1
+    assert len(portal.created()[0]["_attachments"]) == 2  # the bundle and timeline.svg
     assert spooled(dirs) == []
+
+
+# ---- what the ticket says (issue 13) ----------------------------------------------------
+
+def adf_texts(node):
+    """Every text of an ADF document, in order."""
+    out = []
+    if isinstance(node, dict):
+        if node.get("type") == "text":
+            out.append(node["text"])
+        for c in node.get("content", []):
+            out.extend(adf_texts(c))
+    return out
+
+
+def journal_run(root, dirs, tmp_path, *extra):
+    import journal_fixtures
+    jdir = tmp_path / "journal"
+    jdir.mkdir()
+    journal_fixtures.build_fixture(str(jdir))
+    return run_collect(file_args(root, dirs, "--journal-dir", str(jdir), *extra), env=FAST)
+
+
+def test_ticket_reads_well_on_cloud(root, dirs, portal, tmp_path):
+    from conftest import open_bundle
+    from fake_portal import adf_problem
+    import xml.etree.ElementTree as ET
+    write_config(dirs, portal.url)
+    r = journal_run(root, dirs, tmp_path)
+    assert r.rc == 0, r
+    req = portal.created()[0]
+    values = req["_values"]
+    # the summary names the symptom, where and how badly; no marker, no rule text
+    summary = values["summary"]
+    assert summary.startswith("Payments API (production, "), summary
+    assert "collect" not in summary and "rule " not in summary and len(summary) < 255
+    assert "Payments API down" in summary
+    # ADF, valid by the fake's rules, with every severity reason and checklist item
+    desc = values["description"]
+    assert adf_problem(desc) is None
+    texts = "\n".join(adf_texts(desc))
+    for reason in r.json["severity"]["reasons"]:
+        assert reason in texts, reason
+    assert "and 4 more" not in texts
+    for heading in ("In the reporter's words", "Severity: ", "Required information: ",
+                    "Environment", "What happened (timeline, UTC)", "Top errors",
+                    "Diagnostics bundle"):
+        assert heading in texts, heading
+    assert texts.index("Severity: ") < texts.index("Required information: ") < \
+        texts.index("Environment") < texts.index("What happened (timeline, UTC)")
+    assert "Debian GNU/Linux 12" in texts  # the OS among the environment facts
+    marker = values["labels"][1]
+    assert marker.startswith("collect") and marker in texts
+    # the timeline picture beside the bundle, and in the bundle
+    names = [a["name"] for a in req["_attachments"]]
+    assert names[0].endswith(".tar.gz") and names[1] == "timeline.svg"
+    members, top = open_bundle(r.json["bundle"]["path"])
+    svg = ET.fromstring(members["timeline.svg"])
+    ns = "{http://www.w3.org/2000/svg}"
+    assert svg.tag == ns + "svg"
+    classes = [e.get("class") or "" for e in svg.iter()]
+    assert "x-axis" in classes and "y-axis" in classes
+    assert classes.count("bar") > 0
+    markers = [c for c in classes if c.startswith("marker ")]
+    assert markers, classes
+    assert not [e for e in svg.iter() if e.tag in (ns + "script", ns + "image",
+                                                   ns + "foreignObject")]
+    assert not [e for e in svg.iter() for k in e.attrib if k.endswith("href")]
+    summary_md = members["summary.md"].decode()
+    assert "## Timeline" in summary_md and "timeline.svg" in summary_md
+    manifest = __import__("json").loads(members["manifest.json"])
+    assert any(m["path"].endswith("timeline.svg") for m in manifest["members"])
+    assert manifest["timeline"] and manifest["error_histogram"]["buckets"] == 48
+
+
+def test_ticket_wiki_on_datacenter(root, dirs):
+    p = FakePortal(deployment="datacenter").start()
+    try:
+        write_config(dirs, p.url, deployment="datacenter", token_line=f"token: {PAT}\n")
+        r = run_collect(file_args(root, dirs), env=FAST)
+        assert r.rc == 0, r
+        body = next(c for c in p.log if c["method"] == "POST" and c["path"].endswith("/request"))
+        raw = body.get("body") or b""
+        assert b"isAdfRequest" not in (raw if isinstance(raw, bytes) else raw.encode())
+        desc = p.created()[0]["_values"]["description"]
+        assert isinstance(desc, str)
+        assert "h3. Severity: " in desc and "||Item||Status||Value||" in desc
+        assert "h3. Environment" in desc
+    finally:
+        p.stop()
+
+
+def test_request_type_fields_filled_or_named(root, dirs, portal):
+    write_config(dirs, portal.url)
+    assert run_collect(file_args(root, dirs), env=FAST).rc == 0
+    values = portal.created()[0]["_values"]
+    assert values["customfield_10150"] == {"id": "10210"}  # Environment: Production
+    portal.reset()
+    r = run_collect(file_args(root, dirs, "--environment", "qa"), env=FAST)
+    assert r.rc == 0, r
+    values = portal.created()[0]["_values"]
+    assert "customfield_10150" not in values
+    assert "Request-type fields not filled: Environment (no option matches 'qa')." in \
+        adf_texts(values["description"])
+
+
+def test_attach_comment_names_missing_items(root, dirs, portal):
+    write_config(dirs, portal.url)
+    assert run_collect(file_args(root, dirs), env=FAST).rc == 0
+    r = run_collect(base_args(root, dirs, "--ticket", "SUP-481", "--yes", "--json"), env=FAST)
+    assert r.rc == 0, r
+    comment = portal.created()[0]["_comments"][-1]["body"]
+    assert "missing: steps to reproduce" in comment, comment
+    assert "of 6 items present" in comment
+
+
+def test_missing_list_printed_once(root, dirs, portal):
+    write_config(dirs, portal.url)
+    r = run_collect(base_args(root, dirs, "--open-ticket", "--yes"), env=FAST)
+    assert r.rc == 65, r
+    assert r.err.count("--steps TEXT") == 1, r.err
+
+
+def test_outbox_draft_is_plain_text(root, dirs):
+    import json
+    r = run_collect(file_args(root, dirs), env=FAST)
+    assert r.rc == 0, r
+    txt = open(glob.glob(str(dirs["out"]) + "/*.ticket.txt")[0]).read()
+    for markup in ("h3.", "||", "{noformat}", "{{", "\\["):
+        assert markup not in txt, markup
+    assert "Severity: P" in txt and "Required information: " in txt and "Environment" in txt
+    draft = json.load(open(glob.glob(str(dirs["out"]) + "/*.ticket.json")[0]))
+    assert draft["description_adf"]["type"] == "doc"
+    assert draft["summary"].startswith("Payments API (production, ")
+    assert draft["portal"].startswith("https://")
+
+
+def test_golden_adf_is_valid():
+    from fake_portal import adf_problem
+    import json
+    files = glob.glob(os.path.join(os.path.dirname(__file__), "..", "data", "golden",
+                                   "*.adf.json"))
+    assert len(files) == 5
+    for f in files:
+        assert adf_problem(json.load(open(f))) is None, f
+    # and the rules bite
+    bad = [
+        {"type": "doc", "version": 1, "content": [{"type": "listItem", "content": []}]},
+        {"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [
+            {"type": "text", "text": ""}]}]},
+        {"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [
+            {"type": "text", "text": "x", "marks": [{"type": "code"}, {"type": "strong"}]}]}]},
+        {"type": "doc", "version": 1, "content": [{"type": "heading", "content": []}]},
+        {"type": "doc", "content": []},
+    ]
+    for b in bad:
+        assert adf_problem(b) is not None, b

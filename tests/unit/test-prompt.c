@@ -104,7 +104,7 @@ static void test_all_answered(void **state)
         (void) state;
         base_report(&r);
         x = run_prompt(&r,
-                       "production\nPayments API\n  click Pay twice  \n"
+                       "production\nPayments API\n  click Pay twice  \nthen reload\n.\n"
                        "all customers cannot pay\nn\n",
                        true);
         assert_int_equal(x.r, 5);
@@ -112,7 +112,8 @@ static void test_all_answered(void **state)
         assert_int_equal(r.input.environment_source, INPUT_PROMPT);
         assert_string_equal(r.input.product, "Payments API");
         assert_int_equal(r.input.product_source, INPUT_PROMPT);
-        assert_string_equal(r.input.steps, "click Pay twice");
+        /* the steps span lines, ended by "." */
+        assert_string_equal(r.input.steps, "click Pay twice\nthen reload");
         assert_int_equal(r.input.steps_source, INPUT_PROMPT);
         assert_string_equal(r.input.impact, "all customers cannot pay");
         assert_int_equal(r.input.impact_source, INPUT_PROMPT);
@@ -127,7 +128,8 @@ static void test_all_answered(void **state)
                                       "  - 12 error lines from nginx.service\n"
                                       "  - 3 error lines from sshd.service\n"));
         assert_null(strstr(x.out, "cron.service"));
-        assert_non_null(strstr(x.out, "Suggested severity: P3"));
+        /* the evidence-based suggestion with every reason */
+        assert_non_null(strstr(x.out, "Suggested severity from the evidence: P3\n  - "));
         assert_non_null(strstr(x.out, "needs 4 more items"));
         q1 = strstr(x.out, "Environment (production, staging, …): ");
         q2 = strstr(x.out, "Product or service affected: ");
@@ -286,7 +288,7 @@ static void test_pipe_and_long_line(void **state)
         r.input.product_source = INPUT_CONFIG;
         assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
         /* Small enough for the pipe buffer, written before reading. */
-        assert_true(write(fds[1], "s\n", 2) == 2);
+        assert_true(write(fds[1], "s\n\n", 3) == 3);
         assert_true(write(fds[1], longline, 1000) == 1000);
         assert_true(write(fds[1], "\n", 1) == 1);
         close(fds[1]);
@@ -327,6 +329,79 @@ static void test_pipe_and_long_line(void **state)
         }
 }
 
+/* A terminal's Ctrl-D: read() returns 0 once at '\\004', later reads go on. */
+struct tty_like {
+        const char *data;
+        size_t pos;
+};
+
+static ssize_t tty_read(void *cookie, char *buf, size_t size)
+{
+        struct tty_like *t = cookie;
+        size_t n = 0;
+
+        if (t->data[t->pos] == '\004') {
+                t->pos++;
+                return 0;
+        }
+        while (n < size && t->data[t->pos] && t->data[t->pos] != '\004') {
+                buf[n++] = t->data[t->pos++];
+                if (buf[n - 1] == '\n')
+                        break;
+        }
+        return (ssize_t) n;
+}
+
+static void test_ctrl_d_skips_one(void **state)
+{
+        struct tty_like t = { .data = "production\n\004first step\nsecond step\n\n\004n\n" };
+        struct checklist_result c;
+        struct report r;
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *in, *out;
+
+        (void) state;
+        base_report(&r);
+        in = fopencookie(&t, "r", (cookie_io_functions_t) { .read = tty_read });
+        out = open_memstream(&buf, &len);
+        assert_non_null(in);
+        assert_int_equal(checklist_evaluate(NULL, &r, &c, NULL), 0);
+        /* environment, (product: Ctrl-D), steps over two lines, (impact: Ctrl-D), workaround */
+        assert_int_equal(prompt_missing(in, out, &r, &c, NULL, &r.input), 3);
+        assert_string_equal(r.input.environment, "production");
+        assert_null(r.input.product);
+        assert_string_equal(r.input.steps, "first step\nsecond step");
+        assert_null(r.input.impact);
+        assert_int_equal(r.input.workaround, TRISTATE_NO);
+        checklist_result_done(&c);
+
+        /* still incomplete: the person chooses; end of file keeps a draft */
+        assert_int_equal(checklist_evaluate(NULL, &r, &c, NULL), 0);
+        {
+                static const struct {
+                        const char *in;
+                        enum prompt_choice want;
+                } cases[] = {
+                        { "f\n", PROMPT_FILE },  { "c\n", PROMPT_CANCEL },
+                        { "x\nd\n", PROMPT_DRAFT }, { "\n", PROMPT_DRAFT },
+                };
+
+                for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                        FILE *f = fmemopen((void *) cases[i].in, strlen(cases[i].in), "re");
+
+                        assert_int_equal(prompt_incomplete(f, out, &c), cases[i].want);
+                        fclose(f);
+                }
+        }
+        fclose(in);
+        fclose(out);
+        assert_non_null(strstr(buf, "Still missing:"));
+        free(buf);
+        checklist_result_done(&c);
+        report_done(&r);
+}
+
 static void test_evidence_limits(void **state)
 {
         struct report r;
@@ -353,6 +428,7 @@ int main(void)
                 cmocka_unit_test(test_only_missing_asked),
                 cmocka_unit_test(test_question_no_workaround_asked),
                 cmocka_unit_test(test_pipe_and_long_line),
+                cmocka_unit_test(test_ctrl_d_skips_one),
                 cmocka_unit_test(test_evidence_limits),
         };
 

@@ -290,12 +290,24 @@ static void test_open(void **state)
                                                               "id")), "10002");
         summary = json_string_value(json_object_get(values, "summary"));
         assert_non_null(strstr(summary, "Payments API down on node-04"));
-        assert_non_null(strstr(summary, "collect"));
+        /* the marker is in the labels and the description, not in the summary */
+        assert_null(strstr(summary, "collect"));
         assert_int_equal(json_array_size(json_object_get(values, "labels")), 2);
-        assert_non_null(strstr(json_string_value(json_object_get(values, "description")),
-                               "||Environment|production|"));
-        /* bundle attached with a public comment, shared */
-        assert_int_equal(json_array_size(json_object_get(rq, "_attachments")), 1);
+        {
+                /* Cloud: the description is an ADF document */
+                _cleanup_free_ char *d = json_dumps(json_object_get(values, "description"), 0);
+                const char *marker = json_string_value(json_array_get(
+                        json_object_get(values, "labels"), 1));
+
+                assert_non_null(strstr(d, "\"type\": \"doc\""));
+                assert_non_null(strstr(d, "\"text\": \"Environment\""));
+                assert_non_null(strstr(d, marker));
+        }
+        /* bundle and timeline.svg attached with a public comment, shared */
+        assert_int_equal(json_array_size(json_object_get(rq, "_attachments")), 2);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(
+                                    json_object_get(rq, "_attachments"), 1), "name")),
+                            "timeline.svg");
         assert_string_equal(json_string_value(json_object_get(json_array_get(
                                     json_object_get(rq, "_attachments"), 0), "name")),
                             "collect-node04-20260301T144000Z.tar.gz");
@@ -331,7 +343,8 @@ static void test_attach_existing(void **state)
         assert_string_equal(json_string_value(json_object_get(t, "key")), "SUP-481");
         st = fake_state(f);
         assert_int_equal(json_array_size(json_object_get(st, "requests")), 1);
-        assert_int_equal(json_array_size(json_object_get(first_request(st), "_attachments")), 2);
+        /* bundle and timeline.svg, then the second bundle alone */
+        assert_int_equal(json_array_size(json_object_get(first_request(st), "_attachments")), 3);
         json_decref(st);
         json_decref(t);
         /* an unknown ticket is a configuration error, nothing uploaded for it */
@@ -593,7 +606,7 @@ static void test_resume_after_kill(void **state)
         assert_int_equal(spool_count(f), 0);
         st = fake_state(f);
         assert_int_equal(json_array_size(json_object_get(st, "requests")), 1);
-        assert_int_equal(json_array_size(json_object_get(first_request(st), "_attachments")), 1);
+        assert_int_equal(json_array_size(json_object_get(first_request(st), "_attachments")), 2);
         json_decref(st);
 }
 
