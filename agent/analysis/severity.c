@@ -965,182 +965,162 @@ static int add_list(char ***l, const char *prefix, char **ev, size_t n)
         return 0;
 }
 
-int severity_suggest(const struct severity_policy *policy, const struct report *r,
-                     struct severity_result *ret)
+/* Hard lines, whatever the policy says; each clamp is a reason. */
+static int clamp_severity(const struct user_input *in, const struct signals *s,
+                          enum severity *sev, char ***clamps)
 {
-        _cleanup_(severity_policy_freep) struct severity_policy *own = NULL;
+        int k = 0;
+
+        if (in->type == REQUEST_QUESTION && *sev != SEVERITY_P4) {
+                *sev = SEVERITY_P4;
+                k = addf(clamps, "an information request (--type question) is P4");
+        }
+        if (k >= 0 && *sev == SEVERITY_P1 &&
+            !(s->production == PROD_YES && s->outage && in->workaround == TRISTATE_NO)) {
+                *sev = SEVERITY_P2;
+                k = addf(clamps, "at most P2: P1 needs evidence of a production outage and "
+                                 "a workaround confirmed absent");
+        }
+        if (k >= 0 && s->production != PROD_YES && *sev < SEVERITY_P3) {
+                *sev = SEVERITY_P3;
+                k = addf(clamps, "at most P3 outside production");
+        }
+        return k;
+}
+
+/* The decisive reason first, then the clamps, the request type and the environment. */
+static int reasons_head(const struct severity_policy *policy, const struct severity_rule *matched,
+                        const struct user_input *in, const struct signals *s, char **clamps,
+                        char ***reasons)
+{
+        int k;
+
+        if (matched)
+                k = addf(reasons, "%s: %s (rule %s)", sev_str(matched->severity),
+                         matched->reason ? matched->reason : matched->name, matched->name);
+        else
+                k = addf(reasons, "%s: no rule matched; the default when nothing else "
+                                  "applies", sev_str(policy->fallback));
+        STRV_FOREACH(c, clamps)
+                if (k >= 0)
+                        k = strv_extend(reasons, *c);
+        if (k >= 0 && in->type == REQUEST_QUESTION)
+                k = addf(reasons, "request type: question (information request)");
+        else if (k >= 0 && in->type == REQUEST_CRASH)
+                k = addf(reasons, "request type: crash (filed by monitoring)");
+        if (k < 0)
+                return k;
+        if (s->production == PROD_UNKNOWN)
+                return addf(reasons, "environment: not stated (not evidence of production)");
+        if (s->production == PROD_YES)
+                return addf(reasons, "environment: %s (%s)", in->environment,
+                            env_source_label(in->environment_source));
+        return addf(reasons, "environment: %s (%s), not production", in->environment,
+                    env_source_label(in->environment_source));
+}
+
+/* The evidence: outage, degradation, changes, and the minor findings when
+ * nothing worse was found. */
+static int reasons_evidence(const struct signals *s, char ***reasons)
+{
+        int k;
+
+        k = add_list(reasons, "outage", s->outage_ev, s->n_outage);
+        if (k >= 0)
+                k = add_list(reasons, "degradation", s->degradation_ev, s->n_degradation);
+        if (k >= 0)
+                k = add_list(reasons, "recent change", s->change_ev, s->n_change);
+        if (k < 0 || s->outage || s->degradation)
+                return k;
+        k = add_list(reasons, "minor", s->minor_ev, s->n_minor);
+        if (k >= 0 && s->n_minor == 0)
+                k = addf(reasons, "no failed units, crashes, resource exhaustion or "
+                                  "errors found in the window");
+        return k;
+}
+
+/* What the person said: workaround and impact. */
+static int reasons_person(const struct user_input *in, const struct signals *s, char ***reasons)
+{
+        int k = 0;
+
+        if (in->type != REQUEST_QUESTION || in->workaround != TRISTATE_UNKNOWN) {
+                if (in->workaround == TRISTATE_NO)
+                        k = addf(reasons, "workaround: none (%s)",
+                                 source_label(in->workaround_source));
+                else if (in->workaround == TRISTATE_YES)
+                        k = addf(reasons, "workaround: available (%s)",
+                                 source_label(in->workaround_source));
+                else
+                        k = addf(reasons, "workaround: unknown (not stated)");
+        }
+        if (k >= 0 && s->impact != IMPACT_NONE) {
+                size_t len = strlen(in->impact);
+                bool cut = len > IMPACT_QUOTE_MAX;
+
+                if (s->impact_word)
+                        k = addf(reasons, "impact: \"%.*s%s\" (%s; %s: \"%s\")",
+                                 (int) MIN(len, (size_t) IMPACT_QUOTE_MAX), in->impact,
+                                 cut ? "…" : "", source_label(in->impact_source),
+                                 impact_table[s->impact], s->impact_word);
+                else
+                        k = addf(reasons, "impact: \"%.*s%s\" (%s)",
+                                 (int) MIN(len, (size_t) IMPACT_QUOTE_MAX), in->impact,
+                                 cut ? "…" : "", source_label(in->impact_source));
+        }
+        return k;
+}
+
+/* What would make it P1; NULL when nothing would (or on OOM: the hint is optional). */
+static char *p1_hint(enum severity sev, const struct user_input *in, const struct signals *s)
+{
+        if (sev == SEVERITY_P1 || in->type == REQUEST_QUESTION)
+                return NULL;
+        if (s->outage && s->production == PROD_YES && in->workaround == TRISTATE_UNKNOWN)
+                return xasprintf("would be P1 if no workaround exists: use --workaround no");
+        if (s->outage && s->production == PROD_UNKNOWN && in->workaround != TRISTATE_YES)
+                return xasprintf("would be P1 if this is production and no workaround "
+                                 "exists: use --environment production%s",
+                                 in->workaround == TRISTATE_NO ? "" : " --workaround no");
+        if (!s->outage && s->unit_failure && s->production == PROD_YES &&
+            in->workaround != TRISTATE_YES && !s->critical_configured)
+                return xasprintf("would be P1 if a failed service is critical and down: "
+                                 "list it in critical_units (collect.yaml)%s",
+                                 in->workaround == TRISTATE_NO ? "" :
+                                                                 " and use --workaround no");
+        return NULL;
+}
+
+static int suggest(const struct severity_policy *policy, const struct report *r,
+                   struct signals *s, struct severity_result *ret)
+{
         _cleanup_strv_free_ char **reasons = NULL, **clamps = NULL;
         _cleanup_free_ char *hint = NULL, *rule_name = NULL;
         const struct user_input *in = &r->input;
         const struct severity_rule *matched = NULL;
-        struct signals s;
         enum severity sev;
         int k;
 
-        if (!policy) {
-                k = severity_policy_new(NULL, &own, NULL);
-                if (k < 0)
-                        return k;
-                policy = own;
-        }
-
-        k = compute_signals(policy, r, &s);
-        if (k < 0) {
-                signals_done(&s);
-                return k;
-        }
-
         for (size_t i = 0; i < policy->n_rules; i++)
-                if (rule_matches(&policy->rules[i], r, &s)) {
+                if (rule_matches(&policy->rules[i], r, s)) {
                         matched = &policy->rules[i];
                         break;
                 }
         sev = matched ? matched->severity : policy->fallback;
-
-        /* Hard lines, whatever the policy says. */
-        if (in->type == REQUEST_QUESTION && sev != SEVERITY_P4) {
-                sev = SEVERITY_P4;
-                k = addf(&clamps, "an information request (--type question) is P4");
-                if (k < 0)
-                        goto fail;
-        }
-        if (sev == SEVERITY_P1 &&
-            !(s.production == PROD_YES && s.outage && in->workaround == TRISTATE_NO)) {
-                sev = SEVERITY_P2;
-                k = addf(&clamps, "at most P2: P1 needs evidence of a production outage and "
-                                  "a workaround confirmed absent");
-                if (k < 0)
-                        goto fail;
-        }
-        if (s.production != PROD_YES && sev < SEVERITY_P3) {
-                sev = SEVERITY_P3;
-                k = addf(&clamps, "at most P3 outside production");
-                if (k < 0)
-                        goto fail;
-        }
-
-        /* The decisive reason first. */
-        if (matched)
-                k = addf(&reasons, "%s: %s (rule %s)", sev_str(matched->severity),
-                         matched->reason ? matched->reason : matched->name, matched->name);
-        else
-                k = addf(&reasons, "%s: no rule matched; the default when nothing else "
-                                   "applies", sev_str(policy->fallback));
+        k = clamp_severity(in, s, &sev, &clamps);
+        if (k >= 0)
+                k = reasons_head(policy, matched, in, s, clamps, &reasons);
+        if (k >= 0)
+                k = reasons_evidence(s, &reasons);
+        if (k >= 0)
+                k = reasons_person(in, s, &reasons);
         if (k < 0)
-                goto fail;
-        STRV_FOREACH(c, clamps) {
-                k = strv_extend(&reasons, *c);
-                if (k < 0)
-                        goto fail;
-        }
-
-        if (in->type == REQUEST_QUESTION)
-                k = addf(&reasons, "request type: question (information request)");
-        else if (in->type == REQUEST_CRASH)
-                k = addf(&reasons, "request type: crash (filed by monitoring)");
-        else
-                k = 0;
-        if (k < 0)
-                goto fail;
-
-        if (s.production == PROD_UNKNOWN)
-                k = addf(&reasons, "environment: not stated (not evidence of production)");
-        else if (s.production == PROD_YES)
-                k = addf(&reasons, "environment: %s (%s)", in->environment,
-                         env_source_label(in->environment_source));
-        else
-                k = addf(&reasons, "environment: %s (%s), not production", in->environment,
-                         env_source_label(in->environment_source));
-        if (k < 0)
-                goto fail;
-
-        k = add_list(&reasons, "outage", s.outage_ev, s.n_outage);
-        if (k < 0)
-                goto fail;
-        k = add_list(&reasons, "degradation", s.degradation_ev, s.n_degradation);
-        if (k < 0)
-                goto fail;
-        k = add_list(&reasons, "recent change", s.change_ev, s.n_change);
-        if (k < 0)
-                goto fail;
-        if (!s.outage && !s.degradation) {
-                k = add_list(&reasons, "minor", s.minor_ev, s.n_minor);
-                if (k < 0)
-                        goto fail;
-                if (s.n_minor == 0) {
-                        k = addf(&reasons, "no failed units, crashes, resource exhaustion or "
-                                           "errors found in the window");
-                        if (k < 0)
-                                goto fail;
-                }
-        }
-
-        if (in->type != REQUEST_QUESTION || in->workaround != TRISTATE_UNKNOWN) {
-                if (in->workaround == TRISTATE_NO)
-                        k = addf(&reasons, "workaround: none (%s)",
-                                 source_label(in->workaround_source));
-                else if (in->workaround == TRISTATE_YES)
-                        k = addf(&reasons, "workaround: available (%s)",
-                                 source_label(in->workaround_source));
-                else
-                        k = addf(&reasons, "workaround: unknown (not stated)");
-                if (k < 0)
-                        goto fail;
-        }
-
-        if (s.impact != IMPACT_NONE) {
-                size_t len = strlen(in->impact);
-                bool cut = len > IMPACT_QUOTE_MAX;
-
-                if (s.impact_word)
-                        k = addf(&reasons, "impact: \"%.*s%s\" (%s; %s: \"%s\")",
-                                 (int) MIN(len, (size_t) IMPACT_QUOTE_MAX), in->impact,
-                                 cut ? "…" : "", source_label(in->impact_source),
-                                 impact_table[s.impact], s.impact_word);
-                else
-                        k = addf(&reasons, "impact: \"%.*s%s\" (%s)",
-                                 (int) MIN(len, (size_t) IMPACT_QUOTE_MAX), in->impact,
-                                 cut ? "…" : "", source_label(in->impact_source));
-                if (k < 0)
-                        goto fail;
-        }
-
-        /* What would make it P1. */
-        if (sev != SEVERITY_P1 && in->type != REQUEST_QUESTION) {
-                if (s.outage && s.production == PROD_YES && in->workaround == TRISTATE_UNKNOWN)
-                        hint = xasprintf("would be P1 if no workaround exists: use "
-                                         "--workaround no");
-                else if (s.outage && s.production == PROD_UNKNOWN &&
-                         in->workaround != TRISTATE_YES)
-                        hint = xasprintf("would be P1 if this is production and no workaround "
-                                         "exists: use --environment production%s",
-                                         in->workaround == TRISTATE_NO ? "" :
-                                                                         " --workaround no");
-                else if (!s.outage && s.unit_failure && s.production == PROD_YES &&
-                         in->workaround != TRISTATE_YES && !s.critical_configured)
-                        hint = xasprintf("would be P1 if a failed service is critical and down: "
-                                         "list it in critical_units (collect.yaml)%s",
-                                         in->workaround == TRISTATE_NO ? "" :
-                                                 " and use --workaround no");
-                else
-                        hint = NULL;
-                if (hint)
-                        k = strv_extend(&reasons, hint);
-                else
-                        k = 0;
-                if (k < 0)
-                        goto fail;
-        }
-
-        if (matched && matched->name) {
-                rule_name = xstrdup(matched->name);
-                if (!rule_name) {
-                        k = -ENOMEM;
-                        goto fail;
-                }
-        }
-
-        signals_done(&s);
+                return k;
+        hint = p1_hint(sev, in, s);
+        if (hint && strv_extend(&reasons, hint) < 0)
+                return -ENOMEM;
+        if (matched && matched->name && !(rule_name = xstrdup(matched->name)))
+                return -ENOMEM;
         *ret = (struct severity_result) {
                 .suggested = sev,
                 .selected = in->selected >= 0 && in->selected < _SEVERITY_MAX ?
@@ -1150,7 +1130,24 @@ int severity_suggest(const struct severity_policy *policy, const struct report *
                 .hint = TAKE_PTR(hint),
         };
         return 0;
-fail:
+}
+
+int severity_suggest(const struct severity_policy *policy, const struct report *r,
+                     struct severity_result *ret)
+{
+        _cleanup_(severity_policy_freep) struct severity_policy *own = NULL;
+        struct signals s;
+        int k;
+
+        if (!policy) {
+                k = severity_policy_new(NULL, &own, NULL);
+                if (k < 0)
+                        return k;
+                policy = own;
+        }
+        k = compute_signals(policy, r, &s);
+        if (k >= 0)
+                k = suggest(policy, r, &s, ret);
         signals_done(&s);
         return k;
 }

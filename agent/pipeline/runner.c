@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "sink.h"
 #include "alloc-util.h"
 #include "basic/interrupt.h"
 #include "collect-ctx.h"

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sink.h"
 #include "alloc-util.h"
 #include "collect-ctx.h"
 #include "basic/process.h"

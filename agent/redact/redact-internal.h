@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include "redact/spans.h"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include <stdbool.h>
@@ -55,21 +57,6 @@ int rules_load(const struct pnode *section, struct rule **ret, size_t *ret_n, ch
 int redact_builtin_tree(struct pnode **ret_tree, const struct pnode **ret_section,
                         char **ret_error);
 
-/* A region of a line to replace: by a rule's marker (rule >= 0) or a pseudonym. */
-struct span {
-        size_t start, end;
-        int rule;             /* -1: mask replacement */
-        const char *repl;     /* mask replacement (not NUL-terminated necessarily) */
-        size_t repl_len;
-};
-
-struct spanvec {
-        struct span *v;
-        size_t n, alloc;
-};
-
-int spanvec_push(struct spanvec *sv, const struct span *s);
-void spanvec_done(struct spanvec *sv);
 
 struct mask;
 

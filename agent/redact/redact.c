@@ -18,6 +18,7 @@
 #include "dynbuf.h"
 #include "redact/redact-internal.h"
 #include "redact/redact.h"
+#include "redact/spans.h"
 #include "strv.h"
 
 #define WINDOW (64u * 1024u)     /* a line piece is processed when this much is buffered */
@@ -108,27 +109,6 @@ static void lower_tab_init(void)
 {
         for (unsigned i = 0; i < 256; i++)
                 lower_tab[i] = (uint8_t) ((i >= 'A' && i <= 'Z') ? i + 32 : i);
-}
-
-int spanvec_push(struct spanvec *sv, const struct span *s)
-{
-        if (sv->n == sv->alloc) {
-                size_t a = sv->alloc ? sv->alloc * 2 : 16;
-                struct span *v = xrealloc(sv->v, a * sizeof(*v));
-
-                if (!v)
-                        return -ENOMEM;
-                sv->v = v;
-                sv->alloc = a;
-        }
-        sv->v[sv->n++] = *s;
-        return 0;
-}
-
-void spanvec_done(struct spanvec *sv)
-{
-        free(sv->v);
-        *sv = (struct spanvec) {};
 }
 
 /* Byte pairs are folded with | 0x20 (ASCII lower case, and a few harmless

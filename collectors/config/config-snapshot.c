@@ -560,6 +560,98 @@ static char *unescape(const char *s, size_t len)
         return out;
 }
 
+/* One entry line: "f|l MODE UID GID SIZE MTIME CTIME INO STORED SHA256 PATH". */
+static int parse_entry(char *line, size_t l, struct config_snapshot_entry *ret)
+{
+        const char *q = line;
+        uint64_t v[8];
+        char type, hash[65], *end;
+        size_t pos;
+
+        type = *q++;
+        if ((type != 'f' && type != 'l') || *q != ' ')
+                return -EBADMSG;
+        for (size_t k = 0; k < 8; k++) {
+                if (*q != ' ' || q[1] < '0' || q[1] > '9')
+                        return -EBADMSG;
+                errno = 0;
+                v[k] = strtoull(q + 1, &end, k == 0 ? 8 : 10);
+                if (errno != 0)
+                        return -EBADMSG;
+                q = end;
+        }
+        if (*q != ' ' || strlen(q + 1) < 66 || q[65] != ' ')
+                return -EBADMSG;
+        memcpy(hash, q + 1, 64);
+        hash[64] = 0;
+        if (!valid_hash(hash))
+                return -EBADMSG;
+        pos = (size_t) (q + 66 - line);
+        *ret = (struct config_snapshot_entry) {
+                .type = type,
+                .stored = v[7] == 1,
+                .withheld = v[7] == 2,
+                .mode = (uint32_t) v[0],
+                .uid = (uint32_t) v[1],
+                .gid = (uint32_t) v[2],
+                .size = v[3],
+                .mtime_ns = v[4],
+                .ctime_ns = v[5],
+                .ino = v[6],
+        };
+        memcpy(ret->sha256, hash, 65);
+        ret->path = unescape(line + pos, l - pos);
+        return ret->path ? 0 : -ENOMEM;
+}
+
+static int load_index(struct config_snapshot_store *s, const char *name, bool head_only,
+                      unsigned depth, struct config_snapshot_index **ret);
+
+/* After the lines: the reference, the entries of a "same" index, the count check. */
+static int index_finish(struct config_snapshot_store *s, struct config_snapshot_index *idx,
+                        const char *name, char **same, bool head_only, bool ended,
+                        uint64_t expected, unsigned depth)
+{
+        struct config_snapshot_index *full = NULL;
+        int r;
+
+        if (head_only) {
+                idx->ref = xstrdup(*same ?: name);
+                return idx->ref ? 0 : -ENOMEM;
+        }
+        if (*same) {
+                if (idx->n_entries != 0)
+                        return -EBADMSG;
+                r = load_index(s, *same, false, depth + 1, &full);
+                if (r < 0)
+                        return r;
+                if (!ended || expected != full->n_entries) {
+                        config_snapshot_index_free(full);
+                        return -EBADMSG;
+                }
+                free(idx->entries);
+                idx->entries = TAKE_PTR(full->entries);
+                idx->n_entries = full->n_entries;
+                idx->alloc = full->alloc;
+                full->n_entries = 0;
+                config_snapshot_index_free(full);
+                idx->ref = TAKE_PTR(*same);
+                return 0;
+        }
+        idx->ref = xstrdup(name);
+        if (!idx->ref)
+                return -ENOMEM;
+        if (!ended || expected != idx->n_entries)
+                return -EBADMSG;
+        /* Written sorted, but do not trust that for bsearch. */
+        for (size_t k = 1; k < idx->n_entries; k++)
+                if (strcmp(idx->entries[k - 1].path, idx->entries[k].path) > 0) {
+                        qsort(idx->entries, idx->n_entries, sizeof(*idx->entries), entry_cmp);
+                        break;
+                }
+        return 0;
+}
+
 static int load_index(struct config_snapshot_store *s, const char *name, bool head_only,
                       unsigned depth, struct config_snapshot_index **ret)
 {
@@ -597,9 +689,6 @@ static int load_index(struct config_snapshot_store *s, const char *name, bool he
 
         while ((l = getline(&line, &line_alloc, f)) > 0) {
                 struct config_snapshot_entry e = {};
-                unsigned long long mode, uid, gid, size, mt, ct, ino, stored;
-                char type, hash[65];
-                int pos = 0;
 
                 if (line[l - 1] != '\n' || ended)
                         goto fail;
@@ -644,49 +733,9 @@ static int load_index(struct config_snapshot_store *s, const char *name, bool he
                 }
                 if (strneq(line, "# ", 2))
                         continue;
-                const char *q = line;
-                uint64_t v[8];
-                char *end;
-
-                type = *q++;
-                if ((type != 'f' && type != 'l') || *q != ' ')
+                r = parse_entry(line, (size_t) l, &e);
+                if (r < 0)
                         goto fail;
-                for (size_t k = 0; k < 8; k++) {
-                        if (*q != ' ' || q[1] < '0' || q[1] > '9')
-                                goto fail;
-                        errno = 0;
-                        v[k] = strtoull(q + 1, &end, k == 0 ? 8 : 10);
-                        if (errno != 0)
-                                goto fail;
-                        q = end;
-                }
-                if (*q != ' ' || strlen(q + 1) < 66 || q[65] != ' ')
-                        goto fail;
-                memcpy(hash, q + 1, 64);
-                hash[64] = 0;
-                if (!valid_hash(hash))
-                        goto fail;
-                pos = (int) (q + 66 - line);
-                mode = v[0], uid = v[1], gid = v[2], size = v[3], mt = v[4], ct = v[5], ino = v[6],
-                stored = v[7];
-                e = (struct config_snapshot_entry) {
-                        .type = type,
-                        .stored = stored == 1,
-                        .withheld = stored == 2,
-                        .mode = (uint32_t) mode,
-                        .uid = (uint32_t) uid,
-                        .gid = (uint32_t) gid,
-                        .size = size,
-                        .mtime_ns = mt,
-                        .ctime_ns = ct,
-                        .ino = ino,
-                };
-                memcpy(e.sha256, hash, 65);
-                e.path = unescape(line + pos, (size_t) l - (size_t) pos);
-                if (!e.path) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
                 r = index_add(idx, &e);
                 if (r < 0) {
                         free(e.path);
@@ -694,51 +743,9 @@ static int load_index(struct config_snapshot_store *s, const char *name, bool he
                 }
                 r = -EBADMSG;
         }
-        if (head_only) {
-                idx->ref = xstrdup(same ?: name);
-                if (!idx->ref) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
-                *ret = idx;
-                return 0;
-        }
-        if (same) {
-                struct config_snapshot_index *full = NULL;
-
-                if (idx->n_entries != 0)
-                        goto fail;
-                r = load_index(s, same, false, depth + 1, &full);
-                if (r < 0)
-                        goto fail;
-                if (!ended || expected != full->n_entries) {
-                        config_snapshot_index_free(full);
-                        r = -EBADMSG;
-                        goto fail;
-                }
-                free(idx->entries);
-                idx->entries = TAKE_PTR(full->entries);
-                idx->n_entries = full->n_entries;
-                idx->alloc = full->alloc;
-                full->n_entries = 0;
-                config_snapshot_index_free(full);
-                idx->ref = TAKE_PTR(same);
-                *ret = idx;
-                return 0;
-        }
-        idx->ref = xstrdup(name);
-        if (!idx->ref) {
-                r = -ENOMEM;
+        r = index_finish(s, idx, name, &same, head_only, ended, expected, depth);
+        if (r < 0)
                 goto fail;
-        }
-        if (!ended || expected != idx->n_entries)
-                goto fail;
-        /* Written sorted, but do not trust that for bsearch. */
-        for (size_t k = 1; k < idx->n_entries; k++)
-                if (strcmp(idx->entries[k - 1].path, idx->entries[k].path) > 0) {
-                        qsort(idx->entries, idx->n_entries, sizeof(*idx->entries), entry_cmp);
-                        break;
-                }
         *ret = idx;
         return 0;
 

@@ -486,6 +486,144 @@ static char *format_time(char *buf, size_t size, usec_t t)
         return buf;
 }
 
+/* The backward pass of emit_member(): what fits in the budget. */
+struct emit_scan {
+        uint64_t budget;
+        usec_t start_t, boundary_t;
+        char *boundary;     /* cursor of the newest entry not buffered (counting) */
+        uint64_t kept, n_kept, n_counted, overhead;
+        bool counting, cut, timed_out;
+};
+
+/* Only measuring: the message's length plus the average of the rest of a line
+ * is close enough (the sink cuts exactly). Returns false when it does not fit. */
+static bool scan_count(sd_journal *j, struct emit_scan *e, usec_t t)
+{
+        const void *d;
+        size_t l;
+        uint64_t cost;
+
+        if (sd_journal_get_data(j, "MESSAGE", &d, &l) < 0)
+                l = 8;
+        cost = l - MIN(l, (size_t) 8) + 1 + (e->n_kept > 0 ? e->overhead / e->n_kept : 64) +
+               8; /* a margin */
+        if (e->kept + cost > e->budget) {
+                e->cut = true;
+                return false;
+        }
+        e->kept += cost;
+        e->start_t = t;
+        e->n_counted++;
+        return true;
+}
+
+/* One entry, buffered while the buffer has room. 1: go on, 0: stop, -errno. */
+static int scan_keep(struct journal_state *s, struct collect_ctx *ctx, struct emit_scan *e,
+                     usec_t t)
+{
+        int r;
+
+        r = entry_load(s->j, &s->entry);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return 1; /* a corrupt entry: skip it */
+        r = format_entry(s, &s->entry);
+        if (r < 0)
+                return r;
+        if (e->kept + line_cost(s) > e->budget) {
+                e->cut = true;
+                return 0;
+        }
+        e->kept += line_cost(s);
+        r = rev_push(s, t, meta_priority(&s->entry), meta_unit(&s->entry));
+        if (r == 0) {
+                e->n_kept++;
+                e->overhead += s->line_len - MIN(s->line_len, s->entry.f[JF_MESSAGE].len);
+                return 1;
+        }
+        if (r != -E2BIG)
+                return r;
+        /* Buffer full: from here on only measure, remembering the newest entry
+         * that is not buffered. */
+        e->counting = true;
+        r = sd_journal_get_cursor(s->j, &e->boundary);
+        if (r < 0)
+                return clog_error_errno(ctx, r, "getting a journal cursor: %m");
+        e->boundary_t = t;
+        e->start_t = t;
+        e->n_counted++;
+        return 1;
+}
+
+static int scan_backward(struct journal_state *s, struct collect_ctx *ctx, struct emit_scan *e)
+{
+        usec_t since = ctx_since(ctx), until = ctx_until(ctx);
+        sd_journal *j = s->j;
+        int r;
+
+        for (uint64_t n = 0;; n++) {
+                usec_t t;
+
+                if (n % CHECK_DEADLINE_EVERY == 0 && n > 0 && ctx_expired(ctx)) {
+                        e->timed_out = true;
+                        return 0;
+                }
+                journal_trim(s, n);
+                r = sd_journal_previous(j);
+                if (r < 0)
+                        return clog_error_errno(ctx, r, "reading the journal: %m");
+                if (r == 0)
+                        return 0;
+                if (sd_journal_get_realtime_usec(j, &t) < 0 || t > until)
+                        continue;
+                if (t < since)
+                        return 0;
+                if (e->counting) {
+                        if (!scan_count(j, e, t))
+                                return 0;
+                        continue;
+                }
+                r = scan_keep(s, ctx, e, t);
+                if (r <= 0)
+                        return r;
+        }
+}
+
+/* Forward over the measured part, up to and including the boundary entry. */
+static int replay_counted(struct journal_state *s, struct collect_ctx *ctx,
+                          struct sink_stream *st, const struct emit_scan *e)
+{
+        sd_journal *j = s->j;
+        int r;
+
+        r = sd_journal_seek_realtime_usec(j, e->start_t);
+        if (r < 0)
+                return r;
+        for (uint64_t n = 1;; n++) {
+                usec_t t;
+
+                journal_trim(s, n);
+                if (sd_journal_next(j) <= 0)
+                        return 0; /* the end (a read error keeps what was written) */
+                if (sd_journal_get_realtime_usec(j, &t) < 0 || t < ctx_since(ctx))
+                        continue;
+                if (t > e->boundary_t)
+                        return 0;
+                if (entry_load(j, &s->entry) < 0)
+                        continue;
+                r = format_entry(s, &s->entry);
+                if (r < 0)
+                        return r;
+                r = write_text(st, t, meta_priority(&s->entry), meta_unit(&s->entry), s->line,
+                               s->line_len);
+                if (r < 0)
+                        return r;
+                if (t == e->boundary_t && sd_journal_test_cursor(j, e->boundary) > 0)
+                        return 0;
+        }
+}
+
 /*
  * Writes one member: the entries of the window that match, newest kept within
  * budget bytes, in chronological order.
@@ -495,11 +633,8 @@ static int emit_member(struct journal_state *s, struct collect_ctx *ctx, struct 
                        uint64_t budget)
 {
         sd_journal *j = s->j;
-        usec_t since = ctx_since(ctx), until = ctx_until(ctx);
-        usec_t start_t = 0, boundary_t = 0;
-        _cleanup_free_ char *boundary = NULL;
-        uint64_t kept = 0, n_kept = 0, n_counted = 0, overhead = 0;
-        bool counting = false, cut = false, timed_out = false;
+        usec_t until = ctx_until(ctx);
+        struct emit_scan e = { .budget = budget };
         struct sink_stream *st = NULL;
         int r;
 
@@ -515,139 +650,41 @@ static int emit_member(struct journal_state *s, struct collect_ctx *ctx, struct 
                 r = sd_journal_seek_realtime_usec(j, until + 1);
         if (r < 0)
                 return clog_error_errno(ctx, r, "seeking the journal: %m");
-
-        for (uint64_t n = 0;; n++) {
-                usec_t t;
-
-                if (n % CHECK_DEADLINE_EVERY == 0 && n > 0 && ctx_expired(ctx)) {
-                        timed_out = true;
-                        break;
-                }
-                journal_trim(s, n);
-                r = sd_journal_previous(j);
-                if (r < 0)
-                        return clog_error_errno(ctx, r, "reading the journal: %m");
-                if (r == 0)
-                        break;
-                if (sd_journal_get_realtime_usec(j, &t) < 0)
-                        continue;
-                if (t > until)
-                        continue;
-                if (t < since)
-                        break;
-                if (counting) {
-                        /* Only measuring: the message's length plus the average of the
-                         * rest of a line is close enough (the sink cuts exactly). */
-                        const void *d;
-                        size_t l;
-                        uint64_t cost;
-
-                        if (sd_journal_get_data(j, "MESSAGE", &d, &l) < 0)
-                                l = 8;
-                        cost = l - MIN(l, (size_t) 8) + 1 + (n_kept > 0 ? overhead / n_kept : 64) +
-                               8; /* a margin */
-                        if (kept + cost > budget) {
-                                cut = true;
-                                break;
-                        }
-                        kept += cost;
-                        start_t = t;
-                        n_counted++;
-                        continue;
-                }
-                r = entry_load(j, &s->entry);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0)
-                        continue; /* a corrupt entry: skip it */
-                r = format_entry(s, &s->entry);
-                if (r < 0)
-                        return r;
-                if (kept + line_cost(s) > budget) {
-                        cut = true;
-                        break;
-                }
-                kept += line_cost(s);
-
-                if (!counting) {
-                        r = rev_push(s, t, meta_priority(&s->entry), meta_unit(&s->entry));
-                        if (r == 0) {
-                                n_kept++;
-                                overhead +=
-                                        s->line_len - MIN(s->line_len, s->entry.f[JF_MESSAGE].len);
-                                continue;
-                        }
-                        if (r != -E2BIG)
-                                return r;
-                        /* Buffer full: from here on only measure, remembering the
-                         * newest entry that is not buffered. */
-                        counting = true;
-                        r = sd_journal_get_cursor(j, &boundary);
-                        if (r < 0)
-                                return clog_error_errno(ctx, r, "getting a journal cursor: %m");
-                        boundary_t = t;
-                }
-                start_t = t;
-                n_counted++;
-        }
-
+        r = scan_backward(s, ctx, &e);
+        if (r < 0)
+                goto out;
         r = sink_open_stream(sink, name, source, SINK_KEEP_TAIL | SINK_SCAN_ERRORS, &st);
-        if (r < 0)
-                return clog_error_errno(ctx, r, "opening %s: %m", name);
-
-        if (counting) {
-                /* Forward over the measured part, up to and including boundary. */
-                r = sd_journal_seek_realtime_usec(j, start_t);
-                if (r < 0)
-                        goto fail;
-                for (uint64_t n = 1;; n++) {
-                        usec_t t;
-
-                        journal_trim(s, n);
-                        r = sd_journal_next(j);
-                        if (r <= 0)
-                                break;
-                        if (sd_journal_get_realtime_usec(j, &t) < 0)
-                                continue;
-                        if (t < since)
-                                continue;
-                        if (t > boundary_t)
-                                break;
-                        if (entry_load(j, &s->entry) < 0)
-                                continue;
-                        r = format_entry(s, &s->entry);
-                        if (r < 0)
-                                goto fail;
-                        r = write_text(st, t, meta_priority(&s->entry), meta_unit(&s->entry), s->line,
-                                       s->line_len);
-                        if (r < 0)
-                                goto fail;
-                        if (t == boundary_t && sd_journal_test_cursor(j, boundary) > 0)
-                                break;
-                }
+        if (r < 0) {
+                r = clog_error_errno(ctx, r, "opening %s: %m", name);
+                goto out;
         }
-        r = rev_replay(s, st);
-        if (r < 0)
-                goto fail;
-
-        if (cut) {
+        if (e.counting)
+                r = replay_counted(s, ctx, st, &e);
+        if (r >= 0)
+                r = rev_replay(s, st);
+        if (r < 0) {
+                (void) sink_stream_close(st, r != -ENOSPC);
+                r = r == -ENOSPC ? 0 : r;
+                goto out;
+        }
+        if (e.cut) {
                 char buf[32];
                 sink_stream_note(st, "journal window cut by the budget (%" PRIu64
                                  " bytes): kept the newest %" PRIu64 " entries, from %s",
-                                 budget, n_kept + n_counted,
-                                 format_time(buf, sizeof(buf), counting ? start_t : s->entry.t));
+                                 budget, e.n_kept + e.n_counted,
+                                 format_time(buf, sizeof(buf),
+                                             e.counting ? e.start_t : s->entry.t));
                 sink_mark_partial(sink);
         }
-        if (timed_out) {
+        if (e.timed_out) {
                 sink_stream_note(
                         st, "deadline reached while reading the journal: older entries missing");
                 sink_mark_partial(sink);
         }
-        return sink_stream_close(st, false);
-
-fail:
-        (void) sink_stream_close(st, r < 0 && r != -ENOSPC);
-        return r == -ENOSPC ? 0 : r;
+        r = sink_stream_close(st, false);
+out:
+        free(e.boundary);
+        return r;
 }
 
 /*
