@@ -20,7 +20,7 @@
 #include "dynbuf.h"
 #include "finding.h"
 #include "macro.h"
-#include "policy/policy.h"
+#include "policy/builtin-policies.h"
 #include "policy/pnode.h"
 #include "analysis/report.h"
 #include "analysis/severity.h"

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "macro.h"
-#include "policy/policy.h"
+#include "policy/builtin-policies.h"
 
 #define INCBIN(sym, file)                                                   \
         __asm__(".section .rodata\n"                                        \
@@ -51,7 +51,6 @@ const char *policy_builtin(const char *name, size_t *ret_len)
         return NULL;
 }
 
-const char *policy_builtin_name(size_t i);
 const char *policy_builtin_name(size_t i)
 {
         return i < ELEMENTSOF(builtins) ? builtins[i].name : NULL;

@@ -12,10 +12,10 @@
 
 #include "alloc-util.h"
 #include "policy/options.h"
+#include "policy/builtin-policies.h"
 #include "policy/policy.h"
 #include "strv.h"
 
-const char *policy_builtin_name(size_t i);
 
 /* retention: {max_age, max_size} for the bundles the agent keeps itself. */
 static int retention_load(struct policy *p, char **ret_error)

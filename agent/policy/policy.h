@@ -6,6 +6,8 @@
  */
 #pragma once
 
+#include "policy/builtin-policies.h"
+
 #include <stdint.h>
 
 #include "collector.h"
@@ -69,5 +71,3 @@ bool policy_collector_enabled(const struct policy *p, const char *name);
 /* Per-collector `timeout:` override, or the policy's collector_timeout. */
 usec_t policy_collector_timeout(const struct policy *p, const char *name);
 
-/* The built-in copy of a shipped policy file ("collection.yaml"), or NULL. */
-const char *policy_builtin(const char *name, size_t *ret_len);

@@ -12,7 +12,8 @@
 #include <string.h>
 
 #include "alloc-util.h"
-#include "policy/policy.h"
+#include "policy/builtin-policies.h"
+#include "policy/pnode.h"
 #include "redact/redact-internal.h"
 #include "strv.h"
 
