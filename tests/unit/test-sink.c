@@ -23,6 +23,7 @@
 
 #include "fd-util.h"
 #include "pipeline/sink-agent.h"
+#include "sink.h"
 
 static char dir[] = "/tmp/collect-test-sink-XXXXXX";
 static unsigned seq;
