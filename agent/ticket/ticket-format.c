@@ -960,7 +960,8 @@ static int comment_doc(json_t *doc, json_t *m, const struct ticket_format_option
                 return -ENOMEM;
         /* what happened, when the comment is about a new occurrence (monitoring) */
         r = 0;
-        if (jpath(m, "input", "description"))
+        if (jpath(m, "input", "description") && jpath(m, "input", "type") &&
+            streq(jpath(m, "input", "type"), "crash"))
                 r = adf_add(doc, adf_para_text(jpath(m, "input", "description"), ADF_PLAIN));
         if (r >= 0)
                 r = adf_add(doc, adf_para_text(head, ADF_PLAIN));
