@@ -242,21 +242,15 @@ static int checklist_policy_load(const struct pnode *section, struct checklist_p
                                  char **ret_error)
 {
         _cleanup_(pnode_freep) struct pnode *def_root = NULL;
-        const char *default_policy;
-        size_t default_len;
         const struct pnode *defaults;
         int r;
 
         *p = (struct checklist_policy) {};
         /* the defaults are the shipped policies/checklist.yaml, compiled in (one copy) */
-        default_policy = policy_builtin("checklist.yaml", &default_len);
-        if (!default_policy)
-                return -ENOENT;
-        r = pnode_parse_string("(built-in)/checklist.yaml", default_policy, default_len, &def_root,
-                               ret_error);
+        r = policy_builtin_section("checklist.yaml", "checklist", &def_root, &defaults,
+                                   ret_error);
         if (r < 0)
                 return r;
-        defaults = pnode_get(def_root, "checklist");
 
         if (section) {
                 r = pnode_check_keys(section, "checklist", section_keys, ret_error);

@@ -409,21 +409,14 @@ int severity_policy_new(const struct pnode *section, struct severity_policy **re
 {
         _cleanup_(severity_policy_freep) struct severity_policy *p = NULL;
         _cleanup_(pnode_freep) struct pnode *def_root = NULL;
-        const char *default_policy;
-        size_t default_len;
         _cleanup_free_ char *fallback = NULL;
         const struct pnode *defaults, *n;
         int r;
 
         /* the defaults are the shipped policies/severity.yaml, compiled in (one copy) */
-        default_policy = policy_builtin("severity.yaml", &default_len);
-        if (!default_policy)
-                return -ENOENT;
-        r = pnode_parse_string("(built-in)/severity.yaml", default_policy, default_len, &def_root,
-                               ret_error);
+        r = policy_builtin_section("severity.yaml", "severity", &def_root, &defaults, ret_error);
         if (r < 0)
                 return r;
-        defaults = pnode_get(def_root, "severity");
 
         if (section) {
                 r = pnode_check_keys(section, "severity", section_keys, ret_error);
@@ -742,6 +735,143 @@ static bool superseded(const struct report *r, size_t i)
         return false;
 }
 
+/* Unit failures, restarts and crashes: outage evidence on a critical unit. */
+static int unit_signal(const struct severity_policy *p, const struct finding *f, bool critical,
+                       struct signals *s)
+{
+        const char *crit_suffix = " (critical unit)";
+        int k;
+
+        switch (f->kind) {
+        case FINDING_UNIT_FAILED:
+        case FINDING_UNIT_DOWN:
+                if (critical) {
+                        s->outage = true;
+                        k = add_evidence(&s->outage_ev, &s->n_outage, f, crit_suffix);
+                } else {
+                        s->degradation = true;
+                        s->unit_failure = true;
+                        k = add_evidence(&s->degradation_ev, &s->n_degradation, f, NULL);
+                }
+                break;
+        case FINDING_UNIT_RESTARTS:
+                if (f->count >= p->restarts && critical) {
+                        s->outage = true;
+                        k = add_evidence(&s->outage_ev, &s->n_outage, f,
+                                         " (critical unit, crash loop)");
+                } else if (f->count >= p->restarts) {
+                        s->degradation = true;
+                        s->unit_failure = true;
+                        k = add_evidence(&s->degradation_ev, &s->n_degradation, f,
+                                         " (crash loop)");
+                } else if (f->count > 0)
+                        k = add_evidence(&s->minor_ev, &s->n_minor, f, NULL);
+                else
+                        k = 0;
+                break;
+        case FINDING_CRASH:
+        case FINDING_SEGFAULT:
+                s->crash = true;
+                if (f->kind == FINDING_CRASH && critical && f->count >= p->crashes) {
+                        s->outage = true;
+                        k = add_evidence(&s->outage_ev, &s->n_outage, f,
+                                         " (critical unit, crash loop)");
+                } else if (critical || f->count >= p->crashes) {
+                        s->degradation = true;
+                        k = add_evidence(&s->degradation_ev, &s->n_degradation, f,
+                                         critical ? crit_suffix : " (repeated)");
+                } else
+                        k = add_evidence(&s->minor_ev, &s->n_minor, f, NULL);
+                break;
+        default:
+                k = 0;
+                break;
+        }
+        return k;
+}
+
+/* One finding's contribution to the signals. */
+static int finding_signal(const struct severity_policy *p, const struct finding *f,
+                          bool critical, struct signals *s)
+{
+        int k;
+
+        switch (f->kind) {
+        case FINDING_UNIT_FAILED:
+        case FINDING_UNIT_DOWN:
+        case FINDING_UNIT_RESTARTS:
+        case FINDING_CRASH:
+        case FINDING_SEGFAULT:
+                k = unit_signal(p, f, critical, s);
+                break;
+        case FINDING_OOM_KILL:
+                k = degradation_or_minor(s, f, f->count >= p->oom_kills || f->count == 0);
+                break;
+        case FINDING_DISK_FULL:
+                k = degradation_or_minor(s, f, f->count >= p->disk_percent);
+                break;
+        case FINDING_RESOURCE_EXHAUSTED:
+                k = degradation_or_minor(s, f, true);
+                break;
+        case FINDING_INODES_FULL:
+                k = degradation_or_minor(s, f, f->count >= p->inode_percent);
+                break;
+        case FINDING_ERROR_SURGE:
+                s->errors = true;
+                if (f->count >= p->error_surge) {
+                        s->degradation = true;
+                        k = add_evidence(&s->degradation_ev, &s->n_degradation, f,
+                                         NULL);
+                } else
+                        k = 0;
+                break;
+        case FINDING_KERNEL_ERROR:
+                if (f->count >= p->kernel_errors) {
+                        s->degradation = true;
+                        k = add_evidence(&s->degradation_ev, &s->n_degradation, f,
+                                         NULL);
+                } else
+                        k = 0;
+                break;
+        case FINDING_CONFIG_TOUCHES_FAILING:
+                k = add_evidence(&s->change_ev, &s->n_change, f, NULL);
+                break;
+        case FINDING_ERRORS:
+                if (f->count > 0) {
+                        s->errors = true;
+                        s->error_lines += f->count;
+                        k = add_evidence(&s->minor_ev, &s->n_minor, f, NULL);
+                } else
+                        k = 0;
+                break;
+        default:
+                k = 0;
+                break;
+        }
+        return k;
+}
+
+static void impact_signal(const struct severity_policy *p, const char *impact, struct signals *s)
+{
+        if (isempty(impact)) {
+                s->impact = IMPACT_NONE;
+                return;
+        }
+        s->impact = IMPACT_OTHER;
+        STRV_FOREACH(w, p->minor_impact)
+                if (contains_phrase(impact, *w)) {
+                        s->impact = IMPACT_MINOR;
+                        s->impact_word = *w;
+                        return;
+                }
+        STRV_FOREACH(w, p->significant_impact)
+                if (contains_phrase(impact, *w)) {
+                        s->impact = IMPACT_SIGNIFICANT;
+                        s->impact_word = *w;
+                        return;
+                }
+}
+
 static int compute_signals(const struct severity_policy *p, const struct report *r,
                            struct signals *s)
 {
@@ -749,130 +879,22 @@ static int compute_signals(const struct severity_policy *p, const struct report 
         int k;
 
         *s = (struct signals) {};
-
         if (isempty(in->environment))
                 s->production = PROD_UNKNOWN;
         else
                 s->production = env_is_production(p, in->environment) ? PROD_YES : PROD_NO;
-
         s->critical_configured = !strv_isempty_local(in->critical_units) ||
                                  !strv_isempty_local(p->critical_units);
-
         for (size_t i = 0; i < r->n_findings; i++) {
                 const struct finding *f = &r->findings[i];
-                bool critical = is_critical(p, r, f->subject);
-                const char *crit_suffix = " (critical unit)";
 
                 if (superseded(r, i))
                         continue;
-
-                switch (f->kind) {
-                case FINDING_UNIT_FAILED:
-                case FINDING_UNIT_DOWN:
-                        if (critical) {
-                                s->outage = true;
-                                k = add_evidence(&s->outage_ev, &s->n_outage, f, crit_suffix);
-                        } else {
-                                s->degradation = true;
-                                s->unit_failure = true;
-                                k = add_evidence(&s->degradation_ev, &s->n_degradation, f, NULL);
-                        }
-                        break;
-                case FINDING_UNIT_RESTARTS:
-                        if (f->count >= p->restarts && critical) {
-                                s->outage = true;
-                                k = add_evidence(&s->outage_ev, &s->n_outage, f,
-                                                 " (critical unit, crash loop)");
-                        } else if (f->count >= p->restarts) {
-                                s->degradation = true;
-                                s->unit_failure = true;
-                                k = add_evidence(&s->degradation_ev, &s->n_degradation, f,
-                                                 " (crash loop)");
-                        } else if (f->count > 0)
-                                k = add_evidence(&s->minor_ev, &s->n_minor, f, NULL);
-                        else
-                                k = 0;
-                        break;
-                case FINDING_CRASH:
-                case FINDING_SEGFAULT:
-                        s->crash = true;
-                        if (f->kind == FINDING_CRASH && critical && f->count >= p->crashes) {
-                                s->outage = true;
-                                k = add_evidence(&s->outage_ev, &s->n_outage, f,
-                                                 " (critical unit, crash loop)");
-                        } else if (critical || f->count >= p->crashes) {
-                                s->degradation = true;
-                                k = add_evidence(&s->degradation_ev, &s->n_degradation, f,
-                                                 critical ? crit_suffix : " (repeated)");
-                        } else
-                                k = add_evidence(&s->minor_ev, &s->n_minor, f, NULL);
-                        break;
-                case FINDING_OOM_KILL:
-                        k = degradation_or_minor(s, f, f->count >= p->oom_kills || f->count == 0);
-                        break;
-                case FINDING_DISK_FULL:
-                        k = degradation_or_minor(s, f, f->count >= p->disk_percent);
-                        break;
-                case FINDING_RESOURCE_EXHAUSTED:
-                        k = degradation_or_minor(s, f, true);
-                        break;
-                case FINDING_INODES_FULL:
-                        k = degradation_or_minor(s, f, f->count >= p->inode_percent);
-                        break;
-                case FINDING_ERROR_SURGE:
-                        s->errors = true;
-                        if (f->count >= p->error_surge) {
-                                s->degradation = true;
-                                k = add_evidence(&s->degradation_ev, &s->n_degradation, f,
-                                                 NULL);
-                        } else
-                                k = 0;
-                        break;
-                case FINDING_KERNEL_ERROR:
-                        if (f->count >= p->kernel_errors) {
-                                s->degradation = true;
-                                k = add_evidence(&s->degradation_ev, &s->n_degradation, f,
-                                                 NULL);
-                        } else
-                                k = 0;
-                        break;
-                case FINDING_CONFIG_TOUCHES_FAILING:
-                        k = add_evidence(&s->change_ev, &s->n_change, f, NULL);
-                        break;
-                case FINDING_ERRORS:
-                        if (f->count > 0) {
-                                s->errors = true;
-                                s->error_lines += f->count;
-                                k = add_evidence(&s->minor_ev, &s->n_minor, f, NULL);
-                        } else
-                                k = 0;
-                        break;
-                default:
-                        k = 0;
-                        break;
-                }
+                k = finding_signal(p, f, is_critical(p, r, f->subject), s);
                 if (k < 0)
                         return k;
         }
-
-        if (isempty(in->impact))
-                s->impact = IMPACT_NONE;
-        else {
-                s->impact = IMPACT_OTHER;
-                STRV_FOREACH(w, p->minor_impact)
-                        if (contains_phrase(in->impact, *w)) {
-                                s->impact = IMPACT_MINOR;
-                                s->impact_word = *w;
-                                break;
-                        }
-                if (s->impact == IMPACT_OTHER)
-                        STRV_FOREACH(w, p->significant_impact)
-                                if (contains_phrase(in->impact, *w)) {
-                                        s->impact = IMPACT_SIGNIFICANT;
-                                        s->impact_word = *w;
-                                        break;
-                                }
-        }
+        impact_signal(p, in->impact, s);
         return 0;
 }
 

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "macro.h"
+#include "alloc-util.h"
 #include "policy/builtin-policies.h"
+#include "policy/pnode.h"
 
 #define INCBIN(sym, file)                                                   \
         __asm__(".section .rodata\n"                                        \
@@ -54,4 +56,26 @@ const char *policy_builtin(const char *name, size_t *ret_len)
 const char *policy_builtin_name(size_t i)
 {
         return i < ELEMENTSOF(builtins) ? builtins[i].name : NULL;
+}
+
+int policy_builtin_section(const char *file, const char *key, struct pnode **ret_tree,
+                           const struct pnode **ret_section, char **ret_error)
+{
+        _cleanup_(pnode_freep) struct pnode *tree = NULL;
+        _cleanup_free_ char *where = xasprintf("(built-in)/%s", file);
+        const char *text;
+        size_t len;
+        int r;
+
+        if (!where)
+                return -ENOMEM;
+        text = policy_builtin(file, &len);
+        if (!text)
+                return -ENOENT;
+        r = pnode_parse_string(where, text, len, &tree, ret_error);
+        if (r < 0)
+                return r;
+        *ret_section = pnode_get(tree, key);
+        *ret_tree = TAKE_PTR(tree);
+        return 0;
 }

@@ -46,20 +46,8 @@ void rule_done(struct rule *rule)
 int redact_builtin_tree(struct pnode **ret_tree, const struct pnode **ret_section,
                         char **ret_error)
 {
-        _cleanup_(pnode_freep) struct pnode *tree = NULL;
-        const char *text;
-        size_t len;
-        int r;
-
-        text = policy_builtin("redaction.yaml", &len);
-        if (!text)
-                return -ENOENT;
-        r = pnode_parse_string("redaction.yaml (built-in)", text, len, &tree, ret_error);
-        if (r < 0)
-                return r;
-        *ret_section = pnode_get(tree, "redaction");
-        *ret_tree = TAKE_PTR(tree);
-        return 0;
+        return policy_builtin_section("redaction.yaml", "redaction", ret_tree, ret_section,
+                                      ret_error);
 }
 
 /* Compiles re (whole-string match when anchored) into *ret; JIT when possible. */
@@ -370,32 +358,18 @@ static const char *rule_name_of(const struct pnode *n)
         return v && v->type == PNODE_SCALAR ? v->value : NULL;
 }
 
-int rules_load(const struct pnode *section, struct rule **ret, size_t *ret_n, char **ret_error)
+#define RULE_DEFS_MAX (REDACT_RULES_MAX * 2)
+
+/* The rule definitions of the shipped section, then the site's: a rule of the
+ * same name replaces the shipped one. */
+static int collect_defs(const struct pnode *base, const struct pnode *section,
+                        const struct pnode **defs, size_t *n_defs, char **ret_error)
 {
-        _cleanup_(pnode_freep) struct pnode *tree = NULL;
-        _cleanup_strv_free_ char **disable = NULL, **extra = NULL;
-        const struct pnode *defs[REDACT_RULES_MAX * 2];
-        const struct pnode *base, *rules_node, *kv = NULL;
-        struct rule *rules = NULL;
-        size_t n_defs = 0, n = 0;
         int r;
 
-        r = redact_builtin_tree(&tree, &base, ret_error);
-        if (r < 0)
-                return r;
-        r = pnode_check_keys(base, "redaction", section_keys, ret_error);
-        if (r < 0)
-                return r;
-        if (section) {
-                r = pnode_check_keys(section, "redaction", section_keys, ret_error);
-                if (r < 0)
-                        return r;
-        }
-
         for (int pass = 0; pass < 2; pass++) {
-                const struct pnode *src = pass == 0 ? base : section;
+                const struct pnode *rules_node = pnode_get(pass == 0 ? base : section, "rules");
 
-                rules_node = pnode_get(src, "rules");
                 if (!rules_node)
                         continue;
                 r = pnode_expect(rules_node, PNODE_SEQ, "a list of rules", ret_error);
@@ -410,87 +384,143 @@ int rules_load(const struct pnode *section, struct rule **ret, size_t *ret_n, ch
                         if (r < 0)
                                 return r;
                         name = rule_name_of(d);
-                        for (j = 0; j < n_defs; j++)
+                        for (j = 0; j < *n_defs; j++)
                                 if (name && rule_name_of(defs[j]) &&
                                     streq(name, rule_name_of(defs[j])))
                                         break;
-                        if (j < n_defs) {
+                        if (j < *n_defs) {
                                 defs[j] = d; /* same name: replaces */
                                 continue;
                         }
-                        if (n_defs >= ELEMENTSOF(defs)) {
+                        if (*n_defs >= RULE_DEFS_MAX) {
                                 if (ret_error)
                                         *ret_error = pnode_error(d, "too many rules");
                                 return -EINVAL;
                         }
-                        defs[n_defs++] = d;
+                        defs[(*n_defs)++] = d;
                 }
         }
+        return 0;
+}
+
+static int add_disabled(const struct pnode *dn, char **l, const struct pnode *const *defs,
+                        size_t n_defs, char ***disable, char **ret_error)
+{
+        STRV_FOREACH(name, l) {
+                bool found = false;
+
+                for (size_t j = 0; j < n_defs; j++)
+                        if (rule_name_of(defs[j]) && streq(*name, rule_name_of(defs[j])))
+                                found = true;
+                if (!found) {
+                        if (ret_error)
+                                *ret_error = pnode_error(dn, "disable: no rule named '%s'", *name);
+                        return -EINVAL;
+                }
+                if (strv_extend(disable, *name) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int add_extra(const struct pnode *dn, char **l, char ***extra, char **ret_error)
+{
+        int r;
+
+        STRV_FOREACH(w, l) {
+                r = check_word(dn, *w, ret_error);
+                if (r < 0)
+                        return r;
+                if (!strv_contains(*extra, *w) && strv_extend(extra, *w) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* `disable:` (names that must exist) and `extra_secret_keys:` of both sections. */
+static int collect_lists(const struct pnode *base, const struct pnode *section,
+                         const struct pnode *const *defs, size_t n_defs, char ***disable,
+                         char ***extra, char **ret_error)
+{
+        int r;
 
         for (int pass = 0; pass < 2; pass++) {
                 const struct pnode *src = pass == 0 ? base : section;
-                _cleanup_strv_free_ char **l = NULL;
+                _cleanup_strv_free_ char **d = NULL, **e = NULL;
                 const struct pnode *dn = pnode_get(src, "disable");
+                const struct pnode *en = pnode_get(src, "extra_secret_keys");
 
-                r = pnode_to_strv(dn, &l, ret_error);
+                r = pnode_to_strv(dn, &d, ret_error);
+                if (r >= 0)
+                        r = add_disabled(dn, d, defs, n_defs, disable, ret_error);
+                if (r >= 0)
+                        r = pnode_to_strv(en, &e, ret_error);
+                if (r >= 0)
+                        r = add_extra(en, e, extra, ret_error);
                 if (r < 0)
                         return r;
-                STRV_FOREACH(name, l) {
-                        bool found = false;
-
-                        for (size_t j = 0; j < n_defs; j++)
-                                if (rule_name_of(defs[j]) && streq(*name, rule_name_of(defs[j])))
-                                        found = true;
-                        if (!found) {
-                                if (ret_error)
-                                        *ret_error = pnode_error(dn, "disable: no rule named '%s'",
-                                                                 *name);
-                                return -EINVAL;
-                        }
-                        r = strv_extend(&disable, *name);
-                        if (r < 0)
-                                return r;
-                }
-                l = strv_free(l);
-                dn = pnode_get(src, "extra_secret_keys");
-                r = pnode_to_strv(dn, &l, ret_error);
-                if (r < 0)
-                        return r;
-                STRV_FOREACH(w, l) {
-                        r = check_word(dn, *w, ret_error);
-                        if (r < 0)
-                                return r;
-                        if (!strv_contains(extra, *w)) {
-                                r = strv_extend(&extra, *w);
-                                if (r < 0)
-                                        return r;
-                        }
-                }
         }
+        return 0;
+}
 
-        rules = xcalloc(n_defs + 1, sizeof(*rules));
-        if (!rules)
-                return -ENOMEM;
+/* Compiles the enabled rules into rules[] (a disabled rule is still validated,
+ * so that a typo in it is reported); returns the number compiled or -errno. */
+static int compile_defs(const struct pnode *const *defs, size_t n_defs, char **disable,
+                        struct rule *rules, const struct pnode **ret_kv, char **ret_error)
+{
+        size_t n = 0;
+        int r;
+
         for (size_t i = 0; i < n_defs; i++) {
                 const char *name = rule_name_of(defs[i]);
+                struct rule tmp = {};
 
                 if (name && streq(name, "secret-key-value"))
-                        kv = pnode_get(defs[i], "regex");
+                        *ret_kv = pnode_get(defs[i], "regex");
                 if (name && strv_contains(disable, name)) {
-                        /* still validated, so that a typo in a disabled rule is reported */
-                        struct rule tmp = {};
-
                         r = rule_compile(defs[i], &tmp, ret_error);
                         rule_done(&tmp);
                         if (r < 0)
-                                goto fail;
+                                return r;
                         continue;
                 }
                 r = rule_compile(defs[i], &rules[n], ret_error);
                 if (r < 0)
-                        goto fail;
+                        return r;
                 n++;
         }
+        return (int) n;
+}
+
+int rules_load(const struct pnode *section, struct rule **ret, size_t *ret_n, char **ret_error)
+{
+        _cleanup_(pnode_freep) struct pnode *tree = NULL;
+        _cleanup_strv_free_ char **disable = NULL, **extra = NULL;
+        const struct pnode *defs[RULE_DEFS_MAX];
+        const struct pnode *base, *kv = NULL;
+        struct rule *rules = NULL;
+        size_t n_defs = 0, n = 0;
+        int r;
+
+        r = redact_builtin_tree(&tree, &base, ret_error);
+        if (r >= 0)
+                r = pnode_check_keys(base, "redaction", section_keys, ret_error);
+        if (r >= 0 && section)
+                r = pnode_check_keys(section, "redaction", section_keys, ret_error);
+        if (r >= 0)
+                r = collect_defs(base, section, defs, &n_defs, ret_error);
+        if (r >= 0)
+                r = collect_lists(base, section, defs, n_defs, &disable, &extra, ret_error);
+        if (r < 0)
+                return r;
+
+        rules = xcalloc(n_defs + 1, sizeof(*rules));
+        if (!rules)
+                return -ENOMEM;
+        r = compile_defs(defs, n_defs, disable, rules, &kv, ret_error);
+        if (r < 0)
+                goto fail;
+        n = (size_t) r;
         if (extra && extra[0]) {
                 if (!kv || kv->type != PNODE_SCALAR) {
                         if (ret_error)

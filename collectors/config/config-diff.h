@@ -45,7 +45,7 @@ int config_diff_unified(const char *old_label, const char *old_data, size_t old_
 
 /* Replaces each private-key block of buf[0..n) (a "-----BEGIN … PRIVATE KEY"
  * line through its END line, or the end of the data) by one line
- * "[REDACTED:private-key fingerprint XXXXXXXX]" (a hash prefix, so that a
+ * "[REDACTED:private-key fingerprint <8 hex digits>]" (a hash prefix, so that a
  * changed key shows as a changed line without its value), in place. Returns
  * the new length. */
 size_t config_diff_strip_keys(char *buf, size_t n);

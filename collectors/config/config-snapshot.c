@@ -1493,6 +1493,59 @@ static uint64_t adjust_refs(struct object *objs, size_t n, const struct config_s
         return bytes;
 }
 
+/*
+ * A kept snapshot that refers to a dropped index gets the entries written out
+ * (the first one), or refers to that one instead. Each rewrite is atomic, and
+ * happens before anything is unlinked.
+ */
+static int rewrite_refs(struct config_snapshot_store *s, const struct config_snapshot_info *l,
+                        size_t n, struct config_snapshot_index **idx, size_t first_kept)
+{
+        const char *old_ref = NULL, *new_ref = NULL;
+        int r;
+
+        for (size_t i = first_kept; i < n; i++) {
+                bool dropped = false;
+
+                if (!idx[i] || !idx[i]->ref || streq(idx[i]->ref, l[i].name))
+                        continue;
+                for (size_t k = 0; k < first_kept && !dropped; k++)
+                        dropped = streq(l[k].name, idx[i]->ref);
+                if (!dropped)
+                        continue;
+                if (old_ref && streq(old_ref, idx[i]->ref))
+                        r = write_index(s, idx[i], l[i].name, new_ref);
+                else {
+                        r = write_index(s, idx[i], l[i].name, NULL);
+                        old_ref = idx[i]->ref;
+                        new_ref = l[i].name;
+                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Oldest first, so that a crash leaves a consistent prefix dropped; then the
+ * objects no kept snapshot refers to. */
+static void drop_unreferenced(struct config_snapshot_store *s,
+                              const struct config_snapshot_info *l, size_t first_kept,
+                              const struct object *objs, size_t n_objs,
+                              struct config_snapshot_stats *stats)
+{
+        for (size_t i = 0; i < first_kept; i++)
+                if (unlinkat(s->dir_fd, l[i].name, 0) >= 0 && stats)
+                        stats->dropped++;
+        for (size_t i = 0; i < n_objs; i++) {
+                char name[66];
+
+                if (objs[i].refs > 0)
+                        continue;
+                object_name(objs[i].hash, name);
+                (void) unlinkat(s->objects_fd, name, 0);
+        }
+}
+
 int config_snapshot_prune(struct config_snapshot_store *s, uint64_t max_snapshots,
                           uint64_t max_bytes, struct config_snapshot_stats *stats)
 {
@@ -1559,45 +1612,10 @@ int config_snapshot_prune(struct config_snapshot_store *s, uint64_t max_snapshot
                 first_kept++;
         }
 
-        /* A kept snapshot that refers to a dropped index gets the entries written
-         * out (the first one), or refers to that one instead. Each rewrite is
-         * atomic, and happens before anything is unlinked. */
-        {
-                const char *old_ref = NULL, *new_ref = NULL;
-
-                for (size_t i = first_kept; i < n; i++) {
-                        bool dropped = false;
-
-                        if (!idx[i] || !idx[i]->ref || streq(idx[i]->ref, l[i].name))
-                                continue;
-                        for (size_t k = 0; k < first_kept && !dropped; k++)
-                                dropped = streq(l[k].name, idx[i]->ref);
-                        if (!dropped)
-                                continue;
-                        if (old_ref && streq(old_ref, idx[i]->ref))
-                                r = write_index(s, idx[i], l[i].name, new_ref);
-                        else {
-                                r = write_index(s, idx[i], l[i].name, NULL);
-                                old_ref = idx[i]->ref;
-                                new_ref = l[i].name;
-                        }
-                        if (r < 0)
-                                goto finish; /* nothing dropped; tried again next time */
-                }
-        }
-
-        /* Oldest first, so that a crash leaves a consistent prefix dropped. */
-        for (size_t i = 0; i < first_kept; i++)
-                if (unlinkat(s->dir_fd, l[i].name, 0) >= 0 && stats)
-                        stats->dropped++;
-        for (size_t i = 0; i < n_objs; i++) {
-                char name[66];
-
-                if (objs[i].refs > 0)
-                        continue;
-                object_name(objs[i].hash, name);
-                (void) unlinkat(s->objects_fd, name, 0);
-        }
+        r = rewrite_refs(s, l, n, idx, first_kept);
+        if (r < 0)
+                goto finish; /* nothing dropped; tried again next time */
+        drop_unreferenced(s, l, first_kept, objs, n_objs, stats);
         r = 0;
 finish:
         if (stats && r >= 0) {
