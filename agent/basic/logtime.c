@@ -296,33 +296,15 @@ static size_t parse_klog(const char *p, const char *end, const struct logtime_hi
         return 6 + n;
 }
 
-/* Java and Tomcat: "27-Nov-2026 10:00:00.123". */
-static size_t parse_dmy(const char *p, const char *end, usec_t *ret)
+/* Java and Tomcat "27-Nov-2026 10:00:00.123" (sep '-'), Redis "27 Nov 2026
+ * 10:00:00.123" after "pid:role " (sep ' '). */
+static size_t parse_day_mon_year(const char *p, const char *end, char sep, usec_t *ret)
 {
         int d, mo, y, h, mi, s;
         long usec;
         size_t n;
 
-        if (end - p < 20 || !digits(p, 2, &d) || p[2] != '-' || p[6] != '-' ||
-            !digits(p + 7, 4, &y) || p[11] != ' ')
-                return 0;
-        mo = month_from(p + 3);
-        if (mo == 0)
-                return 0;
-        n = parse_clock(p + 12, end, &h, &mi, &s, &usec);
-        if (n == 0 || !make_time(y, mo, d, h, mi, s, usec, LOGTIME_NO_ZONE, ret))
-                return 0;
-        return 12 + n;
-}
-
-/* Redis: "27 Nov 2026 10:00:00.123" (after "pid:role "). */
-static size_t parse_d_mon_y(const char *p, const char *end, usec_t *ret)
-{
-        int d, mo, y, h, mi, s;
-        long usec;
-        size_t n;
-
-        if (end - p < 20 || !digits(p, 2, &d) || p[2] != ' ' || p[6] != ' ' ||
+        if (end - p < 20 || !digits(p, 2, &d) || p[2] != sep || p[6] != sep ||
             !digits(p + 7, 4, &y) || p[11] != ' ')
                 return 0;
         mo = month_from(p + 3);
@@ -342,7 +324,7 @@ static size_t parse_at(const char *p, const char *end, const struct logtime_hint
                 return 0;
         if (*p >= '0' && *p <= '9') {
                 n = parse_iso(p, end, ret);
-                return n > 0 ? n : parse_dmy(p, end, ret);
+                return n > 0 ? n : parse_day_mon_year(p, end, '-', ret);
         }
         if (*p >= 'A' && *p <= 'Z') {
                 n = parse_syslog(p, end, hint, ret);
@@ -387,7 +369,7 @@ bool logtime_parse(const char *line, size_t len, const struct logtime_hint *hint
                     parse_iso(p, end, ret) > 0)
                         return true;
                 if (*p >= '0' && *p <= '3' && p[-1] == ' ' && end - p >= 20 &&
-                    parse_d_mon_y(p, end, ret) > 0)
+                    parse_day_mon_year(p, end, ' ', ret) > 0)
                         return true;
         }
         return false;
