@@ -5,11 +5,14 @@
  * to messages and exit codes.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <jansson.h>
 
 #include "alloc-util.h"
+#include "basic/interrupt.h"
 #include "cli/exit-code.h"
 #include "cli/verb-spool.h"
 #include "log.h"
@@ -122,6 +125,11 @@ static int verb_flush(const char *spool_dir, const char *state_dir, const struct
                 }
                 r = ticket_resume(c, state_dir, TAKE_PTR(e), &t);
                 json_decref(t);
+                if (r == -EINTR || interrupt_pending()) {
+                        log_error("interrupted by SIG%s while sending submission %s: it stays "
+                                  "in the spool", sigabbrev_np(interrupt_pending()) ?: "?", *id);
+                        return 128 + (interrupt_pending() ?: SIGTERM);
+                }
                 ex = exit_code_worst(ex, exit_code_from_ticket(r));
         }
         if (only && n == 0) {

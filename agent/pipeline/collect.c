@@ -761,6 +761,18 @@ static int file_or_draft(struct run *c)
         key = json_string_value(json_object_get(ret->ticket, "key"));
         if (key && !(ret->ticket_key = xstrdup(key)))
                 return oom(c);
+        if (r == -EINTR) {
+                /* the transfer was cut: the submission stays in the spool */
+                ret->signal = interrupt_pending();
+                return collect_error_set(&ret->error, COLLECT_INTERRUPTED, EINTR,
+                                         bundle_path(c->b),
+                                         "interrupted by SIG%s while sending to the portal: the "
+                                         "submission stays in the spool as %s ('collect spool "
+                                         "flush' sends it, without a second ticket)",
+                                         sigabbrev_np(ret->signal) ?: "?",
+                                         json_string_value(json_object_get(ret->ticket,
+                                                                           "spool_id")) ?: "?");
+        }
         if (r < 0) {
                 ret->status = ticket_status(r);
                 if (!ret->error.message)

@@ -57,6 +57,8 @@ int escalation_run(struct ticket_submission *s)
                 fprintf(stderr, "Premium P1: the emergency Slack channel was notified.\n");
                 return state_set(s, "escalated", json_true());
         }
+        if (r == -EINTR)
+                return r; /* stopped by a signal: retried from the spool */
         if (r == -EAGAIN) {
                 log_warning("the emergency Slack notification failed; it stays in the spool and "
                             "will be retried ('collect spool flush'); the ticket stands");

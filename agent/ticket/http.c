@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "alloc-util.h"
+#include "basic/interrupt.h"
 #include "basic/testhook.h"
 #include "basic/url-util.h"
 #include "policy/site-config.h"
@@ -31,7 +32,8 @@ struct http_client {
         bool experimental;
         usec_t connect_timeout;
         usec_t total_timeout;
-        char error[CURL_ERROR_SIZE];
+        char curl_error[CURL_ERROR_SIZE];
+        char error[CURL_ERROR_SIZE + 256];
 };
 
 struct body_sink {
@@ -210,6 +212,8 @@ int http_curl_code_to_errno(int code)
                 return -ENOMEM;
         case CURLE_FILESIZE_EXCEEDED:
                 return -EFBIG;
+        case CURLE_ABORTED_BY_CALLBACK:
+                return -EINTR;
         case CURLE_READ_ERROR:
         case CURLE_FILE_COULDNT_READ_FILE:
                 return -ENOENT;
@@ -331,6 +335,19 @@ static int on_debug(CURL *c, curl_infotype type, char *data, size_t size, void *
         return 0;
 }
 
+/* Called by libcurl at least once a second while a transfer runs, and after
+ * each wake-up (a signal interrupts its poll): nonzero aborts the transfer. */
+static int on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+        (void) userp;
+        (void) dltotal;
+        (void) dlnow;
+        (void) ultotal;
+        (void) ulnow;
+        return interrupt_pending() ? 1 : 0;
+}
+
 static bool url_is_plain_http(const char *url)
 {
         return strncasecmp(url, "http://", 7) == 0;
@@ -412,21 +429,27 @@ static void set_transport(struct http_client *h, CURL *c, const char *url)
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
         if (h->ca_file)
                 curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+        /* TLS to a proxy (an https:// proxy URL) is verified like the rest */
+        curl_easy_setopt(c, CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(c, CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
+        if (h->ca_file)
+                curl_easy_setopt(c, CURLOPT_PROXY_CAINFO, h->ca_file);
         if (outbound.proxy) {
+                /* the configuration decides alone: the environment's https_proxy,
+                 * all_proxy and no_proxy are ignored */
                 curl_easy_setopt(c, CURLOPT_PROXY, outbound.proxy);
-                /* TLS to the proxy itself is verified like the rest */
-                curl_easy_setopt(c, CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
-                curl_easy_setopt(c, CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
-                if (h->ca_file)
-                        curl_easy_setopt(c, CURLOPT_PROXY_CAINFO, h->ca_file);
-        }
-        if (outbound.no_proxy)
+                curl_easy_setopt(c, CURLOPT_NOPROXY, outbound.no_proxy ?: "");
+        } else if (outbound.no_proxy)
+                /* libcurl's https_proxy from the environment, these hosts excepted */
                 curl_easy_setopt(c, CURLOPT_NOPROXY, outbound.no_proxy);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                          (long) (h->connect_timeout / USEC_PER_MSEC));
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long) (h->total_timeout / USEC_PER_MSEC));
-        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->error);
+        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_error);
+        /* a stop signal (SIGTERM, SIGINT, SIGHUP) ends a transfer at once */
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(c, CURLOPT_NETRC, (long) CURL_NETRC_IGNORED);
         if (log_get_max_level() >= LOG_DEBUG) {
                 curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
@@ -445,6 +468,26 @@ static void set_method(CURL *c, const struct http_request *req)
         }
 }
 
+/* A failed transfer: -errno, and h->error says what failed in words, with
+ * what to do about an untrusted certificate. */
+static int transfer_error(struct http_client *h, CURLcode cc)
+{
+        const char *what = h->curl_error[0] ? h->curl_error : curl_easy_strerror(cc);
+        int r = http_curl_code_to_errno(cc);
+
+        if (r == -EINTR)
+                snprintf(h->error, sizeof(h->error), "interrupted by SIG%s",
+                         sigabbrev_np(interrupt_pending()) ?: "?");
+        else if (r == -EPROTO)
+                snprintf(h->error, sizeof(h->error),
+                         "TLS failed, nothing was sent: %s (verification is always on: the "
+                         "certificate must name the host and chain to the system CAs or to "
+                         "portal.ca_file)", what);
+        else
+                snprintf(h->error, sizeof(h->error), "%s", what);
+        return r;
+}
+
 int http_send(struct http_client *h, const struct http_request *req, struct http_response *ret)
 {
         _cleanup_(curl_easy_cleanupp) CURL *c = NULL;
@@ -457,7 +500,9 @@ int http_send(struct http_client *h, const struct http_request *req, struct http
         long status = 0;
         int r;
 
-        h->error[0] = 0;
+        h->error[0] = h->curl_error[0] = 0;
+        if (interrupt_pending())
+                return transfer_error(h, CURLE_ABORTED_BY_CALLBACK);
         url = req->path ? xasprintf("%s%s", h->base_url, req->path) : xstrdup(h->base_url);
         if (!url)
                 return -ENOMEM;
@@ -503,11 +548,8 @@ int http_send(struct http_client *h, const struct http_request *req, struct http
 
         cc = curl_easy_perform(c);
         if (cc != CURLE_OK) {
-                r = sink.too_big ? -EFBIG : http_curl_code_to_errno(cc);
-                if (!h->error[0])
-                        snprintf(h->error, sizeof(h->error), "%s", curl_easy_strerror(cc));
                 http_response_done(&resp);
-                return r;
+                return sink.too_big ? -EFBIG : transfer_error(h, cc);
         }
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         resp.status = status;

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "alloc-util.h"
+#include "basic/interrupt.h"
 #include "basic/json-util.h"
 #include "basic/testhook.h"
 #include "log.h"
@@ -47,7 +48,8 @@ void jsm_sleep(usec_t u)
         struct timespec ts = { .tv_sec = (time_t) (u / USEC_PER_SEC),
                                .tv_nsec = (long) (u % USEC_PER_SEC) * 1000 };
 
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        /* a stop signal ends the wait; the next call then returns -EINTR */
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !interrupt_pending())
                 ;
 }
 
@@ -210,10 +212,19 @@ int jsm_call(struct jsm *j, const char *method, const char *path, json_t *body,
                 if (r < 0) {
                         j->last_message = xasprintf("%s", http_client_error(j->http));
                         j->last_status = 0;
+                        if (r == -EINTR) /* the caller says what was interrupted */
+                                return r;
+                        if (r == -EPROTO) {
+                                /* the TLS handshake failed, nothing was sent: the
+                                 * submission waits in the spool for a trusted portal */
+                                log_error("portal %s: %s", http_client_base_url(j->http),
+                                          http_client_error(j->http));
+                                return -EAGAIN;
+                        }
                         if (!http_error_is_transient(r)) {
                                 log_error_errno(r, "portal: %s %s failed: %s", method, path,
                                                 http_client_error(j->http));
-                                return r == -EPROTO ? -EINVAL : r;
+                                return r;
                         }
                         log_warning("portal: %s %s: %s", method, path,
                                     http_client_error(j->http));

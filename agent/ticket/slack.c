@@ -102,8 +102,11 @@ int slack_notify(const char *webhook_file, json_t *payload)
                 return -ENOMEM;
         r = http_send(h, &(struct http_request) { .method = "POST", .json = body, .no_auth = true },
                       &resp);
+        if (r == -EINTR)
+                return r; /* a stop signal: the caller says what was interrupted */
         if (r < 0) {
-                log_warning_errno(r, "slack: cannot reach the webhook: %m");
+                /* the URL is the credential: the host and path are never named */
+                log_warning("slack: cannot reach the webhook: %s", http_client_error(h));
                 return -EAGAIN;
         }
         if (resp.status == 200) {

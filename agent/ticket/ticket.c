@@ -200,12 +200,14 @@ static int settle(struct ticket_submission *s, int r)
         e->state = json_incref(s->state);
         (void) spool_entry_save(e);
         json_object_set_new(s->ticket, "spool_id", json_string(e->id));
-        if (r == -EAGAIN) {
-                if (!json_str(s->state, "key") || !action || streq(action, "none"))
-                        json_object_set_new(s->ticket, "action", json_string("spooled"));
+        if ((r == -EAGAIN || r == -EINTR) &&
+            (!json_str(s->state, "key") || !action || streq(action, "none")))
+                json_object_set_new(s->ticket, "action", json_string("spooled"));
+        /* stopped by a signal (-EINTR): the caller says so, in one line */
+        if (r == -EAGAIN)
                 fprintf(stderr, "The submission is in the spool as %s and will be retried "
                                 "('collect spool flush'); nothing is lost.\n", e->id);
-        } else if (r < 0)
+        else if (r < 0 && r != -EINTR)
                 fprintf(stderr, "The submission is kept in the spool as %s: fix the problem and "
                                 "run 'collect spool flush', or 'collect spool drop %s'.\n", e->id,
                         e->id);

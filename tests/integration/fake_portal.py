@@ -10,6 +10,11 @@ pages its lists, and can be switched into faults (429 with Retry-After, 503,
 a dropped connection after the create is committed, a failed upload, an
 expired token, delayed search indexing, small page limits).
 
+Over TLS:   portal.start(tls=ssl_context) serves https:// (a test CA's certificate).
+Slow reads: set_faults(slow_read={"path": "...", "rate": bytes_per_second}) reads a
+matching request body at that rate; portal.receiving[path] is how many bytes of it
+have arrived so far.
+
 Use it in-process (pytest):   portal = FakePortal(); portal.start(); ... portal.stop()
 or as a process (C tests):    python3 fake_portal.py --port-file FILE
 and switch faults over HTTP:  POST /__fake/faults {json}, GET /__fake/state, POST /__fake/reset
@@ -232,6 +237,7 @@ class FakePortal:
         self.lock = threading.RLock()
         self.server = None
         self.thread = None
+        self.tls = None
         self.reset()
 
     # ---- state -------------------------------------------------------------
@@ -242,6 +248,7 @@ class FakePortal:
             self.temp = {}              # temp id -> {desk, name, size, expires, used}
             self.log = []               # every call: method, path, headers, body (bytes)
             self.slack = []             # slack messages received
+            self.receiving = {}         # path -> body bytes read so far (slow_read)
             self.faults = {}
             self.calls = 0
             self.next_issue = 480
@@ -279,7 +286,7 @@ class FakePortal:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def created(self):
         with self.lock:
@@ -297,8 +304,10 @@ class FakePortal:
                     "faults": self.faults}
 
     # ---- server ------------------------------------------------------------
-    def start(self, port=0):
+    def start(self, port=0, tls=None):
+        """Serves on 127.0.0.1; tls: an ssl.SSLContext for https://."""
         portal = self
+        self.tls = tls
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.0"
@@ -315,6 +324,17 @@ class FakePortal:
             daemon_threads = True
             allow_reuse_address = True
 
+            def finish_request(self, request, client_address):
+                if tls is not None:
+                    # the handshake in the handler's thread, bounded: a client that
+                    # refuses the certificate stalls nothing
+                    request.settimeout(10)
+                    try:
+                        request = tls.wrap_socket(request, server_side=True)
+                    except (OSError, ValueError):
+                        return
+                super().finish_request(request, client_address)
+
         self.server = Server(("127.0.0.1", port), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -330,8 +350,11 @@ class FakePortal:
     # ---- request handling --------------------------------------------------
     def handle(self, h):
         length = int(h.headers.get("Content-Length") or 0)
-        body = h.rfile.read(length) if length else b""
         u = urllib.parse.urlsplit(h.path)
+        body = self.read_body(h, u.path, length) if length else b""
+        if len(body) < length:
+            h.close_connection = True   # the client went away mid-body
+            return
         query = urllib.parse.parse_qs(u.query, keep_blank_values=True)
         with self.lock:
             self._path, self._method = u.path, h.command
@@ -356,6 +379,23 @@ class FakePortal:
                 h.connection.shutdown(2)
             except OSError:
                 pass
+
+    def read_body(self, h, path, length):
+        slow = self.faults.get("slow_read")
+        if not slow or slow.get("path", "") not in path:
+            return h.rfile.read(length)
+        chunks, got, step = [], 0, 4096
+        rate = max(int(slow.get("rate", 65536)), 1)
+        while got < length:
+            c = h.rfile.read(min(step, length - got))
+            if not c:
+                break
+            chunks.append(c)
+            got += len(c)
+            with self.lock:
+                self.receiving[path] = got
+            time.sleep(len(c) / rate)
+        return b"".join(chunks)
 
     def send(self, h, status, payload, headers=None):
         headers = dict(headers or {})
