@@ -12,8 +12,8 @@ expired token, delayed search indexing, small page limits).
 
 Over TLS:   portal.start(tls=ssl_context) serves https:// (a test CA's certificate).
 Slow reads: set_faults(slow_read={"path": "...", "rate": bytes_per_second}) reads a
-matching request body at that rate; portal.receiving[path] is how many bytes of it
-have arrived so far.
+matching request body at that rate; portal.receiving lists those bodies
+({"path", "got": bytes so far, "length"}) as they arrive.
 
 Use it in-process (pytest):   portal = FakePortal(); portal.start(); ... portal.stop()
 or as a process (C tests):    python3 fake_portal.py --port-file FILE
@@ -248,7 +248,7 @@ class FakePortal:
             self.temp = {}              # temp id -> {desk, name, size, expires, used}
             self.log = []               # every call: method, path, headers, body (bytes)
             self.slack = []             # slack messages received
-            self.receiving = {}         # path -> body bytes read so far (slow_read)
+            self.receiving = []         # slow_read bodies: path, bytes got so far, length
             self.faults = {}
             self.calls = 0
             self.next_issue = 480
@@ -372,7 +372,12 @@ class FakePortal:
             status, payload, headers = result
             self.send(h, status, payload, headers)
         except Reply as r:
-            self.send(h, r.status, r.text if r.text is not None else r.body, r.headers)
+            try:
+                self.send(h, r.status, r.text if r.text is not None else r.body, r.headers)
+            except (BrokenPipeError, ConnectionResetError):
+                h.close_connection = True
+        except (BrokenPipeError, ConnectionResetError):
+            h.close_connection = True   # the client went away before the answer
         except Drop:
             h.close_connection = True
             try:
@@ -384,8 +389,12 @@ class FakePortal:
         slow = self.faults.get("slow_read")
         if not slow or slow.get("path", "") not in path:
             return h.rfile.read(length)
-        chunks, got, step = [], 0, 4096
+        chunks, got = [], 0
+        rec = {"path": path, "got": 0, "length": length}
+        with self.lock:
+            self.receiving.append(rec)
         rate = max(int(slow.get("rate", 65536)), 1)
+        step = max(min(4096, rate // 10), 1)
         while got < length:
             c = h.rfile.read(min(step, length - got))
             if not c:
@@ -393,7 +402,7 @@ class FakePortal:
             chunks.append(c)
             got += len(c)
             with self.lock:
-                self.receiving[path] = got
+                rec["got"] = got
             time.sleep(len(c) / rate)
         return b"".join(chunks)
 
