@@ -69,8 +69,14 @@ int collect_load_config(const struct collect_dirs *d, struct config *c, struct c
                 return collect_error_set(err, COLLECT_CONFIG, r, path ? path : DEFAULT_CONFIG,
                                          "%s", error ? error : strerror(-r));
         /* one ca_file and proxy for every outbound connection (portal, Slack) */
-        if (http_set_outbound(c->portal.ca_file, c->portal.proxy, c->portal.no_proxy) < 0)
+        r = http_set_outbound(c->portal.ca_file, c->portal.proxy, c->portal.no_proxy);
+        if (r == -ENOMEM)
                 return collect_error_set(err, COLLECT_FAILED, ENOMEM, NULL, "out of memory");
+        if (r < 0)
+                return collect_error_set(err, COLLECT_CONFIG, r, c->portal.ca_file,
+                                         "%s: portal.ca_file '%s' cannot be read: %s",
+                                         path ? path : DEFAULT_CONFIG, c->portal.ca_file,
+                                         strerror(-r));
         return 0;
 }
 

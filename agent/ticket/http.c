@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -51,6 +52,9 @@ static struct {
 
 int http_set_outbound(const char *ca_file, const char *proxy, char *const *no_proxy)
 {
+        /* a CA file that cannot be read is a configuration error, found before any work */
+        if (ca_file && access(ca_file, R_OK) < 0)
+                return -errno;
         free(outbound.ca_file);
         free(outbound.proxy);
         free(outbound.no_proxy);
@@ -427,13 +431,17 @@ static void set_transport(struct http_client *h, CURL *c, const char *url)
         curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-        if (h->ca_file)
-                curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
         /* TLS to a proxy (an https:// proxy URL) is verified like the rest */
         curl_easy_setopt(c, CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(c, CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
-        if (h->ca_file)
+        if (h->ca_file) {
+                /* the site's CAs replace the system's, whatever CA directory
+                 * libcurl was built with */
+                curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+                curl_easy_setopt(c, CURLOPT_CAPATH, (char *) NULL);
                 curl_easy_setopt(c, CURLOPT_PROXY_CAINFO, h->ca_file);
+                curl_easy_setopt(c, CURLOPT_PROXY_CAPATH, (char *) NULL);
+        }
         if (outbound.proxy) {
                 /* the configuration decides alone: the environment's https_proxy,
                  * all_proxy and no_proxy are ignored */
@@ -478,6 +486,8 @@ static int transfer_error(struct http_client *h, CURLcode cc)
         if (r == -EINTR)
                 snprintf(h->error, sizeof(h->error), "interrupted by SIG%s",
                          sigabbrev_np(interrupt_pending()) ?: "?");
+        else if (cc == CURLE_SSL_CACERT_BADFILE)
+                snprintf(h->error, sizeof(h->error), "cannot use the CA file: %s", what);
         else if (r == -EPROTO)
                 snprintf(h->error, sizeof(h->error),
                          "TLS failed, nothing was sent: %s (verification is always on: the "

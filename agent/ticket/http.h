@@ -60,7 +60,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct http_client *, http_client_free);
 /*
  * The site's outbound trust, for every client made afterwards (portal and Slack
  * alike): ca_file for clients created without one, and proxy (NULL: libcurl's
- * https_proxy environment) with no_proxy hosts. Copies; NULLs reset. 0 or -ENOMEM.
+ * https_proxy environment) with no_proxy hosts. Copies; NULLs reset. 0, -ENOMEM,
+ * or -errno when ca_file cannot be read.
+ *
+ * A ca_file replaces the system's CAs; a proxy given here is used alone (the
+ * environment's https_proxy, all_proxy and no_proxy are ignored); without one,
+ * libcurl's https_proxy environment applies, no_proxy (when given) replacing
+ * the environment's. A stop signal (basic/interrupt.h) ends a transfer at once:
+ * http_send() returns -EINTR.
  */
 int http_set_outbound(const char *ca_file, const char *proxy, char *const *no_proxy);
 
@@ -80,8 +87,9 @@ const char *http_client_base_url(const struct http_client *h);
  * status (in ret->status), or -errno for a transport failure: -ETIMEDOUT,
  * -ECONNREFUSED, -ECONNRESET (dropped, nothing or partial received),
  * -EHOSTUNREACH (name not resolved, no route), -EPROTO (TLS or certificate
- * failure), -EPROTONOSUPPORT (not https), -ELOOP (redirects), -EFBIG (body
- * over HTTP_BODY_MAX), -ENOENT (file to upload missing), -ENOMEM, -EIO.
+ * failure; nothing was sent), -EPROTONOSUPPORT (not https), -ELOOP (redirects),
+ * -EFBIG (body over HTTP_BODY_MAX), -ENOENT (file to upload missing), -EINTR (a
+ * stop signal, before or during the transfer), -ENOMEM, -EIO.
  * The libcurl error text is available from http_client_error().
  */
 int http_send(struct http_client *h, const struct http_request *req, struct http_response *ret);

@@ -300,6 +300,15 @@ def test_a_certificate_for_another_name_is_refused(root, dirs, pki, portal):
         other.stop()
 
 
+def test_an_unreadable_ca_file_is_a_configuration_error(root, dirs, pki, portal):
+    configure(dirs, portal, ca=pki / "missing-ca.pem")
+    r = file_p1(root, dirs)
+    assert r.rc == 78, r
+    assert "portal.ca_file" in r.err and "missing-ca.pem" in r.err
+    # found before any work: nothing collected, nothing sent
+    assert os.listdir(dirs["out"]) == [] and portal.log == []
+
+
 # ---- proxy -----------------------------------------------------------------
 
 def test_proxy_carries_every_portal_and_slack_connection(root, dirs, pki, portal, slack, proxy):
