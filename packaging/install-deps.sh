@@ -7,11 +7,11 @@ set -eu
 DEB_PKGS="gcc make pkg-config libyaml-dev libarchive-dev libcurl4-openssl-dev zlib1g-dev
 libjansson-dev libpcre2-dev libssl-dev libsystemd-dev libmicrohttpd-dev libcmocka-dev
 python3 python3-pytest systemd-journal-remote diffutils patch tar gzip iproute2 procps
-dbus-daemon time pmccabe libdeflate-dev man-db ansible-core python3-yaml"
+dbus-daemon time pmccabe libdeflate-dev man-db ansible-core python3-yaml openssl"
 RPM_PKGS="gcc make pkgconf-pkg-config libyaml-devel libarchive-devel libcurl-devel zlib-devel
 jansson-devel pcre2-devel openssl-devel systemd-devel libmicrohttpd-devel libcmocka-devel
 python3 python3-pytest systemd-journal-remote diffutils patch tar gzip iproute procps-ng
-dbus-daemon time libdeflate-devel man-db ansible-core python3-pyyaml"
+dbus-daemon time libdeflate-devel man-db ansible-core python3-pyyaml openssl"
 
 if command -v dpkg-query >/dev/null 2>&1; then
         missing=""
