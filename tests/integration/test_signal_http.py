@@ -188,3 +188,44 @@ def test_signal_during_spool_flush(root, dirs, portal):
     frc, ferr = run_flush(dirs)
     assert frc == 0, ferr
     assert len(portal.created()) == 1 and spooled(dirs) == []
+
+
+def test_signal_while_waiting_out_retry_after(root, dirs, portal):
+    """The portal says 429 with Retry-After: 30 to the attach, after the ticket
+    was created: SIGTERM during that wait stops the run at once; the flush
+    attaches the bundle to the same ticket."""
+    write_config(dirs, portal.url)
+    portal.set_faults(rate_limit={"after": 0, "count": 1, "retry_after": 30,
+                                  "path": "/attachment"})
+    env = dict(os.environ, **FAST)
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([BIN] + file_args(root, dirs), env=env,
+                                stdout=subprocess.DEVNULL, stderr=err,
+                                stdin=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while not portal.calls_to("POST", "/attachment$") and \
+                    time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.02)
+            time.sleep(0.3)
+            assert proc.poll() is None, "the run did not wait for Retry-After"
+            t = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            rc = proc.wait(timeout=20)
+            elapsed = time.monotonic() - t
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        err.seek(0)
+        text = err.read().decode()
+    assert rc == 143, text
+    assert elapsed < 3.0, "took %.2fs to stop" % elapsed
+    assert len([line for line in text.splitlines() if "interrupted" in line]) == 1, text
+    assert len(portal.created()) == 1 and len(spooled(dirs)) == 1
+    assert temporaries(dirs) == []
+
+    frc, ferr = run_flush(dirs)
+    assert frc == 0, ferr
+    assert len(portal.created()) == 1 and spooled(dirs) == []
+    assert len(portal.created()[0]["_attachments"]) >= 1
