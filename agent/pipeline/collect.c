@@ -270,6 +270,8 @@ static int prepare_checks(struct run *c)
                 return collect_error_set(err, COLLECT_NO_PERMISSION, r, NULL,
                                          "the portal refused the credentials or permission for "
                                          "%s; nothing was collected", q->ticket_key);
+        if (r == -EINTR)
+                return interrupted(c, "checking the ticket");
         if (r < 0)
                 log_notice("cannot check ticket %s now (%s); the bundle will be spooled if the "
                            "portal stays unreachable", q->ticket_key, strerror(-r));
@@ -766,7 +768,7 @@ static int file_or_draft(struct run *c)
                 ret->signal = interrupt_pending();
                 return collect_error_set(&ret->error, COLLECT_INTERRUPTED, EINTR,
                                          bundle_path(c->b),
-                                         "interrupted by SIG%s while sending to the portal: the "
+                                         "interrupted by SIG%s while filing the request: the "
                                          "submission stays in the spool as %s ('collect spool "
                                          "flush' sends it, without a second ticket)",
                                          sigabbrev_np(ret->signal) ?: "?",

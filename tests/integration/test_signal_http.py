@@ -4,7 +4,8 @@ binary files to the fake portal, which reads the upload slowly; SIGTERM,
 SIGINT or SIGHUP mid-upload ends the run within a second or two with
 143/130/129 and one line saying what was interrupted, no temporary file
 left, the submission kept in the spool; `collect spool flush` then files it,
-once. A signal during `spool flush` itself is handled the same way."""
+once. A signal during `spool flush` itself, while waiting out a portal's
+Retry-After, or while the Slack escalation is sent, is handled the same way."""
 
 import json
 import os
@@ -57,12 +58,12 @@ def portal():
     p.stop()
 
 
-def write_config(dirs, url):
+def write_config(dirs, url, extra=""):
     cred = dirs["config"].parent / "credentials"
     cred.write_text("email: ops-bot@customer.example\ntoken: %s\n" % TOKEN)
     os.chmod(cred, 0o600)
     dirs["config"].write_text(
-        "environment: production\nproduct: Payments API\n"
+        "environment: production\nproduct: Payments API\n" + extra +
         "portal:\n  url: %s\n  credentials: %s\n  service_desk: SUP\n"
         "  request_types: {incident: Report an incident, question: Ask a question}\n"
         % (url, cred))
@@ -80,7 +81,7 @@ def flush_args(dirs):
             str(dirs["state"]), "--config", str(dirs["config"])]
 
 
-def run_and_signal(args, portal, sig):
+def run_and_signal(args, portal, sig, path=UPLOAD, under_way=UNDER_WAY):
     """Starts the binary, waits until the portal is part-way through reading
     the upload, sends sig; returns (exit code, stdout, stderr, seconds from
     the signal to the exit)."""
@@ -94,12 +95,12 @@ def run_and_signal(args, portal, sig):
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and proc.poll() is None:
                 with portal.lock:
-                    got = sum(b["got"] for b in portal.receiving[seen:] if UPLOAD in b["path"])
-                if got >= UNDER_WAY:
+                    got = sum(b["got"] for b in portal.receiving[seen:] if path in b["path"])
+                if got >= under_way:
                     break
                 time.sleep(0.02)
             assert proc.poll() is None, "the run ended before the upload was under way"
-            assert got >= UNDER_WAY, "the upload never started"
+            assert got >= under_way, "the upload never started"
             t = time.monotonic()
             proc.send_signal(sig)
             rc = proc.wait(timeout=20)
@@ -229,3 +230,30 @@ def test_signal_while_waiting_out_retry_after(root, dirs, portal):
     assert frc == 0, ferr
     assert len(portal.created()) == 1 and spooled(dirs) == []
     assert len(portal.created()[0]["_attachments"]) >= 1
+
+
+def test_signal_during_the_slack_escalation(root, dirs, portal):
+    """Premium P1: the ticket is filed, then SIGTERM while the Slack webhook is
+    being sent; the notification is not marked refused but waits in the spool,
+    and the flush sends it, with still one ticket."""
+    hook = dirs["config"].parent / "slack"
+    hook.write_text(portal.url + "/services/T000/B000/XXXX\n")
+    os.chmod(hook, 0o600)
+    write_config(dirs, portal.url, extra="tier: premium\nescalation:\n"
+                                         "  slack_webhook_file: %s\n" % hook)
+    portal.set_faults(slow_read={"path": "/services/", "rate": 40})
+    rc, out, err, elapsed = run_and_signal(file_args(root, dirs) + ["--severity", "P1"],
+                                           portal, signal.SIGTERM, path="/services/",
+                                           under_way=40)
+    assert rc == 143, err
+    assert elapsed < 3.0, "took %.2fs to stop" % elapsed
+    assert len([line for line in err.splitlines() if "interrupted" in line]) == 1, err
+    assert "refused" not in err
+    assert len(portal.created()) == 1 and portal.slack == []
+    assert len(spooled(dirs)) == 1 and temporaries(dirs) == []
+
+    portal.set_faults(slow_read=None)
+    frc, ferr = run_flush(dirs)
+    assert frc == 0, ferr
+    assert len(portal.created()) == 1 and len(portal.slack) == 1
+    assert spooled(dirs) == []
