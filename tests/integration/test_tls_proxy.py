@@ -11,6 +11,7 @@ and a CONNECT proxy on loopback that records what it tunnels.
 - portal.proxy carries every portal and Slack connection (CONNECT), no_proxy
   bypasses it, the environment's https_proxy is used only when collect.yaml
   names no proxy;
+- an https:// proxy is verified with the same CA file;
 - the packaged units pass the proxy environment through."""
 
 import configparser
@@ -85,9 +86,11 @@ def server_context(pki, name="server"):
 class ConnectProxy:
     """A forward proxy on 127.0.0.1 that only tunnels (CONNECT), only to
     loopback, with at most `tunnels` at once, every socket under a timeout, and
-    records each request head it gets."""
+    records each request head it gets; with tls (an ssl.SSLContext), an
+    https:// proxy."""
 
-    def __init__(self, tunnels=8):
+    def __init__(self, tunnels=8, tls=None):
+        self.tls = tls
         self.heads, self.connects, self.refused = [], [], []
         self.lock = threading.Lock()
         self.slots = threading.BoundedSemaphore(tunnels)
@@ -96,7 +99,8 @@ class ConnectProxy:
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
         self.sock.settimeout(0.2)
-        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.url = "%s://127.0.0.1:%d" % ("https" if tls else "http",
+                                          self.sock.getsockname()[1])
         self.thread = threading.Thread(target=self._accept, daemon=True)
         self.thread.start()
 
@@ -124,6 +128,13 @@ class ConnectProxy:
 
     def _tunnel(self, c):
         c.settimeout(10)
+        if self.tls:
+            try:
+                c = self.tls.wrap_socket(c, server_side=True)
+            except (OSError, ValueError):
+                with self.lock:
+                    self.refused.append("TLS handshake refused by the client")
+                return
         head = b""
         while b"\r\n\r\n" not in head and len(head) < 16384:
             d = c.recv(4096)
@@ -153,7 +164,10 @@ class ConnectProxy:
     def _pump(self, a, b):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not self.stopping.is_set():
-            ready, _, _ = select.select([a, b], [], [], 0.5)
+            # TLS may hold decrypted bytes that select() does not see
+            ready = [s for s in (a, b) if isinstance(s, ssl.SSLSocket) and s.pending()]
+            if not ready:
+                ready, _, _ = select.select([a, b], [], [], 0.5)
             for s in ready:
                 d = s.recv(65536)
                 if not d:
@@ -359,6 +373,28 @@ def test_environment_proxy_is_used_unless_the_configuration_names_one(dirs, pki,
     finally:
         env_proxy.stop()
         conf_proxy.stop()
+
+
+def test_https_proxy_is_verified_with_the_ca_file(root, dirs, pki, portal, slack):
+    good = ConnectProxy(tls=server_context(pki))
+    bad = ConnectProxy(tls=server_context(pki, "elsewhere"))
+    try:
+        configure(dirs, portal, slack, ca=pki / "ca.pem", extra="  proxy: %s\n" % good.url)
+        r = file_p1(root, dirs)
+        assert r.rc == 0, r
+        assert len(portal.created()) == 1 and len(slack.slack) == 1
+        assert len(good.to(portal)) == len(portal.log) and len(good.to(slack)) == 1
+        # a proxy whose certificate names another host: nothing goes through it
+        n = len(portal.log)
+        configure(dirs, portal, slack, ca=pki / "ca.pem", extra="  proxy: %s\n" % bad.url)
+        r = file_p1(root, dirs)
+        assert r.rc == 75, r
+        assert "TLS failed" in r.err, r.err
+        assert bad.connects == [] and len(portal.log) == n
+        no_secret(r, dirs)
+    finally:
+        good.stop()
+        bad.stop()
 
 
 def test_a_proxy_that_refuses_spools(root, dirs, pki, proxy):
