@@ -559,7 +559,8 @@ int http_send(struct http_client *h, const struct http_request *req, struct http
         cc = curl_easy_perform(c);
         if (cc != CURLE_OK) {
                 http_response_done(&resp);
-                return sink.too_big ? -EFBIG : transfer_error(h, cc);
+                r = transfer_error(h, cc);
+                return sink.too_big ? -EFBIG : r;
         }
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         resp.status = status;
