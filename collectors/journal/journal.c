@@ -14,6 +14,8 @@
  * part.
  */
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -55,7 +57,8 @@ struct journal_state {
         unsigned trim_countdown;
         uint64_t trims;         /* times the journal's pages were dropped */
         uint64_t madvise_calls;
-        bool units_matched;     /* the units pass asked the journal for their entries */
+        bool units_matched;
+        struct reader *reader;  /* the pass being read, see read_window_threaded() */     /* the units pass asked the journal for their entries */
         sd_journal *j;
         struct journal_entry entry;
         struct journal_findings findings;
@@ -268,12 +271,6 @@ static int format_entry(struct journal_state *s, const struct journal_entry *e)
         }
         s->line[s->line_len] = '\0';
         return 0;
-}
-
-/* Bytes the line takes in the member: its newlines included. */
-static uint64_t line_cost(const struct journal_state *s)
-{
-        return s->line_len + 1;
 }
 
 static const char *meta_unit(const struct journal_entry *e)
@@ -550,6 +547,249 @@ static int read_window(struct journal_state *s, struct collect_ctx *ctx, entry_f
         }
 }
 
+/* ---- the reader thread ----
+ * sd-journal (reading and formatting entries) and the sink (redaction, error
+ * extraction, staging) each take about half of the work of a pass. A pass
+ * therefore runs read_window() on a thread of its own, which hands formatted
+ * lines over in batches, two buffers taking turns, while the collector's
+ * thread writes them to the members: on two CPUs the halves overlap. Until it
+ * is joined the thread owns s->j, s->entry, s->line, the findings and the
+ * list of units; it calls no sink and logs nothing. */
+
+#define BATCH_SIZE (128U * 1024U)
+#define ALIGN8(x) (((x) + 7) & ~(size_t) 7)
+
+/* One line in a batch, followed by its stream indexes (uint32_t), the unit
+ * (NUL-terminated) and the text (NUL-terminated), padded to 8 bytes. */
+struct record {
+        usec_t t;
+        uint32_t size;
+        int32_t priority;
+        uint32_t n_streams;
+        uint32_t unit_len;
+        uint32_t text_len;
+};
+
+struct batch {
+        char *buf;
+        size_t len;
+        size_t alloc;
+};
+
+struct reader {
+        struct journal_state *s;
+        struct collect_ctx *ctx;
+        entry_fn fn;
+        void *userdata;
+        struct sink_stream **streams; /* what the stream indexes refer to */
+        uint64_t *written;            /* bytes given to each stream */
+        bool threaded;
+
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        struct batch b[2];
+        bool full[2]; /* b[i] waits for the collector's thread */
+        unsigned fill; /* the batch being filled */
+        bool done;    /* read_window() returned r */
+        bool stop;    /* the collector's thread failed: the reader stops */
+        int r;
+};
+
+/* Writes the lines of a batch to their streams and empties it. */
+static int batch_write(struct reader *rd, struct batch *b)
+{
+        size_t off = 0;
+        int r = 0;
+
+        while (off < b->len && r >= 0) {
+                struct record h;
+                const uint32_t *idx;
+                const char *unit, *text;
+
+                memcpy(&h, b->buf + off, sizeof(h));
+                idx = (const uint32_t *) (b->buf + off + sizeof(h));
+                unit = (const char *) (idx + h.n_streams);
+                text = unit + h.unit_len + 1;
+                for (uint32_t i = 0; i < h.n_streams && r >= 0; i++) {
+                        r = write_text(rd->streams[idx[i]], h.t, h.priority,
+                                       h.unit_len > 0 ? unit : NULL, text, h.text_len);
+                        if (r == -ENOSPC)
+                                r = 0;
+                        rd->written[idx[i]] += h.text_len + 1;
+                }
+                off += h.size;
+        }
+        b->len = 0;
+        return r;
+}
+
+/* The reader's batch is full or the window is done: it goes to the
+ * collector's thread, and the reader waits for the other one to be free. */
+static int batch_handover(struct reader *rd)
+{
+        bool stop;
+
+        if (!rd->threaded)
+                return batch_write(rd, &rd->b[rd->fill]);
+        pthread_mutex_lock(&rd->lock);
+        rd->full[rd->fill] = true;
+        pthread_cond_broadcast(&rd->cond);
+        rd->fill ^= 1;
+        while (rd->full[rd->fill] && !rd->stop)
+                pthread_cond_wait(&rd->cond, &rd->lock);
+        stop = rd->stop;
+        pthread_mutex_unlock(&rd->lock);
+        return stop ? -ECANCELED : 0;
+}
+
+/* Called by the passes' entry functions: the entry formatted in s->line goes
+ * to the streams idx[0..n). */
+static int reader_emit(struct journal_state *s, const uint32_t *idx, size_t n)
+{
+        struct reader *rd = s->reader;
+        const char *unit = meta_unit(&s->entry);
+        struct record h = {
+                .t = s->entry.t,
+                .priority = meta_priority(&s->entry),
+                .n_streams = (uint32_t) n,
+                .unit_len = unit ? (uint32_t) strlen(unit) : 0,
+                .text_len = (uint32_t) s->line_len,
+        };
+        size_t size = ALIGN8(sizeof(h) + n * sizeof(uint32_t) + h.unit_len + 1 + h.text_len + 1);
+        struct batch *b = &rd->b[rd->fill];
+        char *p;
+        int r;
+
+        if (n == 0)
+                return 0;
+        if (b->len > 0 && b->len + size > BATCH_SIZE) {
+                r = batch_handover(rd);
+                if (r < 0)
+                        return r;
+                b = &rd->b[rd->fill];
+        }
+        if (b->len + size > b->alloc) {
+                size_t a = MAX(b->len + size, (size_t) BATCH_SIZE);
+
+                p = xrealloc(b->buf, a);
+                if (!p)
+                        return -ENOMEM;
+                b->buf = p;
+                b->alloc = a;
+        }
+        h.size = (uint32_t) size;
+        p = b->buf + b->len;
+        memcpy(p, &h, sizeof(h));
+        p += sizeof(h);
+        memcpy(p, idx, n * sizeof(uint32_t));
+        p += n * sizeof(uint32_t);
+        if (h.unit_len > 0)
+                memcpy(p, unit, h.unit_len);
+        p[h.unit_len] = '\0';
+        p += h.unit_len + 1;
+        memcpy(p, s->line, h.text_len + 1);
+        b->len += size;
+        return 0;
+}
+
+static void *reader_main(void *userdata)
+{
+        struct reader *rd = userdata;
+        int r, k;
+
+        r = read_window(rd->s, rd->ctx, rd->fn, rd->userdata);
+        k = batch_handover(rd);
+        if (r >= 0 && k < 0)
+                r = k;
+        if (rd->threaded) {
+                pthread_mutex_lock(&rd->lock);
+                rd->done = true;
+                rd->r = r;
+                pthread_cond_broadcast(&rd->cond);
+                pthread_mutex_unlock(&rd->lock);
+        } else {
+                rd->r = r;
+        }
+        return NULL;
+}
+
+/* The collector's side: writes the batches as they come, until the reader is done. */
+static int reader_drain(struct reader *rd)
+{
+        unsigned take = 0;
+        int r = 0;
+
+        for (;;) {
+                pthread_mutex_lock(&rd->lock);
+                while (!rd->full[take] && !rd->done)
+                        pthread_cond_wait(&rd->cond, &rd->lock);
+                if (!rd->full[take]) {
+                        pthread_mutex_unlock(&rd->lock);
+                        return 0;
+                }
+                pthread_mutex_unlock(&rd->lock);
+
+                r = batch_write(rd, &rd->b[take]);
+
+                pthread_mutex_lock(&rd->lock);
+                rd->full[take] = false;
+                if (r < 0)
+                        rd->stop = true;
+                pthread_cond_broadcast(&rd->cond);
+                pthread_mutex_unlock(&rd->lock);
+                if (r < 0)
+                        return r;
+                take ^= 1;
+        }
+}
+
+/*
+ * One pass over the window: fn is called for each entry (on the reader
+ * thread) and sends lines with reader_emit() to streams[]; written[] counts
+ * the bytes each stream was given. Returns like read_window(), or the first
+ * error writing a member.
+ */
+static int read_window_threaded(struct journal_state *s, struct collect_ctx *ctx, entry_fn fn,
+                                void *userdata, struct sink_stream **streams, uint64_t *written)
+{
+        struct reader rd = {
+                .s = s,
+                .ctx = ctx,
+                .fn = fn,
+                .userdata = userdata,
+                .streams = streams,
+                .written = written,
+                .threaded = true,
+        };
+        sigset_t all, old;
+        pthread_t thread;
+        int r, w;
+
+        s->reader = &rd;
+        pthread_mutex_init(&rd.lock, NULL);
+        pthread_cond_init(&rd.cond, NULL);
+        /* signals are the collector's thread's business */
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        r = -pthread_create(&thread, NULL, reader_main, &rd);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (r < 0) {
+                rd.threaded = false; /* read and write in turn */
+                reader_main(&rd);
+                w = 0;
+        } else {
+                w = reader_drain(&rd);
+                pthread_join(thread, NULL);
+        }
+        r = w < 0 ? w : rd.r;
+        pthread_cond_destroy(&rd.cond);
+        pthread_mutex_destroy(&rd.lock);
+        free(rd.b[0].buf);
+        free(rd.b[1].buf);
+        s->reader = NULL;
+        return r;
+}
+
 /* ---- members ----
  * Written forward, oldest first: when a member is over its budget the sink
  * keeps its newest part (SINK_KEEP_TAIL), from a line start. */
@@ -569,19 +809,6 @@ static int member_open(struct collect_ctx *ctx, struct sink *sink, const char *n
         if (r < 0)
                 return clog_error_errno(ctx, r, "opening %s: %m", name);
         return 0;
-}
-
-/* The entry formatted in s->line, into the member. */
-static int member_write(struct journal_state *s, struct member *m)
-{
-        int r;
-
-        if (!m->st)
-                return 0;
-        r = write_text(m->st, s->entry.t, meta_priority(&s->entry), meta_unit(&s->entry), s->line,
-                       s->line_len);
-        m->written += line_cost(s);
-        return r == -ENOSPC ? 0 : r;
 }
 
 /* Completes the member within limit bytes (abandoned after an error). */
@@ -619,6 +846,9 @@ struct first_pass {
         struct member warnings;
         struct member kernel;
 };
+
+/* The first pass's streams, in read_window_threaded()'s terms. */
+enum { FIRST_PASS_WARNINGS, FIRST_PASS_KERNEL, _FIRST_PASS_MAX };
 
 static bool unit_name_ok(const char *u)
 {
@@ -669,12 +899,17 @@ static int first_pass_entry(struct journal_state *s, void *userdata)
         }
         if (!warning && !kernel)
                 return 0;
+        uint32_t idx[2];
+        size_t n = 0;
+
         r = format_entry(s, e);
-        if (r >= 0 && warning)
-                r = member_write(s, &fp->warnings);
-        if (r >= 0 && kernel)
-                r = member_write(s, &fp->kernel);
-        return r;
+        if (r < 0)
+                return r;
+        if (warning)
+                idx[n++] = FIRST_PASS_WARNINGS;
+        if (kernel)
+                idx[n++] = FIRST_PASS_KERNEL;
+        return reader_emit(s, idx, n);
 }
 
 /* ---- the units pass ---- */
@@ -733,8 +968,8 @@ static bool units_use_matches(struct journal_state *s, struct collect_ctx *ctx)
 }
 
 struct units_pass {
-        struct sink_stream **st; /* one per s->units */
-        size_t n;
+        size_t n;      /* units */
+        uint32_t *idx; /* the units of the current entry */
 };
 
 /* The entry goes to the file of every unit it names (an entry naming a unit in
@@ -743,7 +978,8 @@ static int units_pass_entry(struct journal_state *s, void *userdata)
 {
         struct units_pass *up = userdata;
         const char *v[ELEMENTSOF(unit_fields)];
-        bool any = false, formatted = false;
+        bool any = false;
+        size_t n = 0;
         int r;
 
         for (size_t f = 0; f < ELEMENTSOF(unit_fields); f++) {
@@ -757,20 +993,15 @@ static int units_pass_entry(struct journal_state *s, void *userdata)
 
                 for (size_t f = 0; f < ELEMENTSOF(unit_fields) && !mine; f++)
                         mine = v[f] && streq(v[f], s->units[i]);
-                if (!mine)
-                        continue;
-                if (!formatted) {
-                        r = format_entry(s, &s->entry);
-                        if (r < 0)
-                                return r;
-                        formatted = true;
-                }
-                r = write_text(up->st[i], s->entry.t, meta_priority(&s->entry),
-                               meta_unit(&s->entry), s->line, s->line_len);
-                if (r < 0 && r != -ENOSPC)
-                        return r;
+                if (mine)
+                        up->idx[n++] = (uint32_t) i;
         }
-        return 0;
+        if (n == 0)
+                return 0;
+        r = format_entry(s, &s->entry);
+        if (r < 0)
+                return r;
+        return reader_emit(s, up->idx, n);
 }
 
 /*
@@ -785,6 +1016,8 @@ static int units_pass(struct journal_state *s, struct collect_ctx *ctx, struct s
                       uint64_t per_unit)
 {
         _cleanup_free_ struct sink_stream **st = NULL;
+        _cleanup_free_ uint64_t *written = NULL;
+        _cleanup_free_ uint32_t *idx = NULL;
         struct units_pass up = { .n = strv_length(s->units) };
         bool timed_out = false;
         int r = 0;
@@ -792,9 +1025,11 @@ static int units_pass(struct journal_state *s, struct collect_ctx *ctx, struct s
         if (up.n == 0)
                 return 0;
         st = xcalloc(up.n, sizeof(*st));
-        if (!st)
+        written = xcalloc(up.n, sizeof(*written));
+        idx = xcalloc(up.n, sizeof(*idx));
+        if (!st || !written || !idx)
                 return -ENOMEM;
-        up.st = st;
+        up.idx = idx;
         for (size_t i = 0; i < up.n; i++) {
                 _cleanup_free_ char *name = xasprintf("logs/journal/units/%s.log", s->units[i]);
                 _cleanup_free_ char *source = xasprintf("journal:%s", s->units[i]);
@@ -817,7 +1052,7 @@ static int units_pass(struct journal_state *s, struct collect_ctx *ctx, struct s
         else
                 sd_journal_flush_matches(s->j);
         if (r >= 0)
-                r = read_window(s, ctx, units_pass_entry, &up);
+                r = read_window_threaded(s, ctx, units_pass_entry, &up, st, written);
         if (r == -ETIMEDOUT) {
                 timed_out = true;
                 r = 0;
@@ -956,8 +1191,17 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
                 r = member_open(ctx, sink, "logs/journal/kernel.log", "journal:kernel", &fp.kernel);
         if (r >= 0)
                 r = match_first_pass(s);
-        if (r >= 0)
-                r = read_window(s, ctx, first_pass_entry, &fp);
+        if (r >= 0) {
+                struct sink_stream *streams[_FIRST_PASS_MAX] = {
+                        [FIRST_PASS_WARNINGS] = fp.warnings.st,
+                        [FIRST_PASS_KERNEL] = fp.kernel.st,
+                };
+                uint64_t written[_FIRST_PASS_MAX] = {};
+
+                r = read_window_threaded(s, ctx, first_pass_entry, &fp, streams, written);
+                fp.warnings.written = written[FIRST_PASS_WARNINGS];
+                fp.kernel.written = written[FIRST_PASS_KERNEL];
+        }
         timed_out = r == -ETIMEDOUT;
         if (r < 0 && !timed_out) {
                 (void) member_close(&fp.warnings, sink, 0, false, true);
