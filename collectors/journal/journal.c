@@ -11,7 +11,8 @@
  * dumps) gives the findings, the units that get a file of their own,
  * warnings.log and kernel.log; a second pass gives the units' entries. Members
  * are written forward and, when over budget, cut by the sink to their newest
- * part.
+ * part. Each pass reads on a thread of its own while the collector's thread
+ * writes (see read_window_threaded()).
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -57,8 +58,8 @@ struct journal_state {
         unsigned trim_countdown;
         uint64_t trims;         /* times the journal's pages were dropped */
         uint64_t madvise_calls;
-        bool units_matched;
-        struct reader *reader;  /* the pass being read, see read_window_threaded() */     /* the units pass asked the journal for their entries */
+        bool units_matched;     /* the units pass asked the journal for their entries */
+        struct reader *reader;  /* the pass being read, see read_window_threaded() */
         sd_journal *j;
         struct journal_entry entry;
         struct journal_findings findings;
