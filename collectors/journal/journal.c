@@ -940,9 +940,11 @@ static bool entry_in_units(const struct journal_state *s)
 
 static bool units_use_matches(struct journal_state *s, struct collect_ctx *ctx)
 {
-        usec_t since = ctx_since(ctx), until = MIN(ctx_until(ctx), now(CLOCK_REALTIME));
+        usec_t since = ctx_since(ctx), until = ctx_until(ctx);
         unsigned seen = 0, theirs = 0;
 
+        if (until >= USEC_INFINITY - 1) /* an open window ends now */
+                until = now(CLOCK_REALTIME);
         if (until <= since)
                 return false;
         sd_journal_flush_matches(s->j);
