@@ -6,13 +6,17 @@
  * (logs/journal/kernel.log), plus findings (failed units, restart loops, OOM
  * kills, segfaults, core dumps, kernel errors).
  *
- * Each member is read newest-first: entries are formatted into a bounded
- * memory buffer; once it is full the older part of the window is only
- * measured until the budget is reached, then read again forward and written
- * before the buffered part. The member is therefore in chronological order,
- * holds the newest entries when cut, and costs no more than what is kept.
+ * The window is read twice, oldest first: a first pass over the entries that
+ * can matter (warnings or worse, systemd's and the kernel's messages, core
+ * dumps) gives the findings, the units that get a file of their own,
+ * warnings.log and kernel.log; a second pass gives the units' entries. Members
+ * are written forward and, when over budget, cut by the sink to their newest
+ * part. Each pass reads on a thread of its own while the collector's thread
+ * writes (see read_window_threaded()).
  */
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -44,12 +48,18 @@ struct journal_state {
         uint64_t unit_priority;
         uint64_t max_units;
         bool kernel;
-        uint64_t buffer_size;
+        uint64_t buffer_size; /* no longer used: members are written forward */
 
         /* runtime */
         char *dir; /* journal directory, NULL: the live system journal */
-        uint64_t rss_base;  /* file-backed resident bytes before reading */
-        uint64_t refreshes; /* times the journal's pages were dropped */
+        uint64_t file_base;     /* file-backed resident bytes before reading */
+        uint64_t last_file;     /* file-backed resident bytes at the last check */
+        unsigned trim_every;    /* entries between two checks, see journal_trim() */
+        unsigned trim_countdown;
+        uint64_t trims;         /* times the journal's pages were dropped */
+        uint64_t madvise_calls;
+        bool units_matched;     /* the units pass asked the journal for their entries */
+        struct reader *reader;  /* the pass being read, see read_window_threaded() */
         sd_journal *j;
         struct journal_entry entry;
         struct journal_findings findings;
@@ -61,10 +71,6 @@ struct journal_state {
         size_t line_alloc;
         time_t ts_sec; /* timestamp cache: seconds → "YYYY-MM-DDTHH:MM:SS" */
         char ts[32];
-
-        char *rev; /* newest-first records, see rev_push() */
-        size_t rev_len;
-        size_t rev_alloc;
 };
 
 static const char *const priority_names[] = {
@@ -268,12 +274,6 @@ static int format_entry(struct journal_state *s, const struct journal_entry *e)
         return 0;
 }
 
-/* Bytes the line takes in the member: its newlines included. */
-static uint64_t line_cost(const struct journal_state *s)
-{
-        return s->line_len + 1;
-}
-
 static const char *meta_unit(const struct journal_entry *e)
 {
         const char *u = journal_entry_unit(e);
@@ -311,133 +311,62 @@ static int write_text(struct sink_stream *st, usec_t t, int priority, const char
         }
 }
 
-/* ---- the newest-first buffer ----
- * Records are appended as the window is walked backwards:
- * [usec_t t][int32 priority][uint32 unit_len][uint32 text_len] unit NUL text NUL [uint32 size]
- * and replayed from the end, i.e. oldest first. */
-
-struct rev_header {
-        usec_t t;
-        int32_t priority;
-        uint32_t unit_len;
-        uint32_t text_len;
-};
-
-static int rev_push(struct journal_state *s, usec_t t, int priority, const char *unit)
-{
-        struct rev_header h = {
-                .t = t,
-                .priority = priority,
-                .unit_len = unit ? (uint32_t) strlen(unit) : 0,
-                .text_len = (uint32_t) s->line_len,
-        };
-        uint32_t size = (uint32_t) (sizeof(h) + h.unit_len + 1 + h.text_len + 1 + sizeof(uint32_t));
-
-        if (s->rev_len + size > s->buffer_size)
-                return -E2BIG;
-        if (s->rev_len + size > s->rev_alloc) {
-                size_t n = MIN(MAX(s->rev_alloc * 2, s->rev_len + size + 4096), s->buffer_size);
-                char *p = xrealloc(s->rev, n);
-                if (!p)
-                        return -ENOMEM;
-                s->rev = p;
-                s->rev_alloc = n;
-        }
-        char *p = s->rev + s->rev_len;
-        memcpy(p, &h, sizeof(h));
-        p += sizeof(h);
-        if (h.unit_len > 0)
-                memcpy(p, unit, h.unit_len);
-        p[h.unit_len] = '\0';
-        p += h.unit_len + 1;
-        memcpy(p, s->line, h.text_len + 1);
-        p += h.text_len + 1;
-        memcpy(p, &size, sizeof(size));
-        s->rev_len += size;
-        return 0;
-}
-
-static int rev_replay(struct journal_state *s, struct sink_stream *st)
-{
-        size_t end = s->rev_len;
-
-        while (end > 0) {
-                struct rev_header h;
-                uint32_t size;
-                const char *p;
-                int r;
-
-                memcpy(&size, s->rev + end - sizeof(size), sizeof(size));
-                p = s->rev + end - size;
-                memcpy(&h, p, sizeof(h));
-                p += sizeof(h);
-                r = write_text(st, h.t, h.priority, h.unit_len > 0 ? p : NULL,
-                               p + h.unit_len + 1, h.text_len);
-                if (r < 0)
-                        return r;
-                end -= size;
-        }
-        return 0;
-}
-
-/* ---- members ---- */
-
-typedef int (*match_fn)(sd_journal *j, const void *arg);
-
-static int match_priority(sd_journal *j, const void *arg)
-{
-        uint64_t max = *(const uint64_t *) arg;
-
-        for (uint64_t p = 0; p <= max && p <= 7; p++) {
-                char m[16];
-                int r;
-
-                (void) snprintf(m, sizeof(m), "PRIORITY=%u", (unsigned) p);
-                r = sd_journal_add_match(j, m, 0);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-static int match_kernel(sd_journal *j, _unused_ const void *arg)
-{
-        return sd_journal_add_match(j, "_TRANSPORT=kernel", 0);
-}
-
 /*
- * sd-journal maps journal files in windows that it keeps until the journal is
- * closed, so reading a large journal would grow the resident set by the size
- * of the part read (hundreds of MiB for a million entries). Every
- * REFRESH_EVERY entries the file-backed resident size is checked, and past
- * REFRESH_RSS the pages of the journal mappings are dropped with
- * MADV_DONTNEED: the mappings stay valid (they are read-only views of the
- * files), the kernel just faults a page back in from the page cache when it
- * is touched again.
+ * sd-journal maps journal files in 8 MiB windows that it keeps until the
+ * journal is closed, and the kernel maps up to 64 KiB of page cache around
+ * every page touched, so reading a large journal would grow the resident set
+ * by the size of the part read (hundreds of MiB for a million entries). When
+ * the file-backed resident size has grown by JOURNAL_RSS_MAX since the
+ * journal was opened, the pages of the journal mappings are dropped with
+ * MADV_DONTNEED: the mappings stay valid (read-only views of the files), the
+ * kernel maps a page again from the page cache when it is touched. A drop
+ * costs a walk of /proc/self/maps, one madvise() per run of adjacent
+ * mappings and the faults of sd-journal's working set that follow (about
+ * 2 MiB for a journal of six files: below that, drops follow each other), so
+ * the limit is twice that: about a hundred drops for a million entries read.
+ *
+ * The resident size is read from /proc/self/statm every `trim_every`
+ * entries; the interval adapts to how fast it grows (a sparse match touches
+ * new pages with nearly every entry, a dense read every few dozen).
  */
-#define REFRESH_EVERY 256
-#define REFRESH_RSS (3ULL << 20)
+#define JOURNAL_RSS_MAX (4ULL << 20)
+#define TRIM_EVERY_MIN 8U
+#define TRIM_EVERY_MAX 1024U
 
-static uint64_t resident_file_bytes(void)
+/* File-backed (and shared) resident bytes. */
+static int resident_file_bytes(uint64_t *ret)
 {
         unsigned long long size = 0, resident = 0, shared = 0;
         FILE *f = fopen("/proc/self/statm", "re");
+        int n;
 
         if (!f)
-                return 0;
-        if (fscanf(f, "%llu %llu %llu", &size, &resident, &shared) != 3)
-                shared = 0;
+                return -errno;
+        n = fscanf(f, "%llu %llu %llu", &size, &resident, &shared);
         fclose(f);
-        return (uint64_t) shared * (uint64_t) sysconf(_SC_PAGESIZE);
+        if (n != 3)
+                return -EIO;
+        *ret = (uint64_t) shared * (uint64_t) sysconf(_SC_PAGESIZE);
+        return 0;
 }
 
-static void drop_journal_pages(void)
+static void flush_range(uintptr_t start, uintptr_t end)
+{
+        if (end > start)
+                (void) madvise((void *) start, (size_t) (end - start), MADV_DONTNEED);
+}
+
+/* Drops the resident pages of every mapping of a .journal file; adjacent
+ * mappings are dropped with one call. Returns the number of calls. */
+static unsigned drop_journal_pages(void)
 {
         char line[4096];
+        uintptr_t run_start = 0, run_end = 0;
+        unsigned calls = 0;
         FILE *f = fopen("/proc/self/maps", "re");
 
         if (!f)
-                return;
+                return 0;
         while (fgets(line, sizeof(line), f)) {
                 unsigned long long start, end;
                 const char *path = strchr(line, '/');
@@ -446,10 +375,19 @@ static void drop_journal_pages(void)
                         continue;
                 if (sscanf(line, "%llx-%llx", &start, &end) != 2 || end <= start)
                         continue;
-                (void) madvise((void *) (uintptr_t) start, (size_t) (end - start),
-                               MADV_DONTNEED);
+                if ((uintptr_t) start != run_end) {
+                        if (run_end > run_start)
+                                calls++;
+                        flush_range(run_start, run_end);
+                        run_start = (uintptr_t) start;
+                }
+                run_end = (uintptr_t) end;
         }
         fclose(f);
+        if (run_end > run_start)
+                calls++;
+        flush_range(run_start, run_end);
+        return calls;
 }
 
 static int journal_open(struct journal_state *s)
@@ -465,343 +403,453 @@ static int journal_open(struct journal_state *s)
         return r;
 }
 
-/* Keeps the journal's share of the resident set bounded (see above). */
-static void journal_trim(struct journal_state *s, uint64_t n)
+static void trim_start(struct journal_state *s)
 {
-        if (n == 0 || n % REFRESH_EVERY != 0)
+        if (resident_file_bytes(&s->file_base) < 0)
+                s->file_base = 0;
+        s->last_file = s->file_base;
+        s->trim_every = TRIM_EVERY_MIN;
+        s->trim_countdown = 0;
+}
+
+/* Keeps the journal's share of the resident set bounded (see above); called
+ * once per entry read. */
+static void journal_trim(struct journal_state *s)
+{
+        uint64_t file, journal, grown, room;
+
+        if (s->trim_countdown > 0 && --s->trim_countdown > 0)
                 return;
-        if (resident_file_bytes() < s->rss_base + REFRESH_RSS)
+        if (resident_file_bytes(&file) < 0) {
+                s->trim_countdown = TRIM_EVERY_MAX;
                 return;
-        drop_journal_pages();
-        s->refreshes++;
-}
-
-static char *format_time(char *buf, size_t size, usec_t t)
-{
-        time_t sec = (time_t) (t / USEC_PER_SEC);
-        struct tm tm;
-
-        if (!gmtime_r(&sec, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-                (void) snprintf(buf, size, "@%llu", (unsigned long long) sec);
-        return buf;
-}
-
-/* The backward pass of emit_member(): what fits in the budget. */
-struct emit_scan {
-        uint64_t budget;
-        usec_t start_t, boundary_t;
-        char *boundary;     /* cursor of the newest entry not buffered (counting) */
-        uint64_t kept, n_kept, n_counted, overhead;
-        bool counting, cut, timed_out;
-};
-
-/* Only measuring: the message's length plus the average of the rest of a line
- * is close enough (the sink cuts exactly). Returns false when it does not fit. */
-static bool scan_count(sd_journal *j, struct emit_scan *e, usec_t t)
-{
-        const void *d;
-        size_t l;
-        uint64_t cost;
-
-        if (sd_journal_get_data(j, "MESSAGE", &d, &l) < 0)
-                l = 8;
-        cost = l - MIN(l, (size_t) 8) + 1 + (e->n_kept > 0 ? e->overhead / e->n_kept : 64) +
-               8; /* a margin */
-        if (e->kept + cost > e->budget) {
-                e->cut = true;
-                return false;
         }
-        e->kept += cost;
-        e->start_t = t;
-        e->n_counted++;
-        return true;
+        journal = file > s->file_base ? file - s->file_base : 0;
+        if (journal >= JOURNAL_RSS_MAX) {
+                s->madvise_calls += drop_journal_pages();
+                s->trims++;
+                journal = 0;
+        }
+        /* the interval grows while the room left is large against the growth
+         * over the last one, and shrinks when it is not */
+        grown = file > s->last_file ? file - s->last_file : 0;
+        room = JOURNAL_RSS_MAX - journal;
+        if (grown * 8 < room)
+                s->trim_every = MIN(s->trim_every * 2, TRIM_EVERY_MAX);
+        else if (grown * 2 > room)
+                s->trim_every = MAX(s->trim_every / 4, TRIM_EVERY_MIN);
+        s->last_file = s->file_base + journal;
+        s->trim_countdown = s->trim_every;
 }
 
-/* One entry, buffered while the buffer has room. 1: go on, 0: stop, -errno. */
-static int scan_keep(struct journal_state *s, struct collect_ctx *ctx, struct emit_scan *e,
-                     usec_t t)
+/* ---- matches ---- */
+
+/* PRIORITY=0 … PRIORITY=max: one group, OR'ed. */
+static int match_priority(sd_journal *j, uint64_t max)
 {
-        int r;
+        for (uint64_t p = 0; p <= max && p <= 7; p++) {
+                char m[16];
+                int r;
 
-        r = entry_load(s->j, &s->entry);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return 1; /* a corrupt entry: skip it */
-        r = format_entry(s, &s->entry);
-        if (r < 0)
-                return r;
-        if (e->kept + line_cost(s) > e->budget) {
-                e->cut = true;
-                return 0;
-        }
-        e->kept += line_cost(s);
-        r = rev_push(s, t, meta_priority(&s->entry), meta_unit(&s->entry));
-        if (r == 0) {
-                e->n_kept++;
-                e->overhead += s->line_len - MIN(s->line_len, s->entry.f[JF_MESSAGE].len);
-                return 1;
-        }
-        if (r != -E2BIG)
-                return r;
-        /* Buffer full: from here on only measure, remembering the newest entry
-         * that is not buffered. */
-        e->counting = true;
-        r = sd_journal_get_cursor(s->j, &e->boundary);
-        if (r < 0)
-                return clog_error_errno(ctx, r, "getting a journal cursor: %m");
-        e->boundary_t = t;
-        e->start_t = t;
-        e->n_counted++;
-        return 1;
-}
-
-static int scan_backward(struct journal_state *s, struct collect_ctx *ctx, struct emit_scan *e)
-{
-        usec_t since = ctx_since(ctx), until = ctx_until(ctx);
-        sd_journal *j = s->j;
-        int r;
-
-        for (uint64_t n = 0;; n++) {
-                usec_t t;
-
-                if (n % CHECK_DEADLINE_EVERY == 0 && n > 0 && ctx_expired(ctx)) {
-                        e->timed_out = true;
-                        return 0;
-                }
-                journal_trim(s, n);
-                r = sd_journal_previous(j);
-                if (r < 0)
-                        return clog_error_errno(ctx, r, "reading the journal: %m");
-                if (r == 0)
-                        return 0;
-                if (sd_journal_get_realtime_usec(j, &t) < 0 || t > until)
-                        continue;
-                if (t < since)
-                        return 0;
-                if (e->counting) {
-                        if (!scan_count(j, e, t))
-                                return 0;
-                        continue;
-                }
-                r = scan_keep(s, ctx, e, t);
-                if (r <= 0)
-                        return r;
-        }
-}
-
-/* Forward over the measured part, up to and including the boundary entry. */
-static int replay_counted(struct journal_state *s, struct collect_ctx *ctx,
-                          struct sink_stream *st, const struct emit_scan *e)
-{
-        sd_journal *j = s->j;
-        int r;
-
-        r = sd_journal_seek_realtime_usec(j, e->start_t);
-        if (r < 0)
-                return r;
-        for (uint64_t n = 1;; n++) {
-                usec_t t;
-
-                journal_trim(s, n);
-                if (sd_journal_next(j) <= 0)
-                        return 0; /* the end (a read error keeps what was written) */
-                if (sd_journal_get_realtime_usec(j, &t) < 0 || t < ctx_since(ctx))
-                        continue;
-                if (t > e->boundary_t)
-                        return 0;
-                if (entry_load(j, &s->entry) < 0)
-                        continue;
-                r = format_entry(s, &s->entry);
+                (void) snprintf(m, sizeof(m), "PRIORITY=%u", (unsigned) p);
+                r = sd_journal_add_match(j, m, 0);
                 if (r < 0)
                         return r;
-                r = write_text(st, t, meta_priority(&s->entry), meta_unit(&s->entry), s->line,
-                               s->line_len);
-                if (r < 0)
-                        return r;
-                if (t == e->boundary_t && sd_journal_test_cursor(j, e->boundary) > 0)
-                        return 0;
         }
+        return 0;
 }
 
-/*
- * Writes one member: the entries of the window that match, newest kept within
- * budget bytes, in chronological order.
- */
-static int emit_member(struct journal_state *s, struct collect_ctx *ctx, struct sink *sink,
-                       const char *name, const char *source, match_fn matches, const void *arg,
-                       uint64_t budget)
-{
-        sd_journal *j = s->j;
-        usec_t until = ctx_until(ctx);
-        struct emit_scan e = { .budget = budget };
-        struct sink_stream *st = NULL;
-        int r;
-
-        sd_journal_flush_matches(j);
-        r = matches(j, arg);
-        if (r < 0)
-                return clog_error_errno(ctx, r, "adding journal matches for %s: %m", name);
-
-        s->rev_len = 0;
-        if (until == 0 || until >= USEC_INFINITY - 1)
-                r = sd_journal_seek_tail(j);
-        else
-                r = sd_journal_seek_realtime_usec(j, until + 1);
-        if (r < 0)
-                return clog_error_errno(ctx, r, "seeking the journal: %m");
-        r = scan_backward(s, ctx, &e);
-        if (r < 0)
-                goto out;
-        r = sink_open_stream(sink, name, source, SINK_KEEP_TAIL | SINK_SCAN_ERRORS, &st);
-        if (r < 0) {
-                r = clog_error_errno(ctx, r, "opening %s: %m", name);
-                goto out;
-        }
-        if (e.counting)
-                r = replay_counted(s, ctx, st, &e);
-        if (r >= 0)
-                r = rev_replay(s, st);
-        if (r < 0) {
-                (void) sink_stream_close(st, r != -ENOSPC);
-                r = r == -ENOSPC ? 0 : r;
-                goto out;
-        }
-        if (e.cut) {
-                char buf[32];
-                sink_stream_note(st, "journal window cut by the budget (%" PRIu64
-                                 " bytes): kept the newest %" PRIu64 " entries, from %s",
-                                 budget, e.n_kept + e.n_counted,
-                                 format_time(buf, sizeof(buf),
-                                             e.counting ? e.start_t : s->entry.t));
-                sink_mark_partial(sink);
-        }
-        if (e.timed_out) {
-                sink_stream_note(
-                        st, "deadline reached while reading the journal: older entries missing");
-                sink_mark_partial(sink);
-        }
-        r = sink_stream_close(st, false);
-out:
-        free(e.boundary);
-        return r;
-}
-
-/*
- * Every entry of the selected units, in one forward pass over the window,
- * each written to its unit's file (an entry naming a unit in UNIT= or
- * COREDUMP_UNIT= goes to that unit's file too). One pass instead of one per
- * unit, and without sd-journal matches (an OR of many of them makes every step
- * a search): the window is read once, in order, and its pages are touched
- * once. Each file keeps its newest part within per_unit bytes.
- */
-static int emit_units(struct journal_state *s, struct collect_ctx *ctx, struct sink *sink,
-                      uint64_t per_unit)
-{
-        static const int unit_fields[] = { JF_SYSTEMD_UNIT, JF_UNIT, JF_COREDUMP_UNIT,
-                                           JF_USER_UNIT };
-        size_t n = strv_length(s->units);
-        _cleanup_free_ struct sink_stream **st = NULL;
-        usec_t since = ctx_since(ctx), until = ctx_until(ctx);
-        bool timed_out = false;
-        int r = 0;
-
-        if (n == 0)
-                return 0;
-        st = xcalloc(n, sizeof(*st));
-        if (!st)
-                return -ENOMEM;
-        sd_journal_flush_matches(s->j);
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *name = xasprintf("logs/journal/units/%s.log", s->units[i]);
-                _cleanup_free_ char *source = xasprintf("journal:%s", s->units[i]);
-
-                if (!name || !source) {
-                        r = -ENOMEM;
-                        goto finish;
-                }
-                r = sink_open_stream(sink, name, source, SINK_KEEP_TAIL | SINK_SCAN_ERRORS,
-                                     &st[i]);
-                if (r < 0) {
-                        clog_error_errno(ctx, r, "opening %s: %m", name);
-                        goto finish;
-                }
-                sink_stream_set_limit(st[i], per_unit);
-        }
-        r = sd_journal_seek_realtime_usec(s->j, since);
-        if (r < 0)
-                goto finish;
-        for (uint64_t k = 1;; k++) {
-                usec_t t;
-
-                if (k % CHECK_DEADLINE_EVERY == 0 && ctx_expired(ctx)) {
-                        timed_out = true;
-                        break;
-                }
-                journal_trim(s, k);
-                r = sd_journal_next(s->j);
-                if (r <= 0)
-                        break;
-                if (sd_journal_get_realtime_usec(s->j, &t) < 0 || t < since)
-                        continue;
-                if (t > until)
-                        break;
-                r = entry_load(s->j, &s->entry);
-                if (r == -ENOMEM)
-                        goto finish;
-                if (r < 0)
-                        continue; /* a corrupt entry: skip it */
-                r = format_entry(s, &s->entry);
-                if (r < 0)
-                        goto finish;
-                for (size_t i = 0; i < n; i++) {
-                        bool mine = false;
-
-                        for (size_t f = 0; f < ELEMENTSOF(unit_fields) && !mine; f++) {
-                                const char *v = journal_entry_get(&s->entry, unit_fields[f]);
-
-                                mine = v && streq(v, s->units[i]);
-                        }
-                        if (!mine)
-                                continue;
-                        r = write_text(st[i], t, meta_priority(&s->entry), meta_unit(&s->entry),
-                                       s->line, s->line_len);
-                        if (r < 0 && r != -ENOSPC)
-                                goto finish;
-                }
-        }
-        r = r < 0 ? r : 0;
-finish:
-        for (size_t i = 0; i < n; i++) {
-                if (!st[i])
-                        continue;
-                if (timed_out)
-                        sink_stream_note(st[i], "deadline reached while reading the journal: "
-                                                "newer entries missing");
-                (void) sink_stream_close(st[i], false);
-        }
-        if (timed_out)
-                sink_mark_partial(sink);
-        return r;
-}
-
-/* ---- the scan: findings and the units that deserve their own file ---- */
-
-static int match_scan(sd_journal *j, const void *arg)
+/* The first pass: entries at max_priority or unit_priority or worse, systemd's
+ * and systemd-oomd's own messages, the kernel's and core dumps. */
+static int match_first_pass(struct journal_state *s)
 {
         static const char *const more[] = {
                 "SYSLOG_IDENTIFIER=systemd", "SYSLOG_IDENTIFIER=systemd-oomd", "_TRANSPORT=kernel",
                 COREDUMP_MATCH,
         };
-        int r = match_priority(j, arg);
+        int r;
 
+        sd_journal_flush_matches(s->j);
+        r = match_priority(s->j, MAX(s->max_priority, s->unit_priority));
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(more); i++) {
-                r = sd_journal_add_disjunction(j);
+                r = sd_journal_add_disjunction(s->j);
                 if (r >= 0)
-                        r = sd_journal_add_match(j, more[i], 0);
+                        r = sd_journal_add_match(s->j, more[i], 0);
         }
         return r;
 }
+
+/* The fields that tie an entry to a unit's file (see units_pass()). */
+static const int unit_fields[] = { JF_SYSTEMD_UNIT, JF_UNIT, JF_COREDUMP_UNIT, JF_USER_UNIT };
+static const char *const unit_field_names[] = { "_SYSTEMD_UNIT", "UNIT", "COREDUMP_UNIT",
+                                                "USER_UNIT" };
+
+/* Entries naming one of the units in one of unit_fields: each field's values
+ * OR'ed, the fields OR'ed. */
+static int match_units(struct journal_state *s)
+{
+        int r = 0;
+
+        sd_journal_flush_matches(s->j);
+        for (size_t f = 0; r >= 0 && f < ELEMENTSOF(unit_field_names); f++) {
+                if (f > 0)
+                        r = sd_journal_add_disjunction(s->j);
+                STRV_FOREACH(u, s->units) {
+                        _cleanup_free_ char *m = NULL;
+
+                        if (r < 0)
+                                break;
+                        m = xasprintf("%s=%s", unit_field_names[f], *u);
+                        r = m ? sd_journal_add_match(s->j, m, 0) : -ENOMEM;
+                }
+        }
+        return r;
+}
+
+/* ---- reading the window ---- */
+
+typedef int (*entry_fn)(struct journal_state *s, void *userdata);
+
+/*
+ * Calls fn for every readable entry of the window that the current matches
+ * select, oldest first, with the entry loaded in s->entry. Returns 0 at the
+ * end of the window, -ETIMEDOUT at the deadline, fn's error or -errno.
+ */
+static int read_window(struct journal_state *s, struct collect_ctx *ctx, entry_fn fn,
+                       void *userdata)
+{
+        usec_t since = ctx_since(ctx), until = ctx_until(ctx);
+        int r;
+
+        r = sd_journal_seek_realtime_usec(s->j, since);
+        if (r < 0)
+                return r;
+        for (uint64_t n = 1;; n++) {
+                usec_t t;
+
+                if (n % CHECK_DEADLINE_EVERY == 0 && ctx_expired(ctx))
+                        return -ETIMEDOUT;
+                journal_trim(s);
+                r = sd_journal_next(s->j);
+                if (r <= 0)
+                        return r;
+                if (sd_journal_get_realtime_usec(s->j, &t) < 0 || t < since)
+                        continue;
+                if (t > until)
+                        return 0;
+                r = entry_load(s->j, &s->entry);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        continue; /* a corrupt entry: skip it */
+                r = fn(s, userdata);
+                if (r < 0)
+                        return r;
+        }
+}
+
+/* ---- the reader thread ----
+ * sd-journal (reading and formatting entries) and the sink (redaction, error
+ * extraction, staging) each take about half of the work of a pass. A pass
+ * therefore runs read_window() on a thread of its own, which hands formatted
+ * lines over in batches, two buffers taking turns, while the collector's
+ * thread writes them to the members: on two CPUs the halves overlap. Until it
+ * is joined the thread owns s->j, s->entry, s->line, the findings and the
+ * list of units; it calls no sink and logs nothing. */
+
+#define BATCH_SIZE (128U * 1024U)
+#define ALIGN8(x) (((x) + 7) & ~(size_t) 7)
+
+/* One line in a batch, followed by its stream indexes (uint32_t), the unit
+ * (NUL-terminated) and the text (NUL-terminated), padded to 8 bytes. */
+struct record {
+        usec_t t;
+        uint32_t size;
+        int32_t priority;
+        uint32_t n_streams;
+        uint32_t unit_len;
+        uint32_t text_len;
+};
+
+struct batch {
+        char *buf;
+        size_t len;
+        size_t alloc;
+};
+
+struct reader {
+        struct journal_state *s;
+        struct collect_ctx *ctx;
+        entry_fn fn;
+        void *userdata;
+        struct sink_stream **streams; /* what the stream indexes refer to */
+        uint64_t *written;            /* bytes given to each stream */
+        bool threaded;
+
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        struct batch b[2];
+        bool full[2]; /* b[i] waits for the collector's thread */
+        unsigned fill; /* the batch being filled */
+        bool done;    /* read_window() returned r */
+        bool stop;    /* the collector's thread failed: the reader stops */
+        int r;
+};
+
+/* Writes the lines of a batch to their streams and empties it. */
+static int batch_write(struct reader *rd, struct batch *b)
+{
+        size_t off = 0;
+        int r = 0;
+
+        while (off < b->len && r >= 0) {
+                struct record h;
+                const uint32_t *idx;
+                const char *unit, *text;
+
+                memcpy(&h, b->buf + off, sizeof(h));
+                idx = (const uint32_t *) (b->buf + off + sizeof(h));
+                unit = (const char *) (idx + h.n_streams);
+                text = unit + h.unit_len + 1;
+                for (uint32_t i = 0; i < h.n_streams && r >= 0; i++) {
+                        r = write_text(rd->streams[idx[i]], h.t, h.priority,
+                                       h.unit_len > 0 ? unit : NULL, text, h.text_len);
+                        if (r == -ENOSPC)
+                                r = 0;
+                        rd->written[idx[i]] += h.text_len + 1;
+                }
+                off += h.size;
+        }
+        b->len = 0;
+        return r;
+}
+
+/* The reader's batch is full or the window is done: it goes to the
+ * collector's thread, and the reader waits for the other one to be free. */
+static int batch_handover(struct reader *rd)
+{
+        bool stop;
+
+        if (!rd->threaded)
+                return batch_write(rd, &rd->b[rd->fill]);
+        pthread_mutex_lock(&rd->lock);
+        rd->full[rd->fill] = true;
+        pthread_cond_broadcast(&rd->cond);
+        rd->fill ^= 1;
+        while (rd->full[rd->fill] && !rd->stop)
+                pthread_cond_wait(&rd->cond, &rd->lock);
+        stop = rd->stop;
+        pthread_mutex_unlock(&rd->lock);
+        return stop ? -ECANCELED : 0;
+}
+
+/* Called by the passes' entry functions: the entry formatted in s->line goes
+ * to the streams idx[0..n). */
+static int reader_emit(struct journal_state *s, const uint32_t *idx, size_t n)
+{
+        struct reader *rd = s->reader;
+        const char *unit = meta_unit(&s->entry);
+        struct record h = {
+                .t = s->entry.t,
+                .priority = meta_priority(&s->entry),
+                .n_streams = (uint32_t) n,
+                .unit_len = unit ? (uint32_t) strlen(unit) : 0,
+                .text_len = (uint32_t) s->line_len,
+        };
+        size_t size = ALIGN8(sizeof(h) + n * sizeof(uint32_t) + h.unit_len + 1 + h.text_len + 1);
+        struct batch *b = &rd->b[rd->fill];
+        char *p;
+        int r;
+
+        if (n == 0)
+                return 0;
+        if (b->len > 0 && b->len + size > BATCH_SIZE) {
+                r = batch_handover(rd);
+                if (r < 0)
+                        return r;
+                b = &rd->b[rd->fill];
+        }
+        if (b->len + size > b->alloc) {
+                size_t a = MAX(b->len + size, (size_t) BATCH_SIZE);
+
+                p = xrealloc(b->buf, a);
+                if (!p)
+                        return -ENOMEM;
+                b->buf = p;
+                b->alloc = a;
+        }
+        h.size = (uint32_t) size;
+        p = b->buf + b->len;
+        memcpy(p, &h, sizeof(h));
+        p += sizeof(h);
+        memcpy(p, idx, n * sizeof(uint32_t));
+        p += n * sizeof(uint32_t);
+        if (h.unit_len > 0)
+                memcpy(p, unit, h.unit_len);
+        p[h.unit_len] = '\0';
+        p += h.unit_len + 1;
+        memcpy(p, s->line, h.text_len + 1);
+        b->len += size;
+        return 0;
+}
+
+static void *reader_main(void *userdata)
+{
+        struct reader *rd = userdata;
+        int r, k;
+
+        r = read_window(rd->s, rd->ctx, rd->fn, rd->userdata);
+        k = batch_handover(rd);
+        if (r >= 0 && k < 0)
+                r = k;
+        if (rd->threaded) {
+                pthread_mutex_lock(&rd->lock);
+                rd->done = true;
+                rd->r = r;
+                pthread_cond_broadcast(&rd->cond);
+                pthread_mutex_unlock(&rd->lock);
+        } else {
+                rd->r = r;
+        }
+        return NULL;
+}
+
+/* The collector's side: writes the batches as they come, until the reader is done. */
+static int reader_drain(struct reader *rd)
+{
+        unsigned take = 0;
+        int r = 0;
+
+        for (;;) {
+                pthread_mutex_lock(&rd->lock);
+                while (!rd->full[take] && !rd->done)
+                        pthread_cond_wait(&rd->cond, &rd->lock);
+                if (!rd->full[take]) {
+                        pthread_mutex_unlock(&rd->lock);
+                        return 0;
+                }
+                pthread_mutex_unlock(&rd->lock);
+
+                r = batch_write(rd, &rd->b[take]);
+
+                pthread_mutex_lock(&rd->lock);
+                rd->full[take] = false;
+                if (r < 0)
+                        rd->stop = true;
+                pthread_cond_broadcast(&rd->cond);
+                pthread_mutex_unlock(&rd->lock);
+                if (r < 0)
+                        return r;
+                take ^= 1;
+        }
+}
+
+/*
+ * One pass over the window: fn is called for each entry (on the reader
+ * thread) and sends lines with reader_emit() to streams[]; written[] counts
+ * the bytes each stream was given. Returns like read_window(), or the first
+ * error writing a member.
+ */
+static int read_window_threaded(struct journal_state *s, struct collect_ctx *ctx, entry_fn fn,
+                                void *userdata, struct sink_stream **streams, uint64_t *written)
+{
+        struct reader rd = {
+                .s = s,
+                .ctx = ctx,
+                .fn = fn,
+                .userdata = userdata,
+                .streams = streams,
+                .written = written,
+                .threaded = true,
+        };
+        sigset_t all, old;
+        pthread_t thread;
+        int r, w;
+
+        s->reader = &rd;
+        pthread_mutex_init(&rd.lock, NULL);
+        pthread_cond_init(&rd.cond, NULL);
+        /* signals are the collector's thread's business */
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        r = -pthread_create(&thread, NULL, reader_main, &rd);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (r < 0) {
+                rd.threaded = false; /* read and write in turn */
+                reader_main(&rd);
+                w = 0;
+        } else {
+                w = reader_drain(&rd);
+                pthread_join(thread, NULL);
+        }
+        r = w < 0 ? w : rd.r;
+        pthread_cond_destroy(&rd.cond);
+        pthread_mutex_destroy(&rd.lock);
+        free(rd.b[0].buf);
+        free(rd.b[1].buf);
+        s->reader = NULL;
+        return r;
+}
+
+/* ---- members ----
+ * Written forward, oldest first: when a member is over its budget the sink
+ * keeps its newest part (SINK_KEEP_TAIL), from a line start. */
+
+struct member {
+        struct sink_stream *st;
+        uint64_t written; /* bytes given to the stream */
+};
+
+static int member_open(struct collect_ctx *ctx, struct sink *sink, const char *name,
+                       const char *source, struct member *ret)
+{
+        int r;
+
+        ret->written = 0;
+        r = sink_open_stream(sink, name, source, SINK_KEEP_TAIL | SINK_SCAN_ERRORS, &ret->st);
+        if (r < 0)
+                return clog_error_errno(ctx, r, "opening %s: %m", name);
+        return 0;
+}
+
+/* Completes the member within limit bytes (abandoned after an error). */
+static int member_close(struct member *m, struct sink *sink, uint64_t limit, bool timed_out,
+                        bool abandon)
+{
+        int r;
+
+        if (!m->st)
+                return 0;
+        if (!abandon) {
+                sink_stream_set_limit(m->st, limit);
+                if (m->written > limit) {
+                        sink_stream_note(m->st,
+                                         "journal window cut by the budget (%" PRIu64
+                                         " bytes): kept the newest entries",
+                                         limit);
+                        sink_mark_partial(sink);
+                }
+                if (timed_out) {
+                        sink_stream_note(m->st, "deadline reached while reading the journal: "
+                                                "newer entries missing");
+                        sink_mark_partial(sink);
+                }
+        }
+        r = sink_stream_close(m->st, abandon);
+        m->st = NULL;
+        return r;
+}
+
+/* ---- the first pass: findings, the units that deserve their own file,
+ * warnings.log and kernel.log ---- */
+
+struct first_pass {
+        struct member warnings;
+        struct member kernel;
+};
+
+/* The first pass's streams, in read_window_threaded()'s terms. */
+enum { FIRST_PASS_WARNINGS, FIRST_PASS_KERNEL, _FIRST_PASS_MAX };
 
 static bool unit_name_ok(const char *u)
 {
@@ -820,61 +868,210 @@ static int add_unit(struct journal_state *s, const char *u)
         return strv_extend(&s->units, u);
 }
 
-static int scan_window(struct journal_state *s, struct collect_ctx *ctx)
+/* Whether the entry gives its unit a file of its own: an error, or systemd
+ * saying the unit failed, dumped core or is restarted. */
+static bool unit_wanted(const struct journal_state *s, const struct journal_entry *e)
 {
-        usec_t since = ctx_since(ctx), until = ctx_until(ctx);
+        const char *ident = journal_entry_get(e, JF_IDENTIFIER);
+        const char *msg = journal_entry_get(e, JF_MESSAGE) ?: "";
+
+        if (ident && streq(ident, "systemd") &&
+            (strstr(msg, "Failed with result") || strstr(msg, "code=dumped") ||
+             strstr(msg, "Scheduled restart job")))
+                return true;
+        return e->priority >= 0 && (uint64_t) e->priority <= s->unit_priority;
+}
+
+static int first_pass_entry(struct journal_state *s, void *userdata)
+{
+        struct first_pass *fp = userdata;
+        const struct journal_entry *e = &s->entry;
+        const char *transport = journal_entry_get(e, JF_TRANSPORT);
+        const char *u = journal_entry_unit(e);
+        bool warning = e->priority >= 0 && (uint64_t) e->priority <= s->max_priority;
+        bool kernel = fp->kernel.st && transport && streq(transport, "kernel");
         int r;
 
-        sd_journal_flush_matches(s->j);
-        r = match_scan(s->j, &s->unit_priority);
-        if (r < 0)
-                return r;
-        r = sd_journal_seek_realtime_usec(s->j, since);
-        if (r < 0)
-                return r;
-
-        for (uint64_t n = 0;; n++) {
-                struct journal_entry *e = &s->entry;
-                const char *u, *ident, *msg;
-                usec_t t;
-
-                if (n % CHECK_DEADLINE_EVERY == 0 && n > 0 && ctx_expired(ctx))
-                        return -ETIMEDOUT;
-                journal_trim(s, n);
-                r = sd_journal_next(s->j);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        break;
-                if (sd_journal_get_realtime_usec(s->j, &t) < 0 || t < since)
-                        continue;
-                if (t > until)
-                        break;
-                r = entry_load(s->j, e);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0)
-                        continue;
-
-                journal_findings_scan(&s->findings, e);
-
-                u = journal_entry_unit(e);
-                if (!u)
-                        continue;
-                ident = journal_entry_get(e, JF_IDENTIFIER);
-                msg = journal_entry_get(e, JF_MESSAGE) ?: "";
-                if (ident && streq(ident, "systemd") &&
-                    (strstr(msg, "Failed with result") || strstr(msg, "code=dumped") ||
-                     strstr(msg, "Scheduled restart job")))
-                        r = add_unit(s, u);
-                else if (e->priority >= 0 && (uint64_t) e->priority <= s->unit_priority)
-                        r = add_unit(s, u);
-                else
-                        r = 0;
+        journal_findings_scan(&s->findings, e);
+        if (u && unit_wanted(s, e)) {
+                r = add_unit(s, u);
                 if (r < 0)
                         return r;
         }
-        return 0;
+        if (!warning && !kernel)
+                return 0;
+        uint32_t idx[2];
+        size_t n = 0;
+
+        r = format_entry(s, e);
+        if (r < 0)
+                return r;
+        if (warning)
+                idx[n++] = FIRST_PASS_WARNINGS;
+        if (kernel)
+                idx[n++] = FIRST_PASS_KERNEL;
+        return reader_emit(s, idx, n);
+}
+
+/* ---- the units pass ---- */
+
+/*
+ * Whether matches on the units pay (see units_pass()): a sample of the
+ * window, runs of UNITS_SAMPLE_RUN entries read at UNITS_SAMPLE_POINTS evenly
+ * spaced times, is checked against the units. Measured on a million-entry
+ * journal, a step of an OR of unit matches costs about four times the reading
+ * of an entry: matches are used when less than an eighth of the sample is the
+ * units'.
+ */
+#define UNITS_SAMPLE_POINTS 8
+#define UNITS_SAMPLE_RUN 32
+#define UNITS_MATCH_SHARE 8
+
+static bool entry_in_units(const struct journal_state *s)
+{
+        for (size_t f = 0; f < ELEMENTSOF(unit_fields); f++) {
+                const char *v = journal_entry_get(&s->entry, unit_fields[f]);
+
+                if (v && strv_contains(s->units, v))
+                        return true;
+        }
+        return false;
+}
+
+static bool units_use_matches(struct journal_state *s, struct collect_ctx *ctx)
+{
+        usec_t since = ctx_since(ctx), until = ctx_until(ctx);
+        unsigned seen = 0, theirs = 0;
+
+        if (until >= USEC_INFINITY - 1) /* an open window ends now */
+                until = now(CLOCK_REALTIME);
+        if (until <= since)
+                return false;
+        sd_journal_flush_matches(s->j);
+        for (unsigned k = 0; k < UNITS_SAMPLE_POINTS; k++) {
+                usec_t at = since + (until - since) / UNITS_SAMPLE_POINTS * k;
+
+                if (sd_journal_seek_realtime_usec(s->j, at) < 0)
+                        return false;
+                for (unsigned i = 0; i < UNITS_SAMPLE_RUN; i++) {
+                        usec_t t;
+
+                        journal_trim(s);
+                        if (sd_journal_next(s->j) <= 0)
+                                break;
+                        if (sd_journal_get_realtime_usec(s->j, &t) < 0 || t > until)
+                                break;
+                        if (entry_load(s->j, &s->entry) < 0)
+                                continue;
+                        seen++;
+                        theirs += entry_in_units(s);
+                }
+        }
+        return seen > 0 && theirs * UNITS_MATCH_SHARE < seen;
+}
+
+struct units_pass {
+        size_t n;      /* units */
+        uint32_t *idx; /* the units of the current entry */
+};
+
+/* The entry goes to the file of every unit it names (an entry naming a unit in
+ * UNIT= or COREDUMP_UNIT= goes to that unit's file too). */
+static int units_pass_entry(struct journal_state *s, void *userdata)
+{
+        struct units_pass *up = userdata;
+        const char *v[ELEMENTSOF(unit_fields)];
+        bool any = false;
+        size_t n = 0;
+        int r;
+
+        for (size_t f = 0; f < ELEMENTSOF(unit_fields); f++) {
+                v[f] = journal_entry_get(&s->entry, unit_fields[f]);
+                any = any || v[f];
+        }
+        if (!any)
+                return 0;
+        for (size_t i = 0; i < up->n; i++) {
+                bool mine = false;
+
+                for (size_t f = 0; f < ELEMENTSOF(unit_fields) && !mine; f++)
+                        mine = v[f] && streq(v[f], s->units[i]);
+                if (mine)
+                        up->idx[n++] = (uint32_t) i;
+        }
+        if (n == 0)
+                return 0;
+        r = format_entry(s, &s->entry);
+        if (r < 0)
+                return r;
+        return reader_emit(s, up->idx, n);
+}
+
+/*
+ * Every entry of the selected units, in one forward pass over the window,
+ * each written to its unit's file. When the units' entries are a small part
+ * of the window the journal is asked for them (matches on the unit fields:
+ * only their entries are visited); when they are most of it, each step of an
+ * OR of many matches costs more than reading the entry, and every entry is
+ * read and sorted here. Each file keeps its newest part within per_unit bytes.
+ */
+static int units_pass(struct journal_state *s, struct collect_ctx *ctx, struct sink *sink,
+                      uint64_t per_unit)
+{
+        _cleanup_free_ struct sink_stream **st = NULL;
+        _cleanup_free_ uint64_t *written = NULL;
+        _cleanup_free_ uint32_t *idx = NULL;
+        struct units_pass up = { .n = strv_length(s->units) };
+        bool timed_out = false;
+        int r = 0;
+
+        if (up.n == 0)
+                return 0;
+        st = xcalloc(up.n, sizeof(*st));
+        written = xcalloc(up.n, sizeof(*written));
+        idx = xcalloc(up.n, sizeof(*idx));
+        if (!st || !written || !idx)
+                return -ENOMEM;
+        up.idx = idx;
+        for (size_t i = 0; i < up.n; i++) {
+                _cleanup_free_ char *name = xasprintf("logs/journal/units/%s.log", s->units[i]);
+                _cleanup_free_ char *source = xasprintf("journal:%s", s->units[i]);
+
+                if (!name || !source) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                r = sink_open_stream(sink, name, source, SINK_KEEP_TAIL | SINK_SCAN_ERRORS,
+                                     &st[i]);
+                if (r < 0) {
+                        clog_error_errno(ctx, r, "opening %s: %m", name);
+                        goto finish;
+                }
+                sink_stream_set_limit(st[i], per_unit);
+        }
+        s->units_matched = units_use_matches(s, ctx);
+        if (s->units_matched)
+                r = match_units(s);
+        else
+                sd_journal_flush_matches(s->j);
+        if (r >= 0)
+                r = read_window_threaded(s, ctx, units_pass_entry, &up, st, written);
+        if (r == -ETIMEDOUT) {
+                timed_out = true;
+                r = 0;
+        }
+finish:
+        for (size_t i = 0; i < up.n; i++) {
+                if (!st[i])
+                        continue;
+                if (timed_out)
+                        sink_stream_note(st[i], "deadline reached while reading the journal: "
+                                                "newer entries missing");
+                (void) sink_stream_close(st[i], false);
+        }
+        if (timed_out)
+                sink_mark_partial(sink);
+        return r;
 }
 
 static void emit_findings(struct journal_state *s, struct sink *sink)
@@ -977,7 +1174,9 @@ static uint64_t share(struct collect_ctx *ctx, size_t remaining)
 static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *sink)
 {
         struct journal_state *s = state;
-        size_t n_members, done = 0;
+        struct first_pass fp = {};
+        size_t n_units;
+        bool timed_out;
         int r, ret = 0;
 
         if (!s->dir && !ctx_is_live(ctx)) {
@@ -985,50 +1184,64 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
                 if (r <= 0)
                         return r < 0 ? r : -ENOENT;
         }
-        s->rss_base = resident_file_bytes();
+        trim_start(s);
         r = journal_open(s);
         if (r < 0)
                 return clog_error_errno(ctx, r, "opening the journal %s: %m", s->dir ?: "(system)");
 
-        r = scan_window(s, ctx);
-        if (r == -ETIMEDOUT) {
-                sink_note(sink, "deadline reached while scanning the journal");
-                sink_mark_partial(sink);
-                return 0;
+        r = member_open(ctx, sink, "logs/journal/warnings.log", "journal", &fp.warnings);
+        if (r >= 0 && s->kernel)
+                r = member_open(ctx, sink, "logs/journal/kernel.log", "journal:kernel", &fp.kernel);
+        if (r >= 0)
+                r = match_first_pass(s);
+        if (r >= 0) {
+                struct sink_stream *streams[_FIRST_PASS_MAX] = {
+                        [FIRST_PASS_WARNINGS] = fp.warnings.st,
+                        [FIRST_PASS_KERNEL] = fp.kernel.st,
+                };
+                uint64_t written[_FIRST_PASS_MAX] = {};
+
+                r = read_window_threaded(s, ctx, first_pass_entry, &fp, streams, written);
+                fp.warnings.written = written[FIRST_PASS_WARNINGS];
+                fp.kernel.written = written[FIRST_PASS_KERNEL];
         }
-        if (r < 0)
-                return clog_error_errno(ctx, r, "scanning the journal: %m");
+        timed_out = r == -ETIMEDOUT;
+        if (r < 0 && !timed_out) {
+                (void) member_close(&fp.warnings, sink, 0, false, true);
+                (void) member_close(&fp.kernel, sink, 0, false, true);
+                return clog_error_errno(ctx, r, "reading the journal: %m");
+        }
         if (s->units_dropped > 0)
                 sink_note(sink,
                           "%" PRIu64 " more units had errors; only %" PRIu64 " got their own file",
                           s->units_dropped, s->max_units);
 
-        n_members = 1 + strv_length(s->units) + (s->kernel ? 1 : 0);
-
-        r = emit_member(s, ctx, sink, "logs/journal/warnings.log", "journal", match_priority,
-                        &s->max_priority, share(ctx, n_members - done++));
+        /* warnings.log, each unit's file and kernel.log share the budget */
+        n_units = timed_out ? 0 : strv_length(s->units);
+        r = member_close(&fp.warnings, sink, share(ctx, 1 + n_units + !!fp.kernel.st), timed_out,
+                         false);
         if (r < 0)
                 ret = r;
-        if (s->units && !ctx_expired(ctx)) {
-                /* the units share what is left, less the kernel's part */
-                size_t n_units = strv_length(s->units);
-                uint64_t per_unit = share(ctx, n_members - done);
-
-                r = emit_units(s, ctx, sink, per_unit);
+        if (n_units > 0 && !ctx_expired(ctx)) {
+                r = units_pass(s, ctx, sink, share(ctx, n_units + !!fp.kernel.st));
                 if (r < 0 && ret == 0)
-                        ret = r;
-                done += n_units;
+                        ret = clog_error_errno(ctx, r, "reading the journal for units: %m");
+        } else if (n_units > 0) {
+                sink_note(sink, "deadline reached: the units' journal files were not written");
+                sink_mark_partial(sink);
         }
-        if (s->kernel && !ctx_expired(ctx)) {
-                r = emit_member(s, ctx, sink, "logs/journal/kernel.log", "journal:kernel",
-                                match_kernel, NULL, share(ctx, n_members - done++));
-                if (r < 0 && ret == 0)
-                        ret = r;
-        }
+        r = member_close(&fp.kernel, sink, share(ctx, 1), timed_out, false);
+        if (r < 0 && ret == 0)
+                ret = r;
 
+        clog_debug(ctx,
+                   "%zu units read %s; journal pages dropped %" PRIu64
+                   " times (%" PRIu64 " madvise calls)",
+                   n_units, s->units_matched ? "through matches" : "by reading the window",
+                   s->trims, s->madvise_calls);
         emit_findings(s, sink);
-        if (ctx_expired(ctx)) {
-                sink_note(sink, "deadline reached: some journal members were not written");
+        if (timed_out) {
+                sink_note(sink, "deadline reached while reading the journal");
                 sink_mark_partial(sink);
         }
         return ret == -ENOMEM ? ret : 0;
@@ -1045,7 +1258,6 @@ static void journal_done(void *state)
         s->units = strv_free(s->units);
         s->dir = mfree(s->dir);
         s->line = mfree(s->line);
-        s->rev = mfree(s->rev);
         s->entry.scratch = mfree(s->entry.scratch);
 }
 
@@ -1059,7 +1271,7 @@ static const struct collector_option journal_options[] = {
         { "kernel", OPTION_BOOL, "yes", offsetof(struct journal_state, kernel),
           "write the kernel's messages to logs/journal/kernel.log" },
         { "buffer_size", OPTION_SIZE, "2M", offsetof(struct journal_state, buffer_size),
-          "memory used to reverse the newest-first read (older entries are read twice)" },
+          "no longer used (the journal is read forward, members are cut by the sink)" },
         {}
 };
 

@@ -232,12 +232,30 @@ def gen_journal(n):
     return d
 
 
+def journal_entries(bundle):
+    """(entries in the units' files and kernel.log, bytes of all journal members): the
+    units' files and kernel.log do not overlap; warnings.log repeats some of them."""
+    entries = size = 0
+    with tarfile.open(bundle) as t:
+        for m in t.getmembers():
+            if "/logs/journal/" not in m.name or not m.isfile():
+                continue
+            size += m.size
+            if "/logs/journal/units/" in m.name or m.name.endswith("/kernel.log"):
+                entries += sum(1 for line in t.extractfile(m) if not line.startswith(b" "))
+    return entries, size
+
+
 def bench_journal(binary):
+    """collect against `journalctl -o short-iso` over the same one-day window. Equal
+    work: with unit_priority 4 every unit of the generated journal (each logs
+    warnings) gets its file, so collect writes every entry of the window, as
+    journalctl prints them; both counts are checked."""
     n = int(os.environ.get("BENCH_JOURNAL_ENTRIES", "1000000"))
     jdir = gen_journal(n)
     work = tempfile.mkdtemp(prefix="bench-journal.", dir=BENCH_DIR)
     try:
-        pol = policy_dir(work, "journal")
+        pol = policy_dir(work, "journal", "journal: {unit_priority: 4}\n")
         root = os.path.join(work, "root")
         os.makedirs(root)
         out = os.path.join(work, "out")
@@ -247,8 +265,18 @@ def bench_journal(binary):
               "--until", "2026-11-28 00:00:00 UTC", "-o", "short-iso", "--no-pager"]
         fresh(out)
         run(argv)
-        kept = sum(m["size"] for m in manifest(bundle_of(out))["members"]
-                   if m.get("collector") == "journal")
+        bundle = bundle_of(out)
+        if any(m.get("truncated") for m in manifest(bundle)["members"]
+               if m.get("collector") == "journal"):
+            raise SystemExit("a journal member was cut: the benchmark would compare unequal work")
+        entries, kept = journal_entries(bundle)
+        with tempfile.TemporaryFile(dir=BENCH_DIR) as f:
+            run(jc, stdout=f)
+            f.seek(0)
+            jc_entries = sum(1 for line in f if not line.startswith(b" "))
+        if entries < jc_entries:
+            raise SystemExit("collect wrote %d entries of the window, journalctl %d: unequal work"
+                             % (entries, jc_entries))
 
         def one_collect():
             fresh(out)
@@ -258,8 +286,9 @@ def bench_journal(binary):
         shutil.rmtree(work, ignore_errors=True)
     mc, mr = stats(c, "wall")[0], stats(r, "wall")[0]
     ratio, rss = mr / mc, stats(c, "rss")[2] / 1024
-    print("journal: %d entries over two days, one-day window; collect kept %.1f MB"
-          % (n, kept / 1e6))
+    print("journal: %d entries over two days, one-day window; journalctl printed %d entries, "
+          "collect wrote %d (every unit's file and kernel.log) in %.1f MB of members"
+          % (n, jc_entries, entries, kept / 1e6))
     print("journal: collect %s, peak RSS %s; journalctl -o short-iso %s, peak RSS %s"
           % (fmt(c), fmt(c, "rss", " MiB", 1 / 1024), fmt(r), fmt(r, "rss", " MiB", 1 / 1024)))
     print("journal: CPU (user+sys) collect %s, journalctl %s: ratio %.2f"

@@ -29,7 +29,7 @@ extern const struct collector collector_journal;
 #define DAY3 (DAY2 + USEC_PER_DAY)
 
 static char tmpdir[] = "/tmp/test-journal-XXXXXX";
-static char fixture[256], bulk[256];
+static char fixture[256], bulk[256], many[256];
 
 static int run_fixture_script(const char *outdir, const char *extra, const char *n)
 {
@@ -60,7 +60,10 @@ static int setup(void **state)
                 return -1;
         (void) snprintf(fixture, sizeof(fixture), "%s/fixture", tmpdir);
         (void) snprintf(bulk, sizeof(bulk), "%s/bulk", tmpdir);
+        (void) snprintf(many, sizeof(many), "%s/many", tmpdir);
         if (run_fixture_script(fixture, NULL, NULL) < 0)
+                return -1;
+        if (run_fixture_script(many, "--units", "40") < 0)
                 return -1;
         return run_fixture_script(bulk, "--bulk", "20000");
 }
@@ -278,6 +281,85 @@ static void test_small_buffer_same_output(void **state)
         mock_sink_free(c);
 }
 
+/* 40 units, two of which deserve a file on day two: the units pass asks the
+ * journal for their entries only; each file still holds every entry of its
+ * unit in the window, in order, and nothing else. */
+static void test_many_units_few_selected(void **state)
+{
+        struct sink *s = run(many, DAY2, DAY3, 0, NULL, 0);
+        const struct mock_artifact *u07, *u13, *w;
+        const struct finding *f;
+
+        (void) state;
+        u07 = mock_sink_find(s, "logs/journal/units/u07.service.log");
+        u13 = mock_sink_find(s, "logs/journal/units/u13.service.log");
+        assert_non_null(u07);
+        assert_non_null(u13);
+        /* a line every 5 minutes of the day, 24 of them errors */
+        assert_int_equal(count_lines(u07->data, "\n"), 288);
+        assert_int_equal(count_lines(u07->data, " u07[2007]: "), 288);
+        assert_int_equal(count_lines(u07->data, "ERROR u07 lost its database connection"), 24);
+        assert_non_null(strstr(u07->data, "2026-11-27T00:00:07.000007+00:00 err fixturehost "
+                                          "u07[2007]: ERROR u07 lost its database connection (0)\n"));
+        assert_non_null(strstr(u07->data, "2026-11-27T23:55:07.000007+00:00 info fixturehost "
+                                          "u07[2007]: u07.service tick 1435\n"));
+        assert_null(strstr(u07->data, "2026-11-26T"));
+        assert_chronological(u07->data);
+        /* its own lines and systemd's about it (UNIT=) */
+        assert_int_equal(count_lines(u13->data, "\n"), 289);
+        assert_int_equal(count_lines(u13->data, " u13[2013]: u13.service tick "), 288);
+        assert_non_null(strstr(u13->data, "2026-11-27T12:00:30.000000+00:00 warning fixturehost "
+                                          "systemd[1]: u13.service: Failed with result "
+                                          "'exit-code'.\n"));
+        assert_chronological(u13->data);
+        assert_int_equal(mock_sink_n_artifacts(s), 2 + 2); /* warnings, kernel, two units */
+        f = mock_sink_find_finding(s, FINDING_UNIT_FAILED, "u13.service");
+        assert_non_null(f);
+        assert_string_equal(f->detail, "exit-code");
+
+        w = mock_sink_find(s, "logs/journal/warnings.log");
+        assert_non_null(w);
+        assert_int_equal(count_lines(w->data, "\n"), 25);
+        assert_false(mock_sink_partial(s));
+        mock_sink_free(s);
+}
+
+/* More units deserve a file than max_units allows: the first found keep theirs. */
+static void test_max_units(void **state)
+{
+        const char *one[] = { "max_units=1", NULL };
+        struct sink *s = run(many, DAY2, DAY3, 0, one, 0);
+
+        (void) state;
+        assert_non_null(mock_sink_find(s, "logs/journal/units/u07.service.log"));
+        assert_null(mock_sink_find(s, "logs/journal/units/u13.service.log"));
+        assert_non_null(strstr(mock_sink_notes(s), "1 more units had errors; only 1 got"));
+        mock_sink_free(s);
+}
+
+/* Over budget, warnings.log (written forward) keeps its newest whole lines. */
+static void test_warnings_cut_keeps_newest(void **state)
+{
+        struct sink *a = run(bulk, DAY2, DAY3, 0, NULL, 0);
+        struct sink *b = run(bulk, DAY2, DAY3, 10000, NULL, 0);
+        const struct mock_artifact *x, *y;
+
+        (void) state;
+        x = mock_sink_find(a, "logs/journal/warnings.log");
+        y = mock_sink_find(b, "logs/journal/warnings.log");
+        assert_non_null(x);
+        assert_non_null(y);
+        assert_true(x->len > 20000);
+        assert_true(y->len <= 10000);
+        assert_true(y->len > 9800);
+        assert_memory_equal(y->data, x->data + x->len - y->len, y->len);
+        assert_true(y->data[0] == '2');
+        assert_true(mock_sink_partial(b));
+        assert_non_null(strstr(mock_sink_notes(b), "warnings.log: journal window cut by the budget"));
+        mock_sink_free(a);
+        mock_sink_free(b);
+}
+
 static void test_missing_dir(void **state)
 {
         struct sink *s = run("/nonexistent-journal-dir", DAY2, DAY3, 0, NULL, -ECANCELED);
@@ -308,6 +390,9 @@ int main(void)
                 cmocka_unit_test(test_findings),
                 cmocka_unit_test(test_budget_keeps_newest),
                 cmocka_unit_test(test_small_buffer_same_output),
+                cmocka_unit_test(test_many_units_few_selected),
+                cmocka_unit_test(test_max_units),
+                cmocka_unit_test(test_warnings_cut_keeps_newest),
                 cmocka_unit_test(test_missing_dir),
                 cmocka_unit_test(test_empty_window),
         };

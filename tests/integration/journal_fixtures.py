@@ -9,8 +9,10 @@ the files are genuine journal files, read by sd-journal exactly like a host's.
                                an OOM kill, a segfault, kernel I/O errors, window-edge
                                markers; returns a dict describing what was planted
     build_bulk(outdir, n, ...) n entries spread evenly over `days` days (benchmarks)
+    build_units(outdir, n)     two days of n units that log every 5 minutes; on day 2
+                               u07.service logs errors and u13.service fails
 
-Command line: journal_fixtures.py [--bulk N] [--days D] OUTDIR
+Command line: journal_fixtures.py [--bulk N | --units N] [--days D] OUTDIR
 """
 
 import datetime
@@ -228,14 +230,41 @@ def build_bulk(outdir, n, days=2, base=BASE):
     return {"dir": outdir, "since": iso(base + (days - 1) * DAY), "until": iso(base + days * DAY)}
 
 
+def units_entries(n):
+    """n units, each logging every 5 minutes (one unit per second of the minute); on
+    day 2 u07.service logs an error every hour and systemd says that u13.service
+    failed at 12:00:30 (UNIT=u13.service)."""
+    units = ["u%02d.service" % i for i in range(n)]
+    for day in (1, 2):
+        for minute in range(0, 24 * 60, 5):
+            hh, mm = divmod(minute, 60)
+            for i, u in enumerate(units):
+                t = at(day, hh, mm, i % 60, i)
+                prio, msg = 6, "%s tick %d" % (u, minute)
+                if day == 2 and u == "u07.service" and mm == 0:
+                    prio, msg = 3, "ERROR u07 lost its database connection (%d)" % hh
+                yield t, unit_msg(u, prio, msg, pid=2000 + i)
+            if day == 2 and minute == 12 * 60 and n > 13:
+                yield at(day, hh, mm, 30), systemd_msg(
+                    "u13.service", 4, "Failed with result 'exit-code'.")
+
+
+def build_units(outdir, n):
+    write_journal(outdir, units_entries(n), name="units.journal")
+    return {"dir": outdir, "since": iso(DAY2), "until": iso(DAY2 + DAY)}
+
+
 def main(argv):
     import argparse
     ap = argparse.ArgumentParser()
     ap.add_argument("outdir")
     ap.add_argument("--bulk", type=int, default=0)
+    ap.add_argument("--units", type=int, default=0)
     ap.add_argument("--days", type=int, default=2)
     a = ap.parse_args(argv)
-    if a.bulk:
+    if a.units:
+        info = build_units(a.outdir, a.units)
+    elif a.bulk:
         info = build_bulk(a.outdir, a.bulk, a.days)
     else:
         info = build_fixture(a.outdir)
