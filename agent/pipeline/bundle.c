@@ -26,6 +26,7 @@
 #include "pipeline/gzpool.h"
 #include "fd-util.h"
 #include "log.h"
+#include "redact/redact.h"
 
 struct bundle {
         char *path;
@@ -39,6 +40,7 @@ struct bundle {
         uint64_t bytes;
         int write_error;
         usec_t mtime;
+        struct leakcheck *lc;   /* sees every member as it enters the archive, or NULL */
         bool finished;
         bool committed;
         char hex[65];
@@ -94,6 +96,11 @@ int bundle_set_compression(struct bundle *b, int level)
                 return -EBUSY;
         b->level = level;
         return 0;
+}
+
+void bundle_set_leakcheck(struct bundle *b, struct leakcheck *lc)
+{
+        b->lc = lc;
 }
 
 int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret)
@@ -174,6 +181,8 @@ static int bundle_header(struct bundle *b, const char *name, uint64_t size)
         archive_entry_set_gname(e, "root");
         r = archive_write_header(b->a, e);
         archive_entry_free(e);
+        if (r == ARCHIVE_OK && b->lc)
+                (void) leakcheck_member(b->lc, full); /* a failure fails the check */
         if (r != ARCHIVE_OK) {
                 if (b->write_error < 0)
                         return b->write_error;
@@ -187,6 +196,8 @@ static int bundle_data(struct bundle *b, const void *data, size_t len)
 {
         la_ssize_t n = archive_write_data(b->a, data, len);
 
+        if (b->lc)
+                leakcheck_feed(b->lc, data, len);
         if (n < 0 || (size_t) n != len) {
                 if (b->write_error < 0)
                         return b->write_error;

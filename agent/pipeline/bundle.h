@@ -27,6 +27,11 @@ int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret);
  * -ERANGE, -EBUSY once writing has started. */
 int bundle_set_compression(struct bundle *b, int level);
 
+/* Hands every member added from now on (full name and bytes) to the
+ * streaming leak check lc (owned by the caller, outlives the bundle's writing). */
+struct leakcheck;
+void bundle_set_leakcheck(struct bundle *b, struct leakcheck *lc);
+
 /* Adds member name (relative to the top directory) with size bytes read from
  * fd at its current offset; the member's SHA-256 goes to hex (may be NULL).
  * 0, -EIO (archive error, logged once), -errno. */
