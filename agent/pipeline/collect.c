@@ -604,7 +604,6 @@ static int finish_bundle(struct run *c)
         struct manifest_params mp = {
                 .bundle_name = bundle_top(c->b),
                 .report = &ret->report,
-                .members = sink_members(c->s),
                 .cuts = sink_cuts(c->s),
                 .checklist = &ret->checklist,
                 .severity = &ret->severity,
@@ -635,7 +634,8 @@ static int finish_bundle(struct run *c)
         if (r < 0)
                 return r;
         json_object_set(c->manifest, "leak_check", ret->leak_check);
-        r = add_json_member(c, "manifest.json", c->manifest, JSON_INDENT(2), true);
+        /* "members" is added as it is written, row by row (sink_add_manifest) */
+        r = sink_add_manifest(c->s, "manifest.json", c->manifest);
         if (r < 0)
                 return ret->error.message ? r : write_failed(c, r);
         /* the manifest itself is checked too (its own hits are not in it) */

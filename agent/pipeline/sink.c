@@ -47,7 +47,10 @@ struct sink {
         struct collect_ctx *ctx;
         struct sink_stream *open[SINK_STREAMS_MAX];
         size_t n_open;
-        json_t *members;
+        int rows_fd;        /* the manifest rows, one compact JSON object a line, staged */
+        uint64_t n_members;
+        size_t rows_len;    /* bytes in rows_buf, not yet in rows_fd */
+        char rows_buf[16 * 1024];
         json_t *cuts;
         char **notes;
         unsigned notes_dropped;
@@ -90,10 +93,10 @@ int sink_new(struct bundle *b, struct redactor *r, struct report *report, const 
                 .redactor = r,
                 .report = report,
                 .stage_dir = xstrdup(stage_dir),
-                .members = json_array(),
+                .rows_fd = -1,
                 .cuts = json_array(),
         };
-        if (!s->stage_dir || !s->members || !s->cuts) {
+        if (!s->stage_dir || !s->cuts) {
                 sink_free(s);
                 return -ENOMEM;
         }
@@ -157,7 +160,7 @@ struct sink *sink_free(struct sink *s)
                 return NULL;
         while (s->n_open > 0)
                 (void) sink_stream_close(s->open[s->n_open - 1], true);
-        json_decref(s->members);
+        safe_close(s->rows_fd);
         json_decref(s->cuts);
         strv_free(s->notes);
         free(s->stage_dir);
@@ -195,9 +198,105 @@ void sink_end(struct sink *s, struct collector_status *st)
         s->ctx = NULL;
 }
 
-json_t *sink_members(struct sink *s)
+static int stage_open(struct sink *s);
+
+/* Appends one manifest row. Rows are kept out of memory: the staging
+ * directory holds them (as jansson wrote them) until the manifest is written,
+ * so memory does not grow with the number of members. */
+static int rows_flush(struct sink *s)
 {
-        return s->members;
+        int r;
+
+        if (s->rows_len == 0)
+                return 0;
+        if (s->rows_fd < 0) {
+                s->rows_fd = stage_open(s);
+                if (s->rows_fd < 0)
+                        return s->rows_fd;
+        }
+        r = loop_write(s->rows_fd, s->rows_buf, s->rows_len);
+        s->rows_len = 0;
+        return r;
+}
+
+static int rows_add(struct sink *s, json_t *row)
+{
+        _cleanup_free_ char *txt = json_dumps(row, JSON_COMPACT);
+        size_t n;
+        int r;
+
+        if (!txt)
+                return -ENOMEM;
+        n = strlen(txt);
+        if (s->rows_len + n + 1 > sizeof(s->rows_buf)) {
+                r = rows_flush(s);
+                if (r < 0)
+                        return r;
+        }
+        if (n + 1 > sizeof(s->rows_buf)) {
+                r = rows_flush(s);
+                if (r >= 0)
+                        r = loop_write(s->rows_fd, txt, n);
+                if (r >= 0)
+                        r = loop_write(s->rows_fd, "\n", 1);
+                return r;
+        }
+        memcpy(s->rows_buf + s->rows_len, txt, n);
+        s->rows_buf[s->rows_len + n] = '\n';
+        s->rows_len += n + 1;
+        return 0;
+}
+
+/* Hands the complete lines of buf to fn; a line cut at the end of buf waits in line. */
+static int rows_lines(const char *buf, size_t n, struct dynbuf *line,
+                      int (*fn)(void *userdata, const char *row, size_t len), void *userdata)
+{
+        const char *p = buf, *end = buf + n;
+        int r;
+
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+
+                if (!nl)
+                        return dynbuf_add(line, p, (size_t) (end - p));
+                if (line->len > 0) {
+                        r = dynbuf_add(line, p, (size_t) (nl - p));
+                        if (r >= 0)
+                                r = fn(userdata, line->buf, line->len);
+                        dynbuf_reset(line);
+                } else
+                        r = fn(userdata, p, (size_t) (nl - p));
+                if (r < 0)
+                        return r;
+                p = nl + 1;
+        }
+        return 0;
+}
+
+int sink_members_foreach(struct sink *s, int (*fn)(void *userdata, const char *row, size_t len),
+                         void *userdata)
+{
+        _cleanup_(dynbuf_donep) struct dynbuf line = {};
+        char buf[64 * 1024];
+        off_t off = 0;
+        int r;
+
+        dynbuf_init(&line, 16u << 20);
+        if (s->rows_fd < 0)
+                return rows_lines(s->rows_buf, s->rows_len, &line, fn, userdata);
+        r = rows_flush(s);
+        if (r < 0)
+                return r;
+        for (;;) {
+                ssize_t n = pread(s->rows_fd, buf, sizeof(buf), off);
+
+                if (n <= 0)
+                        return n < 0 ? -errno : 0;
+                r = rows_lines(buf, (size_t) n, &line, fn, userdata);
+                if (r < 0)
+                        return r;
+                off += n;
+        }
 }
 
 json_t *sink_cuts(struct sink *s)
@@ -308,6 +407,27 @@ static void sink_fail(struct sink *s, int r)
                 log_set_muted(true);
 }
 
+/* The staging file, created when the member outgrows wbuf: a small member
+ * goes from memory into the bundle without touching the disk. */
+static int stream_stage(struct sink_stream *st)
+{
+        if (st->fd >= 0)
+                return 0;
+        st->fd = stage_open(st->sink);
+        if (st->fd < 0) {
+                int r = st->fd;
+
+                log_error_errno(r, "cannot create a staging file in '%s': %m",
+                                st->sink->stage_dir);
+                if (disk_error(r)) {
+                        sink_fail(st->sink, r);
+                        return -EIO;
+                }
+                return r;
+        }
+        return 0;
+}
+
 /* Writes what is buffered to the staging file. */
 static int stream_flush(struct sink_stream *st)
 {
@@ -315,6 +435,9 @@ static int stream_flush(struct sink_stream *st)
 
         if (st->wlen == 0)
                 return 0;
+        r = stream_stage(st);
+        if (r < 0)
+                return r;
         r = loop_write(st->fd, st->wbuf, st->wlen);
         st->wlen = 0;
         if (r < 0 && disk_error(r)) {
@@ -390,6 +513,9 @@ static int stream_emit(void *userdata, const char *data, size_t len)
                         return r;
         }
         if (len > sizeof(st->wbuf)) {
+                r = stream_stage(st);
+                if (r < 0)
+                        return r;
                 r = loop_write(st->fd, data, len);
                 if (r < 0) {
                         if (disk_error(r)) {
@@ -441,12 +567,6 @@ int sink_open_stream(struct sink *s, const char *name, const char *source, unsig
         st->source = source ? xstrdup(source) : NULL;
         if (!st->name || (source && !st->source)) {
                 r = -ENOMEM;
-                goto fail;
-        }
-        st->fd = stage_open(s);
-        if (st->fd < 0) {
-                r = st->fd;
-                log_error_errno(r, "cannot create a staging file in '%s': %m", s->stage_dir);
                 goto fail;
         }
         if (!(flags & (SINK_NO_REDACT | SINK_BINARY_OK))) {
@@ -564,6 +684,7 @@ bool sink_stream_truncated(const struct sink_stream *st)
 static int record_member(struct sink *s, const char *name, const char *source, uint64_t size,
                          const char *hex, bool truncated)
 {
+        int r;
         json_t *m = json_pack("{s:s, s:I, s:s, s:b}", "path", name, "size", (json_int_t) size,
                               "sha256", hex, "truncated", truncated);
 
@@ -573,7 +694,14 @@ static int record_member(struct sink *s, const char *name, const char *source, u
                 json_object_set_new(m, "source", json_string(source));
         if (s->ctx)
                 json_object_set_new(m, "collector", json_string(s->ctx->name));
-        json_array_append_new(s->members, m);
+        r = rows_add(s, m);
+        json_decref(m);
+        if (r < 0) {
+                if (disk_error(r))
+                        sink_fail(s, r);
+                return r;
+        }
+        s->n_members++;
         s->total += size;
         if (s->ctx)
                 s->ctx->used += size;
@@ -609,7 +737,7 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
                                   st->name);
                 abandon = true;
         }
-        if (!abandon) {
+        if (!abandon && (st->fd >= 0 || st->size > st->limit)) {
                 r = stream_flush(st);
                 if (r < 0)
                         abandon = true;
@@ -620,7 +748,9 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
                         abandon = true;
         }
         if (!abandon) {
-                if (lseek(st->fd, 0, SEEK_SET) < 0)
+                if (st->fd < 0) /* all of it is in wbuf */
+                        r = bundle_add_data(s->bundle, st->name, st->wbuf, st->wlen, hex);
+                else if (lseek(st->fd, 0, SEEK_SET) < 0)
                         r = -errno;
                 else
                         r = bundle_add_fd(s->bundle, st->name, st->fd, st->size, hex);
@@ -694,6 +824,51 @@ int sink_add_raw(struct sink *s, const char *name, const void *data, size_t len)
                 return r;
         }
         return record_member(s, name, NULL, len, hex, false);
+}
+
+struct manifest_out {
+        struct sink_stream *st;
+        bool first;
+};
+
+static int manifest_row(void *userdata, const char *row, size_t len)
+{
+        struct manifest_out *o = userdata;
+        int r;
+
+        r = sink_stream_write(o->st, o->first ? "    " : ",\n    ", o->first ? 4 : 6);
+        o->first = false;
+        return r < 0 ? r : sink_stream_write(o->st, row, len);
+}
+
+int sink_add_manifest(struct sink *s, const char *name, json_t *head)
+{
+        _cleanup_free_ char *txt = json_dumps(head, JSON_INDENT(2) | JSON_EMBED);
+        struct manifest_out o = { .first = true };
+        int r;
+
+        if (!txt)
+                return -ENOMEM;
+        r = sink_open_stream(s, name, NULL, SINK_NO_REDACT, &o.st);
+        if (r < 0)
+                return r;
+        /* The head as jansson wrote it (JSON_EMBED: without its braces), then
+         * "members": the rows as jansson wrote them; only the brackets and
+         * commas that join them are written here. */
+        r = sink_stream_write(o.st, "{", 1);
+        if (r >= 0)
+                r = sink_stream_write(o.st, txt, strlen(txt));
+        if (r >= 0)
+                r = sink_stream_write(o.st, ",\n  \"members\": [\n", 17);
+        if (r >= 0)
+                r = sink_members_foreach(s, manifest_row, &o);
+        if (r >= 0)
+                r = sink_stream_write(o.st, "\n  ]\n}", 6);
+        if (r < 0) {
+                (void) sink_stream_close(o.st, true);
+                return r;
+        }
+        return sink_stream_close(o.st, false);
 }
 
 static const char *file_type(mode_t m)
