@@ -19,6 +19,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include "alloc-util.h"
 #include "basic/interrupt.h"
@@ -27,6 +29,16 @@
 #include "fd-util.h"
 #include "log.h"
 #include "redact/redact.h"
+
+/* A staged member added on the writer thread (bundle_add_fd_async). */
+struct bundle_job {
+        char *name;
+        int fd;
+        uint64_t size;
+        uint64_t tag;
+        int result;
+        char hex[65];
+};
 
 struct bundle {
         char *path;
@@ -41,6 +53,15 @@ struct bundle {
         int write_error;
         usec_t mtime;
         struct leakcheck *lc;   /* sees every member as it enters the archive, or NULL */
+        /* the writer thread: started with the first job; the archive is used by one
+         * thread at a time, the writer while jobs are queued, else the caller */
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        pthread_t writer;
+        bool writer_started;
+        bool stop;
+        struct bundle_job jobs[BUNDLE_JOBS_MAX];
+        uint64_t put, run, reaped; /* jobs queued, written, handed back */
         bool finished;
         bool committed;
         char hex[65];
@@ -116,6 +137,8 @@ int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret)
                 return -ENOMEM;
         b->fd = -1;
         b->mtime = mtime;
+        pthread_mutex_init(&b->lock, NULL);
+        pthread_cond_init(&b->cond, NULL);
         b->level = GZPOOL_LEVEL_DEFAULT;
         b->path = xstrdup(final_path);
         b->tmp_path = xasprintf("%s.tmp", final_path);
@@ -207,7 +230,8 @@ static int bundle_data(struct bundle *b, const void *data, size_t len)
         return 0;
 }
 
-int bundle_add_fd(struct bundle *b, const char *name, int fd, uint64_t size, char *hex)
+static int bundle_add_fd_now(struct bundle *b, const char *name, int fd, uint64_t size,
+                             char *hex)
 {
         char buf[64 * 1024];
         uint64_t left = size;
@@ -252,10 +276,123 @@ int bundle_add_fd(struct bundle *b, const char *name, int fd, uint64_t size, cha
         return 0;
 }
 
+/* Waits until the writer thread has written every queued job: the caller
+ * may then use the archive. */
+static void wait_idle(struct bundle *b)
+{
+        pthread_mutex_lock(&b->lock);
+        while (b->run < b->put)
+                pthread_cond_wait(&b->cond, &b->lock);
+        pthread_mutex_unlock(&b->lock);
+}
+
+int bundle_add_fd(struct bundle *b, const char *name, int fd, uint64_t size, char *hex)
+{
+        wait_idle(b);
+        return bundle_add_fd_now(b, name, fd, size, hex);
+}
+
+static void *writer_main(void *userdata)
+{
+        struct bundle *b = userdata;
+
+        pthread_mutex_lock(&b->lock);
+        for (;;) {
+                while (!b->stop && b->run == b->put)
+                        pthread_cond_wait(&b->cond, &b->lock);
+                if (b->stop)
+                        break;
+                struct bundle_job *j = &b->jobs[b->run % BUNDLE_JOBS_MAX];
+
+                pthread_mutex_unlock(&b->lock);
+                j->result = bundle_add_fd_now(b, j->name, j->fd, j->size, j->hex);
+                j->fd = safe_close(j->fd);
+                pthread_mutex_lock(&b->lock);
+                b->run++;
+                pthread_cond_broadcast(&b->cond);
+        }
+        pthread_mutex_unlock(&b->lock);
+        return NULL;
+}
+
+static int start_writer(struct bundle *b)
+{
+        pthread_attr_t attr;
+        sigset_t all, old;
+        int r;
+
+        if (b->writer_started)
+                return 0;
+        if (pthread_attr_init(&attr) != 0)
+                return -ENOMEM;
+        /* bundle_add_fd_now() keeps a 64 KiB buffer on the stack */
+        (void) pthread_attr_setstacksize(&attr, 512 * 1024);
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        r = -pthread_create(&b->writer, &attr, writer_main, b);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pthread_attr_destroy(&attr);
+        if (r < 0)
+                return r;
+        b->writer_started = true;
+        return 0;
+}
+
+int bundle_add_fd_async(struct bundle *b, const char *name, int fd, uint64_t size, uint64_t tag)
+{
+        struct bundle_job *j;
+        char *n;
+        int r;
+
+        if (b->put - b->reaped >= BUNDLE_JOBS_MAX)
+                return -EBUSY;
+        r = start_writer(b);
+        if (r < 0)
+                return r;
+        n = xstrdup(name);
+        if (!n)
+                return -ENOMEM;
+        j = &b->jobs[b->put % BUNDLE_JOBS_MAX];
+        *j = (struct bundle_job) { .name = n, .fd = fd, .size = size, .tag = tag };
+        pthread_mutex_lock(&b->lock);
+        b->put++;
+        pthread_cond_broadcast(&b->cond);
+        pthread_mutex_unlock(&b->lock);
+        return 0;
+}
+
+int bundle_reap(struct bundle *b, bool wait, uint64_t *ret_tag, char hex[static 65])
+{
+        struct bundle_job *j;
+        int r;
+
+        if (b->reaped == b->put)
+                return 0;
+        pthread_mutex_lock(&b->lock);
+        while (wait && b->run == b->reaped)
+                pthread_cond_wait(&b->cond, &b->lock);
+        r = b->run > b->reaped;
+        pthread_mutex_unlock(&b->lock);
+        if (!r)
+                return 0;
+        j = &b->jobs[b->reaped % BUNDLE_JOBS_MAX];
+        *ret_tag = j->tag;
+        memcpy(hex, j->hex, 65);
+        j->name = mfree(j->name);
+        b->reaped++;
+        return j->result < 0 ? j->result : 1;
+}
+
+unsigned bundle_jobs(const struct bundle *b)
+{
+        return (unsigned) (b->put - b->reaped);
+}
+
 int bundle_add_data(struct bundle *b, const char *name, const void *data, size_t len, char *hex)
 {
         int r;
 
+        wait_idle(b);
         if (hex) {
                 unsigned char md[EVP_MAX_MD_SIZE];
                 unsigned mdlen = 0;
@@ -278,6 +415,7 @@ int bundle_finish(struct bundle *b)
 
         if (b->finished)
                 return -EINVAL;
+        wait_idle(b);
         if (archive_write_close(b->a) != ARCHIVE_OK) {
                 if (b->write_error < 0)
                         return b->write_error;
@@ -385,6 +523,21 @@ struct bundle *bundle_free(struct bundle *b)
 {
         if (!b)
                 return NULL;
+        if (b->writer_started) {
+                pthread_mutex_lock(&b->lock);
+                b->stop = true;
+                pthread_cond_broadcast(&b->cond);
+                pthread_mutex_unlock(&b->lock);
+                pthread_join(b->writer, NULL);
+        }
+        for (uint64_t i = b->reaped; i < b->put; i++) {
+                struct bundle_job *j = &b->jobs[i % BUNDLE_JOBS_MAX];
+
+                safe_close(j->fd);
+                free(j->name);
+        }
+        pthread_cond_destroy(&b->cond);
+        pthread_mutex_destroy(&b->lock);
         if (b->a)
                 archive_write_free(b->a);
         gzpool_free(b->gz);

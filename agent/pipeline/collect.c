@@ -582,6 +582,8 @@ static int leak_check_result(struct run *c)
         usec_t t = now(CLOCK_MONOTONIC);
         json_t *hits = NULL;
 
+        /* every member written (the writer thread feeds the check), then what it found */
+        (void) sink_flush(c->s); /* an error is the sink's fatal error, checked later */
         c->leaks = leakcheck_sync(c->lc, &hits, &st);
         c->ret->leak_check = json_pack("{s:o, s:f, s:f, s:I, s:I}", "hits",
                                        hits ? hits : json_array(), "seconds",

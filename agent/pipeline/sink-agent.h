@@ -57,6 +57,11 @@ void sink_end(struct sink *s, struct collector_status *st);
 int sink_members_foreach(struct sink *s, int (*fn)(void *userdata, const char *row, size_t len),
                          void *userdata);
 
+/* Waits until every member handed to the bundle's writer thread is written
+ * and recorded (before anything else reads the bundle's state). 0 or the
+ * first error of one of them (the sink then fails, see sink_fatal_error()). */
+int sink_flush(struct sink *s);
+
 /* Adds manifest.json: the object head with "members" (every row so far)
  * as its last key. The member is recorded like any other. */
 int sink_add_manifest(struct sink *s, const char *name, json_t *head);

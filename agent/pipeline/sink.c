@@ -6,6 +6,7 @@
  * (keeping the newest part when asked), then copied into the bundle with its
  * SHA-256. Lines of logs are fed to the error extractor on the way.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -47,6 +48,14 @@ struct sink {
         struct collect_ctx *ctx;
         struct sink_stream *open[SINK_STREAMS_MAX];
         size_t n_open;
+        struct pending {    /* members being written on the bundle's writer thread */
+                uint64_t tag;
+                char *name, *source, *collector;
+                uint64_t size;
+                bool truncated;
+        } pending[BUNDLE_JOBS_MAX];
+        size_t n_pending;
+        uint64_t next_tag;
         int rows_fd;        /* the manifest rows, one compact JSON object a line, staged */
         uint64_t n_members;
         size_t rows_len;    /* bytes in rows_buf, not yet in rows_fd */
@@ -80,6 +89,10 @@ struct sink_stream {
         size_t wlen;     /* bytes in wbuf, not yet in the staging file */
         char wbuf[16 * 1024];
 };
+
+static int stage_open(struct sink *s);
+static int sink_reap(struct sink *s, bool wait);
+static void pending_done(struct pending *p);
 
 int sink_new(struct bundle *b, struct redactor *r, struct report *report, const char *stage_dir,
              struct sink **ret)
@@ -160,6 +173,8 @@ struct sink *sink_free(struct sink *s)
                 return NULL;
         while (s->n_open > 0)
                 (void) sink_stream_close(s->open[s->n_open - 1], true);
+        for (size_t i = 0; i < s->n_pending; i++)
+                pending_done(&s->pending[i]);
         safe_close(s->rows_fd);
         json_decref(s->cuts);
         strv_free(s->notes);
@@ -198,7 +213,6 @@ void sink_end(struct sink *s, struct collector_status *st)
         s->ctx = NULL;
 }
 
-static int stage_open(struct sink *s);
 
 /* Appends one manifest row. Rows are kept out of memory: the staging
  * directory holds them (as jansson wrote them) until the manifest is written,
@@ -282,6 +296,9 @@ int sink_members_foreach(struct sink *s, int (*fn)(void *userdata, const char *r
         int r;
 
         dynbuf_init(&line, 16u << 20);
+        r = s->bundle ? sink_reap(s, true) : 0;
+        if (r < 0)
+                return r;
         if (s->rows_fd < 0)
                 return rows_lines(s->rows_buf, s->rows_len, &line, fn, userdata);
         r = rows_flush(s);
@@ -681,8 +698,9 @@ bool sink_stream_truncated(const struct sink_stream *st)
         return st->truncated;
 }
 
-static int record_member(struct sink *s, const char *name, const char *source, uint64_t size,
-                         const char *hex, bool truncated)
+/* The manifest row of a member in the bundle. */
+static int record_row(struct sink *s, const char *name, const char *source,
+                      const char *collector, uint64_t size, const char *hex, bool truncated)
 {
         int r;
         json_t *m = json_pack("{s:s, s:I, s:s, s:b}", "path", name, "size", (json_int_t) size,
@@ -692,8 +710,8 @@ static int record_member(struct sink *s, const char *name, const char *source, u
                 return -ENOMEM;
         if (source)
                 json_object_set_new(m, "source", json_string(source));
-        if (s->ctx)
-                json_object_set_new(m, "collector", json_string(s->ctx->name));
+        if (collector)
+                json_object_set_new(m, "collector", json_string(collector));
         r = rows_add(s, m);
         json_decref(m);
         if (r < 0) {
@@ -702,12 +720,102 @@ static int record_member(struct sink *s, const char *name, const char *source, u
                 return r;
         }
         s->n_members++;
+        return 0;
+}
+
+static void pending_done(struct pending *p)
+{
+        free(p->name);
+        free(p->source);
+        free(p->collector);
+}
+
+/* Records the members the writer thread has written (wait: all of them). */
+static int sink_reap(struct sink *s, bool wait)
+{
+        char hex[65];
+        uint64_t tag;
+        int k, r = 0;
+
+        while (s->n_pending > 0 && (k = bundle_reap(s->bundle, wait, &tag, hex)) != 0) {
+                struct pending p = s->pending[0];
+
+                memmove(s->pending, s->pending + 1, --s->n_pending * sizeof(*s->pending));
+                assert(p.tag == tag);
+                if (k < 0) {
+                        if (k != -ENOMEM)
+                                sink_fail(s, k);
+                        r = r ?: k;
+                } else {
+                        k = record_row(s, p.name, p.source, p.collector, p.size, hex,
+                                       p.truncated);
+                        r = r ?: k;
+                }
+                pending_done(&p);
+        }
+        return r;
+}
+
+int sink_flush(struct sink *s)
+{
+        return s->bundle ? sink_reap(s, true) : 0;
+}
+
+/* Counts a member against the budgets. */
+static void account_member(struct sink *s, uint64_t size)
+{
         s->total += size;
         if (s->ctx)
                 s->ctx->used += size;
         if (s->progress)
                 s->progress(s->total);
-        return 0;
+}
+
+static int record_member(struct sink *s, const char *name, const char *source, uint64_t size,
+                         const char *hex, bool truncated)
+{
+        int r = record_row(s, name, source, s->ctx ? s->ctx->name : NULL, size, hex, truncated);
+
+        if (r >= 0)
+                account_member(s, size);
+        return r;
+}
+
+/* Hands the staged member to the writer thread; its row is recorded when it is written. */
+static int add_staged(struct sink *s, struct sink_stream *st)
+{
+        struct pending *p;
+        int r;
+
+        if (lseek(st->fd, 0, SEEK_SET) < 0)
+                return -errno;
+        while (bundle_jobs(s->bundle) >= BUNDLE_JOBS_MAX) {
+                r = sink_reap(s, true);
+                if (r < 0)
+                        return r;
+        }
+        p = &s->pending[s->n_pending];
+        *p = (struct pending) {
+                .tag = s->next_tag++,
+                .name = xstrdup(st->name),
+                .source = st->source ? xstrdup(st->source) : NULL,
+                .collector = s->ctx ? xstrdup(s->ctx->name) : NULL,
+                .size = st->size,
+                .truncated = st->truncated,
+        };
+        if (!p->name || (st->source && !p->source) || (s->ctx && !p->collector)) {
+                pending_done(p);
+                return -ENOMEM;
+        }
+        r = bundle_add_fd_async(s->bundle, st->name, st->fd, st->size, p->tag);
+        if (r < 0) {
+                pending_done(p);
+                return r;
+        }
+        st->fd = -1; /* the writer closes it */
+        s->n_pending++;
+        account_member(s, st->size);
+        return sink_reap(s, false);
 }
 
 int sink_stream_close(struct sink_stream *st, bool abandon)
@@ -748,16 +856,19 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
                         abandon = true;
         }
         if (!abandon) {
-                if (st->fd < 0) /* all of it is in wbuf */
-                        r = bundle_add_data(s->bundle, st->name, st->wbuf, st->wlen, hex);
-                else if (lseek(st->fd, 0, SEEK_SET) < 0)
-                        r = -errno;
-                else
-                        r = bundle_add_fd(s->bundle, st->name, st->fd, st->size, hex);
-                if (r < 0 && r != -ENOMEM)
-                        sink_fail(s, r);
-                if (r >= 0)
-                        r = record_member(s, st->name, st->source, st->size, hex, st->truncated);
+                if (st->fd >= 0) {
+                        r = add_staged(s, st);
+                } else { /* all of it is in wbuf */
+                        r = sink_reap(s, true); /* the members in order */
+                        if (r >= 0)
+                                r = bundle_add_data(s->bundle, st->name, st->wbuf, st->wlen,
+                                                    hex);
+                        if (r < 0 && r != -ENOMEM)
+                                sink_fail(s, r);
+                        if (r >= 0)
+                                r = record_member(s, st->name, st->source, st->size, hex,
+                                                  st->truncated);
+                }
                 if (r >= 0 && st->truncated) {
                         s->partial = true;
                         sink_note(s, "%s cut to %llu bytes (%s kept)", st->name,
@@ -818,6 +929,9 @@ int sink_add_raw(struct sink *s, const char *name, const void *data, size_t len)
                 return -EROFS;
         if (s->fatal)
                 return s->fatal;
+        r = sink_reap(s, true);
+        if (r < 0)
+                return r;
         r = bundle_add_data(s->bundle, name, data, len, hex);
         if (r < 0) {
                 sink_fail(s, r);
@@ -868,7 +982,8 @@ int sink_add_manifest(struct sink *s, const char *name, json_t *head)
                 (void) sink_stream_close(o.st, true);
                 return r;
         }
-        return sink_stream_close(o.st, false);
+        r = sink_stream_close(o.st, false);
+        return r < 0 ? r : sink_flush(s);
 }
 
 static const char *file_type(mode_t m)
