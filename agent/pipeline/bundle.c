@@ -49,6 +49,7 @@ struct bundle {
         struct gzpool *gz;      /* started with the first tar bytes */
         int level;
         EVP_MD_CTX *sha;
+        EVP_MD *md;             /* SHA-256, fetched once (not per member) */
         uint64_t bytes;
         int write_error;
         usec_t mtime;
@@ -151,9 +152,10 @@ int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret)
                 n -= 4;
         b->top = xstrndup(base, n);
         b->sha = EVP_MD_CTX_new();
-        if (!b->path || !b->tmp_path || !b->top || !b->sha)
+        b->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+        if (!b->path || !b->tmp_path || !b->top || !b->sha || !b->md)
                 return -ENOMEM;
-        if (EVP_DigestInit_ex(b->sha, EVP_sha256(), NULL) != 1)
+        if (EVP_DigestInit_ex(b->sha, b->md, NULL) != 1)
                 return -EIO;
         b->fd = open(b->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (b->fd < 0) {
@@ -247,7 +249,7 @@ static int bundle_add_fd_now(struct bundle *b, const char *name, int fd, uint64_
                 c = EVP_MD_CTX_new();
                 if (!c)
                         return -ENOMEM;
-                EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+                EVP_DigestInit_ex(c, b->md, NULL);
         }
         while (left > 0) {
                 ssize_t n = loop_read(fd, buf, (size_t) MIN(left, (uint64_t) sizeof(buf)));
@@ -397,7 +399,7 @@ int bundle_add_data(struct bundle *b, const char *name, const void *data, size_t
                 unsigned char md[EVP_MAX_MD_SIZE];
                 unsigned mdlen = 0;
 
-                if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+                if (EVP_Digest(data, len, md, &mdlen, b->md, NULL) != 1)
                         return -EIO;
                 to_hex(md, mdlen, hex);
         }
@@ -545,6 +547,7 @@ struct bundle *bundle_free(struct bundle *b)
         if (b->tmp_path)
                 (void) unlink(b->tmp_path);
         EVP_MD_CTX_free(b->sha);
+        EVP_MD_free(b->md);
         free(b->tmp_path);
         free(b->path);
         free(b->top);

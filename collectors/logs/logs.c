@@ -541,7 +541,7 @@ static int add_file(struct listing *l, const char *inner, const struct stat *st)
         if (r <= 0)
                 return r;
         if (l->n == l->alloc) {
-                size_t na = l->alloc ? l->alloc * 2 : 64;
+                size_t na = l->alloc ? l->alloc + l->alloc / 2 : 64;
 
                 nf = xrealloc(l->files, na * sizeof(*nf));
                 if (!nf)
