@@ -728,6 +728,7 @@ struct leakcheck {
         struct detectors d;
         struct scan s;
         bool in_member;
+        char *member;           /* the name of the member being scanned (s.member) */
         uint64_t bytes;
         uint64_t members;
         usec_t cpu;             /* thread CPU time, at the last sync */
@@ -752,9 +753,12 @@ static int lc_scan_chunk(struct leakcheck *lc, struct lc_chunk *c)
                 r = scan_end(&lc->s);
         }
         if (r >= 0 && c->start && c->member) {
+                /* the name outlives its chunk: the scan's hits name it */
+                free(lc->member);
+                lc->member = TAKE_PTR(c->member);
                 lc->in_member = true;
                 lc->members++;
-                r = scan_begin(&lc->s, c->member);
+                r = scan_begin(&lc->s, lc->member);
         }
         if (r >= 0 && c->len > 0 && lc->in_member)
                 r = scan_feed(&lc->s, c->data, c->len);
@@ -920,6 +924,7 @@ struct leakcheck *leakcheck_free(struct leakcheck *lc)
                 pthread_join(lc->thread, NULL);
         for (size_t i = 0; i < LC_CHUNKS; i++)
                 free(lc->chunks[i].member);
+        free(lc->member);
         scan_done(&lc->s, &lc->d);
         pthread_cond_destroy(&lc->freed);
         pthread_cond_destroy(&lc->filled);
