@@ -579,11 +579,12 @@ static int add_json_member(struct run *c, const char *name, json_t *o, size_t fl
 static int leak_check_result(struct run *c)
 {
         struct leakcheck_stats st = {};
-        usec_t t = now(CLOCK_MONOTONIC);
         json_t *hits = NULL;
+        usec_t t;
 
         /* every member written (the writer thread feeds the check), then what it found */
         (void) sink_flush(c->s); /* an error is the sink's fatal error, checked later */
+        t = now(CLOCK_MONOTONIC);
         c->leaks = leakcheck_sync(c->lc, &hits, &st);
         c->ret->leak_check = json_pack("{s:o, s:f, s:f, s:I, s:I}", "hits",
                                        hits ? hits : json_array(), "seconds",

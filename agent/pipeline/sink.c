@@ -858,6 +858,8 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
         if (!abandon) {
                 if (st->fd >= 0) {
                         r = add_staged(s, st);
+                        if (r < 0 && r != -ENOMEM)
+                                sink_fail(s, r);
                 } else { /* all of it is in wbuf */
                         r = sink_reap(s, true); /* the members in order */
                         if (r >= 0)
