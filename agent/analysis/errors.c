@@ -802,14 +802,17 @@ int errors_feed_line(struct errors *e, const char *source, const struct sink_lin
         if (!e || !line)
                 return 0;
         source = source ?: "unknown";
-        ms = message_start(line, len);
-
-        if (trace_follow(e, source, line, len, ms))
-                return 0;
-        trace_end(e);
+        /* where the message starts is only needed in a trace or on an error line */
+        if (e->trace_source) {
+                ms = message_start(line, len);
+                if (trace_follow(e, source, line, len, ms))
+                        return 0;
+                trace_end(e);
+        }
 
         if (!is_error(e, journal ? meta->priority : -1, line, len))
                 return 0;
+        ms = message_start(line, len);
 
         sig_len = normalise(line + ms, len - ms, sig, SIGNATURE_MAX);
 

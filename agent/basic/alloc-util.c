@@ -19,18 +19,22 @@ bool alloc_should_fail(void)
         static long fail_at = -1;
         static long count;
 
-        if (fail_at < 0) {
+        /* atomics: the bundle's writer thread allocates too */
+        long at = __atomic_load_n(&fail_at, __ATOMIC_RELAXED);
+
+        if (at < 0) {
                 const char *e = testhook_getenv("COLLECT_FAIL_ALLOC");
                 char *end = NULL;
                 unsigned long long v;
 
                 errno = 0;
                 v = e ? strtoull(e, &end, 10) : 0;
-                fail_at = e && errno == 0 && end != e && *end == 0 ? (long) v : 0;
+                at = e && errno == 0 && end != e && *end == 0 ? (long) v : 0;
+                __atomic_store_n(&fail_at, at, __ATOMIC_RELAXED);
         }
-        if (fail_at == 0)
+        if (at == 0)
                 return false;
-        return ++count == fail_at;
+        return __atomic_add_fetch(&count, 1, __ATOMIC_RELAXED) == at;
 #else
         return false;
 #endif

@@ -19,6 +19,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include "alloc-util.h"
 #include "basic/interrupt.h"
@@ -26,6 +28,17 @@
 #include "pipeline/gzpool.h"
 #include "fd-util.h"
 #include "log.h"
+#include "redact/redact.h"
+
+/* A staged member added on the writer thread (bundle_add_fd_async). */
+struct bundle_job {
+        char *name;
+        int fd;
+        uint64_t size;
+        uint64_t tag;
+        int result;
+        char hex[65];
+};
 
 struct bundle {
         char *path;
@@ -36,9 +49,20 @@ struct bundle {
         struct gzpool *gz;      /* started with the first tar bytes */
         int level;
         EVP_MD_CTX *sha;
+        EVP_MD *md;             /* SHA-256, fetched once (not per member) */
         uint64_t bytes;
         int write_error;
         usec_t mtime;
+        struct leakcheck *lc;   /* sees every member as it enters the archive, or NULL */
+        /* the writer thread: started with the first job; the archive is used by one
+         * thread at a time, the writer while jobs are queued, else the caller */
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        pthread_t writer;
+        bool writer_started;
+        bool stop;
+        struct bundle_job jobs[BUNDLE_JOBS_MAX];
+        uint64_t put, run, reaped; /* jobs queued, written, handed back */
         bool finished;
         bool committed;
         char hex[65];
@@ -96,6 +120,11 @@ int bundle_set_compression(struct bundle *b, int level)
         return 0;
 }
 
+void bundle_set_leakcheck(struct bundle *b, struct leakcheck *lc)
+{
+        b->lc = lc;
+}
+
 int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret)
 {
         _cleanup_(bundle_freep) struct bundle *b = NULL;
@@ -109,6 +138,8 @@ int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret)
                 return -ENOMEM;
         b->fd = -1;
         b->mtime = mtime;
+        pthread_mutex_init(&b->lock, NULL);
+        pthread_cond_init(&b->cond, NULL);
         b->level = GZPOOL_LEVEL_DEFAULT;
         b->path = xstrdup(final_path);
         b->tmp_path = xasprintf("%s.tmp", final_path);
@@ -121,9 +152,10 @@ int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret)
                 n -= 4;
         b->top = xstrndup(base, n);
         b->sha = EVP_MD_CTX_new();
-        if (!b->path || !b->tmp_path || !b->top || !b->sha)
+        b->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+        if (!b->path || !b->tmp_path || !b->top || !b->sha || !b->md)
                 return -ENOMEM;
-        if (EVP_DigestInit_ex(b->sha, EVP_sha256(), NULL) != 1)
+        if (EVP_DigestInit_ex(b->sha, b->md, NULL) != 1)
                 return -EIO;
         b->fd = open(b->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (b->fd < 0) {
@@ -174,6 +206,8 @@ static int bundle_header(struct bundle *b, const char *name, uint64_t size)
         archive_entry_set_gname(e, "root");
         r = archive_write_header(b->a, e);
         archive_entry_free(e);
+        if (r == ARCHIVE_OK && b->lc)
+                (void) leakcheck_member(b->lc, full); /* a failure fails the check */
         if (r != ARCHIVE_OK) {
                 if (b->write_error < 0)
                         return b->write_error;
@@ -187,6 +221,8 @@ static int bundle_data(struct bundle *b, const void *data, size_t len)
 {
         la_ssize_t n = archive_write_data(b->a, data, len);
 
+        if (b->lc)
+                leakcheck_feed(b->lc, data, len);
         if (n < 0 || (size_t) n != len) {
                 if (b->write_error < 0)
                         return b->write_error;
@@ -196,7 +232,8 @@ static int bundle_data(struct bundle *b, const void *data, size_t len)
         return 0;
 }
 
-int bundle_add_fd(struct bundle *b, const char *name, int fd, uint64_t size, char *hex)
+static int bundle_add_fd_now(struct bundle *b, const char *name, int fd, uint64_t size,
+                             char *hex)
 {
         char buf[64 * 1024];
         uint64_t left = size;
@@ -212,7 +249,7 @@ int bundle_add_fd(struct bundle *b, const char *name, int fd, uint64_t size, cha
                 c = EVP_MD_CTX_new();
                 if (!c)
                         return -ENOMEM;
-                EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+                EVP_DigestInit_ex(c, b->md, NULL);
         }
         while (left > 0) {
                 ssize_t n = loop_read(fd, buf, (size_t) MIN(left, (uint64_t) sizeof(buf)));
@@ -241,15 +278,128 @@ int bundle_add_fd(struct bundle *b, const char *name, int fd, uint64_t size, cha
         return 0;
 }
 
+/* Waits until the writer thread has written every queued job: the caller
+ * may then use the archive. */
+static void wait_idle(struct bundle *b)
+{
+        pthread_mutex_lock(&b->lock);
+        while (b->run < b->put)
+                pthread_cond_wait(&b->cond, &b->lock);
+        pthread_mutex_unlock(&b->lock);
+}
+
+int bundle_add_fd(struct bundle *b, const char *name, int fd, uint64_t size, char *hex)
+{
+        wait_idle(b);
+        return bundle_add_fd_now(b, name, fd, size, hex);
+}
+
+static void *writer_main(void *userdata)
+{
+        struct bundle *b = userdata;
+
+        pthread_mutex_lock(&b->lock);
+        for (;;) {
+                while (!b->stop && b->run == b->put)
+                        pthread_cond_wait(&b->cond, &b->lock);
+                if (b->stop)
+                        break;
+                struct bundle_job *j = &b->jobs[b->run % BUNDLE_JOBS_MAX];
+
+                pthread_mutex_unlock(&b->lock);
+                j->result = bundle_add_fd_now(b, j->name, j->fd, j->size, j->hex);
+                j->fd = safe_close(j->fd);
+                pthread_mutex_lock(&b->lock);
+                b->run++;
+                pthread_cond_broadcast(&b->cond);
+        }
+        pthread_mutex_unlock(&b->lock);
+        return NULL;
+}
+
+static int start_writer(struct bundle *b)
+{
+        pthread_attr_t attr;
+        sigset_t all, old;
+        int r;
+
+        if (b->writer_started)
+                return 0;
+        if (pthread_attr_init(&attr) != 0)
+                return -ENOMEM;
+        /* bundle_add_fd_now() keeps a 64 KiB buffer on the stack */
+        (void) pthread_attr_setstacksize(&attr, 512 * 1024);
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        r = -pthread_create(&b->writer, &attr, writer_main, b);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pthread_attr_destroy(&attr);
+        if (r < 0)
+                return r;
+        b->writer_started = true;
+        return 0;
+}
+
+int bundle_add_fd_async(struct bundle *b, const char *name, int fd, uint64_t size, uint64_t tag)
+{
+        struct bundle_job *j;
+        char *n;
+        int r;
+
+        if (b->put - b->reaped >= BUNDLE_JOBS_MAX)
+                return -EBUSY;
+        r = start_writer(b);
+        if (r < 0)
+                return r;
+        n = xstrdup(name);
+        if (!n)
+                return -ENOMEM;
+        j = &b->jobs[b->put % BUNDLE_JOBS_MAX];
+        *j = (struct bundle_job) { .name = n, .fd = fd, .size = size, .tag = tag };
+        pthread_mutex_lock(&b->lock);
+        b->put++;
+        pthread_cond_broadcast(&b->cond);
+        pthread_mutex_unlock(&b->lock);
+        return 0;
+}
+
+int bundle_reap(struct bundle *b, bool wait, uint64_t *ret_tag, char hex[static 65])
+{
+        struct bundle_job *j;
+        int r;
+
+        if (b->reaped == b->put)
+                return 0;
+        pthread_mutex_lock(&b->lock);
+        while (wait && b->run == b->reaped)
+                pthread_cond_wait(&b->cond, &b->lock);
+        r = b->run > b->reaped;
+        pthread_mutex_unlock(&b->lock);
+        if (!r)
+                return 0;
+        j = &b->jobs[b->reaped % BUNDLE_JOBS_MAX];
+        *ret_tag = j->tag;
+        memcpy(hex, j->hex, 65);
+        j->name = mfree(j->name);
+        b->reaped++;
+        return j->result < 0 ? j->result : 1;
+}
+
+unsigned bundle_jobs(const struct bundle *b)
+{
+        return (unsigned) (b->put - b->reaped);
+}
+
 int bundle_add_data(struct bundle *b, const char *name, const void *data, size_t len, char *hex)
 {
         int r;
 
+        wait_idle(b);
         if (hex) {
                 unsigned char md[EVP_MAX_MD_SIZE];
                 unsigned mdlen = 0;
 
-                if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+                if (EVP_Digest(data, len, md, &mdlen, b->md, NULL) != 1)
                         return -EIO;
                 to_hex(md, mdlen, hex);
         }
@@ -267,6 +417,7 @@ int bundle_finish(struct bundle *b)
 
         if (b->finished)
                 return -EINVAL;
+        wait_idle(b);
         if (archive_write_close(b->a) != ARCHIVE_OK) {
                 if (b->write_error < 0)
                         return b->write_error;
@@ -374,6 +525,21 @@ struct bundle *bundle_free(struct bundle *b)
 {
         if (!b)
                 return NULL;
+        if (b->writer_started) {
+                pthread_mutex_lock(&b->lock);
+                b->stop = true;
+                pthread_cond_broadcast(&b->cond);
+                pthread_mutex_unlock(&b->lock);
+                pthread_join(b->writer, NULL);
+        }
+        for (uint64_t i = b->reaped; i < b->put; i++) {
+                struct bundle_job *j = &b->jobs[i % BUNDLE_JOBS_MAX];
+
+                safe_close(j->fd);
+                free(j->name);
+        }
+        pthread_cond_destroy(&b->cond);
+        pthread_mutex_destroy(&b->lock);
         if (b->a)
                 archive_write_free(b->a);
         gzpool_free(b->gz);
@@ -381,6 +547,7 @@ struct bundle *bundle_free(struct bundle *b)
         if (b->tmp_path)
                 (void) unlink(b->tmp_path);
         EVP_MD_CTX_free(b->sha);
+        EVP_MD_free(b->md);
         free(b->tmp_path);
         free(b->path);
         free(b->top);

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,10 +28,34 @@ int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret);
  * -ERANGE, -EBUSY once writing has started. */
 int bundle_set_compression(struct bundle *b, int level);
 
+/* Hands every member added from now on (full name and bytes) to the
+ * streaming leak check lc (owned by the caller, outlives the bundle's writing). */
+struct leakcheck;
+void bundle_set_leakcheck(struct bundle *b, struct leakcheck *lc);
+
 /* Adds member name (relative to the top directory) with size bytes read from
  * fd at its current offset; the member's SHA-256 goes to hex (may be NULL).
  * 0, -EIO (archive error, logged once), -errno. */
 int bundle_add_fd(struct bundle *b, const char *name, int fd, uint64_t size, char *hex);
+
+/*
+ * The same on the bundle's writer thread, so that reading the staged file
+ * back, hashing and archiving it overlap with collecting the next one: fd is
+ * taken over (closed when written) and read from its current offset. At most
+ * BUNDLE_JOBS_MAX jobs wait to be reaped (-EBUSY beyond). Members keep the
+ * order in which they were added, also with the synchronous calls, which
+ * first wait for the queued jobs to be written.
+ */
+#define BUNDLE_JOBS_MAX 2
+int bundle_add_fd_async(struct bundle *b, const char *name, int fd, uint64_t size, uint64_t tag);
+
+/* The oldest async job, once written (wait: until it is): 1 with its tag and
+ * SHA-256 in hex, 0 when none is done (or none queued), or the job's -errno
+ * (its tag set too). */
+int bundle_reap(struct bundle *b, bool wait, uint64_t *ret_tag, char hex[static 65]);
+
+/* Async jobs not reaped yet. */
+unsigned bundle_jobs(const struct bundle *b);
 
 /* Adds an in-memory member; its SHA-256 goes to hex (may be NULL). */
 int bundle_add_data(struct bundle *b, const char *name, const void *data, size_t len, char *hex);

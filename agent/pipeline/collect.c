@@ -49,6 +49,8 @@ struct run {
         struct redactor *rd;
         struct errors *errs;
         struct bundle *b;
+        struct leakcheck *lc; /* scans members as they enter the bundle */
+        int leaks;            /* its result: hits, or -errno when it could not run */
         struct sink *s;
         json_t *top_errors;
         json_t *histogram; /* errors per interval by source, for timeline.svg */
@@ -62,6 +64,7 @@ static void run_done(struct run *c)
 {
         sink_free(c->s);
         bundle_free(c->b);
+        leakcheck_free(c->lc);
         errors_free(c->errs);
         redactor_free(c->rd);
         config_done(&c->config);
@@ -419,6 +422,10 @@ static int open_bundle(struct run *c)
         }
         if (r >= 0)
                 r = bundle_set_compression(c->b, (int) c->policy->compression_level);
+        if (r >= 0)
+                r = leakcheck_new(&c->lc);
+        if (r >= 0)
+                bundle_set_leakcheck(c->b, c->lc);
         if (r == -ENOMEM)
                 return oom(c);
         if (r < 0)
@@ -565,6 +572,31 @@ static int add_json_member(struct run *c, const char *name, json_t *o, size_t fl
                      sink_add_data(c->s, name, txt, strlen(txt), 0);
 }
 
+/*
+ * The leak check ran alongside the writing (see bundle_set_leakcheck): what it
+ * found in every member so far and what it cost go into ret->leak_check and
+ * the manifest. "seconds" is what the run waited for it at the end,
+ * "cpu_seconds" the time its thread ran, beside the collection.
+ */
+static int leak_check_result(struct run *c)
+{
+        struct leakcheck_stats st = {};
+        json_t *hits = NULL;
+        usec_t t;
+
+        /* every member written (the writer thread feeds the check), then what it found */
+        (void) sink_flush(c->s); /* an error is the sink's fatal error, checked later */
+        t = now(CLOCK_MONOTONIC);
+        c->leaks = leakcheck_sync(c->lc, &hits, &st);
+        c->ret->leak_check = json_pack("{s:o, s:f, s:f, s:I, s:I}", "hits",
+                                       hits ? hits : json_array(), "seconds",
+                                       (double) (now(CLOCK_MONOTONIC) - t) / USEC_PER_SEC,
+                                       "cpu_seconds", (double) st.cpu / USEC_PER_SEC, "bytes",
+                                       (json_int_t) st.bytes, "members",
+                                       (json_int_t) st.members);
+        return c->ret->leak_check ? 0 : oom(c);
+}
+
 static int finish_bundle(struct run *c)
 {
         struct collect_result *ret = c->ret;
@@ -577,7 +609,6 @@ static int finish_bundle(struct run *c)
         struct manifest_params mp = {
                 .bundle_name = bundle_top(c->b),
                 .report = &ret->report,
-                .members = sink_members(c->s),
                 .cuts = sink_cuts(c->s),
                 .checklist = &ret->checklist,
                 .severity = &ret->severity,
@@ -604,9 +635,24 @@ static int finish_bundle(struct run *c)
         if (r < 0)
                 return ret->error.message ? r : write_failed(c, r);
         c->manifest = manifest_build(&mp);
-        r = add_json_member(c, "manifest.json", c->manifest, JSON_INDENT(2), true);
+        r = c->manifest ? leak_check_result(c) : oom(c);
+        if (r < 0)
+                return r;
+        json_object_set(c->manifest, "leak_check", ret->leak_check);
+        /* "members" is added as it is written, row by row (sink_add_manifest) */
+        r = sink_add_manifest(c->s, "manifest.json", c->manifest);
         if (r < 0)
                 return ret->error.message ? r : write_failed(c, r);
+        /* the manifest itself is checked too (its own hits are not in it) */
+        {
+                json_t *hits = NULL;
+                int before = c->leaks;
+
+                c->leaks = leakcheck_sync(c->lc, &hits, NULL);
+                if (c->leaks > before)
+                        json_object_set(ret->leak_check, "hits", hits);
+                json_decref(hits);
+        }
         r = sink_fatal_error(c->s);
         if (r >= 0)
                 r = interrupt_pending() ? -EINTR : bundle_finish(c->b);
@@ -667,24 +713,21 @@ static int quarantine(struct run *c, int hits)
 
 static int leak_check(struct run *c)
 {
-        json_t *hits = NULL;
-        usec_t t = now(CLOCK_MONOTONIC);
-        int n, r;
+        int r;
 
-        n = leakcheck_bundle(bundle_tmp_path(c->b), &hits);
-        c->ret->leak_check = json_pack("{s:o, s:f}", "hits", hits ? hits : json_array(),
-                                       "seconds",
-                                       (double) (now(CLOCK_MONOTONIC) - t) / USEC_PER_SEC);
-        if (!c->ret->leak_check)
-                return oom(c);
-        /* The manifest that goes with a submission says what the check cost. */
-        json_object_set(c->manifest, "leak_check", c->ret->leak_check);
-        if (n < 0)
-                log_warning_errno(n, "leak check could not read the bundle: %m");
         if (interrupt_pending())
                 return interrupted(c, "checking the bundle for secrets");
-        if (n > 0)
-                return quarantine(c, n);
+        if (c->leaks < 0) {
+                /* fails closed: a bundle that could not be checked is not sent */
+                json_object_set_new(c->ret->leak_check, "error",
+                                    json_string(strerror(-c->leaks)));
+                return collect_error_set(&c->ret->error, COLLECT_FAILED, -c->leaks, NULL,
+                                         "the leak check could not run (%s): the bundle was "
+                                         "removed and nothing was sent",
+                                         strerror(-c->leaks));
+        }
+        if (c->leaks > 0)
+                return quarantine(c, c->leaks);
         r = bundle_commit(c->b);
         if (r < 0)
                 return write_failed(c, r);

@@ -148,7 +148,6 @@ json_t *manifest_build(const struct manifest_params *p)
         json_object_set_new(m, "window", json_pack("{s:o, s:o}", "since", time_json(r->since),
                                                    "until", time_json(r->until)));
         json_object_set_new(m, "collectors", statuses_to_json(r));
-        json_object_set_new(m, "members", json_deep_copy(p->members));
         json_object_set_new(m, "checklist",
                             p->checklist ? checklist_to_json(p->checklist) : json_array());
         json_object_set_new(m, "severity",

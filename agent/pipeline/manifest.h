@@ -20,7 +20,6 @@
 struct manifest_params {
         const char *bundle_name;  /* top directory */
         const struct report *report;
-        json_t *members;          /* borrowed: [{path,size,sha256,...}] */
         json_t *cuts;             /* borrowed: [{collector, note}] */
         const struct checklist_result *checklist;
         const struct severity_result *severity;
@@ -36,7 +35,8 @@ json_t *statuses_to_json(const struct report *r);
 json_t *findings_to_json(const struct report *r);
 json_t *input_to_json(const struct user_input *u);
 
-/* manifest.json as an object. New reference, NULL on OOM. */
+/* manifest.json as an object, without "members" (sink_add_manifest() adds them
+ * as it writes the file). New reference, NULL on OOM. */
 json_t *manifest_build(const struct manifest_params *p);
 
 /* The run's timeline (findings, error groups, the collection). 0 or -ENOMEM. */

@@ -50,8 +50,21 @@ void sink_begin(struct sink *s, struct collect_ctx *ctx);
 /* Fills bytes, note (joined notes) and raises result to partial if data was cut. */
 void sink_end(struct sink *s, struct collector_status *st);
 
-/* The members added so far: [{path, size, sha256, source, truncated, note}]. Borrowed. */
-json_t *sink_members(struct sink *s);
+/* The members added so far, in order: fn gets each row of the manifest's
+ * "members" ({path, size, sha256, truncated, source, collector}) as compact
+ * JSON text. The rows wait in the staging directory, not in memory. 0, the
+ * first error of fn, or -errno. */
+int sink_members_foreach(struct sink *s, int (*fn)(void *userdata, const char *row, size_t len),
+                         void *userdata);
+
+/* Waits until every member handed to the bundle's writer thread is written
+ * and recorded (before anything else reads the bundle's state). 0 or the
+ * first error of one of them (the sink then fails, see sink_fatal_error()). */
+int sink_flush(struct sink *s);
+
+/* Adds manifest.json: the object head with "members" (every row so far)
+ * as its last key. The member is recorded like any other. */
+int sink_add_manifest(struct sink *s, const char *name, json_t *head);
 
 /* Every note of every collector, e.g. for summary.md's "what was cut". Borrowed. */
 json_t *sink_cuts(struct sink *s);

@@ -6,6 +6,7 @@
  * (keeping the newest part when asked), then copied into the bundle with its
  * SHA-256. Lines of logs are fed to the error extractor on the way.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -47,7 +48,18 @@ struct sink {
         struct collect_ctx *ctx;
         struct sink_stream *open[SINK_STREAMS_MAX];
         size_t n_open;
-        json_t *members;
+        struct pending {    /* members being written on the bundle's writer thread */
+                uint64_t tag;
+                char *name, *source, *collector;
+                uint64_t size;
+                bool truncated;
+        } pending[BUNDLE_JOBS_MAX];
+        size_t n_pending;
+        uint64_t next_tag;
+        int rows_fd;        /* the manifest rows, one compact JSON object a line, staged */
+        uint64_t n_members;
+        size_t rows_len;    /* bytes in rows_buf, not yet in rows_fd */
+        char rows_buf[16 * 1024];
         json_t *cuts;
         char **notes;
         unsigned notes_dropped;
@@ -78,6 +90,10 @@ struct sink_stream {
         char wbuf[16 * 1024];
 };
 
+static int stage_open(struct sink *s);
+static int sink_reap(struct sink *s, bool wait);
+static void pending_done(struct pending *p);
+
 int sink_new(struct bundle *b, struct redactor *r, struct report *report, const char *stage_dir,
              struct sink **ret)
 {
@@ -90,10 +106,10 @@ int sink_new(struct bundle *b, struct redactor *r, struct report *report, const 
                 .redactor = r,
                 .report = report,
                 .stage_dir = xstrdup(stage_dir),
-                .members = json_array(),
+                .rows_fd = -1,
                 .cuts = json_array(),
         };
-        if (!s->stage_dir || !s->members || !s->cuts) {
+        if (!s->stage_dir || !s->cuts) {
                 sink_free(s);
                 return -ENOMEM;
         }
@@ -157,7 +173,9 @@ struct sink *sink_free(struct sink *s)
                 return NULL;
         while (s->n_open > 0)
                 (void) sink_stream_close(s->open[s->n_open - 1], true);
-        json_decref(s->members);
+        for (size_t i = 0; i < s->n_pending; i++)
+                pending_done(&s->pending[i]);
+        safe_close(s->rows_fd);
         json_decref(s->cuts);
         strv_free(s->notes);
         free(s->stage_dir);
@@ -195,9 +213,107 @@ void sink_end(struct sink *s, struct collector_status *st)
         s->ctx = NULL;
 }
 
-json_t *sink_members(struct sink *s)
+
+/* Appends one manifest row. Rows are kept out of memory: the staging
+ * directory holds them (as jansson wrote them) until the manifest is written,
+ * so memory does not grow with the number of members. */
+static int rows_flush(struct sink *s)
 {
-        return s->members;
+        int r;
+
+        if (s->rows_len == 0)
+                return 0;
+        if (s->rows_fd < 0) {
+                s->rows_fd = stage_open(s);
+                if (s->rows_fd < 0)
+                        return s->rows_fd;
+        }
+        r = loop_write(s->rows_fd, s->rows_buf, s->rows_len);
+        s->rows_len = 0;
+        return r;
+}
+
+static int rows_add(struct sink *s, json_t *row)
+{
+        _cleanup_free_ char *txt = json_dumps(row, JSON_COMPACT);
+        size_t n;
+        int r;
+
+        if (!txt)
+                return -ENOMEM;
+        n = strlen(txt);
+        if (s->rows_len + n + 1 > sizeof(s->rows_buf)) {
+                r = rows_flush(s);
+                if (r < 0)
+                        return r;
+        }
+        if (n + 1 > sizeof(s->rows_buf)) {
+                r = rows_flush(s);
+                if (r >= 0)
+                        r = loop_write(s->rows_fd, txt, n);
+                if (r >= 0)
+                        r = loop_write(s->rows_fd, "\n", 1);
+                return r;
+        }
+        memcpy(s->rows_buf + s->rows_len, txt, n);
+        s->rows_buf[s->rows_len + n] = '\n';
+        s->rows_len += n + 1;
+        return 0;
+}
+
+/* Hands the complete lines of buf to fn; a line cut at the end of buf waits in line. */
+static int rows_lines(const char *buf, size_t n, struct dynbuf *line,
+                      int (*fn)(void *userdata, const char *row, size_t len), void *userdata)
+{
+        const char *p = buf, *end = buf + n;
+        int r;
+
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+
+                if (!nl)
+                        return dynbuf_add(line, p, (size_t) (end - p));
+                if (line->len > 0) {
+                        r = dynbuf_add(line, p, (size_t) (nl - p));
+                        if (r >= 0)
+                                r = fn(userdata, line->buf, line->len);
+                        dynbuf_reset(line);
+                } else
+                        r = fn(userdata, p, (size_t) (nl - p));
+                if (r < 0)
+                        return r;
+                p = nl + 1;
+        }
+        return 0;
+}
+
+int sink_members_foreach(struct sink *s, int (*fn)(void *userdata, const char *row, size_t len),
+                         void *userdata)
+{
+        _cleanup_(dynbuf_donep) struct dynbuf line = {};
+        char buf[64 * 1024];
+        off_t off = 0;
+        int r;
+
+        dynbuf_init(&line, 16u << 20);
+        r = s->bundle ? sink_reap(s, true) : 0;
+        if (r < 0)
+                return r;
+        if (s->rows_fd < 0)
+                return rows_lines(s->rows_buf, s->rows_len, &line, fn, userdata);
+        r = rows_flush(s);
+        if (r < 0)
+                return r;
+        for (;;) {
+                ssize_t n = pread(s->rows_fd, buf, sizeof(buf), off);
+
+                if (n <= 0)
+                        return n < 0 ? -errno : 0;
+                r = rows_lines(buf, (size_t) n, &line, fn, userdata);
+                if (r < 0)
+                        return r;
+                off += n;
+        }
 }
 
 json_t *sink_cuts(struct sink *s)
@@ -308,6 +424,27 @@ static void sink_fail(struct sink *s, int r)
                 log_set_muted(true);
 }
 
+/* The staging file, created when the member outgrows wbuf: a small member
+ * goes from memory into the bundle without touching the disk. */
+static int stream_stage(struct sink_stream *st)
+{
+        if (st->fd >= 0)
+                return 0;
+        st->fd = stage_open(st->sink);
+        if (st->fd < 0) {
+                int r = st->fd;
+
+                log_error_errno(r, "cannot create a staging file in '%s': %m",
+                                st->sink->stage_dir);
+                if (disk_error(r)) {
+                        sink_fail(st->sink, r);
+                        return -EIO;
+                }
+                return r;
+        }
+        return 0;
+}
+
 /* Writes what is buffered to the staging file. */
 static int stream_flush(struct sink_stream *st)
 {
@@ -315,6 +452,9 @@ static int stream_flush(struct sink_stream *st)
 
         if (st->wlen == 0)
                 return 0;
+        r = stream_stage(st);
+        if (r < 0)
+                return r;
         r = loop_write(st->fd, st->wbuf, st->wlen);
         st->wlen = 0;
         if (r < 0 && disk_error(r)) {
@@ -390,6 +530,9 @@ static int stream_emit(void *userdata, const char *data, size_t len)
                         return r;
         }
         if (len > sizeof(st->wbuf)) {
+                r = stream_stage(st);
+                if (r < 0)
+                        return r;
                 r = loop_write(st->fd, data, len);
                 if (r < 0) {
                         if (disk_error(r)) {
@@ -441,12 +584,6 @@ int sink_open_stream(struct sink *s, const char *name, const char *source, unsig
         st->source = source ? xstrdup(source) : NULL;
         if (!st->name || (source && !st->source)) {
                 r = -ENOMEM;
-                goto fail;
-        }
-        st->fd = stage_open(s);
-        if (st->fd < 0) {
-                r = st->fd;
-                log_error_errno(r, "cannot create a staging file in '%s': %m", s->stage_dir);
                 goto fail;
         }
         if (!(flags & (SINK_NO_REDACT | SINK_BINARY_OK))) {
@@ -561,9 +698,11 @@ bool sink_stream_truncated(const struct sink_stream *st)
         return st->truncated;
 }
 
-static int record_member(struct sink *s, const char *name, const char *source, uint64_t size,
-                         const char *hex, bool truncated)
+/* The manifest row of a member in the bundle. */
+static int record_row(struct sink *s, const char *name, const char *source,
+                      const char *collector, uint64_t size, const char *hex, bool truncated)
 {
+        int r;
         json_t *m = json_pack("{s:s, s:I, s:s, s:b}", "path", name, "size", (json_int_t) size,
                               "sha256", hex, "truncated", truncated);
 
@@ -571,15 +710,112 @@ static int record_member(struct sink *s, const char *name, const char *source, u
                 return -ENOMEM;
         if (source)
                 json_object_set_new(m, "source", json_string(source));
-        if (s->ctx)
-                json_object_set_new(m, "collector", json_string(s->ctx->name));
-        json_array_append_new(s->members, m);
+        if (collector)
+                json_object_set_new(m, "collector", json_string(collector));
+        r = rows_add(s, m);
+        json_decref(m);
+        if (r < 0) {
+                if (disk_error(r))
+                        sink_fail(s, r);
+                return r;
+        }
+        s->n_members++;
+        return 0;
+}
+
+static void pending_done(struct pending *p)
+{
+        free(p->name);
+        free(p->source);
+        free(p->collector);
+}
+
+/* Records the members the writer thread has written (wait: all of them). */
+static int sink_reap(struct sink *s, bool wait)
+{
+        char hex[65];
+        uint64_t tag;
+        int k, r = 0;
+
+        while (s->n_pending > 0 && (k = bundle_reap(s->bundle, wait, &tag, hex)) != 0) {
+                struct pending p = s->pending[0];
+
+                memmove(s->pending, s->pending + 1, --s->n_pending * sizeof(*s->pending));
+                assert(p.tag == tag);
+                if (k < 0) {
+                        if (k != -ENOMEM)
+                                sink_fail(s, k);
+                        r = r ?: k;
+                } else {
+                        k = record_row(s, p.name, p.source, p.collector, p.size, hex,
+                                       p.truncated);
+                        r = r ?: k;
+                }
+                pending_done(&p);
+        }
+        return r;
+}
+
+int sink_flush(struct sink *s)
+{
+        return s->bundle ? sink_reap(s, true) : 0;
+}
+
+/* Counts a member against the budgets. */
+static void account_member(struct sink *s, uint64_t size)
+{
         s->total += size;
         if (s->ctx)
                 s->ctx->used += size;
         if (s->progress)
                 s->progress(s->total);
-        return 0;
+}
+
+static int record_member(struct sink *s, const char *name, const char *source, uint64_t size,
+                         const char *hex, bool truncated)
+{
+        int r = record_row(s, name, source, s->ctx ? s->ctx->name : NULL, size, hex, truncated);
+
+        if (r >= 0)
+                account_member(s, size);
+        return r;
+}
+
+/* Hands the staged member to the writer thread; its row is recorded when it is written. */
+static int add_staged(struct sink *s, struct sink_stream *st)
+{
+        struct pending *p;
+        int r;
+
+        if (lseek(st->fd, 0, SEEK_SET) < 0)
+                return -errno;
+        while (bundle_jobs(s->bundle) >= BUNDLE_JOBS_MAX) {
+                r = sink_reap(s, true);
+                if (r < 0)
+                        return r;
+        }
+        p = &s->pending[s->n_pending];
+        *p = (struct pending) {
+                .tag = s->next_tag++,
+                .name = xstrdup(st->name),
+                .source = st->source ? xstrdup(st->source) : NULL,
+                .collector = s->ctx ? xstrdup(s->ctx->name) : NULL,
+                .size = st->size,
+                .truncated = st->truncated,
+        };
+        if (!p->name || (st->source && !p->source) || (s->ctx && !p->collector)) {
+                pending_done(p);
+                return -ENOMEM;
+        }
+        r = bundle_add_fd_async(s->bundle, st->name, st->fd, st->size, p->tag);
+        if (r < 0) {
+                pending_done(p);
+                return r;
+        }
+        st->fd = -1; /* the writer closes it */
+        s->n_pending++;
+        account_member(s, st->size);
+        return sink_reap(s, false);
 }
 
 int sink_stream_close(struct sink_stream *st, bool abandon)
@@ -609,7 +845,7 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
                                   st->name);
                 abandon = true;
         }
-        if (!abandon) {
+        if (!abandon && (st->fd >= 0 || st->size > st->limit)) {
                 r = stream_flush(st);
                 if (r < 0)
                         abandon = true;
@@ -620,14 +856,21 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
                         abandon = true;
         }
         if (!abandon) {
-                if (lseek(st->fd, 0, SEEK_SET) < 0)
-                        r = -errno;
-                else
-                        r = bundle_add_fd(s->bundle, st->name, st->fd, st->size, hex);
-                if (r < 0 && r != -ENOMEM)
-                        sink_fail(s, r);
-                if (r >= 0)
-                        r = record_member(s, st->name, st->source, st->size, hex, st->truncated);
+                if (st->fd >= 0) {
+                        r = add_staged(s, st);
+                        if (r < 0 && r != -ENOMEM)
+                                sink_fail(s, r);
+                } else { /* all of it is in wbuf */
+                        r = sink_reap(s, true); /* the members in order */
+                        if (r >= 0)
+                                r = bundle_add_data(s->bundle, st->name, st->wbuf, st->wlen,
+                                                    hex);
+                        if (r < 0 && r != -ENOMEM)
+                                sink_fail(s, r);
+                        if (r >= 0)
+                                r = record_member(s, st->name, st->source, st->size, hex,
+                                                  st->truncated);
+                }
                 if (r >= 0 && st->truncated) {
                         s->partial = true;
                         sink_note(s, "%s cut to %llu bytes (%s kept)", st->name,
@@ -688,12 +931,61 @@ int sink_add_raw(struct sink *s, const char *name, const void *data, size_t len)
                 return -EROFS;
         if (s->fatal)
                 return s->fatal;
+        r = sink_reap(s, true);
+        if (r < 0)
+                return r;
         r = bundle_add_data(s->bundle, name, data, len, hex);
         if (r < 0) {
                 sink_fail(s, r);
                 return r;
         }
         return record_member(s, name, NULL, len, hex, false);
+}
+
+struct manifest_out {
+        struct sink_stream *st;
+        bool first;
+};
+
+static int manifest_row(void *userdata, const char *row, size_t len)
+{
+        struct manifest_out *o = userdata;
+        int r;
+
+        r = sink_stream_write(o->st, o->first ? "    " : ",\n    ", o->first ? 4 : 6);
+        o->first = false;
+        return r < 0 ? r : sink_stream_write(o->st, row, len);
+}
+
+int sink_add_manifest(struct sink *s, const char *name, json_t *head)
+{
+        _cleanup_free_ char *txt = json_dumps(head, JSON_INDENT(2) | JSON_EMBED);
+        struct manifest_out o = { .first = true };
+        int r;
+
+        if (!txt)
+                return -ENOMEM;
+        r = sink_open_stream(s, name, NULL, SINK_NO_REDACT, &o.st);
+        if (r < 0)
+                return r;
+        /* The head as jansson wrote it (JSON_EMBED: without its braces), then
+         * "members": the rows as jansson wrote them; only the brackets and
+         * commas that join them are written here. */
+        r = sink_stream_write(o.st, "{", 1);
+        if (r >= 0)
+                r = sink_stream_write(o.st, txt, strlen(txt));
+        if (r >= 0)
+                r = sink_stream_write(o.st, ",\n  \"members\": [\n", 17);
+        if (r >= 0)
+                r = sink_members_foreach(s, manifest_row, &o);
+        if (r >= 0)
+                r = sink_stream_write(o.st, "\n  ]\n}", 6);
+        if (r < 0) {
+                (void) sink_stream_close(o.st, true);
+                return r;
+        }
+        r = sink_stream_close(o.st, false);
+        return r < 0 ? r : sink_flush(s);
 }
 
 static const char *file_type(mode_t m)

@@ -11,8 +11,11 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -20,6 +23,7 @@
 
 #include "alloc-util.h"
 #include "log.h"
+#include "time-util.h"
 #include "redact/redact.h"
 
 #define LC_LINE_MAX (64u * 1024u) /* longer lines are checked in pieces */
@@ -513,55 +517,73 @@ static int check_text(struct scan *s, const char *text, size_t len)
         return r;
 }
 
-static int scan_entry(struct scan *s, struct archive *a)
+/* A member begins: its name is checked as line 0, its content from line 1. */
+static int scan_begin(struct scan *s, const char *member)
 {
-        char block[65536];
-        int r;
-
-        s->line = 1;
+        s->member = member ? member : "";
+        s->line = 0;
         s->len = 0;
         s->pem_pending = false;
-        for (;;) {
-                la_ssize_t n = archive_read_data(a, block, sizeof(block));
-                const char *p = block, *end;
+        int r = check_text(s, s->member, strlen(s->member));
+        s->line = 1;
+        s->pem_pending = false;
+        return r;
+}
 
-                if (n < 0) {
-                        log_debug("leak check: cannot read '%s': %s", s->member,
-                                  archive_error_string(a));
-                        return -EIO;
+/* Content of the current member, in order, in pieces of any size. Whole lines
+ * are checked where they lie; a line cut by a piece boundary (or longer than
+ * LC_LINE_MAX) is gathered in s->buf. */
+static int scan_feed(struct scan *s, const char *data, size_t n)
+{
+        const char *p = data, *end = data + n;
+        int r;
+
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                size_t take = nl ? (size_t) (nl - p) : (size_t) (end - p);
+                size_t room = LC_LINE_MAX - s->len;
+
+                if (s->len == 0 && nl && take <= LC_LINE_MAX) {
+                        /* a whole line in the piece: no copy */
+                        r = check_text(s, p, take);
+                        if (r < 0)
+                                return r;
+                        s->line++;
+                        p = nl + 1;
+                        continue;
                 }
-                if (n == 0)
-                        break;
-                end = block + n;
-                while (p < end) {
-                        const char *nl = memchr(p, '\n', (size_t) (end - p));
-                        size_t take = nl ? (size_t) (nl - p) : (size_t) (end - p);
-                        size_t room = LC_LINE_MAX - s->len;
-
-                        if (take > room)
-                                take = room;
-                        memcpy(s->buf + s->len, p, take);
-                        s->len += take;
-                        p += take;
-                        if (nl && p == nl) {
-                                r = check_text(s, s->buf, s->len);
-                                if (r < 0)
-                                        return r;
-                                s->len = 0;
-                                s->line++;
-                                p++;
-                        } else if (s->len == LC_LINE_MAX) {
-                                /* a long line: check this piece, keep an overlap */
-                                r = check_text(s, s->buf, s->len);
-                                if (r < 0)
-                                        return r;
-                                memmove(s->buf, s->buf + s->len - LC_OVERLAP, LC_OVERLAP);
-                                s->len = LC_OVERLAP;
-                        }
+                if (take > room)
+                        take = room;
+                memcpy(s->buf + s->len, p, take);
+                s->len += take;
+                p += take;
+                if (nl && p == nl) {
+                        r = check_text(s, s->buf, s->len);
+                        if (r < 0)
+                                return r;
+                        s->len = 0;
+                        s->line++;
+                        p++;
+                } else if (s->len == LC_LINE_MAX) {
+                        /* a long line: check this piece, keep an overlap */
+                        r = check_text(s, s->buf, s->len);
+                        if (r < 0)
+                                return r;
+                        memmove(s->buf, s->buf + s->len - LC_OVERLAP, LC_OVERLAP);
+                        s->len = LC_OVERLAP;
                 }
         }
+        return 0;
+}
+
+/* The member ended: its last line without a newline, a PEM header left open. */
+static int scan_end(struct scan *s)
+{
+        int r;
+
         if (s->len > 0) {
                 r = check_text(s, s->buf, s->len);
+                s->len = 0;
                 if (r < 0)
                         return r;
         }
@@ -574,6 +596,48 @@ static int scan_entry(struct scan *s, struct archive *a)
         return 0;
 }
 
+static int scan_entry(struct scan *s, struct archive *a)
+{
+        char block[65536];
+        int r;
+
+        for (;;) {
+                la_ssize_t n = archive_read_data(a, block, sizeof(block));
+
+                if (n < 0) {
+                        log_debug("leak check: cannot read '%s': %s", s->member,
+                                  archive_error_string(a));
+                        return -EIO;
+                }
+                if (n == 0)
+                        break;
+                r = scan_feed(s, block, (size_t) n);
+                if (r < 0)
+                        return r;
+        }
+        return scan_end(s);
+}
+
+static int scan_init(struct scan *s, struct detectors *d)
+{
+        int r = detectors_init(d);
+
+        if (r < 0)
+                return r;
+        s->d = d;
+        s->hits = json_array();
+        s->buf = xmalloc(LC_LINE_MAX + 1);
+        return s->hits && s->buf ? 0 : -ENOMEM;
+}
+
+static void scan_done(struct scan *s, struct detectors *d)
+{
+        json_decref(s->hits);
+        s->hits = NULL;
+        s->buf = mfree(s->buf);
+        detectors_done(d);
+}
+
 int leakcheck_bundle(const char *bundle_path, json_t **ret_hits)
 {
         struct detectors d = {};
@@ -584,14 +648,11 @@ int leakcheck_bundle(const char *bundle_path, json_t **ret_hits)
 
         if (!bundle_path)
                 return -EINVAL;
-        r = detectors_init(&d);
+        r = scan_init(&s, &d);
         if (r < 0)
                 goto finish;
-        s.d = &d;
-        s.hits = json_array();
-        s.buf = xmalloc(LC_LINE_MAX + 1);
         a = archive_read_new();
-        if (!s.hits || !s.buf || !a) {
+        if (!a) {
                 r = -ENOMEM;
                 goto finish;
         }
@@ -615,12 +676,8 @@ int leakcheck_bundle(const char *bundle_path, json_t **ret_hits)
                         r = -EIO;
                         goto finish;
                 }
-                s.member = archive_entry_pathname(entry);
-                if (!s.member)
-                        s.member = "";
                 /* the member name itself */
-                s.line = 0;
-                r = check_text(&s, s.member, strlen(s.member));
+                r = scan_begin(&s, archive_entry_pathname(entry));
                 if (r < 0)
                         goto finish;
                 if (archive_entry_filetype(entry) != AE_IFREG)
@@ -635,8 +692,243 @@ int leakcheck_bundle(const char *bundle_path, json_t **ret_hits)
 finish:
         if (a)
                 archive_read_free(a);
-        json_decref(s.hits);
-        free(s.buf);
-        detectors_done(&d);
+        scan_done(&s, &d);
         return r;
+}
+
+/*
+ * The streaming check: the same scan over the members' bytes as the bundle
+ * writer hands them to the archive, on a thread of its own. The producer
+ * fills chunks of one member each from a small ring (LC_CHUNKS of LC_CHUNK
+ * bytes, so memory is bounded and the producer waits when the check lags);
+ * the thread takes them in order.
+ */
+#define LC_CHUNK (64u * 1024u)
+#define LC_CHUNKS 4u
+
+struct lc_chunk {
+        char *member;   /* set: a member (or, with end, the end of members) starts here */
+        bool start;
+        bool filled;
+        size_t len;
+        char data[LC_CHUNK];
+};
+
+struct leakcheck {
+        pthread_mutex_t lock;
+        pthread_cond_t filled;  /* a chunk was filled, or stop */
+        pthread_cond_t freed;   /* a chunk was scanned */
+        struct lc_chunk chunks[LC_CHUNKS];
+        uint64_t put, got;      /* chunks filled and scanned so far */
+        struct lc_chunk *cur;   /* being filled, or NULL */
+        bool stop;
+        bool started;
+        int error;
+        pthread_t thread;
+        struct detectors d;
+        struct scan s;
+        bool in_member;
+        char *member;           /* the name of the member being scanned (s.member) */
+        uint64_t bytes;
+        uint64_t members;
+        usec_t cpu;             /* thread CPU time, at the last sync */
+};
+
+static usec_t thread_cpu(void)
+{
+        struct timespec ts;
+
+        if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+                return 0;
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
+}
+
+/* One chunk, on the thread: ends the previous member when a new one starts. */
+static int lc_scan_chunk(struct leakcheck *lc, struct lc_chunk *c)
+{
+        int r = 0;
+
+        if (c->start && lc->in_member) {
+                lc->in_member = false;
+                r = scan_end(&lc->s);
+        }
+        if (r >= 0 && c->start && c->member) {
+                /* the name outlives its chunk: the scan's hits name it */
+                free(lc->member);
+                lc->member = TAKE_PTR(c->member);
+                lc->in_member = true;
+                lc->members++;
+                r = scan_begin(&lc->s, lc->member);
+        }
+        if (r >= 0 && c->len > 0 && lc->in_member)
+                r = scan_feed(&lc->s, c->data, c->len);
+        lc->bytes += c->len;
+        return r;
+}
+
+static void *lc_main(void *userdata)
+{
+        struct leakcheck *lc = userdata;
+
+        pthread_mutex_lock(&lc->lock);
+        for (;;) {
+                struct lc_chunk *c = &lc->chunks[lc->got % LC_CHUNKS];
+                int r;
+
+                while (!lc->stop && !c->filled)
+                        pthread_cond_wait(&lc->filled, &lc->lock);
+                if (lc->stop)
+                        break;
+                bool failed = lc->error < 0;
+
+                pthread_mutex_unlock(&lc->lock);
+                r = failed ? 0 : lc_scan_chunk(lc, c);
+                pthread_mutex_lock(&lc->lock);
+                if (r < 0 && lc->error == 0)
+                        lc->error = r;
+                free(c->member);
+                c->member = NULL;
+                c->filled = false;
+                lc->got++;
+                lc->cpu = thread_cpu();
+                pthread_cond_broadcast(&lc->freed);
+        }
+        pthread_mutex_unlock(&lc->lock);
+        return NULL;
+}
+
+int leakcheck_new(struct leakcheck **ret)
+{
+        struct leakcheck *lc = xcalloc(1, sizeof(*lc));
+        sigset_t all, old;
+        int r;
+
+        if (!lc)
+                return -ENOMEM;
+        pthread_mutex_init(&lc->lock, NULL);
+        pthread_cond_init(&lc->filled, NULL);
+        pthread_cond_init(&lc->freed, NULL);
+        r = scan_init(&lc->s, &lc->d);
+        if (r >= 0) {
+                /* Signals stay with the main thread. */
+                sigfillset(&all);
+                pthread_sigmask(SIG_BLOCK, &all, &old);
+                r = -pthread_create(&lc->thread, NULL, lc_main, lc);
+                pthread_sigmask(SIG_SETMASK, &old, NULL);
+                lc->started = r >= 0;
+        }
+        if (r < 0) {
+                leakcheck_free(lc);
+                return r;
+        }
+        *ret = lc;
+        return 0;
+}
+
+/* Hands the current chunk to the thread. */
+static void lc_publish(struct leakcheck *lc)
+{
+        pthread_mutex_lock(&lc->lock);
+        lc->cur->filled = true;
+        lc->put++;
+        pthread_cond_signal(&lc->filled);
+        pthread_mutex_unlock(&lc->lock);
+        lc->cur = NULL;
+}
+
+/* Takes the next free chunk, waiting for the thread when all are in flight. */
+static void lc_acquire(struct leakcheck *lc, char *member, bool start)
+{
+        struct lc_chunk *c = &lc->chunks[lc->put % LC_CHUNKS];
+
+        pthread_mutex_lock(&lc->lock);
+        while (c->filled)
+                pthread_cond_wait(&lc->freed, &lc->lock);
+        pthread_mutex_unlock(&lc->lock);
+        c->member = member;
+        c->start = start;
+        c->len = 0;
+        lc->cur = c;
+}
+
+int leakcheck_member(struct leakcheck *lc, const char *name)
+{
+        char *m = xstrdup(name ? name : "");
+
+        if (!m) {
+                pthread_mutex_lock(&lc->lock);
+                lc->error = lc->error ?: -ENOMEM;
+                pthread_mutex_unlock(&lc->lock);
+                return -ENOMEM;
+        }
+        if (lc->cur)
+                lc_publish(lc);
+        lc_acquire(lc, m, true);
+        return 0;
+}
+
+void leakcheck_feed(struct leakcheck *lc, const void *data, size_t len)
+{
+        const char *p = data;
+
+        while (len > 0) {
+                size_t n;
+
+                if (!lc->cur)
+                        lc_acquire(lc, NULL, false);
+                n = MIN(len, LC_CHUNK - lc->cur->len);
+                memcpy(lc->cur->data + lc->cur->len, p, n);
+                lc->cur->len += n;
+                p += n;
+                len -= n;
+                if (lc->cur->len == LC_CHUNK)
+                        lc_publish(lc);
+        }
+}
+
+int leakcheck_sync(struct leakcheck *lc, json_t **ret_hits, struct leakcheck_stats *ret_stats)
+{
+        int r;
+
+        /* the end of the last member, then wait until the thread has scanned everything */
+        if (lc->cur)
+                lc_publish(lc);
+        lc_acquire(lc, NULL, true);
+        lc_publish(lc);
+        pthread_mutex_lock(&lc->lock);
+        while (lc->got < lc->put)
+                pthread_cond_wait(&lc->freed, &lc->lock);
+        r = lc->error;
+        if (ret_stats)
+                *ret_stats = (struct leakcheck_stats) {
+                        .bytes = lc->bytes, .members = lc->members, .cpu = lc->cpu };
+        pthread_mutex_unlock(&lc->lock);
+        if (r < 0)
+                return r;
+        if (ret_hits)
+                *ret_hits = json_deep_copy(lc->s.hits);
+        if (ret_hits && !*ret_hits)
+                return -ENOMEM;
+        return (int) MIN(lc->s.n_hits, (uint64_t) INT32_MAX);
+}
+
+struct leakcheck *leakcheck_free(struct leakcheck *lc)
+{
+        if (!lc)
+                return NULL;
+        pthread_mutex_lock(&lc->lock);
+        lc->stop = true;
+        pthread_cond_broadcast(&lc->filled);
+        pthread_mutex_unlock(&lc->lock);
+        if (lc->started)
+                pthread_join(lc->thread, NULL);
+        for (size_t i = 0; i < LC_CHUNKS; i++)
+                free(lc->chunks[i].member);
+        free(lc->member);
+        scan_done(&lc->s, &lc->d);
+        pthread_cond_destroy(&lc->freed);
+        pthread_cond_destroy(&lc->filled);
+        pthread_mutex_destroy(&lc->lock);
+        free(lc);
+        return NULL;
 }

@@ -51,6 +51,7 @@ struct redactor {
         size_t n_pairs;
         uint32_t *head;        /* [65536]: index + 1 of the first pair entry of a folded pair */
         uint64_t filter[1024]; /* the same pairs as a bit set: 8 KiB, stays in the L1 cache */
+        uint64_t near[1024];   /* each pair with its hint's next (or previous) byte, hashed */
         uint64_t always;
         uint64_t multiline;
 
@@ -118,6 +119,14 @@ static unsigned pair_key(uint8_t a, uint8_t b)
         return (unsigned) (a | 0x20) | ((unsigned) (b | 0x20) << 8);
 }
 
+/* A pair with a byte next to it (folded like the pair), as a bit of near[]. */
+static unsigned near_key(unsigned pair, uint8_t b, bool after)
+{
+        uint32_t x = ((uint32_t) pair << 9 | (uint32_t) (b | 0x20) << 1 | after) * 2654435761u;
+
+        return x >> 16;
+}
+
 static int pair_add(struct redactor *r, size_t hint, unsigned offset)
 {
         const struct hint *h = &r->hints[hint];
@@ -131,6 +140,10 @@ static int pair_add(struct redactor *r, size_t hint, unsigned offset)
                                               .next = r->head[key] };
         r->head[key] = (uint32_t) ++r->n_pairs;
         r->filter[key >> 6] |= UINT64_C(1) << (key & 63);
+        /* the byte after the pair in the hint, or (at its end) the one before */
+        unsigned nk = offset + 2 < h->len ? near_key(key, (uint8_t) h->lit[offset + 2], true) :
+                                            near_key(key, (uint8_t) h->lit[offset - 1], false);
+        r->near[nk >> 6] |= UINT64_C(1) << (nk & 63);
         return 0;
 }
 
@@ -214,6 +227,13 @@ static uint64_t hint_scan(const struct redactor *r, const char *text, size_t len
                 unsigned key = pair_key(p[i], p[i + 1]);
 
                 if (_likely_(!(r->filter[key >> 6] & (UINT64_C(1) << (key & 63)))))
+                        continue;
+                /* a hint has the pair with this byte after it, or (the pair ending
+                 * it) with this byte before it: else none starts here */
+                unsigned na = i + 2 < len ? near_key(key, p[i + 2], true) : 0,
+                         nb = i > 0 ? near_key(key, p[i - 1], false) : 0;
+                if (!((i + 2 < len && (r->near[na >> 6] & (UINT64_C(1) << (na & 63)))) ||
+                      (i > 0 && (r->near[nb >> 6] & (UINT64_C(1) << (nb & 63))))))
                         continue;
                 for (uint32_t e = r->head[key]; e;) {
                         const struct pair_entry *pe = &r->pairs[e - 1];

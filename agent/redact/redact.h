@@ -95,3 +95,28 @@ int redactor_note_skipped(struct redactor *r, const char *path, const char *reas
  * gets a JSON array of {"member", "line", "detector"} — never the value.
  */
 int leakcheck_bundle(const char *bundle_path, json_t **ret_hits);
+
+/*
+ * The same check streamed: the bundle writer hands each member's name and
+ * bytes over as they enter the archive, and a thread of the check's own scans
+ * them (memory bounded: a few 64 KiB chunks; the writer waits when the check
+ * lags). leakcheck_sync() waits until everything handed over is scanned and
+ * returns like leakcheck_bundle(); more members may follow it.
+ */
+struct leakcheck;
+struct leakcheck_stats {
+        uint64_t bytes;   /* content bytes scanned */
+        uint64_t members;
+        uint64_t cpu;     /* CPU time of the check's thread, microseconds */
+};
+
+int leakcheck_new(struct leakcheck **ret);
+/* A member starts (its full name, checked like a line). 0 or -ENOMEM (the
+ * check then fails at the next leakcheck_sync()). */
+int leakcheck_member(struct leakcheck *lc, const char *name);
+/* Content of the current member, in order. */
+void leakcheck_feed(struct leakcheck *lc, const void *data, size_t len);
+/* Hits so far (> 0), 0 when clean, -errno when the check could not run. */
+int leakcheck_sync(struct leakcheck *lc, json_t **ret_hits, struct leakcheck_stats *ret_stats);
+struct leakcheck *leakcheck_free(struct leakcheck *lc);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct leakcheck *, leakcheck_free);

@@ -53,7 +53,7 @@ int logs_set_add(struct logs_set *s, uint64_t key)
 
         if (key == 0)
                 key = 1;
-        if ((s->n + 1) * 2 > s->size && grow(s) < 0)
+        if ((s->n + 1) * 4 > s->size * 3 && grow(s) < 0) /* at most 3/4 full */
                 return -ENOMEM;
         i = slot(s, key);
         if (s->keys[i] == key)

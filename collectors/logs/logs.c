@@ -541,7 +541,7 @@ static int add_file(struct listing *l, const char *inner, const struct stat *st)
         if (r <= 0)
                 return r;
         if (l->n == l->alloc) {
-                size_t na = l->alloc ? l->alloc * 2 : 64;
+                size_t na = l->alloc ? l->alloc + l->alloc / 2 : 64;
 
                 nf = xrealloc(l->files, na * sizeof(*nf));
                 if (!nf)
@@ -854,6 +854,8 @@ static int collect_files(struct logs_state *s, struct collect_ctx *ctx, struct s
                         sink_note(sink, "%s: %s", l->files[i].path, strerror(-r));
                         sink_mark_partial(sink);
                 }
+                /* done with it: memory stays flat over many files */
+                l->files[i].path = mfree(l->files[i].path);
         }
         return 0;
 }
@@ -887,6 +889,16 @@ static int logs_collect(void *state, struct collect_ctx *ctx, struct sink *sink)
         r = list_files(&l);
         if (r < 0)
                 goto finish;
+        /* the listing's set and spare room are not needed while collecting */
+        logs_set_done(&l.seen);
+        if (l.n > 0 && l.n < l.alloc) {
+                struct logs_file *f = xrealloc(l.files, l.n * sizeof(*l.files));
+
+                if (f) {
+                        l.files = f;
+                        l.alloc = l.n;
+                }
+        }
         if (l.n > 1)
                 qsort(l.files, l.n, sizeof(*l.files), file_cmp);
         if (l.n > s->max_files) {

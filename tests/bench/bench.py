@@ -146,7 +146,8 @@ def files_vs_tar(binary, name, root, extra_policy, targets):
         argv = collect_argv(binary, work, root, none, pol, out)
         fresh(out)
         run(argv)  # warm-up, and the list of files
-        files, member_bytes = sources(manifest(bundle_of(out)), "logs")
+        man = manifest(bundle_of(out))
+        files, member_bytes = sources(man, "logs")
         disk = sum(os.path.getsize(os.path.join(root, f)) for f in files)
         lst = os.path.join(work, "files.txt")
         with open(lst, "w") as f:
@@ -172,12 +173,21 @@ def files_vs_tar(binary, name, root, extra_policy, targets):
     print("%s: CPU (user+sys) collect %s, tar czf %s: ratio %.2f"
           % (name, fmt(c, "cpu"), fmt(r, "cpu"), stats(r, "cpu")[0] / stats(c, "cpu")[0]))
     print("%s: bundle %d bytes, tar.gz %d bytes" % (name, size_c, size_r))
+    print_leak_check(name, man)
     ok = [ratio >= targets["speed"], size_ratio <= 1.10, rss <= 16]
     print("RESULT %s: speed ratio tar/collect %.2f (target >= %.1f: %s); size ratio %.3f "
           "(target <= 1.10: %s); max peak RSS %.1f MiB (target <= 16: %s)"
           % (name, ratio, targets["speed"], verdict(ok[0]), size_ratio, verdict(ok[1]), rss,
              verdict(ok[2])))
     return all(ok)
+
+
+def print_leak_check(name, man):
+    """What the leak check cost, as the bundle's manifest states it."""
+    lc = man.get("leak_check", {})
+    print("%s: leak check (manifest): %s bytes in %s members, %.2f s CPU on its own thread, "
+          "%.3f s waited for at the end" % (name, lc.get("bytes", "?"), lc.get("members", "?"),
+                                            lc.get("cpu_seconds", 0), lc.get("seconds", 0)))
 
 
 def gen_logs():
@@ -338,6 +348,7 @@ def bench_redact(binary):
           % (len(files), disk / 1e6, masked))
     print("redact: collect %s, CPU %s, peak RSS %s"
           % (fmt(samples), fmt(samples, "cpu"), fmt(samples, "rss", " MiB", 1 / 1024)))
+    print_leak_check("redact", man)
     print("RESULT redact: end-to-end %.0f MB/s [%.0f..%.0f] (target >= 150: %s)"
           % (rate, disk / 1e6 / stats(samples, "wall")[2], disk / 1e6 / stats(samples, "wall")[1],
              verdict(rate >= 150)))

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "pipeline/bundle.h"
+#include "redact/redact.h"
 
 static char dir[] = "/tmp/collect-test-bundle-XXXXXX";
 
@@ -173,10 +174,94 @@ static void test_write_failure_leaves_nothing(void **state)
         free(junk);
 }
 
+/* A staged member of n bytes of ordinary lines with token planted at offset at. */
+static int staged(size_t n, const char *token, size_t at)
+{
+        char tmpl[] = "/tmp/collect-test-member-XXXXXX";
+        int fd = mkstemp(tmpl);
+        char *buf = malloc(n);
+
+        assert_true(fd >= 0 && buf);
+        unlink(tmpl);
+        for (size_t i = 0; i < n; i++)
+                buf[i] = i % 64 == 63 ? '\n' : (char) ('a' + i % 23);
+        if (token)
+                memcpy(buf + at, token, strlen(token));
+        assert_int_equal(write(fd, buf, n), (ssize_t) n);
+        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+        free(buf);
+        return fd;
+}
+
+/* The streamed leak check sees what the bundle holds: the same hits as the
+ * check of the finished file, also for a token cut by a 64 KiB chunk edge and
+ * for members written on the writer thread; members keep their order. */
+static void test_streamed_leak_check(void **state)
+{
+        const char *token = " ghp_Planted0123456789abcdefXYZXYZXYZ ";
+        char path[512], hex[65], tag_hex[65];
+        struct bundle *b = NULL;
+        struct leakcheck *lc = NULL;
+        struct leakcheck_stats st = {};
+        json_t *hits = NULL, *file_hits = NULL;
+        uint64_t tag = 0;
+        int fd;
+
+        (void) state;
+        snprintf(path, sizeof(path), "%s/collect-h-20261127T110000Z.tar.gz", dir);
+        assert_int_equal(bundle_new(path, 1795773600ULL * USEC_PER_SEC, &b), 0);
+        assert_int_equal(leakcheck_new(&lc), 0);
+        bundle_set_leakcheck(b, lc);
+        assert_int_equal(bundle_add_data(b, "a/clean.txt", "hello\n", 6, hex), 0);
+        fd = staged(300000, token, 65536 - 10); /* across the first chunk edge */
+        assert_int_equal(bundle_add_fd_async(b, "b/one.log", fd, 300000, 7), 0);
+        fd = staged(100000, NULL, 0);
+        assert_int_equal(bundle_add_fd_async(b, "b/two.log", fd, 100000, 8), 0);
+        assert_int_equal(bundle_add_fd_async(b, "b/three.log", -1, 0, 9), -EBUSY);
+        assert_int_equal(bundle_reap(b, true, &tag, tag_hex), 1);
+        assert_int_equal(tag, 7);
+        assert_int_equal(strlen(tag_hex), 64);
+        /* synchronous adds wait for the queue: the order stays */
+        assert_int_equal(bundle_add_data(b, "c/last.txt", "x ghp_\n", 7, NULL), 0);
+        assert_int_equal(bundle_reap(b, false, &tag, tag_hex), 1);
+        assert_int_equal(tag, 8);
+        assert_int_equal(bundle_jobs(b), 0);
+        assert_int_equal(leakcheck_sync(lc, &hits, &st), 1);
+        assert_int_equal(st.members, 4);
+        assert_int_equal(st.bytes, 6 + 300000 + 100000 + 7);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(hits, 0), "member")),
+                            "collect-h-20261127T110000Z/b/one.log");
+        assert_int_equal(bundle_finish(b), 0);
+        assert_int_equal(leakcheck_bundle(bundle_tmp_path(b), &file_hits), 1);
+        assert_true(json_equal(hits, file_hits));
+        {
+                struct archive *a = archive_read_new();
+                struct archive_entry *e;
+                const char *want[] = { "a/clean.txt", "b/one.log", "b/two.log", "c/last.txt" };
+                size_t k = 0;
+
+                archive_read_support_filter_gzip(a);
+                archive_read_support_format_tar(a);
+                assert_int_equal(archive_read_open_filename(a, bundle_tmp_path(b), 10240),
+                                 ARCHIVE_OK);
+                while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+                        assert_true(k < ELEMENTSOF(want));
+                        assert_string_equal(archive_entry_pathname(e) + 27, want[k++]);
+                }
+                assert_int_equal(k, ELEMENTSOF(want));
+                archive_read_free(a);
+        }
+        json_decref(hits);
+        json_decref(file_hits);
+        bundle_free(b);
+        leakcheck_free(lc);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_roundtrip),
+                cmocka_unit_test(test_streamed_leak_check),
                 cmocka_unit_test(test_multi_member),
                 cmocka_unit_test(test_exists),
                 cmocka_unit_test(test_write_failure_leaves_nothing),

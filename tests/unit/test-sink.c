@@ -37,6 +37,7 @@ struct fixture {
         struct collect_ctx ctx;
         char *never[3];
         int root_fd;
+        json_t *rows; /* rows member() returned */
 };
 
 static int setup(void **state)
@@ -54,6 +55,8 @@ static struct fixture *fixture_new(uint64_t budget, uint64_t per_file)
         assert_int_equal(bundle_new(f->path, 0, &f->b), 0);
         assert_int_equal(redactor_new(NULL, &f->rd, &err), 0);
         assert_int_equal(sink_new(f->b, f->rd, &f->report, dir, &f->s), 0);
+        f->rows = json_array();
+        assert_non_null(f->rows);
         f->never[0] = (char *) "/etc/shadow";
         f->root_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         f->ctx = (struct collect_ctx) {
@@ -93,6 +96,7 @@ static char *finish_and_read(struct fixture *f, const char *name, struct collect
 
 static void fixture_free(struct fixture *f)
 {
+        json_decref(f->rows);
         sink_free(f->s);
         bundle_free(f->b);
         redactor_free(f->rd);
@@ -101,15 +105,33 @@ static void fixture_free(struct fixture *f)
         free(f);
 }
 
+struct find {
+        const char *name;
+        json_t *found;
+};
+
+static int find_row(void *userdata, const char *row, size_t len)
+{
+        struct find *x = userdata;
+        json_t *m = json_loadb(row, len, 0, NULL);
+
+        assert_non_null(m); /* every row is a JSON object */
+        if (!x->found && strcmp(json_string_value(json_object_get(m, "path")), x->name) == 0)
+                x->found = m;
+        else
+                json_decref(m);
+        return 0;
+}
+
+/* The manifest row of member name (kept until the fixture ends), or NULL. */
 static json_t *member(struct fixture *f, const char *name)
 {
-        size_t i;
-        json_t *m;
+        struct find x = { .name = name };
 
-        json_array_foreach(sink_members(f->s), i, m)
-                if (strcmp(json_string_value(json_object_get(m, "path")), name) == 0)
-                        return m;
-        return NULL;
+        assert_int_equal(sink_members_foreach(f->s, find_row, &x), 0);
+        if (x.found)
+                assert_int_equal(json_array_append_new(f->rows, x.found), 0);
+        return x.found;
 }
 
 static void test_head_cut(void **state)
