@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Configuration snapshot store, objects (config-snapshot.h): opening and
+ * locking the store, content-addressed zlib objects named by their SHA-256,
+ * the cached store size.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "alloc-util.h"
+#include "collect-ctx.h"
+#include "config-snapshot-internal.h"
+#include "config-snapshot.h"
+#include "fd-util.h"
+#include "macro.h"
+#include "parse-util.h"
+#include "strv.h"
+
+#define USAGE_FILE "usage"
+
+/* The store's size is cached in a file between runs so that an unchanged
+ * snapshot need not stat every object. The file is removed while a snapshot
+ * is being written, so a run killed half-way leaves no stale value behind. */
+static void usage_take(struct config_snapshot_store *s)
+{
+        char buf[32] = {};
+        int fd = openat(s->dir_fd, USAGE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+        if (fd < 0)
+                return;
+        ssize_t n = loop_read(fd, buf, sizeof(buf) - 1);
+        safe_close(fd);
+        (void) unlinkat(s->dir_fd, USAGE_FILE, 0);
+        if (n > 0 && buf[n - 1] == '\n') {
+                buf[n - 1] = 0;
+                if (safe_atou64(buf, &s->usage) >= 0)
+                        s->usage_known = true;
+        }
+}
+
+void snapshot_usage_put(struct config_snapshot_store *s, uint64_t bytes)
+{
+        char buf[32];
+        int fd;
+
+        fd = openat(s->dir_fd, TMP_PREFIX "usage", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                    0600);
+        if (fd < 0)
+                return;
+        int n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", bytes);
+        if (loop_write(fd, buf, (size_t) n) < 0) {
+                safe_close(fd);
+                return;
+        }
+        safe_close(fd);
+        (void) renameat(s->dir_fd, TMP_PREFIX "usage", s->dir_fd, USAGE_FILE);
+}
+
+static void remove_tmp_files(int dfd)
+{
+        _cleanup_close_ int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d)
+                return;
+        fd = -1;
+        for (struct dirent *de; (de = readdir(d));)
+                if (strneq(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)))
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+        closedir(d);
+}
+
+int config_snapshot_store_open(const char *state_dir, struct config_snapshot_store **ret)
+{
+        _cleanup_free_ char *path = NULL;
+        struct config_snapshot_store *s;
+        int r;
+
+        if (isempty(state_dir))
+                return -EINVAL;
+        path = xasprintf("%s/snapshots", state_dir);
+        if (!path)
+                return -ENOMEM;
+        r = mkdir_p(path, 0700);
+        if (r < 0)
+                return r;
+
+        s = xcalloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->path = TAKE_PTR(path);
+        s->objects_fd = s->lock_fd = -1;
+        s->dir_fd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (s->dir_fd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        s->lock_fd = openat(s->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (s->lock_fd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        for (unsigned i = 0;; i++) {
+                if (flock(s->lock_fd, LOCK_EX | LOCK_NB) >= 0)
+                        break;
+                if (errno != EWOULDBLOCK && errno != EINTR) {
+                        r = -errno;
+                        goto fail;
+                }
+                if (i >= 200) {
+                        r = -EBUSY;
+                        goto fail;
+                }
+                (void) nanosleep(&(struct timespec) { .tv_nsec = 50 * 1000 * 1000 }, NULL);
+        }
+        if (mkdirat(s->dir_fd, "objects", 0700) < 0 && errno != EEXIST) {
+                r = -errno;
+                goto fail;
+        }
+        s->objects_fd = openat(s->dir_fd, "objects", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (s->objects_fd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        remove_tmp_files(s->dir_fd);
+        remove_tmp_files(s->objects_fd);
+        usage_take(s);
+        *ret = s;
+        return 0;
+
+fail:
+        config_snapshot_store_free(s);
+        return r;
+}
+
+struct config_snapshot_store *config_snapshot_store_free(struct config_snapshot_store *s)
+{
+        if (!s)
+                return NULL;
+        safe_close(s->objects_fd);
+        safe_close(s->dir_fd);
+        safe_close(s->lock_fd); /* releases the lock */
+        free(s->path);
+        free(s);
+        return NULL;
+}
+
+const char *config_snapshot_store_path(const struct config_snapshot_store *s)
+{
+        return s->path;
+}
+
+int config_snapshot_sha256(const void *data, size_t len, char ret[static 65])
+{
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned mdlen = 0;
+
+        if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+                return -EIO;
+        for (unsigned i = 0; i < 32; i++)
+                (void) snprintf(ret + 2 * i, 3, "%02x", md[i]);
+        return 0;
+}
+
+bool snapshot_valid_hash(const char *h)
+{
+        if (strlen(h) != 64)
+                return false;
+        for (size_t i = 0; i < 64; i++)
+                if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+                        return false;
+        return true;
+}
+
+void snapshot_object_name(const char *hash, char ret[static 66])
+{
+        ret[0] = hash[0];
+        ret[1] = hash[1];
+        ret[2] = '/';
+        memcpy(ret + 3, hash + 2, 62);
+        ret[65] = 0;
+}
+
+/* Adds content to the store unless present. Returns 1 if written, 0 if present. */
+int snapshot_store_object(struct config_snapshot_store *s, const char *hash, const void *data,
+                          size_t len, uint64_t *ret_bytes)
+{
+        char name[66], dir[3] = { hash[0], hash[1], 0 }, tmp[64];
+        _cleanup_free_ unsigned char *z = NULL;
+        _cleanup_close_ int fd = -1;
+        uLongf zlen;
+        struct stat st;
+        int r;
+
+        snapshot_object_name(hash, name);
+        if (fstatat(s->objects_fd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISREG(st.st_mode))
+                return 0;
+
+        zlen = compressBound((uLong) len);
+        z = xmalloc(zlen);
+        if (!z)
+                return -ENOMEM;
+        if (compress2(z, &zlen, data, (uLong) len, Z_DEFAULT_COMPRESSION) != Z_OK)
+                return -EIO;
+
+        (void) snprintf(tmp, sizeof(tmp), TMP_PREFIX "%d-%u", (int) getpid(), s->tmp_counter++);
+        fd = openat(s->objects_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        r = loop_write(fd, z, zlen);
+        if (r < 0)
+                goto fail;
+        fd = safe_close(fd);
+        if (mkdirat(s->objects_fd, dir, 0700) < 0 && errno != EEXIST) {
+                r = -errno;
+                goto fail;
+        }
+        if (renameat(s->objects_fd, tmp, s->objects_fd, name) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        if (ret_bytes)
+                *ret_bytes += zlen;
+        return 1;
+
+fail:
+        (void) unlinkat(s->objects_fd, tmp, 0);
+        return r;
+}
+
+int config_snapshot_read_object(struct config_snapshot_store *s, const char *sha256, size_t max,
+                                char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ unsigned char *z = NULL;
+        _cleanup_free_ char *out = NULL;
+        char name[66], check[65];
+        struct stat st;
+        size_t alloc, len = 0;
+        z_stream zs = {};
+        ssize_t n;
+        int zr, r;
+
+        if (!snapshot_valid_hash(sha256))
+                return -EINVAL;
+        snapshot_object_name(sha256, name);
+        fd = openat(s->objects_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+        if ((uint64_t) st.st_size > (uint64_t) max + 1024 + max / 2)
+                return -EFBIG; /* deflate never grows data that much */
+        z = xmalloc((size_t) st.st_size + 1);
+        if (!z)
+                return -ENOMEM;
+        n = loop_read(fd, z, (size_t) st.st_size);
+        if (n < 0)
+                return (int) n;
+
+        alloc = MIN(max, (size_t) 4 * (size_t) n + 4096) + 1;
+        out = xmalloc(alloc);
+        if (!out)
+                return -ENOMEM;
+        if (inflateInit(&zs) != Z_OK)
+                return -ENOMEM;
+        zs.next_in = z;
+        zs.avail_in = (uInt) n;
+        for (;;) {
+                if (len + 1 >= alloc) {
+                        if (alloc > max) {
+                                r = -EFBIG;
+                                goto finish;
+                        }
+                        size_t na = MIN(alloc * 2, max + 1);
+                        char *p = xrealloc(out, na + 1);
+                        if (!p) {
+                                r = -ENOMEM;
+                                goto finish;
+                        }
+                        out = p;
+                        alloc = na + 1;
+                }
+                zs.next_out = (unsigned char *) out + len;
+                zs.avail_out = (uInt) (alloc - 1 - len);
+                zr = inflate(&zs, Z_NO_FLUSH);
+                len = (size_t) ((char *) zs.next_out - out);
+                if (zr == Z_STREAM_END)
+                        break;
+                if (zr == Z_BUF_ERROR && zs.avail_in == 0) {
+                        r = -EBADMSG;
+                        goto finish;
+                }
+                if (zr != Z_OK && zr != Z_BUF_ERROR) {
+                        r = zr == Z_MEM_ERROR ? -ENOMEM : -EBADMSG;
+                        goto finish;
+                }
+                if (len > max) {
+                        r = -EFBIG;
+                        goto finish;
+                }
+        }
+        if (len > max) {
+                r = -EFBIG;
+                goto finish;
+        }
+        out[len] = 0;
+        r = config_snapshot_sha256(out, len, check);
+        if (r < 0)
+                goto finish;
+        if (!streq(check, sha256)) {
+                r = -EBADMSG;
+                goto finish;
+        }
+        *ret = TAKE_PTR(out);
+        if (ret_len)
+                *ret_len = len;
+        r = 0;
+finish:
+        inflateEnd(&zs);
+        return r;
+}
