@@ -476,11 +476,18 @@ int snapshot_write_index(struct config_snapshot_store *s, struct config_snapshot
                                 e->ino, e->withheld ? 2 : e->stored ? 1 : 0, e->sha256);
                         fputs_escaped(e->path, f);
                         fputc('\n', f);
+                        if (ferror(f))
+                                break; /* errno says why (a full disk) */
                 }
         }
-        fprintf(f, "end %zu\n", idx->n_entries);
-        if (fflush(f) != 0 || ferror(f)) {
-                r = -EIO;
+        if (!ferror(f))
+                fprintf(f, "end %zu\n", idx->n_entries);
+        if (!ferror(f)) {
+                errno = 0;
+                (void) fflush(f);
+        }
+        if (ferror(f)) {
+                r = errno > 0 ? -errno : -EIO;
                 goto fail;
         }
         if (fsync(fileno(f)) < 0) {
@@ -507,6 +514,8 @@ int config_snapshot_commit(struct config_snapshot_store *s, struct config_snapsh
         size_t n = 0;
         int r;
 
+        if (s->error < 0)
+                return s->error; /* objects are missing: never made visible */
         r = config_snapshot_list(s, &l, &n);
         if (r < 0)
                 return r;
@@ -532,6 +541,7 @@ int config_snapshot_commit(struct config_snapshot_store *s, struct config_snapsh
         r = snapshot_write_index(s, idx, name, same);
         if (r < 0)
                 return r;
+        snapshot_store_committed(s);
         free(idx->name);
         idx->name = TAKE_PTR(name);
         free(idx->ref);

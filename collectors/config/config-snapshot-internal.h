@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,7 +23,20 @@ struct config_snapshot_store {
         unsigned tmp_counter;
         bool usage_known;  /* bytes used as of the last completed prune */
         uint64_t usage;
+        char **written;    /* objects ("ab/cdef…") written since the last commit */
+        char **made_dirs;  /* fan-out directories ("ab") made since the last commit */
+        int error;         /* the disk is full (-ENOSPC, -EDQUOT, …): no more objects */
 };
+
+/* Errors that mean "no room" (or no writing at all) on the store's file system. */
+static inline bool snapshot_disk_error(int r)
+{
+        return r == -ENOSPC || r == -EDQUOT || r == -EROFS || r == -EFBIG;
+}
+
+/* The objects written since the open or the last commit now belong to a
+ * committed index: a later rollback keeps them. */
+void snapshot_store_committed(struct config_snapshot_store *s);
 
 /* Caches the store's size for the next run (see config-snapshot-objects.c). */
 void snapshot_usage_put(struct config_snapshot_store *s, uint64_t bytes);
@@ -34,7 +48,9 @@ bool snapshot_valid_hash(const char *h);
 void snapshot_object_name(const char *hash, char ret[static 66]);
 
 /* Adds content to the store unless present. Returns 1 if written (adding
- * the compressed size to *ret_bytes), 0 if present, or -errno. */
+ * the compressed size to *ret_bytes), 0 if present, or -errno. After an
+ * error of snapshot_disk_error() it writes nothing more and returns that
+ * error (s->error) until the store is closed. */
 int snapshot_store_object(struct config_snapshot_store *s, const char *hash, const void *data,
                           size_t len, uint64_t *ret_bytes);
 

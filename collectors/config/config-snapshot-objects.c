@@ -154,6 +154,7 @@ struct config_snapshot_store *config_snapshot_store_free(struct config_snapshot_
 {
         if (!s)
                 return NULL;
+        (void) config_snapshot_rollback(s);
         safe_close(s->objects_fd);
         safe_close(s->dir_fd);
         safe_close(s->lock_fd); /* releases the lock */
@@ -198,7 +199,20 @@ void snapshot_object_name(const char *hash, char ret[static 66])
         ret[65] = 0;
 }
 
-/* Adds content to the store unless present. Returns 1 if written, 0 if present. */
+/* Remembers what a snapshot not yet committed added, for the rollback. */
+static int remember(char ***l, const char *name)
+{
+        return strv_extend(l, name);
+}
+
+static int store_object_fail(struct config_snapshot_store *s, const char *tmp, int r)
+{
+        (void) unlinkat(s->objects_fd, tmp, 0);
+        if (snapshot_disk_error(r) && s->error == 0)
+                s->error = r;
+        return r;
+}
+
 int snapshot_store_object(struct config_snapshot_store *s, const char *hash, const void *data,
                           size_t len, uint64_t *ret_bytes)
 {
@@ -212,6 +226,8 @@ int snapshot_store_object(struct config_snapshot_store *s, const char *hash, con
         snapshot_object_name(hash, name);
         if (fstatat(s->objects_fd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISREG(st.st_mode))
                 return 0;
+        if (s->error < 0)
+                return s->error;
 
         zlen = compressBound((uLong) len);
         z = xmalloc(zlen);
@@ -223,26 +239,53 @@ int snapshot_store_object(struct config_snapshot_store *s, const char *hash, con
         (void) snprintf(tmp, sizeof(tmp), TMP_PREFIX "%d-%u", (int) getpid(), s->tmp_counter++);
         fd = openat(s->objects_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
-                return -errno;
+                return store_object_fail(s, tmp, -errno);
         r = loop_write(fd, z, zlen);
         if (r < 0)
-                goto fail;
-        fd = safe_close(fd);
-        if (mkdirat(s->objects_fd, dir, 0700) < 0 && errno != EEXIST) {
-                r = -errno;
-                goto fail;
-        }
-        if (renameat(s->objects_fd, tmp, s->objects_fd, name) < 0) {
-                r = -errno;
-                goto fail;
-        }
+                return store_object_fail(s, tmp, r);
+        if (close(TAKE_FD(fd)) < 0 && errno != EINTR)
+                return store_object_fail(s, tmp, -errno);
+        if (mkdirat(s->objects_fd, dir, 0700) >= 0) {
+                if (remember(&s->made_dirs, dir) < 0)
+                        return store_object_fail(s, tmp, -ENOMEM);
+        } else if (errno != EEXIST)
+                return store_object_fail(s, tmp, -errno);
+        if (remember(&s->written, name) < 0)
+                return store_object_fail(s, tmp, -ENOMEM);
+        if (renameat(s->objects_fd, tmp, s->objects_fd, name) < 0)
+                return store_object_fail(s, tmp, -errno);
         if (ret_bytes)
                 *ret_bytes += zlen;
         return 1;
+}
 
-fail:
-        (void) unlinkat(s->objects_fd, tmp, 0);
-        return r;
+void snapshot_store_committed(struct config_snapshot_store *s)
+{
+        s->written = strv_free(s->written);
+        s->made_dirs = strv_free(s->made_dirs);
+}
+
+int config_snapshot_rollback(struct config_snapshot_store *s)
+{
+        int n = 0;
+
+        if (!s)
+                return 0;
+        STRV_FOREACH(o, s->written)
+                if (unlinkat(s->objects_fd, *o, 0) >= 0)
+                        n++;
+        STRV_FOREACH(d, s->made_dirs)
+                (void) unlinkat(s->objects_fd, *d, AT_REMOVEDIR); /* fails if not empty */
+        /* The size cached before this run is right again. */
+        if ((s->written || s->made_dirs) && s->usage_known)
+                snapshot_usage_put(s, s->usage);
+        snapshot_store_committed(s);
+        return n;
+}
+
+int config_snapshot_store_error(const struct config_snapshot_store *s)
+{
+        return s ? s->error : 0;
 }
 
 int config_snapshot_read_object(struct config_snapshot_store *s, const char *sha256, size_t max,

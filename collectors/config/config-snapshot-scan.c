@@ -303,11 +303,11 @@ static int scan_file(struct scan_state *st, int dfd, const char *name, const cha
         if (st->store) {
                 r = snapshot_store_object(st->store, hash, st->buf, (size_t) n,
                                           &st->stats->bytes_written);
-                if (r < 0)
+                if (r < 0 && !snapshot_disk_error(r))
                         return r;
                 if (r > 0)
                         st->stats->objects_written++;
-                stored = 1;
+                stored = r >= 0; /* a full disk: hashed only, the commit fails */
         }
         return add_entry(st, path, 'f', &sb, stored, hash);
 }
@@ -333,15 +333,17 @@ static int scan_link(struct scan_state *st, int dfd, const char *name, const cha
         const struct config_snapshot_entry *p = config_snapshot_find(st->prev, path);
         if (!p || !streq(p->sha256, hash))
                 st->idx->new_content = true;
+        bool stored = false;
         if (st->store) {
                 r = snapshot_store_object(st->store, hash, target, (size_t) n,
                                           &st->stats->bytes_written);
-                if (r < 0)
+                if (r < 0 && !snapshot_disk_error(r))
                         return r;
                 if (r > 0)
                         st->stats->objects_written++;
+                stored = r >= 0;
         }
-        return add_entry(st, path, 'l', &sb, st->store != NULL, hash);
+        return add_entry(st, path, 'l', &sb, stored, hash);
 }
 
 static int scan_at(struct scan_state *st, int dfd, const char *name, const char *path,
