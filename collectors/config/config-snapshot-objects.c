@@ -48,7 +48,7 @@ static void usage_take(struct config_snapshot_store *s)
         if (n > 0 && buf[n - 1] == '\n') {
                 buf[n - 1] = 0;
                 if (safe_atou64(buf, &s->usage) >= 0)
-                        s->usage_known = true;
+                        s->usage_known = s->usage_taken = true;
         }
 }
 
@@ -261,6 +261,7 @@ int snapshot_store_object(struct config_snapshot_store *s, const char *hash, con
 
 void snapshot_store_committed(struct config_snapshot_store *s)
 {
+        s->usage_taken = false; /* the prune that follows puts the new size */
         s->written = strv_free(s->written);
         s->made_dirs = strv_free(s->made_dirs);
 }
@@ -277,7 +278,7 @@ int config_snapshot_rollback(struct config_snapshot_store *s)
         STRV_FOREACH(d, s->made_dirs)
                 (void) unlinkat(s->objects_fd, *d, AT_REMOVEDIR); /* fails if not empty */
         /* The size cached before this run is right again. */
-        if ((s->written || s->made_dirs) && s->usage_known)
+        if (s->usage_taken)
                 snapshot_usage_put(s, s->usage);
         snapshot_store_committed(s);
         return n;
