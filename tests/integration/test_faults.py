@@ -318,6 +318,75 @@ def test_retention_prunes_kept_bundles(root, dirs):
     assert "collect-h-20260115T000000Z.tar.gz" in r.err and "max_size" in r.err
 
 
+def spool_failed_sends(root, dirs, portal, n):
+    """n submissions the portal refused for now: each in the spool with its bundle."""
+    portal_config(dirs, portal.url)
+    portal.set_faults(unavailable={"count": 1000, "path": "/", "method": "POST"})
+    args = base_args(root, dirs, "--open-ticket", "--yes", "--allow-incomplete", "--json",
+                     "--summary", "retention test")
+    ids = []
+    for _ in range(n):
+        r = run_collect(args, env=FAST)
+        assert r.rc == 75, r
+        ids.append(r.json["ticket"]["spool_id"])
+    portal.set_faults(unavailable=None)
+    return ids
+
+
+def spool_rows(dirs):
+    r = run_collect(["spool", "list", "--spool-dir", str(dirs["spool"])])
+    assert r.rc == 0, r
+    return {line.split()[0]: line for line in r.out.splitlines()[1:] if line.strip()}
+
+
+def test_retention_prunes_failed_sends_in_the_spool(root, dirs, portal):
+    """Failed sends count with the kept bundles: the old one's bundle is
+    pruned, the submission is marked, listed as never to be sent, and
+    dropped by the next flush instead of being retried forever."""
+    write_policy(dirs, "lean.yaml", LEAN + "retention: {max_age: 7d, max_size: 1G}\n")
+    old_id, new_id = spool_failed_sends(root, dirs, portal, 2)
+    old = dirs["spool"] / old_id / "bundle.tar.gz"
+    t = time.time() - 8 * 86400
+    os.utime(old, (t, t))
+    r = run_collect(base_args(root, dirs))  # any later run applies retention
+    assert r.rc == 0, r
+    assert not old.exists() and (dirs["spool"] / new_id / "bundle.tar.gz").exists(), r.err
+    logged = [line for line in r.err.splitlines() if "retention:" in line]
+    assert len(logged) == 1 and old_id in logged[0] and "max_age" in logged[0], r.err
+    rows = spool_rows(dirs)
+    assert "not sent" in rows[old_id] and "pruned" in rows[old_id], rows
+    assert "max_age" in rows[old_id] and "not sent" not in rows[new_id], rows
+    f = run_collect(["spool", "flush", "--spool-dir", str(dirs["spool"]), "--state-dir",
+                     str(dirs["state"]), "--config", str(dirs["config"])], env=FAST)
+    assert f.rc == 1, f
+    said = [line for line in f.err.splitlines() if old_id in line]
+    assert len(said) == 1 and "pruned" in said[0] and "dropped" in said[0], f.err
+    assert len(portal.created()) == 1  # only the one with its bundle was sent
+    assert spool_rows(dirs) == {}
+    f = run_collect(["spool", "flush", "--spool-dir", str(dirs["spool"]), "--state-dir",
+                     str(dirs["state"]), "--config", str(dirs["config"])], env=FAST)
+    assert f.rc == 0, f
+
+
+def test_retention_size_counts_spool_and_kept_bundles_together(root, dirs, portal):
+    ids = spool_failed_sends(root, dirs, portal, 3)
+    sizes = [(dirs["spool"] / i / "bundle.tar.gz").stat().st_size for i in ids]
+    # room for the two newest bundles only; the spooled ones are hard links
+    # of the bundles in the output directory, which retention does not own
+    write_policy(dirs, "lean.yaml", LEAN + "retention: {max_age: 7d, max_size: %d}\n"
+                 % (sizes[1] + sizes[2] + 10))
+    now = time.time()
+    for k, i in enumerate(ids):
+        os.utime(dirs["spool"] / i / "bundle.tar.gz", (now - 300 + k, now - 300 + k))
+    r = run_collect(base_args(root, dirs))
+    assert r.rc == 0, r
+    assert not (dirs["spool"] / ids[0] / "bundle.tar.gz").exists()
+    assert all((dirs["spool"] / i / "bundle.tar.gz").exists() for i in ids[1:])
+    assert "max_size" in [line for line in r.err.splitlines() if ids[0] in line][0]
+    rows = spool_rows(dirs)
+    assert "not sent" in rows[ids[0]] and "max_size" in rows[ids[0]]
+
+
 def test_retention_keys_are_validated(dirs):
     write_policy(dirs, "r.yaml", "retention: {max_age: forever}\n")
     r = run_collect(["policy", "check", "--policy-dir", str(dirs["policy"])])
