@@ -156,6 +156,72 @@ static int add_entry(struct scan_state *st, const char *path, char type, const s
         return r;
 }
 
+/* The first previous entry at or after key in path order. */
+static size_t lower_bound(const struct config_snapshot_index *i, const char *key)
+{
+        size_t lo = 0, hi = i->n_entries;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (strcmp(i->entries[mid].path, key) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+/* Keeps a previous entry as it was. */
+static int copy_entry(struct scan_state *st, const struct config_snapshot_entry *o)
+{
+        struct config_snapshot_entry e = *o;
+        int r;
+
+        e.path = xstrdup(o->path);
+        if (!e.path)
+                return -ENOMEM;
+        r = snapshot_index_add(st->idx, &e);
+        if (r < 0)
+                free(e.path);
+        st->stats->files++;
+        return r;
+}
+
+/*
+ * Something tracked could not be read (or lies beyond the depth limit): it
+ * is named for the notes, and what the previous snapshot knew of it (the
+ * file, or everything below the directory) is kept, so that "not read now"
+ * never shows as "removed" in the diff nor as "added" on the next run.
+ */
+static int not_read(struct scan_state *st, const char *path, bool subtree, const char *why)
+{
+        const struct config_snapshot_index *prev = st->prev;
+        const struct config_snapshot_entry *e;
+        _cleanup_free_ char *prefix = NULL;
+        size_t plen;
+        int r = 0;
+
+        scan_unreadable(st->stats, path, why);
+        if (!prev || prev->n_entries == 0)
+                return 0;
+        e = config_snapshot_find(prev, path);
+        if (e)
+                r = copy_entry(st, e);
+        if (r < 0 || !subtree)
+                return r;
+        prefix = xasprintf("%s/", streq(path, "/") ? "" : path);
+        if (!prefix)
+                return -ENOMEM;
+        plen = strlen(prefix);
+        for (size_t k = lower_bound(prev, prefix); r >= 0 && k < prev->n_entries; k++) {
+                if (!strneq(prev->entries[k].path, prefix, plen))
+                        break;
+                r = copy_entry(st, &prev->entries[k]);
+        }
+        return r;
+}
+
 static int hash_rest(int fd, const void *head, size_t head_len, char ret[static 65],
                      uint64_t *ret_size)
 {
@@ -227,14 +293,10 @@ static int scan_file(struct scan_state *st, int dfd, const char *name, const cha
         }
 
         fd = open_beneath(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
-        if (fd < 0) {
-                scan_unreadable(st->stats, path, strerror(-fd));
-                return 0;
-        }
-        if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-                st->stats->unreadable++;
-                return 0;
-        }
+        if (fd < 0)
+                return not_read(st, path, false, strerror(-fd));
+        if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+                return not_read(st, path, false, "changed while it was read");
         st->stats->read++;
         st->idx->new_content = true;
 
@@ -250,19 +312,15 @@ static int scan_file(struct scan_state *st, int dfd, const char *name, const cha
                 st->buf_alloc = want;
         }
         n = loop_read(fd, st->buf, want);
-        if (n < 0) {
-                st->stats->unreadable++;
-                return 0;
-        }
+        if (n < 0)
+                return not_read(st, path, false, strerror((int) -n));
         if ((uint64_t) n > scan->max_file_size || (size_t) n == want) {
                 /* Over the limit (or still growing): hash only. */
                 uint64_t size;
 
                 r = hash_rest(fd, st->buf, (size_t) n, hash, &size);
-                if (r < 0) {
-                        st->stats->unreadable++;
-                        return 0;
-                }
+                if (r < 0)
+                        return not_read(st, path, false, strerror(-r));
                 sb.st_size = (off_t) size;
                 if (size > scan->max_file_size) {
                         st->stats->too_large++;
@@ -281,10 +339,8 @@ static int scan_file(struct scan_state *st, int dfd, const char *name, const cha
                         st->buf_alloc = want + 1;
                 }
                 n = loop_read(fd, st->buf, want);
-                if (n < 0) {
-                        st->stats->unreadable++;
-                        return 0;
-                }
+                if (n < 0)
+                        return not_read(st, path, false, strerror((int) -n));
         }
         sb.st_size = (off_t) n;
         r = config_snapshot_sha256(st->buf, (size_t) n, hash);
@@ -321,10 +377,8 @@ static int scan_link(struct scan_state *st, int dfd, const char *name, const cha
         int r;
 
         n = readlinkat(dfd, name, target, sizeof(target) - 1);
-        if (n < 0) {
-                st->stats->unreadable++;
-                return 0;
-        }
+        if (n < 0)
+                return not_read(st, path, false, strerror(errno));
         target[n] = 0;
         sb.st_size = (off_t) n;
         r = config_snapshot_sha256(target, (size_t) n, hash);
@@ -372,14 +426,11 @@ static int scan_at(struct scan_state *st, int dfd, const char *name, const char 
 
                 if (depth >= MAX_DEPTH) {
                         st->stats->too_deep++;
-                        scan_unreadable(st->stats, path, "deeper than 32 levels, not read");
-                        return 0;
+                        return not_read(st, path, true, "deeper than 32 levels, not read");
                 }
                 fd = open_beneath(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK);
-                if (fd < 0) {
-                        scan_unreadable(st->stats, path, strerror(-fd));
-                        return 0;
-                }
+                if (fd < 0)
+                        return not_read(st, path, true, strerror(-fd));
                 d = fdopendir(fd);
                 if (!d)
                         return -errno;

@@ -211,6 +211,111 @@ def test_full_state_disk_for_kept_bundles(root, dirs, tiny_fs):
     assert free_bytes(tiny_fs) <= before + 64 * 1024  # only the small state files remain
 
 
+# ---- nothing left out silently -------------------------------------------------------
+
+def unprivileged_host(base):
+    """A host tree with what an unprivileged run cannot read: /etc/app and
+    /var/log/mysql (0700 root), a log file 0600, and /etc deeper than the
+    walk goes. Everything else is old, so only what a test changes is news."""
+    root = base / "host"
+    now = time.time()
+    stamp = time.strftime("%b %e %H:%M:%S", time.localtime(now - 600))
+    old = now - 2 * 86400
+
+    def put(rel, text, mode=0o644):
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+        os.chmod(p, mode)
+
+    put("var/log/syslog", f"{stamp} web1 app[1]: readable line\n")
+    put("var/log/auth.log", f"{stamp} web1 sshd[2]: not for everyone\n", 0o600)
+    put("var/log/mysql/error.log", f"{stamp} web1 mysqld[3]: hidden\n")
+    put("etc/app/app.conf", "x=1\n")
+    put("etc/hosts", "127.0.0.1 localhost\n")
+    deep = "etc/deep/" + "/".join(f"d{i}" for i in range(40)) + "/x.conf"
+    put(deep, "deep=1\n")
+    for dirpath, dirnames, filenames in os.walk(root):
+        for n in dirnames:
+            os.chmod(os.path.join(dirpath, n), 0o755)
+        for n in dirnames + filenames:
+            os.utime(os.path.join(dirpath, n), (old, old), follow_symlinks=False)
+    for log in ("var/log/syslog", "var/log/auth.log", "var/log/mysql/error.log"):
+        os.utime(root / log, (now - 600, now - 600))  # written in the window
+    for d in ("var/log/mysql", "etc/app"):
+        os.chmod(root / d, 0o700)
+    work = {}
+    for n in ("out", "state", "policy"):
+        work[n] = base / n
+        work[n].mkdir()
+        os.chown(work[n], 65534, 65534)
+    (work["policy"] / "lean.yaml").write_text(LEAN)
+    work["config"] = base / "collect.yaml"
+    work["config"].write_text("# no portal\n")
+    return root, work
+
+
+def run_as_nobody(args):
+    """The built binary as the unprivileged user 'nobody', no groups."""
+    p = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", BIN]
+                       + args, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                       env=env(), timeout=120)
+    return p
+
+
+@pytest.mark.parametrize("route", ["first run", "config diff"])
+def test_nothing_left_out_silently_unprivileged(tmp_path, route):
+    """Every file or directory a collector could not read, and the depth
+    limit, is a note in its row (--json, manifest) and in summary.md; the
+    row is partial. On the diff route, what could not be read is not
+    reported as removed."""
+    import tempfile
+    if os.geteuid() != 0 or not os.path.exists("/usr/bin/setpriv"):
+        pytest.skip("needs root and setpriv to run as nobody")
+    base = __import__("pathlib").Path(tempfile.mkdtemp(prefix="collect-nobody-"))
+    try:
+        os.chmod(base, 0o755)
+        root, w = unprivileged_host(base)
+        if route == "config diff":
+            # the baseline, taken by root (the timer), sees everything
+            r = run_collect(["snapshot", "--root", str(root), "--state-dir", str(w["state"]),
+                             "--policy-dir", str(w["policy"])])
+            assert r.rc == 0, r
+            subprocess.run(["chown", "-R", "nobody:nogroup", str(w["state"])], check=True)
+            (root / "etc" / "hosts").write_text("127.0.0.1 localhost\n10.0.0.1 db\n")
+        p = run_as_nobody(["--root", str(root), "--output", str(w["out"]), "--state-dir",
+                           str(w["state"]), "--spool-dir", str(w["state"]), "--policy-dir",
+                           str(w["policy"]), "--config", str(w["config"]), "--since", "1h",
+                           "--json"])
+        assert p.returncode == 0, p.stderr
+        res = json.loads(p.stdout)
+        members, _ = open_bundle(res["bundle"]["path"])
+        manifest = json.loads(members["manifest.json"])
+        summary = members["summary.md"].decode()
+        for rows in ({c["name"]: c for c in res["collectors"]},
+                     {c["name"]: c for c in manifest["collectors"]}):
+            assert rows["logs"]["status"] == "partial", rows["logs"]
+            assert "/var/log/mysql" in rows["logs"]["note"], rows["logs"]
+            assert "/var/log/auth.log" in rows["logs"]["note"], rows["logs"]
+            assert rows["config"]["status"] == "partial", rows["config"]
+            assert "/etc/app" in rows["config"]["note"], rows["config"]
+            assert "/etc/deep/d0/d1" in rows["config"]["note"], rows["config"]
+            assert "deeper than" in rows["config"]["note"], rows["config"]
+        for named in ("/var/log/mysql", "/var/log/auth.log", "/etc/app", "/etc/deep/d0/d1"):
+            assert named in summary, named
+        assert "readable line" in members["logs/files/var/log/syslog"].decode()
+        if route == "config diff":
+            changes = json.loads(members["config/changes.json"])
+            changes = changes.get("changes", changes) if isinstance(changes, dict) else changes
+            assert [(c["path"], c["kind"]) for c in changes] == [("/etc/hosts", "modified")]
+            # and the snapshot this run took keeps what it could not read
+            r = run_collect(["snapshot", "--root", str(root), "--state-dir", str(w["state"]),
+                             "--policy-dir", str(w["policy"])])
+            assert r.rc == 0, r
+    finally:
+        subprocess.run(["rm", "-rf", str(base)])
+
+
 # ---- --json on every exit path -------------------------------------------------------
 
 def test_json_on_failures(root, dirs, tmp_path):
