@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import BIN, base_args, open_bundle, run_collect, write_policy
+from conftest import BIN, base_args, check_manifest, open_bundle, run_collect, write_policy
 from fake_portal import FakePortal
 
 T_DAY2 = int(datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.timezone.utc).timestamp())
@@ -131,21 +131,37 @@ def test_concurrent_runs_give_distinct_bundles(root, dirs, n):
     args = [BIN] + base_args(root, dirs, "--json")
     args[args.index("--since") + 1] = "2026-11-27T09:00:00Z"
     args[args.index("--until") + 1] = "2026-11-27T11:00:00Z"
+    start = time.monotonic()
     procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               stdin=subprocess.DEVNULL, env=env(), text=True) for _ in range(n)]
-    results = [(p, *p.communicate(timeout=240)) for p in procs]
-    paths = []
+    try:
+        results = [(p, *p.communicate(timeout=max(1, 240 - (time.monotonic() - start))))
+                   for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    assert time.monotonic() - start < 240  # all of them, bounded
+    paths, digests = [], set()
     for p, out, err in results:
         assert p.returncode == 0, err
-        paths.append(json.loads(out)["bundle"]["path"])
-    assert len(set(paths)) == n
+        res = json.loads(out)
+        paths.append(res["bundle"]["path"])
+        digests.add(res["bundle"]["sha256"])
+    assert len(set(paths)) == n and len(digests) == n
     names = sorted(os.listdir(dirs["out"]))
     assert len(names) == n, names
     for path in paths:
         base = os.path.basename(path)
         assert NAME_RE.match(base), base
         members, top = open_bundle(path)
-        assert top + ".tar.gz" == base and "manifest.json" in members
+        assert top + ".tar.gz" == base
+        check_manifest(members)  # whole: every member listed with its size and sha256
+    # the snapshots they took together: every object belongs to a committed index
+    from test_faults_disk import committed_objects
+    referenced, present = committed_objects(dirs["state"] / "snapshots")
+    assert present <= referenced
 
 
 def test_explicit_path_is_never_overwritten(root, dirs):
