@@ -93,8 +93,9 @@ int verb_policy(char **args, struct collect_error *err)
         return 0;
 }
 
-/* A failed snapshot is one message: 73 when the state directory's disk is
- * full or read-only (the snapshot was rolled back), 1 otherwise. */
+/* A failed snapshot is one message: 73 when the state directory cannot take
+ * it (disk full, read-only, not writable; the snapshot was rolled back), 1
+ * otherwise. */
 static int snapshot_failed(const struct collector_status *st, const char *state,
                            struct collect_error *err)
 {
@@ -106,7 +107,8 @@ static int snapshot_failed(const struct collector_status *st, const char *state,
                                   "snapshot stopped at its deadline; nothing was recorded");
                 return 1;
         }
-        if (e == ENOSPC || e == EDQUOT || e == EROFS || e == EFBIG) {
+        if (e == ENOSPC || e == EDQUOT || e == EROFS || e == EFBIG || e == EACCES ||
+            e == EPERM) {
                 collect_error_set(err, COLLECT_CANT_CREATE, e, dir,
                                   "cannot record the snapshot in '%s': %s; nothing of it was kept",
                                   dir ?: state, strerror(e));
