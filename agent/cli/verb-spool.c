@@ -30,9 +30,8 @@ static void list_one(const char *spool_dir, const char *id, usec_t t_now)
         const char *err = json_string_value(json_object_get(st, "last_error"));
         _cleanup_free_ char *pending = ticket_pending_steps(req, st);
         _cleanup_free_ char *bundle = xasprintf("%s/%s/bundle.tar.gz", spool_dir, id);
-        _cleanup_free_ char *lost = st ? spool_entry_unsendable(st, bundle &&
-                                                                access(bundle, F_OK) >= 0) :
-                                         NULL;
+        _cleanup_free_ char *lost =
+                st ? spool_entry_unsendable(st, bundle && access(bundle, F_OK) >= 0) : NULL;
 
         if (lost) {
                 /* never sent again: said instead of the steps it waits for */
@@ -139,8 +138,7 @@ static int verb_flush(const char *spool_dir, const char *state_dir, const struct
                 _cleanup_free_ char *lost = spool_entry_unsendable(e->state, e->bundle != NULL);
                 if (lost) {
                         /* retrying could never succeed: said once, then dropped */
-                        log_error("submission %s not sent: %s; dropped from the spool", *id,
-                                  lost);
+                        log_error("submission %s not sent: %s; dropped from the spool", *id, lost);
                         r = spool_entry_remove(TAKE_PTR(e));
                         if (r < 0)
                                 log_warning_errno(r, "cannot remove submission %s: %m", *id);

@@ -107,8 +107,7 @@ static int snapshot_failed(const struct collector_status *st, const char *state,
                                   "snapshot stopped at its deadline; nothing was recorded");
                 return 1;
         }
-        if (e == ENOSPC || e == EDQUOT || e == EROFS || e == EFBIG || e == EACCES ||
-            e == EPERM) {
+        if (e == ENOSPC || e == EDQUOT || e == EROFS || e == EFBIG || e == EACCES || e == EPERM) {
                 collect_error_set(err, COLLECT_CANT_CREATE, e, dir,
                                   "cannot record the snapshot in '%s': %s; nothing of it was kept",
                                   dir ?: state, strerror(e));

@@ -315,7 +315,8 @@ static int index_finish(struct config_snapshot_store *s, struct config_snapshot_
         /* Written sorted, but do not trust that for bsearch. */
         for (size_t k = 1; k < idx->n_entries; k++)
                 if (strcmp(idx->entries[k - 1].path, idx->entries[k].path) > 0) {
-                        qsort(idx->entries, idx->n_entries, sizeof(*idx->entries), snapshot_entry_cmp);
+                        qsort(idx->entries, idx->n_entries, sizeof(*idx->entries),
+                              snapshot_entry_cmp);
                         break;
                 }
         return 0;
@@ -471,7 +472,8 @@ int snapshot_write_index(struct config_snapshot_store *s, struct config_snapshot
                 for (size_t i = 0; i < idx->n_entries; i++) {
                         const struct config_snapshot_entry *e = &idx->entries[i];
 
-                        fprintf(f, "%c %o %u %u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %d %s ",
+                        fprintf(f, "%c %o %u %u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+                                   " %d %s ",
                                 e->type, e->mode, e->uid, e->gid, e->size, e->mtime_ns, e->ctime_ns,
                                 e->ino, e->withheld ? 2 : e->stored ? 1 : 0, e->sha256);
                         fputs_escaped(e->path, f);

@@ -57,8 +57,8 @@ void snapshot_usage_put(struct config_snapshot_store *s, uint64_t bytes)
         char buf[32];
         int fd;
 
-        fd = openat(s->dir_fd, TMP_PREFIX "usage", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-                    0600);
+        fd = openat(s->dir_fd, TMP_PREFIX "usage",
+                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return;
         int n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", bytes);
@@ -134,7 +134,8 @@ int config_snapshot_store_open(const char *state_dir, struct config_snapshot_sto
                 r = -errno;
                 goto fail;
         }
-        s->objects_fd = openat(s->dir_fd, "objects", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        s->objects_fd = openat(s->dir_fd, "objects",
+                               O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (s->objects_fd < 0) {
                 r = -errno;
                 goto fail;

@@ -59,7 +59,8 @@ static int list_objects(struct config_snapshot_store *s, struct object **ret, si
         for (struct dirent *de; r >= 0 && (de = readdir(top));) {
                 if (strlen(de->d_name) != 2 || de->d_name[0] == '.')
                         continue;
-                int sfd = openat(s->objects_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                int sfd = openat(s->objects_fd, de->d_name,
+                                 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
                 if (sfd < 0)
                         continue;
                 DIR *sub = fdopendir(sfd);

@@ -439,7 +439,8 @@ static int scan_at(struct scan_state *st, int dfd, const char *name, const char 
                 for (struct dirent *de; r >= 0 && !st->stop && (de = readdir(d));) {
                         if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                                 continue;
-                        _cleanup_free_ char *child = xasprintf("%s/%s", streq(path, "/") ? "" : path,
+                        _cleanup_free_ char *child = xasprintf("%s/%s",
+                                                               streq(path, "/") ? "" : path,
                                                                de->d_name);
                         if (!child) {
                                 r = -ENOMEM;
@@ -495,6 +496,14 @@ static int scan_path(struct scan_state *st, int root_fd, const char *path)
         return scan_at(st, pfd, base, norm, 0);
 }
 
+static bool same_entry(const struct config_snapshot_entry *a, const struct config_snapshot_entry *b)
+{
+        return a->type == b->type && a->stored == b->stored && a->withheld == b->withheld &&
+               a->mode == b->mode && a->uid == b->uid && a->gid == b->gid && a->size == b->size &&
+               a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns && a->ino == b->ino &&
+               streq(a->sha256, b->sha256) && streq(a->path, b->path);
+}
+
 static bool has_glob(const char *s)
 {
         return strpbrk(s, "*?[") != NULL;
@@ -538,7 +547,8 @@ int config_snapshot_scan(const struct config_snapshot_scan *scan,
 
                         while (rl > 0 && root[rl - 1] == '/')
                                 rl--;
-                        pattern = xasprintf("%.*s%s%s", (int) rl, root, (*p)[0] == '/' ? "" : "/", *p);
+                        pattern = xasprintf("%.*s%s%s", (int) rl, root,
+                                            (*p)[0] == '/' ? "" : "/", *p);
                         if (!pattern) {
                                 r = -ENOMEM;
                                 break;
@@ -579,15 +589,8 @@ int config_snapshot_scan(const struct config_snapshot_scan *scan,
         if (prev && prev->ref && prev->n_entries == idx->n_entries) {
                 bool same = true;
 
-                for (size_t i = 0; i < idx->n_entries && same; i++) {
-                        const struct config_snapshot_entry *a = &idx->entries[i], *b = &prev->entries[i];
-
-                        same = a->type == b->type && a->stored == b->stored &&
-                               a->withheld == b->withheld && a->mode == b->mode && a->uid == b->uid &&
-                               a->gid == b->gid && a->size == b->size && a->mtime_ns == b->mtime_ns &&
-                               a->ctime_ns == b->ctime_ns && a->ino == b->ino &&
-                               streq(a->sha256, b->sha256) && streq(a->path, b->path);
-                }
+                for (size_t i = 0; i < idx->n_entries && same; i++)
+                        same = same_entry(&idx->entries[i], &prev->entries[i]);
                 if (same) {
                         idx->unchanged = true;
                         idx->ref = xstrdup(prev->ref);
