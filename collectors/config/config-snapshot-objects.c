@@ -98,13 +98,17 @@ int config_snapshot_store_open(const char *state_dir, struct config_snapshot_sto
         path = xasprintf("%s/snapshots", state_dir);
         if (!path)
                 return -ENOMEM;
+        bool fresh = access(path, F_OK) < 0 && errno == ENOENT;
         r = mkdir_p(path, 0700);
         if (r < 0)
                 return r;
 
         s = xcalloc(1, sizeof(*s));
-        if (!s)
+        if (!s) {
+                if (fresh)
+                        (void) rmdir(path);
                 return -ENOMEM;
+        }
         s->path = TAKE_PTR(path);
         s->objects_fd = s->lock_fd = -1;
         s->dir_fd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -130,6 +134,7 @@ int config_snapshot_store_open(const char *state_dir, struct config_snapshot_sto
                 }
                 (void) nanosleep(&(struct timespec) { .tv_nsec = 50 * 1000 * 1000 }, NULL);
         }
+        s->fresh = fresh; /* removed again only while holding the lock */
         if (mkdirat(s->dir_fd, "objects", 0700) < 0 && errno != EEXIST) {
                 r = -errno;
                 goto fail;
@@ -147,15 +152,32 @@ int config_snapshot_store_open(const char *state_dir, struct config_snapshot_sto
         return 0;
 
 fail:
+        if (fresh && !s->fresh)
+                (void) rmdir(s->path); /* only if empty: the lock could not be made */
         config_snapshot_store_free(s);
         return r;
+}
+
+/* A store this open made and nothing was committed to: its directory, lock
+ * and objects/ go too, so a first snapshot that failed leaves nothing. */
+static void remove_fresh(struct config_snapshot_store *s)
+{
+        if (s->dir_fd < 0)
+                return;
+        if (unlinkat(s->dir_fd, "objects", AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return; /* not empty: keep all */
+        (void) unlinkat(s->dir_fd, "lock", 0);
+        (void) rmdir(s->path);
 }
 
 struct config_snapshot_store *config_snapshot_store_free(struct config_snapshot_store *s)
 {
         if (!s)
                 return NULL;
+        bool fresh = s->fresh;
         (void) config_snapshot_rollback(s);
+        if (fresh)
+                remove_fresh(s);
         safe_close(s->objects_fd);
         safe_close(s->dir_fd);
         safe_close(s->lock_fd); /* releases the lock */
@@ -262,6 +284,7 @@ int snapshot_store_object(struct config_snapshot_store *s, const char *hash, con
 
 void snapshot_store_committed(struct config_snapshot_store *s)
 {
+        s->fresh = false;
         s->usage_taken = false; /* the prune that follows puts the new size */
         s->written = strv_free(s->written);
         s->made_dirs = strv_free(s->made_dirs);

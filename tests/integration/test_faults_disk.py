@@ -163,6 +163,20 @@ def test_snapshot_on_a_full_state_disk_is_rolled_back(root, dirs, tiny_fs, roomy
     assert present == referenced
 
 
+def test_first_snapshot_on_a_full_disk_leaves_nothing(root, dirs, tiny_fs):
+    """No store yet: the failed first snapshot removes the store it began
+    (directory, lock, objects/), free blocks and inodes as before."""
+    write_policy(dirs, "lean.yaml", LEAN)
+    config_tree(root)
+    fill(tiny_fs, 0)
+    before, inodes = free_bytes(tiny_fs), os.statvfs(tiny_fs).f_ffree
+    r = run_collect(snapshot_args(root, dirs, tiny_fs))
+    assert r.rc == 73, r
+    one_message(r)
+    assert os.listdir(tiny_fs) == ["filler"]
+    assert free_bytes(tiny_fs) == before and os.statvfs(tiny_fs).f_ffree == inodes
+
+
 def test_collection_with_a_full_state_disk_still_gives_its_bundle(root, dirs, tiny_fs):
     """The snapshot a collection takes is rolled back; the bundle is made,
     and the config collector is partial and says why."""
