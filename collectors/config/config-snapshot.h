@@ -93,7 +93,8 @@ void config_snapshot_stats_done(struct config_snapshot_stats *stats);
 /* Opens (creating) <state_dir>/snapshots and takes its lock (waits up to
  * 10 s, then -EBUSY). Removes temporary files left by interrupted runs. */
 int config_snapshot_store_open(const char *state_dir, struct config_snapshot_store **ret);
-/* Rolls back what was not committed (config_snapshot_rollback()), unlocks
+/* Rolls back what was not committed (config_snapshot_rollback()); a store
+ * this open created and nothing was committed to is removed whole. Unlocks
  * and frees. NULL-safe; returns NULL. */
 struct config_snapshot_store *config_snapshot_store_free(struct config_snapshot_store *s);
 const char *config_snapshot_store_path(const struct config_snapshot_store *s);
