@@ -33,6 +33,7 @@ struct collector_status {
         usec_t duration;
         uint64_t bytes;
         char *note;   /* first notes joined with "; ", may be NULL */
+        int error;    /* COLLECTOR_FAILED: the -errno the collector returned, else 0 */
 };
 
 enum request_type {

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -31,6 +32,20 @@ static void list_one(const char *spool_dir, const char *id, usec_t t_now)
         const char *key = json_string_value(json_object_get(st, "key"));
         const char *err = json_string_value(json_object_get(st, "last_error"));
         _cleanup_free_ char *pending = ticket_pending_steps(req, st);
+        _cleanup_free_ char *bundle = xasprintf("%s/%s/bundle.tar.gz", spool_dir, id);
+        _cleanup_free_ char *lost =
+                st ? spool_entry_unsendable(st, bundle && access(bundle, F_OK) >= 0) : NULL;
+
+        if (lost) {
+                /* never sent again: said instead of the steps it waits for */
+                char *l = xasprintf("not sent: %s; 'collect spool drop %s'", lost, id);
+
+                if (l) {
+                        free(pending);
+                        pending = l;
+                        err = NULL;
+                }
+        }
 
         format_duration(age, sizeof(age), c && c < t_now ? t_now - c : 0);
         printf("%-20s %-8s %-10llu %-10s %-12s %s%s%s%s\n", id, age,
@@ -120,6 +135,16 @@ static int verb_flush(const char *spool_dir, const char *state_dir, const struct
                 }
                 if (r < 0) {
                         log_error_errno(r, "cannot open submission %s: %m", *id);
+                        ex = exit_code_worst(ex, 1);
+                        continue;
+                }
+                _cleanup_free_ char *lost = spool_entry_unsendable(e->state, e->bundle != NULL);
+                if (lost) {
+                        /* retrying could never succeed: said once, then dropped */
+                        log_error("submission %s not sent: %s; dropped from the spool", *id, lost);
+                        r = spool_entry_remove(TAKE_PTR(e));
+                        if (r < 0)
+                                log_warning_errno(r, "cannot remove submission %s: %m", *id);
                         ex = exit_code_worst(ex, 1);
                         continue;
                 }

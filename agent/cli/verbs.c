@@ -93,21 +93,42 @@ int verb_policy(char **args, struct collect_error *err)
         return 0;
 }
 
-static int snapshot_report(const struct report *rep, struct collect_error *err)
+/* A failed snapshot is one message: 73 when the state directory cannot take
+ * it (disk full, read-only, not writable; the snapshot was rolled back), 1
+ * otherwise. */
+static int snapshot_failed(const struct collector_status *st, const char *state,
+                           struct collect_error *err)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/snapshots", state);
+        int e = st->error < 0 ? -st->error : EIO;
+
+        if (st->result == COLLECTOR_TIMEOUT) {
+                collect_error_set(err, COLLECT_FAILED, ETIME, NULL,
+                                  "snapshot stopped at its deadline; nothing was recorded");
+                return 1;
+        }
+        if (e == ENOSPC || e == EDQUOT || e == EROFS || e == EFBIG || e == EACCES || e == EPERM) {
+                collect_error_set(err, COLLECT_CANT_CREATE, e, dir,
+                                  "cannot record the snapshot in '%s': %s; nothing of it was kept",
+                                  dir ?: state, strerror(e));
+                return EX_CANTCREAT;
+        }
+        collect_error_set(err, COLLECT_FAILED, e, NULL, "cannot record the snapshot: %s",
+                          st->error < 0 ? strerror(e) : st->note ?: "failed");
+        return 1;
+}
+
+static int snapshot_report(const struct report *rep, const char *state, struct collect_error *err)
 {
         for (size_t i = 0; i < rep->n_statuses; i++) {
                 const struct collector_status *st = &rep->statuses[i];
 
+                if (st->result == COLLECTOR_FAILED || st->result == COLLECTOR_TIMEOUT)
+                        return snapshot_failed(st, state, err);
                 if (arg_verbosity >= 0)
                         fprintf(stderr, "snapshot: %s%s%s\n",
                                 collector_result_to_string(st->result), st->note ? ": " : "",
                                 st->note ? st->note : "");
-                if (st->result == COLLECTOR_FAILED || st->result == COLLECTOR_TIMEOUT) {
-                        collect_error_set(err, COLLECT_FAILED, EIO, NULL, "snapshot %s%s%s",
-                                          collector_result_to_string(st->result),
-                                          st->note ? ": " : "", st->note ? st->note : "");
-                        return 1;
-                }
         }
         if (rep->n_statuses == 0) {
                 collect_error_set(err, COLLECT_CONFIG, EINVAL, NULL,
@@ -169,7 +190,7 @@ int verb_snapshot(char **args, struct collect_error *err)
         }
         if (r < 0)
                 return log_oom(), 1;
-        return snapshot_report(&rep, err);
+        return snapshot_report(&rep, state, err);
 }
 
 /* What the person states now overrides what the bundle recorded. */

@@ -863,7 +863,7 @@ static int run_stages(struct run *c)
                                                  "cannot save the pseudonym map: %s",
                                                  strerror(-r));
         }
-        (void) retention_prune(c->state_dir, c->policy);
+        (void) retention_prune(c->state_dir, collect_spool_dir(&c->req->dirs), c->policy);
         c->ret->duration = now(CLOCK_MONOTONIC) - c->started;
         if (c->req->on_bundle)
                 c->req->on_bundle(c->ret);

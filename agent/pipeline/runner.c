@@ -127,6 +127,7 @@ static void run_one(const struct runner_params *p, const struct collector *c,
                 sink_note(s, "stopped at its deadline");
         } else if (r < 0) {
                 st->result = COLLECTOR_FAILED;
+                st->error = r;
                 sink_note(s, "failed: %s", strerror(-r));
         }
 done:
@@ -138,7 +139,8 @@ end:
         st->duration = now(CLOCK_MONOTONIC) - start;
         sink_end(s, st);
         *total_used += st->bytes;
-        if (st->result == COLLECTOR_FAILED)
+        /* `collect snapshot` reports its one collector's failure itself */
+        if (st->result == COLLECTOR_FAILED && !p->snapshot_only)
                 log_warning("collector %s failed: %s", c->name, st->note ? st->note : "?");
 }
 

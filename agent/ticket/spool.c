@@ -277,6 +277,43 @@ int spool_entry_remove(struct spool_entry *e)
         return r;
 }
 
+int spool_entry_prune_bundle(struct spool_entry *e, const char *why)
+{
+        int r;
+
+        if (!e->bundle)
+                return 0;
+        r = json_object_set_new(e->state, "bundle_pruned",
+                                json_pack("{s:I, s:s}", "at", (json_int_t) now(CLOCK_REALTIME),
+                                          "why", why));
+        if (r < 0)
+                return -ENOMEM;
+        r = spool_entry_save(e);
+        if (r < 0)
+                return r;
+        if (unlink(e->bundle) < 0 && errno != ENOENT)
+                return -errno;
+        e->bundle = mfree(e->bundle);
+        return 0;
+}
+
+char *spool_entry_unsendable(json_t *state, bool has_bundle)
+{
+        json_t *pruned = json_object_get(state, "bundle_pruned");
+        char when[64];
+
+        if (json_is_true(json_object_get(state, "attached")))
+                return NULL; /* the bundle was sent already */
+        if (json_is_object(pruned)) {
+                usec_t at = (usec_t) json_integer_value(json_object_get(pruned, "at"));
+
+                return xasprintf("its bundle was pruned on %s (%s)",
+                                 format_iso8601(when, sizeof(when), at) ?: "?",
+                                 json_string_value(json_object_get(pruned, "why")) ?: "retention");
+        }
+        return has_bundle ? NULL : xstrdup("its bundle is missing");
+}
+
 static usec_t entry_created(const char *spool_dir, const char *id)
 {
         _cleanup_free_ char *d = xasprintf("%s/%s", spool_dir, id);

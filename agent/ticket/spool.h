@@ -66,6 +66,22 @@ uint64_t spool_entry_size(const char *spool_dir, const char *id);
 int spool_vacuum(const char *spool_dir, uint64_t max_bytes, usec_t max_age, const char *keep_id);
 
 /*
+ * Removes the entry's bundle to free its room (retention), keeping the
+ * request and the state, which records when and why (state "bundle_pruned":
+ * {at, why}), so that the submission is reported and never sent without its
+ * bundle. The state is saved before the bundle goes. 0 or -errno.
+ */
+int spool_entry_prune_bundle(struct spool_entry *e, const char *why);
+
+/*
+ * Why a submission cannot be sent any more, from its state and whether its
+ * bundle is there: "its bundle was pruned on TIME (WHY)" or "its bundle is
+ * missing" while the bundle still had to be attached; NULL when it can be
+ * sent. The caller frees the result.
+ */
+char *spool_entry_unsendable(json_t *state, bool has_bundle);
+
+/*
  * Reads entry id without locking it (for listings): its request and state
  * (new references, NULL when unreadable) and when it was created (0:
  * unknown). 0, -ENOENT for an invalid id, -ENOMEM.

@@ -11,7 +11,9 @@
  * A snapshot exists once its index exists. Objects and the index are written
  * to temporary names and renamed; the file system is synced before the index
  * is renamed into place, so an interrupted snapshot is never visible and
- * never damages earlier ones.
+ * never damages earlier ones. A snapshot that cannot be committed (the disk
+ * is full) is rolled back: the objects it added are removed again, so the
+ * store takes the space it took before.
  */
 #pragma once
 
@@ -91,6 +93,9 @@ void config_snapshot_stats_done(struct config_snapshot_stats *stats);
 /* Opens (creating) <state_dir>/snapshots and takes its lock (waits up to
  * 10 s, then -EBUSY). Removes temporary files left by interrupted runs. */
 int config_snapshot_store_open(const char *state_dir, struct config_snapshot_store **ret);
+/* Rolls back what was not committed (config_snapshot_rollback()); a store
+ * this open created and nothing was committed to is removed whole. Unlocks
+ * and frees. NULL-safe; returns NULL. */
 struct config_snapshot_store *config_snapshot_store_free(struct config_snapshot_store *s);
 const char *config_snapshot_store_path(const struct config_snapshot_store *s);
 
@@ -125,8 +130,21 @@ int config_snapshot_scan(const struct config_snapshot_scan *scan,
 /* Makes the scanned snapshot visible: syncs the objects, writes the index to
  * a temporary file, fsyncs and renames it. An unchanged snapshot is written as
  * a reference to the full index holding the same entries. Sets idx->name,
- * idx->ref and idx->seq. */
+ * idx->ref and idx->seq. 0, the store's error (config_snapshot_store_error())
+ * or -errno; on failure nothing is visible and config_snapshot_store_free()
+ * rolls the objects back. */
 int config_snapshot_commit(struct config_snapshot_store *s, struct config_snapshot_index *idx);
+
+/* Removes the objects (and fan-out directories) written since the store was
+ * opened or last committed: no committed index refers to them, and the lock
+ * kept others from using them. Restores the cached store size. Returns how
+ * many objects were removed. */
+int config_snapshot_rollback(struct config_snapshot_store *s);
+
+/* The error that stopped objects from being written (-ENOSPC, -EDQUOT,
+ * -EROFS, -EFBIG: no room on the store's file system), or 0. Once set, the
+ * scan keeps hashing without storing and config_snapshot_commit() returns it. */
+int config_snapshot_store_error(const struct config_snapshot_store *s);
 
 /* Drops the oldest snapshots (never the newest) until at most max_snapshots
  * remain and the store holds at most max_bytes, then deletes objects no

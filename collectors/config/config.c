@@ -83,6 +83,7 @@ struct run {
         struct collect_ctx *ctx;
         struct sink *sink;
         struct config_snapshot_store *store;
+        int store_error; /* why the store could not be opened */
         struct config_snapshot_scan scan;
         struct config_snapshot_info *infos;
         size_t n_infos;
@@ -167,7 +168,10 @@ static int open_store(struct run *r)
         }
         k = config_snapshot_store_open(dir, &r->store);
         if (k < 0) {
-                clog_warning_errno(r->ctx, k, "cannot open snapshot store in '%s': %m", dir);
+                r->store_error = k;
+                if (!ctx_snapshot_only(r->ctx)) /* else `collect snapshot` says it */
+                        clog_warning_errno(r->ctx, k, "cannot open snapshot store in '%s': %m",
+                                           dir);
                 sink_note(r->sink, "cannot open snapshot store in %s: %s", dir, strerror(-k));
                 return 0;
         }
@@ -226,8 +230,13 @@ static int commit_snapshot(struct run *r, struct config_snapshot_index *cur,
         }
         k = config_snapshot_commit(r->store, cur);
         if (k < 0) {
-                clog_warning_errno(r->ctx, k, "cannot record snapshot: %m");
-                sink_note(r->sink, "cannot record snapshot: %s", strerror(-k));
+                /* Rolled back when the store is closed: it takes no more room than before. */
+                if (!ctx_snapshot_only(r->ctx)) /* else `collect snapshot` says it */
+                        clog_warning_errno(r->ctx, k, "snapshot not recorded in '%s': %m",
+                                           config_snapshot_store_path(r->store));
+                sink_note(r->sink, "snapshot not recorded: %s (what it had written was removed)",
+                          strerror(-k));
+                sink_mark_partial(r->sink);
                 return k;
         }
         k = config_snapshot_prune(r->store, r->cfg->max_snapshots, r->cfg->max_store_size, stats);
@@ -246,10 +255,10 @@ static int snapshot_only(struct run *r)
         int k;
 
         if (!r->store)
-                return -ENOENT;
+                return r->store_error < 0 ? r->store_error : -ENOENT;
         k = scan_current(r, &cur, &stats);
         if (k < 0) {
-                clog_error_errno(r->ctx, k, "snapshot failed: %m");
+                /* `collect snapshot` reports the error once, from the status row */
                 config_snapshot_stats_done(&stats);
                 return k;
         }
@@ -557,10 +566,15 @@ static int write_change_diff(struct run *r, struct diff_out *o, struct change *c
                 return o->full ? -ENOSPC : 0;
         }
         if ((x && !x->stored) || (y && !y->stored)) {
+                bool big = (x && !x->stored && x->size > r->cfg->max_file_size) ||
+                           (y && !y->stored && y->size > r->cfg->max_file_size);
+
                 (void) sink_stream_printf(o->st, "# %s: content changed (sha256 %s -> %s); not shown: "
-                                          "over max_file_size\n", ch->path, x ? x->sha256 : "none",
-                                          y ? y->sha256 : "none");
-                ch->diff = "too_large";
+                                          "%s\n", ch->path, x ? x->sha256 : "none",
+                                          y ? y->sha256 : "none",
+                                          big ? "over max_file_size" :
+                                                "not in the snapshot store (its disk was full)");
+                ch->diff = big ? "too_large" : "unavailable";
                 return o->full ? -ENOSPC : 0;
         }
         size_t max = (size_t) r->cfg->max_file_size;

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import BIN, base_args, open_bundle, run_collect, write_policy
+from conftest import BIN, base_args, check_manifest, open_bundle, run_collect, write_policy
 from fake_portal import FakePortal
 
 T_DAY2 = int(datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.timezone.utc).timestamp())
@@ -131,21 +131,37 @@ def test_concurrent_runs_give_distinct_bundles(root, dirs, n):
     args = [BIN] + base_args(root, dirs, "--json")
     args[args.index("--since") + 1] = "2026-11-27T09:00:00Z"
     args[args.index("--until") + 1] = "2026-11-27T11:00:00Z"
+    start = time.monotonic()
     procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               stdin=subprocess.DEVNULL, env=env(), text=True) for _ in range(n)]
-    results = [(p, *p.communicate(timeout=240)) for p in procs]
-    paths = []
+    try:
+        results = [(p, *p.communicate(timeout=max(1, 240 - (time.monotonic() - start))))
+                   for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    assert time.monotonic() - start < 240  # all of them, bounded
+    paths, digests = [], set()
     for p, out, err in results:
         assert p.returncode == 0, err
-        paths.append(json.loads(out)["bundle"]["path"])
-    assert len(set(paths)) == n
+        res = json.loads(out)
+        paths.append(res["bundle"]["path"])
+        digests.add(res["bundle"]["sha256"])
+    assert len(set(paths)) == n and len(digests) == n
     names = sorted(os.listdir(dirs["out"]))
     assert len(names) == n, names
     for path in paths:
         base = os.path.basename(path)
         assert NAME_RE.match(base), base
         members, top = open_bundle(path)
-        assert top + ".tar.gz" == base and "manifest.json" in members
+        assert top + ".tar.gz" == base
+        check_manifest(members)  # whole: every member listed with its size and sha256
+    # the snapshots they took together: every object belongs to a committed index
+    from test_faults_disk import committed_objects
+    referenced, present = committed_objects(dirs["state"] / "snapshots")
+    assert present <= referenced
 
 
 def test_explicit_path_is_never_overwritten(root, dirs):
@@ -209,6 +225,111 @@ def test_full_state_disk_for_kept_bundles(root, dirs, tiny_fs):
     bundles = tiny_fs / "bundles"
     assert not bundles.exists() or os.listdir(bundles) == []
     assert free_bytes(tiny_fs) <= before + 64 * 1024  # only the small state files remain
+
+
+# ---- nothing left out silently -------------------------------------------------------
+
+def unprivileged_host(base):
+    """A host tree with what an unprivileged run cannot read: /etc/app and
+    /var/log/mysql (0700 root), a log file 0600, and /etc deeper than the
+    walk goes. Everything else is old, so only what a test changes is news."""
+    root = base / "host"
+    now = time.time()
+    stamp = time.strftime("%b %e %H:%M:%S", time.localtime(now - 600))
+    old = now - 2 * 86400
+
+    def put(rel, text, mode=0o644):
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+        os.chmod(p, mode)
+
+    put("var/log/syslog", f"{stamp} web1 app[1]: readable line\n")
+    put("var/log/auth.log", f"{stamp} web1 sshd[2]: not for everyone\n", 0o600)
+    put("var/log/mysql/error.log", f"{stamp} web1 mysqld[3]: hidden\n")
+    put("etc/app/app.conf", "x=1\n")
+    put("etc/hosts", "127.0.0.1 localhost\n")
+    deep = "etc/deep/" + "/".join(f"d{i}" for i in range(40)) + "/x.conf"
+    put(deep, "deep=1\n")
+    for dirpath, dirnames, filenames in os.walk(root):
+        for n in dirnames:
+            os.chmod(os.path.join(dirpath, n), 0o755)
+        for n in dirnames + filenames:
+            os.utime(os.path.join(dirpath, n), (old, old), follow_symlinks=False)
+    for log in ("var/log/syslog", "var/log/auth.log", "var/log/mysql/error.log"):
+        os.utime(root / log, (now - 600, now - 600))  # written in the window
+    for d in ("var/log/mysql", "etc/app"):
+        os.chmod(root / d, 0o700)
+    work = {}
+    for n in ("out", "state", "policy"):
+        work[n] = base / n
+        work[n].mkdir()
+        os.chown(work[n], 65534, 65534)
+    (work["policy"] / "lean.yaml").write_text(LEAN)
+    work["config"] = base / "collect.yaml"
+    work["config"].write_text("# no portal\n")
+    return root, work
+
+
+def run_as_nobody(args):
+    """The built binary as the unprivileged user 'nobody', no groups."""
+    p = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", BIN]
+                       + args, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                       env=env(), timeout=120)
+    return p
+
+
+@pytest.mark.parametrize("route", ["first run", "config diff"])
+def test_nothing_left_out_silently_unprivileged(tmp_path, route):
+    """Every file or directory a collector could not read, and the depth
+    limit, is a note in its row (--json, manifest) and in summary.md; the
+    row is partial. On the diff route, what could not be read is not
+    reported as removed."""
+    import tempfile
+    if os.geteuid() != 0 or not os.path.exists("/usr/bin/setpriv"):
+        pytest.skip("needs root and setpriv to run as nobody")
+    base = __import__("pathlib").Path(tempfile.mkdtemp(prefix="collect-nobody-"))
+    try:
+        os.chmod(base, 0o755)
+        root, w = unprivileged_host(base)
+        if route == "config diff":
+            # the baseline, taken by root (the timer), sees everything
+            r = run_collect(["snapshot", "--root", str(root), "--state-dir", str(w["state"]),
+                             "--policy-dir", str(w["policy"])])
+            assert r.rc == 0, r
+            subprocess.run(["chown", "-R", "nobody:nogroup", str(w["state"])], check=True)
+            (root / "etc" / "hosts").write_text("127.0.0.1 localhost\n10.0.0.1 db\n")
+        p = run_as_nobody(["--root", str(root), "--output", str(w["out"]), "--state-dir",
+                           str(w["state"]), "--spool-dir", str(w["state"]), "--policy-dir",
+                           str(w["policy"]), "--config", str(w["config"]), "--since", "1h",
+                           "--json"])
+        assert p.returncode == 0, p.stderr
+        res = json.loads(p.stdout)
+        members, _ = open_bundle(res["bundle"]["path"])
+        manifest = json.loads(members["manifest.json"])
+        summary = members["summary.md"].decode()
+        for rows in ({c["name"]: c for c in res["collectors"]},
+                     {c["name"]: c for c in manifest["collectors"]}):
+            assert rows["logs"]["status"] == "partial", rows["logs"]
+            assert "/var/log/mysql" in rows["logs"]["note"], rows["logs"]
+            assert "/var/log/auth.log" in rows["logs"]["note"], rows["logs"]
+            assert rows["config"]["status"] == "partial", rows["config"]
+            assert "/etc/app" in rows["config"]["note"], rows["config"]
+            assert "/etc/deep/d0/d1" in rows["config"]["note"], rows["config"]
+            assert "deeper than" in rows["config"]["note"], rows["config"]
+        for named in ("/var/log/mysql", "/var/log/auth.log", "/etc/app", "/etc/deep/d0/d1"):
+            assert named in summary, named
+        assert "readable line" in members["logs/files/var/log/syslog"].decode()
+        if route == "config diff":
+            changes = json.loads(members["config/changes.json"])
+            changes = changes.get("changes", changes) if isinstance(changes, dict) else changes
+            assert [(c["path"], c["kind"]) for c in changes] == [("/etc/hosts", "modified")]
+            # and the snapshot this run took keeps what it could not read
+            r = run_collect(["snapshot", "--root", str(root), "--state-dir", str(w["state"]),
+                             "--policy-dir", str(w["policy"])])
+            assert r.rc == 0, r
+    finally:
+        subprocess.run(["rm", "-rf", str(base)])
 
 
 # ---- --json on every exit path -------------------------------------------------------
@@ -316,6 +437,75 @@ def test_retention_prunes_kept_bundles(root, dirs):
     assert left == {"collect-h-20260201T000000Z.tar.gz", "collect-h-20260120T000000Z.tar.gz"}
     assert "collect-h-20260101T000000Z.tar.gz" in r.err and "max_age" in r.err
     assert "collect-h-20260115T000000Z.tar.gz" in r.err and "max_size" in r.err
+
+
+def spool_failed_sends(root, dirs, portal, n):
+    """n submissions the portal refused for now: each in the spool with its bundle."""
+    portal_config(dirs, portal.url)
+    portal.set_faults(unavailable={"count": 1000, "path": "/", "method": "POST"})
+    args = base_args(root, dirs, "--open-ticket", "--yes", "--allow-incomplete", "--json",
+                     "--summary", "retention test")
+    ids = []
+    for _ in range(n):
+        r = run_collect(args, env=FAST)
+        assert r.rc == 75, r
+        ids.append(r.json["ticket"]["spool_id"])
+    portal.set_faults(unavailable=None)
+    return ids
+
+
+def spool_rows(dirs):
+    r = run_collect(["spool", "list", "--spool-dir", str(dirs["spool"])])
+    assert r.rc == 0, r
+    return {line.split()[0]: line for line in r.out.splitlines()[1:] if line.strip()}
+
+
+def test_retention_prunes_failed_sends_in_the_spool(root, dirs, portal):
+    """Failed sends count with the kept bundles: the old one's bundle is
+    pruned, the submission is marked, listed as never to be sent, and
+    dropped by the next flush instead of being retried forever."""
+    write_policy(dirs, "lean.yaml", LEAN + "retention: {max_age: 7d, max_size: 1G}\n")
+    old_id, new_id = spool_failed_sends(root, dirs, portal, 2)
+    old = dirs["spool"] / old_id / "bundle.tar.gz"
+    t = time.time() - 8 * 86400
+    os.utime(old, (t, t))
+    r = run_collect(base_args(root, dirs))  # any later run applies retention
+    assert r.rc == 0, r
+    assert not old.exists() and (dirs["spool"] / new_id / "bundle.tar.gz").exists(), r.err
+    logged = [line for line in r.err.splitlines() if "retention:" in line]
+    assert len(logged) == 1 and old_id in logged[0] and "max_age" in logged[0], r.err
+    rows = spool_rows(dirs)
+    assert "not sent" in rows[old_id] and "pruned" in rows[old_id], rows
+    assert "max_age" in rows[old_id] and "not sent" not in rows[new_id], rows
+    f = run_collect(["spool", "flush", "--spool-dir", str(dirs["spool"]), "--state-dir",
+                     str(dirs["state"]), "--config", str(dirs["config"])], env=FAST)
+    assert f.rc == 1, f
+    said = [line for line in f.err.splitlines() if old_id in line]
+    assert len(said) == 1 and "pruned" in said[0] and "dropped" in said[0], f.err
+    assert len(portal.created()) == 1  # only the one with its bundle was sent
+    assert spool_rows(dirs) == {}
+    f = run_collect(["spool", "flush", "--spool-dir", str(dirs["spool"]), "--state-dir",
+                     str(dirs["state"]), "--config", str(dirs["config"])], env=FAST)
+    assert f.rc == 0, f
+
+
+def test_retention_size_counts_spool_and_kept_bundles_together(root, dirs, portal):
+    ids = spool_failed_sends(root, dirs, portal, 3)
+    sizes = [(dirs["spool"] / i / "bundle.tar.gz").stat().st_size for i in ids]
+    # room for the two newest bundles only; the spooled ones are hard links
+    # of the bundles in the output directory, which retention does not own
+    write_policy(dirs, "lean.yaml", LEAN + "retention: {max_age: 7d, max_size: %d}\n"
+                 % (sizes[1] + sizes[2] + 10))
+    now = time.time()
+    for k, i in enumerate(ids):
+        os.utime(dirs["spool"] / i / "bundle.tar.gz", (now - 300 + k, now - 300 + k))
+    r = run_collect(base_args(root, dirs))
+    assert r.rc == 0, r
+    assert not (dirs["spool"] / ids[0] / "bundle.tar.gz").exists()
+    assert all((dirs["spool"] / i / "bundle.tar.gz").exists() for i in ids[1:])
+    assert "max_size" in [line for line in r.err.splitlines() if ids[0] in line][0]
+    rows = spool_rows(dirs)
+    assert "not sent" in rows[ids[0]] and "max_size" in rows[ids[0]]
 
 
 def test_retention_keys_are_validated(dirs):

@@ -23,6 +23,7 @@
 #include "fd-util.h"
 #include "pipeline/bundle.h"
 #include "pipeline/retention.h"
+#include "ticket/spool.h"
 
 static char dir[] = "/tmp/collect-test-retention-XXXXXX";
 
@@ -77,19 +78,119 @@ static void test_prune(void **state)
         make_file(big, 500, 180);
         make_file(other, 5000, 9 * 86400);
         snprintf(b, sizeof(b), "%s/state", dir);
-        assert_int_equal(retention_prune(b, &p), 2);
+        assert_int_equal(retention_prune(b, NULL, &p), 2);
         assert_false(exists(old));
         assert_false(exists(big));
         assert_true(exists(newest) && exists(fits) && exists(other));
 
         /* The newest stays even when it alone is over the limit. */
         p.retention_max_size = 10;
-        assert_int_equal(retention_prune(b, &p), 1);
+        assert_int_equal(retention_prune(b, NULL, &p), 1);
         assert_true(exists(newest));
         assert_false(exists(fits));
         /* No directories at all: nothing to do. */
         snprintf(b, sizeof(b), "%s/absent", dir);
-        assert_int_equal(retention_prune(b, &p), 0);
+        assert_int_equal(retention_prune(b, NULL, &p), 0);
+}
+
+/* Spools one submission of a bundle of size bytes, age seconds old. */
+static void spool_one(const char *spool, const char *id, const char *bundle, size_t size,
+                      time_t age)
+{
+        struct spool_entry *e = NULL;
+        json_t *req = json_pack("{s:s}", "action", "open");
+        char in_spool[700];
+
+        make_file(bundle, size, age);
+        assert_int_equal(spool_entry_create(spool, id, bundle, req, NULL, &e), 0);
+        spool_entry_free(e);
+        json_decref(req);
+        snprintf(in_spool, sizeof(in_spool), "%s/%s/bundle.tar.gz", spool, id);
+        assert_int_equal(unlink(in_spool), 0); /* a file of its own, not a link */
+        make_file(in_spool, size, age);
+}
+
+static void test_prune_spool(void **state)
+{
+        struct policy p = { .retention_max_age = 7 * USEC_PER_DAY, .retention_max_size = 1000 };
+        char st[512], spool[512], b[600], kept[700], held[700], lockp[700];
+        struct spool_entry *e = NULL;
+        json_t *req = NULL, *s = NULL;
+        usec_t created;
+        char *why;
+        int fd;
+
+        (void) state;
+        snprintf(st, sizeof(st), "%s/s2/state", dir);
+        snprintf(spool, sizeof(spool), "%s/s2/spool", dir);
+        snprintf(b, sizeof(b), "%s/s2/state/" RETENTION_BUNDLE_DIR, dir);
+        assert_int_equal(mkdir_p(b, 0700), 0);
+        snprintf(kept, sizeof(kept), "%s/collect-h-1.tar.gz", b);
+        make_file(kept, 600, 60);                       /* newest */
+        snprintf(b, sizeof(b), "%s/s2/src.tar.gz", dir);
+        spool_one(spool, "old", b, 10, 8 * 86400);      /* too old */
+        spool_one(spool, "big", b, 500, 300);           /* over the size with the newest */
+        spool_one(spool, "busy", b, 10, 9 * 86400);     /* too old, but being sent */
+        snprintf(lockp, sizeof(lockp), "%s/busy/lock", spool);
+        fd = open(lockp, O_RDWR | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(flock(fd, LOCK_EX), 0);
+
+        assert_int_equal(retention_prune(st, spool, &p), 2);
+        close(fd);
+        assert_true(exists(kept));
+        snprintf(held, sizeof(held), "%s/busy/bundle.tar.gz", spool);
+        assert_true(exists(held));
+        /* Pruned: the bundle is gone, the submission stays, marked. */
+        assert_int_equal(spool_entry_open(spool, "old", &e), 0);
+        assert_null(e->bundle);
+        why = spool_entry_unsendable(e->state, false);
+        assert_non_null(why);
+        assert_non_null(strstr(why, "pruned"));
+        assert_non_null(strstr(why, "max_age"));
+        free(why);
+        spool_entry_free(e);
+        assert_int_equal(spool_entry_peek(spool, "big", &req, &s, &created), 0);
+        why = spool_entry_unsendable(s, false);
+        assert_non_null(strstr(why, "max_size"));
+        free(why);
+        json_decref(req);
+        json_decref(s);
+        /* Once attached, a missing bundle is no loss. */
+        s = json_pack("{s:b}", "attached", 1);
+        assert_null(spool_entry_unsendable(s, false));
+        json_decref(s);
+        s = json_object();
+        why = spool_entry_unsendable(s, false);
+        assert_string_equal(why, "its bundle is missing");
+        free(why);
+        assert_null(spool_entry_unsendable(s, true));
+        json_decref(s);
+}
+
+/* A spooled bundle linked to a kept one takes no room of its own. */
+static void test_prune_links(void **state)
+{
+        struct policy p = { .retention_max_age = 7 * USEC_PER_DAY, .retention_max_size = 1000 };
+        char st[512], spool[512], b[600], kept[700], other[700], in_spool[700];
+        struct spool_entry *e = NULL;
+        json_t *req = json_pack("{s:s}", "action", "open");
+
+        (void) state;
+        snprintf(st, sizeof(st), "%s/s3/state", dir);
+        snprintf(spool, sizeof(spool), "%s/s3/spool", dir);
+        snprintf(b, sizeof(b), "%s/s3/state/" RETENTION_BUNDLE_DIR, dir);
+        assert_int_equal(mkdir_p(b, 0700), 0);
+        snprintf(kept, sizeof(kept), "%s/collect-h-1.tar.gz", b);
+        snprintf(other, sizeof(other), "%s/collect-h-2.tar.gz", b);
+        make_file(kept, 600, 60);
+        make_file(other, 300, 120);
+        assert_int_equal(spool_entry_create(spool, "linked", kept, req, NULL, &e), 0);
+        spool_entry_free(e);
+        json_decref(req);
+        assert_int_equal(retention_prune(st, spool, &p), 0);
+        snprintf(in_spool, sizeof(in_spool), "%s/linked/bundle.tar.gz", spool);
+        assert_true(exists(kept) && exists(other) && exists(in_spool));
 }
 
 static void test_rename_noreplace(void **state)
@@ -153,6 +254,8 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_prune),
+                cmocka_unit_test(test_prune_spool),
+                cmocka_unit_test(test_prune_links),
                 cmocka_unit_test(test_rename_noreplace),
                 cmocka_unit_test(test_sweep),
                 cmocka_unit_test(test_bundle_name_taken),
