@@ -794,6 +794,53 @@ static bool looks_like_key_material(const char *t, size_t len)
         return true;
 }
 
+/* The payload of a line that wraps a logged line: the string of a JSON log
+ * record ({"log":"...\n", ...}, as docker writes them, or "message"/"msg"),
+ * else the text after the last ": " (a syslog or journal prefix). NULL when
+ * the line wraps nothing. */
+static const char *wrapped_payload(const char *t, size_t len, size_t *ret_len)
+{
+        static const char *const keys[] = { "\"log\":\"", "\"message\":\"", "\"msg\":\"",
+                                            "\"MESSAGE\":\"" };
+        const char *end = t + len;
+
+        if (len > 0 && t[0] == '{') {
+                for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                        const char *p = memmem(t, len, keys[i], strlen(keys[i])), *q;
+
+                        if (!p)
+                                continue;
+                        p += strlen(keys[i]);
+                        for (q = p; q < end && *q != '"' && *q != '\\'; q++)
+                                ;
+                        *ret_len = (size_t) (q - p);
+                        return p;
+                }
+                return NULL;
+        }
+        for (const char *p = end; p > t + 1; p--)
+                if (p[-2] == ':' && p[-1] == ' ') {
+                        *ret_len = (size_t) (end - p);
+                        return p;
+                }
+        return NULL;
+}
+
+/* Whether a line inside a private-key block still carries key material: the
+ * line itself, or the payload of a log record that wraps it (a key logged
+ * line by line into docker JSON logs, syslog or the journal). */
+static bool continues_block(const char *t, size_t len)
+{
+        const char *p;
+        size_t n;
+
+        if (looks_like_key_material(t, len))
+                return true;
+        /* a wrapped payload is one word: base64 or a header value */
+        p = wrapped_payload(t, len, &n);
+        return p && n > 0 && !memchr(p, ' ', n) && looks_like_key_material(p, n);
+}
+
 static int match_at(struct redactor *r, const pcre2_code *re, const char *text, size_t len,
                     size_t *ret_start, size_t *ret_end)
 {
@@ -854,7 +901,7 @@ static int handle_line(struct redact_stream *rs, const char *text, size_t len, e
                         rs->open_span = false;
                         return process_text(rs, text, len, 0, true, eol, &cut);
                 }
-                if (piece || looks_like_key_material(text + ctx, len - ctx))
+                if (piece || continues_block(text + ctx, len - ctx))
                         return 0; /* swallowed */
                 k = emit_marker_line(rs, rs->block_rule);
                 rs->block_rule = -1;

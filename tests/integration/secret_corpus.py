@@ -1,0 +1,524 @@
+# SPDX-License-Identifier: MIT
+"""A generated corpus of credentials and of ordinary values, planted in the
+places a host keeps them (test_secret_corpus.py).
+
+Every secret is generated here from a seeded random source, in the format of
+its family (the families public secret-scanning rule sets cover: cloud keys,
+CI and VCS tokens, SaaS API keys, connection strings, JWTs, private keys,
+random values of secret-named keys); none is copied from anywhere. Each
+context (a PostgreSQL log, docker JSON logs, sudo lines, syslog, cloud-init
+output, .env, YAML, JSON, INI, shell profiles, conf.d files, the journal)
+writes every family in its own syntax, next to ordinary values that must
+survive (UUIDs, hashes, request ids, paths, versions, timestamps, ...).
+
+    Corpus(seed).secrets     [(family, context, value)] planted
+    Corpus(seed).keep        [(context, value)] planted ordinary values
+"""
+
+import base64
+import json
+import random
+import string
+
+ALNUM = string.ascii_letters + string.digits
+UPPER_ALNUM = string.ascii_uppercase + string.digits
+LOWER_ALNUM = string.ascii_lowercase + string.digits
+HEX = "0123456789abcdef"
+B64 = ALNUM + "+/"
+B64URL = ALNUM + "-_"
+
+
+class Gen:
+    def __init__(self, seed):
+        self.r = random.Random(seed)
+
+    def s(self, alphabet, n):
+        # at least one digit, one upper and one lower letter where the alphabet
+        # has them, as real tokens nearly always do
+        while True:
+            v = "".join(self.r.choice(alphabet) for _ in range(n))
+            if n < 12:
+                return v
+            need = [c for c in (string.digits, string.ascii_uppercase, string.ascii_lowercase)
+                    if any(x in alphabet for x in c)]
+            if all(any(x in c for x in v) for c in need):
+                return v
+
+    def alnum(self, n):
+        return self.s(ALNUM, n)
+
+    def hex(self, n):
+        return self.s(HEX, n)
+
+    def b64(self, n):
+        return self.s(B64, n)
+
+    def b64url(self, n):
+        return self.s(B64URL, n)
+
+    def digits(self, n):
+        return self.s(string.digits, n)
+
+    def password(self, n=18):
+        return self.s(ALNUM + "!#%^*_-+", n)
+
+    def uuid(self):
+        h = self.hex(32)
+        return "%s-%s-4%s-a%s-%s" % (h[:8], h[8:12], h[13:16], h[17:20], h[20:])
+
+    def jwt(self):
+        head = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').decode().rstrip("=")
+        body = base64.urlsafe_b64encode(json.dumps(
+            {"sub": self.alnum(10), "iat": self.r.randint(1700000000, 1800000000)}).encode()
+        ).decode().rstrip("=")
+        return "%s.%s.%s" % (head, body, self.b64url(43))
+
+
+def families(g):
+    """[(family, value, kind)]: kind 'token' (self-identifying, placed anywhere),
+    'keyed' (needs a secret-named key; key given), 'url' (a connection string
+    whose password is the secret), 'pem' (a private key block)."""
+    f = [
+        ("aws-access-key-id", "AKIA" + g.s("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16), "token"),
+        ("aws-sts-key-id", "ASIA" + g.s("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16), "token"),
+        ("aws-secret-access-key", g.b64(40), "keyed", "aws_secret_access_key"),
+        ("gcp-api-key", "AIza" + g.b64url(35), "token"),
+        ("gcp-oauth-token", "ya29." + g.b64url(120), "token"),
+        ("gcp-client-secret", "GOCSPX-" + g.b64url(28), "token"),
+        ("azure-ad-client-secret", g.s(ALNUM, 3) + g.digits(1) + "Q~" + g.s(ALNUM + "_~.-", 34),
+         "token"),
+        ("azure-storage-key", "AccountKey=" + g.b64(86) + "==", "token"),
+        ("github-pat", "ghp_" + g.alnum(36), "token"),
+        ("github-oauth", "gho_" + g.alnum(36), "token"),
+        ("github-app", "ghs_" + g.alnum(36), "token"),
+        ("github-refresh", "ghr_" + g.alnum(76), "token"),
+        ("github-fine-grained", "github_pat_" + g.alnum(22) + "_" + g.alnum(59), "token"),
+        ("gitlab-pat", "glpat-" + g.b64url(20), "token"),
+        ("gitlab-runner", "glrt-" + g.b64url(20), "token"),
+        ("gitlab-deploy", "gldt-" + g.b64url(20), "token"),
+        ("gitlab-trigger", "glptt-" + g.hex(40), "token"),
+        ("bitbucket-app-password", "ATBB" + g.alnum(32), "token"),
+        ("atlassian-api-token", "ATATT3" + g.b64url(183) + "=" + g.s(UPPER_ALNUM, 8), "token"),
+        ("slack-bot", "xoxb-%s-%s-%s" % (g.digits(12), g.digits(13), g.alnum(24)), "token"),
+        ("slack-user", "xoxp-%s-%s-%s-%s" % (g.digits(12), g.digits(12), g.digits(13), g.hex(32)),
+         "token"),
+        ("slack-app", "xapp-1-A%s-%s-%s" % (g.s(UPPER_ALNUM, 10), g.digits(13), g.hex(64)),
+         "token"),
+        ("slack-webhook", "https://hooks.slack.com/services/T%s/B%s/%s" % (
+            g.s(UPPER_ALNUM, 8), g.s(UPPER_ALNUM, 10), g.alnum(24)), "token"),
+        ("stripe-secret", "sk_live_" + g.alnum(99), "token"),
+        ("stripe-restricted", "rk_live_" + g.alnum(24), "token"),
+        ("stripe-webhook", "whsec_" + g.alnum(32), "token"),
+        ("twilio-api-key", "SK" + g.hex(32), "token"),
+        ("sendgrid", "SG." + g.b64url(22) + "." + g.b64url(43), "token"),
+        ("npm", "npm_" + g.alnum(36), "token"),
+        ("pypi", "pypi-AgEIcHlwaS5vcmc" + g.b64url(70), "token"),
+        ("shopify-access", "shpat_" + g.hex(32), "token"),
+        ("shopify-shared-secret", "shpss_" + g.hex(32), "token"),
+        ("datadog-api-key", g.hex(32), "keyed", "DD_API_KEY"),
+        ("datadog-app-key", g.hex(40), "keyed", "datadog_app_key"),
+        ("flyio", "FlyV1 fm2_" + g.b64(140) + ",fm2_" + g.b64(200) + "==", "token"),
+        ("doppler", "dp.pt." + g.alnum(43), "token"),
+        ("vault-service", "hvs." + g.b64url(90), "token"),
+        ("vault-batch", "hvb." + g.b64url(130), "token"),
+        ("terraform-cloud", g.alnum(14) + ".atlasv1." + g.b64url(67), "token"),
+        ("openai", "sk-proj-" + g.b64url(74) + "T3BlbkFJ" + g.b64url(74), "token"),
+        ("anthropic", "sk-ant-api03-" + g.b64url(93) + "AA", "token"),
+        ("huggingface", "hf_" + g.alnum(34), "token"),
+        ("dockerhub", "dckr_pat_" + g.b64url(27), "token"),
+        ("digitalocean", "dop_v1_" + g.hex(64), "token"),
+        ("heroku", "HRKU-" + g.b64url(60), "token"),
+        ("databricks", "dapi" + g.hex(32), "token"),
+        ("newrelic-user", "NRAK-" + g.s(UPPER_ALNUM, 27), "token"),
+        ("sentry-user", "sntryu_" + g.hex(64), "token"),
+        ("postman", "PMAK-%s-%s" % (g.hex(24), g.hex(34)), "token"),
+        ("pulumi", "pul-" + g.hex(40), "token"),
+        ("grafana-sa", "glsa_%s_%s" % (g.alnum(32), g.hex(8)), "token"),
+        ("linear", "lin_api_" + g.alnum(40), "token"),
+        ("mailgun", "key-" + g.hex(32), "token"),
+        ("mailchimp", g.hex(32) + "-us" + str(g.r.randint(1, 20)), "token"),
+        ("telegram-bot", "%s:AA%s" % (g.digits(10), g.b64url(33)), "token"),
+        ("sourcegraph", "sgp_" + g.hex(16) + "_" + g.hex(40), "token"),
+        ("age-secret-key", "AGE-SECRET-KEY-1" + g.s("QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L", 58),
+         "token"),
+        ("jwt", g.jwt(), "token"),
+        ("generic-legacy-key", g.alnum(47), "keyed", "LEGACY_AGENT_KEY"),
+        ("generic-camel-token", g.b64url(32), "keyed", "authToken2"),
+        ("generic-client-secret", g.alnum(40), "keyed", "client_secret"),
+        ("generic-webhook-secret", g.hex(48), "keyed", "WEBHOOK_SECRET"),
+        ("generic-signing-key", g.b64(44), "keyed", "signing_key"),
+        ("generic-password", g.password(20), "keyed", "db_password"),
+        ("generic-auth", g.alnum(28), "keyed", "X_AUTH"),
+        ("generic-access-token", g.b64url(36), "keyed", "access_token"),
+        ("generic-private-token", g.alnum(20), "keyed", "PRIVATE_TOKEN"),
+        ("postgres-url", ("postgresql://app:%s@db01.internal:5432/orders", g.password(16)), "url"),
+        ("mongodb-url", ("mongodb+srv://svc:%s@cluster0.example.mongodb.net/app", g.alnum(20)),
+         "url"),
+        ("redis-url", ("redis://:%s@cache01:6379/0", g.alnum(24)), "url"),
+        ("amqp-url", ("amqp://guest:%s@mq01:5672/vhost", g.password(14)), "url"),
+        ("mssql-conn", ("Server=tcp:sql01,1433;Database=app;User Id=app;Password=%s;",
+                        g.password(18)), "url"),
+        ("pem-rsa", "RSA", "pem"),
+        ("pem-openssh", "OPENSSH", "pem"),
+        ("pem-pkcs8", "", "pem"),
+        ("pem-ec", "EC", "pem"),
+    ]
+    out = []
+    for x in f:
+        name, value, kind = x[:3]
+        key = x[3] if len(x) > 3 else None
+        out.append({"family": name, "value": value, "kind": kind, "key": key})
+    return out
+
+
+def pem_block(g, label):
+    tag = ("%s PRIVATE KEY" % label).strip()
+    body = [g.b64(64) for _ in range(6)] + [g.b64(40) + "=="]
+    return tag, body
+
+
+def ordinary(g):
+    """Ordinary values and the line shapes they come in."""
+    u1, u2, h64, md5, c40 = g.uuid(), g.uuid(), g.hex(64), g.hex(32), g.hex(40)
+    img = g.hex(64)
+    return [
+        "request_id=%s" % u1,
+        "X-Request-Id: %s" % u2,
+        "trace_id=%s" % g.hex(32),
+        "sha256=%s" % h64,
+        "md5sum %s" % md5,
+        "commit %s" % c40,
+        "image=docker.io/library/nginx@sha256:%s" % img,
+        "PWD=/home/admin",
+        "path=/var/lib/postgresql/15/main",
+        "version=2.14.%d" % g.r.randint(1, 99),
+        "nginx/1.22.1",
+        "2026-11-27T10:15:30.123Z",
+        "10.20.%d.%d" % (g.r.randint(1, 254), g.r.randint(1, 254)),
+        "cache_key=user:%d:profile" % g.r.randint(1000, 9999),
+        "sort_key=created_at",
+        "token_endpoint=https://login.example.com/oauth2/token",
+        "password_min_length=12",
+        "token_ttl=3600",
+        "max_tokens=4096",
+        "auth_method=oauth2",
+        "key_file=/etc/myapp/tls/app.crt",
+        "secretName=app-tls",
+        "payload=%s" % base64.b64encode(b"hello world, order 42 shipped").decode(),
+        "etag=%s" % md5,
+        "pod=web-7d9f8c6b5d-x2k4q",
+        "user=app duration_ms=%d status=503" % g.r.randint(10, 9999),
+    ]
+
+
+class Corpus:
+    def __init__(self, seed=14):
+        self.g = Gen(seed)
+        self.fam = families(self.g)
+        self.secrets = []   # (family, context, value)
+        self.keep = []      # (context, value)
+        self.files = {}     # relative path -> text
+        self.journal = []   # messages
+        self.pems = {}
+
+    # -- one secret as it appears in a given syntax ------------------------------
+
+    def value_of(self, f, ctx):
+        """(text to embed, [secret strings to look for]). A fresh password per
+        context for url and pem families, so a leak names its context."""
+        g = self.g
+        if f["kind"] == "url":
+            tmpl, _ = f["value"]
+            pw = g.alnum(8) + g.s(ALNUM + "-_.~", 10) if "://" in tmpl else g.password(18)
+            return tmpl % pw, [pw]
+        if f["kind"] == "pem":
+            tag, body = pem_block(g, f["value"])
+            return (tag, body), body
+        fresh = families(g)
+        v = next(x for x in fresh if x["family"] == f["family"])["value"]
+        if f["family"] == "azure-storage-key":
+            return v, [v.split("=", 1)[1]]
+        if f["family"] == "flyio":
+            return v, [v[len("FlyV1 "):], v.split(",")[1]]
+        if f["family"] == "slack-webhook":
+            return v, [v.rsplit("/", 1)[1]]
+        return v, [v]
+
+    def add(self, f, ctx, found):
+        for s in found:
+            self.secrets.append((f["family"], ctx, s))
+
+
+def _line_syntax(style, key, value):
+    """key/value in one syntax."""
+    if style == "env":
+        return "%s=%s" % (key, value)
+    if style == "env-dq":
+        return '%s="%s"' % (key, value)
+    if style == "export":
+        return "export %s='%s'" % (key, value)
+    if style == "yaml":
+        return "%s: %s" % (key, value)
+    if style == "yaml-dq":
+        return '%s: "%s"' % (key, value)
+    if style == "json":
+        return '"%s": "%s"' % (key, value)
+    if style == "ini":
+        return "%s = %s" % (key, value)
+    if style == "flag":
+        return "--%s %s" % (key.lower().replace("_", "-"), value)
+    raise ValueError(style)
+
+
+TOKEN_PHRASES = [
+    "using credential {v} for upstream",
+    "retry with token={v}",
+    "config {{\"api_token\": \"{v}\", \"retries\": 3}}",
+    "header X-Api-Key: {v}",
+    "sent {v} to the worker",
+]
+
+
+def build(seed=14):
+    """Builds the corpus: returns Corpus with .files, .journal, .secrets, .keep."""
+    c = Corpus(seed)
+    g = c.g
+    ords = ordinary(g)
+    ts = [0]
+
+    def stamp():
+        ts[0] += 1
+        return ts[0]
+
+    # ---------------------------------------------------------------- logs
+    syslog, sudo, pglog, cloud, dock, journal = [], [], [], [], [], []
+    for i, f in enumerate(c.fam):
+        # syslog
+        text, found = c.value_of(f, "syslog")
+        if f["kind"] == "pem":
+            tag, body = text
+            n = stamp()
+            syslog.append("Nov 27 10:%02d:%02d web01 app[812]: loaded key:" % (n // 60 % 60, n % 60))
+            syslog += ["-----BEGIN %s-----" % tag] + body + ["-----END %s-----" % tag]
+        else:
+            if f["kind"] == "keyed":
+                phrase = _line_syntax(["env", "json", "env-dq", "flag"][i % 4], f["key"], text)
+            elif f["kind"] == "url":
+                phrase = "connecting to %s" % text
+            else:
+                phrase = TOKEN_PHRASES[i % len(TOKEN_PHRASES)].format(v=text)
+            n = stamp()
+            if i % 3 == 0:
+                phrase = "ERROR upstream call failed: " + phrase
+            syslog.append("Nov 27 10:%02d:%02d web01 app[812]: %s" % (n // 60 % 60, n % 60, phrase))
+        c.add(f, "syslog", found)
+
+        # sudo COMMAND= lines (auth.log)
+        text, found = c.value_of(f, "sudo")
+        if f["kind"] != "pem":
+            if f["kind"] == "keyed":
+                cmd = ["/usr/bin/env %s=%s /opt/app/bin/migrate" % (f["key"], text),
+                       "/opt/app/bin/agent --%s %s" % (f["key"].lower().replace("_", "-"), text),
+                       "/usr/bin/psql -c \"ALTER ROLE app WITH PASSWORD '%s'\"" % text][i % 3]
+            elif f["kind"] == "url":
+                cmd = "/usr/bin/psql %s" % text if "://" in text else \
+                    "/opt/app/bin/check '%s'" % text
+            else:
+                cmd = ["/usr/bin/curl -s -H 'Authorization: Bearer %s' https://api.example.com/v1"
+                       % text, "/opt/app/bin/register %s" % text,
+                       "/usr/bin/git clone https://oauth2:%s@git.example.com/a/b.git" % text][i % 3]
+            n = stamp()
+            sudo.append("Nov 27 11:%02d:%02d web01 sudo:    admin : TTY=pts/0 ; PWD=/home/admin ; "
+                        "USER=root ; COMMAND=%s" % (n // 60 % 60, n % 60, cmd))
+            c.add(f, "sudo", found)
+
+        # PostgreSQL statements
+        text, found = c.value_of(f, "postgresql")
+        if f["kind"] != "pem":
+            if f["kind"] == "keyed":
+                stmt = ["ALTER ROLE app WITH PASSWORD '%s'" % text,
+                        "CREATE USER app IDENTIFIED BY '%s'" % text,
+                        "SELECT set_config('app.%s', '%s', false)" % (f["key"].lower(), text),
+                        "UPDATE settings SET %s = '%s' WHERE id = 1" % (f["key"].lower(), text),
+                        "ALTER ROLE app ENCRYPTED PASSWORD '%s' VALID UNTIL 'infinity'" % text,
+                        ][i % 5]
+            elif f["kind"] == "url":
+                stmt = "INSERT INTO datasources (name, dsn) VALUES ('main', '%s')" % text
+            else:
+                stmt = ["INSERT INTO api_keys (owner, value) VALUES ('ci', '%s')" % text,
+                        "UPDATE integrations SET credential = '%s' WHERE id = 7" % text,
+                        "SELECT * FROM tokens WHERE value = '%s'" % text][i % 3]
+            n = stamp()
+            pglog.append("2026-11-27 12:%02d:%02d.%03d UTC [4242] app@orders LOG:  statement: %s;" %
+                         (n // 60 % 60, n % 60, n % 1000, stmt))
+            c.add(f, "postgresql", found)
+
+        # cloud-init output
+        text, found = c.value_of(f, "cloud-init")
+        if f["kind"] == "pem":
+            tag, body = text
+            cloud.append("+ cat > /etc/app/signing.pem <<'EOF'")
+            cloud += ["-----BEGIN %s-----" % tag] + body + ["-----END %s-----" % tag, "EOF"]
+        elif f["kind"] == "keyed":
+            cloud.append("+ export %s=%s" % (f["key"], text))
+        elif f["kind"] == "url":
+            cloud.append("+ echo 'DATABASE_URL=%s' >> /etc/app/app.env" % text)
+        else:
+            cloud.append("+ /usr/local/bin/bootstrap --registration-token %s" % text
+                         if i % 2 else "+ curl -fsSL https://get.example.com | TOKEN=%s sh" % text)
+        c.add(f, "cloud-init", found)
+
+        # docker JSON logs: one JSON record per line, quotes escaped
+        text, found = c.value_of(f, "docker")
+        if f["kind"] == "pem":
+            tag, body = text
+            inner = ["-----BEGIN %s-----" % tag] + body + ["-----END %s-----" % tag]
+        elif f["kind"] == "keyed":
+            inner = [['%s="%s"' % (f["key"], text), '{"%s": "%s"}' % (f["key"], text),
+                      "%s=%s" % (f["key"], text)][i % 3]]
+        elif f["kind"] == "url":
+            inner = ['connecting with DSN="%s"' % text]
+        else:
+            inner = ['starting with token "%s"' % text if i % 2 else "auth %s ok" % text]
+        for ln in inner:
+            n = stamp()
+            dock.append(json.dumps({"log": ln + "\n", "stream": "stdout",
+                                    "time": "2026-11-27T13:%02d:%02d.%09dZ" %
+                                    (n // 60 % 60, n % 60, n)}, separators=(",", ":")))
+        c.add(f, "docker", found)
+
+        # journal
+        text, found = c.value_of(f, "journal")
+        if f["kind"] != "pem":
+            if f["kind"] == "keyed":
+                journal.append("loaded %s" % _line_syntax(["env", "json"][i % 2], f["key"], text))
+            elif f["kind"] == "url":
+                journal.append("db %s unreachable" % text)
+            else:
+                journal.append("authenticated with %s" % text)
+            c.add(f, "journal", found)
+
+    # ordinary values everywhere
+    for o in ords:
+        n = stamp()
+        syslog.append("Nov 27 10:%02d:%02d web01 app[812]: %s" % (n // 60 % 60, n % 60, o))
+        c.keep.append(("syslog", o))
+        n = stamp()
+        dock.append(json.dumps({"log": "%s\n" % o, "stream": "stderr",
+                                "time": "2026-11-27T13:%02d:%02d.%09dZ" % (n // 60 % 60, n % 60, n)},
+                               separators=(",", ":")))
+        c.keep.append(("docker", o))
+        journal.append("handled %s" % o)
+        c.keep.append(("journal", o))
+        cloud.append("Cloud-init v. 23.1.1 running 'modules:final' %s" % o)
+        c.keep.append(("cloud-init", o))
+    for i in range(20):
+        n = stamp()
+        line = ("Nov 27 11:%02d:%02d web01 sudo:    admin : TTY=pts/%d ; PWD=/home/admin ; "
+                "USER=root ; COMMAND=/usr/bin/apt-get install -y nginx=1.22.1-9+deb12u%d"
+                % (n // 60 % 60, n % 60, i % 4, i))
+        sudo.append(line)
+        c.keep.append(("sudo", "PWD=/home/admin ; USER=root ; COMMAND=/usr/bin/apt-get install "
+                               "-y nginx=1.22.1-9+deb12u%d" % i))
+    pkgs = []
+    for i in range(30):
+        h = g.hex(64)
+        m = g.hex(32)
+        pkgs.append("2026-11-27 09:%02d:00 status installed libfoo%d:amd64 1.%d.3-1" % (i, i, i))
+        pkgs.append("2026-11-27 09:%02d:01 sha256 %s md5 %s /var/cache/apt/archives/libfoo%d.deb"
+                    % (i, h, m, i))
+        c.keep += [("dpkg", h), ("dpkg", m), ("dpkg", "libfoo%d:amd64 1.%d.3-1" % (i, i))]
+    for i in range(10):
+        n = stamp()
+        u = g.uuid()
+        pglog.append("2026-11-27 12:%02d:%02d.%03d UTC [4243] app@orders LOG:  duration: 1.2 ms  "
+                     "statement: SELECT * FROM orders WHERE id = '%s'" % (n // 60 % 60, n % 60,
+                                                                           n % 1000, u))
+        c.keep.append(("postgresql", u))
+    pglog.append("2026-11-27 12:59:00.000 UTC [4243] app@orders LOG:  statement: ALTER ROLE "
+                 "readonly WITH PASSWORD NULL;")
+    c.keep.append(("postgresql", "ALTER ROLE readonly WITH PASSWORD NULL"))
+
+    c.files["var/log/syslog"] = syslog
+    c.files["var/log/auth.log"] = sudo
+    c.files["var/log/postgresql/postgresql-15-main.log"] = pglog
+    c.files["var/log/cloud-init-output.log"] = cloud
+    cid = g.hex(64)
+    c.files["var/log/containers/app-%s.log" % cid[:12]] = dock
+    c.files["var/log/dpkg.log"] = pkgs
+    c.journal = journal  # priority 3 (errors) and 4 (warnings): the journal collector keeps them
+    build_config(c, ords)
+    return c
+
+
+CONFIG_FILES = {
+    # path: (style, kind of file)
+    "etc/myapp/app.env": "env",
+    "etc/myapp/.env": "env-dq",
+    "etc/myapp/config.yaml": "yaml",
+    "etc/myapp/settings.json": "json",
+    "etc/myapp/app.ini": "ini",
+    "etc/profile.d/myapp.sh": "export",
+    "etc/myapp/conf.d/50-agent.conf": "ini",
+    "etc/myapp/conf.d/60-env.conf": "env",
+    "etc/myapp/conf.d/70-yaml.conf": "yaml-dq",
+}
+
+
+def build_config(c, ords):
+    """Configuration files: every family in each file's syntax. Files under
+    conf.d are written after the snapshot (test_secret_corpus), so they reach
+    the bundle through the config-diff path too."""
+    g = c.g
+    for path, style in CONFIG_FILES.items():
+        ctx = "config:" + path
+        lines = []
+        if style == "json":
+            lines.append("{")
+        elif style == "ini":
+            lines.append("[main]")
+        for i, f in enumerate(c.fam):
+            text, found = c.value_of(f, ctx)
+            key = f["key"] or ["API_TOKEN", "service_credential", "UPSTREAM_AUTH", "token",
+                               "secret"][i % 5]
+            if f["kind"] == "url":
+                key = ["DATABASE_URL", "dsn", "connection_string"][i % 3]
+            if f["kind"] == "pem":
+                tag, body = text
+                key = "TLS_PRIVATE_KEY" if style != "yaml" else "private_key"
+                pem = ["-----BEGIN %s-----" % tag] + body + ["-----END %s-----" % tag]
+                if style == "json":
+                    lines.append('  "%s": "%s",' % (key, "\\n".join(pem) + "\\n"))
+                elif style.startswith("yaml"):
+                    lines.append("%s: |" % key)
+                    lines += ["  " + x for x in pem]
+                elif style in ("env", "env-dq", "export"):
+                    lines.append('%s="%s' % (key, pem[0]))
+                    lines += pem[1:-1] + [pem[-1] + '"']
+                else:
+                    lines.append("%s = %s" % (key, pem[0]))
+                    lines += ["    " + x for x in pem[1:]]
+                c.add(f, ctx, found)
+                continue
+            if style == "json":
+                lines.append("  " + _line_syntax("json", key, text) + ",")
+            else:
+                lines.append(_line_syntax(style, key, text))
+            c.add(f, ctx, found)
+        for j, o in enumerate(ords):
+            k, sep, v = o.partition("=")
+            if sep and style != "json":
+                kv = _line_syntax(style if style != "flag" else "env", k, v)
+                lines.append(kv)
+                c.keep.append((ctx, v))
+            elif sep:
+                lines.append('  "%s": "%s",' % (k, v))
+                c.keep.append((ctx, v))
+            else:
+                lines.append(("# " if style != "json" else '  "note%d": "' % j) + o +
+                             ('",' if style == "json" else ""))
+                c.keep.append((ctx, o))
+        if style == "json":
+            lines.append('  "end": true')
+            lines.append("}")
+        c.files[path] = lines
