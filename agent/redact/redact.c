@@ -412,6 +412,38 @@ static void strip_quotes(const char *text, size_t *gs, size_t *ge)
         *ge = MAX(s, e);
 }
 
+/* The payload of a line that wraps a logged line: the string of a JSON log
+ * record ({"log":"...\n", ...}, as docker writes them, or "message"/"msg"),
+ * else the text after the last ": " (a syslog or journal prefix). NULL when
+ * the line wraps nothing. */
+static const char *wrapped_payload(const char *t, size_t len, size_t *ret_len)
+{
+        static const char *const keys[] = { "\"log\":\"", "\"message\":\"", "\"msg\":\"",
+                                            "\"MESSAGE\":\"" };
+        const char *end = t + len;
+
+        if (len > 0 && t[0] == '{') {
+                for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                        const char *p = memmem(t, len, keys[i], strlen(keys[i])), *q;
+
+                        if (!p)
+                                continue;
+                        p += strlen(keys[i]);
+                        for (q = p; q < end && *q != '"' && *q != '\\'; q++)
+                                ;
+                        *ret_len = (size_t) (q - p);
+                        return p;
+                }
+                return NULL;
+        }
+        for (const char *p = end; p > t + 1; p--)
+                if (p[-2] == ':' && p[-1] == ' ') {
+                        *ret_len = (size_t) (end - p);
+                        return p;
+                }
+        return NULL;
+}
+
 /* Adds the secret of a "next" rule's second line, if text is that line. */
 static int next_line_span(struct redactor *r, unsigned idx, const char *text, size_t len,
                           struct spanvec *sv)
@@ -421,11 +453,19 @@ static int next_line_span(struct redactor *r, unsigned idx, const char *text, si
         PCRE2_SIZE *ov;
         size_t gs, ge;
 
-        if (g <= 0 || pcre2_match(rule->next_re, (PCRE2_SPTR) text, len, 0, 0, r->md, r->mctx) < 0)
+        const char *p = text;
+        size_t n = len;
+
+        if (g <= 0)
+                return 0;
+        /* the line itself, or the line a log record wraps */
+        if (pcre2_match(rule->next_re, (PCRE2_SPTR) p, n, 0, 0, r->md, r->mctx) < 0 &&
+            (!(p = wrapped_payload(text, len, &n)) ||
+             pcre2_match(rule->next_re, (PCRE2_SPTR) p, n, 0, 0, r->md, r->mctx) < 0))
                 return 0;
         ov = pcre2_get_ovector_pointer(r->md);
-        gs = ov[2 * g];
-        ge = ov[2 * g + 1];
+        gs = ov[2 * g] + (size_t) (p - text);
+        ge = ov[2 * g + 1] + (size_t) (p - text);
         if (gs == PCRE2_UNSET)
                 return 0;
         strip_quotes(text, &gs, &ge);
@@ -496,6 +536,24 @@ static int match_secret(struct redactor *r, const struct rule *rule, const char 
         return ge > gs;
 }
 
+/* A "next" rule whose first line is wrapped in a log record (docker JSON, a
+ * syslog prefix): sets *ret_next when the payload matches with a secret key. */
+static int next_in_payload(struct redactor *r, unsigned idx, const char *text, size_t len,
+                           int *ret_next)
+{
+        const struct rule *rule = &r->rules[idx];
+        const char *p;
+        size_t n;
+        bool weak;
+
+        p = wrapped_payload(text, len, &n);
+        if (!p || pcre2_match(rule->re, (PCRE2_SPTR) p, n, 0, 0, r->md, r->mctx) < 0)
+                return 0;
+        if (key_ok(r, rule, p, &weak, &n) && !weak)
+                *ret_next = (int) idx;
+        return 0;
+}
+
 /* Runs one rule over text and adds its spans. A rule with "next" adds none:
  * it sets *ret_next when it matches (with a key that is not only weak). */
 static int rule_spans(struct redactor *r, unsigned idx, const char *text, size_t len,
@@ -535,6 +593,8 @@ static int rule_spans(struct redactor *r, unsigned idx, const char *text, size_t
                 }
                 off = next;
         }
+        if (rule->next_re && *ret_next < 0)
+                return next_in_payload(r, idx, text, len, ret_next);
         return 0;
 }
 
@@ -546,8 +606,10 @@ static int span_cmp(const void *a, const void *b)
                 return x->start < y->start ? -1 : 1;
         if (x->end != y->end)
                 return x->end > y->end ? -1 : 1;
-        /* redaction before masking */
-        return (x->rule < 0) - (y->rule < 0);
+        /* redaction before masking, then the rule that comes first in the policy */
+        if ((x->rule < 0) != (y->rule < 0))
+                return (x->rule < 0) - (y->rule < 0);
+        return (x->rule > y->rule) - (x->rule < y->rule);
 }
 
 /* Sorts and merges overlapping spans: redactions absorb what they overlap. */
@@ -792,38 +854,6 @@ static bool looks_like_key_material(const char *t, size_t len)
                         return false;
         }
         return true;
-}
-
-/* The payload of a line that wraps a logged line: the string of a JSON log
- * record ({"log":"...\n", ...}, as docker writes them, or "message"/"msg"),
- * else the text after the last ": " (a syslog or journal prefix). NULL when
- * the line wraps nothing. */
-static const char *wrapped_payload(const char *t, size_t len, size_t *ret_len)
-{
-        static const char *const keys[] = { "\"log\":\"", "\"message\":\"", "\"msg\":\"",
-                                            "\"MESSAGE\":\"" };
-        const char *end = t + len;
-
-        if (len > 0 && t[0] == '{') {
-                for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-                        const char *p = memmem(t, len, keys[i], strlen(keys[i])), *q;
-
-                        if (!p)
-                                continue;
-                        p += strlen(keys[i]);
-                        for (q = p; q < end && *q != '"' && *q != '\\'; q++)
-                                ;
-                        *ret_len = (size_t) (q - p);
-                        return p;
-                }
-                return NULL;
-        }
-        for (const char *p = end; p > t + 1; p--)
-                if (p[-2] == ':' && p[-1] == ' ') {
-                        *ret_len = (size_t) (end - p);
-                        return p;
-                }
-        return NULL;
 }
 
 /* Whether a line inside a private-key block still carries key material: the

@@ -522,3 +522,131 @@ def build_config(c, ords):
             lines.append('  "end": true')
             lines.append("}")
         c.files[path] = lines
+
+
+# ---- values generated from the formats of a public rule set, in its sample syntaxes ----
+
+FORMATS = "tests/data/redact/sample-formats.tsv"
+
+# The syntaxes public rule sets write their samples in ({i}: the identifier,
+# {I}: upper case, {s}: the secret): configuration, code, Makefiles.
+ONE_LINE_SYNTAXES = [
+    '{i}Token="{s}"', '{i}Token = "{s}"', "{i}Token={s}", "{i}Token = {s}",
+    '{{"config.ini": "{I}_TOKEN={s}\\nBACKUP_ENABLED=true"}}',
+    "{i}_token: {s}", "{i}_token: '{s}'", '{i}_token: "{s}"',
+    'string {i}Token = "{s}";', 'var {i}Token string = "{s}"', '{i}Token := "{s}"',
+    "{i}Token := `{s}`", 'String {i}Token = "{s}";', 'var {i}Token = "{s}"',
+    '${i}Token .= "{s}"', "{i}Token = '{s}'", '{i}Token = "{s}"',
+    'System.setProperty("{I}_TOKEN", "{s}")', '  "{i}Token" => "{s}"',
+    '{i}_TOKEN = "{s}"', '{i}_TOKEN := "{s}"', '{i}_TOKEN ::= "{s}"', '{i}_TOKEN :::= "{s}"',
+    '{i}_TOKEN ?= "{s}"',
+]
+MULTI_LINE_SYNTAXES = [
+    '{{\n    "{i}_token": "{s}"\n}}',
+    "<{i}Token>\n    {s}\n</{i}Token>",
+]
+
+
+def sample_regex(rx, r):
+    """A random string matching a simple regex (classes, repeats, groups,
+    alternation), as the rule set's own generator does."""
+    import re._parser as sp  # noqa: the standard library's regex parser
+    out = []
+
+    def cls(items):
+        chars = []
+        for op, av in items:
+            if op == sp.LITERAL:
+                chars.append(chr(av))
+            elif op == sp.RANGE:
+                chars += [chr(c) for c in range(av[0], av[1] + 1)]
+            elif op == sp.CATEGORY:
+                if av == sp.CATEGORY_WORD:
+                    chars += list(ALNUM + "_")
+                elif av == sp.CATEGORY_DIGIT:
+                    chars += list(string.digits)
+                elif av == sp.CATEGORY_SPACE:
+                    chars.append(" ")
+        return chars
+
+    def gen(seq):
+        for op, av in seq:
+            if op == sp.LITERAL:
+                out.append(chr(av))
+            elif op == sp.IN:
+                out.append(r.choice(cls(av)))
+            elif op == sp.ANY:
+                out.append(r.choice(ALNUM))
+            elif op in (sp.MAX_REPEAT, sp.MIN_REPEAT):
+                lo, hi, sub = av
+                hi = min(hi, lo + 20) if hi != sp.MAXREPEAT else lo + 20
+                for _ in range(r.randint(lo, hi) if lo else max(1, r.randint(lo, hi))):
+                    gen(sub)
+            elif op == sp.SUBPATTERN:
+                gen(av[-1])
+            elif op == sp.BRANCH:
+                gen(r.choice(av[1]))
+            elif op == sp.CATEGORY:
+                out.append(r.choice(cls([(op, av)])))
+    gen(sp.parse(rx))
+    return "".join(out)
+
+
+def load_formats(srcdir):
+    import os
+    rows = []
+    with open(os.path.join(srcdir, FORMATS)) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            rule, ident, rx = line.rstrip("\n").split("\t")
+            rows.append((rule, ident, rx))
+    return rows
+
+
+def build_samples(srcdir, seed=1222):
+    """[(rule, identifier, secret, [sample lines])]: every format in every
+    syntax, each with its own generated secret."""
+    r = random.Random(seed)
+    res = []
+    for rule, ident, rx in load_formats(srcdir):
+        for k, syn in enumerate(ONE_LINE_SYNTAXES + MULTI_LINE_SYNTAXES):
+            s = sample_regex(rx, r)
+            text = syn.format(i=ident, I=ident.upper(), s=s)
+            res.append((rule, ident, s, text.split("\n"), k >= len(ONE_LINE_SYNTAXES)))
+    return res
+
+
+def add_samples(c, srcdir):
+    """Plants build_samples() in syslog, docker JSON logs, sudo lines, a
+    journal and a conf.d file changed between snapshots; records them in
+    c.secrets under the family "sample:<rule>"."""
+    samples = build_samples(srcdir)
+    sysl, dock, sudo, conf, dump = [], [], [], [], []
+    for n, (rule, ident, s, lines, multi) in enumerate(samples):
+        fam = {"family": "sample:" + rule}
+        hh, mm, ss = 14 + n // 3600 % 8, n // 60 % 60, n % 60
+        if not multi:
+            ln = lines[0]
+            sysl.append("Nov 27 %02d:%02d:%02d web01 app[913]: %s" % (hh, mm, ss, ln))
+            c.add(fam, "samples:syslog", [s])
+            sudo.append("Nov 27 %02d:%02d:%02d web01 sudo:    admin : TTY=pts/1 ; "
+                        "PWD=/home/admin ; USER=root ; COMMAND=/bin/sh -c %s" % (hh, mm, ss, ln))
+            c.add(fam, "samples:sudo", [s])
+            if n % 4 == 0:
+                c.journal.append(ln)
+                c.add(fam, "samples:journal", [s])
+        for ln in lines:
+            dock.append(json.dumps({"log": ln + "\n", "stream": "stdout",
+                                    "time": "2026-11-27T%02d:%02d:%02d.%09dZ" % (hh, mm, ss, n)},
+                                   separators=(",", ":")))
+        c.add(fam, "samples:docker", [s])
+        dump += lines
+        c.add(fam, "samples:dump", [s])
+        conf += lines
+        c.add(fam, "samples:conf.d", [s])
+    c.files["var/log/app/samples.log"] = sysl
+    c.files["var/log/app/sudo-samples.log"] = sudo
+    c.files["var/log/containers/samples-%s.log" % c.g.hex(12)] = dock
+    c.files["var/log/app/config-dump.log"] = dump
+    c.files["etc/myapp/conf.d/80-samples.conf"] = conf
