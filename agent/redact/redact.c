@@ -28,6 +28,7 @@
 #define SAMPLE_UTF8 8192u        /* invalid UTF-8 ratio measured over this much */
 #define LINE_MAX_OUT (WINDOW * 4u + 4096u)
 #define MATCH_LIMIT 5000000u
+#define K8S_HOLD_MAX (256u * 1024u) /* lines of a manifest held until its kind is known */
 
 struct hint {
         char *lit; /* lower case */
@@ -53,6 +54,7 @@ struct redactor {
         uint64_t filter[1024]; /* the same pairs as a bit set: 8 KiB, stays in the L1 cache */
         uint64_t always;
         uint64_t multiline;
+        int k8s_rule;          /* "kubernetes-secret": data of Secret manifests; -1 when disabled */
 
         pcre2_match_data *md, *md2;
         pcre2_match_context *mctx;
@@ -91,6 +93,11 @@ struct redact_stream {
 
         int block_rule; /* >= 0: inside a multi-line secret of this rule */
         int next_rule;  /* >= 0: the previous line said the secret is on this one */
+
+        struct k8s k8s;     /* Kubernetes Secret manifests */
+        struct dynbuf hold; /* held lines: a tag byte ('D' data entry, 'O' other), the line, '\n' */
+        bool releasing;     /* held lines are being processed */
+        bool k8s_piece;     /* pieces of a long data entry were swallowed */
 
         uint64_t seen;
         uint64_t utf8_bad;
@@ -297,9 +304,12 @@ int redactor_new(const struct pnode *section, struct redactor **ret, char **ret_
         pcre2_jit_stack_assign(r->mctx, NULL, r->jit);
         (void) pcre2_set_match_limit(r->mctx, MATCH_LIMIT);
 
+        r->k8s_rule = -1;
         for (size_t i = 0; i < r->n_rules; i++) {
                 struct rule *rule = &r->rules[i];
 
+                if (streq(rule->name, "kubernetes-secret"))
+                        r->k8s_rule = (int) i;
                 if (rule->multiline)
                         r->multiline |= UINT64_C(1) << i;
                 if (!rule->hints || !rule->hints[0]) {
@@ -655,6 +665,12 @@ static int collect_spans(struct redactor *r, const char *text, size_t len, uint6
                         return k;
         }
         m &= ~r->multiline;
+        if (r->k8s_rule >= 0 && (m & (UINT64_C(1) << r->k8s_rule))) {
+                m &= ~(UINT64_C(1) << r->k8s_rule);
+                k = k8s_json_spans(text, len, r->k8s_rule, sv);
+                if (k < 0)
+                        return k;
+        }
         while (m) {
                 unsigned i = (unsigned) __builtin_ctzll(m);
 
@@ -885,6 +901,117 @@ static int match_at(struct redactor *r, const pcre2_code *re, const char *text, 
         return 1;
 }
 
+/* ---- Kubernetes Secret manifests (the tracking itself is in redact-k8s.c) ---- */
+
+static int handle_line(struct redact_stream *rs, const char *text, size_t len, enum eol eol);
+
+/* A data entry of a Secret: its value replaced. 1 when written, 0 when it has
+ * nothing to replace (then it is processed as usual). */
+static int k8s_emit_redacted(struct redact_stream *rs, const char *text, size_t len,
+                             enum eol eol)
+{
+        struct spanvec *sv = &rs->r->spans;
+        size_t s, e;
+        int k;
+
+        if (!k8s_value_span(text, len, &s, &e))
+                return 0;
+        sv->n = 0;
+        k = spanvec_push(sv, &(struct span) { .start = s, .end = e, .rule = rs->r->k8s_rule });
+        if (k >= 0)
+                k = emit(rs, text, 0, len, sv, eol);
+        return k < 0 ? k : 1;
+}
+
+/* Writes the held lines: data entries redacted when secret, the rest as usual. */
+static int k8s_release(struct redact_stream *rs, bool secret)
+{
+        const char *p = rs->hold.buf, *end = p + rs->hold.len;
+        int k = 0;
+
+        rs->releasing = true;
+        while (k >= 0 && p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                size_t n = (size_t) (nl - p) - 1;
+
+                if (secret && p[0] == 'D')
+                        k = k8s_emit_redacted(rs, p + 1, n, EOL_IN_TEXT);
+                else
+                        k = 0;
+                if (k == 0)
+                        k = handle_line(rs, p + 1, n, EOL_IN_TEXT);
+                p = nl + 1;
+        }
+        rs->releasing = false;
+        dynbuf_reset(&rs->hold);
+        return MIN(k, 0);
+}
+
+/* Held lines that cannot wait (too many, a long line): taken as a Secret's. */
+static int k8s_force_secret(struct redact_stream *rs)
+{
+        int col = rs->k8s.hold_col;
+
+        rs->k8s.hold_col = -1;
+        rs->k8s.secret_col = col;
+        if (rs->k8s.data_col >= 0)
+                rs->k8s.data_redact = true;
+        return k8s_release(rs, true);
+}
+
+/* The tracker's verdict on a complete line: 1 when the line was consumed
+ * (held or written), 0 when it is processed as usual. */
+static int k8s_handle(struct redact_stream *rs, const char *text, size_t len, enum eol eol)
+{
+        struct redactor *r = rs->r;
+        bool hinted = (rs->scanned_mask >> r->k8s_rule) & 1;
+        enum k8s_release rel;
+        enum k8s_verdict v = k8s_line(&rs->k8s, text, len, hinted, &rel);
+        int k = 0;
+
+        if (rel != K8S_RELEASE_NONE)
+                k = k8s_release(rs, rel == K8S_RELEASE_SECRET);
+        if (k < 0 || v == K8S_PASS)
+                return k;
+        if (v == K8S_REDACT)
+                return k8s_emit_redacted(rs, text, len, eol);
+        if (rs->hold.len + len + 2 <= K8S_HOLD_MAX) {
+                k = dynbuf_addc(&rs->hold, v == K8S_HOLD_DATA ? 'D' : 'O');
+                if (k >= 0)
+                        k = dynbuf_add(&rs->hold, text, len);
+                if (k >= 0)
+                        k = dynbuf_addc(&rs->hold, '\n');
+                return k < 0 ? k : 1;
+        }
+        k = k8s_force_secret(rs);
+        if (k < 0 || v == K8S_HOLD_OTHER)
+                return k;
+        return k8s_emit_redacted(rs, text, len, eol);
+}
+
+/* The first piece of a long line: inside a Secret's data block (or held data)
+ * the whole line is replaced. 1 when swallowed. */
+static int k8s_piece(struct redact_stream *rs, const char *text, size_t len)
+{
+        size_t ind = 0;
+        int k;
+
+        if (rs->r->k8s_rule < 0 || rs->ctx != 0)
+                return 0;
+        if (rs->hold.len > 0) {
+                k = k8s_force_secret(rs);
+                if (k < 0)
+                        return k;
+        }
+        while (ind < len && (text[ind] == ' ' || text[ind] == '\t'))
+                ind++;
+        if (rs->k8s.data_col < 0 || !rs->k8s.data_redact || ind <= (size_t) rs->k8s.data_col)
+                return 0;
+        rs->k8s_piece = true;
+        return 1;
+}
+
+/* A complete line. */
 /* A complete line text[0, len); eol tells whether text[len] is its '\n'. */
 static int handle_line(struct redact_stream *rs, const char *text, size_t len, enum eol eol)
 {
@@ -941,10 +1068,24 @@ static int handle_line(struct redact_stream *rs, const char *text, size_t len, e
                         return process_text(rs, text, len, ctx, true, eol, &cut);
         }
 
-        if (ctx == 0 && r->multiline) {
+        if (rs->k8s_piece) { /* the end of a long data entry of a Secret */
+                rs->k8s_piece = false;
+                return emit_marker_line(rs, r->k8s_rule);
+        }
+        if (ctx == 0 && (r->multiline || r->k8s_rule >= 0)) {
                 rs->scanned = text;
                 rs->scanned_len = len;
                 rs->scanned_mask = hint_scan(r, text, len);
+        }
+        if (ctx == 0 && r->k8s_rule >= 0 && !rs->releasing) {
+                k = k8s_handle(rs, text, len, eol);
+                if (k != 0)
+                        return MIN(k, 0);
+                if (rs->scanned != text) { /* held lines were processed meanwhile */
+                        rs->scanned = text;
+                        rs->scanned_len = len;
+                        rs->scanned_mask = hint_scan(r, text, len);
+                }
         }
         if (ctx == 0 && r->multiline && (rs->scanned_mask & r->multiline)) {
                 for (size_t i = 0; i < r->n_rules; i++) {
@@ -974,6 +1115,16 @@ static int handle_piece(struct redact_stream *rs)
         size_t len = rs->buf.len, cut, keep;
         int k;
 
+        if (!rs->k8s_piece && rs->block_rule < 0 && !rs->line_binary) {
+                k = k8s_piece(rs, text, len);
+                if (k < 0)
+                        return k;
+        }
+        if (rs->k8s_piece) {
+                dynbuf_reset(&rs->buf);
+                rs->ctx = 0;
+                return 0;
+        }
         if (rs->block_rule >= 0 || rs->line_binary) {
                 rs->block_piece = rs->block_rule >= 0;
                 dynbuf_reset(&rs->buf);
@@ -1085,7 +1236,9 @@ int redact_stream_new(struct redactor *r, const char *member, redact_write_fn wr
         rs->cont_rule = -1;
         rs->block_rule = -1;
         rs->next_rule = -1;
+        k8s_reset(&rs->k8s);
         dynbuf_init(&rs->buf, WINDOW + 1);
+        dynbuf_init(&rs->hold, K8S_HOLD_MAX + 1);
         *ret = rs;
         return 0;
 }
@@ -1187,6 +1340,8 @@ int redact_stream_finish(struct redact_stream *rs)
                 k = handle_line(rs, rs->buf.buf, rs->buf.len, EOL_NONE);
                 dynbuf_reset(&rs->buf);
         }
+        if (k >= 0 && !rs->binary && rs->hold.len > 0) /* the object ended with the member */
+                k = k8s_release(rs, false);
         if (k >= 0 && !rs->binary && rs->block_rule >= 0) {
                 k = emit_marker_line(rs, rs->block_rule);
                 rs->block_rule = -1;
@@ -1206,6 +1361,7 @@ struct redact_stream *redact_stream_free(struct redact_stream *rs)
                 return NULL;
         stream_merge(rs);
         dynbuf_done(&rs->buf);
+        dynbuf_done(&rs->hold);
         free(rs->counts);
         free(rs->member);
         free(rs);

@@ -650,3 +650,40 @@ def add_samples(c, srcdir):
     c.files["var/log/containers/samples-%s.log" % c.g.hex(12)] = dock
     c.files["var/log/app/config-dump.log"] = dump
     c.files["etc/myapp/conf.d/80-samples.conf"] = conf
+
+
+def add_kubernetes(c):
+    """Kubernetes Secret manifests under /etc/kubernetes (YAML as kubectl
+    writes it, data before kind; hand-written YAML with stringData; JSON with
+    a last-applied-configuration annotation) next to ConfigMaps whose data
+    must stay. Values under ordinary key names: only the kind makes them secret."""
+    g = c.g
+
+    def b64v():
+        return base64.b64encode(g.alnum(g.r.randint(12, 40)).encode()).decode()
+
+    fam = {"family": "kubernetes-secret"}
+    ctx = "config:etc/kubernetes/manifests/app-secrets.yaml"
+    v = [b64v() for _ in range(4)]
+    plain = [g.alnum(10) + " " + g.alnum(8), g.alnum(24)]
+    cm = ["mode-%s" % g.alnum(6), "listen %d" % g.r.randint(1024, 9999)]
+    lines = ["apiVersion: v1", "data:", "  username: " + v[0], "  config.json: " + v[1],
+             "  tls.crt: |", "    " + v[2], "kind: Secret", "metadata:", "  name: app",
+             "type: Opaque", "---", "kind: Secret", "apiVersion: v1", "stringData:",
+             "  db-url: " + plain[0], '  note: "%s"' % plain[1], "---", "apiVersion: v1",
+             "data:", "  mode: " + cm[0], "  app.conf: |", "    " + cm[1], "kind: ConfigMap"]
+    c.files[ctx[len("config:"):]] = lines
+    c.add(fam, ctx, v[:3] + plain)
+    c.keep += [(ctx, cm[0]), (ctx, cm[1])]
+
+    ctx = "config:etc/kubernetes/manifests/app-secrets.json"
+    v = [b64v() for _ in range(2)]
+    annot = json.dumps({"apiVersion": "v1", "data": {"api": v[1]}, "kind": "Secret"})
+    doc = {"apiVersion": "v1", "items": [
+        {"apiVersion": "v1", "data": {"api": v[1], "ca.crt": v[0]}, "kind": "Secret",
+         "metadata": {"annotations": {
+             "kubectl.kubernetes.io/last-applied-configuration": annot + "\n"}}},
+        {"apiVersion": "v1", "data": {"color": cm[0]}, "kind": "ConfigMap"}], "kind": "List"}
+    c.files[ctx[len("config:"):]] = json.dumps(doc, indent=4).split("\n")
+    c.add(fam, ctx, v)
+    c.keep.append((ctx, cm[0]))

@@ -47,7 +47,7 @@ def plant(root, dirs, tmp_path, corpus):
             write(root, rel, ["# managed by cfg", "listen_port = 8443"])
         else:
             write(root, rel, lines, T_DAY2 if rel.startswith("var/log/") else None)
-    write_policy(dirs, "corpus.yaml", "config:\n  files: [/etc/myapp, /etc/profile.d]\n")
+    write_policy(dirs, "corpus.yaml", "config:\n  files: [/etc/myapp, /etc/profile.d, /etc/kubernetes]\n")
     snap = run_collect(["snapshot", "--root", str(root), "--state-dir", str(dirs["state"]),
                         "--policy-dir", str(dirs["policy"])])
     assert snap.rc == 0, snap
@@ -107,6 +107,7 @@ def corpus_run(tmp_path_factory):
     dirs["config"].write_text("# no portal: the outbox is used\n")
     corpus = secret_corpus.build()
     secret_corpus.add_samples(corpus, SRCDIR)
+    secret_corpus.add_kubernetes(corpus)
     jdir = plant(root, dirs, tmp, corpus)
     run = run_collect(run_args(root, dirs, "--journal-dir", str(jdir), "--json"), timeout=300)
     return corpus, run
