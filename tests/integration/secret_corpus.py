@@ -687,3 +687,63 @@ def add_kubernetes(c):
     c.files[ctx[len("config:"):]] = json.dumps(doc, indent=4).split("\n")
     c.add(fam, ctx, v)
     c.keep.append((ctx, cm[0]))
+
+
+# Ordinary log lines full of identifiers, hashes and key-like words; every
+# listed value must stay (fixed values: none of them is a credential).
+KEEP_LINES = [
+    ("sshd[2211]: Accepted publickey for admin from 10.0.4.17 port 51234 ssh2: ED25519 "
+     "SHA256:Xk3f9sT1Qh8Lr0bZpV2wYcN5mJ7aE4uG6iK8oD1sF2A",
+     ["SHA256:Xk3f9sT1Qh8Lr0bZpV2wYcN5mJ7aE4uG6iK8oD1sF2A", "10.0.4.17"]),
+    ("systemd[1]: Started app.service. INVOCATION_ID=4f1c2b7e9a8d4c3bb1e2f3a4c5d6e7f8",
+     ["INVOCATION_ID=4f1c2b7e9a8d4c3bb1e2f3a4c5d6e7f8"]),
+    ("dockerd[900]: Pulled nginx:1.25 Digest: sha256:"
+     "0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31",
+     ["sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31"]),
+    ('app[812]: "integrity": "sha512-pMtfnTOfAZdzp2Z4W1JXmEIj0KQFsmyQ5sVJUcrypIk8Rs9PuudaKJGaxQ3X'
+     'mwRG3QPmFEoQwLQg8cPkq7VpEA=="',
+     ["sha512-pMtfnTOfAZdzp2Z4W1JXmEIj0KQFsmyQ5sVJUcrypIk8Rs9PuudaKJGaxQ3XmwRG3QPmFEoQwLQg8cPkq7VpEA=="]),
+    ("app[812]: GET /api/v2/orders?page=2&per_page=50 200 12ms x-amz-request-id=4442587FB7D0A2F9",
+     ["/api/v2/orders?page=2&per_page=50", "x-amz-request-id=4442587FB7D0A2F9"]),
+    ("kubelet[1200]: pod uid=7d3f6a1e-4c2b-4e8a-9f1d-2b3c4d5e6f70 resourceVersion=482913 "
+     "container_id=containerd://9b1deb4d3b7d4bad9bdd2b0d7b3dcb6d9b1deb4d3b7d4bad9bdd2b0d7b3dcb6d",
+     ["uid=7d3f6a1e-4c2b-4e8a-9f1d-2b3c4d5e6f70", "resourceVersion=482913",
+      "containerd://9b1deb4d3b7d4bad9bdd2b0d7b3dcb6d9b1deb4d3b7d4bad9bdd2b0d7b3dcb6d"]),
+    ('app[812]: cache hit key=session:user:42 etag="W/5e-8f2c1a9b7d" '
+     "content_md5=XrY7u+Ae7tCTyyK7j1rNww==",
+     ["key=session:user:42", "content_md5=XrY7u+Ae7tCTyyK7j1rNww=="]),
+    ("app[812]: checkout commit_sha=3f786850e387550fdab836ed7e6dc881de23001b build_id=20261127.4",
+     ["commit_sha=3f786850e387550fdab836ed7e6dc881de23001b", "build_id=20261127.4"]),
+    ("app[812]: public_key=ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0d"
+     "h2l9GKJl admin@web01",
+     ["AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"]),
+    ("app[812]: tls: certificate fingerprint sha1=2fd4e1c67a2d28fced849ee1bb76e7391b93eb12",
+     ["sha1=2fd4e1c67a2d28fced849ee1bb76e7391b93eb12"]),
+    ("app[812]: token_type=bearer expires_in=3600 scope=read:orders",
+     ["token_type=bearer expires_in=3600 scope=read:orders"]),
+    ("app[812]: keyid=8F3A1C2D4E5B6A79 algo=rsa4096 created=2026-01-04",
+     ["keyid=8F3A1C2D4E5B6A79"]),
+    ("kernel: EXT4-fs (sda1): mounted filesystem 1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901",
+     ["1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901"]),
+    ("app[812]: password reset requested for user id 4711 (token sent by email)",
+     ["password reset requested for user id 4711 (token sent by email)"]),
+    ("app[812]: api_version=2024-06-01 key_length=4096 secret_ref=vault:kv/data/app#db",
+     ["api_version=2024-06-01", "key_length=4096", "secret_ref=vault:kv/data/app#db"]),
+    ("app[812]: data=eyJvcmRlciI6NDIsInN0YXR1cyI6InNoaXBwZWQifQ== type=application/json",
+     ["data=eyJvcmRlciI6NDIsInN0YXR1cyI6InNoaXBwZWQifQ=="]),
+    ("CRON[3001]: (root) CMD (/usr/local/bin/backup --target s3://backups-prod/db --keep 7)",
+     ["/usr/local/bin/backup --target s3://backups-prod/db --keep 7"]),
+    ("apt[4000]: Get:1 http://deb.debian.org/debian bookworm/main amd64 libssl3 amd64 "
+     "3.0.15-1~deb12u1 [2,025 kB]", ["libssl3 amd64 3.0.15-1~deb12u1"]),
+]
+
+
+def add_keep_lines(c):
+    sysl = c.files["var/log/syslog"]
+    for n, (line, values) in enumerate(KEEP_LINES):
+        sysl.append("Nov 27 16:00:%02d web01 %s" % (n, line))
+        c.journal.append(line.split(": ", 1)[1])
+        for v in values:
+            c.keep.append(("syslog", v))
+            if v in line.split(": ", 1)[1]:
+                c.keep.append(("journal", v))

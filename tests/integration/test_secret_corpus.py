@@ -108,6 +108,7 @@ def corpus_run(tmp_path_factory):
     corpus = secret_corpus.build()
     secret_corpus.add_samples(corpus, SRCDIR)
     secret_corpus.add_kubernetes(corpus)
+    secret_corpus.add_keep_lines(corpus)
     jdir = plant(root, dirs, tmp, corpus)
     run = run_collect(run_args(root, dirs, "--journal-dir", str(jdir), "--json"), timeout=300)
     return corpus, run
