@@ -101,6 +101,11 @@ enum k8s_release {
 };
 
 void k8s_reset(struct k8s *k);
+/* Whether lines must be followed even without a hint (inside an object or block). */
+static inline bool k8s_active(const struct k8s *k)
+{
+        return k->secret_col >= 0 || k->other_col >= 0 || k->data_col >= 0 || k->hold_col >= 0;
+}
 /* Follows one complete line; hinted: the line contains "kind" or "data". */
 enum k8s_verdict k8s_line(struct k8s *k, const char *t, size_t len, bool hinted,
                           enum k8s_release *ret_release);

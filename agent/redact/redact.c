@@ -556,6 +556,10 @@ static int next_in_payload(struct redactor *r, unsigned idx, const char *text, s
         size_t n;
         bool weak;
 
+        /* JSON log records only: a syslog-prefixed first line is rare, and
+         * looking for its payload on every hinted line would cost */
+        if (len == 0 || text[0] != '{')
+                return 0;
         p = wrapped_payload(text, len, &n);
         if (!p || pcre2_match(rule->re, (PCRE2_SPTR) p, n, 0, 0, r->md, r->mctx) < 0)
                 return 0;
@@ -1077,7 +1081,8 @@ static int handle_line(struct redact_stream *rs, const char *text, size_t len, e
                 rs->scanned_len = len;
                 rs->scanned_mask = hint_scan(r, text, len);
         }
-        if (ctx == 0 && r->k8s_rule >= 0 && !rs->releasing) {
+        if (ctx == 0 && r->k8s_rule >= 0 && !rs->releasing &&
+            (((rs->scanned_mask >> r->k8s_rule) & 1) || k8s_active(&rs->k8s))) {
                 k = k8s_handle(rs, text, len, eol);
                 if (k != 0)
                         return MIN(k, 0);
