@@ -622,7 +622,7 @@ def add_samples(c, srcdir):
     journal and a conf.d file changed between snapshots; records them in
     c.secrets under the family "sample:<rule>"."""
     samples = build_samples(srcdir)
-    sysl, dock, sudo, conf, dump = [], [], [], [], []
+    sysl, dock, sudo, conf, dump, pg = [], [], [], [], [], []
     for n, (rule, ident, s, lines, multi) in enumerate(samples):
         fam = {"family": "sample:" + rule}
         hh, mm, ss = 14 + n // 3600 % 8, n // 60 % 60, n % 60
@@ -633,6 +633,12 @@ def add_samples(c, srcdir):
             sudo.append("Nov 27 %02d:%02d:%02d web01 sudo:    admin : TTY=pts/1 ; "
                         "PWD=/home/admin ; USER=root ; COMMAND=/bin/sh -c %s" % (hh, mm, ss, ln))
             c.add(fam, "samples:sudo", [s])
+            pg.append("2026-11-27 %02d:%02d:%02d.%03d UTC [5151] app@orders LOG:  statement: %s;"
+                      % (hh, mm, ss, n % 1000,
+                         ["INSERT INTO app_settings (id, name, value) VALUES (%d, '%s_token', '%s')"
+                          % (n, ident, s), "SELECT set_config('app.%s_token', '%s', false)"
+                          % (ident.lower(), s)][n % 2]))
+            c.add(fam, "samples:postgresql", [s])
             if n % 4 == 0:
                 c.journal.append(ln)
                 c.add(fam, "samples:journal", [s])
@@ -646,6 +652,7 @@ def add_samples(c, srcdir):
         conf += lines
         c.add(fam, "samples:conf.d", [s])
     c.files["var/log/app/samples.log"] = sysl
+    c.files["var/log/postgresql/postgresql-15-samples.log"] = pg
     c.files["var/log/app/sudo-samples.log"] = sudo
     c.files["var/log/containers/samples-%s.log" % c.g.hex(12)] = dock
     c.files["var/log/app/config-dump.log"] = dump

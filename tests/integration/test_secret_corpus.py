@@ -83,6 +83,7 @@ def context_member(ctx):
         "samples:dump": ["logs/files/var/log/app/config-dump.log"],
         "samples:journal": ["logs/journal/"],
         "samples:conf.d": ["config/changes.diff"],
+        "samples:postgresql": ["logs/files/var/log/postgresql/postgresql-15-samples.log"],
     }[ctx]
 
 
