@@ -754,3 +754,51 @@ def add_keep_lines(c):
             c.keep.append(("syslog", v))
             if v in line.split(": ", 1)[1]:
                 c.keep.append(("journal", v))
+
+
+def add_forms(c):
+    """The other shapes credentials come in (command lines over several lines,
+    quoted user:password pairs, headers, PHP arrays, a bare service name as
+    the key), each with a generated value, in a log file and in a conf.d file."""
+    g = c.g
+    fam = {"family": "forms"}
+    forms = []
+
+    def add(tmpl, *vals):
+        forms.append((tmpl.format(*vals), list(vals)))
+
+    add("curl --cacert ca.crt -u elastic:{} https://localhost:9200", g.password(14))
+    add("curl -k -X POST https://cache:11222/rest/v2/caches/default/hello \\\n"
+        "  -H 'Content-type: text/plain' \\\n  -d 'world' \\\n  -u developer:{}", g.alnum(16))
+    add('curl -u ":{}" https://localhost:9200', g.password(14))
+    add("curl -sw '%{{http_code}}' -X POST --user  'alice:{}' $URL --data", g.alnum(12) + "~")
+    add('curl -X POST --user "{{{}}}":"{{{}}}" --header "Accept: application/json"',
+        g.uuid(), g.alnum(14))
+    add('curl -H "X-API-Key: {}" https://api.example.com', g.alnum(24))
+    add("curl -H 'PRIVATE-TOKEN: {}' https://gitlab.example.com/api/v4/projects", g.alnum(20))
+    add(' utils.GetEnvOrDefault("api_token", "{}")', g.uuid())
+    add("'access_token': '{}'", g.b64(28) + "==")
+    add('"credentials" : "{}"', g.hex(64))
+    add("private-key: {}", g.s(ALNUM + "-_.=", 100))
+    add("mySecretString={}", g.alnum(30))
+    add("todo_secret_do_not_commit = {}", g.alnum(30))
+    add('"user_auth": "{}"', g.b64(60) + "=")
+    add("$config = array('id' => '1234', 'secret_key' => 'sk_{}', 'public_key' => 'pk_x');",
+        g.alnum(29))
+    add('"bot_token4": "xoxb-{}-{}-{}"', g.digits(13), g.digits(12), g.alnum(24))
+    add("https://acme.webhook.office.com/webhookb2/{}@{}/IncomingWebhook/{}/{}",
+        g.uuid(), g.uuid(), g.hex(32), g.uuid())
+    add("TELEGRAM_API_TOKEN = {}:A{}", g.digits(8), g.b64url(34))
+    add("  sourcegraph: {}", g.s("abcdefABCDEF0123456789", 40))
+    add("export CO_API_KEY={}", g.alnum(40))
+    add('artifactoryApiKey := "AKCp{}"', g.alnum(69))
+    add("JIRA_API_TOKEN={}", g.alnum(24))
+    add('<add key="ClearTextPassword" value="{}" />', g.password(16))
+    add("<adafruitToken>{}</adafruitToken>", g.alnum(32))
+    lines = []
+    for text, vals in forms:
+        lines += text.split("\n")
+        c.add(fam, "forms:log", [v for v in vals if not v.count("-") == 4])  # uuids: user names
+        c.add(fam, "forms:conf.d", [v for v in vals if not v.count("-") == 4])
+    c.files["var/log/app/forms.log"] = lines
+    c.files["etc/myapp/conf.d/90-forms.conf"] = lines

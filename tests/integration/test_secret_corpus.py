@@ -83,6 +83,8 @@ def context_member(ctx):
         "samples:dump": ["logs/files/var/log/app/config-dump.log"],
         "samples:journal": ["logs/journal/"],
         "samples:conf.d": ["config/changes.diff"],
+        "forms:log": ["logs/files/var/log/app/forms.log"],
+        "forms:conf.d": ["config/changes.diff"],
         "samples:postgresql": ["logs/files/var/log/postgresql/postgresql-15-samples.log"],
     }[ctx]
 
@@ -110,6 +112,7 @@ def corpus_run(tmp_path_factory):
     secret_corpus.add_samples(corpus, SRCDIR)
     secret_corpus.add_kubernetes(corpus)
     secret_corpus.add_keep_lines(corpus)
+    secret_corpus.add_forms(corpus)
     jdir = plant(root, dirs, tmp, corpus)
     run = run_collect(run_args(root, dirs, "--journal-dir", str(jdir), "--json"), timeout=300)
     return corpus, run
