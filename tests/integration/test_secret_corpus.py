@@ -133,21 +133,27 @@ def test_corpus_reaches_the_bundle(corpus_run):
             assert rel in diff, rel
 
 
+def pieces(value):
+    """The value, and for a long one its tail too: a redaction that stops
+    early must not leave the rest of a secret behind."""
+    return [value, value[-12:]] if len(value) >= 32 else [value]
+
+
 def test_no_planted_secret_in_clear(corpus_run):
     corpus, run = corpus_run
     assert run.rc == 0, run
     members, _ = open_bundle(run.json["bundle"]["path"])
     texts = member_text(members)
-    blob = "\n".join(texts.values())
+    blob = b"\n".join(members.values())  # bytes: searched several times faster than str
     names = "\n".join(members)
-    other = names + "\n" + run.out + "\n" + run.err
+    other = (names + "\n" + run.out + "\n" + run.err).encode()
     leaks = []
     clear = {}
     for family, ctx, value in corpus.secrets:
         if value not in clear:   # one search per distinct value
-            clear[value] = value in blob or value in other
+            clear[value] = any(p in blob or p in other for p in pieces(value.encode()))
         if clear[value]:
-            where = [n for n, t in texts.items() if value in t]
+            where = [n for n, t in texts.items() if any(p in t for p in pieces(value))]
             leaks.append("%s in %s -> %s" % (family, ctx, ",".join(where) or "names/output"))
     print("planted secrets: %d, in clear: %d" % (len(corpus.secrets), len(leaks)))
     assert not leaks, "\n".join(leaks)
