@@ -468,9 +468,14 @@ static int next_line_span(struct redactor *r, unsigned idx, const char *text, si
 
         if (g <= 0)
                 return 0;
-        /* the line itself, or the line a log record wraps */
+        /* the line a JSON log record wraps, or the line itself, or the line
+         * after a syslog prefix */
+        if (len > 0 && text[0] == '{' && !(p = wrapped_payload(text, len, &n))) {
+                p = text;
+                n = len;
+        }
         if (pcre2_match(rule->next_re, (PCRE2_SPTR) p, n, 0, 0, r->md, r->mctx) < 0 &&
-            (!(p = wrapped_payload(text, len, &n)) ||
+            (p != text || !(p = wrapped_payload(text, len, &n)) ||
              pcre2_match(rule->next_re, (PCRE2_SPTR) p, n, 0, 0, r->md, r->mctx) < 0))
                 return 0;
         ov = pcre2_get_ovector_pointer(r->md);
