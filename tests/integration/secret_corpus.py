@@ -11,8 +11,11 @@ output, .env, YAML, JSON, INI, shell profiles, conf.d files, the journal)
 writes every family in its own syntax, next to ordinary values that must
 survive (UUIDs, hashes, request ids, paths, versions, timestamps, ...).
 
-    Corpus(seed).secrets     [(family, context, value)] planted
-    Corpus(seed).keep        [(context, value)] planted ordinary values
+    c = build(); add_samples(c, srcdir); add_kubernetes(c); add_keep_lines(c); add_forms(c)
+    c.files     {relative path: [lines]} to write under the root
+    c.journal   [messages] for the journal
+    c.secrets   [(family, context, value)] planted
+    c.keep      [(context, value)] planted ordinary values
 """
 
 import base64
@@ -219,13 +222,12 @@ class Corpus:
         self.keep = []      # (context, value)
         self.files = {}     # relative path -> text
         self.journal = []   # messages
-        self.pems = {}
 
     # -- one secret as it appears in a given syntax ------------------------------
 
     def value_of(self, f, ctx):
-        """(text to embed, [secret strings to look for]). A fresh password per
-        context for url and pem families, so a leak names its context."""
+        """(text to embed, [secret strings to look for]): a fresh value of the
+        family's format for every context, so that a leak names its context."""
         g = self.g
         if f["kind"] == "url":
             tmpl, _ = f["value"]
@@ -469,7 +471,6 @@ def build_config(c, ords):
     """Configuration files: every family in each file's syntax. Files under
     conf.d are written after the snapshot (test_secret_corpus), so they reach
     the bundle through the config-diff path too."""
-    g = c.g
     for path, style in CONFIG_FILES.items():
         ctx = "config:" + path
         lines = []

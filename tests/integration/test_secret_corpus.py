@@ -74,7 +74,7 @@ def context_member(ctx):
         "sudo": ["logs/files/var/log/auth.log"],
         "postgresql": ["logs/files/var/log/postgresql/postgresql-15-main.log"],
         "cloud-init": ["logs/files/var/log/cloud-init-output.log"],
-        "docker": [m for m in ("logs/files/var/log/containers/",)],
+        "docker": ["logs/files/var/log/containers/app-"],
         "dpkg": ["logs/files/var/log/dpkg.log"],
         "journal": ["logs/journal/"],
         "samples:syslog": ["logs/files/var/log/app/samples.log"],
