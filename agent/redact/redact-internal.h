@@ -75,3 +75,41 @@ bool mask_enabled(const struct mask *m);
 
 /* Appends the mask spans of text to sv. 0 or -ENOMEM. */
 int mask_collect(struct mask *m, const char *text, size_t len, struct spanvec *sv);
+
+
+/* ---- Kubernetes Secret manifests (redact-k8s.c) ---- */
+
+struct k8s {
+        int secret_col;   /* >= 0: the object at this key column is a Secret */
+        int other_col;    /* >= 0: the object at this key column is of another kind */
+        int data_col;     /* >= 0: inside a data/stringData block of this key column */
+        int hold_col;     /* >= 0: lines are held until the kind of this object is known */
+        bool data_redact; /* the current data block belongs to a Secret */
+};
+
+enum k8s_verdict {
+        K8S_PASS,        /* the line is processed as usual */
+        K8S_REDACT,      /* a data entry of a Secret: replace its value (k8s_value_span) */
+        K8S_HOLD_DATA,   /* hold the line: a data entry of an object of unknown kind */
+        K8S_HOLD_OTHER,  /* hold the line: it follows held lines */
+};
+
+enum k8s_release {
+        K8S_RELEASE_NONE,
+        K8S_RELEASE_SECRET, /* before this line: the held data entries are secret */
+        K8S_RELEASE_PLAIN,  /* before this line: the held lines are ordinary */
+};
+
+void k8s_reset(struct k8s *k);
+/* Whether lines must be followed even without a hint (inside an object or block). */
+static inline bool k8s_active(const struct k8s *k)
+{
+        return k->secret_col >= 0 || k->other_col >= 0 || k->data_col >= 0 || k->hold_col >= 0;
+}
+/* Follows one complete line; hinted: the line contains "kind" or "data". */
+enum k8s_verdict k8s_line(struct k8s *k, const char *t, size_t len, bool hinted,
+                          enum k8s_release *ret_release);
+/* The value of a data entry line to replace: 1 with its bounds, 0 none. */
+int k8s_value_span(const char *t, size_t len, size_t *ret_s, size_t *ret_e);
+/* Spans (of rule) for the data values of a one-line JSON Secret. 0 or -ENOMEM. */
+int k8s_json_spans(const char *t, size_t len, int rule, struct spanvec *sv);

@@ -28,6 +28,7 @@
 #define SAMPLE_UTF8 8192u        /* invalid UTF-8 ratio measured over this much */
 #define LINE_MAX_OUT (WINDOW * 4u + 4096u)
 #define MATCH_LIMIT 5000000u
+#define K8S_HOLD_MAX (256u * 1024u) /* lines of a manifest held until its kind is known */
 
 struct hint {
         char *lit; /* lower case */
@@ -54,6 +55,7 @@ struct redactor {
         uint64_t near[1024];   /* each pair with its hint's next (or previous) byte, hashed */
         uint64_t always;
         uint64_t multiline;
+        int k8s_rule;          /* "kubernetes-secret": data of Secret manifests; -1 when disabled */
 
         pcre2_match_data *md, *md2;
         pcre2_match_context *mctx;
@@ -92,6 +94,11 @@ struct redact_stream {
 
         int block_rule; /* >= 0: inside a multi-line secret of this rule */
         int next_rule;  /* >= 0: the previous line said the secret is on this one */
+
+        struct k8s k8s;     /* Kubernetes Secret manifests */
+        struct dynbuf hold; /* held lines: a tag byte ('D' data entry, 'O' other), the line, '\n' */
+        bool releasing;     /* held lines are being processed */
+        bool k8s_piece;     /* pieces of a long data entry were swallowed */
 
         uint64_t seen;
         uint64_t utf8_bad;
@@ -317,9 +324,12 @@ int redactor_new(const struct pnode *section, struct redactor **ret, char **ret_
         pcre2_jit_stack_assign(r->mctx, NULL, r->jit);
         (void) pcre2_set_match_limit(r->mctx, MATCH_LIMIT);
 
+        r->k8s_rule = -1;
         for (size_t i = 0; i < r->n_rules; i++) {
                 struct rule *rule = &r->rules[i];
 
+                if (streq(rule->name, "kubernetes-secret"))
+                        r->k8s_rule = (int) i;
                 if (rule->multiline)
                         r->multiline |= UINT64_C(1) << i;
                 if (!rule->hints || !rule->hints[0]) {
@@ -432,6 +442,38 @@ static void strip_quotes(const char *text, size_t *gs, size_t *ge)
         *ge = MAX(s, e);
 }
 
+/* The payload of a line that wraps a logged line: the string of a JSON log
+ * record ({"log":"...\n", ...}, as docker writes them, or "message"/"msg"),
+ * else the text after the last ": " (a syslog or journal prefix). NULL when
+ * the line wraps nothing. */
+static const char *wrapped_payload(const char *t, size_t len, size_t *ret_len)
+{
+        static const char *const keys[] = { "\"log\":\"", "\"message\":\"", "\"msg\":\"",
+                                            "\"MESSAGE\":\"" };
+        const char *end = t + len;
+
+        if (len > 0 && t[0] == '{') {
+                for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                        const char *p = memmem(t, len, keys[i], strlen(keys[i])), *q;
+
+                        if (!p)
+                                continue;
+                        p += strlen(keys[i]);
+                        for (q = p; q < end && *q != '"' && *q != '\\'; q++)
+                                ;
+                        *ret_len = (size_t) (q - p);
+                        return p;
+                }
+                return NULL;
+        }
+        for (const char *p = end; p > t + 1; p--)
+                if (p[-2] == ':' && p[-1] == ' ') {
+                        *ret_len = (size_t) (end - p);
+                        return p;
+                }
+        return NULL;
+}
+
 /* Adds the secret of a "next" rule's second line, if text is that line. */
 static int next_line_span(struct redactor *r, unsigned idx, const char *text, size_t len,
                           struct spanvec *sv)
@@ -441,11 +483,24 @@ static int next_line_span(struct redactor *r, unsigned idx, const char *text, si
         PCRE2_SIZE *ov;
         size_t gs, ge;
 
-        if (g <= 0 || pcre2_match(rule->next_re, (PCRE2_SPTR) text, len, 0, 0, r->md, r->mctx) < 0)
+        const char *p = text;
+        size_t n = len;
+
+        if (g <= 0)
+                return 0;
+        /* the line a JSON log record wraps, or the line itself, or the line
+         * after a syslog prefix */
+        if (len > 0 && text[0] == '{' && !(p = wrapped_payload(text, len, &n))) {
+                p = text;
+                n = len;
+        }
+        if (pcre2_match(rule->next_re, (PCRE2_SPTR) p, n, 0, 0, r->md, r->mctx) < 0 &&
+            (p != text || !(p = wrapped_payload(text, len, &n)) ||
+             pcre2_match(rule->next_re, (PCRE2_SPTR) p, n, 0, 0, r->md, r->mctx) < 0))
                 return 0;
         ov = pcre2_get_ovector_pointer(r->md);
-        gs = ov[2 * g];
-        ge = ov[2 * g + 1];
+        gs = ov[2 * g] + (size_t) (p - text);
+        ge = ov[2 * g + 1] + (size_t) (p - text);
         if (gs == PCRE2_UNSET)
                 return 0;
         strip_quotes(text, &gs, &ge);
@@ -516,6 +571,28 @@ static int match_secret(struct redactor *r, const struct rule *rule, const char 
         return ge > gs;
 }
 
+/* A "next" rule whose first line is wrapped in a log record (docker JSON, a
+ * syslog prefix): sets *ret_next when the payload matches with a secret key. */
+static int next_in_payload(struct redactor *r, unsigned idx, const char *text, size_t len,
+                           int *ret_next)
+{
+        const struct rule *rule = &r->rules[idx];
+        const char *p;
+        size_t n;
+        bool weak;
+
+        /* JSON log records only: a syslog-prefixed first line is rare, and
+         * looking for its payload on every hinted line would cost */
+        if (len == 0 || text[0] != '{')
+                return 0;
+        p = wrapped_payload(text, len, &n);
+        if (!p || pcre2_match(rule->re, (PCRE2_SPTR) p, n, 0, 0, r->md, r->mctx) < 0)
+                return 0;
+        if (key_ok(r, rule, p, &weak, &n) && !weak)
+                *ret_next = (int) idx;
+        return 0;
+}
+
 /* Runs one rule over text and adds its spans. A rule with "next" adds none:
  * it sets *ret_next when it matches (with a key that is not only weak). */
 static int rule_spans(struct redactor *r, unsigned idx, const char *text, size_t len,
@@ -555,6 +632,8 @@ static int rule_spans(struct redactor *r, unsigned idx, const char *text, size_t
                 }
                 off = next;
         }
+        if (rule->next_re && *ret_next < 0)
+                return next_in_payload(r, idx, text, len, ret_next);
         return 0;
 }
 
@@ -566,8 +645,10 @@ static int span_cmp(const void *a, const void *b)
                 return x->start < y->start ? -1 : 1;
         if (x->end != y->end)
                 return x->end > y->end ? -1 : 1;
-        /* redaction before masking */
-        return (x->rule < 0) - (y->rule < 0);
+        /* redaction before masking, then the rule that comes first in the policy */
+        if ((x->rule < 0) != (y->rule < 0))
+                return (x->rule < 0) - (y->rule < 0);
+        return (x->rule > y->rule) - (x->rule < y->rule);
 }
 
 /* Sorts and merges overlapping spans: redactions absorb what they overlap. */
@@ -613,6 +694,12 @@ static int collect_spans(struct redactor *r, const char *text, size_t len, uint6
                         return k;
         }
         m &= ~r->multiline;
+        if (r->k8s_rule >= 0 && (m & (UINT64_C(1) << r->k8s_rule))) {
+                m &= ~(UINT64_C(1) << r->k8s_rule);
+                k = k8s_json_spans(text, len, r->k8s_rule, sv);
+                if (k < 0)
+                        return k;
+        }
         while (m) {
                 unsigned i = (unsigned) __builtin_ctzll(m);
 
@@ -814,6 +901,21 @@ static bool looks_like_key_material(const char *t, size_t len)
         return true;
 }
 
+/* Whether a line inside a private-key block still carries key material: the
+ * line itself, or the payload of a log record that wraps it (a key logged
+ * line by line into docker JSON logs, syslog or the journal). */
+static bool continues_block(const char *t, size_t len)
+{
+        const char *p;
+        size_t n;
+
+        if (looks_like_key_material(t, len))
+                return true;
+        /* a wrapped payload is one word: base64 or a header value */
+        p = wrapped_payload(t, len, &n);
+        return p && n > 0 && !memchr(p, ' ', n) && looks_like_key_material(p, n);
+}
+
 static int match_at(struct redactor *r, const pcre2_code *re, const char *text, size_t len,
                     size_t *ret_start, size_t *ret_end)
 {
@@ -828,6 +930,117 @@ static int match_at(struct redactor *r, const pcre2_code *re, const char *text, 
         return 1;
 }
 
+/* ---- Kubernetes Secret manifests (the tracking itself is in redact-k8s.c) ---- */
+
+static int handle_line(struct redact_stream *rs, const char *text, size_t len, enum eol eol);
+
+/* A data entry of a Secret: its value replaced. 1 when written, 0 when it has
+ * nothing to replace (then it is processed as usual). */
+static int k8s_emit_redacted(struct redact_stream *rs, const char *text, size_t len,
+                             enum eol eol)
+{
+        struct spanvec *sv = &rs->r->spans;
+        size_t s, e;
+        int k;
+
+        if (!k8s_value_span(text, len, &s, &e))
+                return 0;
+        sv->n = 0;
+        k = spanvec_push(sv, &(struct span) { .start = s, .end = e, .rule = rs->r->k8s_rule });
+        if (k >= 0)
+                k = emit(rs, text, 0, len, sv, eol);
+        return k < 0 ? k : 1;
+}
+
+/* Writes the held lines: data entries redacted when secret, the rest as usual. */
+static int k8s_release(struct redact_stream *rs, bool secret)
+{
+        const char *p = rs->hold.buf, *end = p + rs->hold.len;
+        int k = 0;
+
+        rs->releasing = true;
+        while (k >= 0 && p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                size_t n = (size_t) (nl - p) - 1;
+
+                if (secret && p[0] == 'D')
+                        k = k8s_emit_redacted(rs, p + 1, n, EOL_IN_TEXT);
+                else
+                        k = 0;
+                if (k == 0)
+                        k = handle_line(rs, p + 1, n, EOL_IN_TEXT);
+                p = nl + 1;
+        }
+        rs->releasing = false;
+        dynbuf_reset(&rs->hold);
+        return MIN(k, 0);
+}
+
+/* Held lines that cannot wait (too many, a long line): taken as a Secret's. */
+static int k8s_force_secret(struct redact_stream *rs)
+{
+        int col = rs->k8s.hold_col;
+
+        rs->k8s.hold_col = -1;
+        rs->k8s.secret_col = col;
+        if (rs->k8s.data_col >= 0)
+                rs->k8s.data_redact = true;
+        return k8s_release(rs, true);
+}
+
+/* The tracker's verdict on a complete line: 1 when the line was consumed
+ * (held or written), 0 when it is processed as usual. */
+static int k8s_handle(struct redact_stream *rs, const char *text, size_t len, enum eol eol)
+{
+        struct redactor *r = rs->r;
+        bool hinted = (rs->scanned_mask >> r->k8s_rule) & 1;
+        enum k8s_release rel;
+        enum k8s_verdict v = k8s_line(&rs->k8s, text, len, hinted, &rel);
+        int k = 0;
+
+        if (rel != K8S_RELEASE_NONE)
+                k = k8s_release(rs, rel == K8S_RELEASE_SECRET);
+        if (k < 0 || v == K8S_PASS)
+                return k;
+        if (v == K8S_REDACT)
+                return k8s_emit_redacted(rs, text, len, eol);
+        if (rs->hold.len + len + 2 <= K8S_HOLD_MAX) {
+                k = dynbuf_addc(&rs->hold, v == K8S_HOLD_DATA ? 'D' : 'O');
+                if (k >= 0)
+                        k = dynbuf_add(&rs->hold, text, len);
+                if (k >= 0)
+                        k = dynbuf_addc(&rs->hold, '\n');
+                return k < 0 ? k : 1;
+        }
+        k = k8s_force_secret(rs);
+        if (k < 0 || v == K8S_HOLD_OTHER)
+                return k;
+        return k8s_emit_redacted(rs, text, len, eol);
+}
+
+/* The first piece of a long line: inside a Secret's data block (or held data)
+ * the whole line is replaced. 1 when swallowed. */
+static int k8s_piece(struct redact_stream *rs, const char *text, size_t len)
+{
+        size_t ind = 0;
+        int k;
+
+        if (rs->r->k8s_rule < 0 || rs->ctx != 0)
+                return 0;
+        if (rs->hold.len > 0) {
+                k = k8s_force_secret(rs);
+                if (k < 0)
+                        return k;
+        }
+        while (ind < len && (text[ind] == ' ' || text[ind] == '\t'))
+                ind++;
+        if (rs->k8s.data_col < 0 || !rs->k8s.data_redact || ind <= (size_t) rs->k8s.data_col)
+                return 0;
+        rs->k8s_piece = true;
+        return 1;
+}
+
+/* A complete line. */
 /* A complete line text[0, len); eol tells whether text[len] is its '\n'. */
 static int handle_line(struct redact_stream *rs, const char *text, size_t len, enum eol eol)
 {
@@ -874,7 +1087,7 @@ static int handle_line(struct redact_stream *rs, const char *text, size_t len, e
                         rs->open_span = false;
                         return process_text(rs, text, len, 0, true, eol, &cut);
                 }
-                if (piece || looks_like_key_material(text + ctx, len - ctx))
+                if (piece || continues_block(text + ctx, len - ctx))
                         return 0; /* swallowed */
                 k = emit_marker_line(rs, rs->block_rule);
                 rs->block_rule = -1;
@@ -884,10 +1097,25 @@ static int handle_line(struct redact_stream *rs, const char *text, size_t len, e
                         return process_text(rs, text, len, ctx, true, eol, &cut);
         }
 
-        if (ctx == 0 && r->multiline) {
+        if (rs->k8s_piece) { /* the end of a long data entry of a Secret */
+                rs->k8s_piece = false;
+                return emit_marker_line(rs, r->k8s_rule);
+        }
+        if (ctx == 0 && (r->multiline || r->k8s_rule >= 0)) {
                 rs->scanned = text;
                 rs->scanned_len = len;
                 rs->scanned_mask = hint_scan(r, text, len);
+        }
+        if (ctx == 0 && r->k8s_rule >= 0 && !rs->releasing &&
+            (((rs->scanned_mask >> r->k8s_rule) & 1) || k8s_active(&rs->k8s))) {
+                k = k8s_handle(rs, text, len, eol);
+                if (k != 0)
+                        return MIN(k, 0);
+                if (rs->scanned != text) { /* held lines were processed meanwhile */
+                        rs->scanned = text;
+                        rs->scanned_len = len;
+                        rs->scanned_mask = hint_scan(r, text, len);
+                }
         }
         if (ctx == 0 && r->multiline && (rs->scanned_mask & r->multiline)) {
                 for (size_t i = 0; i < r->n_rules; i++) {
@@ -917,6 +1145,16 @@ static int handle_piece(struct redact_stream *rs)
         size_t len = rs->buf.len, cut, keep;
         int k;
 
+        if (!rs->k8s_piece && rs->block_rule < 0 && !rs->line_binary) {
+                k = k8s_piece(rs, text, len);
+                if (k < 0)
+                        return k;
+        }
+        if (rs->k8s_piece) {
+                dynbuf_reset(&rs->buf);
+                rs->ctx = 0;
+                return 0;
+        }
         if (rs->block_rule >= 0 || rs->line_binary) {
                 rs->block_piece = rs->block_rule >= 0;
                 dynbuf_reset(&rs->buf);
@@ -1028,7 +1266,9 @@ int redact_stream_new(struct redactor *r, const char *member, redact_write_fn wr
         rs->cont_rule = -1;
         rs->block_rule = -1;
         rs->next_rule = -1;
+        k8s_reset(&rs->k8s);
         dynbuf_init(&rs->buf, WINDOW + 1);
+        dynbuf_init(&rs->hold, K8S_HOLD_MAX + 1);
         *ret = rs;
         return 0;
 }
@@ -1130,6 +1370,8 @@ int redact_stream_finish(struct redact_stream *rs)
                 k = handle_line(rs, rs->buf.buf, rs->buf.len, EOL_NONE);
                 dynbuf_reset(&rs->buf);
         }
+        if (k >= 0 && !rs->binary && rs->hold.len > 0) /* the object ended with the member */
+                k = k8s_release(rs, false);
         if (k >= 0 && !rs->binary && rs->block_rule >= 0) {
                 k = emit_marker_line(rs, rs->block_rule);
                 rs->block_rule = -1;
@@ -1149,6 +1391,7 @@ struct redact_stream *redact_stream_free(struct redact_stream *rs)
                 return NULL;
         stream_merge(rs);
         dynbuf_done(&rs->buf);
+        dynbuf_done(&rs->hold);
         free(rs->counts);
         free(rs->member);
         free(rs);

@@ -385,6 +385,50 @@ static void test_report(void **state)
         redactor_free(r);
 }
 
+/* Kubernetes Secrets beyond what a data file shows: held data that would
+ * exceed the hold limit is taken as secret; a data entry longer than a
+ * window is replaced whole; a ConfigMap that ends with the member is kept. */
+static void test_kubernetes_limits(void **state)
+{
+        const char *mark = "[REDACTED:kubernetes-secret]";
+        struct dynbuf in;
+        char *out;
+
+        (void) state;
+        /* 300 KiB of data before the kind: more than may be held */
+        dynbuf_init(&in, SIZE_MAX / 2);
+        assert_int_equal(dynbuf_addstr(&in, "apiVersion: v1\ndata:\n"), 0);
+        for (unsigned i = 0; i < 6000; i++)
+                assert_int_equal(dynbuf_addf(&in, "  key%u: dmFsdWVPZk9yZGluYXJ5S2V5TnVtYmVy%06u\n",
+                                             i, i), 0);
+        assert_int_equal(dynbuf_addstr(&in, "kind: ConfigMap\n"), 0);
+        out = redact_chunked(R, in.buf, in.len, NULL);
+        assert_null(strstr(out, "dmFsdWVPZk9yZGluYXJ5S2V5TnVtYmVy000000"));
+        assert_null(strstr(out, "dmFsdWVPZk9yZGluYXJ5S2V5TnVtYmVy005999"));
+        assert_non_null(strstr(out, "  key5999: [REDACTED:kubernetes-secret]\n"));
+        assert_non_null(strstr(out, "kind: ConfigMap\n"));
+        free(out);
+
+        /* a 200 KiB value in a Secret's data block */
+        dynbuf_reset(&in);
+        assert_int_equal(dynbuf_addstr(&in, "kind: Secret\ndata:\n  big: "), 0);
+        for (unsigned i = 0; i < 200 * 1024; i++)
+                assert_int_equal(dynbuf_addc(&in, "QUJD"[i % 4]), 0);
+        assert_int_equal(dynbuf_addstr(&in, "\n  small: c21hbGw=\ntype: Opaque\n"), 0);
+        out = redact_chunked(R, in.buf, in.len, NULL);
+        assert_null(strstr(out, "QUJDQUJD"));
+        assert_null(strstr(out, "c21hbGw="));
+        assert_non_null(strstr(out, mark));
+        assert_non_null(strstr(out, "type: Opaque\n"));
+        free(out);
+
+        /* data held to the end of the member, no kind: ordinary */
+        out = redact_str(R, "apiVersion: v1\ndata:\n  color: blue\n");
+        assert_string_equal(out, "apiVersion: v1\ndata:\n  color: blue\n");
+        free(out);
+        dynbuf_done(&in);
+}
+
 static struct pnode *parse(const char *yaml)
 {
         struct pnode *tree = NULL;
@@ -759,6 +803,7 @@ int main(void)
                 cmocka_unit_test(test_builtin_is_shipped),
                 cmocka_unit_test(test_mask),
                 cmocka_unit_test(test_leakcheck),
+                cmocka_unit_test(test_kubernetes_limits),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
