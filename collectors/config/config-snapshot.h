@@ -23,6 +23,8 @@
 
 #include "time-util.h"
 
+struct sink;
+
 struct collect_ctx;
 
 struct config_snapshot_entry {
@@ -63,6 +65,7 @@ struct config_snapshot_store;
 
 struct config_snapshot_scan {
         struct collect_ctx *ctx;   /* root fd, never_collect, deadline */
+        struct sink *sink;         /* NULL, or never_collect on the opened file */
         char *const *paths;        /* tracked paths (globs allowed) inside the root */
         char *const *exclude;      /* globs; with a '/' matched on the path, else the name */
         uint64_t max_file_size;    /* larger files: hash only */

@@ -1112,6 +1112,7 @@ static int config_collect(void *userdata, struct collect_ctx *ctx, struct sink *
                 .sink = sink,
                 .scan = {
                         .ctx = ctx,
+                        .sink = sink,
                         .paths = cfg->paths,
                         .exclude = cfg->exclude,
                         .max_file_size = cfg->max_file_size,

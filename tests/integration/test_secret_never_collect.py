@@ -129,9 +129,6 @@ def test_never_collect_by_every_route(root, dirs):
             assert m not in text, (m, path)
 
 
-@pytest.mark.xfail(strict=True, reason="the snapshot store (collectors/config/config-snapshot.c) "
-                   "checks never_collect by path only: a hard link under /etc to /etc/shadow is "
-                   "stored as a snapshot object (never in a bundle)")
 def test_snapshot_store_refuses_hard_links_to_never_collect(root, dirs):
     collect_twice(root, dirs)
     for path, text in state_texts(dirs["state"]).items():
