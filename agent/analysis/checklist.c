@@ -23,7 +23,8 @@
 #include "policy/builtin-policies.h"
 #include "policy/pnode.h"
 #include "analysis/report.h"
-#include "analysis/severity.h"
+#include "analysis/severity-evidence.h"
+#include "analysis/severity-result.h"
 #include "strv.h"
 
 /* Longest quote of a stated text in a detail line. */

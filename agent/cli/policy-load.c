@@ -4,7 +4,7 @@
  */
 #include "analysis/checklist.h"
 #include "analysis/errors.h"
-#include "analysis/severity.h"
+#include "analysis/severity-policy.h"
 #include "cli/policy-load.h"
 #include "monitor/autofile.h"
 #include "pipeline/registry.h"
