@@ -19,7 +19,8 @@
 
 static void list_one(const char *spool_dir, const char *id, usec_t t_now)
 {
-        json_t *req = NULL, *st = NULL;
+        _cleanup_(json_decrefp) json_t *req = NULL;
+        _cleanup_(json_decrefp) json_t *st = NULL;
         usec_t c = 0;
         char age[64];
 
@@ -34,8 +35,6 @@ static void list_one(const char *spool_dir, const char *id, usec_t t_now)
                (unsigned long long) spool_entry_size(spool_dir, id),
                json_string_value(json_object_get(req, "action")) ?: "?", key ?: "-",
                pending ?: "?", err ? " (last error: " : "", err ? err : "", err ? ")" : "");
-        json_decref(req);
-        json_decref(st);
 }
 
 static int verb_list(const char *spool_dir)
@@ -102,7 +101,7 @@ static int verb_flush(const char *spool_dir, const char *state_dir, const struct
         }
         STRV_FOREACH(id, ids) {
                 _cleanup_(spool_entry_freep) struct spool_entry *e = NULL;
-                json_t *t = NULL;
+                _cleanup_(json_decrefp) json_t *t = NULL;
 
                 if (only && !streq(*id, only))
                         continue;
@@ -121,7 +120,6 @@ static int verb_flush(const char *spool_dir, const char *state_dir, const struct
                         continue;
                 }
                 r = ticket_resume(c, state_dir, TAKE_PTR(e), &t);
-                json_decref(t);
                 ex = exit_code_worst(ex, exit_code_from_ticket(r));
         }
         if (only && n == 0) {
