@@ -153,11 +153,10 @@ integration-test: $(BUILD)/collect
 	COLLECT_TESTING=1 COLLECT_BIN=$(CURDIR)/$(BUILD)/collect COLLECT_SANITIZED=$(if $(SANITIZE),1,) \
 		$(PYTHON) -m pytest -q tests/integration
 
-# The formatting clang-format would change in what is not committed yet (a
-# diff to review, never applied in bulk).
+# What clang-format would change in the tree (a diff to review, never applied
+# in bulk), and a count; STYLE_SINCE=REV: only the files changed since REV.
 style:
-	@git diff -U0 --no-color HEAD -- '*.c' '*.h' | clang-format-diff -p1 2>/dev/null || \
-		git clang-format --diff HEAD -- '*.c' '*.h' || true
+	@sh tests/style-diff.sh $(STYLE_SINCE)
 
 # Every header compiles on its own (include what you use).
 check-headers:

@@ -33,25 +33,25 @@ static inline int string_table_lookup_case(const char *const *table, size_t n, c
         return -EINVAL;
 }
 
-#define _DEFINE_STRING_TABLE_TO_STRING(name, type, scope)                               \
-        scope const char *name##_to_string(type v)                                      \
-        {                                                                               \
-                if ((int) v < 0 || (size_t) v >= ELEMENTSOF(name##_table))              \
-                        return NULL;                                                    \
-                return name##_table[v];                                                 \
+#define _DEFINE_STRING_TABLE_TO_STRING(name, type, scope)                  \
+        scope const char *name##_to_string(type v)                         \
+        {                                                                  \
+                if ((int) v < 0 || (size_t) v >= ELEMENTSOF(name##_table)) \
+                        return NULL;                                       \
+                return name##_table[v];                                    \
         }
 
-#define _DEFINE_STRING_TABLE_FROM_STRING(name, type, scope, lookup)                     \
-        scope type name##_from_string(const char *s)                                    \
-        {                                                                               \
-                return (type) lookup(name##_table, ELEMENTSOF(name##_table), s);        \
+#define _DEFINE_STRING_TABLE_FROM_STRING(name, type, scope, lookup)              \
+        scope type name##_from_string(const char *s)                             \
+        {                                                                        \
+                return (type) lookup(name##_table, ELEMENTSOF(name##_table), s); \
         }
 
 #define DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type) \
         _DEFINE_STRING_TABLE_TO_STRING(name, type, )
 #define DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type) \
         _DEFINE_STRING_TABLE_FROM_STRING(name, type, , string_table_lookup)
-#define DEFINE_STRING_TABLE_LOOKUP(name, type)            \
+#define DEFINE_STRING_TABLE_LOOKUP(name, type)           \
         DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type) \
         DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type)
 #define DEFINE_STRING_TABLE_LOOKUP_CASE(name, type)      \
@@ -61,6 +61,6 @@ static inline int string_table_lookup_case(const char *const *table, size_t n, c
 /* File-local (static) variants, for tables private to one file. */
 #define DEFINE_PRIVATE_STRING_TABLE_LOOKUP_TO_STRING(name, type) \
         _DEFINE_STRING_TABLE_TO_STRING(name, type, static _unused_)
-#define DEFINE_PRIVATE_STRING_TABLE_LOOKUP(name, type)                                  \
-        _DEFINE_STRING_TABLE_TO_STRING(name, type, static _unused_)                     \
+#define DEFINE_PRIVATE_STRING_TABLE_LOOKUP(name, type)              \
+        _DEFINE_STRING_TABLE_TO_STRING(name, type, static _unused_) \
         _DEFINE_STRING_TABLE_FROM_STRING(name, type, static _unused_, string_table_lookup)

@@ -48,7 +48,8 @@ static int command_check(const void *record, const char **ret_key, char **ret_wh
         if (!valid_name(c->name)) {
                 *ret_key = "name";
                 *ret_why = xasprintf("command name '%s' must be letters, digits, '-', '_' or "
-                                     "'.' (at most %d)", c->name, COMMAND_NAME_MAX);
+                                     "'.' (at most %d)",
+                                     c->name, COMMAND_NAME_MAX);
         } else if (strv_length(c->argv) == 0) {
                 *ret_key = "argv";
                 *ret_why = xstrdup("'argv' is empty");

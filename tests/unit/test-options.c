@@ -139,7 +139,8 @@ static void test_records_map_form(void **state)
                                "    - namespace: db\n"
                                "      live_only: false\n"
                                "  extra: []\n",
-                               &st, &err), 0);
+                               &st, &err),
+                         0);
         assert_null(err);
         assert_string_equal(st.context, "prod");
         assert_int_equal(st.kube.n, 2);
@@ -171,7 +172,8 @@ static void test_records_list_form(void **state)
         assert_int_equal(apply("kube:\n"
                                "  - {namespace: a}\n"
                                "  - {namespace: b, max_pods: 500}\n",
-                               &st, &err), 0);
+                               &st, &err),
+                         0);
         assert_null(err);
         assert_int_equal(st.kube.n, 2);
         assert_string_equal(pod_set(&st.kube, 1)->namespace, "b");
@@ -196,13 +198,13 @@ static void test_records_errors(void **state)
         /* a typed field with a value of the wrong type: located at the value */
         expect_error("kube:\n  - {namespace: a}\n  - {namespace: b, max_pods: many}\n",
                      "t.yaml:3:30: ", "'max_pods' must be a whole number, not 'many'");
-        expect_error("kube:\n  - {namespace: a, live_only: maybe}\n", "t.yaml:2:31: ",
-                     "'live_only' must be true or false");
-        expect_error("kube:\n  - {namespace: [a, b]}\n", "t.yaml:2:17: ",
-                     "'namespace' must be a single value");
+        expect_error("kube:\n  - {namespace: a, live_only: maybe}\n",
+                     "t.yaml:2:31: ", "'live_only' must be true or false");
+        expect_error("kube:\n  - {namespace: [a, b]}\n",
+                     "t.yaml:2:17: ", "'namespace' must be a single value");
         /* the record type's own check names the field at fault */
-        expect_error("kube:\n  - {namespace: a, max_pods: 0}\n", "t.yaml:2:30: ",
-                     "'max_pods' must be between 1 and 500");
+        expect_error("kube:\n  - {namespace: a, max_pods: 0}\n",
+                     "t.yaml:2:30: ", "'max_pods' must be between 1 and 500");
         /* a unique field repeated: located at the second record */
         expect_error("kube:\n  - {namespace: a}\n  - {namespace: b}\n  - {namespace: a}\n",
                      "t.yaml:4:5: ", "pod set 'a' is defined twice");
