@@ -127,7 +127,7 @@ $(BUILD)/tests/unit/%.o $(BUILD)/tests/collectors/%.o $(BUILD)/tests/mock/%.o $(
 $(BUILD)/agent/%.o: ALL_CFLAGS += -Iagent
 
 .PHONY: style check-headers all deps run test check unit-test collector-test integration-test fuzz-replay bench \
-	install uninstall deb rpm clean check-banned check-complexity fuzz FORCE
+	install uninstall deb rpm clean check-banned check-complexity check-layers fuzz FORCE
 
 deps:
 	@sh packaging/install-deps.sh
@@ -153,11 +153,10 @@ integration-test: $(BUILD)/collect
 	COLLECT_TESTING=1 COLLECT_BIN=$(CURDIR)/$(BUILD)/collect COLLECT_SANITIZED=$(if $(SANITIZE),1,) \
 		$(PYTHON) -m pytest -q tests/integration
 
-# The formatting clang-format would change in what is not committed yet (a
-# diff to review, never applied in bulk).
+# What clang-format would change in the tree (a diff to review, never applied
+# in bulk), and a count; STYLE_SINCE=REV: only the files changed since REV.
 style:
-	@git diff -U0 --no-color HEAD -- '*.c' '*.h' | clang-format-diff -p1 2>/dev/null || \
-		git clang-format --diff HEAD -- '*.c' '*.h' || true
+	@sh tests/style-diff.sh $(STYLE_SINCE)
 
 # Every header compiles on its own (include what you use).
 check-headers:
@@ -171,6 +170,11 @@ check-headers:
 check-complexity:
 	@sh tests/check-complexity.sh
 
+# The include graph of agent/ and collectors/: no circle, at most 11 layers, at
+# most 10 dependencies against the folder order (README "Hacking").
+check-layers:
+	@$(PYTHON) tests/check-layers.py
+
 check-banned:
 	@! grep -nE '(^|[^a-z_.>])(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|system|popen)\(' \
 		agent/*.c agent/*/*.c collectors/*/*.c || (echo 'banned function used' && false)
@@ -178,7 +182,7 @@ check-banned:
 		(echo 'fopen without "e"' && false)
 
 test: $(if $(NO_DEPS),,deps)
-	@$(MAKE) --no-print-directory all check-banned check-headers check-complexity
+	@$(MAKE) --no-print-directory all check-banned check-headers check-complexity check-layers
 	@$(MAKE) --no-print-directory -k unit-test fuzz-replay integration-test
 
 check: test

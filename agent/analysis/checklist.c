@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "basic/string-table.h"
 #include "alloc-util.h"
 #include "analysis/checklist.h"
 #include "dynbuf.h"
@@ -23,13 +24,14 @@
 #include "policy/builtin-policies.h"
 #include "policy/pnode.h"
 #include "analysis/report.h"
-#include "analysis/severity.h"
+#include "analysis/severity-evidence.h"
+#include "analysis/severity-result.h"
 #include "strv.h"
 
 /* Longest quote of a stated text in a detail line. */
 #define QUOTE_MAX 60
 
-static const char *const item_table[_CHECKLIST_ITEM_MAX] = {
+static const char *const checklist_item_table[_CHECKLIST_ITEM_MAX] = {
         [CHECKLIST_ENVIRONMENT] = "environment",
         [CHECKLIST_PRODUCT] = "product",
         [CHECKLIST_ERRORS] = "errors",
@@ -57,32 +59,19 @@ static const char *const option_table[_CHECKLIST_ITEM_MAX] = {
         [CHECKLIST_CONFIG_CHANGES] = "collect snapshot",
 };
 
-static const char *const status_table[_CHECKLIST_STATUS_MAX] = {
+static const char *const checklist_status_table[_CHECKLIST_STATUS_MAX] = {
         [CHECKLIST_OK] = "ok",
         [CHECKLIST_MISSING] = "missing",
         [CHECKLIST_NOT_APPLICABLE] = "not_applicable",
 };
 
-static const char *const source_table[_CHECKLIST_SOURCE_MAX] = {
+static const char *const checklist_source_table[_CHECKLIST_SOURCE_MAX] = {
         [CHECKLIST_SOURCE_AUTO] = "auto",
         [CHECKLIST_SOURCE_USER] = "user",
 };
 
 
-const char *checklist_item_to_string(enum checklist_item i)
-{
-        if ((int) i < 0 || i >= _CHECKLIST_ITEM_MAX)
-                return NULL;
-        return item_table[i];
-}
-
-enum checklist_item checklist_item_from_string(const char *s)
-{
-        for (int i = 0; s && i < _CHECKLIST_ITEM_MAX; i++)
-                if (streq(item_table[i], s))
-                        return (enum checklist_item) i;
-        return _CHECKLIST_ITEM_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(checklist_item, enum checklist_item);
 
 const char *checklist_item_label(enum checklist_item i)
 {
@@ -91,19 +80,8 @@ const char *checklist_item_label(enum checklist_item i)
         return label_table[i];
 }
 
-const char *checklist_status_to_string(enum checklist_status s)
-{
-        if ((int) s < 0 || s >= _CHECKLIST_STATUS_MAX)
-                return NULL;
-        return status_table[s];
-}
-
-const char *checklist_source_to_string(enum checklist_source s)
-{
-        if ((int) s < 0 || s >= _CHECKLIST_SOURCE_MAX)
-                return NULL;
-        return source_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(checklist_status, enum checklist_status);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(checklist_source, enum checklist_source);
 
 bool checklist_item_person_supplied(enum checklist_item i)
 {
@@ -199,8 +177,8 @@ static int parse_units(const struct pnode *n, struct checklist_policy *p, char *
 static int parse_item(const struct pnode *section, const struct pnode *defaults,
                       enum checklist_item item, struct checklist_policy *p, char **ret_error)
 {
-        const struct pnode *n = pnode_get(section, item_table[item]);
-        const struct pnode *d = pnode_get(defaults, item_table[item]);
+        const struct pnode *n = pnode_get(section, checklist_item_table[item]);
+        const struct pnode *d = pnode_get(defaults, checklist_item_table[item]);
         const char *const *keys;
         struct item_policy *ip = &p->items[item];
         int r;
@@ -213,7 +191,7 @@ static int parse_item(const struct pnode *section, const struct pnode *defaults,
                 keys = plain_item_keys;
 
         if (n) {
-                r = pnode_check_keys(n, item_table[item], keys, ret_error);
+                r = pnode_check_keys(n, checklist_item_table[item], keys, ret_error);
                 if (r < 0)
                         return r;
         }
@@ -651,10 +629,10 @@ int checklist_missing_text(const struct checklist_result *c, char **ret)
                 if (!e->required || e->status != CHECKLIST_MISSING)
                         continue;
                 if (checklist_item_person_supplied(e->item))
-                        (void) dynbuf_addf(&b, "  %s (%s): use %s\n", item_table[i],
+                        (void) dynbuf_addf(&b, "  %s (%s): use %s\n", checklist_item_table[i],
                                            label_table[i], e->option);
                 else
-                        (void) dynbuf_addf(&b, "  %s (%s): %s; see %s\n", item_table[i],
+                        (void) dynbuf_addf(&b, "  %s (%s): %s; see %s\n", checklist_item_table[i],
                                            label_table[i], e->detail ? e->detail : "missing",
                                            e->option);
         }
@@ -667,14 +645,14 @@ int checklist_missing_text(const struct checklist_result *c, char **ret)
 
 json_t *checklist_to_json(const struct checklist_result *c)
 {
-        json_t *a = json_array();
+        _cleanup_(json_decrefp) json_t *a = json_array();
 
         if (!a)
                 return NULL;
         for (size_t i = 0; i < _CHECKLIST_ITEM_MAX; i++) {
                 const struct checklist_entry *e = &c->items[i];
                 json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s?, s:s?, s:s?}",
-                                      "item", item_table[i],
+                                      "item", checklist_item_table[i],
                                       "label", label_table[i],
                                       "status", checklist_status_to_string(e->status) ?: "?",
                                       "source", checklist_source_to_string(e->source) ?: "?",
@@ -684,12 +662,10 @@ json_t *checklist_to_json(const struct checklist_result *c)
                                       "option", e->status == CHECKLIST_MISSING ? e->option :
                                                                                  NULL);
 
-                if (!o || json_array_append_new(a, o) < 0) {
-                        json_decref(a);
+                if (!o || json_array_append_new(a, o) < 0)
                         return NULL;
-                }
         }
-        return a;
+        return TAKE_PTR(a);
 }
 
 /* Table cells: '|' and newlines would break the row. */

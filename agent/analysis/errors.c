@@ -929,13 +929,11 @@ json_t *errors_histogram(const struct errors *e, size_t n)
 {
         uint64_t other[ERRORS_BUCKETS] = {};
         bool picked[SOURCES_MAX] = {}, any_other = false;
-        json_t *a = json_array();
+        _cleanup_(json_decrefp) json_t *a = json_array();
         char since[32], until[32];
 
-        if (!e || !a || e->until == 0) {
-                json_decref(a);
+        if (!e || !a || e->until == 0)
                 return NULL;
-        }
         for (size_t k = 0; k < n && k < e->n_sources; k++) {
                 size_t best = SIZE_MAX;
                 uint64_t c[ERRORS_BUCKETS];
@@ -959,29 +957,25 @@ json_t *errors_histogram(const struct errors *e, size_t n)
         return json_pack("{s:s, s:s, s:i, s:o}", "since",
                          format_iso8601(since, sizeof(since), e->since), "until",
                          format_iso8601(until, sizeof(until), e->until), "buckets",
-                         ERRORS_BUCKETS, "sources", a);
+                         ERRORS_BUCKETS, "sources", TAKE_PTR(a));
 }
 
 json_t *errors_top(const struct errors *e, size_t n)
 {
         _cleanup_free_ struct group **v = NULL;
-        json_t *a = json_array();
+        _cleanup_(json_decrefp) json_t *a = json_array();
 
         if (!a || !e)
-                return a;
+                return TAKE_PTR(a);
         v = sorted_groups(e);
-        if (!v) {
-                json_decref(a);
+        if (!v)
                 return NULL;
-        }
         for (size_t i = 0; i < e->n_groups && i < n; i++) {
                 json_t *o = group_json(v[i]);
-                if (!o || json_array_append_new(a, o) < 0) {
-                        json_decref(a);
+                if (!o || json_array_append_new(a, o) < 0)
                         return NULL;
-                }
         }
-        return a;
+        return TAKE_PTR(a);
 }
 
 static int write_text(const struct errors *e, struct group **v, struct sink *s)
@@ -1021,7 +1015,7 @@ int errors_emit(struct errors *e, struct sink *s)
 {
         _cleanup_free_ struct group **v = NULL;
         _cleanup_free_ char *json = NULL;
-        json_t *a;
+        _cleanup_(json_decrefp) json_t *a = NULL;
         int r;
 
         if (!e)
@@ -1029,12 +1023,9 @@ int errors_emit(struct errors *e, struct sink *s)
         trace_end(e);
         v = sorted_groups(e);
         a = errors_top(e, e->n_groups);
-        if (!v || !a) {
-                json_decref(a);
+        if (!v || !a)
                 return -ENOMEM;
-        }
         json = json_dumps(a, JSON_INDENT(2));
-        json_decref(a);
         if (!json)
                 return -ENOMEM;
         r = sink_add_data(s, "errors/errors.json", json, strlen(json), 0);

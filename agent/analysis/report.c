@@ -6,25 +6,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "basic/string-table.h"
 #include "alloc-util.h"
 #include "finding.h"
 #include "analysis/report.h"
 #include "strv.h"
-
-#define DEFINE_STRING_TABLE(name, type, max)                          \
-        const char *name##_to_string(type v)                          \
-        {                                                             \
-                if ((int) v < 0 || (int) v >= (max))                  \
-                        return NULL;                                  \
-                return name##_table[v];                               \
-        }                                                             \
-        type name##_from_string(const char *s)                        \
-        {                                                             \
-                for (int i = 0; s && i < (max); i++)                  \
-                        if (name##_table[i] && strcasecmp(name##_table[i], s) == 0) \
-                                return (type) i;                      \
-                return (type) -EINVAL;                                \
-        }
 
 static const char *const finding_kind_table[_FINDING_KIND_MAX] = {
         [FINDING_UNIT_FAILED] = "unit_failed",
@@ -45,21 +31,21 @@ static const char *const finding_kind_table[_FINDING_KIND_MAX] = {
         [FINDING_HOST_FACT] = "host_fact",
         [FINDING_RESOURCE_EXHAUSTED] = "resource_exhausted",
 };
-DEFINE_STRING_TABLE(finding_kind, enum finding_kind, _FINDING_KIND_MAX)
+DEFINE_STRING_TABLE_LOOKUP_CASE(finding_kind, enum finding_kind);
 
 static const char *const collector_result_table[_COLLECTOR_RESULT_MAX] = {
         [COLLECTOR_OK] = "ok",           [COLLECTOR_PARTIAL] = "partial",
         [COLLECTOR_SKIPPED] = "skipped", [COLLECTOR_FAILED] = "failed",
         [COLLECTOR_TIMEOUT] = "timeout",
 };
-DEFINE_STRING_TABLE(collector_result, enum collector_result, _COLLECTOR_RESULT_MAX)
+DEFINE_STRING_TABLE_LOOKUP_CASE(collector_result, enum collector_result);
 
 static const char *const request_type_table[_REQUEST_TYPE_MAX] = {
         [REQUEST_INCIDENT] = "incident",
         [REQUEST_QUESTION] = "question",
         [REQUEST_CRASH] = "crash",
 };
-DEFINE_STRING_TABLE(request_type, enum request_type, _REQUEST_TYPE_MAX)
+DEFINE_STRING_TABLE_LOOKUP_CASE(request_type, enum request_type);
 
 static const char *const severity_table[_SEVERITY_MAX] = {
         [SEVERITY_P1] = "P1",
@@ -68,12 +54,7 @@ static const char *const severity_table[_SEVERITY_MAX] = {
         [SEVERITY_P4] = "P4",
 };
 
-const char *severity_to_string(enum severity s)
-{
-        if ((int) s < 0 || s >= _SEVERITY_MAX)
-                return NULL;
-        return severity_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(severity, enum severity);
 
 enum severity severity_from_string(const char *s)
 {
@@ -91,12 +72,7 @@ static const char *const input_source_table[_INPUT_SOURCE_MAX] = {
         [INPUT_CONFIG] = "collect.yaml", [INPUT_POLICY] = "policy",
 };
 
-const char *input_source_to_string(enum input_source s)
-{
-        if ((int) s < 0 || s >= _INPUT_SOURCE_MAX)
-                return NULL;
-        return input_source_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(input_source, enum input_source);
 
 void user_input_done(struct user_input *u)
 {

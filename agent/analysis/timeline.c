@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/string-table.h"
 #include "alloc-util.h"
 #include "analysis/timeline.h"
 #include "parse-util.h"
@@ -16,25 +17,14 @@
 #define WHAT_MAX 200
 #define DETAIL_MAX 120
 
-static const char *const category_table[_TIMELINE_CATEGORY_MAX] = {
+static const char *const timeline_category_table[_TIMELINE_CATEGORY_MAX] = {
         [TIMELINE_CHANGE] = "change",   [TIMELINE_ERROR] = "error",
         [TIMELINE_SURGE] = "surge",     [TIMELINE_FAILURE] = "failure",
         [TIMELINE_CRASH] = "crash",     [TIMELINE_ALERT] = "alert",
         [TIMELINE_KERNEL] = "kernel",   [TIMELINE_COLLECTION] = "collection",
 };
 
-const char *timeline_category_to_string(enum timeline_category c)
-{
-        return c >= 0 && c < _TIMELINE_CATEGORY_MAX ? category_table[c] : NULL;
-}
-
-enum timeline_category timeline_category_from_string(const char *s)
-{
-        for (size_t i = 0; s && i < _TIMELINE_CATEGORY_MAX; i++)
-                if (streq(category_table[i], s))
-                        return (enum timeline_category) i;
-        return _TIMELINE_CATEGORY_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(timeline_category, enum timeline_category);
 
 struct kind_rule {
         const char *kind;
@@ -295,7 +285,7 @@ int timeline_build(json_t *findings, json_t *errors_top, usec_t since, usec_t un
 
 json_t *timeline_to_json(const struct timeline *t)
 {
-        json_t *a = json_array();
+        _cleanup_(json_decrefp) json_t *a = json_array();
         char buf[64];
 
         for (size_t i = 0; a && i < t->n; i++) {
@@ -306,12 +296,10 @@ json_t *timeline_to_json(const struct timeline *t)
                                                        "category",
                                                        timeline_category_to_string(e->category),
                                                        "weight", (int) e->weight, "what",
-                                                       e->what)) < 0) {
-                        json_decref(a);
+                                                       e->what)) < 0)
                         return NULL;
-                }
         }
-        return a;
+        return TAKE_PTR(a);
 }
 
 int timeline_from_json(json_t *a, struct timeline *ret)

@@ -111,7 +111,8 @@ void output_json_object(json_t *o)
 
 void output_json_result(const struct collect_result *res, int ex)
 {
-        json_t *o = json_object(), *redaction = res->redaction;
+        _cleanup_(json_decrefp) json_t *o = json_object();
+        json_t *redaction = res->redaction;
 
         if (!o) {
                 output_json_object(NULL);
@@ -149,17 +150,15 @@ void output_json_result(const struct collect_result *res, int ex)
         if (ex != 0)
                 json_object_set_new(o, "error", error_json(&res->error));
         output_json_object(o);
-        json_decref(o);
 }
 
 void output_json_error(const struct collect_error *err, int ex)
 {
-        json_t *o = json_pack("{s:i, s:i}", "format_version", CLI_JSON_FORMAT_VERSION,
-                              "exit_code", ex);
+        _cleanup_(json_decrefp) json_t *o = json_pack("{s:i, s:i}", "format_version",
+                                                      CLI_JSON_FORMAT_VERSION, "exit_code", ex);
 
         if (o && ex != 0)
                 json_object_set_new(o, "error", error_json(err));
 
         output_json_object(o);
-        json_decref(o);
 }

@@ -4,10 +4,9 @@
  */
 #include "analysis/checklist.h"
 #include "analysis/errors.h"
-#include "analysis/severity.h"
+#include "analysis/severity-policy.h"
 #include "cli/policy-load.h"
 #include "monitor/autofile.h"
-#include "pipeline/commands.h"
 #include "pipeline/registry.h"
 #include "redact/redact.h"
 
@@ -24,7 +23,6 @@ static int autofile_check(const struct pnode *section, char **ret_error)
 }
 
 static const struct policy_section_check checks[] = {
-        { "commands", commands_check_policy },
         { "errors", errors_check_policy },
         { "redaction", redactor_check_policy },
         { "checklist", checklist_check_policy },

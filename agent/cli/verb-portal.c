@@ -48,7 +48,7 @@ static int portal_test(struct jsm *j)
         _cleanup_free_ char *err = NULL;
         struct credentials cred = {};
         struct http_response resp = {};
-        json_t *me = NULL;
+        _cleanup_(json_decrefp) json_t *me = NULL;
         int r;
 
         fprintf(stderr, "portal: %s (%s)\n", j->c->portal.url,
@@ -99,16 +99,15 @@ static int portal_test(struct jsm *j)
                 log_error("the account %s is registered with a personal e-mail address; the "
                           "support team requires your company address",
                           json_str(me, "emailAddress"));
-                json_decref(me);
                 return 77;
         }
-        json_decref(me);
         for (const char *const *use = (const char *const[]) { "incident", "question", NULL };
              *use; use++) {
                 _cleanup_free_ char *f = NULL, *o = NULL;
 
                 j->rt_id = mfree(j->rt_id);
-                j->meta = (json_decref(j->meta), NULL);
+                json_decref(j->meta);
+                j->meta = NULL;
                 r = jsm_resolve_request_type(j, *use);
                 if (r < 0)
                         return exit_code_from_ticket(r);
@@ -135,7 +134,8 @@ static int portal_test(struct jsm *j)
 static int portal_list(struct jsm *j, const char *what, const char *arg)
 {
         _cleanup_free_ char *path = NULL;
-        json_t *all = NULL, *v;
+        _cleanup_(json_decrefp) json_t *all = NULL;
+        json_t *v;
         size_t i;
         int r;
 
@@ -147,7 +147,6 @@ static int portal_list(struct jsm *j, const char *what, const char *arg)
                 json_array_foreach(all, i, v)
                         printf("%-8s %-12s %s\n", json_str(v, "id") ?: "?", json_str(v, "projectKey") ?: "?",
                                json_str(v, "projectName") ?: "");
-                json_decref(all);
                 return 0;
         }
         r = jsm_resolve_desk(j);
@@ -163,7 +162,6 @@ static int portal_list(struct jsm *j, const char *what, const char *arg)
                 printf("%-8s %s\n", "ID", "NAME");
                 json_array_foreach(all, i, v)
                         printf("%-8s %s\n", json_str(v, "id") ?: "?", json_str(v, "name") ?: "");
-                json_decref(all);
                 return 0;
         }
         /* fields [TYPE] */

@@ -23,7 +23,8 @@
 
 static void list_one(const char *spool_dir, const char *id, usec_t t_now)
 {
-        json_t *req = NULL, *st = NULL;
+        _cleanup_(json_decrefp) json_t *req = NULL;
+        _cleanup_(json_decrefp) json_t *st = NULL;
         usec_t c = 0;
         char age[64];
 
@@ -52,8 +53,6 @@ static void list_one(const char *spool_dir, const char *id, usec_t t_now)
                (unsigned long long) spool_entry_size(spool_dir, id),
                json_string_value(json_object_get(req, "action")) ?: "?", key ?: "-",
                pending ?: "?", err ? " (last error: " : "", err ? err : "", err ? ")" : "");
-        json_decref(req);
-        json_decref(st);
 }
 
 static int verb_list(const char *spool_dir)
@@ -120,7 +119,7 @@ static int verb_flush(const char *spool_dir, const char *state_dir, const struct
         }
         STRV_FOREACH(id, ids) {
                 _cleanup_(spool_entry_freep) struct spool_entry *e = NULL;
-                json_t *t = NULL;
+                _cleanup_(json_decrefp) json_t *t = NULL;
 
                 if (only && !streq(*id, only))
                         continue;
@@ -149,7 +148,6 @@ static int verb_flush(const char *spool_dir, const char *state_dir, const struct
                         continue;
                 }
                 r = ticket_resume(c, state_dir, TAKE_PTR(e), &t);
-                json_decref(t);
                 if (r == -EINTR || interrupt_pending()) {
                         log_error("interrupted by SIG%s while sending submission %s: it stays "
                                   "in the spool", sigabbrev_np(interrupt_pending()) ?: "?", *id);

@@ -221,13 +221,13 @@ static void check_print(const char *bundle, const struct checklist_result *cl,
                         const struct severity_result *sev, int ex)
 {
         if (arg_json) {
-                json_t *o = json_pack("{s:i, s:s, s:o, s:o, s:i}", "format_version",
+                _cleanup_(json_decrefp) json_t *o = json_pack("{s:i, s:s, s:o, s:o, s:i}",
+                                                              "format_version",
                                       CLI_JSON_FORMAT_VERSION, "bundle", bundle, "checklist",
                                       checklist_to_json(cl), "severity", severity_to_json(sev),
                                       "exit_code", ex);
 
                 output_json_object(o);
-                json_decref(o);
         } else {
                 struct dynbuf md;
 
@@ -247,7 +247,7 @@ int verb_check(char **args, struct collect_error *err)
         _cleanup_(severity_result_done) struct severity_result sev = {};
         _cleanup_free_ char *error = NULL;
         struct collect_dirs d = cli_dirs();
-        json_t *m = NULL;
+        _cleanup_(json_decrefp) json_t *m = NULL;
         int r, ex;
 
         if (!args[0] || args[1]) {
@@ -272,7 +272,6 @@ int verb_check(char **args, struct collect_error *err)
                 return fail(err, r);
         }
         r = report_from_manifest(m, &rep);
-        json_decref(m);
         if (r < 0 || check_input(&rep, &c) < 0)
                 return log_oom(), 1;
         r = collect_evaluate(pol, &rep, &cl, &sev);

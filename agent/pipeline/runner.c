@@ -12,7 +12,6 @@
 #include "alloc-util.h"
 #include "basic/interrupt.h"
 #include "collect-ctx.h"
-#include "pipeline/commands.h"
 #include "log.h"
 #include "policy/options.h"
 #include "pipeline/registry.h"
@@ -149,7 +148,6 @@ int runner_run(const struct runner_params *p, struct sink *s, struct report *rep
         uint64_t used = 0;
         int r;
 
-        commands_configure(policy_section(p->policy, "commands"));
         STRV_FOREACH(name, p->policy->collectors) {
                 const struct collector *c = registry_find(*name);
                 struct collector_status *st;

@@ -351,9 +351,6 @@ int policy_load_schema(const struct policy_schema *schema, const char *shipped_d
 
 const struct pnode *policy_collector_section(const struct policy *p, const char *name)
 {
-        /* `commands:` is the command list, not an options map */
-        if (streq(name, "commands"))
-                return NULL;
         return policy_section(p, name);
 }
 

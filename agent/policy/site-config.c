@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "basic/string-table.h"
 #include "alloc-util.h"
 #include "policy/site-config.h"
 #include "policy/pnode.h"
@@ -23,27 +24,8 @@ static const char *const portal_deployment_table[_PORTAL_DEPLOYMENT_MAX] = {
         [PORTAL_DATACENTER] = "datacenter",
 };
 
-const char *support_tier_to_string(enum support_tier t)
-{
-        if (t < 0 || t >= _SUPPORT_TIER_MAX)
-                return NULL;
-        return support_tier_table[t];
-}
-
-enum support_tier support_tier_from_string(const char *s)
-{
-        for (int i = 0; s && i < _SUPPORT_TIER_MAX; i++)
-                if (streq(support_tier_table[i], s))
-                        return i;
-        return _SUPPORT_TIER_INVALID;
-}
-
-const char *portal_deployment_to_string(enum portal_deployment d)
-{
-        if (d < 0 || d >= _PORTAL_DEPLOYMENT_MAX)
-                return NULL;
-        return portal_deployment_table[d];
-}
+DEFINE_STRING_TABLE_LOOKUP(support_tier, enum support_tier);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(portal_deployment, enum portal_deployment);
 
 enum portal_deployment portal_deployment_from_string(const char *s)
 {
@@ -52,10 +34,8 @@ enum portal_deployment portal_deployment_from_string(const char *s)
         /* "server" and "data-center" are what people also call it */
         if (streq(s, "data-center") || streq(s, "server"))
                 return PORTAL_DATACENTER;
-        for (int i = 0; i < _PORTAL_DEPLOYMENT_MAX; i++)
-                if (streq(portal_deployment_table[i], s))
-                        return i;
-        return _PORTAL_DEPLOYMENT_INVALID;
+        return string_table_lookup(portal_deployment_table, ELEMENTSOF(portal_deployment_table),
+                                   s);
 }
 
 const char *config_request_type(const struct config *c, const char *use)
