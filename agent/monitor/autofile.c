@@ -419,6 +419,33 @@ static int apply(struct state *s, const struct autofile_policy *p, json_t *prob,
         return 0;
 }
 
+/* identity is one event identity a line: true when every one was handled. */
+static bool events_known(json_t *events, const char *identity)
+{
+        for (const char *p = identity; *p;) {
+                size_t n = strcspn(p, "\n");
+                _cleanup_free_ char *id = xstrndup(p, n);
+
+                if (!id || !json_object_get(events, id))
+                        return false;
+                p += n + (p[n] == '\n');
+        }
+        return true;
+}
+
+static int events_remember(json_t *events, const char *identity, usec_t t)
+{
+        for (const char *p = identity; *p;) {
+                size_t n = strcspn(p, "\n");
+                _cleanup_free_ char *id = xstrndup(p, n);
+
+                if (!id || json_object_set_new(events, id, json_integer((json_int_t) t)) < 0)
+                        return -ENOMEM;
+                p += n + (p[n] == '\n');
+        }
+        return 0;
+}
+
 static int decide_locked(const char *dir, struct state *s, const struct autofile_policy *p,
                          const struct autofile_event *ev, usec_t t, struct autofile_verdict *v)
 {
@@ -427,13 +454,14 @@ static int decide_locked(const char *dir, struct state *s, const struct autofile
         enum autofile_decision d;
         int r;
 
-        if (ev->identity && json_object_get(events, ev->identity)) {
+        if (!isempty(ev->identity) && events_known(events, ev->identity)) {
                 v->decision = AUTOFILE_SKIP;
                 v->duplicate = true;
                 return 0;
         }
-        if (ev->identity)
-                json_object_set_new(events, ev->identity, json_integer((json_int_t) t));
+        r = !isempty(ev->identity) ? events_remember(events, ev->identity, t) : 0;
+        if (r < 0)
+                return r;
         fp = incident_of(s, p, ev, ev->time ?: t) ?: ev->fingerprint;
         v->fingerprint = xstrdup(fp);
         if (!v->fingerprint)

@@ -41,7 +41,7 @@
 #define CONNECTION_TIMEOUT 5   /* seconds a client may stay idle */
 #define HOOK_TIMEOUT (30 * USEC_PER_MINUTE)
 #define FLUSH_INTERVAL (5 * USEC_PER_MINUTE) /* spooled filings retried this often */
-#define MSG_UNIT_FAILED "d9b373ed55a64feb8242e02dbe79a49c"
+#define MSG_UNIT_FAILED AUTOFILE_UNIT_FAILED_MESSAGE_ID
 
 static volatile sig_atomic_t stop_requested;
 
@@ -51,15 +51,33 @@ static void on_signal(int sig)
         stop_requested = 1;
 }
 
-/* Runs `self hook <args…> <hook_args…>` with body on stdin; returns its exit code. */
-static int run_hook(const struct watch_params *p, char *const *args, const char *body, size_t len)
+extern char **environ;
+
+/* The environment of a hook: ours without $MONITOR_*, plus env ("NAME=value"). */
+static char **hook_environment(char *const *env)
 {
-        _cleanup_strv_free_ char **argv = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+
+        for (char **e = environ; e && *e; e++)
+                if (!strneq(*e, "MONITOR_", 8) && strv_extend(&l, *e) < 0)
+                        return NULL;
+        STRV_FOREACH(e, (char **) env)
+                if (strv_extend(&l, *e) < 0)
+                        return NULL;
+        return l ? TAKE_PTR(l) : strv_copy((char *[]) { NULL });
+}
+
+/* Runs `self hook <args…> <hook_args…>` with body on stdin and env added to the
+ * environment; returns its exit code. */
+static int run_hook(const struct watch_params *p, char *const *args, char *const *env,
+                    const char *body, size_t len)
+{
+        _cleanup_strv_free_ char **argv = NULL, **envp = hook_environment(env);
         int in[2] = { -1, -1 }, status = 0;
         usec_t deadline = now(CLOCK_MONOTONIC) + HOOK_TIMEOUT;
         pid_t pid;
 
-        if (strv_extend(&argv, "collect") < 0 || strv_extend(&argv, "hook") < 0)
+        if (!envp || strv_extend(&argv, "collect") < 0 || strv_extend(&argv, "hook") < 0)
                 return 1;
         STRV_FOREACH(a, (char **) args)
                 if (strv_extend(&argv, *a) < 0)
@@ -77,7 +95,7 @@ static int run_hook(const struct watch_params *p, char *const *args, const char 
         }
         if (pid == 0) {
                 (void) dup2(in[0], STDIN_FILENO);
-                execv(p->self, argv);
+                execve(p->self, argv, envp);
                 _exit(127);
         }
         safe_close(in[0]);
@@ -206,7 +224,7 @@ static void *queue_worker(void *arg)
                 queue.head = (queue.head + 1) % QUEUE_MAX;
                 queue.n--;
                 pthread_mutex_unlock(&queue.lock);
-                ex = run_hook(queue.p, args, j.body, j.len);
+                ex = run_hook(queue.p, args, NULL, j.body, j.len);
                 if (ex != 0)
                         log_warning("watch: alert hook exited with %d", ex);
                 free(j.body);
@@ -392,17 +410,26 @@ static void journal_event(const struct watch_params *p, sd_journal *j)
                 format_iso8601_usec(until, sizeof(until), t + 1);
                 log_info("watch: %s crashed (%s, pid %" PRIu64 ")", cd.exe ?: cd.comm ?: "a process",
                          cd.signal_name ?: "?", cd.pid);
-                (void) run_hook(p, args, NULL, 0);
+                (void) run_hook(p, args, NULL, NULL, 0);
         } else if (streq(id, MSG_UNIT_FAILED)) {
                 _cleanup_free_ char *unit = get_field(j, "UNIT");
+                _cleanup_free_ char *inv = get_field(j, "INVOCATION_ID");
+                _cleanup_free_ char *res = get_field(j, "UNIT_RESULT");
+                _cleanup_strv_free_ char **env = NULL;
                 char *args[] = { (char *) "unit-failure", unit, NULL };
 
                 if (!unit || strchr(unit, '/'))
                         return;
                 if (strneq(unit, "collect", 7))
                         return; /* never report our own failures: no loops */
+                /* as systemd sets them for OnFailure=: the failed run is one event,
+                 * whichever of the two delivers it */
+                if (strv_consume(&env, xasprintf("MONITOR_UNIT=%s", unit)) < 0 ||
+                    (inv && strv_consume(&env, xasprintf("MONITOR_INVOCATION_ID=%s", inv)) < 0) ||
+                    (res && strv_consume(&env, xasprintf("MONITOR_SERVICE_RESULT=%s", res)) < 0))
+                        return;
                 log_info("watch: %s failed", unit);
-                (void) run_hook(p, args, NULL, 0);
+                (void) run_hook(p, args, env, NULL, 0);
         }
 }
 

@@ -346,7 +346,7 @@ static void test_events(void **state)
         free(err);
 
         setenv("MONITOR_SERVICE_RESULT", "core-dump", 1);
-        assert_int_equal(autofile_event_from_unit("app.service", &e), 0);
+        assert_int_equal(autofile_event_from_unit("app.service", "/nonexistent", 0, 0, &e), 0);
         assert_string_equal(e.fingerprint, "unit-failure:app.service");
         assert_string_equal(e.summary, "app.service failed (core-dump)");
         autofile_event_done(&e);
