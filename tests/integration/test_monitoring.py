@@ -6,6 +6,7 @@ problems; a portal outage and the later flush; two hosts (two state directories)
 hitting the same problem; the automatic window anchored on the crash."""
 
 import json
+import re
 import os
 import subprocess
 import time
@@ -214,3 +215,62 @@ def test_critical_alert_on_a_critical_unit_is_an_outage(root, dirs, portal):
     assert r.json["severity"]["suggested"] in ("P1", "P2"), r.json["severity"]
     text = json.dumps(portal.created())
     assert "runbooks.example/app" in text and "prometheus.example/graph" in text
+
+
+def test_two_hosts_at_the_same_moment_converge(root, dirs, portal, tmp_path):
+    """Two hosts (two state directories) crash the same way at the same moment: both
+    search the desk, find nothing and create a request. They converge on the older
+    one: the customer sees one open request for the problem, carrying both hosts'
+    bundles; the newer request is closed as its duplicate."""
+    write_config(dirs, portal.url)
+    jdir = tmp_path / "one-crash"
+    t = at(2, 10, 0, 0)
+    write_journal(str(jdir), [(t, crash_fixtures.coredump(
+        t, 5001, "/usr/bin/app-server", "app.service", "SIGSEGV", 11,
+        crash_fixtures.SEGV_STACK))], name="crash.journal")
+    states = [tmp_path / "host-a", tmp_path / "host-b"]
+    for s in states:
+        s.mkdir()
+    # both pre-create searches are answered only once both have arrived: a real race
+    portal.set_faults(search_barrier={"count": 2, "timeout": 60})
+    env = dict(os.environ, **FAST)
+
+    def one(state):
+        return subprocess.run([BIN] + hook_args(root, dirs, jdir, state, "--json"), env=env,
+                              capture_output=True, text=True, timeout=600,
+                              stdin=subprocess.DEVNULL)
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        runs = list(ex.map(one, states))
+    for p in runs:
+        assert p.returncode == 0, p.stderr
+    created = portal.created()
+    assert len(created) == 2, [c["issueKey"] for c in created]   # the race happened
+    marker = re.search(r"problem[0-9a-f]{16}", created[0]["summary"]).group(0)
+    assert all(marker in c["summary"] for c in created)
+    open_ = [c for c in created if c["currentStatus"]["statusCategory"] != "DONE"]
+    assert len(open_) == 1, [(c["issueKey"], c["currentStatus"]) for c in created]
+    keep = open_[0]
+    dup = next(c for c in created if c is not keep)
+    assert keep["issueKey"] == min((c["issueKey"] for c in created),
+                                   key=lambda k: int(k.split("-")[1]))
+    # the other host's bundle is on the open request, with a comment naming the duplicate
+    bundles = [a for a in keep["_attachments"] if a["name"].endswith(".tar.gz")]
+    assert len(bundles) == 2, [a["name"] for a in keep["_attachments"]]
+    assert any(dup["issueKey"] in c["body"] for c in keep["_comments"])
+    assert any("Duplicate of " + keep["issueKey"] in c["body"] for c in dup["_comments"])
+    # both hosts report the open request: their repeats will comment there
+    keys = {json.loads(p.stdout)["ticket"]["key"] for p in runs}
+    assert keys == {keep["issueKey"]}, keys
+    for s in states:
+        st = json.loads((s / "autofile.json").read_text())
+        assert [v["key"] for v in st["problems"].values()] == [keep["issueKey"]]
+    # a later crash on the second host is a comment on the open request
+    t2 = t + 20 * 60 * USEC
+    write_journal(str(jdir), [(t2, crash_fixtures.coredump(
+        t2, 5002, "/usr/bin/app-server", "app.service", "SIGSEGV", 11,
+        crash_fixtures.SEGV_STACK))], name="later.journal")
+    before = len(keep["_comments"])
+    r = run_collect(hook_args(root, dirs, jdir, states[1], "--json"), env=FAST, timeout=300)
+    assert r.rc == 0, r
+    assert r.json["ticket"]["key"] == keep["issueKey"]
+    assert len(portal.created()) == 2 and len(keep["_comments"]) > before
