@@ -378,7 +378,8 @@ static void describe_stack(struct dynbuf *d, const struct coredump *cd)
         (void) dynbuf_addstr(d, "\nStack of the crashing thread:\n");
         for (size_t i = 0; i < MIN(cd->n_frames, (size_t) STACK_LINES); i++)
                 (void) dynbuf_addf(d, "  #%zu %s (%s + 0x%" PRIx64 ")\n", i,
-                                   cd->frames[i].function ?: "n/a", cd->frames[i].module ?: "n/a",
+                                   coredump_frame_name(&cd->frames[i]),
+                                   cd->frames[i].module ?: "n/a",
                                    cd->frames[i].offset);
         if (cd->n_frames > STACK_LINES)
                 (void) dynbuf_addf(d, "  … %zu more frames\n", cd->n_frames - STACK_LINES);
