@@ -789,6 +789,19 @@ static int step_converge(struct jsm *j, struct ticket_submission *s)
         return r;
 }
 
+/* step_converge(); a refusal (not worth a retry) leaves the ticket as it stands. */
+static int converge(struct jsm *j, struct ticket_submission *s)
+{
+        int r = step_converge(j, s);
+
+        if (r >= 0 || r == -ENOMEM || r == -EAGAIN || r == JSM_OUTCOME_UNKNOWN ||
+            r == JSM_SERVER_BUSY || http_error_is_transient(r))
+                return r;
+        log_warning("problem %s: could not check for an older request of another host: %s",
+                    req(s, "problem_marker"), j->last_message ?: strerror(-r));
+        return st_set(s, "converged", json_true());
+}
+
 static void print_dry(const char *method, const char *path, json_t *body, const char *extra)
 {
         _cleanup_free_ char *t = body ? json_dumps(body, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
@@ -899,17 +912,8 @@ static int jsm_submit(struct ticket_submission *s)
                         goto finish;
         }
         r = step_attach(&j, s, &temp_ids);
-        if (r >= 0 && open) {
-                r = step_converge(&j, s);
-                if (r < 0 && r != -ENOMEM && r != -EAGAIN && r != JSM_OUTCOME_UNKNOWN &&
-                    r != JSM_SERVER_BUSY && !http_error_is_transient(r)) {
-                        /* the ticket stands; a refused look-up is not worth a retry */
-                        log_warning("problem %s: could not check for an older request of "
-                                    "another host: %s", req(s, "problem_marker"),
-                                    j.last_message ?: strerror(-r));
-                        r = st_set(s, "converged", json_true());
-                }
-        }
+        if (r >= 0 && open)
+                r = converge(&j, s);
         if (r < 0)
                 goto finish;
         if (json_is_string(st(s, "duplicate_of")))
