@@ -564,6 +564,42 @@ int autofile_record_spooled(const char *state_dir, const char *fingerprint, cons
         return state_save(&s);
 }
 
+/* A filing that failed (not spooled): the event was not handled after all. Its
+ * identities are forgotten and the budget it reserved at t is given back, so a
+ * later delivery (catch-up, re-send) files it. 0 or -errno. */
+static int autofile_release(const char *state_dir, const struct autofile_event *ev,
+                            const struct autofile_verdict *v, usec_t t)
+{
+        _cleanup_(state_done) struct state s = { .lock_fd = -1 };
+        json_t *events, *actions, *prob, *a;
+        size_t i;
+        int r;
+
+        r = state_open(state_dir, &s);
+        if (r < 0)
+                return r;
+        events = json_object_get(s.root, "events");
+        for (const char *p = ev->identity ?: ""; *p;) {
+                size_t n = strcspn(p, "\n");
+                _cleanup_free_ char *id = xstrndup(p, n);
+
+                if (id)
+                        (void) json_object_del(events, id);
+                p += n + (p[n] == '\n');
+        }
+        prob = json_object_get(json_object_get(s.root, "problems"), v->fingerprint);
+        if (prob && jtime(prob, "opening") == t)
+                (void) json_object_del(prob, "opening");
+        actions = json_object_get(s.root, "actions");
+        json_array_foreach(actions, i, a)
+                if (action_time(a) == t &&
+                    action_is_comment(a) == (v->decision == AUTOFILE_COMMENT)) {
+                        (void) json_array_remove(actions, i);
+                        break;
+                }
+        return state_save(&s);
+}
+
 char *autofile_describe(const struct autofile_event *ev, const struct autofile_verdict *v)
 {
         struct dynbuf d;
@@ -661,6 +697,11 @@ int autofile_handle(const char *state_dir, const struct autofile_policy *p,
                         r = autofile_record_spooled(state_dir, v.fingerprint, spool_id);
                 if (r < 0)
                         log_warning_errno(r, "cannot record the filing in '%s': %m", state_dir);
+        } else {
+                r = autofile_release(state_dir, ev, &v, t);
+                if (r < 0)
+                        log_warning_errno(r, "cannot release the failed filing in '%s': %m",
+                                          state_dir);
         }
         return ex;
 }

@@ -283,11 +283,21 @@ def test_watch_slow_and_flooding_clients(root, dirs, portal, tmp_path):
         t0 = time.monotonic()
         assert post_alert(url, json.dumps(ALERT).encode(), timeout=5) == 200
         assert time.monotonic() - t0 < 3
-        # a flood of distinct alert groups: every answer is 200 or 503, quickly
+        # ... and still refuses unauthenticated posts, at once
+        t0 = time.monotonic()
+        try:
+            post_alert(url, json.dumps(ALERT).encode(), token=None, timeout=5)
+            assert False, "accepted an unauthenticated post"
+        except urllib.error.HTTPError as e:
+            assert e.code == 401
+        assert time.monotonic() - t0 < 3
+        # a flood of distinct alert groups (distinct alerts: no re-sends), every answer
+        # is 200 or 503, quickly
         codes = []
 
         def one(i):
-            body = json.dumps(dict(ALERT, groupKey="flood-%s" % i)).encode()
+            alert = dict(ALERT["alerts"][0], fingerprint="flood-%s" % i)
+            body = json.dumps(dict(ALERT, groupKey="flood-%s" % i, alerts=[alert])).encode()
             try:
                 return post_alert(url, body, timeout=10)
             except urllib.error.HTTPError as e:
@@ -342,6 +352,16 @@ def test_watch_follows_the_journal(root, dirs, tmp_path):
     drafts = [f for f in os.listdir(dirs["out"]) if f.endswith(".ticket.txt")]
     assert len(drafts) == 1, text
     assert "payments: SIGSEGV" in open(os.path.join(dirs["out"], drafts[0])).read()
+    # the bundle of the crash delivered by watch covers the hour before it
+    import datetime
+    from conftest import open_bundle
+    bundle = os.path.join(dirs["out"], drafts[0][:-len(".ticket.txt")])
+    members, _ = open_bundle(bundle)
+    window = json.loads(members["manifest.json"])["window"]
+    since = datetime.datetime.fromisoformat(window["since"].replace("Z", "+00:00"))
+    until = datetime.datetime.fromisoformat(window["until"].replace("Z", "+00:00"))
+    assert since.timestamp() <= now / 1e6 - 3600 + 1, window
+    assert until.timestamp() >= now / 1e6 + 59, window
     # the old coredump in the fixture's history was not filed: one crash fingerprint
     assert len(set(re.findall(r"crash:[0-9a-f]{64}", text))) == 1, text
 
