@@ -692,8 +692,12 @@ int autofile_handle(const char *state_dir, const struct autofile_policy *p,
         autofile_window(p, ev->time ?: t, &f.since, &f.until);
         ex = fn(userdata, &f, &key, &spool_id);
         if (ex == 0 || ex == 75) {
-                r = autofile_record(state_dir, v.fingerprint, v.key ?: key, t);
-                if (r >= 0 && !key && !v.key && spool_id)
+                /* spooled: the key is the one the spool ends with (the submission may
+                 * still move to an older request of another host), from the ledger */
+                const char *k = v.key ?: ex == 75 && spool_id ? NULL : key;
+
+                r = autofile_record(state_dir, v.fingerprint, k, t);
+                if (r >= 0 && !k && spool_id)
                         r = autofile_record_spooled(state_dir, v.fingerprint, spool_id);
                 if (r < 0)
                         log_warning_errno(r, "cannot record the filing in '%s': %m", state_dir);

@@ -80,6 +80,9 @@ def test_window_anchored_on_the_crash(root, dirs, crashes):
     t = facts["t0"] + 30 * 60 * USEC
     assert w["since"].startswith(time.strftime("%Y-%m-%dT%H:%M", time.gmtime(t / USEC - 3600)))
     assert w["until"].startswith(time.strftime("%Y-%m-%dT%H:%M", time.gmtime(t / USEC + 60)))
+    # and holds what happened then: app.service's crash loop half an hour before
+    hits = [k for k, v in members.items() if b"Main process exited, code=dumped" in v]
+    assert hits, sorted(members)
 
 
 def test_fifty_concurrent_hooks(root, dirs, portal, crashes):
