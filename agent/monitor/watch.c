@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -37,7 +38,7 @@
 
 #define BODY_MAX (1u << 20)
 #define QUEUE_MAX 32           /* alerts waiting for their hook; beyond: 503 */
-#define CONNECTIONS_MAX 64     /* open connections; beyond: refused */
+#define CONNECTIONS_MAX 512    /* open connections (fewer under a low RLIMIT_NOFILE) */
 #define CONNECTION_TIMEOUT 5   /* seconds a client may stay idle */
 #define HOOK_TIMEOUT (30 * USEC_PER_MINUTE)
 #define FLUSH_INTERVAL (5 * USEC_PER_MINUTE) /* spooled filings retried this often */
@@ -466,7 +467,7 @@ static int listen_socket(const struct sockaddr_in *addr)
         if (fd < 0)
                 return -errno;
         (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if (bind(fd, (const struct sockaddr *) addr, sizeof(*addr)) < 0 || listen(fd, 64) < 0) {
+        if (bind(fd, (const struct sockaddr *) addr, sizeof(*addr)) < 0 || listen(fd, 128) < 0) {
                 int r = -errno;
 
                 close(fd);
@@ -503,6 +504,23 @@ static int load_token(const char *path, char **ret)
         return *ret ? 0 : -ENOMEM;
 }
 
+/* Connections the listener keeps open: many, so that a crowd of slow clients
+ * leaves room for Alertmanager, within the descriptors the process may open. */
+static unsigned connection_limit(void)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+                return CONNECTIONS_MAX;
+        if (rl.rlim_cur < CONNECTIONS_MAX + 64 && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = MIN(rl.rlim_max, (rlim_t) CONNECTIONS_MAX + 64);
+                (void) setrlimit(RLIMIT_NOFILE, &rl);
+                (void) getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        return (unsigned) MAX((rlim_t) 16, MIN((rlim_t) CONNECTIONS_MAX,
+                                               rl.rlim_cur > 64 ? rl.rlim_cur - 64 : 16));
+}
+
 static int listen_start(struct watch_params *q, struct MHD_Daemon **ret)
 {
         struct sockaddr_in addr;
@@ -528,7 +546,7 @@ static int listen_start(struct watch_params *q, struct MHD_Daemon **ret)
                              ntohs(addr.sin_port), NULL, NULL, on_request, q,
                              MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
                              on_completed, NULL, MHD_OPTION_CONNECTION_LIMIT,
-                             (unsigned) CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+                             connection_limit(), MHD_OPTION_CONNECTION_TIMEOUT,
                              (unsigned) CONNECTION_TIMEOUT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                              (size_t) 64 * 1024, MHD_OPTION_END);
         if (!d) {

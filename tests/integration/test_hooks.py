@@ -275,8 +275,8 @@ def test_watch_slow_and_flooding_clients(root, dirs, portal, tmp_path):
     try:
         url = "http://127.0.0.1:%d/alertmanager" % port
         assert wait_for(lambda: "webhooks on" in open(log.name).read(), 10)
-        # twenty slow clients: a request line and half a header, then nothing
-        for _ in range(20):
+        # a hundred slow clients: a request line and half a header, then nothing
+        for _ in range(100):
             s = socket.create_connection(("127.0.0.1", port), timeout=5)
             s.sendall(b"POST /alertmanager HTTP/1.1\r\nHost: x\r\nContent-Le")
             slow.append(s)
