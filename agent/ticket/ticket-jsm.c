@@ -609,10 +609,11 @@ static uint64_t key_number(const char *key)
         return n;
 }
 
-/* true if request a (created at ms_a, key a) is older than b: earlier, then lower key. */
+/* true if request a (created at ms_a, key a) is older than b: earlier, then (also
+ * when a time is not known) the lower key, as a project numbers its requests. */
 static bool older(int64_t ms_a, const char *a, int64_t ms_b, const char *b)
 {
-        if (ms_a != ms_b)
+        if (ms_a > 0 && ms_b > 0 && ms_a != ms_b)
                 return ms_a < ms_b;
         return key_number(a) < key_number(b);
 }
