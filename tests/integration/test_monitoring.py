@@ -138,7 +138,7 @@ def test_storm_of_distinct_problems(root, dirs, portal, tmp_path):
         [("handler_00", "storm-00", 0x100), ("main", "storm-00", 0x200)]))], name="more.journal")
     w = ["--since", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(later / USEC)),
          "--until", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(later / USEC + 1))]
-    env = dict(FAST, COLLECT_TEST_NOW=str(int(time.time()) + 2 * 3600))
+    env = dict(FAST, COLLECT_TEST_NOW=str((int(time.time()) + 2 * 3600) * USEC))
     r = run_collect(hook_args(root, dirs, jdir)[:-4] + w, env=env, timeout=300)
     assert r.rc == 0, r
     text = json.dumps(portal.state()["log"])
@@ -221,46 +221,47 @@ def test_critical_alert_on_a_critical_unit_is_an_outage(root, dirs, portal):
 
 
 def test_two_hosts_at_the_same_moment_converge(root, dirs, portal, tmp_path):
-    """Two hosts (two state directories) crash the same way at the same moment: both
-    search the desk, find nothing and create a request. They converge on the older
-    one: the customer sees one open request for the problem, carrying both hosts'
-    bundles; the newer request is closed as its duplicate."""
+    """Three hosts (three state directories) crash the same way at the same moment:
+    each searches the desk, finds nothing and creates a request. They converge on
+    the oldest: the customer sees one open request for the problem, carrying every
+    host's bundle; the newer requests are closed as its duplicates."""
     write_config(dirs, portal.url)
     jdir = tmp_path / "one-crash"
     t = at(2, 10, 0, 0)
     write_journal(str(jdir), [(t, crash_fixtures.coredump(
         t, 5001, "/usr/bin/app-server", "app.service", "SIGSEGV", 11,
         crash_fixtures.SEGV_STACK))], name="crash.journal")
-    states = [tmp_path / "host-a", tmp_path / "host-b"]
+    states = [tmp_path / "host-a", tmp_path / "host-b", tmp_path / "host-c"]
     for s in states:
         s.mkdir()
-    # both pre-create searches are answered only once both have arrived: a real race
-    portal.set_faults(search_barrier={"count": 2, "timeout": 60})
+    # the pre-create searches are answered only once all have arrived: a real race
+    portal.set_faults(search_barrier={"count": len(states), "timeout": 60})
     env = dict(os.environ, **FAST)
 
     def one(state):
         return subprocess.run([BIN] + hook_args(root, dirs, jdir, state, "--json"), env=env,
                               capture_output=True, text=True, timeout=600,
                               stdin=subprocess.DEVNULL)
-    with ThreadPoolExecutor(max_workers=2) as ex:
+    with ThreadPoolExecutor(max_workers=len(states)) as ex:
         runs = list(ex.map(one, states))
     for p in runs:
         assert p.returncode == 0, p.stderr
     created = portal.created()
-    assert len(created) == 2, [c["issueKey"] for c in created]   # the race happened
+    assert len(created) == 3, [c["issueKey"] for c in created]   # the race happened
     marker = re.search(r"problem[0-9a-f]{16}", created[0]["summary"]).group(0)
     assert all(marker in c["summary"] for c in created)
     open_ = [c for c in created if c["currentStatus"]["statusCategory"] != "DONE"]
     assert len(open_) == 1, [(c["issueKey"], c["currentStatus"]) for c in created]
     keep = open_[0]
-    dup = next(c for c in created if c is not keep)
+    dups = [c for c in created if c is not keep]
     assert keep["issueKey"] == min((c["issueKey"] for c in created),
                                    key=lambda k: int(k.split("-")[1]))
-    # the other host's bundle is on the open request, with a comment naming the duplicate
+    # the other hosts' bundles are on the open request, with comments naming the duplicates
     bundles = [a for a in keep["_attachments"] if a["name"].endswith(".tar.gz")]
-    assert len(bundles) == 2, [a["name"] for a in keep["_attachments"]]
-    assert any(dup["issueKey"] in c["body"] for c in keep["_comments"])
-    assert any("Duplicate of " + keep["issueKey"] in c["body"] for c in dup["_comments"])
+    assert len(bundles) == 3, [a["name"] for a in keep["_attachments"]]
+    for dup in dups:
+        assert any(dup["issueKey"] in c["body"] for c in keep["_comments"])
+        assert any("Duplicate of " + keep["issueKey"] in c["body"] for c in dup["_comments"])
     # both hosts report the open request: their repeats will comment there
     keys = {json.loads(p.stdout)["ticket"]["key"] for p in runs}
     assert keys == {keep["issueKey"]}, keys
@@ -276,4 +277,56 @@ def test_two_hosts_at_the_same_moment_converge(root, dirs, portal, tmp_path):
     r = run_collect(hook_args(root, dirs, jdir, states[1], "--json"), env=FAST, timeout=300)
     assert r.rc == 0, r
     assert r.json["ticket"]["key"] == keep["issueKey"]
-    assert len(portal.created()) == 2 and len(keep["_comments"]) > before
+    assert len(portal.created()) == 3 and len(keep["_comments"]) > before
+
+
+def test_concurrent_storm_of_distinct_problems(root, dirs, portal, tmp_path):
+    """Twelve distinct crashing executables whose hooks run all at once: never more
+    tickets than the budget, and every problem is filed or named in a filing (the
+    ones counted while the budget was used up, in the next hour's first filing)."""
+    write_config(dirs, portal.url)
+    jdir = tmp_path / "storm"
+    t0 = at(2, 11, 0, 0)
+    entries = []
+    for i in range(12):
+        t = t0 + 2 * i * USEC
+        exe = "/usr/bin/burst-%02d" % i
+        entries.append((t, crash_fixtures.coredump(
+            t, 9300 + i, exe, "burst-%02d.service" % i, "SIGSEGV", 11,
+            [("handler_%02d" % i, os.path.basename(exe), 0x100),
+             ("main", os.path.basename(exe), 0x200)])))
+    write_journal(str(jdir), entries, name="burst.journal")
+    env = dict(os.environ, **FAST)
+
+    def one(i):
+        t = (t0 + 2 * i * USEC) / USEC
+        w = ["--since", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t)),
+             "--until", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t + 1))]
+        return subprocess.run([BIN] + hook_args(root, dirs, jdir)[:-4] + w + ["-q"], env=env,
+                              capture_output=True, text=True, timeout=600,
+                              stdin=subprocess.DEVNULL)
+    with ThreadPoolExecutor(max_workers=12) as ex:
+        runs = list(ex.map(one, range(12)))
+    assert [p.returncode for p in runs] == [0] * 12, [p.stderr for p in runs]
+    assert len(portal.created()) == 3
+    state = json.loads((dirs["state"] / "autofile.json").read_text())
+    assert len(state["problems"]) == 12 and len(state["events"]) == 12
+    # the next hour: one more crash of a problem with a ticket is filed as a comment
+    # that lists what is still only counted
+    later = t0 + 2 * 3600 * USEC
+    write_journal(str(jdir), [(later, crash_fixtures.coredump(
+        later, 9400, "/usr/bin/burst-13", "burst-13.service", "SIGSEGV", 11,
+        [("handler_13", "burst-13", 0x100), ("main", "burst-13", 0x200)]))],
+        name="next.journal")
+    w = ["--since", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(later / USEC)),
+         "--until", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(later / USEC + 1))]
+    r = run_collect(hook_args(root, dirs, jdir)[:-4] + w,
+                    env=dict(FAST, COLLECT_TEST_NOW=str((int(time.time()) + 2 * 3600) * USEC)),
+                    timeout=300)
+    assert r.rc == 0, r
+    assert len(portal.created()) == 4, r.err
+    filed = json.dumps([c["summary"] for c in portal.created()])
+    text = json.dumps(portal.state()["log"])
+    for i in range(12):
+        name = "burst-%02d" % i
+        assert name in filed or ("%s: SIGSEGV" % name) in text, name
