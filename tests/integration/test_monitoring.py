@@ -330,3 +330,25 @@ def test_concurrent_storm_of_distinct_problems(root, dirs, portal, tmp_path):
     for i in range(12):
         name = "burst-%02d" % i
         assert name in filed or ("%s: SIGSEGV" % name) in text, name
+
+
+def test_cxx_crashes_filed_by_demangled_signature(root, dirs, portal, tmp_path):
+    """C++ crashes: one bug in two builds (const member, then a clone with other
+    parameter types) is one ticket and a comment; another method its own ticket.
+    Summaries and stacks name the functions demangled."""
+    from test_crash import cxx_journal
+    write_config(dirs, portal.url)
+    jdir = tmp_path / "cxx"
+    cxx_journal(jdir, at(2, 9, 0, 0))
+    r = run_collect(hook_args(root, dirs, jdir), env=FAST, timeout=300)
+    assert r.rc == 0, r
+    created = portal.created()
+    summaries = sorted(c["summary"] for c in created)
+    assert len(created) == 2, summaries
+    assert any("cxx-svc: SIGABRT in demo::Queue::pop" in s for s in summaries), summaries
+    assert any("cxx-svc: SIGSEGV in demo::Queue::push" in s for s in summaries), summaries
+    pop = next(c for c in created if "demo::Queue::pop" in c["summary"])
+    assert "demo::worker(void*)" in json.dumps(pop["_values"])
+    assert "_ZN4demo" not in json.dumps(pop["_values"])
+    # the second crash of the bug is a comment on its ticket
+    assert len([c for c in pop["_comments"] if "It happened again" in c["body"]]) == 1
