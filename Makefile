@@ -47,7 +47,8 @@ PKG_CFLAGS   := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # libcurl and libmicrohttpd are loaded or linked only where used: libcurl via
 # agent/ticket/curl-dl.c (dlopen on first use, to keep the resident set small).
 LINK_PKGS    := $(filter-out libcurl libmicrohttpd,$(PKGS))
-LIBS         += -Wl,--as-needed $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null) -lm -ldl -lpthread
+LIBS         += -Wl,--as-needed $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null) -lm -ldl -lpthread \
+		-lstdc++
 MHD_LIBS     := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
 
 ifdef DEVELOPER

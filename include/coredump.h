@@ -23,6 +23,7 @@
 /* One frame "#N 0xPC SYMBOL (MODULE + 0xOFFSET)" of the crashing thread. */
 struct coredump_frame {
         char *function;  /* symbol as printed; NULL for "n/a" and "??" */
+        char *demangled; /* a C++ ("_Z…") function demangled, with its parameters; else NULL */
         char *module;    /* module basename, " (deleted)" removed; NULL for "n/a" */
         uint64_t offset; /* module-relative offset (0 when not printed) */
 };
@@ -126,10 +127,27 @@ int coredump_signature(const struct coredump *c, struct coredump_signature *ret)
 /*
  * Normalises one function name: drops symbol versions ("@GLIBC_2.2.5"), GCC
  * clone suffixes (".constprop.0", ".isra.0", ".cold"), the Rust legacy hash,
+ * demangles C++ names and cuts what differs between calls of one function
+ * (the parameter list, cv/ref qualifiers, a template's return type, ABI
+ * tags: "demo::Queue<int>::pop(long) const" -> "demo::Queue<int>::pop"),
  * the "__GI_"/"IA__" prefixes and libc's ISA variants ("__memmove_avx_unaligned"
  * -> "memmove"). Returns a new string (NULL: out of memory).
  */
 char *coredump_normalize_function(const char *name);
+
+/*
+ * Demangles a C++ symbol ("_ZN4demo5Queue3popEv" -> "demo::Queue::pop()") with
+ * the toolchain's demangler (libstdc++'s __cxa_demangle); a symbol version
+ * ("@@GLIBCXX_3.4") is dropped. NULL when symbol is not a C++ name, cannot be
+ * demangled, or out of memory.
+ */
+char *coredump_demangle(const char *symbol);
+
+/* The name of a frame for people: demangled, else as printed, else "n/a". */
+static inline const char *coredump_frame_name(const struct coredump_frame *f)
+{
+        return f->demangled ?: f->function ?: "n/a";
+}
 
 /* True if a (normalised) function belongs to the crash machinery that sits
  * above the faulting frame: raise, abort, __assert_fail, *_chk, … */

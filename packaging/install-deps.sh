@@ -4,11 +4,11 @@
 # apt-get on Debian/Ubuntu, dnf on Fedora/RHEL. Does nothing when all are present.
 set -eu
 
-DEB_PKGS="gcc make pkg-config libyaml-dev libarchive-dev libcurl4-openssl-dev zlib1g-dev
+DEB_PKGS="gcc g++ make pkg-config libyaml-dev libarchive-dev libcurl4-openssl-dev zlib1g-dev
 libjansson-dev libpcre2-dev libssl-dev libsystemd-dev libmicrohttpd-dev libcmocka-dev
 python3 python3-pytest systemd-journal-remote diffutils patch tar gzip iproute2 procps
 dbus-daemon time pmccabe libdeflate-dev man-db ansible-core python3-yaml openssl"
-RPM_PKGS="gcc make pkgconf-pkg-config libyaml-devel libarchive-devel libcurl-devel zlib-devel
+RPM_PKGS="gcc libstdc++-devel make pkgconf-pkg-config libyaml-devel libarchive-devel libcurl-devel zlib-devel
 jansson-devel pcre2-devel openssl-devel systemd-devel libmicrohttpd-devel libcmocka-devel
 python3 python3-pytest systemd-journal-remote diffutils patch tar gzip iproute procps-ng
 dbus-daemon time libdeflate-devel man-db ansible-core python3-pyyaml openssl"

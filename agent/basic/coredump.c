@@ -22,8 +22,16 @@
 #include "dynbuf.h"
 #include "parse-util.h"
 
+/* libstdc++'s demangler (the Itanium C++ ABI's, cxxabi.h), linked with -lstdc++ */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
 #define FIELD_MAX (64u * 1024u) /* a longer field is cut (cmdline, package JSON) */
 #define MESSAGE_LINES_MAX 8192  /* systemd caps the trace at 1 MiB, 64 threads x 64 frames */
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+        return strneq(s, prefix, strlen(prefix));
+}
 
 void coredump_done(struct coredump *c)
 {
@@ -35,6 +43,7 @@ void coredump_done(struct coredump *c)
                 *strings[i] = mfree(*strings[i]);
         for (size_t i = 0; i < c->n_frames; i++) {
                 free(c->frames[i].function);
+                free(c->frames[i].demangled);
                 free(c->frames[i].module);
         }
         free(c->frames);
@@ -233,6 +242,10 @@ static int add_frame(struct coredump *c, const char *line, size_t len)
                         return -ENOMEM;
         }
         r = parse_frame(line, len, &f);
+        if (r > 0 && f.function && has_prefix(f.function, "_Z")) {
+                f.demangled = coredump_demangle(f.function);
+                /* not demangled (not C++, or no memory): the symbol as printed */
+        }
         if (r <= 0) {
                 free(f.function);
                 free(f.module);
@@ -351,10 +364,6 @@ fail:
 
 /* ---- signatures ---- */
 
-static bool has_prefix(const char *s, const char *prefix)
-{
-        return strneq(s, prefix, strlen(prefix));
-}
 
 /* "_ZN4core6result13unwrap_failed17h0123456789abcdefE" -> drop "17h<16 hex>". */
 static void strip_rust_hash(char *s)
@@ -387,6 +396,125 @@ static void strip_isa_variant(char *s)
         }
 }
 
+/* ---- C++ names ---- */
+
+char *coredump_demangle(const char *symbol)
+{
+        _cleanup_free_ char *s = NULL;
+        char *d;
+        int status = -1;
+
+        if (!symbol || !has_prefix(symbol, "_Z"))
+                return NULL;
+        s = xstrndup(symbol, strcspn(symbol, "@"));
+        if (!s)
+                return NULL;
+        d = __cxa_demangle(s, NULL, NULL, &status);
+        if (status != 0) {
+                free(d);
+                return NULL;
+        }
+        return d;
+}
+
+/* Removes every "[abi:…]" tag and " [clone …]" suffix of a demangled name. */
+static void strip_brackets(char *s)
+{
+        char *p = s;
+
+        while ((p = strchr(p, '['))) {
+                char *close = strchr(p, ']');
+
+                if (!close || !(has_prefix(p, "[abi:") || has_prefix(p, "[clone "))) {
+                        p++;
+                        continue;
+                }
+                if (p > s && p[-1] == ' ' && has_prefix(p, "[clone "))
+                        p--;
+                memmove(p, close + 1, strlen(close + 1) + 1);
+        }
+}
+
+/* Cuts trailing qualifiers (" const", " volatile", "&", "&&", " noexcept"). */
+static void strip_qualifiers(char *s)
+{
+        static const char *const quals[] = { " const", " volatile", " noexcept", "&&", "&" };
+        bool again = true;
+
+        while (again) {
+                size_t n = strlen(s);
+
+                again = false;
+                while (n > 0 && s[n - 1] == ' ')
+                        s[--n] = 0;
+                for (size_t i = 0; i < ELEMENTSOF(quals) && !again; i++) {
+                        size_t q = strlen(quals[i]);
+
+                        if (n > q && streq(s + n - q, quals[i]) && s[n - q - 1] != '(') {
+                                s[n - q] = 0;
+                                again = true;
+                        }
+                }
+        }
+}
+
+/* Cuts the parameter list: the balanced "(…)" group that ends the name. */
+static void strip_parameters(char *s)
+{
+        size_t n = strlen(s);
+        int depth = 0;
+
+        if (n == 0 || s[n - 1] != ')')
+                return;
+        for (size_t i = n; i > 0; i--) {
+                if (s[i - 1] == ')')
+                        depth++;
+                else if (s[i - 1] == '(' && --depth == 0) {
+                        if (i > 1) /* never the whole name */
+                                s[i - 1] = 0;
+                        return;
+                }
+        }
+}
+
+/* Drops a template function's return type: "int foo<int>" -> "foo<int>" (the last
+ * space outside <…> and (…), before any "operator"). */
+static void strip_return_type(char *s)
+{
+        size_t cut = 0;
+        int depth = 0;
+
+        for (size_t i = 0; s[i]; i++) {
+                if (depth == 0 && has_prefix(s + i, "operator") &&
+                    (i == 0 || s[i - 1] == ':' || s[i - 1] == ' '))
+                        break;
+                if (s[i] == '<' || s[i] == '(')
+                        depth++;
+                else if ((s[i] == '>' || s[i] == ')') && depth > 0)
+                        depth--;
+                else if (s[i] == ' ' && depth == 0)
+                        cut = i + 1;
+        }
+        if (cut > 0 && s[cut])
+                memmove(s, s + cut, strlen(s + cut) + 1);
+}
+
+/* A C++ name as a signature key: demangled, without what differs between calls. */
+static char *normalize_cxx(char *s)
+{
+        char *d = coredump_demangle(s);
+
+        if (!d)
+                return s; /* not demangled: the symbol stays a stable key */
+        free(s);
+        strip_brackets(d);
+        strip_qualifiers(d);
+        strip_parameters(d);
+        strip_qualifiers(d);
+        strip_return_type(d);
+        return d;
+}
+
 char *coredump_normalize_function(const char *name)
 {
         static const char *const prefixes[] = { "__GI_", "IA__" };
@@ -406,6 +534,8 @@ char *coredump_normalize_function(const char *name)
         if (p)
                 *p = 0;
         strip_rust_hash(s);
+        if (has_prefix(s, "_Z"))
+                return normalize_cxx(s);
         if (has_prefix(s, "__") && (has_prefix(s + 2, "mem") || has_prefix(s + 2, "str") ||
                                     has_prefix(s + 2, "stp") || has_prefix(s + 2, "wmem") ||
                                     has_prefix(s + 2, "wcs") || has_prefix(s + 2, "rawmem"))) {
@@ -427,6 +557,10 @@ bool coredump_function_is_crash_machinery(const char *name)
                 "__cxa_rethrow", "__cxa_pure_virtual", "__rust_start_panic", "__restore_rt",
                 "__kernel_rt_sigreturn", "_ZSt9terminatev", "_ZN10__cxxabiv111__terminateEPFvvE",
                 "_ZN9__gnu_cxx27__verbose_terminate_handlerEv",
+                /* the same, demangled (as names are normalised) */
+                "std::terminate", "__cxxabiv1::__terminate",
+                "__gnu_cxx::__verbose_terminate_handler", "std::__glibcxx_assert_fail",
+                "std::__replacement_assert", "std::rethrow_exception",
                 /* the kernel's oops and panic machinery */
                 "dump_stack_lvl", "dump_stack", "panic", "__die", "die", "oops_end",
                 "page_fault_oops", "no_context", "exc_page_fault", "asm_exc_page_fault",

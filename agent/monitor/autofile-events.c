@@ -3,8 +3,10 @@
  * Monitoring events (agent/monitor/autofile.h): an Alertmanager webhook
  * payload, a failed unit, systemd-coredump entries. A crash's fingerprint is
  * its crash signature (include/coredump.h), its identity the boot id, pid and
- * time of the crash, so that each crash is filed once whichever path
- * delivered it.
+ * time of the crash; a unit failure's identity is the failed run (its
+ * invocation id); an alert's the fingerprint, start and status of each of its
+ * alerts. So each event is filed once whichever path delivered it, and a
+ * re-sent Alertmanager group is a no-op.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #ifdef HAVE_LIBSYSTEMD
 #include <systemd/sd-journal.h>
 #endif
@@ -20,10 +23,13 @@
 #include "basic/json-util.h"
 #include "coredump.h"
 #include "dynbuf.h"
+#include "log.h"
 #include "monitor/autofile.h"
 #include "parse-util.h"
+#include "strv.h"
 
 #define STACK_LINES 8
+#define ALERTS_MAX 50 /* alerts of a group described and identified */
 
 /* ---- events ---- */
 
@@ -96,6 +102,58 @@ static usec_t alert_time(json_t *alerts, bool resolved)
         return best;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* An alert without a fingerprint (older Alertmanager): the hash of its labels. */
+static char *labels_fingerprint(json_t *labels)
+{
+        _cleanup_free_ char *text = json_dumps(labels ?: json_null(),
+                                               JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned n = 0;
+        char hex[17];
+
+        if (!text || EVP_Digest(text, strlen(text), md, &n, EVP_sha256(), NULL) != 1 || n < 8)
+                return NULL;
+        for (unsigned i = 0; i < 8; i++)
+                snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        return xasprintf("labels-%s", hex);
+}
+
+/* "alert:<fingerprint>:<startsAt>:<status>" of each alert, one a line, sorted: a
+ * re-sent group is the same event, a resolved one (or a new alert) is not. */
+static char *alert_identities(json_t *alerts, const char *group_status)
+{
+        _cleanup_strv_free_ char **ids = NULL;
+        json_t *a;
+        size_t i;
+
+        json_array_foreach(alerts, i, a) {
+                _cleanup_free_ char *own = NULL;
+                const char *fp = json_str(a, "fingerprint");
+
+                if (i >= ALERTS_MAX)
+                        break;
+                if (!fp)
+                        fp = own = labels_fingerprint(json_object_get(a, "labels"));
+                /* a resolved group has only resolved alerts, whatever they say */
+                if (!fp || strv_consume(&ids, xasprintf("alert:%s:%s:%s", fp,
+                                                        json_str(a, "startsAt") ?: "-",
+                                                        streq(group_status, "resolved") ?
+                                                                group_status :
+                                                                json_str(a, "status") ?:
+                                                                group_status)) < 0)
+                        return NULL;
+        }
+        if (!ids)
+                return xasprintf("alert:-:-:%s", group_status);
+        qsort(ids, strv_length(ids), sizeof(char *), cmp_str);
+        return strv_join(ids, "\n");
+}
+
 int autofile_event_from_alertmanager(const char *json, size_t len, struct autofile_event *ret,
                                      char **ret_error)
 {
@@ -133,9 +191,9 @@ int autofile_event_from_alertmanager(const char *json, size_t len, struct autofi
                 const char *k;
                 json_t *v;
 
-                if (i >= 50) {
+                if (i >= ALERTS_MAX) {
                         (void) dynbuf_addf(&d, "- … and %zu more alerts\n",
-                                           json_array_size(alerts) - 50);
+                                           json_array_size(alerts) - ALERTS_MAX);
                         break;
                 }
                 (void) dynbuf_addf(&d, "- %s since %s:", json_str(a, "status") ?: "?",
@@ -153,25 +211,145 @@ int autofile_event_from_alertmanager(const char *json, size_t len, struct autofi
                 .summary = summary ? xasprintf("%s: %s", name, summary) :
                                      xasprintf("Alert %s is %s", name, status),
                 .description = dynbuf_steal(&d),
+                .identity = alert_identities(alerts, status),
                 .resolved = streq(status, "resolved"),
                 .critical = json_str(json_object_get(m, "commonLabels"), "severity") &&
                             streq(json_str(json_object_get(m, "commonLabels"), "severity"),
                                   "critical"),
         };
         json_decref(m);
-        if (!ret->fingerprint || !ret->summary || !ret->description) {
+        if (!ret->fingerprint || !ret->summary || !ret->description || !ret->identity) {
                 autofile_event_done(ret);
                 return -ENOMEM;
         }
         return 0;
 }
 
-int autofile_event_from_unit(const char *unit, struct autofile_event *ret)
+/* The unit's failed run as the journal recorded it (systemd's "Failed with result"). */
+struct unit_failure {
+        char *invocation; /* INVOCATION_ID */
+        char *boot_id;
+        char *result;     /* UNIT_RESULT */
+        usec_t realtime, monotonic;
+};
+
+static void unit_failure_done(struct unit_failure *f)
+{
+        free(f->invocation);
+        free(f->boot_id);
+        free(f->result);
+}
+
+#ifdef HAVE_LIBSYSTEMD
+static char *journal_field(sd_journal *j, const char *name)
+{
+        const void *d;
+        size_t l, n = strlen(name);
+
+        if (sd_journal_get_data(j, name, &d, &l) < 0 || l <= n + 1)
+                return NULL;
+        return xstrndup((const char *) d + n + 1, MIN(l - n - 1, (size_t) 256));
+}
+
+static int match(sd_journal *j, const char *field, const char *value)
+{
+        _cleanup_free_ char *m = xasprintf("%s=%s", field, value);
+
+        return m ? sd_journal_add_match(j, m, 0) : -ENOMEM;
+}
+
+/* The newest "Failed with result" entry of unit in [since, until] (of invocation,
+ * when known: then at any time). 1 found, 0 not, -errno. */
+static int unit_failure_find(const char *dir, const char *unit, const char *invocation,
+                             usec_t since, usec_t until, struct unit_failure *ret)
+{
+        sd_journal *j = NULL;
+        sd_id128_t boot;
+        int r;
+
+        r = dir ? sd_journal_open_directory(&j, dir, 0) :
+                  sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+        if (r < 0)
+                return r;
+        (void) sd_journal_set_data_threshold(j, 4096);
+        r = match(j, "MESSAGE_ID", AUTOFILE_UNIT_FAILED_MESSAGE_ID);
+        if (r >= 0)
+                r = match(j, "UNIT", unit);
+        if (r >= 0 && invocation)
+                r = match(j, "INVOCATION_ID", invocation);
+        if (r >= 0)
+                r = invocation ? sd_journal_seek_tail(j) : sd_journal_seek_realtime_usec(j, until);
+        for (unsigned i = 0; r >= 0 && i < 10000; i++) {
+                r = sd_journal_previous(j);
+                if (r <= 0)
+                        break;
+                if (sd_journal_get_realtime_usec(j, &ret->realtime) < 0)
+                        continue;
+                if (!invocation && ret->realtime > until)
+                        continue;
+                if (!invocation && ret->realtime < since) {
+                        r = 0;
+                        break;
+                }
+                if (sd_journal_get_monotonic_usec(j, &ret->monotonic, &boot) < 0)
+                        continue;
+                ret->boot_id = xasprintf(SD_ID128_FORMAT_STR, SD_ID128_FORMAT_VAL(boot));
+                ret->invocation = journal_field(j, "INVOCATION_ID");
+                ret->result = journal_field(j, "UNIT_RESULT");
+                r = ret->boot_id ? 1 : -ENOMEM;
+                break;
+        }
+        sd_journal_close(j);
+        return r;
+}
+#else
+static int unit_failure_find(const char *dir, const char *unit, const char *invocation,
+                             usec_t since, usec_t until, struct unit_failure *ret)
+{
+        (void) dir;
+        (void) unit;
+        (void) invocation;
+        (void) since;
+        (void) until;
+        (void) ret;
+        return 0;
+}
+#endif
+
+/* The failed run's identity (see autofile.h); NULL when nothing identifies it. */
+static char *unit_identity(const char *unit, const char *invocation, const struct unit_failure *f,
+                           bool found)
+{
+        if (invocation || (found && f->invocation))
+                return xasprintf("unit:%s:%s", unit, invocation ?: f->invocation);
+        if (found)
+                return xasprintf("unit:%s:%s:%" PRIu64, f->boot_id, unit,
+                                 (uint64_t) f->monotonic);
+        return NULL;
+}
+
+int autofile_event_from_unit(const char *unit, const char *journal_dir, usec_t since,
+                             usec_t until, struct autofile_event *ret)
 {
         const char *result = getenv("MONITOR_SERVICE_RESULT");
         const char *code = getenv("MONITOR_EXIT_CODE"), *status = getenv("MONITOR_EXIT_STATUS");
+        const char *invocation = getenv("MONITOR_INVOCATION_ID"), *mu = getenv("MONITOR_UNIT");
+        _cleanup_(unit_failure_done) struct unit_failure f = {};
+        bool found;
+        int r;
 
+        /* several units sharing one handler job: $MONITOR_* belong to another unit */
+        if (isempty(invocation) || (mu && !streq(mu, unit)))
+                invocation = NULL;
+        r = unit_failure_find(journal_dir, unit, invocation, since, until, &f);
+        if (r < 0 && r != -ENOENT)
+                log_debug_errno(r, "cannot look up the failure of %s in the journal: %m", unit);
+        found = r > 0;
+        if (!result && found)
+                result = f.result;
         *ret = (struct autofile_event) {
+                .identity = unit_identity(unit, invocation, &f, found),
+                .time = found ? f.realtime : 0,
                 .fingerprint = xasprintf("unit-failure:%s", unit),
                 .summary = result ? xasprintf("%s failed (%s)", unit, result) :
                                     xasprintf("%s failed", unit),
@@ -181,10 +359,14 @@ int autofile_event_from_unit(const char *unit, struct autofile_event *ret)
                                          status ? " with status " : "", status ?: ""),
                 .unit = xstrdup(unit),
         };
-        if (!ret->fingerprint || !ret->summary || !ret->description || !ret->unit) {
+        if (!ret->fingerprint || !ret->summary || !ret->description || !ret->unit ||
+            ((invocation || found) && !ret->identity)) {
                 autofile_event_done(ret);
                 return -ENOMEM;
         }
+        if (!ret->identity)
+                log_debug("%s: the failed run is not known (no $MONITOR_INVOCATION_ID, no journal "
+                          "entry): every delivery counts", unit);
         return 0;
 }
 
@@ -196,7 +378,8 @@ static void describe_stack(struct dynbuf *d, const struct coredump *cd)
         (void) dynbuf_addstr(d, "\nStack of the crashing thread:\n");
         for (size_t i = 0; i < MIN(cd->n_frames, (size_t) STACK_LINES); i++)
                 (void) dynbuf_addf(d, "  #%zu %s (%s + 0x%" PRIx64 ")\n", i,
-                                   cd->frames[i].function ?: "n/a", cd->frames[i].module ?: "n/a",
+                                   coredump_frame_name(&cd->frames[i]),
+                                   cd->frames[i].module ?: "n/a",
                                    cd->frames[i].offset);
         if (cd->n_frames > STACK_LINES)
                 (void) dynbuf_addf(d, "  … %zu more frames\n", cd->n_frames - STACK_LINES);

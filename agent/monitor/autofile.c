@@ -419,6 +419,33 @@ static int apply(struct state *s, const struct autofile_policy *p, json_t *prob,
         return 0;
 }
 
+/* identity is one event identity a line: true when every one was handled. */
+static bool events_known(json_t *events, const char *identity)
+{
+        for (const char *p = identity; *p;) {
+                size_t n = strcspn(p, "\n");
+                _cleanup_free_ char *id = xstrndup(p, n);
+
+                if (!id || !json_object_get(events, id))
+                        return false;
+                p += n + (p[n] == '\n');
+        }
+        return true;
+}
+
+static int events_remember(json_t *events, const char *identity, usec_t t)
+{
+        for (const char *p = identity; *p;) {
+                size_t n = strcspn(p, "\n");
+                _cleanup_free_ char *id = xstrndup(p, n);
+
+                if (!id || json_object_set_new(events, id, json_integer((json_int_t) t)) < 0)
+                        return -ENOMEM;
+                p += n + (p[n] == '\n');
+        }
+        return 0;
+}
+
 static int decide_locked(const char *dir, struct state *s, const struct autofile_policy *p,
                          const struct autofile_event *ev, usec_t t, struct autofile_verdict *v)
 {
@@ -427,13 +454,14 @@ static int decide_locked(const char *dir, struct state *s, const struct autofile
         enum autofile_decision d;
         int r;
 
-        if (ev->identity && json_object_get(events, ev->identity)) {
+        if (!isempty(ev->identity) && events_known(events, ev->identity)) {
                 v->decision = AUTOFILE_SKIP;
                 v->duplicate = true;
                 return 0;
         }
-        if (ev->identity)
-                json_object_set_new(events, ev->identity, json_integer((json_int_t) t));
+        r = !isempty(ev->identity) ? events_remember(events, ev->identity, t) : 0;
+        if (r < 0)
+                return r;
         fp = incident_of(s, p, ev, ev->time ?: t) ?: ev->fingerprint;
         v->fingerprint = xstrdup(fp);
         if (!v->fingerprint)
@@ -536,6 +564,42 @@ int autofile_record_spooled(const char *state_dir, const char *fingerprint, cons
         return state_save(&s);
 }
 
+/* A filing that failed (not spooled): the event was not handled after all. Its
+ * identities are forgotten and the budget it reserved at t is given back, so a
+ * later delivery (catch-up, re-send) files it. 0 or -errno. */
+static int autofile_release(const char *state_dir, const struct autofile_event *ev,
+                            const struct autofile_verdict *v, usec_t t)
+{
+        _cleanup_(state_done) struct state s = { .lock_fd = -1 };
+        json_t *events, *actions, *prob, *a;
+        size_t i;
+        int r;
+
+        r = state_open(state_dir, &s);
+        if (r < 0)
+                return r;
+        events = json_object_get(s.root, "events");
+        for (const char *p = ev->identity ?: ""; *p;) {
+                size_t n = strcspn(p, "\n");
+                _cleanup_free_ char *id = xstrndup(p, n);
+
+                if (id)
+                        (void) json_object_del(events, id);
+                p += n + (p[n] == '\n');
+        }
+        prob = json_object_get(json_object_get(s.root, "problems"), v->fingerprint);
+        if (prob && jtime(prob, "opening") == t)
+                (void) json_object_del(prob, "opening");
+        actions = json_object_get(s.root, "actions");
+        json_array_foreach(actions, i, a)
+                if (action_time(a) == t &&
+                    action_is_comment(a) == (v->decision == AUTOFILE_COMMENT)) {
+                        (void) json_array_remove(actions, i);
+                        break;
+                }
+        return state_save(&s);
+}
+
 char *autofile_describe(const struct autofile_event *ev, const struct autofile_verdict *v)
 {
         struct dynbuf d;
@@ -628,11 +692,20 @@ int autofile_handle(const char *state_dir, const struct autofile_policy *p,
         autofile_window(p, ev->time ?: t, &f.since, &f.until);
         ex = fn(userdata, &f, &key, &spool_id);
         if (ex == 0 || ex == 75) {
-                r = autofile_record(state_dir, v.fingerprint, v.key ?: key, t);
-                if (r >= 0 && !key && !v.key && spool_id)
+                /* spooled: the key is the one the spool ends with (the submission may
+                 * still move to an older request of another host), from the ledger */
+                const char *k = v.key ?: ex == 75 && spool_id ? NULL : key;
+
+                r = autofile_record(state_dir, v.fingerprint, k, t);
+                if (r >= 0 && !k && spool_id)
                         r = autofile_record_spooled(state_dir, v.fingerprint, spool_id);
                 if (r < 0)
                         log_warning_errno(r, "cannot record the filing in '%s': %m", state_dir);
+        } else {
+                r = autofile_release(state_dir, ev, &v, t);
+                if (r < 0)
+                        log_warning_errno(r, "cannot release the failed filing in '%s': %m",
+                                          state_dir);
         }
         return ex;
 }

@@ -65,7 +65,10 @@ struct autofile_event {
         char *summary;
         char *description;
         char *unit;        /* the failed or crashed unit, if known */
-        char *identity;    /* the event itself (coredump: boot id, pid, time); NULL: none */
+        char *identity;    /* the event itself (coredump: boot id, pid, time; unit failure:
+                            * the failed run; alert: fingerprint, start, status of each
+                            * alert, one a line); NULL: none. A delivery all of whose
+                            * identities were handled before is a no-op. */
         usec_t time;       /* when it happened (0: unknown, now) */
         bool resolved;
         bool crash;        /* a crash: its own problem, never merged into an incident */
@@ -78,8 +81,20 @@ void autofile_event_done(struct autofile_event *e);
 int autofile_event_from_alertmanager(const char *json, size_t len, struct autofile_event *ret,
                                      char **ret_error);
 
-/* A unit that entered the failed state (OnFailure=, with $MONITOR_* when set). */
-int autofile_event_from_unit(const char *unit, struct autofile_event *ret);
+/* systemd's "Failed with result" entry (SD_MESSAGE_UNIT_FAILED) */
+#define AUTOFILE_UNIT_FAILED_MESSAGE_ID "d9b373ed55a64feb8242e02dbe79a49c"
+
+/*
+ * A unit that entered the failed state (OnFailure=, with $MONITOR_* when
+ * set, or `collect watch`, which sets them from the journal entry). Its
+ * identity is the failed run: "unit:<unit>:<invocation id>" from
+ * $MONITOR_INVOCATION_ID or the INVOCATION_ID of the unit's newest "Failed
+ * with result" entry in the journal of journal_dir (NULL: the system journal)
+ * within [since, until], else "unit:<boot id>:<unit>:<monotonic µs>" of that
+ * entry; none when neither is known. The entry's time is the event's time.
+ */
+int autofile_event_from_unit(const char *unit, const char *journal_dir, usec_t since,
+                             usec_t until, struct autofile_event *ret);
 
 /*
  * The newest systemd-coredump entry in [since, until] of the journal in dir

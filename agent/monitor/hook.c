@@ -51,15 +51,22 @@ static int event_from_alertmanager(const struct hook_request *h, struct autofile
         return r;
 }
 
-/* The one event of unit-failure and alertmanager. 0, or -errno with err. */
-static int hook_event(const struct hook_request *h, struct autofile_event *ev,
-                      struct collect_error *err)
+/* The one event of unit-failure and alertmanager. A unit's failed run is looked
+ * up in [since, until] (the explicit window, else the last hour). 0, or -errno
+ * with err. */
+static int hook_event(const struct hook_request *h, usec_t since, usec_t until,
+                      struct autofile_event *ev, struct collect_error *err)
 {
         const char *kind = h->args[0];
         int r;
 
         if (streq(kind, "unit-failure")) {
-                r = autofile_event_from_unit(h->args[1], ev);
+                if (since == 0 && until == 0) {
+                        until = now(CLOCK_REALTIME) + USEC_PER_MINUTE;
+                        since = until - USEC_PER_HOUR - USEC_PER_MINUTE;
+                }
+                r = autofile_event_from_unit(h->args[1], h->collect.journal_dir, since, until,
+                                             ev);
         } else {
                 r = event_from_alertmanager(h, ev, err);
                 if (r < 0 && err->message)
@@ -178,13 +185,14 @@ int hook_run(const struct hook_request *h, struct collect_result *ret)
                         goto fail;
                 return 0;
         }
-        r = hook_event(h, &ev, &ret->error);
         /* an explicit window replaces the one anchored on the event */
-        if (r >= 0 && (h->since || h->until)) {
+        if (h->since || h->until) {
                 x.window = true;
                 r = collect_parse_window(h->since, h->until, USEC_PER_HOUR, &x.since, &x.until,
                                          &ret->error);
         }
+        if (r >= 0)
+                r = hook_event(h, x.since, x.until, &ev, &ret->error);
         if (r < 0)
                 goto fail;
         ex = autofile_handle(state, &ap, &ev, hook_file, &x);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -37,11 +38,11 @@
 
 #define BODY_MAX (1u << 20)
 #define QUEUE_MAX 32           /* alerts waiting for their hook; beyond: 503 */
-#define CONNECTIONS_MAX 64     /* open connections; beyond: refused */
+#define CONNECTIONS_MAX 512    /* open connections (fewer under a low RLIMIT_NOFILE) */
 #define CONNECTION_TIMEOUT 5   /* seconds a client may stay idle */
 #define HOOK_TIMEOUT (30 * USEC_PER_MINUTE)
 #define FLUSH_INTERVAL (5 * USEC_PER_MINUTE) /* spooled filings retried this often */
-#define MSG_UNIT_FAILED "d9b373ed55a64feb8242e02dbe79a49c"
+#define MSG_UNIT_FAILED AUTOFILE_UNIT_FAILED_MESSAGE_ID
 
 static volatile sig_atomic_t stop_requested;
 
@@ -51,15 +52,33 @@ static void on_signal(int sig)
         stop_requested = 1;
 }
 
-/* Runs `self hook <args…> <hook_args…>` with body on stdin; returns its exit code. */
-static int run_hook(const struct watch_params *p, char *const *args, const char *body, size_t len)
+extern char **environ;
+
+/* The environment of a hook: ours without $MONITOR_*, plus env ("NAME=value"). */
+static char **hook_environment(char *const *env)
 {
-        _cleanup_strv_free_ char **argv = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+
+        for (char **e = environ; e && *e; e++)
+                if (!strneq(*e, "MONITOR_", 8) && strv_extend(&l, *e) < 0)
+                        return NULL;
+        STRV_FOREACH(e, (char **) env)
+                if (strv_extend(&l, *e) < 0)
+                        return NULL;
+        return l ? TAKE_PTR(l) : strv_copy((char *[]) { NULL });
+}
+
+/* Runs `self hook <args…> <hook_args…>` with body on stdin and env added to the
+ * environment; returns its exit code. */
+static int run_hook(const struct watch_params *p, char *const *args, char *const *env,
+                    const char *body, size_t len)
+{
+        _cleanup_strv_free_ char **argv = NULL, **envp = hook_environment(env);
         int in[2] = { -1, -1 }, status = 0;
         usec_t deadline = now(CLOCK_MONOTONIC) + HOOK_TIMEOUT;
         pid_t pid;
 
-        if (strv_extend(&argv, "collect") < 0 || strv_extend(&argv, "hook") < 0)
+        if (!envp || strv_extend(&argv, "collect") < 0 || strv_extend(&argv, "hook") < 0)
                 return 1;
         STRV_FOREACH(a, (char **) args)
                 if (strv_extend(&argv, *a) < 0)
@@ -77,7 +96,7 @@ static int run_hook(const struct watch_params *p, char *const *args, const char 
         }
         if (pid == 0) {
                 (void) dup2(in[0], STDIN_FILENO);
-                execv(p->self, argv);
+                execve(p->self, argv, envp);
                 _exit(127);
         }
         safe_close(in[0]);
@@ -206,7 +225,7 @@ static void *queue_worker(void *arg)
                 queue.head = (queue.head + 1) % QUEUE_MAX;
                 queue.n--;
                 pthread_mutex_unlock(&queue.lock);
-                ex = run_hook(queue.p, args, j.body, j.len);
+                ex = run_hook(queue.p, args, NULL, j.body, j.len);
                 if (ex != 0)
                         log_warning("watch: alert hook exited with %d", ex);
                 free(j.body);
@@ -392,17 +411,26 @@ static void journal_event(const struct watch_params *p, sd_journal *j)
                 format_iso8601_usec(until, sizeof(until), t + 1);
                 log_info("watch: %s crashed (%s, pid %" PRIu64 ")", cd.exe ?: cd.comm ?: "a process",
                          cd.signal_name ?: "?", cd.pid);
-                (void) run_hook(p, args, NULL, 0);
+                (void) run_hook(p, args, NULL, NULL, 0);
         } else if (streq(id, MSG_UNIT_FAILED)) {
                 _cleanup_free_ char *unit = get_field(j, "UNIT");
+                _cleanup_free_ char *inv = get_field(j, "INVOCATION_ID");
+                _cleanup_free_ char *res = get_field(j, "UNIT_RESULT");
+                _cleanup_strv_free_ char **env = NULL;
                 char *args[] = { (char *) "unit-failure", unit, NULL };
 
                 if (!unit || strchr(unit, '/'))
                         return;
                 if (strneq(unit, "collect", 7))
                         return; /* never report our own failures: no loops */
+                /* as systemd sets them for OnFailure=: the failed run is one event,
+                 * whichever of the two delivers it */
+                if (strv_consume(&env, xasprintf("MONITOR_UNIT=%s", unit)) < 0 ||
+                    (inv && strv_consume(&env, xasprintf("MONITOR_INVOCATION_ID=%s", inv)) < 0) ||
+                    (res && strv_consume(&env, xasprintf("MONITOR_SERVICE_RESULT=%s", res)) < 0))
+                        return;
                 log_info("watch: %s failed", unit);
-                (void) run_hook(p, args, NULL, 0);
+                (void) run_hook(p, args, env, NULL, 0);
         }
 }
 
@@ -439,7 +467,7 @@ static int listen_socket(const struct sockaddr_in *addr)
         if (fd < 0)
                 return -errno;
         (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if (bind(fd, (const struct sockaddr *) addr, sizeof(*addr)) < 0 || listen(fd, 64) < 0) {
+        if (bind(fd, (const struct sockaddr *) addr, sizeof(*addr)) < 0 || listen(fd, 128) < 0) {
                 int r = -errno;
 
                 close(fd);
@@ -476,6 +504,23 @@ static int load_token(const char *path, char **ret)
         return *ret ? 0 : -ENOMEM;
 }
 
+/* Connections the listener keeps open: many, so that a crowd of slow clients
+ * leaves room for Alertmanager, within the descriptors the process may open. */
+static unsigned connection_limit(void)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+                return CONNECTIONS_MAX;
+        if (rl.rlim_cur < CONNECTIONS_MAX + 64 && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = MIN(rl.rlim_max, (rlim_t) CONNECTIONS_MAX + 64);
+                (void) setrlimit(RLIMIT_NOFILE, &rl);
+                (void) getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        return (unsigned) MAX((rlim_t) 16, MIN((rlim_t) CONNECTIONS_MAX,
+                                               rl.rlim_cur > 64 ? rl.rlim_cur - 64 : 16));
+}
+
 static int listen_start(struct watch_params *q, struct MHD_Daemon **ret)
 {
         struct sockaddr_in addr;
@@ -501,7 +546,7 @@ static int listen_start(struct watch_params *q, struct MHD_Daemon **ret)
                              ntohs(addr.sin_port), NULL, NULL, on_request, q,
                              MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
                              on_completed, NULL, MHD_OPTION_CONNECTION_LIMIT,
-                             (unsigned) CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+                             connection_limit(), MHD_OPTION_CONNECTION_TIMEOUT,
                              (unsigned) CONNECTION_TIMEOUT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                              (size_t) 64 * 1024, MHD_OPTION_END);
         if (!d) {

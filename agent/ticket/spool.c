@@ -461,6 +461,8 @@ static int drop_if_unlocked(const char *spool_dir, const char *id, const char *w
         return r < 0 ? r : 1;
 }
 
+#define STALE_TMP_AGE (10 * USEC_PER_MINUTE)
+
 static void remove_stale_tmp(const char *spool_dir)
 {
         _cleanup_(closedirp) DIR *d = opendir(spool_dir);
@@ -472,7 +474,14 @@ static void remove_stale_tmp(const char *spool_dir)
                 _cleanup_free_ char *p = NULL;
                 _cleanup_close_ int fd = -1;
 
+                struct stat st;
+
                 if (!strneq(de->d_name, ".tmp-", 5))
+                        continue;
+                /* one being created has not taken its lock yet between mkdir() and
+                 * lock_entry(): only an old one is stale */
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    (usec_t) st.st_mtime * USEC_PER_SEC + STALE_TMP_AGE > now(CLOCK_REALTIME))
                         continue;
                 p = xasprintf("%s/%s", spool_dir, de->d_name);
                 if (!p)

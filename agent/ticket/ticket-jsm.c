@@ -452,6 +452,10 @@ static int step_create(struct jsm *j, struct ticket_submission *s, json_t *temp_
                                 break;
                         }
                         url = web_url(j, resp, key);
+                        json_object_set_new(s->state, "created_ms",
+                                            json_integer(json_integer_value(json_object_get(
+                                                    json_object_get(resp, "createdDate"),
+                                                    "epochMillis"))));
                         r = record_key(s, key, url);
                         if (temp_ids && json_object_get(json_object_get(body,
                                                                         "requestFieldValues"),
@@ -592,6 +596,213 @@ static int resolve_existing(struct jsm *j, struct ticket_submission *s)
         return j->desk_id ? 0 : -ENOMEM;
 }
 
+/* ---- fleet-wide convergence ---- */
+
+/* The number of a key ("SUP-481" -> 481; 0 when there is none). */
+static uint64_t key_number(const char *key)
+{
+        const char *dash = key ? strrchr(key, '-') : NULL;
+        uint64_t n = 0;
+
+        if (!dash || safe_atou64(dash + 1, &n) < 0)
+                return 0;
+        return n;
+}
+
+/* true if request a (created at ms_a, key a) is older than b: earlier, then (also
+ * when a time is not known) the lower key, as a project numbers its requests. */
+static bool older(int64_t ms_a, const char *a, int64_t ms_b, const char *b)
+{
+        if (ms_a > 0 && ms_b > 0 && ms_a != ms_b)
+                return ms_a < ms_b;
+        return key_number(a) < key_number(b);
+}
+
+/*
+ * The oldest open request carrying the problem marker, if it is older than
+ * own (created at own_ms). 1 with *ret (a new reference), 0 none, -errno.
+ */
+static int find_older_problem(struct jsm *j, const char *marker, const char *own,
+                              int64_t own_ms, json_t **ret)
+{
+        _cleanup_free_ char *path = xasprintf(JSM_API "/request?searchTerm=%s&requestStatus="
+                                                      "OPEN_REQUESTS&serviceDeskId=%s",
+                                              marker, j->desk_id);
+        json_t *all = NULL, *v, *best = NULL;
+        int64_t best_ms = own_ms;
+        const char *best_key = own;
+        size_t i;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = jsm_get_paged(j, path, &all);
+        if (r < 0)
+                return r;
+        json_array_foreach(all, i, v) {
+                const char *key = json_str(v, "issueKey");
+                int64_t ms = json_integer_value(json_object_get(json_object_get(v, "createdDate"),
+                                                                "epochMillis"));
+
+                if (!key || streq(key, own) || !request_has_marker(v, marker) ||
+                    streq(json_str(json_object_get(v, "currentStatus"), "statusCategory") ?: "",
+                          "DONE"))
+                        continue;
+                if (older(ms, key, best_ms, best_key)) {
+                        best = v;
+                        best_ms = ms;
+                        best_key = key;
+                }
+        }
+        if (best)
+                *ret = json_incref(best);
+        json_decref(all);
+        return best ? 1 : 0;
+}
+
+/* This host's bundle as a comment on the problem's request. */
+static int merge_attach(struct jsm *j, struct ticket_submission *s, const char *into,
+                        const char *own)
+{
+        _cleanup_free_ char *path = xasprintf(JSM_API "/request/%s/attachment", into);
+        _cleanup_free_ char *text = xasprintf(
+                "The same problem on %s (its bundle is attached). %s was opened for it by that "
+                "host at the same moment and is closed as a duplicate of %s.\n\n%s",
+                req(s, "host") ?: "another host", own, into, req(s, "summary") ?: "");
+        json_t *ids = NULL, *body;
+        int r;
+
+        if (!path || !text)
+                return -ENOMEM;
+        r = step_upload(j, s, &ids);
+        if (r < 0)
+                return r;
+        body = json_pack("{s:o, s:b, s:{s:s}}", "temporaryAttachmentIds", ids, "public", 1,
+                         "additionalComment", "body", text);
+        if (!body)
+                return -ENOMEM;
+        r = jsm_call(j, "POST", path, body, NULL, 0, 0, NULL);
+        json_decref(body);
+        return r;
+}
+
+/* The customer transition that closes a request (by its name), or NULL. */
+static char *close_transition(struct jsm *j, const char *key)
+{
+        static const char *const words[] = { "duplicate", "cancel", "resolve", "close", "done" };
+        _cleanup_free_ char *path = xasprintf(JSM_API "/request/%s/transition", key);
+        json_t *all = NULL, *v;
+        char *id = NULL;
+        size_t i;
+
+        if (!path || jsm_get_paged(j, path, &all) < 0)
+                return NULL;
+        for (size_t w = 0; w < ELEMENTSOF(words) && !id; w++)
+                json_array_foreach(all, i, v)
+                        if (json_str(v, "id") && json_str(v, "name") &&
+                            strcasestr(json_str(v, "name"), words[w])) {
+                                id = xstrdup(json_str(v, "id"));
+                                break;
+                        }
+        json_decref(all);
+        return id;
+}
+
+/* Closes own as a duplicate of into (a customer transition with the comment; a
+ * comment alone when the workflow offers the customer none). */
+static int close_duplicate(struct jsm *j, const char *own, const char *into)
+{
+        _cleanup_free_ char *text = xasprintf(
+                "Duplicate of %s: the same problem was reported by another host at the same "
+                "moment; this host's bundle is attached to %s.", into, into);
+        _cleanup_free_ char *tid = close_transition(j, own), *path = NULL;
+        json_t *body;
+        int r;
+
+        if (!text)
+                return -ENOMEM;
+        path = tid ? xasprintf(JSM_API "/request/%s/transition", own) :
+                     xasprintf(JSM_API "/request/%s/comment", own);
+        body = tid ? json_pack("{s:s, s:{s:s}}", "id", tid, "additionalComment", "body", text) :
+                     json_pack("{s:s, s:b}", "body", text, "public", 1);
+        if (!path || !body) {
+                json_decref(body);
+                return -ENOMEM;
+        }
+        r = jsm_call(j, "POST", path, body, NULL, 0, 0, NULL);
+        json_decref(body);
+        if (r >= 0 && !tid)
+                log_notice("%s: no customer transition closes it; commented 'duplicate of %s'",
+                           own, into);
+        return r;
+}
+
+/*
+ * Two hosts that searched for the problem at the same moment both found
+ * nothing and both created a request. After creating, look again: when an
+ * older open request carries the same problem marker (created earlier; on a
+ * tie the lower key), that one is the problem's request. This host's bundle
+ * goes there as a comment, its own request is closed as a duplicate pointing
+ * at it, and the filing reports the older key, so later repeats comment
+ * there. Every host orders the requests the same way, so they converge on one.
+ */
+static int step_converge(struct jsm *j, struct ticket_submission *s)
+{
+        const char *marker = req(s, "problem_marker");
+        _cleanup_free_ char *own = xstrdup(json_str(s->state, "key") ?: "");
+        _cleanup_free_ char *url = NULL;
+        json_t *st_into = st(s, "duplicate_of"), *older_req = NULL;
+        int r;
+
+        if (!marker || !own || isempty(own) || json_is_true(st(s, "converged")) ||
+            json_is_true(st(s, "fleet_comment")))
+                return own ? 0 : -ENOMEM;
+        if (!json_is_string(st_into)) {
+                r = find_older_problem(j, marker, own,
+                                       json_integer_value(st(s, "created_ms")), &older_req);
+                if (r <= 0)
+                        return r < 0 ? r : st_set(s, "converged", json_true());
+                url = web_url(j, older_req, json_str(older_req, "issueKey"));
+                r = st_set(s, "duplicate_of", json_string(json_str(older_req, "issueKey")));
+                json_decref(older_req);
+                if (r < 0)
+                        return r;
+                st_into = st(s, "duplicate_of");
+                json_object_set_new(s->state, "duplicate_url", json_string(url ?: ""));
+        }
+        log_notice("problem %s: %s is older than %s (created at the same moment by another "
+                   "host): moving this host's filing there", marker,
+                   json_string_value(st_into), own);
+        if (!json_is_true(st(s, "merged"))) {
+                r = merge_attach(j, s, json_string_value(st_into), own);
+                if (r < 0)
+                        return r;
+                (void) st_set(s, "merged", json_true());
+        }
+        r = close_duplicate(j, own, json_string_value(st_into));
+        if (r < 0)
+                log_warning("could not close %s as a duplicate of %s: %s", own,
+                            json_string_value(st_into), j->last_message ?: "?");
+        json_object_set_new(s->ticket, "duplicate", json_string(own));
+        r = record_key(s, json_string_value(st_into), json_str(s->state, "duplicate_url"));
+        if (r >= 0)
+                r = st_set(s, "converged", json_true());
+        return r;
+}
+
+/* step_converge(); a refusal (not worth a retry) leaves the ticket as it stands. */
+static int converge(struct jsm *j, struct ticket_submission *s)
+{
+        int r = step_converge(j, s);
+
+        if (r >= 0 || r == -ENOMEM || r == -EAGAIN || r == JSM_OUTCOME_UNKNOWN ||
+            r == JSM_SERVER_BUSY || http_error_is_transient(r))
+                return r;
+        log_warning("problem %s: could not check for an older request of another host: %s",
+                    req(s, "problem_marker"), j->last_message ?: strerror(-r));
+        return st_set(s, "converged", json_true());
+}
+
 static void print_dry(const char *method, const char *path, json_t *body, const char *extra)
 {
         _cleanup_free_ char *t = body ? json_dumps(body, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
@@ -702,12 +913,18 @@ static int jsm_submit(struct ticket_submission *s)
                         goto finish;
         }
         r = step_attach(&j, s, &temp_ids);
+        if (r >= 0 && open)
+                r = converge(&j, s);
         if (r < 0)
                 goto finish;
+        if (json_is_string(st(s, "duplicate_of")))
+                open = false; /* the older request of another host is the problem's */
         json_object_set_new(s->ticket, "action",
-                            json_string(open                                    ? "created" :
-                                        json_is_true(st(s, "fleet_comment")) ? "commented" :
-                                                                               "attached"));
+                            json_string(open ? "created" :
+                                        json_is_true(st(s, "fleet_comment")) ||
+                                                        json_is_string(st(s, "duplicate_of")) ?
+                                                  "commented" :
+                                                  "attached"));
         r = step_share(&j, s);
         if (r < 0 && r != -EAGAIN) {
                 /* the ticket stands; the share failure is reported in the exit code */

@@ -308,8 +308,12 @@ static json_t *frames_json(const struct coredump *cd)
 
                 if (!o)
                         break;
-                json_object_set_new(o, "function", f->function ? json_string(f->function) :
-                                                                 json_null());
+                /* C++ names demangled for people; the symbol as systemd printed it kept */
+                json_object_set_new(o, "function",
+                                    f->function ? json_string(coredump_frame_name(f)) :
+                                                  json_null());
+                if (f->demangled)
+                        json_object_set_new(o, "symbol", json_string(f->function));
                 json_object_set_new(o, "module", f->module ? json_string(f->module) : json_null());
                 json_object_set_new(o, "offset", json_integer((json_int_t) f->offset));
                 json_array_append_new(a, o);
@@ -451,7 +455,8 @@ static void report_stack(struct dynbuf *d, const struct coredump *cd)
 {
         for (size_t i = 0; i < cd->n_frames; i++)
                 (void) dynbuf_addf(d, "  #%-2zu %s (%s + 0x%" PRIx64 ")\n", i,
-                                   cd->frames[i].function ?: "n/a", cd->frames[i].module ?: "n/a",
+                                   coredump_frame_name(&cd->frames[i]),
+                                   cd->frames[i].module ?: "n/a",
                                    cd->frames[i].offset);
         if (cd->n_frames == 0)
                 (void) dynbuf_addstr(d, "  (no stack trace recorded)\n");

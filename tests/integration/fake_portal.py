@@ -624,6 +624,11 @@ class FakePortal:
             if len(parts) == 3 and parts[2] == "participant" and m == "GET":
                 s, l = self.start_limit(q)
                 return 200, paged(self.users(r["_participants"]), s, l, self.url)
+            if len(parts) == 3 and parts[2] == "transition" and m == "GET":
+                s, l = self.start_limit(q)
+                return 200, paged(self.customer_transitions(r), s, l, self.url)
+            if len(parts) == 3 and parts[2] == "transition" and m == "POST":
+                return self.transition(h, me, r, body)
         raise Reply(404, {"errorMessages": ["No such API: %s %s" % (m, path)], "errors": {}})
 
     def find_type(self, desk, ident):
@@ -828,7 +833,52 @@ class FakePortal:
             raise error(400, "The temporary attachment %s does not exist or has expired." % tid,
                         "sd.attachment.temporary.expired")
 
+    # customer transitions (GET/POST /request/{key}/transition): what a customer may do
+    # to an open request in the default JSM workflow; none once it is done
+    TRANSITIONS = [{"id": "851", "name": "Cancel request", "status": "Canceled"},
+                   {"id": "801", "name": "Resolve this issue", "status": "Resolved"}]
+
+    def customer_transitions(self, r):
+        if r["currentStatus"]["statusCategory"] == "DONE" or self.faults.get("no_transitions"):
+            return []
+        return [{"id": t["id"], "name": t["name"]} for t in self.TRANSITIONS]
+
+    def transition(self, h, me, r, body):
+        b = self.json_body(h, body)
+        ids = {t["id"]: t for t in self.TRANSITIONS}
+        if not isinstance(b.get("id"), str) or b["id"] not in ids or \
+                not self.customer_transitions(r):
+            raise error(400, "The transition is not valid for this request.",
+                        "sd.customer.transition.invalid")
+        ac = b.get("additionalComment")
+        if ac is not None:
+            if not isinstance(ac, dict) or not isinstance(ac.get("body"), str):
+                raise error(400, "additionalComment must be an object with a body.")
+            self.comment(me, r, ac["body"], True)
+        with self.lock:
+            r["currentStatus"] = {"status": ids[b["id"]]["status"], "statusCategory": "DONE",
+                                  "statusDate": date_dto()}
+        return 204, None
+
+    def search_barrier(self, q):
+        """Fault search_barrier {"count": N, "timeout": s}: the first N searches for a
+        searchTerm wait until N have arrived (hosts that search at the same moment)."""
+        b = self.faults.get("search_barrier")
+        if not b or not q.get("searchTerm"):
+            return
+        with self.lock:
+            if not hasattr(self, "_barrier"):
+                self._barrier = threading.Condition(self.lock)
+            if b.get("arrived", 0) >= b["count"]:
+                return
+            b["arrived"] = b.get("arrived", 0) + 1
+            self._barrier.notify_all()
+            deadline = time.time() + b.get("timeout", 10)
+            while b["arrived"] < b["count"] and time.time() < deadline:
+                self._barrier.wait(deadline - time.time())
+
     def search(self, me, q):
+        self.search_barrier(q)
         term = (q.get("searchTerm") or [""])[0].lower()
         status = (q.get("requestStatus") or ["ALL_REQUESTS"])[0]
         if status not in ("OPEN_REQUESTS", "CLOSED_REQUESTS", "ALL_REQUESTS"):

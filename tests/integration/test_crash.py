@@ -130,3 +130,59 @@ def test_nothing_outside_the_window(root, dirs, tmp_path):
     members, _ = open_bundle(r.json["bundle"]["path"])
     crashes = json.loads(members["crash/crashes.json"])
     assert crashes["crashes"] == [] and crashes["problems"] == []
+
+
+CXX_POP = "_ZNK4demo5Queue3popERKSt6vectorIiSaIiEE"
+CXX_TERMINATE = [("__pthread_kill_implementation", "libc.so.6", 0x969fc),
+                 ("raise", "libc.so.6", 0x42476), ("abort", "libc.so.6", 0x287f3),
+                 ("_ZN9__gnu_cxx27__verbose_terminate_handlerEv", "libstdc++.so.6", 0xa20aa),
+                 ("_ZSt9terminatev", "libstdc++.so.6", 0xad0fc)]
+
+
+def cxx_journal(jdir, t0):
+    """Two crashes of one C++ bug: one build prints the const member, another (a rebuild)
+    a clone of it with another parameter type; and a crash in another method."""
+    m = 60 * crash_fixtures.USEC
+    stacks = [
+        CXX_TERMINATE + [(CXX_POP, "cxx-svc", 0x32c7),
+                         ("_ZN4demo6workerEPv@@DEMO_1.0", "cxx-svc", 0x3400),
+                         ("start_thread", "libc.so.6", 0x94ac3)],
+        CXX_TERMINATE + [("_ZN4demo5Queue3popERKSt6vectorIlSaIlEE.constprop.0", "cxx-svc",
+                          0x3300),
+                         ("_ZN4demo6workerEPv", "cxx-svc", 0x3480),
+                         ("start_thread", "libc.so.6", 0x94ac3)],
+        [("_ZN4demo5Queue4pushEOi", "cxx-svc", 0x3900),
+         ("_ZN4demo6workerEPv", "cxx-svc", 0x3400)],
+    ]
+    entries = [(t0 + i * m, crash_fixtures.coredump(
+        t0 + i * m, 8001 + i, "/usr/bin/cxx-svc", "cxx.service",
+        "SIGABRT" if i < 2 else "SIGSEGV", 6 if i < 2 else 11, st))
+        for i, st in enumerate(stacks)]
+    crash_fixtures.write_journal(str(jdir), entries, name="cxx.journal")
+
+
+def test_cxx_frames_demangled(root, dirs, tmp_path):
+    jdir = tmp_path / "journal"
+    cxx_journal(jdir, crash_fixtures.at(2, 9, 0, 0))
+    r, members = collect(root, dirs, jdir)
+    crashes = json.loads(members["crash/crashes.json"])
+    first = [c for c in crashes["crashes"] if c["pid"] == 8001][0]
+    # for people: demangled with parameters; systemd's symbol kept beside it
+    frame = [f for f in first["frames"] if f.get("symbol") == CXX_POP][0]
+    assert frame["function"] == \
+        "demo::Queue::pop(std::vector<int, std::allocator<int> > const&) const"
+    assert [f["function"] for f in first["frames"]][3:5] == \
+        ["__gnu_cxx::__verbose_terminate_handler()", "std::terminate()"]
+    # the same bug in two builds is one problem: names without parameters, the
+    # terminate machinery skipped like abort's
+    pop = problem(crashes, "SIGABRT in demo::Queue::pop")
+    assert pop["count"] == 2
+    assert pop["keys"] == ["demo::Queue::pop", "demo::worker"]
+    push = problem(crashes, "SIGSEGV in demo::Queue::push")
+    assert push["signature"] != pop["signature"]
+    report = members[pop["report"]].decode()
+    # the stack of the latest crash, demangled
+    assert "demo::Queue::pop(std::vector<long, std::allocator<long> > const&) " \
+           "[clone .constprop.0] (cxx-svc + 0x3300)" in report
+    assert "demo::worker(void*) (cxx-svc + 0x3480)" in report
+    assert "_ZN" not in report

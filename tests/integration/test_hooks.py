@@ -217,10 +217,14 @@ def test_watch_listens_for_alertmanager(root, dirs, portal, tmp_path):
         # answered at once (queued), filed by the worker
         assert post_alert(url, json.dumps(ALERT).encode()) == 200
         assert wait_for(lambda: len(portal.created()) == 1, 60), open(log.name).read()
-        # the same group again: 200, and still one ticket
-        assert post_alert(url, json.dumps(ALERT).encode()) == 200
+        # the same group again (Alertmanager's repeat_interval): 200, and a no-op
         assert wait_for(lambda: portal.calls_to("POST", "/attachment$"), 60), open(log.name).read()
+        posts = len([c for c in portal.log if c["method"] == "POST"])
+        assert post_alert(url, json.dumps(ALERT).encode()) == 200
+        assert wait_for(lambda: "handled before" in open(log.name).read(), 60), \
+            open(log.name).read()
         assert len(portal.created()) == 1
+        assert len([c for c in portal.log if c["method"] == "POST"]) == posts
         try:
             post_alert(url, b"{nope")
             assert False, "accepted a bad payload"
@@ -271,19 +275,29 @@ def test_watch_slow_and_flooding_clients(root, dirs, portal, tmp_path):
     try:
         url = "http://127.0.0.1:%d/alertmanager" % port
         assert wait_for(lambda: "webhooks on" in open(log.name).read(), 10)
-        # twenty slow clients: a request line and half a header, then nothing
-        for _ in range(20):
+        # a hundred slow clients: a request line and half a header, then nothing
+        for _ in range(100):
             s = socket.create_connection(("127.0.0.1", port), timeout=5)
             s.sendall(b"POST /alertmanager HTTP/1.1\r\nHost: x\r\nContent-Le")
             slow.append(s)
         t0 = time.monotonic()
         assert post_alert(url, json.dumps(ALERT).encode(), timeout=5) == 200
         assert time.monotonic() - t0 < 3
-        # a flood of distinct alert groups: every answer is 200 or 503, quickly
+        # ... and still refuses unauthenticated posts, at once
+        t0 = time.monotonic()
+        try:
+            post_alert(url, json.dumps(ALERT).encode(), token=None, timeout=5)
+            assert False, "accepted an unauthenticated post"
+        except urllib.error.HTTPError as e:
+            assert e.code == 401
+        assert time.monotonic() - t0 < 3
+        # a flood of distinct alert groups (distinct alerts: no re-sends), every answer
+        # is 200 or 503, quickly
         codes = []
 
         def one(i):
-            body = json.dumps(dict(ALERT, groupKey="flood-%s" % i)).encode()
+            alert = dict(ALERT["alerts"][0], fingerprint="flood-%s" % i)
+            body = json.dumps(dict(ALERT, groupKey="flood-%s" % i, alerts=[alert])).encode()
             try:
                 return post_alert(url, body, timeout=10)
             except urllib.error.HTTPError as e:
@@ -338,5 +352,115 @@ def test_watch_follows_the_journal(root, dirs, tmp_path):
     drafts = [f for f in os.listdir(dirs["out"]) if f.endswith(".ticket.txt")]
     assert len(drafts) == 1, text
     assert "payments: SIGSEGV" in open(os.path.join(dirs["out"], drafts[0])).read()
+    # the bundle of the crash delivered by watch covers the hour before it
+    import datetime
+    from conftest import open_bundle
+    bundle = os.path.join(dirs["out"], drafts[0][:-len(".ticket.txt")])
+    members, _ = open_bundle(bundle)
+    window = json.loads(members["manifest.json"])["window"]
+    since = datetime.datetime.fromisoformat(window["since"].replace("Z", "+00:00"))
+    until = datetime.datetime.fromisoformat(window["until"].replace("Z", "+00:00"))
+    assert since.timestamp() <= now / 1e6 - 3600 + 1, window
+    assert until.timestamp() >= now / 1e6 + 59, window
     # the old coredump in the fixture's history was not filed: one crash fingerprint
     assert len(set(re.findall(r"crash:[0-9a-f]{64}", text))) == 1, text
+
+
+UNIT_FAILED = "d9b373ed55a64feb8242e02dbe79a49c"
+
+
+def unit_failed_entry(unit, invocation, result="exit-code"):
+    """systemd's "Failed with result" entry as PID 1 writes it."""
+    return {"SYSLOG_IDENTIFIER": "systemd", "_PID": "1", "_UID": "0", "PRIORITY": "4",
+            "_TRANSPORT": "journal", "MESSAGE_ID": UNIT_FAILED, "UNIT": unit,
+            "INVOCATION_ID": invocation, "UNIT_RESULT": result,
+            "MESSAGE": "%s: Failed with result '%s'." % (unit, result)}
+
+
+def posts(portal):
+    return [c for c in portal.log if c["method"] == "POST"]
+
+
+def test_unit_failure_delivered_twice_is_one_event(root, dirs, portal, tmp_path):
+    """`collect watch` and the OnFailure= hook both deliver the same failed run:
+    one ticket, no comment; another failed run of the unit is a comment."""
+    import time
+    write_config(dirs, portal.url)
+    jdir = tmp_path / "journal"
+    inv1, inv2 = "5d1f0c2a9e6b4f7d8a3c2b1e0f9d8c7b", "6e2a1d3b0f7c4a8e9b4d3c2f1a0e9d8c"
+    now = int(time.time() * 1000000)
+    journal_fixtures.write_journal(str(jdir), [
+        (now - 5000000, unit_failed_entry("nginx.service", inv1))], name="old.journal")
+    p, log = start_watch(root, dirs, "--journal-dir", str(jdir))
+    try:
+        assert wait_for(lambda: "following the journal" in open(log.name).read(), 10)
+        # delivery 1: the journal, followed by watch (it hands the hook the entry's
+        # invocation id, as systemd does for OnFailure=)
+        journal_fixtures.write_journal(str(jdir), [
+            (now, unit_failed_entry("nginx.service", inv2))], name="new.journal")
+        assert wait_for(lambda: len(portal.created()) == 1 and
+                        portal.calls_to("POST", "/attachment$"), 120), open(log.name).read()
+        assert wait_for(lambda: "a new problem" in open(log.name).read(), 30)
+    finally:
+        stop_watch(p)
+    before = len(posts(portal))
+    # delivery 2: the OnFailure= hook of the same failed run
+    env = dict(FAST, MONITOR_INVOCATION_ID=inv2, MONITOR_UNIT="nginx.service",
+               MONITOR_SERVICE_RESULT="exit-code", MONITOR_EXIT_CODE="exited",
+               MONITOR_EXIT_STATUS="1")
+    args = ["hook", "unit-failure", "nginx.service", "--journal-dir", str(jdir)] + \
+        base_args(root, dirs)[:-4]
+    r = run_collect(args, env=env)
+    assert r.rc == 0 and "handled before" in r.err, r
+    # delivery 3: by hand, without $MONITOR_*: found in the journal, the same run
+    r = run_collect(args, env=FAST)
+    assert r.rc == 0 and "handled before" in r.err, r
+    assert len(portal.created()) == 1
+    assert len(posts(portal)) == before, [c["path"] for c in posts(portal)[before:]]
+    # the earlier failed run (another invocation) is another event: a comment
+    r = run_collect(args[:3] + ["--journal-dir", str(jdir)] + base_args(root, dirs)[:-4],
+                    env=dict(FAST, MONITOR_INVOCATION_ID=inv1))
+    assert r.rc == 0 and "a repeat" in r.err, r
+    assert len(portal.created()) == 1
+    assert len(posts(portal)) > before
+    state = json.load(open(dirs["state"] / "autofile.json"))
+    assert "unit:nginx.service:" + inv1 in state["events"]
+    assert "unit:nginx.service:" + inv2 in state["events"]
+
+
+def test_alert_delivered_twice_is_one_event(root, dirs, portal):
+    """Alertmanager re-sends a group every repeat_interval: the same alert twice adds
+    no comment; resolved twice adds one resolved comment."""
+    write_config(dirs, portal.url)
+    r = hook(root, dirs, "alertmanager", stdin=json.dumps(ALERT))
+    assert r.rc == 0 and r.json["ticket"]["action"] == "created", r
+    key = r.json["ticket"]["key"]
+    req = portal.created()[0]
+    n_comments, n_posts = len(req["_comments"]), len(posts(portal))
+    r = run_collect(["hook", "alertmanager"] + base_args(root, dirs), env=FAST,
+                    input=json.dumps(ALERT))
+    assert r.rc == 0 and "handled before" in r.err, r
+    assert len(req["_comments"]) == n_comments and len(posts(portal)) == n_posts
+    # a payload without fingerprints (older Alertmanager): identified by its labels
+    bare = dict(ALERT, alerts=[{k: v for k, v in ALERT["alerts"][0].items()
+                                if k != "fingerprint"}])
+    r = run_collect(["hook", "alertmanager"] + base_args(root, dirs), env=FAST,
+                    input=json.dumps(bare))
+    assert r.rc == 0 and "a repeat" in r.err, r
+    r = run_collect(["hook", "alertmanager"] + base_args(root, dirs), env=FAST,
+                    input=json.dumps(bare))
+    assert r.rc == 0 and "handled before" in r.err, r
+    n_comments = len(req["_comments"])
+    resolved = dict(ALERT, status="resolved",
+                    alerts=[dict(ALERT["alerts"][0], status="resolved",
+                                 endsAt="2026-03-01T15:10:00Z")])
+    for _ in range(2):
+        r = run_collect(["hook", "alertmanager"] + base_args(root, dirs, "--json"), env=FAST,
+                        input=json.dumps(resolved))
+        assert r.rc == 0, r
+    assert len(portal.created()) == 1
+    resolved_comments = [c for c in req["_comments"][n_comments:] if "Resolved at" in c["body"]]
+    assert len(resolved_comments) == 1, req["_comments"][n_comments:]
+    assert "2026-03-01T15:10" in resolved_comments[0]["body"]
+    assert len(req["_comments"]) == n_comments + 1
+    assert portal.created()[0]["issueKey"] == key

@@ -246,6 +246,20 @@ static void test_handle(void **state)
         assert_string_equal(x.last_key, "SUP-7");
         assert_non_null(strstr(x.last_description, "It happened again"));
         assert_non_null(strstr(x.last_description, "pid 2"));
+        /* a filing that failed (not spooled) was not handled: a later delivery files it */
+        ev.fingerprint = (char *) "crash:new";
+        ev.identity = (char *) "b:3:3";
+        x.exit_code = 1;
+        assert_int_equal(autofile_handle(dir, &p, &ev, fake_file, &x), 1);
+        assert_int_equal(x.calls, 3);
+        x.exit_code = 0;
+        x.key_out = "SUP-8";
+        assert_int_equal(autofile_handle(dir, &p, &ev, fake_file, &x), 0);
+        assert_int_equal(x.calls, 4);
+        assert_string_equal(x.last_key, "");
+        /* and then it is handled */
+        assert_int_equal(autofile_handle(dir, &p, &ev, fake_file, &x), 0);
+        assert_int_equal(x.calls, 4);
         free(x.last_description);
 }
 
@@ -346,7 +360,7 @@ static void test_events(void **state)
         free(err);
 
         setenv("MONITOR_SERVICE_RESULT", "core-dump", 1);
-        assert_int_equal(autofile_event_from_unit("app.service", &e), 0);
+        assert_int_equal(autofile_event_from_unit("app.service", "/nonexistent", 0, 0, &e), 0);
         assert_string_equal(e.fingerprint, "unit-failure:app.service");
         assert_string_equal(e.summary, "app.service failed (core-dump)");
         autofile_event_done(&e);

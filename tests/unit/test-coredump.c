@@ -111,8 +111,20 @@ static void test_normalize(void **state)
                 { "__GI___poll", "__poll" },
                 { "__memmove_avx_unaligned_erms", "memmove" },
                 { "__strlen_evex", "strlen" },
+                /* Rust legacy: the crate hash dropped, then demangled */
                 { "_ZN4core6result13unwrap_failed17h0123456789abcdefE",
-                  "_ZN4core6result13unwrap_failedE" },
+                  "core::result::unwrap_failed" },
+                /* C++: demangled, parameters, qualifiers, ABI tags and clones cut */
+                { "_ZN4demo5Queue3popEv", "demo::Queue::pop" },
+                { "_ZNK4demo5Queue3popEv", "demo::Queue::pop" },
+                { "_ZN4demo5Queue3popEl.constprop.0", "demo::Queue::pop" },
+                { "_ZN4demo5QueueIiE3popERKSt6vectorIiSaIiEE", "demo::Queue<int>::pop" },
+                { "_Z7processIiEvT_", "process<int>" },
+                { "_ZN4demo4nameB5cxx11Ev", "demo::name" },
+                { "_ZN4demo5QueueclEi", "demo::Queue::operator()" },
+                { "_ZN12_GLOBAL__N_16workerEv", "(anonymous namespace)::worker" },
+                { "_ZSt9terminatev", "std::terminate" },
+                { "_Znot_a_cxx_name", "_Znot_a_cxx_name" },
                 { "segment_store_read", "segment_store_read" },
         };
 
@@ -126,6 +138,49 @@ static void test_normalize(void **state)
         assert_true(coredump_function_is_crash_machinery("__memcpy_chk"));
         assert_true(coredump_function_is_crash_machinery("g_assertion_message_expr"));
         assert_false(coredump_function_is_crash_machinery("segment_store_read"));
+        assert_true(coredump_function_is_crash_machinery("std::terminate"));
+        assert_true(coredump_function_is_crash_machinery("__gnu_cxx::__verbose_terminate_handler"));
+}
+
+/* C++ frames: demangled for people (with their parameters), normalised for signatures. */
+static void test_demangle(void **state)
+{
+        static const char cxx_msg[] =
+                "Process 77 (cxx-svc) of user 0 dumped core.\n"
+                "\n"
+                "Stack trace of thread 77:\n"
+                "#0  0x00007f3a1c08e3f4 __pthread_kill_implementation (libc.so.6 + 0x753f4)\n"
+                "#1  0x00007f3a1c034d2e raise (libc.so.6 + 0x1bd2e)\n"
+                "#2  0x00007f3a1c01c8a1 abort (libc.so.6 + 0x38a1)\n"
+                "#3  0x00007f3a1c2ae0aa _ZN9__gnu_cxx27__verbose_terminate_handlerEv "
+                "(libstdc++.so.6 + 0xa20aa)\n"
+                "#4  0x00007f3a1c2b5a10 _ZSt9terminatev (libstdc++.so.6 + 0xad0fc)\n"
+                "#5  0x000055d0e4a1b2c7 _ZNK4demo5Queue3popERKSt6vectorIiSaIiEE "
+                "(/usr/bin/cxx-svc + 0x32c7)\n"
+                "#6  0x000055d0e4a1b400 _ZN4demo6workerEPv@@DEMO_1.0 (/usr/bin/cxx-svc + 0x3400)\n"
+                "#7  0x00007f3a1c08c2b2 start_thread (libc.so.6 + 0x732b2)\n";
+        _cleanup_(coredump_done) struct coredump c = {};
+        _cleanup_(coredump_signature_done) struct coredump_signature sig = {};
+        _cleanup_free_ char *d = coredump_demangle("_ZN4demo5Queue3popEv@@DEMO_1.0");
+
+        (void) state;
+        assert_string_equal(d, "demo::Queue::pop()");
+        assert_null(coredump_demangle("worker_main"));
+        assert_null(coredump_demangle("_Znot_a_cxx_name"));
+        parse(&c, "/usr/bin/cxx-svc", "6", cxx_msg);
+        assert_int_equal(c.n_frames, 8);
+        assert_string_equal(c.frames[5].function, "_ZNK4demo5Queue3popERKSt6vectorIiSaIiEE");
+        assert_string_equal(coredump_frame_name(&c.frames[5]),
+                            "demo::Queue::pop(std::vector<int, std::allocator<int> > const&) const");
+        assert_string_equal(coredump_frame_name(&c.frames[6]), "demo::worker(void*)");
+        assert_string_equal(coredump_frame_name(&c.frames[1]), "raise");
+        assert_null(c.frames[1].demangled);
+        assert_int_equal(coredump_signature(&c, &sig), 0);
+        /* the terminate machinery skipped like abort's */
+        assert_int_equal(sig.kind, COREDUMP_SIGNATURE_SYMBOLIC);
+        assert_string_equal(sig.keys[0], "demo::Queue::pop");
+        assert_string_equal(sig.keys[1], "demo::worker");
+        assert_string_equal(sig.title, "SIGABRT in demo::Queue::pop");
 }
 
 static void test_signature_symbolic(void **state)
@@ -203,6 +258,7 @@ int main(void)
                 cmocka_unit_test(test_parse),
                 cmocka_unit_test(test_parse_tid_and_old_form),
                 cmocka_unit_test(test_normalize),
+                cmocka_unit_test(test_demangle),
                 cmocka_unit_test(test_signature_symbolic),
                 cmocka_unit_test(test_signature_fallbacks),
         };
