@@ -357,7 +357,6 @@ int verb_watch(char **args, struct collect_error *err)
                            (unsigned long long) (c.remote.interval / USEC_PER_SEC));
         }
         p.token_file = c.webhook_token_file;
-        interrupt_reset(); /* watch handles its own stop signals */
         r = watch_run(&p);
         return r == -EINVAL ? EX_USAGE : r == -EKEYREJECTED ? EX_CONFIG : r < 0 ? EX_CANTCREAT : 0;
 }

@@ -27,6 +27,7 @@
 #endif
 
 #include "alloc-util.h"
+#include "basic/interrupt.h"
 #include "coredump.h"
 #include "dynbuf.h"
 #include "fd-util.h"
@@ -44,13 +45,10 @@
 #define FLUSH_INTERVAL (5 * USEC_PER_MINUTE) /* spooled filings retried this often */
 #define MSG_UNIT_FAILED AUTOFILE_UNIT_FAILED_MESSAGE_ID
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-        (void) sig;
-        stop_requested = 1;
-}
+/* SIGTERM, SIGINT and SIGHUP: the CLI's handlers (basic/interrupt.h) set the flag
+ * that the loops here, the hooks' waits and an HTTP transfer made in this process
+ * (flushing the spool) all check, so a stop is never held up by a slow portal. */
+#define stop_requested interrupt_pending()
 
 extern char **environ;
 
@@ -562,7 +560,6 @@ static int listen_start(struct watch_params *q, struct MHD_Daemon **ret)
 int watch_run(const struct watch_params *p)
 {
         struct MHD_Daemon *d = NULL;
-        struct sigaction sa = { .sa_handler = on_signal };
         struct watch_params q = *p;
         pthread_t worker;
         bool have_worker = false;
@@ -572,8 +569,6 @@ int watch_run(const struct watch_params *p)
 #endif
         int r;
 
-        (void) sigaction(SIGTERM, &sa, NULL);
-        (void) sigaction(SIGINT, &sa, NULL);
         q.token = NULL;
         if (q.listen) {
                 r = listen_start(&q, &d);

@@ -26,6 +26,7 @@
 #include "crash.h"
 #include "dynbuf.h"
 #include "fd-util.h"
+#include "journal-trim.h"
 #include "sink.h"
 
 #define KERNEL_TRACE_SPAN (5 * USEC_PER_SEC) /* trace lines follow their headline closely */
@@ -228,16 +229,19 @@ static int journal_open(struct crash_state *s, struct collect_ctx *ctx, sd_journ
 static int scan_journal(struct crash_state *s, struct collect_ctx *ctx)
 {
         struct crash_record *pending = NULL;
+        struct journal_trim trim = {};
         sd_journal *j = NULL;
         int r;
 
         r = journal_open(s, ctx, &j);
         if (r < 0)
                 return r;
+        journal_trim_start(&trim);
         for (unsigned n = 0; n < JOURNAL_ENTRIES_MAX && !ctx_expired(ctx); n++) {
                 _cleanup_free_ char *transport = NULL;
                 usec_t t;
 
+                journal_trim_step(&trim);
                 r = sd_journal_next(j);
                 if (r <= 0)
                         break;

@@ -21,7 +21,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #ifdef HAVE_LIBSYSTEMD
@@ -32,6 +31,7 @@
 #include "collect-ctx.h"
 #include "collector.h"
 #include "coredump.h"
+#include "journal-trim.h"
 #include "journal.h"
 #include "sink.h"
 #include "strv.h"
@@ -52,12 +52,7 @@ struct journal_state {
 
         /* runtime */
         char *dir; /* journal directory, NULL: the live system journal */
-        uint64_t file_base;     /* file-backed resident bytes before reading */
-        uint64_t last_file;     /* file-backed resident bytes at the last check */
-        unsigned trim_every;    /* entries between two checks, see journal_trim() */
-        unsigned trim_countdown;
-        uint64_t trims;         /* times the journal's pages were dropped */
-        uint64_t madvise_calls;
+        struct journal_trim trim; /* the journal's share of the resident set */
         bool units_matched;     /* the units pass asked the journal for their entries */
         struct reader *reader;  /* the pass being read, see read_window_threaded() */
         sd_journal *j;
@@ -311,85 +306,6 @@ static int write_text(struct sink_stream *st, usec_t t, int priority, const char
         }
 }
 
-/*
- * sd-journal maps journal files in 8 MiB windows that it keeps until the
- * journal is closed, and the kernel maps up to 64 KiB of page cache around
- * every page touched, so reading a large journal would grow the resident set
- * by the size of the part read (hundreds of MiB for a million entries). When
- * the file-backed resident size has grown by JOURNAL_RSS_MAX since the
- * journal was opened, the pages of the journal mappings are dropped with
- * MADV_DONTNEED: the mappings stay valid (read-only views of the files), the
- * kernel maps a page again from the page cache when it is touched. A drop
- * costs a walk of /proc/self/maps, one madvise() per run of adjacent
- * mappings and the faults of sd-journal's working set that follow (about
- * 2 MiB for a journal of six files: below that, drops follow each other), so
- * the limit is twice that: about a hundred drops for a million entries read.
- *
- * The resident size is read from /proc/self/statm every `trim_every`
- * entries; the interval adapts to how fast it grows (a sparse match touches
- * new pages with nearly every entry, a dense read every few dozen).
- */
-#define JOURNAL_RSS_MAX (4ULL << 20)
-#define TRIM_EVERY_MIN 8U
-#define TRIM_EVERY_MAX 1024U
-
-/* File-backed (and shared) resident bytes. */
-static int resident_file_bytes(uint64_t *ret)
-{
-        unsigned long long size = 0, resident = 0, shared = 0;
-        FILE *f = fopen("/proc/self/statm", "re");
-        int n;
-
-        if (!f)
-                return -errno;
-        n = fscanf(f, "%llu %llu %llu", &size, &resident, &shared);
-        fclose(f);
-        if (n != 3)
-                return -EIO;
-        *ret = (uint64_t) shared * (uint64_t) sysconf(_SC_PAGESIZE);
-        return 0;
-}
-
-static void flush_range(uintptr_t start, uintptr_t end)
-{
-        if (end > start)
-                (void) madvise((void *) start, (size_t) (end - start), MADV_DONTNEED);
-}
-
-/* Drops the resident pages of every mapping of a .journal file; adjacent
- * mappings are dropped with one call. Returns the number of calls. */
-static unsigned drop_journal_pages(void)
-{
-        char line[4096];
-        uintptr_t run_start = 0, run_end = 0;
-        unsigned calls = 0;
-        FILE *f = fopen("/proc/self/maps", "re");
-
-        if (!f)
-                return 0;
-        while (fgets(line, sizeof(line), f)) {
-                unsigned long long start, end;
-                const char *path = strchr(line, '/');
-
-                if (!path || !strstr(path, ".journal"))
-                        continue;
-                if (sscanf(line, "%llx-%llx", &start, &end) != 2 || end <= start)
-                        continue;
-                if ((uintptr_t) start != run_end) {
-                        if (run_end > run_start)
-                                calls++;
-                        flush_range(run_start, run_end);
-                        run_start = (uintptr_t) start;
-                }
-                run_end = (uintptr_t) end;
-        }
-        fclose(f);
-        if (run_end > run_start)
-                calls++;
-        flush_range(run_start, run_end);
-        return calls;
-}
-
 static int journal_open(struct journal_state *s)
 {
         int r;
@@ -401,45 +317,6 @@ static int journal_open(struct journal_state *s)
         if (r >= 0)
                 (void) sd_journal_set_data_threshold(s->j, DATA_THRESHOLD);
         return r;
-}
-
-static void trim_start(struct journal_state *s)
-{
-        if (resident_file_bytes(&s->file_base) < 0)
-                s->file_base = 0;
-        s->last_file = s->file_base;
-        s->trim_every = TRIM_EVERY_MIN;
-        s->trim_countdown = 0;
-}
-
-/* Keeps the journal's share of the resident set bounded (see above); called
- * once per entry read. */
-static void journal_trim(struct journal_state *s)
-{
-        uint64_t file, journal, grown, room;
-
-        if (s->trim_countdown > 0 && --s->trim_countdown > 0)
-                return;
-        if (resident_file_bytes(&file) < 0) {
-                s->trim_countdown = TRIM_EVERY_MAX;
-                return;
-        }
-        journal = file > s->file_base ? file - s->file_base : 0;
-        if (journal >= JOURNAL_RSS_MAX) {
-                s->madvise_calls += drop_journal_pages();
-                s->trims++;
-                journal = 0;
-        }
-        /* the interval grows while the room left is large against the growth
-         * over the last one, and shrinks when it is not */
-        grown = file > s->last_file ? file - s->last_file : 0;
-        room = JOURNAL_RSS_MAX - journal;
-        if (grown * 8 < room)
-                s->trim_every = MIN(s->trim_every * 2, TRIM_EVERY_MAX);
-        else if (grown * 2 > room)
-                s->trim_every = MAX(s->trim_every / 4, TRIM_EVERY_MIN);
-        s->last_file = s->file_base + journal;
-        s->trim_countdown = s->trim_every;
 }
 
 /* ---- matches ---- */
@@ -529,7 +406,7 @@ static int read_window(struct journal_state *s, struct collect_ctx *ctx, entry_f
 
                 if (n % CHECK_DEADLINE_EVERY == 0 && ctx_expired(ctx))
                         return -ETIMEDOUT;
-                journal_trim(s);
+                journal_trim_step(&s->trim);
                 r = sd_journal_next(s->j);
                 if (r <= 0)
                         return r;
@@ -956,7 +833,7 @@ static bool units_use_matches(struct journal_state *s, struct collect_ctx *ctx)
                 for (unsigned i = 0; i < UNITS_SAMPLE_RUN; i++) {
                         usec_t t;
 
-                        journal_trim(s);
+                        journal_trim_step(&s->trim);
                         if (sd_journal_next(s->j) <= 0)
                                 break;
                         if (sd_journal_get_realtime_usec(s->j, &t) < 0 || t > until)
@@ -1184,7 +1061,7 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
                 if (r <= 0)
                         return r < 0 ? r : -ENOENT;
         }
-        trim_start(s);
+        journal_trim_start(&s->trim);
         r = journal_open(s);
         if (r < 0)
                 return clog_error_errno(ctx, r, "opening the journal %s: %m", s->dir ?: "(system)");
@@ -1238,7 +1115,7 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
                    "%zu units read %s; journal pages dropped %" PRIu64
                    " times (%" PRIu64 " madvise calls)",
                    n_units, s->units_matched ? "through matches" : "by reading the window",
-                   s->trims, s->madvise_calls);
+                   s->trim.trims, s->trim.madvise_calls);
         emit_findings(s, sink);
         if (timed_out) {
                 sink_note(sink, "deadline reached while reading the journal");

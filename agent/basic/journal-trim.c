@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Bounding the journal's share of the resident set (include/journal-trim.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "journal-trim.h"
+#include "macro.h"
+
+/*
+ * sd-journal maps journal files in 8 MiB windows that it keeps until the
+ * journal is closed, and the kernel maps up to 64 KiB of page cache around
+ * every page touched, so reading a large journal would grow the resident set
+ * by the size of the part read (hundreds of MiB for a million entries). When
+ * the file-backed resident size has grown by JOURNAL_RSS_MAX since the
+ * journal was opened, the pages of the journal mappings are dropped with
+ * MADV_DONTNEED: the mappings stay valid (read-only views of the files), the
+ * kernel maps a page again from the page cache when it is touched. A drop
+ * costs a walk of /proc/self/maps, one madvise() per run of adjacent
+ * mappings and the faults of sd-journal's working set that follow (about
+ * 2 MiB for a journal of six files: below that, drops follow each other), so
+ * the limit is twice that: about a hundred drops for a million entries read.
+ *
+ * The resident size is read from /proc/self/statm every `trim_every`
+ * entries; the interval adapts to how fast it grows (a sparse match touches
+ * new pages with nearly every entry, a dense read every few dozen).
+ */
+#define JOURNAL_RSS_MAX (4ULL << 20)
+#define TRIM_EVERY_MIN 8U
+#define TRIM_EVERY_MAX 1024U
+
+/* File-backed (and shared) resident bytes. */
+static int resident_file_bytes(uint64_t *ret)
+{
+        unsigned long long size = 0, resident = 0, shared = 0;
+        FILE *f = fopen("/proc/self/statm", "re");
+        int n;
+
+        if (!f)
+                return -errno;
+        n = fscanf(f, "%llu %llu %llu", &size, &resident, &shared);
+        fclose(f);
+        if (n != 3)
+                return -EIO;
+        *ret = (uint64_t) shared * (uint64_t) sysconf(_SC_PAGESIZE);
+        return 0;
+}
+
+static void flush_range(uintptr_t start, uintptr_t end)
+{
+        if (end > start)
+                (void) madvise((void *) start, (size_t) (end - start), MADV_DONTNEED);
+}
+
+/* Drops the resident pages of every mapping of a .journal file; adjacent
+ * mappings are dropped with one call. Returns the number of calls. */
+static unsigned drop_journal_pages(void)
+{
+        char line[4096];
+        uintptr_t run_start = 0, run_end = 0;
+        unsigned calls = 0;
+        FILE *f = fopen("/proc/self/maps", "re");
+
+        if (!f)
+                return 0;
+        while (fgets(line, sizeof(line), f)) {
+                unsigned long long start, end;
+                const char *path = strchr(line, '/');
+
+                if (!path || !strstr(path, ".journal"))
+                        continue;
+                if (sscanf(line, "%llx-%llx", &start, &end) != 2 || end <= start)
+                        continue;
+                if ((uintptr_t) start != run_end) {
+                        if (run_end > run_start)
+                                calls++;
+                        flush_range(run_start, run_end);
+                        run_start = (uintptr_t) start;
+                }
+                run_end = (uintptr_t) end;
+        }
+        fclose(f);
+        if (run_end > run_start)
+                calls++;
+        flush_range(run_start, run_end);
+        return calls;
+}
+
+void journal_trim_start(struct journal_trim *t)
+{
+        if (resident_file_bytes(&t->file_base) < 0)
+                t->file_base = 0;
+        t->last_file = t->file_base;
+        t->trim_every = TRIM_EVERY_MIN;
+        t->trim_countdown = 0;
+}
+
+void journal_trim_step(struct journal_trim *t)
+{
+        uint64_t file, journal, grown, room;
+
+        if (t->trim_countdown > 0 && --t->trim_countdown > 0)
+                return;
+        if (resident_file_bytes(&file) < 0) {
+                t->trim_countdown = TRIM_EVERY_MAX;
+                return;
+        }
+        journal = file > t->file_base ? file - t->file_base : 0;
+        if (journal >= JOURNAL_RSS_MAX) {
+                t->madvise_calls += drop_journal_pages();
+                t->trims++;
+                journal = 0;
+        }
+        /* the interval grows while the room left is large against the growth
+         * over the last one, and shrinks when it is not */
+        grown = file > t->last_file ? file - t->last_file : 0;
+        room = JOURNAL_RSS_MAX - journal;
+        if (grown * 8 < room)
+                t->trim_every = MIN(t->trim_every * 2, TRIM_EVERY_MAX);
+        else if (grown * 2 > room)
+                t->trim_every = MAX(t->trim_every / 4, TRIM_EVERY_MIN);
+        t->last_file = t->file_base + journal;
+        t->trim_countdown = t->trim_every;
+}
