@@ -2,9 +2,11 @@
 /*
  * Logging to stderr (include/log.h). Messages are prefixed with "collect: "
  * and, at warning or worse, the level; a redraw hook lets the progress line
- * get out of the way.
+ * get out of the way. Threads (the bundle writer, the journal reader) may log:
+ * one message is written whole under a lock.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +17,7 @@ static int max_level = LOG_NOTICE;
 static void (*redraw_hook)(int before);
 static bool muted;
 static char last_error[512];
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 const char *log_last_error(void)
 {
@@ -50,6 +53,7 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         (void) line;
         if (error < 0)
                 error = -error;
+        pthread_mutex_lock(&lock);
         if (level <= LOG_ERR) {
                 errno = error;
                 va_start(ap, fmt);
@@ -57,8 +61,10 @@ int log_internal(int level, int error, const char *file, int line, const char *f
                 va_end(ap);
                 errno = saved;
         }
-        if (level > max_level || (muted && level > LOG_CRIT))
+        if (level > max_level || (muted && level > LOG_CRIT)) {
+                pthread_mutex_unlock(&lock);
                 return -error;
+        }
         if (redraw_hook)
                 redraw_hook(1);
         errno = error;
@@ -74,6 +80,7 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         fflush(stderr);
         if (redraw_hook)
                 redraw_hook(0);
+        pthread_mutex_unlock(&lock);
         errno = saved;
         return -error;
 }

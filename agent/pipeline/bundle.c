@@ -242,20 +242,25 @@ static int bundle_add_fd_now(struct bundle *b, const char *name, int fd, uint64_
         EVP_MD_CTX *c = NULL;
         int r;
 
-        r = bundle_header(b, name, size);
-        if (r < 0)
-                return r;
+        /* the digest first: once the header is written, only a read error fails */
         if (hex) {
                 c = EVP_MD_CTX_new();
                 if (!c)
                         return -ENOMEM;
                 EVP_DigestInit_ex(c, b->md, NULL);
         }
+        r = bundle_header(b, name, size);
+        if (r < 0) {
+                EVP_MD_CTX_free(c);
+                return r;
+        }
         while (left > 0) {
                 ssize_t n = loop_read(fd, buf, (size_t) MIN(left, (uint64_t) sizeof(buf)));
 
-                if (n < 0)
+                if (n < 0) {
+                        EVP_MD_CTX_free(c);
                         return (int) n;
+                }
                 if (n == 0) {
                         /* The staged file shrank: pad so the header stays true. */
                         memset(buf, 0, sizeof(buf));

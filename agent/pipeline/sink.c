@@ -221,13 +221,13 @@ static int rows_flush(struct sink *s)
 {
         int r;
 
-        if (s->rows_len == 0)
-                return 0;
         if (s->rows_fd < 0) {
                 s->rows_fd = stage_open(s);
                 if (s->rows_fd < 0)
                         return s->rows_fd;
         }
+        if (s->rows_len == 0)
+                return 0;
         r = loop_write(s->rows_fd, s->rows_buf, s->rows_len);
         s->rows_len = 0;
         return r;

@@ -27,7 +27,8 @@
 #include "redact/redact.h"
 
 #define LC_LINE_MAX (64u * 1024u) /* longer lines are checked in pieces */
-#define LC_OVERLAP 512u           /* bytes carried over between pieces */
+#define LC_OVERLAP (8u * 1024u)   /* bytes carried over between pieces: the longest
+                                   * match looked for (a JWT's header and payload) */
 #define LC_HITS_MAX 1000u         /* hits listed; all are counted */
 
 /*
@@ -380,6 +381,19 @@ static bool starts_with_marker(const char *p, size_t n)
         return n - i >= 10 && memcmp(p + i, "[REDACTED:", 10) == 0;
 }
 
+/* pcre2_match(); a failure other than "no match" (match or depth limit, JIT
+ * stack, memory) counts as a hit: a line the check could not finish is not fit
+ * to send (the check fails closed). */
+static int lc_match(struct scan *s, const pcre2_code *re, const char *text, size_t len,
+                    size_t off)
+{
+        int rc = pcre2_match(re, (PCRE2_SPTR) text, len, off, 0, s->d->md, NULL);
+
+        if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+                (void) add_hit(s, s->line, "unchecked-line"); /* counted even without memory */
+        return rc;
+}
+
 static int check_tokens(struct scan *s, const char *text, size_t len)
 {
         struct detectors *d = s->d;
@@ -387,7 +401,7 @@ static int check_tokens(struct scan *s, const char *text, size_t len)
         int rc, r;
 
         while (off < len) {
-                rc = pcre2_match(d->tokens, (PCRE2_SPTR) text, len, off, 0, d->md, NULL);
+                rc = lc_match(s, d->tokens, text, len, off);
                 if (rc < 0)
                         break;
                 PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
@@ -416,7 +430,7 @@ static int check_pem(struct scan *s, const char *text, size_t len)
         if (!memmem(text, len, "PRIVATE KEY", 11))
                 return 0;
         while (off < len &&
-               pcre2_match(d->pem, (PCRE2_SPTR) text, len, off, 0, d->md, NULL) >= 0) {
+               lc_match(s, d->pem, text, len, off) >= 0) {
                 PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
                 size_t e = ov[1];
 
@@ -447,7 +461,7 @@ static int check_gated(struct scan *s, const char *text, size_t len)
 {
         for (size_t i = 0; i < ELEMENTSOF(gated); i++) {
                 if (!memmem(text, len, gated[i].needle, strlen(gated[i].needle)) ||
-                    pcre2_match(s->d->gated[i], (PCRE2_SPTR) text, len, 0, 0, s->d->md, NULL) < 0)
+                    lc_match(s, s->d->gated[i], text, len, 0) < 0)
                         continue;
                 int r = add_hit(s, s->line, gated[i].detector);
                 if (r < 0)
@@ -459,7 +473,7 @@ static int check_gated(struct scan *s, const char *text, size_t len)
 static int check_sql(struct scan *s, const char *text, size_t len)
 {
         if (!has_sql_word(text, len) ||
-            pcre2_match(s->d->sql, (PCRE2_SPTR) text, len, 0, 0, s->d->md, NULL) < 0)
+            lc_match(s, s->d->sql, text, len, 0) < 0)
                 return 0;
         return add_hit(s, s->line, "sql-password");
 }
@@ -471,7 +485,7 @@ static int check_entropy(struct scan *s, const char *text, size_t len)
         int rc, r;
 
         while (off < len) {
-                rc = pcre2_match(d->entropy, (PCRE2_SPTR) text, len, off, 0, d->md, NULL);
+                rc = lc_match(s, d->entropy, text, len, off);
                 if (rc < 0)
                         break;
                 PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);

@@ -31,6 +31,7 @@ struct http_client {
         char *ca_file;
         char *auth;
         bool experimental;
+        bool secret_url;        /* the URL is the credential: no request trace */
         usec_t connect_timeout;
         usec_t total_timeout;
         char curl_error[CURL_ERROR_SIZE];
@@ -141,6 +142,11 @@ int http_client_set_auth(struct http_client *h, const char *header_line)
         }
         h->auth = a;
         return 0;
+}
+
+void http_client_set_secret_url(struct http_client *h)
+{
+        h->secret_url = true;
 }
 
 void http_client_set_experimental(struct http_client *h, bool b)
@@ -459,7 +465,7 @@ static void set_transport(struct http_client *h, CURL *c, const char *url)
         curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
         curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(c, CURLOPT_NETRC, (long) CURL_NETRC_IGNORED);
-        if (log_get_max_level() >= LOG_DEBUG) {
+        if (log_get_max_level() >= LOG_DEBUG && !h->secret_url) {
                 curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
                 curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
         }

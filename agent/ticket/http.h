@@ -74,6 +74,10 @@ int http_set_outbound(const char *ca_file, const char *proxy, char *const *no_pr
 /* Takes a copy of a full header line "Authorization: ..."; NULL clears it. */
 int http_client_set_auth(struct http_client *h, const char *header_line);
 
+/* The URL itself is a credential (a Slack webhook): with -v, no request trace
+ * (the request line would name it). */
+void http_client_set_secret_url(struct http_client *h);
+
 /* Sends "X-ExperimentalApi: opt-in" on every call (JSM). */
 void http_client_set_experimental(struct http_client *h, bool b);
 

@@ -97,6 +97,7 @@ int slack_notify(const char *webhook_file, json_t *payload)
                 log_error("slack: the webhook in '%s' is not an https:// URL", webhook_file);
                 return -EINVAL;
         }
+        http_client_set_secret_url(h);
         body = json_dumps(payload, JSON_COMPACT);
         if (!body)
                 return -ENOMEM;
