@@ -128,7 +128,7 @@ $(BUILD)/tests/unit/%.o $(BUILD)/tests/collectors/%.o $(BUILD)/tests/mock/%.o $(
 $(BUILD)/agent/%.o: ALL_CFLAGS += -Iagent
 
 .PHONY: style check-headers all deps run test check unit-test collector-test integration-test fuzz-replay bench \
-	install uninstall deb rpm clean check-banned check-complexity check-layers fuzz FORCE
+	install uninstall deb rpm clean check-banned check-complexity check-layers check-style fuzz FORCE
 
 deps:
 	@sh packaging/install-deps.sh
@@ -154,10 +154,13 @@ integration-test: $(BUILD)/collect
 	COLLECT_TESTING=1 COLLECT_BIN=$(CURDIR)/$(BUILD)/collect COLLECT_SANITIZED=$(if $(SANITIZE),1,) \
 		$(PYTHON) -m pytest -q tests/integration
 
-# What clang-format would change in the tree (a diff to review, never applied
-# in bulk), and a count; STYLE_SINCE=REV: only the files changed since REV.
+# What clang-format would change in the tree (a diff and a count; STYLE_SINCE=REV:
+# only the files changed since REV). check-style fails on any change (part of test).
 style:
 	@sh tests/style-diff.sh $(STYLE_SINCE)
+
+check-style:
+	@STYLE_CHECK=1 sh tests/style-diff.sh
 
 # Every header compiles on its own (include what you use).
 check-headers:
@@ -183,7 +186,8 @@ check-banned:
 		(echo 'fopen without "e"' && false)
 
 test: $(if $(NO_DEPS),,deps)
-	@$(MAKE) --no-print-directory all check-banned check-headers check-complexity check-layers
+	@$(MAKE) --no-print-directory all check-banned check-headers check-complexity check-layers \
+		check-style
 	@$(MAKE) --no-print-directory -k unit-test fuzz-replay integration-test
 
 check: test

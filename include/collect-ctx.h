@@ -75,5 +75,7 @@ int ctx_problem_units(const struct collect_ctx *ctx, char ***ret);
 #define clog_error(ctx, fmt, ...) (void) clog_full_errno(ctx, LOG_ERR, 0, fmt, ##__VA_ARGS__)
 #define clog_warning_errno(ctx, error, fmt, ...) \
         clog_full_errno(ctx, LOG_WARNING, error, fmt, ##__VA_ARGS__)
-#define clog_error_errno(ctx, error, fmt, ...) clog_full_errno(ctx, LOG_ERR, error, fmt, ##__VA_ARGS__)
-#define clog_debug_errno(ctx, error, fmt, ...) clog_full_errno(ctx, LOG_DEBUG, error, fmt, ##__VA_ARGS__)
+#define clog_error_errno(ctx, error, fmt, ...) \
+        clog_full_errno(ctx, LOG_ERR, error, fmt, ##__VA_ARGS__)
+#define clog_debug_errno(ctx, error, fmt, ...) \
+        clog_full_errno(ctx, LOG_DEBUG, error, fmt, ##__VA_ARGS__)

@@ -29,14 +29,14 @@ enum option_type {
 };
 
 struct collector_option {
-        const char *key;       /* policy key, snake_case */
+        const char *key; /* policy key, snake_case */
         enum option_type type;
-        const char *def;       /* default as text, parsed like user input; NULL = unset.
+        const char *def;  /* default as text, parsed like user input; NULL = unset.
                                 * For OPTION_STRV, elements separated by '\n'.
                                 * OPTION_RECORDS has none: the list is empty. */
-        size_t offset;         /* offsetof(struct <name>_state, field); for a record field,
+        size_t offset;    /* offsetof(struct <name>_state, field); for a record field,
                                 * offsetof(struct <record>, field) */
-        const char *help;      /* one line */
+        const char *help; /* one line */
 };
 
 /* The value of an OPTION_RECORDS option: n records of the record type's size. */
@@ -96,5 +96,5 @@ struct collector {
          * option named after the collector also takes the list as its whole policy
          * section ("commands: [{...}, ...]"). */
         const struct option_record_type *record_types;
-        const struct collector_ops *ops;        /* NULL: known name, not built in */
+        const struct collector_ops *ops; /* NULL: known name, not built in */
 };

@@ -17,7 +17,7 @@
 #include "time-util.h"
 
 #define COREDUMP_MESSAGE_ID "fc2e22bc6ee647b6b90729ab34a250b1"
-#define COREDUMP_FRAMES_MAX 64    /* systemd prints at most 64 frames per thread */
+#define COREDUMP_FRAMES_MAX 64      /* systemd prints at most 64 frames per thread */
 #define COREDUMP_SIGNATURE_FRAMES 5 /* frames that make a signature (apport's StacktraceTop) */
 
 /* One frame "#N 0xPC SYMBOL (MODULE + 0xOFFSET)" of the crashing thread. */
@@ -30,9 +30,9 @@ struct coredump_frame {
 
 /* A parsed entry; every string is owned and may be NULL when the field is absent. */
 struct coredump {
-        usec_t timestamp;      /* COREDUMP_TIMESTAMP, else the entry's realtime */
-        uint64_t pid;          /* COREDUMP_PID (0 = unknown) */
-        uint64_t uid;          /* COREDUMP_UID */
+        usec_t timestamp; /* COREDUMP_TIMESTAMP, else the entry's realtime */
+        uint64_t pid;     /* COREDUMP_PID (0 = unknown) */
+        uint64_t uid;     /* COREDUMP_UID */
         bool has_uid;
         uint64_t tid;          /* COREDUMP_TID (0 = unknown) */
         int signal;            /* COREDUMP_SIGNAL (0 = unknown) */
@@ -106,9 +106,9 @@ enum coredump_signature_kind {
 
 struct coredump_signature {
         enum coredump_signature_kind kind;
-        char *text;          /* the hashed plaintext: "v1\n<exe>\n<SIG>\n<key>\n…" */
-        char hash[65];       /* SHA-256 of text, lowercase hex */
-        char *title;         /* "SIGSEGV in segment_store_read" */
+        char *text;    /* the hashed plaintext: "v1\n<exe>\n<SIG>\n<key>\n…" */
+        char hash[65]; /* SHA-256 of text, lowercase hex */
+        char *title;   /* "SIGSEGV in segment_store_read" */
         char *keys[COREDUMP_SIGNATURE_FRAMES]; /* the frame keys used, NULL-terminated */
         size_t n_keys;
 };

@@ -15,11 +15,11 @@
 #include <stdint.h>
 
 struct journal_trim {
-        uint64_t file_base;      /* file-backed resident bytes before reading */
-        uint64_t last_file;      /* file-backed resident bytes at the last check */
-        unsigned trim_every;     /* entries between two checks */
+        uint64_t file_base;  /* file-backed resident bytes before reading */
+        uint64_t last_file;  /* file-backed resident bytes at the last check */
+        unsigned trim_every; /* entries between two checks */
         unsigned trim_countdown;
-        uint64_t trims;          /* times the journal's pages were dropped */
+        uint64_t trims; /* times the journal's pages were dropped */
         uint64_t madvise_calls;
 };
 

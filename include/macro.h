@@ -21,31 +21,31 @@
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 /* Take the value out of a variable and leave NULL (or -1 for fds) behind. */
-#define TAKE_PTR(p)                          \
-        ({                                   \
-                typeof(p) _tp_ = (p);        \
-                (p) = NULL;                  \
-                _tp_;                        \
+#define TAKE_PTR(p)                   \
+        ({                            \
+                typeof(p) _tp_ = (p); \
+                (p) = NULL;           \
+                _tp_;                 \
         })
-#define TAKE_FD(fd)                          \
-        ({                                   \
-                int _tf_ = (fd);             \
-                (fd) = -1;                   \
-                _tf_;                        \
+#define TAKE_FD(fd)              \
+        ({                       \
+                int _tf_ = (fd); \
+                (fd) = -1;       \
+                _tf_;            \
         })
 
 /* Turn a libc "-1 and errno" result into "-errno". */
-#define RET_NERRNO(expr)                     \
-        ({                                   \
-                long _r_ = (long) (expr);    \
+#define RET_NERRNO(expr)                      \
+        ({                                    \
+                long _r_ = (long) (expr);     \
                 _r_ < 0 ? -errno : (int) _r_; \
         })
 
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)          \
-        static inline void func##p(type *p)              \
-        {                                                \
-                if (*p)                                  \
-                        func(*p);                        \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \
+        static inline void func##p(type *p)     \
+        {                                       \
+                if (*p)                         \
+                        func(*p);               \
         }
 
 static inline void freep(void *p)

@@ -25,10 +25,10 @@ struct sink;
 struct sink_stream;
 
 enum {
-        SINK_KEEP_TAIL = 1u << 0,     /* when cut by a budget, keep the newest (last) part */
-        SINK_SCAN_ERRORS = 1u << 1,   /* feed lines to the error extractor */
-        SINK_NO_REDACT = 1u << 2,     /* agent-generated content known to hold no secret */
-        SINK_BINARY_OK = 1u << 3,     /* binary content is expected (not skipped) */
+        SINK_KEEP_TAIL = 1u << 0,   /* when cut by a budget, keep the newest (last) part */
+        SINK_SCAN_ERRORS = 1u << 1, /* feed lines to the error extractor */
+        SINK_NO_REDACT = 1u << 2,   /* agent-generated content known to hold no secret */
+        SINK_BINARY_OK = 1u << 3,   /* binary content is expected (not skipped) */
 };
 
 /* Per-line metadata for sink_stream_write_line(); unknown fields stay 0/NULL/-1. */

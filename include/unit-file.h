@@ -14,8 +14,8 @@
 #include <stddef.h>
 
 struct unit_files {
-        char *fragment;  /* path inside the root ("/etc/systemd/system/app.service"), or NULL */
-        char **dropins;  /* paths inside the root, in the order systemd applies them */
+        char *fragment; /* path inside the root ("/etc/systemd/system/app.service"), or NULL */
+        char **dropins; /* paths inside the root, in the order systemd applies them */
 };
 
 /* Finds the files of unit (e.g. "app.service") below root_fd. Returns 1 when

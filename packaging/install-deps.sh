@@ -7,7 +7,7 @@ set -eu
 DEB_PKGS="gcc g++ make pkg-config libyaml-dev libarchive-dev libcurl4-openssl-dev zlib1g-dev
 libjansson-dev libpcre2-dev libssl-dev libsystemd-dev libmicrohttpd-dev libcmocka-dev
 python3 python3-pytest systemd-journal-remote diffutils patch tar gzip iproute2 procps
-dbus-daemon time pmccabe libdeflate-dev man-db ansible-core python3-yaml openssl"
+dbus-daemon time pmccabe libdeflate-dev man-db ansible-core python3-yaml openssl clang-format"
 RPM_PKGS="gcc libstdc++-devel make pkgconf-pkg-config libyaml-devel libarchive-devel libcurl-devel zlib-devel
 jansson-devel pcre2-devel openssl-devel systemd-devel libmicrohttpd-devel libcmocka-devel
 python3 python3-pytest systemd-journal-remote diffutils patch tar gzip iproute procps-ng

@@ -4,7 +4,8 @@
 # change, as a unified diff to review, then a count. Never rewrites a file.
 #   tests/style-diff.sh            the tree: agent/ collectors/ include/ tests/unit/
 #   tests/style-diff.sh REV        only the files changed since REV (committed or not)
-# Always exits 0: formatting is reviewed, not enforced (yet).
+# Exits 0, or with STYLE_CHECK=1 (`make check-style`, part of `make test`) 1 when
+# any line would change: the tree is kept formatted (`clang-format -i FILE`).
 set -eu
 command -v clang-format >/dev/null 2>&1 || { echo "style: clang-format is not installed (make deps)"; exit 0; }
 
@@ -26,3 +27,7 @@ for f in $files; do
         nfiles=$((nfiles + 1))
 done
 echo "style: clang-format would change $lines lines in $nfiles files" >&2
+if [ "${STYLE_CHECK:-}" = 1 ] && [ "$lines" -gt 0 ]; then
+        echo "style: run 'clang-format -i' on the files above" >&2
+        exit 1
+fi

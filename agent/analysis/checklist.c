@@ -32,12 +32,9 @@
 #define QUOTE_MAX 60
 
 static const char *const checklist_item_table[_CHECKLIST_ITEM_MAX] = {
-        [CHECKLIST_ENVIRONMENT] = "environment",
-        [CHECKLIST_PRODUCT] = "product",
-        [CHECKLIST_ERRORS] = "errors",
-        [CHECKLIST_STEPS] = "steps",
-        [CHECKLIST_IMPACT] = "impact",
-        [CHECKLIST_CONFIG_CHANGES] = "config_changes",
+        [CHECKLIST_ENVIRONMENT] = "environment", [CHECKLIST_PRODUCT] = "product",
+        [CHECKLIST_ERRORS] = "errors",           [CHECKLIST_STEPS] = "steps",
+        [CHECKLIST_IMPACT] = "impact",           [CHECKLIST_CONFIG_CHANGES] = "config_changes",
 };
 
 static const char *const label_table[_CHECKLIST_ITEM_MAX] = {
@@ -69,7 +66,6 @@ static const char *const checklist_source_table[_CHECKLIST_SOURCE_MAX] = {
         [CHECKLIST_SOURCE_AUTO] = "auto",
         [CHECKLIST_SOURCE_USER] = "user",
 };
-
 
 DEFINE_STRING_TABLE_LOOKUP(checklist_item, enum checklist_item);
 
@@ -111,7 +107,10 @@ static const char *const section_keys[] = {
 static const char *const plain_item_keys[] = { "required", "not_applicable_for", NULL };
 static const char *const product_keys[] = { "required", "not_applicable_for", "units", NULL };
 static const char *const collector_item_keys[] = {
-        "required", "not_applicable_for", "collectors", NULL,
+        "required",
+        "not_applicable_for",
+        "collectors",
+        NULL,
 };
 
 static void checklist_policy_done(struct checklist_policy *p)
@@ -139,8 +138,10 @@ static int parse_types(const struct pnode *n, unsigned *ret, char **ret_error)
                                 t = i;
                 if (t < 0) {
                         if (ret_error)
-                                *ret_error = pnode_error(n, "unknown request type '%s' (valid: "
-                                                         "incident, question, crash)", *s);
+                                *ret_error = pnode_error(n,
+                                                         "unknown request type '%s' (valid: "
+                                                         "incident, question, crash)",
+                                                         *s);
                         return -EINVAL;
                 }
                 mask |= 1u << t;
@@ -163,8 +164,10 @@ static int parse_units(const struct pnode *n, struct checklist_policy *p, char *
 
                 if (c->type != PNODE_SCALAR || isempty(c->value)) {
                         if (ret_error)
-                                *ret_error = pnode_error(c, "the product of unit '%s' must be "
-                                                         "a non-empty name", c->key);
+                                *ret_error = pnode_error(c,
+                                                         "the product of unit '%s' must be "
+                                                         "a non-empty name",
+                                                         c->key);
                         return -EINVAL;
                 }
                 if (strv_extend(&p->unit_patterns, c->key) < 0 ||
@@ -225,8 +228,7 @@ static int checklist_policy_load(const struct pnode *section, struct checklist_p
 
         *p = (struct checklist_policy) {};
         /* the defaults are the shipped policies/checklist.yaml, compiled in (one copy) */
-        r = policy_builtin_section("checklist.yaml", "checklist", &def_root, &defaults,
-                                   ret_error);
+        r = policy_builtin_section("checklist.yaml", "checklist", &def_root, &defaults, ret_error);
         if (r < 0)
                 return r;
 
@@ -370,8 +372,8 @@ static int eval_product(const struct checklist_policy *p, const struct report *r
                                         return -ENOMEM;
                                 return set_entry(e, CHECKLIST_OK, CHECKLIST_SOURCE_AUTO,
                                                  xasprintf("%s (from %s, checklist policy "
-                                                           "units)", p->unit_products[j],
-                                                           f->subject));
+                                                           "units)",
+                                                           p->unit_products[j], f->subject));
                         }
                 }
 
@@ -464,14 +466,15 @@ static int eval_errors(const struct checklist_policy *p, const struct report *r,
 
         if (lines > 0) {
                 _cleanup_free_ char *sig = signatures > 0 ?
-                        xasprintf(", %llu distinct", (unsigned long long) signatures) :
-                        xstrdup("");
+                                                   xasprintf(", %llu distinct",
+                                                             (unsigned long long) signatures) :
+                                                   xstrdup("");
                 if (!sig)
                         return -ENOMEM;
                 return set_entry(e, CHECKLIST_OK, CHECKLIST_SOURCE_AUTO,
                                  xasprintf("%llu error line%s%s (most from %s)",
-                                           (unsigned long long) lines, lines == 1 ? "" : "s",
-                                           sig, top && top->subject ? top->subject : "?"));
+                                           (unsigned long long) lines, lines == 1 ? "" : "s", sig,
+                                           top && top->subject ? top->subject : "?"));
         }
         if (other > 0)
                 return set_entry(e, CHECKLIST_OK, CHECKLIST_SOURCE_AUTO,
@@ -483,7 +486,8 @@ static int eval_errors(const struct checklist_policy *p, const struct report *r,
 
                 return set_entry(e, CHECKLIST_OK, CHECKLIST_SOURCE_AUTO,
                                  xasprintf("no error messages in the window; logs collected "
-                                           "(%s)", j ? j : "?"));
+                                           "(%s)",
+                                           j ? j : "?"));
         }
         state = collectors_state(r, ip->collectors);
         if (!state)
@@ -491,7 +495,8 @@ static int eval_errors(const struct checklist_policy *p, const struct report *r,
         return not_applicable_or_missing(ip, r, e,
                                          xasprintf("no logs collected (%s); run as root or in "
                                                    "group systemd-journal, or use "
-                                                   "--journal-dir", state));
+                                                   "--journal-dir",
+                                                   state));
 }
 
 static int eval_config_changes(const struct checklist_policy *p, const struct report *r,
@@ -514,8 +519,9 @@ static int eval_config_changes(const struct checklist_policy *p, const struct re
                 _cleanup_free_ char *b = packages ? severity_describe_finding(packages) : NULL;
 
                 /* Without a baseline before the window, "no changes" is not known. */
-                const char *unknown = files && files->detail ? strstr(files->detail,
-                                                                      "changes before ") : NULL;
+                const char *unknown = files && files->detail ?
+                                              strstr(files->detail, "changes before ") :
+                                              NULL;
 
                 if ((files && !a) || (packages && !b))
                         return -ENOMEM;
@@ -593,8 +599,8 @@ int checklist_evaluate(const struct pnode *section, const struct report *r,
                 k = eval_text(&p.items[CHECKLIST_STEPS], r, &c.items[CHECKLIST_STEPS], in->steps,
                               in->steps_source, "steps to reproduce not given");
         if (k >= 0)
-                k = eval_text(&p.items[CHECKLIST_IMPACT], r, &c.items[CHECKLIST_IMPACT],
-                              in->impact, in->impact_source, "impact not described");
+                k = eval_text(&p.items[CHECKLIST_IMPACT], r, &c.items[CHECKLIST_IMPACT], in->impact,
+                              in->impact_source, "impact not described");
         if (k >= 0)
                 k = eval_config_changes(&p, r, &c.items[CHECKLIST_CONFIG_CHANGES]);
 
@@ -651,16 +657,12 @@ json_t *checklist_to_json(const struct checklist_result *c)
                 return NULL;
         for (size_t i = 0; i < _CHECKLIST_ITEM_MAX; i++) {
                 const struct checklist_entry *e = &c->items[i];
-                json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s?, s:s?, s:s?}",
-                                      "item", checklist_item_table[i],
-                                      "label", label_table[i],
-                                      "status", checklist_status_to_string(e->status) ?: "?",
-                                      "source", checklist_source_to_string(e->source) ?: "?",
-                                      "required", e->required,
-                                      "detail", e->detail,
-                                      "value", e->value,
-                                      "option", e->status == CHECKLIST_MISSING ? e->option :
-                                                                                 NULL);
+                json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s?, s:s?, s:s?}", "item",
+                                      checklist_item_table[i], "label", label_table[i], "status",
+                                      checklist_status_to_string(e->status) ?: "?", "source",
+                                      checklist_source_to_string(e->source) ?: "?", "required",
+                                      e->required, "detail", e->detail, "value", e->value, "option",
+                                      e->status == CHECKLIST_MISSING ? e->option : NULL);
 
                 if (!o || json_array_append_new(a, o) < 0)
                         return NULL;
@@ -686,8 +688,8 @@ static int add_cell(struct dynbuf *b, const char *s)
         return 0;
 }
 
-int checklist_severity_markdown(const struct checklist_result *c,
-                                const struct severity_result *s, struct dynbuf *out)
+int checklist_severity_markdown(const struct checklist_result *c, const struct severity_result *s,
+                                struct dynbuf *out)
 {
         size_t n_missing = checklist_n_missing(c);
         int k;
@@ -697,11 +699,15 @@ int checklist_severity_markdown(const struct checklist_result *c,
                 const char *sel = severity_to_string(s->selected);
 
                 if (sel && s->selected != s->suggested)
-                        k = dynbuf_addf(out, "## Severity: %s (selected by the requester; "
-                                             "suggested %s)\n\n", sel, sug);
+                        k = dynbuf_addf(out,
+                                        "## Severity: %s (selected by the requester; "
+                                        "suggested %s)\n\n",
+                                        sel, sug);
                 else if (sel)
-                        k = dynbuf_addf(out, "## Severity: %s (selected by the requester, "
-                                             "as suggested)\n\n", sel);
+                        k = dynbuf_addf(out,
+                                        "## Severity: %s (selected by the requester, "
+                                        "as suggested)\n\n",
+                                        sel);
                 else
                         k = dynbuf_addf(out, "## Severity: %s (suggested)\n\n", sug);
                 if (k < 0)

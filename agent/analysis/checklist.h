@@ -62,7 +62,7 @@ struct checklist_result {
         struct checklist_entry items[_CHECKLIST_ITEM_MAX];
 };
 
-const char *checklist_item_to_string(enum checklist_item i) _pure_;   /* "config_changes" */
+const char *checklist_item_to_string(enum checklist_item i) _pure_; /* "config_changes" */
 enum checklist_item checklist_item_from_string(const char *s) _pure_;
 /* "recent configuration changes" */
 const char *checklist_item_label(enum checklist_item i) _pure_;
@@ -108,5 +108,5 @@ json_t *checklist_to_json(const struct checklist_result *c);
  * six items and a line naming what is missing). s may be NULL. 0, -E2BIG or
  * -ENOMEM.
  */
-int checklist_severity_markdown(const struct checklist_result *c,
-                                const struct severity_result *s, struct dynbuf *out);
+int checklist_severity_markdown(const struct checklist_result *c, const struct severity_result *s,
+                                struct dynbuf *out);

@@ -98,10 +98,10 @@ int correlate_config_changes(struct report *r)
                         if (!path_belongs(*p, stem) || strv_contains(done, *p))
                                 continue;
                         detail = xasprintf("%s changed in the window; %s %s", *p, subject,
-                                           f->kind == FINDING_ERRORS ? "logged errors" :
-                                           f->kind == FINDING_CRASH  ? "crashed" :
+                                           f->kind == FINDING_ERRORS        ? "logged errors" :
+                                           f->kind == FINDING_CRASH         ? "crashed" :
                                            f->kind == FINDING_UNIT_RESTARTS ? "restarted" :
-                                                                               "failed");
+                                                                              "failed");
                         if (!detail || strv_extend(&done, *p) < 0)
                                 return -ENOMEM;
                         t = (struct finding) {

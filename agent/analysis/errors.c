@@ -51,9 +51,11 @@ static const char *const default_patterns[] = {
  * PCRE2 runs only on the few lines where a word was found.
  */
 static const char *const hint_words[] = {
-        "err", "fatal", "crit", "emerg", "alert", "severe", "panic", "oops", "bug",
-        "traceback", "exception", "segfault", "oom", "out of memory", "killed process",
-        "failed with result", "dumped",
+        "err",    "fatal",         "crit",           "emerg",
+        "alert",  "severe",        "panic",          "oops",
+        "bug",    "traceback",     "exception",      "segfault",
+        "oom",    "out of memory", "killed process", "failed with result",
+        "dumped",
 };
 
 /* Frequent English letter pairs: a word is found by its rarer pairs. */
@@ -84,8 +86,9 @@ struct hints {
 };
 
 static const char *const allowed_keys[] = {
-        "patterns", "ignore", "max_groups", "max_sample_len", "max_priority",
-        "trace_continuation", "trace_lines", "surge_min", NULL,
+        "patterns",       "ignore",       "max_groups",
+        "max_sample_len", "max_priority", "trace_continuation",
+        "trace_lines",    "surge_min",    NULL,
 };
 
 struct group {
@@ -103,7 +106,7 @@ struct group {
 struct source_stat {
         char *name; /* unit, or the source when no unit */
         uint64_t count;
-        uint64_t late; /* in the last quarter of the window */
+        uint64_t late;                    /* in the last quarter of the window */
         uint32_t buckets[ERRORS_BUCKETS]; /* per interval of the window, for timeline.svg */
         usec_t first, last;
         bool journal;
@@ -193,11 +196,11 @@ static int compile_list(char **list, const struct pnode *node, pcre2_code ***ret
                                 at = node->items[i];
                         (void) pcre2_get_error_message(code, msg, sizeof(msg));
                         if (ret_error)
-                                *ret_error =
-                                        at ? pnode_error(at, "bad pattern '%s': %s at offset %zu",
-                                                         list[i], (char *) msg, (size_t) off)
-                                           : xasprintf("bad pattern '%s': %s", list[i],
-                                                       (char *) msg);
+                                *ret_error = at ? pnode_error(at,
+                                                              "bad pattern '%s': %s at offset %zu",
+                                                              list[i], (char *) msg, (size_t) off) :
+                                                  xasprintf("bad pattern '%s': %s", list[i],
+                                                            (char *) msg);
                         codes_free(v, i);
                         return -EINVAL;
                 }
@@ -245,7 +248,9 @@ static void hints_add(struct hints *h, size_t word, size_t offset)
         unsigned bucket = hint_bucket(key);
 
         h->pairs[h->n_pairs] = (struct hint_pair) {
-                .key = (uint16_t) key, .offset = (uint8_t) offset, .word = (uint8_t) word,
+                .key = (uint16_t) key,
+                .offset = (uint8_t) offset,
+                .word = (uint8_t) word,
                 .next = h->head[bucket],
         };
         h->head[bucket] = (uint8_t) ++h->n_pairs;
@@ -341,8 +346,8 @@ static int load_policy(struct errors *e, const struct pnode *section, char **ret
                                       ret_error)) < 0 ||
                     (r = pnode_to_u64(pnode_get(section, "trace_lines"), 0, 10000, &e->trace_lines,
                                       ret_error)) < 0 ||
-                    (r = pnode_to_u64(pnode_get(section, "surge_min"), 1, UINT64_MAX,
-                                      &e->surge_min, ret_error)) < 0 ||
+                    (r = pnode_to_u64(pnode_get(section, "surge_min"), 1, UINT64_MAX, &e->surge_min,
+                                      ret_error)) < 0 ||
                     (r = pnode_to_bool(pnode_get(section, "trace_continuation"),
                                        &e->trace_continuation, ret_error)) < 0)
                         return r;
@@ -433,8 +438,8 @@ static bool is_upper_word(const char *p, size_t n)
  * syslog "host ident[pid]: " prefix. */
 static size_t message_start(const char *line, size_t len)
 {
-        static const char *const prios[] = { "emerg ", "alert ", "crit ", "err ", "warning ",
-                                             "notice ", "info ", "debug ", "- " };
+        static const char *const prios[] = { "emerg ",  "alert ", "crit ",  "err ", "warning ",
+                                             "notice ", "info ",  "debug ", "- " };
         size_t i = logtime_prefix_len(line, len);
         const char *sp1, *sp2;
 
@@ -470,14 +475,14 @@ static size_t normalise(const char *m, size_t len, char *out, size_t size)
 {
         size_t o = 0, i = 0;
 
-#define PUT(s)                                                  \
-        do {                                                    \
-                const char *_s = (s);                           \
-                size_t _n = strlen(_s);                         \
-                if (o + _n < size) {                            \
-                        memcpy(out + o, _s, _n);                \
-                        o += _n;                                \
-                }                                               \
+#define PUT(s)                                   \
+        do {                                     \
+                const char *_s = (s);            \
+                size_t _n = strlen(_s);          \
+                if (o + _n < size) {             \
+                        memcpy(out + o, _s, _n); \
+                        o += _n;                 \
+                }                                \
         } while (0)
 
         while (i < len && o + 1 < size) {
@@ -510,9 +515,9 @@ static size_t normalise(const char *m, size_t len, char *out, size_t size)
                         }
                 }
                 if (c >= '0' && c <= '9') {
-                        while (i < len && ((m[i] >= '0' && m[i] <= '9') || m[i] == '.' ||
-                                           (m[i] == ':' && i + 1 < len && m[i + 1] >= '0' &&
-                                            m[i + 1] <= '9')))
+                        while (i < len &&
+                               ((m[i] >= '0' && m[i] <= '9') || m[i] == '.' ||
+                                (m[i] == ':' && i + 1 < len && m[i + 1] >= '0' && m[i + 1] <= '9')))
                                 i++;
                         PUT("<n>");
                         continue;
@@ -854,8 +859,8 @@ int errors_feed_line(struct errors *e, const char *source, const struct sink_lin
         e->trace_group = g;
         e->trace_append = is_new;
         e->trace_n = 0;
-        e->trace_python =
-                memmem(line + ms, len - ms, "Traceback (most recent call last)", 33) != NULL;
+        e->trace_python = memmem(line + ms, len - ms, "Traceback (most recent call last)", 33) !=
+                          NULL;
         return 0;
 }
 
@@ -939,8 +944,8 @@ json_t *errors_histogram(const struct errors *e, size_t n)
                 uint64_t c[ERRORS_BUCKETS];
 
                 for (size_t i = 0; i < e->n_sources; i++)
-                        if (!picked[i] && (best == SIZE_MAX ||
-                                           e->sources[i].count > e->sources[best].count))
+                        if (!picked[i] &&
+                            (best == SIZE_MAX || e->sources[i].count > e->sources[best].count))
                                 best = i;
                 picked[best] = true;
                 for (size_t b = 0; b < ERRORS_BUCKETS; b++)
@@ -956,8 +961,8 @@ json_t *errors_histogram(const struct errors *e, size_t n)
                 json_array_append_new(a, histogram_source("other", other));
         return json_pack("{s:s, s:s, s:i, s:o}", "since",
                          format_iso8601(since, sizeof(since), e->since), "until",
-                         format_iso8601(until, sizeof(until), e->until), "buckets",
-                         ERRORS_BUCKETS, "sources", TAKE_PTR(a));
+                         format_iso8601(until, sizeof(until), e->until), "buckets", ERRORS_BUCKETS,
+                         "sources", TAKE_PTR(a));
 }
 
 json_t *errors_top(const struct errors *e, size_t n)
@@ -1056,14 +1061,19 @@ int errors_emit(struct errors *e, struct sink *s)
                 if (st->late < e->surge_min || st->late < before)
                         continue;
                 detail = xasprintf("%" PRIu64 " in the last quarter of the window, %" PRIu64
-                                   " in the three quarters before", st->late, before);
-                struct finding f = { .kind = FINDING_ERROR_SURGE, .subject = st->name,
-                                     .count = st->late, .first = st->first, .last = st->last,
+                                   " in the three quarters before",
+                                   st->late, before);
+                struct finding f = { .kind = FINDING_ERROR_SURGE,
+                                     .subject = st->name,
+                                     .count = st->late,
+                                     .first = st->first,
+                                     .last = st->last,
                                      .detail = detail };
                 (void) sink_add_finding(s, &f);
         }
         {
-                struct finding f = { .kind = FINDING_ERROR_SIGNATURES, .subject = "total",
+                struct finding f = { .kind = FINDING_ERROR_SIGNATURES,
+                                     .subject = "total",
                                      .count = e->n_groups };
                 (void) sink_add_finding(s, &f);
         }

@@ -63,12 +63,12 @@ enum severity severity_from_string(const char *s)
         if (s[0] == 'P' || s[0] == 'p')
                 s++;
         if (s[0] >= '1' && s[0] <= '4' && s[1] == 0)
-                return (enum severity) (s[0] - '1');
+                return (enum severity)(s[0] - '1');
         return _SEVERITY_INVALID;
 }
 
 static const char *const input_source_table[_INPUT_SOURCE_MAX] = {
-        [INPUT_NONE] = "none",     [INPUT_CLI] = "command line", [INPUT_PROMPT] = "stated",
+        [INPUT_NONE] = "none",           [INPUT_CLI] = "command line", [INPUT_PROMPT] = "stated",
         [INPUT_CONFIG] = "collect.yaml", [INPUT_POLICY] = "policy",
 };
 

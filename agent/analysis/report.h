@@ -32,8 +32,8 @@ struct collector_status {
         enum collector_result result;
         usec_t duration;
         uint64_t bytes;
-        char *note;   /* first notes joined with "; ", may be NULL */
-        int error;    /* COLLECTOR_FAILED: the -errno the collector returned, else 0 */
+        char *note; /* first notes joined with "; ", may be NULL */
+        int error;  /* COLLECTOR_FAILED: the -errno the collector returned, else 0 */
 };
 
 enum request_type {
@@ -56,7 +56,7 @@ enum severity {
         _SEVERITY_INVALID = -EINVAL,
 };
 
-const char *severity_to_string(enum severity s) _pure_;  /* "P1" … "P4" */
+const char *severity_to_string(enum severity s) _pure_;   /* "P1" … "P4" */
 enum severity severity_from_string(const char *s) _pure_; /* "P1"/"p1"/"1" … */
 
 enum tristate {

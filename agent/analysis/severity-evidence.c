@@ -68,8 +68,8 @@ char *severity_describe_finding(const struct finding *f)
         case FINDING_ERROR_SIGNATURES:
                 return xasprintf("%llu distinct error message%s", c, c == 1 ? "" : "s");
         case FINDING_ERROR_SURGE:
-                return xasprintf("error surge in %s (%llu errors late in the window%s%s)",
-                                 subj(f), c, d ? "; " : "", d ? d : "");
+                return xasprintf("error surge in %s (%llu errors late in the window%s%s)", subj(f),
+                                 c, d ? "; " : "", d ? d : "");
         case FINDING_DISK_FULL:
                 return xasprintf("file system %s is %llu%% full", subj(f), c);
         case FINDING_INODES_FULL:
@@ -90,8 +90,8 @@ char *severity_describe_finding(const struct finding *f)
                 return xasprintf("%s: %s", subj(f), d ? d : "");
         case FINDING_RESOURCE_EXHAUSTED:
                 /* detail: "disk space exhausted for app, reported in …" */
-                return xasprintf("%.*s: %s%s%s", d ? (int) strcspn(d, ",") : 8,
-                                 d ? d : "resource", subj(f), times, span);
+                return xasprintf("%.*s: %s%s%s", d ? (int) strcspn(d, ",") : 8, d ? d : "resource",
+                                 subj(f), times, span);
         default:
                 return xasprintf("%s%s", subj(f), times);
         }

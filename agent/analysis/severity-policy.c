@@ -52,16 +52,27 @@ DEFINE_STRING_TABLE_LOOKUP_TO_STRING(impact_class, enum impact_class);
  * section is taken from here.
  */
 static const char *const section_keys[] = {
-        "production_environments", "critical_units", "significant_impact", "minor_impact",
-        "restarts", "crashes", "disk_percent", "inode_percent", "oom_kills", "error_surge",
-        "kernel_errors", "fallback", "rules", NULL,
+        "production_environments",
+        "critical_units",
+        "significant_impact",
+        "minor_impact",
+        "restarts",
+        "crashes",
+        "disk_percent",
+        "inode_percent",
+        "oom_kills",
+        "error_surge",
+        "kernel_errors",
+        "fallback",
+        "rules",
+        NULL,
 };
 
 static const char *const rule_keys[] = { "when", "severity", "reason", "enabled", NULL };
 
 static const char *const when_keys[] = {
-        "type", "production", "outage", "degradation", "errors", "crash", "workaround",
-        "impact", NULL,
+        "type",  "production", "outage", "degradation", "errors",
+        "crash", "workaround", "impact", NULL,
 };
 
 static enum severity parse_severity(const char *s)
@@ -69,7 +80,7 @@ static enum severity parse_severity(const char *s)
         if (!s)
                 return _SEVERITY_INVALID;
         if ((s[0] == 'P' || s[0] == 'p') && s[1] >= '1' && s[1] <= '4' && s[2] == '\0')
-                return (enum severity) (s[1] - '1');
+                return (enum severity)(s[1] - '1');
         return _SEVERITY_INVALID;
 }
 
@@ -140,13 +151,13 @@ static int parse_mask(const struct pnode *n, const char *what, const char *const
                         dynbuf_init(&b, 4096);
                         for (size_t j = 0; j < n_table; j++)
                                 if (table[j])
-                                        (void) dynbuf_addf(&b, "%s%s", b.len ? ", " : "",
-                                                           table[j]);
+                                        (void) dynbuf_addf(&b, "%s%s", b.len ? ", " : "", table[j]);
                         valid = dynbuf_steal(&b);
                         if (ret_error)
-                                *ret_error = pnode_error(n, "invalid value '%s' for '%s' "
-                                                         "(valid: %s)", *s, what,
-                                                         valid ? valid : "");
+                                *ret_error = pnode_error(n,
+                                                         "invalid value '%s' for '%s' "
+                                                         "(valid: %s)",
+                                                         *s, what, valid ? valid : "");
                         return -EINVAL;
                 }
                 mask |= 1u << i;
@@ -155,8 +166,7 @@ static int parse_mask(const struct pnode *n, const char *what, const char *const
         return 0;
 }
 
-static int parse_bool_mask(const struct pnode *n, const char *what, unsigned *ret,
-                           char **ret_error)
+static int parse_bool_mask(const struct pnode *n, const char *what, unsigned *ret, char **ret_error)
 {
         static const char *const bool_table[2] = { "false", "true" };
         _cleanup_strv_free_ char **l = NULL;
@@ -173,9 +183,10 @@ static int parse_bool_mask(const struct pnode *n, const char *what, unsigned *re
                         mask |= 1u << 0;
                 else {
                         if (ret_error)
-                                *ret_error = pnode_error(n, "invalid value '%s' for '%s' "
-                                                         "(valid: %s, %s)", *s, what,
-                                                         bool_table[0], bool_table[1]);
+                                *ret_error = pnode_error(n,
+                                                         "invalid value '%s' for '%s' "
+                                                         "(valid: %s, %s)",
+                                                         *s, what, bool_table[0], bool_table[1]);
                         return -EINVAL;
                 }
         }
@@ -211,8 +222,10 @@ static int parse_rule(const struct pnode *n, struct severity_rule *rule, bool *r
         rule->severity = parse_severity(sev);
         if (rule->severity < 0) {
                 if (ret_error)
-                        *ret_error = pnode_error(c, "invalid severity '%s' (valid: P1, P2, P3, "
-                                                 "P4)", sev);
+                        *ret_error = pnode_error(c,
+                                                 "invalid severity '%s' (valid: P1, P2, P3, "
+                                                 "P4)",
+                                                 sev);
                 return -EINVAL;
         }
 
@@ -249,8 +262,9 @@ static int parse_rule(const struct pnode *n, struct severity_rule *rule, bool *r
                 }
                 c = pnode_get(when, "impact");
                 if (c) {
-                        r = parse_mask(c, "impact", impact_class_table, ELEMENTSOF(impact_class_table),
-                                       &rule->impact_mask, ret_error);
+                        r = parse_mask(c, "impact", impact_class_table,
+                                       ELEMENTSOF(impact_class_table), &rule->impact_mask,
+                                       ret_error);
                         if (r < 0)
                                 return r;
                 }
@@ -303,8 +317,7 @@ static int parse_rules(const struct pnode *n, struct severity_policy *p, char **
                         if (n->items[j]->key && n->items[i]->key &&
                             streq(n->items[j]->key, n->items[i]->key)) {
                                 if (ret_error)
-                                        *ret_error = pnode_error(n->items[i],
-                                                                 "duplicate rule '%s'",
+                                        *ret_error = pnode_error(n->items[i], "duplicate rule '%s'",
                                                                  n->items[i]->key);
                                 return -EINVAL;
                         }
@@ -322,15 +335,13 @@ static int parse_rules(const struct pnode *n, struct severity_policy *p, char **
         return 0;
 }
 
-static int parse_u64_key(const struct pnode *section, const struct pnode *defaults,
-                         const char *key, uint64_t min, uint64_t max, uint64_t *ret,
-                         char **ret_error)
+static int parse_u64_key(const struct pnode *section, const struct pnode *defaults, const char *key,
+                         uint64_t min, uint64_t max, uint64_t *ret, char **ret_error)
 {
         return pnode_to_u64(get_key(section, defaults, key), min, max, ret, ret_error);
 }
 
-int severity_policy_new(const struct pnode *section, struct severity_policy **ret,
-                        char **ret_error)
+int severity_policy_new(const struct pnode *section, struct severity_policy **ret, char **ret_error)
 {
         _cleanup_(severity_policy_freep) struct severity_policy *p = NULL;
         _cleanup_(pnode_freep) struct pnode *def_root = NULL;
@@ -361,12 +372,11 @@ int severity_policy_new(const struct pnode *section, struct severity_policy **re
                           ret_error);
         if (r < 0)
                 return r;
-        r = pnode_to_strv(get_key(section, defaults, "significant_impact"),
-                          &p->significant_impact, ret_error);
+        r = pnode_to_strv(get_key(section, defaults, "significant_impact"), &p->significant_impact,
+                          ret_error);
         if (r < 0)
                 return r;
-        r = pnode_to_strv(get_key(section, defaults, "minor_impact"), &p->minor_impact,
-                          ret_error);
+        r = pnode_to_strv(get_key(section, defaults, "minor_impact"), &p->minor_impact, ret_error);
         if (r < 0)
                 return r;
 
@@ -376,12 +386,10 @@ int severity_policy_new(const struct pnode *section, struct severity_policy **re
         r = parse_u64_key(section, defaults, "crashes", 1, 1000000, &p->crashes, ret_error);
         if (r < 0)
                 return r;
-        r = parse_u64_key(section, defaults, "disk_percent", 1, 100, &p->disk_percent,
-                          ret_error);
+        r = parse_u64_key(section, defaults, "disk_percent", 1, 100, &p->disk_percent, ret_error);
         if (r < 0)
                 return r;
-        r = parse_u64_key(section, defaults, "inode_percent", 1, 100, &p->inode_percent,
-                          ret_error);
+        r = parse_u64_key(section, defaults, "inode_percent", 1, 100, &p->inode_percent, ret_error);
         if (r < 0)
                 return r;
         r = parse_u64_key(section, defaults, "oom_kills", 1, 1000000, &p->oom_kills, ret_error);
@@ -403,8 +411,10 @@ int severity_policy_new(const struct pnode *section, struct severity_policy **re
         p->fallback = parse_severity(fallback);
         if (p->fallback < 0) {
                 if (ret_error)
-                        *ret_error = pnode_error(n, "invalid severity '%s' (valid: P1, P2, P3, "
-                                                 "P4)", fallback ? fallback : "");
+                        *ret_error = pnode_error(n,
+                                                 "invalid severity '%s' (valid: P1, P2, P3, "
+                                                 "P4)",
+                                                 fallback ? fallback : "");
                 return -EINVAL;
         }
 
@@ -422,4 +432,3 @@ int severity_check_policy(const struct pnode *section, char **ret_error)
 
         return severity_policy_new(section, &p, ret_error);
 }
-

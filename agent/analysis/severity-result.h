@@ -12,11 +12,11 @@
 #include "analysis/report.h"
 
 struct severity_result {
-        enum severity suggested;  /* what the engine suggests */
-        enum severity selected;   /* the person's --severity, _SEVERITY_INVALID if none */
-        char *rule;               /* name of the rule that matched, NULL: the fallback */
-        char **reasons;           /* one line each, the decisive reason first */
-        char *hint;               /* "would be P1 if …", or NULL */
+        enum severity suggested; /* what the engine suggests */
+        enum severity selected;  /* the person's --severity, _SEVERITY_INVALID if none */
+        char *rule;              /* name of the rule that matched, NULL: the fallback */
+        char **reasons;          /* one line each, the decisive reason first */
+        char *hint;              /* "would be P1 if …", or NULL */
 };
 
 void severity_result_done(struct severity_result *res);

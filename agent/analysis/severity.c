@@ -166,7 +166,6 @@ static int degradation_or_minor(struct signals *s, const struct finding *f, bool
         return add_evidence(&s->minor_ev, &s->n_minor, f, NULL);
 }
 
-
 /* True if another finding says the same (kind and subject; several collectors
  * may see one failure) with a larger count, or the same count earlier: each
  * distinct finding is a reason once. */
@@ -214,8 +213,7 @@ static int unit_signal(const struct severity_policy *p, const struct finding *f,
                 } else if (f->count >= p->restarts) {
                         s->degradation = true;
                         s->unit_failure = true;
-                        k = add_evidence(&s->degradation_ev, &s->n_degradation, f,
-                                         " (crash loop)");
+                        k = add_evidence(&s->degradation_ev, &s->n_degradation, f, " (crash loop)");
                 } else if (f->count > 0)
                         k = add_evidence(&s->minor_ev, &s->n_minor, f, NULL);
                 else
@@ -243,8 +241,8 @@ static int unit_signal(const struct severity_policy *p, const struct finding *f,
 }
 
 /* One finding's contribution to the signals. */
-static int finding_signal(const struct severity_policy *p, const struct finding *f,
-                          bool critical, struct signals *s)
+static int finding_signal(const struct severity_policy *p, const struct finding *f, bool critical,
+                          struct signals *s)
 {
         int k;
 
@@ -272,16 +270,14 @@ static int finding_signal(const struct severity_policy *p, const struct finding 
                 s->errors = true;
                 if (f->count >= p->error_surge) {
                         s->degradation = true;
-                        k = add_evidence(&s->degradation_ev, &s->n_degradation, f,
-                                         NULL);
+                        k = add_evidence(&s->degradation_ev, &s->n_degradation, f, NULL);
                 } else
                         k = 0;
                 break;
         case FINDING_KERNEL_ERROR:
                 if (f->count >= p->kernel_errors) {
                         s->degradation = true;
-                        k = add_evidence(&s->degradation_ev, &s->n_degradation, f,
-                                         NULL);
+                        k = add_evidence(&s->degradation_ev, &s->n_degradation, f, NULL);
                 } else
                         k = 0;
                 break;
@@ -364,16 +360,14 @@ static bool rule_matches(const struct severity_rule *rule, const struct report *
                          const struct signals *s)
 {
         unsigned type = r->input.type >= 0 && r->input.type < _REQUEST_TYPE_MAX ?
-                                (unsigned) r->input.type : REQUEST_INCIDENT;
+                                (unsigned) r->input.type :
+                                REQUEST_INCIDENT;
 
-        return mask_ok(rule->type_mask, type) &&
-               mask_ok(rule->production_mask, s->production) &&
+        return mask_ok(rule->type_mask, type) && mask_ok(rule->production_mask, s->production) &&
                mask_ok(rule->workaround_mask, (unsigned) workaround_index(r->input.workaround)) &&
-               mask_ok(rule->impact_mask, s->impact) &&
-               mask_ok(rule->outage_mask, s->outage) &&
+               mask_ok(rule->impact_mask, s->impact) && mask_ok(rule->outage_mask, s->outage) &&
                mask_ok(rule->degradation_mask, s->degradation) &&
-               mask_ok(rule->errors_mask, s->errors) &&
-               mask_ok(rule->crash_mask, s->crash);
+               mask_ok(rule->errors_mask, s->errors) && mask_ok(rule->crash_mask, s->crash);
 }
 
 /* Where a stated value came from; cli names the option for INPUT_CLI. */
@@ -402,7 +396,6 @@ static const char *env_source_label(enum input_source src)
 {
         return source_label_for(src, "--environment", "unknown source");
 }
-
 
 static int addf(char ***l, const char *fmt, ...) _printf_(2, 3);
 static int addf(char ***l, const char *fmt, ...)
@@ -440,8 +433,8 @@ static int add_list(char ***l, const char *prefix, char **ev, size_t n)
 }
 
 /* Hard lines, whatever the policy says; each clamp is a reason. */
-static int clamp_severity(const struct user_input *in, const struct signals *s,
-                          enum severity *sev, char ***clamps)
+static int clamp_severity(const struct user_input *in, const struct signals *s, enum severity *sev,
+                          char ***clamps)
 {
         int k = 0;
 
@@ -473,8 +466,10 @@ static int reasons_head(const struct severity_policy *policy, const struct sever
                 k = addf(reasons, "%s: %s (rule %s)", sev_str(matched->severity),
                          matched->reason ? matched->reason : matched->name, matched->name);
         else
-                k = addf(reasons, "%s: no rule matched; the default when nothing else "
-                                  "applies", sev_str(policy->fallback));
+                k = addf(reasons,
+                         "%s: no rule matched; the default when nothing else "
+                         "applies",
+                         sev_str(policy->fallback));
         STRV_FOREACH(c, clamps)
                 if (k >= 0)
                         k = strv_extend(reasons, *c);
@@ -560,13 +555,12 @@ static char *p1_hint(enum severity sev, const struct user_input *in, const struc
             in->workaround != TRISTATE_YES && !s->critical_configured)
                 return xasprintf("would be P1 if a failed service is critical and down: "
                                  "list it in critical_units (collect.yaml)%s",
-                                 in->workaround == TRISTATE_NO ? "" :
-                                                                 " and use --workaround no");
+                                 in->workaround == TRISTATE_NO ? "" : " and use --workaround no");
         return NULL;
 }
 
-static int suggest(const struct severity_policy *policy, const struct report *r,
-                   struct signals *s, struct severity_result *ret)
+static int suggest(const struct severity_policy *policy, const struct report *r, struct signals *s,
+                   struct severity_result *ret)
 {
         _cleanup_strv_free_ char **reasons = NULL, **clamps = NULL;
         _cleanup_free_ char *hint = NULL, *rule_name = NULL;
@@ -597,8 +591,8 @@ static int suggest(const struct severity_policy *policy, const struct report *r,
                 return -ENOMEM;
         *ret = (struct severity_result) {
                 .suggested = sev,
-                .selected = in->selected >= 0 && in->selected < _SEVERITY_MAX ?
-                                    in->selected : _SEVERITY_INVALID,
+                .selected = in->selected >= 0 && in->selected < _SEVERITY_MAX ? in->selected :
+                                                                                _SEVERITY_INVALID,
                 .rule = TAKE_PTR(rule_name),
                 .reasons = TAKE_PTR(reasons),
                 .hint = TAKE_PTR(hint),

@@ -47,7 +47,8 @@ static size_t utf8_len(const unsigned char *s)
 {
         size_t n = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 :
                    s[0] >= 0xE0 && s[0] <= 0xEF ? 3 :
-                   s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : 0;
+                   s[0] >= 0xC2 && s[0] <= 0xDF ? 2 :
+                                                  0;
 
         for (size_t i = 1; i < n; i++)
                 if ((s[i] & 0xC0) != 0x80)
@@ -118,26 +119,29 @@ static int write_axis(struct dynbuf *b, usec_t since, usec_t until, uint64_t yma
         char buf[32];
         int r;
 
-        r = dynbuf_addf(b, "<g class=\"axis\" stroke=\"#333\" font-size=\"11\">\n"
-                           "<line class=\"x-axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n"
-                           "<line class=\"y-axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
+        r = dynbuf_addf(b,
+                        "<g class=\"axis\" stroke=\"#333\" font-size=\"11\">\n"
+                        "<line class=\"x-axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n"
+                        "<line class=\"y-axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
                         X0, Y_AXIS, X1, Y_AXIS, X0, Y_TOP, X0, Y_AXIS);
         for (int i = 0; r >= 0 && i <= 6; i++) {
                 usec_t t = since + (until - since) / 6 * (usec_t) i;
                 double x = x_of(t, since, until);
 
                 clock_text(buf, sizeof(buf), t, with_date);
-                r = dynbuf_addf(b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
-                                   "<text class=\"tick\" x=\"%.1f\" y=\"%d\" stroke=\"none\" "
-                                   "text-anchor=\"middle\">%s</text>\n",
+                r = dynbuf_addf(b,
+                                "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
+                                "<text class=\"tick\" x=\"%.1f\" y=\"%d\" stroke=\"none\" "
+                                "text-anchor=\"middle\">%s</text>\n",
                                 x, Y_AXIS, x, Y_AXIS + 5, x, Y_AXIS + 18, buf);
         }
         if (r >= 0)
-                r = dynbuf_addf(b, "<text x=\"%d\" y=\"%d\" stroke=\"none\" text-anchor=\"end\">"
-                                   "%llu</text><text x=\"%d\" y=\"%d\" stroke=\"none\" "
-                                   "text-anchor=\"end\">0</text>\n"
-                                   "<text x=\"%d\" y=\"%d\" stroke=\"none\">time (UTC)</text>\n"
-                                   "</g>\n",
+                r = dynbuf_addf(b,
+                                "<text x=\"%d\" y=\"%d\" stroke=\"none\" text-anchor=\"end\">"
+                                "%llu</text><text x=\"%d\" y=\"%d\" stroke=\"none\" "
+                                "text-anchor=\"end\">0</text>\n"
+                                "<text x=\"%d\" y=\"%d\" stroke=\"none\">time (UTC)</text>\n"
+                                "</g>\n",
                                 X0 - 4, Y_TOP + 4, (unsigned long long) ymax, X0 - 4, Y_AXIS,
                                 X1 - 60, Y_AXIS + 34);
         return r;
@@ -150,8 +154,7 @@ static uint64_t bucket_total(json_t *sources, size_t k)
         json_t *s;
 
         json_array_foreach(sources, i, s)
-                n += (uint64_t) json_integer_value(json_array_get(json_object_get(s, "counts"),
-                                                                  k));
+                n += (uint64_t) json_integer_value(json_array_get(json_object_get(s, "counts"), k));
         return n;
 }
 
@@ -165,8 +168,9 @@ static int write_legend(struct dynbuf *b, json_t *sources)
         json_array_foreach(sources, i, s) {
                 if (r < 0 || i >= COLORS)
                         break;
-                (void) dynbuf_addf(b, "<rect x=\"%zu\" y=\"12\" width=\"10\" height=\"10\" "
-                                      "fill=\"%s\"/><text x=\"%zu\" y=\"21\">",
+                (void) dynbuf_addf(b,
+                                   "<rect x=\"%zu\" y=\"12\" width=\"10\" height=\"10\" "
+                                   "fill=\"%s\"/><text x=\"%zu\" y=\"21\">",
                                    X0 + i * 130, source_colors[i], X0 + i * 130 + 14);
                 (void) svg_escape(b, json_string_value(json_object_get(s, "name")), 18);
                 r = dynbuf_addstr(b, "</text>\n");
@@ -200,9 +204,10 @@ static int write_bars(struct dynbuf *b, json_t *hist, usec_t since, usec_t until
                         if (c <= 0 || r < 0)
                                 continue;
                         y -= h;
-                        (void) dynbuf_addf(b, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" "
-                                              "width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
-                                              "<title>",
+                        (void) dynbuf_addf(b,
+                                           "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" "
+                                           "width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
+                                           "<title>",
                                            X0 + bw * k + 0.5, y, MAX(bw - 1, 1.0), h,
                                            source_colors[MIN(i, (size_t) COLORS - 1)]);
                         (void) svg_escape(b, json_string_value(json_object_get(s, "name")), 100);
@@ -254,14 +259,15 @@ static int write_markers(struct dynbuf *b, const struct timeline *t, const size_
                                 level++;
                 ly = Y_TOP - 8 + MIN(level, 12) * 16;
 
-                (void) dynbuf_addf(b, "<g class=\"marker marker-%s\">"
-                                      "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
-                                      "stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"4 2\"/>"
-                                      "<circle cx=\"%.1f\" cy=\"%d\" r=\"7\" fill=\"%s\"/>"
-                                      "<text x=\"%.1f\" y=\"%d\" fill=\"#fff\" "
-                                      "text-anchor=\"middle\">%zu</text><title>",
-                                   timeline_category_to_string(e->category), x, ly + 7, x,
-                                   Y_AXIS, color, x, ly, color, x, ly + 4, i + 1);
+                (void) dynbuf_addf(b,
+                                   "<g class=\"marker marker-%s\">"
+                                   "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
+                                   "stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"4 2\"/>"
+                                   "<circle cx=\"%.1f\" cy=\"%d\" r=\"7\" fill=\"%s\"/>"
+                                   "<text x=\"%.1f\" y=\"%d\" fill=\"#fff\" "
+                                   "text-anchor=\"middle\">%zu</text><title>",
+                                   timeline_category_to_string(e->category), x, ly + 7, x, Y_AXIS,
+                                   color, x, ly, color, x, ly + 4, i + 1);
                 (void) svg_escape(b, e->what, 200);
                 r = dynbuf_addstr(b, "</title></g>\n");
         }
@@ -278,8 +284,9 @@ static int write_key(struct dynbuf *b, const struct timeline *t, const size_t *i
                 const struct timeline_event *e = &t->events[idx[i]];
                 char when[64];
 
-                (void) dynbuf_addf(b, "<text class=\"label label-%s\" x=\"%d\" y=\"%zu\">"
-                                      "<tspan fill=\"%s\" font-weight=\"bold\">%zu</tspan> %s ",
+                (void) dynbuf_addf(b,
+                                   "<text class=\"label label-%s\" x=\"%d\" y=\"%zu\">"
+                                   "<tspan fill=\"%s\" font-weight=\"bold\">%zu</tspan> %s ",
                                    timeline_category_to_string(e->category), X0,
                                    KEY_Y + i * KEY_ROW, category_color(e->category), i + 1,
                                    format_iso8601(when, sizeof(when), e->time));
@@ -305,15 +312,15 @@ int timeline_svg(const struct timeline *t, json_t *histogram, usec_t since, usec
         for (size_t k = 0; k < buckets && k < 1000; k++)
                 ymax = MAX(ymax, bucket_total(json_object_get(histogram, "sources"), k));
         n = pick_markers(t, idx);
-        r = dynbuf_addf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                             "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
-                             "width=\"%d\" height=\"%zu\" viewBox=\"0 0 %d %zu\" "
-                             "font-family=\"sans-serif\">\n<title>Errors and events from %s "
-                             "to %s (UTC)</title>\n<rect width=\"100%%\" height=\"100%%\" "
-                             "fill=\"#fff\"/>\n",
-                        W, (size_t) KEY_Y + n * KEY_ROW + 10, W,
-                        (size_t) KEY_Y + n * KEY_ROW + 10, format_iso8601(a, sizeof(a), since),
-                        format_iso8601(z, sizeof(z), until));
+        r = dynbuf_addf(out,
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                        "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
+                        "width=\"%d\" height=\"%zu\" viewBox=\"0 0 %d %zu\" "
+                        "font-family=\"sans-serif\">\n<title>Errors and events from %s "
+                        "to %s (UTC)</title>\n<rect width=\"100%%\" height=\"100%%\" "
+                        "fill=\"#fff\"/>\n",
+                        W, (size_t) KEY_Y + n * KEY_ROW + 10, W, (size_t) KEY_Y + n * KEY_ROW + 10,
+                        format_iso8601(a, sizeof(a), since), format_iso8601(z, sizeof(z), until));
         if (r >= 0)
                 r = write_legend(out, json_object_get(histogram, "sources"));
         if (r >= 0)
@@ -323,11 +330,13 @@ int timeline_svg(const struct timeline *t, json_t *histogram, usec_t since, usec
         if (r >= 0)
                 r = write_markers(out, t, idx, n, since, until);
         if (r >= 0)
-                r = dynbuf_addf(out, "<text x=\"%d\" y=\"%d\" font-size=\"12\" "
-                                     "font-weight=\"bold\">%s</text>\n",
-                                X0, KEY_Y - 18, n ? "Events (numbered on the chart):" :
-                                                    "No changes, failures, crashes or alerts "
-                                                    "in the window.");
+                r = dynbuf_addf(out,
+                                "<text x=\"%d\" y=\"%d\" font-size=\"12\" "
+                                "font-weight=\"bold\">%s</text>\n",
+                                X0, KEY_Y - 18,
+                                n ? "Events (numbered on the chart):" :
+                                    "No changes, failures, crashes or alerts "
+                                    "in the window.");
         if (r >= 0)
                 r = write_key(out, t, idx, n);
         if (r >= 0)

@@ -18,10 +18,10 @@
 #define DETAIL_MAX 120
 
 static const char *const timeline_category_table[_TIMELINE_CATEGORY_MAX] = {
-        [TIMELINE_CHANGE] = "change",   [TIMELINE_ERROR] = "error",
-        [TIMELINE_SURGE] = "surge",     [TIMELINE_FAILURE] = "failure",
-        [TIMELINE_CRASH] = "crash",     [TIMELINE_ALERT] = "alert",
-        [TIMELINE_KERNEL] = "kernel",   [TIMELINE_COLLECTION] = "collection",
+        [TIMELINE_CHANGE] = "change", [TIMELINE_ERROR] = "error",
+        [TIMELINE_SURGE] = "surge",   [TIMELINE_FAILURE] = "failure",
+        [TIMELINE_CRASH] = "crash",   [TIMELINE_ALERT] = "alert",
+        [TIMELINE_KERNEL] = "kernel", [TIMELINE_COLLECTION] = "collection",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(timeline_category, enum timeline_category);
@@ -30,9 +30,9 @@ struct kind_rule {
         const char *kind;
         enum timeline_category category;
         unsigned weight;
-        const char *pre, *post;  /* the event's words around the subject */
-        const char *last;        /* words for a later last occurrence; NULL: none */
-        bool count_is_subject;   /* "3 configuration files changed" */
+        const char *pre, *post; /* the event's words around the subject */
+        const char *last;       /* words for a later last occurrence; NULL: none */
+        bool count_is_subject;  /* "3 configuration files changed" */
 };
 
 static const struct kind_rule kind_rules[] = {
@@ -45,8 +45,10 @@ static const struct kind_rule kind_rules[] = {
         { "alert_firing", TIMELINE_ALERT, 75, "alert firing: ", "", NULL, false },
         { "alert_resolved", TIMELINE_ALERT, 40, "alert resolved: ", "", NULL, false },
         { "error_surge", TIMELINE_SURGE, 60, "error surge in ", "", NULL, false },
-        { "config_touches_failing", TIMELINE_CHANGE, 65, "changed ", " (configuration of a "
-          "failing unit)", NULL, false },
+        { "config_touches_failing", TIMELINE_CHANGE, 65, "changed ",
+          " (configuration of a "
+          "failing unit)",
+          NULL, false },
         { "config_changes", TIMELINE_CHANGE, 55, "", " configuration file(s) changed",
           "last configuration change", true },
         { "package_changes", TIMELINE_CHANGE, 50, "", " package change(s)", "last package change",
@@ -73,10 +75,10 @@ static enum timeline_category guess_category(const char *kind)
                 const char *part;
                 enum timeline_category c;
         } guesses[] = {
-                { "alert", TIMELINE_ALERT },  { "crash", TIMELINE_CRASH },
-                { "oom", TIMELINE_CRASH },    { "config", TIMELINE_CHANGE },
+                { "alert", TIMELINE_ALERT },    { "crash", TIMELINE_CRASH },
+                { "oom", TIMELINE_CRASH },      { "config", TIMELINE_CHANGE },
                 { "package", TIMELINE_CHANGE }, { "unit", TIMELINE_FAILURE },
-                { "error", TIMELINE_ERROR },  { "kernel", TIMELINE_KERNEL },
+                { "error", TIMELINE_ERROR },    { "kernel", TIMELINE_KERNEL },
         };
 
         for (size_t i = 0; kind && i < ELEMENTSOF(guesses); i++)
@@ -152,8 +154,9 @@ int timeline_add(struct timeline *t, usec_t time, enum timeline_category c, unsi
                         break;
         }
         memmove(&t->events[at + 1], &t->events[at], (t->n - at) * sizeof(t->events[0]));
-        t->events[at] = (struct timeline_event) { .time = time, .category = c, .weight = weight,
-                                                  .what = TAKE_PTR(w) };
+        t->events[at] = (struct timeline_event) {
+                .time = time, .category = c, .weight = weight, .what = TAKE_PTR(w)
+        };
         t->n++;
         return 0;
 }
@@ -184,8 +187,8 @@ static char *finding_text(json_t *f, const struct kind_rule *rule, bool last)
 {
         const char *subject = jstr(f, "subject") ?: "?";
         json_int_t count = json_integer_value(json_object_get(f, "count"));
-        _cleanup_free_ char *detail = jstr(f, "detail") ? one_line(jstr(f, "detail"),
-                                                                     DETAIL_MAX) : NULL;
+        _cleanup_free_ char *detail = jstr(f, "detail") ? one_line(jstr(f, "detail"), DETAIL_MAX) :
+                                                          NULL;
         _cleanup_free_ char *base = NULL, *cnt = NULL;
 
         if (!rule)
@@ -201,8 +204,7 @@ static char *finding_text(json_t *f, const struct kind_rule *rule, bool last)
                 return NULL;
         if (!last && count > 1 && !(rule && rule->count_is_subject))
                 cnt = xasprintf(" (%lld times)", (long long) count);
-        return xasprintf("%s%s%s%s", base, isempty(detail) ? "" : " — ", detail ?: "",
-                         cnt ?: "");
+        return xasprintf("%s%s%s%s", base, isempty(detail) ? "" : " — ", detail ?: "", cnt ?: "");
 }
 
 static int add_finding(struct timeline *t, json_t *f, usec_t since, usec_t until)
@@ -236,7 +238,8 @@ static int add_error_group(struct timeline *t, json_t *g, usec_t since, usec_t u
         json_int_t count = json_integer_value(json_object_get(g, "count"));
         const char *msg = jstr(g, "sample") ?: jstr(g, "signature") ?: "?";
         const char *where = json_string_value(json_array_get(json_object_get(g, "units"), 0)) ?:
-                            json_string_value(json_array_get(json_object_get(g, "sources"), 0));
+                                    json_string_value(
+                                            json_array_get(json_object_get(g, "sources"), 0));
         _cleanup_free_ char *line = one_line(timeline_strip_log_prefix(msg), DETAIL_MAX);
         _cleanup_free_ char *w = NULL;
         unsigned weight = 20;
@@ -247,8 +250,8 @@ static int add_error_group(struct timeline *t, json_t *g, usec_t since, usec_t u
                 return 0;
         for (json_int_t c = count; c >= 10 && weight < 50; c /= 10)
                 weight += 8;
-        w = xasprintf("first error%s%s: %s (%lld in all)", where ? " in " : "", where ?: "",
-                      line, (long long) count);
+        w = xasprintf("first error%s%s: %s (%lld in all)", where ? " in " : "", where ?: "", line,
+                      (long long) count);
         return w ? timeline_add(t, first, TIMELINE_ERROR, weight, w) : -ENOMEM;
 }
 
@@ -315,8 +318,8 @@ int timeline_from_json(json_t *a, struct timeline *ret)
 
                 if (c < 0 || !time || !jstr(v, "what"))
                         continue;
-                r = timeline_add(&t, time, c, (unsigned) json_integer_value(json_object_get(v,
-                                                                                    "weight")),
+                r = timeline_add(&t, time, c,
+                                 (unsigned) json_integer_value(json_object_get(v, "weight")),
                                  jstr(v, "what"));
                 if (r == -E2BIG)
                         break;
@@ -398,8 +401,8 @@ static size_t ident_len(const char *p)
 /* After a syslog priority word ("err ", "warning "), as journal exports write it. */
 static const char *skip_priority(const char *p)
 {
-        static const char *const words[] = { "emerg ", "alert ", "crit ", "err ", "warning ",
-                                             "notice ", "info ", "debug " };
+        static const char *const words[] = { "emerg ",   "alert ",  "crit ", "err ",
+                                             "warning ", "notice ", "info ", "debug " };
 
         for (size_t i = 0; i < ELEMENTSOF(words); i++)
                 if (strneq(p, words[i], strlen(words[i])))
@@ -448,11 +451,10 @@ int timeline_markdown(const struct timeline *t, struct dynbuf *b)
         r = dynbuf_addstr(b, "The window's events in time order (UTC); the picture is "
                              "`timeline.svg`.\n\n| time | what | kind |\n| --- | --- | --- |\n");
         for (size_t i = 0; r >= 0 && i < t->n; i++) {
-                (void) dynbuf_addf(b, "| %s | ", format_iso8601(buf, sizeof(buf),
-                                                                t->events[i].time));
+                (void) dynbuf_addf(b, "| %s | ",
+                                   format_iso8601(buf, sizeof(buf), t->events[i].time));
                 md_cell(b, t->events[i].what);
-                r = dynbuf_addf(b, " | %s |\n",
-                                timeline_category_to_string(t->events[i].category));
+                r = dynbuf_addf(b, " | %s |\n", timeline_category_to_string(t->events[i].category));
         }
         return r;
 }

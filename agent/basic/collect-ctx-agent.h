@@ -19,13 +19,13 @@ struct collect_ctx {
         bool live;
         bool snapshot_only;
         usec_t since, until;
-        usec_t deadline;      /* CLOCK_MONOTONIC */
-        uint64_t budget;      /* bytes this collector may add */
-        uint64_t used;        /* bytes added so far */
+        usec_t deadline; /* CLOCK_MONOTONIC */
+        uint64_t budget; /* bytes this collector may add */
+        uint64_t used;   /* bytes added so far */
         uint64_t per_file;
         const char *journal_dir;
         const char *state_dir;
-        char **never_collect; /* borrowed */
-        char **critical_units; /* borrowed; collect.yaml critical_units */
+        char **never_collect;        /* borrowed */
+        char **critical_units;       /* borrowed; collect.yaml critical_units */
         const struct report *report; /* borrowed; findings of the collectors run so far */
 };

@@ -113,7 +113,8 @@ static char *unit_in_detail(const struct finding *f)
         size_t n;
 
         if ((f->kind != FINDING_CRASH && f->kind != FINDING_OOM_KILL &&
-             f->kind != FINDING_SEGFAULT) || !f->detail)
+             f->kind != FINDING_SEGFAULT) ||
+            !f->detail)
                 return NULL;
         u = strstr(f->detail, "unit ");
         if (!u)

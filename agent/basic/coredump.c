@@ -35,8 +35,9 @@ static bool has_prefix(const char *s, const char *prefix)
 
 void coredump_done(struct coredump *c)
 {
-        char **strings[] = { &c->signal_name, &c->exe, &c->comm, &c->cmdline, &c->unit,
-                             &c->filename, &c->boot_id, &c->hostname, &c->package_name,
+        char **strings[] = { &c->signal_name,     &c->exe,          &c->comm,
+                             &c->cmdline,         &c->unit,         &c->filename,
+                             &c->boot_id,         &c->hostname,     &c->package_name,
                              &c->package_version, &c->package_json, &c->cursor };
 
         for (size_t i = 0; i < ELEMENTSOF(strings); i++)
@@ -318,11 +319,26 @@ int coredump_journal_add_match(sd_journal *j)
 int coredump_from_journal(sd_journal *j, struct coredump *ret)
 {
         static const char *const fields[] = {
-                "MESSAGE_ID", "_COMM", "COREDUMP_EXE", "COREDUMP_COMM", "COREDUMP_PID",
-                "COREDUMP_UID", "COREDUMP_TID", "COREDUMP_SIGNAL", "COREDUMP_SIGNAL_NAME",
-                "COREDUMP_UNIT", "COREDUMP_USER_UNIT", "COREDUMP_CMDLINE", "COREDUMP_FILENAME",
-                "COREDUMP_TIMESTAMP", "COREDUMP_TRUNCATED", "COREDUMP_HOSTNAME", "_BOOT_ID",
-                "COREDUMP_PACKAGE_NAME", "COREDUMP_PACKAGE_VERSION", "COREDUMP_PACKAGE_JSON",
+                "MESSAGE_ID",
+                "_COMM",
+                "COREDUMP_EXE",
+                "COREDUMP_COMM",
+                "COREDUMP_PID",
+                "COREDUMP_UID",
+                "COREDUMP_TID",
+                "COREDUMP_SIGNAL",
+                "COREDUMP_SIGNAL_NAME",
+                "COREDUMP_UNIT",
+                "COREDUMP_USER_UNIT",
+                "COREDUMP_CMDLINE",
+                "COREDUMP_FILENAME",
+                "COREDUMP_TIMESTAMP",
+                "COREDUMP_TRUNCATED",
+                "COREDUMP_HOSTNAME",
+                "_BOOT_ID",
+                "COREDUMP_PACKAGE_NAME",
+                "COREDUMP_PACKAGE_VERSION",
+                "COREDUMP_PACKAGE_JSON",
                 "MESSAGE",
         };
         struct coredump c = {};
@@ -363,7 +379,6 @@ fail:
 #endif
 
 /* ---- signatures ---- */
-
 
 /* "_ZN4core6result13unwrap_failed17h0123456789abcdefE" -> drop "17h<16 hex>". */
 static void strip_rust_hash(char *s)
@@ -548,27 +563,73 @@ char *coredump_normalize_function(const char *name)
 bool coredump_function_is_crash_machinery(const char *name)
 {
         static const char *const exact[] = {
-                "__pthread_kill_implementation", "__pthread_kill_internal", "pthread_kill",
-                "raise", "gsignal", "abort", "__assert_fail", "__assert_fail_base",
-                "__assert_perror_fail", "__libc_message", "__libc_message_impl", "__libc_fatal",
-                "__fortify_fail", "__chk_fail", "__stack_chk_fail", "malloc_printerr",
-                "_int_free", "_int_malloc", "malloc_consolidate", "__libc_free", "__libc_malloc",
-                "kill", "exit", "__run_exit_handlers", "_g_log_abort", "__cxa_throw",
-                "__cxa_rethrow", "__cxa_pure_virtual", "__rust_start_panic", "__restore_rt",
-                "__kernel_rt_sigreturn", "_ZSt9terminatev", "_ZN10__cxxabiv111__terminateEPFvvE",
+                "__pthread_kill_implementation",
+                "__pthread_kill_internal",
+                "pthread_kill",
+                "raise",
+                "gsignal",
+                "abort",
+                "__assert_fail",
+                "__assert_fail_base",
+                "__assert_perror_fail",
+                "__libc_message",
+                "__libc_message_impl",
+                "__libc_fatal",
+                "__fortify_fail",
+                "__chk_fail",
+                "__stack_chk_fail",
+                "malloc_printerr",
+                "_int_free",
+                "_int_malloc",
+                "malloc_consolidate",
+                "__libc_free",
+                "__libc_malloc",
+                "kill",
+                "exit",
+                "__run_exit_handlers",
+                "_g_log_abort",
+                "__cxa_throw",
+                "__cxa_rethrow",
+                "__cxa_pure_virtual",
+                "__rust_start_panic",
+                "__restore_rt",
+                "__kernel_rt_sigreturn",
+                "_ZSt9terminatev",
+                "_ZN10__cxxabiv111__terminateEPFvvE",
                 "_ZN9__gnu_cxx27__verbose_terminate_handlerEv",
                 /* the same, demangled (as names are normalised) */
-                "std::terminate", "__cxxabiv1::__terminate",
-                "__gnu_cxx::__verbose_terminate_handler", "std::__glibcxx_assert_fail",
-                "std::__replacement_assert", "std::rethrow_exception",
+                "std::terminate",
+                "__cxxabiv1::__terminate",
+                "__gnu_cxx::__verbose_terminate_handler",
+                "std::__glibcxx_assert_fail",
+                "std::__replacement_assert",
+                "std::rethrow_exception",
                 /* the kernel's oops and panic machinery */
-                "dump_stack_lvl", "dump_stack", "panic", "__die", "die", "oops_end",
-                "page_fault_oops", "no_context", "exc_page_fault", "asm_exc_page_fault",
-                "__warn", "report_bug", "handle_bug", "exc_invalid_op", "asm_exc_invalid_op",
+                "dump_stack_lvl",
+                "dump_stack",
+                "panic",
+                "__die",
+                "die",
+                "oops_end",
+                "page_fault_oops",
+                "no_context",
+                "exc_page_fault",
+                "asm_exc_page_fault",
+                "__warn",
+                "report_bug",
+                "handle_bug",
+                "exc_invalid_op",
+                "asm_exc_invalid_op",
         };
         static const char *const prefixes[] = {
-                "g_log", "g_assertion_message", "rust_panic", "_ZN4core9panicking",
-                "_ZN3std9panicking", "core::panicking", "std::panicking", "__GI_",
+                "g_log",
+                "g_assertion_message",
+                "rust_panic",
+                "_ZN4core9panicking",
+                "_ZN3std9panicking",
+                "core::panicking",
+                "std::panicking",
+                "__GI_",
         };
         size_t n = strlen(name);
 
@@ -584,9 +645,14 @@ bool coredump_function_is_crash_machinery(const char *name)
 /* Frames at the bottom of every thread: nothing of the problem below them. */
 static bool is_thread_start(const char *name)
 {
-        static const char *const names[] = { "_start", "__libc_start_main",
-                                             "__libc_start_call_main", "start_thread", "clone",
-                                             "__clone", "__clone3", "clone3" };
+        static const char *const names[] = { "_start",
+                                             "__libc_start_main",
+                                             "__libc_start_call_main",
+                                             "start_thread",
+                                             "clone",
+                                             "__clone",
+                                             "__clone3",
+                                             "clone3" };
 
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (streq(name, names[i]))
@@ -669,8 +735,8 @@ static int pick_keys(const struct coredump *c, char **names, size_t first, size_
         }
         while (s->n_keys > 0)
                 free(s->keys[--s->n_keys]);
-        for (size_t i = first - MIN(first, unknown); i < end && s->n_keys < COREDUMP_SIGNATURE_FRAMES;
-             i++) {
+        for (size_t i = first - MIN(first, unknown);
+             i < end && s->n_keys < COREDUMP_SIGNATURE_FRAMES; i++) {
                 const struct coredump_frame *f = &c->frames[i];
 
                 if (!f->module || streq(f->module, "linux-vdso.so.1"))

@@ -63,14 +63,14 @@ static void load(void)
                 log_error("cannot load %s (install libcurl4): %s", LIBCURL_SONAME, dlerror());
                 return;
         }
-#define SYM(field, name)                                               \
-        do {                                                           \
-                *(void **) &lib.field = dlsym(h, name);                \
-                if (!lib.field) {                                      \
+#define SYM(field, name)                                                \
+        do {                                                            \
+                *(void **) &lib.field = dlsym(h, name);                 \
+                if (!lib.field) {                                       \
                         log_error("%s lacks %s", LIBCURL_SONAME, name); \
-                        dlclose(h);                                    \
-                        return;                                        \
-                }                                                      \
+                        dlclose(h);                                     \
+                        return;                                         \
+                }                                                       \
         } while (0)
         SYM(global_init, "curl_global_init");
         SYM(easy_init, "curl_easy_init");

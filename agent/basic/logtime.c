@@ -65,8 +65,12 @@ static bool local_minute(int y, int mo, int d, int h, int mi, int64_t *ret)
 {
         int64_t key = (days_from_civil(y, mo, d) * 24 + h) * 60 + mi;
         struct tm tm = {
-                .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                .tm_hour = h, .tm_min = mi, .tm_isdst = -1,
+                .tm_year = y - 1900,
+                .tm_mon = mo - 1,
+                .tm_mday = d,
+                .tm_hour = h,
+                .tm_min = mi,
+                .tm_isdst = -1,
         };
         time_t t;
 
@@ -135,8 +139,8 @@ static size_t parse_zone(const char *p, const char *end, long *offset)
         int sign;
 
         *offset = LOGTIME_NO_ZONE;
-        if (q < end && *q == ' ' && q + 1 < end && (q[1] == '+' || q[1] == '-' || q[1] == 'U' ||
-                                                    q[1] == 'G'))
+        if (q < end && *q == ' ' && q + 1 < end &&
+            (q[1] == '+' || q[1] == '-' || q[1] == 'U' || q[1] == 'G'))
                 q++;
         if (q < end && *q == 'Z') {
                 *offset = 0;
@@ -408,7 +412,8 @@ static bool zone_name_valid(const char *n)
         if (isempty(n) || n[0] == '/' || strstr(n, ".."))
                 return false;
         for (const char *p = n; *p; p++)
-                if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-/", *p))
+                if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-/",
+                            *p))
                         return false;
         return true;
 }
@@ -447,9 +452,11 @@ static bool zone_name_of_tree(int root_fd, char *buf, size_t size)
 
 static bool is_utc(const char *name)
 {
-        static const char *const utc[] = { "UTC", "Etc/UTC", "Etc/UCT", "UCT", "Zulu", "Etc/Zulu",
-                                           "Universal", "Etc/Universal", "GMT", "Etc/GMT",
-                                           "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "Etc/Greenwich" };
+        static const char *const utc[] = { "UTC",       "Etc/UTC",       "Etc/UCT",
+                                           "UCT",       "Zulu",          "Etc/Zulu",
+                                           "Universal", "Etc/Universal", "GMT",
+                                           "Etc/GMT",   "Etc/GMT0",      "Etc/GMT+0",
+                                           "Etc/GMT-0", "Etc/Greenwich" };
 
         for (size_t i = 0; i < ELEMENTSOF(utc); i++)
                 if (streq(name, utc[i]))

@@ -126,9 +126,16 @@ int parse_duration(const char *s, usec_t *ret)
                 usec_t factor;
         } table[] = {
                 /* longest first so that "ms" wins over "m" */
-                { "msec", USEC_PER_MSEC }, { "ms", USEC_PER_MSEC }, { "usec", 1 }, { "us", 1 },
-                { "sec", USEC_PER_SEC },   { "s", USEC_PER_SEC },  { "min", USEC_PER_MINUTE },
-                { "m", USEC_PER_MINUTE },  { "h", USEC_PER_HOUR }, { "d", USEC_PER_DAY },
+                { "msec", USEC_PER_MSEC },
+                { "ms", USEC_PER_MSEC },
+                { "usec", 1 },
+                { "us", 1 },
+                { "sec", USEC_PER_SEC },
+                { "s", USEC_PER_SEC },
+                { "min", USEC_PER_MINUTE },
+                { "m", USEC_PER_MINUTE },
+                { "h", USEC_PER_HOUR },
+                { "d", USEC_PER_DAY },
                 { "w", 7 * USEC_PER_DAY },
         };
         const char *p = s;
@@ -162,8 +169,7 @@ int parse_duration(const char *s, usec_t *ret)
                 for (i = 0; i < ELEMENTSOF(table); i++) {
                         size_t n = strlen(table[i].suffix);
 
-                        if (strncmp(p, table[i].suffix, n) == 0 &&
-                            !isalpha((unsigned char) p[n]))
+                        if (strncmp(p, table[i].suffix, n) == 0 && !isalpha((unsigned char) p[n]))
                                 break;
                 }
                 if (i >= ELEMENTSOF(table))

@@ -12,10 +12,10 @@
 #include "time-util.h"
 
 struct command_result {
-        int status;      /* wait status; valid when !exec_failed */
-        bool timed_out;  /* killed at the deadline */
-        bool truncated;  /* output beyond the cap was discarded */
-        int exec_error;  /* errno of a failed exec (ENOENT: no such program), else 0 */
+        int status;     /* wait status; valid when !exec_failed */
+        bool timed_out; /* killed at the deadline */
+        bool truncated; /* output beyond the cap was discarded */
+        int exec_error; /* errno of a failed exec (ENOENT: no such program), else 0 */
         usec_t duration;
 };
 

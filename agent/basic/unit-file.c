@@ -21,15 +21,15 @@
 #define VALUES_MAX 256
 
 static const char *const unit_dirs[] = {
-        "/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
+        "/etc/systemd/system",     "/run/systemd/system", "/usr/local/lib/systemd/system",
         "/usr/lib/systemd/system", "/lib/systemd/system",
 };
 
 bool unit_name_valid(const char *name)
 {
-        static const char *const suffixes[] = { ".service", ".socket", ".timer", ".mount",
-                                                ".target", ".path", ".slice", ".scope",
-                                                ".swap", ".device", ".automount" };
+        static const char *const suffixes[] = { ".service", ".socket", ".timer",    ".mount",
+                                                ".target",  ".path",   ".slice",    ".scope",
+                                                ".swap",    ".device", ".automount" };
         size_t n;
 
         if (isempty(name) || strchr(name, '/') || strlen(name) > 255)

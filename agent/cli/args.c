@@ -189,11 +189,33 @@ enum {
 };
 
 enum {
-        ARG_SINCE = 0x100, ARG_UNTIL, ARG_ROOT, ARG_JOURNAL_DIR, ARG_CONFIG,
-        ARG_POLICY_DIR, ARG_STATE_DIR, ARG_SPOOL_DIR, ARG_ENVIRONMENT, ARG_PRODUCT,
-        ARG_SUMMARY, ARG_DESCRIPTION, ARG_STEPS, ARG_IMPACT, ARG_TYPE, ARG_WORKAROUND,
-        ARG_SEVERITY, ARG_ALLOW_INCOMPLETE, ARG_MASK, ARG_SHARE, ARG_DRY_RUN, ARG_YES,
-        ARG_JSON, ARG_OPEN_TICKET, ARG_TICKET, ARG_VERSION, ARG_LISTEN,
+        ARG_SINCE = 0x100,
+        ARG_UNTIL,
+        ARG_ROOT,
+        ARG_JOURNAL_DIR,
+        ARG_CONFIG,
+        ARG_POLICY_DIR,
+        ARG_STATE_DIR,
+        ARG_SPOOL_DIR,
+        ARG_ENVIRONMENT,
+        ARG_PRODUCT,
+        ARG_SUMMARY,
+        ARG_DESCRIPTION,
+        ARG_STEPS,
+        ARG_IMPACT,
+        ARG_TYPE,
+        ARG_WORKAROUND,
+        ARG_SEVERITY,
+        ARG_ALLOW_INCOMPLETE,
+        ARG_MASK,
+        ARG_SHARE,
+        ARG_DRY_RUN,
+        ARG_YES,
+        ARG_JSON,
+        ARG_OPEN_TICKET,
+        ARG_TICKET,
+        ARG_VERSION,
+        ARG_LISTEN,
 };
 
 struct opt_def {
@@ -201,106 +223,75 @@ struct opt_def {
         int has_arg;
         int val;
         unsigned scope;
-        char **string;  /* a plain string option's variable */
-        bool text;      /* ... which may be @FILE */
-        bool *flag;     /* a switch's variable */
+        char **string; /* a plain string option's variable */
+        bool text;     /* ... which may be @FILE */
+        bool *flag;    /* a switch's variable */
         const char *help;
 };
 
 static const struct opt_def opt_defs[] = {
-        { "output", required_argument, 'o', V_DIRS,
-          &arg_output, false, NULL,
+        { "output", required_argument, 'o', V_DIRS, &arg_output, false, NULL,
           "-o, --output PATH        directory or .tar.gz path" },
-        { "since", required_argument, ARG_SINCE, V_RUN,
-          &arg_since, false, NULL,
+        { "since", required_argument, ARG_SINCE, V_RUN, &arg_since, false, NULL,
           "    --since WHEN         window start: 90m, 24h, 7d or ISO 8601" },
-        { "until", required_argument, ARG_UNTIL, V_RUN,
-          &arg_until, false, NULL,
+        { "until", required_argument, ARG_UNTIL, V_RUN, &arg_until, false, NULL,
           "    --until WHEN         window end (default: now)" },
-        { "root", required_argument, ARG_ROOT, V_DIRS | V_SNAPSHOT,
-          &arg_root, false, NULL,
+        { "root", required_argument, ARG_ROOT, V_DIRS | V_SNAPSHOT, &arg_root, false, NULL,
           "    --root DIR           read the host's files under DIR instead of /" },
-        { "journal-dir", required_argument, ARG_JOURNAL_DIR, V_DIRS,
-          &arg_journal_dir, false, NULL,
+        { "journal-dir", required_argument, ARG_JOURNAL_DIR, V_DIRS, &arg_journal_dir, false, NULL,
           "    --journal-dir DIR    read journal files from DIR" },
-        { "config", required_argument, ARG_CONFIG, V_CONFIG,
-          &arg_config, false, NULL,
+        { "config", required_argument, ARG_CONFIG, V_CONFIG, &arg_config, false, NULL,
           "    --config FILE        agent configuration (default /etc/collect/collect.yaml)" },
         { "policy-dir", required_argument, ARG_POLICY_DIR, V_DIRS | V_SNAPSHOT | V_CHECK | V_POLICY,
           &arg_policy_dir, false, NULL,
           "    --policy-dir DIR     extra policy directory, highest precedence" },
         { "state-dir", required_argument, ARG_STATE_DIR, V_DIRS | V_SNAPSHOT | V_SPOOL,
-          &arg_state_dir, false, NULL,
-          "    --state-dir DIR      default /var/lib/collect" },
-        { "spool-dir", required_argument, ARG_SPOOL_DIR, V_DIRS | V_SPOOL,
-          &arg_spool_dir, false, NULL,
-          "    --spool-dir DIR      default /var/spool/collect" },
-        { "environment", required_argument, ARG_ENVIRONMENT, V_INPUT,
-          &arg_environment, false, NULL,
+          &arg_state_dir, false, NULL, "    --state-dir DIR      default /var/lib/collect" },
+        { "spool-dir", required_argument, ARG_SPOOL_DIR, V_DIRS | V_SPOOL, &arg_spool_dir, false,
+          NULL, "    --spool-dir DIR      default /var/spool/collect" },
+        { "environment", required_argument, ARG_ENVIRONMENT, V_INPUT, &arg_environment, false, NULL,
           "    --environment NAME   production, staging, ..." },
-        { "product", required_argument, ARG_PRODUCT, V_INPUT,
-          &arg_product, false, NULL,
+        { "product", required_argument, ARG_PRODUCT, V_INPUT, &arg_product, false, NULL,
           "    --product NAME       the product or service affected" },
-        { "summary", required_argument, ARG_SUMMARY, V_RUN,
-          &arg_summary, true, NULL,
+        { "summary", required_argument, ARG_SUMMARY, V_RUN, &arg_summary, true, NULL,
           "    --summary TEXT       ticket summary (@FILE reads a file)" },
-        { "description", required_argument, ARG_DESCRIPTION, V_COLLECT,
-          &arg_description, true, NULL,
-          "    --description TEXT   ticket description (@FILE)" },
-        { "steps", required_argument, ARG_STEPS, V_INPUT,
-          &arg_steps, true, NULL,
+        { "description", required_argument, ARG_DESCRIPTION, V_COLLECT, &arg_description, true,
+          NULL, "    --description TEXT   ticket description (@FILE)" },
+        { "steps", required_argument, ARG_STEPS, V_INPUT, &arg_steps, true, NULL,
           "    --steps TEXT         steps to reproduce (@FILE)" },
-        { "impact", required_argument, ARG_IMPACT, V_INPUT,
-          &arg_impact, true, NULL,
+        { "impact", required_argument, ARG_IMPACT, V_INPUT, &arg_impact, true, NULL,
           "    --impact TEXT        impact description (@FILE)" },
-        { "type", required_argument, ARG_TYPE, V_INPUT,
-          NULL, false, NULL,
+        { "type", required_argument, ARG_TYPE, V_INPUT, NULL, false, NULL,
           "    --type incident|question   kind of request (default incident)" },
-        { "workaround", required_argument, ARG_WORKAROUND, V_INPUT,
-          NULL, false, NULL,
+        { "workaround", required_argument, ARG_WORKAROUND, V_INPUT, NULL, false, NULL,
           "    --workaround yes|no  whether a viable workaround exists" },
-        { "severity", required_argument, ARG_SEVERITY, V_INPUT,
-          NULL, false, NULL,
+        { "severity", required_argument, ARG_SEVERITY, V_INPUT, NULL, false, NULL,
           "    --severity P1..P4    your own choice; the suggestion is still shown" },
-        { "allow-incomplete", no_argument, ARG_ALLOW_INCOMPLETE, V_COLLECT,
-          NULL, false, &arg_allow_incomplete,
+        { "allow-incomplete", no_argument, ARG_ALLOW_INCOMPLETE, V_COLLECT, NULL, false,
+          &arg_allow_incomplete,
           "    --allow-incomplete   file even though required items are missing" },
-        { "mask", no_argument, ARG_MASK, V_RUN,
-          NULL, false, &arg_mask,
+        { "mask", no_argument, ARG_MASK, V_RUN, NULL, false, &arg_mask,
           "    --mask               replace host names, addresses, users with pseudonyms" },
-        { "share", required_argument, ARG_SHARE, V_RUN,
-          NULL, false, NULL,
+        { "share", required_argument, ARG_SHARE, V_RUN, NULL, false, NULL,
           "    --share ID           share the request with a colleague (repeatable)" },
-        { "dry-run", no_argument, ARG_DRY_RUN, V_RUN | V_POLL,
-          NULL, false, &arg_dry_run,
+        { "dry-run", no_argument, ARG_DRY_RUN, V_RUN | V_POLL, NULL, false, &arg_dry_run,
           "    --dry-run            do everything except writes to the portal" },
-        { "yes", no_argument, ARG_YES, V_COLLECT,
-          NULL, false, &arg_yes,
+        { "yes", no_argument, ARG_YES, V_COLLECT, NULL, false, &arg_yes,
           "    --yes                no prompts (required to file from a non-terminal)" },
-        { "json", no_argument, ARG_JSON, V_ALL,
-          NULL, false, &arg_json,
+        { "json", no_argument, ARG_JSON, V_ALL, NULL, false, &arg_json,
           "    --json               print one JSON result object on stdout" },
-        { "listen", required_argument, ARG_LISTEN, V_WATCH,
-          &arg_listen, false, NULL,
+        { "listen", required_argument, ARG_LISTEN, V_WATCH, &arg_listen, false, NULL,
           "    --listen ADDR:PORT   Alertmanager webhooks on a loopback address" },
-        { "open-ticket", no_argument, ARG_OPEN_TICKET, V_COLLECT,
-          NULL, false, NULL,
+        { "open-ticket", no_argument, ARG_OPEN_TICKET, V_COLLECT, NULL, false, NULL,
           "    --open-ticket        collect, check, suggest severity, open a ticket" },
-        { "ticket", required_argument, ARG_TICKET, V_COLLECT,
-          NULL, false, NULL,
+        { "ticket", required_argument, ARG_TICKET, V_COLLECT, NULL, false, NULL,
           "    --ticket KEY         attach the bundle to ticket KEY" },
-        { "quiet", no_argument, 'q', V_ALL,
-          NULL, false, NULL,
-          "-q, --quiet              quieter" },
-        { "verbose", no_argument, 'v', V_ALL,
-          NULL, false, NULL,
+        { "quiet", no_argument, 'q', V_ALL, NULL, false, NULL, "-q, --quiet              quieter" },
+        { "verbose", no_argument, 'v', V_ALL, NULL, false, NULL,
           "-v, --verbose            more verbose" },
-        { "help", no_argument, 'h', V_ALL,
-          NULL, false, NULL,
+        { "help", no_argument, 'h', V_ALL, NULL, false, NULL,
           "-h, --help               show this help" },
-        { "version", no_argument, ARG_VERSION, V_ALL,
-          NULL, false, NULL,
-          NULL },
+        { "version", no_argument, ARG_VERSION, V_ALL, NULL, false, NULL, NULL },
 };
 
 #define N_OPTS ELEMENTSOF(opt_defs)
@@ -310,25 +301,33 @@ static const struct {
         unsigned scope;
         const char *usage;
 } verb_defs[] = {
-        { "check", V_CHECK, "collect check BUNDLE [OPTIONS]\n\n"
+        { "check", V_CHECK,
+          "collect check BUNDLE [OPTIONS]\n\n"
           "Re-runs the checklist and the severity suggestion on a bundle; what you state\n"
           "now (--steps, --impact, ...) overrides what the bundle recorded.\n" },
-        { "hook", V_HOOK, "collect hook coredump|unit-failure UNIT|alertmanager [OPTIONS]\n\n"
+        { "hook", V_HOOK,
+          "collect hook coredump|unit-failure UNIT|alertmanager [OPTIONS]\n\n"
           "Monitoring entry points: one problem, one ticket; later occurrences comment on\n"
           "it; a storm is counted, not filed. Bundles are kept in <state>/bundles unless\n"
           "--output says otherwise. alertmanager reads the webhook payload on stdin.\n" },
-        { "policy", V_POLICY, "collect policy check [FILE...]\n\n"
+        { "policy", V_POLICY,
+          "collect policy check [FILE...]\n\n"
           "Validates the policy (shipped, drop-ins, --policy-dir) and the files named.\n" },
-        { "poll", V_POLL, "collect poll [OPTIONS]\n\n"
+        { "poll", V_POLL,
+          "collect poll [OPTIONS]\n\n"
           "One pass over the open requests: a '/collect' comment by an allowed author is\n"
           "answered once with a bundle on that request (remote_requests in collect.yaml).\n" },
-        { "portal", V_PORTAL, "collect portal test|desks|types|fields [OPTIONS]\n\n"
+        { "portal", V_PORTAL,
+          "collect portal test|desks|types|fields [OPTIONS]\n\n"
           "Checks the credentials and discovers the service desk, request types, fields.\n" },
-        { "snapshot", V_SNAPSHOT, "collect snapshot [OPTIONS]\n\n"
+        { "snapshot", V_SNAPSHOT,
+          "collect snapshot [OPTIONS]\n\n"
           "Records a configuration snapshot (run by a timer), the base of later diffs.\n" },
-        { "spool", V_SPOOL, "collect spool list|flush|drop ID [OPTIONS]\n\n"
+        { "spool", V_SPOOL,
+          "collect spool list|flush|drop ID [OPTIONS]\n\n"
           "Submissions waiting to be sent: list them, send them now, or drop one.\n" },
-        { "watch", V_WATCH, "collect watch [--listen 127.0.0.1:PORT] [OPTIONS]\n\n"
+        { "watch", V_WATCH,
+          "collect watch [--listen 127.0.0.1:PORT] [OPTIONS]\n\n"
           "Service mode: follows the journal for crashes and failed units and receives\n"
           "Alertmanager webhooks; each event runs 'collect hook' with the same options.\n" },
 };
@@ -462,8 +461,9 @@ static int check_scope(const bool *seen)
         for (size_t i = 0; i < N_OPTS; i++)
                 if (seen[i] && !(opt_defs[i].scope & scope)) {
                         log_error("option '--%s' does not apply to 'collect%s%s' (see 'collect "
-                                  "%s%s--help')", opt_defs[i].name, verb ? " " : "",
-                                  verb ? verb : "", verb ? verb : "", verb ? " " : "");
+                                  "%s%s--help')",
+                                  opt_defs[i].name, verb ? " " : "", verb ? verb : "",
+                                  verb ? verb : "", verb ? " " : "");
                         return -EINVAL;
                 }
         return 0;
@@ -496,8 +496,7 @@ int args_parse(int argc, char *argv[])
                 if (strv_extend(&arg_positional, argv[i]) < 0)
                         return log_oom();
         if (arg_help) {
-                if (arg_positional && arg_positional[0] &&
-                    verb_scope(arg_positional[0]) != V_ALL)
+                if (arg_positional && arg_positional[0] && verb_scope(arg_positional[0]) != V_ALL)
                         verb_help(arg_positional[0]);
                 else
                         args_help();
@@ -509,10 +508,10 @@ int args_parse(int argc, char *argv[])
 void args_done(void)
 {
         char **strings[] = {
-                &arg_ticket_key, &arg_output, &arg_since, &arg_until, &arg_root,
-                &arg_journal_dir, &arg_config, &arg_policy_dir, &arg_state_dir, &arg_spool_dir,
-                &arg_environment, &arg_product, &arg_summary, &arg_description, &arg_steps,
-                &arg_impact, &arg_listen,
+                &arg_ticket_key,  &arg_output,  &arg_since,      &arg_until,       &arg_root,
+                &arg_journal_dir, &arg_config,  &arg_policy_dir, &arg_state_dir,   &arg_spool_dir,
+                &arg_environment, &arg_product, &arg_summary,    &arg_description, &arg_steps,
+                &arg_impact,      &arg_listen,
         };
 
         for (size_t i = 0; i < ELEMENTSOF(strings); i++)

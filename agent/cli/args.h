@@ -42,8 +42,8 @@ extern char **arg_share;
 extern bool arg_dry_run;
 extern bool arg_yes;
 extern bool arg_json;
-extern char *arg_listen; /* watch: Alertmanager webhooks on a loopback address */
-extern int arg_verbosity; /* -1 quiet, 0 normal, 1+ verbose */
+extern char *arg_listen;      /* watch: Alertmanager webhooks on a loopback address */
+extern int arg_verbosity;     /* -1 quiet, 0 normal, 1+ verbose */
 extern char **arg_positional; /* verb and its arguments */
 extern bool arg_help;
 

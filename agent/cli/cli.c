@@ -109,8 +109,7 @@ static int verb_collect(struct collect_error *err)
         struct collect_request q = cli_request();
         int r;
 
-        r = collect_parse_window(arg_since, arg_until, 24 * USEC_PER_HOUR, &q.since, &q.until,
-                                 err);
+        r = collect_parse_window(arg_since, arg_until, 24 * USEC_PER_HOUR, &q.since, &q.until, err);
         if (r < 0)
                 return EX_USAGE;
         r = cli_load_policy(NULL, &pol, err);
@@ -217,32 +216,32 @@ static int verb_poll(char **args, struct collect_error *err)
                                   "remote requests need a portal: section in collect.yaml");
                 return cli_exit_code(err->status, 0);
         }
-        if (collect_state_dir(&b.q.dirs, &state, err) < 0 ||
-            cli_load_policy(NULL, &pol, err) < 0)
+        if (collect_state_dir(&b.q.dirs, &state, err) < 0 || cli_load_policy(NULL, &pol, err) < 0)
                 return cli_exit_code(err->status, 0);
         b.q.policy = pol;
         r = remote_poll(&c, state, poll_answer, &b, &st);
-        ex = r == -EAGAIN ? EX_TEMPFAIL : r == -EACCES ? EX_NOPERM : r < 0 ? 1 :
-             st.failed > 0 ? 1 : 0;
+        ex = r == -EAGAIN  ? EX_TEMPFAIL :
+             r == -EACCES  ? EX_NOPERM :
+             r < 0         ? 1 :
+             st.failed > 0 ? 1 :
+                             0;
         if (r < 0)
-                collect_error_set(err, ex == EX_TEMPFAIL ? COLLECT_SPOOLED :
-                                       ex == EX_NOPERM   ? COLLECT_NO_PERMISSION :
-                                                           COLLECT_FAILED,
-                                  -r, c.path, "the portal could not be polled: %s",
-                                  strerror(-r));
+                collect_error_set(err,
+                                  ex == EX_TEMPFAIL ? COLLECT_SPOOLED :
+                                  ex == EX_NOPERM   ? COLLECT_NO_PERMISSION :
+                                                      COLLECT_FAILED,
+                                  -r, c.path, "the portal could not be polled: %s", strerror(-r));
         if (!arg_json)
                 fprintf(stderr,
                         "poll: %u open requests, %u triggers: %u answered, %u refused, "
                         "%u ignored, %u failed\n",
-                        st.requests, st.triggers, st.answered, st.refused, st.ignored,
-                        st.failed);
+                        st.requests, st.triggers, st.answered, st.refused, st.ignored, st.failed);
         else if (r >= 0) {
                 json_auto_t *o = json_pack("{s:i, s:i, s:{s:i, s:i, s:i, s:i, s:i, s:i}}",
-                                           "format_version", CLI_JSON_FORMAT_VERSION,
-                                           "exit_code", ex, "poll", "requests", st.requests,
-                                           "triggers", st.triggers, "answered", st.answered,
-                                           "refused", st.refused, "ignored", st.ignored,
-                                           "failed", st.failed);
+                                           "format_version", CLI_JSON_FORMAT_VERSION, "exit_code",
+                                           ex, "poll", "requests", st.requests, "triggers",
+                                           st.triggers, "answered", st.answered, "refused",
+                                           st.refused, "ignored", st.ignored, "failed", st.failed);
                 output_json_object(o);
         }
         return ex;
@@ -252,14 +251,9 @@ static const struct {
         const char *name;
         int (*run)(char **args, struct collect_error *err);
 } verbs[] = {
-        { "check", verb_check },
-        { "hook", verb_hook },
-        { "policy", verb_policy },
-        { "poll", verb_poll },
-        { "portal", verb_portal },
-        { "snapshot", verb_snapshot },
-        { "spool", verb_spool },
-        { "watch", verb_watch },
+        { "check", verb_check }, { "hook", verb_hook },     { "policy", verb_policy },
+        { "poll", verb_poll },   { "portal", verb_portal }, { "snapshot", verb_snapshot },
+        { "spool", verb_spool }, { "watch", verb_watch },
 };
 
 static int run_verb(char **positional, struct collect_error *err)
@@ -302,9 +296,10 @@ int cli_run(int argc, char *argv[])
                 args_done();
                 return ex;
         }
-        log_set_max_level(arg_verbosity < 0 ? LOG_WARNING :
+        log_set_max_level(arg_verbosity < 0  ? LOG_WARNING :
                           arg_verbosity == 0 ? LOG_NOTICE :
-                          arg_verbosity == 1 ? LOG_INFO : LOG_DEBUG);
+                          arg_verbosity == 1 ? LOG_INFO :
+                                               LOG_DEBUG);
         ex = run_verb(arg_positional, &err);
         if (arg_json && !output_json_printed())
                 output_json_error(&err, ex);

@@ -42,9 +42,8 @@ static void human_collectors(const struct report *rep)
 
                 fprintf(stderr, "  %-12s %-8s %8s %10llu B%s%s\n", s->name,
                         collector_result_to_string(s->result),
-                        format_duration(d, sizeof(d), s->duration),
-                        (unsigned long long) s->bytes, s->note ? "  " : "",
-                        s->note ? s->note : "");
+                        format_duration(d, sizeof(d), s->duration), (unsigned long long) s->bytes,
+                        s->note ? "  " : "", s->note ? s->note : "");
         }
 }
 
@@ -60,8 +59,8 @@ void output_human(const struct collect_result *res, enum collect_mode mode, int 
         human_collectors(&res->report);
         if (res->redaction)
                 fprintf(stderr, "  redaction: %lld value(s) replaced\n",
-                        (long long) json_integer_value(json_object_get(res->redaction,
-                                                                       "replacements")));
+                        (long long) json_integer_value(
+                                json_object_get(res->redaction, "replacements")));
         if (!res->evaluated)
                 return;
         fprintf(stderr, "  severity suggested: %s", severity_to_string(sev->suggested));
@@ -75,8 +74,7 @@ void output_human(const struct collect_result *res, enum collect_mode mode, int 
 
                 if (checklist_n_missing(&res->checklist) > 0 &&
                     checklist_missing_text(&res->checklist, &missing) >= 0)
-                        fprintf(stderr, "  checklist: missing required information:\n%s",
-                                missing);
+                        fprintf(stderr, "  checklist: missing required information:\n%s", missing);
                 else
                         fprintf(stderr, "  checklist: complete\n");
         }
@@ -121,32 +119,32 @@ void output_json_result(const struct collect_result *res, int ex)
         json_object_set_new(o, "format_version", json_integer(CLI_JSON_FORMAT_VERSION));
         json_object_set_new(o, "bundle",
                             res->bundle_path ?
-                                    json_pack("{s:s, s:I, s:s}", "path", res->bundle_path,
-                                              "bytes", (json_int_t) res->bundle_bytes,
-                                              "sha256", res->bundle_sha256) :
+                                    json_pack("{s:s, s:I, s:s}", "path", res->bundle_path, "bytes",
+                                              (json_int_t) res->bundle_bytes, "sha256",
+                                              res->bundle_sha256) :
                                     json_null());
         json_object_set_new(o, "collectors", statuses_to_json(&res->report));
-        json_object_set_new(o, "checklist", res->evaluated ? checklist_to_json(&res->checklist) :
-                                                             json_array());
-        json_object_set_new(o, "severity", res->evaluated ? severity_to_json(&res->severity) :
-                                                            json_null());
+        json_object_set_new(o, "checklist",
+                            res->evaluated ? checklist_to_json(&res->checklist) : json_array());
+        json_object_set_new(o, "severity",
+                            res->evaluated ? severity_to_json(&res->severity) : json_null());
         json_object_set_new(o, "redaction",
-                            redaction ? json_pack("{s:O, s:O}", "replacements",
-                                                  json_object_get(redaction, "replacements"),
-                                                  "by_rule",
-                                                  json_object_get(redaction, "by_rule")) :
-                                        json_null());
+                            redaction ?
+                                    json_pack("{s:O, s:O}", "replacements",
+                                              json_object_get(redaction, "replacements"), "by_rule",
+                                              json_object_get(redaction, "by_rule")) :
+                                    json_null());
         json_object_set_new(o, "ticket",
                             res->ticket ? json_incref(res->ticket) :
-                                          json_pack("{s:s, s:n, s:n, s:n}", "action", "none",
-                                                    "key", "url", "spool_id"));
+                                          json_pack("{s:s, s:n, s:n, s:n}", "action", "none", "key",
+                                                    "url", "spool_id"));
         json_object_set_new(o, "leak_check",
                             res->leak_check ? json_incref(res->leak_check) : json_null());
         json_object_set_new(o, "exit_code", json_integer(ex));
         if (res->status == COLLECT_INTERRUPTED)
                 json_object_set_new(o, "interrupted",
-                                    json_pack("{s:s?, s:i}", "signal",
-                                              sigabbrev_np(res->signal), "number", res->signal));
+                                    json_pack("{s:s?, s:i}", "signal", sigabbrev_np(res->signal),
+                                              "number", res->signal));
         if (ex != 0)
                 json_object_set_new(o, "error", error_json(&res->error));
         output_json_object(o);

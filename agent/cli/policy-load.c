@@ -11,8 +11,8 @@
 #include "redact/redact.h"
 
 static const char *const global_keys[] = {
-        "collectors", "budgets", "never_collect", "commands", "errors",
-        "redaction",  "checklist", "severity", "autofile", "retention", "bundle", NULL,
+        "collectors", "budgets",  "never_collect", "commands",  "errors", "redaction",
+        "checklist",  "severity", "autofile",      "retention", "bundle", NULL,
 };
 
 static int autofile_check(const struct pnode *section, char **ret_error)
@@ -23,12 +23,9 @@ static int autofile_check(const struct pnode *section, char **ret_error)
 }
 
 static const struct policy_section_check checks[] = {
-        { "errors", errors_check_policy },
-        { "redaction", redactor_check_policy },
-        { "checklist", checklist_check_policy },
-        { "severity", severity_check_policy },
-        { "autofile", autofile_check },
-        {},
+        { "errors", errors_check_policy },       { "redaction", redactor_check_policy },
+        { "checklist", checklist_check_policy }, { "severity", severity_check_policy },
+        { "autofile", autofile_check },          {},
 };
 
 static const struct policy_schema schema = {
@@ -39,8 +36,8 @@ static const struct policy_schema schema = {
         .checks = checks,
 };
 
-int policy_load(const char *shipped_dir, char *const *dirs, char *const *files,
-                struct policy **ret, char **ret_error)
+int policy_load(const char *shipped_dir, char *const *dirs, char *const *files, struct policy **ret,
+                char **ret_error)
 {
         return policy_load_schema(&schema, shipped_dir, dirs, files, ret, ret_error);
 }

@@ -10,5 +10,5 @@
 
 /* policy_load_schema() with the program's schema (see there for the
  * arguments and returns). */
-int policy_load(const char *shipped_dir, char *const *dirs, char *const *files,
-                struct policy **ret, char **ret_error);
+int policy_load(const char *shipped_dir, char *const *dirs, char *const *files, struct policy **ret,
+                char **ret_error);

@@ -49,8 +49,8 @@ static int read_answer(FILE *in, char **ret)
         while (*start == ' ' || *start == '\t')
                 start++;
         end = start + strlen(start);
-        while (end > start && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' ||
-                               end[-1] == '\t'))
+        while (end > start &&
+               (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
                 end--;
         *end = '\0';
 
@@ -141,8 +141,7 @@ int prompt_evidence(const struct report *r, size_t max_lines, char **ret)
                 for (size_t j = 0; j < TOP_ERROR_SOURCES; j++) {
                         if (top[j] && top[j]->count >= f->count)
                                 continue;
-                        memmove(&top[j + 1], &top[j],
-                                (TOP_ERROR_SOURCES - j - 1) * sizeof(top[0]));
+                        memmove(&top[j + 1], &top[j], (TOP_ERROR_SOURCES - j - 1) * sizeof(top[0]));
                         top[j] = f;
                         break;
                 }
@@ -255,9 +254,8 @@ static int ask_workaround_question(FILE *in, FILE *out, struct user_input *u)
         return 0;
 }
 
-int prompt_missing(FILE *in, FILE *out, const struct report *r,
-                   const struct checklist_result *c, const struct severity_result *s,
-                   struct user_input *u)
+int prompt_missing(FILE *in, FILE *out, const struct report *r, const struct checklist_result *c,
+                   const struct severity_result *s, struct user_input *u)
 {
         _cleanup_free_ char *evidence = NULL;
         bool ask_workaround = u->workaround == TRISTATE_UNKNOWN && u->type != REQUEST_QUESTION;
@@ -287,9 +285,10 @@ int prompt_missing(FILE *in, FILE *out, const struct report *r,
                         fprintf(out, "  - %s\n", *reason);
         }
         if (n_questions > 0)
-                fprintf(out, "\nThe support team needs %zu more item%s. Press Enter or Ctrl-D to "
-                             "skip a question (what you typed is kept), type \"abort\" to "
-                             "cancel.\n",
+                fprintf(out,
+                        "\nThe support team needs %zu more item%s. Press Enter or Ctrl-D to "
+                        "skip a question (what you typed is kept), type \"abort\" to "
+                        "cancel.\n",
                         n_questions, n_questions == 1 ? "" : "s");
 
         for (int i = 0; i < _CHECKLIST_ITEM_MAX; i++) {
@@ -342,7 +341,8 @@ enum prompt_choice prompt_incomplete(FILE *in, FILE *out, const struct checklist
                 int k;
 
                 fputs("File the request with what was given [f], save a draft to file later "
-                      "[d, the default], or cancel [c]? ", out);
+                      "[d, the default], or cancel [c]? ",
+                      out);
                 fflush(out);
                 k = read_answer(in, &answer);
                 if (k < 0 || k == ANSWER_ABORT)

@@ -31,9 +31,8 @@
  * person aborts, -ENOMEM. The caller re-runs checklist_evaluate() and
  * severity_suggest() afterwards.
  */
-int prompt_missing(FILE *in, FILE *out, const struct report *r,
-                   const struct checklist_result *c, const struct severity_result *s,
-                   struct user_input *u);
+int prompt_missing(FILE *in, FILE *out, const struct report *r, const struct checklist_result *c,
+                   const struct severity_result *s, struct user_input *u);
 
 /* The brief evidence block shown before the questions (failed units,
  * crashes, resource exhaustion, the sources with most errors), at most

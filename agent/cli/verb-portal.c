@@ -23,11 +23,12 @@
 #include "ticket/jsm-client.h"
 
 static const char *const personal_domains[] = {
-        "gmail.com",   "googlemail.com", "outlook.com", "hotmail.com", "live.com",   "msn.com",
-        "yahoo.com",   "ymail.com",      "icloud.com",  "me.com",      "mac.com",    "aol.com",
-        "proton.me",   "protonmail.com", "gmx.com",     "gmx.de",      "gmx.net",    "web.de",
-        "mail.com",    "yandex.com",     "yandex.ru",   "qq.com",      "163.com",    "126.com",
-        "zoho.com",    "tutanota.com",   "fastmail.com", "hey.com",    "yahoo.co.uk", "hotmail.co.uk",
+        "gmail.com",    "googlemail.com", "outlook.com", "hotmail.com",    "live.com",
+        "msn.com",      "yahoo.com",      "ymail.com",   "icloud.com",     "me.com",
+        "mac.com",      "aol.com",        "proton.me",   "protonmail.com", "gmx.com",
+        "gmx.de",       "gmx.net",        "web.de",      "mail.com",       "yandex.com",
+        "yandex.ru",    "qq.com",         "163.com",     "126.com",        "zoho.com",
+        "tutanota.com", "fastmail.com",   "hey.com",     "yahoo.co.uk",    "hotmail.co.uk",
         NULL,
 };
 
@@ -53,8 +54,9 @@ static int portal_test(struct jsm *j)
 
         fprintf(stderr, "portal: %s (%s)\n", j->c->portal.url,
                 portal_deployment_to_string(j->c->portal.deployment));
-        r = http_send(j->http, &(struct http_request) { .method = "GET", .path = JSM_API "/info",
-                                                        .no_auth = true },
+        r = http_send(j->http,
+                      &(struct http_request) {
+                              .method = "GET", .path = JSM_API "/info", .no_auth = true },
                       &resp);
         if (r < 0) {
                 log_error("cannot reach %s: %s", j->c->portal.url, http_client_error(j->http));
@@ -74,14 +76,15 @@ static int portal_test(struct jsm *j)
         if (r >= 0 && j->c->portal.deployment == PORTAL_CLOUD && email_is_personal(cred.email)) {
                 log_error("the account %s is registered with a personal e-mail address; the "
                           "support team requires your company address: sign up on the portal "
-                          "with it and create the JSM_API token for that account", cred.email);
+                          "with it and create the JSM_API token for that account",
+                          cred.email);
                 credentials_done(&cred);
                 return 77;
         }
         if (r >= 0)
                 fprintf(stderr, "ok: credentials%s%s read (%s)\n", cred.email ? " for " : "",
-                        cred.email ?: "", getenv("COLLECT_PORTAL_TOKEN") ? "environment" :
-                                                                           j->c->portal.credentials);
+                        cred.email ?: "",
+                        getenv("COLLECT_PORTAL_TOKEN") ? "environment" : j->c->portal.credentials);
         credentials_done(&cred);
         if (r < 0) {
                 log_error("portal credentials: %s", err ?: strerror(-r));
@@ -94,15 +97,16 @@ static int portal_test(struct jsm *j)
                 j->c->portal.service_desk, j->desk_id);
         /* the account's own e-mail, where the portal tells it */
         if (j->c->portal.deployment == PORTAL_CLOUD &&
-            jsm_call(j, "GET", "/rest/api/3/myself", NULL, NULL, 0, JSM_CALL_IDEMPOTENT, &me) >= 0 &&
+            jsm_call(j, "GET", "/rest/api/3/myself", NULL, NULL, 0, JSM_CALL_IDEMPOTENT, &me) >=
+                    0 &&
             email_is_personal(json_str(me, "emailAddress"))) {
                 log_error("the account %s is registered with a personal e-mail address; the "
                           "support team requires your company address",
                           json_str(me, "emailAddress"));
                 return 77;
         }
-        for (const char *const *use = (const char *const[]) { "incident", "question", NULL };
-             *use; use++) {
+        for (const char *const *use = (const char *const[]) { "incident", "question", NULL }; *use;
+             use++) {
                 _cleanup_free_ char *f = NULL, *o = NULL;
 
                 j->rt_id = mfree(j->rt_id);
@@ -145,8 +149,8 @@ static int portal_list(struct jsm *j, const char *what, const char *arg)
                         return exit_code_from_ticket(r);
                 printf("%-8s %-12s %s\n", "ID", "KEY", "NAME");
                 json_array_foreach(all, i, v)
-                        printf("%-8s %-12s %s\n", json_str(v, "id") ?: "?", json_str(v, "projectKey") ?: "?",
-                               json_str(v, "projectName") ?: "");
+                        printf("%-8s %-12s %s\n", json_str(v, "id") ?: "?",
+                               json_str(v, "projectKey") ?: "?", json_str(v, "projectName") ?: "");
                 return 0;
         }
         r = jsm_resolve_desk(j);
@@ -198,15 +202,17 @@ int verb_portal_run(const struct config *c, int argc, char **argv)
         struct jsm j;
         int r, ex;
 
-        if (argc < 1 || !(streq(argv[0], "test") || streq(argv[0], "desks") ||
-                          streq(argv[0], "types") || streq(argv[0], "fields")) ||
+        if (argc < 1 ||
+            !(streq(argv[0], "test") || streq(argv[0], "desks") || streq(argv[0], "types") ||
+              streq(argv[0], "fields")) ||
             argc > 2) {
                 log_error("usage: collect portal test|desks|types|fields [REQUEST-TYPE]");
                 return 64;
         }
         if (!c || !c->has_portal) {
                 log_error("no portal is configured (portal: in %s); see the README for an "
-                          "example", c && c->path ? c->path : "/etc/collect/collect.yaml");
+                          "example",
+                          c && c->path ? c->path : "/etc/collect/collect.yaml");
                 return 78;
         }
         if (streq(argv[0], "test")) {

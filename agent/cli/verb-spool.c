@@ -34,8 +34,9 @@ static void list_one(const char *spool_dir, const char *id, usec_t t_now)
         const char *err = json_string_value(json_object_get(st, "last_error"));
         _cleanup_free_ char *pending = ticket_pending_steps(req, st);
         _cleanup_free_ char *bundle = xasprintf("%s/%s/bundle.tar.gz", spool_dir, id);
-        _cleanup_free_ char *lost =
-                st ? spool_entry_unsendable(st, bundle && access(bundle, F_OK) >= 0) : NULL;
+        _cleanup_free_ char *lost = st ? spool_entry_unsendable(st, bundle && access(bundle,
+                                                                                     F_OK) >= 0) :
+                                         NULL;
 
         if (lost) {
                 /* never sent again: said instead of the steps it waits for */
@@ -51,8 +52,8 @@ static void list_one(const char *spool_dir, const char *id, usec_t t_now)
         format_duration(age, sizeof(age), c && c < t_now ? t_now - c : 0);
         printf("%-20s %-8s %-10llu %-10s %-12s %s%s%s%s\n", id, age,
                (unsigned long long) spool_entry_size(spool_dir, id),
-               json_string_value(json_object_get(req, "action")) ?: "?", key ?: "-",
-               pending ?: "?", err ? " (last error: " : "", err ? err : "", err ? ")" : "");
+               json_string_value(json_object_get(req, "action")) ?: "?", key ?: "-", pending ?: "?",
+               err ? " (last error: " : "", err ? err : "", err ? ")" : "");
 }
 
 static int verb_list(const char *spool_dir)
@@ -150,7 +151,8 @@ static int verb_flush(const char *spool_dir, const char *state_dir, const struct
                 r = ticket_resume(c, state_dir, TAKE_PTR(e), &t);
                 if (r == -EINTR || interrupt_pending()) {
                         log_error("interrupted by SIG%s while sending submission %s: it stays "
-                                  "in the spool", sigabbrev_np(interrupt_pending()) ?: "?", *id);
+                                  "in the spool",
+                                  sigabbrev_np(interrupt_pending()) ?: "?", *id);
                         return 128 + (interrupt_pending() ?: SIGTERM);
                 }
                 ex = exit_code_worst(ex, exit_code_from_ticket(r));
@@ -165,7 +167,7 @@ static int verb_flush(const char *spool_dir, const char *state_dir, const struct
 }
 
 int verb_spool_run(const char *spool_dir, const char *state_dir, const struct config *c, int argc,
-               char **argv)
+                   char **argv)
 {
         if (!spool_dir)
                 spool_dir = "/var/spool/collect";

@@ -14,4 +14,4 @@
  * something still waits, 77/78 as for ticket_submit, 1.
  */
 int verb_spool_run(const char *spool_dir, const char *state_dir, const struct config *c, int argc,
-               char **argv);
+                   char **argv);

@@ -78,8 +78,8 @@ int verb_policy(char **args, struct collect_error *err)
         }
         STRV_FOREACH(f, args + 1)
                 if (access(*f, R_OK) < 0) {
-                        collect_error_set(err, COLLECT_NO_INPUT, errno, *f,
-                                          "policy file '%s': %s", *f, strerror(errno));
+                        collect_error_set(err, COLLECT_NO_INPUT, errno, *f, "policy file '%s': %s",
+                                          *f, strerror(errno));
                         return EX_NOINPUT;
                 }
         r = cli_load_policy(args + 1, &p, err);
@@ -114,7 +114,9 @@ static int snapshot_failed(const struct collector_status *st, const char *state,
                 return EX_CANTCREAT;
         }
         collect_error_set(err, COLLECT_FAILED, e, NULL, "cannot record the snapshot: %s",
-                          st->error < 0 ? strerror(e) : st->note ?: "failed");
+                          st->error < 0 ? strerror(e) :
+                          st->note      ?:
+                                          "failed");
         return 1;
 }
 
@@ -221,11 +223,11 @@ static void check_print(const char *bundle, const struct checklist_result *cl,
                         const struct severity_result *sev, int ex)
 {
         if (arg_json) {
-                _cleanup_(json_decrefp) json_t *o = json_pack("{s:i, s:s, s:o, s:o, s:i}",
-                                                              "format_version",
-                                      CLI_JSON_FORMAT_VERSION, "bundle", bundle, "checklist",
-                                      checklist_to_json(cl), "severity", severity_to_json(sev),
-                                      "exit_code", ex);
+                _cleanup_(json_decrefp)
+                        json_t *o = json_pack("{s:i, s:s, s:o, s:o, s:i}", "format_version",
+                                              CLI_JSON_FORMAT_VERSION, "bundle", bundle,
+                                              "checklist", checklist_to_json(cl), "severity",
+                                              severity_to_json(sev), "exit_code", ex);
 
                 output_json_object(o);
         } else {
@@ -255,8 +257,8 @@ int verb_check(char **args, struct collect_error *err)
                 return EX_USAGE;
         }
         if (access(args[0], R_OK) < 0) {
-                collect_error_set(err, COLLECT_NO_INPUT, errno, args[0], "bundle '%s': %s",
-                                  args[0], strerror(errno));
+                collect_error_set(err, COLLECT_NO_INPUT, errno, args[0], "bundle '%s': %s", args[0],
+                                  strerror(errno));
                 return EX_NOINPUT;
         }
         r = collect_load_config(&d, &c, err);
@@ -266,9 +268,8 @@ int verb_check(char **args, struct collect_error *err)
                 return fail(err, r);
         r = manifest_read(args[0], &m, &error);
         if (r < 0) {
-                collect_error_set(err, r == -ENOMEM ? COLLECT_FAILED : COLLECT_NOT_FIT, r,
-                                  args[0], "bundle '%s': %s", args[0],
-                                  error ? error : strerror(-r));
+                collect_error_set(err, r == -ENOMEM ? COLLECT_FAILED : COLLECT_NOT_FIT, r, args[0],
+                                  "bundle '%s': %s", args[0], error ? error : strerror(-r));
                 return fail(err, r);
         }
         r = report_from_manifest(m, &rep);
@@ -294,8 +295,7 @@ int verb_spool(char **args, struct collect_error *err)
                 r = collect_state_dir(&d, &state, err);
         if (r < 0)
                 return fail(err, r);
-        return verb_spool_run(collect_spool_dir(&d), state, &c, (int) strv_length(args),
-                              args);
+        return verb_spool_run(collect_spool_dir(&d), state, &c, (int) strv_length(args), args);
 }
 
 int verb_portal(char **args, struct collect_error *err)
@@ -318,9 +318,9 @@ int verb_watch(char **args, struct collect_error *err)
                 const char *opt;
                 const char *value;
         } opts[] = {
-                { "--config", arg_config },       { "--policy-dir", arg_policy_dir },
-                { "--state-dir", arg_state_dir }, { "--spool-dir", arg_spool_dir },
-                { "--output", arg_output },       { "--root", arg_root },
+                { "--config", arg_config },           { "--policy-dir", arg_policy_dir },
+                { "--state-dir", arg_state_dir },     { "--spool-dir", arg_spool_dir },
+                { "--output", arg_output },           { "--root", arg_root },
                 { "--journal-dir", arg_journal_dir },
         };
         _cleanup_(config_done) struct config c = {};

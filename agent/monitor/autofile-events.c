@@ -140,12 +140,12 @@ static char *alert_identities(json_t *alerts, const char *group_status)
                 if (!fp)
                         fp = own = labels_fingerprint(json_object_get(a, "labels"));
                 /* a resolved group has only resolved alerts, whatever they say */
-                if (!fp || strv_consume(&ids, xasprintf("alert:%s:%s:%s", fp,
-                                                        json_str(a, "startsAt") ?: "-",
-                                                        streq(group_status, "resolved") ?
-                                                                group_status :
-                                                                json_str(a, "status") ?:
-                                                                group_status)) < 0)
+                if (!fp ||
+                    strv_consume(&ids,
+                                 xasprintf("alert:%s:%s:%s", fp, json_str(a, "startsAt") ?: "-",
+                                           streq(group_status, "resolved") ? group_status :
+                                           json_str(a, "status")           ?:
+                                                                             group_status)) < 0)
                         return NULL;
         }
         if (!ids)
@@ -181,8 +181,9 @@ int autofile_event_from_alertmanager(const char *json, size_t len, struct autofi
                 json_decref(m);
                 return -EBADMSG;
         }
-        name = json_str(json_object_get(m, "commonLabels"), "alertname") ?:
-               json_str(json_object_get(m, "groupLabels"), "alertname") ?: "alert";
+        name = json_str(json_object_get(m, "commonLabels"), "alertname")        ?:
+                       json_str(json_object_get(m, "groupLabels"), "alertname") ?:
+                                                                                  "alert";
         summary = json_str(json_object_get(m, "commonAnnotations"), "summary");
         dynbuf_init(&d, 256 * 1024);
         (void) dynbuf_addf(&d, "Alertmanager %s: %s (group %s)\n", status, name, group);
@@ -229,7 +230,7 @@ int autofile_event_from_alertmanager(const char *json, size_t len, struct autofi
 struct unit_failure {
         char *invocation; /* INVOCATION_ID */
         char *boot_id;
-        char *result;     /* UNIT_RESULT */
+        char *result; /* UNIT_RESULT */
         usec_t realtime, monotonic;
 };
 
@@ -323,13 +324,12 @@ static char *unit_identity(const char *unit, const char *invocation, const struc
         if (invocation || (found && f->invocation))
                 return xasprintf("unit:%s:%s", unit, invocation ?: f->invocation);
         if (found)
-                return xasprintf("unit:%s:%s:%" PRIu64, f->boot_id, unit,
-                                 (uint64_t) f->monotonic);
+                return xasprintf("unit:%s:%s:%" PRIu64, f->boot_id, unit, (uint64_t) f->monotonic);
         return NULL;
 }
 
-int autofile_event_from_unit(const char *unit, const char *journal_dir, usec_t since,
-                             usec_t until, struct autofile_event *ret)
+int autofile_event_from_unit(const char *unit, const char *journal_dir, usec_t since, usec_t until,
+                             struct autofile_event *ret)
 {
         const char *result = getenv("MONITOR_SERVICE_RESULT");
         const char *code = getenv("MONITOR_EXIT_CODE"), *status = getenv("MONITOR_EXIT_STATUS");
@@ -353,10 +353,9 @@ int autofile_event_from_unit(const char *unit, const char *journal_dir, usec_t s
                 .fingerprint = xasprintf("unit-failure:%s", unit),
                 .summary = result ? xasprintf("%s failed (%s)", unit, result) :
                                     xasprintf("%s failed", unit),
-                .description = xasprintf("The unit %s entered the failed state%s%s%s%s%s%s.",
-                                         unit, result ? "; result " : "", result ?: "",
-                                         code ? ", " : "", code ?: "",
-                                         status ? " with status " : "", status ?: ""),
+                .description = xasprintf("The unit %s entered the failed state%s%s%s%s%s%s.", unit,
+                                         result ? "; result " : "", result ?: "", code ? ", " : "",
+                                         code ?: "", status ? " with status " : "", status ?: ""),
                 .unit = xstrdup(unit),
         };
         if (!ret->fingerprint || !ret->summary || !ret->description || !ret->unit ||
@@ -366,7 +365,8 @@ int autofile_event_from_unit(const char *unit, const char *journal_dir, usec_t s
         }
         if (!ret->identity)
                 log_debug("%s: the failed run is not known (no $MONITOR_INVOCATION_ID, no journal "
-                          "entry): every delivery counts", unit);
+                          "entry): every delivery counts",
+                          unit);
         return 0;
 }
 
@@ -379,8 +379,7 @@ static void describe_stack(struct dynbuf *d, const struct coredump *cd)
         for (size_t i = 0; i < MIN(cd->n_frames, (size_t) STACK_LINES); i++)
                 (void) dynbuf_addf(d, "  #%zu %s (%s + 0x%" PRIx64 ")\n", i,
                                    coredump_frame_name(&cd->frames[i]),
-                                   cd->frames[i].module ?: "n/a",
-                                   cd->frames[i].offset);
+                                   cd->frames[i].module ?: "n/a", cd->frames[i].offset);
         if (cd->n_frames > STACK_LINES)
                 (void) dynbuf_addf(d, "  … %zu more frames\n", cd->n_frames - STACK_LINES);
 }
@@ -399,7 +398,8 @@ static int coredump_event(const struct coredump *cd, struct autofile_event *ret)
         if (r < 0)
                 return r;
         dynbuf_init(&d, 64 * 1024);
-        (void) dynbuf_addf(&d, "systemd-coredump recorded a crash at %s: %s, pid %" PRIu64
+        (void) dynbuf_addf(&d,
+                           "systemd-coredump recorded a crash at %s: %s, pid %" PRIu64
                            ", signal %s%s%s.\nCrash signature %s (%s).\n",
                            format_iso8601(when, sizeof(when), cd->timestamp), what, cd->pid,
                            cd->signal_name ?: "?", cd->unit ? ", unit " : "", cd->unit ?: "",

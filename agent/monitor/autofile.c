@@ -46,8 +46,7 @@ const char *autofile_decision_to_string(enum autofile_decision d)
         return d >= 0 && d < (int) ELEMENTSOF(decision_table) ? decision_table[d] : NULL;
 }
 
-static int load_durations(const struct pnode *section, struct autofile_policy *p,
-                          char **ret_error)
+static int load_durations(const struct pnode *section, struct autofile_policy *p, char **ret_error)
 {
         const struct {
                 const char *key;
@@ -65,13 +64,12 @@ static int load_durations(const struct pnode *section, struct autofile_policy *p
         return r;
 }
 
-int autofile_policy_load(const struct pnode *section, struct autofile_policy *ret,
-                         char **ret_error)
+int autofile_policy_load(const struct pnode *section, struct autofile_policy *ret, char **ret_error)
 {
-        static const char *const keys[] = { "enabled",         "max_tickets_per_hour",
-                                            "max_comments_per_hour", "dedup_window",
-                                            "window_before",   "window_after",
-                                            "incident_window", NULL };
+        static const char *const keys[] = {
+                "enabled",       "max_tickets_per_hour", "max_comments_per_hour", "dedup_window",
+                "window_before", "window_after",         "incident_window",       NULL
+        };
         struct autofile_policy p = {
                 .enabled = true,
                 .max_per_hour = 3,
@@ -284,8 +282,8 @@ static const char *incident_of(struct state *s, const struct autofile_policy *p,
         return best;
 }
 
-static enum autofile_decision decide(const struct autofile_policy *p, struct state *s,
-                                     json_t *prob, const struct autofile_event *ev, usec_t t)
+static enum autofile_decision decide(const struct autofile_policy *p, struct state *s, json_t *prob,
+                                     const struct autofile_event *ev, usec_t t)
 {
         const char *key = jstring(prob, "key");
         bool tickets = actions_used(s, false) < p->max_per_hour;
@@ -316,9 +314,9 @@ static json_t *problem_get(struct state *s, const char *fp, const struct autofil
                 return prob;
         if (json_object_size(problems) >= PROBLEMS_MAX)
                 return NULL;
-        prob = json_pack("{s:n, s:I, s:I, s:I, s:I, s:b}", "key", "first", (json_int_t) t,
-                         "last", (json_int_t) t, "count", (json_int_t) 0, "suppressed",
-                         (json_int_t) 0, "crash", (int) ev->crash);
+        prob = json_pack("{s:n, s:I, s:I, s:I, s:I, s:b}", "key", "first", (json_int_t) t, "last",
+                         (json_int_t) t, "count", (json_int_t) 0, "suppressed", (json_int_t) 0,
+                         "crash", (int) ev->crash);
         if (!prob)
                 return NULL;
         if (ev->unit)
@@ -505,11 +503,12 @@ int autofile_decide_event(const char *state_dir, const struct autofile_policy *p
         return 0;
 }
 
-int autofile_decide(const char *state_dir, const struct autofile_policy *p,
-                    const char *fingerprint, usec_t t, bool resolved,
-                    enum autofile_decision *ret, char **ret_key, uint64_t *ret_suppressed)
+int autofile_decide(const char *state_dir, const struct autofile_policy *p, const char *fingerprint,
+                    usec_t t, bool resolved, enum autofile_decision *ret, char **ret_key,
+                    uint64_t *ret_suppressed)
 {
-        struct autofile_event ev = { .fingerprint = (char *) fingerprint, .resolved = resolved,
+        struct autofile_event ev = { .fingerprint = (char *) fingerprint,
+                                     .resolved = resolved,
                                      .crash = strneq(fingerprint, "crash:", 6) };
         struct autofile_verdict v = {};
         int r;
@@ -609,21 +608,27 @@ char *autofile_describe(const struct autofile_event *ev, const struct autofile_v
         if (v->decision == AUTOFILE_COMMENT)
                 (void) dynbuf_addf(&d, "%s at %s: %s\n\n",
                                    ev->resolved ? "Resolved" : "It happened again",
-                                   format_iso8601(when, sizeof(when), ev->time ?: now(CLOCK_REALTIME)),
+                                   format_iso8601(when, sizeof(when),
+                                                  ev->time ?: now(CLOCK_REALTIME)),
                                    ev->summary ?: ev->fingerprint);
         (void) dynbuf_addstr(&d, ev->description ?: "");
         if (v->fingerprint && !streq(v->fingerprint, ev->fingerprint))
-                (void) dynbuf_addf(&d, "\nPart of the incident %s (%s within the incident "
-                                   "window of a crash of %s).\n", v->fingerprint, ev->fingerprint,
-                                   ev->unit ?: "the unit");
+                (void) dynbuf_addf(&d,
+                                   "\nPart of the incident %s (%s within the incident "
+                                   "window of a crash of %s).\n",
+                                   v->fingerprint, ev->fingerprint, ev->unit ?: "the unit");
         if (v->related)
                 (void) dynbuf_addf(&d, "\nrelated: %s\n", v->related);
         if (v->suppressed > 0)
-                (void) dynbuf_addf(&d, "\n%" PRIu64 " more occurrence(s) of this problem were "
-                                   "counted without filing (storm control).\n", v->suppressed);
+                (void) dynbuf_addf(&d,
+                                   "\n%" PRIu64 " more occurrence(s) of this problem were "
+                                   "counted without filing (storm control).\n",
+                                   v->suppressed);
         if (v->suppressed_summary)
-                (void) dynbuf_addf(&d, "\nCounted without filing since the last filing "
-                                   "(storm control):\n%s", v->suppressed_summary);
+                (void) dynbuf_addf(&d,
+                                   "\nCounted without filing since the last filing "
+                                   "(storm control):\n%s",
+                                   v->suppressed_summary);
         (void) dynbuf_addf(&d, "\nProblem: %s\n", v->fingerprint ?: ev->fingerprint);
         return d.buf ? dynbuf_steal(&d) : NULL;
 }
@@ -648,13 +653,13 @@ static void log_verdict(const struct autofile_event *ev, const struct autofile_v
 {
         if (v->decision == AUTOFILE_SKIP)
                 log_notice("%s: nothing to file (%s)", ev->fingerprint,
-                           v->duplicate  ? "this event was handled before" :
-                           !p->enabled   ? "autofile is disabled by policy" :
-                                           "resolved, and no ticket is known for it");
+                           v->duplicate ? "this event was handled before" :
+                           !p->enabled  ? "autofile is disabled by policy" :
+                                          "resolved, and no ticket is known for it");
         else if (v->decision == AUTOFILE_SUPPRESS)
                 log_notice("%s: counted, not filed (storm control: %" PRIu64 " tickets and %" PRIu64
-                           " comments an hour, or its ticket is not known yet)", ev->fingerprint,
-                           p->max_per_hour, p->max_comments_per_hour);
+                           " comments an hour, or its ticket is not known yet)",
+                           ev->fingerprint, p->max_per_hour, p->max_comments_per_hour);
         else
                 log_notice("%s: %s", ev->fingerprint,
                            v->decision == AUTOFILE_COMMENT ? "a repeat: commenting on its ticket" :
@@ -674,7 +679,8 @@ int autofile_handle(const char *state_dir, const struct autofile_policy *p,
         r = autofile_decide_event(state_dir, p, ev, t, &v);
         if (r < 0)
                 return log_error_errno(r, "cannot update the autofile state in '%s': %m",
-                                       state_dir), 1;
+                                       state_dir),
+                       1;
         log_verdict(ev, &v, p);
         if (v.decision == AUTOFILE_SKIP || v.decision == AUTOFILE_SUPPRESS)
                 return 0;
@@ -683,8 +689,9 @@ int autofile_handle(const char *state_dir, const struct autofile_policy *p,
         summary = marker ? xasprintf("%s [%s]", ev->summary ?: ev->fingerprint, marker) : NULL;
         if (!text || !summary)
                 return log_oom(), 1;
-        f = (struct autofile_filing) { .summary = summary, .description = text, .key = v.key,
-                                       .problem_marker = marker };
+        f = (struct autofile_filing) {
+                .summary = summary, .description = text, .key = v.key, .problem_marker = marker
+        };
         if (ev->critical && ev->unit && !ev->resolved) {
                 f.down_unit = ev->unit;
                 f.down_detail = ev->summary;

@@ -23,9 +23,9 @@ struct autofile_policy {
         uint64_t max_per_hour;          /* new tickets per hour, all problems together */
         uint64_t max_comments_per_hour; /* repeat, resolved and incident comments per hour */
         usec_t dedup_window;            /* a repeat within this window is the same problem */
-        usec_t window_before;           /* an automatic collection starts this long before the event */
-        usec_t window_after;            /* … and ends this long after it */
-        usec_t incident_window;         /* a unit failure or alert this close to a crash of the
+        usec_t window_before;   /* an automatic collection starts this long before the event */
+        usec_t window_after;    /* … and ends this long after it */
+        usec_t incident_window; /* a unit failure or alert this close to a crash of the
                                          * unit is the same incident */
 };
 
@@ -50,9 +50,9 @@ const char *autofile_decision_to_string(enum autofile_decision d) _pure_;
  * *ret_suppressed the occurrences counted without filing since the last
  * filing (to be mentioned in the next one). 0 or -errno.
  */
-int autofile_decide(const char *state_dir, const struct autofile_policy *p,
-                    const char *fingerprint, usec_t t, bool resolved,
-                    enum autofile_decision *ret, char **ret_key, uint64_t *ret_suppressed);
+int autofile_decide(const char *state_dir, const struct autofile_policy *p, const char *fingerprint,
+                    usec_t t, bool resolved, enum autofile_decision *ret, char **ret_key,
+                    uint64_t *ret_suppressed);
 
 /*
  * Records the outcome of filing: the ticket key (NULL when it is not known
@@ -64,15 +64,15 @@ struct autofile_event {
         char *fingerprint; /* the problem; without the host name (the fleet-wide marker) */
         char *summary;
         char *description;
-        char *unit;        /* the failed or crashed unit, if known */
-        char *identity;    /* the event itself (coredump: boot id, pid, time; unit failure:
+        char *unit;     /* the failed or crashed unit, if known */
+        char *identity; /* the event itself (coredump: boot id, pid, time; unit failure:
                             * the failed run; alert: fingerprint, start, status of each
                             * alert, one a line); NULL: none. A delivery all of whose
                             * identities were handled before is a no-op. */
-        usec_t time;       /* when it happened (0: unknown, now) */
+        usec_t time;    /* when it happened (0: unknown, now) */
         bool resolved;
-        bool crash;        /* a crash: its own problem, never merged into an incident */
-        bool critical;     /* a firing alert labelled severity=critical */
+        bool crash;    /* a crash: its own problem, never merged into an incident */
+        bool critical; /* a firing alert labelled severity=critical */
 };
 
 void autofile_event_done(struct autofile_event *e);
@@ -93,8 +93,8 @@ int autofile_event_from_alertmanager(const char *json, size_t len, struct autofi
  * within [since, until], else "unit:<boot id>:<unit>:<monotonic µs>" of that
  * entry; none when neither is known. The entry's time is the event's time.
  */
-int autofile_event_from_unit(const char *unit, const char *journal_dir, usec_t since,
-                             usec_t until, struct autofile_event *ret);
+int autofile_event_from_unit(const char *unit, const char *journal_dir, usec_t since, usec_t until,
+                             struct autofile_event *ret);
 
 /*
  * The newest systemd-coredump entry in [since, until] of the journal in dir

@@ -65,8 +65,7 @@ static int hook_event(const struct hook_request *h, usec_t since, usec_t until,
                         until = now(CLOCK_REALTIME) + USEC_PER_MINUTE;
                         since = until - USEC_PER_HOUR - USEC_PER_MINUTE;
                 }
-                r = autofile_event_from_unit(h->args[1], h->collect.journal_dir, since, until,
-                                             ev);
+                r = autofile_event_from_unit(h->args[1], h->collect.journal_dir, since, until, ev);
         } else {
                 r = event_from_alertmanager(h, ev, err);
                 if (r < 0 && err->message)
@@ -82,8 +81,8 @@ static int hook_event(const struct hook_request *h, usec_t since, usec_t until,
 struct hook_filer {
         const struct hook_request *h;
         struct collect_result *ret;
-        int r;              /* collect_run()'s return of the last filing */
-        bool window;        /* unit-failure, alertmanager: --since/--until given */
+        int r;       /* collect_run()'s return of the last filing */
+        bool window; /* unit-failure, alertmanager: --since/--until given */
         usec_t since, until;
 };
 
@@ -92,7 +91,8 @@ static int hook_file(void *userdata, const struct autofile_filing *f, char **ret
 {
         struct hook_filer *x = userdata;
         struct collect_request q = x->h->collect;
-        struct finding down = { .kind = FINDING_UNIT_DOWN, .subject = f->down_unit,
+        struct finding down = { .kind = FINDING_UNIT_DOWN,
+                                .subject = f->down_unit,
                                 .detail = f->down_detail };
         const char *spool_id;
 

@@ -10,9 +10,9 @@
 #include "pipeline/collect.h"
 
 struct hook_request {
-        char **args;               /* coredump | unit-failure UNIT | alertmanager */
-        const char *since, *until; /* as given on the command line, NULL: defaults */
-        int payload_fd;            /* alertmanager: the webhook payload (stdin) */
+        char **args;                    /* coredump | unit-failure UNIT | alertmanager */
+        const char *since, *until;      /* as given on the command line, NULL: defaults */
+        int payload_fd;                 /* alertmanager: the webhook payload (stdin) */
         struct collect_request collect; /* dirs, root, output, text: the rest is the hook's */
 };
 

@@ -40,8 +40,7 @@ static void load(void)
         void *h = dlopen(LIBMHD_SONAME, RTLD_NOW | RTLD_LOCAL);
 
         if (!h) {
-                log_error("cannot load %s (install libmicrohttpd12): %s", LIBMHD_SONAME,
-                          dlerror());
+                log_error("cannot load %s (install libmicrohttpd12): %s", LIBMHD_SONAME, dlerror());
                 return;
         }
 #define SYM(field, name)                                               \
@@ -70,9 +69,8 @@ static bool ready(void)
         return loaded;
 }
 
-struct MHD_Daemon *MHD_start_daemon(unsigned int flags, uint16_t port,
-                                    MHD_AcceptPolicyCallback apc, void *apc_cls,
-                                    MHD_AccessHandlerCallback dh, void *dh_cls, ...)
+struct MHD_Daemon *MHD_start_daemon(unsigned int flags, uint16_t port, MHD_AcceptPolicyCallback apc,
+                                    void *apc_cls, MHD_AccessHandlerCallback dh, void *dh_cls, ...)
 {
         struct MHD_Daemon *d;
         va_list ap;

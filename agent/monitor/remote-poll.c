@@ -100,8 +100,10 @@ static int handle_trigger(struct poll *p, const char *key, json_t *comment,
         enum remote_claim claim;
         int r;
 
-        when = comment_time_text((usec_t) json_integer_value(
-                json_object_get(json_object_get(comment, "created"), "epochMillis")) * 1000);
+        when = comment_time_text(
+                (usec_t) json_integer_value(
+                        json_object_get(json_object_get(comment, "created"), "epochMillis")) *
+                1000);
         if (!who || !when)
                 return -ENOMEM;
         if (!remote_author_allowed(p->c->remote.allow, json_str(author, "accountId"),
@@ -109,7 +111,8 @@ static int handle_trigger(struct poll *p, const char *key, json_t *comment,
                 r = remote_claim(p->state_dir, key, id, now(CLOCK_REALTIME), 0, false, &claim);
                 if (r >= 0 && claim == REMOTE_CLAIM_GO) {
                         log_notice("%s: ignored a /collect request by %s: not on the "
-                                   "remote_requests allow list", key, who);
+                                   "remote_requests allow list",
+                                   key, who);
                         p->stats->ignored++;
                         (void) remote_record(p->state_dir, key, id, "ignored: author");
                 }
@@ -138,7 +141,9 @@ static int handle_trigger(struct poll *p, const char *key, json_t *comment,
         else
                 p->stats->failed++;
         (void) remote_record(p->state_dir, key, id,
-                             r >= 0 ? "answered" : r == -EAGAIN ? "spooled" : "failed");
+                             r >= 0       ? "answered" :
+                             r == -EAGAIN ? "spooled" :
+                                            "failed");
         return 0;
 }
 
@@ -160,7 +165,9 @@ static int scan_comments(struct poll *p, const char *key)
         json_array_foreach(comments, i, c) {
                 struct remote_trigger t = {};
                 usec_t when = (usec_t) json_integer_value(
-                        json_object_get(json_object_get(c, "created"), "epochMillis")) * 1000;
+                                      json_object_get(json_object_get(c, "created"),
+                                                      "epochMillis")) *
+                              1000;
 
                 if (!json_str(c, "id") || json_is_false(json_object_get(c, "public")))
                         continue;
@@ -191,8 +198,11 @@ static bool request_is_open(json_t *req)
 int remote_poll(const struct config *c, const char *state_dir, remote_answer_fn answer,
                 void *userdata, struct remote_poll_stats *stats)
 {
-        struct poll p = { .c = c, .state_dir = state_dir, .answer = answer,
-                          .userdata = userdata, .stats = stats };
+        struct poll p = { .c = c,
+                          .state_dir = state_dir,
+                          .answer = answer,
+                          .userdata = userdata,
+                          .stats = stats };
         json_auto_t *requests = NULL;
         json_t *req;
         size_t i;

@@ -16,12 +16,12 @@
 #include "policy/site-config.h"
 
 struct remote_poll_stats {
-        unsigned requests;  /* open requests looked at */
-        unsigned triggers;  /* trigger comments seen (new or not) */
-        unsigned answered;  /* bundles sent or spooled in answer */
-        unsigned refused;   /* refusal comments (options, daily cap) */
-        unsigned ignored;   /* triggers from authors not on the allow list */
-        unsigned failed;    /* answers that failed */
+        unsigned requests; /* open requests looked at */
+        unsigned triggers; /* trigger comments seen (new or not) */
+        unsigned answered; /* bundles sent or spooled in answer */
+        unsigned refused;  /* refusal comments (options, daily cap) */
+        unsigned ignored;  /* triggers from authors not on the allow list */
+        unsigned failed;   /* answers that failed */
 };
 
 /*

@@ -20,10 +20,10 @@
 #define REMOTE_DEFAULT_WINDOW (24 * USEC_PER_HOUR)
 
 struct remote_trigger {
-        usec_t since, until;  /* the window to collect, clamped to max_window */
+        usec_t since, until; /* the window to collect, clamped to max_window */
         bool mask;
-        bool clamped;         /* the asked window was wider than max_window */
-        char *refused;        /* the words that were refused, or NULL */
+        bool clamped;  /* the asked window was wider than max_window */
+        char *refused; /* the words that were refused, or NULL */
 };
 
 void remote_trigger_done(struct remote_trigger *t);
@@ -45,9 +45,9 @@ int remote_trigger_parse(const char *body, usec_t comment_time, usec_t max_windo
 bool remote_author_allowed(char *const *allow, const char *account_id, const char *email);
 
 enum remote_claim {
-        REMOTE_CLAIM_GO,        /* claimed: collect and answer */
-        REMOTE_CLAIM_DONE,      /* answered (or refused) before: nothing to do */
-        REMOTE_CLAIM_OVER_CAP,  /* claimed, but the daily cap is used up: refuse */
+        REMOTE_CLAIM_GO,       /* claimed: collect and answer */
+        REMOTE_CLAIM_DONE,     /* answered (or refused) before: nothing to do */
+        REMOTE_CLAIM_OVER_CAP, /* claimed, but the daily cap is used up: refuse */
 };
 
 /*

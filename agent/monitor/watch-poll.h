@@ -12,12 +12,12 @@
 #include "time-util.h"
 
 struct watch_poll {
-        const char *self;    /* this binary */
-        char **args;         /* options passed to the child (borrowed) */
-        usec_t interval;     /* 0: remote requests are off */
-        usec_t backoff;      /* current extra wait after failures */
-        usec_t next;         /* CLOCK_MONOTONIC time of the next pass */
-        pid_t child;         /* running pass, or 0 */
+        const char *self; /* this binary */
+        char **args;      /* options passed to the child (borrowed) */
+        usec_t interval;  /* 0: remote requests are off */
+        usec_t backoff;   /* current extra wait after failures */
+        usec_t next;      /* CLOCK_MONOTONIC time of the next pass */
+        pid_t child;      /* running pass, or 0 */
 };
 
 /* Reaps a finished pass and starts the next one when due. Never blocks. */

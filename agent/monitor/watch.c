@@ -38,9 +38,9 @@
 #include "monitor/watch.h"
 
 #define BODY_MAX (1u << 20)
-#define QUEUE_MAX 32           /* alerts waiting for their hook; beyond: 503 */
-#define CONNECTIONS_MAX 512    /* open connections (fewer under a low RLIMIT_NOFILE) */
-#define CONNECTION_TIMEOUT 5   /* seconds a client may stay idle */
+#define QUEUE_MAX 32         /* alerts waiting for their hook; beyond: 503 */
+#define CONNECTIONS_MAX 512  /* open connections (fewer under a low RLIMIT_NOFILE) */
+#define CONNECTION_TIMEOUT 5 /* seconds a client may stay idle */
 #define HOOK_TIMEOUT (30 * USEC_PER_MINUTE)
 #define FLUSH_INTERVAL (5 * USEC_PER_MINUTE) /* spooled filings retried this often */
 #define MSG_UNIT_FAILED AUTOFILE_UNIT_FAILED_MESSAGE_ID
@@ -307,8 +307,8 @@ static enum MHD_Result on_headers(const struct watch_params *p, struct MHD_Conne
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
         struct request *req = *con_cls;
         struct autofile_event ev = {};
@@ -396,8 +396,12 @@ static void journal_event(const struct watch_params *p, sd_journal *j)
         if (coredump_message_id_is(id)) {
                 _cleanup_(coredump_done) struct coredump cd = {};
                 char since[40], until[40];
-                char *args[] = { (char *) "coredump", (char *) "--since", since, (char *) "--until",
-                                 until, NULL };
+                char *args[] = { (char *) "coredump",
+                                 (char *) "--since",
+                                 since,
+                                 (char *) "--until",
+                                 until,
+                                 NULL };
 
                 if (coredump_from_journal(j, &cd) < 0)
                         return; /* forged by another program, or unreadable */
@@ -407,7 +411,10 @@ static void journal_event(const struct watch_params *p, sd_journal *j)
                  */
                 format_iso8601_usec(since, sizeof(since), t);
                 format_iso8601_usec(until, sizeof(until), t + 1);
-                log_info("watch: %s crashed (%s, pid %" PRIu64 ")", cd.exe ?: cd.comm ?: "a process",
+                log_info("watch: %s crashed (%s, pid %" PRIu64 ")",
+                         cd.exe          ?:
+                                 cd.comm ?:
+                                           "a process",
                          cd.signal_name ?: "?", cd.pid);
                 (void) run_hook(p, args, NULL, NULL, 0);
         } else if (streq(id, MSG_UNIT_FAILED)) {
@@ -486,8 +493,10 @@ static int load_token(const char *path, char **ret)
         if (fd < 0)
                 return log_error_errno(errno, "webhook token file '%s': %m", path);
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 0077))
-                return log_error_errno(EPERM, "webhook token file '%s' must be a regular file "
-                                       "of mode 0600 or stricter", path);
+                return log_error_errno(EPERM,
+                                       "webhook token file '%s' must be a regular file "
+                                       "of mode 0600 or stricter",
+                                       path);
         n = loop_read(fd, buf, sizeof(buf) - 1);
         if (n < 0)
                 return log_error_errno((int) n, "webhook token file '%s': %m", path);
@@ -495,8 +504,10 @@ static int load_token(const char *path, char **ret)
         l = strcspn(buf, "\r\n");
         buf[l] = 0;
         if (l < 16)
-                return log_error_errno(EINVAL, "webhook token in '%s' is shorter than 16 "
-                                       "characters", path);
+                return log_error_errno(EINVAL,
+                                       "webhook token in '%s' is shorter than 16 "
+                                       "characters",
+                                       path);
         *ret = xstrdup(buf);
         explicit_bzero(buf, sizeof(buf));
         return *ret ? 0 : -ENOMEM;
@@ -543,10 +554,10 @@ static int listen_start(struct watch_params *q, struct MHD_Daemon **ret)
         d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG,
                              ntohs(addr.sin_port), NULL, NULL, on_request, q,
                              MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
-                             on_completed, NULL, MHD_OPTION_CONNECTION_LIMIT,
-                             connection_limit(), MHD_OPTION_CONNECTION_TIMEOUT,
-                             (unsigned) CONNECTION_TIMEOUT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                             (size_t) 64 * 1024, MHD_OPTION_END);
+                             on_completed, NULL, MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
+                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) CONNECTION_TIMEOUT,
+                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 64 * 1024,
+                             MHD_OPTION_END);
         if (!d) {
                 close(fd);
                 log_error("cannot listen on %s: the HTTP server did not start", q->listen);

@@ -46,14 +46,14 @@ struct bundle {
         char *top;
         int fd;
         struct archive *a;
-        struct gzpool *gz;      /* started with the first tar bytes */
+        struct gzpool *gz; /* started with the first tar bytes */
         int level;
         EVP_MD_CTX *sha;
-        EVP_MD *md;             /* SHA-256, fetched once (not per member) */
+        EVP_MD *md; /* SHA-256, fetched once (not per member) */
         uint64_t bytes;
         int write_error;
         usec_t mtime;
-        struct leakcheck *lc;   /* sees every member as it enters the archive, or NULL */
+        struct leakcheck *lc; /* sees every member as it enters the archive, or NULL */
         /* the writer thread: started with the first job; the archive is used by one
          * thread at a time, the writer while jobs are queued, else the caller */
         pthread_mutex_t lock;
@@ -176,8 +176,7 @@ int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret)
             archive_write_add_filter_none(b->a) != ARCHIVE_OK ||
             archive_write_set_bytes_per_block(b->a, 0) != ARCHIVE_OK ||
             archive_write_open2(b->a, b, NULL, bundle_write_cb, NULL, NULL) != ARCHIVE_OK) {
-                log_error("cannot start archive '%s': %s", final_path,
-                          archive_error_string(b->a));
+                log_error("cannot start archive '%s': %s", final_path, archive_error_string(b->a));
                 return -EIO;
         }
         *ret = TAKE_PTR(b);
@@ -232,8 +231,7 @@ static int bundle_data(struct bundle *b, const void *data, size_t len)
         return 0;
 }
 
-static int bundle_add_fd_now(struct bundle *b, const char *name, int fd, uint64_t size,
-                             char *hex)
+static int bundle_add_fd_now(struct bundle *b, const char *name, int fd, uint64_t size, char *hex)
 {
         char buf[64 * 1024];
         uint64_t left = size;
@@ -514,8 +512,8 @@ int bundle_sweep(const char *dir)
                     !streq(de->d_name + n - 11, ".tar.gz.tmp"))
                         continue;
                 fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-                if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-                    st.st_mtime > cutoff || flock(fd, LOCK_EX | LOCK_NB) < 0)
+                if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_mtime > cutoff ||
+                    flock(fd, LOCK_EX | LOCK_NB) < 0)
                         continue;
                 if (unlinkat(dirfd(d), de->d_name, 0) >= 0) {
                         log_info("removed the stale temporary bundle '%s/%s'", dir, de->d_name);

@@ -30,8 +30,8 @@ void collect_error_done(struct collect_error *e)
         e->path = mfree(e->path);
 }
 
-int collect_error_set(struct collect_error *e, enum collect_status st, int error,
-                      const char *path, const char *fmt, ...)
+int collect_error_set(struct collect_error *e, enum collect_status st, int error, const char *path,
+                      const char *fmt, ...)
 {
         char *msg = NULL;
         va_list ap;
@@ -66,8 +66,8 @@ int collect_load_config(const struct collect_dirs *d, struct config *c, struct c
         if (r == -ENOMEM)
                 return collect_error_set(err, COLLECT_FAILED, r, NULL, "out of memory");
         if (r < 0)
-                return collect_error_set(err, COLLECT_CONFIG, r, path ? path : DEFAULT_CONFIG,
-                                         "%s", error ? error : strerror(-r));
+                return collect_error_set(err, COLLECT_CONFIG, r, path ? path : DEFAULT_CONFIG, "%s",
+                                         error ? error : strerror(-r));
         /* one ca_file and proxy for every outbound connection (portal, Slack) */
         r = http_set_outbound(c->portal.ca_file, c->portal.proxy, c->portal.no_proxy);
         if (r == -ENOMEM)
@@ -97,7 +97,8 @@ static char *user_state_dir(void)
                 return NULL;
         if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 022)) {
                 log_error("state directory '%s' is not a directory of ours (owner %u, mode %04o): "
-                          "refused", d, (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777));
+                          "refused",
+                          d, (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777));
                 return NULL;
         }
         return TAKE_PTR(d);
@@ -112,15 +113,15 @@ int collect_state_dir(const struct collect_dirs *d, char **ret, struct collect_e
                 s = xstrdup(dir);
         } else if (d->state_dir) {
                 return collect_error_set(err, COLLECT_CANT_CREATE, EACCES, dir,
-                                         "state directory '%s' cannot be created or written",
-                                         dir);
+                                         "state directory '%s' cannot be created or written", dir);
         } else {
                 s = user_state_dir();
                 if (!s)
                         return collect_error_set(err, COLLECT_CANT_CREATE, EACCES, dir,
                                                  "no usable state directory ('%s' is not "
                                                  "writable, and neither is $XDG_STATE_HOME/"
-                                                 "collect or ~/.local/state/collect)", dir);
+                                                 "collect or ~/.local/state/collect)",
+                                                 dir);
                 log_notice("using state directory '%s' ('%s' is not writable)", s, dir);
         }
         if (!s)
@@ -142,12 +143,14 @@ int collect_parse_window(const char *since, const char *until, usec_t default_sp
         if (until && parse_time(until, t, &u) < 0)
                 return collect_error_set(err, COLLECT_USAGE, EINVAL, NULL,
                                          "--until: cannot parse '%s' (a duration such as 90m "
-                                         "or an ISO 8601 time)", until);
+                                         "or an ISO 8601 time)",
+                                         until);
         s = u > default_span ? u - default_span : 0;
         if (since && parse_time(since, u, &s) < 0)
                 return collect_error_set(err, COLLECT_USAGE, EINVAL, NULL,
                                          "--since: cannot parse '%s' (a duration such as 90m, "
-                                         "24h, 7d or an ISO 8601 time)", since);
+                                         "24h, 7d or an ISO 8601 time)",
+                                         since);
         if (s >= u)
                 return collect_error_set(err, COLLECT_USAGE, EINVAL, NULL,
                                          "--since must be before --until");
@@ -156,8 +159,7 @@ int collect_parse_window(const char *since, const char *until, usec_t default_sp
         return 0;
 }
 
-int collect_set_input(char **field, enum input_source *source, const char *cli,
-                      const char *config)
+int collect_set_input(char **field, enum input_source *source, const char *cli, const char *config)
 {
         const char *v = cli ? cli : *field ? NULL : config;
         char *copy;

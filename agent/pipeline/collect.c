@@ -55,7 +55,7 @@ struct run {
         json_t *top_errors;
         json_t *histogram; /* errors per interval by source, for timeline.svg */
         json_t *manifest;
-        bool aborted; /* the person aborted the prompt */
+        bool aborted;              /* the person aborted the prompt */
         bool incomplete_ok, draft; /* the person chose to file (or draft) what was given */
         usec_t started;
 };
@@ -183,8 +183,8 @@ static int redact_input(struct redactor *rd, char **p)
         return 0;
 }
 
-static int fill_input(struct user_input *u, const struct collect_request *q,
-                      const struct config *c, struct redactor *rd)
+static int fill_input(struct user_input *u, const struct collect_request *q, const struct config *c,
+                      struct redactor *rd)
 {
         int r = 0;
 
@@ -204,8 +204,8 @@ static int fill_input(struct user_input *u, const struct collect_request *q,
         u->critical_units = strv_copy(c->critical_units);
         if (!u->critical_units)
                 return -ENOMEM;
-        char **fields[] = { &u->environment, &u->product, &u->summary, &u->description,
-                            &u->steps, &u->impact };
+        char **fields[] = { &u->environment, &u->product, &u->summary,
+                            &u->description, &u->steps,   &u->impact };
         for (size_t i = 0; i < ELEMENTSOF(fields) && r >= 0; i++)
                 r = redact_input(rd, fields[i]);
         return r;
@@ -231,8 +231,7 @@ static int prepare_inputs(struct run *c)
         c->ret->report.until = q->until;
         if (q->journal_dir && access(q->journal_dir, R_OK | X_OK) < 0)
                 return collect_error_set(err, COLLECT_NO_INPUT, errno, q->journal_dir,
-                                         "--journal-dir '%s': %s", q->journal_dir,
-                                         strerror(errno));
+                                         "--journal-dir '%s': %s", q->journal_dir, strerror(errno));
         c->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (c->root_fd < 0)
                 return collect_error_set(err, COLLECT_NO_INPUT, errno, root, "--root '%s': %s",
@@ -268,16 +267,19 @@ static int prepare_checks(struct run *c)
         if (r == -ENOENT)
                 return collect_error_set(err, COLLECT_CONFIG, r, NULL,
                                          "ticket %s does not exist or this account cannot see "
-                                         "it; nothing was collected", q->ticket_key);
+                                         "it; nothing was collected",
+                                         q->ticket_key);
         if (r == -EACCES)
                 return collect_error_set(err, COLLECT_NO_PERMISSION, r, NULL,
                                          "the portal refused the credentials or permission for "
-                                         "%s; nothing was collected", q->ticket_key);
+                                         "%s; nothing was collected",
+                                         q->ticket_key);
         if (r == -EINTR)
                 return interrupted(c, "checking the ticket");
         if (r < 0)
                 log_notice("cannot check ticket %s now (%s); the bundle will be spooled if the "
-                           "portal stays unreachable", q->ticket_key, strerror(-r));
+                           "portal stays unreachable",
+                           q->ticket_key, strerror(-r));
         return 0;
 }
 
@@ -360,8 +362,8 @@ static int output_dir(struct run *c, char **ret)
         if (!out && c->req->keep_in_state) {
                 *ret = xasprintf("%s/" RETENTION_BUNDLE_DIR, c->state_dir);
                 if (!*ret || mkdir_p(*ret, 0700) < 0)
-                        return collect_error_set(&c->ret->error, COLLECT_CANT_CREATE, EACCES,
-                                                 *ret, "cannot create '%s'", *ret);
+                        return collect_error_set(&c->ret->error, COLLECT_CANT_CREATE, EACCES, *ret,
+                                                 "cannot create '%s'", *ret);
                 return 0;
         }
         out = out ? out : ".";
@@ -430,8 +432,7 @@ static int open_bundle(struct run *c)
                 return oom(c);
         if (r < 0)
                 return collect_error_set(&c->ret->error, COLLECT_CANT_CREATE, r, path,
-                                         "cannot create the bundle '%s': %s", path,
-                                         strerror(-r));
+                                         "cannot create the bundle '%s': %s", path, strerror(-r));
         return 0;
 }
 
@@ -441,11 +442,14 @@ static int open_bundle(struct run *c)
 static void run_errors_collector(struct run *c, const char *root)
 {
         struct collect_ctx ectx = {
-                .name = "errors", .root = root, .root_fd = c->root_fd,
+                .name = "errors",
+                .root = root,
+                .root_fd = c->root_fd,
                 .budget = c->policy->per_collector_budget,
                 .per_file = c->policy->per_file_budget,
                 .deadline = now(CLOCK_MONOTONIC) + 60 * USEC_PER_SEC,
-                .state_dir = c->state_dir, .never_collect = c->policy->never_collect,
+                .state_dir = c->state_dir,
+                .never_collect = c->policy->never_collect,
         };
         int r;
 
@@ -466,15 +470,14 @@ static int run_collectors(struct run *c)
         int r;
 
         slash = strrchr(bundle_path(c->b), '/');
-        stage = slash ? xstrndup(bundle_path(c->b), MAX((size_t) (slash - bundle_path(c->b)),
-                                                        (size_t) 1)) :
+        stage = slash ? xstrndup(bundle_path(c->b),
+                                 MAX((size_t) (slash - bundle_path(c->b)), (size_t) 1)) :
                         xstrdup(".");
         if (!stage)
                 return oom(c);
         r = sink_new(c->b, c->rd, &c->ret->report, stage, &c->s);
         if (r >= 0)
-                r = sink_add_line_observer(c->s, errors_observe_line, errors_observe_end,
-                                           c->errs);
+                r = sink_add_line_observer(c->s, errors_observe_line, errors_observe_end, c->errs);
         if (r < 0)
                 return oom(c);
         if (c->req->on_bytes)
@@ -592,8 +595,7 @@ static int leak_check_result(struct run *c)
                                        hits ? hits : json_array(), "seconds",
                                        (double) (now(CLOCK_MONOTONIC) - t) / USEC_PER_SEC,
                                        "cpu_seconds", (double) st.cpu / USEC_PER_SEC, "bytes",
-                                       (json_int_t) st.bytes, "members",
-                                       (json_int_t) st.members);
+                                       (json_int_t) st.bytes, "members", (json_int_t) st.members);
         return c->ret->leak_check ? 0 : oom(c);
 }
 
@@ -692,8 +694,7 @@ static int quarantine(struct run *c, int hits)
         if (!path)
                 return oom(c);
         json_array_foreach(json_object_get(c->ret->leak_check, "hits"), i, h)
-                fprintf(stderr, "  %s:%lld: %s\n",
-                        json_string_value(json_object_get(h, "member")),
+                fprintf(stderr, "  %s:%lld: %s\n", json_string_value(json_object_get(h, "member")),
                         (long long) json_integer_value(json_object_get(h, "line")),
                         json_string_value(json_object_get(h, "detector")));
         r = mkdir_p(dir, 0700);
@@ -703,12 +704,11 @@ static int quarantine(struct run *c, int hits)
                 log_warning_errno(r, "cannot keep the bundle in '%s' for inspection: %m", dir);
         else
                 json_object_set_new(c->ret->leak_check, "quarantine", json_string(path));
-        return collect_error_set(&c->ret->error, COLLECT_NOT_FIT, EBADMSG,
-                                 r < 0 ? NULL : path,
+        return collect_error_set(&c->ret->error, COLLECT_NOT_FIT, EBADMSG, r < 0 ? NULL : path,
                                  "leak check: %d possible secret(s) remain in the bundle; it is "
                                  "not fit to file and nothing was sent%s%s; fix the redaction "
-                                 "policy or remove the file, then run again", hits,
-                                 r < 0 ? "" : "; kept for inspection in ", r < 0 ? "" : path);
+                                 "policy or remove the file, then run again",
+                                 hits, r < 0 ? "" : "; kept for inspection in ", r < 0 ? "" : path);
 }
 
 static int leak_check(struct run *c)
@@ -719,8 +719,7 @@ static int leak_check(struct run *c)
                 return interrupted(c, "checking the bundle for secrets");
         if (c->leaks < 0) {
                 /* fails closed: a bundle that could not be checked is not sent */
-                json_object_set_new(c->ret->leak_check, "error",
-                                    json_string(strerror(-c->leaks)));
+                json_object_set_new(c->ret->leak_check, "error", json_string(strerror(-c->leaks)));
                 return collect_error_set(&c->ret->error, COLLECT_FAILED, -c->leaks, NULL,
                                          "the leak check could not run (%s): the bundle was "
                                          "removed and nothing was sent",
@@ -809,14 +808,13 @@ static int file_or_draft(struct run *c)
         if (r == -EINTR) {
                 /* the transfer was cut: the submission stays in the spool */
                 ret->signal = interrupt_pending();
-                return collect_error_set(&ret->error, COLLECT_INTERRUPTED, EINTR,
-                                         bundle_path(c->b),
-                                         "interrupted by SIG%s while filing the request: the "
-                                         "submission stays in the spool as %s ('collect spool "
-                                         "flush' sends it, without a second ticket)",
-                                         sigabbrev_np(ret->signal) ?: "?",
-                                         json_string_value(json_object_get(ret->ticket,
-                                                                           "spool_id")) ?: "?");
+                return collect_error_set(
+                        &ret->error, COLLECT_INTERRUPTED, EINTR, bundle_path(c->b),
+                        "interrupted by SIG%s while filing the request: the "
+                        "submission stays in the spool as %s ('collect spool "
+                        "flush' sends it, without a second ticket)",
+                        sigabbrev_np(ret->signal) ?: "?",
+                        json_string_value(json_object_get(ret->ticket, "spool_id")) ?: "?");
         }
         if (r < 0) {
                 ret->status = ticket_status(r);
@@ -860,8 +858,7 @@ static int run_stages(struct run *c)
                 r = redactor_save_mask(c->rd);
                 if (r < 0)
                         return collect_error_set(&c->ret->error, COLLECT_CANT_CREATE, -r, NULL,
-                                                 "cannot save the pseudonym map: %s",
-                                                 strerror(-r));
+                                                 "cannot save the pseudonym map: %s", strerror(-r));
         }
         (void) retention_prune(c->state_dir, collect_spool_dir(&c->req->dirs), c->policy);
         c->ret->duration = now(CLOCK_MONOTONIC) - c->started;

@@ -50,8 +50,8 @@ void collect_error_done(struct collect_error *e);
 
 /* Logs the message and records it (the first one wins). Returns -error, or
  * -EIO when error is 0. */
-int collect_error_set(struct collect_error *e, enum collect_status st, int error,
-                      const char *path, const char *fmt, ...) _printf_(5, 6);
+int collect_error_set(struct collect_error *e, enum collect_status st, int error, const char *path,
+                      const char *fmt, ...) _printf_(5, 6);
 
 enum collect_mode {
         COLLECT_MODE_BUNDLE,      /* collect [OPTIONS] */
@@ -76,22 +76,22 @@ struct collect_result;
 struct collect_request {
         const struct policy *policy; /* loaded by the caller (its schema is the program's) */
         enum collect_mode mode;
-        const char *ticket_key;  /* COLLECT_MODE_ATTACH */
+        const char *ticket_key;    /* COLLECT_MODE_ATTACH */
         const char *comment_intro; /* COLLECT_MODE_ATTACH: first paragraph of the comment */
-        usec_t since, until;     /* the window */
-        const char *root;        /* NULL: "/" */
-        const char *journal_dir; /* NULL: the system journal */
-        const char *output;      /* directory or .tar.gz path; NULL: see keep_in_state */
+        usec_t since, until;       /* the window */
+        const char *root;          /* NULL: "/" */
+        const char *journal_dir;   /* NULL: the system journal */
+        const char *output;        /* directory or .tar.gz path; NULL: see keep_in_state */
         struct collect_dirs dirs;
         const char *environment, *product, *summary, *description, *steps, *impact;
         enum request_type type;
         enum tristate workaround;
-        enum severity severity;  /* _SEVERITY_INVALID: the person chose none */
+        enum severity severity; /* _SEVERITY_INVALID: the person chose none */
         char **share;
         bool allow_incomplete, mask, dry_run, yes;
-        bool interactive;        /* a person at a terminal (prompts, confirmation) */
-        bool keep_in_state;      /* hooks, remote requests: no output means <state>/bundles */
-        const char *problem_marker;     /* monitoring: see struct ticket_job */
+        bool interactive;           /* a person at a terminal (prompts, confirmation) */
+        bool keep_in_state;         /* hooks, remote requests: no output means <state>/bundles */
+        const char *problem_marker; /* monitoring: see struct ticket_job */
         const struct finding *findings; /* monitoring: evidence the event itself gives */
         size_t n_findings;
         /* Observers, each may be NULL. */
@@ -106,20 +106,20 @@ struct collect_request {
 
 struct collect_result {
         enum collect_status status;
-        int signal;                  /* COLLECT_INTERRUPTED: SIGTERM, SIGINT, SIGHUP */
+        int signal; /* COLLECT_INTERRUPTED: SIGTERM, SIGINT, SIGHUP */
         struct collect_error error;
-        char *bundle_path;           /* NULL: no bundle */
+        char *bundle_path; /* NULL: no bundle */
         uint64_t bundle_bytes;
         char bundle_sha256[65];
         usec_t duration;
         struct report report;
         struct checklist_result checklist;
         struct severity_result severity;
-        bool evaluated;              /* checklist and severity are valid */
-        json_t *redaction;           /* {replacements, by_rule, ...} */
-        json_t *ticket;              /* DESIGN.md ticket object, NULL: action none */
-        json_t *leak_check;          /* {hits: [...], seconds, quarantine} */
-        char *ticket_key;            /* the ticket created or updated, if any */
+        bool evaluated;     /* checklist and severity are valid */
+        json_t *redaction;  /* {replacements, by_rule, ...} */
+        json_t *ticket;     /* DESIGN.md ticket object, NULL: action none */
+        json_t *leak_check; /* {hits: [...], seconds, quarantine} */
+        char *ticket_key;   /* the ticket created or updated, if any */
 };
 
 void collect_result_done(struct collect_result *r);
@@ -131,8 +131,7 @@ int collect_run(const struct collect_request *req, struct collect_result *ret);
 /* Shared setup, also for the verbs that do not collect. Each returns 0 or
  * -errno with *err filled. (The policy is loaded by the caller: its schema
  * names every layer, so it lives in cli/policy-load.c.) */
-int collect_load_config(const struct collect_dirs *d, struct config *c,
-                        struct collect_error *err);
+int collect_load_config(const struct collect_dirs *d, struct config *c, struct collect_error *err);
 /* The state directory, created 0700; without an explicit one, falls back to
  * a per-user directory when the default cannot be written. */
 int collect_state_dir(const struct collect_dirs *d, char **ret, struct collect_error *err);
@@ -145,8 +144,7 @@ int collect_parse_window(const char *since, const char *until, usec_t default_sp
 
 /* Replaces a stated value: the command line wins, then what is already there,
  * then the configuration. 0 or -ENOMEM. */
-int collect_set_input(char **field, enum input_source *source, const char *cli,
-                      const char *config);
+int collect_set_input(char **field, enum input_source *source, const char *cli, const char *config);
 
 /* The checklist and severity for report; 0 or -errno (logged). */
 int collect_evaluate(const struct policy *pol, struct report *rep, struct checklist_result *cl,

@@ -24,9 +24,9 @@
 
 enum slot_state {
         SLOT_FREE,
-        SLOT_FILLED,    /* waiting for a worker */
-        SLOT_BUSY,      /* a worker compresses it */
-        SLOT_DONE,      /* compressed, waiting for the output */
+        SLOT_FILLED, /* waiting for a worker */
+        SLOT_BUSY,   /* a worker compresses it */
+        SLOT_DONE,   /* compressed, waiting for the output */
 };
 
 struct slot {
@@ -47,17 +47,17 @@ struct worker {
 
 struct gzpool {
         pthread_mutex_t lock;
-        pthread_cond_t work;    /* a slot became FILLED, or stop */
-        pthread_cond_t done;    /* a slot became DONE, or an error */
+        pthread_cond_t work; /* a slot became FILLED, or stop */
+        pthread_cond_t done; /* a slot became DONE, or an error */
         struct slot *slots;
         unsigned n_slots;
         struct worker *workers;
         unsigned n_workers;
         size_t block;
         size_t out_max;
-        struct slot *cur;       /* being filled by the producer, or NULL */
-        uint64_t fill_seq;      /* sequence number of the next slot to fill */
-        uint64_t write_seq;     /* sequence number of the next member to hand out */
+        struct slot *cur;   /* being filled by the producer, or NULL */
+        uint64_t fill_seq;  /* sequence number of the next slot to fill */
+        uint64_t write_seq; /* sequence number of the next member to hand out */
         bool stop;
         bool finished;
         int error;
@@ -168,8 +168,8 @@ static int alloc_slots(struct gzpool *p, int level)
         return 0;
 }
 
-int gzpool_new(int level, unsigned workers, size_t block, gzpool_output_t output,
-               void *userdata, struct gzpool **ret)
+int gzpool_new(int level, unsigned workers, size_t block, gzpool_output_t output, void *userdata,
+               struct gzpool **ret)
 {
         _cleanup_(gzpool_freep) struct gzpool *p = NULL;
         int r;

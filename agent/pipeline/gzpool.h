@@ -15,7 +15,7 @@
 
 #define GZPOOL_BLOCK_SIZE (256u * 1024u)
 #define GZPOOL_LEVEL_DEFAULT 3
-#define GZPOOL_LEVEL_MAX 9      /* libdeflate 10..12 need 9 MiB per compressor */
+#define GZPOOL_LEVEL_MAX 9 /* libdeflate 10..12 need 9 MiB per compressor */
 #define GZPOOL_WORKERS_MAX 4
 
 struct gzpool;
@@ -32,8 +32,8 @@ typedef int (*gzpool_output_t)(void *userdata, const void *buf, size_t len);
  * uncompressed bytes per member (0: GZPOOL_BLOCK_SIZE). 0, -EINVAL, -ENOMEM,
  * or -errno if a thread cannot start.
  */
-int gzpool_new(int level, unsigned workers, size_t block, gzpool_output_t output,
-               void *userdata, struct gzpool **ret);
+int gzpool_new(int level, unsigned workers, size_t block, gzpool_output_t output, void *userdata,
+               struct gzpool **ret);
 
 /* Queues len bytes; may block until a slot is free and hand earlier members
  * to the output. 0, or the first error of a worker or of the output. */

@@ -35,11 +35,11 @@ json_t *statuses_to_json(const struct report *r)
         for (size_t i = 0; a && i < r->n_statuses; i++) {
                 const struct collector_status *s = &r->statuses[i];
 
-                json_array_append_new(
-                        a, json_pack("{s:s, s:s, s:f, s:I, s:s?}", "name", s->name, "status",
-                                     collector_result_to_string(s->result), "seconds",
-                                     (double) s->duration / USEC_PER_SEC, "bytes",
-                                     (json_int_t) s->bytes, "note", s->note));
+                json_array_append_new(a,
+                                      json_pack("{s:s, s:s, s:f, s:I, s:s?}", "name", s->name,
+                                                "status", collector_result_to_string(s->result),
+                                                "seconds", (double) s->duration / USEC_PER_SEC,
+                                                "bytes", (json_int_t) s->bytes, "note", s->note));
         }
         return a;
 }
@@ -52,8 +52,8 @@ json_t *findings_to_json(const struct report *r)
                 const struct finding *f = &r->findings[i];
                 json_t *o = json_pack("{s:s, s:s?, s:I, s:s?, s:s?}", "kind",
                                       finding_kind_to_string(f->kind), "subject", f->subject,
-                                      "count", (json_int_t) f->count, "detail", f->detail,
-                                      "source", f->source);
+                                      "count", (json_int_t) f->count, "detail", f->detail, "source",
+                                      f->source);
 
                 if (!o)
                         continue;
@@ -72,8 +72,8 @@ json_t *input_to_json(const struct user_input *u)
                          "product", u->product, "summary", u->summary, "description",
                          u->description, "steps", u->steps, "impact", u->impact, "workaround",
                          u->workaround == TRISTATE_UNKNOWN ? NULL :
-                         u->workaround == TRISTATE_YES   ? "yes" :
-                                                           "no",
+                         u->workaround == TRISTATE_YES     ? "yes" :
+                                                             "no",
                          "selected_severity", severity_to_string(u->selected));
 }
 
@@ -110,8 +110,7 @@ int manifest_timeline_svg(const struct manifest_params *p, struct dynbuf *out)
 
         r = manifest_timeline(p, &tl);
         if (r >= 0)
-                r = timeline_svg(&tl, p->error_histogram, p->report->since, p->report->until,
-                                 out);
+                r = timeline_svg(&tl, p->error_histogram, p->report->since, p->report->until, out);
         timeline_done(&tl);
         return r;
 }
@@ -145,23 +144,24 @@ json_t *manifest_build(const struct manifest_params *p)
         if (!m)
                 return NULL;
         json_object_set_new(m, "created", time_json(now(CLOCK_REALTIME)));
-        json_object_set_new(m, "window", json_pack("{s:o, s:o}", "since", time_json(r->since),
-                                                   "until", time_json(r->until)));
+        json_object_set_new(m, "window",
+                            json_pack("{s:o, s:o}", "since", time_json(r->since), "until",
+                                      time_json(r->until)));
         json_object_set_new(m, "collectors", statuses_to_json(r));
         json_object_set_new(m, "checklist",
                             p->checklist ? checklist_to_json(p->checklist) : json_array());
         json_object_set_new(m, "severity",
                             p->severity ? severity_to_json(p->severity) : json_null());
-        json_object_set_new(m, "redaction", p->redaction ? json_deep_copy(p->redaction) :
-                                                           json_object());
+        json_object_set_new(m, "redaction",
+                            p->redaction ? json_deep_copy(p->redaction) : json_object());
         json_object_set_new(m, "findings", findings_to_json(r));
         json_object_set_new(m, "errors_top",
                             p->errors_top ? json_deep_copy(p->errors_top) : json_array());
         changes = json_object();
-        json_object_set_new(changes, "files", has_files ? json_integer((json_int_t) files) :
-                                                          json_null());
-        json_object_set_new(changes, "packages", has_pkgs ? json_integer((json_int_t) pkgs) :
-                                                            json_null());
+        json_object_set_new(changes, "files",
+                            has_files ? json_integer((json_int_t) files) : json_null());
+        json_object_set_new(changes, "packages",
+                            has_pkgs ? json_integer((json_int_t) pkgs) : json_null());
         json_object_set_new(m, "config_changes", changes);
         json_object_set_new(m, "input", input_to_json(&r->input));
         json_object_set_new(m, "cuts", p->cuts ? json_deep_copy(p->cuts) : json_array());
@@ -236,11 +236,13 @@ static void summary_errors(const struct manifest_params *p, struct dynbuf *b)
                                 break;
                         if (!where)
                                 where = json_string_value(json_array_get(srcs, 0));
-                        (void) dynbuf_addf(b, "| %lld | %s | %s | ",
-                                           (long long) json_integer_value(json_object_get(e, "count")),
-                                           json_string_value(json_object_get(e, "first_seen")) ?: "-",
-                                           json_string_value(json_object_get(e, "last_seen")) ?: "-");
-                        md_escape_line(b, timeline_strip_log_prefix(
+                        (void) dynbuf_addf(
+                                b, "| %lld | %s | %s | ",
+                                (long long) json_integer_value(json_object_get(e, "count")),
+                                json_string_value(json_object_get(e, "first_seen")) ?: "-",
+                                json_string_value(json_object_get(e, "last_seen")) ?: "-");
+                        md_escape_line(b,
+                                       timeline_strip_log_prefix(
                                                json_string_value(json_object_get(e, "sample"))),
                                        200);
                         (void) dynbuf_addstr(b, " | ");
@@ -263,12 +265,12 @@ static void summary_config(const struct report *r, struct dynbuf *b)
                 if (!hf && !hp)
                         (void) dynbuf_addstr(b, "Not collected (see the collectors below).\n");
                 else
-                        (void) dynbuf_addf(b, "%llu configuration file(s) and %llu package(s) "
-                                              "changed in the window. Details: "
-                                              "`config/changes.diff`, `config/changes.json`, "
-                                              "`config/packages.json`.\n",
-                                           (unsigned long long) files,
-                                           (unsigned long long) pkgs);
+                        (void) dynbuf_addf(b,
+                                           "%llu configuration file(s) and %llu package(s) "
+                                           "changed in the window. Details: "
+                                           "`config/changes.diff`, `config/changes.json`, "
+                                           "`config/packages.json`.\n",
+                                           (unsigned long long) files, (unsigned long long) pkgs);
                 for (size_t i = 0; i < r->n_findings; i++)
                         if (r->findings[i].kind == FINDING_CONFIG_CHANGES &&
                             r->findings[i].detail) {
@@ -303,8 +305,9 @@ int summary_render(const struct manifest_params *p, struct dynbuf *b)
                         return rr;
         }
         if (p->leaks && json_array_size(p->leaks) > 0)
-                (void) dynbuf_addf(b, "\n**Leak check: %zu possible secret(s) found after "
-                                      "redaction — this bundle must not be sent.**\n",
+                (void) dynbuf_addf(b,
+                                   "\n**Leak check: %zu possible secret(s) found after "
+                                   "redaction — this bundle must not be sent.**\n",
                                    json_array_size(p->leaks));
 
         {
@@ -366,8 +369,9 @@ int summary_render(const struct manifest_params *p, struct dynbuf *b)
                 }
         }
         if (p->redaction) {
-                (void) dynbuf_addf(b, "\n## Redaction\n\n%lld value(s) replaced; masking %s. "
-                                      "Details: `redaction.json` (never the values).\n",
+                (void) dynbuf_addf(b,
+                                   "\n## Redaction\n\n%lld value(s) replaced; masking %s. "
+                                   "Details: `redaction.json` (never the values).\n",
                                    (long long) json_integer_value(
                                            json_object_get(p->redaction, "replacements")),
                                    p->masked ? "on" : "off");
@@ -427,9 +431,8 @@ int manifest_read(const char *bundle_path, json_t **ret, char **ret_error)
                 json_t *m = json_loadb(buf, (size_t) n, 0, &err);
                 if (!m) {
                         if (ret_error)
-                                *ret_error = xasprintf("%s: manifest.json:%d:%d: %s",
-                                                       bundle_path, err.line, err.column,
-                                                       err.text);
+                                *ret_error = xasprintf("%s: manifest.json:%d:%d: %s", bundle_path,
+                                                       err.line, err.column, err.text);
                         r = -EBADMSG;
                         break;
                 }
@@ -439,8 +442,7 @@ int manifest_read(const char *bundle_path, json_t **ret, char **ret_error)
         }
         archive_read_free(a);
         if (r == -ENOENT && ret_error && !*ret_error)
-                *ret_error = xasprintf("%s: no manifest.json (not a collect bundle?)",
-                                       bundle_path);
+                *ret_error = xasprintf("%s: no manifest.json (not a collect bundle?)", bundle_path);
         return r;
 }
 
@@ -526,8 +528,9 @@ int report_from_manifest(json_t *m, struct report *r)
         {
                 const char *w = json_string_value(json_object_get(in, "workaround"));
 
-                r->input.workaround = !w ? TRISTATE_UNKNOWN :
-                                      streq(w, "yes") ? TRISTATE_YES : TRISTATE_NO;
+                r->input.workaround = !w              ? TRISTATE_UNKNOWN :
+                                      streq(w, "yes") ? TRISTATE_YES :
+                                                        TRISTATE_NO;
                 r->input.workaround_source = w ? INPUT_CLI : INPUT_NONE;
         }
         r->input.selected = severity_from_string(

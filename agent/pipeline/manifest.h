@@ -18,15 +18,15 @@
 #define MANIFEST_FORMAT_VERSION 1
 
 struct manifest_params {
-        const char *bundle_name;  /* top directory */
+        const char *bundle_name; /* top directory */
         const struct report *report;
-        json_t *cuts;             /* borrowed: [{collector, note}] */
+        json_t *cuts; /* borrowed: [{collector, note}] */
         const struct checklist_result *checklist;
         const struct severity_result *severity;
-        json_t *redaction;        /* borrowed: redactor_report() */
-        json_t *errors_top;       /* borrowed, may be NULL */
-        json_t *leaks;            /* borrowed, may be NULL: leak-check hits */
-        json_t *error_histogram;  /* borrowed, may be NULL: errors_histogram() */
+        json_t *redaction;       /* borrowed: redactor_report() */
+        json_t *errors_top;      /* borrowed, may be NULL */
+        json_t *leaks;           /* borrowed, may be NULL: leak-check hits */
+        json_t *error_histogram; /* borrowed, may be NULL: errors_histogram() */
         bool masked;
 };
 

@@ -16,12 +16,8 @@ extern const struct collector collector_journal;
 extern const struct collector collector_logs;
 
 static const struct collector *const collectors[] = {
-        &collector_commands,
-        &collector_config,
-        &collector_crash,
-        &collector_environment,
-        &collector_journal,
-        &collector_logs,
+        &collector_commands,    &collector_config,  &collector_crash,
+        &collector_environment, &collector_journal, &collector_logs,
 };
 
 const struct collector *registry_find(const char *name)

@@ -128,13 +128,15 @@ static bool prune_spooled(const char *spool_dir, const struct kept *k, const cha
         if (r >= 0)
                 r = spool_entry_prune_bundle(e, why);
         if (r < 0) {
-                log_warning_errno(r, "retention: cannot remove the bundle of spooled submission "
-                                  "%s: %m", k->spool_id);
+                log_warning_errno(r,
+                                  "retention: cannot remove the bundle of spooled submission "
+                                  "%s: %m",
+                                  k->spool_id);
                 return false;
         }
         log_notice("retention: removed '%s' (%llu bytes, %s); spooled submission %s will not "
-                   "be sent ('collect spool list')", k->path, (unsigned long long) k->size, why,
-                   k->spool_id);
+                   "be sent ('collect spool list')",
+                   k->path, (unsigned long long) k->size, why, k->spool_id);
         return true;
 }
 

@@ -41,7 +41,8 @@ static void run_one(const struct runner_params *p, const struct collector *c,
         _cleanup_free_ void *state = NULL;
         _cleanup_free_ char *error = NULL;
         uint64_t total_left = p->policy->total_budget > *total_used ?
-                                      p->policy->total_budget - *total_used : 0;
+                                      p->policy->total_budget - *total_used :
+                                      0;
         struct collect_ctx ctx = {
                 .name = c->name,
                 .root = p->root,

@@ -14,12 +14,12 @@
 
 struct runner_params {
         const struct policy *policy;
-        const char *root;        /* "/" or --root */
+        const char *root; /* "/" or --root */
         int root_fd;
         usec_t since, until;
         const char *journal_dir; /* may be NULL */
         const char *state_dir;
-        bool snapshot_only;      /* `collect snapshot`: only the config collector */
+        bool snapshot_only; /* `collect snapshot`: only the config collector */
         /* Called when a collector starts (name) and ends (name, status). May be NULL. */
         void (*progress)(const char *name, const struct collector_status *done);
 };

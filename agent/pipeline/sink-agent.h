@@ -41,8 +41,7 @@ int sink_add_line_observer(struct sink *s,
                            int (*line)(void *userdata, const char *source,
                                        const struct sink_line_meta *meta, const char *text,
                                        size_t len),
-                           void (*end_source)(void *userdata, const char *source),
-                           void *userdata);
+                           void (*end_source)(void *userdata, const char *source), void *userdata);
 
 /* Starts and ends the accounting of one collector: bytes, notes, partial. The
  * ctx must outlive the collector's run. */

@@ -48,7 +48,7 @@ struct sink {
         struct collect_ctx *ctx;
         struct sink_stream *open[SINK_STREAMS_MAX];
         size_t n_open;
-        struct pending {    /* members being written on the bundle's writer thread */
+        struct pending { /* members being written on the bundle's writer thread */
                 uint64_t tag;
                 char *name, *source, *collector;
                 uint64_t size;
@@ -56,9 +56,9 @@ struct sink {
         } pending[BUNDLE_JOBS_MAX];
         size_t n_pending;
         uint64_t next_tag;
-        int rows_fd;        /* the manifest rows, one compact JSON object a line, staged */
+        int rows_fd; /* the manifest rows, one compact JSON object a line, staged */
         uint64_t n_members;
-        size_t rows_len;    /* bytes in rows_buf, not yet in rows_fd */
+        size_t rows_len; /* bytes in rows_buf, not yet in rows_fd */
         char rows_buf[16 * 1024];
         json_t *cuts;
         char **notes;
@@ -66,7 +66,7 @@ struct sink {
         bool partial;
         uint64_t total;
         void (*progress)(uint64_t total);
-        int fatal;  /* the disk is full or the archive broke: the run cannot succeed */
+        int fatal; /* the disk is full or the archive broke: the run cannot succeed */
         struct never_collect *never; /* never_collect on the opened file, built on first use */
 };
 
@@ -81,12 +81,12 @@ struct sink_stream {
         struct redact_stream *rs;
         struct sink_line_meta meta;
         bool have_meta;
-        bool truncated;  /* cut by a budget */
-        bool stopped;    /* head mode: nothing more is kept */
+        bool truncated; /* cut by a budget */
+        bool stopped;   /* head mode: nothing more is kept */
         bool skip_partial_first_line;
         int error;
         char *note;
-        size_t wlen;     /* bytes in wbuf, not yet in the staging file */
+        size_t wlen; /* bytes in wbuf, not yet in the staging file */
         char wbuf[16 * 1024];
 };
 
@@ -121,15 +121,15 @@ int sink_add_line_observer(struct sink *s,
                            int (*line)(void *userdata, const char *source,
                                        const struct sink_line_meta *meta, const char *text,
                                        size_t len),
-                           void (*end_source)(void *userdata, const char *source),
-                           void *userdata)
+                           void (*end_source)(void *userdata, const char *source), void *userdata)
 {
         if (!s || !line)
                 return -EINVAL;
         if (s->n_observers >= LINE_OBSERVERS_MAX)
                 return -ENOBUFS;
-        s->observers[s->n_observers++] = (struct line_observer) {
-                .line = line, .end_source = end_source, .userdata = userdata };
+        s->observers[s->n_observers++] = (struct line_observer) { .line = line,
+                                                                  .end_source = end_source,
+                                                                  .userdata = userdata };
         return 0;
 }
 
@@ -212,7 +212,6 @@ void sink_end(struct sink *s, struct collector_status *st)
         }
         s->ctx = NULL;
 }
-
 
 /* Appends one manifest row. Rows are kept out of memory: the staging
  * directory holds them (as jansson wrote them) until the manifest is written,
@@ -434,8 +433,7 @@ static int stream_stage(struct sink_stream *st)
         if (st->fd < 0) {
                 int r = st->fd;
 
-                log_error_errno(r, "cannot create a staging file in '%s': %m",
-                                st->sink->stage_dir);
+                log_error_errno(r, "cannot create a staging file in '%s': %m", st->sink->stage_dir);
                 if (disk_error(r)) {
                         sink_fail(st->sink, r);
                         return -EIO;
@@ -475,8 +473,9 @@ static int stream_compact(struct sink_stream *st, uint64_t keep)
                 return 0;
         from = st->size - keep;
         while (from < st->size) {
-                ssize_t n = pread(st->fd, buf, (size_t) MIN((uint64_t) sizeof(buf),
-                                                           st->size - from), (off_t) from);
+                ssize_t n = pread(st->fd, buf,
+                                  (size_t) MIN((uint64_t) sizeof(buf), st->size - from),
+                                  (off_t) from);
                 size_t off = 0;
 
                 if (n <= 0)
@@ -699,8 +698,8 @@ bool sink_stream_truncated(const struct sink_stream *st)
 }
 
 /* The manifest row of a member in the bundle. */
-static int record_row(struct sink *s, const char *name, const char *source,
-                      const char *collector, uint64_t size, const char *hex, bool truncated)
+static int record_row(struct sink *s, const char *name, const char *source, const char *collector,
+                      uint64_t size, const char *hex, bool truncated)
 {
         int r;
         json_t *m = json_pack("{s:s, s:I, s:s, s:b}", "path", name, "size", (json_int_t) size,
@@ -747,8 +746,7 @@ static int sink_reap(struct sink *s, bool wait)
                                 sink_fail(s, k);
                         r = r ?: k;
                 } else {
-                        k = record_row(s, p.name, p.source, p.collector, p.size, hex,
-                                       p.truncated);
+                        k = record_row(s, p.name, p.source, p.collector, p.size, hex, p.truncated);
                         r = r ?: k;
                 }
                 pending_done(&p);
@@ -860,11 +858,10 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
                         r = add_staged(s, st);
                         if (r < 0 && r != -ENOMEM)
                                 sink_fail(s, r);
-                } else { /* all of it is in wbuf */
+                } else {                        /* all of it is in wbuf */
                         r = sink_reap(s, true); /* the members in order */
                         if (r >= 0)
-                                r = bundle_add_data(s->bundle, st->name, st->wbuf, st->wlen,
-                                                    hex);
+                                r = bundle_add_data(s->bundle, st->name, st->wbuf, st->wlen, hex);
                         if (r < 0 && r != -ENOMEM)
                                 sink_fail(s, r);
                         if (r >= 0)
@@ -1017,12 +1014,15 @@ static int sink_check_opened(struct sink *s, int fd, const struct stat *sb, cons
         }
         if (!never_collect_fd(s->never, fd, sb, &resolved))
                 return 0;
-        sink_note(s, "%s never collected (policy: it is %s)", path, resolved ? resolved : "a "
-                  "never-collect file");
+        sink_note(s, "%s never collected (policy: it is %s)", path,
+                  resolved ? resolved :
+                             "a "
+                             "never-collect file");
         if (s->redactor)
-                (void) redactor_note_skipped(s->redactor, path, resolved && !streq(resolved, path) ?
-                                             "never_collect policy (opened file)" :
-                                             "never_collect policy");
+                (void) redactor_note_skipped(s->redactor, path,
+                                             resolved && !streq(resolved, path) ?
+                                                     "never_collect policy (opened file)" :
+                                                     "never_collect policy");
         return -EPERM;
 }
 

@@ -12,15 +12,15 @@
 #include "policy/builtin-policies.h"
 #include "policy/pnode.h"
 
-#define INCBIN(sym, file)                                                   \
-        __asm__(".section .rodata\n"                                        \
-                ".balign 8\n"                                               \
-                ".global " #sym "\n" #sym ":\n"                             \
-                ".incbin \"" file "\"\n"                                    \
-                ".byte 0\n"                                                 \
-                ".global " #sym "_end\n" #sym "_end:\n"                     \
-                ".previous\n");                                             \
-        extern const char sym[];                                            \
+#define INCBIN(sym, file)                               \
+        __asm__(".section .rodata\n"                    \
+                ".balign 8\n"                           \
+                ".global " #sym "\n" #sym ":\n"         \
+                ".incbin \"" file "\"\n"                \
+                ".byte 0\n"                             \
+                ".global " #sym "_end\n" #sym "_end:\n" \
+                ".previous\n");                         \
+        extern const char sym[];                        \
         extern const char sym##_end[]
 
 INCBIN(builtin_autofile, "policies/autofile.yaml");

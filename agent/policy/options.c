@@ -156,8 +156,7 @@ int options_apply_defaults(const struct collector *c, void *state, char **ret_er
                 if (r < 0) {
                         if (ret_error)
                                 *ret_error = xasprintf("%s: bad default for option '%s': '%s'",
-                                                       c->name, o->key,
-                                                       o->def ? o->def : "(none)");
+                                                       c->name, o->key, o->def ? o->def : "(none)");
                         return r;
                 }
         }
@@ -223,8 +222,7 @@ static int record_check_unique(const struct option_record_type *t, const struct 
 
                 if (w && streq(v, w)) {
                         if (ret_error)
-                                *ret_error = pnode_error(n, "%s '%s' is defined twice", t->name,
-                                                         v);
+                                *ret_error = pnode_error(n, "%s '%s' is defined twice", t->name, v);
                         return -EINVAL;
                 }
         }
@@ -232,8 +230,8 @@ static int record_check_unique(const struct option_record_type *t, const struct 
 }
 
 /* The record type's own check, located at the value it names. */
-static int record_check(const struct option_record_type *t, const void *rec,
-                        const struct pnode *n, char **ret_error)
+static int record_check(const struct option_record_type *t, const void *rec, const struct pnode *n,
+                        char **ret_error)
 {
         _cleanup_free_ char *why = NULL;
         const char *key = NULL;
@@ -252,8 +250,7 @@ static int record_check(const struct option_record_type *t, const void *rec,
 
 /* Parses map n into record i (zeroed): the fields' defaults, then the map's values. */
 static int record_parse(const struct collector *c, const struct option_record_type *t,
-                        struct option_records *l, size_t i, const struct pnode *n,
-                        char **ret_error)
+                        struct option_records *l, size_t i, const struct pnode *n, char **ret_error)
 {
         _cleanup_free_ char *what = xasprintf("a %s", t->name);
         _cleanup_strv_free_ char **keys = NULL;
@@ -392,9 +389,10 @@ int options_apply_policy(const struct collector *c, void *state, const struct pn
                         _cleanup_free_ char *keys = valid_keys(c);
 
                         if (ret_error)
-                                *ret_error = pnode_key_error(n, "unknown key '%s' for collector '%s' "
-                                                         "(valid keys: enabled, timeout, %s)",
-                                                         n->key, c->name, keys ? keys : "?");
+                                *ret_error = pnode_key_error(n,
+                                                             "unknown key '%s' for collector '%s' "
+                                                             "(valid keys: enabled, timeout, %s)",
+                                                             n->key, c->name, keys ? keys : "?");
                         return -EINVAL;
                 }
                 r = apply_node(c, state, o, n, ret_error);
@@ -404,8 +402,8 @@ int options_apply_policy(const struct collector *c, void *state, const struct pn
         return 0;
 }
 
-int options_apply_string(const struct collector *c, void *state, const char *key,
-                         const char *value, char **ret_error)
+int options_apply_string(const struct collector *c, void *state, const char *key, const char *value,
+                         char **ret_error)
 {
         const struct collector_option *o = find_option(c->options, key);
         int r;
@@ -424,8 +422,9 @@ int options_apply_string(const struct collector *c, void *state, const char *key
         r = option_parse(c, state, o, value);
         if (r < 0 && ret_error)
                 *ret_error = o->type == OPTION_RECORDS ?
-                        xasprintf("option '%s' is a list of records, set in a policy", key) :
-                        xasprintf("bad value '%s' for option '%s'", value, key);
+                                     xasprintf("option '%s' is a list of records, set in a policy",
+                                               key) :
+                                     xasprintf("bad value '%s' for option '%s'", value, key);
         return r;
 }
 

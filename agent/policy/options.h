@@ -19,8 +19,8 @@ int options_apply_policy(const struct collector *c, void *state, const struct pn
                          char **ret_error);
 
 /* Applies one "key=value" override (tests, --set). */
-int options_apply_string(const struct collector *c, void *state, const char *key,
-                         const char *value, char **ret_error);
+int options_apply_string(const struct collector *c, void *state, const char *key, const char *value,
+                         char **ret_error);
 
 /* Frees every option value (strings, string vectors) in state. */
 void options_free(const struct collector *c, void *state);

@@ -81,8 +81,14 @@ char *pnode_key_error(const struct pnode *n, const char *fmt, ...)
         char *s;
 
         va_start(ap, fmt);
-        s = format_located(n ? n->file : NULL, n && n->key_line ? n->key_line : n ? n->line : 0,
-                           n && n->key_line ? n->key_column : n ? n->column : 0, fmt, ap);
+        s = format_located(n ? n->file : NULL,
+                           n && n->key_line ? n->key_line :
+                           n                ? n->line :
+                                              0,
+                           n && n->key_line ? n->key_column :
+                           n                ? n->column :
+                                              0,
+                           fmt, ap);
         va_end(ap);
         return s;
 }
@@ -135,8 +141,7 @@ static int convert_node(struct convert *c, yaml_node_t *y, unsigned depth, struc
                 return set_error(c->error, -E2BIG, &where, "nesting deeper than %d levels",
                                  POLICY_DEPTH_MAX);
         if (++c->count > POLICY_NODES_MAX)
-                return set_error(c->error, -E2BIG, &where, "more than %d nodes",
-                                 POLICY_NODES_MAX);
+                return set_error(c->error, -E2BIG, &where, "more than %d nodes", POLICY_NODES_MAX);
         n = xcalloc(1, sizeof(*n));
         if (!n)
                 return -ENOMEM;
@@ -189,8 +194,7 @@ static int convert_node(struct convert *c, yaml_node_t *y, unsigned depth, struc
                         if (!key)
                                 return -ENOMEM;
                         if (pnode_get(n, key))
-                                return set_error(c->error, -EINVAL, &kw, "duplicate key '%s'",
-                                                 key);
+                                return set_error(c->error, -EINVAL, &kw, "duplicate key '%s'", key);
                         r = convert_node(c, yaml_document_get_node(c->doc, p->value), depth + 1,
                                          &child);
                         if (r < 0)
@@ -225,14 +229,16 @@ int pnode_parse_string(const char *name, const char *data, size_t len, struct pn
         if (!file)
                 return -ENOMEM;
         if (len > POLICY_FILE_MAX)
-                return set_error(ret_error, -EFBIG, &(struct pnode) { .file = file, .line = 1,
-                                 .column = 1 }, "file larger than %d bytes", POLICY_FILE_MAX);
+                return set_error(ret_error, -EFBIG,
+                                 &(struct pnode) { .file = file, .line = 1, .column = 1 },
+                                 "file larger than %d bytes", POLICY_FILE_MAX);
         if (!yaml_parser_initialize(&parser))
                 return -ENOMEM;
         yaml_parser_set_input_string(&parser, (const unsigned char *) data, len);
         if (!yaml_parser_load(&parser, &doc)) {
                 const yaml_mark_t *m = &parser.problem_mark;
-                struct pnode where = { .file = file, .line = (unsigned) m->line + 1,
+                struct pnode where = { .file = file,
+                                       .line = (unsigned) m->line + 1,
                                        .column = (unsigned) m->column + 1 };
 
                 r = set_error(ret_error, -EBADMSG, &where, "%s%s%s",
@@ -247,8 +253,9 @@ int pnode_parse_string(const char *name, const char *data, size_t len, struct pn
                 if (!tree)
                         r = -ENOMEM;
                 else {
-                        *tree = (struct pnode) { .type = PNODE_MAP, .file = file, .line = 1,
-                                                 .column = 1 };
+                        *tree = (struct pnode) {
+                                .type = PNODE_MAP, .file = file, .line = 1, .column = 1
+                        };
                         r = 0;
                 }
         } else {
@@ -269,9 +276,12 @@ int pnode_parse_string(const char *name, const char *data, size_t len, struct pn
                         yaml_node_t *x = yaml_document_get_root_node(&extra);
 
                         if (x) {
-                                r = set_error(ret_error, -EINVAL, &(struct pnode) { .file = file,
-                                              .line = (unsigned) x->start_mark.line + 1,
-                                              .column = (unsigned) x->start_mark.column + 1 },
+                                r = set_error(ret_error, -EINVAL,
+                                              &(struct pnode) {
+                                                      .file = file,
+                                                      .line = (unsigned) x->start_mark.line + 1,
+                                                      .column = (unsigned) x->start_mark.column +
+                                                                1 },
                                               "only one YAML document per file");
                                 tree = pnode_free(tree);
                         }
@@ -279,7 +289,8 @@ int pnode_parse_string(const char *name, const char *data, size_t len, struct pn
                 } else {
                         struct pnode where = { .file = file,
                                                .line = (unsigned) parser.problem_mark.line + 1,
-                                               .column = (unsigned) parser.problem_mark.column + 1 };
+                                               .column = (unsigned) parser.problem_mark.column +
+                                                         1 };
 
                         r = set_error(ret_error, -EBADMSG, &where, "%s",
                                       parser.problem ? parser.problem : "malformed YAML");
@@ -306,18 +317,20 @@ int pnode_parse_file(const char *path, struct pnode **ret, char **ret_error)
                 if (fd < 0) {
                         int r = -errno;
 
-                        return set_error(ret_error, r, &(struct pnode) { .file = path, .line = 0,
-                                         .column = 0 }, "cannot open: %s", strerror(-r));
+                        return set_error(ret_error, r,
+                                         &(struct pnode) { .file = path, .line = 0, .column = 0 },
+                                         "cannot open: %s", strerror(-r));
                 }
                 if (fstat(fd, &st) < 0)
                         return -errno;
                 if (!S_ISREG(st.st_mode))
-                        return set_error(ret_error, -EBADFD, &(struct pnode) { .file = path,
-                                         .line = 1, .column = 1 }, "not a regular file");
+                        return set_error(ret_error, -EBADFD,
+                                         &(struct pnode) { .file = path, .line = 1, .column = 1 },
+                                         "not a regular file");
                 if (st.st_size > POLICY_FILE_MAX)
-                        return set_error(ret_error, -EFBIG, &(struct pnode) { .file = path,
-                                         .line = 1, .column = 1 }, "file larger than %d bytes",
-                                         POLICY_FILE_MAX);
+                        return set_error(ret_error, -EFBIG,
+                                         &(struct pnode) { .file = path, .line = 1, .column = 1 },
+                                         "file larger than %d bytes", POLICY_FILE_MAX);
                 data = xmalloc((size_t) st.st_size + 1);
                 if (!data)
                         return -ENOMEM;
@@ -380,12 +393,14 @@ int pnode_merge(struct pnode *dst, struct pnode *src, char **ret_error)
                         continue;
                 }
                 if (d->type != s->type) {
-                        r = set_error(ret_error, -EINVAL, s,
-                                      "'%s' is a %s here but a %s in %s:%u", s->key,
+                        r = set_error(ret_error, -EINVAL, s, "'%s' is a %s here but a %s in %s:%u",
+                                      s->key,
                                       s->type == PNODE_MAP ? "mapping" :
-                                      s->type == PNODE_SEQ ? "list" : "value",
+                                      s->type == PNODE_SEQ ? "list" :
+                                                             "value",
                                       d->type == PNODE_MAP ? "mapping" :
-                                      d->type == PNODE_SEQ ? "list" : "value",
+                                      d->type == PNODE_SEQ ? "list" :
+                                                             "value",
                                       d->file, d->line);
                         break;
                 }
@@ -426,8 +441,7 @@ int pnode_check_keys(const struct pnode *n, const char *section, const char *con
         if (!n)
                 return 0;
         if (n->type != PNODE_MAP)
-                return set_error(ret_error, -EINVAL, n, "'%s' must be a mapping of keys",
-                                 section);
+                return set_error(ret_error, -EINVAL, n, "'%s' must be a mapping of keys", section);
         for (size_t i = 0; i < n->n_items; i++) {
                 const struct pnode *c = n->items[i];
                 bool ok = false;
@@ -440,18 +454,20 @@ int pnode_check_keys(const struct pnode *n, const char *section, const char *con
 
                         if (ret_error) {
                                 free(*ret_error);
-                                *ret_error = pnode_key_error(c, "unknown key '%s' in '%s' "
-                                                             "(valid keys: %s)", c->key,
-                                                             section, valid ? valid : "?");
+                                *ret_error = pnode_key_error(c,
+                                                             "unknown key '%s' in '%s' "
+                                                             "(valid keys: %s)",
+                                                             c->key, section, valid ? valid : "?");
                         }
                         return -EINVAL;
                 }
                 for (size_t j = 0; j < i; j++)
                         if (streq(n->items[j]->key, c->key))
-                                return set_error(ret_error, -EINVAL, &(struct pnode) {
-                                                 .file = c->file, .line = c->key_line,
-                                                 .column = c->key_column }, "duplicate key '%s'",
-                                                 c->key);
+                                return set_error(ret_error, -EINVAL,
+                                                 &(struct pnode) { .file = c->file,
+                                                                   .line = c->key_line,
+                                                                   .column = c->key_column },
+                                                 "duplicate key '%s'", c->key);
         }
         return 0;
 }
@@ -504,8 +520,7 @@ int pnode_to_bool(const struct pnode *n, bool *ret, char **ret_error)
         return 0;
 }
 
-int pnode_to_u64(const struct pnode *n, uint64_t min, uint64_t max, uint64_t *ret,
-                 char **ret_error)
+int pnode_to_u64(const struct pnode *n, uint64_t min, uint64_t max, uint64_t *ret, char **ret_error)
 {
         uint64_t v;
         int r;
@@ -552,8 +567,8 @@ int pnode_to_duration(const struct pnode *n, usec_t *ret, char **ret_error)
                 return r;
         if (parse_duration(n->value, ret) < 0)
                 return set_error(ret_error, -EINVAL, n,
-                                 "'%s' must be a duration such as 30s, 5m or 2h, not '%s'",
-                                 what(n), n->value);
+                                 "'%s' must be a duration such as 30s, 5m or 2h, not '%s'", what(n),
+                                 n->value);
         return 0;
 }
 

@@ -30,10 +30,10 @@ struct pnode {
         bool quoted;          /* scalar was quoted (so "yes" stays a string) */
         struct pnode **items; /* map values (each with ->key) or sequence items */
         size_t n_items;
-        const char *file;     /* interned; lives as long as the tree */
-        unsigned line;        /* 1-based */
-        unsigned column;      /* 1-based */
-        unsigned key_line;    /* where the key of a map value is; 0 otherwise */
+        const char *file;  /* interned; lives as long as the tree */
+        unsigned line;     /* 1-based */
+        unsigned column;   /* 1-based */
+        unsigned key_line; /* where the key of a map value is; 0 otherwise */
         unsigned key_column;
 };
 

@@ -16,7 +16,6 @@
 #include "policy/policy.h"
 #include "strv.h"
 
-
 /* retention: {max_age, max_size} for the bundles the agent keeps itself. */
 static int retention_load(struct policy *p, char **ret_error)
 {
@@ -119,8 +118,7 @@ static int validate_collector_section(const struct collector *c, const struct pn
         return r;
 }
 
-static int validate_keys(const struct policy *p, const struct policy_schema *sc,
-                         char **ret_error)
+static int validate_keys(const struct policy *p, const struct policy_schema *sc, char **ret_error)
 {
         const struct pnode *root = p->root;
 
@@ -132,18 +130,18 @@ static int validate_keys(const struct policy *p, const struct policy_schema *sc,
 
                 _cleanup_free_ char *valid = strv_join((char **) sc->keys, ", ");
                 if (ret_error)
-                        *ret_error = pnode_key_error(k, "unknown key '%s' (valid keys: %s, "
-                                                 "or a collector name: commands, config, "
-                                                 "environment, journal, logs)",
-                                                 k->key, valid ? valid : "?");
+                        *ret_error = pnode_key_error(k,
+                                                     "unknown key '%s' (valid keys: %s, "
+                                                     "or a collector name: commands, config, "
+                                                     "environment, journal, logs)",
+                                                     k->key, valid ? valid : "?");
                 return -EINVAL;
         }
         return 0;
 }
 
 /* The `collectors:` list: every name known, each once, in run order. */
-static int validate_collectors(struct policy *p, const struct policy_schema *sc,
-                               char **ret_error)
+static int validate_collectors(struct policy *p, const struct policy_schema *sc, char **ret_error)
 {
         _cleanup_strv_free_ char **uniq = NULL;
         const struct pnode *n = policy_section(p, "collectors");
@@ -163,9 +161,11 @@ static int validate_collectors(struct policy *p, const struct policy_schema *sc,
 
                 if (!sc->collector_find(item->value)) {
                         if (ret_error)
-                                *ret_error = pnode_error(item, "unknown collector '%s' (known: "
+                                *ret_error = pnode_error(item,
+                                                         "unknown collector '%s' (known: "
                                                          "commands, config, environment, "
-                                                         "journal, logs)", item->value);
+                                                         "journal, logs)",
+                                                         item->value);
                         return -EINVAL;
                 }
                 if (n->type == PNODE_SCALAR)
@@ -206,11 +206,10 @@ static int validate_budgets(struct policy *p, char **ret_error)
                                       ret_error);
         if (r < 0)
                 return r;
-        if (p->total_budget < 4096 || p->per_file_budget < 1024 ||
-            p->per_collector_budget < 1024) {
+        if (p->total_budget < 4096 || p->per_file_budget < 1024 || p->per_collector_budget < 1024) {
                 if (ret_error)
                         *ret_error = pnode_error(n, "budgets must be at least 4K (total) and 1K "
-                                                 "(per file, per collector)");
+                                                    "(per file, per collector)");
                 return -ERANGE;
         }
         if (p->collector_timeout < USEC_PER_SEC || p->collector_timeout > 24 * USEC_PER_HOUR) {
@@ -233,8 +232,7 @@ static int validate(struct policy *p, const struct policy_schema *sc, char **ret
         if (r >= 0)
                 r = validate_budgets(p, ret_error);
         if (r >= 0)
-                r = pnode_to_strv(policy_section(p, "never_collect"), &p->never_collect,
-                                  ret_error);
+                r = pnode_to_strv(policy_section(p, "never_collect"), &p->never_collect, ret_error);
         if (r >= 0)
                 r = retention_load(p, ret_error);
         if (r < 0)
@@ -242,8 +240,7 @@ static int validate(struct policy *p, const struct policy_schema *sc, char **ret
         for (size_t i = 0; i < sc->collector_count(); i++) {
                 const struct collector *c = sc->collector_get(i);
 
-                r = validate_collector_section(c, policy_collector_section(p, c->name),
-                                               ret_error);
+                r = validate_collector_section(c, policy_collector_section(p, c->name), ret_error);
                 if (r < 0)
                         return r;
         }
@@ -276,8 +273,7 @@ static int load_bundle(struct policy *p, char **ret_error)
 }
 
 int policy_load_schema(const struct policy_schema *schema, const char *shipped_dir,
-                       char *const *dirs, char *const *files, struct policy **ret,
-                       char **ret_error)
+                       char *const *dirs, char *const *files, struct policy **ret, char **ret_error)
 {
         _cleanup_(policy_freep) struct policy *p = NULL;
         _cleanup_strv_free_ char **shipped = NULL;

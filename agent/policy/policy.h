@@ -17,16 +17,16 @@
 
 struct policy {
         struct pnode *root;
-        char **collectors;      /* in run order */
+        char **collectors; /* in run order */
         uint64_t total_budget;
         uint64_t per_collector_budget;
         uint64_t per_file_budget;
         usec_t collector_timeout;
         char **never_collect;
-        unsigned compression_level; /* bundle.compression_level: gzip level 0..9 */
+        unsigned compression_level;  /* bundle.compression_level: gzip level 0..9 */
         usec_t retention_max_age;    /* bundles the agent keeps: retention.max_age */
         uint64_t retention_max_size; /* and retention.max_size (all of them together) */
-        char **files;           /* what was loaded, for messages */
+        char **files;                /* what was loaded, for messages */
 };
 
 /* A top-level section and the function of the module that owns it, which
@@ -39,11 +39,11 @@ struct policy_section_check {
 /* What a policy may contain: given by the layer that knows the collectors
  * and the modules (cli/policy-load.h), so that this one depends on none. */
 struct policy_schema {
-        const char *const *keys;                              /* top-level keys, NULL-terminated */
+        const char *const *keys; /* top-level keys, NULL-terminated */
         const struct collector *(*collector_find)(const char *name);
         size_t (*collector_count)(void);
-        const struct collector *(*collector_get)(size_t i);   /* their option tables */
-        const struct policy_section_check *checks;            /* in order; ends with { NULL } */
+        const struct collector *(*collector_get)(size_t i); /* their option tables */
+        const struct policy_section_check *checks;          /* in order; ends with { NULL } */
 };
 
 /*
@@ -70,4 +70,3 @@ bool policy_collector_enabled(const struct policy *p, const char *name);
 
 /* Per-collector `timeout:` override, or the policy's collector_timeout. */
 usec_t policy_collector_timeout(const struct policy *p, const char *name);
-

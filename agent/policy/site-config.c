@@ -34,8 +34,7 @@ enum portal_deployment portal_deployment_from_string(const char *s)
         /* "server" and "data-center" are what people also call it */
         if (streq(s, "data-center") || streq(s, "server"))
                 return PORTAL_DATACENTER;
-        return string_table_lookup(portal_deployment_table, ELEMENTSOF(portal_deployment_table),
-                                   s);
+        return string_table_lookup(portal_deployment_table, ELEMENTSOF(portal_deployment_table), s);
 }
 
 const char *config_request_type(const struct config *c, const char *use)
@@ -74,8 +73,8 @@ static int parse_enum(const struct pnode *n, const char *what, int (*from)(const
                 return r;
         v = from(s);
         if (v < 0)
-                return set_error(ret_error, pnode_error(n, "invalid %s '%s' (valid: %s)", what, s,
-                                                        valid));
+                return set_error(ret_error,
+                                 pnode_error(n, "invalid %s '%s' (valid: %s)", what, s, valid));
         *ret = v;
         return 0;
 }
@@ -123,10 +122,17 @@ static bool severity_field_valid(const char *s)
 
 static int parse_portal(const struct pnode *n, struct config *c, char **ret_error)
 {
-        static const char *const keys[] = { "url",           "deployment",    "credentials",
-                                            "ca_file",       "service_desk",  "request_types",
-                                            "severity_field", "share_with",   "proxy",
-                                            "no_proxy",      NULL };
+        static const char *const keys[] = { "url",
+                                            "deployment",
+                                            "credentials",
+                                            "ca_file",
+                                            "service_desk",
+                                            "request_types",
+                                            "severity_field",
+                                            "share_with",
+                                            "proxy",
+                                            "no_proxy",
+                                            NULL };
         struct portal_config *p = &c->portal;
         const struct pnode *v;
         int r, d = PORTAL_CLOUD;
@@ -142,10 +148,10 @@ static int parse_portal(const struct pnode *n, struct config *c, char **ret_erro
         if (r < 0)
                 return r;
         if (!url_is_allowed(p->url))
-                return set_error(ret_error,
-                                 pnode_error(v, "portal.url '%s' must be an https:// URL "
-                                                "(plain http only to a loopback address)",
-                                             p->url));
+                return set_error(ret_error, pnode_error(v,
+                                                        "portal.url '%s' must be an https:// URL "
+                                                        "(plain http only to a loopback address)",
+                                                        p->url));
         /* no trailing slash: paths are appended */
         for (size_t l = strlen(p->url); l > 0 && p->url[l - 1] == '/'; l--)
                 p->url[l - 1] = 0;
@@ -187,8 +193,9 @@ static int parse_portal(const struct pnode *n, struct config *c, char **ret_erro
                 return r;
         if (p->severity_field && !severity_field_valid(p->severity_field))
                 return set_error(ret_error,
-                                 pnode_error(v, "invalid portal.severity_field '%s' "
-                                                "(valid: auto, priority, customfield_NNNNN)",
+                                 pnode_error(v,
+                                             "invalid portal.severity_field '%s' "
+                                             "(valid: auto, priority, customfield_NNNNN)",
                                              p->severity_field));
 
         r = pnode_to_strv(pnode_get(n, "share_with"), &p->share_with, ret_error);
@@ -267,8 +274,8 @@ static int parse_spool(const struct pnode *n, struct config *c, char **ret_error
 
 static int parse_remote(const struct pnode *n, struct config *c, char **ret_error)
 {
-        static const char *const keys[] = { "enabled", "allow", "interval", "max_per_day",
-                                            "max_window", NULL };
+        static const char *const keys[] = { "enabled",     "allow",      "interval",
+                                            "max_per_day", "max_window", NULL };
         int r;
 
         if (!n)
@@ -288,8 +295,7 @@ static int parse_remote(const struct pnode *n, struct config *c, char **ret_erro
         if (c->remote.interval < 10 * USEC_PER_SEC)
                 return set_error(ret_error, pnode_error(pnode_get(n, "interval"),
                                                         "interval must be at least 10s"));
-        r = pnode_to_u64(pnode_get(n, "max_per_day"), 0, 10000, &c->remote.max_per_day,
-                         ret_error);
+        r = pnode_to_u64(pnode_get(n, "max_per_day"), 0, 10000, &c->remote.max_per_day, ret_error);
         if (r < 0)
                 return r;
         return pnode_to_duration(pnode_get(n, "max_window"), &c->remote.max_window, ret_error);
@@ -297,9 +303,10 @@ static int parse_remote(const struct pnode *n, struct config *c, char **ret_erro
 
 static int config_parse(struct config *c, const struct pnode *root, char **ret_error)
 {
-        static const char *const keys[] = { "environment", "product", "critical_units", "tier",
-                                            "portal",      "escalation", "spool",
-                                            "remote_requests", "monitoring", NULL };
+        static const char *const keys[] = { "environment", "product",         "critical_units",
+                                            "tier",        "portal",          "escalation",
+                                            "spool",       "remote_requests", "monitoring",
+                                            NULL };
         const struct pnode *v;
         int r, t = TIER_STANDARD;
 
@@ -322,8 +329,8 @@ static int config_parse(struct config *c, const struct pnode *root, char **ret_e
         c->tier = t;
 
         v = pnode_get(root, "portal");
-        if (v && !(v->type == PNODE_SCALAR && (isempty(v->value) || streq(v->value, "null") ||
-                                               streq(v->value, "~")))) {
+        if (v && !(v->type == PNODE_SCALAR &&
+                   (isempty(v->value) || streq(v->value, "null") || streq(v->value, "~")))) {
                 r = pnode_expect(v, PNODE_MAP, "portal", ret_error);
                 if (r < 0)
                         return r;

@@ -27,7 +27,7 @@ enum support_tier {
 };
 
 struct portal_config {
-        char *url;                   /* https://site.atlassian.net */
+        char *url; /* https://site.atlassian.net */
         enum portal_deployment deployment;
         char *credentials;           /* path, default /etc/collect/credentials */
         char *ca_file;               /* optional; every outbound connection (portal, Slack) */
@@ -37,12 +37,12 @@ struct portal_config {
         char *request_type_incident; /* name or id */
         char *request_type_question;
         char *request_type_crash;
-        char *severity_field;        /* "auto", "priority" or "customfield_NNNNN" */
+        char *severity_field; /* "auto", "priority" or "customfield_NNNNN" */
         char **share_with;
 };
 
 struct config {
-        char *path;                  /* file it was read from, NULL if none */
+        char *path; /* file it was read from, NULL if none */
         char *environment;
         char *product;
         char **critical_units;
@@ -51,16 +51,16 @@ struct config {
         struct portal_config portal;
         char *slack_webhook_file;
         char *phone;
-        char *webhook_token_file;    /* monitoring: {webhook_token_file: PATH} (0600) */
+        char *webhook_token_file; /* monitoring: {webhook_token_file: PATH} (0600) */
         struct remote_config {
-                bool enabled;        /* remote_requests: {enabled: false} */
-                char **allow;        /* comment authors: e-mail globs or accountIds */
-                usec_t interval;     /* how often open requests are looked at */
+                bool enabled;         /* remote_requests: {enabled: false} */
+                char **allow;         /* comment authors: e-mail globs or accountIds */
+                usec_t interval;      /* how often open requests are looked at */
                 uint64_t max_per_day; /* bundles sent in answer, all requests together */
-                usec_t max_window;   /* the widest window a trigger may ask for */
+                usec_t max_window;    /* the widest window a trigger may ask for */
         } remote;
-        uint64_t spool_max_size;     /* spool: {max_size: 512M}; oldest dropped first */
-        usec_t spool_max_age;        /* spool: {max_age: 7d} */
+        uint64_t spool_max_size; /* spool: {max_size: 512M}; oldest dropped first */
+        usec_t spool_max_age;    /* spool: {max_age: 7d} */
 };
 
 #define CONFIG_SPOOL_MAX_SIZE_DEFAULT (UINT64_C(512) * 1024 * 1024)
@@ -86,4 +86,3 @@ const char *support_tier_to_string(enum support_tier t) _pure_;
 const char *portal_deployment_to_string(enum portal_deployment d) _pure_;
 enum support_tier support_tier_from_string(const char *s) _pure_;
 enum portal_deployment portal_deployment_from_string(const char *s) _pure_;
-

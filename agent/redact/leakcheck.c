@@ -27,9 +27,10 @@
 #include "redact/redact.h"
 
 #define LC_LINE_MAX (64u * 1024u) /* longer lines are checked in pieces */
-#define LC_OVERLAP (8u * 1024u)   /* bytes carried over between pieces: the longest
+#define LC_OVERLAP \
+        (8u * 1024u)      /* bytes carried over between pieces: the longest
                                    * match looked for (a JWT's header and payload) */
-#define LC_HITS_MAX 1000u         /* hits listed; all are counted */
+#define LC_HITS_MAX 1000u /* hits listed; all are counted */
 
 /*
  * Token formats, each a named group; the group's name is the detector's. These
@@ -72,7 +73,8 @@ static const struct {
         const char *detector;
         const char *regex;
 } gated[] = {
-        { "Q~", "azure-client-secret", "(?<![A-Za-z0-9_~.\\-])[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.\\-]{31,34}" },
+        { "Q~", "azure-client-secret",
+          "(?<![A-Za-z0-9_~.\\-])[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.\\-]{31,34}" },
         { ":AA", "telegram-bot-token", "(?<![0-9])[0-9]{8,10}:AA[A-Za-z0-9_\\-]{33}" },
         { ".atlasv1.", "vendor-token", "[A-Za-z0-9]{14}\\.atlasv1\\.[A-Za-z0-9_\\-=]{60,}" },
 };
@@ -106,14 +108,15 @@ static bool memmem_nocase(const char *h, size_t n, const char *needle);
 /* Keys that name something about a secret without being one. */
 static bool key_is_reference(const char *k, size_t n)
 {
-        static const char *const words[] = { "public", "cert", "fingerprint", "hash_alg", "type",
-                                             "endpoint", "url", "uri", "file", "path" };
+        static const char *const words[] = { "public",   "cert", "fingerprint", "hash_alg", "type",
+                                             "endpoint", "url",  "uri",         "file",     "path" };
 
         for (size_t i = 0; i < ELEMENTSOF(words); i++)
                 if (memmem_nocase(k, n, words[i]))
                         return true;
         /* ..._id, ...-id, ...Id, ...ID */
-        return n > 2 && (k[n - 1] == 'd' || k[n - 1] == 'D') && (k[n - 2] == 'i' || k[n - 2] == 'I') &&
+        return n > 2 && (k[n - 1] == 'd' || k[n - 1] == 'D') &&
+               (k[n - 2] == 'i' || k[n - 2] == 'I') &&
                (k[n - 3] == '_' || k[n - 3] == '-' || k[n - 3] == '.' || k[n - 2] == 'I');
 }
 
@@ -132,20 +135,20 @@ enum {
 };
 
 static const char *const token_trigrams[] = {
-        "AKI", "ASI", "ABI", "ACC", "AGP", "AID", "ARO", "A3T", "ghp", "gho", "ghu", "ghs", "ghr",
-        "ub_", "glp", "gld", "glr", "glc", "gls", "glf", "gli", "gla", "glo", "xox", "xap", "ks.",
-        "ATA", "ATC", "ATB", "k_l", "k_t", "k_p", "whs", "npm", "pyp", "eyJ", "AIz", "ya2", "GOC",
-        "sk-", "T3B", "hf_", "plx", "hvs", "hvb", "_v1", "SG.", "shp", "dck", "dp.", "ul-", "gp_",
-        "PMA", "n_a", "NRA", "NRI", "snt", "fm1", "fm2", "fo1", "HRK", "xke", "dap", "dt0", "psc",
-        "AGE", "LTA", "sq0", "AKC", "yge", "pnu", "rdm",
+        "AKI", "ASI", "ABI", "ACC", "AGP", "AID", "ARO", "A3T", "ghp", "gho", "ghu", "ghs",
+        "ghr", "ub_", "glp", "gld", "glr", "glc", "gls", "glf", "gli", "gla", "glo", "xox",
+        "xap", "ks.", "ATA", "ATC", "ATB", "k_l", "k_t", "k_p", "whs", "npm", "pyp", "eyJ",
+        "AIz", "ya2", "GOC", "sk-", "T3B", "hf_", "plx", "hvs", "hvb", "_v1", "SG.", "shp",
+        "dck", "dp.", "ul-", "gp_", "PMA", "n_a", "NRA", "NRI", "snt", "fm1", "fm2", "fo1",
+        "HRK", "xke", "dap", "dt0", "psc", "AGE", "LTA", "sq0", "AKC", "yge", "pnu", "rdm",
 };
 static const char *const sql_trigrams[] = {
         "swo", "SWO", "tif", "TIF", "t_c", "O '", "o '",
 };
 static const char *const pem_trigrams[] = { "IVA" };
 static const char *const entropy_trigrams[] = {
-        "ssw", "SSW", "ssp", "SSP", "pwd", "PWD", "Pwd", "cre", "CRE", "oke", "OKE", "key", "KEY",
-        "Key", "uth", "UTH",
+        "ssw", "SSW", "ssp", "SSP", "pwd", "PWD", "Pwd", "cre",
+        "CRE", "oke", "OKE", "key", "KEY", "Key", "uth", "UTH",
 };
 static const char *const gated_trigrams[] = {
         "0Q~", "1Q~", "2Q~", "3Q~", "4Q~", "5Q~", "6Q~", "7Q~", "8Q~", "9Q~", ":AA", "v1.",
@@ -170,11 +173,11 @@ struct scan {
         struct detectors *d;
         const char *member;
         uint64_t line;
-        bool pem_pending;   /* a PEM header ended the previous line */
+        bool pem_pending; /* a PEM header ended the previous line */
         uint64_t pem_line;
         json_t *hits;
         uint64_t n_hits;
-        char *buf;          /* the current line (or piece) */
+        char *buf; /* the current line (or piece) */
         size_t len;
 };
 
@@ -297,8 +300,8 @@ static int add_hit(struct scan *s, uint64_t line, const char *detector)
         s->n_hits++;
         if (n >= LC_HITS_MAX)
                 return 0;
-        o = json_pack("{s:s, s:I, s:s}", "member", s->member, "line", (json_int_t) line,
-                      "detector", detector);
+        o = json_pack("{s:s, s:I, s:s}", "member", s->member, "line", (json_int_t) line, "detector",
+                      detector);
         if (!o || json_array_append_new(s->hits, o) < 0)
                 return -ENOMEM;
         return 0;
@@ -384,8 +387,7 @@ static bool starts_with_marker(const char *p, size_t n)
 /* pcre2_match(); a failure other than "no match" (match or depth limit, JIT
  * stack, memory) counts as a hit: a line the check could not finish is not fit
  * to send (the check fails closed). */
-static int lc_match(struct scan *s, const pcre2_code *re, const char *text, size_t len,
-                    size_t off)
+static int lc_match(struct scan *s, const pcre2_code *re, const char *text, size_t len, size_t off)
 {
         int rc = pcre2_match(re, (PCRE2_SPTR) text, len, off, 0, s->d->md, NULL);
 
@@ -408,8 +410,7 @@ static int check_tokens(struct scan *s, const char *text, size_t len)
                 const char *name = "token";
 
                 for (int g = 1; g < rc; g++)
-                        if (ov[2 * g] != PCRE2_UNSET && (uint32_t) g < d->n_names &&
-                            d->names[g]) {
+                        if (ov[2 * g] != PCRE2_UNSET && (uint32_t) g < d->n_names && d->names[g]) {
                                 name = d->names[g];
                                 break;
                         }
@@ -429,8 +430,7 @@ static int check_pem(struct scan *s, const char *text, size_t len)
 
         if (!memmem(text, len, "PRIVATE KEY", 11))
                 return 0;
-        while (off < len &&
-               lc_match(s, d->pem, text, len, off) >= 0) {
+        while (off < len && lc_match(s, d->pem, text, len, off) >= 0) {
                 PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
                 size_t e = ov[1];
 
@@ -472,8 +472,7 @@ static int check_gated(struct scan *s, const char *text, size_t len)
 
 static int check_sql(struct scan *s, const char *text, size_t len)
 {
-        if (!has_sql_word(text, len) ||
-            lc_match(s, s->d->sql, text, len, 0) < 0)
+        if (!has_sql_word(text, len) || lc_match(s, s->d->sql, text, len, 0) < 0)
                 return 0;
         return add_hit(s, s->line, "sql-password");
 }
@@ -675,8 +674,7 @@ int leakcheck_bundle(const char *bundle_path, json_t **ret_hits)
         if (archive_read_open_filename(a, bundle_path, 65536) != ARCHIVE_OK) {
                 int e = archive_errno(a);
 
-                log_debug("leak check: cannot open '%s': %s", bundle_path,
-                          archive_error_string(a));
+                log_debug("leak check: cannot open '%s': %s", bundle_path, archive_error_string(a));
                 r = e > 0 ? -e : -EIO;
                 goto finish;
         }
@@ -721,7 +719,7 @@ finish:
 #define LC_CHUNKS 4u
 
 struct lc_chunk {
-        char *member;   /* set: a member (or, with end, the end of members) starts here */
+        char *member; /* set: a member (or, with end, the end of members) starts here */
         bool start;
         bool filled;
         size_t len;
@@ -730,11 +728,11 @@ struct lc_chunk {
 
 struct leakcheck {
         pthread_mutex_t lock;
-        pthread_cond_t filled;  /* a chunk was filled, or stop */
-        pthread_cond_t freed;   /* a chunk was scanned */
+        pthread_cond_t filled; /* a chunk was filled, or stop */
+        pthread_cond_t freed;  /* a chunk was scanned */
         struct lc_chunk chunks[LC_CHUNKS];
-        uint64_t put, got;      /* chunks filled and scanned so far */
-        struct lc_chunk *cur;   /* being filled, or NULL */
+        uint64_t put, got;    /* chunks filled and scanned so far */
+        struct lc_chunk *cur; /* being filled, or NULL */
         bool stop;
         bool started;
         int error;
@@ -742,10 +740,10 @@ struct leakcheck {
         struct detectors d;
         struct scan s;
         bool in_member;
-        char *member;           /* the name of the member being scanned (s.member) */
+        char *member; /* the name of the member being scanned (s.member) */
         uint64_t bytes;
         uint64_t members;
-        usec_t cpu;             /* thread CPU time, at the last sync */
+        usec_t cpu; /* thread CPU time, at the last sync */
 };
 
 static usec_t thread_cpu(void)
@@ -914,8 +912,9 @@ int leakcheck_sync(struct leakcheck *lc, json_t **ret_hits, struct leakcheck_sta
                 pthread_cond_wait(&lc->freed, &lc->lock);
         r = lc->error;
         if (ret_stats)
-                *ret_stats = (struct leakcheck_stats) {
-                        .bytes = lc->bytes, .members = lc->members, .cpu = lc->cpu };
+                *ret_stats = (struct leakcheck_stats) { .bytes = lc->bytes,
+                                                        .members = lc->members,
+                                                        .cpu = lc->cpu };
         pthread_mutex_unlock(&lc->lock);
         if (r < 0)
                 return r;

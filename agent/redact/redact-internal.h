@@ -23,19 +23,19 @@
 
 struct rule {
         char *name;
-        char *marker;          /* "[REDACTED:<name>]" */
+        char *marker; /* "[REDACTED:<name>]" */
         size_t marker_len;
         pcre2_code *re;
-        pcre2_code *key_re;    /* NULL: no key check */
-        pcre2_code *keep_re;   /* NULL: nothing kept */
+        pcre2_code *key_re;       /* NULL: no key check */
+        pcre2_code *keep_re;      /* NULL: nothing kept */
         pcre2_code *weak_key_re;  /* a key that is secret only for a high-entropy value */
         pcre2_code *weak_keep_re; /* values kept for a weak key */
-        pcre2_code *end_re;    /* multiline rules only */
-        pcre2_code *next_re;   /* the secret is on the next line, matched by this */
-        char **hints;          /* NULL or empty: runs on every line */
-        uint32_t secret_group; /* 0: the whole match is replaced */
-        uint32_t key_group;    /* 0: no "key" group */
-        double entropy;        /* > 0: a value below this Shannon entropy (bits/byte) is kept
+        pcre2_code *end_re;       /* multiline rules only */
+        pcre2_code *next_re;      /* the secret is on the next line, matched by this */
+        char **hints;             /* NULL or empty: runs on every line */
+        uint32_t secret_group;    /* 0: the whole match is replaced */
+        uint32_t key_group;       /* 0: no "key" group */
+        double entropy;           /* > 0: a value below this Shannon entropy (bits/byte) is kept
                                 * (with weak_key_re: only for a weak key) */
         bool multiline;
 };
@@ -57,7 +57,6 @@ int rules_load(const struct pnode *section, struct rule **ret, size_t *ret_n, ch
 int redact_builtin_tree(struct pnode **ret_tree, const struct pnode **ret_section,
                         char **ret_error);
 
-
 struct mask;
 
 /* The "mask" settings of the built-in section overridden by section's. */
@@ -76,7 +75,6 @@ bool mask_enabled(const struct mask *m);
 /* Appends the mask spans of text to sv. 0 or -ENOMEM. */
 int mask_collect(struct mask *m, const char *text, size_t len, struct spanvec *sv);
 
-
 /* ---- Kubernetes Secret manifests (redact-k8s.c) ---- */
 
 struct k8s {
@@ -88,10 +86,10 @@ struct k8s {
 };
 
 enum k8s_verdict {
-        K8S_PASS,        /* the line is processed as usual */
-        K8S_REDACT,      /* a data entry of a Secret: replace its value (k8s_value_span) */
-        K8S_HOLD_DATA,   /* hold the line: a data entry of an object of unknown kind */
-        K8S_HOLD_OTHER,  /* hold the line: it follows held lines */
+        K8S_PASS,       /* the line is processed as usual */
+        K8S_REDACT,     /* a data entry of a Secret: replace its value (k8s_value_span) */
+        K8S_HOLD_DATA,  /* hold the line: a data entry of an object of unknown kind */
+        K8S_HOLD_OTHER, /* hold the line: it follows held lines */
 };
 
 enum k8s_release {

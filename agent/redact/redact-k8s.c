@@ -16,14 +16,14 @@
 
 /* One line, as far as the tracker cares. */
 struct yline {
-        bool blank;       /* empty or a comment */
-        bool sep;         /* "---" or "..." */
-        size_t ind;       /* column of the first character that is not a space */
-        size_t col;       /* column of the key (after "- ") */
+        bool blank; /* empty or a comment */
+        bool sep;   /* "---" or "..." */
+        size_t ind; /* column of the first character that is not a space */
+        size_t col; /* column of the key (after "- ") */
         bool has_key;
         const char *key;
         size_t key_len;
-        size_t vs, ve;    /* the value (key lines) or the content (other lines) */
+        size_t vs, ve; /* the value (key lines) or the content (other lines) */
 };
 
 static bool is_key_char(char c)
@@ -202,8 +202,7 @@ enum k8s_verdict k8s_line(struct k8s *k, const char *t, size_t len, bool hinted,
         struct yline y;
 
         *ret_release = K8S_RELEASE_NONE;
-        if (!hinted && k->secret_col < 0 && k->other_col < 0 && k->data_col < 0 &&
-            k->hold_col < 0)
+        if (!hinted && k->secret_col < 0 && k->other_col < 0 && k->data_col < 0 && k->hold_col < 0)
                 return K8S_PASS;
         yline_parse(t, len, &y);
         if (y.sep) {
@@ -216,8 +215,7 @@ enum k8s_verdict k8s_line(struct k8s *k, const char *t, size_t len, bool hinted,
                 return k->hold_col >= 0 ? K8S_HOLD_OTHER : K8S_PASS;
         k8s_scope(k, &y, ret_release);
         if (k->data_col >= 0) /* an entry of the current data block */
-                return k->data_redact ? K8S_REDACT :
-                       k->hold_col >= 0 ? K8S_HOLD_DATA : K8S_PASS;
+                return k->data_redact ? K8S_REDACT : k->hold_col >= 0 ? K8S_HOLD_DATA : K8S_PASS;
         if (key_is(&y, "kind"))
                 return k8s_kind(k, t, &y, ret_release);
         if (key_is(&y, "data") || key_is(&y, "stringData"))
@@ -266,7 +264,7 @@ static int object_spans(const char *t, size_t i, size_t len, int rule, struct sp
                         i++;
                 if (i >= len || t[i] == '}' || !(q = quote_at(t, i, len)))
                         return 0;
-                i = string_end(t, i + q, len, q) + q;  /* the key */
+                i = string_end(t, i + q, len, q) + q; /* the key */
                 i = skip_blank(t, i, len);
                 if (i >= len || t[i] != ':')
                         return 0;
@@ -279,8 +277,8 @@ static int object_spans(const char *t, size_t i, size_t len, int rule, struct sp
                 }
                 e = string_end(t, i + q, len, q);
                 if (e > i + q) {
-                        k = spanvec_push(sv, &(struct span) { .start = i + q, .end = e,
-                                                              .rule = rule });
+                        k = spanvec_push(sv,
+                                         &(struct span) { .start = i + q, .end = e, .rule = rule });
                         if (k < 0)
                                 return k;
                 }

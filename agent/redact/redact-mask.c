@@ -161,13 +161,16 @@ int mask_new(const struct pnode *builtin, const struct pnode *section, struct ma
                     &m->re_ipv4);
         if (r >= 0)
                 r = compile("(?<![0-9A-Za-z:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}"
-                            "(?![0-9A-Za-z:])", &m->re_ipv6);
+                            "(?![0-9A-Za-z:])",
+                            &m->re_ipv6);
         if (r >= 0)
                 r = compile("(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}"
-                            "(?:\\1[0-9A-Fa-f]{2}){4}(?![0-9A-Fa-f:-])", &m->re_mac);
+                            "(?:\\1[0-9A-Fa-f]{2}){4}(?![0-9A-Fa-f:-])",
+                            &m->re_mac);
         if (r >= 0)
                 r = compile("(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+"
-                            "(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}(?![A-Za-z0-9-])", &m->re_email);
+                            "(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}(?![A-Za-z0-9-])",
+                            &m->re_email);
         if (r >= 0)
                 r = compile("(?:\\bfor (?:invalid user )?(?=[A-Za-z_][A-Za-z0-9_.-]* from )|"
                             "\\b[Ii]nvalid user |\\bfor user |"
@@ -353,8 +356,7 @@ static int add_hostnames(struct mask *m, char *const *hostnames)
                 dot = strchr(v, '.');
                 if (dot) {
                         *dot = 0;
-                        if (dot[1] && strchr(dot + 1, '.') &&
-                            !strv_contains(m->domains, dot + 1)) {
+                        if (dot[1] && strchr(dot + 1, '.') && !strv_contains(m->domains, dot + 1)) {
                                 r = strv_extend(&m->domains, dot + 1);
                                 if (r < 0)
                                         return r;
@@ -454,8 +456,8 @@ int mask_save(struct mask *m)
 }
 
 /* The pseudonym of key in kind, "<prefix><index><suffix>" on first sight. */
-static const char *pseudonym(struct mask *m, const char *kind, const char *key,
-                             const char *prefix, const char *suffix)
+static const char *pseudonym(struct mask *m, const char *kind, const char *key, const char *prefix,
+                             const char *suffix)
 {
         json_t *o = json_object_get(m->map, kind), *v;
         char buf[96];
@@ -510,7 +512,10 @@ static int push(struct spanvec *sv, size_t s, size_t e, const char *repl)
 {
         if (!repl)
                 return -ENOMEM;
-        return spanvec_push(sv, &(struct span) { .start = s, .end = e, .rule = -1, .repl = repl,
+        return spanvec_push(sv, &(struct span) { .start = s,
+                                                 .end = e,
+                                                 .rule = -1,
+                                                 .repl = repl,
                                                  .repl_len = strlen(repl) });
 }
 
@@ -594,8 +599,8 @@ static int on_ipv6(struct mask *m, const char *text, PCRE2_SIZE *ov, struct span
                         b[6] = (unsigned char) (ni >> 8);
                         b[7] = (unsigned char) ni;
                 }
-                snprintf(key, sizeof(key), "%02x%02x:%02x%02x:%02x%02x:%02x%02x", a[8], a[9],
-                         a[10], a[11], a[12], a[13], a[14], a[15]);
+                snprintf(key, sizeof(key), "%02x%02x:%02x%02x:%02x%02x:%02x%02x", a[8], a[9], a[10],
+                         a[11], a[12], a[13], a[14], a[15]);
                 ii = json_index(m, "ipv6iid", key) + 1;
                 b[12] = (unsigned char) (ii >> 24);
                 b[13] = (unsigned char) (ii >> 16);

@@ -22,8 +22,8 @@ static const char *const section_keys[] = {
 };
 
 static const char *const rule_keys[] = {
-        "name", "description", "regex", "hints", "key", "keep", "multiline", "end", "next",
-        "entropy", "weak_key", "weak_keep", NULL,
+        "name", "description", "regex",   "hints",    "key",       "keep", "multiline",
+        "end",  "next",        "entropy", "weak_key", "weak_keep", NULL,
 };
 
 void rule_done(struct rule *rule)
@@ -43,8 +43,7 @@ void rule_done(struct rule *rule)
         *rule = (struct rule) {};
 }
 
-int redact_builtin_tree(struct pnode **ret_tree, const struct pnode **ret_section,
-                        char **ret_error)
+int redact_builtin_tree(struct pnode **ret_tree, const struct pnode **ret_section, char **ret_error)
 {
         return policy_builtin_section("redaction.yaml", "redaction", ret_tree, ret_section,
                                       ret_error);
@@ -66,8 +65,8 @@ static int compile_regex(const struct pnode *where, const char *rule, const char
                 re = wrapped;
         }
         code = pcre2_compile((PCRE2_SPTR) re, PCRE2_ZERO_TERMINATED,
-                             anchored ? PCRE2_ANCHORED | PCRE2_ENDANCHORED : 0, &errcode,
-                             &erroff, NULL);
+                             anchored ? PCRE2_ANCHORED | PCRE2_ENDANCHORED : 0, &errcode, &erroff,
+                             NULL);
         if (!code) {
                 PCRE2_UCHAR msg[256];
 
@@ -124,7 +123,7 @@ static int node_entropy(const struct pnode *rule, double *ret, char **ret_error)
         }
         if (ret_error)
                 *ret_error = pnode_error(n, "'entropy' must be a number of bits per byte in "
-                                         "(0, 8]");
+                                            "(0, 8]");
         return -EINVAL;
 }
 
@@ -214,8 +213,7 @@ static int rule_compile_regexes(const struct pnode *n, const char *name, struct 
         return 0;
 }
 
-static int rule_hints(const struct pnode *n, const char *name, struct rule *rule,
-                      char **ret_error)
+static int rule_hints(const struct pnode *n, const char *name, struct rule *rule, char **ret_error)
 {
         const struct pnode *hn = pnode_get(n, "hints");
         int r;
@@ -228,8 +226,10 @@ static int rule_hints(const struct pnode *n, const char *name, struct rule *rule
         STRV_FOREACH(h, rule->hints)
                 if (strlen(*h) < 3) {
                         if (ret_error)
-                                *ret_error = pnode_error(hn, "rule '%s': hint '%s' is shorter "
-                                                         "than 3 characters", name, *h);
+                                *ret_error = pnode_error(hn,
+                                                         "rule '%s': hint '%s' is shorter "
+                                                         "than 3 characters",
+                                                         name, *h);
                         return -EINVAL;
                 }
         return 0;
@@ -250,7 +250,8 @@ static int rule_compile(const struct pnode *n, struct rule *out, char **ret_erro
                 return r;
         if (!valid_name(name)) {
                 if (ret_error)
-                        *ret_error = pnode_error(n, "a rule needs a name of [a-z0-9-] (at most 64)");
+                        *ret_error = pnode_error(n,
+                                                 "a rule needs a name of [a-z0-9-] (at most 64)");
                 return -EINVAL;
         }
         r = pnode_to_bool(pnode_get(n, "multiline"), &rule.multiline, ret_error);
@@ -293,8 +294,10 @@ static int check_word(const struct pnode *n, const char *w, char **ret_error)
         return 0;
 bad:
         if (ret_error)
-                *ret_error = pnode_error(n, "extra_secret_keys: '%s' must be 3-64 characters "
-                                         "of [A-Za-z0-9_.-]", w);
+                *ret_error = pnode_error(n,
+                                         "extra_secret_keys: '%s' must be 3-64 characters "
+                                         "of [A-Za-z0-9_.-]",
+                                         w);
         return -EINVAL;
 }
 
@@ -328,7 +331,8 @@ static int extra_rule(const struct pnode *words_node, char **words, const char *
                 }
                 *q = 0;
                 key = xasprintf("(?:[A-Za-z0-9_.\\-]*?[_.\\-]|)(?i:%s)"
-                                "(?:[_.\\-]?(?i:key|token|secret|value))*", esc);
+                                "(?:[_.\\-]?(?i:key|token|secret|value))*",
+                                esc);
         }
         rule.name = xstrdup("extra-secret-key");
         rule.marker = xstrdup("[REDACTED:extra-secret-key]");
@@ -338,14 +342,14 @@ static int extra_rule(const struct pnode *words_node, char **words, const char *
         rule.marker_len = strlen(rule.marker);
         r = compile_regex(words_node, rule.name, "match", kv_regex, false, &rule.re, ret_error);
         if (r >= 0)
-                r = compile_regex(words_node, rule.name, "key", key, true, &rule.key_re,
-                                  ret_error);
+                r = compile_regex(words_node, rule.name, "key", key, true, &rule.key_re, ret_error);
         if (r < 0)
                 return r;
-        rule.secret_group = (uint32_t) MAX(0, pcre2_substring_number_from_name(
-                                                      rule.re, (PCRE2_SPTR) "secret"));
-        rule.key_group = (uint32_t) MAX(0, pcre2_substring_number_from_name(
-                                                   rule.re, (PCRE2_SPTR) "key"));
+        rule.secret_group = (uint32_t) MAX(0,
+                                           pcre2_substring_number_from_name(rule.re,
+                                                                            (PCRE2_SPTR) "secret"));
+        rule.key_group = (uint32_t) MAX(0, pcre2_substring_number_from_name(rule.re,
+                                                                            (PCRE2_SPTR) "key"));
         *out = rule;
         rule = (struct rule) {};
         return 0;

@@ -55,7 +55,7 @@ struct redactor {
         uint64_t near[1024];   /* each pair with its hint's next (or previous) byte, hashed */
         uint64_t always;
         uint64_t multiline;
-        int k8s_rule;          /* "kubernetes-secret": data of Secret manifests; -1 when disabled */
+        int k8s_rule; /* "kubernetes-secret": data of Secret manifests; -1 when disabled */
 
         pcre2_match_data *md, *md2;
         pcre2_match_context *mctx;
@@ -143,7 +143,8 @@ static int pair_add(struct redactor *r, size_t hint, unsigned offset)
         if (!v)
                 return -ENOMEM;
         r->pairs = v;
-        v[r->n_pairs] = (struct pair_entry) { .hint = (uint16_t) hint, .offset = (uint16_t) offset,
+        v[r->n_pairs] = (struct pair_entry) { .hint = (uint16_t) hint,
+                                              .offset = (uint16_t) offset,
                                               .next = r->head[key] };
         r->head[key] = (uint32_t) ++r->n_pairs;
         r->filter[key >> 6] |= UINT64_C(1) << (key & 63);
@@ -160,7 +161,7 @@ static double pair_score(const char *p)
 {
         static const double freq[26] = {
                 8.2, 1.5, 2.8, 4.3, 12.7, 2.2, 2.0, 6.1, 7.0, 0.2, 0.8, 4.0, 2.4,
-                6.7, 7.5, 1.9, 0.1, 6.0, 6.3, 9.1, 2.8, 1.0, 2.4, 0.2, 2.0, 0.1,
+                6.7, 7.5, 1.9, 0.1, 6.0,  6.3, 9.1, 2.8, 1.0, 2.4, 0.2, 2.0, 0.1,
         };
         double f[2];
 
@@ -504,8 +505,8 @@ static int next_line_span(struct redactor *r, unsigned idx, const char *text, si
         if (gs == PCRE2_UNSET)
                 return 0;
         strip_quotes(text, &gs, &ge);
-        if (rule->keep_re && pcre2_match(rule->keep_re, (PCRE2_SPTR) text + gs, ge - gs, 0, 0,
-                                         r->md2, r->mctx) >= 0)
+        if (rule->keep_re &&
+            pcre2_match(rule->keep_re, (PCRE2_SPTR) text + gs, ge - gs, 0, 0, r->md2, r->mctx) >= 0)
                 return 0;
         if (ge <= gs)
                 return 0;
@@ -612,8 +613,8 @@ static int rule_spans(struct redactor *r, unsigned idx, const char *text, size_t
                         break;
                 if (rc < 0) {
                         /* Too complex to decide (match limit): hide the rest of the text. */
-                        k = spanvec_push(sv, &(struct span) { .start = off, .end = len,
-                                                              .rule = (int) idx });
+                        k = spanvec_push(sv, &(struct span) {
+                                                     .start = off, .end = len, .rule = (int) idx });
                         return k < 0 ? k : 0;
                 }
                 ov = pcre2_get_ovector_pointer(r->md);
@@ -624,7 +625,8 @@ static int rule_spans(struct redactor *r, unsigned idx, const char *text, size_t
                                 break;
                         }
                         if (!rule->next_re && match_secret(r, rule, text, weak, &s, &e) > 0) {
-                                k = spanvec_push(sv, &(struct span) { .start = s, .end = e,
+                                k = spanvec_push(sv, &(struct span) { .start = s,
+                                                                      .end = e,
                                                                       .rule = (int) idx });
                                 if (k < 0)
                                         return k;
@@ -840,7 +842,8 @@ static int process_text(struct redact_stream *rs, const char *text, size_t len, 
                         while (d < len && !is_delim(text[d]))
                                 d++;
                         if (d > ctx) {
-                                k = spanvec_push(sv, &(struct span) { .start = ctx, .end = d,
+                                k = spanvec_push(sv, &(struct span) { .start = ctx,
+                                                                      .end = d,
                                                                       .rule = rs->cont_rule });
                                 if (k < 0)
                                         return k;
@@ -885,8 +888,8 @@ static bool looks_like_key_material(const char *t, size_t len)
                 len--;
         }
         /* "Proc-Type: 4,ENCRYPTED", "DEK-Info: ...", "Comment: ..." headers */
-        while (i < len && ((t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= 'a' && t[i] <= 'z') ||
-                           t[i] == '-'))
+        while (i < len &&
+               ((t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= 'a' && t[i] <= 'z') || t[i] == '-'))
                 i++;
         if (i > 0 && i + 1 < len && t[i] == ':' && t[i + 1] == ' ')
                 return true;
@@ -936,8 +939,7 @@ static int handle_line(struct redact_stream *rs, const char *text, size_t len, e
 
 /* A data entry of a Secret: its value replaced. 1 when written, 0 when it has
  * nothing to replace (then it is processed as usual). */
-static int k8s_emit_redacted(struct redact_stream *rs, const char *text, size_t len,
-                             enum eol eol)
+static int k8s_emit_redacted(struct redact_stream *rs, const char *text, size_t len, enum eol eol)
 {
         struct spanvec *sv = &rs->r->spans;
         size_t s, e;
@@ -1242,8 +1244,8 @@ static void sample(struct redact_stream *rs, const char *data, size_t len)
                 rs->utf8_done = true;
 }
 
-int redact_stream_new(struct redactor *r, const char *member, redact_write_fn write,
-                      void *userdata, struct redact_stream **ret)
+int redact_stream_new(struct redactor *r, const char *member, redact_write_fn write, void *userdata,
+                      struct redact_stream **ret)
 {
         struct redact_stream *rs;
 
@@ -1409,8 +1411,8 @@ static int collect_write(void *userdata, const char *data, size_t len)
         return dynbuf_add(&c->b, data, len);
 }
 
-int redact_buffer(struct redactor *r, const char *member, const char *data, size_t len,
-                  char **ret, size_t *ret_len)
+int redact_buffer(struct redactor *r, const char *member, const char *data, size_t len, char **ret,
+                  size_t *ret_len)
 {
         _cleanup_(redact_stream_freep) struct redact_stream *rs = NULL;
         struct collect_buf c;

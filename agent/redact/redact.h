@@ -58,8 +58,8 @@ typedef int (*redact_write_fn)(void *userdata, const char *data, size_t len);
  * multi-line secret (a PEM block), which are delivered redacted once the block
  * ends or the stream finishes.
  */
-int redact_stream_new(struct redactor *r, const char *member, redact_write_fn write,
-                      void *userdata, struct redact_stream **ret);
+int redact_stream_new(struct redactor *r, const char *member, redact_write_fn write, void *userdata,
+                      struct redact_stream **ret);
 int redact_stream_feed(struct redact_stream *rs, const char *data, size_t len);
 /* Flushes what is held (an unfinished line, an open PEM block: redacted). */
 int redact_stream_finish(struct redact_stream *rs);
@@ -71,8 +71,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct redact_stream *, redact_stream_free);
 
 /* Redacts a whole buffer at once into a newly allocated string (NUL-terminated).
  * -EMEDIUMTYPE when the content is binary. */
-int redact_buffer(struct redactor *r, const char *member, const char *data, size_t len,
-                  char **ret, size_t *ret_len);
+int redact_buffer(struct redactor *r, const char *member, const char *data, size_t len, char **ret,
+                  size_t *ret_len);
 
 /* Totals. */
 uint64_t redactor_replacements(const struct redactor *r);
@@ -105,9 +105,9 @@ int leakcheck_bundle(const char *bundle_path, json_t **ret_hits);
  */
 struct leakcheck;
 struct leakcheck_stats {
-        uint64_t bytes;   /* content bytes scanned */
+        uint64_t bytes; /* content bytes scanned */
         uint64_t members;
-        uint64_t cpu;     /* CPU time of the check's thread, microseconds */
+        uint64_t cpu; /* CPU time of the check's thread, microseconds */
 };
 
 int leakcheck_new(struct leakcheck **ret);

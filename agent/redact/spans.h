@@ -11,8 +11,8 @@
 /* A region of a line to replace: by a rule's marker (rule >= 0) or a pseudonym. */
 struct span {
         size_t start, end;
-        int rule;             /* -1: mask replacement */
-        const char *repl;     /* mask replacement (not NUL-terminated necessarily) */
+        int rule;         /* -1: mask replacement */
+        const char *repl; /* mask replacement (not NUL-terminated necessarily) */
         size_t repl_len;
 };
 

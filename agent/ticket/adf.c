@@ -73,8 +73,8 @@ json_t *adf_bullet_list(void)
 
 json_t *adf_table(void)
 {
-        return json_pack("{s:s, s:{s:b, s:s}, s:[]}", "type", "table", "attrs", "isNumberColumnEnabled",
-                         0, "layout", "default", "content");
+        return json_pack("{s:s, s:{s:b, s:s}, s:[]}", "type", "table", "attrs",
+                         "isNumberColumnEnabled", 0, "layout", "default", "content");
 }
 
 json_t *adf_rule(void)
@@ -132,8 +132,9 @@ int adf_table_row(json_t *table, bool header, const char *const *cells, size_t n
         for (size_t i = 0; row && i < n; i++) {
                 json_t *cell = node(header ? "tableHeader" : "tableCell");
 
-                if (!cell || adf_add(cell, adf_para_text(isempty(cells[i]) ? " " : cells[i],
-                                                         ADF_PLAIN)) < 0 ||
+                if (!cell ||
+                    adf_add(cell, adf_para_text(isempty(cells[i]) ? " " : cells[i], ADF_PLAIN)) <
+                            0 ||
                     adf_add(row, cell) < 0) {
                         json_decref(row);
                         return -ENOMEM;
@@ -195,8 +196,8 @@ static const char *link_of(json_t *n)
 
         json_array_foreach(json_object_get(n, "marks"), i, m)
                 if (streq(type_of(m), "link"))
-                        return json_string_value(json_object_get(json_object_get(m, "attrs"),
-                                                                  "href"));
+                        return json_string_value(
+                                json_object_get(json_object_get(m, "attrs"), "href"));
         return NULL;
 }
 
@@ -270,9 +271,12 @@ static int wiki_table(json_t *n, struct dynbuf *b)
                                                  b);
                 }
                 if (r >= 0 && json_array_size(json_object_get(row, "content")) > 0)
-                        r = dynbuf_addstr(b, streq(type_of(json_array_get(
-                                                      json_object_get(row, "content"), 0)),
-                                                   "tableHeader") ? "||\n" : "|\n");
+                        r = dynbuf_addstr(
+                                b,
+                                streq(type_of(json_array_get(json_object_get(row, "content"), 0)),
+                                      "tableHeader") ?
+                                        "||\n" :
+                                        "|\n");
         }
         return r;
 }
@@ -322,8 +326,9 @@ static int wiki_node(json_t *n, struct dynbuf *b, unsigned depth)
         if (streq(t, "doc"))
                 return wiki_children(n, b, depth);
         if (streq(t, "heading")) {
-                r = dynbuf_addf(b, "h%d. ", (int) json_integer_value(json_object_get(
-                                                    json_object_get(n, "attrs"), "level")));
+                r = dynbuf_addf(b, "h%d. ",
+                                (int) json_integer_value(
+                                        json_object_get(json_object_get(n, "attrs"), "level")));
                 if (r >= 0)
                         r = wiki_inlines(n, b);
                 return r >= 0 ? dynbuf_addc(b, '\n') : r;
@@ -335,10 +340,10 @@ static int wiki_node(json_t *n, struct dynbuf *b, unsigned depth)
         if (streq(t, "bulletList"))
                 return wiki_list(n, b, depth);
         if (streq(t, "codeBlock")) {
-                r = wiki_noformat(json_string_value(json_object_get(
-                                          json_array_get(json_object_get(n, "content"), 0),
-                                          "text")) ?: "",
-                                  b);
+                r = wiki_noformat(
+                        json_string_value(json_object_get(json_array_get(json_object_get(n, "content"), 0), "text")) ?:
+                                "",
+                        b);
                 return r >= 0 ? dynbuf_addc(b, '\n') : r;
         }
         if (streq(t, "table")) {
@@ -370,8 +375,8 @@ static int text_inlines(json_t *n, struct dynbuf *b)
                         r = dynbuf_addstr(b, json_string_value(json_object_get(c, "text")) ?: "");
                 else if (r >= 0 && streq(type_of(c), "hardBreak"))
                         r = dynbuf_addc(b, '\n');
-                if (r >= 0 && href && !streq(href, json_string_value(json_object_get(c, "text"))
-                                                           ?: ""))
+                if (r >= 0 && href &&
+                    !streq(href, json_string_value(json_object_get(c, "text")) ?: ""))
                         r = dynbuf_addf(b, " <%s>", href);
         }
         return r;
@@ -400,8 +405,9 @@ static int text_table(json_t *n, struct dynbuf *b)
 
 static int text_code(json_t *n, struct dynbuf *b)
 {
-        const char *s = json_string_value(json_object_get(
-                                json_array_get(json_object_get(n, "content"), 0), "text")) ?: "";
+        const char *s =
+                json_string_value(json_object_get(json_array_get(json_object_get(n, "content"), 0), "text")) ?:
+                        "";
         int r = dynbuf_addstr(b, "    ");
 
         for (; r >= 0 && *s; s++)

@@ -49,14 +49,15 @@ int secret_file_open(const char *path, char **ret_error)
         if (st.st_uid != geteuid() && st.st_uid != 0) {
                 if (ret_error)
                         *ret_error = xasprintf("refusing '%s': owned by uid %u, not by this user "
-                                               "or root", path, (unsigned) st.st_uid);
+                                               "or root",
+                                               path, (unsigned) st.st_uid);
                 return -EACCES;
         }
         if (st.st_mode & 0077) {
                 if (ret_error)
                         *ret_error = xasprintf("refusing '%s': mode %04o lets others read it; "
-                                               "run 'chmod 600 %s'", path,
-                                               (unsigned) (st.st_mode & 07777), path);
+                                               "run 'chmod 600 %s'",
+                                               path, (unsigned) (st.st_mode & 07777), path);
                 return -EACCES;
         }
         return TAKE_FD(fd);
@@ -118,8 +119,9 @@ static int parse_file(struct credentials *c, const char *path, char **ret_error)
         if (r < 0)
                 return r;
         if (!c->email) {
-                const struct pnode *e = pnode_get(root, "email") ?: pnode_get(root, "username")
-                                                                      ?: pnode_get(root, "user");
+                const struct pnode *e = pnode_get(root, "email")            ?:
+                                                pnode_get(root, "username") ?:
+                                                                              pnode_get(root, "user");
                 r = pnode_to_string(e, &c->email, ret_error);
                 if (r < 0)
                         return r;

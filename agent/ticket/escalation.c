@@ -38,8 +38,10 @@ int escalation_run(struct ticket_submission *s)
                 return state_set(s, "escalated", json_string("not premium"));
         }
         if (c->phone)
-                fprintf(stderr, "Premium P1: also call the agreed emergency number %s and give "
-                                "the ticket key %s.\n", c->phone, json_str(s->state, "key") ?: "");
+                fprintf(stderr,
+                        "Premium P1: also call the agreed emergency number %s and give "
+                        "the ticket key %s.\n",
+                        c->phone, json_str(s->state, "key") ?: "");
         if (!c->slack_webhook_file) {
                 if (!c->phone)
                         fprintf(stderr, "Premium P1: no emergency channel is configured "
@@ -47,8 +49,9 @@ int escalation_run(struct ticket_submission *s)
                                         "now.\n");
                 return state_set(s, "escalated", json_string("no channel configured"));
         }
-        payload = slack_payload(json_str(s->state, "key"), json_str(s->state, "url"), json_str(s->request, "summary"),
-                                json_str(s->request, "host"), json_object_get(s->request, "severity_reasons"));
+        payload = slack_payload(json_str(s->state, "key"), json_str(s->state, "url"),
+                                json_str(s->request, "summary"), json_str(s->request, "host"),
+                                json_object_get(s->request, "severity_reasons"));
         if (!payload)
                 return -ENOMEM;
         r = slack_notify(c->slack_webhook_file, payload);

@@ -31,7 +31,7 @@ struct http_client {
         char *ca_file;
         char *auth;
         bool experimental;
-        bool secret_url;        /* the URL is the credential: no request trace */
+        bool secret_url; /* the URL is the credential: no request trace */
         usec_t connect_timeout;
         usec_t total_timeout;
         char curl_error[CURL_ERROR_SIZE];
@@ -331,7 +331,8 @@ static int on_debug(CURL *c, curl_infotype type, char *data, size_t size, void *
                         n--;
                 if (n > 0) {
                         const char *dir = type == CURLINFO_HEADER_OUT ? "> " :
-                                          type == CURLINFO_HEADER_IN  ? "< " : "* ";
+                                          type == CURLINFO_HEADER_IN  ? "< " :
+                                                                        "* ";
 
                         if (n >= 14 && strncasecmp(p, "Authorization:", 14) == 0)
                                 log_debug("http: %sAuthorization: ***", dir);
@@ -413,8 +414,8 @@ static int build_mime(CURL *c, const struct http_request *req, curl_mime **ret)
                 if (cc != CURLE_OK)
                         return http_curl_code_to_errno(cc);
                 curl_mime_filename(part, f->name);
-                curl_mime_type(part, f->content_type ? f->content_type :
-                                                       "application/octet-stream");
+                curl_mime_type(part,
+                               f->content_type ? f->content_type : "application/octet-stream");
         }
         *ret = TAKE_PTR(mime);
         return 0;
@@ -457,8 +458,7 @@ static void set_transport(struct http_client *h, CURL *c, const char *url)
                 /* libcurl's https_proxy from the environment, these hosts excepted */
                 curl_easy_setopt(c, CURLOPT_NOPROXY, outbound.no_proxy);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                         (long) (h->connect_timeout / USEC_PER_MSEC));
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long) (h->connect_timeout / USEC_PER_MSEC));
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long) (h->total_timeout / USEC_PER_MSEC));
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_error);
         /* a stop signal (SIGTERM, SIGINT, SIGHUP) ends a transfer at once */
@@ -498,7 +498,8 @@ static int transfer_error(struct http_client *h, CURLcode cc)
                 snprintf(h->error, sizeof(h->error),
                          "TLS failed, nothing was sent: %s (verification is always on: the "
                          "certificate must name the host and chain to the system CAs or to "
-                         "portal.ca_file)", what);
+                         "portal.ca_file)",
+                         what);
         else
                 snprintf(h->error, sizeof(h->error), "%s", what);
         return r;

@@ -21,31 +21,31 @@ struct http_client;
 
 /* A multipart file part (always named "file"): either a path or data. */
 struct http_file {
-        const char *name;         /* filename in Content-Disposition; required */
-        const char *path;         /* file to send, or NULL */
-        const char *data;         /* in-memory content when path is NULL */
+        const char *name; /* filename in Content-Disposition; required */
+        const char *path; /* file to send, or NULL */
+        const char *data; /* in-memory content when path is NULL */
         size_t size;
         const char *content_type; /* NULL: application/octet-stream */
 };
 
 struct http_request {
-        const char *method;           /* "GET", "POST", "DELETE" */
-        const char *path;             /* appended to the base URL; NULL: the base URL itself */
-        const char *json;             /* JSON body (Content-Type: application/json), or NULL */
+        const char *method;            /* "GET", "POST", "DELETE" */
+        const char *path;              /* appended to the base URL; NULL: the base URL itself */
+        const char *json;              /* JSON body (Content-Type: application/json), or NULL */
         const struct http_file *files; /* multipart/form-data with X-Atlassian-Token: no-check */
         size_t n_files;
-        bool no_auth;                 /* do not send the Authorization header */
+        bool no_auth; /* do not send the Authorization header */
 };
 
 struct http_response {
         long status;
-        char *body;                   /* NUL-terminated, at most HTTP_BODY_MAX */
+        char *body; /* NUL-terminated, at most HTTP_BODY_MAX */
         size_t body_len;
         char *content_type;
-        char *retry_after;            /* Retry-After, verbatim */
-        char *ratelimit_reset;        /* X-RateLimit-Reset */
-        char *request_id;             /* X-AREQUESTID (for support escalations) */
-        char *account_id;             /* X-AAccountId: the caller's accountId */
+        char *retry_after;     /* Retry-After, verbatim */
+        char *ratelimit_reset; /* X-RateLimit-Reset */
+        char *request_id;      /* X-AREQUESTID (for support escalations) */
+        char *account_id;      /* X-AAccountId: the caller's accountId */
 };
 
 /*

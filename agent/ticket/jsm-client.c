@@ -130,8 +130,8 @@ static char *portal_message(const struct http_response *resp)
                 json_t *v;
 
                 if (json_string_value(json_object_get(b, "errorMessage")))
-                        (void) strv_extend(&l, json_string_value(json_object_get(b,
-                                                                                 "errorMessage")));
+                        (void) strv_extend(&l,
+                                           json_string_value(json_object_get(b, "errorMessage")));
                 json_array_foreach(json_object_get(b, "errorMessages"), i, v)
                         if (json_string_value(v))
                                 (void) strv_extend(&l, json_string_value(v));
@@ -189,7 +189,7 @@ static void explain_status(struct jsm *j, const char *method, const char *path, 
  * or JSM_SERVER_BUSY (non-idempotent call; the caller decides), -errno.
  */
 int jsm_call(struct jsm *j, const char *method, const char *path, json_t *body,
-                    const struct http_file *files, size_t n_files, unsigned flags, json_t **ret)
+             const struct http_file *files, size_t n_files, unsigned flags, json_t **ret)
 {
         _cleanup_free_ char *text = NULL;
         int r;
@@ -205,8 +205,10 @@ int jsm_call(struct jsm *j, const char *method, const char *path, json_t *body,
 
                 j->last_message = mfree(j->last_message);
                 r = http_send(j->http,
-                              &(struct http_request) { .method = method, .path = path,
-                                                       .json = text, .files = files,
+                              &(struct http_request) { .method = method,
+                                                       .path = path,
+                                                       .json = text,
+                                                       .files = files,
                                                        .n_files = n_files },
                               &resp);
                 if (r < 0) {
@@ -226,8 +228,7 @@ int jsm_call(struct jsm *j, const char *method, const char *path, json_t *body,
                                                 http_client_error(j->http));
                                 return r;
                         }
-                        log_warning("portal: %s %s: %s", method, path,
-                                    http_client_error(j->http));
+                        log_warning("portal: %s %s: %s", method, path, http_client_error(j->http));
                         if (!(flags & JSM_CALL_IDEMPOTENT))
                                 return JSM_OUTCOME_UNKNOWN;
                         if (attempt + 1 >= JSM_ATTEMPTS_MAX)
@@ -241,7 +242,7 @@ int jsm_call(struct jsm *j, const char *method, const char *path, json_t *body,
 
                         if (ret)
                                 *ret = resp.body && resp.body_len ? json_loads(resp.body, 0, &err) :
-                                                                   NULL;
+                                                                    NULL;
                         http_response_done(&resp);
                         return 0;
                 }
@@ -253,14 +254,16 @@ int jsm_call(struct jsm *j, const char *method, const char *path, json_t *body,
                                     resp.retry_after ?: "", resp.retry_after ? "s)" : "");
                         http_response_done(&resp);
                         if (!(flags & JSM_CALL_IDEMPOTENT) && j->last_status != 429)
-                                return j->last_status == 503 ? JSM_SERVER_BUSY : JSM_OUTCOME_UNKNOWN;
+                                return j->last_status == 503 ? JSM_SERVER_BUSY :
+                                                               JSM_OUTCOME_UNKNOWN;
                         if (attempt + 1 >= JSM_ATTEMPTS_MAX)
                                 return (flags & JSM_CALL_IDEMPOTENT) ? -EAGAIN : JSM_SERVER_BUSY;
                         if (delay == USEC_INFINITY)
                                 delay = jsm_backoff(attempt);
                         else if (delay > RETRY_AFTER_MAX) {
                                 log_warning("portal: asked to wait longer than %us, giving up "
-                                            "for now", (unsigned) (RETRY_AFTER_MAX / USEC_PER_SEC));
+                                            "for now",
+                                            (unsigned) (RETRY_AFTER_MAX / USEC_PER_SEC));
                                 return (flags & JSM_CALL_IDEMPOTENT) ? -EAGAIN : JSM_SERVER_BUSY;
                         }
                         jsm_sleep(delay);
@@ -358,8 +361,10 @@ int jsm_resolve_desk(struct jsm *j)
                 return r;
         json_array_foreach(all, i, v) {
                 if ((json_str(v, "id") && streq(json_str(v, "id"), want)) ||
-                    (json_str(v, "projectKey") && strcasecmp(json_str(v, "projectKey"), want) == 0) ||
-                    (json_str(v, "projectName") && strcasecmp(json_str(v, "projectName"), want) == 0)) {
+                    (json_str(v, "projectKey") &&
+                     strcasecmp(json_str(v, "projectKey"), want) == 0) ||
+                    (json_str(v, "projectName") &&
+                     strcasecmp(json_str(v, "projectName"), want) == 0)) {
                         j->desk_id = xstrdup(json_str(v, "id"));
                         json_decref(all);
                         return j->desk_id ? 0 : -ENOMEM;
@@ -396,7 +401,8 @@ int jsm_resolve_request_type(struct jsm *j, const char *use)
                 if (want && json_str(v, "id") && streq(json_str(v, "id"), want))
                         found = v;
         json_array_foreach(all, i, v)
-                if (!found && want && json_str(v, "name") && strcasecmp(json_str(v, "name"), want) == 0)
+                if (!found && want && json_str(v, "name") &&
+                    strcasecmp(json_str(v, "name"), want) == 0)
                         found = v;
         if (!found) {
                 char **names = NULL;
@@ -407,7 +413,8 @@ int jsm_resolve_request_type(struct jsm *j, const char *use)
 
                 strv_free(names);
                 log_error("request type '%s' (portal.request_types.%s) does not exist on desk %s; "
-                          "available: '%s'", want ?: "?", use, j->desk_id, l ?: "");
+                          "available: '%s'",
+                          want ?: "?", use, j->desk_id, l ?: "");
                 json_decref(all);
                 return -ENOENT;
         }
@@ -464,7 +471,8 @@ int jsm_pick_severity(json_t *fields, const char *configured, const char *sev, c
         } else {
                 f = jsm_find_field(fields, "priority");
                 json_array_foreach(fields, i, v)
-                        if (!f && json_str(v, "name") && strcasecmp(json_str(v, "name"), "severity") == 0)
+                        if (!f && json_str(v, "name") &&
+                            strcasecmp(json_str(v, "name"), "severity") == 0)
                                 f = v;
                 if (!f)
                         return 0;

@@ -40,8 +40,7 @@ json_t *slack_payload(const char *key, const char *url, const char *summary, con
         json_t *v, *j;
         int r;
 
-        text = xasprintf(":rotating_light: P1 %s %s — %s", key ?: "?", summary ?: "",
-                         url ?: "");
+        text = xasprintf(":rotating_light: P1 %s %s — %s", key ?: "?", summary ?: "", url ?: "");
         if (!text)
                 return NULL;
         dynbuf_init(&b, 16 * 1024);
@@ -61,7 +60,8 @@ json_t *slack_payload(const char *key, const char *url, const char *summary, con
         if (r >= 0)
                 r = add_escaped(&b, host ?: "?");
         json_array_foreach(reasons, i, v) {
-                const char *s = json_string_value(v) ?: json_string_value(json_object_get(v, "text"));
+                const char *s = json_string_value(v) ?:
+                                                       json_string_value(json_object_get(v, "text"));
 
                 if (r >= 0 && s && i < 5) {
                         r = dynbuf_addstr(&b, "\n• ");
@@ -73,8 +73,8 @@ json_t *slack_payload(const char *key, const char *url, const char *summary, con
                 dynbuf_done(&b);
                 return NULL;
         }
-        j = json_pack("{s:s, s:[{s:s, s:{s:s, s:s}}]}", "text", text, "blocks", "type",
-                      "section", "text", "type", "mrkdwn", "text", b.buf ?: "");
+        j = json_pack("{s:s, s:[{s:s, s:{s:s, s:s}}]}", "text", text, "blocks", "type", "section",
+                      "text", "type", "mrkdwn", "text", b.buf ?: "");
         dynbuf_done(&b);
         return j;
 }

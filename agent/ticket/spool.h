@@ -22,11 +22,11 @@
 
 struct spool_entry {
         char *id;
-        char *dir;        /* <spool>/<id> */
-        char *bundle;     /* <spool>/<id>/bundle.tar.gz, NULL if none */
-        json_t *request;  /* request.json, owned */
-        json_t *state;    /* state, owned; saved with spool_entry_save() */
-        int lock_fd;      /* flock'd while the entry is open */
+        char *dir;       /* <spool>/<id> */
+        char *bundle;    /* <spool>/<id>/bundle.tar.gz, NULL if none */
+        json_t *request; /* request.json, owned */
+        json_t *state;   /* state, owned; saved with spool_entry_save() */
+        int lock_fd;     /* flock'd while the entry is open */
 };
 
 /*

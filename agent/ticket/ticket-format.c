@@ -139,8 +139,10 @@ static const char *workaround_text(json_t *input)
 {
         json_t *wa = json_object_get(input, "workaround");
 
-        return json_is_true(wa) ? "yes" : json_is_false(wa) ? "no" :
-                                          json_string_value(wa) ?: "not stated";
+        return json_is_true(wa)      ? "yes" :
+               json_is_false(wa)     ? "no" :
+               json_string_value(wa) ?:
+                                       "not stated";
 }
 
 /* ---- the person's own words ------------------------------------------------ */
@@ -151,8 +153,10 @@ static int sec_words(json_t *sec, json_t *m, const struct ticket_format_options 
         static const struct {
                 const char *key, *label;
         } parts[] = {
-                { "summary", "Summary:" },     { "description", "What happened:" },
-                { "impact", "Impact:" },       { "steps", "Steps to reproduce:" },
+                { "summary", "Summary:" },
+                { "description", "What happened:" },
+                { "impact", "Impact:" },
+                { "steps", "Steps to reproduce:" },
         };
         int r;
 
@@ -170,8 +174,7 @@ static int sec_words(json_t *sec, json_t *m, const struct ticket_format_options 
         }
         if (r >= 0 && !jstr(input, "description") && !jstr(input, "impact") &&
             !jstr(input, "steps"))
-                r = put(sec, adf_para_text("(no description, impact or steps were given)",
-                                           ADF_EM));
+                r = put(sec, adf_para_text("(no description, impact or steps were given)", ADF_EM));
         return r;
 }
 
@@ -216,7 +219,9 @@ static char *missing_names(json_t *m)
 
         json_array_foreach(json_object_get(m, "checklist"), i, v)
                 if (jstr(v, "status") && streq(jstr(v, "status"), "missing") &&
-                    strv_extend(&l, jstr(v, "label") ?: jstr(v, "item") ?: "?") < 0)
+                    strv_extend(&l, jstr(v, "label")        ?:
+                                            jstr(v, "item") ?:
+                                                              "?") < 0)
                         return NULL;
         return l ? strv_join(l, ", ") : xstrdup("");
 }
@@ -233,8 +238,7 @@ static int checklist_row(json_t *table, json_t *v)
                 cell = cut_text(value ?: st, CELL_MAX);
         if (!cell)
                 return -ENOMEM;
-        return adf_table_row(table,
-                             false,
+        return adf_table_row(table, false,
                              (const char *const[]) { jstr(v, "label") ?: jstr(v, "item"),
                                                      streq(st, "ok") ? "present" : st, cell },
                              3);
@@ -311,7 +315,8 @@ static const char *crash_version(json_t *m)
 static int sec_environment(json_t *sec, json_t *m, const struct ticket_format_options *o)
 {
         json_t *input = json_object_get(m, "input");
-        _cleanup_free_ char *window = xasprintf("%s to %s (UTC)", jpath(m, "window", "since") ?: "?",
+        _cleanup_free_ char *window = xasprintf("%s to %s (UTC)",
+                                                jpath(m, "window", "since") ?: "?",
                                                 jpath(m, "window", "until") ?: "?");
         _cleanup_free_ char *tool = xasprintf("%s %s", jpath(m, "tool", "name") ?: "collect",
                                               jpath(m, "tool", "version") ?: "");
@@ -319,14 +324,14 @@ static int sec_environment(json_t *sec, json_t *m, const struct ticket_format_op
                 { "Host", jstr(m, "host") },
                 { "Environment", jstr(input, "environment") ?: o->environment },
                 { "Product / service", jstr(input, "product") ?: o->product },
-                { "Product version", host_fact(m, (const char *const[]) { "product_version",
-                                                                          "version", NULL }) ?:
-                                     crash_version(m) },
+                { "Product version",
+                  host_fact(m, (const char *const[]) { "product_version", "version", NULL }) ?:
+                          crash_version(m) },
                 { "Host role", host_fact(m, (const char *const[]) { "role", "host_role", NULL }) },
                 { "OS", host_fact(m, (const char *const[]) { "os", NULL }) },
                 { "Kernel", host_fact(m, (const char *const[]) { "kernel", NULL }) },
-                { "Virtualization", host_fact(m, (const char *const[]) { "virtualization",
-                                                                         "container", NULL }) },
+                { "Virtualization",
+                  host_fact(m, (const char *const[]) { "virtualization", "container", NULL }) },
                 { "Uptime", host_fact(m, (const char *const[]) { "uptime", NULL }) },
                 { "Time window", window },
                 { "Request type", jstr(input, "type") ?: "incident" },
@@ -365,8 +370,8 @@ static int manifest_timeline(json_t *m, struct timeline *ret)
 
 static int timeline_list(json_t *list, const struct timeline *t, size_t n)
 {
-        size_t idx[TICKET_TIMELINE_TOP], k = timeline_top(t, MIN(n, (size_t) TICKET_TIMELINE_TOP),
-                                                           idx);
+        size_t idx[TICKET_TIMELINE_TOP],
+                k = timeline_top(t, MIN(n, (size_t) TICKET_TIMELINE_TOP), idx);
         int r = 0;
 
         for (size_t i = 0; r >= 0 && i < k; i++) {
@@ -374,8 +379,8 @@ static int timeline_list(json_t *list, const struct timeline *t, size_t n)
                 json_t *p = adf_paragraph();
                 char when[64];
 
-                r = p ? adf_add(p, adf_text(format_iso8601(when, sizeof(when), e->time),
-                                            ADF_STRONG)) :
+                r = p ? adf_add(p,
+                                adf_text(format_iso8601(when, sizeof(when), e->time), ADF_STRONG)) :
                         -ENOMEM;
                 if (r >= 0)
                         r = adf_add(p, adf_text(" ", ADF_PLAIN));
@@ -423,8 +428,8 @@ static bool kind_in(const char *kind, const char *const *names)
         return false;
 }
 
-static const char *const standard_keys[] = { "kind", "subject", "count", "detail", "source",
-                                             "first", "last", NULL };
+static const char *const standard_keys[] = { "kind",   "subject", "count", "detail",
+                                             "source", "first",   "last",  NULL };
 
 /* Fields beyond the standard ones (package, version, signal, stack, …): a
  * one-line value joins the line, a multi-line one (a stack) becomes a block. */
@@ -466,11 +471,16 @@ static int finding_extras(json_t *sec, json_t *f, struct dynbuf *line)
 static const char *kind_verb(const char *kind)
 {
         static const char *const verbs[][2] = {
-                { "crash", " crashed" },       { "segfault", " segfaulted" },
-                { "oom_kill", " killed by the OOM killer" }, { "unit_failed", " failed" },
-                { "unit_restarts", " restarted" }, { "unit_down", " is down" },
-                { "disk_full", " full (percent used)" }, { "inodes_full", " inodes (percent used)" },
-                { "error_surge", ": error surge" }, { "kernel_error", ": kernel error" },
+                { "crash", " crashed" },
+                { "segfault", " segfaulted" },
+                { "oom_kill", " killed by the OOM killer" },
+                { "unit_failed", " failed" },
+                { "unit_restarts", " restarted" },
+                { "unit_down", " is down" },
+                { "disk_full", " full (percent used)" },
+                { "inodes_full", " inodes (percent used)" },
+                { "error_surge", ": error surge" },
+                { "kernel_error", ": kernel error" },
         };
 
         for (size_t i = 0; kind && i < ELEMENTSOF(verbs); i++)
@@ -561,8 +571,9 @@ static int sec_crash_list(json_t *sec, json_t *m)
                 if (!f)
                         return -ENOMEM;
                 if (!jstr(f, "subject"))
-                        json_object_set(f, "subject", json_object_get(v, "executable") ?:
-                                                              json_object_get(v, "signature"));
+                        json_object_set(f, "subject",
+                                        json_object_get(v, "executable") ?:
+                                                json_object_get(v, "signature"));
                 r = crash_entry(sec, f);
                 json_decref(f);
         }
@@ -620,7 +631,9 @@ static int error_row(json_t *table, json_t *v)
                         (void) strv_extend(&l, json_string_value(s));
         where = l ? strv_join(l, ", ") : xstrdup("");
         count = xasprintf("%lld", (long long) json_integer_value(json_object_get(v, "count")));
-        msg = cut_text(timeline_strip_log_prefix(jstr(v, "sample") ?: jstr(v, "signature") ?: "?"),
+        msg = cut_text(timeline_strip_log_prefix(jstr(v, "sample")            ?:
+                                                         jstr(v, "signature") ?:
+                                                                                "?"),
                        CELL_MAX);
         if (!where || !count || !msg)
                 return -ENOMEM;
@@ -654,7 +667,8 @@ static int sec_errors(json_t *sec, json_t *m, const struct ticket_format_options
                 return json_decref(table), r;
         r = put(sec, table);
         if (r >= 0 && json_array_size(list) > ERRORS_MAX)
-                r = put(sec, adf_para_text("More groups: errors/errors.txt in the bundle.", ADF_EM));
+                r = put(sec,
+                        adf_para_text("More groups: errors/errors.txt in the bundle.", ADF_EM));
         return r;
 }
 
@@ -662,8 +676,9 @@ static long long change_count(json_t *cc, const char *key)
 {
         json_t *v = json_object_get(cc, key);
 
-        return json_is_array(v) ? (long long) json_array_size(v) :
-               json_is_integer(v) ? (long long) json_integer_value(v) : -1;
+        return json_is_array(v)   ? (long long) json_array_size(v) :
+               json_is_integer(v) ? (long long) json_integer_value(v) :
+                                    -1;
 }
 
 static int sec_config(json_t *sec, json_t *m, const struct ticket_format_options *o)
@@ -680,17 +695,20 @@ static int sec_config(json_t *sec, json_t *m, const struct ticket_format_options
         if (!json_is_object(cc))
                 return 0;
         r = put(sec, adf_heading(3, "Configuration changes in the window"));
-        line = files < 0 && pkgs < 0 ? xstrdup("Configuration changes were not collected.") :
-               xasprintf("%lld configuration file(s) and %lld package(s) changed (details: "
-                         "config/changes.diff, config/changes.json, config/packages.json).",
-                         MAX(files, 0LL), MAX(pkgs, 0LL));
+        line = files < 0 && pkgs < 0 ?
+                       xstrdup("Configuration changes were not collected.") :
+                       xasprintf("%lld configuration file(s) and %lld package(s) changed (details: "
+                                 "config/changes.diff, config/changes.json, config/packages.json).",
+                                 MAX(files, 0LL), MAX(pkgs, 0LL));
         if (r >= 0)
                 r = put(sec, adf_para_text(line, ADF_PLAIN));
         list = adf_bullet_list();
         json_array_foreach(json_object_get(cc, "top"), i, v)
                 if (r >= 0 && i < 20)
-                        r = adf_list_add(list, adf_para_text(json_string_value(v) ?:
-                                                             jstr(v, "path") ?: "?", ADF_CODE));
+                        r = adf_list_add(list, adf_para_text(json_string_value(v)    ?:
+                                                                     jstr(v, "path") ?:
+                                                                                       "?",
+                                                             ADF_CODE));
         json_array_foreach(json_object_get(m, "findings"), i, v) {
                 _cleanup_free_ char *d = NULL;
 
@@ -716,13 +734,14 @@ static int cuts_list(json_t *list, json_t *m, size_t max)
                 _cleanup_free_ char *s = NULL;
 
                 if (i >= max) {
-                        s = xasprintf("… and %zu more (manifest.json)", json_array_size(cuts) - max);
+                        s = xasprintf("… and %zu more (manifest.json)",
+                                      json_array_size(cuts) - max);
                         return adf_list_add(list, adf_para_text(s, ADF_EM));
                 }
-                s = json_is_string(v) ? xstrdup(json_string_value(v)) :
-                                        xasprintf("%s%s%s", jstr(v, "collector") ?: "",
-                                                  jstr(v, "collector") ? ": " : "",
-                                                  jstr(v, "note") ?: "?");
+                s = json_is_string(v) ?
+                            xstrdup(json_string_value(v)) :
+                            xasprintf("%s%s%s", jstr(v, "collector") ?: "",
+                                      jstr(v, "collector") ? ": " : "", jstr(v, "note") ?: "?");
                 r = adf_list_add(list, adf_para_text(s, ADF_PLAIN));
                 if (r < 0)
                         return r;
@@ -759,8 +778,8 @@ static int sec_bundle(json_t *sec, json_t *m, const char *marker)
 {
         json_t *bundle = json_object_get(m, "bundle"), *p = adf_paragraph();
         _cleanup_free_ char *size = xasprintf(", %lld bytes, sha256 ",
-                                              (long long) json_integer_value(json_object_get(
-                                                      bundle, "bytes")));
+                                              (long long) json_integer_value(
+                                                      json_object_get(bundle, "bytes")));
         _cleanup_free_ char *ref = xasprintf("Filed by collect. Reference: %s (it keeps duplicate "
                                              "tickets away; please leave it in the description).",
                                              marker);
@@ -776,7 +795,8 @@ static int sec_bundle(json_t *sec, json_t *m, const char *marker)
                 r = adf_add(p, adf_text(jstr(bundle, "sha256") ?: "unknown", ADF_CODE));
         if (r >= 0)
                 r = adf_add(p, adf_text(". Start with summary.md inside it; timeline.svg shows "
-                                        "the window as a picture.", ADF_PLAIN));
+                                        "the window as a picture.",
+                                        ADF_PLAIN));
         r = r >= 0 ? put(sec, p) : (json_decref(p), r);
         if (r >= 0)
                 r = put(sec, adf_rule());
@@ -791,7 +811,8 @@ static char *span_text(json_t *f)
 {
         usec_t a = 0, b = 0, d;
 
-        if (!jstr(f, "first") || !jstr(f, "last") || parse_iso8601(jstr(f, "first"), &a, NULL) < 0 ||
+        if (!jstr(f, "first") || !jstr(f, "last") ||
+            parse_iso8601(jstr(f, "first"), &a, NULL) < 0 ||
             parse_iso8601(jstr(f, "last"), &b, NULL) < 0 || b <= a)
                 return xstrdup("");
         d = (b - a) / USEC_PER_MINUTE;
@@ -827,10 +848,15 @@ static char *symptom_crash(json_t *m, json_t *f)
                 return NULL;
         if (n > 1)
                 return xasprintf("%s %s%s%s, %lld failures%s",
-                                 jstr(unit, "subject") ?: jstr(f, "subject") ?: "a process",
+                                 jstr(unit, "subject")      ?:
+                                         jstr(f, "subject") ?:
+                                                              "a process",
                                  n >= 3 ? "crash-looping" : "crashed", detail ? " — " : "",
                                  detail ?: "", (long long) n, span);
-        return xasprintf("%s crashed%s%s", jstr(unit, "subject") ?: jstr(f, "subject") ?: "a process",
+        return xasprintf("%s crashed%s%s",
+                         jstr(unit, "subject")      ?:
+                                 jstr(f, "subject") ?:
+                                                      "a process",
                          detail ? " — " : "", detail ?: "");
 }
 
@@ -865,15 +891,17 @@ static char *symptom_of(json_t *m, json_t *f)
         if (n > 1 && !streq(kind, "disk_full") && !streq(kind, "inodes_full"))
                 return xasprintf("%s, %lld %s%s", base, (long long) n,
                                  streq(kind, "error_surge") ? "errors" :
-                                 streq(kind, "oom_kill") ? "kills" : "failures", span);
+                                 streq(kind, "oom_kill")    ? "kills" :
+                                                              "failures",
+                                 span);
         return TAKE_PTR(base);
 }
 
 char *ticket_symptom(json_t *m)
 {
-        static const char *const order[] = { "crash",       "unit_failed", "oom_kill",
-                                             "segfault",    "unit_down",   "error_surge",
-                                             "disk_full",   "inodes_full", "kernel_error",
+        static const char *const order[] = { "crash",     "unit_failed", "oom_kill",
+                                             "segfault",  "unit_down",   "error_surge",
+                                             "disk_full", "inodes_full", "kernel_error",
                                              NULL };
         json_t *top = json_array_get(json_object_get(m, "errors_top"), 0);
         const char *where;
@@ -888,8 +916,9 @@ char *ticket_symptom(json_t *m)
         }
         if (!top)
                 return NULL;
-        where = json_string_value(json_array_get(json_object_get(top, "units"), 0)) ?:
-                json_string_value(json_array_get(json_object_get(top, "sources"), 0)) ?: "the logs";
+        where = json_string_value(json_array_get(json_object_get(top, "units"), 0))           ?:
+                        json_string_value(json_array_get(json_object_get(top, "sources"), 0)) ?:
+                        "the logs";
         msg = cut_text(timeline_strip_log_prefix(jstr(top, "sample") ?: "?"), 90);
         if (!msg)
                 return NULL;
@@ -923,10 +952,13 @@ static char *make_summary(json_t *m, const struct ticket_format_options *o)
               find_kind(m, "oom_kill") == NULL))
                 body = xasprintf("%s — %s", given, symptom);
         else
-                body = xstrdup(given ?: symptom ?: (jpath(m, "input", "type") &&
-                                                    streq(jpath(m, "input", "type"), "question") ?
-                                                            "question for support" :
-                                                            "diagnostics for review"));
+                body = xstrdup(
+                        given           ?:
+                                symptom ?:
+                                          (jpath(m, "input", "type") &&
+                                                 streq(jpath(m, "input", "type"), "question") ?
+                                                   "question for support" :
+                                                   "diagnostics for review"));
         all = body ? xasprintf("%s%s", prefix, body) : NULL;
         if (!all)
                 return NULL;
@@ -951,7 +983,7 @@ static int comment_doc(json_t *doc, json_t *m, const struct ticket_format_option
         head = xasprintf("Diagnostics bundle %s from host %s, window %s to %s (UTC).",
                          bundle_name(m) ?: "bundle", jstr(m, "host") ?: "?",
                          jpath(m, "window", "since") ?: "?", jpath(m, "window", "until") ?: "?");
-        check = n == 0 ? xstrdup("") :
+        check = n == 0           ? xstrdup("") :
                 isempty(missing) ? xasprintf("Checklist: all %zu items present.", n) :
                                    xasprintf("Checklist: %zu of %zu items present; missing: %s.",
                                              ok, n, missing);
@@ -972,8 +1004,10 @@ static int comment_doc(json_t *doc, json_t *m, const struct ticket_format_option
         list = adf_bullet_list();
         json_array_foreach(json_object_get(sev, "reasons"), i, v)
                 if (r >= 0)
-                        r = adf_list_add(list, adf_para_text(json_string_value(v) ?:
-                                                             jstr(v, "text") ?: "?", ADF_PLAIN));
+                        r = adf_list_add(list, adf_para_text(json_string_value(v)    ?:
+                                                                     jstr(v, "text") ?:
+                                                                                       "?",
+                                                             ADF_PLAIN));
         if (r >= 0 && json_array_size(json_object_get(list, "content")) > 0)
                 r = adf_add(doc, TAKE_PTR(list));
         json_decref(list);
@@ -1047,17 +1081,16 @@ char *ticket_timeline_svg(json_t *m)
 typedef int (*section_fn)(json_t *sec, json_t *m, const struct ticket_format_options *o);
 
 static const section_fn sections[] = {
-        sec_words,  sec_severity, sec_checklist, sec_environment, sec_timeline,
-        sec_crashes, sec_units,   sec_errors,    sec_config,      sec_other,
-        sec_cuts,
+        sec_words, sec_severity, sec_checklist, sec_environment, sec_timeline, sec_crashes,
+        sec_units, sec_errors,   sec_config,    sec_other,       sec_cuts,
 };
 
 struct assembly {
-        json_t *adf;             /* the cut document */
+        json_t *adf; /* the cut document */
         struct dynbuf wiki, full, text;
         size_t max;
-        size_t adf_len;          /* compact JSON bytes of adf's content so far */
-        bool cut, adf_cut;       /* wiki markup / ADF: a section did not fit */
+        size_t adf_len;    /* compact JSON bytes of adf's content so far */
+        bool cut, adf_cut; /* wiki markup / ADF: a section did not fit */
 };
 
 static size_t adf_size(json_t *sec)
@@ -1125,7 +1158,8 @@ static int assemble(struct assembly *a, json_t *m, const struct ticket_format_op
                 json_decref(sec);
         }
         note = adf_para_text("The description was too long for the portal; the full text is "
-                             "attached as ticket-description.txt.", ADF_EM);
+                             "attached as ticket-description.txt.",
+                             ADF_EM);
         if (r >= 0 && !note)
                 r = -ENOMEM;
         if (r >= 0 && a->cut)

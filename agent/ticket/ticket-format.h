@@ -26,22 +26,22 @@
 #define TICKET_TIMELINE_TOP 15
 
 struct ticket_text {
-        char *summary;     /* one line, <= TICKET_SUMMARY_MAX bytes: the symptom */
-        char *description; /* wiki markup, < TICKET_DESCRIPTION_MAX bytes */
-        json_t *adf;       /* the same description as an ADF document */
-        char *full;        /* the uncut description (wiki) when it was cut, else NULL */
-        char *text;        /* the whole description as plain text (outbox draft) */
-        char *comment;     /* wiki: the comment that goes with an attached bundle */
+        char *summary;      /* one line, <= TICKET_SUMMARY_MAX bytes: the symptom */
+        char *description;  /* wiki markup, < TICKET_DESCRIPTION_MAX bytes */
+        json_t *adf;        /* the same description as an ADF document */
+        char *full;         /* the uncut description (wiki) when it was cut, else NULL */
+        char *text;         /* the whole description as plain text (outbox draft) */
+        char *comment;      /* wiki: the comment that goes with an attached bundle */
         char *comment_text; /* the same comment as plain text (outbox) */
 };
 
 struct ticket_format_options {
-        const char *marker;        /* e.g. "collect7f3a9c21d0e4b5a6"; required */
-        const char *environment;   /* fallbacks when the manifest has none (collect.yaml) */
+        const char *marker;      /* e.g. "collect7f3a9c21d0e4b5a6"; required */
+        const char *environment; /* fallbacks when the manifest has none (collect.yaml) */
         const char *product;
-        bool allow_incomplete;     /* say what is missing */
-        bool attach;               /* --ticket KEY: the comment is the whole message */
-        size_t description_max;    /* 0: TICKET_DESCRIPTION_MAX (tests use less) */
+        bool allow_incomplete;  /* say what is missing */
+        bool attach;            /* --ticket KEY: the comment is the whole message */
+        size_t description_max; /* 0: TICKET_DESCRIPTION_MAX (tests use less) */
 };
 
 /* Renders the text. manifest is borrowed; missing keys are tolerated.

@@ -61,14 +61,16 @@ static int step_upload(struct jsm *j, struct ticket_submission *s, json_t **ret_
         if (req(s, "description_full")) {
                 const char *t = req(s, "description_full");
 
-                files[n++] = (struct http_file) { .name = "ticket-description.txt", .data = t,
+                files[n++] = (struct http_file) { .name = "ticket-description.txt",
+                                                  .data = t,
                                                   .size = strlen(t),
                                                   .content_type = "text/plain" };
         }
         if (req(s, "timeline_svg") && streq(req(s, "action") ?: "open", "open")) {
                 const char *t = req(s, "timeline_svg");
 
-                files[n++] = (struct http_file) { .name = "timeline.svg", .data = t,
+                files[n++] = (struct http_file) { .name = "timeline.svg",
+                                                  .data = t,
                                                   .size = strlen(t),
                                                   .content_type = "image/svg+xml" };
         }
@@ -81,7 +83,8 @@ static int step_upload(struct jsm *j, struct ticket_submission *s, json_t **ret_
         ids = json_array();
         json_array_foreach(json_object_get(b, "temporaryAttachments"), i, v)
                 if (json_str(v, "temporaryAttachmentId"))
-                        json_array_append_new(ids, json_string(json_str(v, "temporaryAttachmentId")));
+                        json_array_append_new(ids,
+                                              json_string(json_str(v, "temporaryAttachmentId")));
         json_decref(b);
         if (json_array_size(ids) == 0) {
                 json_decref(ids);
@@ -159,7 +162,8 @@ static int find_by_marker(struct jsm *j, struct ticket_submission *s)
         }
         /* searchTerm matches summaries only, and the marker is not in the summary: the
          * desk's requests (most recent activity first), checked here */
-        path = xasprintf(JSM_API "/request?requestStatus=ALL_REQUESTS&serviceDeskId=%s", j->desk_id);
+        path = xasprintf(JSM_API "/request?requestStatus=ALL_REQUESTS&serviceDeskId=%s",
+                         j->desk_id);
         if (!path)
                 return -ENOMEM;
         r = jsm_get_paged(j, path, &all);
@@ -192,7 +196,8 @@ static int find_open_problem(struct jsm *j, struct ticket_submission *s)
         if (!marker || json_str(s->state, "key"))
                 return 0;
         path = xasprintf(JSM_API "/request?searchTerm=%s&requestStatus=OPEN_REQUESTS"
-                                 "&serviceDeskId=%s", marker, j->desk_id);
+                                 "&serviceDeskId=%s",
+                         marker, j->desk_id);
         if (!path)
                 return -ENOMEM;
         r = jsm_get_paged(j, path, &all);
@@ -260,7 +265,8 @@ static json_t *field_value(json_t *f, const char *want)
         size_t k;
 
         if (json_array_size(opts) == 0) {
-                if (array && json_str(schema, "items") && streq(json_str(schema, "items"), "component"))
+                if (array && json_str(schema, "items") &&
+                    streq(json_str(schema, "items"), "component"))
                         return json_pack("[{s:s}]", "name", want);
                 return streq(type, "string") ? json_string(want) : NULL;
         }
@@ -308,15 +314,15 @@ static int fill_fields(struct jsm *j, struct ticket_submission *s, json_t *value
                 if (required) {
                         log_error("request type %s requires the field '%s' (%s), which collect "
                                   "cannot fill%s%s%s; choose another request type in "
-                                  "portal.request_types", j->rt_id, name, id,
-                                  want ? " (no option matches '" : "", want ?: "",
-                                  want ? "')" : "");
+                                  "portal.request_types",
+                                  j->rt_id, name, id, want ? " (no option matches '" : "",
+                                  want ?: "", want ? "')" : "");
                         return -EINVAL;
                 }
-                if (known && strv_consume(notes, want ? xasprintf("%s (no option matches '%s')",
-                                                                  name, want) :
-                                                        xasprintf("%s (not known to collect)",
-                                                                  name)) < 0)
+                if (known &&
+                    strv_consume(notes,
+                                 want ? xasprintf("%s (no option matches '%s')", name, want) :
+                                        xasprintf("%s (not known to collect)", name)) < 0)
                         return -ENOMEM;
         }
         return 0;
@@ -330,7 +336,8 @@ static json_t *make_description(struct jsm *j, struct ticket_submission *s, cons
         _cleanup_free_ char *sevtext = sev ? xasprintf("Severity: %s", sev) : NULL;
         _cleanup_free_ char *joined = notes ? strv_join(notes, "; ") : NULL;
         _cleanup_free_ char *note = joined ? xasprintf("Request-type fields not filled: %s.",
-                                                       joined) : NULL;
+                                                       joined) :
+                                             NULL;
         json_t *adf = json_object_get(s->request, "description_adf");
 
         *ret_adf = j->c->portal.deployment == PORTAL_CLOUD && json_is_object(adf);
@@ -338,8 +345,10 @@ static json_t *make_description(struct jsm *j, struct ticket_submission *s, cons
                 json_t *d = json_deep_copy(adf), *content = json_object_get(d, "content");
 
                 if (d && note)
-                        json_array_insert_new(content, json_array_size(content) > 2 ?
-                                                               json_array_size(content) - 2 : 0,
+                        json_array_insert_new(content,
+                                              json_array_size(content) > 2 ?
+                                                      json_array_size(content) - 2 :
+                                                      0,
                                               adf_para_text(note, ADF_STRONG));
                 if (d && sevtext)
                         json_array_insert_new(content, 0, adf_para_text(sevtext, ADF_STRONG));
@@ -352,8 +361,7 @@ static json_t *make_description(struct jsm *j, struct ticket_submission *s, cons
         return t ? json_string(t) : NULL;
 }
 
-static int build_create(struct jsm *j, struct ticket_submission *s, json_t *temp_ids,
-                        json_t **ret)
+static int build_create(struct jsm *j, struct ticket_submission *s, json_t *temp_ids, json_t **ret)
 {
         json_t *fields = json_object_get(j->meta, "requestTypeFields");
         _cleanup_free_ char *sev_field = NULL, *sev_opt = NULL, *summary = NULL;
@@ -365,7 +373,8 @@ static int build_create(struct jsm *j, struct ticket_submission *s, json_t *temp
 
         if (j->dry_run && !j->meta) {
                 /* nothing was discovered: show where the severity goes */
-                sev_field = xasprintf("{severity field: %s}", j->c->portal.severity_field ?: "auto");
+                sev_field = xasprintf("{severity field: %s}",
+                                      j->c->portal.severity_field ?: "auto");
                 sev_opt = xasprintf("{option id of %s}", sev);
                 r = sev_field && sev_opt ? 1 : -ENOMEM;
         } else
@@ -457,8 +466,7 @@ static int step_create(struct jsm *j, struct ticket_submission *s, json_t *temp_
                                                     json_object_get(resp, "createdDate"),
                                                     "epochMillis"))));
                         r = record_key(s, key, url);
-                        if (temp_ids && json_object_get(json_object_get(body,
-                                                                        "requestFieldValues"),
+                        if (temp_ids && json_object_get(json_object_get(body, "requestFieldValues"),
                                                         "attachment"))
                                 json_object_set_new(s->state, "attached", json_true());
                         json_decref(resp);
@@ -541,8 +549,8 @@ static int step_share(struct jsm *j, struct ticket_submission *s)
         if (j->meta && json_is_false(json_object_get(j->meta, "canAddRequestParticipants")))
                 log_notice("the request type says this account may not share requests; trying");
         path = xasprintf(JSM_API "/request/%s/participant", json_str(s->state, "key"));
-        body = json_pack("{s:O}", j->c->portal.deployment == PORTAL_DATACENTER ? "usernames" :
-                                                                                "accountIds",
+        body = json_pack("{s:O}",
+                         j->c->portal.deployment == PORTAL_DATACENTER ? "usernames" : "accountIds",
                          share);
         if (!path || !body) {
                 json_decref(body);
@@ -578,8 +586,7 @@ static int resolve_existing(struct jsm *j, struct ticket_submission *s)
                 return -ENOMEM;
         r = jsm_call(j, "GET", path, NULL, NULL, 0, JSM_CALL_IDEMPOTENT, &b);
         if (r == -ENOENT)
-                log_error("ticket %s does not exist or this account cannot see it",
-                          req(s, "key"));
+                log_error("ticket %s does not exist or this account cannot see it", req(s, "key"));
         if (r < 0)
                 return r;
         j->desk_id = xstrdup(json_str(b, "serviceDeskId") ?: "");
@@ -622,8 +629,8 @@ static bool older(int64_t ms_a, const char *a, int64_t ms_b, const char *b)
  * The oldest open request carrying the problem marker, if it is older than
  * own (created at own_ms). 1 with *ret (a new reference), 0 none, -errno.
  */
-static int find_older_problem(struct jsm *j, const char *marker, const char *own,
-                              int64_t own_ms, json_t **ret)
+static int find_older_problem(struct jsm *j, const char *marker, const char *own, int64_t own_ms,
+                              json_t **ret)
 {
         _cleanup_free_ char *path = xasprintf(JSM_API "/request?searchTerm=%s&requestStatus="
                                                       "OPEN_REQUESTS&serviceDeskId=%s",
@@ -641,8 +648,8 @@ static int find_older_problem(struct jsm *j, const char *marker, const char *own
                 return r;
         json_array_foreach(all, i, v) {
                 const char *key = json_str(v, "issueKey");
-                int64_t ms = json_integer_value(json_object_get(json_object_get(v, "createdDate"),
-                                                                "epochMillis"));
+                int64_t ms = json_integer_value(
+                        json_object_get(json_object_get(v, "createdDate"), "epochMillis"));
 
                 if (!key || streq(key, own) || !request_has_marker(v, marker) ||
                     streq(json_str(json_object_get(v, "currentStatus"), "statusCategory") ?: "",
@@ -714,7 +721,8 @@ static int close_duplicate(struct jsm *j, const char *own, const char *into)
 {
         _cleanup_free_ char *text = xasprintf(
                 "Duplicate of %s: the same problem was reported by another host at the same "
-                "moment; this host's bundle is attached to %s.", into, into);
+                "moment; this host's bundle is attached to %s.",
+                into, into);
         _cleanup_free_ char *tid = close_transition(j, own), *path = NULL;
         json_t *body;
         int r;
@@ -732,8 +740,8 @@ static int close_duplicate(struct jsm *j, const char *own, const char *into)
         r = jsm_call(j, "POST", path, body, NULL, 0, 0, NULL);
         json_decref(body);
         if (r >= 0 && !tid)
-                log_notice("%s: no customer transition closes it; commented 'duplicate of %s'",
-                           own, into);
+                log_notice("%s: no customer transition closes it; commented 'duplicate of %s'", own,
+                           into);
         return r;
 }
 
@@ -758,8 +766,8 @@ static int step_converge(struct jsm *j, struct ticket_submission *s)
             json_is_true(st(s, "fleet_comment")))
                 return own ? 0 : -ENOMEM;
         if (!json_is_string(st_into)) {
-                r = find_older_problem(j, marker, own,
-                                       json_integer_value(st(s, "created_ms")), &older_req);
+                r = find_older_problem(j, marker, own, json_integer_value(st(s, "created_ms")),
+                                       &older_req);
                 if (r <= 0)
                         return r < 0 ? r : st_set(s, "converged", json_true());
                 url = web_url(j, older_req, json_str(older_req, "issueKey"));
@@ -771,8 +779,8 @@ static int step_converge(struct jsm *j, struct ticket_submission *s)
                 json_object_set_new(s->state, "duplicate_url", json_string(url ?: ""));
         }
         log_notice("problem %s: %s is older than %s (created at the same moment by another "
-                   "host): moving this host's filing there", marker,
-                   json_string_value(st_into), own);
+                   "host): moving this host's filing there",
+                   marker, json_string_value(st_into), own);
         if (!json_is_true(st(s, "merged"))) {
                 r = merge_attach(j, s, json_string_value(st_into), own);
                 if (r < 0)
@@ -807,8 +815,8 @@ static void print_dry(const char *method, const char *path, json_t *body, const 
 {
         _cleanup_free_ char *t = body ? json_dumps(body, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 
-        fprintf(stderr, "would send: %s %s%s%s\n%s%s", method, path, extra ? " " : "",
-                extra ?: "", t ?: "", t ? "\n" : "");
+        fprintf(stderr, "would send: %s %s%s%s\n%s%s", method, path, extra ? " " : "", extra ?: "",
+                t ?: "", t ? "\n" : "");
 }
 
 static int jsm_dry_run(struct jsm *j, struct ticket_submission *s)
@@ -829,8 +837,9 @@ static int jsm_dry_run(struct jsm *j, struct ticket_submission *s)
                 free(p);
         }
         p = xasprintf(JSM_API "/servicedesk/%s/attachTemporaryFile", desk);
-        print_dry("POST", p ?: "", NULL, "(multipart/form-data, X-Atlassian-Token: no-check, "
-                                         "part 'file')");
+        print_dry("POST", p ?: "", NULL,
+                  "(multipart/form-data, X-Atlassian-Token: no-check, "
+                  "part 'file')");
         fprintf(stderr, "  file: %s\n%s", req(s, "bundle_name") ?: "bundle.tar.gz",
                 req(s, "description_full") ? "  file: ticket-description.txt\n" : "");
         if (open) {
@@ -851,8 +860,9 @@ static int jsm_dry_run(struct jsm *j, struct ticket_submission *s)
         if (json_array_size(json_object_get(s->request, "share")) > 0) {
                 free(p);
                 p = xasprintf(JSM_API "/request/%s/participant", key);
-                body = json_pack("{s:O}", j->c->portal.deployment == PORTAL_DATACENTER ?
-                                                  "usernames" : "accountIds",
+                body = json_pack("{s:O}",
+                                 j->c->portal.deployment == PORTAL_DATACENTER ? "usernames" :
+                                                                                "accountIds",
                                  json_object_get(s->request, "share"));
                 print_dry("POST", p ?: "", body, NULL);
                 json_decref(body);
@@ -923,8 +933,8 @@ static int jsm_submit(struct ticket_submission *s)
                             json_string(open ? "created" :
                                         json_is_true(st(s, "fleet_comment")) ||
                                                         json_is_string(st(s, "duplicate_of")) ?
-                                                  "commented" :
-                                                  "attached"));
+                                               "commented" :
+                                               "attached"));
         r = step_share(&j, s);
         if (r < 0 && r != -EAGAIN) {
                 /* the ticket stands; the share failure is reported in the exit code */

@@ -68,20 +68,25 @@ static int write_text(struct ticket_submission *s, const char *path, json_t *man
                 /* support asked for this bundle on an existing request: a comment to paste */
                 k = dynbuf_addf(&b, "Ticket: %s\nAttach: %s\n\nComment (paste as is):\n%s\n",
                                 json_str(r, "key") ?: "?", s->bundle_path,
-                                json_str(r, "comment_text") ?: json_str(r, "comment") ?: "");
+                                json_str(r, "comment_text")    ?:
+                                        json_str(r, "comment") ?:
+                                                                 "");
                 if (k >= 0)
                         k = write_file_atomic(path, b.buf, b.len, 0600);
                 dynbuf_done(&b);
                 return k;
         }
         (void) manifest_checklist; /* the description carries the checklist */
-        k = dynbuf_addf(&b, "Request type: %s\nSeverity: %s\nAttach: %s\n\nSummary:\n%s\n\n"
-                            "Description:\n\n%s",
+        k = dynbuf_addf(&b,
+                        "Request type: %s\nSeverity: %s\nAttach: %s\n\nSummary:\n%s\n\n"
+                        "Description:\n\n%s",
                         request_type_name(s->config, json_str(r, "request_type")),
                         severity_label(json_str(r, "severity")), s->bundle_path,
                         json_str(r, "summary") ?: "",
-                        json_str(r, "description_text") ?: json_str(r, "description_full") ?:
-                                json_str(r, "description") ?: "");
+                        json_str(r, "description_text")         ?:
+                                json_str(r, "description_full") ?:
+                                json_str(r, "description")      ?:
+                                                                  "");
         if (k < 0) {
                 dynbuf_done(&b);
                 return k;
@@ -107,21 +112,26 @@ static int write_json(struct ticket_submission *s, const char *path, json_t *che
                               portal);
         else
                 j = json_pack("{s:s, s:s, s:s, s:{s:s, s:s?, s:O?}, s:O?, s:{s:s, s:s?, s:I}, s:s}",
-                      "request_type", request_type_name(s->config, json_str(r, "request_type")),
-                      "summary", json_str(r, "summary") ?: "", "description",
-                      json_str(r, "description_full") ?: json_str(r, "description") ?: "", "severity",
-                      "selected", json_str(r, "severity") ?: "P3", "suggested",
-                      json_str(r, "severity_suggested"), "reasons",
-                      json_object_get(r, "severity_reasons"), "checklist", checklist, "bundle",
-                      "path", s->bundle_path, "sha256", json_str(r, "bundle_sha256"), "bytes",
-                      json_integer_value(json_object_get(r, "bundle_bytes")), "portal",
-                      portal);
+                              "request_type",
+                              request_type_name(s->config, json_str(r, "request_type")), "summary",
+                              json_str(r, "summary") ?: "", "description",
+                              json_str(r, "description_full")    ?:
+                                      json_str(r, "description") ?:
+                                                                   "",
+                              "severity", "selected", json_str(r, "severity") ?: "P3", "suggested",
+                              json_str(r, "severity_suggested"), "reasons",
+                              json_object_get(r, "severity_reasons"), "checklist", checklist,
+                              "bundle", "path", s->bundle_path, "sha256",
+                              json_str(r, "bundle_sha256"), "bytes",
+                              json_integer_value(json_object_get(r, "bundle_bytes")), "portal",
+                              portal);
         if (!j)
                 return -ENOMEM;
         if (!attaching(s)) {
                 /* the structured fields a script or the portal API can use */
-                json_object_set(j, "description_wiki", json_object_get(r, "description_full") ?:
-                                                               json_object_get(r, "description"));
+                json_object_set(j, "description_wiki",
+                                json_object_get(r, "description_full") ?:
+                                        json_object_get(r, "description"));
                 json_object_set(j, "description_adf", json_object_get(r, "description_adf"));
                 json_object_set(j, "labels", json_object_get(r, "labels"));
                 json_object_set(j, "environment", json_object_get(r, "environment"));
@@ -152,8 +162,8 @@ static void print_steps(struct ticket_submission *s, const char *txt)
                         "  3. Add a comment with the text from %s.\n"
                         "To do this automatically next time, configure 'portal:' in "
                         "/etc/collect/collect.yaml and run 'collect portal test'.\n",
-                        json_str(r, "key") ?: "the request", p,
-                        json_str(r, "key") ?: "the request", s->bundle_path, txt);
+                        json_str(r, "key") ?: "the request", p, json_str(r, "key") ?: "the request",
+                        s->bundle_path, txt);
                 return;
         }
 
@@ -201,8 +211,7 @@ static int outbox_submit(struct ticket_submission *s)
                 return log_error_errno(r, "cannot write the ticket draft next to '%s': %m",
                                        s->bundle_path);
         json_object_set_new(s->ticket, "action", json_string("drafted"));
-        json_object_set_new(s->ticket, "draft",
-                            json_pack("{s:s, s:s}", "text", txt, "json", js));
+        json_object_set_new(s->ticket, "draft", json_pack("{s:s, s:s}", "text", txt, "json", js));
         print_steps(s, txt);
         fprintf(stderr, "Draft: %s\n", txt);
         return 0;

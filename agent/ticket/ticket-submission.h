@@ -16,12 +16,12 @@
 struct ticket_submission {
         const struct config *config;
         const char *state_dir;
-        json_t *request;            /* what to send (request.json) */
-        json_t *state;              /* steps done; saved with ticket_submission_save() */
-        const char *bundle_path;    /* the spooled copy, or the caller's for dry-run/outbox */
-        struct spool_entry *entry;  /* NULL for the outbox and --dry-run */
+        json_t *request;           /* what to send (request.json) */
+        json_t *state;             /* steps done; saved with ticket_submission_save() */
+        const char *bundle_path;   /* the spooled copy, or the caller's for dry-run/outbox */
+        struct spool_entry *entry; /* NULL for the outbox and --dry-run */
         bool dry_run;
-        json_t *ticket;             /* the result object being filled */
+        json_t *ticket; /* the result object being filled */
 };
 
 /* Saves s->state to the spool (no-op without an entry). */

@@ -115,7 +115,8 @@ static json_t *build_request(const struct ticket_job *job, const char *id, const
                       json_str(json_object_get(m, "bundle"), "sha256"), "bundle_bytes",
                       json_integer_value(json_object_get(json_object_get(m, "bundle"), "bytes")),
                       "host", json_str(m, "host"), "environment",
-                      json_str(input, "environment") ?: (job->config ? job->config->environment : NULL),
+                      json_str(input, "environment") ?:
+                              (job->config ? job->config->environment : NULL),
                       "product",
                       json_str(input, "product") ?: (job->config ? job->config->product : NULL));
         if (r && json_is_array(json_object_get(m, "checklist")))
@@ -148,8 +149,8 @@ static bool confirm(const struct ticket_job *job, json_t *request)
         size_t i;
         json_t *v;
 
-        fprintf(stderr, "\nAbout to file on %s (service desk %s):\n",
-                job->config->portal.url, job->config->portal.service_desk);
+        fprintf(stderr, "\nAbout to file on %s (service desk %s):\n", job->config->portal.url,
+                job->config->portal.service_desk);
         if (job->action == TICKET_ATTACH)
                 fprintf(stderr, "  Attach to: %s\n", job->key);
         else
@@ -161,8 +162,7 @@ static bool confirm(const struct ticket_job *job, json_t *request)
                 fprintf(stderr, " (suggested %s)", json_str(request, "severity_suggested"));
         fprintf(stderr, "\n");
         json_array_foreach(json_object_get(request, "severity_reasons"), i, v)
-                fprintf(stderr, "    - %s\n",
-                        json_string_value(v) ?: json_str(v, "text") ?: "?");
+                fprintf(stderr, "    - %s\n", json_string_value(v) ?: json_str(v, "text") ?: "?");
         fprintf(stderr, "  Bundle:   %s\n", json_str(request, "bundle_name") ?: "?");
         /* the missing items were listed with the checklist above: a count, not the list again */
         if (json_array_size(json_object_get(request, "missing")) > 0)
@@ -184,8 +184,8 @@ static int settle(struct ticket_submission *s, int r)
         if (!e)
                 return r;
         json_object_set_new(s->state, "attempts",
-                            json_integer(json_integer_value(json_object_get(s->state,
-                                                                            "attempts")) + 1));
+                            json_integer(json_integer_value(json_object_get(s->state, "attempts")) +
+                                         1));
         json_object_set_new(s->state, "last_attempt",
                             json_integer((json_int_t) now(CLOCK_REALTIME)));
         if (json_is_true(json_object_get(s->state, "done"))) {
@@ -205,12 +205,15 @@ static int settle(struct ticket_submission *s, int r)
                 json_object_set_new(s->ticket, "action", json_string("spooled"));
         /* stopped by a signal (-EINTR): the caller says so, in one line */
         if (r == -EAGAIN)
-                fprintf(stderr, "The submission is in the spool as %s and will be retried "
-                                "('collect spool flush'); nothing is lost.\n", e->id);
-        else if (r < 0 && r != -EINTR)
-                fprintf(stderr, "The submission is kept in the spool as %s: fix the problem and "
-                                "run 'collect spool flush', or 'collect spool drop %s'.\n", e->id,
+                fprintf(stderr,
+                        "The submission is in the spool as %s and will be retried "
+                        "('collect spool flush'); nothing is lost.\n",
                         e->id);
+        else if (r < 0 && r != -EINTR)
+                fprintf(stderr,
+                        "The submission is kept in the spool as %s: fix the problem and "
+                        "run 'collect spool flush', or 'collect spool drop %s'.\n",
+                        e->id, e->id);
         spool_entry_free(e);
         return r;
 }
@@ -224,7 +227,8 @@ static void print_result(json_t *ticket)
         if (streq(action, "created"))
                 fprintf(stderr, "Created %s: %s\n", key, json_str(ticket, "url") ?: "");
         else if (streq(action, "attached") || streq(action, "commented"))
-                fprintf(stderr, "Attached the bundle to %s: %s\n", key, json_str(ticket, "url") ?: "");
+                fprintf(stderr, "Attached the bundle to %s: %s\n", key,
+                        json_str(ticket, "url") ?: "");
 }
 
 int ticket_submit(const struct ticket_job *job, json_t **ret_ticket)
@@ -303,8 +307,7 @@ int ticket_submit(const struct ticket_job *job, json_t **ret_ticket)
                 }
                 (void) spool_vacuum(spool_dir, job->config->spool_max_size,
                                     job->config->spool_max_age, NULL);
-                r = spool_entry_create(spool_dir, id, job->bundle_path, request, s.state,
-                                       &s.entry);
+                r = spool_entry_create(spool_dir, id, job->bundle_path, request, s.state, &s.entry);
                 if (r < 0) {
                         log_error_errno(r, "cannot put the submission in the spool '%s': %m",
                                         spool_dir);

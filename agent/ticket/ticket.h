@@ -21,14 +21,14 @@
 
 struct ticket_job {
         enum ticket_action { TICKET_OPEN, TICKET_ATTACH } action;
-        const char *key;            /* TICKET_ATTACH: existing ticket */
-        const char *bundle_path;    /* finished bundle (already leak-checked by the caller) */
-        json_t *manifest;           /* the manifest object, borrowed */
+        const char *key;         /* TICKET_ATTACH: existing ticket */
+        const char *bundle_path; /* finished bundle (already leak-checked by the caller) */
+        json_t *manifest;        /* the manifest object, borrowed */
         const struct config *config;
-        char **share;               /* --share IDs (config share_with is added for OPEN) */
+        char **share; /* --share IDs (config share_with is added for OPEN) */
         const char *state_dir, *spool_dir;
         bool dry_run, assume_yes, interactive; /* interactive: ask before filing */
-        bool allow_incomplete;      /* say in the ticket what is missing */
+        bool allow_incomplete;                 /* say in the ticket what is missing */
         const char *problem_marker; /* monitoring: a word of the summary naming the problem
                                      * fleet-wide; an open request carrying it gets this
                                      * bundle as a comment instead of a new ticket */
@@ -67,4 +67,3 @@ char *ticket_pending_steps(json_t *request, json_t *state);
 
 /* By name ("jsm", "outbox"); NULL if unknown. */
 const struct ticket_backend *ticket_backend_find(const char *name);
-

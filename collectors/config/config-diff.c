@@ -130,7 +130,8 @@ static int assign_classes(struct side *a, struct side *b)
                                         s->eq[i] = next++;
                                         break;
                                 }
-                                if (repr[c]->len == l->len && memcmp(repr[c]->p, l->p, l->len) == 0) {
+                                if (repr[c]->len == l->len &&
+                                    memcmp(repr[c]->p, l->p, l->len) == 0) {
                                         s->eq[i] = c;
                                         break;
                                 }
@@ -147,8 +148,8 @@ struct partition {
 
 /* Finds the midpoint of the shortest edit script for x[xoff..xlim) and
  * y[yoff..ylim), as diffseq.h's diag() with find_minimal set. */
-static void diag(ptrdiff_t xoff, ptrdiff_t xlim, ptrdiff_t yoff, ptrdiff_t ylim,
-                 struct diff_run *r, struct partition *part)
+static void diag(ptrdiff_t xoff, ptrdiff_t xlim, ptrdiff_t yoff, ptrdiff_t ylim, struct diff_run *r,
+                 struct partition *part)
 {
         ptrdiff_t *const fd = r->fdiag, *const bd = r->bdiag;
         const int *const xv = r->xv, *const yv = r->yv;
@@ -394,7 +395,10 @@ static int whole_file(struct out *o, const char *old_label, const char *old_data
         out_all_lines(o, '-', old_data, old_len);
         out_all_lines(o, '+', new_data, new_len);
         *stats = (struct config_diff_stats) {
-                .deleted = n0, .inserted = n1, .hunks = 1, .whole_file = true,
+                .deleted = n0,
+                .inserted = n1,
+                .hunks = 1,
+                .whole_file = true,
         };
         return o->r < 0 ? o->r : 0;
 }

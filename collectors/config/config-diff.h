@@ -23,10 +23,10 @@ struct config_diff_limits {
 };
 
 struct config_diff_stats {
-        size_t deleted;   /* lines removed from the old side */
-        size_t inserted;  /* lines added on the new side */
+        size_t deleted;  /* lines removed from the old side */
+        size_t inserted; /* lines added on the new side */
         size_t hunks;
-        bool whole_file;  /* limits exceeded: written as a whole-file replacement */
+        bool whole_file; /* limits exceeded: written as a whole-file replacement */
 };
 
 /* True if data looks binary (contains a NUL byte). */

@@ -71,8 +71,8 @@ static bool excluded(const struct gather *g, const char *path)
         const char *base = strrchr(path, '/');
 
         STRV_FOREACH(e, (char **) g->p->exclude) {
-                if (strchr(*e, '/') ? fnmatch(*e, path, 0) == 0
-                                    : base && fnmatch(*e, base + 1, 0) == 0)
+                if (strchr(*e, '/') ? fnmatch(*e, path, 0) == 0 :
+                                      base && fnmatch(*e, base + 1, 0) == 0)
                         return true;
         }
         return false;
@@ -80,8 +80,7 @@ static bool excluded(const struct gather *g, const char *path)
 
 static int walk(struct gather *g, int dfd, const char *path, unsigned depth);
 
-static int walk_entry(struct gather *g, int dfd, const char *name, const char *path,
-                      unsigned depth)
+static int walk_entry(struct gather *g, int dfd, const char *name, const char *path, unsigned depth)
 {
         struct stat st;
 
@@ -94,13 +93,14 @@ static int walk_entry(struct gather *g, int dfd, const char *name, const char *p
         if (!S_ISDIR(st.st_mode))
                 return 0;
         if (depth >= WALK_DEPTH) {
-                sink_note(g->sink, "config/files: not read below %s (deeper than %d levels)",
-                          path, WALK_DEPTH);
+                sink_note(g->sink, "config/files: not read below %s (deeper than %d levels)", path,
+                          WALK_DEPTH);
                 sink_mark_partial(g->sink);
                 return 0;
         }
-        _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                                   O_NONBLOCK | O_CLOEXEC);
+        _cleanup_close_ int fd = openat(dfd, name,
+                                        O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK |
+                                                O_CLOEXEC);
         if (fd < 0) {
                 sink_note(g->sink, "config/files: directory %s not read: %s", path,
                           strerror(errno));
@@ -173,8 +173,7 @@ static int add_default(struct gather *g, const char *path)
         safe_close(fd);
         fd = open_beneath(ctx_root_fd(g->ctx), path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) {
-                sink_note(g->sink, "config/files: directory %s not read: %s", path,
-                          strerror(-fd));
+                sink_note(g->sink, "config/files: directory %s not read: %s", path, strerror(-fd));
                 sink_mark_partial(g->sink);
                 return 0;
         }
@@ -192,7 +191,8 @@ static int add_exec_files(struct gather *g, const char *line, const char *why)
 
         if (!copy)
                 return -ENOMEM;
-        for (char *t = strtok_r(copy, " \t", &save); t && r >= 0; t = strtok_r(NULL, " \t", &save)) {
+        for (char *t = strtok_r(copy, " \t", &save); t && r >= 0;
+             t = strtok_r(NULL, " \t", &save)) {
                 char *eq = strchr(t, '='), *p = eq && eq[1] == '/' ? eq + 1 : t;
                 size_t n;
 
@@ -288,8 +288,10 @@ static int copy_one(struct gather *g, const struct want *w)
                 return 0;
         if (fd >= 0 && fstat(fd, &st) >= 0 && S_ISREG(st.st_mode) &&
             (uint64_t) st.st_size > g->p->max_file_size) {
-                sink_note(g->sink, "config/files: %s left out: %" PRIu64 " bytes, over "
-                          "max_file_size", w->path, (uint64_t) st.st_size);
+                sink_note(g->sink,
+                          "config/files: %s left out: %" PRIu64 " bytes, over "
+                          "max_file_size",
+                          w->path, (uint64_t) st.st_size);
                 sink_mark_partial(g->sink);
                 return 0;
         }
@@ -347,8 +349,10 @@ int config_files_collect(struct collect_ctx *ctx, struct sink *sink,
                 if (r >= 0 && !ctx_path_forbidden(ctx, *c))
                         r = want_add(&g, *c, "changed in the window", true);
         if (r >= 0 && g.cut) {
-                sink_note(sink, "config/files: the list was cut at %zu files or %u directory "
-                          "entries", g.n, WALK_ENTRIES);
+                sink_note(sink,
+                          "config/files: the list was cut at %zu files or %u directory "
+                          "entries",
+                          g.n, WALK_ENTRIES);
                 sink_mark_partial(sink);
         }
         if (r >= 0)

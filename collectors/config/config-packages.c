@@ -175,8 +175,12 @@ static int parse_dnf_stamp(const char *s, usec_t *ret, const char **ret_end)
                         ;
         if (*p == 'Z' || *p == '+' || *p == '-') {
                 struct tm tm = {
-                        .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                        .tm_hour = h, .tm_min = mi, .tm_sec = se,
+                        .tm_year = y - 1900,
+                        .tm_mon = mo - 1,
+                        .tm_mday = d,
+                        .tm_hour = h,
+                        .tm_min = mi,
+                        .tm_sec = se,
                 };
                 long off = 0;
                 time_t t = timegm(&tm);
@@ -235,7 +239,8 @@ static int parse_dpkg_line(struct reader *rd, const char *line)
         else if (streq(action, "install") && !streq(v1, "<none>"))
                 act = streq(v1, v2) ? "reinstall" : "upgrade";
         return add_change(rd, t, act, name, arch, dup_version(v1),
-                          streq(action, "remove") || streq(action, "purge") ? NULL : dup_version(v2),
+                          streq(action, "remove") || streq(action, "purge") ? NULL :
+                                                                              dup_version(v2),
                           NULL);
 }
 
@@ -401,8 +406,9 @@ static int parse_nevra(const char *s, char **ret_name, char **ret_arch, char **r
         }
         *ret_name = xstrdup(p);
         *ret_arch = arch ? xstrdup(arch) : NULL;
-        *ret_version = epoch && !strchr(version, ':') ? xasprintf("%s:%s-%s", epoch, version, release)
-                                                     : xasprintf("%s-%s", version, release);
+        *ret_version = epoch && !strchr(version, ':') ?
+                               xasprintf("%s:%s-%s", epoch, version, release) :
+                               xasprintf("%s-%s", version, release);
         if (!*ret_name || !*ret_version || (arch && !*ret_arch))
                 return -ENOMEM;
         return 0;
@@ -421,13 +427,13 @@ static int parse_rpm_change(struct reader *rd, usec_t t, const char *what, const
                 const char *action;
                 bool old_side; /* names the version being replaced */
         } table[] = {
-                { "Install", "install", false },    { "Installed", "install", false },
-                { "Upgrade", "upgrade", false },    { "Upgraded", "upgrade", true },
-                { "Updated", "upgrade", false },    { "Update", "upgrade", false },
+                { "Install", "install", false },     { "Installed", "install", false },
+                { "Upgrade", "upgrade", false },     { "Upgraded", "upgrade", true },
+                { "Updated", "upgrade", false },     { "Update", "upgrade", false },
                 { "Downgrade", "downgrade", false }, { "Downgraded", "downgrade", true },
                 { "Reinstall", "reinstall", false }, { "Reinstalled", "reinstall", true },
-                { "Erase", "remove", true },        { "Erased", "remove", true },
-                { "Removed", "remove", true },      { "Obsoleted", "remove", true },
+                { "Erase", "remove", true },         { "Erased", "remove", true },
+                { "Removed", "remove", true },       { "Obsoleted", "remove", true },
         };
         char *name = NULL, *arch = NULL, *version = NULL;
         int r;
@@ -452,7 +458,8 @@ static int parse_rpm_change(struct reader *rd, usec_t t, const char *what, const
 
                                 if (streq(c->action, action) && !c->old_version &&
                                     same_pkg(c, name, arch) && streq(c->source, rd->source) &&
-                                    (c->time > t ? c->time - t : t - c->time) <= 10 * USEC_PER_MINUTE) {
+                                    (c->time > t ? c->time - t : t - c->time) <=
+                                            10 * USEC_PER_MINUTE) {
                                         c->old_version = version;
                                         free(name);
                                         free(arch);
@@ -705,10 +712,11 @@ static void dedup(struct config_package_changes *c)
                         bool y_apt = strstr(y->source, "/apt/history.log") != NULL;
 
                         if (x_apt && !y_apt) {
-                                bool match = is_remove(x->action)
-                                                     ? is_remove(y->action) && streq(x->action, y->action)
-                                                     : !is_remove(y->action) &&
-                                                               vstreq(x->new_version, y->new_version);
+                                bool match = is_remove(x->action) ?
+                                                     is_remove(y->action) &&
+                                                             streq(x->action, y->action) :
+                                                     !is_remove(y->action) &&
+                                                             vstreq(x->new_version, y->new_version);
                                 if (match) {
                                         if (x->command && !y->command)
                                                 y->command = TAKE_PTR(x->command);

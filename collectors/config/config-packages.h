@@ -25,9 +25,9 @@ struct config_package_change {
 struct config_package_changes {
         struct config_package_change *items; /* sorted by time after collect */
         size_t n, alloc;
-        char **sources;                      /* log files read */
+        char **sources; /* log files read */
         size_t n_sources;
-        size_t unparsed;                     /* lines that looked relevant but did not parse */
+        size_t unparsed; /* lines that looked relevant but did not parse */
 };
 
 /* Reads every package log below root_fd and keeps changes in [since, until].

@@ -472,10 +472,15 @@ int snapshot_write_index(struct config_snapshot_store *s, struct config_snapshot
                 for (size_t i = 0; i < idx->n_entries; i++) {
                         const struct config_snapshot_entry *e = &idx->entries[i];
 
-                        fprintf(f, "%c %o %u %u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-                                   " %d %s ",
+                        fprintf(f,
+                                "%c %o %u %u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+                                " %d %s ",
                                 e->type, e->mode, e->uid, e->gid, e->size, e->mtime_ns, e->ctime_ns,
-                                e->ino, e->withheld ? 2 : e->stored ? 1 : 0, e->sha256);
+                                e->ino,
+                                e->withheld ? 2 :
+                                e->stored   ? 1 :
+                                              0,
+                                e->sha256);
                         fputs_escaped(e->path, f);
                         fputc('\n', f);
                         if (ferror(f))

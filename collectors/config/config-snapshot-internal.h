@@ -21,13 +21,13 @@ struct config_snapshot_store {
         int objects_fd;
         int lock_fd;
         unsigned tmp_counter;
-        bool usage_known;  /* bytes used as of the last completed prune */
+        bool usage_known; /* bytes used as of the last completed prune */
         uint64_t usage;
-        char **written;    /* objects ("ab/cdef…") written since the last commit */
-        char **made_dirs;  /* fan-out directories ("ab") made since the last commit */
-        bool usage_taken;  /* the usage file was removed by this open, not put back yet */
-        bool fresh;        /* this open made the store's directory, nothing committed yet */
-        int error;         /* the disk is full (-ENOSPC, -EDQUOT, …): no more objects */
+        char **written;   /* objects ("ab/cdef…") written since the last commit */
+        char **made_dirs; /* fan-out directories ("ab") made since the last commit */
+        bool usage_taken; /* the usage file was removed by this open, not put back yet */
+        bool fresh;       /* this open made the store's directory, nothing committed yet */
+        int error;        /* the disk is full (-ENOSPC, -EDQUOT, …): no more objects */
 };
 
 /* Errors that mean "no room" (or no writing at all) on the store's file system. */

@@ -170,9 +170,8 @@ static int rewrite_refs(struct config_snapshot_store *s, const struct config_sna
 
 /* Oldest first, so that a crash leaves a consistent prefix dropped; then the
  * objects no kept snapshot refers to. */
-static void drop_unreferenced(struct config_snapshot_store *s,
-                              const struct config_snapshot_info *l, size_t first_kept,
-                              const struct object *objs, size_t n_objs,
+static void drop_unreferenced(struct config_snapshot_store *s, const struct config_snapshot_info *l,
+                              size_t first_kept, const struct object *objs, size_t n_objs,
                               struct config_snapshot_stats *stats)
 {
         for (size_t i = 0; i < first_kept; i++)

@@ -39,8 +39,7 @@
 
 /* Counts a file or directory that could not be read and keeps the first
  * ones, with the reason, for the collector's notes. */
-static void scan_unreadable(struct config_snapshot_stats *stats, const char *path,
-                            const char *why)
+static void scan_unreadable(struct config_snapshot_stats *stats, const char *path, const char *why)
 {
         stats->unreadable++;
         if (strv_length(stats->unreadable_paths) < CONFIG_SNAPSHOT_UNREADABLE_MAX)
@@ -554,8 +553,8 @@ int config_snapshot_scan(const struct config_snapshot_scan *scan,
 
                         while (rl > 0 && root[rl - 1] == '/')
                                 rl--;
-                        pattern = xasprintf("%.*s%s%s", (int) rl, root,
-                                            (*p)[0] == '/' ? "" : "/", *p);
+                        pattern = xasprintf("%.*s%s%s", (int) rl, root, (*p)[0] == '/' ? "" : "/",
+                                            *p);
                         if (!pattern) {
                                 r = -ENOMEM;
                                 break;

@@ -28,27 +28,27 @@ struct sink;
 struct collect_ctx;
 
 struct config_snapshot_entry {
-        char *path;        /* absolute, as seen inside the root */
-        char type;         /* 'f' regular file, 'l' symbolic link (content = target) */
-        bool stored;       /* content is in the store (false: over the size limit) */
-        bool withheld;     /* not stored because it holds a private key */
-        uint32_t mode;     /* st_mode */
+        char *path;    /* absolute, as seen inside the root */
+        char type;     /* 'f' regular file, 'l' symbolic link (content = target) */
+        bool stored;   /* content is in the store (false: over the size limit) */
+        bool withheld; /* not stored because it holds a private key */
+        uint32_t mode; /* st_mode */
         uint32_t uid, gid;
         uint64_t size;
         uint64_t mtime_ns, ctime_ns, ino; /* stat data to recognise unchanged files */
-        char sha256[65];   /* hex */
+        char sha256[65];                  /* hex */
 };
 
 struct config_snapshot_index {
-        usec_t time;       /* when the snapshot was taken */
-        uint64_t seq;      /* order among snapshots taken at the same time */
+        usec_t time;         /* when the snapshot was taken */
+        uint64_t seq;        /* order among snapshots taken at the same time */
         uint64_t scanned_ns; /* real clock when the scan started: stat data of files
                               * changed just before it are not trusted ("racy") */
-        char *name;        /* index file name, NULL until committed */
-        char *ref;         /* the full index file holding the entries: name itself,
+        char *name;          /* index file name, NULL until committed */
+        char *ref;           /* the full index file holding the entries: name itself,
                             * or the one an unchanged snapshot refers to */
-        bool new_content;  /* the scan read content not known from the previous index */
-        bool unchanged;    /* the scan found exactly the previous index's entries */
+        bool new_content;    /* the scan read content not known from the previous index */
+        bool unchanged;      /* the scan found exactly the previous index's entries */
         struct config_snapshot_entry *entries; /* sorted by path */
         size_t n_entries;
         size_t alloc;
@@ -58,36 +58,36 @@ struct config_snapshot_info {
         usec_t time;
         uint64_t seq;
         char *name;
-        uint64_t bytes;    /* size of the index file */
+        uint64_t bytes; /* size of the index file */
 };
 
 struct config_snapshot_store;
 
 struct config_snapshot_scan {
-        struct collect_ctx *ctx;   /* root fd, never_collect, deadline */
-        struct sink *sink;         /* NULL, or never_collect on the opened file */
-        char *const *paths;        /* tracked paths (globs allowed) inside the root */
-        char *const *exclude;      /* globs; with a '/' matched on the path, else the name */
-        uint64_t max_file_size;    /* larger files: hash only */
-        uint64_t max_files;        /* stop (partial) beyond this many entries */
+        struct collect_ctx *ctx; /* root fd, never_collect, deadline */
+        struct sink *sink;       /* NULL, or never_collect on the opened file */
+        char *const *paths;      /* tracked paths (globs allowed) inside the root */
+        char *const *exclude;    /* globs; with a '/' matched on the path, else the name */
+        uint64_t max_file_size;  /* larger files: hash only */
+        uint64_t max_files;      /* stop (partial) beyond this many entries */
 };
 
 struct config_snapshot_stats {
-        size_t files;              /* entries in the snapshot */
-        size_t read;               /* files read (new or changed stat data) */
-        size_t reused;             /* files recognised by stat data */
+        size_t files;  /* entries in the snapshot */
+        size_t read;   /* files read (new or changed stat data) */
+        size_t reused; /* files recognised by stat data */
         size_t objects_written;
-        uint64_t bytes_written;    /* compressed bytes of new objects */
-        size_t forbidden;          /* skipped by never_collect */
+        uint64_t bytes_written; /* compressed bytes of new objects */
+        size_t forbidden;       /* skipped by never_collect */
         size_t excluded;
         size_t unreadable;
-        char **unreadable_paths;   /* the first ones, "path: reason" (owned) */
-        size_t too_deep;           /* directories deeper than the walk goes */
-        size_t too_large;          /* hashed only */
-        size_t withheld;           /* hold a private key: hashed only */
-        bool truncated;            /* max_files reached */
-        size_t dropped;            /* snapshots pruned */
-        uint64_t store_bytes;      /* after pruning */
+        char **unreadable_paths; /* the first ones, "path: reason" (owned) */
+        size_t too_deep;         /* directories deeper than the walk goes */
+        size_t too_large;        /* hashed only */
+        size_t withheld;         /* hold a private key: hashed only */
+        bool truncated;          /* max_files reached */
+        size_t dropped;          /* snapshots pruned */
+        uint64_t store_bytes;    /* after pruning */
 };
 
 #define CONFIG_SNAPSHOT_UNREADABLE_MAX 50

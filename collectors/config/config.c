@@ -61,10 +61,8 @@ enum change_kind {
 };
 
 static const char *const change_kind_table[_CHANGE_KIND_MAX] = {
-        [CHANGE_ADDED] = "added",
-        [CHANGE_REMOVED] = "removed",
-        [CHANGE_MODIFIED] = "modified",
-        [CHANGE_MODE] = "mode_changed",
+        [CHANGE_ADDED] = "added",         [CHANGE_REMOVED] = "removed",
+        [CHANGE_MODIFIED] = "modified",   [CHANGE_MODE] = "mode_changed",
         [CHANGE_OWNER] = "owner_changed",
 };
 
@@ -74,7 +72,7 @@ struct change {
         unsigned kinds;        /* 1 << enum change_kind */
         enum change_kind kind; /* the main one */
         usec_t observed, not_before;
-        const char *diff;      /* how the content change is shown in changes.diff */
+        const char *diff; /* how the content change is shown in changes.diff */
 };
 
 struct run {
@@ -225,7 +223,8 @@ static int commit_snapshot(struct run *r, struct config_snapshot_index *cur,
         if (!r->store)
                 return 0;
         if (stats->truncated) {
-                sink_note(r->sink, "snapshot cut at %" PRIu64 " files (max_files)", r->cfg->max_files);
+                sink_note(r->sink, "snapshot cut at %" PRIu64 " files (max_files)",
+                          r->cfg->max_files);
                 sink_mark_partial(r->sink);
         }
         k = config_snapshot_commit(r->store, cur);
@@ -243,8 +242,10 @@ static int commit_snapshot(struct run *r, struct config_snapshot_index *cur,
         if (k < 0)
                 clog_warning_errno(r->ctx, k, "cannot prune snapshots: %m");
         if (r->cfg->max_store_size > 0 && stats->store_bytes > r->cfg->max_store_size)
-                sink_note(r->sink, "snapshot store holds %" PRIu64 " bytes, over max_store_size "
-                          "(only the newest snapshot is left)", stats->store_bytes);
+                sink_note(r->sink,
+                          "snapshot store holds %" PRIu64 " bytes, over max_store_size "
+                          "(only the newest snapshot is left)",
+                          stats->store_bytes);
         return 0;
 }
 
@@ -266,7 +267,8 @@ static int snapshot_only(struct run *r)
         if (k >= 0)
                 sink_note(r->sink,
                           "snapshot %s: %zu files (%zu read, %zu unchanged by stat data), %zu new "
-                          "objects (%" PRIu64 " bytes), %zu snapshots dropped, store %" PRIu64 " bytes",
+                          "objects (%" PRIu64 " bytes), %zu snapshots dropped, store %" PRIu64
+                          " bytes",
                           cur->name, stats.files, stats.read, stats.reused, stats.objects_written,
                           stats.bytes_written, stats.dropped, stats.store_bytes);
         config_snapshot_index_free(cur);
@@ -276,7 +278,8 @@ static int snapshot_only(struct run *r)
 
 /* Compares two sorted indexes. */
 static int compute_changes(struct run *r, const struct config_snapshot_index *a,
-                           const struct config_snapshot_index *b, struct change **ret, size_t *ret_n)
+                           const struct config_snapshot_index *b, struct change **ret,
+                           size_t *ret_n)
 {
         struct change *l = NULL;
         size_t n = 0, alloc = 0, i = 0, j = 0;
@@ -308,9 +311,9 @@ static int compute_changes(struct run *r, const struct config_snapshot_index *a,
                         j++;
                         if (ch.kinds == 0)
                                 continue;
-                        ch.kind = ch.kinds & (1u << CHANGE_MODIFIED) ? CHANGE_MODIFIED
-                                  : ch.kinds & (1u << CHANGE_MODE)   ? CHANGE_MODE
-                                                                     : CHANGE_OWNER;
+                        ch.kind = ch.kinds & (1u << CHANGE_MODIFIED) ? CHANGE_MODIFIED :
+                                  ch.kinds & (1u << CHANGE_MODE)     ? CHANGE_MODE :
+                                                                       CHANGE_OWNER;
                 }
                 if (config_snapshot_path_skipped(&r->scan, ch.path))
                         continue;
@@ -373,7 +376,8 @@ static void observe(struct run *r, struct change *changes, size_t n, size_t base
                 for (size_t c = 0; c < n; c++) {
                         if (changes[c].observed != 0)
                                 continue;
-                        const struct config_snapshot_entry *e = config_snapshot_find(idx, changes[c].path);
+                        const struct config_snapshot_entry *e =
+                                config_snapshot_find(idx, changes[c].path);
                         if (same_state(e, changes[c].old))
                                 changes[c].not_before = idx->time;
                         else
@@ -428,8 +432,8 @@ static uint64_t hash_str(const char *p, size_t n)
  * name says it holds a secret; a stripped private key is "private key". */
 static size_t secret_key(const char *l, size_t n, const char **ret)
 {
-        static const char *const words[] = { "pass", "secret", "token", "key", "credential",
-                                              "auth", "private", "pwd" };
+        static const char *const words[] = { "pass",       "secret", "token",   "key",
+                                             "credential", "auth",   "private", "pwd" };
         size_t k;
 
         while (n > 0 && (*l == ' ' || *l == '\t' || *l == '"' || *l == '\''))
@@ -508,8 +512,10 @@ static int diff_write(void *userdata, const char *data, size_t len)
 static void diff_secrets_note(struct diff_out *o, const char *path)
 {
         if (o->changed[0])
-                (void) sink_stream_printf(o->st, "# %s: value changed: %s (old and new values "
-                                          "redacted)\n", path, o->changed);
+                (void) sink_stream_printf(o->st,
+                                          "# %s: value changed: %s (old and new values "
+                                          "redacted)\n",
+                                          path, o->changed);
         o->changed[0] = 0;
         o->n_removed = 0;
         o->line_len = 0;
@@ -532,12 +538,14 @@ static int write_change_diff(struct run *r, struct diff_out *o, struct change *c
         if (x && y && (x->mode & 07777) != (y->mode & 07777)) {
                 octal_mode(m1, x->mode);
                 octal_mode(m2, y->mode);
-                (void) sink_stream_printf(o->st, "# mode of %s changed: %s -> %s\n", ch->path, m1, m2);
+                (void) sink_stream_printf(o->st, "# mode of %s changed: %s -> %s\n", ch->path, m1,
+                                          m2);
         }
         if (x && y && (x->uid != y->uid || x->gid != y->gid))
-                (void) sink_stream_printf(o->st, "# owner of %s changed: %u:%u -> %u:%u\n", ch->path,
-                                          x->uid, x->gid, y->uid, y->gid);
-        if (!(ch->kinds & ((1u << CHANGE_MODIFIED) | (1u << CHANGE_ADDED) | (1u << CHANGE_REMOVED)))) {
+                (void) sink_stream_printf(o->st, "# owner of %s changed: %u:%u -> %u:%u\n",
+                                          ch->path, x->uid, x->gid, y->uid, y->gid);
+        if (!(ch->kinds &
+              ((1u << CHANGE_MODIFIED) | (1u << CHANGE_ADDED) | (1u << CHANGE_REMOVED)))) {
                 ch->diff = "none";
                 return 0;
         }
@@ -560,8 +568,10 @@ static int write_change_diff(struct run *r, struct diff_out *o, struct change *c
         }
 
         if ((x && x->withheld) || (y && y->withheld)) {
-                (void) sink_stream_printf(o->st, "# %s: content changed; not shown: it holds a "
-                                          "private key\n", ch->path);
+                (void) sink_stream_printf(o->st,
+                                          "# %s: content changed; not shown: it holds a "
+                                          "private key\n",
+                                          ch->path);
                 ch->diff = "withheld";
                 return o->full ? -ENOSPC : 0;
         }
@@ -569,9 +579,10 @@ static int write_change_diff(struct run *r, struct diff_out *o, struct change *c
                 bool big = (x && !x->stored && x->size > r->cfg->max_file_size) ||
                            (y && !y->stored && y->size > r->cfg->max_file_size);
 
-                (void) sink_stream_printf(o->st, "# %s: content changed (sha256 %s -> %s); not shown: "
-                                          "%s\n", ch->path, x ? x->sha256 : "none",
-                                          y ? y->sha256 : "none",
+                (void) sink_stream_printf(o->st,
+                                          "# %s: content changed (sha256 %s -> %s); not shown: "
+                                          "%s\n",
+                                          ch->path, x ? x->sha256 : "none", y ? y->sha256 : "none",
                                           big ? "over max_file_size" :
                                                 "not in the snapshot store (its disk was full)");
                 ch->diff = big ? "too_large" : "unavailable";
@@ -581,7 +592,8 @@ static int write_change_diff(struct run *r, struct diff_out *o, struct change *c
         if (x) {
                 k = config_snapshot_read_object(r->store, x->sha256, max, &a, &alen);
                 if (k < 0) {
-                        sink_note(r->sink, "old content of %s unavailable: %s", ch->path, strerror(-k));
+                        sink_note(r->sink, "old content of %s unavailable: %s", ch->path,
+                                  strerror(-k));
                         (void) sink_stream_printf(o->st, "# %s: old content unavailable (%s)\n",
                                                   ch->path, strerror(-k));
                         ch->diff = "unavailable";
@@ -591,7 +603,8 @@ static int write_change_diff(struct run *r, struct diff_out *o, struct change *c
         if (y) {
                 k = config_snapshot_read_object(r->store, y->sha256, max, &b, &blen);
                 if (k < 0) {
-                        sink_note(r->sink, "new content of %s unavailable: %s", ch->path, strerror(-k));
+                        sink_note(r->sink, "new content of %s unavailable: %s", ch->path,
+                                  strerror(-k));
                         (void) sink_stream_printf(o->st, "# %s: new content unavailable (%s)\n",
                                                   ch->path, strerror(-k));
                         ch->diff = "unavailable";
@@ -616,8 +629,10 @@ static int write_change_diff(struct run *r, struct diff_out *o, struct change *c
         if (k < 0)
                 return k;
         if (ds.whole_file) {
-                sink_note(r->sink, "%s: too many lines or changes for a line diff, shown as a "
-                          "whole-file change", ch->path);
+                sink_note(r->sink,
+                          "%s: too many lines or changes for a line diff, shown as a "
+                          "whole-file change",
+                          ch->path);
                 ch->diff = "whole_file";
         } else
                 ch->diff = "unified";
@@ -641,7 +656,8 @@ static json_t *entry_fields(json_t *o, const char *prefix, const struct config_s
         (void) snprintf(key, sizeof(key), "%s_gid", prefix);
         json_object_set_new(o, key, e ? json_integer(e->gid) : json_null());
         (void) snprintf(key, sizeof(key), "%s_type", prefix);
-        json_object_set_new(o, key, e ? json_string(e->type == 'l' ? "symlink" : "file") : json_null());
+        json_object_set_new(o, key,
+                            e ? json_string(e->type == 'l' ? "symlink" : "file") : json_null());
         return o;
 }
 
@@ -657,7 +673,8 @@ static json_t *change_json(const struct change *ch)
         json_object_set_new(o, "kinds", kinds);
         json_object_set_new(o, "observed", json_time(ch->observed));
         json_object_set_new(o, "not_before", json_time(ch->not_before));
-        json_object_set_new(o, "mtime", ch->new ? json_time(ch->new->mtime_ns / 1000) : json_null());
+        json_object_set_new(o, "mtime",
+                            ch->new ? json_time(ch->new->mtime_ns / 1000) : json_null());
         entry_fields(o, "old", ch->old);
         entry_fields(o, "new", ch->new);
         json_object_set_new(o, "diff", json_string(ch->diff ?: "none"));
@@ -776,7 +793,8 @@ static int report_without_baseline(struct run *r, const struct config_snapshot_i
 
         k = sink_open_stream(r->sink, DIFF_MEMBER, "configuration snapshots", 0, &st);
         if (k >= 0) {
-                (void) sink_stream_printf(st, "# collect: no configuration diff available for "
+                (void) sink_stream_printf(st,
+                                          "# collect: no configuration diff available for "
                                           "%s .. %s\n# %s\n# %zu tracked files were modified in "
                                           "the window (by mtime); see changes.json.\n",
                                           iso(b1, since) ?: "?", iso(b2, until) ?: "?", why, count);
@@ -865,10 +883,12 @@ static void mtime_changes(struct run *r, const struct config_snapshot_index *bas
                 json_object_set_new(o, "diff", json_string("unavailable"));
                 json_array_append_new(list, o);
                 if (st)
-                        (void) sink_stream_printf(st, "# %s: modified %s, before the first "
+                        (void) sink_stream_printf(st,
+                                                  "# %s: modified %s, before the first "
                                                   "snapshot (by modification time): earlier "
                                                   "content unknown, current content in "
-                                                  "config/files\n", e->path, iso(b1, mt) ?: "?");
+                                                  "config/files\n",
+                                                  e->path, iso(b1, mt) ?: "?");
                 if (*count < DETAIL_ITEMS)
                         (void) dynbuf_addf(detail, "%smodified %s", *count ? ", " : "", e->path);
                 *first = *first == 0 || mt < *first ? mt : *first;
@@ -912,8 +932,8 @@ static char *baseline_note(const struct config_snapshot_index *base, bool base_i
                 return xasprintf("no snapshot was taken before the window start; compared with "
                                  "the first snapshot in the window (%s); files modified in the "
                                  "window before it are listed by modification time; changes "
-                                 "before %s unknown", iso(b1, base->time) ?: "?",
-                                 iso(b1, base->time) ?: "?");
+                                 "before %s unknown",
+                                 iso(b1, base->time) ?: "?", iso(b1, base->time) ?: "?");
         return xasprintf("baseline: snapshot of %s (the newest at or before the window start)",
                          iso(b1, base->time) ?: "?");
 }
@@ -944,10 +964,12 @@ static int report_changes(struct run *r, const struct config_snapshot_index *bas
         k = sink_open_stream(r->sink, DIFF_MEMBER, "configuration snapshots", 0, &st);
         if (k < 0)
                 return k;
-        (void) sink_stream_printf(st, "# collect: configuration changes, window %s .. %s\n"
+        (void) sink_stream_printf(st,
+                                  "# collect: configuration changes, window %s .. %s\n"
                                   "# %s; compared with %s (%s)\n# %zu changed files\n",
-                                  iso(b1, ctx_since(r->ctx)) ?: "?", iso(b2, ctx_until(r->ctx)) ?: "?",
-                                  note, end_desc, iso(b3, end->time) ?: "?", n);
+                                  iso(b1, ctx_since(r->ctx)) ?: "?",
+                                  iso(b2, ctx_until(r->ctx)) ?: "?", note, end_desc,
+                                  iso(b3, end->time) ?: "?", n);
         k = write_diffs(r, st, changes, n);
         json_t *root = json_object(), *list = json_array(), *b = json_object(), *e = json_object();
         dynbuf_init(&detail, 512);
@@ -985,7 +1007,8 @@ static int report_changes(struct run *r, const struct config_snapshot_index *bas
         json_object_set_new(root, "diff_available", json_true());
         json_object_set_new(root, "note", json_string(note));
         json_object_set_new(root, "count", json_integer((json_int_t) count));
-        json_object_set_new(root, "changed_before_window", json_integer((json_int_t) before_window));
+        json_object_set_new(root, "changed_before_window",
+                            json_integer((json_int_t) before_window));
         json_object_set_new(root, "changes", list);
         json_object_set_new(root, "scan", stats_json(stats));
         k = add_json(r->sink, CHANGES_MEMBER, root, SINK_NO_REDACT);
@@ -993,8 +1016,10 @@ static int report_changes(struct run *r, const struct config_snapshot_index *bas
         if (k < 0)
                 return k;
         if (before_window > 0)
-                sink_note(r->sink, "%zu files changed after the baseline but before the window "
-                          "start (by inode change time): not listed", before_window);
+                sink_note(r->sink,
+                          "%zu files changed after the baseline but before the window "
+                          "start (by inode change time): not listed",
+                          before_window);
 
         _cleanup_free_ char *d = xasprintf("%zu configuration files changed%s%s%s%s%s", count,
                                            count ? ": " : "", detail.buf ?: "",
@@ -1039,8 +1064,10 @@ static int report_packages(struct run *r)
                 json_object_set_new(o, "name", json_str(p->name));
                 json_object_set_new(o, "arch", p->arch ? json_str(p->arch) : json_null());
                 json_object_set_new(o, "action", json_str(p->action));
-                json_object_set_new(o, "old_version", p->old_version ? json_str(p->old_version) : json_null());
-                json_object_set_new(o, "new_version", p->new_version ? json_str(p->new_version) : json_null());
+                json_object_set_new(o, "old_version",
+                                    p->old_version ? json_str(p->old_version) : json_null());
+                json_object_set_new(o, "new_version",
+                                    p->new_version ? json_str(p->new_version) : json_null());
                 json_object_set_new(o, "time", json_time(p->time));
                 json_object_set_new(o, "source", json_str(p->source));
                 if (p->command)
@@ -1154,7 +1181,8 @@ static int config_collect(void *userdata, struct collect_ctx *ctx, struct sink *
                         base = NULL;
                 }
         }
-        if (base && end_i != SIZE_MAX && config_snapshot_load(r.store, r.infos[end_i].name, &end_snap) < 0)
+        if (base && end_i != SIZE_MAX &&
+            config_snapshot_load(r.store, r.infos[end_i].name, &end_snap) < 0)
                 end_snap = NULL;
 
         if (base) {
@@ -1165,11 +1193,12 @@ static int config_collect(void *userdata, struct collect_ctx *ctx, struct sink *
                         k = report_changes(&r, base, base_i, base_in_window, cur, r.n_infos,
                                            "the current files", &stats);
         } else {
-                const char *why = !r.store ? "the snapshot store is unavailable"
-                                  : r.n_infos == 0
-                                          ? "no configuration snapshot existed yet (the first one is "
-                                            "taken now)"
-                                          : "no snapshot was taken at or before the window end";
+                const char *why = !r.store ?
+                                          "the snapshot store is unavailable" :
+                                  r.n_infos == 0 ?
+                                          "no configuration snapshot existed yet (the first one is "
+                                          "taken now)" :
+                                          "no snapshot was taken at or before the window end";
                 k = report_without_baseline(&r, cur, &stats, why);
         }
         if (k < 0)

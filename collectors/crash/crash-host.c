@@ -60,7 +60,8 @@ static const char *skip_prefix(const char *line)
 {
         const char *p = line + strspn(line, " \t");
 
-        if (p[0] == '<' && strchr(p, '>') && strspn(p + 1, "0123456789") == (size_t) (strchr(p, '>') - p - 1))
+        if (p[0] == '<' && strchr(p, '>') &&
+            strspn(p + 1, "0123456789") == (size_t) (strchr(p, '>') - p - 1))
                 p = strchr(p, '>') + 1;
         if (p[0] == '[' && strchr(p, ']'))
                 p = strchr(p, ']') + 1;
@@ -319,8 +320,8 @@ static void apport_done(struct apport *a)
         free(a->cmdline);
 }
 
-static int apport_record(struct crash_state *s, struct collect_ctx *ctx, int dfd,
-                         const char *name, const struct stat *st)
+static int apport_record(struct crash_state *s, struct collect_ctx *ctx, int dfd, const char *name,
+                         const struct stat *st)
 {
         struct apport a = {};
         struct crash_record *rec = crash_record_new(s);
@@ -377,8 +378,7 @@ static int kdump_record(struct crash_state *s, int dfd, const char *name, const 
         }
         if (fstatat(sub, "vmcore", &vm, AT_SYMLINK_NOFOLLOW) < 0)
                 return 0; /* no kdump directory */
-        return kernel_text_record(s, "kdump", what, "",
-                                  (usec_t) st->st_mtim.tv_sec * USEC_PER_SEC);
+        return kernel_text_record(s, "kdump", what, "", (usec_t) st->st_mtim.tv_sec * USEC_PER_SEC);
 }
 
 int crash_scan_var_crash(struct crash_state *s, struct collect_ctx *ctx, struct sink *sink)
@@ -424,9 +424,8 @@ static char *dpkg_version(struct collect_ctx *ctx, const char *package)
         _cleanup_free_ char *status = NULL, *needle = xasprintf("Package: %s\n", package);
         const char *p, *v, *end;
 
-        if (!needle ||
-            read_file_beneath(ctx_root_fd(ctx), "var/lib/dpkg/status", DPKG_STATUS_MAX, &status,
-                              NULL) < 0)
+        if (!needle || read_file_beneath(ctx_root_fd(ctx), "var/lib/dpkg/status", DPKG_STATUS_MAX,
+                                         &status, NULL) < 0)
                 return NULL;
         p = strstr(status, needle);
         if (!p || (p != status && p[-1] != '\n'))

@@ -86,7 +86,8 @@ int crash_record_commit(struct crash_state *s, struct crash_record *rec)
                                 return -ENOMEM;
                 }
                 p = &s->problems[s->n_problems++];
-                *p = (struct crash_problem) { .hash = rec->sig.hash, .first_record = idx,
+                *p = (struct crash_problem) { .hash = rec->sig.hash,
+                                              .first_record = idx,
                                               .first = rec->cd.timestamp };
         }
         p->count++;
@@ -340,10 +341,10 @@ static json_t *record_json(const struct crash_state *s, const struct crash_recor
         json_object_set_new(o, "source", json_string(rec->source));
         json_object_set_new(o, "time",
                             json_string(format_iso8601(when, sizeof(when), rec->cd.timestamp)));
-        json_object_set_new(o, "pid", rec->cd.pid ? json_integer((json_int_t) rec->cd.pid) :
-                                                    json_null());
-        json_object_set_new(o, "uid", rec->cd.has_uid ? json_integer((json_int_t) rec->cd.uid) :
-                                                         json_null());
+        json_object_set_new(o, "pid",
+                            rec->cd.pid ? json_integer((json_int_t) rec->cd.pid) : json_null());
+        json_object_set_new(o, "uid",
+                            rec->cd.has_uid ? json_integer((json_int_t) rec->cd.uid) : json_null());
         json_object_set_new(o, "exe", jstr_or_null(rec->cd.exe));
         json_object_set_new(o, "comm", jstr_or_null(rec->cd.comm));
         json_object_set_new(o, "cmdline", jstr_or_null(rec->cd.cmdline));
@@ -354,10 +355,10 @@ static json_t *record_json(const struct crash_state *s, const struct crash_recor
         json_object_set_new(o, "version", jstr_or_null(rec->version));
         json_object_set_new(o, "detail", jstr_or_null(rec->detail));
         json_object_set_new(o, "frames", frames_json(&rec->cd));
-        json_object_set_new(o, "core", json_pack("{s:b, s:I, s:o}", "present",
-                                                 (int) rec->core_present, "size",
-                                                 (json_int_t) rec->core_size, "path",
-                                                 jstr_or_null(rec->cd.filename)));
+        json_object_set_new(o, "core",
+                            json_pack("{s:b, s:I, s:o}", "present", (int) rec->core_present, "size",
+                                      (json_int_t) rec->core_size, "path",
+                                      jstr_or_null(rec->cd.filename)));
         json_object_set_new(o, "signature", json_string(rec->sig.hash));
         json_object_set_new(o, "problem", json_integer((json_int_t) rec->problem));
         (void) s;
@@ -377,9 +378,9 @@ static json_t *problem_json(const struct crash_state *s, const struct crash_prob
         return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s?, s:s?, s:s?, s:s?, s:I, s:s, s:s, s:s, "
                          "s:o, s:s}",
                          "signature", p->hash, "short", shortsig, "kind", kinds[rec->sig.kind],
-                         "title", rec->sig.title, "keys", keys ?: json_array(), "exe",
-                         rec->cd.exe, "unit", rec->cd.unit, "package", rec->package, "version",
-                         rec->version, "count", (json_int_t) p->count, "first",
+                         "title", rec->sig.title, "keys", keys ?: json_array(), "exe", rec->cd.exe,
+                         "unit", rec->cd.unit, "package", rec->package, "version", rec->version,
+                         "count", (json_int_t) p->count, "first",
                          format_iso8601(first, sizeof(first), p->first), "last",
                          format_iso8601(last, sizeof(last), p->last), "summary", p->summary,
                          "frames", frames_json(&s->records[p->last_record].cd), "text",
@@ -460,8 +461,7 @@ static void report_stack(struct dynbuf *d, const struct coredump *cd)
         for (size_t i = 0; i < cd->n_frames; i++)
                 (void) dynbuf_addf(d, "  #%-2zu %s (%s + 0x%" PRIx64 ")\n", i,
                                    coredump_frame_name(&cd->frames[i]),
-                                   cd->frames[i].module ?: "n/a",
-                                   cd->frames[i].offset);
+                                   cd->frames[i].module ?: "n/a", cd->frames[i].offset);
         if (cd->n_frames == 0)
                 (void) dynbuf_addstr(d, "  (no stack trace recorded)\n");
 }
@@ -480,16 +480,17 @@ static int write_report(struct crash_state *s, struct sink *sink, const struct c
                            p->count, format_iso8601(first, sizeof(first), p->first),
                            format_iso8601(last, sizeof(last), p->last), p->hash,
                            rec->sig.kind == COREDUMP_SIGNATURE_SYMBOLIC ? "function names" :
-                           rec->sig.kind == COREDUMP_SIGNATURE_ADDRESS ? "module offsets" :
-                                                                         "executable and signal");
+                           rec->sig.kind == COREDUMP_SIGNATURE_ADDRESS  ? "module offsets" :
+                                                                          "executable and signal");
         (void) dynbuf_addstr(&d, "\nOccurrences:\n");
         for (size_t i = 0; i < s->n_records; i++) {
                 const struct crash_record *o = &s->records[i];
 
                 if (o->problem != (size_t) (p - s->problems))
                         continue;
-                (void) dynbuf_addf(&d, "  %s %s", format_iso8601(first, sizeof(first),
-                                                                o->cd.timestamp), o->source);
+                (void) dynbuf_addf(&d, "  %s %s",
+                                   format_iso8601(first, sizeof(first), o->cd.timestamp),
+                                   o->source);
                 if (o->cd.pid)
                         (void) dynbuf_addf(&d, " pid %" PRIu64, o->cd.pid);
                 if (o->core_present)

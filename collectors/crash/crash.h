@@ -20,25 +20,25 @@ struct sink;
 #define CRASH_PROBLEMS_MAX 200
 
 struct crash_record {
-        const char *source;   /* "systemd-coredump", "apport", "kdump", "kernel", "pstore" */
-        struct coredump cd;   /* kernel crashes: exe "kernel", signal_name the kind */
+        const char *source; /* "systemd-coredump", "apport", "kdump", "kernel", "pstore" */
+        struct coredump cd; /* kernel crashes: exe "kernel", signal_name the kind */
         struct coredump_signature sig;
-        char *package;        /* owning package, when the package database says so */
+        char *package; /* owning package, when the package database says so */
         char *version;
-        char *detail;         /* kernel crashes: the headline; apport/kdump/pstore: the file */
+        char *detail; /* kernel crashes: the headline; apport/kdump/pstore: the file */
         bool core_present;
         uint64_t core_size;
-        size_t problem;       /* index into the problems */
+        size_t problem; /* index into the problems */
 };
 
 struct crash_problem {
-        const char *hash;     /* borrowed from the first record's signature */
+        const char *hash; /* borrowed from the first record's signature */
         size_t first_record;
         size_t last_record;
         uint64_t count;
         usec_t first;
         usec_t last;
-        char *summary;        /* "app-server: SIGSEGV in segment_store_read, 2 crashes in 12 minutes" */
+        char *summary; /* "app-server: SIGSEGV in segment_store_read, 2 crashes in 12 minutes" */
 };
 
 struct crash_state {

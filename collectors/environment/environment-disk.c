@@ -96,10 +96,11 @@ static void measure(struct environment_state *st, struct sink *s, struct dynbuf 
         environment_format_bytes(size, sizeof(size), v.f_blocks * bsize);
         environment_format_bytes(used, sizeof(used), bused * bsize);
         environment_format_bytes(avail, sizeof(avail), bavail * bsize);
-        (void) dynbuf_addf(out, "%-24s %-10s %8s %8s %8s %4" PRIu64 "%% %10" PRIu64
-                           " %10" PRIu64 " %4" PRIu64 "%% %s\n",
-                           dev, type, size, used, avail, pct, (uint64_t) v.f_files, iused,
-                           ipct, mnt);
+        (void) dynbuf_addf(out,
+                           "%-24s %-10s %8s %8s %8s %4" PRIu64 "%% %10" PRIu64 " %10" PRIu64
+                           " %4" PRIu64 "%% %s\n",
+                           dev, type, size, used, avail, pct, (uint64_t) v.f_files, iused, ipct,
+                           mnt);
 
         if (pct >= st->disk_full_percent) {
                 _cleanup_free_ char *d = xasprintf("%" PRIu64

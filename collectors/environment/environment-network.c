@@ -123,8 +123,14 @@ static int parse_net_dev(struct collect_ctx *ctx, struct sink *s, struct iface *
                 e = &list[n];
                 *e = (struct iface) {
                         .name = xstrdup(p),
-                        .rx_bytes = v[0], .rx_packets = v[1], .rx_errs = v[2], .rx_drop = v[3],
-                        .tx_bytes = v[8], .tx_packets = v[9], .tx_errs = v[10], .tx_drop = v[11],
+                        .rx_bytes = v[0],
+                        .rx_packets = v[1],
+                        .rx_errs = v[2],
+                        .rx_drop = v[3],
+                        .tx_bytes = v[8],
+                        .tx_packets = v[9],
+                        .tx_errs = v[10],
+                        .tx_drop = v[11],
                         .have_counters = k >= 12,
                 };
                 n++;
@@ -178,8 +184,7 @@ static int list_sys_class_net(struct collect_ctx *ctx, struct iface **ret, size_
         return 0;
 }
 
-static char *sys_attr(struct collect_ctx *ctx, struct sink *s, const char *ifname,
-                      const char *attr)
+static char *sys_attr(struct collect_ctx *ctx, struct sink *s, const char *ifname, const char *attr)
 {
         _cleanup_free_ char *path = xasprintf("sys/class/net/%s/%s", ifname, attr);
         char *text = NULL;
@@ -207,8 +212,8 @@ static void write_interfaces(struct collect_ctx *ctx, struct sink *s, struct dyn
                                    isempty(mac) ? "-" : mac);
                 if (e->have_counters)
                         (void) dynbuf_addf(out,
-                                           " %14" PRIu64 " %14" PRIu64 " %10" PRIu64
-                                           " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
+                                           " %14" PRIu64 " %14" PRIu64 " %10" PRIu64 " %10" PRIu64
+                                           " %10" PRIu64 " %10" PRIu64 "\n",
                                            e->rx_bytes, e->tx_bytes, e->rx_errs, e->tx_errs,
                                            e->rx_drop, e->tx_drop);
                 else
@@ -336,7 +341,7 @@ static int addresses_if_inet6(struct collect_ctx *ctx, struct sink *s, struct dy
                 if (!inet_ntop(AF_INET6, bin, addr, sizeof(addr)))
                         continue;
                 (void) dynbuf_addf(out, "%-16s %-5s %s/%" PRIu64 "\n", f[5], "inet6", addr, plen);
-        next:;
+next:;
         }
         return 0;
 }

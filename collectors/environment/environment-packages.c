@@ -172,8 +172,11 @@ static int collect_rpm(struct environment_state *st, struct collect_ctx *ctx, st
         if (deadline != USEC_INFINITY && deadline > t && deadline - t < timeout)
                 timeout = deadline - t;
         char *const argv[] = {
-                (char *) rpm, (char *) "-qa", (char *) "--qf",
-                (char *) "%{NAME} %{VERSION}-%{RELEASE} %{ARCH}\\n", NULL,
+                (char *) rpm,
+                (char *) "-qa",
+                (char *) "--qf",
+                (char *) "%{NAME} %{VERSION}-%{RELEASE} %{ARCH}\\n",
+                NULL,
         };
         r = sink_add_command(s, "rpm-qa", argv, timeout, NULL);
         if (r < 0) {

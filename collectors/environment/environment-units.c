@@ -63,8 +63,8 @@ static usec_t call_timeout(struct environment_state *st, struct collect_ctx *ctx
 
 /* Calls a systemd1 method with our own timeout (sd_bus_call, so no systemd >= 240 API). */
 static int call(sd_bus *bus, const char *path, const char *iface, const char *method,
-                usec_t timeout, sd_bus_error *error, sd_bus_message **ret_reply,
-                const char *types, ...)
+                usec_t timeout, sd_bus_error *error, sd_bus_message **ret_reply, const char *types,
+                ...)
 {
         sd_bus_message *m = NULL;
         va_list ap;
@@ -92,8 +92,8 @@ static char *unit_result(sd_bus *bus, const char *path, const char *id, usec_t t
         char *result = NULL;
 
         if (iface &&
-            call(bus, path, "org.freedesktop.DBus.Properties", "Get", timeout, &error, &reply,
-                 "ss", iface, "Result") >= 0 &&
+            call(bus, path, "org.freedesktop.DBus.Properties", "Get", timeout, &error, &reply, "ss",
+                 iface, "Result") >= 0 &&
             sd_bus_message_read(reply, "v", "s", &v) >= 0 && v)
                 result = xstrdup(v);
         sd_bus_message_unref(reply);
@@ -111,8 +111,8 @@ static void report_unit(struct environment_state *st, struct sink *s, struct dyn
                 .detail = result ? result : "failed",
         };
 
-        (void) dynbuf_addf(out, "%-40s %-8s %-8s %-10s %-16s %s\n", id, load, active, sub,
-                           f.detail, desc);
+        (void) dynbuf_addf(out, "%-40s %-8s %-8s %-10s %-16s %s\n", id, load, active, sub, f.detail,
+                           desc);
         if (sink_add_finding(s, &f) >= 0)
                 st->produced++;
 }

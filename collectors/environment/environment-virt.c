@@ -55,10 +55,8 @@ static const struct {
 };
 
 static const char *const dmi_files[] = {
-        "sys/class/dmi/id/product_name",
-        "sys/class/dmi/id/sys_vendor",
-        "sys/class/dmi/id/board_vendor",
-        "sys/class/dmi/id/bios_vendor",
+        "sys/class/dmi/id/product_name",    "sys/class/dmi/id/sys_vendor",
+        "sys/class/dmi/id/board_vendor",    "sys/class/dmi/id/bios_vendor",
         "sys/class/dmi/id/product_version",
 };
 

@@ -257,8 +257,7 @@ static int read_first_line(struct collect_ctx *ctx, struct sink *s, const char *
         return -ENODATA;
 }
 
-static int collect_hostname(struct environment_state *st, struct collect_ctx *ctx,
-                            struct sink *s)
+static int collect_hostname(struct environment_state *st, struct collect_ctx *ctx, struct sink *s)
 {
         _cleanup_free_ char *name = NULL;
         int r;
@@ -292,8 +291,7 @@ static char *unquote(char *v)
         return v;
 }
 
-static int collect_os_release(struct environment_state *st, struct collect_ctx *ctx,
-                              struct sink *s)
+static int collect_os_release(struct environment_state *st, struct collect_ctx *ctx, struct sink *s)
 {
         _cleanup_free_ char *text = NULL, *pretty = NULL, *name = NULL, *version = NULL;
         const char *path = "etc/os-release";
@@ -659,8 +657,7 @@ static const struct {
         { "virtualization", environment_virt, 0 },
         { "disk usage", environment_disk, 0 },
         { "network", environment_network, offsetof(struct environment_state, include_network) },
-        { "packages", environment_packages,
-          offsetof(struct environment_state, include_packages) },
+        { "packages", environment_packages, offsetof(struct environment_state, include_packages) },
         { "failed units", environment_units,
           offsetof(struct environment_state, include_failed_units) },
 };
@@ -673,8 +670,7 @@ static int environment_init(void *userdata, struct collect_ctx *ctx)
                 return clog_error_errno(ctx, -ERANGE, "disk_full_percent %" PRIu64 " is over 100",
                                         st->disk_full_percent);
         if (st->inodes_full_percent > 100)
-                return clog_error_errno(ctx, -ERANGE,
-                                        "inodes_full_percent %" PRIu64 " is over 100",
+                return clog_error_errno(ctx, -ERANGE, "inodes_full_percent %" PRIu64 " is over 100",
                                         st->inodes_full_percent);
         dynbuf_init(&st->facts, SMALL_FILE_MAX);
         return 0;

@@ -51,10 +51,10 @@ struct journal_state {
         uint64_t buffer_size; /* no longer used: members are written forward */
 
         /* runtime */
-        char *dir; /* journal directory, NULL: the live system journal */
+        char *dir;                /* journal directory, NULL: the live system journal */
         struct journal_trim trim; /* the journal's share of the resident set */
-        bool units_matched;     /* the units pass asked the journal for their entries */
-        struct reader *reader;  /* the pass being read, see read_window_threaded() */
+        bool units_matched;       /* the units pass asked the journal for their entries */
+        struct reader *reader;    /* the pass being read, see read_window_threaded() */
         sd_journal *j;
         struct journal_entry entry;
         struct journal_findings findings;
@@ -79,7 +79,10 @@ static const struct {
         size_t len;
         int field;
 } field_table[] = {
-#define F(n, f) { n, sizeof(n) - 1, f }
+#define F(n, f)                     \
+        {                           \
+                n, sizeof(n) - 1, f \
+        }
         F("MESSAGE", JF_MESSAGE),
         F("PRIORITY", JF_PRIORITY),
         F("SYSLOG_IDENTIFIER", JF_IDENTIFIER),
@@ -341,7 +344,9 @@ static int match_priority(sd_journal *j, uint64_t max)
 static int match_first_pass(struct journal_state *s)
 {
         static const char *const more[] = {
-                "SYSLOG_IDENTIFIER=systemd", "SYSLOG_IDENTIFIER=systemd-oomd", "_TRANSPORT=kernel",
+                "SYSLOG_IDENTIFIER=systemd",
+                "SYSLOG_IDENTIFIER=systemd-oomd",
+                "_TRANSPORT=kernel",
                 COREDUMP_MATCH,
         };
         int r;
@@ -466,10 +471,10 @@ struct reader {
         pthread_mutex_t lock;
         pthread_cond_t cond;
         struct batch b[2];
-        bool full[2]; /* b[i] waits for the collector's thread */
+        bool full[2];  /* b[i] waits for the collector's thread */
         unsigned fill; /* the batch being filled */
-        bool done;    /* read_window() returned r */
-        bool stop;    /* the collector's thread failed: the reader stops */
+        bool done;     /* read_window() returned r */
+        bool stop;     /* the collector's thread failed: the reader stops */
         int r;
 };
 
@@ -918,8 +923,7 @@ static int units_pass(struct journal_state *s, struct collect_ctx *ctx, struct s
                         r = -ENOMEM;
                         goto finish;
                 }
-                r = sink_open_stream(sink, name, source, SINK_KEEP_TAIL | SINK_SCAN_ERRORS,
-                                     &st[i]);
+                r = sink_open_stream(sink, name, source, SINK_KEEP_TAIL | SINK_SCAN_ERRORS, &st[i]);
                 if (r < 0) {
                         clog_error_errno(ctx, r, "opening %s: %m", name);
                         goto finish;
@@ -1112,8 +1116,8 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
                 ret = r;
 
         clog_debug(ctx,
-                   "%zu units read %s; journal pages dropped %" PRIu64
-                   " times (%" PRIu64 " madvise calls)",
+                   "%zu units read %s; journal pages dropped %" PRIu64 " times (%" PRIu64
+                   " madvise calls)",
                    n_units, s->units_matched ? "through matches" : "by reading the window",
                    s->trim.trims, s->trim.madvise_calls);
         emit_findings(s, sink);

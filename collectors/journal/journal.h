@@ -15,8 +15,8 @@
 #define JOURNAL_MAX_RECORDS 256
 
 /* Private record kinds, merged into real findings at the end of the scan. */
-#define JOURNAL_KIND_DUMPED ((enum finding_kind) (_FINDING_KIND_MAX + 1))   /* code=dumped */
-#define JOURNAL_KIND_OOM_LINE ((enum finding_kind) (_FINDING_KIND_MAX + 2)) /* "oom-kill:" */
+#define JOURNAL_KIND_DUMPED ((enum finding_kind)(_FINDING_KIND_MAX + 1))   /* code=dumped */
+#define JOURNAL_KIND_OOM_LINE ((enum finding_kind)(_FINDING_KIND_MAX + 2)) /* "oom-kill:" */
 
 /* One finding being accumulated (subject and detail owned). */
 struct journal_record {

@@ -57,8 +57,8 @@ static struct logs_record *record_get(struct logs_findings *lf, int kind, const 
         return r;
 }
 
-static void hit(struct logs_findings *lf, int kind, const char *what, const char *subject,
-                size_t n, uint64_t t, char *detail)
+static void hit(struct logs_findings *lf, int kind, const char *what, const char *subject, size_t n,
+                uint64_t t, char *detail)
 {
         struct logs_record *r;
 
@@ -206,8 +206,8 @@ static void exhaustion_line(struct logs_findings *lf, const char *source, const 
                 subj = pn > 0 ? prog : source;
                 n = pn > 0 ? pn : strlen(source);
         }
-        detail = xasprintf("%s exhausted%s%.*s, reported in %s: %.*s", what,
-                           pn > 0 ? " for " : "", (int) pn, prog ?: "", source,
+        detail = xasprintf("%s exhausted%s%.*s, reported in %s: %.*s", what, pn > 0 ? " for " : "",
+                           (int) pn, prog ?: "", source,
                            (int) MIN((size_t) (end - line), (size_t) 300), line);
         hit(lf, FINDING_RESOURCE_EXHAUSTED, what, subj, n, t, detail);
 }
@@ -252,8 +252,8 @@ enum { NEEDLE_SYSTEMD, NEEDLE_KILLED, NEEDLE_OOM, NEEDLE_SEGFAULT, NEEDLE_EXHAUS
 
 static const char *needle(size_t i)
 {
-        static const char *const first[] = { "systemd", "Killed process ", "oom-kill:",
-                                             "segfault at " };
+        static const char *const first[] = { "systemd", "Killed process ",
+                                             "oom-kill:", "segfault at " };
 
         return i < NEEDLE_EXHAUSTION ? first[i] : exhaustion[i - NEEDLE_EXHAUSTION].needle;
 }
@@ -266,7 +266,7 @@ static double byte_freq(unsigned char c)
 {
         static const double freq[26] = {
                 8.2, 1.5, 2.8, 4.3, 12.7, 2.2, 2.0, 6.1, 7.0, 0.2, 0.8, 4.0, 2.4,
-                6.7, 7.5, 1.9, 0.1, 6.0, 6.3, 9.1, 2.8, 1.0, 2.4, 0.2, 2.0, 0.1,
+                6.7, 7.5, 1.9, 0.1, 6.0,  6.3, 9.1, 2.8, 1.0, 2.4, 0.2, 2.0, 0.1,
         };
 
         if (c >= 'a' && c <= 'z')
@@ -310,9 +310,9 @@ static void needles_init(uint8_t bigram[static 8192],
                 for (size_t j = 0; j < 2; j++) {
                         unsigned k = pair_of(n + best + j);
 
-                        pairs[2 * i + j] = (struct needle_pair) {
-                                .key = (uint16_t) k, .needle = (uint8_t) i,
-                                .offset = (uint8_t) (best + j) };
+                        pairs[2 * i + j] = (struct needle_pair) { .key = (uint16_t) k,
+                                                                  .needle = (uint8_t) i,
+                                                                  .offset = (uint8_t) (best + j) };
                         bigram[k >> 3] |= (uint8_t) (1u << (k & 7));
                 }
         }
@@ -354,8 +354,8 @@ static uint32_t find_needles(const char *line, size_t len, const char *at[static
         return found;
 }
 
-void logs_findings_scan(struct logs_findings *lf, const char *source, const char *line,
-                        size_t len, uint64_t t)
+void logs_findings_scan(struct logs_findings *lf, const char *source, const char *line, size_t len,
+                        uint64_t t)
 {
         const char *end = line + len, *at[N_NEEDLES] = {};
         uint32_t found;

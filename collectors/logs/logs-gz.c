@@ -74,8 +74,9 @@ static ssize_t gz_read(struct logs_reader *r, char *buf, size_t size)
                                 return n;
                         if (n == 0) {
                                 if (!r->z_member_done)
-                                        damage(r, r->shrank ? "file shrank while read"
-                                                            : "gzip data ends unexpectedly",
+                                        damage(r,
+                                               r->shrank ? "file shrank while read" :
+                                                           "gzip data ends unexpectedly",
                                                size - r->z.avail_out);
                                 break;
                         }

@@ -17,13 +17,17 @@ static const struct {
         size_t len;
         const char *what;
 } magics[] = {
-        { "\xfd" "7zXZ\0", 6, "xz data" },
+        { "\xfd"
+          "7zXZ\0",
+          6, "xz data" },
         { "BZh", 3, "bzip2 data" },
         { "\x28\xb5\x2f\xfd", 4, "zstd data" },
         { "\x04\x22\x4d\x18", 4, "lz4 data" },
         { "\x89LZO", 4, "lzo data" },
         { "LPKSHHRH", 8, "a journal file" },
-        { "\x7f" "ELF", 4, "an ELF binary" },
+        { "\x7f"
+          "ELF",
+          4, "an ELF binary" },
         { "SQLite format 3", 15, "an SQLite database" },
         { "PK\x03\x04", 4, "a zip archive" },
         { "7z\xbc\xaf\x27\x1c", 6, "a 7z archive" },

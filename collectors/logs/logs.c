@@ -85,13 +85,13 @@ struct pass {
         struct sink_stream *st; /* NULL: measuring pass */
         int error;
         const char *path;
-        char *repair;           /* REPAIR_MAX bytes */
+        char *repair; /* REPAIR_MAX bytes */
         struct logs_repair repaired;
         struct logs_findings *findings; /* NULL: measuring pass */
-        uint64_t long_lines;    /* lines cut to their newest part */
-        uint64_t long_cut;      /* bytes cut from them */
-        usec_t line_t;          /* time of the current long line's head */
-        uint64_t line_cut;      /* bytes cut from the current line (0: not long) */
+        uint64_t long_lines;            /* lines cut to their newest part */
+        uint64_t long_cut;              /* bytes cut from them */
+        usec_t line_t;                  /* time of the current long line's head */
+        uint64_t line_cut;              /* bytes cut from the current line (0: not long) */
 };
 
 /* Scratch of one collection: the read buffer, the repair buffer, findings. */
@@ -153,8 +153,9 @@ static void pass_emit(struct pass *p, const char *line, size_t len, usec_t t)
         if (p->counted - (len + 1) < p->skip || !p->st)
                 return;
         if (p->line_cut > 0)
-                n = (size_t) snprintf(out, 128, "[collect: the first %" PRIu64 " bytes of this %"
-                                      PRIu64 "-byte line were cut, the last %zu are kept] ",
+                n = (size_t) snprintf(out, 128,
+                                      "[collect: the first %" PRIu64 " bytes of this %" PRIu64
+                                      "-byte line were cut, the last %zu are kept] ",
                                       p->line_cut, p->line_cut + len, len);
         if (!logs_text_clean(line, len))
                 n += logs_text_repair(line, len, out + n, &p->repaired);
@@ -164,8 +165,8 @@ static void pass_emit(struct pass *p, const char *line, size_t len, usec_t t)
         }
         if (p->findings)
                 logs_findings_scan(p->findings, p->path, line, len, t);
-        p->error = n > 0 ? sink_stream_write_line(p->st, &meta, out, n)
-                         : sink_stream_write_line(p->st, &meta, line, len);
+        p->error = n > 0 ? sink_stream_write_line(p->st, &meta, out, n) :
+                           sink_stream_write_line(p->st, &meta, line, len);
         if (p->error == 0)
                 p->written += len + 1;
 }
@@ -351,14 +352,19 @@ static void pass_notes(struct sink *sink, struct sink_stream *st, const struct p
                        const struct logs_file *f)
 {
         if (p->repaired.nul > 0 || p->repaired.invalid > 0)
-                sink_stream_note(st, "%s: %" PRIu64 " NUL bytes replaced by [NUL×N] markers and %"
-                                 PRIu64 " bytes that were not UTF-8 by U+FFFD; the text around "
-                                 "them is kept", f->path, p->repaired.nul, p->repaired.invalid);
+                sink_stream_note(st,
+                                 "%s: %" PRIu64
+                                 " NUL bytes replaced by [NUL×N] markers and %" PRIu64
+                                 " bytes that were not UTF-8 by U+FFFD; the text around "
+                                 "them is kept",
+                                 f->path, p->repaired.nul, p->repaired.invalid);
         if (p->long_lines > 0) {
-                sink_stream_note(st, "%s: %" PRIu64 " line(s) longer than %u bytes: the newest %u "
+                sink_stream_note(st,
+                                 "%s: %" PRIu64 " line(s) longer than %u bytes: the newest %u "
                                  "to %u bytes of each are kept (%" PRIu64 " bytes cut, marked "
-                                 "in the line)", f->path, p->long_lines, LINE_MAX_LEN,
-                                 LINE_MAX_LEN / 2, LINE_MAX_LEN, p->long_cut);
+                                 "in the line)",
+                                 f->path, p->long_lines, LINE_MAX_LEN, LINE_MAX_LEN / 2,
+                                 LINE_MAX_LEN, p->long_cut);
                 sink_stream_mark_truncated(st);
                 sink_note(sink, "%s: %" PRIu64 " over-long line(s) cut to their newest part",
                           f->path, p->long_lines);
@@ -426,7 +432,7 @@ static int open_log(struct collect_ctx *ctx, struct sink *sink, const struct log
                 return -ESTALE;
         }
         if (sink_check_fd(sink, fd, f->path) < 0)
-                return -EPERM; /* never_collect: noted by the sink */
+                return -EPERM;                  /* never_collect: noted by the sink */
         *ret_limit = (uint64_t) st_buf.st_size; /* never read beyond what was there at open */
         return TAKE_FD(fd);
 }
@@ -456,8 +462,7 @@ static int collect_one(struct collect_ctx *ctx, struct sink *sink, const struct 
                 binary = logs_sniff_binary(w->buf, (size_t) n);
         pass_init(&p, ctx, f, w);
         if (!binary) {
-                ret = plan_read(&p, fd, gz, limit, budget, w, &start, &skip_partial, &cut,
-                                &binary);
+                ret = plan_read(&p, fd, gz, limit, budget, w, &start, &skip_partial, &cut, &binary);
                 if (ret < 0) {
                         sink_note(sink, "skipped %s: %s", f->path, strerror(-ret));
                         sink_mark_partial(sink);
@@ -494,12 +499,16 @@ static int collect_one(struct collect_ctx *ctx, struct sink *sink, const struct 
         if (r.damaged)
                 sink_stream_note(st, "%s: %s; the readable part is kept", f->path, r.damage);
         else if (r.shrank)
-                sink_stream_note(st, "%s shrank while being read (truncated or rotated); "
-                                 "read %" PRIu64 " of %" PRIu64 " bytes", f->path, r.pos, limit);
+                sink_stream_note(st,
+                                 "%s shrank while being read (truncated or rotated); "
+                                 "read %" PRIu64 " of %" PRIu64 " bytes",
+                                 f->path, r.pos, limit);
         if (cut) {
                 sink_stream_mark_truncated(st);
-                sink_stream_note(st, "%s: the window is larger than the budget (%" PRIu64
-                                 " bytes); the newest part is kept", f->path, budget);
+                sink_stream_note(st,
+                                 "%s: the window is larger than the budget (%" PRIu64
+                                 " bytes); the newest part is kept",
+                                 f->path, budget);
         }
         pass_notes(sink, st, &p, f);
         if (r.damaged || r.shrank || cut || ret < 0)
@@ -567,8 +576,8 @@ static int walk_dir(struct listing *l, int dfd, const char *name, const char *in
 
 /* One entry of a walk (dfd/name) or a path given directly (dfd -1; asked:
  * named by a unit, so that its absence is worth a note). */
-static int consider(struct listing *l, int dfd, const char *name, const char *inner,
-                    unsigned depth, bool asked)
+static int consider(struct listing *l, int dfd, const char *name, const char *inner, unsigned depth,
+                    bool asked)
 {
         _cleanup_close_ int pfd = -1;
         struct stat st;
@@ -588,8 +597,8 @@ static int consider(struct listing *l, int dfd, const char *name, const char *in
                         if (pfd == -ENOENT && !asked)
                                 return 0;
                         sink_note(l->sink, "skipped %s: %s", inner,
-                                  pfd == -EXDEV || pfd == -ELOOP ? "link leaves the root"
-                                                                 : strerror(-pfd));
+                                  pfd == -EXDEV || pfd == -ELOOP ? "link leaves the root" :
+                                                                   strerror(-pfd));
                         sink_mark_partial(l->sink);
                         return 0;
                 }
@@ -614,8 +623,8 @@ static int walk_entries(struct listing *l, DIR *d, const char *inner, unsigned d
 
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
-                if (++l->entries > WALK_MAX_ENTRIES || ((l->entries & 1023) == 0 &&
-                                                        ctx_expired(l->ctx))) {
+                if (++l->entries > WALK_MAX_ENTRIES ||
+                    ((l->entries & 1023) == 0 && ctx_expired(l->ctx))) {
                         l->walk_cut = true;
                         break;
                 }
@@ -629,8 +638,7 @@ static int walk_entries(struct listing *l, DIR *d, const char *inner, unsigned d
 
 /* The files below directory inner (dfd/name in a walk, else opened beneath
  * the root), to max_depth. */
-static int walk_dir(struct listing *l, int dfd, const char *name, const char *inner,
-                    unsigned depth)
+static int walk_dir(struct listing *l, int dfd, const char *name, const char *inner, unsigned depth)
 {
         _cleanup_close_ int fd = -1;
         DIR *d;
@@ -645,8 +653,8 @@ static int walk_dir(struct listing *l, int dfd, const char *name, const char *in
                 return 0;
         }
         if (dfd >= 0)
-                fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK |
-                                       O_CLOEXEC);
+                fd = openat(dfd, name,
+                            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         else
                 fd = open_beneath(ctx_root_fd(l->ctx), inner, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0 && fd < 0)
@@ -788,9 +796,10 @@ static int list_files(struct listing *l)
                         return r;
         }
         if (l->walk_cut) {
-                sink_note(l->sink, "listing stopped after %zu directory entries (limit %u or "
-                          "deadline): further log files not collected", l->entries,
-                          WALK_MAX_ENTRIES);
+                sink_note(l->sink,
+                          "listing stopped after %zu directory entries (limit %u or "
+                          "deadline): further log files not collected",
+                          l->entries, WALK_MAX_ENTRIES);
                 sink_mark_partial(l->sink);
         }
         if (l->n_old > 0)
@@ -842,8 +851,10 @@ static int collect_files(struct logs_state *s, struct collect_ctx *ctx, struct s
                         break;
                 }
                 if (left == 0) {
-                        sink_note(sink, "budget exhausted: %zu log files not collected (the "
-                                  "oldest)", remaining);
+                        sink_note(sink,
+                                  "budget exhausted: %zu log files not collected (the "
+                                  "oldest)",
+                                  remaining);
                         sink_mark_partial(sink);
                         break;
                 }
@@ -870,11 +881,15 @@ static void zone_fact(struct collect_ctx *ctx, struct sink *sink)
         };
 
         if (r < 0)
-                sink_note(sink, "time zone of the host unknown (%s): times without a zone read "
-                          "as UTC", strerror(-r));
+                sink_note(sink,
+                          "time zone of the host unknown (%s): times without a zone read "
+                          "as UTC",
+                          strerror(-r));
         else if (r > 0)
-                sink_note(sink, "times without a zone read in the host's zone %s; every time in "
-                          "the bundle is UTC", logtime_zone_name());
+                sink_note(sink,
+                          "times without a zone read in the host's zone %s; every time in "
+                          "the bundle is UTC",
+                          logtime_zone_name());
         (void) sink_add_finding(sink, &f);
 }
 
@@ -902,8 +917,10 @@ static int logs_collect(void *state, struct collect_ctx *ctx, struct sink *sink)
         if (l.n > 1)
                 qsort(l.files, l.n, sizeof(*l.files), file_cmp);
         if (l.n > s->max_files) {
-                sink_note(sink, "%zu more log files not collected (max_files %" PRIu64 "; the "
-                          "oldest left out)", l.n - (size_t) s->max_files, s->max_files);
+                sink_note(sink,
+                          "%zu more log files not collected (max_files %" PRIu64 "; the "
+                          "oldest left out)",
+                          l.n - (size_t) s->max_files, s->max_files);
                 sink_mark_partial(sink);
         }
         w.buf = xmalloc(LINE_MAX_LEN);

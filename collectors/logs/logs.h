@@ -85,7 +85,7 @@ uint64_t logs_hash(const void *p, size_t n, uint64_t seed);
 #define LOGS_MAX_RECORDS 256
 
 struct logs_record {
-        int kind; /* enum finding_kind */
+        int kind;         /* enum finding_kind */
         const char *what; /* resource of FINDING_RESOURCE_EXHAUSTED, static */
         char *subject;
         char *detail;
@@ -102,8 +102,8 @@ struct logs_findings {
 };
 
 /* Looks at one line of the window (t its time, 0 unknown). */
-void logs_findings_scan(struct logs_findings *lf, const char *source, const char *line,
-                        size_t len, uint64_t t);
+void logs_findings_scan(struct logs_findings *lf, const char *source, const char *line, size_t len,
+                        uint64_t t);
 struct sink;
 /* Adds the findings; unit failures and restarts of known_units (already
  * reported by an earlier collector) are left out. */

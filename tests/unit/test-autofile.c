@@ -38,7 +38,8 @@ static enum autofile_decision decide(const struct autofile_policy *p, const char
 
 static void test_sequence(void **state)
 {
-        struct autofile_policy p = { .enabled = true, .max_per_hour = 3,
+        struct autofile_policy p = { .enabled = true,
+                                     .max_per_hour = 3,
                                      .max_comments_per_hour = 2,
                                      .dedup_window = USEC_PER_DAY };
         usec_t t = 1795773600ULL * USEC_PER_SEC;
@@ -72,8 +73,9 @@ static void test_sequence(void **state)
         /* the ticket budget is used up: a new problem is counted */
         assert_int_equal(decide(&p, "unit-failure:c", t + 9, false, NULL), AUTOFILE_SUPPRESS);
         /* an hour later the budget is back; the suppressed count is reported */
-        assert_int_equal(autofile_decide(dir, &p, "unit-failure:c", t + USEC_PER_HOUR + 9,
-                                         false, &d, NULL, &suppressed), 0);
+        assert_int_equal(autofile_decide(dir, &p, "unit-failure:c", t + USEC_PER_HOUR + 9, false,
+                                         &d, NULL, &suppressed),
+                         0);
         assert_int_equal(d, AUTOFILE_OPEN);
         assert_int_equal(suppressed, 1);
         /* past the dedup window the problem is new again */
@@ -96,8 +98,11 @@ static struct autofile_verdict decide_event(const struct autofile_policy *p, con
                                             const char *unit, const char *identity, bool crash,
                                             usec_t t)
 {
-        struct autofile_event ev = { .fingerprint = (char *) fp, .unit = (char *) unit,
-                                     .identity = (char *) identity, .crash = crash, .time = t,
+        struct autofile_event ev = { .fingerprint = (char *) fp,
+                                     .unit = (char *) unit,
+                                     .identity = (char *) identity,
+                                     .crash = crash,
+                                     .time = t,
                                      .summary = (char *) "what happened" };
         struct autofile_verdict v = {};
 
@@ -107,7 +112,8 @@ static struct autofile_verdict decide_event(const struct autofile_policy *p, con
 
 static void test_events_once_and_incidents(void **state)
 {
-        struct autofile_policy p = { .enabled = true, .max_per_hour = 1,
+        struct autofile_policy p = { .enabled = true,
+                                     .max_per_hour = 1,
                                      .max_comments_per_hour = 10,
                                      .dedup_window = USEC_PER_DAY,
                                      .incident_window = 10 * USEC_PER_MINUTE };
@@ -151,7 +157,8 @@ static void test_events_once_and_incidents(void **state)
 
 static void test_related_and_spooled(void **state)
 {
-        struct autofile_policy p = { .enabled = true, .max_per_hour = 5,
+        struct autofile_policy p = { .enabled = true,
+                                     .max_per_hour = 5,
                                      .max_comments_per_hour = 10,
                                      .dedup_window = USEC_PER_DAY,
                                      .incident_window = 10 * USEC_PER_MINUTE };
@@ -209,15 +216,19 @@ static int fake_file(void *userdata, const struct autofile_filing *f, char **ret
 /* The hook's whole path: decide, file, record; a spooled filing gets its key later. */
 static void test_handle(void **state)
 {
-        struct autofile_policy p = { .enabled = true, .max_per_hour = 3,
+        struct autofile_policy p = { .enabled = true,
+                                     .max_per_hour = 3,
                                      .max_comments_per_hour = 10,
                                      .dedup_window = USEC_PER_DAY,
                                      .window_before = USEC_PER_HOUR,
                                      .window_after = USEC_PER_MINUTE,
                                      .incident_window = 10 * USEC_PER_MINUTE };
         usec_t t = now(CLOCK_REALTIME) - USEC_PER_MINUTE;
-        struct autofile_event ev = { .fingerprint = (char *) "crash:abc", .unit = (char *) "a.service",
-                                     .identity = (char *) "b:1:1", .time = t, .crash = true,
+        struct autofile_event ev = { .fingerprint = (char *) "crash:abc",
+                                     .unit = (char *) "a.service",
+                                     .identity = (char *) "b:1:1",
+                                     .time = t,
+                                     .crash = true,
                                      .summary = (char *) "a: SIGSEGV in f",
                                      .description = (char *) "pid 1, stack f g" };
         struct filer x = { .exit_code = 75 };
@@ -266,7 +277,8 @@ static void test_handle(void **state)
 /* Fifty deciders at once never reserve more tickets than the budget. */
 static void test_concurrent_budget(void **state)
 {
-        struct autofile_policy p = { .enabled = true, .max_per_hour = 3,
+        struct autofile_policy p = { .enabled = true,
+                                     .max_per_hour = 3,
                                      .max_comments_per_hour = 3,
                                      .dedup_window = USEC_PER_DAY };
         usec_t t = 1795773600ULL * USEC_PER_SEC;
@@ -300,7 +312,8 @@ static void test_concurrent_budget(void **state)
 
 static void test_damaged_state(void **state)
 {
-        struct autofile_policy p = { .enabled = true, .max_per_hour = 3,
+        struct autofile_policy p = { .enabled = true,
+                                     .max_per_hour = 3,
                                      .dedup_window = USEC_PER_DAY };
         char path[256];
         FILE *f;
@@ -317,10 +330,11 @@ static void test_events(void **state)
 {
         struct autofile_event e = {};
         char *err = NULL;
-        const char *am = "{\"status\":\"firing\",\"groupKey\":\"{}:{alertname=\\\"X\\\"}\","
-                         "\"commonLabels\":{\"alertname\":\"X\"},\"commonAnnotations\":"
-                         "{\"summary\":\"disk full\"},\"alerts\":[{\"status\":\"firing\","
-                         "\"labels\":{\"instance\":\"h:9100\"},\"startsAt\":\"2026-03-01T00:00:00Z\"}]}";
+        const char *am =
+                "{\"status\":\"firing\",\"groupKey\":\"{}:{alertname=\\\"X\\\"}\","
+                "\"commonLabels\":{\"alertname\":\"X\"},\"commonAnnotations\":"
+                "{\"summary\":\"disk full\"},\"alerts\":[{\"status\":\"firing\","
+                "\"labels\":{\"instance\":\"h:9100\"},\"startsAt\":\"2026-03-01T00:00:00Z\"}]}";
 
         (void) state;
         assert_int_equal(autofile_event_from_alertmanager(am, strlen(am), &e, &err), 0);
@@ -354,8 +368,8 @@ static void test_events(void **state)
         assert_int_equal(autofile_event_from_alertmanager("[1]", 3, &e, &err), -EBADMSG);
         free(err);
         err = NULL;
-        assert_int_equal(autofile_event_from_alertmanager("{\"status\":\"firing\"}", 19, &e,
-                                                          &err), -EBADMSG);
+        assert_int_equal(autofile_event_from_alertmanager("{\"status\":\"firing\"}", 19, &e, &err),
+                         -EBADMSG);
         assert_non_null(strstr(err, "groupKey"));
         free(err);
 

@@ -46,7 +46,8 @@ static void test_roundtrip(void **state)
         snprintf(path, sizeof(path), "%s/collect-h-20261127T100000Z.tar.gz", dir);
         assert_int_equal(bundle_new(path, 1795773600ULL * USEC_PER_SEC, &b), 0);
         assert_int_equal(bundle_add_data(b, "a/one.txt", "hello\n", 6, hex), 0);
-        assert_string_equal(hex, "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+        assert_string_equal(hex,
+                            "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
         fd = mkstemp(tmpl);
         assert_true(fd >= 0);
         unlink(tmpl);

@@ -432,8 +432,9 @@ static void test_missing_text_json_markdown(void **state)
         assert_non_null(strstr(md, "## Required information: incomplete\n"));
         assert_non_null(
                 strstr(md, "| impact description | missing | user | impact not described |\n"));
-        assert_non_null(strstr(
-                md, "| steps to reproduce | ok | user | \"n/a\" (answered at the prompt) |\n"));
+        assert_non_null(
+                strstr(md,
+                       "| steps to reproduce | ok | user | \"n/a\" (answered at the prompt) |\n"));
         assert_non_null(strstr(md, "**Missing:** error messages or logs (--journal-dir DIR), "
                                    "impact description (--impact TEXT)\n"));
 
@@ -458,8 +459,7 @@ static void test_markdown_escapes(void **state)
         dynbuf_init(&b, 1024 * 1024);
         assert_int_equal(checklist_severity_markdown(&c, NULL, &b), 0);
         md = dynbuf_steal(&b);
-        assert_non_null(
-                strstr(md, "| impact description | ok | user | \"a \\| b…\" (stated) |\n"));
+        assert_non_null(strstr(md, "| impact description | ok | user | \"a \\| b…\" (stated) |\n"));
         assert_null(strstr(md, "## Severity"));
         checklist_result_done(&c);
         report_done(&r);

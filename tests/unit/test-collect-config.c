@@ -56,7 +56,8 @@ static void test_good(void **state)
             "  request_types: {incident: Report an incident, crash: '41'}\n"
             "  severity_field: customfield_10150\n  share_with: [jdoe, asmith]\n"
             "escalation:\n  slack_webhook_file: /etc/collect/slack-webhook\n  phone: '+00 1'\n"
-            "spool: {max_size: 20M, max_age: 2d}\n", 0644);
+            "spool: {max_size: 20M, max_age: 2d}\n",
+            0644);
         assert_int_equal(config_load(&c, path, false, &err), 0);
         assert_true(c.has_portal);
         assert_string_equal(c.portal.url, "https://example.atlassian.net");
@@ -84,15 +85,17 @@ static void test_bad(void **state)
 {
         (void) state;
         expect_error("tier: gold\n", ":1:7:", "invalid tier 'gold'");
-        expect_error("portal:\n  url: http://example.com\n  service_desk: SUP\n", ":2:8:",
-                     "must be an https://");
+        expect_error("portal:\n  url: http://example.com\n  service_desk: SUP\n",
+                     ":2:8:", "must be an https://");
         expect_error("portal:\n  url: https://x.example\n  service_desk: SUP\n  colour: red\n",
                      ":4:3:", "unknown key 'colour'");
         expect_error("portal:\n  url: https://x.example\n", ":2:3:", "'service_desk' is required");
         expect_error("portal:\n  url: https://x.example\n  service_desk: SUP\n"
-                     "  severity_field: urgency\n", ":4:19:", "invalid portal.severity_field");
+                     "  severity_field: urgency\n",
+                     ":4:19:", "invalid portal.severity_field");
         expect_error("portal:\n  url: https://x.example\n  service_desk: SUP\n"
-                     "  deployment: onprem\n", ":4:15:", "invalid portal.deployment");
+                     "  deployment: onprem\n",
+                     ":4:15:", "invalid portal.deployment");
         expect_error("escalation:\n  slack: x\n", ":2:3:", "unknown key 'slack'");
 }
 

@@ -137,10 +137,8 @@ static void test_timeout_kills_group(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_output_and_status),
-                cmocka_unit_test(test_stdin_closed),
-                cmocka_unit_test(test_missing_program),
-                cmocka_unit_test(test_cap),
+                cmocka_unit_test(test_output_and_status),   cmocka_unit_test(test_stdin_closed),
+                cmocka_unit_test(test_missing_program),     cmocka_unit_test(test_cap),
                 cmocka_unit_test(test_timeout_kills_group),
         };
 

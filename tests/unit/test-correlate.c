@@ -46,9 +46,9 @@ static void test_related(void **state)
         assert_int_equal(correlate_config_changes(&r), 2);
         assert_int_equal(count_kind(&r, FINDING_CONFIG_TOUCHES_FAILING, "/etc/nginx/nginx.conf"),
                          1);
-        assert_int_equal(
-                count_kind(&r, FINDING_CONFIG_TOUCHES_FAILING, "/etc/systemd/system/app.service"),
-                1);
+        assert_int_equal(count_kind(&r, FINDING_CONFIG_TOUCHES_FAILING,
+                                    "/etc/systemd/system/app.service"),
+                         1);
         assert_int_equal(count_kind(&r, FINDING_CONFIG_TOUCHES_FAILING, "/etc/hosts"), 0);
         for (size_t i = 0; i < r.n_findings; i++)
                 if (r.findings[i].kind == FINDING_CONFIG_TOUCHES_FAILING &&
@@ -63,7 +63,8 @@ static void test_unrelated(void **state)
 
         (void) state;
         /* "app" must not match "/etc/apparmor.d/…" nor short stems anything */
-        add(&r, FINDING_CONFIG_CHANGES, "files", "1 configuration files changed: /etc/apparmor.d/x");
+        add(&r, FINDING_CONFIG_CHANGES, "files",
+            "1 configuration files changed: /etc/apparmor.d/x");
         add(&r, FINDING_UNIT_FAILED, "app.service", NULL);
         add(&r, FINDING_UNIT_FAILED, "ab.service", NULL);
         assert_int_equal(correlate_config_changes(&r), 0);

@@ -45,11 +45,12 @@ static void test_repeats_one_group(void **state)
 
         (void) state;
         for (int i = 0; i < 10000; i++) {
-                (void) snprintf(line, sizeof(line),
-                                "Nov 27 %02d:%02d:%02d host app[%d]: ERROR request %d failed after %d.%03d s "
-                                "(id 3f2a9c1e-%04x-4b1d-8e2f-0123456789ab, addr 0x7f%06x, tmp /tmp/upload-%d.part)",
-                                i / 3600 % 24, i / 60 % 60, i % 60, 1000 + i % 7, i, i % 30, i % 1000,
-                                i % 65536, i, i);
+                (void) snprintf(
+                        line, sizeof(line),
+                        "Nov 27 %02d:%02d:%02d host app[%d]: ERROR request %d failed after %d.%03d s "
+                        "(id 3f2a9c1e-%04x-4b1d-8e2f-0123456789ab, addr 0x7f%06x, tmp /tmp/upload-%d.part)",
+                        i / 3600 % 24, i / 60 % 60, i % 60, 1000 + i % 7, i, i % 30, i % 1000,
+                        i % 65536, i, i);
                 feed(e, "/var/log/syslog", NULL, line);
         }
         feed(e, "/var/log/syslog", NULL, "Nov 27 10:00:00 host app[1]: INFO all good");
@@ -57,8 +58,9 @@ static void test_repeats_one_group(void **state)
         assert_int_equal(json_array_size(a), 1);
         g = json_array_get(a, 0);
         assert_int_equal(json_integer_value(json_object_get(g, "count")), 10000);
-        assert_string_equal(json_string_value(json_object_get(g, "signature")),
-                            "ERROR request <n> failed after <n> s (id <uuid>, addr <hex>, tmp <tmp>)");
+        assert_string_equal(
+                json_string_value(json_object_get(g, "signature")),
+                "ERROR request <n> failed after <n> s (id <uuid>, addr <hex>, tmp <tmp>)");
         /* One real sample, the first one. */
         assert_non_null(strstr(json_string_value(json_object_get(g, "sample")),
                                "ERROR request 0 failed after 0.000 s"));
@@ -77,8 +79,10 @@ static void test_distinct_messages(void **state)
         feed(e, "/var/log/app.log", NULL, "2026-11-27T10:00:00Z ERROR disk full on /srv");
         feed(e, "/var/log/app.log", NULL, "2026-11-27T10:00:01Z ERROR disk full on /srv");
         feed(e, "/var/log/app.log", NULL, "2026-11-27T10:00:02Z ERROR permission denied on /srv");
-        feed(e, "/var/log/app.log", NULL, "2026-11-27T10:00:03Z FATAL: password authentication failed");
-        feed(e, "/var/log/app.log", NULL, "2026-11-27T10:00:04Z an error=0 summary is not an error");
+        feed(e, "/var/log/app.log", NULL,
+             "2026-11-27T10:00:03Z FATAL: password authentication failed");
+        feed(e, "/var/log/app.log", NULL,
+             "2026-11-27T10:00:04Z an error=0 summary is not an error");
         a = top(e);
         assert_int_equal(json_array_size(a), 3);
         assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 0), "count")), 2);
@@ -96,21 +100,24 @@ static void test_python_trace(void **state)
         json_t *a;
 
         (void) state;
-        feed(e, "/var/log/app.log", NULL, "2026-11-27 09:00:00,123 ERROR Unhandled exception in worker 7");
+        feed(e, "/var/log/app.log", NULL,
+             "2026-11-27 09:00:00,123 ERROR Unhandled exception in worker 7");
         feed(e, "/var/log/app.log", NULL, "Traceback (most recent call last):");
         feed(e, "/var/log/app.log", NULL, "  File \"/srv/app/worker.py\", line 10, in run");
         feed(e, "/var/log/app.log", NULL, "    result = compute(x)");
-        feed(e, "/var/log/app.log", NULL, "ValueError: invalid literal for int() with base 10: 'abc'");
+        feed(e, "/var/log/app.log", NULL,
+             "ValueError: invalid literal for int() with base 10: 'abc'");
         feed(e, "/var/log/app.log", NULL, "2026-11-27 09:00:01,000 INFO worker 7 restarted");
         feed(e, "/var/log/app.log", NULL, "plain text after the trace");
         a = top(e);
         assert_int_equal(json_array_size(a), 1);
         sample = json_string_value(json_object_get(json_array_get(a, 0), "sample"));
-        assert_string_equal(sample, "2026-11-27 09:00:00,123 ERROR Unhandled exception in worker 7\n"
-                                    "Traceback (most recent call last):\n"
-                                    "  File \"/srv/app/worker.py\", line 10, in run\n"
-                                    "    result = compute(x)\n"
-                                    "ValueError: invalid literal for int() with base 10: 'abc'");
+        assert_string_equal(sample,
+                            "2026-11-27 09:00:00,123 ERROR Unhandled exception in worker 7\n"
+                            "Traceback (most recent call last):\n"
+                            "  File \"/srv/app/worker.py\", line 10, in run\n"
+                            "    result = compute(x)\n"
+                            "ValueError: invalid literal for int() with base 10: 'abc'");
         json_decref(a);
 
         /* A Java trace, and a trace through the journal's own line format. */
@@ -127,10 +134,16 @@ static void test_python_trace(void **state)
 static void test_journal_priority_and_dedup(void **state)
 {
         _cleanup_(errors_freep) struct errors *e = new_default();
-        struct sink_line_meta err = { .timestamp = 1795766400000000ULL, .priority = 3, .unit = "app.service" };
-        struct sink_line_meta info = { .timestamp = 1795766400000001ULL, .priority = 6, .unit = "app.service" };
-        const char *l1 = "2026-11-27T08:00:00.000000+00:00 err host app[4000]: payment gateway timeout after 30000 ms";
-        const char *l2 = "2026-11-27T08:00:00.000001+00:00 info host app[4000]: request handled id=3";
+        struct sink_line_meta err = { .timestamp = 1795766400000000ULL,
+                                      .priority = 3,
+                                      .unit = "app.service" };
+        struct sink_line_meta info = { .timestamp = 1795766400000001ULL,
+                                       .priority = 6,
+                                       .unit = "app.service" };
+        const char *l1 =
+                "2026-11-27T08:00:00.000000+00:00 err host app[4000]: payment gateway timeout after 30000 ms";
+        const char *l2 =
+                "2026-11-27T08:00:00.000001+00:00 info host app[4000]: request handled id=3";
         json_t *a, *g;
 
         (void) state;
@@ -150,7 +163,8 @@ static void test_journal_priority_and_dedup(void **state)
                             "payment gateway timeout after <n> ms");
         assert_string_equal(json_string_value(json_array_get(json_object_get(g, "units"), 0)),
                             "app.service");
-        assert_string_equal(json_string_value(json_object_get(g, "first_seen")), "2026-11-27T08:00:00Z");
+        assert_string_equal(json_string_value(json_object_get(g, "first_seen")),
+                            "2026-11-27T08:00:00Z");
         json_decref(a);
 }
 
@@ -158,7 +172,8 @@ static void test_cap(void **state)
 {
         _cleanup_(pnode_freep) struct pnode *n = NULL;
         _cleanup_(errors_freep) struct errors *e = NULL;
-        const char *yaml = "errors:\n  max_groups: 3\n  patterns: ['\\bboom\\b']\n  ignore: [harmless]\n";
+        const char *yaml =
+                "errors:\n  max_groups: 3\n  patterns: ['\\bboom\\b']\n  ignore: [harmless]\n";
         char line[64];
         json_t *a;
 
@@ -193,15 +208,71 @@ static const char explicit_defaults[] =
         "  max_groups: 100000\n";
 
 static const char *const corpus_tokens[] = {
-        "ERROR", "error", "Error", "eRr", "[error]", "[core:crit]", "level=error", "lvl: FATAL",
-        "severity=critical", "panic:", "panic(", "Kernel panic", "kernel BUG", "BUG: ", "Oops",
-        "oops", "Traceback (most recent call last)", "Exception", "RuntimeException:",
-        "segfault", "SEGFAULT", "OOM", "oom-kill", "invoked oom-killer", "Out of memory",
-        "OUT OF MEMORY", "Killed process", "Failed with result", "failed with result",
-        "code=dumped", "dumped core", "CRIT", "EMERG", "ALERT", "SEVERE", "PANIC", "FATAL",
-        "CRITICAL", "request", "server", "user", "id=42", "the", "ok", "x", "-", "er", "rr",
-        "erro", "fata", "Kill", "proc", "dump", "Oo", "oo", "m", "segf", "with", "result",
-        "alrt", "a", "0x7f12", "/tmp/upload-7.part", "status=200", "duration_ms=12",
+        "ERROR",
+        "error",
+        "Error",
+        "eRr",
+        "[error]",
+        "[core:crit]",
+        "level=error",
+        "lvl: FATAL",
+        "severity=critical",
+        "panic:",
+        "panic(",
+        "Kernel panic",
+        "kernel BUG",
+        "BUG: ",
+        "Oops",
+        "oops",
+        "Traceback (most recent call last)",
+        "Exception",
+        "RuntimeException:",
+        "segfault",
+        "SEGFAULT",
+        "OOM",
+        "oom-kill",
+        "invoked oom-killer",
+        "Out of memory",
+        "OUT OF MEMORY",
+        "Killed process",
+        "Failed with result",
+        "failed with result",
+        "code=dumped",
+        "dumped core",
+        "CRIT",
+        "EMERG",
+        "ALERT",
+        "SEVERE",
+        "PANIC",
+        "FATAL",
+        "CRITICAL",
+        "request",
+        "server",
+        "user",
+        "id=42",
+        "the",
+        "ok",
+        "x",
+        "-",
+        "er",
+        "rr",
+        "erro",
+        "fata",
+        "Kill",
+        "proc",
+        "dump",
+        "Oo",
+        "oo",
+        "m",
+        "segf",
+        "with",
+        "result",
+        "alrt",
+        "a",
+        "0x7f12",
+        "/tmp/upload-7.part",
+        "status=200",
+        "duration_ms=12",
 };
 
 static uint32_t corpus_next(uint32_t *x)
@@ -244,8 +315,9 @@ static void test_literal_scan_same_results(void **state)
         json_t *a, *b;
 
         (void) state;
-        assert_int_equal(pnode_parse_string("d.yaml", explicit_defaults,
-                                            strlen(explicit_defaults), &n, NULL), 0);
+        assert_int_equal(pnode_parse_string("d.yaml", explicit_defaults, strlen(explicit_defaults),
+                                            &n, NULL),
+                         0);
         assert_int_equal(errors_new(pnode_get(n, "errors"), &slow, NULL), 0);
         assert_int_equal(pnode_parse_string("m.yaml", more, strlen(more), &m, NULL), 0);
         assert_int_equal(errors_new(pnode_get(m, "errors"), &fast, NULL), 0);

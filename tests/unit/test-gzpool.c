@@ -91,8 +91,7 @@ static void compress_with(unsigned workers, size_t block, const unsigned char *i
         assert_int_equal(gzpool_new(6, workers, block, collect_output, o, &p), 0);
         assert_int_equal(gzpool_workers(p), workers);
         for (size_t off = 0; off < n; off += piece)
-                assert_int_equal(gzpool_write(p, in + off, n - off < piece ? n - off : piece),
-                                 0);
+                assert_int_equal(gzpool_write(p, in + off, n - off < piece ? n - off : piece), 0);
         assert_int_equal(gzpool_finish(p), 0);
         assert_int_equal(gzpool_members(p), (n + block - 1) / block);
         assert_int_equal(gzpool_write(p, "x", 1), -EINVAL);
@@ -116,7 +115,8 @@ static void test_roundtrip_same_for_any_workers(void **state)
         assert_int_equal(o1.len, o3.len);
         assert_memory_equal(o1.buf, o2.buf, o1.len);
         assert_memory_equal(o1.buf, o3.buf, o1.len);
-        assert_int_equal(gunzip_members(o2.buf, o2.len, back, n + 1, &len), (n + block - 1) / block);
+        assert_int_equal(gunzip_members(o2.buf, o2.len, back, n + 1, &len),
+                         (n + block - 1) / block);
         assert_int_equal(len, n);
         assert_memory_equal(back, in, n);
         free(o1.buf);

@@ -168,8 +168,8 @@ static void test_strv(void **state)
         strv_free(c);
         strv_free(l);
 
-        char *globs[] = { (char *) "/etc/shadow", (char *) "/etc/ssl/private",
-                          (char *) "*.key", NULL };
+        char *globs[] = { (char *) "/etc/shadow", (char *) "/etc/ssl/private", (char *) "*.key",
+                          NULL };
         assert_true(strv_fnmatch_path(globs, "/etc/shadow"));
         assert_true(strv_fnmatch_path(globs, "etc/shadow"));
         assert_true(strv_fnmatch_path(globs, "/etc/ssl/private/server.pem"));

@@ -92,8 +92,7 @@ static void test_bad_cases(void **state)
                 assert_true(asprintf(&path, "%s/%s", dir, list[i]->d_name) > 0);
                 f = fopen(path, "re");
                 assert_non_null(f);
-                assert_int_equal(fscanf(f, "# expect: %d:%d: %255[^\n]", &line, &col, expect),
-                                 3);
+                assert_int_equal(fscanf(f, "# expect: %d:%d: %255[^\n]", &line, &col, expect), 3);
                 fclose(f);
                 files[0] = path;
                 r = policy_load("/nonexistent", NULL, files, &p, &err);

@@ -383,8 +383,10 @@ static void test_ctrl_d_skips_one(void **state)
                         const char *in;
                         enum prompt_choice want;
                 } cases[] = {
-                        { "f\n", PROMPT_FILE },  { "c\n", PROMPT_CANCEL },
-                        { "x\nd\n", PROMPT_DRAFT }, { "\n", PROMPT_DRAFT },
+                        { "f\n", PROMPT_FILE },
+                        { "c\n", PROMPT_CANCEL },
+                        { "x\nd\n", PROMPT_DRAFT },
+                        { "\n", PROMPT_DRAFT },
                 };
 
                 for (size_t i = 0; i < ELEMENTSOF(cases); i++) {

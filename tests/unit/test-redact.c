@@ -279,8 +279,11 @@ static void test_many_lines_chunks(void **state)
         (void) state;
         dynbuf_init(&b, 1u << 26);
         for (int i = 0; i < 20000; i++)
-                assert_int_equal(dynbuf_addf(&b, "Nov 27 10:00:%02d host app[%d]: token=tk%06dsecret "
-                                             "port=%d\n", i % 60, i, i, 1000 + i % 100), 0);
+                assert_int_equal(dynbuf_addf(&b,
+                                             "Nov 27 10:00:%02d host app[%d]: token=tk%06dsecret "
+                                             "port=%d\n",
+                                             i % 60, i, i, 1000 + i % 100),
+                                 0);
         for (size_t chunk = 1; chunk < 70000; chunk = chunk * 3 + 7) {
                 size_t *cuts = calloc(b.len / chunk + 2, sizeof(size_t));
 
@@ -376,7 +379,8 @@ static void test_report(void **state)
         assert_non_null(strstr(s, "\"replacements\": 2"));
         assert_non_null(strstr(s, "\"by_member\": {\"str\": {"));
         assert_non_null(strstr(s, "\"github-token\": 1"));
-        assert_non_null(strstr(s, "{\"path\": \"/etc/shadow\", \"reason\": \"never_collect policy\"}"));
+        assert_non_null(
+                strstr(s, "{\"path\": \"/etc/shadow\", \"reason\": \"never_collect policy\"}"));
         assert_non_null(strstr(s, "\"masking\": false"));
         assert_null(strstr(s, "abc"));
         assert_null(strstr(s, "ghp_"));
@@ -400,7 +404,8 @@ static void test_kubernetes_limits(void **state)
         assert_int_equal(dynbuf_addstr(&in, "apiVersion: v1\ndata:\n"), 0);
         for (unsigned i = 0; i < 6000; i++)
                 assert_int_equal(dynbuf_addf(&in, "  key%u: dmFsdWVPZk9yZGluYXJ5S2V5TnVtYmVy%06u\n",
-                                             i, i), 0);
+                                             i, i),
+                                 0);
         assert_int_equal(dynbuf_addstr(&in, "kind: ConfigMap\n"), 0);
         out = redact_chunked(R, in.buf, in.len, NULL);
         assert_null(strstr(out, "dmFsdWVPZk9yZGluYXJ5S2V5TnVtYmVy000000"));
@@ -551,14 +556,15 @@ static void test_mask(void **state)
         assert_int_equal(redactor_enable_mask(r, map, hosts), 0);
         assert_int_equal(redactor_mask_add_users(r, users), 0);
         out = redact_str(r, in);
-        const char *gone[] = { "web01", "corp.example.com", "10.1.2.", "10.9.9.9", "2001:db8",
-                               "52:54:00:ab:cd:ef", "alice", "example.org", "bob", "carol",
-                               "dave" };
+        const char *gone[] = {
+                "web01", "corp.example.com", "10.1.2.", "10.9.9.9", "2001:db8", "52:54:00:ab:cd:ef",
+                "alice", "example.org",      "bob",     "carol",    "dave"
+        };
         for (size_t i = 0; i < ELEMENTSOF(gone); i++)
                 if (strcasestr(out, gone[i]))
                         fail_msg("'%s' not masked in: %s", gone[i], out);
-        const char *kept[] = { "uid=0(root)", "127.0.0.1", "255.255.255.0", "::1", "10:20:30",
-                               "v1.2.3", "port 8080", "port 22" };
+        const char *kept[] = { "uid=0(root)", "127.0.0.1", "255.255.255.0", "::1",
+                               "10:20:30",    "v1.2.3",    "port 8080",     "port 22" };
         for (size_t i = 0; i < ELEMENTSOF(kept); i++)
                 if (!strstr(out, kept[i]))
                         fail_msg("'%s' lost in: %s", kept[i], out);
@@ -655,17 +661,22 @@ static void test_leakcheck(void **state)
         memcpy(big + big_len, "\n", 2);
 
         const char *const members[] = {
-                "b/manifest.json", "{\"redaction\": {\"by_rule\": {\"secret-key-value\": 3}}}\n",
-                "b/logs/ok.log", "password=[REDACTED:secret-key-value]\n"
-                                 "-----BEGIN RSA PRIVATE KEY-----\n[REDACTED:pem-private-key]\n"
-                                 "-----END RSA PRIVATE KEY-----\ncommit 9fceb02d0ae598e95dc970b74767f19372d61af8\n"
-                                 "request_id=7c9e6679-7425-40de-944b-e07fc1f90ae7 token=[REDACTED:x]\n",
-                "b/logs/leak.log", "line one\nuser token ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8\n"
-                                   "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
-                                   "db_secret: Zx9Qw8Er7Ty6Ui5Op4As\n"
-                                   "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc\n",
-                "b/logs/big.log", big,
-                "b/logs/tail-pem.log", "ok\n-----BEGIN EC PRIVATE KEY-----",
+                "b/manifest.json",
+                "{\"redaction\": {\"by_rule\": {\"secret-key-value\": 3}}}\n",
+                "b/logs/ok.log",
+                "password=[REDACTED:secret-key-value]\n"
+                "-----BEGIN RSA PRIVATE KEY-----\n[REDACTED:pem-private-key]\n"
+                "-----END RSA PRIVATE KEY-----\ncommit 9fceb02d0ae598e95dc970b74767f19372d61af8\n"
+                "request_id=7c9e6679-7425-40de-944b-e07fc1f90ae7 token=[REDACTED:x]\n",
+                "b/logs/leak.log",
+                "line one\nuser token ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8\n"
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
+                "db_secret: Zx9Qw8Er7Ty6Ui5Op4As\n"
+                "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc\n",
+                "b/logs/big.log",
+                big,
+                "b/logs/tail-pem.log",
+                "ok\n-----BEGIN EC PRIVATE KEY-----",
                 NULL,
         };
         write_bundle(path, members);
@@ -694,10 +705,12 @@ static void test_leakcheck(void **state)
         /* the redactor's own output of every data file passes the leak check */
         {
                 char *dir = srcpath("tests/data/redact");
-                const char *names[] = { "tokens", "pem", "cloud", "kubernetes", "env", "json",
-                                        "http-headers", "url", "yaml", "configs", "keep",
-                                        "gcp-service-account", "cli-flags", "sql", "escaped",
-                                        "formats", "keepset" };
+                const char *names[] = { "tokens",       "pem",    "cloud",
+                                        "kubernetes",   "env",    "json",
+                                        "http-headers", "url",    "yaml",
+                                        "configs",      "keep",   "gcp-service-account",
+                                        "cli-flags",    "sql",    "escaped",
+                                        "formats",      "keepset" };
                 const char *m[2 * ELEMENTSOF(names) + 1];
                 char *bufs[ELEMENTSOF(names)];
 

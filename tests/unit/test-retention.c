@@ -126,11 +126,11 @@ static void test_prune_spool(void **state)
         snprintf(b, sizeof(b), "%s/s2/state/" RETENTION_BUNDLE_DIR, dir);
         assert_int_equal(mkdir_p(b, 0700), 0);
         snprintf(kept, sizeof(kept), "%s/collect-h-1.tar.gz", b);
-        make_file(kept, 600, 60);                       /* newest */
+        make_file(kept, 600, 60); /* newest */
         snprintf(b, sizeof(b), "%s/s2/src.tar.gz", dir);
-        spool_one(spool, "old", b, 10, 8 * 86400);      /* too old */
-        spool_one(spool, "big", b, 500, 300);           /* over the size with the newest */
-        spool_one(spool, "busy", b, 10, 9 * 86400);     /* too old, but being sent */
+        spool_one(spool, "old", b, 10, 8 * 86400);  /* too old */
+        spool_one(spool, "big", b, 500, 300);       /* over the size with the newest */
+        spool_one(spool, "busy", b, 10, 9 * 86400); /* too old, but being sent */
         snprintf(lockp, sizeof(lockp), "%s/busy/lock", spool);
         fd = open(lockp, O_RDWR | O_CLOEXEC);
         assert_true(fd >= 0);
@@ -253,12 +253,9 @@ static void test_bundle_name_taken(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_prune),
-                cmocka_unit_test(test_prune_spool),
-                cmocka_unit_test(test_prune_links),
-                cmocka_unit_test(test_rename_noreplace),
-                cmocka_unit_test(test_sweep),
-                cmocka_unit_test(test_bundle_name_taken),
+                cmocka_unit_test(test_prune),       cmocka_unit_test(test_prune_spool),
+                cmocka_unit_test(test_prune_links), cmocka_unit_test(test_rename_noreplace),
+                cmocka_unit_test(test_sweep),       cmocka_unit_test(test_bundle_name_taken),
         };
 
         return cmocka_run_group_tests(tests, setup, NULL);

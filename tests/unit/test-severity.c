@@ -358,9 +358,9 @@ static void build_report(const struct scenario *sc, struct report *r)
 {
         *r = (struct report) {};
         r->input.type = sc->type;
-        r->input.workaround = !sc->workaround                ? TRISTATE_UNKNOWN
-                              : streq(sc->workaround, "yes") ? TRISTATE_YES
-                                                             : TRISTATE_NO;
+        r->input.workaround = !sc->workaround              ? TRISTATE_UNKNOWN :
+                              streq(sc->workaround, "yes") ? TRISTATE_YES :
+                                                             TRISTATE_NO;
         r->input.workaround_source = sc->workaround ? INPUT_CLI : INPUT_NONE;
         r->input.selected = sc->selected ? severity_from_string(sc->selected) : _SEVERITY_INVALID;
         if (sc->environment) {
@@ -390,7 +390,7 @@ static void build_report(const struct scenario *sc, struct report *r)
 
 static bool any_reason_contains(char **reasons, const char *needle)
 {
-        STRV_FOREACH (s, reasons)
+        STRV_FOREACH(s, reasons)
                 if (strstr(*s, needle))
                         return true;
         return false;
@@ -401,7 +401,7 @@ static void dump(const struct scenario *sc, const struct severity_result *res)
         fprintf(stderr, "scenario '%s': suggested %s (expected %s), hint %s\n", sc->name,
                 severity_to_string(res->suggested), severity_to_string(sc->expect),
                 res->hint ? res->hint : "(none)");
-        STRV_FOREACH (s, res->reasons)
+        STRV_FOREACH(s, res->reasons)
                 fprintf(stderr, "    %s\n", *s);
 }
 
@@ -559,9 +559,9 @@ static struct severity_policy *policy_from(const char *yaml)
 /* A policy that says P1 for everything cannot cross the hard lines. */
 static void test_hard_lines_hostile_policy(void **state)
 {
-        _cleanup_(severity_policy_freep) struct severity_policy *p =
-                policy_from("severity:\n  rules:\n    always:\n      severity: P1\n"
-                            "      reason: everything is critical\n");
+        _cleanup_(severity_policy_freep) struct severity_policy *p = policy_from(
+                "severity:\n  rules:\n    always:\n      severity: P1\n"
+                "      reason: everything is critical\n");
         static const struct {
                 const char *env;
                 enum request_type type;
@@ -606,7 +606,7 @@ static void test_hard_lines_hostile_policy(void **state)
                 assert_int_equal(severity_suggest(p, &r, &res), 0);
                 if (res.suggested != t[i].expect ||
                     !any_reason_contains(res.reasons, t[i].reason)) {
-                        STRV_FOREACH (s, res.reasons)
+                        STRV_FOREACH(s, res.reasons)
                                 fprintf(stderr, "  %s\n", *s);
                         fail_msg("case %zu: got %s", i, severity_to_string(res.suggested));
                 }
@@ -619,22 +619,22 @@ static void test_hard_lines_hostile_policy(void **state)
  * disabled by name; thresholds apply. */
 static void test_policy_overrides(void **state)
 {
-        _cleanup_(severity_policy_freep) struct severity_policy *p =
-                policy_from("severity:\n"
-                            "  critical_units: [db.service]\n"
-                            "  disk_percent: 80\n"
-                            "  rules:\n"
-                            "    production_outage:\n"
-                            "      when: {production: true, outage: true, workaround: 'no'}\n"
-                            "      severity: P1\n"
-                            "      reason: site outage\n"
-                            "    disabled_rule:\n"
-                            "      enabled: false\n"
-                            "      severity: P1\n"
-                            "    disk:\n"
-                            "      when: {degradation: true}\n"
-                            "      severity: P2\n"
-                            "      reason: disk\n");
+        _cleanup_(severity_policy_freep) struct severity_policy *p = policy_from(
+                "severity:\n"
+                "  critical_units: [db.service]\n"
+                "  disk_percent: 80\n"
+                "  rules:\n"
+                "    production_outage:\n"
+                "      when: {production: true, outage: true, workaround: 'no'}\n"
+                "      severity: P1\n"
+                "      reason: site outage\n"
+                "    disabled_rule:\n"
+                "      enabled: false\n"
+                "      severity: P1\n"
+                "    disk:\n"
+                "      when: {degradation: true}\n"
+                "      severity: P2\n"
+                "      reason: disk\n");
         struct severity_result res;
         struct report r = {};
         struct finding down = { .kind = FINDING_UNIT_DOWN, .subject = "db.service", .count = 1 };
@@ -694,9 +694,9 @@ static void test_policy_errors(void **state)
                 _cleanup_(pnode_freep) struct pnode *root = NULL;
                 _cleanup_free_ char *err = NULL;
 
-                assert_int_equal(
-                        pnode_parse_string("test.yaml", t[i].yaml, strlen(t[i].yaml), &root, &err),
-                        0);
+                assert_int_equal(pnode_parse_string("test.yaml", t[i].yaml, strlen(t[i].yaml),
+                                                    &root, &err),
+                                 0);
                 assert_true(severity_check_policy(pnode_get(root, "severity"), &err) < 0);
                 assert_non_null(err);
                 if (!strstr(err, t[i].error))

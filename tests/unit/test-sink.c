@@ -60,8 +60,12 @@ static struct fixture *fixture_new(uint64_t budget, uint64_t per_file)
         f->never[0] = (char *) "/etc/shadow";
         f->root_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         f->ctx = (struct collect_ctx) {
-                .name = "test", .root = dir, .root_fd = f->root_fd, .budget = budget,
-                .per_file = per_file, .deadline = now(CLOCK_MONOTONIC) + 60 * USEC_PER_SEC,
+                .name = "test",
+                .root = dir,
+                .root_fd = f->root_fd,
+                .budget = budget,
+                .per_file = per_file,
+                .deadline = now(CLOCK_MONOTONIC) + 60 * USEC_PER_SEC,
                 .never_collect = f->never,
         };
         sink_begin(f->s, &f->ctx);
@@ -285,9 +289,9 @@ static void test_finding_source(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_head_cut),       cmocka_unit_test(test_tail_keeps_newest),
+                cmocka_unit_test(test_head_cut),          cmocka_unit_test(test_tail_keeps_newest),
                 cmocka_unit_test(test_redacts_and_lists), cmocka_unit_test(test_refusals),
-                cmocka_unit_test(test_command),        cmocka_unit_test(test_finding_source),
+                cmocka_unit_test(test_command),           cmocka_unit_test(test_finding_source),
         };
 
         return cmocka_run_group_tests(tests, setup, NULL);

@@ -25,12 +25,11 @@ static json_t *manifest(size_t n_errors)
                 " s:{s:s, s:s, s:b}, s:{s:I, s:I, s:[s]}, s:[{s:s, s:s, s:I, s:s}],"
                 " s:{s:s, s:I, s:s}, s:[s]}",
                 "host", "node-04", "window", "since", "2026-03-01T13:40:00Z", "until",
-                "2026-03-01T14:40:00Z", "severity", "suggested", "P1", "selected", "P2",
-                "reasons", "critical unit app.service is down", "checklist", "item", "environment",
-                "status", "ok", "source", "user", "item", "steps", "status", "missing", "source",
-                "user", "input", "environment", "production", "product", "Payments | API",
-                "workaround", 0, "config_changes", "files", (json_int_t) 3, "packages",
-                (json_int_t) 1, "top",
+                "2026-03-01T14:40:00Z", "severity", "suggested", "P1", "selected", "P2", "reasons",
+                "critical unit app.service is down", "checklist", "item", "environment", "status",
+                "ok", "source", "user", "item", "steps", "status", "missing", "source", "user",
+                "input", "environment", "production", "product", "Payments | API", "workaround", 0,
+                "config_changes", "files", (json_int_t) 3, "packages", (json_int_t) 1, "top",
                 "/etc/app/app.conf", "findings", "kind", "crash", "subject", "/usr/bin/app",
                 "count", (json_int_t) 2, "detail", "SIGSEGV", "bundle", "path",
                 "/x/collect-a.tar.gz", "bytes", (json_int_t) 1234, "sha256", "abc123", "cuts",
@@ -38,12 +37,12 @@ static json_t *manifest(size_t n_errors)
         json_t *errs = json_array();
 
         for (size_t i = 0; i < n_errors; i++)
-                json_array_append_new(errs, json_pack("{s:s, s:I, s:s, s:[s]}", "sample",
-                                                      "ERROR {code} connection [refused] to db "
-                                                      "host while *handling* request number",
-                                                      "count", (json_int_t) (1000 - i), "first_seen",
-                                                      "2026-03-01T13:41:00Z", "units",
-                                                      "app.service"));
+                json_array_append_new(errs,
+                                      json_pack("{s:s, s:I, s:s, s:[s]}", "sample",
+                                                "ERROR {code} connection [refused] to db "
+                                                "host while *handling* request number",
+                                                "count", (json_int_t) (1000 - i), "first_seen",
+                                                "2026-03-01T13:41:00Z", "units", "app.service"));
         json_object_set_new(m, "errors_top", errs);
         return m;
 }
@@ -54,9 +53,10 @@ static void test_render(void **state)
         struct ticket_text t = {};
 
         (void) state;
-        assert_int_equal(ticket_format(m, &(struct ticket_format_options) {
-                                                  .marker = "collect0123456789abcdef",
-                                                  .allow_incomplete = true },
+        assert_int_equal(ticket_format(m,
+                                       &(struct ticket_format_options) {
+                                               .marker = "collect0123456789abcdef",
+                                               .allow_incomplete = true },
                                        &t),
                          0);
         /* the symptom, not rule text; no marker in the summary */
@@ -70,7 +70,8 @@ static void test_render(void **state)
         assert_non_null(strstr(t.description, "h3. Required information: 1 of 2 present"));
         assert_non_null(strstr(t.description, "|steps|missing|"));
         assert_non_null(strstr(t.description, "*Filed although incomplete; missing: steps.*"));
-        assert_non_null(strstr(t.description, "h3. Crashes\n*/usr/bin/app* crashed 2 times — SIGSEGV"));
+        assert_non_null(
+                strstr(t.description, "h3. Crashes\n*/usr/bin/app* crashed 2 times — SIGSEGV"));
         assert_non_null(strstr(t.description, "ERROR \\{code\\} connection \\[refused\\]"));
         assert_non_null(strstr(t.description, "sha256 {{abc123}}"));
         assert_non_null(strstr(t.description, "big.log: tail kept"));
@@ -92,9 +93,10 @@ static void test_cut(void **state)
         struct ticket_text t = {};
 
         (void) state;
-        assert_int_equal(ticket_format(m, &(struct ticket_format_options) {
-                                                  .marker = "collect0123456789abcdef",
-                                                  .description_max = 3000 },
+        assert_int_equal(ticket_format(m,
+                                       &(struct ticket_format_options) {
+                                               .marker = "collect0123456789abcdef",
+                                               .description_max = 3000 },
                                        &t),
                          0);
         assert_true(strlen(t.description) < 3000);
@@ -116,13 +118,15 @@ static void test_cut(void **state)
         json_decref(m);
 
         /* a long summary is cut on one line */
-        m = json_pack("{s:{s:s}}", "input", "summary",
-                      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nsecond line");
-        assert_int_equal(ticket_format(m, &(struct ticket_format_options) {
-                                                  .marker = "collect0123456789abcdef" },
+        m = json_pack(
+                "{s:{s:s}}", "input", "summary",
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nsecond line");
+        assert_int_equal(ticket_format(m,
+                                       &(struct ticket_format_options) {
+                                               .marker = "collect0123456789abcdef" },
                                        &t),
                          0);
         assert_true(strlen(t.summary) <= TICKET_SUMMARY_MAX);
@@ -183,9 +187,10 @@ static void golden_case(const char *name, bool attach)
 
         if (!m)
                 fail_msg("%s: %s", path, err.text);
-        assert_int_equal(ticket_format(m, &(struct ticket_format_options) {
-                                                  .marker = "collect0123456789abcdef",
-                                                  .attach = attach },
+        assert_int_equal(ticket_format(m,
+                                       &(struct ticket_format_options) {
+                                               .marker = "collect0123456789abcdef",
+                                               .attach = attach },
                                        &t),
                          0);
         wiki = xasprintf("Summary: %s\n\n==== description ====\n%s\n==== comment ====\n%s\n",

@@ -74,7 +74,10 @@ static char *read_all(const char *path)
 
 static size_t on_body(char *p, size_t s, size_t n, void *u)
 {
-        struct { char *b; size_t len; } *o = u;
+        struct {
+                char *b;
+                size_t len;
+        } *o = u;
         char *nb = realloc(o->b, o->len + s * n + 1);
 
         if (!nb)
@@ -89,7 +92,10 @@ static size_t on_body(char *p, size_t s, size_t n, void *u)
 /* Talks to the fake's control API; returns the parsed answer. */
 static json_t *control(struct fx *f, const char *path, const char *body)
 {
-        struct { char *b; size_t len; } out = {};
+        struct {
+                char *b;
+                size_t len;
+        } out = {};
         CURL *c = curl_easy_init();
         char url[128];
         json_error_t err;
@@ -227,11 +233,12 @@ static json_t *manifest(const char *severity)
                          "host", "node-04", "window", "since", "2026-03-01T13:40:00Z", "until",
                          "2026-03-01T14:40:00Z", "tool", "name", "collect", "version", "0.1.0",
                          "severity", "suggested", severity, "selected", severity, "reasons",
-                         "critical unit app.service failed", "no workaround", "checklist",
-                         "item", "environment", "status", "ok", "source", "user", "input",
-                         "type", "incident", "summary", "Payments API down on node-04",
-                         "environment", "production", "bundle", "path",
-                         "/tmp/collect-node04-20260301T144000Z.tar.gz", "bytes", (json_int_t) 40, "sha256",
+                         "critical unit app.service failed", "no workaround", "checklist", "item",
+                         "environment", "status", "ok", "source", "user", "input", "type",
+                         "incident", "summary", "Payments API down on node-04", "environment",
+                         "production", "bundle", "path",
+                         "/tmp/collect-node04-20260301T144000Z.tar.gz", "bytes", (json_int_t) 40,
+                         "sha256",
                          "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                          "findings", "kind", "unit_failed", "subject", "app.service", "count",
                          (json_int_t) 3);
@@ -242,9 +249,16 @@ static int submit(struct fx *f, enum ticket_action action, const char *key, cons
 {
         json_t *m = manifest(sev);
         struct ticket_job job = {
-                .action = action, .key = key, .bundle_path = f->bundle, .manifest = m,
-                .config = &f->config, .share = share, .state_dir = f->state,
-                .spool_dir = f->spool, .dry_run = dry_run, .assume_yes = true,
+                .action = action,
+                .key = key,
+                .bundle_path = f->bundle,
+                .manifest = m,
+                .config = &f->config,
+                .share = share,
+                .state_dir = f->state,
+                .spool_dir = f->spool,
+                .dry_run = dry_run,
+                .assume_yes = true,
         };
         json_t *t = NULL;
         int r = ticket_submit(&job, &t);
@@ -286,8 +300,9 @@ static void test_open(void **state)
         rq = first_request(st);
         values = json_object_get(rq, "_values");
         /* priority set by id of the "P2 - High" option, labels with the marker */
-        assert_string_equal(json_string_value(json_object_get(json_object_get(values, "priority"),
-                                                              "id")), "10002");
+        assert_string_equal(json_string_value(
+                                    json_object_get(json_object_get(values, "priority"), "id")),
+                            "10002");
         summary = json_string_value(json_object_get(values, "summary"));
         assert_non_null(strstr(summary, "Payments API down on node-04"));
         /* the marker is in the labels and the description, not in the summary */
@@ -296,8 +311,8 @@ static void test_open(void **state)
         {
                 /* Cloud: the description is an ADF document */
                 _cleanup_free_ char *d = json_dumps(json_object_get(values, "description"), 0);
-                const char *marker = json_string_value(json_array_get(
-                        json_object_get(values, "labels"), 1));
+                const char *marker = json_string_value(
+                        json_array_get(json_object_get(values, "labels"), 1));
 
                 assert_non_null(strstr(d, "\"type\": \"doc\""));
                 assert_non_null(strstr(d, "\"text\": \"Environment\""));
@@ -305,15 +320,17 @@ static void test_open(void **state)
         }
         /* bundle and timeline.svg attached with a public comment, shared */
         assert_int_equal(json_array_size(json_object_get(rq, "_attachments")), 2);
-        assert_string_equal(json_string_value(json_object_get(json_array_get(
-                                    json_object_get(rq, "_attachments"), 1), "name")),
+        assert_string_equal(json_string_value(json_object_get(
+                                    json_array_get(json_object_get(rq, "_attachments"), 1),
+                                    "name")),
                             "timeline.svg");
-        assert_string_equal(json_string_value(json_object_get(json_array_get(
-                                    json_object_get(rq, "_attachments"), 0), "name")),
+        assert_string_equal(json_string_value(json_object_get(
+                                    json_array_get(json_object_get(rq, "_attachments"), 0),
+                                    "name")),
                             "collect-node04-20260301T144000Z.tar.gz");
         assert_int_equal(json_array_size(json_object_get(rq, "_comments")), 1);
-        assert_string_equal(json_string_value(json_array_get(json_object_get(rq, "_participants"),
-                                                             0)),
+        assert_string_equal(json_string_value(
+                                    json_array_get(json_object_get(rq, "_participants"), 0)),
                             "5b10ac8d82e05b22cc7d4ef5");
         /* nothing left in the spool, the ledger knows the key */
         assert_int_equal(spool_count(f), 0);
@@ -367,8 +384,9 @@ static void test_faults_no_duplicate(void **state)
         assert_int_equal(submit(f, TICKET_OPEN, NULL, "P2", NULL, false, NULL), 0);
         assert_int_equal(n_requests(f), 2);
 
-        j = control(f, "/__fake/faults",
-                    "{\"unavailable\": {\"count\": 2, \"path\": \"/request\", \"method\": \"POST\"}}");
+        j = control(
+                f, "/__fake/faults",
+                "{\"unavailable\": {\"count\": 2, \"path\": \"/request\", \"method\": \"POST\"}}");
         json_decref(j);
         assert_int_equal(submit(f, TICKET_OPEN, NULL, "P2", NULL, false, NULL), 0);
         assert_int_equal(n_requests(f), 3);
@@ -486,8 +504,9 @@ static void test_severity_variants(void **state)
         assert_int_equal(submit(f, TICKET_OPEN, NULL, "P2", NULL, false, NULL), 0);
         st = fake_state(f);
         values = json_object_get(first_request(st), "_values");
-        assert_string_equal(json_string_value(json_object_get(
-                                    json_object_get(values, "customfield_10200"), "id")),
+        assert_string_equal(json_string_value(
+                                    json_object_get(json_object_get(values, "customfield_10200"),
+                                                    "id")),
                             "20001");
         values = json_object_get(json_array_get(json_object_get(st, "requests"), 1), "_values");
         assert_true(strneq(json_string_value(json_object_get(values, "summary")), "[P2] ", 5));
@@ -504,21 +523,26 @@ static void test_escalation(void **state)
         snprintf(hook, sizeof(hook), "%s/slack-webhook", f->dir);
         snprintf(text, sizeof(text), "%s/services/T000/B000/XXXXsecret\n", f->url);
         write_file(hook, text, 0600);
-        snprintf(text, sizeof(text), "tier: premium\nescalation:\n  slack_webhook_file: %s\n  "
-                                     "phone: \"+00 000 000\"\n", hook);
+        snprintf(text, sizeof(text),
+                 "tier: premium\nescalation:\n  slack_webhook_file: %s\n  "
+                 "phone: \"+00 000 000\"\n",
+                 hook);
         load_config(f, text);
         assert_int_equal(submit(f, TICKET_OPEN, NULL, "P1", NULL, false, NULL), 0);
         st = fake_state(f);
         assert_int_equal(json_array_size(json_object_get(st, "slack")), 1);
-        assert_non_null(strstr(json_string_value(json_object_get(json_object_get(json_array_get(
-                                       json_object_get(st, "slack"), 0), "message"), "text")),
-                               "SUP-481"));
+        assert_non_null(strstr(
+                json_string_value(json_object_get(
+                        json_object_get(json_array_get(json_object_get(st, "slack"), 0), "message"),
+                        "text")),
+                "SUP-481"));
         json_decref(st);
         /* P2 under premium: no notification */
         assert_int_equal(submit(f, TICKET_OPEN, NULL, "P2", NULL, false, NULL), 0);
         /* Slack failing: the ticket stands, the notification waits in the spool */
-        json_decref(control(f, "/__fake/faults",
-                            "{\"slack\": {\"status\": 500, \"text\": \"rollup_error\", \"count\": 10}}"));
+        json_decref(control(
+                f, "/__fake/faults",
+                "{\"slack\": {\"status\": 500, \"text\": \"rollup_error\", \"count\": 10}}"));
         assert_int_equal(submit(f, TICKET_OPEN, NULL, "P1", NULL, false, NULL), -EAGAIN);
         assert_int_equal(n_requests(f), 3);
         assert_int_equal(spool_count(f), 1);
@@ -573,8 +597,10 @@ static void test_dry_run_and_outbox(void **state)
                 json_t *j = json_load_file(path, 0, &err);
 
                 assert_non_null(j);
-                assert_string_equal(json_string_value(json_object_get(json_object_get(j, "severity"),
-                                                                      "selected")), "P2");
+                assert_string_equal(json_string_value(
+                                            json_object_get(json_object_get(j, "severity"),
+                                                            "selected")),
+                                    "P2");
                 assert_int_equal(json_array_size(json_object_get(j, "checklist")), 1);
                 json_decref(j);
         }

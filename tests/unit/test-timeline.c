@@ -28,35 +28,36 @@ static usec_t T(const char *s)
 
 static json_t *findings(void)
 {
-        return json_pack(
-                "[{s:s, s:s, s:I, s:s, s:s, s:s},"
-                " {s:s, s:s, s:I, s:s, s:s},"
-                " {s:s, s:s, s:I, s:s, s:s, s:s},"
-                " {s:s, s:s, s:I, s:s, s:s},"
-                " {s:s, s:s, s:I, s:s, s:s},"
-                " {s:s, s:s, s:I, s:n, s:n}]",
-                "kind", "crash", "subject", "/usr/bin/app", "count", (json_int_t) 5, "detail",
-                "SIGSEGV in segment_store_read", "first", "2026-03-01T13:50:00Z", "last",
-                "2026-03-01T14:35:00Z",
-                "kind", "config_changes", "subject", "files", "count", (json_int_t) 2, "first",
-                "2026-03-01T13:30:00Z", "last", "2026-03-01T13:30:00Z",
-                "kind", "unit_failed", "subject", "app.service", "count", (json_int_t) 1, "detail",
-                "core-dump", "first", "2026-03-01T13:50:01Z", "last", "2026-03-01T13:50:01Z",
-                "kind", "unit_failed", "subject", "old.service", "count", (json_int_t) 1, "first",
-                "2026-02-01T00:00:00Z", "last", "2026-02-01T00:00:00Z",
-                "kind", "alert_firing", "subject", "OrdersDown <&>", "count", (json_int_t) 1,
-                "first", "2026-03-01T13:55:00Z", "last", "2026-03-01T13:55:00Z",
-                "kind", "host_fact", "subject", "os", "count", (json_int_t) 0, "first", "last");
+        return json_pack("[{s:s, s:s, s:I, s:s, s:s, s:s},"
+                         " {s:s, s:s, s:I, s:s, s:s},"
+                         " {s:s, s:s, s:I, s:s, s:s, s:s},"
+                         " {s:s, s:s, s:I, s:s, s:s},"
+                         " {s:s, s:s, s:I, s:s, s:s},"
+                         " {s:s, s:s, s:I, s:n, s:n}]",
+                         "kind", "crash", "subject", "/usr/bin/app", "count", (json_int_t) 5,
+                         "detail", "SIGSEGV in segment_store_read", "first", "2026-03-01T13:50:00Z",
+                         "last", "2026-03-01T14:35:00Z", "kind", "config_changes", "subject",
+                         "files", "count", (json_int_t) 2, "first", "2026-03-01T13:30:00Z", "last",
+                         "2026-03-01T13:30:00Z", "kind", "unit_failed", "subject", "app.service",
+                         "count", (json_int_t) 1, "detail", "core-dump", "first",
+                         "2026-03-01T13:50:01Z", "last", "2026-03-01T13:50:01Z", "kind",
+                         "unit_failed", "subject", "old.service", "count", (json_int_t) 1, "first",
+                         "2026-02-01T00:00:00Z", "last", "2026-02-01T00:00:00Z", "kind",
+                         "alert_firing", "subject", "OrdersDown <&>", "count", (json_int_t) 1,
+                         "first", "2026-03-01T13:55:00Z", "last", "2026-03-01T13:55:00Z", "kind",
+                         "host_fact", "subject", "os", "count", (json_int_t) 0, "first", "last");
 }
 
 static json_t *errors(void)
 {
         return json_pack("[{s:s, s:I, s:s, s:[s]}, {s:s, s:I, s:s, s:[s]}]", "sample",
-                         "Mar  1 13:45:10 node-04 app[123]: ERROR cannot read segment 7",
-                         "count", (json_int_t) 300, "first_seen", "2026-03-01T13:45:10Z",
-                         "units", "app.service", "sample", "2026-03-01T13:45:10.5+00:00 node-04 "
-                         "app[123]: ERROR cannot read segment 7", "count", (json_int_t) 300,
-                         "first_seen", "2026-03-01T13:45:10Z", "units", "app.service");
+                         "Mar  1 13:45:10 node-04 app[123]: ERROR cannot read segment 7", "count",
+                         (json_int_t) 300, "first_seen", "2026-03-01T13:45:10Z", "units",
+                         "app.service", "sample",
+                         "2026-03-01T13:45:10.5+00:00 node-04 "
+                         "app[123]: ERROR cannot read segment 7",
+                         "count", (json_int_t) 300, "first_seen", "2026-03-01T13:45:10Z", "units",
+                         "app.service");
 }
 
 static void test_order_and_dedup(void **state)
@@ -65,8 +66,8 @@ static void test_order_and_dedup(void **state)
         struct timeline t = {};
 
         (void) state;
-        assert_int_equal(timeline_build(f, e, T("2026-03-01T13:00:00Z"),
-                                        T("2026-03-01T14:40:00Z"), 0, &t),
+        assert_int_equal(timeline_build(f, e, T("2026-03-01T13:00:00Z"), T("2026-03-01T14:40:00Z"),
+                                        0, &t),
                          0);
         /* change, error (twice the same: merged), crash, failure, alert, last crash, collection;
          * old.service is before the window, host facts have no time */
@@ -153,12 +154,12 @@ static void test_svg(void **state)
         struct dynbuf b;
 
         (void) state;
-        assert_int_equal(timeline_build(f, e, T("2026-03-01T13:00:00Z"),
-                                        T("2026-03-01T14:40:00Z"), 0, &t),
+        assert_int_equal(timeline_build(f, e, T("2026-03-01T13:00:00Z"), T("2026-03-01T14:40:00Z"),
+                                        0, &t),
                          0);
         dynbuf_init(&b, 1 << 20);
-        assert_int_equal(timeline_svg(&t, h, T("2026-03-01T13:00:00Z"),
-                                      T("2026-03-01T14:40:00Z"), &b),
+        assert_int_equal(timeline_svg(&t, h, T("2026-03-01T13:00:00Z"), T("2026-03-01T14:40:00Z"),
+                                      &b),
                          0);
         assert_non_null(strstr(b.buf, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
         assert_non_null(strstr(b.buf, "class=\"x-axis\""));
