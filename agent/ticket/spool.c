@@ -277,9 +277,17 @@ int spool_entry_remove(struct spool_entry *e)
         return r;
 }
 
+static int unlink_bundle(struct spool_entry *e)
+{
+        if (unlink(e->bundle) < 0 && errno != ENOENT)
+                return -errno;
+        e->bundle = mfree(e->bundle);
+        return 0;
+}
+
 int spool_entry_prune_bundle(struct spool_entry *e, const char *why)
 {
-        int r;
+        int r, q;
 
         if (!e->bundle)
                 return 0;
@@ -289,11 +297,33 @@ int spool_entry_prune_bundle(struct spool_entry *e, const char *why)
         if (r < 0)
                 return -ENOMEM;
         r = spool_entry_save(e);
+        if (r == -ENOSPC || r == -EDQUOT) {
+                /*
+                 * A full file system is the one case where retention must free room, and the
+                 * new state needs some: the bundle goes first. Should the state still not be
+                 * written, the submission reads "its bundle is missing", never sendable.
+                 */
+                r = unlink_bundle(e);
+                if (r < 0) {
+                        (void) json_object_del(e->state, "bundle_pruned");
+                        return r;
+                }
+                q = spool_entry_save(e);
+                if (q < 0)
+                        log_debug_errno(q, "spool %s: state not updated after pruning: %m", e->id);
+                return 0;
+        }
         if (r < 0)
                 return r;
-        if (unlink(e->bundle) < 0 && errno != ENOENT)
-                return -errno;
-        e->bundle = mfree(e->bundle);
+        r = unlink_bundle(e);
+        if (r < 0) {
+                /* The bundle is intact: the submission must stay sendable. */
+                (void) json_object_del(e->state, "bundle_pruned");
+                q = spool_entry_save(e);
+                if (q < 0)
+                        log_debug_errno(q, "spool %s: cannot take back the pruned mark: %m", e->id);
+                return r;
+        }
         return 0;
 }
 

@@ -69,7 +69,10 @@ int spool_vacuum(const char *spool_dir, uint64_t max_bytes, usec_t max_age, cons
  * Removes the entry's bundle to free its room (retention), keeping the
  * request and the state, which records when and why (state "bundle_pruned":
  * {at, why}), so that the submission is reported and never sent without its
- * bundle. The state is saved before the bundle goes. 0 or -errno.
+ * bundle. The state is saved before the bundle goes, except on a full file
+ * system (the bundle goes first; if the state still cannot be saved the
+ * submission reads "its bundle is missing"). If the bundle cannot be removed
+ * the mark is taken back. 0 or -errno.
  */
 int spool_entry_prune_bundle(struct spool_entry *e, const char *why);
 

@@ -5,6 +5,7 @@
  * kept, renames that never replace, and the sweep of stale temporary bundles
  * that skips one a live writer holds.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +34,17 @@ static int setup(void **state)
 {
         (void) state;
         return mkdtemp(dir) ? 0 : -1;
+}
+
+/* A failed assertion must not leave the small file system mounted. */
+static int teardown(void **state)
+{
+        char mnt[512];
+
+        (void) state;
+        snprintf(mnt, sizeof(mnt), "%s/full", dir);
+        (void) umount2(mnt, MNT_DETACH);
+        return 0;
 }
 
 static void make_file(const char *path, size_t size, time_t age)
@@ -193,6 +207,124 @@ static void test_prune_links(void **state)
         assert_true(exists(kept) && exists(other) && exists(in_spool));
 }
 
+static uint64_t free_bytes(const char *path)
+{
+        struct statvfs sv;
+
+        assert_int_equal(statvfs(path, &sv), 0);
+        return (uint64_t) sv.f_bavail * sv.f_frsize;
+}
+
+/* True if dir holds a temporary file (nothing half-written stays). */
+static bool has_tmp(const char *path)
+{
+        DIR *d = opendir(path);
+        struct dirent *de;
+        bool found = false;
+
+        assert_non_null(d);
+        while ((de = readdir(d)))
+                if (strstr(de->d_name, "tmp"))
+                        found = true;
+        closedir(d);
+        return found;
+}
+
+/* Fills the file system of dir up to the last byte with one file. */
+static void fill_up(const char *path)
+{
+        char buf[4096] = {};
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+        assert_true(fd >= 0);
+        while (write(fd, buf, sizeof(buf)) > 0)
+                ;
+        while (write(fd, buf, 1) > 0)
+                ;
+        close(fd);
+}
+
+/*
+ * The spool's file system is full: saving the new state fails, yet the
+ * bundle must go (the one case where retention has to free room) and the
+ * submission must never look sendable afterwards.
+ */
+static void test_prune_spool_full_disk(void **state)
+{
+        struct policy p = { .retention_max_age = 7 * USEC_PER_DAY, .retention_max_size = 1 << 30 };
+        char mnt[512], st[512], spool[600], src[512], filler[600], in_spool[700], tmp[700];
+        char newest[700];
+        struct spool_entry *e = NULL;
+        uint64_t before;
+        char *why;
+
+        (void) state;
+        snprintf(mnt, sizeof(mnt), "%s/full", dir);
+        snprintf(st, sizeof(st), "%s/s5/state", dir);
+        snprintf(src, sizeof(src), "%s/s5/src.tar.gz", dir);
+        assert_int_equal(mkdir_p(mnt, 0700), 0);
+        snprintf(newest, sizeof(newest), "%s/" RETENTION_BUNDLE_DIR, st);
+        assert_int_equal(mkdir_p(newest, 0700), 0);
+        snprintf(newest, sizeof(newest), "%s/" RETENTION_BUNDLE_DIR "/collect-h-1.tar.gz", st);
+        make_file(newest, 10, 60); /* the newest stays whatever the limits */
+        if (mount("tmpfs", mnt, "tmpfs", 0, "size=256k,mode=0700") < 0) {
+                skip(); /* needs root or a mount namespace */
+                return;
+        }
+        snprintf(spool, sizeof(spool), "%s/spool", mnt);
+        spool_one(spool, "old", src, 64 << 10, 8 * 86400);
+        snprintf(filler, sizeof(filler), "%s/filler", mnt);
+        fill_up(filler);
+        before = free_bytes(mnt);
+        assert_true(before < 4096);
+
+        assert_int_equal(retention_prune(st, spool, &p), 1);
+        snprintf(in_spool, sizeof(in_spool), "%s/old/bundle.tar.gz", spool);
+        assert_false(exists(in_spool));
+        assert_true(free_bytes(mnt) >= before + (64 << 10));
+        snprintf(tmp, sizeof(tmp), "%s/old", spool);
+        assert_false(has_tmp(tmp));
+        assert_int_equal(spool_entry_open(spool, "old", &e), 0);
+        assert_null(e->bundle);
+        why = spool_entry_unsendable(e->state, false);
+        assert_non_null(why);
+        free(why);
+        spool_entry_free(e);
+        assert_int_equal(umount2(mnt, MNT_DETACH), 0);
+}
+
+/* A bundle that cannot be removed stays sendable: the mark is taken back. */
+static void test_prune_spool_unlink_fails(void **state)
+{
+        char spool[512], src[512], in_spool[700], inner[800];
+        struct spool_entry *e = NULL;
+        json_t *req = NULL, *s = NULL;
+        usec_t created;
+
+        (void) state;
+        snprintf(spool, sizeof(spool), "%s/s6/spool", dir);
+        snprintf(src, sizeof(src), "%s/s6/src.tar.gz", dir);
+        assert_int_equal(mkdir_p(spool, 0700), 0);
+        spool_one(spool, "stuck", src, 100, 8 * 86400);
+        snprintf(in_spool, sizeof(in_spool), "%s/stuck/bundle.tar.gz", spool);
+        assert_int_equal(spool_entry_open(spool, "stuck", &e), 0);
+        assert_non_null(e->bundle);
+        /* unlink(2) refuses a directory: the removal fails after the save. */
+        assert_int_equal(unlink(in_spool), 0);
+        assert_int_equal(mkdir(in_spool, 0700), 0);
+        snprintf(inner, sizeof(inner), "%s/x", in_spool);
+        make_file(inner, 1, 0);
+        assert_true(spool_entry_prune_bundle(e, "max_age") < 0);
+        assert_non_null(e->bundle);
+        assert_null(json_object_get(e->state, "bundle_pruned"));
+        spool_entry_free(e);
+        assert_int_equal(spool_entry_peek(spool, "stuck", &req, &s, &created), 0);
+        assert_null(json_object_get(s, "bundle_pruned"));
+        assert_null(spool_entry_unsendable(s, true));
+        json_decref(req);
+        json_decref(s);
+}
+
 static void test_rename_noreplace(void **state)
 {
         char a[512], c[512];
@@ -253,10 +385,15 @@ static void test_bundle_name_taken(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_prune),       cmocka_unit_test(test_prune_spool),
-                cmocka_unit_test(test_prune_links), cmocka_unit_test(test_rename_noreplace),
-                cmocka_unit_test(test_sweep),       cmocka_unit_test(test_bundle_name_taken),
+                cmocka_unit_test(test_prune),
+                cmocka_unit_test(test_prune_spool),
+                cmocka_unit_test(test_prune_links),
+                cmocka_unit_test(test_rename_noreplace),
+                cmocka_unit_test(test_sweep),
+                cmocka_unit_test(test_bundle_name_taken),
+                cmocka_unit_test(test_prune_spool_full_disk),
+                cmocka_unit_test(test_prune_spool_unlink_fails),
         };
 
-        return cmocka_run_group_tests(tests, setup, NULL);
+        return cmocka_run_group_tests(tests, setup, teardown);
 }
