@@ -25,8 +25,8 @@ struct config_snapshot_store {
         uint64_t usage;
         char **written;   /* objects ("ab/cdef…") written since the last commit */
         char **made_dirs; /* fan-out directories ("ab") made since the last commit */
-        bool usage_taken; /* the usage file was removed by this open, not put back yet */
-        bool fresh;       /* this open made the store's directory, nothing committed yet */
+        bool usage_taken; /* the usage file was renamed aside by this open, not put back yet */
+        bool fresh;       /* the store was empty (no index, no object) when locked */
         int error;        /* the disk is full (-ENOSPC, -EDQUOT, …): no more objects */
 };
 

@@ -31,10 +31,16 @@
 #include "strv.h"
 
 #define USAGE_FILE "usage"
+#define USAGE_ASIDE TMP_PREFIX "usage-aside"
+#define USAGE_TMP TMP_PREFIX "usage"
 
-/* The store's size is cached in a file between runs so that an unchanged
- * snapshot need not stat every object. The file is removed while a snapshot
- * is being written, so a run killed half-way leaves no stale value behind. */
+/*
+ * The store's size is cached in a file between runs so that an unchanged
+ * snapshot need not stat every object. The file is renamed aside while a
+ * snapshot is being written, so a run killed half-way leaves no stale value
+ * behind (the next open removes what starts with TMP_PREFIX), and a rollback
+ * renames it back, which needs no room on a full disk.
+ */
 static void usage_take(struct config_snapshot_store *s)
 {
         char buf[32] = {};
@@ -44,30 +50,46 @@ static void usage_take(struct config_snapshot_store *s)
                 return;
         ssize_t n = loop_read(fd, buf, sizeof(buf) - 1);
         safe_close(fd);
-        (void) unlinkat(s->dir_fd, USAGE_FILE, 0);
         if (n > 0 && buf[n - 1] == '\n') {
                 buf[n - 1] = 0;
-                if (safe_atou64(buf, &s->usage) >= 0)
+                if (safe_atou64(buf, &s->usage) >= 0 &&
+                    renameat(s->dir_fd, USAGE_FILE, s->dir_fd, USAGE_ASIDE) >= 0) {
                         s->usage_known = s->usage_taken = true;
+                        return;
+                }
         }
+        (void) unlinkat(s->dir_fd, USAGE_FILE, 0);
+}
+
+/* Puts the cached size taken at the open back; 0 or -errno. */
+static int usage_restore(struct config_snapshot_store *s)
+{
+        if (renameat(s->dir_fd, USAGE_ASIDE, s->dir_fd, USAGE_FILE) < 0) {
+                int r = -errno;
+
+                (void) unlinkat(s->dir_fd, USAGE_ASIDE, 0);
+                return r;
+        }
+        return 0;
 }
 
 void snapshot_usage_put(struct config_snapshot_store *s, uint64_t bytes)
 {
         char buf[32];
-        int fd;
+        int fd, r;
 
-        fd = openat(s->dir_fd, TMP_PREFIX "usage",
-                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        fd = openat(s->dir_fd, USAGE_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                    0600);
         if (fd < 0)
                 return;
         int n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", bytes);
-        if (loop_write(fd, buf, (size_t) n) < 0) {
-                safe_close(fd);
+        r = loop_write(fd, buf, (size_t) n);
+        if (close(fd) < 0 && errno != EINTR && r >= 0)
+                r = -errno;
+        if (r >= 0 && renameat(s->dir_fd, USAGE_TMP, s->dir_fd, USAGE_FILE) >= 0)
                 return;
-        }
-        safe_close(fd);
-        (void) renameat(s->dir_fd, TMP_PREFIX "usage", s->dir_fd, USAGE_FILE);
+        /* No half-written cache: without the file the next run counts the objects. */
+        (void) unlinkat(s->dir_fd, USAGE_TMP, 0);
 }
 
 static void remove_tmp_files(int dfd)
@@ -87,54 +109,129 @@ static void remove_tmp_files(int dfd)
         closedir(d);
 }
 
+/* True if directory fd (not consumed) holds an entry that pred accepts. */
+static bool dir_has(int dfd, const char *path, bool (*pred)(const char *name))
+{
+        _cleanup_close_ int fd = openat(dfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        bool found = false;
+        DIR *d;
+
+        if (fd < 0)
+                return errno != ENOENT; /* unknown: assume it holds something */
+        d = fdopendir(fd);
+        if (!d)
+                return true;
+        fd = -1;
+        for (struct dirent *de; !found && (de = readdir(d));)
+                found = !streq(de->d_name, ".") && !streq(de->d_name, "..") && pred(de->d_name);
+        closedir(d);
+        return found;
+}
+
+static bool is_index(const char *name)
+{
+        size_t n = strlen(name);
+
+        return n > 4 && streq(name + n - 4, ".idx");
+}
+
+static bool is_any(const char *name)
+{
+        (void) name;
+        return true;
+}
+
+/* A store with no index and no object: nothing was ever committed to it, so
+ * a failed first snapshot may remove it. Decided while holding the lock. */
+static bool store_empty(struct config_snapshot_store *s)
+{
+        return !dir_has(s->dir_fd, ".", is_index) && !dir_has(s->dir_fd, "objects", is_any);
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+        return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* After the lock is taken: true if the lock file is still the one of the
+ * store's directory at its path, i.e. no run removed an empty store (its lock
+ * and directory, see remove_fresh()) while this one waited. */
+static bool lock_current(const struct config_snapshot_store *s)
+{
+        struct stat a, b, c, d;
+
+        return fstat(s->lock_fd, &a) >= 0 &&
+               fstatat(s->dir_fd, "lock", &b, AT_SYMLINK_NOFOLLOW) >= 0 && same_file(&a, &b) &&
+               fstat(s->dir_fd, &c) >= 0 && stat(s->path, &d) >= 0 && same_file(&c, &d);
+}
+
+static int lock_wait(int fd)
+{
+        for (unsigned i = 0;; i++) {
+                if (flock(fd, LOCK_EX | LOCK_NB) >= 0)
+                        return 0;
+                if (errno != EWOULDBLOCK && errno != EINTR)
+                        return -errno;
+                if (i >= 200)
+                        return -EBUSY;
+                (void) nanosleep(&(struct timespec) { .tv_nsec = 50 * 1000 * 1000 }, NULL);
+        }
+}
+
+/* Makes the store's directory if needed, opens and locks it. 1 when locked,
+ * 0 when the store went away meanwhile (try again), -errno. */
+static int store_lock(struct config_snapshot_store *s)
+{
+        int r;
+
+        s->dir_fd = safe_close(s->dir_fd);
+        s->lock_fd = safe_close(s->lock_fd);
+        r = mkdir_p(s->path, 0700);
+        if (r < 0)
+                return r;
+        s->dir_fd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (s->dir_fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        s->lock_fd = openat(s->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (s->lock_fd < 0) {
+                if (errno == ENOENT)
+                        return 0; /* the directory was removed after our open */
+                r = -errno;
+                (void) rmdir(s->path); /* only if empty: no lock could be made in it */
+                return r;
+        }
+        r = lock_wait(s->lock_fd);
+        if (r < 0)
+                return r;
+        return lock_current(s);
+}
+
 int config_snapshot_store_open(const char *state_dir, struct config_snapshot_store **ret)
 {
-        _cleanup_free_ char *path = NULL;
         struct config_snapshot_store *s;
         int r;
 
         if (isempty(state_dir))
                 return -EINVAL;
-        path = xasprintf("%s/snapshots", state_dir);
-        if (!path)
-                return -ENOMEM;
-        bool fresh = access(path, F_OK) < 0 && errno == ENOENT;
-        r = mkdir_p(path, 0700);
-        if (r < 0)
-                return r;
-
         s = xcalloc(1, sizeof(*s));
-        if (!s) {
-                if (fresh)
-                        (void) rmdir(path);
+        if (!s)
                 return -ENOMEM;
-        }
-        s->path = TAKE_PTR(path);
-        s->objects_fd = s->lock_fd = -1;
-        s->dir_fd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (s->dir_fd < 0) {
-                r = -errno;
-                goto fail;
-        }
-        s->lock_fd = openat(s->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (s->lock_fd < 0) {
-                r = -errno;
+        s->objects_fd = s->lock_fd = s->dir_fd = -1;
+        s->path = xasprintf("%s/snapshots", state_dir);
+        if (!s->path) {
+                r = -ENOMEM;
                 goto fail;
         }
         for (unsigned i = 0;; i++) {
-                if (flock(s->lock_fd, LOCK_EX | LOCK_NB) >= 0)
+                r = store_lock(s);
+                if (r > 0)
                         break;
-                if (errno != EWOULDBLOCK && errno != EINTR) {
-                        r = -errno;
-                        goto fail;
-                }
-                if (i >= 200) {
+                if (r == 0 && i >= 20)
                         r = -EBUSY;
+                if (r < 0)
                         goto fail;
-                }
-                (void) nanosleep(&(struct timespec) { .tv_nsec = 50 * 1000 * 1000 }, NULL);
         }
-        s->fresh = fresh; /* removed again only while holding the lock */
+        s->fresh = store_empty(s); /* removed again on failure, only while holding the lock */
         if (mkdirat(s->dir_fd, "objects", 0700) < 0 && errno != EEXIST) {
                 r = -errno;
                 goto fail;
@@ -152,20 +249,24 @@ int config_snapshot_store_open(const char *state_dir, struct config_snapshot_sto
         return 0;
 
 fail:
-        if (fresh && !s->fresh)
-                (void) rmdir(s->path); /* only if empty: the lock could not be made */
         config_snapshot_store_free(s);
         return r;
 }
 
-/* A store this open made and nothing was committed to: its directory, lock
- * and objects/ go too, so a first snapshot that failed leaves nothing. */
+/*
+ * A store nothing was committed to: its directory, lock and objects/ go too,
+ * so a failed first snapshot leaves nothing. Called holding the lock; a run
+ * waiting on this lock file finds it unlinked once it has the lock and
+ * starts over (lock_current()), so removing it is safe.
+ */
 static void remove_fresh(struct config_snapshot_store *s)
 {
-        if (s->dir_fd < 0)
+        if (s->dir_fd < 0 || s->lock_fd < 0)
                 return;
         if (unlinkat(s->dir_fd, "objects", AT_REMOVEDIR) < 0 && errno != ENOENT)
                 return; /* not empty: keep all */
+        if (!store_empty(s))
+                return;
         (void) unlinkat(s->dir_fd, "lock", 0);
         (void) rmdir(s->path);
 }
@@ -285,7 +386,9 @@ int snapshot_store_object(struct config_snapshot_store *s, const char *hash, con
 void snapshot_store_committed(struct config_snapshot_store *s)
 {
         s->fresh = false;
-        s->usage_taken = false; /* the prune that follows puts the new size */
+        if (s->usage_taken) /* the prune that follows puts the new size */
+                (void) unlinkat(s->dir_fd, USAGE_ASIDE, 0);
+        s->usage_taken = false;
         s->written = strv_free(s->written);
         s->made_dirs = strv_free(s->made_dirs);
 }
@@ -303,7 +406,8 @@ int config_snapshot_rollback(struct config_snapshot_store *s)
                 (void) unlinkat(s->objects_fd, *d, AT_REMOVEDIR); /* fails if not empty */
         /* The size cached before this run is right again. */
         if (s->usage_taken)
-                snapshot_usage_put(s, s->usage);
+                (void) usage_restore(s);
+        s->usage_taken = false;
         snapshot_store_committed(s);
         return n;
 }

@@ -177,6 +177,47 @@ def test_first_snapshot_on_a_full_disk_leaves_nothing(root, dirs, tiny_fs):
     assert free_bytes(tiny_fs) == before and os.statvfs(tiny_fs).f_ffree == inodes
 
 
+def test_failed_snapshot_puts_the_cached_size_back(root, dirs, tiny_fs):
+    """The store's cached size (snapshots/usage) is set aside while a
+    snapshot is written; a snapshot that fails on a full disk puts it back
+    as it was, with no temporary file left, though no byte is free."""
+    write_policy(dirs, "lean.yaml", LEAN)
+    r = run_collect(snapshot_args(root, dirs, tiny_fs))
+    assert r.rc == 0, r
+    usage = (tiny_fs / "snapshots" / "usage").read_text()
+    assert int(usage) > 0
+    config_tree(root)
+    fill(tiny_fs, 0)
+    before, files = free_bytes(tiny_fs), tree(tiny_fs)
+    r = run_collect(snapshot_args(root, dirs, tiny_fs))
+    assert r.rc == 73, r
+    one_message(r)
+    assert (tiny_fs / "snapshots" / "usage").read_text() == usage
+    assert not [n for n in os.listdir(tiny_fs / "snapshots") if n.startswith(".tmp")]
+    assert tree(tiny_fs) == files and free_bytes(tiny_fs) == before
+
+
+def test_first_snapshots_at_once_share_the_store(root, dirs, tmp_path):
+    """Several first snapshots started at once into a state directory with no
+    store yet: one may fail for want of room, none may remove the lock or
+    store another run is using, and every run that succeeds is recorded."""
+    write_policy(dirs, "lean.yaml", LEAN)
+    config_tree(root, 4)
+    state = tmp_path / "state"
+    procs = [subprocess.Popen([os.environ["COLLECT_BIN"]] + snapshot_args(root, dirs, state),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             for _ in range(6)]
+    results = [(p.wait(timeout=120), p.stderr.read().decode()) for p in procs]
+    for p in procs:
+        p.stderr.close()
+    assert all(rc == 0 for rc, _ in results), results
+    snaps = state / "snapshots"
+    assert (snaps / "lock").exists()
+    assert len([n for n in os.listdir(snaps) if n.endswith(".idx")]) >= 1
+    referenced, present = committed_objects(snaps)
+    assert present == referenced
+
+
 def test_collection_with_a_full_state_disk_still_gives_its_bundle(root, dirs, tiny_fs):
     """The snapshot a collection takes is rolled back; the bundle is made,
     and the config collector is partial and says why."""
