@@ -60,6 +60,8 @@ struct scan_state {
         char *buf;
         size_t buf_alloc;
         bool stop;
+        char **listed; /* directories read to their end, for a scan cut at max_files */
+        size_t n_listed, listed_alloc;
 };
 
 /* fnmatch(pattern, s, 0) == 0, with fast paths for a literal and for "*" plus
@@ -406,6 +408,111 @@ static int scan_link(struct scan_state *st, int dfd, const char *name, const cha
         return add_entry(st, path, 'l', &sb, stored, hash);
 }
 
+/* Remembers that directory path was read to its end. */
+static int listed_add(struct scan_state *st, const char *path)
+{
+        if (st->n_listed >= st->listed_alloc) {
+                size_t n = st->listed_alloc ? st->listed_alloc * 2 : 64;
+                char **l = xrealloc(st->listed, n * sizeof(char *));
+
+                if (!l)
+                        return -ENOMEM;
+                st->listed = l;
+                st->listed_alloc = n;
+        }
+        st->listed[st->n_listed] = xstrdup(path);
+        if (!st->listed[st->n_listed])
+                return -ENOMEM;
+        st->n_listed++;
+        return 0;
+}
+
+static void listed_free(struct scan_state *st)
+{
+        for (size_t i = 0; i < st->n_listed; i++)
+                free(st->listed[i]);
+        free(st->listed);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* True if the directory holding path was read to its end by this scan. */
+static bool parent_listed(const struct scan_state *st, const char *path)
+{
+        const char *slash = strrchr(path, '/');
+        _cleanup_free_ char *parent = NULL;
+
+        if (!slash)
+                return false;
+        parent = slash == path ? xstrdup("/") : xstrndup(path, (size_t) (slash - path));
+        return parent &&
+               bsearch(&parent, st->listed, st->n_listed, sizeof(char *), cmp_str) != NULL;
+}
+
+/* True if path lies below (or is) one of the tracked paths or patterns. */
+static bool tracked(const struct scan_state *st, const char *path)
+{
+        if (forbidden(st->scan->ctx, path) || path_excluded(st->scan->exclude, path))
+                return false;
+        STRV_FOREACH(p, (char **) st->scan->paths)
+                if (fnmatch(*p, path, FNM_PATHNAME | FNM_LEADING_DIR) == 0)
+                        return true;
+        return false;
+}
+
+/*
+ * A scan cut at max_files did not reach every file: a previous entry missing
+ * now is removed only if the directory that held it was read to its end;
+ * otherwise it is kept as it was, so that "not reached" never shows as
+ * "removed" in the diff (nor as "added" on the next run). idx is sorted.
+ */
+static int keep_unreached(struct scan_state *st)
+{
+        const struct config_snapshot_index *prev = st->prev;
+        size_t n = st->idx->n_entries;
+        int r = 0;
+
+        if (!prev)
+                return 0;
+        if (st->n_listed > 1)
+                qsort(st->listed, st->n_listed, sizeof(char *), cmp_str);
+        for (size_t k = 0; r >= 0 && k < prev->n_entries; k++) {
+                const struct config_snapshot_entry *o = &prev->entries[k];
+                struct config_snapshot_index now = { .entries = st->idx->entries, .n_entries = n };
+
+                if (config_snapshot_find(&now, o->path) || parent_listed(st, o->path) ||
+                    !tracked(st, o->path))
+                        continue;
+                r = copy_entry(st, o);
+                if (r >= 0)
+                        st->stats->unreached++;
+        }
+        return r;
+}
+
+/* Sorts the entries and drops duplicates from overlapping tracked paths. */
+static void sort_entries(struct scan_state *st)
+{
+        struct config_snapshot_index *idx = st->idx;
+        size_t w = 1;
+
+        if (idx->n_entries <= 1)
+                return;
+        qsort(idx->entries, idx->n_entries, sizeof(*idx->entries), snapshot_entry_cmp);
+        for (size_t i = 1; i < idx->n_entries; i++) {
+                if (streq(idx->entries[i].path, idx->entries[w - 1].path)) {
+                        free(idx->entries[i].path);
+                        st->stats->files--;
+                        continue;
+                }
+                idx->entries[w++] = idx->entries[i];
+        }
+        idx->n_entries = w;
+}
+
 static int scan_at(struct scan_state *st, int dfd, const char *name, const char *path,
                    unsigned depth)
 {
@@ -455,6 +562,8 @@ static int scan_at(struct scan_state *st, int dfd, const char *name, const char 
                         r = scan_at(st, dirfd(d), de->d_name, child, depth + 1);
                 }
                 closedir(d);
+                if (r >= 0 && !st->stop)
+                        r = listed_add(st, path);
                 return r;
         }
 
@@ -568,27 +677,19 @@ int config_snapshot_scan(const struct config_snapshot_scan *scan,
                         break;
         }
         free(st.buf);
+        if (r >= 0) {
+                sort_entries(&st);
+                if (st.stats->truncated) {
+                        r = keep_unreached(&st);
+                        sort_entries(&st);
+                }
+        }
+        listed_free(&st);
         if (r < 0) {
                 config_snapshot_index_free(st.idx);
                 return r;
         }
-
-        /* Sort, and drop duplicates from overlapping tracked paths. */
         struct config_snapshot_index *idx = st.idx;
-        if (idx->n_entries > 1) {
-                size_t w = 1;
-
-                qsort(idx->entries, idx->n_entries, sizeof(*idx->entries), snapshot_entry_cmp);
-                for (size_t i = 1; i < idx->n_entries; i++) {
-                        if (streq(idx->entries[i].path, idx->entries[w - 1].path)) {
-                                free(idx->entries[i].path);
-                                st.stats->files--;
-                                continue;
-                        }
-                        idx->entries[w++] = idx->entries[i];
-                }
-                idx->n_entries = w;
-        }
 
         /* Exactly the previous snapshot's entries? Then it can be committed as a
          * reference to the full index holding them. */

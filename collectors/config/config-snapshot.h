@@ -86,8 +86,9 @@ struct config_snapshot_stats {
         size_t too_large;        /* hashed only */
         size_t withheld;         /* hold a private key: hashed only */
         bool truncated;          /* max_files reached */
-        size_t dropped;          /* snapshots pruned */
-        uint64_t store_bytes;    /* after pruning */
+        size_t unreached; /* not reached after max_files: kept as the previous snapshot had them */
+        size_t dropped;   /* snapshots pruned */
+        uint64_t store_bytes; /* after pruning */
 };
 
 #define CONFIG_SNAPSHOT_UNREADABLE_MAX 50

@@ -223,8 +223,10 @@ static int commit_snapshot(struct run *r, struct config_snapshot_index *cur,
         if (!r->store)
                 return 0;
         if (stats->truncated) {
-                sink_note(r->sink, "snapshot cut at %" PRIu64 " files (max_files)",
-                          r->cfg->max_files);
+                sink_note(r->sink,
+                          "snapshot cut at %" PRIu64 " files (max_files); %zu files not reached "
+                          "are kept as the previous snapshot had them",
+                          r->cfg->max_files, stats->unreached);
                 sink_mark_partial(r->sink);
         }
         k = config_snapshot_commit(r->store, cur);
@@ -738,6 +740,7 @@ static json_t *stats_json(const struct config_snapshot_stats *s)
         json_object_set_new(o, "over_max_file_size", json_integer((json_int_t) s->too_large));
         json_object_set_new(o, "private_keys_withheld", json_integer((json_int_t) s->withheld));
         json_object_set_new(o, "truncated", json_boolean(s->truncated));
+        json_object_set_new(o, "not_reached", json_integer((json_int_t) s->unreached));
         return o;
 }
 

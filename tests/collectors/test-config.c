@@ -992,6 +992,50 @@ static void test_packages(void **state)
 }
 
 /*
+ * A snapshot cut at max_files: the files it did not reach are not "removed"
+ * in the diff (it keeps what the previous snapshot had of them), and the
+ * next full snapshot finds nothing "added" either.
+ */
+static void test_cut_at_max_files(void **state)
+{
+        char *root = mktmp(), *st = mktmp(), name[64];
+        const char *const cut[] = { "max_files=5", NULL };
+        struct sink *s;
+        json_t *j;
+
+        (void) state;
+        for (int i = 0; i < 30; i++) {
+                (void) snprintf(name, sizeof(name), "etc/d%d/f%d.conf", i % 3, i);
+                puts_file(root, name, "content of a config file\n");
+        }
+        usleep(300 * 1000);
+        mock_sink_free(run_config(root, st, T0, T0, T0, true, NULL, NULL));
+
+        s = run_config(root, st, T0 + H, T0, T0 + H, false, cut, NULL);
+        assert_non_null(strstr(mock_sink_notes(s), "snapshot cut at 5 files"));
+        assert_non_null(strstr(mock_sink_notes(s), "25 files not reached"));
+        j = artifact_json(s, "config/changes.json");
+        for (int i = 0; i < 30; i++) {
+                (void) snprintf(name, sizeof(name), "/etc/d%d/f%d.conf", i % 3, i);
+                assert_null(change_kind(j, name));
+        }
+        assert_int_equal(json_integer_value(json_object_get(j, "count")), 0);
+        json_decref(j);
+        mock_sink_free(s);
+
+        s = run_config(root, st, T0 + 2 * H, T0 + H, T0 + 2 * H, false, NULL, NULL);
+        j = artifact_json(s, "config/changes.json");
+        assert_int_equal(json_integer_value(json_object_get(j, "count")), 0);
+        json_decref(j);
+        mock_sink_free(s);
+        assert_int_equal(verify_store(st, NULL), 3);
+        rm_rf(root);
+        rm_rf(st);
+        free(root);
+        free(st);
+}
+
+/*
  * Two first snapshots at once: the first run gives up its empty store (its
  * snapshot failed) while the second waits for the lock. The second must not
  * go on in the removed directory: it starts over and gets a store of its own.
@@ -1044,6 +1088,7 @@ int main(void)
                 cmocka_unit_test(test_store_bound),
                 cmocka_unit_test(test_packages),
                 cmocka_unit_test(test_first_stores_at_once),
+                cmocka_unit_test(test_cut_at_max_files),
         };
 
         if (getenv("CONFIG_TEST_FILTER"))
