@@ -339,10 +339,8 @@ static void test_changes_in_and_out_of_window(void **state)
         assert_string_equal(json_string_value(json_object_get(c, "old_mode")), "0644");
         assert_string_equal(json_string_value(json_object_get(c, "new_mode")), "0600");
         c = find_change(j, "/etc/app.conf");
-        assert_string_equal(json_string_value(json_object_get(c, "observed")),
-                            "2023-11-15T00:13:20Z");
-        assert_string_equal(json_string_value(json_object_get(c, "not_before")),
-                            "2023-11-14T22:13:20Z");
+        assert_string_equal(json_string_value(json_object_get(c, "observed")), "2023-11-15T00:13:20Z");
+        assert_string_equal(json_string_value(json_object_get(c, "not_before")), "2023-11-14T22:13:20Z");
         assert_int_equal(json_integer_value(json_object_get(c, "new_size")), 103);
         assert_int_equal(strlen(json_string_value(json_object_get(c, "old_sha256"))), 64);
         c = find_change(j, "/etc/new.conf");
@@ -351,13 +349,11 @@ static void test_changes_in_and_out_of_window(void **state)
 
         const struct mock_artifact *d = mock_sink_find(s, "config/changes.diff");
         assert_non_null(d);
-        assert_non_null(strstr(d->data,
-                               "--- a/etc/app.conf\n+++ b/etc/app.conf\n"
-                               "@@ -1,6 +1,6 @@\n # app\n listen 80\n"
-                               "-server_name example.org\n+server_name changed.example.org\n"
-                               " workers 4\n timeout 30\n keepalive on\n"));
-        assert_non_null(
-                strstr(d->data, "--- /dev/null\n+++ b/etc/new.conf\n@@ -0,0 +1 @@\n+brand new\n"));
+        assert_non_null(strstr(d->data, "--- a/etc/app.conf\n+++ b/etc/app.conf\n"
+                                        "@@ -1,6 +1,6 @@\n # app\n listen 80\n"
+                                        "-server_name example.org\n+server_name changed.example.org\n"
+                                        " workers 4\n timeout 30\n keepalive on\n"));
+        assert_non_null(strstr(d->data, "--- /dev/null\n+++ b/etc/new.conf\n@@ -0,0 +1 @@\n+brand new\n"));
         assert_non_null(strstr(d->data, "--- a/etc/gone.conf\n+++ /dev/null\n@@ -1,2 +0,0 @@\n"));
         assert_non_null(strstr(d->data, "Binary files a/etc/bin.dat and b/etc/bin.dat differ"));
         assert_non_null(strstr(d->data, "# mode of /etc/mode.conf changed: 0644 -> 0600"));
@@ -434,8 +430,7 @@ static void test_changes_in_and_out_of_window(void **state)
         const char *shadow2 = "root:$6$OTHERSALT$hash2:19001:0:99999:7:::\n";
         assert_int_equal(config_snapshot_sha256(shadow2, strlen(shadow2), hash), 0);
         char objpath[256];
-        (void) snprintf(objpath, sizeof(objpath), "%s/snapshots/objects/%.2s/%s", st, hash,
-                        hash + 2);
+        (void) snprintf(objpath, sizeof(objpath), "%s/snapshots/objects/%.2s/%s", st, hash, hash + 2);
         assert_int_equal(access(objpath, F_OK), -1);
 
         /* 4. a window after the change (baseline: the snapshot taken at T0+2h). */
@@ -468,8 +463,7 @@ static void test_changes_in_and_out_of_window(void **state)
         assert_string_equal(change_kind(j, "/etc/nested/dir/deep.conf"), "modified");
         c = find_change(j, "/etc/nested/dir/deep.conf");
         /* seen first by the T0+6h collection */
-        assert_string_equal(json_string_value(json_object_get(c, "observed")),
-                            "2023-11-15T04:13:20Z");
+        assert_string_equal(json_string_value(json_object_get(c, "observed")), "2023-11-15T04:13:20Z");
         json_decref(j);
         mock_sink_free(s);
 
@@ -497,8 +491,7 @@ static void test_no_baseline(void **state)
         assert_true(json_is_false(json_object_get(j, "diff_available")));
         assert_non_null(find_change(j, "/etc/in.conf"));
         assert_null(find_change(j, "/etc/out.conf"));
-        assert_non_null(
-                strstr(json_string_value(json_object_get(j, "note")), "no configuration snapshot"));
+        assert_non_null(strstr(json_string_value(json_object_get(j, "note")), "no configuration snapshot"));
         json_decref(j);
         const struct mock_artifact *d = mock_sink_find(s, "config/changes.diff");
         assert_non_null(d);
@@ -547,8 +540,8 @@ static void test_changed_before_window(void **state)
         mock_sink_free(s);
         puts_file(root, "etc/a.conf", "two\n");
 
-        s = run_config(root, st, r + 60 * USEC_PER_SEC, r + 30 * USEC_PER_SEC,
-                       r + 60 * USEC_PER_SEC, false, NULL, NULL);
+        s = run_config(root, st, r + 60 * USEC_PER_SEC, r + 30 * USEC_PER_SEC, r + 60 * USEC_PER_SEC,
+                       false, NULL, NULL);
         j = artifact_json(s, "config/changes.json");
         assert_int_equal(json_integer_value(json_object_get(j, "count")), 0);
         assert_int_equal(json_integer_value(json_object_get(j, "changed_before_window")), 1);
@@ -627,8 +620,8 @@ static void test_unchanged_reference(void **state)
         }
         usleep(300 * 1000);
         for (int k = 0; k < 3; k++)
-                mock_sink_free(run_config(root, st, T0 + (usec_t) k * H, T0, T0 + (usec_t) k * H,
-                                          true, NULL, NULL));
+                mock_sink_free(run_config(root, st, T0 + (usec_t) k * H, T0, T0 + (usec_t) k * H, true,
+                                          NULL, NULL));
         assert_int_equal(config_snapshot_store_open(st, &store), 0);
         assert_int_equal(config_snapshot_list(store, &l, &n), 0);
         assert_int_equal(n, 3);
@@ -669,8 +662,7 @@ static void test_unchanged_reference(void **state)
 
         /* And the diff still works against a reference baseline. */
         puts_file(root, "etc/f7.conf", "changed\n");
-        struct sink *s = run_config(root, st, T0 + 5 * H, T0 + 4 * H, T0 + 5 * H, false, NULL,
-                                    NULL);
+        struct sink *s = run_config(root, st, T0 + 5 * H, T0 + 4 * H, T0 + 5 * H, false, NULL, NULL);
         json_t *j = artifact_json(s, "config/changes.json");
         assert_int_equal(json_integer_value(json_object_get(j, "count")), 1);
         assert_string_equal(change_kind(j, "/etc/f7.conf"), "modified");
@@ -765,8 +757,7 @@ static void test_killed_snapshot(void **state)
                 for (int k = 0; k < N_FILES / 3; k++) {
                         int i = rand() % N_FILES;
                         (void) snprintf(name, sizeof(name), "etc/d%d/f%d.conf", i % 30, i);
-                        (void) snprintf(content, sizeof(content), "changed %d %d %d\n", it, k,
-                                        rand());
+                        (void) snprintf(content, sizeof(content), "changed %d %d %d\n", it, k, rand());
                         puts_file(root, name, content);
                 }
                 pid_t pid = fork();
@@ -838,18 +829,16 @@ static void test_store_bound(void **state)
                 for (size_t k = 0; k < sizeof(buf); k++)
                         buf[k] = (unsigned char) rand();
                 put(root, "etc/big.bin", buf, sizeof(buf));
-                struct sink *s = run_config(root, st, T0 + (usec_t) it * H, T0,
-                                            T0 + (usec_t) it * H, true, limits, NULL);
+                struct sink *s = run_config(root, st, T0 + (usec_t) it * H, T0, T0 + (usec_t) it * H,
+                                            true, limits, NULL);
                 mock_sink_free(s);
                 uint64_t b = store_bytes(st);
                 if (b > 200 * 1024)
-                        fail_msg("iteration %d: store holds %llu bytes", it,
-                                 (unsigned long long) b);
+                        fail_msg("iteration %d: store holds %llu bytes", it, (unsigned long long) b);
         }
         size_t n = verify_store(st, NULL);
         assert_true(n >= 2 && n <= 4);
-        struct sink *s = run_config(root, st, T0 + 20 * H, T0, T0 + 20 * H, true, count_limit,
-                                    NULL);
+        struct sink *s = run_config(root, st, T0 + 20 * H, T0, T0 + 20 * H, true, count_limit, NULL);
         mock_sink_free(s);
         assert_int_equal(verify_store(st, NULL), 2);
         assert_true(store_bytes(st) < 3 * 61000);
