@@ -12,6 +12,8 @@
  */
 #pragma once
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct journal_trim {
@@ -21,7 +23,28 @@ struct journal_trim {
         unsigned trim_countdown;
         uint64_t trims; /* times the journal's pages were dropped */
         uint64_t madvise_calls;
+
+        /* the watcher (journal_trim_watch_start()) */
+        bool watching;
+        bool watch_stop; /* under watch_lock */
+        pthread_t watcher;
+        pthread_mutex_t watch_lock;
+        pthread_cond_t watch_cond;
+        uint64_t watch_trims; /* the watcher's own counts, added at the stop */
+        uint64_t watch_calls;
 };
 
 void journal_trim_start(struct journal_trim *t);
 void journal_trim_step(struct journal_trim *t);
+
+/* One sd-journal call can touch many MiB between two journal_trim_step(): a
+ * seek, or the first step after a seek with matches, bisects the entry arrays
+ * of every match in every file, and the kernel maps 64 KiB around each page
+ * touched. A watcher thread checks the resident size every few milliseconds
+ * and drops the journal's pages when it is over the limit, also in the middle
+ * of such a call (safe: the mappings stay valid, the kernel maps a page again
+ * when it is touched). Started after journal_trim_start(), stopped before the
+ * journal is closed; the stop adds the watcher's drops to trims and
+ * madvise_calls. Without a thread (start fails) only the steps trim. */
+int journal_trim_watch_start(struct journal_trim *t);
+void journal_trim_watch_stop(struct journal_trim *t);

@@ -3,9 +3,11 @@
  * Bounding the journal's share of the resident set (include/journal-trim.h).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "journal-trim.h"
@@ -32,6 +34,7 @@
 #define JOURNAL_RSS_MAX (4ULL << 20)
 #define TRIM_EVERY_MIN 8U
 #define TRIM_EVERY_MAX 1024U
+#define WATCH_NSEC (2L * 1000L * 1000L) /* the watcher's interval: 2 ms */
 
 /* File-backed (and shared) resident bytes. */
 static int resident_file_bytes(uint64_t *ret)
@@ -125,4 +128,76 @@ void journal_trim_step(struct journal_trim *t)
                 t->trim_every = MAX(t->trim_every / 4, TRIM_EVERY_MIN);
         t->last_file = t->file_base + journal;
         t->trim_countdown = t->trim_every;
+}
+
+static void *watch_main(void *userdata)
+{
+        struct journal_trim *t = userdata;
+
+        pthread_mutex_lock(&t->watch_lock);
+        while (!t->watch_stop) {
+                struct timespec ts;
+                uint64_t file;
+
+                (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+                ts.tv_nsec += WATCH_NSEC;
+                if (ts.tv_nsec >= 1000000000L) {
+                        ts.tv_sec++;
+                        ts.tv_nsec -= 1000000000L;
+                }
+                if (pthread_cond_timedwait(&t->watch_cond, &t->watch_lock, &ts) != ETIMEDOUT)
+                        continue;
+                pthread_mutex_unlock(&t->watch_lock);
+                /* t->file_base was set before the thread started */
+                if (resident_file_bytes(&file) >= 0 && file >= t->file_base + JOURNAL_RSS_MAX) {
+                        t->watch_calls += drop_journal_pages();
+                        t->watch_trims++;
+                }
+                pthread_mutex_lock(&t->watch_lock);
+        }
+        pthread_mutex_unlock(&t->watch_lock);
+        return NULL;
+}
+
+int journal_trim_watch_start(struct journal_trim *t)
+{
+        pthread_condattr_t attr;
+        sigset_t all, old;
+        int r;
+
+        t->watch_stop = false;
+        t->watch_trims = t->watch_calls = 0;
+        pthread_mutex_init(&t->watch_lock, NULL);
+        pthread_condattr_init(&attr);
+        (void) pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&t->watch_cond, &attr);
+        pthread_condattr_destroy(&attr);
+        /* signals are the calling thread's business */
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        r = -pthread_create(&t->watcher, NULL, watch_main, t);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (r < 0) {
+                pthread_cond_destroy(&t->watch_cond);
+                pthread_mutex_destroy(&t->watch_lock);
+                return r;
+        }
+        t->watching = true;
+        return 0;
+}
+
+void journal_trim_watch_stop(struct journal_trim *t)
+{
+        if (!t->watching)
+                return;
+        pthread_mutex_lock(&t->watch_lock);
+        t->watch_stop = true;
+        pthread_cond_signal(&t->watch_cond);
+        pthread_mutex_unlock(&t->watch_lock);
+        pthread_join(t->watcher, NULL);
+        pthread_cond_destroy(&t->watch_cond);
+        pthread_mutex_destroy(&t->watch_lock);
+        t->watching = false;
+        t->trims += t->watch_trims;
+        t->madvise_calls += t->watch_calls;
 }

@@ -1069,6 +1069,7 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
         r = journal_open(s);
         if (r < 0)
                 return clog_error_errno(ctx, r, "opening the journal %s: %m", s->dir ?: "(system)");
+        (void) journal_trim_watch_start(&s->trim);
 
         r = member_open(ctx, sink, "logs/journal/warnings.log", "journal", &fp.warnings);
         if (r >= 0 && s->kernel)
@@ -1090,6 +1091,7 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
         if (r < 0 && !timed_out) {
                 (void) member_close(&fp.warnings, sink, 0, false, true);
                 (void) member_close(&fp.kernel, sink, 0, false, true);
+                journal_trim_watch_stop(&s->trim);
                 return clog_error_errno(ctx, r, "reading the journal: %m");
         }
         if (s->units_dropped > 0)
@@ -1115,6 +1117,7 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
         if (r < 0 && ret == 0)
                 ret = r;
 
+        journal_trim_watch_stop(&s->trim);
         clog_debug(ctx,
                    "%zu units read %s; journal pages dropped %" PRIu64 " times (%" PRIu64
                    " madvise calls)",
@@ -1132,6 +1135,7 @@ static void journal_done(void *state)
 {
         struct journal_state *s = state;
 
+        journal_trim_watch_stop(&s->trim);
         if (s->j)
                 sd_journal_close(s->j);
         s->j = NULL;
