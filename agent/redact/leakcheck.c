@@ -717,7 +717,7 @@ finish:
  * where each starts), so small members cost one hand-off per chunk, not one
  * each.
  */
-#define LC_CHUNK (64u * 1024u)
+#define LC_CHUNK (32u * 1024u)
 #define LC_CHUNKS 4u
 #define LC_MARKS 128u /* member starts in one chunk, at most */
 

@@ -54,9 +54,46 @@ struct logs_file {
         char *path; /* inside the root, absolute ("/var/log/syslog") */
         dev_t dev;
         ino_t ino;
-        uint64_t size;
         time_t mtime;
 };
+
+/* Paths are packed in blocks (no allocation, no malloc header per file). */
+#define PATH_BLOCK (64U * 1024U)
+
+struct path_block {
+        struct path_block *next;
+        size_t used, size;
+        char data[];
+};
+
+static char *path_keep(struct path_block **head, const char *path)
+{
+        size_t n = strlen(path) + 1;
+        struct path_block *b = *head;
+
+        if (!b || b->size - b->used < n) {
+                size_t size = MAX((size_t) PATH_BLOCK, n);
+
+                b = xmalloc(offsetof(struct path_block, data) + size);
+                if (!b)
+                        return NULL;
+                *b = (struct path_block) { .next = *head, .size = size };
+                *head = b;
+        }
+        memcpy(b->data + b->used, path, n);
+        b->used += n;
+        return b->data + b->used - n;
+}
+
+static void path_blocks_free(struct path_block *b)
+{
+        while (b) {
+                struct path_block *next = b->next;
+
+                free(b);
+                b = next;
+        }
+}
 
 /* The files found, and what the listing saw on its way. */
 struct listing {
@@ -65,9 +102,10 @@ struct listing {
         struct sink *sink;
         struct logs_file *files;
         size_t n, alloc;
-        struct logs_set seen; /* dev/inode pairs */
-        size_t n_old;         /* last written before the window */
-        size_t entries;       /* directory entries looked at */
+        struct logs_set seen;     /* dev/inode pairs */
+        struct path_block *paths; /* where the files' paths are kept */
+        size_t n_old;             /* last written before the window */
+        size_t entries;           /* directory entries looked at */
         bool walk_cut;
 };
 
@@ -576,10 +614,9 @@ static int add_file(struct listing *l, const char *inner, const struct stat *st)
                 l->alloc = na;
         }
         l->files[l->n] = (struct logs_file) {
-                .path = xstrdup(inner),
+                .path = path_keep(&l->paths, inner),
                 .dev = st->st_dev,
                 .ino = st->st_ino,
-                .size = (uint64_t) st->st_size,
                 .mtime = st->st_mtime,
         };
         if (!l->files[l->n].path)
@@ -837,9 +874,9 @@ static int file_cmp(const void *a, const void *b)
 
 static void listing_done(struct listing *l)
 {
-        for (size_t i = 0; i < l->n; i++)
-                free(l->files[i].path);
         free(l->files);
+        path_blocks_free(l->paths);
+        l->paths = NULL;
         logs_set_done(&l->seen);
 }
 
@@ -883,8 +920,6 @@ static int collect_files(struct logs_state *s, struct collect_ctx *ctx, struct s
                         sink_note(sink, "%s: %s", l->files[i].path, strerror(-r));
                         sink_mark_partial(sink);
                 }
-                /* done with it: memory stays flat over many files */
-                l->files[i].path = mfree(l->files[i].path);
         }
         return 0;
 }
