@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "finding.h"
@@ -50,6 +51,8 @@ int sink_add_file(struct sink *s, const char *name, int dirfd, const char *path,
  * note): -EPERM when the file it resolves to, or its device and inode, is one the
  * policy never collects (then it is noted and listed in redaction.json), else 0. */
 int sink_check_fd(struct sink *s, int fd, const char *path);
+/* The same with fd's fstat() done already (sb). */
+int sink_check_stat(struct sink *s, int fd, const struct stat *sb, const char *path);
 
 /* Adds an in-memory artifact. 0 or -errno. */
 int sink_add_data(struct sink *s, const char *name, const void *data, size_t len, unsigned flags);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Parallel block gzip (agent/pipeline/gzpool.h), in the manner of htslib's
- * BGZF and pigz --independent: a ring of 2 slots per worker. The producer
+ * BGZF and pigz --independent: a ring of one slot per worker and one more. The producer
  * fills slot seq % n, workers compress FILLED slots with their own libdeflate
  * compressor, and the producer itself hands DONE slots to the output in
  * sequence order before it reuses them, so order needs no sorting and the
@@ -147,7 +147,7 @@ static int start_workers(struct gzpool *p)
 
 static int alloc_slots(struct gzpool *p, int level)
 {
-        p->n_slots = 2 * p->n_workers;
+        p->n_slots = p->n_workers + 1; /* one being filled while every worker compresses */
         p->slots = xcalloc(p->n_slots, sizeof(struct slot));
         p->workers = xcalloc(p->n_workers, sizeof(struct worker));
         if (!p->slots || !p->workers)

@@ -4,7 +4,7 @@
  * compressed on a small thread pool with libdeflate into an independent gzip
  * member, and handed out in order. The concatenation is one multi-member gzip
  * file (RFC 1952 §2.2) that gzip, tar, bsdtar and Python's tarfile read.
- * Memory is bounded: 2 slots per worker, each one block in and its bound out.
+ * Memory is bounded: one slot per worker and one more, each one block in and its bound out.
  */
 #pragma once
 
@@ -13,7 +13,7 @@
 
 #include "macro.h"
 
-#define GZPOOL_BLOCK_SIZE (256u * 1024u)
+#define GZPOOL_BLOCK_SIZE (128u * 1024u)
 #define GZPOOL_LEVEL_DEFAULT 3
 #define GZPOOL_LEVEL_MAX 9 /* libdeflate 10..12 need 9 MiB per compressor */
 #define GZPOOL_WORKERS_MAX 4

@@ -1037,6 +1037,13 @@ int sink_check_fd(struct sink *s, int fd, const char *path)
         return sink_check_opened(s, fd, &sb, path);
 }
 
+int sink_check_stat(struct sink *s, int fd, const struct stat *sb, const char *path)
+{
+        if (!s || fd < 0 || !sb || !path)
+                return -EINVAL;
+        return sink_check_opened(s, fd, sb, path);
+}
+
 int sink_add_file(struct sink *s, const char *name, int dirfd, const char *path, unsigned flags)
 {
         _cleanup_close_ int fd = -1;

@@ -711,18 +711,26 @@ finish:
 /*
  * The streaming check: the same scan over the members' bytes as the bundle
  * writer hands them to the archive, on a thread of its own. The producer
- * fills chunks of one member each from a small ring (LC_CHUNKS of LC_CHUNK
- * bytes, so memory is bounded and the producer waits when the check lags);
- * the thread takes them in order.
+ * fills chunks from a small ring (LC_CHUNKS of LC_CHUNK bytes, so memory is
+ * bounded and the producer waits when the check lags); the thread takes them
+ * in order. A chunk holds the bytes of as many members as fit (marks say
+ * where each starts), so small members cost one hand-off per chunk, not one
+ * each.
  */
-#define LC_CHUNK (64u * 1024u)
+#define LC_CHUNK (32u * 1024u)
 #define LC_CHUNKS 4u
+#define LC_MARKS 128u /* member starts in one chunk, at most */
+
+struct lc_mark {
+        char *member; /* NULL: the end of members */
+        size_t off;   /* where in the chunk's data the member starts */
+};
 
 struct lc_chunk {
-        char *member; /* set: a member (or, with end, the end of members) starts here */
-        bool start;
         bool filled;
         size_t len;
+        size_t n_marks;
+        struct lc_mark marks[LC_MARKS];
         char data[LC_CHUNK];
 };
 
@@ -755,27 +763,51 @@ static usec_t thread_cpu(void)
         return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
 }
 
-/* One chunk, on the thread: ends the previous member when a new one starts. */
-static int lc_scan_chunk(struct leakcheck *lc, struct lc_chunk *c)
+/* A mark, on the thread: ends the previous member, begins the next one. */
+static int lc_scan_mark(struct leakcheck *lc, struct lc_mark *m)
 {
         int r = 0;
 
-        if (c->start && lc->in_member) {
+        if (lc->in_member) {
                 lc->in_member = false;
                 r = scan_end(&lc->s);
         }
-        if (r >= 0 && c->start && c->member) {
+        if (r >= 0 && m->member) {
                 /* the name outlives its chunk: the scan's hits name it */
                 free(lc->member);
-                lc->member = TAKE_PTR(c->member);
+                lc->member = TAKE_PTR(m->member);
                 lc->in_member = true;
                 lc->members++;
                 r = scan_begin(&lc->s, lc->member);
         }
-        if (r >= 0 && c->len > 0 && lc->in_member)
-                r = scan_feed(&lc->s, c->data, c->len);
+        return r;
+}
+
+/* One chunk, on the thread: the bytes between marks go to their member. */
+static int lc_scan_chunk(struct leakcheck *lc, struct lc_chunk *c)
+{
+        size_t pos = 0;
+        int r = 0;
+
+        for (size_t i = 0; i <= c->n_marks && r >= 0; i++) {
+                size_t to = i < c->n_marks ? c->marks[i].off : c->len;
+
+                if (to > pos && lc->in_member)
+                        r = scan_feed(&lc->s, c->data + pos, to - pos);
+                pos = to;
+                if (r >= 0 && i < c->n_marks)
+                        r = lc_scan_mark(lc, &c->marks[i]);
+        }
         lc->bytes += c->len;
         return r;
+}
+
+static void lc_chunk_clear(struct lc_chunk *c)
+{
+        for (size_t i = 0; i < c->n_marks; i++)
+                c->marks[i].member = mfree(c->marks[i].member);
+        c->n_marks = 0;
+        c->len = 0;
 }
 
 static void *lc_main(void *userdata)
@@ -795,14 +827,14 @@ static void *lc_main(void *userdata)
 
                 pthread_mutex_unlock(&lc->lock);
                 r = failed ? 0 : lc_scan_chunk(lc, c);
+                lc_chunk_clear(c);
+                usec_t cpu = thread_cpu();
                 pthread_mutex_lock(&lc->lock);
                 if (r < 0 && lc->error == 0)
                         lc->error = r;
-                free(c->member);
-                c->member = NULL;
                 c->filled = false;
                 lc->got++;
-                lc->cpu = thread_cpu();
+                lc->cpu = cpu;
                 pthread_cond_broadcast(&lc->freed);
         }
         pthread_mutex_unlock(&lc->lock);
@@ -849,7 +881,7 @@ static void lc_publish(struct leakcheck *lc)
 }
 
 /* Takes the next free chunk, waiting for the thread when all are in flight. */
-static void lc_acquire(struct leakcheck *lc, char *member, bool start)
+static void lc_acquire(struct leakcheck *lc)
 {
         struct lc_chunk *c = &lc->chunks[lc->put % LC_CHUNKS];
 
@@ -857,10 +889,19 @@ static void lc_acquire(struct leakcheck *lc, char *member, bool start)
         while (c->filled)
                 pthread_cond_wait(&lc->freed, &lc->lock);
         pthread_mutex_unlock(&lc->lock);
-        c->member = member;
-        c->start = start;
         c->len = 0;
+        c->n_marks = 0;
         lc->cur = c;
+}
+
+/* A member (or, with NULL, the end of members) starts at the current position. */
+static void lc_mark(struct leakcheck *lc, char *member)
+{
+        if (lc->cur && (lc->cur->n_marks == LC_MARKS || lc->cur->len == LC_CHUNK))
+                lc_publish(lc);
+        if (!lc->cur)
+                lc_acquire(lc);
+        lc->cur->marks[lc->cur->n_marks++] = (struct lc_mark) { member, lc->cur->len };
 }
 
 int leakcheck_member(struct leakcheck *lc, const char *name)
@@ -873,9 +914,7 @@ int leakcheck_member(struct leakcheck *lc, const char *name)
                 pthread_mutex_unlock(&lc->lock);
                 return -ENOMEM;
         }
-        if (lc->cur)
-                lc_publish(lc);
-        lc_acquire(lc, m, true);
+        lc_mark(lc, m);
         return 0;
 }
 
@@ -887,7 +926,7 @@ void leakcheck_feed(struct leakcheck *lc, const void *data, size_t len)
                 size_t n;
 
                 if (!lc->cur)
-                        lc_acquire(lc, NULL, false);
+                        lc_acquire(lc);
                 n = MIN(len, LC_CHUNK - lc->cur->len);
                 memcpy(lc->cur->data + lc->cur->len, p, n);
                 lc->cur->len += n;
@@ -903,9 +942,7 @@ int leakcheck_sync(struct leakcheck *lc, json_t **ret_hits, struct leakcheck_sta
         int r;
 
         /* the end of the last member, then wait until the thread has scanned everything */
-        if (lc->cur)
-                lc_publish(lc);
-        lc_acquire(lc, NULL, true);
+        lc_mark(lc, NULL);
         lc_publish(lc);
         pthread_mutex_lock(&lc->lock);
         while (lc->got < lc->put)
@@ -936,7 +973,7 @@ struct leakcheck *leakcheck_free(struct leakcheck *lc)
         if (lc->started)
                 pthread_join(lc->thread, NULL);
         for (size_t i = 0; i < LC_CHUNKS; i++)
-                free(lc->chunks[i].member);
+                lc_chunk_clear(&lc->chunks[i]);
         free(lc->member);
         scan_done(&lc->s, &lc->d);
         pthread_cond_destroy(&lc->freed);

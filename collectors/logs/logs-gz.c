@@ -21,6 +21,12 @@ static ssize_t raw_read(struct logs_reader *r, void *buf, size_t size)
         if (r->pos >= r->limit)
                 return 0;
         size = (size_t) MIN((uint64_t) size, r->limit - r->pos);
+        if (r->pos < r->head_len) { /* read already: a small file costs one read */
+                size = (size_t) MIN((uint64_t) size, r->head_len - r->pos);
+                memcpy(buf, r->head + r->pos, size);
+                r->pos += size;
+                return (ssize_t) size;
+        }
         do
                 n = pread(r->fd, buf, size, (off_t) r->pos);
         while (n < 0 && errno == EINTR);
@@ -135,11 +141,11 @@ void logs_reader_done(struct logs_reader *r)
         r->in = mfree(r->in);
 }
 
-bool logs_is_gzip(int fd)
+bool logs_is_gzip(const void *head, size_t n)
 {
-        unsigned char magic[2];
+        const unsigned char *magic = head;
 
-        return pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        return n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b;
 }
 
 uint64_t logs_gzip_isize(int fd, uint64_t size)

@@ -54,9 +54,46 @@ struct logs_file {
         char *path; /* inside the root, absolute ("/var/log/syslog") */
         dev_t dev;
         ino_t ino;
-        uint64_t size;
         time_t mtime;
 };
+
+/* Paths are packed in blocks (no allocation, no malloc header per file). */
+#define PATH_BLOCK (64U * 1024U)
+
+struct path_block {
+        struct path_block *next;
+        size_t used, size;
+        char data[];
+};
+
+static char *path_keep(struct path_block **head, const char *path)
+{
+        size_t n = strlen(path) + 1;
+        struct path_block *b = *head;
+
+        if (!b || b->size - b->used < n) {
+                size_t size = MAX((size_t) PATH_BLOCK, n);
+
+                b = xmalloc(offsetof(struct path_block, data) + size);
+                if (!b)
+                        return NULL;
+                *b = (struct path_block) { .next = *head, .size = size };
+                *head = b;
+        }
+        memcpy(b->data + b->used, path, n);
+        b->used += n;
+        return b->data + b->used - n;
+}
+
+static void path_blocks_free(struct path_block *b)
+{
+        while (b) {
+                struct path_block *next = b->next;
+
+                free(b);
+                b = next;
+        }
+}
 
 /* The files found, and what the listing saw on its way. */
 struct listing {
@@ -65,9 +102,10 @@ struct listing {
         struct sink *sink;
         struct logs_file *files;
         size_t n, alloc;
-        struct logs_set seen; /* dev/inode pairs */
-        size_t n_old;         /* last written before the window */
-        size_t entries;       /* directory entries looked at */
+        struct logs_set seen;     /* dev/inode pairs */
+        struct path_block *paths; /* where the files' paths are kept */
+        size_t n_old;             /* last written before the window */
+        size_t entries;           /* directory entries looked at */
         bool walk_cut;
 };
 
@@ -97,6 +135,8 @@ struct pass {
 /* Scratch of one collection: the read buffer, the repair buffer, findings. */
 struct work {
         char *buf;
+        char *head; /* LOGS_SNIFF_BYTES: the first bytes of the file */
+        size_t head_len;
         char *repair;
         struct logs_findings findings;
         struct logs_set names; /* member names used */
@@ -372,6 +412,13 @@ static void pass_notes(struct sink *sink, struct sink_stream *st, const struct p
         }
 }
 
+/* The reader starts from the bytes read already (those the file had at open). */
+static void reader_head(struct logs_reader *r, const struct work *w)
+{
+        r->head = w->head;
+        r->head_len = (size_t) MIN((uint64_t) w->head_len, r->limit);
+}
+
 /* Where to start reading and how much of the window to skip, so that what is
  * written fits budget (the newest part kept). */
 static int plan_read(struct pass *p, int fd, bool gz, uint64_t limit, uint64_t budget,
@@ -402,6 +449,7 @@ static int plan_read(struct pass *p, int fd, bool gz, uint64_t limit, uint64_t b
         ret = logs_reader_init(&r, fd, gz, *start, limit);
         if (ret < 0)
                 return ret;
+        reader_head(&r, w);
         ret = pass_run(p, &r, w->buf, *skip_partial, binary);
         logs_reader_done(&r);
         if (ret < 0)
@@ -431,7 +479,7 @@ static int open_log(struct collect_ctx *ctx, struct sink *sink, const struct log
                 sink_mark_partial(sink);
                 return -ESTALE;
         }
-        if (sink_check_fd(sink, fd, f->path) < 0)
+        if (sink_check_stat(sink, fd, &st_buf, f->path) < 0)
                 return -EPERM;                  /* never_collect: noted by the sink */
         *ret_limit = (uint64_t) st_buf.st_size; /* never read beyond what was there at open */
         return TAKE_FD(fd);
@@ -457,9 +505,14 @@ static int collect_one(struct collect_ctx *ctx, struct sink *sink, const struct 
         if (logs_test_after_open)
                 logs_test_after_open(f->path, fd);
 
-        gz = logs_is_gzip(fd);
-        if (!gz && (n = pread(fd, w->buf, LOGS_SNIFF_BYTES, 0)) > 0)
-                binary = logs_sniff_binary(w->buf, (size_t) n);
+        /* one read gives the gzip magic, the sniff and (for a small file) the content */
+        do
+                n = pread(fd, w->head, LOGS_SNIFF_BYTES, 0);
+        while (n < 0 && errno == EINTR);
+        w->head_len = n > 0 ? (size_t) n : 0;
+        gz = logs_is_gzip(w->head, w->head_len);
+        if (!gz && w->head_len > 0)
+                binary = logs_sniff_binary(w->head, w->head_len);
         pass_init(&p, ctx, f, w);
         if (!binary) {
                 ret = plan_read(&p, fd, gz, limit, budget, w, &start, &skip_partial, &cut, &binary);
@@ -486,8 +539,10 @@ static int collect_one(struct collect_ctx *ctx, struct sink *sink, const struct 
                 return clog_error_errno(ctx, ret, "opening %s: %m", name);
         p.st = st;
         ret = logs_reader_init(&r, fd, gz, start, limit);
-        if (ret >= 0)
+        if (ret >= 0) {
+                reader_head(&r, w);
                 ret = pass_run(&p, &r, w->buf, skip_partial, &binary);
+        }
         if (binary) {
                 logs_reader_done(&r);
                 (void) sink_stream_close(st, true);
@@ -559,10 +614,9 @@ static int add_file(struct listing *l, const char *inner, const struct stat *st)
                 l->alloc = na;
         }
         l->files[l->n] = (struct logs_file) {
-                .path = xstrdup(inner),
+                .path = path_keep(&l->paths, inner),
                 .dev = st->st_dev,
                 .ino = st->st_ino,
-                .size = (uint64_t) st->st_size,
                 .mtime = st->st_mtime,
         };
         if (!l->files[l->n].path)
@@ -820,15 +874,16 @@ static int file_cmp(const void *a, const void *b)
 
 static void listing_done(struct listing *l)
 {
-        for (size_t i = 0; i < l->n; i++)
-                free(l->files[i].path);
         free(l->files);
+        path_blocks_free(l->paths);
+        l->paths = NULL;
         logs_set_done(&l->seen);
 }
 
 static void work_done(struct work *w)
 {
         free(w->buf);
+        free(w->head);
         free(w->repair);
         logs_findings_done(&w->findings);
         logs_set_done(&w->names);
@@ -865,8 +920,6 @@ static int collect_files(struct logs_state *s, struct collect_ctx *ctx, struct s
                         sink_note(sink, "%s: %s", l->files[i].path, strerror(-r));
                         sink_mark_partial(sink);
                 }
-                /* done with it: memory stays flat over many files */
-                l->files[i].path = mfree(l->files[i].path);
         }
         return 0;
 }
@@ -924,8 +977,9 @@ static int logs_collect(void *state, struct collect_ctx *ctx, struct sink *sink)
                 sink_mark_partial(sink);
         }
         w.buf = xmalloc(LINE_MAX_LEN);
+        w.head = xmalloc(LOGS_SNIFF_BYTES);
         w.repair = xmalloc(REPAIR_MAX);
-        if (!w.buf || !w.repair) {
+        if (!w.buf || !w.head || !w.repair) {
                 r = -ENOMEM;
                 goto finish;
         }

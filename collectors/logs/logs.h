@@ -28,6 +28,8 @@ struct logs_reader {
         bool damaged;   /* corrupt or truncated gzip data */
         char damage[160];
         uint64_t out_bytes; /* bytes delivered */
+        const char *head;   /* raw bytes from offset 0, read already (or NULL) */
+        size_t head_len;
 
         /* gzip */
         z_stream z;
@@ -45,8 +47,8 @@ int logs_reader_init(struct logs_reader *r, int fd, bool gz, uint64_t start, uin
 ssize_t logs_reader_read(struct logs_reader *r, char *buf, size_t size);
 void logs_reader_done(struct logs_reader *r);
 
-/* True if the first bytes of fd (at offset 0) are a gzip header. */
-bool logs_is_gzip(int fd);
+/* True if the first bytes of a file (head[0..n), read at offset 0) are a gzip header. */
+bool logs_is_gzip(const void *head, size_t n);
 /* The uncompressed size recorded in a gzip trailer (modulo 2^32), or 0. */
 uint64_t logs_gzip_isize(int fd, uint64_t size);
 

@@ -2,7 +2,7 @@
 /*
  * How the bundle's compression level was chosen (README "Performance"): the
  * bytes of a file (e.g. a bundle's tar, `gzip -dc bundle.tar.gz > b.tar`)
- * cut into the bundle writer's 256 KiB blocks and compressed with libdeflate
+ * cut into the bundle writer's 128 KiB blocks and compressed with libdeflate
  * at each level, as the writer does; prints the size and the CPU time per
  * level. Compare with `gzip -6 -c b.tar | wc -c`. Not part of the build:
  *   cc -O2 -o level-sizes tests/bench/level-sizes.c $(pkg-config --cflags --libs libdeflate)
@@ -13,7 +13,7 @@
 
 #include <libdeflate.h>
 
-#define BLOCK (256u * 1024u)
+#define BLOCK (128u * 1024u) /* GZPOOL_BLOCK_SIZE */
 
 int main(int argc, char **argv)
 {

@@ -258,11 +258,64 @@ static void test_streamed_leak_check(void **state)
         leakcheck_free(lc);
 }
 
+/* Many small members share a chunk of the streamed check: each is still
+ * checked on its own (a token cut between two members is no hit, a member's
+ * last line without a newline is checked), with the hits of the file check. */
+static void test_streamed_leak_check_small_members(void **state)
+{
+        const char *token = "x ghp_Planted0123456789abcdefXYZXYZXYZ y\n";
+        char path[512], name[64], body[600];
+        struct bundle *b = NULL;
+        struct leakcheck *lc = NULL;
+        struct leakcheck_stats st = {};
+        json_t *hits = NULL, *file_hits = NULL;
+        uint64_t bytes = 0;
+        int planted = 0;
+
+        (void) state;
+        snprintf(path, sizeof(path), "%s/collect-h-20261127T120000Z.tar.gz", dir);
+        assert_int_equal(bundle_new(path, 1795773600ULL * USEC_PER_SEC, &b), 0);
+        assert_int_equal(leakcheck_new(&lc), 0);
+        bundle_set_leakcheck(b, lc);
+        for (int i = 0; i < 400; i++) {
+                size_t n = (size_t) snprintf(body, sizeof(body), "line %d of member %d\n", i, i);
+
+                for (; n < 200u + (size_t) (i % 7) * 50u; n++)
+                        body[n] = (char) ('a' + n % 23);
+                if (i % 97 == 5) { /* a token, at a different place each time */
+                        memcpy(body + n, token, strlen(token));
+                        n += strlen(token);
+                        planted++;
+                }
+                if (i == 200) /* the head of a token ends this member ... */
+                        n += (size_t) snprintf(body + n, 40, "ghp_Planted01234");
+                if (i == 201) /* ... its tail begins the next one: no hit */
+                        n = (size_t) snprintf(body, sizeof(body), "56789abcdefXYZXYZXYZ\n");
+                if (i == 300) /* the last line without a newline */
+                        n += (size_t) snprintf(body + n, 60, "\n%s", token + 2) - 1;
+                snprintf(name, sizeof(name), "m/%03d.log", i);
+                assert_int_equal(bundle_add_data(b, name, body, n, NULL), 0);
+                bytes += n;
+        }
+        planted++; /* member 300 */
+        assert_int_equal(leakcheck_sync(lc, &hits, &st), planted);
+        assert_int_equal(st.members, 400);
+        assert_int_equal(st.bytes, bytes);
+        assert_int_equal(bundle_finish(b), 0);
+        assert_int_equal(leakcheck_bundle(bundle_tmp_path(b), &file_hits), planted);
+        assert_true(json_equal(hits, file_hits));
+        json_decref(hits);
+        json_decref(file_hits);
+        bundle_free(b);
+        leakcheck_free(lc);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_roundtrip),
                 cmocka_unit_test(test_streamed_leak_check),
+                cmocka_unit_test(test_streamed_leak_check_small_members),
                 cmocka_unit_test(test_multi_member),
                 cmocka_unit_test(test_exists),
                 cmocka_unit_test(test_write_failure_leaves_nothing),
