@@ -498,6 +498,20 @@ static const char *wrapped_payload(const char *t, size_t len, size_t *ret_len)
         return NULL;
 }
 
+/* pcre2_match() of a whole subject from offset (at most its length): the
+ * JIT-compiled code called directly, which is what pcre2_match() does after
+ * checks that cannot fail here; the interpreter when the pattern has no JIT
+ * code. */
+static int re_run(const pcre2_code *re, const char *p, size_t n, size_t off, pcre2_match_data *md,
+                  pcre2_match_context *mctx)
+{
+        int rc = pcre2_jit_match(re, (PCRE2_SPTR) p, n, off, 0, md, mctx);
+
+        if (rc == PCRE2_ERROR_JIT_BADOPTION)
+                rc = pcre2_match(re, (PCRE2_SPTR) p, n, off, 0, md, mctx);
+        return rc;
+}
+
 /* Adds the secret of a "next" rule's second line, if text is that line. */
 static int next_line_span(struct redactor *r, unsigned idx, const char *text, size_t len,
                           struct spanvec *sv)
@@ -518,9 +532,9 @@ static int next_line_span(struct redactor *r, unsigned idx, const char *text, si
                 p = text;
                 n = len;
         }
-        if (pcre2_match(rule->next_re, (PCRE2_SPTR) p, n, 0, 0, r->md, r->mctx) < 0 &&
+        if (re_run(rule->next_re, p, n, 0, r->md, r->mctx) < 0 &&
             (p != text || !(p = wrapped_payload(text, len, &n)) ||
-             pcre2_match(rule->next_re, (PCRE2_SPTR) p, n, 0, 0, r->md, r->mctx) < 0))
+             re_run(rule->next_re, p, n, 0, r->md, r->mctx) < 0))
                 return 0;
         ov = pcre2_get_ovector_pointer(r->md);
         gs = ov[2 * g] + (size_t) (p - text);
@@ -528,8 +542,7 @@ static int next_line_span(struct redactor *r, unsigned idx, const char *text, si
         if (gs == PCRE2_UNSET)
                 return 0;
         strip_quotes(text, &gs, &ge);
-        if (rule->keep_re &&
-            pcre2_match(rule->keep_re, (PCRE2_SPTR) text + gs, ge - gs, 0, 0, r->md2, r->mctx) >= 0)
+        if (rule->keep_re && re_run(rule->keep_re, text + gs, ge - gs, 0, r->md2, r->mctx) >= 0)
                 return 0;
         if (ge <= gs)
                 return 0;
@@ -538,7 +551,7 @@ static int next_line_span(struct redactor *r, unsigned idx, const char *text, si
 
 static bool re_matches(struct redactor *r, const pcre2_code *re, const char *p, size_t n)
 {
-        return re && pcre2_match(re, (PCRE2_SPTR) p, n, 0, 0, r->md2, r->mctx) >= 0;
+        return re && re_run(re, p, n, 0, r->md2, r->mctx) >= 0;
 }
 
 static enum key_verdict key_check(struct redactor *r, const struct rule *rule, const char *key,
@@ -645,7 +658,7 @@ static int next_in_payload(struct redactor *r, unsigned idx, const char *text, s
         if (len == 0 || text[0] != '{')
                 return 0;
         p = wrapped_payload(text, len, &n);
-        if (!p || pcre2_match(rule->re, (PCRE2_SPTR) p, n, 0, 0, r->md, r->mctx) < 0)
+        if (!p || re_run(rule->re, p, n, 0, r->md, r->mctx) < 0)
                 return 0;
         if (key_ok(r, rule, p, &weak, &n) && !weak)
                 *ret_next = (int) idx;
@@ -666,7 +679,7 @@ static int rule_spans(struct redactor *r, unsigned idx, const char *text, size_t
                 size_t s, e, next;
                 bool weak;
 
-                rc = pcre2_match(rule->re, (PCRE2_SPTR) text, len, off, 0, r->md, r->mctx);
+                rc = re_run(rule->re, text, len, off, r->md, r->mctx);
                 if (rc == PCRE2_ERROR_NOMATCH)
                         break;
                 if (rc < 0) {
