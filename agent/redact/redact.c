@@ -29,6 +29,8 @@
 #define LINE_MAX_OUT (WINDOW * 4u + 4096u)
 #define MATCH_LIMIT 5000000u
 #define K8S_HOLD_MAX (256u * 1024u) /* lines of a manifest held until its kind is known */
+#define KEY_CACHE_SLOTS 1024u       /* key decisions remembered (direct-mapped) */
+#define KEY_CACHE_LEN 48u           /* longer keys are checked every time */
 
 struct hint {
         char *lit; /* lower case */
@@ -41,6 +43,24 @@ struct pair_entry {
         uint16_t hint;
         uint16_t offset;
         uint32_t next; /* index + 1 of the next entry with the same pair */
+};
+
+/* A key's verdict under one rule's key and weak_key patterns. They see only
+ * the key's bytes (the subject starts at the key), so the verdict is a
+ * function of the rule and those bytes: logfmt and JSON lines repeat the same
+ * few keys, and each costs two pattern runs without this. */
+enum key_verdict {
+        KEY_UNKNOWN, /* an empty slot */
+        KEY_NOT_SECRET,
+        KEY_STRONG,
+        KEY_WEAK,
+};
+
+struct key_slot {
+        uint8_t verdict; /* enum key_verdict */
+        uint8_t rule;
+        uint8_t len;
+        char key[KEY_CACHE_LEN];
 };
 
 struct redactor {
@@ -72,6 +92,7 @@ struct redactor {
 
         struct spanvec spans;
         struct dynbuf out;
+        struct key_slot *keys; /* [KEY_CACHE_SLOTS] */
 };
 
 struct redact_stream {
@@ -285,6 +306,7 @@ struct redactor *redactor_free(struct redactor *r)
         mask_free(r->mask);
         spanvec_done(&r->spans);
         dynbuf_done(&r->out);
+        free(r->keys);
         free(r);
         return NULL;
 }
@@ -317,10 +339,11 @@ int redactor_new(const struct pnode *section, struct redactor **ret, char **ret_
         r->skipped = json_array();
         r->md = pcre2_match_data_create(64, NULL);
         r->md2 = pcre2_match_data_create(16, NULL);
+        r->keys = xcalloc(KEY_CACHE_SLOTS, sizeof(struct key_slot));
         r->mctx = pcre2_match_context_create(NULL);
         r->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
         if (!r->head || !r->by_rule || !r->by_member || !r->skipped || !r->md || !r->md2 ||
-            !r->mctx || !r->jit)
+            !r->mctx || !r->jit || !r->keys)
                 return -ENOMEM;
         pcre2_jit_stack_assign(r->mctx, NULL, r->jit);
         (void) pcre2_set_match_limit(r->mctx, MATCH_LIMIT);
@@ -475,6 +498,20 @@ static const char *wrapped_payload(const char *t, size_t len, size_t *ret_len)
         return NULL;
 }
 
+/* pcre2_match() of a whole subject from offset (at most its length): the
+ * JIT-compiled code called directly, which is what pcre2_match() does after
+ * checks that cannot fail here; the interpreter when the pattern has no JIT
+ * code. */
+static int re_run(const pcre2_code *re, const char *p, size_t n, size_t off, pcre2_match_data *md,
+                  pcre2_match_context *mctx)
+{
+        int rc = pcre2_jit_match(re, (PCRE2_SPTR) p, n, off, 0, md, mctx);
+
+        if (rc == PCRE2_ERROR_JIT_BADOPTION)
+                rc = pcre2_match(re, (PCRE2_SPTR) p, n, off, 0, md, mctx);
+        return rc;
+}
+
 /* Adds the secret of a "next" rule's second line, if text is that line. */
 static int next_line_span(struct redactor *r, unsigned idx, const char *text, size_t len,
                           struct spanvec *sv)
@@ -495,9 +532,9 @@ static int next_line_span(struct redactor *r, unsigned idx, const char *text, si
                 p = text;
                 n = len;
         }
-        if (pcre2_match(rule->next_re, (PCRE2_SPTR) p, n, 0, 0, r->md, r->mctx) < 0 &&
+        if (re_run(rule->next_re, p, n, 0, r->md, r->mctx) < 0 &&
             (p != text || !(p = wrapped_payload(text, len, &n)) ||
-             pcre2_match(rule->next_re, (PCRE2_SPTR) p, n, 0, 0, r->md, r->mctx) < 0))
+             re_run(rule->next_re, p, n, 0, r->md, r->mctx) < 0))
                 return 0;
         ov = pcre2_get_ovector_pointer(r->md);
         gs = ov[2 * g] + (size_t) (p - text);
@@ -505,8 +542,7 @@ static int next_line_span(struct redactor *r, unsigned idx, const char *text, si
         if (gs == PCRE2_UNSET)
                 return 0;
         strip_quotes(text, &gs, &ge);
-        if (rule->keep_re &&
-            pcre2_match(rule->keep_re, (PCRE2_SPTR) text + gs, ge - gs, 0, 0, r->md2, r->mctx) >= 0)
+        if (rule->keep_re && re_run(rule->keep_re, text + gs, ge - gs, 0, r->md2, r->mctx) >= 0)
                 return 0;
         if (ge <= gs)
                 return 0;
@@ -515,7 +551,40 @@ static int next_line_span(struct redactor *r, unsigned idx, const char *text, si
 
 static bool re_matches(struct redactor *r, const pcre2_code *re, const char *p, size_t n)
 {
-        return re && pcre2_match(re, (PCRE2_SPTR) p, n, 0, 0, r->md2, r->mctx) >= 0;
+        return re && re_run(re, p, n, 0, r->md2, r->mctx) >= 0;
+}
+
+static enum key_verdict key_check(struct redactor *r, const struct rule *rule, const char *key,
+                                  size_t len)
+{
+        if (re_matches(r, rule->key_re, key, len))
+                return KEY_STRONG;
+        if (re_matches(r, rule->weak_key_re, key, len))
+                return KEY_WEAK;
+        return KEY_NOT_SECRET;
+}
+
+/* key_check(), remembered per rule and key (see struct key_slot). */
+static enum key_verdict key_verdict(struct redactor *r, const struct rule *rule, const char *key,
+                                    size_t len)
+{
+        size_t idx = (size_t) (rule - r->rules);
+        uint32_t h = 2166136261u ^ (uint32_t) idx;
+        struct key_slot *slot;
+
+        if (len > KEY_CACHE_LEN || idx > UINT8_MAX)
+                return key_check(r, rule, key, len);
+        for (size_t i = 0; i < len; i++)
+                h = (h ^ (uint8_t) key[i]) * 16777619u;
+        slot = &r->keys[h & (KEY_CACHE_SLOTS - 1)];
+        if (slot->verdict != KEY_UNKNOWN && slot->rule == idx && slot->len == len &&
+            memcmp(slot->key, key, len) == 0)
+                return (enum key_verdict) slot->verdict;
+        slot->verdict = (uint8_t) key_check(r, rule, key, len);
+        slot->rule = (uint8_t) idx;
+        slot->len = (uint8_t) len;
+        memcpy(slot->key, key, len);
+        return (enum key_verdict) slot->verdict;
 }
 
 /*
@@ -536,14 +605,16 @@ static bool key_ok(struct redactor *r, const struct rule *rule, const char *text
         ke = ov[2 * rule->key_group + 1];
         if (ks == PCRE2_UNSET)
                 return false;
-        if (re_matches(r, rule->key_re, text + ks, ke - ks))
+        switch (key_verdict(r, rule, text + ks, ke - ks)) {
+        case KEY_STRONG:
                 return true;
-        if (re_matches(r, rule->weak_key_re, text + ks, ke - ks)) {
+        case KEY_WEAK:
                 *ret_weak = true;
                 return true;
+        default:
+                *next = MAX(ov[0] + 1, ke);
+                return false;
         }
-        *next = MAX(ov[0] + 1, ke);
-        return false;
 }
 
 /* The secret of an accepted match: 1 with its bounds, 0 when its value is kept. */
@@ -587,7 +658,7 @@ static int next_in_payload(struct redactor *r, unsigned idx, const char *text, s
         if (len == 0 || text[0] != '{')
                 return 0;
         p = wrapped_payload(text, len, &n);
-        if (!p || pcre2_match(rule->re, (PCRE2_SPTR) p, n, 0, 0, r->md, r->mctx) < 0)
+        if (!p || re_run(rule->re, p, n, 0, r->md, r->mctx) < 0)
                 return 0;
         if (key_ok(r, rule, p, &weak, &n) && !weak)
                 *ret_next = (int) idx;
@@ -608,7 +679,7 @@ static int rule_spans(struct redactor *r, unsigned idx, const char *text, size_t
                 size_t s, e, next;
                 bool weak;
 
-                rc = pcre2_match(rule->re, (PCRE2_SPTR) text, len, off, 0, r->md, r->mctx);
+                rc = re_run(rule->re, text, len, off, r->md, r->mctx);
                 if (rc == PCRE2_ERROR_NOMATCH)
                         break;
                 if (rc < 0) {

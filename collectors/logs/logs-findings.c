@@ -6,6 +6,7 @@
  * report exhausted ("No space left on device", "Too many open files", …) with
  * the path or the program concerned. Never the log file as a process.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -276,10 +277,26 @@ static double byte_freq(unsigned char c)
         return 1.0;
 }
 
+/* Every phrase has at least this many bytes (checked when the table is made). */
+#define NEEDLE_MIN 7u
+/* Pairs read: one every STRIDE bytes. A phrase is in the table by STRIDE
+ * adjacent pairs (its rarest run of them), so wherever it occurs one of them
+ * starts at a multiple of STRIDE. */
+#define STRIDE (NEEDLE_MIN - 1u)
+#define PAIR_BUCKETS 256u
+
 struct needle_pair {
         uint16_t key;
         uint8_t needle;
         uint8_t offset;
+        uint8_t next; /* index + 1 of the next pair in the same bucket, 0: none */
+};
+
+struct needle_table {
+        uint8_t bigram[8192];
+        struct needle_pair pairs[STRIDE * N_NEEDLES];
+        uint8_t head[PAIR_BUCKETS];
+        size_t lens[N_NEEDLES];
 };
 
 static unsigned pair_of(const char *p)
@@ -287,64 +304,71 @@ static unsigned pair_of(const char *p)
         return (unsigned) (unsigned char) p[0] << 8 | (unsigned char) p[1];
 }
 
-/* Each phrase (all have three bytes or more) by two adjacent byte pairs, its
- * rarest: wherever it occurs, one of them is at an even offset of the line. */
-static void needles_init(uint8_t bigram[static 8192],
-                         struct needle_pair pairs[static 2 * N_NEEDLES])
+static unsigned pair_bucket(unsigned key)
 {
+        return (key * 40503u >> 8) & (PAIR_BUCKETS - 1);
+}
+
+static void needles_init(struct needle_table *t)
+{
+        size_t n_pairs = 0;
+
         for (size_t i = 0; i < N_NEEDLES; i++) {
                 const char *n = needle(i);
-                size_t best = 0;
+                size_t best = 0, len = strlen(n);
                 double best_score = 1e9;
 
-                for (size_t q = 0; n[q + 1] && n[q + 2]; q++) {
-                        const unsigned char *u = (const unsigned char *) n + q;
-                        double sc = byte_freq(u[0]) * byte_freq(u[1]) +
-                                    byte_freq(u[1]) * byte_freq(u[2]);
+                assert(len >= NEEDLE_MIN && len <= UINT8_MAX);
+                t->lens[i] = len;
+                for (size_t q = 0; q + STRIDE + 1 <= len; q++) {
+                        double sc = 0;
 
+                        for (size_t j = q; j < q + STRIDE; j++) {
+                                const unsigned char *u = (const unsigned char *) n + j;
+
+                                sc += byte_freq(u[0]) * byte_freq(u[1]);
+                        }
                         if (sc < best_score) {
                                 best_score = sc;
                                 best = q;
                         }
                 }
-                for (size_t j = 0; j < 2; j++) {
-                        unsigned k = pair_of(n + best + j);
+                for (size_t j = best; j < best + STRIDE; j++) {
+                        unsigned k = pair_of(n + j), b = pair_bucket(k);
 
-                        pairs[2 * i + j] = (struct needle_pair) { .key = (uint16_t) k,
-                                                                  .needle = (uint8_t) i,
-                                                                  .offset = (uint8_t) (best + j) };
-                        bigram[k >> 3] |= (uint8_t) (1u << (k & 7));
+                        t->pairs[n_pairs] = (struct needle_pair) { .key = (uint16_t) k,
+                                                                   .needle = (uint8_t) i,
+                                                                   .offset = (uint8_t) j,
+                                                                   .next = t->head[b] };
+                        t->head[b] = (uint8_t) ++n_pairs;
+                        t->bigram[k >> 3] |= (uint8_t) (1u << (k & 7));
                 }
         }
 }
 
-/* One pass over the line, a table lookup at every other byte: a mask of the
+/* One pass over the line, a table lookup every STRIDE bytes: a mask of the
  * phrases found, the first place of each in at[]. */
 static uint32_t find_needles(const char *line, size_t len, const char *at[static N_NEEDLES])
 {
-        static uint8_t bigram[8192];
-        static struct needle_pair pairs[2 * N_NEEDLES];
-        static size_t lens[N_NEEDLES];
+        static struct needle_table t;
         static bool ready;
         uint32_t found = 0;
 
         if (!ready) {
-                needles_init(bigram, pairs);
-                for (size_t i = 0; i < N_NEEDLES; i++)
-                        lens[i] = strlen(needle(i));
+                needles_init(&t);
                 ready = true;
         }
-        for (size_t p = 0; p + 1 < len; p += 2) {
+        for (size_t p = 0; p + 1 < len; p += STRIDE) {
                 unsigned k = pair_of(line + p);
 
-                if (_likely_(!(bigram[k >> 3] & (1u << (k & 7)))))
+                if (_likely_(!(t.bigram[k >> 3] & (1u << (k & 7)))))
                         continue;
-                for (size_t j = 0; j < ELEMENTSOF(pairs); j++) {
-                        const struct needle_pair *x = &pairs[j];
+                for (unsigned j = t.head[pair_bucket(k)]; j; j = t.pairs[j - 1].next) {
+                        const struct needle_pair *x = &t.pairs[j - 1];
                         size_t i = x->needle, start = p - x->offset;
 
-                        if (x->key != k || x->offset > p || start + lens[i] > len ||
-                            memcmp(line + start, needle(i), lens[i]) != 0)
+                        if (x->key != k || x->offset > p || start + t.lens[i] > len ||
+                            memcmp(line + start, needle(i), t.lens[i]) != 0)
                                 continue;
                         if (!(found & (1u << i)) || line + start < at[i])
                                 at[i] = line + start;

@@ -29,7 +29,7 @@
 
 extern const struct collector collector_logs;
 
-#define T(s) ((usec_t) (s) * USEC_PER_SEC)
+#define T(s) ((usec_t) (s) *USEC_PER_SEC)
 #define DAY2 T(1795737600) /* 2026-11-27T00:00:00Z */
 #define DAY3 (DAY2 + USEC_PER_DAY)
 
@@ -128,9 +128,10 @@ static char *make_lines(usec_t start, usec_t step, size_t n, size_t *ret_len)
                 char ts[32];
                 gmtime_r(&sec, &tm);
                 strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-                len += (size_t) snprintf(b + len, alloc - len,
-                                         "%s INFO line %08zu of the generated log, some padding text here......\n",
-                                         ts, i);
+                len += (size_t) snprintf(
+                        b + len, alloc - len,
+                        "%s INFO line %08zu of the generated log, some padding text here......\n",
+                        ts, i);
         }
         *ret_len = len;
         return b;
@@ -150,7 +151,8 @@ static int setup(void **state)
         install("apache_error_log", "var/log/httpd/error_log", DAY2 + T(11 * 3600), false);
         install("app.log", "var/log/app/app.log", DAY2 + T(9 * 3600 + 1800), false);
         install("app.json", "var/log/app/app.json", DAY2 + T(11 * 3600), false);
-        install("postgresql.log", "var/log/postgresql/postgresql-16-main.log", DAY2 + T(36001), false);
+        install("postgresql.log", "var/log/postgresql/postgresql-16-main.log", DAY2 + T(36001),
+                false);
         return 0;
 }
 
@@ -236,7 +238,8 @@ static void test_logtime_zone(void **state)
 
 static void test_text_repair_and_sniff(void **state)
 {
-        static const char damaged[] = "a\0\0\0\0\0b\xff" "c\0d";
+        static const char damaged[] = "a\0\0\0\0\0b\xff"
+                                      "c\0d";
         static const char wtmp_rec[] = "\x07\x00\x00\x00\x10\x27\x00\x00pts/0\0\0\0\0\0\0\0\0"
                                        "ts/0root\0\0\0\0\0\0\0\0\0\0\x01\x02\x03";
         struct logs_repair rep = {};
@@ -247,8 +250,16 @@ static void test_text_repair_and_sniff(void **state)
         assert_false(logs_text_clean(damaged, sizeof(damaged) - 1));
         assert_true(logs_text_clean("plain text", 10));
         n = logs_text_repair(damaged, sizeof(damaged) - 1, out, &rep);
-        assert_int_equal(n, strlen("a[NUL\xc3\x97" "5]b\xef\xbf\xbd" "c\xef\xbf\xbd" "d"));
-        assert_memory_equal(out, "a[NUL\xc3\x97" "5]b\xef\xbf\xbd" "c\xef\xbf\xbd" "d", n);
+        assert_int_equal(n, strlen("a[NUL\xc3\x97"
+                                   "5]b\xef\xbf\xbd"
+                                   "c\xef\xbf\xbd"
+                                   "d"));
+        assert_memory_equal(out,
+                            "a[NUL\xc3\x97"
+                            "5]b\xef\xbf\xbd"
+                            "c\xef\xbf\xbd"
+                            "d",
+                            n);
         assert_int_equal(rep.nul, 6);
         assert_int_equal(rep.invalid, 1);
         /* Valid UTF-8 is kept as it is. */
@@ -257,7 +268,9 @@ static void test_text_repair_and_sniff(void **state)
         assert_int_equal(n, 9);
 
         assert_null(logs_sniff_binary("Nov 27 10:00:00 host x: y\n", 26));
-        assert_non_null(logs_sniff_binary("\xfd" "7zXZ\0rest", 10));
+        assert_non_null(logs_sniff_binary("\xfd"
+                                          "7zXZ\0rest",
+                                          10));
         assert_non_null(logs_sniff_binary("LPKSHHRH\0\0\0\0", 12));
         /* A NUL run in text (a crash left it) is text; records are not. */
         memset(big, 0, sizeof(big));
@@ -315,6 +328,52 @@ static void test_logtime_formats(void **state)
         assert_int_equal(logtime_prefix_len("[27/Nov/2026:10:00:00 +0000] x", 30), 28);
 }
 
+/* The phrases of findings are found wherever they fall in a line: host names
+ * of every length from 1 to 13 shift them through every alignment; a phrase
+ * one byte short is not found. */
+static void test_findings_any_offset(void **state)
+{
+        static const char *const phrases[] = {
+                "No space left on device", "Disk quota exceeded", "Too many open files",
+                "Cannot allocate memory",  "OutOfMemoryError",    "memory exhausted",
+                "out of inodes",           "no free inodes",
+        };
+        struct logs_findings *lf = calloc(1, sizeof(*lf));
+        uint64_t restarts = 0, exhausted = 0;
+        char line[512];
+
+        (void) state;
+        assert_non_null(lf);
+        for (int h = 1; h <= 13; h++) {
+                int n = snprintf(line, sizeof(line),
+                                 "Nov 27 10:00:00 %.*s systemd[1]: app.service: Scheduled restart "
+                                 "job, restart counter is at 3.",
+                                 h, "hhhhhhhhhhhhh");
+
+                logs_findings_scan(lf, "/var/log/syslog", line, (size_t) n, 0);
+                for (size_t i = 0; i < ELEMENTSOF(phrases); i++) {
+                        n = snprintf(line, sizeof(line), "Nov 27 10:00:00 %.*s app[7]: write: %s",
+                                     h, "hhhhhhhhhhhhh", phrases[i]);
+                        logs_findings_scan(lf, "/var/log/syslog", line, (size_t) n, 0);
+                        /* the phrase cut short by one byte, at either end */
+                        logs_findings_scan(lf, "/var/log/syslog", line, (size_t) n - 1, 0);
+                        n = snprintf(line, sizeof(line), "Nov 27 10:00:00 %.*s app[7]: write: %s",
+                                     h, "hhhhhhhhhhhhh", phrases[i] + 1);
+                        logs_findings_scan(lf, "/var/log/syslog", line, (size_t) n, 0);
+                }
+        }
+        for (size_t i = 0; i < lf->n_records; i++) {
+                if (lf->records[i].kind == FINDING_UNIT_RESTARTS)
+                        restarts += lf->records[i].count;
+                if (lf->records[i].kind == FINDING_RESOURCE_EXHAUSTED)
+                        exhausted += lf->records[i].count;
+        }
+        assert_int_equal(restarts, 13);
+        assert_int_equal(exhausted, 13 * ELEMENTSOF(phrases));
+        logs_findings_done(lf);
+        free(lf);
+}
+
 static void test_window(void **state)
 {
         struct sink *s = run(DAY2, DAY3, 0, NULL);
@@ -325,13 +384,14 @@ static void test_window(void **state)
         assert_string_equal(a->source, "/var/log/syslog");
         assert_true(a->flags & SINK_SCAN_ERRORS);
         assert_true(a->flags & SINK_KEEP_TAIL);
-        assert_string_equal(a->data,
-                            "Nov 27 00:00:00 fixturehost app[101]: first line in window\n"
-                            "Nov 27 08:00:00 fixturehost app[102]: ERROR database connection refused (attempt 3)\n"
-                            "Nov 27 08:05:00 fixturehost app[102]: ERROR database connection refused (attempt 4)\n"
-                            "Nov 27 12:00:00 fixturehost kernel: [12345.678901] app[4242]: segfault at 0 ip "
-                            "00007f3a1c2d3e4f sp 00007ffd5e6f7a80 error 4 in libc.so.6[7f3a1c2c5000+195000]\n"
-                            "Nov 27 23:59:59 fixturehost app[101]: last line in window\n");
+        assert_string_equal(
+                a->data,
+                "Nov 27 00:00:00 fixturehost app[101]: first line in window\n"
+                "Nov 27 08:00:00 fixturehost app[102]: ERROR database connection refused (attempt 3)\n"
+                "Nov 27 08:05:00 fixturehost app[102]: ERROR database connection refused (attempt 4)\n"
+                "Nov 27 12:00:00 fixturehost kernel: [12345.678901] app[4242]: segfault at 0 ip "
+                "00007f3a1c2d3e4f sp 00007ffd5e6f7a80 error 4 in libc.so.6[7f3a1c2c5000+195000]\n"
+                "Nov 27 23:59:59 fixturehost app[101]: last line in window\n");
 
         a = must_find(s, "logs/files/var/log/syslog.1");
         assert_null(strstr(a->data, "rotated old line"));
@@ -350,9 +410,10 @@ static void test_window(void **state)
         assert_non_null(strstr(a->data, "kernel line in window from gz\n"));
 
         a = must_find(s, "logs/files/var/log/nginx/access.log");
-        assert_string_equal(a->data,
-                            "10.0.0.3 - - [27/Nov/2026:10:00:00 +0000] \"GET /in-window HTTP/1.1\" 500 12 \"-\" \"curl/8.0\"\n"
-                            "10.0.0.4 - - [28/Nov/2026:00:30:00 +0100] \"GET /zone-in HTTP/1.1\" 200 612 \"-\" \"curl/8.0\"\n");
+        assert_string_equal(
+                a->data,
+                "10.0.0.3 - - [27/Nov/2026:10:00:00 +0000] \"GET /in-window HTTP/1.1\" 500 12 \"-\" \"curl/8.0\"\n"
+                "10.0.0.4 - - [28/Nov/2026:00:30:00 +0100] \"GET /zone-in HTTP/1.1\" 200 612 \"-\" \"curl/8.0\"\n");
 
         a = must_find(s, "logs/files/var/log/nginx/error.log");
         assert_null(strstr(a->data, "old error"));
@@ -515,8 +576,8 @@ static void test_cut_keeps_newest(void **state)
         want = day2_part(&len);
         s = run(DAY2, DAY3, 65536, o);
         for (int i = 0; i < 2; i++) {
-                a = must_find(s, i == 0 ? "logs/files/var/log/big/plain.log"
-                                        : "logs/files/var/log/big/rot.log.1");
+                a = must_find(s, i == 0 ? "logs/files/var/log/big/plain.log" :
+                                          "logs/files/var/log/big/rot.log.1");
                 assert_true(a->len <= 65536);
                 assert_true(a->len > 65536 - 200);
                 /* Exactly the newest whole lines of the window. */
@@ -629,7 +690,8 @@ static void test_changed_during_read(void **state)
 
 static void test_max_files(void **state)
 {
-        const char *o[] = { "paths=/var/log/nginx/*", "paths=/var/log/httpd/*", "max_files=2", NULL };
+        const char *o[] = { "paths=/var/log/nginx/*", "paths=/var/log/httpd/*", "max_files=2",
+                            NULL };
         struct sink *s = run(DAY2, DAY3, 0, o);
 
         (void) state;
@@ -642,9 +704,13 @@ static void test_max_files(void **state)
  * collected files through the error extractor, then errors/ and findings. */
 static void test_errors_from_collected(void **state)
 {
-        const char *o[] = { "paths=/var/log/syslog*", "paths=/var/log/kern.log*",
-                            "paths=/var/log/nginx/*", "paths=/var/log/httpd/*",
-                            "paths=/var/log/postgresql/*", "paths=/var/log/app/*", NULL };
+        const char *o[] = { "paths=/var/log/syslog*",
+                            "paths=/var/log/kern.log*",
+                            "paths=/var/log/nginx/*",
+                            "paths=/var/log/httpd/*",
+                            "paths=/var/log/postgresql/*",
+                            "paths=/var/log/app/*",
+                            NULL };
         struct sink *s = run(DAY2, DAY3, 0, o);
         struct sink *out = mock_sink_new();
         _cleanup_(errors_freep) struct errors *e = NULL;
@@ -670,8 +736,10 @@ static void test_errors_from_collected(void **state)
         /* A late surge in one more source: 12 errors in the last hours. */
         for (int i = 0; i < 12; i++) {
                 char line[128];
-                int l = snprintf(line, sizeof(line), "2026-11-27T22:%02d:00Z ERROR queue full (%d)", i, i);
-                assert_int_equal(errors_feed_line(e, "/var/log/queue.log", NULL, line, (size_t) l), 0);
+                int l = snprintf(line, sizeof(line), "2026-11-27T22:%02d:00Z ERROR queue full (%d)",
+                                 i, i);
+                assert_int_equal(errors_feed_line(e, "/var/log/queue.log", NULL, line, (size_t) l),
+                                 0);
         }
         assert_true(n_lines > 20);
         assert_int_equal(errors_emit(e, out), 0);
@@ -684,10 +752,12 @@ static void test_errors_from_collected(void **state)
                 g = json_array_get(a, i);
                 /* Nothing from before the window reached the bundle. */
                 assert_null(strstr(json_string_value(json_object_get(g, "sample")), "old"));
-                assert_null(strstr(json_string_value(json_object_get(g, "sample")), "before-window"));
+                assert_null(
+                        strstr(json_string_value(json_object_get(g, "sample")), "before-window"));
         }
         g = json_array_get(a, 0);
-        assert_string_equal(json_string_value(json_object_get(g, "signature")), "ERROR queue full (<n>)");
+        assert_string_equal(json_string_value(json_object_get(g, "signature")),
+                            "ERROR queue full (<n>)");
         assert_int_equal(json_integer_value(json_object_get(g, "count")), 12);
         json_decref(a);
         assert_non_null(strstr(mock_sink_find(out, "errors/errors.txt")->data,
@@ -725,6 +795,7 @@ int main(void)
                 cmocka_unit_test(test_logtime_zone),
                 cmocka_unit_test(test_text_repair_and_sniff),
                 cmocka_unit_test(test_window),
+                cmocka_unit_test(test_findings_any_offset),
                 cmocka_unit_test(test_app_formats_and_traces),
                 cmocka_unit_test(test_window_excludes_file),
                 cmocka_unit_test(test_skipped_kinds),

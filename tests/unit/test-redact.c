@@ -299,6 +299,40 @@ static void test_many_lines_chunks(void **state)
         dynbuf_done(&b);
 }
 
+/* Key verdicts are remembered per rule and key: many distinct keys (more than
+ * the cache holds, so slots are reused), each seen again later, secret and
+ * ordinary ones mixed, must be judged every time as the first time. */
+static void test_key_verdicts_repeat(void **state)
+{
+        struct dynbuf b, want;
+        char *out;
+
+        (void) state;
+        dynbuf_init(&b, 1u << 26);
+        dynbuf_init(&want, 1u << 26);
+        for (int pass = 0; pass < 3; pass++)
+                for (int i = 0; i < 3000; i++) {
+                        assert_int_equal(dynbuf_addf(&b,
+                                                     "app: k%d_token=Zx9q%dLmP2 k%d_port=8080 "
+                                                     "agent_key%d=Qm7vX2pL9wR4 agent_key%d=v1.2.3 "
+                                                     "level=info\n",
+                                                     i, i, i, i, i),
+                                         0);
+                        assert_int_equal(dynbuf_addf(&want,
+                                                     "app: k%d_token=[REDACTED:secret-key-value] "
+                                                     "k%d_port=8080 "
+                                                     "agent_key%d=[REDACTED:secret-key-value] "
+                                                     "agent_key%d=v1.2.3 level=info\n",
+                                                     i, i, i, i),
+                                         0);
+                }
+        out = redact_chunked(R, b.buf, b.len, NULL);
+        assert_string_equal(out, want.buf);
+        free(out);
+        dynbuf_done(&b);
+        dynbuf_done(&want);
+}
+
 static void test_binary(void **state)
 {
         struct redact_stream *rs = NULL;
@@ -809,6 +843,7 @@ int main(void)
                 cmocka_unit_test(test_delivery),
                 cmocka_unit_test(test_long_line),
                 cmocka_unit_test(test_many_lines_chunks),
+                cmocka_unit_test(test_key_verdicts_repeat),
                 cmocka_unit_test(test_binary),
                 cmocka_unit_test(test_nul_later),
                 cmocka_unit_test(test_report),
