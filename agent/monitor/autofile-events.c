@@ -157,7 +157,8 @@ static char *alert_identities(json_t *alerts, const char *group_status)
 int autofile_event_from_alertmanager(const char *json, size_t len, struct autofile_event *ret,
                                      char **ret_error)
 {
-        json_t *m, *alerts, *a;
+        _cleanup_(json_decrefp) json_t *m = NULL;
+        json_t *alerts, *a;
         json_error_t err;
         struct dynbuf d;
         const char *status, *group, *summary, *name;
@@ -168,7 +169,6 @@ int autofile_event_from_alertmanager(const char *json, size_t len, struct autofi
                 if (ret_error)
                         *ret_error = xasprintf("alertmanager payload:%d:%d: %s", err.line,
                                                err.column, m ? "not an object" : err.text);
-                json_decref(m);
                 return -EBADMSG;
         }
         status = json_str(m, "status");
@@ -178,7 +178,6 @@ int autofile_event_from_alertmanager(const char *json, size_t len, struct autofi
                 if (ret_error)
                         *ret_error = xasprintf("alertmanager payload: 'status', 'groupKey' and "
                                                "'alerts' are required");
-                json_decref(m);
                 return -EBADMSG;
         }
         name = json_str(json_object_get(m, "commonLabels"), "alertname")        ?:
@@ -218,7 +217,6 @@ int autofile_event_from_alertmanager(const char *json, size_t len, struct autofi
                             streq(json_str(json_object_get(m, "commonLabels"), "severity"),
                                   "critical"),
         };
-        json_decref(m);
         if (!ret->fingerprint || !ret->summary || !ret->description || !ret->identity) {
                 autofile_event_done(ret);
                 return -ENOMEM;

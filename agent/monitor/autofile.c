@@ -204,7 +204,8 @@ static bool action_is_comment(json_t *a)
 /* Drops actions older than an hour, problems and events older than the window. */
 static void state_prune(struct state *s, const struct autofile_policy *p, usec_t t)
 {
-        json_t *actions = json_object_get(s->root, "actions"), *v, *kept = json_array();
+        _cleanup_(json_decrefp) json_t *kept = json_array();
+        json_t *actions = json_object_get(s->root, "actions"), *v;
         json_t *problems = json_object_get(s->root, "problems");
         json_t *events = json_object_get(s->root, "events");
         const char *k;
@@ -214,7 +215,7 @@ static void state_prune(struct state *s, const struct autofile_policy *p, usec_t
         json_array_foreach(actions, i, v)
                 if (action_time(v) + USEC_PER_HOUR > t)
                         json_array_append(kept, v);
-        json_object_set_new(s->root, "actions", kept);
+        json_object_set_new(s->root, "actions", TAKE_PTR(kept));
         json_object_foreach_safe(problems, tmp, k, v)
                 if (jtime(v, "last") + p->dedup_window < t)
                         json_object_del(problems, k);

@@ -35,7 +35,7 @@ struct poll {
 static int post_comment(struct poll *p, const char *key, const char *text)
 {
         _cleanup_free_ char *path = xasprintf(JSM_API "/request/%s/comment", key);
-        json_auto_t *body = json_pack("{s:s,s:b}", "body", text, "public", 1);
+        _cleanup_(json_decrefp) json_t *body = json_pack("{s:s,s:b}", "body", text, "public", 1);
 
         if (!path || !body)
                 return -ENOMEM;
@@ -150,7 +150,7 @@ static int handle_trigger(struct poll *p, const char *key, json_t *comment,
 static int scan_comments(struct poll *p, const char *key)
 {
         _cleanup_free_ char *path = NULL;
-        json_auto_t *comments = NULL;
+        _cleanup_(json_decrefp) json_t *comments = NULL;
         usec_t t_now = now(CLOCK_REALTIME);
         json_t *c;
         size_t i;
@@ -203,7 +203,7 @@ int remote_poll(const struct config *c, const char *state_dir, remote_answer_fn 
                           .answer = answer,
                           .userdata = userdata,
                           .stats = stats };
-        json_auto_t *requests = NULL;
+        _cleanup_(json_decrefp) json_t *requests = NULL;
         json_t *req;
         size_t i;
         int r;

@@ -584,7 +584,7 @@ static int add_json_member(struct run *c, const char *name, json_t *o, size_t fl
 static int leak_check_result(struct run *c)
 {
         struct leakcheck_stats st = {};
-        json_t *hits = NULL;
+        _cleanup_(json_decrefp) json_t *hits = NULL;
         usec_t t;
 
         /* every member written (the writer thread feeds the check), then what it found */
@@ -592,7 +592,7 @@ static int leak_check_result(struct run *c)
         t = now(CLOCK_MONOTONIC);
         c->leaks = leakcheck_sync(c->lc, &hits, &st);
         c->ret->leak_check = json_pack("{s:o, s:f, s:f, s:I, s:I}", "hits",
-                                       hits ? hits : json_array(), "seconds",
+                                       hits ? TAKE_PTR(hits) : json_array(), "seconds",
                                        (double) (now(CLOCK_MONOTONIC) - t) / USEC_PER_SEC,
                                        "cpu_seconds", (double) st.cpu / USEC_PER_SEC, "bytes",
                                        (json_int_t) st.bytes, "members", (json_int_t) st.members);
@@ -603,7 +603,7 @@ static int finish_bundle(struct run *c)
 {
         struct collect_result *ret = c->ret;
         _cleanup_free_ char *summary_md = NULL;
-        json_t *rj;
+        _cleanup_(json_decrefp) json_t *rj = NULL;
         struct dynbuf md;
         int r;
 
@@ -633,7 +633,6 @@ static int finish_bundle(struct run *c)
                 return write_failed(c, r);
         rj = redactor_report(c->rd);
         r = add_json_member(c, "redaction.json", rj, JSON_INDENT(2) | JSON_SORT_KEYS, true);
-        json_decref(rj);
         if (r < 0)
                 return ret->error.message ? r : write_failed(c, r);
         c->manifest = manifest_build(&mp);
@@ -647,13 +646,12 @@ static int finish_bundle(struct run *c)
                 return ret->error.message ? r : write_failed(c, r);
         /* the manifest itself is checked too (its own hits are not in it) */
         {
-                json_t *hits = NULL;
+                _cleanup_(json_decrefp) json_t *hits = NULL;
                 int before = c->leaks;
 
                 c->leaks = leakcheck_sync(c->lc, &hits, NULL);
                 if (c->leaks > before)
                         json_object_set(ret->leak_check, "hits", hits);
-                json_decref(hits);
         }
         r = sink_fatal_error(c->s);
         if (r >= 0)

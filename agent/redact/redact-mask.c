@@ -295,6 +295,7 @@ static const char *const kinds[] = {
 static int map_lock_and_load(struct mask *m, const char *map_path)
 {
         _cleanup_free_ char *lock = xasprintf("%s.lock", map_path);
+        _cleanup_(json_decrefp) json_t *map = NULL;
         _cleanup_close_ int fd = -1;
         struct stat st;
 
@@ -329,11 +330,9 @@ static int map_lock_and_load(struct mask *m, const char *map_path)
         if ((st.st_mode & 077) && fchmod(fd, 0600) < 0)
                 return -errno;
         /* An unreadable map starts afresh rather than failing the run. */
-        m->map = json_loadfd(fd, 0, NULL);
-        if (m->map && !json_is_object(m->map)) {
-                json_decref(m->map);
-                m->map = NULL;
-        }
+        map = json_loadfd(fd, 0, NULL);
+        if (json_is_object(map))
+                m->map = TAKE_PTR(map);
         return 0;
 }
 

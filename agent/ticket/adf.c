@@ -53,12 +53,12 @@ json_t *adf_link(const char *text, const char *href)
 
 json_t *adf_heading(int level, const char *text)
 {
-        json_t *h = json_pack("{s:s, s:{s:i}, s:[]}", "type", "heading", "attrs", "level", level,
-                              "content");
+        _cleanup_(json_decrefp) json_t *h = json_pack("{s:s, s:{s:i}, s:[]}", "type", "heading",
+                                                      "attrs", "level", level, "content");
 
         if (h && adf_add(h, adf_text(text, ADF_PLAIN)) < 0)
-                return json_decref(h), NULL;
-        return h;
+                return NULL;
+        return TAKE_PTR(h);
 }
 
 json_t *adf_paragraph(void)
@@ -84,11 +84,11 @@ json_t *adf_rule(void)
 
 json_t *adf_code_block(const char *text)
 {
-        json_t *c = node("codeBlock");
+        _cleanup_(json_decrefp) json_t *c = node("codeBlock");
 
         if (c && !isempty(text) && adf_add(c, adf_text(text, ADF_PLAIN)) < 0)
-                return json_decref(c), NULL;
-        return c;
+                return NULL;
+        return TAKE_PTR(c);
 }
 
 int adf_add(json_t *parent, json_t *child)
@@ -102,45 +102,39 @@ int adf_add(json_t *parent, json_t *child)
 
 json_t *adf_para_text(const char *text, unsigned marks)
 {
-        json_t *p = adf_paragraph();
+        _cleanup_(json_decrefp) json_t *p = adf_paragraph();
 
         if (p && !isempty(text) && adf_add(p, adf_text(text, marks)) < 0)
-                return json_decref(p), NULL;
-        return p;
+                return NULL;
+        return TAKE_PTR(p);
 }
 
 int adf_list_add(json_t *list, json_t *child)
 {
-        json_t *item = node("listItem");
+        /* child is ours from here on, also on failure */
+        _cleanup_(json_decrefp) json_t *c = child, *item = node("listItem");
 
-        if (!item || !child) {
-                json_decref(item);
-                json_decref(child);
+        if (!item || !c)
                 return -ENOMEM;
-        }
-        if (adf_add(item, child) < 0) {
-                json_decref(item);
+        if (adf_add(item, TAKE_PTR(c)) < 0)
                 return -ENOMEM;
-        }
-        return adf_add(list, item);
+        return adf_add(list, TAKE_PTR(item));
 }
 
 int adf_table_row(json_t *table, bool header, const char *const *cells, size_t n)
 {
-        json_t *row = node("tableRow");
+        _cleanup_(json_decrefp) json_t *row = node("tableRow");
 
         for (size_t i = 0; row && i < n; i++) {
-                json_t *cell = node(header ? "tableHeader" : "tableCell");
+                _cleanup_(json_decrefp) json_t *cell = node(header ? "tableHeader" : "tableCell");
 
                 if (!cell ||
                     adf_add(cell, adf_para_text(isempty(cells[i]) ? " " : cells[i], ADF_PLAIN)) <
                             0 ||
-                    adf_add(row, cell) < 0) {
-                        json_decref(row);
+                    adf_add(row, TAKE_PTR(cell)) < 0)
                         return -ENOMEM;
-                }
         }
-        return adf_add(table, row);
+        return adf_add(table, TAKE_PTR(row));
 }
 
 /* ---- wiki markup --------------------------------------------------------- */

@@ -24,7 +24,7 @@ int escalation_run(struct ticket_submission *s)
 {
         const struct config *c = s->config;
         json_t *esc = json_object_get(s->state, "escalated");
-        json_t *payload;
+        _cleanup_(json_decrefp) json_t *payload = NULL;
         int r;
 
         if (!json_is_true(json_object_get(s->request, "p1")) || json_is_true(esc) ||
@@ -55,7 +55,6 @@ int escalation_run(struct ticket_submission *s)
         if (!payload)
                 return -ENOMEM;
         r = slack_notify(c->slack_webhook_file, payload);
-        json_decref(payload);
         if (r >= 0) {
                 fprintf(stderr, "Premium P1: the emergency Slack channel was notified.\n");
                 return state_set(s, "escalated", json_true());

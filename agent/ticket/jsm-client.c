@@ -120,7 +120,7 @@ fail:
 static char *portal_message(const struct http_response *resp)
 {
         json_error_t err;
-        json_t *b = resp->body ? json_loads(resp->body, 0, &err) : NULL;
+        _cleanup_(json_decrefp) json_t *b = resp->body ? json_loads(resp->body, 0, &err) : NULL;
         char **l = NULL;
         char *s;
 
@@ -142,7 +142,6 @@ static char *portal_message(const struct http_response *resp)
                         if (kv)
                                 (void) strv_extend(&l, kv);
                 }
-                json_decref(b);
         }
         if (l) {
                 s = strv_join(l, "; ");
@@ -295,7 +294,7 @@ char *jsm_escape(const char *s)
 /* GET of a PagedDTO, all pages, values appended to *ret (an array). */
 int jsm_get_paged(struct jsm *j, const char *path, json_t **ret)
 {
-        json_t *all = json_array();
+        _cleanup_(json_decrefp) json_t *all = json_array();
         long start = 0;
         int r;
 
@@ -304,30 +303,24 @@ int jsm_get_paged(struct jsm *j, const char *path, json_t **ret)
         for (unsigned page = 0; page < PAGES_MAX; page++) {
                 _cleanup_free_ char *p = xasprintf("%s%sstart=%ld&limit=50", path,
                                                    strchr(path, '?') ? "&" : "?", start);
-                json_t *b = NULL, *values;
+                _cleanup_(json_decrefp) json_t *b = NULL;
+                json_t *values;
                 size_t n;
 
-                if (!p) {
-                        json_decref(all);
+                if (!p)
                         return -ENOMEM;
-                }
                 r = jsm_call(j, "GET", p, NULL, NULL, 0, JSM_CALL_IDEMPOTENT, &b);
-                if (r < 0) {
-                        json_decref(all);
+                if (r < 0)
                         return r;
-                }
                 values = json_object_get(b, "values");
                 n = json_array_size(values);
                 json_array_extend(all, values);
                 if (json_is_true(json_object_get(b, "isLastPage")) || n == 0 ||
-                    !json_is_array(values)) {
-                        json_decref(b);
+                    !json_is_array(values))
                         break;
-                }
                 start += json_integer_value(json_object_get(b, "size")) ?: (json_int_t) n;
-                json_decref(b);
         }
-        *ret = all;
+        *ret = TAKE_PTR(all);
         return 0;
 }
 
@@ -335,7 +328,8 @@ int jsm_resolve_desk(struct jsm *j)
 {
         const char *want = j->c->portal.service_desk;
         _cleanup_free_ char *e = jsm_escape(want), *path = NULL;
-        json_t *b = NULL, *all = NULL, *v;
+        _cleanup_(json_decrefp) json_t *b = NULL, *all = NULL;
+        json_t *v;
         size_t i;
         int r;
 
@@ -349,10 +343,8 @@ int jsm_resolve_desk(struct jsm *j)
         r = jsm_call(j, "GET", path, NULL, NULL, 0, JSM_CALL_IDEMPOTENT, &b);
         if (r >= 0 && json_str(b, "id")) {
                 j->desk_id = xstrdup(json_str(b, "id"));
-                json_decref(b);
                 return j->desk_id ? 0 : -ENOMEM;
         }
-        json_decref(b);
         if (r != -ENOENT)
                 return r;
         /* older sites: look through the desks this account can see */
@@ -366,7 +358,6 @@ int jsm_resolve_desk(struct jsm *j)
                     (json_str(v, "projectName") &&
                      strcasecmp(json_str(v, "projectName"), want) == 0)) {
                         j->desk_id = xstrdup(json_str(v, "id"));
-                        json_decref(all);
                         return j->desk_id ? 0 : -ENOMEM;
                 }
         }
@@ -374,7 +365,6 @@ int jsm_resolve_desk(struct jsm *j)
                   "account can use; if it is right, the account is not a customer of that desk "
                   "(see 'collect portal desks')",
                   want, j->c->path ?: "collect.yaml", json_array_size(all));
-        json_decref(all);
         return -ENOENT;
 }
 
@@ -382,7 +372,8 @@ int jsm_resolve_request_type(struct jsm *j, const char *use)
 {
         const char *want = config_request_type(j->c, use);
         _cleanup_free_ char *path = NULL;
-        json_t *all = NULL, *v, *found = NULL;
+        _cleanup_(json_decrefp) json_t *all = NULL;
+        json_t *v, *found = NULL;
         size_t i;
         int r;
 
@@ -415,13 +406,11 @@ int jsm_resolve_request_type(struct jsm *j, const char *use)
                 log_error("request type '%s' (portal.request_types.%s) does not exist on desk %s; "
                           "available: '%s'",
                           want ?: "?", use, j->desk_id, l ?: "");
-                json_decref(all);
                 return -ENOENT;
         }
         j->rt_id = xstrdup(json_str(found, "id"));
         log_debug("portal: request type '%s' is id %s", json_str(found, "name") ?: "?",
                   j->rt_id ?: "?");
-        json_decref(all);
         if (!j->rt_id)
                 return -ENOMEM;
 

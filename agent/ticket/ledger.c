@@ -41,7 +41,7 @@ static json_t *ledger_read(const char *state_dir)
 {
         _cleanup_free_ char *p = xasprintf("%s/ledger.json", state_dir);
         json_error_t err;
-        json_t *j;
+        _cleanup_(json_decrefp) json_t *j = NULL;
 
         if (!p)
                 return NULL;
@@ -50,16 +50,16 @@ static json_t *ledger_read(const char *state_dir)
         j = json_load_file(p, 0, &err);
         if (!j || !json_is_object(j)) {
                 log_warning("ledger '%s' is unreadable (%s), starting a new one", p, err.text);
-                json_decref(j);
                 return json_object();
         }
-        return j;
+        return TAKE_PTR(j);
 }
 
 int ledger_lookup(const char *state_dir, const char *id, char **ret_key, char **ret_url)
 {
         _cleanup_close_ int lock = -1;
-        json_t *j, *e;
+        _cleanup_(json_decrefp) json_t *j = NULL;
+        json_t *e;
         const char *key, *url;
         int r = 0;
 
@@ -93,7 +93,6 @@ int ledger_lookup(const char *state_dir, const char *id, char **ret_key, char **
                         r = 1;
                 }
         }
-        json_decref(j);
         return r;
 }
 
@@ -134,8 +133,8 @@ static int ledger_write(const char *state_dir, json_t *j)
 int ledger_record(const char *state_dir, const char *id, const char *key, const char *url)
 {
         _cleanup_close_ int lock = -1;
-        json_t *j, *e;
-        int r;
+        _cleanup_(json_decrefp) json_t *j = NULL;
+        json_t *e;
 
         if (!state_dir || !id || !key)
                 return -EINVAL;
@@ -147,20 +146,16 @@ int ledger_record(const char *state_dir, const char *id, const char *key, const 
                 return -ENOMEM;
         e = json_pack("{s:s, s:s?, s:I}", "key", key, "url", url, "time",
                       (json_int_t) now(CLOCK_REALTIME));
-        if (!e || json_object_set_new(j, id, e) < 0) {
-                json_decref(j);
+        if (!e || json_object_set_new(j, id, e) < 0)
                 return -ENOMEM;
-        }
         ledger_trim(j);
-        r = ledger_write(state_dir, j);
-        json_decref(j);
-        return r;
+        return ledger_write(state_dir, j);
 }
 
 int ledger_forget(const char *state_dir, const char *id)
 {
         _cleanup_close_ int lock = -1;
-        json_t *j;
+        _cleanup_(json_decrefp) json_t *j = NULL;
         int r = 0;
 
         if (!state_dir || !id)
@@ -177,6 +172,5 @@ int ledger_forget(const char *state_dir, const char *id)
                 if (r >= 0)
                         r = 1;
         }
-        json_decref(j);
         return r;
 }

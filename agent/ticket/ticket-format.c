@@ -88,13 +88,13 @@ static int add_linked(json_t *p, char *line)
 static json_t *para_lines(const char *label, const char *text)
 {
         _cleanup_free_ char *t = cut_text(text, USER_TEXT_MAX);
-        json_t *p = adf_paragraph();
+        _cleanup_(json_decrefp) json_t *p = adf_paragraph();
         char *save = NULL;
         bool first = true;
         int r = 0;
 
         if (!p || !t)
-                return json_decref(p), NULL;
+                return NULL;
         if (label)
                 r = adf_add(p, adf_text(label, ADF_STRONG));
         for (char *line = strtok_r(t, "\n", &save); r >= 0 && line;
@@ -107,8 +107,8 @@ static json_t *para_lines(const char *label, const char *text)
                         r = add_linked(p, line);
         }
         if (r < 0)
-                return json_decref(p), NULL;
-        return p;
+                return NULL;
+        return TAKE_PTR(p);
 }
 
 const char *ticket_severity(json_t *manifest)
@@ -182,7 +182,8 @@ static int sec_words(json_t *sec, json_t *m, const struct ticket_format_options 
 
 static int sec_severity(json_t *sec, json_t *m, const struct ticket_format_options *o)
 {
-        json_t *sev = json_object_get(m, "severity"), *list, *v;
+        json_t *sev = json_object_get(m, "severity"), *v;
+        _cleanup_(json_decrefp) json_t *list = NULL;
         const char *selected = ticket_severity(m), *suggested = jstr(sev, "suggested");
         _cleanup_free_ char *head = NULL;
         size_t i;
@@ -205,8 +206,8 @@ static int sec_severity(json_t *sec, json_t *m, const struct ticket_format_optio
                         r = adf_list_add(list, adf_para_text(s ?: "?", ADF_PLAIN));
         }
         if (r < 0)
-                return json_decref(list), r;
-        return put(sec, list);
+                return r;
+        return put(sec, TAKE_PTR(list));
 }
 
 /* ---- the checklist -------------------------------------------------------- */
@@ -246,7 +247,8 @@ static int checklist_row(json_t *table, json_t *v)
 
 static int sec_checklist(json_t *sec, json_t *m, const struct ticket_format_options *o)
 {
-        json_t *list = json_object_get(m, "checklist"), *table, *v;
+        json_t *list = json_object_get(m, "checklist"), *v;
+        _cleanup_(json_decrefp) json_t *table = NULL;
         _cleanup_free_ char *missing = missing_names(m), *head = NULL, *line = NULL;
         size_t i, ok = 0;
         int r;
@@ -267,8 +269,8 @@ static int sec_checklist(json_t *sec, json_t *m, const struct ticket_format_opti
                 if (r >= 0)
                         r = checklist_row(table, v);
         if (r < 0)
-                return json_decref(table), r;
-        r = put(sec, table);
+                return r;
+        r = put(sec, TAKE_PTR(table));
         if (r < 0 || isempty(missing))
                 return r;
         if (ticket_is_monitoring(m))
@@ -337,19 +339,19 @@ static int sec_environment(json_t *sec, json_t *m, const struct ticket_format_op
                 { "Request type", jstr(input, "type") ?: "incident" },
                 { "Collected by", tool },
         };
-        json_t *table = adf_table();
+        _cleanup_(json_decrefp) json_t *table = adf_table();
         int r;
 
         if (!window || !tool || !table)
-                return json_decref(table), -ENOMEM;
+                return -ENOMEM;
         r = put(sec, adf_heading(3, "Environment"));
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(rows); i++)
                 r = adf_table_row(table, false,
                                   (const char *const[]) { rows[i][0], rows[i][1] ?: "not known" },
                                   2);
         if (r < 0)
-                return json_decref(table), r;
-        return put(sec, table);
+                return r;
+        return put(sec, TAKE_PTR(table));
 }
 
 /* ---- the timeline ------------------------------------------------------- */
@@ -376,7 +378,7 @@ static int timeline_list(json_t *list, const struct timeline *t, size_t n)
 
         for (size_t i = 0; r >= 0 && i < k; i++) {
                 const struct timeline_event *e = &t->events[idx[i]];
-                json_t *p = adf_paragraph();
+                _cleanup_(json_decrefp) json_t *p = adf_paragraph();
                 char when[64];
 
                 r = p ? adf_add(p,
@@ -386,7 +388,8 @@ static int timeline_list(json_t *list, const struct timeline *t, size_t n)
                         r = adf_add(p, adf_text(" ", ADF_PLAIN));
                 if (r >= 0)
                         r = adf_add(p, adf_text(e->what, ADF_PLAIN));
-                r = r >= 0 ? adf_list_add(list, p) : (json_decref(p), r);
+                if (r >= 0)
+                        r = adf_list_add(list, TAKE_PTR(p));
         }
         return r;
 }
@@ -395,7 +398,7 @@ static int sec_timeline(json_t *sec, json_t *m, const struct ticket_format_optio
 {
         _cleanup_(timeline_done) struct timeline t = {};
         _cleanup_free_ char *more = NULL;
-        json_t *list;
+        _cleanup_(json_decrefp) json_t *list = NULL;
         int r;
 
         (void) o;
@@ -407,8 +410,8 @@ static int sec_timeline(json_t *sec, json_t *m, const struct ticket_format_optio
         if (r >= 0)
                 r = list ? timeline_list(list, &t, TICKET_TIMELINE_TOP) : -ENOMEM;
         if (r < 0)
-                return json_decref(list), r;
-        r = put(sec, list);
+                return r;
+        r = put(sec, TAKE_PTR(list));
         more = t.n > TICKET_TIMELINE_TOP ?
                        xasprintf("The %d most significant of %zu events. The whole timeline is in "
                                  "summary.md in the bundle; timeline.svg shows it as a picture.",
@@ -514,7 +517,7 @@ static int crash_entry(json_t *sec, json_t *f)
         const char *detail = jstr(f, "detail") ?: "";
         const char *nl = strchr(detail, '\n');
         _cleanup_(dynbuf_donep) struct dynbuf line = {};
-        json_t *extra = json_array();
+        _cleanup_(json_decrefp) json_t *extra = json_array();
         int r;
 
         dynbuf_init(&line, 4096);
@@ -522,18 +525,18 @@ static int crash_entry(json_t *sec, json_t *f)
         if (r >= 0)
                 r = finding_extras(extra, f, &line);
         if (r >= 0) {
-                json_t *p = adf_paragraph();
+                _cleanup_(json_decrefp) json_t *p = adf_paragraph();
 
                 r = p ? adf_add(p, adf_text(jstr(f, "subject") ?: "?", ADF_STRONG)) : -ENOMEM;
                 if (r >= 0 && line.len > 0)
                         r = adf_add(p, adf_text(line.buf, ADF_PLAIN));
-                r = r >= 0 ? put(sec, p) : (json_decref(p), r);
+                if (r >= 0)
+                        r = put(sec, TAKE_PTR(p));
         }
         if (r >= 0 && nl && nl[1])
                 r = put(sec, adf_code_block(nl + 1));
         if (r >= 0)
                 json_array_extend(sec, extra);
-        json_decref(extra);
         return r;
 }
 
@@ -566,7 +569,7 @@ static int sec_crash_list(json_t *sec, json_t *m)
         json_array_foreach(json_object_get(m, "crashes"), i, v) {
                 if (r < 0 || i >= 10 || !json_is_object(v))
                         break;
-                json_t *f = json_deep_copy(v);
+                _cleanup_(json_decrefp) json_t *f = json_deep_copy(v);
 
                 if (!f)
                         return -ENOMEM;
@@ -575,7 +578,6 @@ static int sec_crash_list(json_t *sec, json_t *m)
                                         json_object_get(v, "executable") ?:
                                                 json_object_get(v, "signature"));
                 r = crash_entry(sec, f);
-                json_decref(f);
         }
         return r;
 }
@@ -646,7 +648,8 @@ static int error_row(json_t *table, json_t *v)
 
 static int sec_errors(json_t *sec, json_t *m, const struct ticket_format_options *o)
 {
-        json_t *list = json_object_get(m, "errors_top"), *table, *v;
+        json_t *list = json_object_get(m, "errors_top"), *v;
+        _cleanup_(json_decrefp) json_t *table = NULL;
         size_t i;
         int r;
 
@@ -664,8 +667,8 @@ static int sec_errors(json_t *sec, json_t *m, const struct ticket_format_options
                 if (r >= 0 && i < ERRORS_MAX)
                         r = error_row(table, v);
         if (r < 0)
-                return json_decref(table), r;
-        r = put(sec, table);
+                return r;
+        r = put(sec, TAKE_PTR(table));
         if (r >= 0 && json_array_size(list) > ERRORS_MAX)
                 r = put(sec,
                         adf_para_text("More groups: errors/errors.txt in the bundle.", ADF_EM));
@@ -685,7 +688,8 @@ static int sec_config(json_t *sec, json_t *m, const struct ticket_format_options
 {
         static const char *const kinds[] = { "config_changes", "package_changes",
                                              "config_touches_failing", NULL };
-        json_t *cc = json_object_get(m, "config_changes"), *list, *v;
+        json_t *cc = json_object_get(m, "config_changes"), *v;
+        _cleanup_(json_decrefp) json_t *list = NULL;
         long long files = change_count(cc, "files"), pkgs = change_count(cc, "packages");
         _cleanup_free_ char *line = NULL;
         size_t i;
@@ -720,8 +724,8 @@ static int sec_config(json_t *sec, json_t *m, const struct ticket_format_options
                 r = adf_list_add(list, para_lines(NULL, d));
         }
         if (r < 0 || json_array_size(json_object_get(list, "content")) == 0)
-                return json_decref(list), r;
-        return put(sec, list);
+                return r;
+        return put(sec, TAKE_PTR(list));
 }
 
 static int cuts_list(json_t *list, json_t *m, size_t max)
@@ -751,7 +755,7 @@ static int cuts_list(json_t *list, json_t *m, size_t max)
 
 static int sec_cuts(json_t *sec, json_t *m, const struct ticket_format_options *o)
 {
-        json_t *list;
+        _cleanup_(json_decrefp) json_t *list = NULL;
         int r;
 
         (void) o;
@@ -762,8 +766,8 @@ static int sec_cuts(json_t *sec, json_t *m, const struct ticket_format_options *
         if (r >= 0)
                 r = list ? cuts_list(list, m, CUTS_MAX) : -ENOMEM;
         if (r < 0)
-                return json_decref(list), r;
-        return put(sec, list);
+                return r;
+        return put(sec, TAKE_PTR(list));
 }
 
 static const char *bundle_name(json_t *manifest)
@@ -776,7 +780,8 @@ static const char *bundle_name(json_t *manifest)
 
 static int sec_bundle(json_t *sec, json_t *m, const char *marker)
 {
-        json_t *bundle = json_object_get(m, "bundle"), *p = adf_paragraph();
+        json_t *bundle = json_object_get(m, "bundle");
+        _cleanup_(json_decrefp) json_t *p = adf_paragraph();
         _cleanup_free_ char *size = xasprintf(", %lld bytes, sha256 ",
                                               (long long) json_integer_value(
                                                       json_object_get(bundle, "bytes")));
@@ -797,7 +802,8 @@ static int sec_bundle(json_t *sec, json_t *m, const char *marker)
                 r = adf_add(p, adf_text(". Start with summary.md inside it; timeline.svg shows "
                                         "the window as a picture.",
                                         ADF_PLAIN));
-        r = r >= 0 ? put(sec, p) : (json_decref(p), r);
+        if (r >= 0)
+                r = put(sec, TAKE_PTR(p));
         if (r >= 0)
                 r = put(sec, adf_rule());
         if (r >= 0)
@@ -972,7 +978,8 @@ static char *make_summary(json_t *m, const struct ticket_format_options *o)
 
 static int comment_doc(json_t *doc, json_t *m, const struct ticket_format_options *o)
 {
-        json_t *sev = json_object_get(m, "severity"), *list, *v;
+        json_t *sev = json_object_get(m, "severity"), *v;
+        _cleanup_(json_decrefp) json_t *list = NULL;
         _cleanup_free_ char *head = NULL, *check = NULL, *sevline = NULL;
         _cleanup_free_ char *missing = missing_names(m);
         size_t i, ok = 0, n = json_array_size(json_object_get(m, "checklist"));
@@ -1010,17 +1017,15 @@ static int comment_doc(json_t *doc, json_t *m, const struct ticket_format_option
                                                              ADF_PLAIN));
         if (r >= 0 && json_array_size(json_object_get(list, "content")) > 0)
                 r = adf_add(doc, TAKE_PTR(list));
-        json_decref(list);
         if (r >= 0 && o->attach) {
                 /* the comment is the whole message: what happened and what was cut */
-                json_t *sec = json_array();
+                _cleanup_(json_decrefp) json_t *sec = json_array();
 
                 r = sec ? sec_timeline(sec, m, o) : -ENOMEM;
                 if (r >= 0)
                         r = sec_cuts(sec, m, o);
                 if (r >= 0)
                         json_array_extend(json_object_get(doc, "content"), sec);
-                json_decref(sec);
         }
         return r;
 }
@@ -1036,7 +1041,7 @@ static char *trimmed(struct dynbuf *b)
 static int make_comment(json_t *m, const struct ticket_format_options *o, struct ticket_text *t)
 {
         _cleanup_(dynbuf_donep) struct dynbuf w = {}, x = {};
-        json_t *doc = adf_doc();
+        _cleanup_(json_decrefp) json_t *doc = adf_doc();
         _cleanup_free_ char *ref = NULL;
         int r;
 
@@ -1051,7 +1056,6 @@ static int make_comment(json_t *m, const struct ticket_format_options *o, struct
                 r = adf_to_wiki(doc, &w);
         if (r >= 0)
                 r = adf_to_text(doc, &x);
-        json_decref(doc);
         if (r < 0)
                 return r;
         t->comment = trimmed(&w);
@@ -1142,7 +1146,7 @@ static int assemble_section(struct assembly *a, json_t *sec, size_t tail_len)
 static int assemble(struct assembly *a, json_t *m, const struct ticket_format_options *o)
 {
         _cleanup_(dynbuf_donep) struct dynbuf tail_wiki = {};
-        json_t *tail = json_array(), *note = NULL;
+        _cleanup_(json_decrefp) json_t *tail = json_array(), *note = NULL;
         int r;
 
         dynbuf_init(&tail_wiki, 64 * 1024);
@@ -1150,12 +1154,11 @@ static int assemble(struct assembly *a, json_t *m, const struct ticket_format_op
         for (size_t i = 0; r >= 0 && i < json_array_size(tail); i++)
                 r = adf_to_wiki(json_array_get(tail, i), &tail_wiki);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(sections); i++) {
-                json_t *sec = json_array();
+                _cleanup_(json_decrefp) json_t *sec = json_array();
 
                 r = sec ? sections[i](sec, m, o) : -ENOMEM;
                 if (r >= 0)
                         r = assemble_section(a, sec, tail_wiki.len);
-                json_decref(sec);
         }
         note = adf_para_text("The description was too long for the portal; the full text is "
                              "attached as ticket-description.txt.",
@@ -1166,10 +1169,8 @@ static int assemble(struct assembly *a, json_t *m, const struct ticket_format_op
                 r = adf_to_wiki(note, &a->wiki);
         if (r >= 0 && a->adf_cut)
                 r = adf_add(a->adf, TAKE_PTR(note));
-        json_decref(note);
         if (r >= 0)
                 r = assemble_section(a, tail, SIZE_MAX);
-        json_decref(tail);
         return r;
 }
 

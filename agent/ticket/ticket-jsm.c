@@ -51,7 +51,8 @@ static int step_upload(struct jsm *j, struct ticket_submission *s, json_t **ret_
         _cleanup_free_ char *path = NULL;
         struct http_file files[3];
         size_t n = 0;
-        json_t *b = NULL, *ids, *v;
+        _cleanup_(json_decrefp) json_t *b = NULL, *ids = NULL;
+        json_t *v;
         size_t i;
         int r;
 
@@ -85,13 +86,11 @@ static int step_upload(struct jsm *j, struct ticket_submission *s, json_t **ret_
                 if (json_str(v, "temporaryAttachmentId"))
                         json_array_append_new(ids,
                                               json_string(json_str(v, "temporaryAttachmentId")));
-        json_decref(b);
         if (json_array_size(ids) == 0) {
-                json_decref(ids);
                 log_error("portal: the upload returned no temporary attachment id");
                 return -EIO;
         }
-        *ret_ids = ids;
+        *ret_ids = TAKE_PTR(ids);
         return 0;
 }
 
@@ -151,7 +150,8 @@ static int find_by_marker(struct jsm *j, struct ticket_submission *s)
 {
         const char *marker = req(s, "marker");
         _cleanup_free_ char *path = NULL, *key = NULL, *url = NULL;
-        json_t *all = NULL, *v;
+        _cleanup_(json_decrefp) json_t *all = NULL;
+        json_t *v;
         size_t i;
         int r;
 
@@ -176,10 +176,8 @@ static int find_by_marker(struct jsm *j, struct ticket_submission *s)
                 log_info("submission %s was already filed as %s (found on the portal)",
                          req(s, "id"), json_str(v, "issueKey"));
                 r = record_key(s, json_str(v, "issueKey"), url);
-                json_decref(all);
                 return r < 0 ? r : 1;
         }
-        json_decref(all);
         return 0;
 }
 
@@ -189,7 +187,8 @@ static int find_open_problem(struct jsm *j, struct ticket_submission *s)
 {
         const char *marker = req(s, "problem_marker");
         _cleanup_free_ char *path = NULL;
-        json_t *all = NULL, *v;
+        _cleanup_(json_decrefp) json_t *all = NULL;
+        json_t *v;
         size_t i;
         int r;
 
@@ -216,7 +215,6 @@ static int find_open_problem(struct jsm *j, struct ticket_submission *s)
                 r = r < 0 ? r : 1;
                 break;
         }
-        json_decref(all);
         return r;
 }
 
@@ -367,7 +365,7 @@ static int build_create(struct jsm *j, struct ticket_submission *s, json_t *temp
         _cleanup_free_ char *sev_field = NULL, *sev_opt = NULL, *summary = NULL;
         _cleanup_strv_free_ char **notes = NULL;
         const char *sev = req(s, "severity") ?: "P3";
-        json_t *values, *body;
+        _cleanup_(json_decrefp) json_t *values = NULL, *body = NULL;
         bool adf = false;
         int r, k;
 
@@ -408,24 +406,22 @@ static int build_create(struct jsm *j, struct ticket_submission *s, json_t *temp
 
                 k = d ? json_object_set_new(values, "description", d) : -ENOMEM;
         }
-        if (k < 0) {
-                json_decref(values);
+        if (k < 0)
                 return k;
-        }
         body = json_pack("{s:s, s:s, s:o}", "serviceDeskId", j->desk_id ?: "{serviceDeskId}",
                          "requestTypeId", j->rt_id ?: "{requestTypeId}", "requestFieldValues",
-                         values);
+                         TAKE_PTR(values));
         if (!body)
                 return -ENOMEM;
         if (adf)
                 json_object_set_new(body, "isAdfRequest", json_true());
-        *ret = body;
+        *ret = TAKE_PTR(body);
         return 0;
 }
 
 static int step_create(struct jsm *j, struct ticket_submission *s, json_t *temp_ids)
 {
-        json_t *body = NULL;
+        _cleanup_(json_decrefp) json_t *body = NULL;
         int r;
 
         if (json_str(s->state, "key"))
@@ -444,7 +440,7 @@ static int step_create(struct jsm *j, struct ticket_submission *s, json_t *temp_
         if (r < 0)
                 return r;
         for (unsigned attempt = 0;; attempt++) {
-                json_t *resp = NULL;
+                _cleanup_(json_decrefp) json_t *resp = NULL;
                 _cleanup_free_ char *url = NULL;
 
                 r = st_set(s, "create_attempted", json_integer((json_int_t) now(CLOCK_REALTIME)));
@@ -455,7 +451,6 @@ static int step_create(struct jsm *j, struct ticket_submission *s, json_t *temp_
                         const char *key = json_str(resp, "issueKey");
 
                         if (!key) {
-                                json_decref(resp);
                                 log_error("portal: the create answer has no issueKey");
                                 r = -EIO;
                                 break;
@@ -469,7 +464,6 @@ static int step_create(struct jsm *j, struct ticket_submission *s, json_t *temp_
                         if (temp_ids && json_object_get(json_object_get(body, "requestFieldValues"),
                                                         "attachment"))
                                 json_object_set_new(s->state, "attached", json_true());
-                        json_decref(resp);
                         break;
                 }
                 if (r != JSM_OUTCOME_UNKNOWN && r != JSM_SERVER_BUSY)
@@ -486,7 +480,6 @@ static int step_create(struct jsm *j, struct ticket_submission *s, json_t *temp_
                 }
                 jsm_sleep(jsm_backoff(attempt));
         }
-        json_decref(body);
         return r;
 }
 
@@ -503,7 +496,7 @@ static int step_attach(struct jsm *j, struct ticket_submission *s, json_t **temp
         if (!path)
                 return -ENOMEM;
         for (unsigned attempt = 0; attempt < JSM_ATTEMPTS_MAX; attempt++) {
-                json_t *body;
+                _cleanup_(json_decrefp) json_t *body = NULL;
 
                 if (!*temp_ids) {
                         r = step_upload(j, s, temp_ids);
@@ -516,7 +509,6 @@ static int step_attach(struct jsm *j, struct ticket_submission *s, json_t **temp
                 if (!body)
                         return -ENOMEM;
                 r = jsm_call(j, "POST", path, body, NULL, 0, 0, NULL);
-                json_decref(body);
                 if (r >= 0)
                         return st_set(s, "attached", json_true());
                 if (r == -EINVAL && unknown) {
@@ -540,8 +532,9 @@ static int step_attach(struct jsm *j, struct ticket_submission *s, json_t **temp
 static int step_share(struct jsm *j, struct ticket_submission *s)
 {
         _cleanup_free_ char *path = NULL;
-        json_t *share = json_object_get(s->request, "share"), *body;
+        json_t *share = json_object_get(s->request, "share");
         json_t *st_shared = st(s, "shared");
+        _cleanup_(json_decrefp) json_t *body = NULL;
         int r;
 
         if (json_array_size(share) == 0 || json_is_true(st_shared) || json_is_string(st_shared))
@@ -552,12 +545,9 @@ static int step_share(struct jsm *j, struct ticket_submission *s)
         body = json_pack("{s:O}",
                          j->c->portal.deployment == PORTAL_DATACENTER ? "usernames" : "accountIds",
                          share);
-        if (!path || !body) {
-                json_decref(body);
+        if (!path || !body)
                 return -ENOMEM;
-        }
         r = jsm_call(j, "POST", path, body, NULL, 0, JSM_CALL_IDEMPOTENT, NULL);
-        json_decref(body);
         if (r >= 0)
                 return st_set(s, "shared", json_true());
         if (r == -EINVAL || r == -ENOENT || r == -EACCES) {
@@ -574,7 +564,7 @@ static int step_share(struct jsm *j, struct ticket_submission *s)
 static int resolve_existing(struct jsm *j, struct ticket_submission *s)
 {
         _cleanup_free_ char *path = NULL, *e = jsm_escape(req(s, "key") ?: "");
-        json_t *b = NULL;
+        _cleanup_(json_decrefp) json_t *b = NULL;
         int r;
 
         if (j->desk_id)
@@ -599,7 +589,6 @@ static int resolve_existing(struct jsm *j, struct ticket_submission *s)
         }
         json_object_set(s->ticket, "key", json_object_get(s->state, "key"));
         json_object_set(s->ticket, "url", json_object_get(s->state, "url"));
-        json_decref(b);
         return j->desk_id ? 0 : -ENOMEM;
 }
 
@@ -635,7 +624,8 @@ static int find_older_problem(struct jsm *j, const char *marker, const char *own
         _cleanup_free_ char *path = xasprintf(JSM_API "/request?searchTerm=%s&requestStatus="
                                                       "OPEN_REQUESTS&serviceDeskId=%s",
                                               marker, j->desk_id);
-        json_t *all = NULL, *v, *best = NULL;
+        _cleanup_(json_decrefp) json_t *all = NULL;
+        json_t *v, *best = NULL;
         int64_t best_ms = own_ms;
         const char *best_key = own;
         size_t i;
@@ -663,7 +653,6 @@ static int find_older_problem(struct jsm *j, const char *marker, const char *own
         }
         if (best)
                 *ret = json_incref(best);
-        json_decref(all);
         return best ? 1 : 0;
 }
 
@@ -676,7 +665,7 @@ static int merge_attach(struct jsm *j, struct ticket_submission *s, const char *
                 "The same problem on %s (its bundle is attached). %s was opened for it by that "
                 "host at the same moment and is closed as a duplicate of %s.\n\n%s",
                 req(s, "host") ?: "another host", own, into, req(s, "summary") ?: "");
-        json_t *ids = NULL, *body;
+        _cleanup_(json_decrefp) json_t *ids = NULL, *body = NULL;
         int r;
 
         if (!path || !text)
@@ -684,13 +673,11 @@ static int merge_attach(struct jsm *j, struct ticket_submission *s, const char *
         r = step_upload(j, s, &ids);
         if (r < 0)
                 return r;
-        body = json_pack("{s:o, s:b, s:{s:s}}", "temporaryAttachmentIds", ids, "public", 1,
-                         "additionalComment", "body", text);
+        body = json_pack("{s:o, s:b, s:{s:s}}", "temporaryAttachmentIds", TAKE_PTR(ids), "public",
+                         1, "additionalComment", "body", text);
         if (!body)
                 return -ENOMEM;
-        r = jsm_call(j, "POST", path, body, NULL, 0, 0, NULL);
-        json_decref(body);
-        return r;
+        return jsm_call(j, "POST", path, body, NULL, 0, 0, NULL);
 }
 
 /* The customer transition that closes a request (by its name), or NULL. */
@@ -698,7 +685,8 @@ static char *close_transition(struct jsm *j, const char *key)
 {
         static const char *const words[] = { "duplicate", "cancel", "resolve", "close", "done" };
         _cleanup_free_ char *path = xasprintf(JSM_API "/request/%s/transition", key);
-        json_t *all = NULL, *v;
+        _cleanup_(json_decrefp) json_t *all = NULL;
+        json_t *v;
         char *id = NULL;
         size_t i;
 
@@ -711,7 +699,6 @@ static char *close_transition(struct jsm *j, const char *key)
                                 id = xstrdup(json_str(v, "id"));
                                 break;
                         }
-        json_decref(all);
         return id;
 }
 
@@ -724,7 +711,7 @@ static int close_duplicate(struct jsm *j, const char *own, const char *into)
                 "moment; this host's bundle is attached to %s.",
                 into, into);
         _cleanup_free_ char *tid = close_transition(j, own), *path = NULL;
-        json_t *body;
+        _cleanup_(json_decrefp) json_t *body = NULL;
         int r;
 
         if (!text)
@@ -733,12 +720,9 @@ static int close_duplicate(struct jsm *j, const char *own, const char *into)
                      xasprintf(JSM_API "/request/%s/comment", own);
         body = tid ? json_pack("{s:s, s:{s:s}}", "id", tid, "additionalComment", "body", text) :
                      json_pack("{s:s, s:b}", "body", text, "public", 1);
-        if (!path || !body) {
-                json_decref(body);
+        if (!path || !body)
                 return -ENOMEM;
-        }
         r = jsm_call(j, "POST", path, body, NULL, 0, 0, NULL);
-        json_decref(body);
         if (r >= 0 && !tid)
                 log_notice("%s: no customer transition closes it; commented 'duplicate of %s'", own,
                            into);
@@ -759,7 +743,8 @@ static int step_converge(struct jsm *j, struct ticket_submission *s)
         const char *marker = req(s, "problem_marker");
         _cleanup_free_ char *own = xstrdup(json_str(s->state, "key") ?: "");
         _cleanup_free_ char *url = NULL;
-        json_t *st_into = st(s, "duplicate_of"), *older_req = NULL;
+        _cleanup_(json_decrefp) json_t *older_req = NULL;
+        json_t *st_into = st(s, "duplicate_of");
         int r;
 
         if (!marker || !own || isempty(own) || json_is_true(st(s, "converged")) ||
@@ -772,7 +757,6 @@ static int step_converge(struct jsm *j, struct ticket_submission *s)
                         return r < 0 ? r : st_set(s, "converged", json_true());
                 url = web_url(j, older_req, json_str(older_req, "issueKey"));
                 r = st_set(s, "duplicate_of", json_string(json_str(older_req, "issueKey")));
-                json_decref(older_req);
                 if (r < 0)
                         return r;
                 st_into = st(s, "duplicate_of");
@@ -824,7 +808,7 @@ static int jsm_dry_run(struct jsm *j, struct ticket_submission *s)
         bool open = streq(req(s, "action") ?: "open", "open");
         const char *key = open ? "{issueKey}" : req(s, "key");
         _cleanup_free_ char *p = NULL, *desk = NULL;
-        json_t *body = NULL;
+        _cleanup_(json_decrefp) json_t *attach = NULL;
         int r;
 
         fprintf(stderr, "dry run: nothing is sent to %s\n", j->c->portal.url);
@@ -843,21 +827,23 @@ static int jsm_dry_run(struct jsm *j, struct ticket_submission *s)
         fprintf(stderr, "  file: %s\n%s", req(s, "bundle_name") ?: "bundle.tar.gz",
                 req(s, "description_full") ? "  file: ticket-description.txt\n" : "");
         if (open) {
+                _cleanup_(json_decrefp) json_t *create = NULL;
+
                 j->meta = NULL;
-                r = build_create(j, s, NULL, &body);
+                r = build_create(j, s, NULL, &create);
                 if (r < 0)
                         return r;
-                print_dry("POST", JSM_API "/request", body, NULL);
-                json_decref(body);
+                print_dry("POST", JSM_API "/request", create, NULL);
         }
         free(p);
         p = xasprintf(JSM_API "/request/%s/attachment", key);
-        body = json_pack("{s:[s], s:b, s:{s:s}}", "temporaryAttachmentIds",
-                         "{temporaryAttachmentId}", "public", 1, "additionalComment", "body",
-                         req(s, "comment") ?: "");
-        print_dry("POST", p ?: "", body, NULL);
-        json_decref(body);
+        attach = json_pack("{s:[s], s:b, s:{s:s}}", "temporaryAttachmentIds",
+                           "{temporaryAttachmentId}", "public", 1, "additionalComment", "body",
+                           req(s, "comment") ?: "");
+        print_dry("POST", p ?: "", attach, NULL);
         if (json_array_size(json_object_get(s->request, "share")) > 0) {
+                _cleanup_(json_decrefp) json_t *body = NULL;
+
                 free(p);
                 p = xasprintf(JSM_API "/request/%s/participant", key);
                 body = json_pack("{s:O}",
@@ -865,15 +851,16 @@ static int jsm_dry_run(struct jsm *j, struct ticket_submission *s)
                                                                                 "accountIds",
                                  json_object_get(s->request, "share"));
                 print_dry("POST", p ?: "", body, NULL);
-                json_decref(body);
         }
         if (json_is_true(json_object_get(s->request, "p1"))) {
                 if (s->config->tier == TIER_PREMIUM && s->config->slack_webhook_file) {
-                        body = slack_payload(key, "{portal link}", req(s, "summary"),
-                                             req(s, "host"),
-                                             json_object_get(s->request, "severity_reasons"));
+                        _cleanup_(json_decrefp)
+                                json_t *body = slack_payload(key, "{portal link}",
+                                                             req(s, "summary"), req(s, "host"),
+                                                             json_object_get(s->request,
+                                                                             "severity_reasons"));
+
                         print_dry("POST", "(Slack webhook from the escalation file)", body, NULL);
-                        json_decref(body);
                 } else if (s->config->tier != TIER_PREMIUM)
                         fprintf(stderr, "(P1: the emergency channel is Premium-only; not "
                                         "notified)\n");

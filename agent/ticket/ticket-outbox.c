@@ -98,7 +98,8 @@ static int write_text(struct ticket_submission *s, const char *path, json_t *man
 
 static int write_json(struct ticket_submission *s, const char *path, json_t *checklist)
 {
-        json_t *r = s->request, *j;
+        json_t *r = s->request;
+        _cleanup_(json_decrefp) json_t *j = NULL;
         _cleanup_free_ char *text = NULL, *portal = portal_address(s->config);
 
         if (!portal)
@@ -141,7 +142,6 @@ static int write_json(struct ticket_submission *s, const char *path, json_t *che
                         json_object_set(j, "description", json_object_get(r, "description_text"));
         }
         text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
-        json_decref(j);
         if (!text)
                 return -ENOMEM;
         return write_file_atomic(path, text, strlen(text), 0600);

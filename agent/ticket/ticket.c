@@ -83,14 +83,12 @@ static json_t *build_request(const struct ticket_job *job, const char *id, const
         json_t *sev = json_object_get(m, "severity");
         const char *severity = ticket_severity(m);
         const char *type = json_str(input, "type") ?: "incident";
-        json_t *share = json_array(), *missing = json_array(), *r, *v;
+        _cleanup_(json_decrefp) json_t *share = json_array(), *missing = json_array();
+        json_t *r, *v;
         size_t i;
 
-        if (!share || !missing) {
-                json_decref(share);
-                json_decref(missing);
+        if (!share || !missing)
                 return NULL;
-        }
         STRV_FOREACH(p, job->share)
                 json_array_append_new(share, json_string(*p));
         if (job->action == TICKET_OPEN && job->config)
@@ -110,7 +108,7 @@ static json_t *build_request(const struct ticket_job *job, const char *id, const
                       "severity", severity, "severity_suggested", json_str(sev, "suggested"),
                       "severity_reasons", json_object_get(sev, "reasons"), "p1",
                       job->action == TICKET_OPEN && streq(severity, "P1"), "labels", "collect",
-                      marker, "share", share, "missing", missing, "bundle_name",
+                      marker, "share", TAKE_PTR(share), "missing", TAKE_PTR(missing), "bundle_name",
                       base_name(job->bundle_path) ?: "bundle.tar.gz", "bundle_sha256",
                       json_str(json_object_get(m, "bundle"), "sha256"), "bundle_bytes",
                       json_integer_value(json_object_get(json_object_get(m, "bundle"), "bytes")),
@@ -237,7 +235,7 @@ int ticket_submit(const struct ticket_job *job, json_t **ret_ticket)
         const struct ticket_backend *b;
         struct ticket_submission s = {};
         char id[17], marker[32];
-        json_t *request = NULL, *ticket;
+        _cleanup_(json_decrefp) json_t *request = NULL, *state = NULL, *ticket = NULL;
         int r;
 
         if (!job || !job->bundle_path || !job->config ||
@@ -247,7 +245,7 @@ int ticket_submit(const struct ticket_job *job, json_t **ret_ticket)
         if (!ticket)
                 return -ENOMEM;
         if (ret_ticket)
-                *ret_ticket = ticket;
+                *ret_ticket = json_incref(ticket);
 
         r = make_id(id);
         if (r < 0)
@@ -276,33 +274,30 @@ int ticket_submit(const struct ticket_job *job, json_t **ret_ticket)
         if (!request)
                 return -ENOMEM;
 
+        state = json_object();
+        if (!state)
+                return -ENOMEM;
         b = job->config->has_portal && !job->draft ? &ticket_backend_jsm : &ticket_backend_outbox;
         s = (struct ticket_submission) {
                 .config = job->config,
                 .state_dir = job->state_dir ?: "/var/lib/collect",
                 .request = request,
-                .state = json_object(),
+                .state = state,
                 .bundle_path = job->bundle_path,
                 .dry_run = job->dry_run,
                 .ticket = ticket,
         };
-        if (!s.state) {
-                json_decref(request);
-                return -ENOMEM;
-        }
         if (b == &ticket_backend_jsm && !job->dry_run) {
                 const char *spool_dir = job->spool_dir ?: "/var/spool/collect";
 
                 if (!job->assume_yes) {
                         if (!job->interactive) {
                                 log_error("not filing from a non-terminal without --yes");
-                                r = -ENOTTY;
-                                goto finish;
+                                return -ENOTTY;
                         }
                         if (!confirm(job, request)) {
                                 fprintf(stderr, "Not filed. The bundle is %s\n", job->bundle_path);
-                                r = 0;
-                                goto finish;
+                                return 0;
                         }
                 }
                 (void) spool_vacuum(spool_dir, job->config->spool_max_size,
@@ -311,21 +306,15 @@ int ticket_submit(const struct ticket_job *job, json_t **ret_ticket)
                 if (r < 0) {
                         log_error_errno(r, "cannot put the submission in the spool '%s': %m",
                                         spool_dir);
-                        r = r == -EACCES ? -EIO : r;
-                        goto finish;
+                        return r == -EACCES ? -EIO : r;
                 }
-                json_decref(s.state);
-                s.state = json_incref(s.entry->state);
+                json_decref(state);
+                s.state = state = json_incref(s.entry->state);
                 s.bundle_path = s.entry->bundle;
         }
         r = b->ops->submit(&s);
         r = settle(&s, r);
         print_result(ticket);
-finish:
-        json_decref(request);
-        json_decref(s.state);
-        if (!ret_ticket)
-                json_decref(ticket);
         return r;
 }
 
@@ -333,7 +322,7 @@ int ticket_resume(const struct config *c, const char *state_dir, struct spool_en
                   json_t **ret_ticket)
 {
         struct ticket_submission s;
-        json_t *ticket;
+        _cleanup_(json_decrefp) json_t *ticket = NULL, *request = NULL, *state = NULL;
         int r;
 
         if (!e)
@@ -344,21 +333,21 @@ int ticket_resume(const struct config *c, const char *state_dir, struct spool_en
                 return -ENOMEM;
         }
         if (ret_ticket)
-                *ret_ticket = ticket;
+                *ret_ticket = json_incref(ticket);
         if (!c || !c->has_portal) {
                 log_error("submission %s waits for a portal, but none is configured", e->id);
                 spool_entry_free(e);
-                if (!ret_ticket)
-                        json_decref(ticket);
                 return -EINVAL;
         }
+        request = json_incref(e->request);
+        state = json_incref(e->state);
         fprintf(stderr, "Sending spooled submission %s (%s)\n", e->id,
                 json_str(e->request, "summary") ?: "");
         s = (struct ticket_submission) {
                 .config = c,
                 .state_dir = state_dir ?: "/var/lib/collect",
-                .request = json_incref(e->request),
-                .state = json_incref(e->state),
+                .request = request,
+                .state = state,
                 .bundle_path = e->bundle,
                 .entry = e,
                 .ticket = ticket,
@@ -370,9 +359,5 @@ int ticket_resume(const struct config *c, const char *state_dir, struct spool_en
         r = ticket_backend_jsm.ops->submit(&s);
         r = settle(&s, r);
         print_result(ticket);
-        json_decref(s.request);
-        json_decref(s.state);
-        if (!ret_ticket)
-                json_decref(ticket);
         return r;
 }
