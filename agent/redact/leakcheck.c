@@ -435,13 +435,15 @@ static bool is_uuid(const char *p, size_t n)
  * A value that looks generated, after a secret-named key: an entropy gate as
  * public rule sets' generic rule, a little lower (3.2 bits per byte: random hex
  * reaches 3.5 only most of the time) and lower still for short values whose
- * entropy cannot reach it (log2(n) - 0.9); letters and digits mixed, or a long run of digits (numeric API keys). A UUID counts
+ * entropy cannot reach it (log2(n) - 0.9); lower after a strong secret word
+ * (token, secret, password: the rule set's vendor rules have no entropy gate
+ * at all next to their keyword); letters and digits mixed, or a long run of digits (numeric API keys). A UUID counts
  * only after a strong secret word (strong): "request_id"-like keys carry them.
  */
 static bool looks_random(const char *p, size_t n, bool strong)
 {
-        bool digit = false, lower = false, upper = false;
-        size_t digits = 0;
+        bool digit = false, lower = false;
+        size_t digits = 0, uppers = 0;
         double need;
 
         if (is_uuid(p, n))
@@ -455,13 +457,16 @@ static bool looks_random(const char *p, size_t n, bool strong)
                 } else if (c >= 'a' && c <= 'z')
                         lower = true;
                 else if (c >= 'A' && c <= 'Z')
-                        upper = true;
+                        uppers++;
         }
         if (digits == n)
-                return strong && n >= 16 && entropy(p, n) >= 2.5;
-        if (!digit || (!lower && !upper))
+                return strong && n >= 16 && entropy(p, n) >= 2.2;
+        if (!lower && uppers == 0)
                 return false;
-        need = MIN(3.2, log2((double) n) - 0.9);
+        /* letters only: random when both cases are frequent ("GoogleOAuthProvider" is a name) */
+        if (!digit && (n < 14 || uppers * 4 < n || (n - uppers) * 4 < n))
+                return false;
+        need = strong ? MIN(2.6, log2((double) n) - 1.4) : MIN(3.2, log2((double) n) - 0.9);
         return entropy(p, n) >= need;
 }
 
