@@ -84,6 +84,9 @@ static const char token_regex[] =
         "sha256~[A-Za-z0-9_\\-]{43}|tk-us-[A-Za-z0-9_\\-]{48}|sm_(?:pat|aat|sat)_[A-Za-z0-9]{16}|"
         "shippo_(?:live|test)_[a-f0-9]{40}|SK[a-fA-F0-9]{32}|AAAAAAAAAAAAAAAAAAAAA[A-Za-z0-9%]{80,}|"
         "tfp_[A-Za-z0-9_\\-=.]{59}|AQVN[A-Za-z0-9_\\-]{35,38}|"
+        "ntn_[0-9]{11}[A-Za-z0-9]{35}|API-[A-Z0-9]{26}|cmVmdGtu[A-Za-z0-9]{56}|ops_eyJ[A-Za-z0-9+/]{250,}|"
+        "EAA[MC][A-Za-z0-9]{100,}|p8e-[A-Za-z0-9]{32}|sl\\.[A-Za-z0-9\\-=_]{135,}|"
+        "ZXlKaGJHY2lPaU[A-Za-z0-9+/]{20,}|s-s4t2(?:ud|af)-[a-f0-9]{64}|"
         "t1\\.[A-Za-z0-9_\\-]+={0,2}\\.[A-Za-z0-9_\\-]{86})"
         "(?![A-Za-z0-9_\\-]))";
 
@@ -97,6 +100,17 @@ static const struct {
           "(?<![A-Za-z0-9_~.\\-])[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.\\-]{31,34}" },
         { ":AA", "telegram-bot-token", "(?<![0-9])[0-9]{8,10}:AA[A-Za-z0-9_\\-]{33}" },
         { ".atlasv1.", "vendor-token", "[A-Za-z0-9]{14}\\.atlasv1\\.[A-Za-z0-9_\\-=]{60,}" },
+        { "v1.0-", "vendor-token", "(?<![A-Za-z0-9])v1\\.0-[a-f0-9]{24}-[a-f0-9]{146}" },
+        { "access-", "vendor-token",
+          "access-(?:sandbox|development|production)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+          "[0-9a-f]{12}" },
+        { "_mmk", "vendor-token", "(?<![A-Za-z0-9_])[A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk" },
+        { "webhookb2/", "webhook-url", "webhook\\.office\\.com/webhookb2/[0-9a-f\\-]{36}@" },
+        { "/api/webhooks/", "webhook-url",
+          "discord(?:app)?\\.com/api/webhooks/[0-9]{5,}/[A-Za-z0-9_\\-]{20,}" },
+        { ".acc", "vendor-token",
+          "(?:sc|ext|scauth|authress)_[a-z0-9]{5,30}\\.[a-z0-9]{4,6}\\.acc[_-][a-z0-9-]{10,32}\\."
+          "[A-Za-z0-9+/_=-]{30,120}" },
         { "CONTRIBSYS__COM", "vendor-token",
           "CONTRIBSYS__COM[A-Za-z0-9_]{0,20}[\"']?[ \\t]*[:=?]{1,3}[ \\t\"']*[a-f0-9]{8}:[a-f0-9]{8}" },
 };
@@ -173,7 +187,7 @@ static const char *const token_trigrams[] = {
         "A3-", "4b1", "OJA", "dnk", "uff", "EZA", "EZT", "FLW", "io-", "at.", "co-", "-us", "ey-",
         "pk.", "56~", "k-u", "sm_", "ipp", "SK0", "SK1", "SK2", "SK3", "SK4", "SK5", "SK6", "SK7",
         "SK8", "SK9", "SKa", "SKb", "SKc", "SKd", "SKe", "SKf", "SKA", "SKB", "SKC", "SKD", "SKE",
-        "SKF", "AAA", "tfp", "AQV", "t1.",
+        "SKF", "AAA", "tfp", "AQV", "t1.", "ntn", "PI-", "cmV", "ops", "8e-", "sl.", "ZXl", "4t2",
 };
 static const char *const sql_trigrams[] = {
         "swo", "SWO", "tif", "TIF", "t_c", "O '", "o '",
@@ -184,7 +198,8 @@ static const char *const entropy_trigrams[] = {
         "CRE", "oke", "OKE", "key", "KEY", "Key", "uth", "UTH",
 };
 static const char *const gated_trigrams[] = {
-        "0Q~", "1Q~", "2Q~", "3Q~", "4Q~", "5Q~", "6Q~", "7Q~", "8Q~", "9Q~", ":AA", "v1.", "IBS",
+        "0Q~", "1Q~", "2Q~", "3Q~", "4Q~", "5Q~", "6Q~", "7Q~", "8Q~",
+        "9Q~", ":AA", "v1.", "IBS", "ss-", "mmk", "kb2", "i/w", ".ac",
 };
 
 /* A trigram (its three bytes, case-sensitive as the token formats are) and its PRE_* bits. */
@@ -205,7 +220,7 @@ struct detectors {
         struct trigram *tri;
         size_t n_tri;
         pcre2_code *tokens, *pem, *entropy, *sql;
-        pcre2_code *gated[4];
+        pcre2_code *gated[10];
         pcre2_match_data *md;
         char **names; /* group number -> detector name ("-" for "_") */
         uint32_t n_names;
