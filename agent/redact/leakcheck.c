@@ -35,36 +35,59 @@
 /*
  * Token formats, each a named group; the group's name is the detector's. These
  * are written independently of policies/redaction.yaml (distinctive prefixes
- * and shapes only), so that a rule disabled or broken by a drop-in is caught.
+ * and shapes only, after the families of public secret-scanning rule sets such
+ * as gitleaks' config), so that a rule disabled or broken by a drop-in is
+ * caught. Formats whose end is a fixed separator ("PMAK-...-") give their
+ * whole shape: the lookahead at the end applies to all.
  */
 static const char token_regex[] =
         "(?<aws_access_key>(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|A3T[A-Z0-9])"
         "[A-Z0-9]{16}(?![A-Z0-9]))"
         "|(?<github_token>(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}))"
-        "|(?<gitlab_token>(?<![A-Za-z0-9_-])(?:glpat|glptt|gldt|glrt|glcbt|glsoat|glft|glimt|glagent|"
-        "gloas|glffct)-[A-Za-z0-9_\\-]{20,})"
+        "|(?<gitlab_token>(?<![A-Za-z0-9_-])(?:(?:glpat|glptt|gldt|glrt|glcbt|glsoat|glft|glimt|"
+        "glagent|gloas|glffct)-[A-Za-z0-9_\\-]{20,}|GR1348941[A-Za-z0-9_\\-]{20,}|"
+        "_gitlab_session=[A-Za-z0-9]{32,}))"
         "|(?<slack_token>(?<![A-Za-z0-9])(?:xox[abposre]-[A-Za-z0-9\\-]{10,}|xapp-[0-9]-[A-Za-z0-9\\-]{10,}))"
         "|(?<slack_webhook>hooks\\.slack\\.com/(?:services|workflows|triggers)/[A-Za-z0-9]{6,})"
         "|(?<atlassian_token>(?:ATATT3|ATCTT3|ATBB)[A-Za-z0-9_\\-=]{20,})"
         "|(?<stripe_key>(?<![A-Za-z0-9])(?:[sr]k_(?:live|test|prod)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9]{20,}))"
         "|(?<npm_token>(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{30,})"
         "|(?<pypi_token>pypi-AgE[A-Za-z0-9_\\-]{20,})"
-        "|(?<jwt>(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\\.eyJ[A-Za-z0-9_-]{5,}\\.)"
+        "|(?<jwt>(?<![A-Za-z0-9_-])(?:eyJ[A-Za-z0-9_-]{5,}\\.eyJ[A-Za-z0-9_-]{5,}\\.|"
+        "ey[A-Za-z0-9]{17,}\\.ey[A-Za-z0-9/\\\\_-]{17,}\\.))"
         "|(?<google_key>(?<![A-Za-z0-9_-])(?:AIza[0-9A-Za-z_\\-]{35}|ya29\\.[0-9A-Za-z_\\-]{20,}|"
         "GOCSPX-[0-9A-Za-z_\\-]{20,}))"
         "|(?<ai_key>(?<![A-Za-z0-9_-])(?:sk-ant-[a-z]{3,5}[0-9]{2}-[A-Za-z0-9_\\-]{20,}|"
         "sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\\-]{20,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|"
-        "hf_[A-Za-z0-9]{30,}|pplx-[A-Za-z0-9]{40,}))"
+        "hf_[A-Za-z0-9]{30,}|api_org_[A-Za-z0-9]{30,}|pplx-[A-Za-z0-9]{40,}))"
         "|(?<vendor_token>(?<![A-Za-z0-9_-])(?:hv[sb]\\.[A-Za-z0-9_\\-]{20,}|do[opr]_v1_[a-f0-9]{64}|"
-        "SG\\.[A-Za-z0-9_\\-]{16,}\\.[A-Za-z0-9_\\-]{16,}|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|"
-        "glc_[A-Za-z0-9+/]{32,}|glsa_[A-Za-z0-9]{32}_|dckr_pat_[A-Za-z0-9_\\-]{20,}|"
+        "SG\\.[A-Za-z0-9_\\-=.]{60,}|SG\\.[A-Za-z0-9_\\-]{16,}\\.[A-Za-z0-9_\\-]{16,}|"
+        "shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|"
+        "glc_[A-Za-z0-9+/]{32,}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|dckr_pat_[A-Za-z0-9_\\-]{20,}|"
         "dp\\.(?:pt|st|ct|sa)\\.[A-Za-z0-9]{40,}|"
-        "pul-[a-f0-9]{40}|sgp_[A-Za-z0-9_]{40,}|PMAK-[a-fA-F0-9]{24}-|lin_api_[A-Za-z0-9]{40}|"
-        "NR(?:AK|II)-[A-Za-z0-9\\-]{20,}|sntry[us]_[A-Za-z0-9+/=_]{40,}|(?:fm[12][ar]?|fo1)_"
-        "[A-Za-z0-9+/=_\\-]{40,}|HRKU-[A-Za-z0-9_\\-]{30,}|xkeysib-[a-f0-9]{64}|dapi[a-f0-9]{32}|"
-        "dt0c01\\.[A-Za-z0-9]{24}\\.|pscale_(?:tkn|oauth|pw)_[A-Za-z0-9_=.\\-]{32,}|"
-        "AGE-SECRET-KEY-1[A-Z0-9]{58}|LTAI[A-Za-z0-9]{20}|sq0(?:atp|csp)-[A-Za-z0-9_\\-]{22,}|"
-        "AKCp[A-Za-z0-9]{69}|rubygems_[a-f0-9]{48}|pnu_[A-Za-z0-9]{36}|rdme_[a-z0-9]{70})"
+        "pul-[a-f0-9]{40}|sgp_[A-Za-z0-9_]{40,}|PMAK-[a-fA-F0-9]{24}-[a-fA-F0-9]{34}|"
+        "lin_api_[A-Za-z0-9]{40}|"
+        "NR(?:AK|II)-[A-Za-z0-9\\-]{20,}|NRJS-[a-f0-9]{19}|sntry[us]_[A-Za-z0-9+/=_]{40,}|"
+        "(?:fm[12][ar]?|fo1)_[A-Za-z0-9+/=_\\-]{40,}|HRKU-[A-Za-z0-9_\\-]{30,}|"
+        "xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16}|dapi[a-f0-9]{32}|"
+        "dt0c01\\.[A-Za-z0-9]{24}\\.[A-Za-z0-9]{64}|pscale_(?:tkn|oauth|pw)_[A-Za-z0-9_=.\\-]{32,}|"
+        "AGE-SECRET-KEY-1[A-Z0-9]{58}|LTAI[A-Za-z0-9]{20}|sq0(?:atp|csp)-[A-Za-z0-9_\\-\\\\^\\]]{22,}|"
+        "EAAA[A-Za-z0-9_\\-]{22,60}|"
+        "AKCp[A-Za-z0-9]{69}|rubygems_[a-f0-9]{48}|pnu_[A-Za-z0-9]{36}|rdme_[a-z0-9]{70}|"
+        "A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}|"
+        "4b1d[A-Za-z0-9]{38}|CLOJARS_[A-Za-z0-9]{60}|dnkey-[A-Za-z0-9=_\\-]{26}-[A-Za-z0-9=_\\-]{52}|"
+        "duffel_(?:test|live)_[A-Za-z0-9=_\\-]{43}|EZ[AT]K[A-Za-z0-9]{54}|"
+        "FLW(?:PUBK|SECK)_TEST-[a-fA-F0-9]{12,32}(?:-X)?|fio-u-[A-Za-z0-9=_\\-]{64}|"
+        "eyJrIjoi[A-Za-z0-9]{50,}|(?:pat|sat)\\.[A-Za-z0-9_\\-]{22}\\.[A-Za-z0-9]{24}\\.[A-Za-z0-9]{20}|"
+        "ico-[A-Za-z0-9]{32}|[a-f0-9]{32}-us[0-9]{1,2}|"
+        "(?:pub)?key-[a-f0-9]{32}|pk\\.[A-Za-z0-9]{60}\\.[A-Za-z0-9]{22}|"
+        "sha256~[A-Za-z0-9_\\-]{43}|tk-us-[A-Za-z0-9_\\-]{48}|sm_(?:pat|aat|sat)_[A-Za-z0-9]{16}|"
+        "shippo_(?:live|test)_[a-f0-9]{40}|SK[a-fA-F0-9]{32}|AAAAAAAAAAAAAAAAAAAAA[A-Za-z0-9%]{80,}|"
+        "tfp_[A-Za-z0-9_\\-=.]{59}|AQVN[A-Za-z0-9_\\-]{35,38}|"
+        "ntn_[0-9]{11}[A-Za-z0-9]{35}|API-[A-Z0-9]{26}|cmVmdGtu[A-Za-z0-9]{56}|ops_eyJ[A-Za-z0-9+/]{250,}|"
+        "EAA[MC][A-Za-z0-9]{100,}|p8e-[A-Za-z0-9]{32}|sl\\.[A-Za-z0-9\\-=_]{135,}|"
+        "ZXlKaGJHY2lPaU[A-Za-z0-9+/]{20,}|s-s4t2(?:ud|af)-[a-f0-9]{64}|"
+        "t1\\.[A-Za-z0-9_\\-]+={0,2}\\.[A-Za-z0-9_\\-]{86})"
         "(?![A-Za-z0-9_\\-]))";
 
 /* Formats without a distinctive start, each tried only on a line holding its needle. */
@@ -77,6 +100,19 @@ static const struct {
           "(?<![A-Za-z0-9_~.\\-])[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.\\-]{31,34}" },
         { ":AA", "telegram-bot-token", "(?<![0-9])[0-9]{8,10}:AA[A-Za-z0-9_\\-]{33}" },
         { ".atlasv1.", "vendor-token", "[A-Za-z0-9]{14}\\.atlasv1\\.[A-Za-z0-9_\\-=]{60,}" },
+        { "v1.0-", "vendor-token", "(?<![A-Za-z0-9])v1\\.0-[a-f0-9]{24}-[a-f0-9]{146}" },
+        { "access-", "vendor-token",
+          "access-(?:sandbox|development|production)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+          "[0-9a-f]{12}" },
+        { "_mmk", "vendor-token", "(?<![A-Za-z0-9_])[A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk" },
+        { "webhookb2/", "webhook-url", "webhook\\.office\\.com/webhookb2/[0-9a-f\\-]{36}@" },
+        { "/api/webhooks/", "webhook-url",
+          "discord(?:app)?\\.com/api/webhooks/[0-9]{5,}/[A-Za-z0-9_\\-]{20,}" },
+        { ".acc", "vendor-token",
+          "(?:sc|ext|scauth|authress)_[a-z0-9]{5,30}\\.[a-z0-9]{4,6}\\.acc[_-][a-z0-9-]{10,32}\\."
+          "[A-Za-z0-9+/_=-]{30,120}" },
+        { "CONTRIBSYS__COM", "vendor-token",
+          "CONTRIBSYS__COM[A-Za-z0-9_]{0,20}[\"']?[ \\t]*[:=?]{1,3}[ \\t\"']*[a-f0-9]{8}:[a-f0-9]{8}" },
 };
 
 /* SQL password literals (CREATE/ALTER ROLE ... PASSWORD '...', IDENTIFIED BY '...'). */
@@ -95,12 +131,19 @@ static const char pem_regex[] =
         "-----BEGIN[ A-Z0-9_\\-]{0,100}PRIVATE KEY(?: BLOCK)?-----|---- BEGIN SSH2 ENCRYPTED PRIVATE "
         "KEY ----";
 
-/* A key with a secret word, a separator, then the value. */
+/*
+ * A key with a secret word, a separator, then the value: every assignment
+ * syntax of public rule sets' generic rule (=, :, =>, :=, ::=, ?=, .=, ||,
+ * "KEY", "value" as in setProperty(), a type between key and separator as in
+ * "var xToken string =", quotes and backquotes, JSON-escaped quotes).
+ */
 static const char entropy_regex[] =
         "(?i)(?<k>(?:password|passwd|passphrase|pwd|secret|"
-        "token|api[_-]?key|apikey|(?<=[_.\\-])key|access[_-]?key|private[_-]?key|credential|"
-        "auth(?!or|ent))"
-        "[A-Za-z0-9_.\\-]{0,20})(?:\\\\?[\"'])?[ \\t]*(?:[:=]|=>|:=)[ \\t]*(?:\\\\?[\"'])?"
+        "token|api[_-]?key|apikey|(?<=[_.\\-])key|(?-i:(?<=[a-z])Key)|access[_-]?key|"
+        "private[_-]?key|credential|creds|auth(?!or|ent))"
+        "[A-Za-z0-9_.\\-]{0,20})(?:[ \\t]+[A-Za-z]{1,10}(?=[ \\t]*[:=]))?"
+        "(?:(?:\\\\?[\"'`])?[ \\t]*(?:[:=]|=>|:{1,3}=|\\?=|\\.=|\\|\\|)|\\\\?[\"'][ \\t]*,)"
+        "[ \\t]*(?:\\\\?[\"'`])?"
         "(?<v>[A-Za-z0-9+/=_\\-.~]{12,})";
 
 static bool memmem_nocase(const char *h, size_t n, const char *needle);
@@ -135,12 +178,16 @@ enum {
 };
 
 static const char *const token_trigrams[] = {
-        "AKI", "ASI", "ABI", "ACC", "AGP", "AID", "ARO", "A3T", "ghp", "gho", "ghu", "ghs",
-        "ghr", "ub_", "glp", "gld", "glr", "glc", "gls", "glf", "gli", "gla", "glo", "xox",
-        "xap", "ks.", "ATA", "ATC", "ATB", "k_l", "k_t", "k_p", "whs", "npm", "pyp", "eyJ",
-        "AIz", "ya2", "GOC", "sk-", "T3B", "hf_", "plx", "hvs", "hvb", "_v1", "SG.", "shp",
-        "dck", "dp.", "ul-", "gp_", "PMA", "n_a", "NRA", "NRI", "snt", "fm1", "fm2", "fo1",
-        "HRK", "xke", "dap", "dt0", "psc", "AGE", "LTA", "sq0", "AKC", "yge", "pnu", "rdm",
+        "AKI", "ASI", "ABI", "ACC", "AGP", "AID", "ARO", "A3T", "ghp", "gho", "ghu", "ghs", "ghr",
+        "ub_", "glp", "gld", "glr", "glc", "gls", "glf", "gli", "gla", "glo", "GR1", "b_s", "xox",
+        "xap", "ks.", "ATA", "ATC", "ATB", "k_l", "k_t", "k_p", "whs", "npm", "pyp", "eyJ", ".ey",
+        "AIz", "ya2", "GOC", "sk-", "T3B", "hf_", "_or", "plx", "hvs", "hvb", "_v1", "SG.", "shp",
+        "dck", "dp.", "ul-", "gp_", "PMA", "n_a", "NRA", "NRI", "NRJ", "snt", "fm1", "fm2", "fo1",
+        "HRK", "xke", "dap", "dt0", "psc", "AGE", "LTA", "sq0", "EAA", "AKC", "yge", "pnu", "rdm",
+        "A3-", "4b1", "OJA", "dnk", "uff", "EZA", "EZT", "FLW", "io-", "at.", "co-", "-us", "ey-",
+        "pk.", "56~", "k-u", "sm_", "ipp", "SK0", "SK1", "SK2", "SK3", "SK4", "SK5", "SK6", "SK7",
+        "SK8", "SK9", "SKa", "SKb", "SKc", "SKd", "SKe", "SKf", "SKA", "SKB", "SKC", "SKD", "SKE",
+        "SKF", "AAA", "tfp", "AQV", "t1.", "ntn", "PI-", "cmV", "ops", "8e-", "sl.", "ZXl", "4t2",
 };
 static const char *const sql_trigrams[] = {
         "swo", "SWO", "tif", "TIF", "t_c", "O '", "o '",
@@ -151,19 +198,29 @@ static const char *const entropy_trigrams[] = {
         "CRE", "oke", "OKE", "key", "KEY", "Key", "uth", "UTH",
 };
 static const char *const gated_trigrams[] = {
-        "0Q~", "1Q~", "2Q~", "3Q~", "4Q~", "5Q~", "6Q~", "7Q~", "8Q~", "9Q~", ":AA", "v1.",
+        "0Q~", "1Q~", "2Q~", "3Q~", "4Q~", "5Q~", "6Q~", "7Q~", "8Q~",
+        "9Q~", ":AA", "v1.", "IBS", "ss-", "mmk", "kb2", "i/w", ".ac",
 };
 
-/* Case-sensitive: the token formats are. */
-static unsigned tri_key(const unsigned char *p)
+/* A trigram (its three bytes, case-sensitive as the token formats are) and its PRE_* bits. */
+struct trigram {
+        uint32_t key;
+        uint8_t bits;
+};
+
+static uint32_t tri_key(const unsigned char *p)
 {
-        return ((p[0] * 961u) + (p[1] * 31u) + p[2]) & 0xffffu;
+        return ((uint32_t) p[0] << 16) | ((uint32_t) p[1] << 8) | p[2];
 }
 
 struct detectors {
-        uint8_t *pre; /* [65536]: PRE_* by tri_key() */
+        /* exact trigram lookup: pre[] by the first two bytes gives 1 + the first
+         * index in tri[] (sorted by key) of the trigrams starting with them, or 0 */
+        uint16_t *pre;
+        struct trigram *tri;
+        size_t n_tri;
         pcre2_code *tokens, *pem, *entropy, *sql;
-        pcre2_code *gated[3];
+        pcre2_code *gated[10];
         pcre2_match_data *md;
         char **names; /* group number -> detector name ("-" for "_") */
         uint32_t n_names;
@@ -184,6 +241,7 @@ struct scan {
 static void detectors_done(struct detectors *d)
 {
         free(d->pre);
+        free(d->tri);
         pcre2_code_free(d->tokens);
         pcre2_code_free(d->pem);
         pcre2_code_free(d->entropy);
@@ -212,17 +270,55 @@ static int compile(const char *re, pcre2_code **ret)
 static void prefilter_add(struct detectors *d, const char *const *tri, size_t n, uint8_t bit)
 {
         for (size_t i = 0; i < n; i++)
-                d->pre[tri_key((const unsigned char *) tri[i])] |= bit;
+                d->tri[d->n_tri++] = (struct trigram) {
+                        .key = tri_key((const unsigned char *) tri[i]),
+                        .bits = bit,
+                };
 }
 
-/* The detectors a line needs (PRE_*). */
+static int trigram_cmp(const void *a, const void *b)
+{
+        const struct trigram *x = a, *y = b;
+
+        return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* Sorts the trigrams, merges duplicates, indexes them by their first two bytes. */
+static void prefilter_index(struct detectors *d)
+{
+        size_t n = 0;
+
+        qsort(d->tri, d->n_tri, sizeof(*d->tri), trigram_cmp);
+        for (size_t i = 0; i < d->n_tri; i++)
+                if (n > 0 && d->tri[n - 1].key == d->tri[i].key)
+                        d->tri[n - 1].bits |= d->tri[i].bits;
+                else
+                        d->tri[n++] = d->tri[i];
+        d->n_tri = n;
+        for (size_t i = n; i > 0; i--)
+                d->pre[d->tri[i - 1].key >> 8] = (uint16_t) i;
+}
+
+/* The detectors a line needs (PRE_*): one table lookup per byte, the list of
+ * trigrams for a two-byte prefix only where one starts. */
 static uint8_t prefilter(const struct detectors *d, const char *text, size_t len)
 {
         const unsigned char *p = (const unsigned char *) text;
         uint8_t m = 0;
 
-        for (size_t i = 0; i + 2 < len; i++)
-                m |= d->pre[tri_key(p + i)];
+        for (size_t i = 0; i + 2 < len; i++) {
+                unsigned v = d->pre[((unsigned) p[i] << 8) | p[i + 1]];
+
+                if (v == 0)
+                        continue;
+                uint32_t k = tri_key(p + i);
+
+                for (size_t j = v - 1; j < d->n_tri && d->tri[j].key >> 8 == k >> 8; j++)
+                        if (d->tri[j].key == k) {
+                                m |= d->tri[j].bits;
+                                break;
+                        }
+        }
         return m;
 }
 
@@ -232,14 +328,19 @@ static int detectors_init(struct detectors *d)
         PCRE2_SPTR table;
         int r;
 
-        d->pre = xcalloc(65536, 1);
-        if (!d->pre)
+        d->pre = xcalloc(65536, sizeof(uint16_t));
+        d->tri = xcalloc(ELEMENTSOF(token_trigrams) + ELEMENTSOF(sql_trigrams) +
+                                 ELEMENTSOF(pem_trigrams) + ELEMENTSOF(gated_trigrams) +
+                                 ELEMENTSOF(entropy_trigrams),
+                         sizeof(struct trigram));
+        if (!d->pre || !d->tri)
                 return -ENOMEM;
         prefilter_add(d, token_trigrams, ELEMENTSOF(token_trigrams), PRE_TOKENS);
         prefilter_add(d, sql_trigrams, ELEMENTSOF(sql_trigrams), PRE_SQL);
         prefilter_add(d, pem_trigrams, ELEMENTSOF(pem_trigrams), PRE_PEM);
         prefilter_add(d, gated_trigrams, ELEMENTSOF(gated_trigrams), PRE_GATED);
         prefilter_add(d, entropy_trigrams, ELEMENTSOF(entropy_trigrams), PRE_ENTROPY);
+        prefilter_index(d);
 
         r = compile(token_regex, &d->tokens);
         if (r >= 0)
@@ -334,31 +435,67 @@ static double entropy(const char *p, size_t n)
         return h;
 }
 
-static bool looks_random(const char *p, size_t n)
+static bool is_uuid(const char *p, size_t n)
 {
-        bool digit = false, lower = false, upper = false;
-        size_t hex = 0;
+        if (n != 36 || p[8] != '-' || p[13] != '-' || p[18] != '-' || p[23] != '-')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f') ||
+                      (p[i] >= 'A' && p[i] <= 'F') || p[i] == '-'))
+                        return false;
+        return true;
+}
 
+/*
+ * A value that looks generated, after a secret-named key: an entropy gate as
+ * public rule sets' generic rule, a little lower (3.2 bits per byte: random hex
+ * reaches 3.5 only most of the time) and lower still for short values whose
+ * entropy cannot reach it (log2(n) - 0.9); lower after a strong secret word
+ * (token, secret, password: the rule set's vendor rules have no entropy gate
+ * at all next to their keyword); letters and digits mixed, or a long run of digits (numeric API keys). A UUID counts
+ * only after a strong secret word (strong): "request_id"-like keys carry them.
+ */
+static bool looks_random(const char *p, size_t n, bool strong)
+{
+        bool digit = false, lower = false;
+        size_t digits = 0, uppers = 0;
+        double need;
+
+        if (is_uuid(p, n))
+                return strong;
         for (size_t i = 0; i < n; i++) {
                 char c = p[i];
 
-                if (c >= '0' && c <= '9')
+                if (c >= '0' && c <= '9') {
                         digit = true;
-                else if (c >= 'a' && c <= 'z')
+                        digits++;
+                } else if (c >= 'a' && c <= 'z')
                         lower = true;
                 else if (c >= 'A' && c <= 'Z')
-                        upper = true;
-                if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-')
-                        hex++;
+                        uppers++;
         }
-        /* a UUID is an identifier, not a secret */
-        if (n == 36 && hex == 36 && p[8] == '-' && p[13] == '-' && p[18] == '-' && p[23] == '-')
+        if (digits == n)
+                return strong && n >= 16 && entropy(p, n) >= 2.2;
+        if (!lower && uppers == 0)
                 return false;
-        if (!digit || (!lower && !upper))
+        /* letters only: random when both cases are frequent ("GoogleOAuthProvider" is a name) */
+        if (!digit && (n < 14 || uppers * 4 < n || (n - uppers) * 4 < n))
                 return false;
-        if (!(lower && upper) && n < 24)
-                return false;
-        return entropy(p, n) >= 3.5;
+        need = strong ? MIN(2.6, log2((double) n) - 1.4) : MIN(3.2, log2((double) n) - 0.9);
+        return entropy(p, n) >= need;
+}
+
+/* A key naming the secret itself (not merely "...key"): token, secret, password, auth. */
+static bool key_is_strong(const char *k, size_t n)
+{
+        static const char *const words[] = {
+                "token", "secret", "pass", "pwd", "auth", "cred", "api"
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (memmem_nocase(k, n, words[i]))
+                        return true;
+        return false;
 }
 
 static size_t skip_trailer(const char *p, size_t n)
@@ -495,7 +632,7 @@ static int check_entropy(struct scan *s, const char *text, size_t len)
                         size_t from = ks > 16 ? ks - 16 : 0;
 
                         if (!key_is_reference(text + from, ke - from) &&
-                            looks_random(text + vs, ve - vs)) {
+                            looks_random(text + vs, ve - vs, key_is_strong(text + ks, ke - ks))) {
                                 r = add_hit(s, s->line, "high-entropy-secret");
                                 if (r < 0)
                                         return r;
