@@ -445,7 +445,7 @@ static bool parent_listed(const struct scan_state *st, const char *path)
         const char *slash = strrchr(path, '/');
         _cleanup_free_ char *parent = NULL;
 
-        if (!slash)
+        if (!slash || st->n_listed == 0)
                 return false;
         parent = slash == path ? xstrdup("/") : xstrndup(path, (size_t) (slash - path));
         return parent &&
