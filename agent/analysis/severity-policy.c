@@ -5,6 +5,7 @@
  * conditions become bit masks over the engine's signal values.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -335,11 +336,30 @@ static int parse_rules(const struct pnode *n, struct severity_policy *p, char **
         return 0;
 }
 
-static int parse_u64_key(const struct pnode *section, const struct pnode *defaults, const char *key,
-                         uint64_t min, uint64_t max, uint64_t *ret, char **ret_error)
-{
-        return pnode_to_u64(get_key(section, defaults, key), min, max, ret, ret_error);
-}
+/* The lists and the thresholds of the section, with their bounds. */
+static const struct {
+        const char *key;
+        size_t offset;
+} list_keys[] = {
+        { "production_environments", offsetof(struct severity_policy, production_environments) },
+        { "critical_units", offsetof(struct severity_policy, critical_units) },
+        { "significant_impact", offsetof(struct severity_policy, significant_impact) },
+        { "minor_impact", offsetof(struct severity_policy, minor_impact) },
+};
+
+static const struct {
+        const char *key;
+        uint64_t min, max;
+        size_t offset;
+} count_keys[] = {
+        { "restarts", 1, 1000000, offsetof(struct severity_policy, restarts) },
+        { "crashes", 1, 1000000, offsetof(struct severity_policy, crashes) },
+        { "disk_percent", 1, 100, offsetof(struct severity_policy, disk_percent) },
+        { "inode_percent", 1, 100, offsetof(struct severity_policy, inode_percent) },
+        { "oom_kills", 1, 1000000, offsetof(struct severity_policy, oom_kills) },
+        { "error_surge", 1, UINT64_MAX, offsetof(struct severity_policy, error_surge) },
+        { "kernel_errors", 1, UINT64_MAX, offsetof(struct severity_policy, kernel_errors) },
+};
 
 int severity_policy_new(const struct pnode *section, struct severity_policy **ret, char **ret_error)
 {
@@ -364,45 +384,19 @@ int severity_policy_new(const struct pnode *section, struct severity_policy **re
         if (!p)
                 return -ENOMEM;
 
-        r = pnode_to_strv(get_key(section, defaults, "production_environments"),
-                          &p->production_environments, ret_error);
-        if (r < 0)
-                return r;
-        r = pnode_to_strv(get_key(section, defaults, "critical_units"), &p->critical_units,
-                          ret_error);
-        if (r < 0)
-                return r;
-        r = pnode_to_strv(get_key(section, defaults, "significant_impact"), &p->significant_impact,
-                          ret_error);
-        if (r < 0)
-                return r;
-        r = pnode_to_strv(get_key(section, defaults, "minor_impact"), &p->minor_impact, ret_error);
-        if (r < 0)
-                return r;
-
-        r = parse_u64_key(section, defaults, "restarts", 1, 1000000, &p->restarts, ret_error);
-        if (r < 0)
-                return r;
-        r = parse_u64_key(section, defaults, "crashes", 1, 1000000, &p->crashes, ret_error);
-        if (r < 0)
-                return r;
-        r = parse_u64_key(section, defaults, "disk_percent", 1, 100, &p->disk_percent, ret_error);
-        if (r < 0)
-                return r;
-        r = parse_u64_key(section, defaults, "inode_percent", 1, 100, &p->inode_percent, ret_error);
-        if (r < 0)
-                return r;
-        r = parse_u64_key(section, defaults, "oom_kills", 1, 1000000, &p->oom_kills, ret_error);
-        if (r < 0)
-                return r;
-        r = parse_u64_key(section, defaults, "error_surge", 1, UINT64_MAX, &p->error_surge,
-                          ret_error);
-        if (r < 0)
-                return r;
-        r = parse_u64_key(section, defaults, "kernel_errors", 1, UINT64_MAX, &p->kernel_errors,
-                          ret_error);
-        if (r < 0)
-                return r;
+        for (size_t i = 0; i < ELEMENTSOF(list_keys); i++) {
+                r = pnode_to_strv(get_key(section, defaults, list_keys[i].key),
+                                  (char ***) ((char *) p + list_keys[i].offset), ret_error);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(count_keys); i++) {
+                r = pnode_to_u64(get_key(section, defaults, count_keys[i].key), count_keys[i].min,
+                                 count_keys[i].max,
+                                 (uint64_t *) ((char *) p + count_keys[i].offset), ret_error);
+                if (r < 0)
+                        return r;
+        }
 
         n = get_key(section, defaults, "fallback");
         r = pnode_to_string(n, &fallback, ret_error);
