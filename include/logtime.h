@@ -30,6 +30,10 @@ void logtime_hint_from_time(struct logtime_hint *h, time_t t);
  * once logtime_zone_setup() ran, else UTC) in *ret. */
 bool logtime_parse(const char *line, size_t len, const struct logtime_hint *hint, usec_t *ret);
 
+/* A wall-clock time without a zone (the host's zone once logtime_zone_setup()
+ * ran, else UTC) in µs since the epoch; 0 when out of range. */
+usec_t logtime_local(int year, int mon, int day, int hour, int min, int sec);
+
 /* Reads zone-less times in the zone of the host tree at root_fd (root is its
  * path, "/" for the live host): the zone named by etc/localtime (a link into
  * zoneinfo) or etc/timezone, else the etc/localtime file itself, else UTC.

@@ -109,6 +109,13 @@ static bool make_time(int y, int mo, int d, int h, int mi, int s, long usec, lon
         return true;
 }
 
+usec_t logtime_local(int year, int mon, int day, int hour, int min, int sec)
+{
+        usec_t t;
+
+        return make_time(year, mon, day, hour, min, sec, 0, LOGTIME_NO_ZONE, &t) ? t : 0;
+}
+
 /* "HH:MM:SS" at p; fraction after '.' or ','. Returns characters used or 0. */
 static size_t parse_clock(const char *p, const char *end, int *h, int *mi, int *s, long *usec)
 {

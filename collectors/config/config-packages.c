@@ -20,6 +20,7 @@
 #include "alloc-util.h"
 #include "config-packages.h"
 #include "fd-util.h"
+#include "logtime.h"
 #include "macro.h"
 #include "strv.h"
 
@@ -132,22 +133,6 @@ static int add_change(struct reader *rd, usec_t t, const char *action, char *nam
         return 0;
 }
 
-static usec_t local_time(int year, int mon, int day, int hour, int min, int sec)
-{
-        struct tm tm = {
-                .tm_year = year - 1900,
-                .tm_mon = mon - 1,
-                .tm_mday = day,
-                .tm_hour = hour,
-                .tm_min = min,
-                .tm_sec = sec,
-                .tm_isdst = -1,
-        };
-        time_t t = mktime(&tm);
-
-        return t < 0 ? 0 : (usec_t) t * USEC_PER_SEC;
-}
-
 /* "2024-01-15 10:23:45" (local time). */
 static int parse_local_stamp(const char *s, usec_t *ret, const char **ret_end)
 {
@@ -155,7 +140,7 @@ static int parse_local_stamp(const char *s, usec_t *ret, const char **ret_end)
 
         if (sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 || n == 0)
                 return -EINVAL;
-        *ret = local_time(y, mo, d, h, mi, se);
+        *ret = logtime_local(y, mo, d, h, mi, se);
         if (ret_end)
                 *ret_end = s + n;
         return 0;
@@ -206,7 +191,7 @@ static int parse_dnf_stamp(const char *s, usec_t *ret, const char **ret_end)
                 t -= off;
                 *ret = t < 0 ? 0 : (usec_t) t * USEC_PER_SEC;
         } else
-                *ret = local_time(y, mo, d, h, mi, se);
+                *ret = logtime_local(y, mo, d, h, mi, se);
         if (ret_end)
                 *ret_end = p;
         return 0;
@@ -335,7 +320,7 @@ static int parse_apt_line(struct reader *rd, const char *line)
                 while (*p == ' ')
                         p++;
                 if (sscanf(p, "%4d-%2d-%2d %2d:%2d:%2d", &y, &mo, &d, &h, &mi, &se) == 6)
-                        rd->block_time = local_time(y, mo, d, h, mi, se);
+                        rd->block_time = logtime_local(y, mo, d, h, mi, se);
                 return 0;
         }
         if (strneq(line, "Commandline:", 12)) {
@@ -534,10 +519,10 @@ static int parse_yum_line(struct reader *rd, const char *line)
                 return 0;
         memcpy(what, p, (size_t) (colon - p));
         what[colon - p] = 0;
-        usec_t t = local_time(rd->file_year, m, day, h, mi, s);
+        usec_t t = logtime_local(rd->file_year, m, day, h, mi, s);
         /* A date after the file's last change belongs to the year before. */
         if (rd->file_mtime > 0 && t > rd->file_mtime + USEC_PER_DAY)
-                t = local_time(rd->file_year - 1, m, day, h, mi, s);
+                t = logtime_local(rd->file_year - 1, m, day, h, mi, s);
         return parse_rpm_change(rd, t, what, colon + 1);
 }
 
