@@ -163,6 +163,21 @@ static bool key_is_reference(const char *k, size_t n)
                (k[n - 3] == '_' || k[n - 3] == '-' || k[n - 3] == '.' || k[n - 2] == 'I');
 }
 
+/* The secret-named key goes on to name a property of the secret, not the secret
+ * itself: password_encryption = scram-sha-256, token_lifetime, secret_min_length.
+ * Looked for in the key as matched (from its secret word on), so that a word
+ * before it ("encryption_key") still names a secret. */
+static bool key_is_property(const char *k, size_t n)
+{
+        static const char *const words[] = { "encrypt", "method", "algorithm", "length", "lifetime",
+                                             "timeout", "expir",  "policy",    "format", "mode" };
+
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (memmem_nocase(k, n, words[i]))
+                        return true;
+        return false;
+}
+
 /*
  * The line prefilter: three-byte sequences of which every token format, SQL
  * password literal and PEM header holds at least one. A line
@@ -632,6 +647,7 @@ static int check_entropy(struct scan *s, const char *text, size_t len)
                         size_t from = ks > 16 ? ks - 16 : 0;
 
                         if (!key_is_reference(text + from, ke - from) &&
+                            !key_is_property(text + ks, ke - ks) &&
                             looks_random(text + vs, ve - vs, key_is_strong(text + ks, ke - ks))) {
                                 r = add_hit(s, s->line, "high-entropy-secret");
                                 if (r < 0)

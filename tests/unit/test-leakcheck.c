@@ -194,6 +194,9 @@ static void test_keyed_syntaxes(void **state)
                 "high-entropy-secret",
                 "signingKey: Zq8Xw2Lp5Vk9Rm4T",
                 "high-entropy-secret",
+                /* a property word before the secret word still names a secret */
+                "encryption_key = 9fK2mQ7xLp4vR8tZ",
+                "high-entropy-secret",
         };
 
         (void) state;
@@ -216,6 +219,8 @@ static void test_keep(void **state)
                 "commit 9fceb02d0ae598e95dc970b74767f19372d61af8 etag=d41d8cd98f00b204e9800998ecf8427e\n"
                 "PWD=/home/admin ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx\n"
                 "auth_method: client_secret_post auth_provider=GoogleOAuthProvider\n"
+                "#password_encryption = scram-sha-256\t# scram-sha-256 or md5\n"
+                "token_lifetime=3600s secret_algorithm = aes-256-gcm-siv\n"
                 "token_endpoint=https://login.example.com/oauth2/token token_ttl=3600\n"
                 "password_min_length=12 max_tokens=4096 secretName=app-tls sort_key=created_at\n"
                 "key_file=/etc/myapp/tls/app.crt cache_key=user:4211:profile\n"
