@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 #ifdef HAVE_LIBSYSTEMD
 #include <systemd/sd-journal.h>
 #endif
 
 #include "alloc-util.h"
+#include "sha256.h"
 #include "coredump.h"
 #include "dynbuf.h"
 #include "parse-util.h"
@@ -751,13 +751,7 @@ static int pick_keys(const struct coredump *c, char **names, size_t first, size_
 
 static int hash_text(struct coredump_signature *s)
 {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned n = 0;
-
-        if (EVP_Digest(s->text, strlen(s->text), md, &n, EVP_sha256(), NULL) != 1 || n != 32)
-                return -EIO;
-        for (unsigned i = 0; i < n; i++)
-                snprintf(s->hash + 2 * i, 3, "%02x", md[i]);
+        sha256_hex(s->text, strlen(s->text), s->hash);
         return 0;
 }
 

@@ -14,12 +14,12 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 #ifdef HAVE_LIBSYSTEMD
 #include <systemd/sd-journal.h>
 #endif
 
 #include "alloc-util.h"
+#include "sha256.h"
 #include "basic/json-util.h"
 #include "coredump.h"
 #include "dynbuf.h"
@@ -112,12 +112,12 @@ static char *labels_fingerprint(json_t *labels)
 {
         _cleanup_free_ char *text = json_dumps(labels ?: json_null(),
                                                JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned n = 0;
+        unsigned char md[32];
         char hex[17];
 
-        if (!text || EVP_Digest(text, strlen(text), md, &n, EVP_sha256(), NULL) != 1 || n < 8)
+        if (!text)
                 return NULL;
+        sha256_bytes(text, strlen(text), md);
         for (unsigned i = 0; i < 8; i++)
                 snprintf(hex + 2 * i, 3, "%02x", md[i]);
         return xasprintf("labels-%s", hex);

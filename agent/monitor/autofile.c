@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "alloc-util.h"
+#include "sha256.h"
 #include "dynbuf.h"
 #include "fd-util.h"
 #include "log.h"
@@ -636,14 +636,12 @@ char *autofile_describe(const struct autofile_event *ev, const struct autofile_v
 
 char *autofile_problem_marker(const char *fingerprint)
 {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned n = 0;
+        unsigned char md[32];
         char hex[17];
 
         /* a crash's fingerprint is already a hash; other problems are hashed too, so
          * that the marker is one search word */
-        if (EVP_Digest(fingerprint, strlen(fingerprint), md, &n, EVP_sha256(), NULL) != 1 || n < 8)
-                return NULL;
+        sha256_bytes(fingerprint, strlen(fingerprint), md);
         for (unsigned i = 0; i < 8; i++)
                 snprintf(hex + 2 * i, 3, "%02x", md[i]);
         return xasprintf("problem%s", hex);

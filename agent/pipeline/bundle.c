@@ -18,7 +18,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -29,6 +28,7 @@
 #include "fd-util.h"
 #include "log.h"
 #include "redact/redact.h"
+#include "sha256.h"
 
 /* A staged member added on the writer thread (bundle_add_fd_async). */
 struct bundle_job {
@@ -48,8 +48,7 @@ struct bundle {
         struct archive *a;
         struct gzpool *gz; /* started with the first tar bytes */
         int level;
-        EVP_MD_CTX *sha;
-        EVP_MD *md; /* SHA-256, fetched once (not per member) */
+        struct sha256 *sha; /* of the compressed file */
         uint64_t bytes;
         int write_error;
         usec_t mtime;
@@ -68,17 +67,6 @@ struct bundle {
         char hex[65];
 };
 
-static void to_hex(const unsigned char *d, unsigned n, char *hex)
-{
-        static const char digits[] = "0123456789abcdef";
-
-        for (unsigned i = 0; i < n; i++) {
-                hex[2 * i] = digits[d[i] >> 4];
-                hex[2 * i + 1] = digits[d[i] & 15];
-        }
-        hex[2 * n] = 0;
-}
-
 /* A compressed member, in order: to the file and the archive's digest. */
 static int bundle_output(void *userdata, const void *buf, size_t len)
 {
@@ -88,7 +76,7 @@ static int bundle_output(void *userdata, const void *buf, size_t len)
         r = loop_write(b->fd, buf, len);
         if (r < 0)
                 return r;
-        EVP_DigestUpdate(b->sha, buf, len);
+        sha256_update(b->sha, buf, len);
         b->bytes += len;
         return 0;
 }
@@ -151,12 +139,9 @@ int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret)
         else if (n > 4 && streq(base + n - 4, ".tgz"))
                 n -= 4;
         b->top = xstrndup(base, n);
-        b->sha = EVP_MD_CTX_new();
-        b->md = EVP_MD_fetch(NULL, "SHA256", NULL);
-        if (!b->path || !b->tmp_path || !b->top || !b->sha || !b->md)
+        b->sha = sha256_new();
+        if (!b->path || !b->tmp_path || !b->top || !b->sha)
                 return -ENOMEM;
-        if (EVP_DigestInit_ex(b->sha, b->md, NULL) != 1)
-                return -EIO;
         b->fd = open(b->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (b->fd < 0) {
                 b->tmp_path = mfree(b->tmp_path);
@@ -235,49 +220,37 @@ static int bundle_add_fd_now(struct bundle *b, const char *name, int fd, uint64_
 {
         char buf[64 * 1024];
         uint64_t left = size;
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned mdlen = 0;
-        EVP_MD_CTX *c = NULL;
+        _cleanup_(sha256_freep) struct sha256 *c = NULL;
         int r;
 
         /* the digest first: once the header is written, only a read error fails */
         if (hex) {
-                c = EVP_MD_CTX_new();
+                c = sha256_new();
                 if (!c)
                         return -ENOMEM;
-                EVP_DigestInit_ex(c, b->md, NULL);
         }
         r = bundle_header(b, name, size);
-        if (r < 0) {
-                EVP_MD_CTX_free(c);
+        if (r < 0)
                 return r;
-        }
         while (left > 0) {
                 ssize_t n = loop_read(fd, buf, (size_t) MIN(left, (uint64_t) sizeof(buf)));
 
-                if (n < 0) {
-                        EVP_MD_CTX_free(c);
+                if (n < 0)
                         return (int) n;
-                }
                 if (n == 0) {
                         /* The staged file shrank: pad so the header stays true. */
                         memset(buf, 0, sizeof(buf));
                         n = (ssize_t) MIN(left, (uint64_t) sizeof(buf));
                 }
                 if (c)
-                        EVP_DigestUpdate(c, buf, (size_t) n);
+                        sha256_update(c, buf, (size_t) n);
                 r = interrupt_pending() ? -EINTR : bundle_data(b, buf, (size_t) n);
-                if (r < 0) {
-                        EVP_MD_CTX_free(c);
+                if (r < 0)
                         return r;
-                }
                 left -= (uint64_t) n;
         }
-        if (c) {
-                EVP_DigestFinal_ex(c, md, &mdlen);
-                EVP_MD_CTX_free(c);
-                to_hex(md, mdlen, hex);
-        }
+        if (c)
+                sha256_final_hex(c, hex);
         return 0;
 }
 
@@ -398,14 +371,8 @@ int bundle_add_data(struct bundle *b, const char *name, const void *data, size_t
         int r;
 
         wait_idle(b);
-        if (hex) {
-                unsigned char md[EVP_MAX_MD_SIZE];
-                unsigned mdlen = 0;
-
-                if (EVP_Digest(data, len, md, &mdlen, b->md, NULL) != 1)
-                        return -EIO;
-                to_hex(md, mdlen, hex);
-        }
+        if (hex)
+                sha256_hex(data, len, hex);
         r = bundle_header(b, name, len);
         if (r < 0)
                 return r;
@@ -414,8 +381,6 @@ int bundle_add_data(struct bundle *b, const char *name, const void *data, size_t
 
 int bundle_finish(struct bundle *b)
 {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned mdlen = 0;
         int r;
 
         if (b->finished)
@@ -435,8 +400,7 @@ int bundle_finish(struct bundle *b)
         if (fsync(b->fd) < 0)
                 return -errno;
         b->finished = true;
-        EVP_DigestFinal_ex(b->sha, md, &mdlen);
-        to_hex(md, mdlen, b->hex);
+        sha256_final_hex(b->sha, b->hex);
         return 0;
 }
 
@@ -549,8 +513,7 @@ struct bundle *bundle_free(struct bundle *b)
         safe_close(b->fd);
         if (b->tmp_path)
                 (void) unlink(b->tmp_path);
-        EVP_MD_CTX_free(b->sha);
-        EVP_MD_free(b->md);
+        sha256_free(b->sha);
         free(b->tmp_path);
         free(b->path);
         free(b->top);
@@ -580,20 +543,16 @@ const char *bundle_sha256(const struct bundle *b)
 
 int sha256_fd_hex(int fd, char hex[static 65])
 {
-        EVP_MD_CTX *c = EVP_MD_CTX_new();
-        unsigned char md[EVP_MAX_MD_SIZE], buf[64 * 1024];
-        unsigned mdlen = 0;
+        _cleanup_(sha256_freep) struct sha256 *c = sha256_new();
+        unsigned char buf[64 * 1024];
         ssize_t n;
 
         if (!c)
                 return -ENOMEM;
-        EVP_DigestInit_ex(c, EVP_sha256(), NULL);
         while ((n = loop_read(fd, buf, sizeof(buf))) > 0)
-                EVP_DigestUpdate(c, buf, (size_t) n);
-        EVP_DigestFinal_ex(c, md, &mdlen);
-        EVP_MD_CTX_free(c);
+                sha256_update(c, buf, (size_t) n);
         if (n < 0)
                 return (int) n;
-        to_hex(md, mdlen, hex);
+        sha256_final_hex(c, hex);
         return 0;
 }

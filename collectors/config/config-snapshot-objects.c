@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <zlib.h>
 
 #include "alloc-util.h"
+#include "sha256.h"
 #include "collect-ctx.h"
 #include "config-snapshot-internal.h"
 #include "config-snapshot.h"
@@ -294,13 +294,7 @@ const char *config_snapshot_store_path(const struct config_snapshot_store *s)
 
 int config_snapshot_sha256(const void *data, size_t len, char ret[static 65])
 {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned mdlen = 0;
-
-        if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
-                return -EIO;
-        for (unsigned i = 0; i < 32; i++)
-                (void) snprintf(ret + 2 * i, 3, "%02x", md[i]);
+        sha256_hex(data, len, ret);
         return 0;
 }
 

@@ -19,9 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "alloc-util.h"
+#include "sha256.h"
 #include "collect-ctx.h"
 #include "config-diff.h"
 #include "config-snapshot-internal.h"
@@ -227,39 +226,26 @@ static int not_read(struct scan_state *st, const char *path, bool subtree, const
 static int hash_rest(int fd, const void *head, size_t head_len, char ret[static 65],
                      uint64_t *ret_size)
 {
-        EVP_MD_CTX *md = EVP_MD_CTX_new();
-        unsigned char out[EVP_MAX_MD_SIZE], buf[READ_CHUNK];
-        unsigned outlen = 0;
+        _cleanup_(sha256_freep) struct sha256 *md = sha256_new();
+        unsigned char buf[READ_CHUNK];
         uint64_t total = head_len;
-        int r = -EIO;
 
         if (!md)
                 return -ENOMEM;
-        if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-            EVP_DigestUpdate(md, head, head_len) != 1)
-                goto finish;
+        sha256_update(md, head, head_len);
         for (;;) {
                 ssize_t n = loop_read(fd, buf, sizeof(buf));
 
-                if (n < 0) {
-                        r = (int) n;
-                        goto finish;
-                }
+                if (n < 0)
+                        return (int) n;
                 if (n == 0)
                         break;
-                if (EVP_DigestUpdate(md, buf, (size_t) n) != 1)
-                        goto finish;
+                sha256_update(md, buf, (size_t) n);
                 total += (uint64_t) n;
         }
-        if (EVP_DigestFinal_ex(md, out, &outlen) != 1 || outlen != 32)
-                goto finish;
-        for (unsigned i = 0; i < 32; i++)
-                (void) snprintf(ret + 2 * i, 3, "%02x", out[i]);
+        sha256_final_hex(md, ret);
         *ret_size = total;
-        r = 0;
-finish:
-        EVP_MD_CTX_free(md);
-        return r;
+        return 0;
 }
 
 #define RACY_NS (100ULL * 1000 * 1000)
