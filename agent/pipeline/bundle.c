@@ -36,6 +36,8 @@ struct bundle_job {
         int fd;
         uint64_t size;
         uint64_t tag;
+        bool packed;          /* bundle_add_packed_async() */
+        uint64_t packed_size; /* then: the compressed bytes in fd */
         int result;
         char hex[65];
 };
@@ -51,6 +53,7 @@ struct bundle {
         struct sha256 *sha; /* of the compressed file */
         uint64_t bytes;
         int write_error;
+        uint64_t skip; /* tar bytes from libarchive to drop: a packed member's stand-in NULs */
         usec_t mtime;
         struct leakcheck *lc; /* sees every member as it enters the archive, or NULL */
         /* the writer thread: started with the first job; the archive is used by one
@@ -84,12 +87,14 @@ static int bundle_output(void *userdata, const void *buf, size_t len)
 static la_ssize_t bundle_write_cb(struct archive *a, void *userdata, const void *buf, size_t len)
 {
         struct bundle *b = userdata;
+        size_t drop = (size_t) MIN((uint64_t) len, b->skip);
         int r = 0;
 
+        b->skip -= drop;
         if (!b->gz)
                 r = gzpool_new(b->level, 0, 0, bundle_output, b, &b->gz);
-        if (r >= 0)
-                r = gzpool_write(b->gz, buf, len);
+        if (r >= 0 && len > drop)
+                r = gzpool_write(b->gz, (const char *) buf + drop, len - drop);
         if (r < 0) {
                 b->write_error = r;
                 archive_set_error(a, -r, "write: %s", strerror(-r));
@@ -168,7 +173,7 @@ int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret)
         return 0;
 }
 
-static int bundle_header(struct bundle *b, const char *name, uint64_t size)
+static int bundle_header(struct bundle *b, const char *name, uint64_t size, bool check)
 {
         _cleanup_free_ char *full = xasprintf("%s/%s", b->top, name);
         struct archive_entry *e;
@@ -190,7 +195,7 @@ static int bundle_header(struct bundle *b, const char *name, uint64_t size)
         archive_entry_set_gname(e, "root");
         r = archive_write_header(b->a, e);
         archive_entry_free(e);
-        if (r == ARCHIVE_OK && b->lc)
+        if (r == ARCHIVE_OK && b->lc && check)
                 (void) leakcheck_member(b->lc, full); /* a failure fails the check */
         if (r != ARCHIVE_OK) {
                 if (b->write_error < 0)
@@ -229,7 +234,7 @@ static int bundle_add_fd_now(struct bundle *b, const char *name, int fd, uint64_
                 if (!c)
                         return -ENOMEM;
         }
-        r = bundle_header(b, name, size);
+        r = bundle_header(b, name, size, true);
         if (r < 0)
                 return r;
         while (left > 0) {
@@ -251,6 +256,46 @@ static int bundle_add_fd_now(struct bundle *b, const char *name, int fd, uint64_
         }
         if (c)
                 sha256_final_hex(c, hex);
+        return 0;
+}
+
+/* A packed member (bundle_add_packed_async): the header through libarchive
+ * and out as a gzip member of its own, the packed members copied, and the
+ * NULs libarchive then writes in place of the content dropped (its padding
+ * goes on into the next gzip member). */
+static int bundle_add_packed_now(struct bundle *b, struct bundle_job *j)
+{
+        char buf[64 * 1024];
+        uint64_t left = j->packed_size;
+        int r;
+
+        r = bundle_header(b, j->name, j->size, false);
+        if (r < 0)
+                return r;
+        r = b->gz ? gzpool_flush(b->gz) : -EIO;
+        while (r >= 0 && left > 0) {
+                ssize_t n = loop_read(j->fd, buf, (size_t) MIN(left, (uint64_t) sizeof(buf)));
+
+                if (n <= 0)
+                        r = n < 0 ? (int) n : -EIO; /* the staged file shrank */
+                else if (interrupt_pending())
+                        r = -EINTR;
+                else
+                        r = bundle_output(b, buf, (size_t) n);
+                left -= n > 0 ? (uint64_t) n : 0;
+        }
+        if (r < 0) {
+                b->write_error = b->write_error ?: r;
+                return r;
+        }
+        b->skip = j->size;
+        if (archive_write_finish_entry(b->a) != ARCHIVE_OK || b->skip != 0) {
+                b->skip = 0;
+                if (b->write_error < 0)
+                        return b->write_error;
+                log_error("cannot add '%s' to the bundle: %s", j->name, archive_error_string(b->a));
+                return -EIO;
+        }
         return 0;
 }
 
@@ -283,7 +328,8 @@ static void *writer_main(void *userdata)
                 struct bundle_job *j = &b->jobs[b->run % BUNDLE_JOBS_MAX];
 
                 pthread_mutex_unlock(&b->lock);
-                j->result = bundle_add_fd_now(b, j->name, j->fd, j->size, j->hex);
+                j->result = j->packed ? bundle_add_packed_now(b, j) :
+                                        bundle_add_fd_now(b, j->name, j->fd, j->size, j->hex);
                 j->fd = safe_close(j->fd);
                 pthread_mutex_lock(&b->lock);
                 b->run++;
@@ -316,7 +362,7 @@ static int start_writer(struct bundle *b)
         return 0;
 }
 
-int bundle_add_fd_async(struct bundle *b, const char *name, int fd, uint64_t size, uint64_t tag)
+static int queue_job(struct bundle *b, const struct bundle_job *job)
 {
         struct bundle_job *j;
         char *n;
@@ -327,16 +373,47 @@ int bundle_add_fd_async(struct bundle *b, const char *name, int fd, uint64_t siz
         r = start_writer(b);
         if (r < 0)
                 return r;
-        n = xstrdup(name);
+        n = xstrdup(job->name);
         if (!n)
                 return -ENOMEM;
         j = &b->jobs[b->put % BUNDLE_JOBS_MAX];
-        *j = (struct bundle_job) { .name = n, .fd = fd, .size = size, .tag = tag };
+        *j = *job;
+        j->name = n;
         pthread_mutex_lock(&b->lock);
         b->put++;
         pthread_cond_broadcast(&b->cond);
         pthread_mutex_unlock(&b->lock);
         return 0;
+}
+
+int bundle_add_fd_async(struct bundle *b, const char *name, int fd, uint64_t size, uint64_t tag)
+{
+        return queue_job(b, &(struct bundle_job) {
+                                    .name = (char *) name, .fd = fd, .size = size, .tag = tag });
+}
+
+int bundle_add_packed_async(struct bundle *b, const char *name, int fd, uint64_t size,
+                            uint64_t packed_size, const char hex[static 65], uint64_t tag)
+{
+        struct bundle_job j = { .name = (char *) name,
+                                .fd = fd,
+                                .size = size,
+                                .tag = tag,
+                                .packed = true,
+                                .packed_size = packed_size };
+
+        memcpy(j.hex, hex, sizeof(j.hex));
+        return queue_job(b, &j);
+}
+
+int bundle_level(const struct bundle *b)
+{
+        return b->level;
+}
+
+struct leakcheck *bundle_leakcheck(const struct bundle *b)
+{
+        return b->lc;
 }
 
 int bundle_reap(struct bundle *b, bool wait, uint64_t *ret_tag, char hex[static 65])
@@ -373,7 +450,7 @@ int bundle_add_data(struct bundle *b, const char *name, const void *data, size_t
         wait_idle(b);
         if (hex)
                 sha256_hex(data, len, hex);
-        r = bundle_header(b, name, len);
+        r = bundle_header(b, name, len, true);
         if (r < 0)
                 return r;
         return len ? bundle_data(b, data, len) : 0;

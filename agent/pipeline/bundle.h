@@ -49,6 +49,25 @@ int bundle_add_fd(struct bundle *b, const char *name, int fd, uint64_t size, cha
 #define BUNDLE_JOBS_MAX 2
 int bundle_add_fd_async(struct bundle *b, const char *name, int fd, uint64_t size, uint64_t tag);
 
+/*
+ * A member staged already compressed: fd holds gzip members made at the
+ * bundle's level (bundle_level()) from the member's size bytes, packed_size
+ * bytes of them from its current offset, and hex is the member's SHA-256 (its
+ * leak check was done while it was staged). On the writer thread like
+ * bundle_add_fd_async(): libarchive writes the header, which is flushed as a
+ * gzip member of its own, then the packed members are copied into the file
+ * as they are (a multi-member gzip file is the concatenation of its members),
+ * so the member is neither read nor compressed again.
+ */
+int bundle_add_packed_async(struct bundle *b, const char *name, int fd, uint64_t size,
+                            uint64_t packed_size, const char hex[static 65], uint64_t tag);
+
+/* The compression level of the bundle's gzip members. */
+int bundle_level(const struct bundle *b);
+
+/* The leak check set with bundle_set_leakcheck(), or NULL. */
+struct leakcheck *bundle_leakcheck(const struct bundle *b);
+
 /* The oldest async job, once written (wait: until it is): 1 with its tag and
  * SHA-256 in hex, 0 when none is done (or none queued), or the job's -errno
  * (its tag set too). */

@@ -285,6 +285,25 @@ int gzpool_write(struct gzpool *p, const void *data, size_t len)
         return 0;
 }
 
+int gzpool_flush(struct gzpool *p)
+{
+        int r;
+
+        if (p->finished)
+                return -EINVAL;
+        r = pool_error(p);
+        if (r < 0)
+                return r;
+        if (p->cur && p->cur->len > 0)
+                publish(p);
+        while (p->write_seq < p->fill_seq) {
+                r = drain_one(p);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int gzpool_finish(struct gzpool *p)
 {
         int r;

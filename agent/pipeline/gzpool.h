@@ -39,6 +39,10 @@ int gzpool_new(int level, unsigned workers, size_t block, gzpool_output_t output
  * to the output. 0, or the first error of a worker or of the output. */
 int gzpool_write(struct gzpool *p, const void *data, size_t len);
 
+/* Compresses what is queued (the block being filled becomes a short member)
+ * and hands out every member; more data may follow. 0 or the first error. */
+int gzpool_flush(struct gzpool *p);
+
 /* Compresses what is queued and hands out every remaining member. After it
  * the pool takes no more data. 0 or the first error. */
 int gzpool_finish(struct gzpool *p);

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "sink.h"
 #include "alloc-util.h"
 #include "collect-ctx.h"
@@ -22,8 +24,10 @@
 #include "dynbuf.h"
 #include "fd-util.h"
 #include "log.h"
+#include "pipeline/gzpool.h"
 #include "pipeline/sink-agent.h"
 #include "redact/never-collect.h"
+#include "sha256.h"
 #include "strv.h"
 
 #define NOTES_MAX 12
@@ -66,7 +70,9 @@ struct sink {
         bool partial;
         uint64_t total;
         void (*progress)(uint64_t total);
-        int fatal; /* the disk is full or the archive broke: the run cannot succeed */
+        int fatal;           /* the disk is full or the archive broke: the run cannot succeed */
+        struct gzpool *pack; /* compresses the staged member of packer, or NULL */
+        struct sink_stream *packer;  /* the stream being staged packed, or NULL */
         struct never_collect *never; /* never_collect on the opened file, built on first use */
 };
 
@@ -86,7 +92,11 @@ struct sink_stream {
         bool skip_partial_first_line;
         int error;
         char *note;
-        size_t wlen; /* bytes in wbuf, not yet in the staging file */
+        bool packed;          /* staged compressed (see stream_stage) */
+        int lc_id;            /* packed: its leak check stream, or -1 */
+        struct sha256 *sha;   /* packed: its digest so far */
+        uint64_t packed_size; /* packed: compressed bytes in fd */
+        size_t wlen;          /* bytes in wbuf, not yet in the staging file */
         char wbuf[16 * 1024];
 };
 
@@ -175,6 +185,7 @@ struct sink *sink_free(struct sink *s)
                 (void) sink_stream_close(s->open[s->n_open - 1], true);
         for (size_t i = 0; i < s->n_pending; i++)
                 pending_done(&s->pending[i]);
+        gzpool_free(s->pack);
         safe_close(s->rows_fd);
         json_decref(s->cuts);
         strv_free(s->notes);
@@ -423,6 +434,144 @@ static void sink_fail(struct sink *s, int r)
                 log_set_muted(true);
 }
 
+/* The packing pool's output: the packer's compressed bytes, to its staging file. */
+static int pack_output(void *userdata, const void *buf, size_t len)
+{
+        struct sink *s = userdata;
+        int r = loop_write(s->packer->fd, buf, len);
+
+        if (r >= 0)
+                s->packer->packed_size += len;
+        return r;
+}
+
+/*
+ * A staged member is packed when no other is: its bytes are hashed, handed to
+ * the leak check and compressed (on the pool's threads, into gzip members of
+ * the bundle's level) as they are staged, so that the bundle's writer only
+ * copies them (bundle_add_packed_async) and the work overlaps with collecting
+ * the member. Packing is best effort: without it the member is staged plain.
+ */
+static void stream_pack(struct sink_stream *st)
+{
+        struct sink *s = st->sink;
+        struct leakcheck *lc = bundle_leakcheck(s->bundle);
+        _cleanup_free_ char *full = NULL;
+
+        if (s->packer)
+                return;
+        if (!s->pack && gzpool_new(bundle_level(s->bundle), 0, 0, pack_output, s, &s->pack) < 0)
+                return;
+        st->sha = sha256_new();
+        full = xasprintf("%s/%s", bundle_top(s->bundle), st->name);
+        if (!st->sha || !full) {
+                st->sha = sha256_free(st->sha);
+                return;
+        }
+        st->lc_id = lc ? leakcheck_open(lc, full) : -1;
+        if (lc && st->lc_id < 0) {
+                st->sha = sha256_free(st->sha);
+                return;
+        }
+        st->packed = true;
+        st->packed_size = 0;
+        s->packer = st;
+}
+
+/* Ends packing of st: the pool hands out what it holds, the leak check of the
+ * member ends (discard: its hits are dropped, the member is checked again). */
+static int pack_end(struct sink_stream *st, bool discard)
+{
+        struct sink *s = st->sink;
+        int r;
+
+        if (!st->packed)
+                return 0;
+        r = gzpool_flush(s->pack);
+        if (r < 0) /* the pool stops at its first error: a new one for the next member */
+                s->pack = gzpool_free(s->pack);
+        if (st->lc_id > 0)
+                leakcheck_close(bundle_leakcheck(s->bundle), st->lc_id, discard || r < 0);
+        st->lc_id = -1;
+        st->sha = sha256_free(st->sha);
+        st->packed = false;
+        s->packer = NULL;
+        return r;
+}
+
+/* Writes staged bytes: to the file, or packed. */
+static int stage_write(struct sink_stream *st, const void *data, size_t len)
+{
+        struct sink *s = st->sink;
+
+        if (!st->packed)
+                return loop_write(st->fd, data, len);
+        sha256_update(st->sha, data, len);
+        if (st->lc_id > 0)
+                leakcheck_write(bundle_leakcheck(s->bundle), st->lc_id, data, len);
+        return gzpool_write(s->pack, data, len);
+}
+
+/* Inflates the gzip members of in (from its start) into out. */
+static int inflate_members(int in, int out)
+{
+        unsigned char ibuf[64 * 1024], obuf[64 * 1024];
+        z_stream z = {};
+        int r = 0, zr = Z_OK;
+
+        if (lseek(in, 0, SEEK_SET) < 0)
+                return -errno;
+        if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+                return -ENOMEM;
+        for (;;) {
+                if (z.avail_in == 0) {
+                        ssize_t n = loop_read(in, ibuf, sizeof(ibuf));
+
+                        if (n <= 0) {
+                                r = n < 0 ? (int) n : (zr == Z_STREAM_END ? 0 : -EIO);
+                                break;
+                        }
+                        z.next_in = ibuf;
+                        z.avail_in = (uInt) n;
+                }
+                if (zr == Z_STREAM_END)
+                        (void) inflateReset(&z); /* the next member */
+                z.next_out = obuf;
+                z.avail_out = sizeof(obuf);
+                zr = inflate(&z, Z_NO_FLUSH);
+                if (zr != Z_OK && zr != Z_STREAM_END) {
+                        r = -EIO;
+                        break;
+                }
+                r = loop_write(out, obuf, sizeof(obuf) - z.avail_out);
+                if (r < 0)
+                        break;
+        }
+        inflateEnd(&z);
+        return r;
+}
+
+/* A packed member is to be cut: it is staged plain from here on (the writer
+ * then hashes and checks what is kept when it archives it). */
+static int stream_unpack(struct sink_stream *st)
+{
+        _cleanup_close_ int raw = -1;
+        int r;
+
+        r = pack_end(st, true);
+        if (r < 0)
+                return r;
+        raw = stage_open(st->sink);
+        if (raw < 0)
+                return raw;
+        r = inflate_members(st->fd, raw);
+        if (r < 0)
+                return r;
+        safe_close(st->fd);
+        st->fd = TAKE_FD(raw);
+        return 0;
+}
+
 /* The staging file, created when the member outgrows wbuf: a small member
  * goes from memory into the bundle without touching the disk. */
 static int stream_stage(struct sink_stream *st)
@@ -440,6 +589,7 @@ static int stream_stage(struct sink_stream *st)
                 }
                 return r;
         }
+        stream_pack(st);
         return 0;
 }
 
@@ -453,7 +603,7 @@ static int stream_flush(struct sink_stream *st)
         r = stream_stage(st);
         if (r < 0)
                 return r;
-        r = loop_write(st->fd, st->wbuf, st->wlen);
+        r = stage_write(st, st->wbuf, st->wlen);
         st->wlen = 0;
         if (r < 0 && disk_error(r)) {
                 sink_fail(st->sink, r);
@@ -471,6 +621,12 @@ static int stream_compact(struct sink_stream *st, uint64_t keep)
 
         if (st->size <= keep)
                 return 0;
+        if (st->packed) {
+                int r = stream_unpack(st);
+
+                if (r < 0)
+                        return r;
+        }
         from = st->size - keep;
         while (from < st->size) {
                 ssize_t n = pread(st->fd, buf,
@@ -532,7 +688,7 @@ static int stream_emit(void *userdata, const char *data, size_t len)
                 r = stream_stage(st);
                 if (r < 0)
                         return r;
-                r = loop_write(st->fd, data, len);
+                r = stage_write(st, data, len);
                 if (r < 0) {
                         if (disk_error(r)) {
                                 sink_fail(s, r);
@@ -578,6 +734,7 @@ int sink_open_stream(struct sink *s, const char *name, const char *source, unsig
         st->sink = s;
         st->flags = flags;
         st->fd = -1;
+        st->lc_id = -1;
         st->limit = MIN(budget_left(s), file_budget(s));
         st->name = xstrdup(name);
         st->source = source ? xstrdup(source) : NULL;
@@ -782,9 +939,17 @@ static int record_member(struct sink *s, const char *name, const char *source, u
 /* Hands the staged member to the writer thread; its row is recorded when it is written. */
 static int add_staged(struct sink *s, struct sink_stream *st)
 {
+        bool packed = st->packed;
         struct pending *p;
+        char hex[65];
         int r;
 
+        if (packed) {
+                sha256_final_hex(st->sha, hex);
+                r = pack_end(st, false); /* the rest of it into the file */
+                if (r < 0)
+                        return r;
+        }
         if (lseek(st->fd, 0, SEEK_SET) < 0)
                 return -errno;
         while (bundle_jobs(s->bundle) >= BUNDLE_JOBS_MAX) {
@@ -805,7 +970,11 @@ static int add_staged(struct sink *s, struct sink_stream *st)
                 pending_done(p);
                 return -ENOMEM;
         }
-        r = bundle_add_fd_async(s->bundle, st->name, st->fd, st->size, p->tag);
+        if (packed)
+                r = bundle_add_packed_async(s->bundle, st->name, st->fd, st->size, st->packed_size,
+                                            hex, p->tag);
+        else
+                r = bundle_add_fd_async(s->bundle, st->name, st->fd, st->size, p->tag);
         if (r < 0) {
                 pending_done(p);
                 return r;
@@ -875,6 +1044,8 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
                                   st->flags & SINK_KEEP_TAIL ? "newest part" : "beginning");
                 }
         }
+        if (st->packed) /* abandoned, or failed before it was handed over */
+                (void) pack_end(st, true);
         for (size_t i = 0; i < s->n_open; i++)
                 if (s->open[i] == st) {
                         s->open[i] = s->open[--s->n_open];

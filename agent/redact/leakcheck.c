@@ -249,7 +249,8 @@ struct scan {
         uint64_t pem_line;
         json_t *hits;
         uint64_t n_hits;
-        char *buf; /* the current line (or piece) */
+        uint64_t member_hits; /* of n_hits, the current member's */
+        char *buf;            /* the current line (or piece) */
         size_t len;
 };
 
@@ -414,6 +415,7 @@ static int add_hit(struct scan *s, uint64_t line, const char *detector)
                         return 0;
         }
         s->n_hits++;
+        s->member_hits++;
         if (n >= LC_HITS_MAX)
                 return 0;
         o = json_pack("{s:s, s:I, s:s}", "member", s->member, "line", (json_int_t) line, "detector",
@@ -689,6 +691,7 @@ static int scan_begin(struct scan *s, const char *member)
         s->member = member ? member : "";
         s->line = 0;
         s->len = 0;
+        s->member_hits = 0;
         s->pem_pending = false;
         int r = check_text(s, s->member, strlen(s->member));
         s->line = 1;
@@ -862,21 +865,39 @@ finish:
 }
 
 /*
- * The streaming check: the same scan over the members' bytes as the bundle
- * writer hands them to the archive, on a thread of its own. The producer
- * fills chunks from a small ring (LC_CHUNKS of LC_CHUNK bytes, so memory is
- * bounded and the producer waits when the check lags); the thread takes them
- * in order. A chunk holds the bytes of as many members as fit (marks say
- * where each starts), so small members cost one hand-off per chunk, not one
- * each.
+ * The streaming check: the same scan over the members' bytes as they are
+ * handed over, on a thread of its own. The producers fill chunks from a small
+ * ring (LC_CHUNKS of LC_CHUNK bytes, so memory is bounded and a producer
+ * waits when the check lags); the thread takes them in order. A chunk holds
+ * the bytes of as many members as fit (marks say where each starts), so small
+ * members cost one hand-off per chunk, not one each.
+ *
+ * Members come in streams: stream 0 is the sequence of leakcheck_member() and
+ * leakcheck_feed() (the bundle writer's), and leakcheck_open() gives others,
+ * whose bytes may be handed over between those of other members (the sink
+ * checks a large member while it is being staged, as the writer archives
+ * earlier ones). A mark switches the stream the following bytes belong to;
+ * the thread keeps each stream's scan state (its line, its unfinished line).
+ * Producers may be on different threads: prod_lock orders them.
  */
 #define LC_CHUNK (32u * 1024u)
 #define LC_CHUNKS 4u
 #define LC_MARKS 128u /* member starts in one chunk, at most */
+#define LC_STREAMS 4u /* stream 0 and three opened ones */
+
+enum lc_mark_kind {
+        LC_OPEN,    /* a member begins in stream id (ending the one before it there) */
+        LC_SWITCH,  /* the bytes that follow are stream id's */
+        LC_CLOSE,   /* stream id's member ends */
+        LC_DISCARD, /* stream id's member ends and its hits are dropped */
+        LC_END,     /* the end of members: every stream ends */
+};
 
 struct lc_mark {
-        char *member; /* NULL: the end of members */
-        size_t off;   /* where in the chunk's data the member starts */
+        char *member; /* LC_OPEN: the member's name */
+        size_t off;   /* where in the chunk's data the mark is */
+        uint8_t kind; /* enum lc_mark_kind */
+        uint8_t id;
 };
 
 struct lc_chunk {
@@ -885,6 +906,16 @@ struct lc_chunk {
         size_t n_marks;
         struct lc_mark marks[LC_MARKS];
         char data[LC_CHUNK];
+};
+
+/* A stream's scan state while another stream's bytes are scanned. */
+struct lc_stream {
+        bool in_member;
+        char *member; /* its name (the hits name it, so it lives until the end) */
+        uint64_t line, pem_line, member_hits;
+        bool pem_pending;
+        char *buf;
+        size_t len;
 };
 
 struct leakcheck {
@@ -900,8 +931,15 @@ struct leakcheck {
         pthread_t thread;
         struct detectors d;
         struct scan s;
-        bool in_member;
-        char *member; /* the name of the member being scanned (s.member) */
+        /* producers' side, under prod_lock */
+        pthread_mutex_t prod_lock;
+        unsigned prod_id;        /* the stream the bytes handed over belong to */
+        bool opened[LC_STREAMS]; /* streams given out by leakcheck_open() */
+        /* the thread's side */
+        unsigned scan_id; /* the stream s is scanning */
+        struct lc_stream streams[LC_STREAMS];
+        char **names; /* every member name, freed at the end */
+        size_t n_names;
         uint64_t bytes;
         uint64_t members;
         usec_t cpu; /* thread CPU time, at the last sync */
@@ -916,24 +954,102 @@ static usec_t thread_cpu(void)
         return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
 }
 
-/* A mark, on the thread: ends the previous member, begins the next one. */
+/* On the thread: makes id the stream s scans, saving the other's state. */
+static int lc_switch(struct leakcheck *lc, unsigned id)
+{
+        struct lc_stream *o = &lc->streams[lc->scan_id], *n = &lc->streams[id];
+
+        if (id == lc->scan_id)
+                return 0;
+        if (!n->buf) {
+                n->buf = xmalloc(LC_LINE_MAX + 1);
+                if (!n->buf)
+                        return -ENOMEM;
+        }
+        *o = (struct lc_stream) {
+                .in_member = o->in_member,
+                .member = o->member,
+                .line = lc->s.line,
+                .pem_line = lc->s.pem_line,
+                .member_hits = lc->s.member_hits,
+                .pem_pending = lc->s.pem_pending,
+                .buf = lc->s.buf,
+                .len = lc->s.len,
+        };
+        lc->s.member = n->member ? n->member : "";
+        lc->s.line = n->line;
+        lc->s.pem_line = n->pem_line;
+        lc->s.member_hits = n->member_hits;
+        lc->s.pem_pending = n->pem_pending;
+        lc->s.buf = n->buf;
+        lc->s.len = n->len;
+        lc->scan_id = id;
+        return 0;
+}
+
+/* On the thread: drops the hits of the member s scans (it is checked again). */
+static void lc_drop_hits(struct leakcheck *lc)
+{
+        for (size_t i = json_array_size(lc->s.hits); i > 0; i--) {
+                const char *m = json_string_value(
+                        json_object_get(json_array_get(lc->s.hits, i - 1), "member"));
+
+                if (m && strcmp(m, lc->s.member) == 0)
+                        (void) json_array_remove(lc->s.hits, i - 1);
+        }
+        lc->s.n_hits -= MIN(lc->s.n_hits, lc->s.member_hits);
+        lc->s.member_hits = 0;
+}
+
+/* On the thread: ends the member of the stream s scans. */
+static int lc_end_member(struct leakcheck *lc, bool discard)
+{
+        struct lc_stream *st = &lc->streams[lc->scan_id];
+        int r;
+
+        if (!st->in_member)
+                return 0;
+        st->in_member = false;
+        r = scan_end(&lc->s);
+        if (discard)
+                lc_drop_hits(lc);
+        return r;
+}
+
+/* On the thread: what a mark says. */
 static int lc_scan_mark(struct leakcheck *lc, struct lc_mark *m)
 {
-        int r = 0;
+        int r;
 
-        if (lc->in_member) {
-                lc->in_member = false;
-                r = scan_end(&lc->s);
+        if (m->kind == LC_END) {
+                for (unsigned i = 0; i < LC_STREAMS; i++) {
+                        if (!lc->streams[i].in_member)
+                                continue;
+                        r = lc_switch(lc, i);
+                        if (r >= 0)
+                                r = lc_end_member(lc, false);
+                        if (r < 0)
+                                return r;
+                }
+                return lc_switch(lc, 0);
         }
-        if (r >= 0 && m->member) {
-                /* the name outlives its chunk: the scan's hits name it */
-                free(lc->member);
-                lc->member = TAKE_PTR(m->member);
-                lc->in_member = true;
-                lc->members++;
-                r = scan_begin(&lc->s, lc->member);
-        }
-        return r;
+        r = lc_switch(lc, m->id);
+        if (r < 0 || m->kind == LC_SWITCH)
+                return r;
+        r = lc_end_member(lc, m->kind == LC_DISCARD);
+        if (r < 0 || m->kind != LC_OPEN)
+                return r;
+        /* the name outlives its chunk: the scan's hits name it */
+        char **v = xrealloc(lc->names, (lc->n_names + 1) * sizeof(char *));
+
+        if (!v)
+                return -ENOMEM;
+        lc->names = v;
+        lc->names[lc->n_names++] = m->member;
+        lc->streams[m->id].member = TAKE_PTR(m->member);
+        lc->streams[m->id].in_member = true;
+        lc->members++;
+        return scan_begin(&lc->s, lc->streams[m->id].member);
 }
 
 /* One chunk, on the thread: the bytes between marks go to their member. */
@@ -945,7 +1061,7 @@ static int lc_scan_chunk(struct leakcheck *lc, struct lc_chunk *c)
         for (size_t i = 0; i <= c->n_marks && r >= 0; i++) {
                 size_t to = i < c->n_marks ? c->marks[i].off : c->len;
 
-                if (to > pos && lc->in_member)
+                if (to > pos && lc->streams[lc->scan_id].in_member)
                         r = scan_feed(&lc->s, c->data + pos, to - pos);
                 pos = to;
                 if (r >= 0 && i < c->n_marks)
@@ -1003,10 +1119,12 @@ int leakcheck_new(struct leakcheck **ret)
         if (!lc)
                 return -ENOMEM;
         pthread_mutex_init(&lc->lock, NULL);
+        pthread_mutex_init(&lc->prod_lock, NULL);
         pthread_cond_init(&lc->filled, NULL);
         pthread_cond_init(&lc->freed, NULL);
         r = scan_init(&lc->s, &lc->d);
         if (r >= 0) {
+                lc->streams[0].buf = lc->s.buf;
                 /* Signals stay with the main thread. */
                 sigfillset(&all);
                 pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -1047,34 +1165,52 @@ static void lc_acquire(struct leakcheck *lc)
         lc->cur = c;
 }
 
-/* A member (or, with NULL, the end of members) starts at the current position. */
-static void lc_mark(struct leakcheck *lc, char *member)
+/* A mark at the current position. Under prod_lock. */
+static void lc_mark(struct leakcheck *lc, enum lc_mark_kind kind, unsigned id, char *member)
 {
         if (lc->cur && (lc->cur->n_marks == LC_MARKS || lc->cur->len == LC_CHUNK))
                 lc_publish(lc);
         if (!lc->cur)
                 lc_acquire(lc);
-        lc->cur->marks[lc->cur->n_marks++] = (struct lc_mark) { member, lc->cur->len };
+        lc->cur->marks[lc->cur->n_marks++] = (struct lc_mark) {
+                .member = member, .off = lc->cur->len, .kind = (uint8_t) kind, .id = (uint8_t) id
+        };
+        lc->prod_id = id;
 }
 
-int leakcheck_member(struct leakcheck *lc, const char *name)
+static void lc_fail(struct leakcheck *lc, int r)
+{
+        pthread_mutex_lock(&lc->lock);
+        lc->error = lc->error ?: r;
+        pthread_mutex_unlock(&lc->lock);
+}
+
+static int lc_begin(struct leakcheck *lc, unsigned id, const char *name)
 {
         char *m = xstrdup(name ? name : "");
 
         if (!m) {
-                pthread_mutex_lock(&lc->lock);
-                lc->error = lc->error ?: -ENOMEM;
-                pthread_mutex_unlock(&lc->lock);
+                lc_fail(lc, -ENOMEM);
                 return -ENOMEM;
         }
-        lc_mark(lc, m);
+        lc_mark(lc, LC_OPEN, id, m);
         return 0;
 }
 
-void leakcheck_feed(struct leakcheck *lc, const void *data, size_t len)
+int leakcheck_member(struct leakcheck *lc, const char *name)
 {
-        const char *p = data;
+        int r;
 
+        pthread_mutex_lock(&lc->prod_lock);
+        r = lc_begin(lc, 0, name);
+        pthread_mutex_unlock(&lc->prod_lock);
+        return r;
+}
+
+static void lc_feed(struct leakcheck *lc, unsigned id, const char *p, size_t len)
+{
+        if (len > 0 && lc->prod_id != id)
+                lc_mark(lc, LC_SWITCH, id, NULL);
         while (len > 0) {
                 size_t n;
 
@@ -1090,13 +1226,61 @@ void leakcheck_feed(struct leakcheck *lc, const void *data, size_t len)
         }
 }
 
+void leakcheck_feed(struct leakcheck *lc, const void *data, size_t len)
+{
+        pthread_mutex_lock(&lc->prod_lock);
+        lc_feed(lc, 0, data, len);
+        pthread_mutex_unlock(&lc->prod_lock);
+}
+
+int leakcheck_open(struct leakcheck *lc, const char *name)
+{
+        int r = -EMFILE;
+
+        pthread_mutex_lock(&lc->prod_lock);
+        for (unsigned i = 1; i < LC_STREAMS; i++)
+                if (!lc->opened[i]) {
+                        r = lc_begin(lc, i, name);
+                        if (r >= 0) {
+                                lc->opened[i] = true;
+                                r = (int) i;
+                        }
+                        break;
+                }
+        pthread_mutex_unlock(&lc->prod_lock);
+        return r;
+}
+
+void leakcheck_write(struct leakcheck *lc, int id, const void *data, size_t len)
+{
+        if (id <= 0 || id >= (int) LC_STREAMS)
+                return;
+        pthread_mutex_lock(&lc->prod_lock);
+        lc_feed(lc, (unsigned) id, data, len);
+        pthread_mutex_unlock(&lc->prod_lock);
+}
+
+void leakcheck_close(struct leakcheck *lc, int id, bool discard)
+{
+        if (id <= 0 || id >= (int) LC_STREAMS)
+                return;
+        pthread_mutex_lock(&lc->prod_lock);
+        if (lc->opened[id]) {
+                lc_mark(lc, discard ? LC_DISCARD : LC_CLOSE, (unsigned) id, NULL);
+                lc->opened[id] = false;
+        }
+        pthread_mutex_unlock(&lc->prod_lock);
+}
+
 int leakcheck_sync(struct leakcheck *lc, json_t **ret_hits, struct leakcheck_stats *ret_stats)
 {
         int r;
 
         /* the end of the last member, then wait until the thread has scanned everything */
-        lc_mark(lc, NULL);
+        pthread_mutex_lock(&lc->prod_lock);
+        lc_mark(lc, LC_END, 0, NULL);
         lc_publish(lc);
+        pthread_mutex_unlock(&lc->prod_lock);
         pthread_mutex_lock(&lc->lock);
         while (lc->got < lc->put)
                 pthread_cond_wait(&lc->freed, &lc->lock);
@@ -1127,10 +1311,18 @@ struct leakcheck *leakcheck_free(struct leakcheck *lc)
                 pthread_join(lc->thread, NULL);
         for (size_t i = 0; i < LC_CHUNKS; i++)
                 lc_chunk_clear(&lc->chunks[i]);
-        free(lc->member);
+        for (size_t i = 0; i < lc->n_names; i++)
+                free(lc->names[i]);
+        free(lc->names);
+        for (size_t i = 0; i < LC_STREAMS; i++)
+                if (lc->streams[i].buf == lc->s.buf)
+                        lc->s.buf = NULL; /* freed as the stream's */
+        for (size_t i = 0; i < LC_STREAMS; i++)
+                free(lc->streams[i].buf);
         scan_done(&lc->s, &lc->d);
         pthread_cond_destroy(&lc->freed);
         pthread_cond_destroy(&lc->filled);
+        pthread_mutex_destroy(&lc->prod_lock);
         pthread_mutex_destroy(&lc->lock);
         free(lc);
         return NULL;

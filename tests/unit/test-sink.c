@@ -23,6 +23,8 @@
 
 #include "fd-util.h"
 #include "pipeline/sink-agent.h"
+#include "redact/redact.h"
+#include "sha256.h"
 #include "sink.h"
 
 static char dir[] = "/tmp/collect-test-sink-XXXXXX";
@@ -72,15 +74,13 @@ static struct fixture *fixture_new(uint64_t budget, uint64_t per_file)
         return f;
 }
 
-/* Ends the collector, commits, reads member name back (NULL: absent). */
-static char *finish_and_read(struct fixture *f, const char *name, struct collector_status *st)
+/* Reads member name of the committed bundle back (NULL: absent). */
+static char *read_member(struct fixture *f, const char *name)
 {
         struct archive *a;
         struct archive_entry *e;
         char *found = NULL;
 
-        sink_end(f->s, st);
-        assert_int_equal(bundle_commit(f->b), 0);
         a = archive_read_new();
         archive_read_support_filter_gzip(a);
         archive_read_support_format_tar(a);
@@ -96,6 +96,14 @@ static char *finish_and_read(struct fixture *f, const char *name, struct collect
         }
         archive_read_free(a);
         return found;
+}
+
+/* Ends the collector, commits, reads member name back (NULL: absent). */
+static char *finish_and_read(struct fixture *f, const char *name, struct collector_status *st)
+{
+        sink_end(f->s, st);
+        assert_int_equal(bundle_commit(f->b), 0);
+        return read_member(f, name);
 }
 
 static void fixture_free(struct fixture *f)
@@ -286,12 +294,96 @@ static void test_finding_source(void **state)
         fixture_free(f);
 }
 
+/* Writes n numbered lines to st; returns what was written (to compare). */
+static char *write_lines(struct sink_stream *st, const char *tag, int from, int n)
+{
+        size_t cap = (size_t) n * 64 + 1, len = 0;
+        char *all = malloc(cap);
+
+        assert_non_null(all);
+        for (int i = from; i < from + n; i++) {
+                int k = snprintf(all + len, cap - len, "%s line %07d of the test, plain words\n",
+                                 tag, i);
+
+                assert_int_equal(sink_stream_write(st, all + len, (size_t) k), 0);
+                len += (size_t) k;
+        }
+        return all;
+}
+
+/* A large member is staged packed (hashed, checked and compressed while it is
+ * written) while another large one, open at the same time, is staged plain,
+ * and small members come between them: all read back whole, with their
+ * manifest digests, in a gzip file gzip accepts, and the leak check saw
+ * every byte of every member once. */
+static void test_packed_and_plain(void **state)
+{
+        struct fixture *f = fixture_new(64 << 20, 64 << 20);
+        struct collector_status st = {};
+        struct leakcheck *lc = NULL;
+        struct leakcheck_stats ls = {};
+        struct sink_stream *a, *b;
+        char *want_a, *want_a2, *want_b, *got, hex[65], cmd[600];
+        json_t *hits = NULL;
+        size_t la;
+
+        (void) state;
+        assert_int_equal(leakcheck_new(&lc), 0);
+        bundle_set_leakcheck(f->b, lc);
+        assert_int_equal(sink_open_stream(f->s, "big-a.log", "/a", SINK_KEEP_TAIL, &a), 0);
+        assert_int_equal(sink_open_stream(f->s, "big-b.log", "/b", SINK_KEEP_TAIL, &b), 0);
+        want_a = write_lines(a, "a", 0, 20000); /* a stages first: packed */
+        want_b = write_lines(b, "b", 0, 9000);  /* b stages while a packs: plain */
+        assert_int_equal(sink_add_data(f->s, "small.txt", "small\n", 6, 0), 0);
+        want_a2 = write_lines(a, "a", 20000, 5000);
+        assert_int_equal(sink_stream_close(a, false), 0);
+        assert_int_equal(sink_stream_close(b, false), 0);
+        assert_int_equal(sink_flush(f->s), 0);
+        la = strlen(want_a);
+        want_a = realloc(want_a, la + strlen(want_a2) + 1);
+        strcpy(want_a + la, want_a2);
+
+        const char *names[] = { "big-a.log", "big-b.log" };
+        const char *wants[] = { want_a, want_b };
+        for (size_t i = 0; i < 2; i++) {
+                json_t *m = member(f, names[i]);
+
+                assert_non_null(m);
+                sha256_hex(wants[i], strlen(wants[i]), hex);
+                assert_string_equal(json_string_value(json_object_get(m, "sha256")), hex);
+                assert_int_equal(json_integer_value(json_object_get(m, "size")),
+                                 (json_int_t) strlen(wants[i]));
+        }
+        assert_int_equal(leakcheck_sync(lc, &hits, &ls), 0);
+        assert_int_equal(ls.members, 3);
+        assert_int_equal(ls.bytes, strlen(want_a) + strlen(want_b) + 6);
+        got = finish_and_read(f, "big-a.log", &st);
+        assert_string_equal(got, want_a);
+        free(got);
+        got = read_member(f, "big-b.log");
+        assert_string_equal(got, want_b);
+        free(got);
+        got = read_member(f, "small.txt");
+        assert_string_equal(got, "small\n");
+        free(got);
+        snprintf(cmd, sizeof(cmd), "gzip -t '%s'", f->path);
+        assert_int_equal(system(cmd), 0);
+        json_decref(hits);
+        free(want_a);
+        free(want_a2);
+        free(want_b);
+        free(st.note);
+        fixture_free(f);
+        leakcheck_free(lc);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_head_cut),          cmocka_unit_test(test_tail_keeps_newest),
                 cmocka_unit_test(test_redacts_and_lists), cmocka_unit_test(test_refusals),
                 cmocka_unit_test(test_command),           cmocka_unit_test(test_finding_source),
+                cmocka_unit_test(test_packed_and_plain),
         };
 
         return cmocka_run_group_tests(tests, setup, NULL);
