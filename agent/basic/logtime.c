@@ -20,9 +20,16 @@
 static struct {
         bool local;
         char name[128];
+        unsigned gen; /* changes with the zone: the threads' cached minutes are then stale */
+} zone = { .name = "UTC" };
+
+/* The last wall-clock minute converted, per thread (the error extraction
+ * parses times beside the collectors). */
+static _Thread_local struct {
+        unsigned gen;
         int64_t key;  /* minutes since 1970 of the cached wall-clock minute, -1: none */
         int64_t base; /* its start in seconds since the epoch */
-} zone = { .name = "UTC", .key = -1 };
+} minute = { .key = -1 };
 
 #define SCAN_MAX 96 /* how far into a line an ISO time is looked for */
 
@@ -74,14 +81,15 @@ static bool local_minute(int y, int mo, int d, int h, int mi, int64_t *ret)
         };
         time_t t;
 
-        if (key != zone.key) {
+        if (key != minute.key || minute.gen != zone.gen) {
                 t = mktime(&tm);
                 if (t == (time_t) -1)
                         return false;
-                zone.key = key;
-                zone.base = (int64_t) t;
+                minute.key = key;
+                minute.base = (int64_t) t;
+                minute.gen = zone.gen;
         }
-        *ret = zone.base;
+        *ret = minute.base;
         return true;
 }
 
@@ -503,7 +511,7 @@ int logtime_zone_setup(int root_fd, const char *root)
                         return -errno;
                 tzset();
                 zone.local = false;
-                zone.key = -1;
+                zone.gen++;
                 (void) snprintf(zone.name, sizeof(zone.name), "UTC");
                 return 0;
         }
@@ -511,7 +519,7 @@ int logtime_zone_setup(int root_fd, const char *root)
                 return -errno;
         tzset();
         zone.local = true;
-        zone.key = -1;
+        zone.gen++;
         (void) snprintf(zone.name, sizeof(zone.name), "%s", named ? name : "etc/localtime");
         return 1;
 }

@@ -43,6 +43,11 @@ int sink_add_line_observer(struct sink *s,
                                        size_t len),
                            void (*end_source)(void *userdata, const char *source), void *userdata);
 
+/* Waits until the line observers have seen every line written so far (they
+ * run on a thread of their own; sink_end() waits too). 0 or the first error
+ * an observer returned. */
+int sink_sync_observers(struct sink *s);
+
 /* Starts and ends the accounting of one collector: bytes, notes, partial. The
  * ctx must outlive the collector's run. */
 void sink_begin(struct sink *s, struct collect_ctx *ctx);

@@ -25,6 +25,7 @@
 #include "fd-util.h"
 #include "log.h"
 #include "pipeline/gzpool.h"
+#include "pipeline/linequeue.h"
 #include "pipeline/sink-agent.h"
 #include "redact/never-collect.h"
 #include "sha256.h"
@@ -47,6 +48,7 @@ struct sink {
         struct redactor *redactor;
         struct line_observer observers[LINE_OBSERVERS_MAX];
         size_t n_observers;
+        struct linequeue *lines; /* the observers run on its thread; NULL: on the caller's */
         struct report *report;
         char *stage_dir;
         struct collect_ctx *ctx;
@@ -149,32 +151,61 @@ static bool observed(const struct sink *s, unsigned flags)
         return (flags & SINK_SCAN_ERRORS) && s->n_observers > 0;
 }
 
-static int observe_line(struct sink_stream *st, const char *data, size_t len)
+/* Each observer's take on a line (on the line queue's thread). */
+static int dispatch_line(void *userdata, const char *source, const struct sink_line_meta *meta,
+                         const char *line, size_t len)
 {
-        struct sink *s = st->sink;
-        const char *source = st->source ? st->source : st->name;
-        size_t l = len;
+        struct sink *s = userdata;
         int r;
 
-        while (l > 0 && (data[l - 1] == '\n' || data[l - 1] == '\r'))
-                l--;
         for (size_t i = 0; i < s->n_observers; i++) {
-                r = s->observers[i].line(s->observers[i].userdata, source,
-                                         st->have_meta ? &st->meta : NULL, data, l);
+                r = s->observers[i].line(s->observers[i].userdata, source, meta, line, len);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static void observe_end(struct sink_stream *st)
+static void dispatch_end(void *userdata, const char *source)
 {
-        struct sink *s = st->sink;
+        struct sink *s = userdata;
 
         for (size_t i = 0; i < s->n_observers; i++)
                 if (s->observers[i].end_source)
-                        s->observers[i].end_source(s->observers[i].userdata,
-                                                   st->source ? st->source : st->name);
+                        s->observers[i].end_source(s->observers[i].userdata, source);
+}
+
+static int observe_line(struct sink_stream *st, const char *data, size_t len)
+{
+        struct sink *s = st->sink;
+        const char *source = st->source ? st->source : st->name;
+        const struct sink_line_meta *meta = st->have_meta ? &st->meta : NULL;
+        size_t l = len;
+
+        while (l > 0 && (data[l - 1] == '\n' || data[l - 1] == '\r'))
+                l--;
+        /* on a thread of their own, beside the collecting one (if it can start) */
+        if (!s->lines && linequeue_new(dispatch_line, dispatch_end, s, &s->lines) < 0)
+                s->lines = NULL;
+        if (s->lines)
+                return linequeue_line(s->lines, source, meta, data, l);
+        return dispatch_line(s, source, meta, data, l);
+}
+
+static void observe_end(struct sink_stream *st)
+{
+        struct sink *s = st->sink;
+        const char *source = st->source ? st->source : st->name;
+
+        if (s->lines)
+                (void) linequeue_end(s->lines, source);
+        else
+                dispatch_end(s, source);
+}
+
+int sink_sync_observers(struct sink *s)
+{
+        return s ? linequeue_sync(s->lines) : 0;
 }
 
 struct sink *sink_free(struct sink *s)
@@ -183,6 +214,7 @@ struct sink *sink_free(struct sink *s)
                 return NULL;
         while (s->n_open > 0)
                 (void) sink_stream_close(s->open[s->n_open - 1], true);
+        linequeue_free(s->lines);
         for (size_t i = 0; i < s->n_pending; i++)
                 pending_done(&s->pending[i]);
         gzpool_free(s->pack);
@@ -205,6 +237,13 @@ void sink_begin(struct sink *s, struct collect_ctx *ctx)
 
 void sink_end(struct sink *s, struct collector_status *st)
 {
+        int r = sink_sync_observers(s); /* the observers' state may be read after a collector */
+
+        if (r < 0) {
+                log_warning_errno(r, "%s: the error summary misses lines: %m",
+                                  s->ctx ? s->ctx->name : "sink");
+                s->partial = true;
+        }
         if (s->ctx)
                 st->bytes = s->ctx->used;
         if (s->partial && st->result == COLLECTOR_OK)
@@ -462,16 +501,18 @@ static void stream_pack(struct sink_stream *st)
                 return;
         if (!s->pack && gzpool_new(bundle_level(s->bundle), 0, 0, pack_output, s, &s->pack) < 0)
                 return;
-        st->sha = sha256_new();
         full = xasprintf("%s/%s", bundle_top(s->bundle), st->name);
-        if (!st->sha || !full) {
-                st->sha = sha256_free(st->sha);
+        if (!full)
                 return;
-        }
-        st->lc_id = lc ? leakcheck_open(lc, full) : -1;
-        if (lc && st->lc_id < 0) {
-                st->sha = sha256_free(st->sha);
-                return;
+        /* the leak check's thread reads every byte: it makes the digest too */
+        if (lc) {
+                st->lc_id = leakcheck_open(lc, full, true);
+                if (st->lc_id < 0)
+                        return;
+        } else {
+                st->sha = sha256_new();
+                if (!st->sha)
+                        return;
         }
         st->packed = true;
         st->packed_size = 0;
@@ -479,11 +520,12 @@ static void stream_pack(struct sink_stream *st)
 }
 
 /* Ends packing of st: the pool hands out what it holds, the leak check of the
- * member ends (discard: its hits are dropped, the member is checked again). */
-static int pack_end(struct sink_stream *st, bool discard)
+ * member ends (discard: its hits are dropped, the member is checked again)
+ * and, with hex, the member's SHA-256 is given. */
+static int pack_end(struct sink_stream *st, bool discard, char *hex)
 {
         struct sink *s = st->sink;
-        int r;
+        int r, k = 0;
 
         if (!st->packed)
                 return 0;
@@ -491,12 +533,15 @@ static int pack_end(struct sink_stream *st, bool discard)
         if (r < 0) /* the pool stops at its first error: a new one for the next member */
                 s->pack = gzpool_free(s->pack);
         if (st->lc_id > 0)
-                leakcheck_close(bundle_leakcheck(s->bundle), st->lc_id, discard || r < 0);
+                k = leakcheck_close(bundle_leakcheck(s->bundle), st->lc_id, discard || r < 0,
+                                    r >= 0 ? hex : NULL);
+        else if (hex && st->sha)
+                sha256_final_hex(st->sha, hex);
         st->lc_id = -1;
         st->sha = sha256_free(st->sha);
         st->packed = false;
         s->packer = NULL;
-        return r;
+        return r < 0 ? r : k;
 }
 
 /* Writes staged bytes: to the file, or packed. */
@@ -506,7 +551,8 @@ static int stage_write(struct sink_stream *st, const void *data, size_t len)
 
         if (!st->packed)
                 return loop_write(st->fd, data, len);
-        sha256_update(st->sha, data, len);
+        if (st->sha)
+                sha256_update(st->sha, data, len);
         if (st->lc_id > 0)
                 leakcheck_write(bundle_leakcheck(s->bundle), st->lc_id, data, len);
         return gzpool_write(s->pack, data, len);
@@ -558,7 +604,7 @@ static int stream_unpack(struct sink_stream *st)
         _cleanup_close_ int raw = -1;
         int r;
 
-        r = pack_end(st, true);
+        r = pack_end(st, true, NULL);
         if (r < 0)
                 return r;
         raw = stage_open(st->sink);
@@ -945,8 +991,7 @@ static int add_staged(struct sink *s, struct sink_stream *st)
         int r;
 
         if (packed) {
-                sha256_final_hex(st->sha, hex);
-                r = pack_end(st, false); /* the rest of it into the file */
+                r = pack_end(st, false, hex); /* the rest of it into the file */
                 if (r < 0)
                         return r;
         }
@@ -1045,7 +1090,7 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
                 }
         }
         if (st->packed) /* abandoned, or failed before it was handed over */
-                (void) pack_end(st, true);
+                (void) pack_end(st, true, NULL);
         for (size_t i = 0; i < s->n_open; i++)
                 if (s->open[i] == st) {
                         s->open[i] = s->open[--s->n_open];

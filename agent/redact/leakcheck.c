@@ -25,6 +25,7 @@
 #include "log.h"
 #include "time-util.h"
 #include "redact/redact.h"
+#include "sha256.h"
 
 #define LC_LINE_MAX (64u * 1024u) /* longer lines are checked in pieces */
 #define LC_OVERLAP \
@@ -898,6 +899,7 @@ struct lc_mark {
         size_t off;   /* where in the chunk's data the mark is */
         uint8_t kind; /* enum lc_mark_kind */
         uint8_t id;
+        bool digest; /* LC_OPEN: the member's SHA-256 is wanted */
 };
 
 struct lc_chunk {
@@ -916,6 +918,8 @@ struct lc_stream {
         bool pem_pending;
         char *buf;
         size_t len;
+        struct sha256 *sha; /* leakcheck_open() with a digest: of the member's bytes */
+        char hex[SHA256_HEX_LEN + 1];
 };
 
 struct leakcheck {
@@ -937,6 +941,7 @@ struct leakcheck {
         bool opened[LC_STREAMS]; /* streams given out by leakcheck_open() */
         /* the thread's side */
         unsigned scan_id; /* the stream s is scanning */
+        bool failed;      /* the check cannot run: only the digests go on */
         struct lc_stream streams[LC_STREAMS];
         char **names; /* every member name, freed at the end */
         size_t n_names;
@@ -966,16 +971,12 @@ static int lc_switch(struct leakcheck *lc, unsigned id)
                 if (!n->buf)
                         return -ENOMEM;
         }
-        *o = (struct lc_stream) {
-                .in_member = o->in_member,
-                .member = o->member,
-                .line = lc->s.line,
-                .pem_line = lc->s.pem_line,
-                .member_hits = lc->s.member_hits,
-                .pem_pending = lc->s.pem_pending,
-                .buf = lc->s.buf,
-                .len = lc->s.len,
-        };
+        o->line = lc->s.line;
+        o->pem_line = lc->s.pem_line;
+        o->member_hits = lc->s.member_hits;
+        o->pem_pending = lc->s.pem_pending;
+        o->buf = lc->s.buf;
+        o->len = lc->s.len;
         lc->s.member = n->member ? n->member : "";
         lc->s.line = n->line;
         lc->s.pem_line = n->pem_line;
@@ -1005,12 +1006,17 @@ static void lc_drop_hits(struct leakcheck *lc)
 static int lc_end_member(struct leakcheck *lc, bool discard)
 {
         struct lc_stream *st = &lc->streams[lc->scan_id];
-        int r;
+        int r = 0;
 
         if (!st->in_member)
                 return 0;
         st->in_member = false;
-        r = scan_end(&lc->s);
+        if (st->sha) {
+                sha256_final_hex(st->sha, st->hex);
+                st->sha = sha256_free(st->sha);
+        }
+        if (!lc->failed)
+                r = scan_end(&lc->s);
         if (discard)
                 lc_drop_hits(lc);
         return r;
@@ -1048,8 +1054,14 @@ static int lc_scan_mark(struct leakcheck *lc, struct lc_mark *m)
         lc->names[lc->n_names++] = m->member;
         lc->streams[m->id].member = TAKE_PTR(m->member);
         lc->streams[m->id].in_member = true;
+        lc->streams[m->id].hex[0] = 0;
+        if (m->digest) {
+                lc->streams[m->id].sha = sha256_new();
+                if (!lc->streams[m->id].sha)
+                        return -ENOMEM;
+        }
         lc->members++;
-        return scan_begin(&lc->s, lc->streams[m->id].member);
+        return lc->failed ? 0 : scan_begin(&lc->s, lc->streams[m->id].member);
 }
 
 /* One chunk, on the thread: the bytes between marks go to their member. */
@@ -1061,7 +1073,11 @@ static int lc_scan_chunk(struct leakcheck *lc, struct lc_chunk *c)
         for (size_t i = 0; i <= c->n_marks && r >= 0; i++) {
                 size_t to = i < c->n_marks ? c->marks[i].off : c->len;
 
-                if (to > pos && lc->streams[lc->scan_id].in_member)
+                struct lc_stream *st = &lc->streams[lc->scan_id];
+
+                if (to > pos && st->in_member && st->sha)
+                        sha256_update(st->sha, c->data + pos, to - pos);
+                if (to > pos && st->in_member && !lc->failed)
                         r = scan_feed(&lc->s, c->data + pos, to - pos);
                 pos = to;
                 if (r >= 0 && i < c->n_marks)
@@ -1092,10 +1108,10 @@ static void *lc_main(void *userdata)
                         pthread_cond_wait(&lc->filled, &lc->lock);
                 if (lc->stop)
                         break;
-                bool failed = lc->error < 0;
-
+                lc->failed = lc->error < 0;
                 pthread_mutex_unlock(&lc->lock);
-                r = failed ? 0 : lc_scan_chunk(lc, c);
+                /* after a failure the chunks are still read, for the digests */
+                r = lc_scan_chunk(lc, c);
                 lc_chunk_clear(c);
                 usec_t cpu = thread_cpu();
                 pthread_mutex_lock(&lc->lock);
@@ -1185,7 +1201,7 @@ static void lc_fail(struct leakcheck *lc, int r)
         pthread_mutex_unlock(&lc->lock);
 }
 
-static int lc_begin(struct leakcheck *lc, unsigned id, const char *name)
+static int lc_begin(struct leakcheck *lc, unsigned id, const char *name, bool digest)
 {
         char *m = xstrdup(name ? name : "");
 
@@ -1194,6 +1210,7 @@ static int lc_begin(struct leakcheck *lc, unsigned id, const char *name)
                 return -ENOMEM;
         }
         lc_mark(lc, LC_OPEN, id, m);
+        lc->cur->marks[lc->cur->n_marks - 1].digest = digest;
         return 0;
 }
 
@@ -1202,7 +1219,7 @@ int leakcheck_member(struct leakcheck *lc, const char *name)
         int r;
 
         pthread_mutex_lock(&lc->prod_lock);
-        r = lc_begin(lc, 0, name);
+        r = lc_begin(lc, 0, name, false);
         pthread_mutex_unlock(&lc->prod_lock);
         return r;
 }
@@ -1233,14 +1250,14 @@ void leakcheck_feed(struct leakcheck *lc, const void *data, size_t len)
         pthread_mutex_unlock(&lc->prod_lock);
 }
 
-int leakcheck_open(struct leakcheck *lc, const char *name)
+int leakcheck_open(struct leakcheck *lc, const char *name, bool digest)
 {
         int r = -EMFILE;
 
         pthread_mutex_lock(&lc->prod_lock);
         for (unsigned i = 1; i < LC_STREAMS; i++)
                 if (!lc->opened[i]) {
-                        r = lc_begin(lc, i, name);
+                        r = lc_begin(lc, i, name, digest);
                         if (r >= 0) {
                                 lc->opened[i] = true;
                                 r = (int) i;
@@ -1260,16 +1277,32 @@ void leakcheck_write(struct leakcheck *lc, int id, const void *data, size_t len)
         pthread_mutex_unlock(&lc->prod_lock);
 }
 
-void leakcheck_close(struct leakcheck *lc, int id, bool discard)
+int leakcheck_close(struct leakcheck *lc, int id, bool discard, char *hex)
 {
+        int r = 0;
+
         if (id <= 0 || id >= (int) LC_STREAMS)
-                return;
+                return -EINVAL;
         pthread_mutex_lock(&lc->prod_lock);
-        if (lc->opened[id]) {
+        if (!lc->opened[id])
+                r = -EINVAL;
+        else {
                 lc_mark(lc, discard ? LC_DISCARD : LC_CLOSE, (unsigned) id, NULL);
                 lc->opened[id] = false;
         }
+        if (r >= 0 && hex) {
+                /* the thread is at most the ring behind: wait until it passed the mark */
+                lc_publish(lc);
+                pthread_mutex_lock(&lc->lock);
+                while (lc->got < lc->put)
+                        pthread_cond_wait(&lc->freed, &lc->lock);
+                pthread_mutex_unlock(&lc->lock);
+                memcpy(hex, lc->streams[id].hex, SHA256_HEX_LEN + 1);
+                if (!hex[0])
+                        r = -ENOMEM; /* the digest could not be made */
+        }
         pthread_mutex_unlock(&lc->prod_lock);
+        return r;
 }
 
 int leakcheck_sync(struct leakcheck *lc, json_t **ret_hits, struct leakcheck_stats *ret_stats)
@@ -1317,8 +1350,10 @@ struct leakcheck *leakcheck_free(struct leakcheck *lc)
         for (size_t i = 0; i < LC_STREAMS; i++)
                 if (lc->streams[i].buf == lc->s.buf)
                         lc->s.buf = NULL; /* freed as the stream's */
-        for (size_t i = 0; i < LC_STREAMS; i++)
+        for (size_t i = 0; i < LC_STREAMS; i++) {
                 free(lc->streams[i].buf);
+                sha256_free(lc->streams[i].sha);
+        }
         scan_done(&lc->s, &lc->d);
         pthread_cond_destroy(&lc->freed);
         pthread_cond_destroy(&lc->filled);

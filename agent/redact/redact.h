@@ -118,12 +118,16 @@ int leakcheck_member(struct leakcheck *lc, const char *name);
 void leakcheck_feed(struct leakcheck *lc, const void *data, size_t len);
 /* A member whose bytes may come between those of other members (one being
  * staged while others are archived): a stream id > 0, or -EMFILE when all are
- * in use, -ENOMEM. The calls may come from any thread. */
-int leakcheck_open(struct leakcheck *lc, const char *name);
+ * in use, -ENOMEM. With digest, the check's thread, which reads every byte
+ * anyway, also computes the member's SHA-256 (off the caller's thread). The
+ * calls may come from any thread. */
+int leakcheck_open(struct leakcheck *lc, const char *name, bool digest);
 void leakcheck_write(struct leakcheck *lc, int id, const void *data, size_t len);
 /* The member ends; with discard its hits are dropped (it is checked again as
- * another member, for example once cut). */
-void leakcheck_close(struct leakcheck *lc, int id, bool discard);
+ * another member, for example once cut). With hex (opened with digest), waits
+ * until the thread has read the member (it is at most a few chunks behind)
+ * and gives its SHA-256. 0 or -errno. */
+int leakcheck_close(struct leakcheck *lc, int id, bool discard, char *hex);
 /* Hits so far (> 0), 0 when clean, -errno when the check could not run. */
 int leakcheck_sync(struct leakcheck *lc, json_t **ret_hits, struct leakcheck_stats *ret_stats);
 struct leakcheck *leakcheck_free(struct leakcheck *lc);

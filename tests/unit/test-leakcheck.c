@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "redact/redact.h"
+#include "sha256.h"
 
 /* Feeds one member (in pieces of `step` bytes, 0 = at once); returns the hits. */
 static json_t *scan(const char *text, size_t step, int *ret_n)
@@ -271,17 +272,18 @@ static void test_streams(void **state)
         int a, c;
         size_t i;
         bool seen_a = false, seen_c = false;
+        char hex[65], want[65], whole[256];
 
         (void) state;
         assert_int_equal(leakcheck_new(&lc), 0);
-        a = leakcheck_open(lc, "b/logs/a.log");
+        a = leakcheck_open(lc, "b/logs/a.log", true);
         assert_true(a > 0);
         assert_int_equal(leakcheck_member(lc, "b/clean.txt"), 0);
         leakcheck_write(lc, a, "first line\nsecond ", strlen("first line\nsecond "));
         leakcheck_feed(lc, "all clean\nhere\n", strlen("all clean\nhere\n"));
         /* the token cut in two, with another member's bytes between */
         leakcheck_write(lc, a, "line\nthird gh", strlen("line\nthird gh"));
-        c = leakcheck_open(lc, "b/logs/c.log");
+        c = leakcheck_open(lc, "b/logs/c.log", false);
         assert_true(c > 0 && c != a);
         leakcheck_write(lc, c, "x ", strlen("x "));
         leakcheck_write(lc, c, token, strlen(token));
@@ -289,8 +291,11 @@ static void test_streams(void **state)
         leakcheck_write(lc, a, token + 2, strlen(token) - 2);
         leakcheck_write(lc, a, "\n", strlen("\n"));
         leakcheck_write(lc, c, "\n", strlen("\n"));
-        leakcheck_close(lc, a, false);
-        leakcheck_close(lc, c, true); /* checked again elsewhere: its hit goes */
+        assert_int_equal(leakcheck_close(lc, a, false, hex), 0);
+        snprintf(whole, sizeof(whole), "first line\nsecond line\nthird %s\n", token);
+        sha256_hex(whole, strlen(whole), want);
+        assert_string_equal(hex, want); /* the digest made on the check's thread */
+        assert_int_equal(leakcheck_close(lc, c, true, NULL), 0); /* checked again elsewhere */
         assert_int_equal(leakcheck_member(lc, "b/d.txt"), 0);
         leakcheck_feed(lc, "nothing\n", strlen("nothing\n"));
         assert_int_equal(leakcheck_sync(lc, &hits, NULL), 1);
