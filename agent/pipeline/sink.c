@@ -945,9 +945,16 @@ static int sink_reap(struct sink *s, bool wait)
                 memmove(s->pending, s->pending + 1, --s->n_pending * sizeof(*s->pending));
                 assert(p.tag == tag);
                 if (k < 0) {
-                        if (k != -ENOMEM)
+                        /* named here: the caller is already on another member */
+                        log_error_errno(k, "cannot add '%s' to the bundle: %m", p.name);
+                        if (k == -ENOMEM) { /* before its header: only this member is lost */
+                                sink_note_about(s, p.source ? p.source : p.name,
+                                                "not in the bundle: out of memory");
+                                s->partial = true;
+                        } else {
                                 sink_fail(s, k);
-                        r = r ?: k;
+                                r = r ?: k;
+                        }
                 } else {
                         k = record_row(s, p.name, p.source, p.collector, p.size, hex, p.truncated);
                         r = r ?: k;
