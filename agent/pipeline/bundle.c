@@ -36,6 +36,7 @@ struct bundle_job {
         int fd;
         uint64_t size;
         uint64_t tag;
+        void *data;           /* bundle_add_data_async(): the member's bytes (fd is -1) */
         bool packed;          /* bundle_add_packed_async() */
         uint64_t packed_size; /* then: the compressed bytes in fd */
         int result;
@@ -304,6 +305,8 @@ static int bundle_add_packed_now(struct bundle *b, struct bundle_job *j)
 static void wait_idle(struct bundle *b)
 {
         pthread_mutex_lock(&b->lock);
+        if (b->run < b->put)
+                pthread_cond_broadcast(&b->cond); /* the writer may not have been woken */
         while (b->run < b->put)
                 pthread_cond_wait(&b->cond, &b->lock);
         pthread_mutex_unlock(&b->lock);
@@ -313,6 +316,19 @@ int bundle_add_fd(struct bundle *b, const char *name, int fd, uint64_t size, cha
 {
         wait_idle(b);
         return bundle_add_fd_now(b, name, fd, size, hex);
+}
+
+static int bundle_add_data_now(struct bundle *b, const char *name, const void *data, size_t len,
+                               char *hex)
+{
+        int r;
+
+        if (hex)
+                sha256_hex(data, len, hex);
+        r = bundle_header(b, name, len, true);
+        if (r < 0)
+                return r;
+        return len ? bundle_data(b, data, len) : 0;
 }
 
 static void *writer_main(void *userdata)
@@ -328,8 +344,14 @@ static void *writer_main(void *userdata)
                 struct bundle_job *j = &b->jobs[b->run % BUNDLE_JOBS_MAX];
 
                 pthread_mutex_unlock(&b->lock);
-                j->result = j->packed ? bundle_add_packed_now(b, j) :
-                                        bundle_add_fd_now(b, j->name, j->fd, j->size, j->hex);
+                if (j->data) {
+                        j->result = bundle_add_data_now(b, j->name, j->data, (size_t) j->size,
+                                                        j->hex);
+                        j->data = mfree(j->data);
+                } else if (j->packed)
+                        j->result = bundle_add_packed_now(b, j);
+                else
+                        j->result = bundle_add_fd_now(b, j->name, j->fd, j->size, j->hex);
                 j->fd = safe_close(j->fd);
                 pthread_mutex_lock(&b->lock);
                 b->run++;
@@ -381,7 +403,9 @@ static int queue_job(struct bundle *b, const struct bundle_job *job)
         j->name = n;
         pthread_mutex_lock(&b->lock);
         b->put++;
-        pthread_cond_broadcast(&b->cond);
+        /* small members are handed over in batches: one wake-up for several */
+        if (!j->data || b->put - b->run >= BUNDLE_JOBS_MAX / 2)
+                pthread_cond_broadcast(&b->cond);
         pthread_mutex_unlock(&b->lock);
         return 0;
 }
@@ -406,6 +430,19 @@ int bundle_add_packed_async(struct bundle *b, const char *name, int fd, uint64_t
         return queue_job(b, &j);
 }
 
+int bundle_add_data_async(struct bundle *b, const char *name, void *data, size_t len, uint64_t tag)
+{
+        int r = queue_job(b, &(struct bundle_job) { .name = (char *) name,
+                                                    .fd = -1,
+                                                    .data = data,
+                                                    .size = len,
+                                                    .tag = tag });
+
+        if (r < 0)
+                free(data);
+        return r;
+}
+
 int bundle_level(const struct bundle *b)
 {
         return b->level;
@@ -424,6 +461,8 @@ int bundle_reap(struct bundle *b, bool wait, uint64_t *ret_tag, char hex[static 
         if (b->reaped == b->put)
                 return 0;
         pthread_mutex_lock(&b->lock);
+        if (wait && b->run == b->reaped)
+                pthread_cond_broadcast(&b->cond); /* the writer may not have been woken */
         while (wait && b->run == b->reaped)
                 pthread_cond_wait(&b->cond, &b->lock);
         r = b->run > b->reaped;
@@ -445,15 +484,8 @@ unsigned bundle_jobs(const struct bundle *b)
 
 int bundle_add_data(struct bundle *b, const char *name, const void *data, size_t len, char *hex)
 {
-        int r;
-
         wait_idle(b);
-        if (hex)
-                sha256_hex(data, len, hex);
-        r = bundle_header(b, name, len, true);
-        if (r < 0)
-                return r;
-        return len ? bundle_data(b, data, len) : 0;
+        return bundle_add_data_now(b, name, data, len, hex);
 }
 
 int bundle_finish(struct bundle *b)
@@ -580,6 +612,7 @@ struct bundle *bundle_free(struct bundle *b)
                 struct bundle_job *j = &b->jobs[i % BUNDLE_JOBS_MAX];
 
                 safe_close(j->fd);
+                free(j->data);
                 free(j->name);
         }
         pthread_cond_destroy(&b->cond);

@@ -46,8 +46,12 @@ int bundle_add_fd(struct bundle *b, const char *name, int fd, uint64_t size, cha
  * order in which they were added, also with the synchronous calls, which
  * first wait for the queued jobs to be written.
  */
-#define BUNDLE_JOBS_MAX 2
+#define BUNDLE_JOBS_MAX 8
 int bundle_add_fd_async(struct bundle *b, const char *name, int fd, uint64_t size, uint64_t tag);
+
+/* An in-memory member the same way: data (malloc'ed, len bytes) is taken over
+ * (freed also on error). Small members wake the writer in batches. */
+int bundle_add_data_async(struct bundle *b, const char *name, void *data, size_t len, uint64_t tag);
 
 /*
  * A member staged already compressed: fd holds gzip members made at the

@@ -16,7 +16,7 @@
 #include "alloc-util.h"
 #include "pipeline/linequeue.h"
 
-#define LQ_CHUNK (64u * 1024u)
+#define LQ_CHUNK (32u * 1024u)
 #define LQ_CHUNKS 4u
 
 enum {

@@ -35,6 +35,8 @@
 #define SINK_STREAMS_MAX 64
 #define COMMAND_OUTPUT_MAX (4u << 20)
 #define LINE_OBSERVERS_MAX 4
+#define STAGED_MAX 2 /* staged members waiting for the writer: bounds the staging disk use */
+#define PACK_AFTER (1u << 20) /* a member is packed once it has this much staged */
 
 struct line_observer {
         int (*line)(void *userdata, const char *source, const struct sink_line_meta *meta,
@@ -59,6 +61,7 @@ struct sink {
                 char *name, *source, *collector;
                 uint64_t size;
                 bool truncated;
+                bool staged; /* holds a staging file (at most STAGED_MAX wait) */
         } pending[BUNDLE_JOBS_MAX];
         size_t n_pending;
         uint64_t next_tag;
@@ -98,11 +101,13 @@ struct sink_stream {
         int lc_id;            /* packed: its leak check stream, or -1 */
         struct sha256 *sha;   /* packed: its digest so far */
         uint64_t packed_size; /* packed: compressed bytes in fd */
+        uint64_t staged;      /* bytes in fd, staged plain */
         size_t wlen;          /* bytes in wbuf, not yet in the staging file */
         char wbuf[16 * 1024];
 };
 
 static int stage_open(struct sink *s);
+static int pack_end(struct sink_stream *st, bool discard, char *hex);
 static int sink_reap(struct sink *s, bool wait);
 static void pending_done(struct pending *p);
 
@@ -485,38 +490,79 @@ static int pack_output(void *userdata, const void *buf, size_t len)
 }
 
 /*
- * A staged member is packed when no other is: its bytes are hashed, handed to
- * the leak check and compressed (on the pool's threads, into gzip members of
- * the bundle's level) as they are staged, so that the bundle's writer only
- * copies them (bundle_add_packed_async) and the work overlaps with collecting
- * the member. Packing is best effort: without it the member is staged plain.
+ * A large staged member is packed when no other is: its bytes are hashed,
+ * handed to the leak check and compressed (on the pool's thread, into gzip
+ * members of the bundle's level) as they are staged, so that the bundle's
+ * writer only copies them (bundle_add_packed_async) and that work overlaps
+ * with collecting the member. It starts once PACK_AFTER bytes are staged
+ * plain (those are read back into the pool), so that smaller members do not
+ * cost the pool's memory. Best effort: without it the member stays plain.
  */
-static void stream_pack(struct sink_stream *st)
+static int packed_write(struct sink_stream *st, const void *data, size_t len)
+{
+        struct sink *s = st->sink;
+
+        if (st->sha)
+                sha256_update(st->sha, data, len);
+        if (st->lc_id > 0)
+                leakcheck_write(bundle_leakcheck(s->bundle), st->lc_id, data, len);
+        return gzpool_write(s->pack, data, len);
+}
+
+static int pack_start(struct sink_stream *st, const char *full)
 {
         struct sink *s = st->sink;
         struct leakcheck *lc = bundle_leakcheck(s->bundle);
-        _cleanup_free_ char *full = NULL;
 
-        if (s->packer)
-                return;
-        if (!s->pack && gzpool_new(bundle_level(s->bundle), 0, 0, pack_output, s, &s->pack) < 0)
-                return;
-        full = xasprintf("%s/%s", bundle_top(s->bundle), st->name);
-        if (!full)
-                return;
+        if (!s->pack && gzpool_new(bundle_level(s->bundle), 1, 0, pack_output, s, &s->pack) < 0)
+                return -ENOMEM;
         /* the leak check's thread reads every byte: it makes the digest too */
         if (lc) {
                 st->lc_id = leakcheck_open(lc, full, true);
                 if (st->lc_id < 0)
-                        return;
+                        return st->lc_id;
         } else {
                 st->sha = sha256_new();
                 if (!st->sha)
-                        return;
+                        return -ENOMEM;
         }
         st->packed = true;
         st->packed_size = 0;
         s->packer = st;
+        return 0;
+}
+
+static int stream_pack(struct sink_stream *st)
+{
+        _cleanup_free_ char *full = xasprintf("%s/%s", bundle_top(st->sink->bundle), st->name);
+        _cleanup_close_ int plain = -1;
+        char buf[64 * 1024];
+        int r;
+
+        if (!full)
+                return 0;
+        r = stage_open(st->sink);
+        if (r < 0)
+                return 0; /* stays plain; the next write says why if it is the disk */
+        plain = st->fd;
+        st->fd = r;
+        if (pack_start(st, full) < 0 || lseek(plain, 0, SEEK_SET) < 0) {
+                (void) pack_end(st, true, NULL);
+                safe_close(st->fd);
+                st->fd = TAKE_FD(plain);
+                return 0;
+        }
+        for (uint64_t left = st->staged; left > 0;) {
+                ssize_t n = loop_read(plain, buf, (size_t) MIN(left, (uint64_t) sizeof(buf)));
+
+                if (n <= 0)
+                        return n < 0 ? (int) n : -EIO;
+                r = packed_write(st, buf, (size_t) n);
+                if (r < 0)
+                        return r;
+                left -= (uint64_t) n;
+        }
+        return 0;
 }
 
 /* Ends packing of st: the pool hands out what it holds, the leak check of the
@@ -547,15 +593,19 @@ static int pack_end(struct sink_stream *st, bool discard, char *hex)
 /* Writes staged bytes: to the file, or packed. */
 static int stage_write(struct sink_stream *st, const void *data, size_t len)
 {
-        struct sink *s = st->sink;
+        int r;
 
-        if (!st->packed)
-                return loop_write(st->fd, data, len);
-        if (st->sha)
-                sha256_update(st->sha, data, len);
-        if (st->lc_id > 0)
-                leakcheck_write(bundle_leakcheck(s->bundle), st->lc_id, data, len);
-        return gzpool_write(s->pack, data, len);
+        if (!st->packed && !st->sink->packer && !st->truncated && st->staged + len >= PACK_AFTER) {
+                r = stream_pack(st);
+                if (r < 0)
+                        return r;
+        }
+        if (st->packed)
+                return packed_write(st, data, len);
+        r = loop_write(st->fd, data, len);
+        if (r >= 0)
+                st->staged += len;
+        return r;
 }
 
 /* Inflates the gzip members of in (from its start) into out. */
@@ -615,6 +665,7 @@ static int stream_unpack(struct sink_stream *st)
                 return r;
         safe_close(st->fd);
         st->fd = TAKE_FD(raw);
+        st->staged = st->size;
         return 0;
 }
 
@@ -635,7 +686,7 @@ static int stream_stage(struct sink_stream *st)
                 }
                 return r;
         }
-        stream_pack(st);
+        st->staged = 0;
         return 0;
 }
 
@@ -989,12 +1040,23 @@ static int record_member(struct sink *s, const char *name, const char *source, u
         return r;
 }
 
-/* Hands the staged member to the writer thread; its row is recorded when it is written. */
-static int add_staged(struct sink *s, struct sink_stream *st)
+static size_t pending_staged(const struct sink *s)
 {
-        bool packed = st->packed;
+        size_t n = 0;
+
+        for (size_t i = 0; i < s->n_pending; i++)
+                n += s->pending[i].staged;
+        return n;
+}
+
+/* Hands the member to the writer thread (staged in st->fd, or in wbuf); its
+ * row is recorded when it is written. */
+static int add_queued(struct sink *s, struct sink_stream *st)
+{
+        bool packed = st->packed, staged = st->fd >= 0;
         struct pending *p;
         char hex[65];
+        void *copy = NULL;
         int r;
 
         if (packed) {
@@ -1002,12 +1064,19 @@ static int add_staged(struct sink *s, struct sink_stream *st)
                 if (r < 0)
                         return r;
         }
-        if (lseek(st->fd, 0, SEEK_SET) < 0)
+        if (staged && lseek(st->fd, 0, SEEK_SET) < 0)
                 return -errno;
-        while (bundle_jobs(s->bundle) >= BUNDLE_JOBS_MAX) {
+        while (bundle_jobs(s->bundle) >= BUNDLE_JOBS_MAX ||
+               (staged && pending_staged(s) >= STAGED_MAX)) {
                 r = sink_reap(s, true);
                 if (r < 0)
                         return r;
+        }
+        if (!staged) {
+                copy = xmalloc(MAX(st->wlen, (size_t) 1));
+                if (!copy)
+                        return -ENOMEM;
+                memcpy(copy, st->wbuf, st->wlen);
         }
         p = &s->pending[s->n_pending];
         *p = (struct pending) {
@@ -1017,12 +1086,16 @@ static int add_staged(struct sink *s, struct sink_stream *st)
                 .collector = s->ctx ? xstrdup(s->ctx->name) : NULL,
                 .size = st->size,
                 .truncated = st->truncated,
+                .staged = staged,
         };
         if (!p->name || (st->source && !p->source) || (s->ctx && !p->collector)) {
                 pending_done(p);
+                free(copy);
                 return -ENOMEM;
         }
-        if (packed)
+        if (!staged)
+                r = bundle_add_data_async(s->bundle, st->name, copy, st->wlen, p->tag);
+        else if (packed)
                 r = bundle_add_packed_async(s->bundle, st->name, st->fd, st->size, st->packed_size,
                                             hex, p->tag);
         else
@@ -1031,7 +1104,8 @@ static int add_staged(struct sink *s, struct sink_stream *st)
                 pending_done(p);
                 return r;
         }
-        st->fd = -1; /* the writer closes it */
+        if (staged)
+                st->fd = -1; /* the writer closes it */
         s->n_pending++;
         account_member(s, st->size);
         return sink_reap(s, false);
@@ -1040,7 +1114,6 @@ static int add_staged(struct sink *s, struct sink_stream *st)
 int sink_stream_close(struct sink_stream *st, bool abandon)
 {
         struct sink *s;
-        char hex[65] = "";
         int r = 0;
 
         if (!st)
@@ -1075,20 +1148,9 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
                         abandon = true;
         }
         if (!abandon) {
-                if (st->fd >= 0) {
-                        r = add_staged(s, st);
-                        if (r < 0 && r != -ENOMEM)
-                                sink_fail(s, r);
-                } else {                        /* all of it is in wbuf */
-                        r = sink_reap(s, true); /* the members in order */
-                        if (r >= 0)
-                                r = bundle_add_data(s->bundle, st->name, st->wbuf, st->wlen, hex);
-                        if (r < 0 && r != -ENOMEM)
-                                sink_fail(s, r);
-                        if (r >= 0)
-                                r = record_member(s, st->name, st->source, st->size, hex,
-                                                  st->truncated);
-                }
+                r = add_queued(s, st); /* staged, or all of it in wbuf */
+                if (r < 0 && r != -ENOMEM)
+                        sink_fail(s, r);
                 if (r >= 0 && st->truncated) {
                         s->partial = true;
                         sink_note(s, "%s cut to %llu bytes (%s kept)", st->name,

@@ -913,7 +913,7 @@ struct lc_chunk {
 /* A stream's scan state while another stream's bytes are scanned. */
 struct lc_stream {
         bool in_member;
-        char *member; /* its name (the hits name it, so it lives until the end) */
+        char *member; /* its name, until the stream's next member begins */
         uint64_t line, pem_line, member_hits;
         bool pem_pending;
         char *buf;
@@ -943,8 +943,6 @@ struct leakcheck {
         unsigned scan_id; /* the stream s is scanning */
         bool failed;      /* the check cannot run: only the digests go on */
         struct lc_stream streams[LC_STREAMS];
-        char **names; /* every member name, freed at the end */
-        size_t n_names;
         uint64_t bytes;
         uint64_t members;
         usec_t cpu; /* thread CPU time, at the last sync */
@@ -1045,13 +1043,8 @@ static int lc_scan_mark(struct leakcheck *lc, struct lc_mark *m)
         r = lc_end_member(lc, m->kind == LC_DISCARD);
         if (r < 0 || m->kind != LC_OPEN)
                 return r;
-        /* the name outlives its chunk: the scan's hits name it */
-        char **v = xrealloc(lc->names, (lc->n_names + 1) * sizeof(char *));
-
-        if (!v)
-                return -ENOMEM;
-        lc->names = v;
-        lc->names[lc->n_names++] = m->member;
+        /* the name outlives its chunk (the scan names the member), not its member */
+        free(lc->streams[m->id].member);
         lc->streams[m->id].member = TAKE_PTR(m->member);
         lc->streams[m->id].in_member = true;
         lc->streams[m->id].hex[0] = 0;
@@ -1344,13 +1337,11 @@ struct leakcheck *leakcheck_free(struct leakcheck *lc)
                 pthread_join(lc->thread, NULL);
         for (size_t i = 0; i < LC_CHUNKS; i++)
                 lc_chunk_clear(&lc->chunks[i]);
-        for (size_t i = 0; i < lc->n_names; i++)
-                free(lc->names[i]);
-        free(lc->names);
         for (size_t i = 0; i < LC_STREAMS; i++)
                 if (lc->streams[i].buf == lc->s.buf)
                         lc->s.buf = NULL; /* freed as the stream's */
         for (size_t i = 0; i < LC_STREAMS; i++) {
+                free(lc->streams[i].member);
                 free(lc->streams[i].buf);
                 sha256_free(lc->streams[i].sha);
         }
