@@ -51,6 +51,7 @@ struct sink {
         struct line_observer observers[LINE_OBSERVERS_MAX];
         size_t n_observers;
         struct linequeue *lines; /* the observers run on its thread; NULL: on the caller's */
+        bool lines_failed;       /* the thread could not start: they run on the caller's */
         struct report *report;
         char *stage_dir;
         struct collect_ctx *ctx;
@@ -102,6 +103,7 @@ struct sink_stream {
         struct sha256 *sha;   /* packed: its digest so far */
         uint64_t packed_size; /* packed: compressed bytes in fd */
         uint64_t staged;      /* bytes in fd, staged plain */
+        bool unpackable;      /* packing failed to start: it stays plain */
         size_t wlen;          /* bytes in wbuf, not yet in the staging file */
         char wbuf[16 * 1024];
 };
@@ -190,8 +192,11 @@ static int observe_line(struct sink_stream *st, const char *data, size_t len)
         while (l > 0 && (data[l - 1] == '\n' || data[l - 1] == '\r'))
                 l--;
         /* on a thread of their own, beside the collecting one (if it can start) */
-        if (!s->lines && linequeue_new(dispatch_line, dispatch_end, s, &s->lines) < 0)
+        if (!s->lines && !s->lines_failed &&
+            linequeue_new(dispatch_line, dispatch_end, s, &s->lines) < 0) {
                 s->lines = NULL;
+                s->lines_failed = true;
+        }
         if (s->lines)
                 return linequeue_line(s->lines, source, meta, data, l);
         return dispatch_line(s, source, meta, data, l);
@@ -539,6 +544,7 @@ static int stream_pack(struct sink_stream *st)
         char buf[64 * 1024];
         int r;
 
+        st->unpackable = true; /* until it starts */
         if (!full)
                 return 0;
         r = stage_open(st->sink);
@@ -552,6 +558,7 @@ static int stream_pack(struct sink_stream *st)
                 st->fd = TAKE_FD(plain);
                 return 0;
         }
+        st->unpackable = false;
         for (uint64_t left = st->staged; left > 0;) {
                 ssize_t n = loop_read(plain, buf, (size_t) MIN(left, (uint64_t) sizeof(buf)));
 
@@ -595,7 +602,8 @@ static int stage_write(struct sink_stream *st, const void *data, size_t len)
 {
         int r;
 
-        if (!st->packed && !st->sink->packer && !st->truncated && st->staged + len >= PACK_AFTER) {
+        if (!st->packed && !st->sink->packer && !st->truncated && !st->unpackable &&
+            st->staged + len >= PACK_AFTER) {
                 r = stream_pack(st);
                 if (r < 0)
                         return r;
@@ -613,6 +621,7 @@ static int inflate_members(int in, int out)
 {
         unsigned char ibuf[64 * 1024], obuf[64 * 1024];
         z_stream z = {};
+        bool full = false; /* the last call filled obuf: it may hold more */
         int r = 0, zr = Z_OK;
 
         if (lseek(in, 0, SEEK_SET) < 0)
@@ -620,7 +629,7 @@ static int inflate_members(int in, int out)
         if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
                 return -ENOMEM;
         for (;;) {
-                if (z.avail_in == 0) {
+                if (z.avail_in == 0 && !full) {
                         ssize_t n = loop_read(in, ibuf, sizeof(ibuf));
 
                         if (n <= 0) {
@@ -635,10 +644,16 @@ static int inflate_members(int in, int out)
                 z.next_out = obuf;
                 z.avail_out = sizeof(obuf);
                 zr = inflate(&z, Z_NO_FLUSH);
+                if (zr == Z_BUF_ERROR) { /* nothing was left to give: more input */
+                        zr = Z_OK;
+                        full = false;
+                        continue;
+                }
                 if (zr != Z_OK && zr != Z_STREAM_END) {
                         r = -EIO;
                         break;
                 }
+                full = zr == Z_OK && z.avail_out == 0;
                 r = loop_write(out, obuf, sizeof(obuf) - z.avail_out);
                 if (r < 0)
                         break;

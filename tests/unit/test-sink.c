@@ -377,13 +377,53 @@ static void test_packed_and_plain(void **state)
         leakcheck_free(lc);
 }
 
+/* A member packed as it grew, then cut to its newest part: it is inflated
+ * back, cut at a line start, and its digest and leak check are those of what
+ * is kept. */
+static void test_packed_then_cut(void **state)
+{
+        const uint64_t limit = 3u << 20;
+        struct fixture *f = fixture_new(64 << 20, limit);
+        struct collector_status st = {};
+        struct leakcheck *lc = NULL;
+        struct leakcheck_stats ls = {};
+        struct sink_stream *a;
+        char *all, *got, hex[65];
+        const char *tail;
+        json_t *m;
+        size_t len;
+
+        (void) state;
+        assert_int_equal(leakcheck_new(&lc), 0);
+        bundle_set_leakcheck(f->b, lc);
+        assert_int_equal(sink_open_stream(f->s, "cut.log", "/c", SINK_KEEP_TAIL, &a), 0);
+        all = write_lines(a, "c", 0, 200000); /* about 9 MB: packed at 1 MiB, cut at 7 MiB */
+        assert_int_equal(sink_stream_close(a, false), 0);
+        len = strlen(all);
+        tail = all + len - limit;
+        tail = strchr(tail, '\n') + 1; /* the cut keeps whole lines */
+        m = member(f, "cut.log");
+        assert_non_null(m);
+        assert_true(json_is_true(json_object_get(m, "truncated")));
+        sha256_hex(tail, strlen(tail), hex);
+        assert_string_equal(json_string_value(json_object_get(m, "sha256")), hex);
+        assert_int_equal(leakcheck_sync(lc, NULL, &ls), 0);
+        got = finish_and_read(f, "cut.log", &st);
+        assert_string_equal(got, tail);
+        free(got);
+        free(all);
+        free(st.note);
+        fixture_free(f);
+        leakcheck_free(lc);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_head_cut),          cmocka_unit_test(test_tail_keeps_newest),
                 cmocka_unit_test(test_redacts_and_lists), cmocka_unit_test(test_refusals),
                 cmocka_unit_test(test_command),           cmocka_unit_test(test_finding_source),
-                cmocka_unit_test(test_packed_and_plain),
+                cmocka_unit_test(test_packed_and_plain),  cmocka_unit_test(test_packed_then_cut),
         };
 
         return cmocka_run_group_tests(tests, setup, NULL);
