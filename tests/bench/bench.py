@@ -174,10 +174,16 @@ def files_vs_tar(binary, name, root, extra_policy, targets):
           % (name, fmt(c, "cpu"), fmt(r, "cpu"), stats(r, "cpu")[0] / stats(c, "cpu")[0]))
     print("%s: bundle %d bytes, tar.gz %d bytes" % (name, size_c, size_r))
     print_leak_check(name, man)
-    ok = [ratio >= targets["speed"], size_ratio <= 1.10, rss <= 16]
+    # issue 18 sets a size target for the logs benchmark only; for the others
+    # the size is printed without one (with 20,000 members the manifest's
+    # SHA-256 per member alone is about 1 MB compressed)
+    size_max = targets.get("size")
+    ok = [ratio >= targets["speed"], size_max is None or size_ratio <= size_max, rss <= 16]
+    size_verdict = ("target <= %.2f: %s" % (size_max, verdict(ok[1])) if size_max is not None
+                    else "no target")
     print("RESULT %s: speed ratio tar/collect %.2f (target >= %.1f: %s); size ratio %.3f "
-          "(target <= 1.10: %s); max peak RSS %.1f MiB (target <= 16: %s)"
-          % (name, ratio, targets["speed"], verdict(ok[0]), size_ratio, verdict(ok[1]), rss,
+          "(%s); max peak RSS %.1f MiB (target <= 16: %s)"
+          % (name, ratio, targets["speed"], verdict(ok[0]), size_ratio, size_verdict, rss,
              verdict(ok[2])))
     return all(ok)
 
@@ -204,7 +210,7 @@ def gen_logs():
 def bench_logs(binary):
     root = gen_logs()
     return files_vs_tar(binary, "logs", root, "logs: {paths: [/var/log/app/*]}\n",
-                        {"speed": 2.0})
+                        {"speed": 2.0, "size": 1.10})
 
 
 def gen_small(n):
