@@ -27,6 +27,7 @@ struct journal_trim {
         /* the watcher (journal_trim_watch_start()) */
         bool watching;
         bool watch_stop; /* under watch_lock */
+        bool burst;      /* under watch_lock: checks every 200 µs */
         pthread_t watcher;
         pthread_mutex_t watch_lock;
         pthread_cond_t watch_cond;
@@ -47,4 +48,9 @@ void journal_trim_step(struct journal_trim *t);
  * journal is closed; the stop adds the watcher's drops to trims and
  * madvise_calls. Without a thread (start fails) only the steps trim. */
 int journal_trim_watch_start(struct journal_trim *t);
+/* Around such a call (a seek and the first step after it, which can map
+ * several MiB in a few milliseconds) the watcher checks every 200 µs instead
+ * of every 2 ms: journal_trim_burst(t, true) before, (t, false) after. Does
+ * nothing without a watcher. */
+void journal_trim_burst(struct journal_trim *t, bool on);
 void journal_trim_watch_stop(struct journal_trim *t);
