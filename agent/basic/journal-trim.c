@@ -38,7 +38,6 @@
 #define BURST_RSS_MAX (JOURNAL_RSS_MAX / 2)
 #define TRIM_EVERY_MIN 8U
 #define TRIM_EVERY_MAX 256U
-#define WATCH_NSEC (2L * 1000L * 1000L) /* the watcher's interval: 2 ms */
 
 /* /proc/self/statm, opened by journal_trim_start() and kept open for the
  * life of the process (one pread() per check instead of open, read and
@@ -158,39 +157,33 @@ void journal_trim_step(struct journal_trim *t)
         t->trim_countdown = t->trim_every;
 }
 
+/*
+ * The watcher checks only during a burst (journal_trim_burst()), without
+ * sleeping between checks: a seek can map a MiB in a fraction of a
+ * millisecond. Between bursts the steps bound the growth and the watcher
+ * sleeps: its drops run beside the reader, which may unmap a window of the
+ * journal that another thread then maps for itself, while the steps' drops
+ * run between two calls into the journal, when no window is unmapped.
+ */
 static void *watch_main(void *userdata)
 {
         struct journal_trim *t = userdata;
 
         pthread_mutex_lock(&t->watch_lock);
-        while (!t->watch_stop) {
-                bool burst = t->burst;
+        for (;;) {
                 uint64_t file;
 
-                if (!burst) {
-                        struct timespec ts;
-
-                        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-                        ts.tv_nsec += WATCH_NSEC;
-                        if (ts.tv_nsec >= 1000000000L) {
-                                ts.tv_sec++;
-                                ts.tv_nsec -= 1000000000L;
-                        }
-                        /* woken early: the stop, or a burst begins */
-                        (void) pthread_cond_timedwait(&t->watch_cond, &t->watch_lock, &ts);
-                        if (t->watch_stop)
-                                break;
-                        burst = t->burst;
-                }
+                while (!t->burst && !t->watch_stop)
+                        pthread_cond_wait(&t->watch_cond, &t->watch_lock);
+                if (t->watch_stop)
+                        break;
                 pthread_mutex_unlock(&t->watch_lock);
                 /* t->file_base was set before the thread started */
-                if (resident_file_bytes(&file) >= 0 &&
-                    file >= t->file_base + (burst ? BURST_RSS_MAX : JOURNAL_RSS_MAX)) {
+                if (resident_file_bytes(&file) >= 0 && file >= t->file_base + BURST_RSS_MAX) {
                         t->watch_calls += drop_journal_pages();
                         t->watch_trims++;
                 }
-                if (burst)
-                        (void) sched_yield(); /* and checks again at once */
+                (void) sched_yield();
                 pthread_mutex_lock(&t->watch_lock);
         }
         pthread_mutex_unlock(&t->watch_lock);
