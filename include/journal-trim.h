@@ -27,7 +27,7 @@ struct journal_trim {
         /* the watcher (journal_trim_watch_start()) */
         bool watching;
         bool watch_stop; /* under watch_lock */
-        bool burst;      /* under watch_lock: checks every 200 µs */
+        bool burst;      /* under watch_lock: the watcher checks */
         pthread_t watcher;
         pthread_mutex_t watch_lock;
         pthread_cond_t watch_cond;
@@ -38,19 +38,17 @@ struct journal_trim {
 void journal_trim_start(struct journal_trim *t);
 void journal_trim_step(struct journal_trim *t);
 
-/* One sd-journal call can touch many MiB between two journal_trim_step(): a
- * seek, or the first step after a seek with matches, bisects the entry arrays
- * of every match in every file, and the kernel maps 64 KiB around each page
- * touched. A watcher thread checks the resident size every few milliseconds
- * and drops the journal's pages when it is over the limit, also in the middle
- * of such a call (safe: the mappings stay valid, the kernel maps a page again
- * when it is touched). Started after journal_trim_start(), stopped before the
- * journal is closed; the stop adds the watcher's drops to trims and
- * madvise_calls. Without a thread (start fails) only the steps trim. */
+/* One sd-journal call can map several MiB in a few milliseconds between two
+ * journal_trim_step(): a seek, or the first step after a seek, bisects the
+ * entry arrays (of every match) in every file, and the kernel maps 64 KiB
+ * around each page touched. journal_trim_burst(t, true) before such a call
+ * and (t, false) after it: in between, a watcher thread checks the resident
+ * size without sleeping and drops the journal's pages at half the limit, in
+ * the middle of the call (the mappings stay valid, the kernel maps a page
+ * again when it is touched). Started after journal_trim_start(), stopped
+ * before the journal is closed; the stop adds the watcher's drops to trims
+ * and madvise_calls. Without a thread (start fails) only the steps trim, and
+ * journal_trim_burst() does nothing. */
 int journal_trim_watch_start(struct journal_trim *t);
-/* Around such a call (a seek and the first step after it, which can map
- * several MiB in a few milliseconds) the watcher checks every 200 µs instead
- * of every 2 ms: journal_trim_burst(t, true) before, (t, false) after. Does
- * nothing without a watcher. */
 void journal_trim_burst(struct journal_trim *t, bool on);
 void journal_trim_watch_stop(struct journal_trim *t);
