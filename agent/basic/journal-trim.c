@@ -21,8 +21,8 @@
  * journal is closed, and the kernel maps up to 64 KiB of page cache around
  * every page touched, so reading a large journal would grow the resident set
  * by the size of the part read (hundreds of MiB for a million entries). When
- * the file-backed resident size has grown by JOURNAL_RSS_MAX since the
- * journal was opened, the pages of the journal mappings are dropped with
+ * the file-backed resident size has grown by t->limit (JOURNAL_TRIM_LIMIT)
+ * since the journal was opened, the pages of the journal mappings are dropped with
  * MADV_DONTNEED: the mappings stay valid (read-only views of the files), the
  * kernel maps a page again from the page cache when it is touched. A drop
  * costs a walk of /proc/self/maps, one madvise() per run of adjacent
@@ -37,8 +37,6 @@
  * `trim_every` entries, an interval in which the growth seen over the last
  * one would fill a quarter of the room left.
  */
-#define JOURNAL_RSS_MAX (3ULL << 20)
-#define BURST_RSS_MAX (JOURNAL_RSS_MAX / 2)
 #define TRIM_EVERY_MIN 8U
 #define TRIM_EVERY_MAX 256U
 
@@ -127,6 +125,8 @@ static unsigned drop_journal_pages(void)
 void journal_trim_start(struct journal_trim *t)
 {
         statm_open();
+        if (t->limit == 0)
+                t->limit = JOURNAL_TRIM_LIMIT;
         if (resident_file_bytes(&t->file_base) < 0)
                 t->file_base = 0;
         t->last_file = t->file_base;
@@ -145,7 +145,7 @@ void journal_trim_step(struct journal_trim *t)
                 return;
         }
         journal = file > t->file_base ? file - t->file_base : 0;
-        if (journal >= JOURNAL_RSS_MAX) {
+        if (journal >= t->limit) {
                 t->madvise_calls += drop_journal_pages();
                 t->trims++;
                 journal = 0;
@@ -153,7 +153,7 @@ void journal_trim_step(struct journal_trim *t)
         /* the next check comes before the growth of the last interval, at
          * the same rate, fills a quarter of the room left */
         grown = file > t->last_file ? file - t->last_file : 0;
-        room = JOURNAL_RSS_MAX - journal;
+        room = t->limit - journal;
         next = grown > 0 ? room * t->trim_every / (4 * grown) : TRIM_EVERY_MAX;
         t->trim_every = (unsigned) MIN(MAX(next, TRIM_EVERY_MIN), TRIM_EVERY_MAX);
         t->last_file = t->file_base + journal;
@@ -182,7 +182,7 @@ static void *watch_main(void *userdata)
                         break;
                 pthread_mutex_unlock(&t->watch_lock);
                 /* t->file_base was set before the thread started */
-                if (resident_file_bytes(&file) >= 0 && file >= t->file_base + BURST_RSS_MAX) {
+                if (resident_file_bytes(&file) >= 0 && file >= t->file_base + t->limit / 2) {
                         t->watch_calls += drop_journal_pages();
                         t->watch_trims++;
                 }

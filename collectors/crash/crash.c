@@ -230,7 +230,7 @@ static int journal_open(struct crash_state *s, struct collect_ctx *ctx, sd_journ
 static int scan_journal(struct crash_state *s, struct collect_ctx *ctx)
 {
         struct crash_record *pending = NULL;
-        struct journal_trim trim = {};
+        struct journal_trim trim = { .limit = JOURNAL_TRIM_LIMIT_SPARSE }; /* few entries */
         sd_journal *j = NULL;
         int r;
 
