@@ -53,10 +53,12 @@ void journal_trim_step(struct journal_trim *t);
  * and (t, false) after it: in between, a watcher thread checks the resident
  * size without sleeping and drops the journal's pages at half the limit, in
  * the middle of the call (the mappings stay valid, the kernel maps a page
- * again when it is touched). Started after journal_trim_start(), stopped
- * before the journal is closed; the stop adds the watcher's drops to trims
- * and madvise_calls. Without a thread (start fails) only the steps trim, and
- * journal_trim_burst() does nothing. */
+ * again when it is touched); the caller's thread drops them first, so that
+ * the burst starts from few (the watcher's drops cannot keep up with the
+ * faults of a bisection). Started after journal_trim_start(), stopped before
+ * the journal is closed; the stop adds the watcher's drops to trims and
+ * madvise_calls. Without a thread (start fails) only the steps and the first
+ * drop of a burst trim. */
 int journal_trim_watch_start(struct journal_trim *t);
 void journal_trim_burst(struct journal_trim *t, bool on);
 void journal_trim_watch_stop(struct journal_trim *t);

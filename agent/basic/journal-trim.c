@@ -195,6 +195,14 @@ static void *watch_main(void *userdata)
 
 void journal_trim_burst(struct journal_trim *t, bool on)
 {
+        uint64_t file;
+
+        /* the burst starts from as few of the journal's pages as can be: the
+         * watcher's drops cannot keep up with the faults of a bisection */
+        if (on && resident_file_bytes(&file) >= 0 && file >= t->file_base + t->limit / 4) {
+                t->madvise_calls += drop_journal_pages();
+                t->trims++;
+        }
         if (!t->watching)
                 return;
         pthread_mutex_lock(&t->watch_lock);
