@@ -230,20 +230,25 @@ static int journal_open(struct crash_state *s, struct collect_ctx *ctx, sd_journ
 static int scan_journal(struct crash_state *s, struct collect_ctx *ctx)
 {
         struct crash_record *pending = NULL;
-        struct journal_trim trim = {};
+        struct journal_trim trim = { .limit = JOURNAL_TRIM_LIMIT_SPARSE }; /* few entries */
         sd_journal *j = NULL;
         int r;
 
+        journal_trim_start(&trim);
         r = journal_open(s, ctx, &j);
         if (r < 0)
                 return r;
-        journal_trim_start(&trim);
+        /* the first step after the seek bisects every match in every file */
+        if (journal_trim_watch_start(&trim) >= 0)
+                journal_trim_burst(&trim, true);
         for (unsigned n = 0; n < JOURNAL_ENTRIES_MAX && !ctx_expired(ctx); n++) {
                 _cleanup_free_ char *transport = NULL;
                 usec_t t;
 
                 journal_trim_step(&trim);
                 r = sd_journal_next(j);
+                if (n == 0)
+                        journal_trim_burst(&trim, false);
                 if (r <= 0)
                         break;
                 if (sd_journal_get_realtime_usec(j, &t) < 0 || t < ctx_since(ctx))
@@ -264,6 +269,7 @@ static int scan_journal(struct crash_state *s, struct collect_ctx *ctx)
         }
         if (pending && r >= 0)
                 r = crash_record_commit(s, pending);
+        journal_trim_watch_stop(&trim);
         sd_journal_close(j);
         return r < 0 ? r : 0;
 }

@@ -394,18 +394,18 @@ typedef int (*entry_fn)(struct journal_state *s, void *userdata);
 
 /*
  * Calls fn for every readable entry of the window that the current matches
- * select, oldest first, with the entry loaded in s->entry. Returns 0 at the
- * end of the window, -ETIMEDOUT at the deadline, fn's error or -errno.
+ * select, from the current position on, oldest first, with the entry loaded
+ * in s->entry; skip: the cursor of an entry already read, skipped if it comes
+ * first (NULL: none). Returns 0 at the end of the window, -ETIMEDOUT at the
+ * deadline, -errno, or what fn returned when it was not 0 (a positive value:
+ * the caller goes on from the current entry).
  */
-static int read_window(struct journal_state *s, struct collect_ctx *ctx, entry_fn fn,
-                       void *userdata)
+static int read_on(struct journal_state *s, struct collect_ctx *ctx, entry_fn fn, void *userdata,
+                   const char *skip)
 {
         usec_t since = ctx_since(ctx), until = ctx_until(ctx);
         int r;
 
-        r = sd_journal_seek_realtime_usec(s->j, since);
-        if (r < 0)
-                return r;
         for (uint64_t n = 1;; n++) {
                 usec_t t;
 
@@ -413,8 +413,12 @@ static int read_window(struct journal_state *s, struct collect_ctx *ctx, entry_f
                         return -ETIMEDOUT;
                 journal_trim_step(&s->trim);
                 r = sd_journal_next(s->j);
+                if (n == 1)
+                        journal_trim_burst(&s->trim, false);
                 if (r <= 0)
                         return r;
+                if (n == 1 && skip && sd_journal_test_cursor(s->j, skip) > 0)
+                        continue;
                 if (sd_journal_get_realtime_usec(s->j, &t) < 0 || t < since)
                         continue;
                 if (t > until)
@@ -425,9 +429,25 @@ static int read_window(struct journal_state *s, struct collect_ctx *ctx, entry_f
                 if (r < 0)
                         continue; /* a corrupt entry: skip it */
                 r = fn(s, userdata);
-                if (r < 0)
+                if (r != 0)
                         return r;
         }
+}
+
+/* read_on() from the start of the window. */
+static int read_window(struct journal_state *s, struct collect_ctx *ctx, entry_fn fn,
+                       void *userdata)
+{
+        int r;
+
+        /* the seek, and the first step after it, can map many MiB at once */
+        journal_trim_burst(&s->trim, true);
+        r = sd_journal_seek_realtime_usec(s->j, ctx_since(ctx));
+        if (r < 0) {
+                journal_trim_burst(&s->trim, false);
+                return r;
+        }
+        return read_on(s, ctx, fn, userdata, NULL);
 }
 
 /* ---- the reader thread ----
@@ -439,7 +459,7 @@ static int read_window(struct journal_state *s, struct collect_ctx *ctx, entry_f
  * is joined the thread owns s->j, s->entry, s->line, the findings and the
  * list of units; it calls no sink and logs nothing. */
 
-#define BATCH_SIZE (128U * 1024U)
+#define BATCH_SIZE (32U * 1024U)
 #define ALIGN8(x) (((x) + 7) & ~(size_t) 7)
 
 /* One line in a batch, followed by its stream indexes (uint32_t), the unit
@@ -459,9 +479,13 @@ struct batch {
         size_t alloc;
 };
 
+typedef int (*read_fn)(struct journal_state *s, struct collect_ctx *ctx, entry_fn fn,
+                       void *userdata);
+
 struct reader {
         struct journal_state *s;
         struct collect_ctx *ctx;
+        read_fn read; /* read_window(), or the units pass's units_read() */
         entry_fn fn;
         void *userdata;
         struct sink_stream **streams; /* what the stream indexes refer to */
@@ -580,7 +604,7 @@ static void *reader_main(void *userdata)
         struct reader *rd = userdata;
         int r, k;
 
-        r = read_window(rd->s, rd->ctx, rd->fn, rd->userdata);
+        r = rd->read(rd->s, rd->ctx, rd->fn, rd->userdata);
         k = batch_handover(rd);
         if (r >= 0 && k < 0)
                 r = k;
@@ -627,17 +651,19 @@ static int reader_drain(struct reader *rd)
 }
 
 /*
- * One pass over the window: fn is called for each entry (on the reader
- * thread) and sends lines with reader_emit() to streams[]; written[] counts
- * the bytes each stream was given. Returns like read_window(), or the first
- * error writing a member.
+ * One pass over the window: read (read_window() or units_read()) calls fn
+ * for each entry on the reader thread, and fn sends lines with reader_emit()
+ * to streams[]; written[] counts the bytes each stream was given. Returns like
+ * read_window(), or the first error writing a member.
  */
-static int read_window_threaded(struct journal_state *s, struct collect_ctx *ctx, entry_fn fn,
-                                void *userdata, struct sink_stream **streams, uint64_t *written)
+static int read_window_threaded(struct journal_state *s, struct collect_ctx *ctx, read_fn read,
+                                entry_fn fn, void *userdata, struct sink_stream **streams,
+                                uint64_t *written)
 {
         struct reader rd = {
                 .s = s,
                 .ctx = ctx,
+                .read = read,
                 .fn = fn,
                 .userdata = userdata,
                 .streams = streams,
@@ -798,64 +824,40 @@ static int first_pass_entry(struct journal_state *s, void *userdata)
 /* ---- the units pass ---- */
 
 /*
- * Whether matches on the units pay (see units_pass()): a sample of the
- * window, runs of UNITS_SAMPLE_RUN entries read at UNITS_SAMPLE_POINTS evenly
- * spaced times, is checked against the units. Measured on a million-entry
- * journal, a step of an OR of unit matches costs about four times the reading
- * of an entry: matches are used when less than an eighth of the sample is the
- * units'.
+ * Whether matches on the units pay: the units pass reads every entry from the
+ * start of the window, and when the first UNITS_SAMPLE entries show the units'
+ * to be less than one in UNITS_MATCH_SHARE, it asks the journal for the rest
+ * of theirs (matches on the unit fields), from the entry after the last one
+ * read. Measured on a million-entry journal, a step of an OR of unit matches
+ * costs about four times the reading of an entry. The sample costs no seek of
+ * its own (a seek bisects the entry arrays of every journal file and can map
+ * several MiB at once).
  */
-#define UNITS_SAMPLE_POINTS 8
-#define UNITS_SAMPLE_RUN 32
-#define UNITS_MATCH_SHARE 8
-
-static bool entry_in_units(const struct journal_state *s)
-{
-        for (size_t f = 0; f < ELEMENTSOF(unit_fields); f++) {
-                const char *v = journal_entry_get(&s->entry, unit_fields[f]);
-
-                if (v && strv_contains(s->units, v))
-                        return true;
-        }
-        return false;
-}
-
-static bool units_use_matches(struct journal_state *s, struct collect_ctx *ctx)
-{
-        usec_t since = ctx_since(ctx), until = ctx_until(ctx);
-        unsigned seen = 0, theirs = 0;
-
-        if (until >= USEC_INFINITY - 1) /* an open window ends now */
-                until = now(CLOCK_REALTIME);
-        if (until <= since)
-                return false;
-        sd_journal_flush_matches(s->j);
-        for (unsigned k = 0; k < UNITS_SAMPLE_POINTS; k++) {
-                usec_t at = since + (until - since) / UNITS_SAMPLE_POINTS * k;
-
-                if (sd_journal_seek_realtime_usec(s->j, at) < 0)
-                        return false;
-                for (unsigned i = 0; i < UNITS_SAMPLE_RUN; i++) {
-                        usec_t t;
-
-                        journal_trim_step(&s->trim);
-                        if (sd_journal_next(s->j) <= 0)
-                                break;
-                        if (sd_journal_get_realtime_usec(s->j, &t) < 0 || t > until)
-                                break;
-                        if (entry_load(s->j, &s->entry) < 0)
-                                continue;
-                        seen++;
-                        theirs += entry_in_units(s);
-                }
-        }
-        return seen > 0 && theirs * UNITS_MATCH_SHARE < seen;
-}
+#define UNITS_SAMPLE 256U
+#define UNITS_MATCH_SHARE 8U
+#define UNITS_SWITCH 1 /* units_pass_entry(): go on through matches */
 
 struct units_pass {
-        size_t n;      /* units */
-        uint32_t *idx; /* the units of the current entry */
+        size_t n;        /* units */
+        uint32_t *idx;   /* the units of the current entry */
+        unsigned seen;   /* entries of the sample read */
+        unsigned theirs; /* those of the units */
+        bool sampled;    /* the sample is complete */
 };
+
+/* Counts the entry into the sample; UNITS_SWITCH when the sample is complete
+ * and says to go on through matches. */
+static int units_sample(struct units_pass *up, bool theirs)
+{
+        if (up->sampled)
+                return 0;
+        up->seen++;
+        up->theirs += theirs;
+        if (up->seen < UNITS_SAMPLE)
+                return 0;
+        up->sampled = true;
+        return up->theirs * UNITS_MATCH_SHARE < up->seen ? UNITS_SWITCH : 0;
+}
 
 /* The entry goes to the file of every unit it names (an entry naming a unit in
  * UNIT= or COREDUMP_UNIT= goes to that unit's file too). */
@@ -871,9 +873,7 @@ static int units_pass_entry(struct journal_state *s, void *userdata)
                 v[f] = journal_entry_get(&s->entry, unit_fields[f]);
                 any = any || v[f];
         }
-        if (!any)
-                return 0;
-        for (size_t i = 0; i < up->n; i++) {
+        for (size_t i = 0; any && i < up->n; i++) {
                 bool mine = false;
 
                 for (size_t f = 0; f < ELEMENTSOF(unit_fields) && !mine; f++)
@@ -881,12 +881,39 @@ static int units_pass_entry(struct journal_state *s, void *userdata)
                 if (mine)
                         up->idx[n++] = (uint32_t) i;
         }
-        if (n == 0)
-                return 0;
-        r = format_entry(s, &s->entry);
+        if (n > 0) {
+                r = format_entry(s, &s->entry);
+                if (r >= 0)
+                        r = reader_emit(s, up->idx, n);
+                if (r < 0)
+                        return r;
+        }
+        return units_sample(up, n > 0);
+}
+
+/* The units pass's read (on the reader thread): every entry of the window, or
+ * after the sample through matches (see UNITS_SAMPLE). */
+static int units_read(struct journal_state *s, struct collect_ctx *ctx, entry_fn fn, void *userdata)
+{
+        _cleanup_free_ char *cursor = NULL;
+        int r;
+
+        r = read_window(s, ctx, fn, userdata);
+        if (r != UNITS_SWITCH)
+                return r;
+        r = sd_journal_get_cursor(s->j, &cursor);
+        if (r >= 0)
+                r = match_units(s);
         if (r < 0)
                 return r;
-        return reader_emit(s, up->idx, n);
+        s->units_matched = true;
+        journal_trim_burst(&s->trim, true);
+        r = sd_journal_seek_cursor(s->j, cursor);
+        if (r < 0) {
+                journal_trim_burst(&s->trim, false);
+                return r;
+        }
+        return read_on(s, ctx, fn, userdata, cursor);
 }
 
 /*
@@ -930,13 +957,9 @@ static int units_pass(struct journal_state *s, struct collect_ctx *ctx, struct s
                 }
                 sink_stream_set_limit(st[i], per_unit);
         }
-        s->units_matched = units_use_matches(s, ctx);
-        if (s->units_matched)
-                r = match_units(s);
-        else
-                sd_journal_flush_matches(s->j);
-        if (r >= 0)
-                r = read_window_threaded(s, ctx, units_pass_entry, &up, st, written);
+        s->units_matched = false;
+        sd_journal_flush_matches(s->j);
+        r = read_window_threaded(s, ctx, units_read, units_pass_entry, &up, st, written);
         if (r == -ETIMEDOUT) {
                 timed_out = true;
                 r = 0;
@@ -1083,7 +1106,8 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
                 };
                 uint64_t written[_FIRST_PASS_MAX] = {};
 
-                r = read_window_threaded(s, ctx, first_pass_entry, &fp, streams, written);
+                r = read_window_threaded(s, ctx, read_window, first_pass_entry, &fp, streams,
+                                         written);
                 fp.warnings.written = written[FIRST_PASS_WARNINGS];
                 fp.kernel.written = written[FIRST_PASS_KERNEL];
         }

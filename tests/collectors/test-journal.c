@@ -324,6 +324,35 @@ static void test_many_units_few_selected(void **state)
         mock_sink_free(s);
 }
 
+/* The units pass reads the first 256 entries of the window, then asks the journal
+ * for the rest of the units' entries from the last one read (its cursor). Here the
+ * window starts at 00:00:32, so the 256th entry is u07's at 00:30:07: read once, not
+ * again by the matches. */
+static void test_units_switch_to_matches(void **state)
+{
+        struct sink *s = run(many, DAY2 + 32 * USEC_PER_SEC, DAY3, 0, NULL, 0);
+        const struct mock_artifact *u07, *u13;
+
+        (void) state;
+        u07 = mock_sink_find(s, "logs/journal/units/u07.service.log");
+        u13 = mock_sink_find(s, "logs/journal/units/u13.service.log");
+        assert_non_null(u07);
+        assert_non_null(u13);
+        /* every 5 minutes but 00:00:07, each line once */
+        assert_int_equal(count_lines(u07->data, "\n"), 287);
+        assert_int_equal(count_lines(u07->data, "u07[2007]: u07.service tick 30\n"), 1);
+        assert_int_equal(count_lines(u07->data, "u07[2007]: u07.service tick 25\n"), 1);
+        assert_int_equal(count_lines(u07->data, "u07[2007]: u07.service tick 35\n"), 1);
+        assert_null(strstr(u07->data, "2026-11-27T00:00:07"));
+        assert_non_null(strstr(u07->data, "2026-11-27T00:30:07.000007+00:00 info fixturehost "
+                                          "u07[2007]: u07.service tick 30\n"));
+        assert_chronological(u07->data);
+        assert_int_equal(count_lines(u13->data, "\n"), 288);
+        assert_chronological(u13->data);
+        assert_false(mock_sink_partial(s));
+        mock_sink_free(s);
+}
+
 /* More units deserve a file than max_units allows: the first found keep theirs. */
 static void test_max_units(void **state)
 {
@@ -391,6 +420,7 @@ int main(void)
                 cmocka_unit_test(test_budget_keeps_newest),
                 cmocka_unit_test(test_small_buffer_same_output),
                 cmocka_unit_test(test_many_units_few_selected),
+                cmocka_unit_test(test_units_switch_to_matches),
                 cmocka_unit_test(test_max_units),
                 cmocka_unit_test(test_warnings_cut_keeps_newest),
                 cmocka_unit_test(test_missing_dir),
