@@ -281,6 +281,71 @@ static void test_text_repair_and_sniff(void **state)
         assert_non_null(logs_sniff_binary(big, sizeof(big)));
 }
 
+/* The sniff as first written, a byte at a time: the word-at-a-time one must
+ * give the same verdict on every input. */
+static const char *sniff_reference(const char *buf, size_t n)
+{
+        size_t runs = 0, nul = 0, controls = 0, other = 0;
+
+        n = MIN(n, (size_t) LOGS_SNIFF_BYTES);
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char) buf[i];
+
+                if (c == 0) {
+                        nul++;
+                        if (i == 0 || buf[i - 1] != 0)
+                                runs++;
+                } else if (c < 0x20 && c != '\t' && c != '\n' && c != '\v' && c != '\f' &&
+                           c != '\r' && c != '\b' && c != 0x1b)
+                        controls++;
+                else
+                        other++;
+        }
+        if (controls * 100 > controls + other)
+                return "binary data (control bytes)";
+        if (nul > 0 && runs * 128 > n && runs > 8)
+                return "binary records (NUL bytes throughout)";
+        return NULL;
+}
+
+static void test_sniff_same_verdicts(void **state)
+{
+        /* bytes drawn from text, the controls text holds, the ones it never
+         * holds, NUL and high bytes, in proportions that put the inputs on
+         * both sides of both thresholds */
+        static const unsigned char pool[] = { 'a',  ' ',  '\n', '\t', '\r', 0x1b, '\b', 0x01,
+                                              0x1f, 0x0e, 0x1c, 0,    0xff, 0x80, 0x20, 0x7f };
+        static char buf[LOGS_SNIFF_BYTES + 64];
+        unsigned seed = 12345;
+        size_t checked[3] = {};
+
+        (void) state;
+        for (unsigned round = 0; round < 3000; round++) {
+                size_t n = (size_t) (rand_r(&seed) % sizeof(buf)) + 1;
+                unsigned mix = (unsigned) rand_r(&seed) % 400; /* per 10,000: odd bytes */
+                const char *got, *want;
+
+                if (round % 7 == 0)
+                        n = round % 17; /* short inputs, tails only */
+                for (size_t i = 0; i < n; i++) {
+                        unsigned r = (unsigned) rand_r(&seed);
+
+                        buf[i] = (char) (r % 10000 < mix ? pool[(r >> 16) % sizeof(pool)] :
+                                                           'a' + (r >> 16) % 26);
+                        if (round % 5 == 0 && (r >> 8) % 3 == 0)
+                                buf[i] = 0; /* NUL runs */
+                }
+                got = logs_sniff_binary(buf, n);
+                want = sniff_reference(buf, n);
+                if (n >= 2 && memcmp(buf, "\x1f\x9d", 2) == 0)
+                        continue; /* a magic number: not the byte counts */
+                assert_true(got == want || (got && want && streq(got, want)));
+                checked[!want ? 0 : want[0] == 'b' && strstr(want, "control") ? 1 : 2]++;
+        }
+        /* each verdict was reached */
+        assert_true(checked[0] > 0 && checked[1] > 0 && checked[2] > 0);
+}
+
 static void test_logtime_formats(void **state)
 {
         struct logtime_hint h = { .year = 2026, .month = 11 }, jan = { .year = 2027, .month = 1 };
@@ -794,6 +859,7 @@ int main(void)
                 cmocka_unit_test(test_logtime_formats),
                 cmocka_unit_test(test_logtime_zone),
                 cmocka_unit_test(test_text_repair_and_sniff),
+                cmocka_unit_test(test_sniff_same_verdicts),
                 cmocka_unit_test(test_window),
                 cmocka_unit_test(test_findings_any_offset),
                 cmocka_unit_test(test_app_formats_and_traces),
