@@ -115,7 +115,7 @@ int open_beneath(int dirfd, const char *path, int flags)
                 .flags = (uint64_t) (flags | O_CLOEXEC),
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
-        static bool no_openat2;
+        static bool no_openat2; /* atomics: the logs collector opens on a second thread */
         long fd;
 
         if (!path || dirfd < 0)
@@ -126,13 +126,13 @@ int open_beneath(int dirfd, const char *path, int flags)
         how.flags = (uint64_t) (flags | O_CLOEXEC);
         while (path[0] == '/' && path[1])
                 path++;
-        if (!no_openat2) {
+        if (!__atomic_load_n(&no_openat2, __ATOMIC_RELAXED)) {
                 fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
                 if (fd >= 0)
                         return (int) fd;
                 if (errno != ENOSYS && errno != EPERM)
                         return -errno;
-                no_openat2 = true;
+                __atomic_store_n(&no_openat2, true, __ATOMIC_RELAXED);
         }
         return open_walk(dirfd, path, flags);
 }

@@ -50,13 +50,6 @@ struct logs_state {
         bool unit_logs;
 };
 
-struct logs_file {
-        char *path; /* inside the root, absolute ("/var/log/syslog") */
-        dev_t dev;
-        ino_t ino;
-        time_t mtime;
-};
-
 /* Paths are packed in blocks (no allocation, no malloc header per file). */
 #define PATH_BLOCK (64U * 1024U)
 
@@ -461,34 +454,31 @@ static int plan_read(struct pass *p, int fd, bool gz, uint64_t limit, uint64_t b
         return 0;
 }
 
-static int open_log(struct collect_ctx *ctx, struct sink *sink, const struct logs_file *f,
+/* The file as opened ahead (o): its descriptor (owned by the ring) once it is
+ * known to be the file listed and allowed by never_collect. */
+static int open_log(struct sink *sink, const struct logs_file *f, const struct logs_opened *o,
                     uint64_t *ret_limit)
 {
-        _cleanup_close_ int fd = -1;
-        struct stat st_buf;
-
-        fd = open_beneath(ctx_root_fd(ctx), f->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-        if (fd < 0) {
-                sink_note(sink, "skipped %s: %s", f->path, strerror(-fd));
+        if (o->fd < 0) {
+                sink_note(sink, "skipped %s: %s", f->path, strerror(-o->fd));
                 sink_mark_partial(sink);
-                return fd;
+                return o->fd;
         }
-        if (fstat(fd, &st_buf) < 0 || !S_ISREG(st_buf.st_mode) || st_buf.st_ino != f->ino ||
-            st_buf.st_dev != f->dev) {
+        if (o->stat_error < 0 || !S_ISREG(o->st.st_mode) || o->st.st_ino != f->ino ||
+            o->st.st_dev != f->dev) {
                 sink_note(sink, "skipped %s: replaced while being listed", f->path);
                 sink_mark_partial(sink);
                 return -ESTALE;
         }
-        if (sink_check_stat(sink, fd, &st_buf, f->path) < 0)
-                return -EPERM;                  /* never_collect: noted by the sink */
-        *ret_limit = (uint64_t) st_buf.st_size; /* never read beyond what was there at open */
-        return TAKE_FD(fd);
+        if (sink_check_stat(sink, o->fd, &o->st, f->path) < 0)
+                return -EPERM;                 /* never_collect: noted by the sink */
+        *ret_limit = (uint64_t) o->st.st_size; /* never read beyond what was there at open */
+        return o->fd;
 }
 
 static int collect_one(struct collect_ctx *ctx, struct sink *sink, const struct logs_file *f,
-                       uint64_t budget, struct work *w)
+                       const struct logs_opened *o, uint64_t budget, struct work *w)
 {
-        _cleanup_close_ int fd = -1;
         _cleanup_free_ char *name = NULL;
         struct sink_stream *st = NULL;
         struct logs_reader r = {};
@@ -497,9 +487,9 @@ static int collect_one(struct collect_ctx *ctx, struct sink *sink, const struct 
         bool gz, cut = false, skip_partial = false;
         const char *binary = NULL;
         ssize_t n;
-        int ret;
+        int fd, ret;
 
-        fd = open_log(ctx, sink, f, &limit);
+        fd = open_log(sink, f, o, &limit);
         if (fd < 0)
                 return 0;
         if (logs_test_after_open)
@@ -893,12 +883,16 @@ static int collect_files(struct logs_state *s, struct collect_ctx *ctx, struct s
                          struct listing *l, struct work *w)
 {
         size_t n = MIN(l->n, (size_t) s->max_files);
+        struct logs_ahead *ahead = NULL;
+        int r;
 
+        r = logs_ahead_start(ctx_root_fd(ctx), l->files, n, &ahead);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < n; i++) {
                 size_t remaining = n - i;
                 uint64_t left = ctx_budget_left(ctx);
                 uint64_t budget = MIN(ctx_file_budget(ctx), left / remaining);
-                int r;
 
                 if (ctx_expired(ctx)) {
                         sink_note(sink, "deadline reached: %zu log files not collected", remaining);
@@ -913,15 +907,19 @@ static int collect_files(struct logs_state *s, struct collect_ctx *ctx, struct s
                         sink_mark_partial(sink);
                         break;
                 }
-                r = collect_one(ctx, sink, &l->files[i], MAX(budget, (uint64_t) 1), w);
+                r = collect_one(ctx, sink, &l->files[i], logs_ahead_get(ahead, i),
+                                MAX(budget, (uint64_t) 1), w);
+                logs_ahead_release(ahead, i);
                 if (r == -ENOMEM)
-                        return r;
+                        break;
                 if (r < 0) {
                         sink_note(sink, "%s: %s", l->files[i].path, strerror(-r));
                         sink_mark_partial(sink);
                 }
+                r = 0;
         }
-        return 0;
+        logs_ahead_free(ahead);
+        return r;
 }
 
 static void zone_fact(struct collect_ctx *ctx, struct sink *sink)
