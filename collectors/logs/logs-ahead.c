@@ -5,9 +5,10 @@
  * the next files (beneath the root, as open_beneath() does for everyone) and
  * measures them while the collecting thread reads, filters and writes the
  * current one; a ring of LOGS_AHEAD slots bounds the descriptors held. The
- * thread sleeps when the ring is full until half of it is free again, so that
- * the two threads wake each other about once per LOGS_AHEAD / 2 files, not
- * per file. Nothing is read here: the first read of a file comes after the
+ * thread sleeps when the ring is full until half of it is free again, and the
+ * collecting thread, when it finds the ring empty, until a quarter of it is
+ * open: the two threads wake each other once per several files, not per file,
+ * and neither takes a lock per file. Nothing is read here: the first read of a file comes after the
  * never_collect check, on the collecting thread.
  */
 #include <errno.h>
@@ -28,17 +29,24 @@ struct logs_ahead {
         size_t n;
         struct logs_opened slots[LOGS_AHEAD];
         bool threaded;
-        size_t seen_ready; /* the collecting thread's copy of ready */
         pthread_t thread;
-        pthread_mutex_t lock;
-        pthread_cond_t ready_cond; /* the collecting thread waits for a file */
-        pthread_cond_t room_cond;  /* the opening thread waits for free slots */
-        /* under lock */
+        /* The counters and flags are atomics, so that neither thread takes a
+         * lock or makes a system call per file; lock and the conditions are
+         * only for sleeping. A sleeper sets its flag, then checks the counter;
+         * the other side changes the counter, then checks the flag (both
+         * sequentially consistent): one of them sees the other. */
         size_t ready;    /* files [0, ready) are open (or failed) */
         size_t released; /* files [0, released) were given back */
         size_t room_at;  /* the opening thread sleeps until released reaches this */
+        size_t ready_at; /* the collecting thread sleeps until ready reaches this */
         bool main_waits, thread_waits, stop;
+        pthread_mutex_t lock;
+        pthread_cond_t ready_cond; /* the collecting thread waits for a file */
+        pthread_cond_t room_cond;  /* the opening thread waits for free slots */
 };
+
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
 
 static void open_one(struct logs_ahead *a, size_t i)
 {
@@ -55,19 +63,23 @@ static void open_one(struct logs_ahead *a, size_t i)
 /* Waits until file i has a free slot; false when told to stop. */
 static bool wait_room(struct logs_ahead *a, size_t i)
 {
-        bool go;
-
+        if (i < LOAD(a->released) + LOGS_AHEAD)
+                return !LOAD(a->stop);
         pthread_mutex_lock(&a->lock);
-        if (i >= a->released + LOGS_AHEAD) {
-                a->room_at = i + 1 - LOGS_AHEAD / 2;
-                a->thread_waits = true;
-                while (!a->stop && a->released < a->room_at)
-                        pthread_cond_wait(&a->room_cond, &a->lock);
-                a->thread_waits = false;
-        }
-        go = !a->stop;
+        STORE(a->room_at, i + 1 - LOGS_AHEAD / 2);
+        STORE(a->thread_waits, true);
+        while (!LOAD(a->stop) && LOAD(a->released) < a->room_at)
+                pthread_cond_wait(&a->room_cond, &a->lock);
+        STORE(a->thread_waits, false);
         pthread_mutex_unlock(&a->lock);
-        return go;
+        return !LOAD(a->stop);
+}
+
+static void wake(struct logs_ahead *a, pthread_cond_t *cond)
+{
+        pthread_mutex_lock(&a->lock);
+        pthread_cond_signal(cond);
+        pthread_mutex_unlock(&a->lock);
 }
 
 static void *ahead_main(void *userdata)
@@ -76,11 +88,9 @@ static void *ahead_main(void *userdata)
 
         for (size_t i = 0; i < a->n && wait_room(a, i); i++) {
                 open_one(a, i);
-                pthread_mutex_lock(&a->lock);
-                a->ready = i + 1;
-                if (a->main_waits)
-                        pthread_cond_signal(&a->ready_cond);
-                pthread_mutex_unlock(&a->lock);
+                STORE(a->ready, i + 1);
+                if (LOAD(a->main_waits) && i + 1 >= LOAD(a->ready_at))
+                        wake(a, &a->ready_cond);
         }
         return NULL;
 }
@@ -122,14 +132,14 @@ const struct logs_opened *logs_ahead_get(struct logs_ahead *a, size_t i)
                 open_one(a, i);
                 return &a->slots[i % LOGS_AHEAD];
         }
-        if (i >= a->seen_ready) {
+        if (i >= LOAD(a->ready)) {
                 pthread_mutex_lock(&a->lock);
-                while (a->ready <= i) {
-                        a->main_waits = true;
+                /* woken when a few files are ready, not for each */
+                STORE(a->ready_at, MIN(a->n, i + LOGS_AHEAD / 4));
+                STORE(a->main_waits, true);
+                while (LOAD(a->ready) < a->ready_at)
                         pthread_cond_wait(&a->ready_cond, &a->lock);
-                }
-                a->main_waits = false;
-                a->seen_ready = a->ready;
+                STORE(a->main_waits, false);
                 pthread_mutex_unlock(&a->lock);
         }
         return &a->slots[i % LOGS_AHEAD];
@@ -141,11 +151,9 @@ void logs_ahead_release(struct logs_ahead *a, size_t i)
                 a->slots[i % LOGS_AHEAD].fd = safe_close(a->slots[i % LOGS_AHEAD].fd);
                 return;
         }
-        pthread_mutex_lock(&a->lock);
-        a->released = i + 1;
-        if (a->thread_waits && a->released >= a->room_at)
-                pthread_cond_signal(&a->room_cond);
-        pthread_mutex_unlock(&a->lock);
+        STORE(a->released, i + 1);
+        if (LOAD(a->thread_waits) && i + 1 >= LOAD(a->room_at))
+                wake(a, &a->room_cond);
 }
 
 void logs_ahead_free(struct logs_ahead *a)
@@ -153,10 +161,8 @@ void logs_ahead_free(struct logs_ahead *a)
         if (!a)
                 return;
         if (a->threaded) {
-                pthread_mutex_lock(&a->lock);
-                a->stop = true;
-                pthread_cond_signal(&a->room_cond);
-                pthread_mutex_unlock(&a->lock);
+                STORE(a->stop, true);
+                wake(a, &a->room_cond);
                 pthread_join(a->thread, NULL);
                 pthread_cond_destroy(&a->room_cond);
                 pthread_cond_destroy(&a->ready_cond);

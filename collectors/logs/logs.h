@@ -125,7 +125,7 @@ struct logs_file {
         time_t mtime;
 };
 
-#define LOGS_AHEAD 16U     /* files open ahead, at most */
+#define LOGS_AHEAD 32U     /* files open ahead, at most */
 #define LOGS_AHEAD_MIN 64U /* fewer files: each opened when asked for, no thread */
 
 struct logs_opened {
