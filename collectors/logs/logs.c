@@ -128,7 +128,8 @@ struct pass {
 /* Scratch of one collection: the read buffer, the repair buffer, findings. */
 struct work {
         char *buf;
-        char *head; /* LOGS_SNIFF_BYTES: the first bytes of the file */
+        char *head_buf;   /* LOGS_SNIFF_BYTES */
+        const char *head; /* the first bytes of the file: head_buf or read ahead */
         size_t head_len;
         char *repair;
         struct logs_findings findings;
@@ -496,13 +497,21 @@ static int collect_one(struct collect_ctx *ctx, struct sink *sink, const struct 
                 logs_test_after_open(f->path, fd);
 
         /* one read gives the gzip magic, the sniff and (for a small file) the content */
-        do
-                n = pread(fd, w->head, LOGS_SNIFF_BYTES, 0);
-        while (n < 0 && errno == EINTR);
-        w->head_len = n > 0 ? (size_t) n : 0;
-        gz = logs_is_gzip(w->head, w->head_len);
-        if (!gz && w->head_len > 0)
-                binary = logs_sniff_binary(w->head, w->head_len);
+        if (o->read) {
+                w->head = o->head;
+                w->head_len = o->head_len;
+                gz = o->gz;
+                binary = o->binary;
+        } else {
+                do
+                        n = pread(fd, w->head_buf, LOGS_SNIFF_BYTES, 0);
+                while (n < 0 && errno == EINTR);
+                w->head = w->head_buf;
+                w->head_len = n > 0 ? (size_t) n : 0;
+                gz = logs_is_gzip(w->head, w->head_len);
+                if (!gz && w->head_len > 0)
+                        binary = logs_sniff_binary(w->head, w->head_len);
+        }
         pass_init(&p, ctx, f, w);
         if (!binary) {
                 ret = plan_read(&p, fd, gz, limit, budget, w, &start, &skip_partial, &cut, &binary);
@@ -873,7 +882,7 @@ static void listing_done(struct listing *l)
 static void work_done(struct work *w)
 {
         free(w->buf);
-        free(w->head);
+        free(w->head_buf);
         free(w->repair);
         logs_findings_done(&w->findings);
         logs_set_done(&w->names);
@@ -975,9 +984,9 @@ static int logs_collect(void *state, struct collect_ctx *ctx, struct sink *sink)
                 sink_mark_partial(sink);
         }
         w.buf = xmalloc(LINE_MAX_LEN);
-        w.head = xmalloc(LOGS_SNIFF_BYTES);
+        w.head_buf = xmalloc(LOGS_SNIFF_BYTES);
         w.repair = xmalloc(REPAIR_MAX);
-        if (!w.buf || !w.head || !w.repair) {
+        if (!w.buf || !w.head_buf || !w.repair) {
                 r = -ENOMEM;
                 goto finish;
         }

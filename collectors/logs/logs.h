@@ -116,8 +116,11 @@ void logs_findings_done(struct logs_findings *lf);
 /* logs-ahead.c: the files to collect, opened ahead of the collecting thread
  * (open beneath the root and fstat on a thread of their own, in order, at most
  * LOGS_AHEAD files ahead) so that the collecting thread only reads, filters
- * and writes. Nothing is read ahead: the first read of a file comes after the
- * never_collect check of what was opened, on the collecting thread. */
+ * and writes. The first bytes of a file are read ahead too, but only of a
+ * file reached by its listed path without a symbolic link and with no other
+ * hard link (its listed path, which passed never_collect, is then the only
+ * way to it); any other file is first read after the never_collect check of
+ * what was opened, on the collecting thread. */
 struct logs_file {
         char *path; /* inside the root, absolute ("/var/log/syslog") */
         dev_t dev;
@@ -132,6 +135,12 @@ struct logs_opened {
         int fd;         /* -errno when the open failed */
         int stat_error; /* -errno when fstat failed, else 0 and st is valid */
         struct stat st;
+        bool direct;        /* opened by its listed path, no link followed */
+        bool read;          /* head[0..head_len) holds the first bytes (read at offset 0) */
+        bool gz;            /* when read: they are a gzip header */
+        const char *binary; /* when read: what the sniff says they are, or NULL for text */
+        char *head;         /* LOGS_SNIFF_BYTES, or NULL */
+        size_t head_len;
 };
 
 struct logs_ahead;
