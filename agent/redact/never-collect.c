@@ -132,25 +132,46 @@ static char *resolved_inside(const struct never_collect *nc, int fd)
         return xstrdup(buf);
 }
 
+static bool known_file(const struct never_collect *nc, const struct stat *st)
+{
+        for (size_t i = 0; i < nc->n && st; i++)
+                if (nc->v[i].dev == st->st_dev && nc->v[i].ino == st->st_ino)
+                        return true;
+        return false;
+}
+
 bool never_collect_fd(const struct never_collect *nc, int fd, const struct stat *st,
                       char **ret_path)
 {
         _cleanup_free_ char *path = NULL;
-        bool found = false;
+        bool found;
 
         if (ret_path)
                 *ret_path = NULL;
         if (!nc)
                 return false;
-        for (size_t i = 0; i < nc->n && st; i++)
-                if (nc->v[i].dev == st->st_dev && nc->v[i].ino == st->st_ino) {
-                        found = true;
-                        break;
-                }
+        found = known_file(nc, st);
         path = resolved_inside(nc, fd);
         if (path && strv_fnmatch_path(nc->patterns, path))
                 found = true;
         if (ret_path)
                 *ret_path = TAKE_PTR(path);
+        return found;
+}
+
+bool never_collect_fd_at(const struct never_collect *nc, int fd, const struct stat *st,
+                         const char *path, char **ret_path)
+{
+        bool found;
+
+        if (!path)
+                return never_collect_fd(nc, fd, st, ret_path);
+        if (ret_path)
+                *ret_path = NULL;
+        if (!nc)
+                return false;
+        found = known_file(nc, st) || strv_fnmatch_path(nc->patterns, path);
+        if (found && ret_path)
+                *ret_path = xasprintf("%s%s", path[0] == '/' ? "" : "/", path);
         return found;
 }
