@@ -20,6 +20,7 @@
 #include <fnmatch.h>
 #include <glob.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -669,10 +670,17 @@ static int consider(struct listing *l, int dfd, const char *name, const char *in
 
 static int walk_entries(struct listing *l, DIR *d, const char *inner, unsigned depth)
 {
+        /* one buffer for the children's paths: a name is at most NAME_MAX bytes */
+        size_t plen = streq(inner, "/") ? 0 : strlen(inner);
+        _cleanup_free_ char *child = xmalloc(plen + NAME_MAX + 2);
         int r = 0;
 
+        if (!child)
+                return -ENOMEM;
+        memcpy(child, inner, plen);
+        child[plen] = '/';
         for (struct dirent *de; r >= 0 && (de = readdir(d));) {
-                _cleanup_free_ char *child = NULL;
+                size_t n = strnlen(de->d_name, NAME_MAX);
 
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
@@ -681,9 +689,8 @@ static int walk_entries(struct listing *l, DIR *d, const char *inner, unsigned d
                         l->walk_cut = true;
                         break;
                 }
-                child = xasprintf("%s/%s", streq(inner, "/") ? "" : inner, de->d_name);
-                if (!child)
-                        return -ENOMEM;
+                memcpy(child + plen + 1, de->d_name, n);
+                child[plen + 1 + n] = 0;
                 r = consider(l, dirfd(d), de->d_name, child, depth + 1, false);
         }
         return r;
