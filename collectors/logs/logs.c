@@ -135,6 +135,8 @@ struct work {
         char *repair;
         struct logs_findings findings;
         struct logs_set names; /* member names used */
+        char *name;            /* the current member's name */
+        size_t name_size;
 };
 
 static void pass_init(struct pass *p, struct collect_ctx *ctx, const struct logs_file *f,
@@ -354,31 +356,37 @@ static const char *type_name(mode_t m)
         return "not a regular file";
 }
 
-static int member_name(const struct logs_file *f, bool gz, struct logs_set *names, char **ret)
+/* The member's name, in w->name (grown as needed, no allocation per file). */
+static int member_name(const struct logs_file *f, bool gz, struct work *w, const char **ret)
 {
-        size_t plen = strlen(f->path);
-        char *name;
+        static const char prefix[] = "logs/files";
+        size_t plen = strlen(f->path), need = sizeof(prefix) + plen;
+        size_t keep = plen;
         int r;
 
+        if (need > w->name_size) {
+                char *n = xrealloc(w->name, need);
+
+                if (!n)
+                        return -ENOMEM;
+                w->name = n;
+                w->name_size = need;
+        }
         /* syslog.2.gz → logs/files/var/log/syslog.2 (its content is inflated). */
         if (gz && plen > 3 && streq(f->path + plen - 3, ".gz"))
-                name = xasprintf("logs/files%.*s", (int) (plen - 3), f->path);
-        else
-                name = xasprintf("logs/files%s", f->path);
-        if (!name)
-                return -ENOMEM;
-        if (logs_set_contains(names, logs_hash(name, strlen(name), 0))) {
-                free(name);
-                name = xasprintf("logs/files%s", f->path);
-                if (!name)
-                        return -ENOMEM;
+                keep = plen - 3;
+        memcpy(w->name, prefix, sizeof(prefix) - 1);
+        memcpy(w->name + sizeof(prefix) - 1, f->path, keep);
+        w->name[sizeof(prefix) - 1 + keep] = 0;
+        if (keep != plen &&
+            logs_set_contains(&w->names, logs_hash(w->name, sizeof(prefix) - 1 + keep, 0))) {
+                memcpy(w->name + sizeof(prefix) - 1, f->path, plen + 1);
+                keep = plen;
         }
-        r = logs_set_add(names, logs_hash(name, strlen(name), 0));
-        if (r < 0) {
-                free(name);
+        r = logs_set_add(&w->names, logs_hash(w->name, sizeof(prefix) - 1 + keep, 0));
+        if (r < 0)
                 return r;
-        }
-        *ret = name;
+        *ret = w->name;
         return 0;
 }
 
@@ -481,7 +489,7 @@ static int open_log(struct sink *sink, const struct logs_file *f, const struct l
 static int collect_one(struct collect_ctx *ctx, struct sink *sink, const struct logs_file *f,
                        const struct logs_opened *o, uint64_t budget, struct work *w)
 {
-        _cleanup_free_ char *name = NULL;
+        const char *name = NULL;
         struct sink_stream *st = NULL;
         struct logs_reader r = {};
         struct pass p;
@@ -531,7 +539,7 @@ static int collect_one(struct collect_ctx *ctx, struct sink *sink, const struct 
         p.skip = skip;
         p.findings = &w->findings;
 
-        ret = member_name(f, gz, &w->names, &name);
+        ret = member_name(f, gz, w, &name);
         if (ret < 0)
                 return ret;
         ret = sink_open_stream(sink, name, f->path, SINK_KEEP_TAIL | SINK_SCAN_ERRORS, &st);
@@ -890,6 +898,7 @@ static void work_done(struct work *w)
 {
         free(w->buf);
         free(w->head_buf);
+        free(w->name);
         free(w->repair);
         logs_findings_done(&w->findings);
         logs_set_done(&w->names);

@@ -753,6 +753,28 @@ static void test_changed_during_read(void **state)
         mock_sink_free(s);
 }
 
+/* A rotation inflated under its name without ".gz" does not take the name of
+ * a plain file collected before it. */
+static void test_gz_name_taken(void **state)
+{
+        const char *o[] = { "paths=/var/log/dup/*", NULL };
+        size_t len;
+        _cleanup_free_ char *lines = make_lines(DAY2 + T(3600), USEC_PER_SEC, 20, &len);
+        struct sink *s;
+        const struct mock_artifact *plain, *gz;
+
+        (void) state;
+        write_file("var/log/dup/app.log.1", lines, len, DAY2 + T(7200));
+        write_gz("var/log/dup/app.log.1.gz", lines, len / 2, DAY2 + T(3700));
+        s = run(DAY2, DAY3, 0, o);
+        plain = must_find(s, "logs/files/var/log/dup/app.log.1");
+        gz = must_find(s, "logs/files/var/log/dup/app.log.1.gz");
+        assert_int_equal(plain->len, len);
+        assert_int_equal(gz->len, len / 2);
+        assert_memory_equal(gz->data, lines, len / 2);
+        mock_sink_free(s);
+}
+
 static void test_max_files(void **state)
 {
         const char *o[] = { "paths=/var/log/nginx/*", "paths=/var/log/httpd/*", "max_files=2",
@@ -870,6 +892,7 @@ int main(void)
                 cmocka_unit_test(test_cut_keeps_newest),
                 cmocka_unit_test(test_corrupt_gz),
                 cmocka_unit_test(test_changed_during_read),
+                cmocka_unit_test(test_gz_name_taken),
                 cmocka_unit_test(test_max_files),
                 cmocka_unit_test(test_errors_from_collected),
         };
