@@ -208,3 +208,98 @@ void logs_ahead_free(struct logs_ahead *a)
         free(a->heads);
         free(a);
 }
+
+/* ---- the listing's helper ---- */
+
+struct logs_helper {
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        void (*fn)(void *userdata, size_t k);
+        void *userdata;
+        size_t from, to;
+        bool busy, stop;
+};
+
+static void *helper_main(void *userdata)
+{
+        struct logs_helper *h = userdata;
+
+        pthread_mutex_lock(&h->lock);
+        for (;;) {
+                while (!h->busy && !h->stop)
+                        pthread_cond_wait(&h->cond, &h->lock);
+                if (h->stop)
+                        break;
+                pthread_mutex_unlock(&h->lock);
+                for (size_t k = h->from; k < h->to; k++)
+                        h->fn(h->userdata, k);
+                pthread_mutex_lock(&h->lock);
+                h->busy = false;
+                pthread_cond_broadcast(&h->cond);
+        }
+        pthread_mutex_unlock(&h->lock);
+        return NULL;
+}
+
+struct logs_helper *logs_helper_new(void)
+{
+        struct logs_helper *h = xcalloc(1, sizeof(*h));
+        sigset_t all, old;
+        int r;
+
+        if (!h)
+                return NULL;
+        pthread_mutex_init(&h->lock, NULL);
+        pthread_cond_init(&h->cond, NULL);
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        r = pthread_create(&h->thread, NULL, helper_main, h);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (r != 0) {
+                pthread_cond_destroy(&h->cond);
+                pthread_mutex_destroy(&h->lock);
+                free(h);
+                return NULL;
+        }
+        return h;
+}
+
+void logs_helper_split(struct logs_helper *h, void (*fn)(void *userdata, size_t k), void *userdata,
+                       size_t n)
+{
+        size_t half = h && n >= 8 ? n / 2 : n;
+
+        if (half < n) {
+                pthread_mutex_lock(&h->lock);
+                h->fn = fn;
+                h->userdata = userdata;
+                h->from = half;
+                h->to = n;
+                h->busy = true;
+                pthread_cond_broadcast(&h->cond);
+                pthread_mutex_unlock(&h->lock);
+        }
+        for (size_t k = 0; k < half; k++)
+                fn(userdata, k);
+        if (half < n) {
+                pthread_mutex_lock(&h->lock);
+                while (h->busy)
+                        pthread_cond_wait(&h->cond, &h->lock);
+                pthread_mutex_unlock(&h->lock);
+        }
+}
+
+void logs_helper_free(struct logs_helper *h)
+{
+        if (!h)
+                return;
+        pthread_mutex_lock(&h->lock);
+        h->stop = true;
+        pthread_cond_broadcast(&h->cond);
+        pthread_mutex_unlock(&h->lock);
+        pthread_join(h->thread, NULL);
+        pthread_cond_destroy(&h->cond);
+        pthread_mutex_destroy(&h->lock);
+        free(h);
+}

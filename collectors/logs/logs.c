@@ -101,6 +101,8 @@ struct listing {
         size_t n_old;             /* last written before the window */
         size_t entries;           /* directory entries looked at */
         bool walk_cut;
+        struct logs_helper *helper; /* the walks' second thread, or NULL */
+        bool helper_tried;
 };
 
 /* The line filter of one pass over one file. */
@@ -636,10 +638,21 @@ static int add_file(struct listing *l, const char *inner, const struct stat *st)
 static int walk_dir(struct listing *l, int dfd, const char *name, const char *inner,
                     unsigned depth);
 
-/* One entry of a walk (dfd/name) or a path given directly (dfd -1; asked:
- * named by a unit, so that its absence is worth a note). */
-static int consider(struct listing *l, int dfd, const char *name, const char *inner, unsigned depth,
-                    bool asked)
+/* An entry (dfd/name in a walk, else dfd -1) once stat'ed. */
+static int consider_stat(struct listing *l, int dfd, const char *name, const char *inner,
+                         unsigned depth, const struct stat *st)
+{
+        if (S_ISDIR(st->st_mode))
+                return walk_dir(l, dfd, name, inner, depth);
+        if (!S_ISREG(st->st_mode)) {
+                sink_note(l->sink, "skipped %s: %s", inner, type_name(st->st_mode));
+                return 0;
+        }
+        return add_file(l, inner, st);
+}
+
+/* A path given directly (asked: named by a unit, so that its absence is worth a note). */
+static int consider(struct listing *l, const char *inner, bool asked)
 {
         _cleanup_close_ int pfd = -1;
         struct stat st;
@@ -650,44 +663,102 @@ static int consider(struct listing *l, int dfd, const char *name, const char *in
                 sink_note(l->sink, "skipped %s: never collected (policy)", inner);
                 return 0;
         }
-        if (dfd >= 0) {
-                if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISLNK(st.st_mode))
-                        return 0; /* vanished; links inside a walk lead to files seen anyway */
-        } else {
-                pfd = open_beneath(ctx_root_fd(l->ctx), inner, O_PATH | O_CLOEXEC);
-                if (pfd < 0) {
-                        if (pfd == -ENOENT && !asked)
-                                return 0;
-                        sink_note(l->sink, "skipped %s: %s", inner,
-                                  pfd == -EXDEV || pfd == -ELOOP ? "link leaves the root" :
-                                                                   strerror(-pfd));
-                        sink_mark_partial(l->sink);
+        pfd = open_beneath(ctx_root_fd(l->ctx), inner, O_PATH | O_CLOEXEC);
+        if (pfd < 0) {
+                if (pfd == -ENOENT && !asked)
                         return 0;
-                }
-                if (fstat(pfd, &st) < 0)
-                        return 0;
-        }
-        if (S_ISDIR(st.st_mode))
-                return walk_dir(l, dfd, name, inner, depth);
-        if (!S_ISREG(st.st_mode)) {
-                sink_note(l->sink, "skipped %s: %s", inner, type_name(st.st_mode));
+                sink_note(l->sink, "skipped %s: %s", inner,
+                          pfd == -EXDEV || pfd == -ELOOP ? "link leaves the root" : strerror(-pfd));
+                sink_mark_partial(l->sink);
                 return 0;
         }
-        return add_file(l, inner, &st);
+        if (fstat(pfd, &st) < 0)
+                return 0;
+        return consider_stat(l, -1, NULL, inner, 0, &st);
+}
+
+/* ---- a directory's entries, a batch at a time ----
+ * The name checks (exclude, never_collect) and the fstatat() of a batch's
+ * entries are split between the collecting thread and the helper; then the
+ * entries are taken in their order, so that the notes, the files and their
+ * order are those of one entry at a time. A batch ends with an entry that
+ * may be a directory (its walk comes last), so that entries are counted
+ * (WALK_MAX_ENTRIES, the deadline) in the same order as before. */
+
+#define LIST_BATCH 64U
+
+enum { ENTRY_SKIP, ENTRY_FORBIDDEN, ENTRY_STAT };
+
+struct batch {
+        struct listing *l;
+        int dfd;
+        size_t plen, stride; /* each path: inner, '/', name, NUL in stride bytes */
+        char *paths;         /* LIST_BATCH * stride */
+        struct stat st[LIST_BATCH];
+        int verdict[LIST_BATCH];
+        size_t n;
+};
+
+static char *batch_path(struct batch *b, size_t k)
+{
+        return b->paths + k * b->stride;
+}
+
+static void batch_judge(void *userdata, size_t k)
+{
+        struct batch *b = userdata;
+        const char *path = batch_path(b, k);
+
+        if (excluded_name(b->l->s, path))
+                b->verdict[k] = ENTRY_SKIP;
+        else if (ctx_path_forbidden(b->l->ctx, path))
+                b->verdict[k] = ENTRY_FORBIDDEN;
+        else if (fstatat(b->dfd, path + b->plen + 1, &b->st[k], AT_SYMLINK_NOFOLLOW) < 0 ||
+                 S_ISLNK(b->st[k].st_mode))
+                b->verdict[k] =
+                        ENTRY_SKIP; /* vanished; links inside a walk lead to files seen anyway */
+        else
+                b->verdict[k] = ENTRY_STAT;
+}
+
+static int batch_take(struct batch *b, unsigned depth)
+{
+        int r = 0;
+
+        if (!b->l->helper_tried && b->n == LIST_BATCH) { /* a large directory */
+                b->l->helper = logs_helper_new();
+                b->l->helper_tried = true;
+        }
+        logs_helper_split(b->l->helper, batch_judge, b, b->n);
+        for (size_t k = 0; k < b->n && r >= 0; k++) {
+                char *path = batch_path(b, k);
+
+                if (b->verdict[k] == ENTRY_FORBIDDEN)
+                        sink_note(b->l->sink, "skipped %s: never collected (policy)", path);
+                else if (b->verdict[k] == ENTRY_STAT)
+                        r = consider_stat(b->l, b->dfd, path + b->plen + 1, path, depth + 1,
+                                          &b->st[k]);
+        }
+        b->n = 0;
+        return r;
 }
 
 static int walk_entries(struct listing *l, DIR *d, const char *inner, unsigned depth)
 {
-        /* one buffer for the children's paths: a name is at most NAME_MAX bytes */
         size_t plen = streq(inner, "/") ? 0 : strlen(inner);
-        _cleanup_free_ char *child = xmalloc(plen + NAME_MAX + 2);
+        _cleanup_free_ struct batch *b = xmalloc(sizeof(*b));
+        _cleanup_free_ char *paths = NULL;
         int r = 0;
 
-        if (!child)
+        if (!b)
                 return -ENOMEM;
-        memcpy(child, inner, plen);
-        child[plen] = '/';
+        /* a name is at most NAME_MAX bytes */
+        *b = (struct batch) { .l = l, .dfd = dirfd(d), .plen = plen, .stride = plen + NAME_MAX + 2 };
+        paths = b->paths = xmalloc(LIST_BATCH * b->stride);
+        if (!paths)
+                return -ENOMEM;
         for (struct dirent *de; r >= 0 && (de = readdir(d));) {
+                char *path = batch_path(b, b->n);
                 size_t n = strnlen(de->d_name, NAME_MAX);
 
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
@@ -697,10 +768,16 @@ static int walk_entries(struct listing *l, DIR *d, const char *inner, unsigned d
                         l->walk_cut = true;
                         break;
                 }
-                memcpy(child + plen + 1, de->d_name, n);
-                child[plen + 1 + n] = 0;
-                r = consider(l, dirfd(d), de->d_name, child, depth + 1, false);
+                memcpy(path, inner, plen);
+                path[plen] = '/';
+                memcpy(path + plen + 1, de->d_name, n);
+                path[plen + 1 + n] = 0;
+                b->n++;
+                if (b->n == LIST_BATCH || (de->d_type != DT_REG && de->d_type != DT_LNK))
+                        r = batch_take(b, depth);
         }
+        if (r >= 0 && b->n > 0)
+                r = batch_take(b, depth);
         return r;
 }
 
@@ -756,7 +833,7 @@ static int list_pattern(struct listing *l, const char *pattern)
                 return 0;
         }
         if (!strpbrk(pattern, "*?[{"))
-                return consider(l, -1, NULL, pattern, 0, false);
+                return consider(l, pattern, false);
         full = xasprintf("%.*s%s", (int) rootlen, root, pattern);
         if (!full)
                 return -ENOMEM;
@@ -765,7 +842,7 @@ static int list_pattern(struct listing *l, const char *pattern)
                 return 0;
         }
         for (size_t i = 0; i < g.gl_pathc && r >= 0; i++)
-                r = consider(l, -1, NULL, g.gl_pathv[i] + rootlen, 0, true);
+                r = consider(l, g.gl_pathv[i] + rootlen, true);
         globfree(&g);
         return r;
 }
@@ -807,7 +884,7 @@ static int list_unit(struct listing *l, const char *unit)
                         if (w[0] == '/' || strstr(w, ".."))
                                 continue;
                         p = xasprintf("/var/log/%.*s", (int) strcspn(w, ":"), w);
-                        r = p ? consider(l, -1, NULL, p, 0, true) : -ENOMEM;
+                        r = p ? consider(l, p, true) : -ENOMEM;
                 }
         }
         for (size_t k = 0; r >= 0 && k < ELEMENTSOF(keys); k++) {
@@ -818,7 +895,7 @@ static int list_unit(struct listing *l, const char *unit)
                         const char *p = output_file(*v);
 
                         if (r >= 0 && p && !strstr(p, ".."))
-                                r = consider(l, -1, NULL, p, 0, true);
+                                r = consider(l, p, true);
                 }
         }
         return r;
@@ -888,6 +965,8 @@ static int file_cmp(const void *a, const void *b)
 
 static void listing_done(struct listing *l)
 {
+        logs_helper_free(l->helper);
+        l->helper = NULL;
         free(l->files);
         path_blocks_free(l->paths);
         l->paths = NULL;
@@ -980,8 +1059,10 @@ static int logs_collect(void *state, struct collect_ctx *ctx, struct sink *sink)
         r = list_files(&l);
         if (r < 0)
                 goto finish;
-        /* the listing's set and spare room are not needed while collecting */
+        /* the listing's set, helper and spare room are not needed while collecting */
         logs_set_done(&l.seen);
+        logs_helper_free(l.helper);
+        l.helper = NULL;
         if (l.n > 0 && l.n < l.alloc) {
                 struct logs_file *f = xrealloc(l.files, l.n * sizeof(*l.files));
 

@@ -155,6 +155,17 @@ void logs_ahead_release(struct logs_ahead *a, size_t i);
 /* Stops the thread and closes what is still open. */
 void logs_ahead_free(struct logs_ahead *a);
 
+/* A second thread for the listing: logs_helper_split() runs fn(userdata, k)
+ * for k in [0, n), the upper half on the helper while the caller does the
+ * lower half, and returns when both are done (all on the caller's thread when
+ * h is NULL or n is small). logs_helper_new() returns NULL when no thread can
+ * be started. */
+struct logs_helper;
+struct logs_helper *logs_helper_new(void);
+void logs_helper_split(struct logs_helper *h, void (*fn)(void *userdata, size_t k), void *userdata,
+                       size_t n);
+void logs_helper_free(struct logs_helper *h);
+
 /* Test hook, called after a file has been opened and measured, before it is
  * read (tests truncate or rotate the file there). NULL outside tests. */
 extern void (*logs_test_after_open)(const char *path, int fd);

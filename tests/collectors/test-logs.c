@@ -6,6 +6,7 @@
  * bisection of a large file, FIFOs, binaries, symlinks leaving the root, and
  * files truncated or rotated while being read.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
@@ -775,6 +776,82 @@ static void test_gz_name_taken(void **state)
         mock_sink_free(s);
 }
 
+/* A directory walked in batches (name checks and fstatat() shared with a
+ * helper thread): every file arrives, and the notes come in the directory's
+ * own order, as when entries were taken one at a time. */
+static void test_wide_directory(void **state)
+{
+        const char *o[] = { "paths=/var/log/wide", NULL };
+        char *globs[] = { (char *) "/var/log/wide/secret-*", NULL };
+        _cleanup_free_ char *dir = path_in_root("var/log/wide");
+        struct collect_ctx *ctx = mock_ctx_new("logs", root, DAY2, DAY3);
+        struct sink *s = mock_sink_new();
+        const char *notes, *last = NULL;
+        char rel[128], line[512];
+        size_t n_said = 0;
+        DIR *d;
+
+        (void) state;
+        for (int i = 0; i < 150; i++) {
+                snprintf(rel, sizeof(rel), "var/log/wide/f%03d.log", i);
+                snprintf(line, sizeof(line), "2026-11-27T10:00:%02dZ file %d\n", i % 60, i);
+                write_file(rel, line, strlen(line), DAY2 + T(3600 + i));
+        }
+        for (int i = 0; i < 3; i++) {
+                snprintf(rel, sizeof(rel), "var/log/wide/sub/s%d.log", i);
+                snprintf(line, sizeof(line), "2026-11-27T11:00:0%dZ sub %d\n", i, i);
+                write_file(rel, line, strlen(line), DAY2 + T(7200 + i));
+        }
+        for (int i = 0; i < 4; i++) {
+                _cleanup_free_ char *fifo = NULL;
+
+                snprintf(rel, sizeof(rel), "var/log/wide/secret-%d.log", i);
+                write_file(rel, "2026-11-27T10:00:00Z SecretMark\n", 32, DAY2 + T(3600));
+                snprintf(rel, sizeof(rel), "var/log/wide/pipe-%d.log", i);
+                fifo = path_in_root(rel);
+                assert_int_equal(mkfifo(fifo, 0600), 0);
+        }
+        write_file("var/log/wide/old.log.xz", "not read", 8, DAY2 + T(3600));
+        {
+                _cleanup_free_ char *l = path_in_root("var/log/wide/link.log");
+                assert_int_equal(symlink("f000.log", l), 0);
+        }
+        mock_ctx_set_never_collect(ctx, globs);
+        assert_int_equal(mock_run_collector(&collector_logs, ctx, s, o), 0);
+
+        assert_int_equal(mock_sink_n_artifacts(s), 153);
+        for (int i = 0; i < 150; i++) {
+                snprintf(rel, sizeof(rel), "logs/files/var/log/wide/f%03d.log", i);
+                snprintf(line, sizeof(line), "2026-11-27T10:00:%02dZ file %d\n", i % 60, i);
+                assert_string_equal(must_find(s, rel)->data, line);
+        }
+        must_find(s, "logs/files/var/log/wide/sub/s2.log");
+        assert_null(mock_sink_find(s, "logs/files/var/log/wide/link.log"));
+        assert_null(mock_sink_find(s, "logs/files/var/log/wide/old.log.xz"));
+        /* the notes on the FIFOs and the never-collected files, in readdir order */
+        notes = mock_sink_notes(s);
+        d = opendir(dir);
+        assert_non_null(d);
+        for (struct dirent *de; (de = readdir(d));) {
+                const char *at;
+
+                if (strncmp(de->d_name, "secret-", 7) != 0 && strncmp(de->d_name, "pipe-", 5) != 0)
+                        continue;
+                snprintf(line, sizeof(line), "/var/log/wide/%s: %s", de->d_name,
+                         de->d_name[0] == 's' ? "never collected" : "FIFO");
+                at = strstr(notes, line);
+                if (!at)
+                        fail_msg("no note \"%s\" in %s", line, notes);
+                assert_true(!last || at > last);
+                last = at;
+                n_said++;
+        }
+        closedir(d);
+        assert_int_equal(n_said, 8);
+        mock_ctx_free(ctx);
+        mock_sink_free(s);
+}
+
 static void test_max_files(void **state)
 {
         const char *o[] = { "paths=/var/log/nginx/*", "paths=/var/log/httpd/*", "max_files=2",
@@ -893,6 +970,7 @@ int main(void)
                 cmocka_unit_test(test_corrupt_gz),
                 cmocka_unit_test(test_changed_during_read),
                 cmocka_unit_test(test_gz_name_taken),
+                cmocka_unit_test(test_wide_directory),
                 cmocka_unit_test(test_max_files),
                 cmocka_unit_test(test_errors_from_collected),
         };
