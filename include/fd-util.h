@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -40,6 +41,15 @@ ssize_t loop_read(int fd, void *buf, size_t len);
  * -EXDEV for a link leaving the tree).
  */
 int open_beneath(int dirfd, const char *path, int flags);
+
+/*
+ * As open_beneath(); *ret_direct tells whether the file was reached without
+ * following any symbolic link by a path with no "." or ".." component and no
+ * doubled '/': then path (made absolute) is exactly where the file is inside
+ * the tree, as /proc/self/fd would name it. The first try refuses links
+ * (RESOLVE_NO_SYMLINKS); only a path with one is opened a second time.
+ */
+int open_beneath_direct(int dirfd, const char *path, int flags, bool *ret_direct);
 
 /*
  * Reads a whole regular file below dirfd into a NUL-terminated buffer of at

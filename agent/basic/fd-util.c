@@ -3,7 +3,8 @@
  * File-descriptor helpers (include/fd-util.h). open_beneath() uses openat2(2)
  * with RESOLVE_IN_ROOT so that --root behaves like a chroot: a symlink can
  * never lead to the host's files; without openat2 it walks the path itself
- * and refuses symlinks altogether.
+ * and refuses symlinks altogether. open_beneath_direct() also says whether
+ * the open followed no link, so that the path given is the path opened.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -109,13 +110,20 @@ static int open_walk(int dirfd, const char *path, int flags)
         return TAKE_FD(cur);
 }
 
-int open_beneath(int dirfd, const char *path, int flags)
+static long openat2_beneath(int dirfd, const char *path, int flags, uint64_t resolve)
 {
         struct open_how how = {
                 .flags = (uint64_t) (flags | O_CLOEXEC),
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
         };
-        static bool no_openat2;
+
+        return syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+static bool no_openat2; /* atomics: the logs collector opens on a second thread */
+
+int open_beneath(int dirfd, const char *path, int flags)
+{
         long fd;
 
         if (!path || dirfd < 0)
@@ -123,18 +131,60 @@ int open_beneath(int dirfd, const char *path, int flags)
         /* never block on a FIFO or device; openat2 refuses O_NONBLOCK with O_PATH */
         if (!(flags & O_PATH))
                 flags |= O_NONBLOCK;
-        how.flags = (uint64_t) (flags | O_CLOEXEC);
         while (path[0] == '/' && path[1])
                 path++;
-        if (!no_openat2) {
-                fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+        if (!__atomic_load_n(&no_openat2, __ATOMIC_RELAXED)) {
+                fd = openat2_beneath(dirfd, path, flags, 0);
                 if (fd >= 0)
                         return (int) fd;
                 if (errno != ENOSYS && errno != EPERM)
                         return -errno;
-                no_openat2 = true;
+                __atomic_store_n(&no_openat2, true, __ATOMIC_RELAXED);
         }
         return open_walk(dirfd, path, flags);
+}
+
+/* True if path has no "." or ".." component and no empty one (but may start
+ * with '/'): its text is then the path resolution walks. */
+static bool path_is_plain(const char *path)
+{
+        const char *p = path[0] == '/' ? path + 1 : path;
+
+        if (!*p)
+                return false;
+        for (;;) {
+                size_t n = strcspn(p, "/");
+
+                if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+                        return false;
+                if (!p[n])
+                        return true;
+                p += n + 1;
+        }
+}
+
+int open_beneath_direct(int dirfd, const char *path, int flags, bool *ret_direct)
+{
+        long fd;
+
+        *ret_direct = false;
+        if (!path || dirfd < 0)
+                return -EINVAL;
+        if (path_is_plain(path) && !__atomic_load_n(&no_openat2, __ATOMIC_RELAXED)) {
+                const char *rel = path[0] == '/' ? path + 1 : path;
+
+                if (!(flags & O_PATH))
+                        flags |= O_NONBLOCK;
+                fd = openat2_beneath(dirfd, rel, flags, RESOLVE_NO_SYMLINKS);
+                if (fd >= 0) {
+                        *ret_direct = true;
+                        return (int) fd;
+                }
+                /* ELOOP: a link on the way; ENOSYS, EPERM: no openat2 here */
+                if (errno != ELOOP && errno != ENOSYS && errno != EPERM)
+                        return -errno;
+        }
+        return open_beneath(dirfd, path, flags);
 }
 
 int read_file_beneath(int dirfd, const char *path, size_t max, char **ret, size_t *ret_size)

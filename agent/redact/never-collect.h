@@ -27,3 +27,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct never_collect *, never_collect_free);
  * at start. *ret_path (if not NULL) gets the resolved path, or NULL. */
 bool never_collect_fd(const struct never_collect *nc, int fd, const struct stat *st,
                       char **ret_path);
+
+/* As never_collect_fd() for a file opened by path (inside the root) without
+ * following a symbolic link (open_beneath_direct() said so): path is what fd
+ * resolves to, so /proc is not asked. *ret_path (if not NULL) gets the path
+ * when the file is refused, else NULL. path NULL: never_collect_fd(). */
+bool never_collect_fd_at(const struct never_collect *nc, int fd, const struct stat *st,
+                         const char *path, char **ret_path);

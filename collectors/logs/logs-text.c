@@ -35,40 +35,63 @@ static const struct {
         { "\xed\xab\xee\xdb", 4, "an RPM package" },
 };
 
-/* Bytes that never occur in text: controls other than tab, newline, vertical
- * tab, form feed, carriage return, backspace and escape (ANSI colours). */
-static bool is_control(unsigned char c)
+/* What each byte is to the sniff: 0 text, 1 NUL, 2 a control byte that never
+ * occurs in text (controls other than tab, newline, vertical tab, form feed,
+ * carriage return, backspace and escape, for ANSI colours). */
+static const unsigned char sniff_class[256] = {
+        [0] = 1,  [1] = 2,  [2] = 2,  [3] = 2,  [4] = 2,  [5] = 2,  [6] = 2,  [7] = 2,  [14] = 2,
+        [15] = 2, [16] = 2, [17] = 2, [18] = 2, [19] = 2, [20] = 2, [21] = 2, [22] = 2, [23] = 2,
+        [24] = 2, [25] = 2, [26] = 2, [28] = 2, [29] = 2, [30] = 2, [31] = 2,
+};
+
+struct sniff_counts {
+        size_t runs, nul, controls;
+};
+
+static void sniff_byte(struct sniff_counts *c, const char *buf, size_t i)
 {
-        return c < 0x20 && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r' &&
-               c != '\b' && c != 0x1b;
+        switch (sniff_class[(unsigned char) buf[i]]) {
+        case 1:
+                c->nul++;
+                if (i == 0 || buf[i - 1] != 0)
+                        c->runs++;
+                break;
+        case 2:
+                c->controls++;
+                break;
+        }
 }
 
 const char *logs_sniff_binary(const char *buf, size_t n)
 {
-        size_t runs = 0, nul = 0, controls = 0, other = 0;
+        const uint64_t spaces = 0x2020202020202020ULL, highs = 0x8080808080808080ULL;
+        struct sniff_counts c = {};
+        size_t i = 0, other;
 
-        for (size_t i = 0; i < ELEMENTSOF(magics); i++)
-                if (n >= magics[i].len && memcmp(buf, magics[i].magic, magics[i].len) == 0)
-                        return magics[i].what;
+        for (size_t k = 0; k < ELEMENTSOF(magics); k++)
+                if (n >= magics[k].len && memcmp(buf, magics[k].magic, magics[k].len) == 0)
+                        return magics[k].what;
         n = MIN(n, (size_t) LOGS_SNIFF_BYTES);
-        for (size_t i = 0; i < n; i++) {
-                unsigned char c = (unsigned char) buf[i];
+        /* Eight bytes at a time; only a word that holds a byte below 0x20 (a
+         * newline, mostly) is looked at byte by byte. */
+        for (; i + 8 <= n; i += 8) {
+                uint64_t w;
 
-                if (c == 0) {
-                        nul++;
-                        if (i == 0 || buf[i - 1] != 0)
-                                runs++;
-                } else if (is_control(c))
-                        controls++;
-                else
-                        other++;
+                memcpy(&w, buf + i, 8);
+                if (((w - spaces) & ~w & highs) == 0)
+                        continue;
+                for (size_t j = i; j < i + 8; j++)
+                        sniff_byte(&c, buf, j);
         }
+        for (; i < n; i++)
+                sniff_byte(&c, buf, i);
+        other = n - c.nul - c.controls;
         /* Text damaged by a crash holds a few long runs of NUL bytes; records
          * (wtmp, lastlog, databases) hold many short ones between binary
          * fields. */
-        if (controls * 100 > controls + other)
+        if (c.controls * 100 > c.controls + other)
                 return "binary data (control bytes)";
-        if (nul > 0 && runs * 128 > n && runs > 8)
+        if (c.nul > 0 && c.runs * 128 > n && c.runs > 8)
                 return "binary records (NUL bytes throughout)";
         return NULL;
 }

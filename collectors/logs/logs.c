@@ -20,6 +20,7 @@
 #include <fnmatch.h>
 #include <glob.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -48,13 +49,6 @@ struct logs_state {
         uint64_t max_files;
         uint64_t max_depth;
         bool unit_logs;
-};
-
-struct logs_file {
-        char *path; /* inside the root, absolute ("/var/log/syslog") */
-        dev_t dev;
-        ino_t ino;
-        time_t mtime;
 };
 
 /* Paths are packed in blocks (no allocation, no malloc header per file). */
@@ -107,6 +101,8 @@ struct listing {
         size_t n_old;             /* last written before the window */
         size_t entries;           /* directory entries looked at */
         bool walk_cut;
+        struct logs_helper *helper; /* the walks' second thread, or NULL */
+        bool helper_tried;
 };
 
 /* The line filter of one pass over one file. */
@@ -135,11 +131,14 @@ struct pass {
 /* Scratch of one collection: the read buffer, the repair buffer, findings. */
 struct work {
         char *buf;
-        char *head; /* LOGS_SNIFF_BYTES: the first bytes of the file */
+        char *head_buf;   /* LOGS_SNIFF_BYTES */
+        const char *head; /* the first bytes of the file: head_buf or read ahead */
         size_t head_len;
         char *repair;
         struct logs_findings findings;
         struct logs_set names; /* member names used */
+        char *name;            /* the current member's name */
+        size_t name_size;
 };
 
 static void pass_init(struct pass *p, struct collect_ctx *ctx, const struct logs_file *f,
@@ -359,31 +358,37 @@ static const char *type_name(mode_t m)
         return "not a regular file";
 }
 
-static int member_name(const struct logs_file *f, bool gz, struct logs_set *names, char **ret)
+/* The member's name, in w->name (grown as needed, no allocation per file). */
+static int member_name(const struct logs_file *f, bool gz, struct work *w, const char **ret)
 {
-        size_t plen = strlen(f->path);
-        char *name;
+        static const char prefix[] = "logs/files";
+        size_t plen = strlen(f->path), need = sizeof(prefix) + plen;
+        size_t keep = plen;
         int r;
 
+        if (need > w->name_size) {
+                char *n = xrealloc(w->name, need);
+
+                if (!n)
+                        return -ENOMEM;
+                w->name = n;
+                w->name_size = need;
+        }
         /* syslog.2.gz → logs/files/var/log/syslog.2 (its content is inflated). */
         if (gz && plen > 3 && streq(f->path + plen - 3, ".gz"))
-                name = xasprintf("logs/files%.*s", (int) (plen - 3), f->path);
-        else
-                name = xasprintf("logs/files%s", f->path);
-        if (!name)
-                return -ENOMEM;
-        if (logs_set_contains(names, logs_hash(name, strlen(name), 0))) {
-                free(name);
-                name = xasprintf("logs/files%s", f->path);
-                if (!name)
-                        return -ENOMEM;
+                keep = plen - 3;
+        memcpy(w->name, prefix, sizeof(prefix) - 1);
+        memcpy(w->name + sizeof(prefix) - 1, f->path, keep);
+        w->name[sizeof(prefix) - 1 + keep] = 0;
+        if (keep != plen &&
+            logs_set_contains(&w->names, logs_hash(w->name, sizeof(prefix) - 1 + keep, 0))) {
+                memcpy(w->name + sizeof(prefix) - 1, f->path, plen + 1);
+                keep = plen;
         }
-        r = logs_set_add(names, logs_hash(name, strlen(name), 0));
-        if (r < 0) {
-                free(name);
+        r = logs_set_add(&w->names, logs_hash(w->name, sizeof(prefix) - 1 + keep, 0));
+        if (r < 0)
                 return r;
-        }
-        *ret = name;
+        *ret = w->name;
         return 0;
 }
 
@@ -461,35 +466,32 @@ static int plan_read(struct pass *p, int fd, bool gz, uint64_t limit, uint64_t b
         return 0;
 }
 
-static int open_log(struct collect_ctx *ctx, struct sink *sink, const struct logs_file *f,
+/* The file as opened ahead (o): its descriptor (owned by the ring) once it is
+ * known to be the file listed and allowed by never_collect. */
+static int open_log(struct sink *sink, const struct logs_file *f, const struct logs_opened *o,
                     uint64_t *ret_limit)
 {
-        _cleanup_close_ int fd = -1;
-        struct stat st_buf;
-
-        fd = open_beneath(ctx_root_fd(ctx), f->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-        if (fd < 0) {
-                sink_note(sink, "skipped %s: %s", f->path, strerror(-fd));
+        if (o->fd < 0) {
+                sink_note(sink, "skipped %s: %s", f->path, strerror(-o->fd));
                 sink_mark_partial(sink);
-                return fd;
+                return o->fd;
         }
-        if (fstat(fd, &st_buf) < 0 || !S_ISREG(st_buf.st_mode) || st_buf.st_ino != f->ino ||
-            st_buf.st_dev != f->dev) {
+        if (o->stat_error < 0 || !S_ISREG(o->st.st_mode) || o->st.st_ino != f->ino ||
+            o->st.st_dev != f->dev) {
                 sink_note(sink, "skipped %s: replaced while being listed", f->path);
                 sink_mark_partial(sink);
                 return -ESTALE;
         }
-        if (sink_check_stat(sink, fd, &st_buf, f->path) < 0)
-                return -EPERM;                  /* never_collect: noted by the sink */
-        *ret_limit = (uint64_t) st_buf.st_size; /* never read beyond what was there at open */
-        return TAKE_FD(fd);
+        if (sink_check_stat(sink, o->fd, &o->st, f->path) < 0)
+                return -EPERM;                 /* never_collect: noted by the sink */
+        *ret_limit = (uint64_t) o->st.st_size; /* never read beyond what was there at open */
+        return o->fd;
 }
 
 static int collect_one(struct collect_ctx *ctx, struct sink *sink, const struct logs_file *f,
-                       uint64_t budget, struct work *w)
+                       const struct logs_opened *o, uint64_t budget, struct work *w)
 {
-        _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *name = NULL;
+        const char *name = NULL;
         struct sink_stream *st = NULL;
         struct logs_reader r = {};
         struct pass p;
@@ -497,22 +499,30 @@ static int collect_one(struct collect_ctx *ctx, struct sink *sink, const struct 
         bool gz, cut = false, skip_partial = false;
         const char *binary = NULL;
         ssize_t n;
-        int ret;
+        int fd, ret;
 
-        fd = open_log(ctx, sink, f, &limit);
+        fd = open_log(sink, f, o, &limit);
         if (fd < 0)
                 return 0;
         if (logs_test_after_open)
                 logs_test_after_open(f->path, fd);
 
         /* one read gives the gzip magic, the sniff and (for a small file) the content */
-        do
-                n = pread(fd, w->head, LOGS_SNIFF_BYTES, 0);
-        while (n < 0 && errno == EINTR);
-        w->head_len = n > 0 ? (size_t) n : 0;
-        gz = logs_is_gzip(w->head, w->head_len);
-        if (!gz && w->head_len > 0)
-                binary = logs_sniff_binary(w->head, w->head_len);
+        if (o->read) {
+                w->head = o->head;
+                w->head_len = o->head_len;
+                gz = o->gz;
+                binary = o->binary;
+        } else {
+                do
+                        n = pread(fd, w->head_buf, LOGS_SNIFF_BYTES, 0);
+                while (n < 0 && errno == EINTR);
+                w->head = w->head_buf;
+                w->head_len = n > 0 ? (size_t) n : 0;
+                gz = logs_is_gzip(w->head, w->head_len);
+                if (!gz && w->head_len > 0)
+                        binary = logs_sniff_binary(w->head, w->head_len);
+        }
         pass_init(&p, ctx, f, w);
         if (!binary) {
                 ret = plan_read(&p, fd, gz, limit, budget, w, &start, &skip_partial, &cut, &binary);
@@ -531,7 +541,7 @@ static int collect_one(struct collect_ctx *ctx, struct sink *sink, const struct 
         p.skip = skip;
         p.findings = &w->findings;
 
-        ret = member_name(f, gz, &w->names, &name);
+        ret = member_name(f, gz, w, &name);
         if (ret < 0)
                 return ret;
         ret = sink_open_stream(sink, name, f->path, SINK_KEEP_TAIL | SINK_SCAN_ERRORS, &st);
@@ -628,10 +638,21 @@ static int add_file(struct listing *l, const char *inner, const struct stat *st)
 static int walk_dir(struct listing *l, int dfd, const char *name, const char *inner,
                     unsigned depth);
 
-/* One entry of a walk (dfd/name) or a path given directly (dfd -1; asked:
- * named by a unit, so that its absence is worth a note). */
-static int consider(struct listing *l, int dfd, const char *name, const char *inner, unsigned depth,
-                    bool asked)
+/* An entry (dfd/name in a walk, else dfd -1) once stat'ed. */
+static int consider_stat(struct listing *l, int dfd, const char *name, const char *inner,
+                         unsigned depth, const struct stat *st)
+{
+        if (S_ISDIR(st->st_mode))
+                return walk_dir(l, dfd, name, inner, depth);
+        if (!S_ISREG(st->st_mode)) {
+                sink_note(l->sink, "skipped %s: %s", inner, type_name(st->st_mode));
+                return 0;
+        }
+        return add_file(l, inner, st);
+}
+
+/* A path given directly (asked: named by a unit, so that its absence is worth a note). */
+static int consider(struct listing *l, const char *inner, bool asked)
 {
         _cleanup_close_ int pfd = -1;
         struct stat st;
@@ -642,38 +663,103 @@ static int consider(struct listing *l, int dfd, const char *name, const char *in
                 sink_note(l->sink, "skipped %s: never collected (policy)", inner);
                 return 0;
         }
-        if (dfd >= 0) {
-                if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISLNK(st.st_mode))
-                        return 0; /* vanished; links inside a walk lead to files seen anyway */
-        } else {
-                pfd = open_beneath(ctx_root_fd(l->ctx), inner, O_PATH | O_CLOEXEC);
-                if (pfd < 0) {
-                        if (pfd == -ENOENT && !asked)
-                                return 0;
-                        sink_note(l->sink, "skipped %s: %s", inner,
-                                  pfd == -EXDEV || pfd == -ELOOP ? "link leaves the root" :
-                                                                   strerror(-pfd));
-                        sink_mark_partial(l->sink);
+        pfd = open_beneath(ctx_root_fd(l->ctx), inner, O_PATH | O_CLOEXEC);
+        if (pfd < 0) {
+                if (pfd == -ENOENT && !asked)
                         return 0;
-                }
-                if (fstat(pfd, &st) < 0)
-                        return 0;
-        }
-        if (S_ISDIR(st.st_mode))
-                return walk_dir(l, dfd, name, inner, depth);
-        if (!S_ISREG(st.st_mode)) {
-                sink_note(l->sink, "skipped %s: %s", inner, type_name(st.st_mode));
+                sink_note(l->sink, "skipped %s: %s", inner,
+                          pfd == -EXDEV || pfd == -ELOOP ? "link leaves the root" : strerror(-pfd));
+                sink_mark_partial(l->sink);
                 return 0;
         }
-        return add_file(l, inner, &st);
+        if (fstat(pfd, &st) < 0)
+                return 0;
+        return consider_stat(l, -1, NULL, inner, 0, &st);
+}
+
+/* ---- a directory's entries, a batch at a time ----
+ * The name checks (exclude, never_collect) and the fstatat() of a batch's
+ * entries are split between the collecting thread and the helper; then the
+ * entries are taken in their order, so that the notes, the files and their
+ * order are those of one entry at a time. A batch ends with an entry that
+ * may be a directory (its walk comes last), so that entries are counted
+ * (WALK_MAX_ENTRIES, the deadline) in the same order as before. */
+
+#define LIST_BATCH 64U
+
+enum { ENTRY_SKIP, ENTRY_FORBIDDEN, ENTRY_STAT };
+
+struct batch {
+        struct listing *l;
+        int dfd;
+        size_t plen, stride; /* each path: inner, '/', name, NUL in stride bytes */
+        char *paths;         /* LIST_BATCH * stride */
+        struct stat st[LIST_BATCH];
+        int verdict[LIST_BATCH];
+        size_t n;
+};
+
+static char *batch_path(struct batch *b, size_t k)
+{
+        return b->paths + k * b->stride;
+}
+
+static void batch_judge(void *userdata, size_t k)
+{
+        struct batch *b = userdata;
+        const char *path = batch_path(b, k);
+
+        if (excluded_name(b->l->s, path))
+                b->verdict[k] = ENTRY_SKIP;
+        else if (ctx_path_forbidden(b->l->ctx, path))
+                b->verdict[k] = ENTRY_FORBIDDEN;
+        else if (fstatat(b->dfd, path + b->plen + 1, &b->st[k], AT_SYMLINK_NOFOLLOW) < 0 ||
+                 S_ISLNK(b->st[k].st_mode))
+                b->verdict[k] =
+                        ENTRY_SKIP; /* vanished; links inside a walk lead to files seen anyway */
+        else
+                b->verdict[k] = ENTRY_STAT;
+}
+
+static int batch_take(struct batch *b, unsigned depth)
+{
+        int r = 0;
+
+        if (!b->l->helper_tried && b->n == LIST_BATCH) { /* a large directory */
+                b->l->helper = logs_helper_new();
+                b->l->helper_tried = true;
+        }
+        logs_helper_split(b->l->helper, batch_judge, b, b->n);
+        for (size_t k = 0; k < b->n && r >= 0; k++) {
+                char *path = batch_path(b, k);
+
+                if (b->verdict[k] == ENTRY_FORBIDDEN)
+                        sink_note(b->l->sink, "skipped %s: never collected (policy)", path);
+                else if (b->verdict[k] == ENTRY_STAT)
+                        r = consider_stat(b->l, b->dfd, path + b->plen + 1, path, depth + 1,
+                                          &b->st[k]);
+        }
+        b->n = 0;
+        return r;
 }
 
 static int walk_entries(struct listing *l, DIR *d, const char *inner, unsigned depth)
 {
+        size_t plen = streq(inner, "/") ? 0 : strlen(inner);
+        _cleanup_free_ struct batch *b = xmalloc(sizeof(*b));
+        _cleanup_free_ char *paths = NULL;
         int r = 0;
 
+        if (!b)
+                return -ENOMEM;
+        /* a name is at most NAME_MAX bytes */
+        *b = (struct batch) { .l = l, .dfd = dirfd(d), .plen = plen, .stride = plen + NAME_MAX + 2 };
+        paths = b->paths = xmalloc(LIST_BATCH * b->stride);
+        if (!paths)
+                return -ENOMEM;
         for (struct dirent *de; r >= 0 && (de = readdir(d));) {
-                _cleanup_free_ char *child = NULL;
+                char *path = batch_path(b, b->n);
+                size_t n = strnlen(de->d_name, NAME_MAX);
 
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
@@ -682,11 +768,16 @@ static int walk_entries(struct listing *l, DIR *d, const char *inner, unsigned d
                         l->walk_cut = true;
                         break;
                 }
-                child = xasprintf("%s/%s", streq(inner, "/") ? "" : inner, de->d_name);
-                if (!child)
-                        return -ENOMEM;
-                r = consider(l, dirfd(d), de->d_name, child, depth + 1, false);
+                memcpy(path, inner, plen);
+                path[plen] = '/';
+                memcpy(path + plen + 1, de->d_name, n);
+                path[plen + 1 + n] = 0;
+                b->n++;
+                if (b->n == LIST_BATCH || (de->d_type != DT_REG && de->d_type != DT_LNK))
+                        r = batch_take(b, depth);
         }
+        if (r >= 0 && b->n > 0)
+                r = batch_take(b, depth);
         return r;
 }
 
@@ -742,7 +833,7 @@ static int list_pattern(struct listing *l, const char *pattern)
                 return 0;
         }
         if (!strpbrk(pattern, "*?[{"))
-                return consider(l, -1, NULL, pattern, 0, false);
+                return consider(l, pattern, false);
         full = xasprintf("%.*s%s", (int) rootlen, root, pattern);
         if (!full)
                 return -ENOMEM;
@@ -751,7 +842,7 @@ static int list_pattern(struct listing *l, const char *pattern)
                 return 0;
         }
         for (size_t i = 0; i < g.gl_pathc && r >= 0; i++)
-                r = consider(l, -1, NULL, g.gl_pathv[i] + rootlen, 0, true);
+                r = consider(l, g.gl_pathv[i] + rootlen, true);
         globfree(&g);
         return r;
 }
@@ -793,7 +884,7 @@ static int list_unit(struct listing *l, const char *unit)
                         if (w[0] == '/' || strstr(w, ".."))
                                 continue;
                         p = xasprintf("/var/log/%.*s", (int) strcspn(w, ":"), w);
-                        r = p ? consider(l, -1, NULL, p, 0, true) : -ENOMEM;
+                        r = p ? consider(l, p, true) : -ENOMEM;
                 }
         }
         for (size_t k = 0; r >= 0 && k < ELEMENTSOF(keys); k++) {
@@ -804,7 +895,7 @@ static int list_unit(struct listing *l, const char *unit)
                         const char *p = output_file(*v);
 
                         if (r >= 0 && p && !strstr(p, ".."))
-                                r = consider(l, -1, NULL, p, 0, true);
+                                r = consider(l, p, true);
                 }
         }
         return r;
@@ -874,6 +965,8 @@ static int file_cmp(const void *a, const void *b)
 
 static void listing_done(struct listing *l)
 {
+        logs_helper_free(l->helper);
+        l->helper = NULL;
         free(l->files);
         path_blocks_free(l->paths);
         l->paths = NULL;
@@ -883,7 +976,8 @@ static void listing_done(struct listing *l)
 static void work_done(struct work *w)
 {
         free(w->buf);
-        free(w->head);
+        free(w->head_buf);
+        free(w->name);
         free(w->repair);
         logs_findings_done(&w->findings);
         logs_set_done(&w->names);
@@ -893,12 +987,16 @@ static int collect_files(struct logs_state *s, struct collect_ctx *ctx, struct s
                          struct listing *l, struct work *w)
 {
         size_t n = MIN(l->n, (size_t) s->max_files);
+        struct logs_ahead *ahead = NULL;
+        int r;
 
+        r = logs_ahead_start(ctx_root_fd(ctx), l->files, n, &ahead);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < n; i++) {
                 size_t remaining = n - i;
                 uint64_t left = ctx_budget_left(ctx);
                 uint64_t budget = MIN(ctx_file_budget(ctx), left / remaining);
-                int r;
 
                 if (ctx_expired(ctx)) {
                         sink_note(sink, "deadline reached: %zu log files not collected", remaining);
@@ -913,15 +1011,19 @@ static int collect_files(struct logs_state *s, struct collect_ctx *ctx, struct s
                         sink_mark_partial(sink);
                         break;
                 }
-                r = collect_one(ctx, sink, &l->files[i], MAX(budget, (uint64_t) 1), w);
+                r = collect_one(ctx, sink, &l->files[i], logs_ahead_get(ahead, i),
+                                MAX(budget, (uint64_t) 1), w);
+                logs_ahead_release(ahead, i);
                 if (r == -ENOMEM)
-                        return r;
+                        break;
                 if (r < 0) {
                         sink_note(sink, "%s: %s", l->files[i].path, strerror(-r));
                         sink_mark_partial(sink);
                 }
+                r = 0;
         }
-        return 0;
+        logs_ahead_free(ahead);
+        return r;
 }
 
 static void zone_fact(struct collect_ctx *ctx, struct sink *sink)
@@ -957,8 +1059,10 @@ static int logs_collect(void *state, struct collect_ctx *ctx, struct sink *sink)
         r = list_files(&l);
         if (r < 0)
                 goto finish;
-        /* the listing's set and spare room are not needed while collecting */
+        /* the listing's set, helper and spare room are not needed while collecting */
         logs_set_done(&l.seen);
+        logs_helper_free(l.helper);
+        l.helper = NULL;
         if (l.n > 0 && l.n < l.alloc) {
                 struct logs_file *f = xrealloc(l.files, l.n * sizeof(*l.files));
 
@@ -977,9 +1081,9 @@ static int logs_collect(void *state, struct collect_ctx *ctx, struct sink *sink)
                 sink_mark_partial(sink);
         }
         w.buf = xmalloc(LINE_MAX_LEN);
-        w.head = xmalloc(LOGS_SNIFF_BYTES);
+        w.head_buf = xmalloc(LOGS_SNIFF_BYTES);
         w.repair = xmalloc(REPAIR_MAX);
-        if (!w.buf || !w.head || !w.repair) {
+        if (!w.buf || !w.head_buf || !w.repair) {
                 r = -ENOMEM;
                 goto finish;
         }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <zlib.h>
@@ -111,6 +112,59 @@ struct sink;
  * reported by an earlier collector) are left out. */
 void logs_findings_emit(struct logs_findings *lf, struct sink *sink, char *const *known_units);
 void logs_findings_done(struct logs_findings *lf);
+
+/* logs-ahead.c: the files to collect, opened ahead of the collecting thread
+ * (open beneath the root and fstat on a thread of their own, in order, at most
+ * LOGS_AHEAD files ahead) so that the collecting thread only reads, filters
+ * and writes. The first bytes of a file are read ahead too, but only of a
+ * file reached by its listed path without a symbolic link and with no other
+ * hard link (its listed path, which passed never_collect, is then the only
+ * way to it); any other file is first read after the never_collect check of
+ * what was opened, on the collecting thread. */
+struct logs_file {
+        char *path; /* inside the root, absolute ("/var/log/syslog") */
+        dev_t dev;
+        ino_t ino;
+        time_t mtime;
+};
+
+#define LOGS_AHEAD 32U     /* files open ahead, at most */
+#define LOGS_AHEAD_MIN 64U /* fewer files: each opened when asked for, no thread */
+
+struct logs_opened {
+        int fd;         /* -errno when the open failed */
+        int stat_error; /* -errno when fstat failed, else 0 and st is valid */
+        struct stat st;
+        bool direct;        /* opened by its listed path, no link followed */
+        bool read;          /* head[0..head_len) holds the first bytes (read at offset 0) */
+        bool gz;            /* when read: they are a gzip header */
+        const char *binary; /* when read: what the sniff says they are, or NULL for text */
+        char *head;         /* LOGS_SNIFF_BYTES, or NULL */
+        size_t head_len;
+};
+
+struct logs_ahead;
+
+/* Starts opening files[0..n) (which must stay valid) beneath root_fd. 0 or -ENOMEM. */
+int logs_ahead_start(int root_fd, const struct logs_file *files, size_t n, struct logs_ahead **ret);
+/* File i, asked for in order once i - 1 was released; the descriptor stays
+ * owned by a and open until i is released. */
+const struct logs_opened *logs_ahead_get(struct logs_ahead *a, size_t i);
+/* Done with file i: its descriptor is closed (by the thread, when there is one). */
+void logs_ahead_release(struct logs_ahead *a, size_t i);
+/* Stops the thread and closes what is still open. */
+void logs_ahead_free(struct logs_ahead *a);
+
+/* A second thread for the listing: logs_helper_split() runs fn(userdata, k)
+ * for k in [0, n), the upper half on the helper while the caller does the
+ * lower half, and returns when both are done (all on the caller's thread when
+ * h is NULL or n is small). logs_helper_new() returns NULL when no thread can
+ * be started. */
+struct logs_helper;
+struct logs_helper *logs_helper_new(void);
+void logs_helper_split(struct logs_helper *h, void (*fn)(void *userdata, size_t k), void *userdata,
+                       size_t n);
+void logs_helper_free(struct logs_helper *h);
 
 /* Test hook, called after a file has been opened and measured, before it is
  * read (tests truncate or rotate the file there). NULL outside tests. */

@@ -6,6 +6,7 @@
  * bisection of a large file, FIFOs, binaries, symlinks leaving the root, and
  * files truncated or rotated while being read.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
@@ -279,6 +280,71 @@ static void test_text_repair_and_sniff(void **state)
         for (size_t i = 0; i + sizeof(wtmp_rec) <= sizeof(big); i += sizeof(wtmp_rec))
                 memcpy(big + i, wtmp_rec, sizeof(wtmp_rec));
         assert_non_null(logs_sniff_binary(big, sizeof(big)));
+}
+
+/* The sniff as first written, a byte at a time: the word-at-a-time one must
+ * give the same verdict on every input. */
+static const char *sniff_reference(const char *buf, size_t n)
+{
+        size_t runs = 0, nul = 0, controls = 0, other = 0;
+
+        n = MIN(n, (size_t) LOGS_SNIFF_BYTES);
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char) buf[i];
+
+                if (c == 0) {
+                        nul++;
+                        if (i == 0 || buf[i - 1] != 0)
+                                runs++;
+                } else if (c < 0x20 && c != '\t' && c != '\n' && c != '\v' && c != '\f' &&
+                           c != '\r' && c != '\b' && c != 0x1b)
+                        controls++;
+                else
+                        other++;
+        }
+        if (controls * 100 > controls + other)
+                return "binary data (control bytes)";
+        if (nul > 0 && runs * 128 > n && runs > 8)
+                return "binary records (NUL bytes throughout)";
+        return NULL;
+}
+
+static void test_sniff_same_verdicts(void **state)
+{
+        /* bytes drawn from text, the controls text holds, the ones it never
+         * holds, NUL and high bytes, in proportions that put the inputs on
+         * both sides of both thresholds */
+        static const unsigned char pool[] = { 'a',  ' ',  '\n', '\t', '\r', 0x1b, '\b', 0x01,
+                                              0x1f, 0x0e, 0x1c, 0,    0xff, 0x80, 0x20, 0x7f };
+        static char buf[LOGS_SNIFF_BYTES + 64];
+        unsigned seed = 12345;
+        size_t checked[3] = {};
+
+        (void) state;
+        for (unsigned round = 0; round < 3000; round++) {
+                size_t n = (size_t) (rand_r(&seed) % sizeof(buf)) + 1;
+                unsigned mix = (unsigned) rand_r(&seed) % 400; /* per 10,000: odd bytes */
+                const char *got, *want;
+
+                if (round % 7 == 0)
+                        n = round % 17; /* short inputs, tails only */
+                for (size_t i = 0; i < n; i++) {
+                        unsigned r = (unsigned) rand_r(&seed);
+
+                        buf[i] = (char) (r % 10000 < mix ? pool[(r >> 16) % sizeof(pool)] :
+                                                           'a' + (r >> 16) % 26);
+                        if (round % 5 == 0 && (r >> 8) % 3 == 0)
+                                buf[i] = 0; /* NUL runs */
+                }
+                got = logs_sniff_binary(buf, n);
+                want = sniff_reference(buf, n);
+                if (n >= 2 && memcmp(buf, "\x1f\x9d", 2) == 0)
+                        continue; /* a magic number: not the byte counts */
+                assert_true(got == want || (got && want && streq(got, want)));
+                checked[!want ? 0 : want[0] == 'b' && strstr(want, "control") ? 1 : 2]++;
+        }
+        /* each verdict was reached */
+        assert_true(checked[0] > 0 && checked[1] > 0 && checked[2] > 0);
 }
 
 static void test_logtime_formats(void **state)
@@ -688,6 +754,104 @@ static void test_changed_during_read(void **state)
         mock_sink_free(s);
 }
 
+/* A rotation inflated under its name without ".gz" does not take the name of
+ * a plain file collected before it. */
+static void test_gz_name_taken(void **state)
+{
+        const char *o[] = { "paths=/var/log/dup/*", NULL };
+        size_t len;
+        _cleanup_free_ char *lines = make_lines(DAY2 + T(3600), USEC_PER_SEC, 20, &len);
+        struct sink *s;
+        const struct mock_artifact *plain, *gz;
+
+        (void) state;
+        write_file("var/log/dup/app.log.1", lines, len, DAY2 + T(7200));
+        write_gz("var/log/dup/app.log.1.gz", lines, len / 2, DAY2 + T(3700));
+        s = run(DAY2, DAY3, 0, o);
+        plain = must_find(s, "logs/files/var/log/dup/app.log.1");
+        gz = must_find(s, "logs/files/var/log/dup/app.log.1.gz");
+        assert_int_equal(plain->len, len);
+        assert_int_equal(gz->len, len / 2);
+        assert_memory_equal(gz->data, lines, len / 2);
+        mock_sink_free(s);
+}
+
+/* A directory walked in batches (name checks and fstatat() shared with a
+ * helper thread): every file arrives, and the notes come in the directory's
+ * own order, as when entries were taken one at a time. */
+static void test_wide_directory(void **state)
+{
+        const char *o[] = { "paths=/var/log/wide", NULL };
+        char *globs[] = { (char *) "/var/log/wide/secret-*", NULL };
+        _cleanup_free_ char *dir = path_in_root("var/log/wide");
+        struct collect_ctx *ctx = mock_ctx_new("logs", root, DAY2, DAY3);
+        struct sink *s = mock_sink_new();
+        const char *notes, *last = NULL;
+        char rel[128], line[512];
+        size_t n_said = 0;
+        DIR *d;
+
+        (void) state;
+        for (int i = 0; i < 150; i++) {
+                snprintf(rel, sizeof(rel), "var/log/wide/f%03d.log", i);
+                snprintf(line, sizeof(line), "2026-11-27T10:00:%02dZ file %d\n", i % 60, i);
+                write_file(rel, line, strlen(line), DAY2 + T(3600 + i));
+        }
+        for (int i = 0; i < 3; i++) {
+                snprintf(rel, sizeof(rel), "var/log/wide/sub/s%d.log", i);
+                snprintf(line, sizeof(line), "2026-11-27T11:00:0%dZ sub %d\n", i, i);
+                write_file(rel, line, strlen(line), DAY2 + T(7200 + i));
+        }
+        for (int i = 0; i < 4; i++) {
+                _cleanup_free_ char *fifo = NULL;
+
+                snprintf(rel, sizeof(rel), "var/log/wide/secret-%d.log", i);
+                write_file(rel, "2026-11-27T10:00:00Z SecretMark\n", 32, DAY2 + T(3600));
+                snprintf(rel, sizeof(rel), "var/log/wide/pipe-%d.log", i);
+                fifo = path_in_root(rel);
+                assert_int_equal(mkfifo(fifo, 0600), 0);
+        }
+        write_file("var/log/wide/old.log.xz", "not read", 8, DAY2 + T(3600));
+        {
+                _cleanup_free_ char *l = path_in_root("var/log/wide/link.log");
+                assert_int_equal(symlink("f000.log", l), 0);
+        }
+        mock_ctx_set_never_collect(ctx, globs);
+        assert_int_equal(mock_run_collector(&collector_logs, ctx, s, o), 0);
+
+        assert_int_equal(mock_sink_n_artifacts(s), 153);
+        for (int i = 0; i < 150; i++) {
+                snprintf(rel, sizeof(rel), "logs/files/var/log/wide/f%03d.log", i);
+                snprintf(line, sizeof(line), "2026-11-27T10:00:%02dZ file %d\n", i % 60, i);
+                assert_string_equal(must_find(s, rel)->data, line);
+        }
+        must_find(s, "logs/files/var/log/wide/sub/s2.log");
+        assert_null(mock_sink_find(s, "logs/files/var/log/wide/link.log"));
+        assert_null(mock_sink_find(s, "logs/files/var/log/wide/old.log.xz"));
+        /* the notes on the FIFOs and the never-collected files, in readdir order */
+        notes = mock_sink_notes(s);
+        d = opendir(dir);
+        assert_non_null(d);
+        for (struct dirent *de; (de = readdir(d));) {
+                const char *at;
+
+                if (strncmp(de->d_name, "secret-", 7) != 0 && strncmp(de->d_name, "pipe-", 5) != 0)
+                        continue;
+                snprintf(line, sizeof(line), "/var/log/wide/%s: %s", de->d_name,
+                         de->d_name[0] == 's' ? "never collected" : "FIFO");
+                at = strstr(notes, line);
+                if (!at)
+                        fail_msg("no note \"%s\" in %s", line, notes);
+                assert_true(!last || at > last);
+                last = at;
+                n_said++;
+        }
+        closedir(d);
+        assert_int_equal(n_said, 8);
+        mock_ctx_free(ctx);
+        mock_sink_free(s);
+}
+
 static void test_max_files(void **state)
 {
         const char *o[] = { "paths=/var/log/nginx/*", "paths=/var/log/httpd/*", "max_files=2",
@@ -794,6 +958,7 @@ int main(void)
                 cmocka_unit_test(test_logtime_formats),
                 cmocka_unit_test(test_logtime_zone),
                 cmocka_unit_test(test_text_repair_and_sniff),
+                cmocka_unit_test(test_sniff_same_verdicts),
                 cmocka_unit_test(test_window),
                 cmocka_unit_test(test_findings_any_offset),
                 cmocka_unit_test(test_app_formats_and_traces),
@@ -804,6 +969,8 @@ int main(void)
                 cmocka_unit_test(test_cut_keeps_newest),
                 cmocka_unit_test(test_corrupt_gz),
                 cmocka_unit_test(test_changed_during_read),
+                cmocka_unit_test(test_gz_name_taken),
+                cmocka_unit_test(test_wide_directory),
                 cmocka_unit_test(test_max_files),
                 cmocka_unit_test(test_errors_from_collected),
         };

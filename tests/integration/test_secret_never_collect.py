@@ -9,6 +9,7 @@ reach neither the bundle nor the state directory (snapshot objects are zlib:
 they are inflated before the search)."""
 
 import datetime
+import json
 import os
 import zlib
 
@@ -133,3 +134,55 @@ def test_snapshot_store_refuses_hard_links_to_never_collect(root, dirs):
     collect_twice(root, dirs)
     for path, text in state_texts(dirs["state"]).items():
         assert SHADOW_MARK not in text, path
+
+
+def test_never_collect_among_many_log_files(root, dirs):
+    """Enough files that the logs collector opens them ahead on a second thread
+    (LOGS_AHEAD_MIN is 64): a symbolic link to /etc/shadow, a hard link to it,
+    a link to a link, and a linked directory whose files live in
+    /etc/ssl/private (their listed names match no pattern; what they resolve
+    to does) are refused wherever they fall in the order, and every ordinary
+    file arrives whole."""
+    plant(root, dirs)
+    (root / "etc" / "ssl" / "private" / "server.pem").write_text(
+        "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n" % TLSKEY_MARK)
+    many = root / "var" / "log" / "many"
+    many.mkdir(parents=True)
+    expected = {}
+    for i in range(300):
+        text = "".join("2026-11-27T%02d:%02d:00Z web01 app[%d]: request %d done\n"
+                       % (i % 24, j, i, j) for j in range(1 + i % 7))
+        (many / ("app-%03d.log" % i)).write_text(text)
+        expected["logs/files/var/log/many/app-%03d.log" % i] = text.encode()
+    # one never-collect file per route (the listing takes an inode once)
+    etc = root / "etc"
+    (etc / "security").mkdir(exist_ok=True)
+    for f in ("gshadow", "shadow-", "security/opasswd"):
+        (etc / f).write_text("root:$6$%s$xyz:19000::::::\n" % SHADOW_MARK)
+    routes = {"shadow-link.log": "/etc/shadow", "gshadow-link.log": "../../../etc/gshadow",
+              "link-to-link.log": "../../../etc/myapp/conf.d/tls.conf", "keys": "/etc/ssl/private"}
+    for name, target in routes.items():
+        os.symlink(target, many / name)
+    os.link(etc / "shadow-", many / "hard-shadow.log")
+    os.link(etc / "security" / "opasswd", many / "hard-opasswd.log")
+    targets = [etc / "shadow", etc / "gshadow", etc / "shadow-", etc / "security" / "opasswd",
+               etc / "ssl" / "private" / "server.pem", etc / "ssh" / "ssh_host_ed25519_key"]
+    for p in list(many.iterdir()) + targets:
+        os.utime(p, (T_DAY2, T_DAY2), follow_symlinks=False)
+    write_policy(dirs, "routes.yaml", "logs:\n  paths: [/var/log/many/*]\n  max_files: 400\n"
+                 "config:\n  enabled: false\n")
+    run = run_collect(args(root, dirs, "--json"))
+    assert run.rc == 0, run
+    members, _ = open_bundle(run.json["bundle"]["path"])
+    for name, data in members.items():
+        text = data.decode(errors="replace")
+        for m in MARKS:
+            assert m not in text, (m, name)
+    for name, data in expected.items():
+        assert members.get(name) == data, name
+    logs = sorted(n for n in members if n.startswith("logs/files/var/log/many/"))
+    assert logs == sorted(expected), set(logs) ^ set(expected)
+    skipped = {s["path"] for s in json.loads(members["redaction.json"])["skipped"]}
+    for p in ("shadow-link.log", "gshadow-link.log", "link-to-link.log", "hard-shadow.log",
+              "hard-opasswd.log", "keys/server.pem"):
+        assert any(s.endswith("/var/log/many/" + p) for s in skipped), (p, skipped)

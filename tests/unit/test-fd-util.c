@@ -2,11 +2,13 @@
 /*
  * Tests of include/fd-util.h: open_beneath() keeps every path inside the
  * root (absolute and relative links out of it land inside or fail), never
- * blocks on a FIFO; read_file_beneath() refuses what is not a regular file
+ * blocks on a FIFO; open_beneath_direct() says "no link followed" only when
+ * the path given is the path opened; read_file_beneath() refuses what is not a regular file
  * and bounds what it reads; mkdir_p.
  */
 #include <fcntl.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -122,6 +124,79 @@ static void test_not_regular(void **state)
         close(dfd);
 }
 
+/* What /proc says fd is, inside the root ("/etc/hostname"), or "". */
+static void proc_path(int fd, char *buf, size_t size)
+{
+        char proc[64], full[1024];
+        ssize_t n;
+
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        n = readlink(proc, full, sizeof(full) - 1);
+        assert_true(n > 0);
+        full[n] = 0;
+        buf[0] = 0;
+        if (strncmp(full, root, strlen(root)) == 0)
+                snprintf(buf, size, "%s", full + strlen(root));
+}
+
+static void test_direct(void **state)
+{
+        static const struct {
+                const char *path;
+                bool direct;
+        } cases[] = {
+                { "/etc/hostname", true },
+                { "etc/hostname", true },
+                { "etc", true },
+                { "etc/good-link", false },
+                { "linkdir/hostname", false },
+                { "/linkdir/hostname", false },
+                { "etc/./hostname", false },
+                { "etc//hostname", false },
+                { "etc/../etc/hostname", false },
+                { "./etc/hostname", false },
+                { "etc/abs-link", false },
+                { "etc/rel-link", false },
+        };
+        int dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        char p[512], seen[512];
+        bool direct = true;
+        int fd;
+
+        (void) state;
+        snprintf(p, sizeof(p), "%s/linkdir", root);
+        assert_int_equal(symlink("/etc", p), 0); /* a linked directory, inside the root */
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                fd = open_beneath_direct(dfd, cases[i].path, O_RDONLY, &direct);
+                if (fd < 0) { /* only the links out of the root may fail */
+                        assert_false(direct);
+                        assert_non_null(strstr(cases[i].path, "-link"));
+                        continue;
+                }
+                assert_int_equal(direct, cases[i].direct);
+                proc_path(fd, seen, sizeof(seen));
+                if (direct) /* then the path given is the path opened */
+                        assert_string_equal(seen,
+                                            cases[i].path[0] == '/' ?
+                                                    cases[i].path :
+                                                    (snprintf(p, sizeof(p), "/%s", cases[i].path),
+                                                     p));
+                else /* never outside the root */
+                        assert_true(seen[0] == '/');
+                close(fd);
+        }
+        fd = open_beneath_direct(dfd, "etc/missing", O_RDONLY, &direct);
+        assert_int_equal(fd, -ENOENT);
+        assert_false(direct);
+        /* a FIFO does not block here either */
+        fd = open_beneath_direct(dfd, "etc/fifo", O_RDONLY, &direct);
+        assert_true(fd >= 0 && direct);
+        close(fd);
+        snprintf(p, sizeof(p), "%s/linkdir", root);
+        assert_int_equal(unlink(p), 0);
+        close(dfd);
+}
+
 static void test_mkdir_p(void **state)
 {
         char p[512];
@@ -139,9 +214,8 @@ static void test_mkdir_p(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_inside),
-                cmocka_unit_test(test_links_out),
-                cmocka_unit_test(test_not_regular),
+                cmocka_unit_test(test_inside),      cmocka_unit_test(test_links_out),
+                cmocka_unit_test(test_not_regular), cmocka_unit_test(test_direct),
                 cmocka_unit_test(test_mkdir_p),
         };
 
