@@ -53,6 +53,10 @@ int sink_add_file(struct sink *s, const char *name, int dirfd, const char *path,
 int sink_check_fd(struct sink *s, int fd, const char *path);
 /* The same with fd's fstat() done already (sb). */
 int sink_check_stat(struct sink *s, int fd, const struct stat *sb, const char *path);
+/* As sink_check_stat() for a file opened by path without following a symbolic
+ * link (open_beneath_direct() said so): path is then what fd resolves to inside
+ * the root, and the never_collect check does not ask /proc for it. */
+int sink_check_stat_direct(struct sink *s, int fd, const struct stat *sb, const char *path);
 
 /* Adds an in-memory artifact. 0 or -errno. */
 int sink_add_data(struct sink *s, const char *name, const void *data, size_t len, unsigned flags);

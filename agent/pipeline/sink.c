@@ -1300,7 +1300,8 @@ static const char *file_type(mode_t m)
 
 /* never_collect on what was opened: the path it resolves to and its device and inode
  * (a link in the tree to /etc/shadow is refused like /etc/shadow). -EPERM when refused. */
-static int sink_check_opened(struct sink *s, int fd, const struct stat *sb, const char *path)
+static int sink_check_opened(struct sink *s, int fd, const struct stat *sb, const char *path,
+                             bool direct)
 {
         _cleanup_free_ char *resolved = NULL;
         int r;
@@ -1312,7 +1313,7 @@ static int sink_check_opened(struct sink *s, int fd, const struct stat *sb, cons
                 if (r < 0)
                         return r;
         }
-        if (!never_collect_fd(s->never, fd, sb, &resolved))
+        if (!never_collect_fd_at(s->never, fd, sb, direct ? path : NULL, &resolved))
                 return 0;
         sink_note(s, "%s never collected (policy: it is %s)", path,
                   resolved ? resolved :
@@ -1334,14 +1335,21 @@ int sink_check_fd(struct sink *s, int fd, const char *path)
                 return -EINVAL;
         if (fstat(fd, &sb) < 0)
                 return -errno;
-        return sink_check_opened(s, fd, &sb, path);
+        return sink_check_opened(s, fd, &sb, path, false);
 }
 
 int sink_check_stat(struct sink *s, int fd, const struct stat *sb, const char *path)
 {
         if (!s || fd < 0 || !sb || !path)
                 return -EINVAL;
-        return sink_check_opened(s, fd, sb, path);
+        return sink_check_opened(s, fd, sb, path, false);
+}
+
+int sink_check_stat_direct(struct sink *s, int fd, const struct stat *sb, const char *path)
+{
+        if (!s || fd < 0 || !sb || !path)
+                return -EINVAL;
+        return sink_check_opened(s, fd, sb, path, true);
 }
 
 int sink_add_file(struct sink *s, const char *name, int dirfd, const char *path, unsigned flags)
@@ -1370,7 +1378,7 @@ int sink_add_file(struct sink *s, const char *name, int dirfd, const char *path,
         }
         if (fstat(fd, &sb) < 0)
                 return -errno;
-        r = sink_check_opened(s, fd, &sb, path);
+        r = sink_check_opened(s, fd, &sb, path, false);
         if (r < 0)
                 return r;
         if (!S_ISREG(sb.st_mode)) {

@@ -482,7 +482,9 @@ static int open_log(struct sink *sink, const struct logs_file *f, const struct l
                 sink_mark_partial(sink);
                 return -ESTALE;
         }
-        if (sink_check_stat(sink, o->fd, &o->st, f->path) < 0)
+        /* opened by f->path without a link: that is the path to check */
+        if ((o->direct ? sink_check_stat_direct(sink, o->fd, &o->st, f->path) :
+                         sink_check_stat(sink, o->fd, &o->st, f->path)) < 0)
                 return -EPERM;                 /* never_collect: noted by the sink */
         *ret_limit = (uint64_t) o->st.st_size; /* never read beyond what was there at open */
         return o->fd;
