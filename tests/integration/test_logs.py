@@ -53,7 +53,7 @@ def journal_dir(tmp_path_factory):
     return d, facts
 
 
-def collect(root, journal, tmp_path, *extra, since=DAY2, until=DAY3, wrap=None):
+def collect(root, journal, tmp_path, *extra, since=DAY2, until=DAY3, wrap=None, env=None):
     d = {}
     for name in ("out", "state", "policy"):
         d[name] = tmp_path / name
@@ -71,7 +71,7 @@ def collect(root, journal, tmp_path, *extra, since=DAY2, until=DAY3, wrap=None):
         proc = subprocess.run(wrap + [BIN] + args, capture_output=True, text=True, timeout=300,
                               stdin=subprocess.DEVNULL)
         return Run(proc, None), d
-    return run_collect(args), d
+    return run_collect(args, env=env), d
 
 
 def bundle_of(run):
@@ -90,9 +90,12 @@ def group(errors, needle):
     return hits[0]
 
 
-def test_journal_logs_errors(logroot, journal_dir, tmp_path):
+# The error extraction runs on a thread of its own only with three CPUs or
+# more: both ways, with the same result.
+@pytest.mark.parametrize("line_thread", ["0", "1"])
+def test_journal_logs_errors(logroot, journal_dir, tmp_path, line_thread):
     jdir, facts = journal_dir
-    run, _ = collect(logroot, jdir, tmp_path)
+    run, _ = collect(logroot, jdir, tmp_path, env={"COLLECT_TEST_LINE_THREAD": line_thread})
     members, manifest = bundle_of(run)
 
     w = members["logs/journal/warnings.log"].decode()
@@ -135,7 +138,8 @@ def test_journal_logs_errors(logroot, journal_dir, tmp_path):
     assert findings(manifest, "oom_kill")["java"]["count"] == 1
 
 
-def test_repeats_grouped_and_traces(tmp_path, journal_dir):
+@pytest.mark.parametrize("line_thread", ["0", "1"])
+def test_repeats_grouped_and_traces(tmp_path, journal_dir, line_thread):
     jdir, _ = journal_dir
     root = tmp_path / "root"
     log = root / "var/log/app"
@@ -154,7 +158,7 @@ def test_repeats_grouped_and_traces(tmp_path, journal_dir):
     os.utime(log / "app.log", (T_DAY2 + 86000, T_DAY2 + 86000))
     (tmp_path / "policy").mkdir()
     (tmp_path / "policy" / "logs.yaml").write_text("logs:\n  paths: [/var/log/app/*.log]\n")
-    run, _ = collect(root, jdir, tmp_path)
+    run, _ = collect(root, jdir, tmp_path, env={"COLLECT_TEST_LINE_THREAD": line_thread})
     members, _ = bundle_of(run)
     errors = json.loads(members["errors/errors.json"])
     g = group(errors, "upstream")
