@@ -510,7 +510,9 @@ static int pack_output(void *userdata, const void *buf, size_t len)
 }
 
 /*
- * A large staged member is packed when no other is: its bytes are hashed,
+ * A large staged member is packed when it is the only open stream (the
+ * journal's units, written side by side, stay plain: packing one of them
+ * gave nothing but a higher and less steady peak of memory): its bytes are hashed,
  * handed to the leak check and compressed (on the pool's thread, into gzip
  * members of the bundle's level) as they are staged, so that the bundle's
  * writer only copies them (bundle_add_packed_async) and that work overlaps
@@ -617,8 +619,8 @@ static int stage_write(struct sink_stream *st, const void *data, size_t len)
 {
         int r;
 
-        if (!st->packed && !st->sink->packer && !st->truncated && !st->unpackable &&
-            st->staged + len >= PACK_AFTER) {
+        if (!st->packed && !st->sink->packer && st->sink->n_open == 1 && !st->truncated &&
+            !st->unpackable && st->staged + len >= PACK_AFTER) {
                 r = stream_pack(st);
                 if (r < 0)
                         return r;

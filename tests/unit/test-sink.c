@@ -331,11 +331,11 @@ static void test_packed_and_plain(void **state)
         assert_int_equal(leakcheck_new(&lc), 0);
         bundle_set_leakcheck(f->b, lc);
         assert_int_equal(sink_open_stream(f->s, "big-a.log", "/a", SINK_KEEP_TAIL, &a), 0);
+        want_a = write_lines(a, "a", 0, 30000); /* over 1 MiB while alone: packed */
         assert_int_equal(sink_open_stream(f->s, "big-b.log", "/b", SINK_KEEP_TAIL, &b), 0);
-        want_a = write_lines(a, "a", 0, 20000); /* a stages first: packed */
-        want_b = write_lines(b, "b", 0, 9000);  /* b stages while a packs: plain */
+        want_b = write_lines(b, "b", 0, 30000); /* b grows while a packs: plain */
         assert_int_equal(sink_add_data(f->s, "small.txt", "small\n", 6, 0), 0);
-        want_a2 = write_lines(a, "a", 20000, 5000);
+        want_a2 = write_lines(a, "a", 30000, 5000);
         assert_int_equal(sink_stream_close(a, false), 0);
         assert_int_equal(sink_stream_close(b, false), 0);
         assert_int_equal(sink_flush(f->s), 0);
