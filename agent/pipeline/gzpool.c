@@ -285,6 +285,18 @@ int gzpool_write(struct gzpool *p, const void *data, size_t len)
         return 0;
 }
 
+/* Hands every published member to the output, in order. */
+static int drain_all(struct gzpool *p)
+{
+        while (p->write_seq < p->fill_seq) {
+                int r = drain_one(p);
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int gzpool_flush(struct gzpool *p)
 {
         int r;
@@ -296,12 +308,7 @@ int gzpool_flush(struct gzpool *p)
                 return r;
         if (p->cur && p->cur->len > 0)
                 publish(p);
-        while (p->write_seq < p->fill_seq) {
-                r = drain_one(p);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return drain_all(p);
 }
 
 int gzpool_finish(struct gzpool *p)
@@ -323,12 +330,7 @@ int gzpool_finish(struct gzpool *p)
                 }
                 publish(p);
         }
-        while (p->write_seq < p->fill_seq) {
-                r = drain_one(p);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return drain_all(p);
 }
 
 struct gzpool *gzpool_free(struct gzpool *p)
