@@ -126,6 +126,41 @@ static void test_roundtrip_same_for_any_workers(void **state)
         free(back);
 }
 
+/* A flush hands out everything written so far (the block being filled as a
+ * short member) and the stream goes on; a flush with nothing new adds no member. */
+static void test_flush(void **state)
+{
+        const size_t n = 300000, block = 64 * 1024;
+        unsigned char *in = make_text(n), *back = malloc(n + 1);
+        struct gzpool *p = NULL;
+        struct out o = {};
+        size_t len = 0, after;
+
+        (void) state;
+        assert_non_null(back);
+        assert_int_equal(gzpool_new(3, 2, block, collect_output, &o, &p), 0);
+        assert_int_equal(gzpool_write(p, in, 100000), 0); /* one full block and a part */
+        assert_int_equal(gzpool_flush(p), 0);
+        assert_int_equal(gzpool_members(p), 2);
+        after = o.len;
+        assert_int_equal(gunzip_members(o.buf, o.len, back, n + 1, &len), 2);
+        assert_int_equal(len, 100000);
+        assert_int_equal(gzpool_flush(p), 0);
+        assert_int_equal(o.len, after);
+        assert_int_equal(gzpool_write(p, in + 100000, n - 100000), 0);
+        assert_int_equal(gzpool_finish(p), 0);
+        assert_int_equal(gzpool_members(p), 2 + (n - 100000 + block - 1) / block);
+        assert_int_equal(gzpool_flush(p), -EINVAL);
+        gzpool_free(p);
+        assert_int_equal(gunzip_members(o.buf, o.len, back, n + 1, &len),
+                         2 + (n - 100000 + block - 1) / block);
+        assert_int_equal(len, n);
+        assert_memory_equal(back, in, n);
+        free(o.buf);
+        free(in);
+        free(back);
+}
+
 static void test_empty_is_one_member(void **state)
 {
         struct gzpool *p = NULL;
@@ -181,6 +216,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_roundtrip_same_for_any_workers),
                 cmocka_unit_test(test_empty_is_one_member),
+                cmocka_unit_test(test_flush),
                 cmocka_unit_test(test_output_error_stops),
                 cmocka_unit_test(test_bad_level),
         };
