@@ -164,14 +164,23 @@ bool never_collect_fd_at(const struct never_collect *nc, int fd, const struct st
 {
         bool found;
 
+        _cleanup_free_ char *abs = NULL;
+
         if (!path)
                 return never_collect_fd(nc, fd, st, ret_path);
         if (ret_path)
                 *ret_path = NULL;
         if (!nc)
                 return false;
+        /* the patterns are absolute: match the path as seen from the root */
+        if (path[0] != '/') {
+                abs = xasprintf("/%s", path);
+                if (!abs)
+                        return never_collect_fd(nc, fd, st, ret_path);
+                path = abs;
+        }
         found = known_file(nc, st) || strv_fnmatch_path(nc->patterns, path);
         if (found && ret_path)
-                *ret_path = xasprintf("%s%s", path[0] == '/' ? "" : "/", path);
+                *ret_path = xstrdup(path);
         return found;
 }

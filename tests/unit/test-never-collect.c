@@ -129,6 +129,14 @@ static void test_every_route(void **state)
                                                      &via_path),
                                  cases[i].refused);
                 if (direct) {
+                        _cleanup_free_ char *via_rel = NULL;
+
+                        /* the same path without its leading slash means the same file */
+                        assert_int_equal(never_collect_fd_at(nc, fd, &st, cases[i].path + 1,
+                                                             &via_rel),
+                                         cases[i].refused);
+                        if (cases[i].refused)
+                                assert_string_equal(via_rel, cases[i].path);
                         direct_seen++;
                         assert_non_null(via_proc);
                         assert_string_equal(via_proc, cases[i].path);
