@@ -33,8 +33,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct sink *, sink_free);
 /*
  * Registers an observer of the redacted lines of every stream opened with
  * SINK_SCAN_ERRORS (the error extraction): line gets each line without its
- * newline, end_source (may be NULL) the end of a stream. A line callback's
- * -errno fails the write. Such streams are read whole even when cut, so
+ * newline, end_source (may be NULL) the end of a stream. With three CPUs or
+ * more they run on a thread of their own (pipeline/linequeue.h): a line
+ * callback's -errno then fails a later write and sink_end() logs it; otherwise
+ * it fails the write of that line. Such streams are read whole even when cut, so
  * that observers see every line. 0, -ENOBUFS (at most 4), -EINVAL.
  */
 int sink_add_line_observer(struct sink *s,
