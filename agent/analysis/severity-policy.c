@@ -195,6 +195,27 @@ static int parse_bool_mask(const struct pnode *n, const char *what, unsigned *re
         return 0;
 }
 
+/* The conditions of a rule's when: the names of their values (NULL: true or
+ * false) and the mask each sets. */
+static const struct when_condition {
+        const char *key;
+        const char *const *table;
+        size_t n_table;
+        size_t offset;
+} when_conditions[] = {
+        { "type", type_table, ELEMENTSOF(type_table), offsetof(struct severity_rule, type_mask) },
+        { "production", prod_table, ELEMENTSOF(prod_table),
+          offsetof(struct severity_rule, production_mask) },
+        { "workaround", workaround_table, ELEMENTSOF(workaround_table),
+          offsetof(struct severity_rule, workaround_mask) },
+        { "impact", impact_class_table, ELEMENTSOF(impact_class_table),
+          offsetof(struct severity_rule, impact_mask) },
+        { "outage", NULL, 0, offsetof(struct severity_rule, outage_mask) },
+        { "degradation", NULL, 0, offsetof(struct severity_rule, degradation_mask) },
+        { "errors", NULL, 0, offsetof(struct severity_rule, errors_mask) },
+        { "crash", NULL, 0, offsetof(struct severity_rule, crash_mask) },
+};
+
 static int parse_rule(const struct pnode *n, struct severity_rule *rule, bool *ret_enabled,
                       char **ret_error)
 {
@@ -239,52 +260,17 @@ static int parse_rule(const struct pnode *n, struct severity_rule *rule, bool *r
                 r = pnode_check_keys(when, "when", when_keys, ret_error);
                 if (r < 0)
                         return r;
-                c = pnode_get(when, "type");
-                if (c) {
-                        r = parse_mask(c, "type", type_table, ELEMENTSOF(type_table),
-                                       &rule->type_mask, ret_error);
+                for (size_t k = 0; k < ELEMENTSOF(when_conditions); k++) {
+                        const struct when_condition *w = &when_conditions[k];
+                        unsigned *mask = (unsigned *) ((char *) rule + w->offset);
+
+                        c = pnode_get(when, w->key);
+                        r = w->table ?
+                                    parse_mask(c, w->key, w->table, w->n_table, mask, ret_error) :
+                                    parse_bool_mask(c, w->key, mask, ret_error);
                         if (r < 0)
                                 return r;
                 }
-                c = pnode_get(when, "production");
-                if (c) {
-                        r = parse_mask(c, "production", prod_table, ELEMENTSOF(prod_table),
-                                       &rule->production_mask, ret_error);
-                        if (r < 0)
-                                return r;
-                }
-                c = pnode_get(when, "workaround");
-                if (c) {
-                        r = parse_mask(c, "workaround", workaround_table,
-                                       ELEMENTSOF(workaround_table), &rule->workaround_mask,
-                                       ret_error);
-                        if (r < 0)
-                                return r;
-                }
-                c = pnode_get(when, "impact");
-                if (c) {
-                        r = parse_mask(c, "impact", impact_class_table,
-                                       ELEMENTSOF(impact_class_table), &rule->impact_mask,
-                                       ret_error);
-                        if (r < 0)
-                                return r;
-                }
-                r = parse_bool_mask(pnode_get(when, "outage"), "outage", &rule->outage_mask,
-                                    ret_error);
-                if (r < 0)
-                        return r;
-                r = parse_bool_mask(pnode_get(when, "degradation"), "degradation",
-                                    &rule->degradation_mask, ret_error);
-                if (r < 0)
-                        return r;
-                r = parse_bool_mask(pnode_get(when, "errors"), "errors", &rule->errors_mask,
-                                    ret_error);
-                if (r < 0)
-                        return r;
-                r = parse_bool_mask(pnode_get(when, "crash"), "crash", &rule->crash_mask,
-                                    ret_error);
-                if (r < 0)
-                        return r;
         }
 
         if (n->key) {
