@@ -256,14 +256,18 @@ static void publish(struct gzpool *p)
         p->fill_seq++;
 }
 
+/* Whether data may still be added: 0, -EINVAL after finish, or the pool's error. */
+static int writable(struct gzpool *p)
+{
+        return p->finished ? -EINVAL : pool_error(p);
+}
+
 int gzpool_write(struct gzpool *p, const void *data, size_t len)
 {
         const unsigned char *d = data;
         int r;
 
-        if (p->finished)
-                return -EINVAL;
-        r = pool_error(p);
+        r = writable(p);
         if (r < 0)
                 return r;
         while (len > 0) {
@@ -299,11 +303,8 @@ static int drain_all(struct gzpool *p)
 
 int gzpool_flush(struct gzpool *p)
 {
-        int r;
+        int r = writable(p);
 
-        if (p->finished)
-                return -EINVAL;
-        r = pool_error(p);
         if (r < 0)
                 return r;
         if (p->cur && p->cur->len > 0)

@@ -129,6 +129,21 @@ static uint64_t ts_ns(const struct timespec *ts)
         return (uint64_t) ts->tv_sec * 1000000000ULL + (uint64_t) ts->tv_nsec;
 }
 
+/* Adds e to the new index under a copy of path, and counts it. */
+static int index_add(struct scan_state *st, struct config_snapshot_entry *e, const char *path)
+{
+        int r;
+
+        e->path = xstrdup(path);
+        if (!e->path)
+                return -ENOMEM;
+        r = snapshot_index_add(st->idx, e);
+        if (r < 0)
+                e->path = mfree(e->path);
+        st->stats->files++;
+        return r;
+}
+
 static int add_entry(struct scan_state *st, const char *path, char type, const struct stat *sb,
                      int stored, const char *hash)
 {
@@ -144,17 +159,9 @@ static int add_entry(struct scan_state *st, const char *path, char type, const s
                 .ctime_ns = ts_ns(&sb->st_ctim),
                 .ino = (uint64_t) sb->st_ino,
         };
-        int r;
 
         memcpy(e.sha256, hash, 65);
-        e.path = xstrdup(path);
-        if (!e.path)
-                return -ENOMEM;
-        r = snapshot_index_add(st->idx, &e);
-        if (r < 0)
-                free(e.path);
-        st->stats->files++;
-        return r;
+        return index_add(st, &e, path);
 }
 
 /* The first previous entry at or after key in path order. */
@@ -177,16 +184,8 @@ static size_t lower_bound(const struct config_snapshot_index *i, const char *key
 static int copy_entry(struct scan_state *st, const struct config_snapshot_entry *o)
 {
         struct config_snapshot_entry e = *o;
-        int r;
 
-        e.path = xstrdup(o->path);
-        if (!e.path)
-                return -ENOMEM;
-        r = snapshot_index_add(st->idx, &e);
-        if (r < 0)
-                free(e.path);
-        st->stats->files++;
-        return r;
+        return index_add(st, &e, o->path);
 }
 
 /*
