@@ -240,14 +240,14 @@ static void unit_failure_done(struct unit_failure *f)
 }
 
 #ifdef HAVE_LIBSYSTEMD
-static char *journal_field(sd_journal *j, const char *name)
+char *autofile_journal_field(sd_journal *j, const char *name, size_t max)
 {
         const void *d;
         size_t l, n = strlen(name);
 
         if (sd_journal_get_data(j, name, &d, &l) < 0 || l <= n + 1)
                 return NULL;
-        return xstrndup((const char *) d + n + 1, MIN(l - n - 1, (size_t) 256));
+        return xstrndup((const char *) d + n + 1, MIN(l - n - 1, max));
 }
 
 static int match(sd_journal *j, const char *field, const char *value)
@@ -293,8 +293,8 @@ static int unit_failure_find(const char *dir, const char *unit, const char *invo
                 if (sd_journal_get_monotonic_usec(j, &ret->monotonic, &boot) < 0)
                         continue;
                 ret->boot_id = xasprintf(SD_ID128_FORMAT_STR, SD_ID128_FORMAT_VAL(boot));
-                ret->invocation = journal_field(j, "INVOCATION_ID");
-                ret->result = journal_field(j, "UNIT_RESULT");
+                ret->invocation = autofile_journal_field(j, "INVOCATION_ID", 256);
+                ret->result = autofile_journal_field(j, "UNIT_RESULT", 256);
                 r = ret->boot_id ? 1 : -ENOMEM;
                 break;
         }

@@ -110,6 +110,14 @@ int autofile_event_from_coredump(const char *dir, usec_t since, usec_t until,
  */
 int autofile_events_from_coredumps(const char *dir, usec_t since, usec_t until, size_t max,
                                    struct autofile_event **ret, size_t *ret_n);
+
+#ifdef HAVE_LIBSYSTEMD
+typedef struct sd_journal sd_journal;
+
+/* The value of field name ("UNIT") of the entry j is on, at most max bytes
+ * (malloc'ed), or NULL. */
+char *autofile_journal_field(sd_journal *j, const char *name, size_t max);
+#endif
 void autofile_events_free(struct autofile_event *e, size_t n);
 
 /* What to do with one event, decided and reserved under the lock. */

@@ -376,19 +376,10 @@ static int parse_listen(const char *s, struct sockaddr_in *ret)
 /* ---- the journal ---- */
 
 #ifdef HAVE_LIBSYSTEMD
-static char *get_field(sd_journal *j, const char *name)
-{
-        const void *d;
-        size_t l, n = strlen(name);
-
-        if (sd_journal_get_data(j, name, &d, &l) < 0 || l <= n + 1)
-                return NULL;
-        return xstrndup((const char *) d + n + 1, MIN(l - n - 1, (size_t) 512));
-}
 
 static void journal_event(const struct watch_params *p, sd_journal *j)
 {
-        _cleanup_free_ char *id = get_field(j, "MESSAGE_ID");
+        _cleanup_free_ char *id = autofile_journal_field(j, "MESSAGE_ID", 512);
         usec_t t;
 
         if (!id || sd_journal_get_realtime_usec(j, &t) < 0)
@@ -418,9 +409,9 @@ static void journal_event(const struct watch_params *p, sd_journal *j)
                          cd.signal_name ?: "?", cd.pid);
                 (void) run_hook(p, args, NULL, NULL, 0);
         } else if (streq(id, MSG_UNIT_FAILED)) {
-                _cleanup_free_ char *unit = get_field(j, "UNIT");
-                _cleanup_free_ char *inv = get_field(j, "INVOCATION_ID");
-                _cleanup_free_ char *res = get_field(j, "UNIT_RESULT");
+                _cleanup_free_ char *unit = autofile_journal_field(j, "UNIT", 512);
+                _cleanup_free_ char *inv = autofile_journal_field(j, "INVOCATION_ID", 512);
+                _cleanup_free_ char *res = autofile_journal_field(j, "UNIT_RESULT", 512);
                 _cleanup_strv_free_ char **env = NULL;
                 char *args[] = { (char *) "unit-failure", unit, NULL };
 
