@@ -21,6 +21,7 @@
 
 #include "alloc-util.h"
 #include "sink-mock.h"
+#include "tree-util.h"
 
 extern const struct collector collector_journal;
 
@@ -43,7 +44,8 @@ static int run_fixture_script(const char *outdir, const char *extra, const char 
                 if (fd >= 0)
                         dup2(fd, STDOUT_FILENO);
                 if (extra)
-                        execl("/usr/bin/python3", "python3", script, extra, n, outdir, (char *) NULL);
+                        execl("/usr/bin/python3", "python3", script, extra, n, outdir,
+                              (char *) NULL);
                 else
                         execl("/usr/bin/python3", "python3", script, outdir, (char *) NULL);
                 _exit(127);
@@ -68,18 +70,10 @@ static int setup(void **state)
         return run_fixture_script(bulk, "--bulk", "20000");
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void) st;
-        (void) flag;
-        (void) ftw;
-        return remove(path) < 0 ? -1 : 0;
-}
-
 static int teardown(void **state)
 {
         (void) state;
-        return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -1 : 0;
+        return tree_remove(tmpdir);
 }
 
 static struct sink *run(const char *dir, usec_t since, usec_t until, uint64_t per_file,
@@ -147,8 +141,9 @@ static void test_window_and_members(void **state)
         assert_null(strstr(w->data, "request handled"));
         assert_int_equal(count_lines(w->data, "slow query took"), 20);
         assert_int_equal(count_lines(w->data, "ERROR payment gateway"), 5);
-        assert_non_null(strstr(w->data, "2026-11-27T08:00:00.000000+00:00 err fixturehost app[4000]: "
-                                        "ERROR payment gateway timeout after 30000 ms (order 1234)\n"));
+        assert_non_null(strstr(w->data,
+                               "2026-11-27T08:00:00.000000+00:00 err fixturehost app[4000]: "
+                               "ERROR payment gateway timeout after 30000 ms (order 1234)\n"));
         assert_chronological(w->data);
         assert_true(w->flags & SINK_SCAN_ERRORS);
         assert_true(w->flags & SINK_KEEP_TAIL);
@@ -299,8 +294,9 @@ static void test_many_units_few_selected(void **state)
         assert_int_equal(count_lines(u07->data, "\n"), 288);
         assert_int_equal(count_lines(u07->data, " u07[2007]: "), 288);
         assert_int_equal(count_lines(u07->data, "ERROR u07 lost its database connection"), 24);
-        assert_non_null(strstr(u07->data, "2026-11-27T00:00:07.000007+00:00 err fixturehost "
-                                          "u07[2007]: ERROR u07 lost its database connection (0)\n"));
+        assert_non_null(strstr(u07->data,
+                               "2026-11-27T00:00:07.000007+00:00 err fixturehost "
+                               "u07[2007]: ERROR u07 lost its database connection (0)\n"));
         assert_non_null(strstr(u07->data, "2026-11-27T23:55:07.000007+00:00 info fixturehost "
                                           "u07[2007]: u07.service tick 1435\n"));
         assert_null(strstr(u07->data, "2026-11-26T"));
@@ -384,7 +380,8 @@ static void test_warnings_cut_keeps_newest(void **state)
         assert_memory_equal(y->data, x->data + x->len - y->len, y->len);
         assert_true(y->data[0] == '2');
         assert_true(mock_sink_partial(b));
-        assert_non_null(strstr(mock_sink_notes(b), "warnings.log: journal window cut by the budget"));
+        assert_non_null(
+                strstr(mock_sink_notes(b), "warnings.log: journal window cut by the budget"));
         mock_sink_free(a);
         mock_sink_free(b);
 }

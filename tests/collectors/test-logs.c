@@ -27,6 +27,7 @@
 #include "logtime.h"
 #include "logs/logs.h"
 #include "sink-mock.h"
+#include "tree-util.h"
 
 extern const struct collector collector_logs;
 
@@ -157,18 +158,10 @@ static int setup(void **state)
         return 0;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void) st;
-        (void) flag;
-        (void) ftw;
-        return remove(path) < 0 ? -1 : 0;
-}
-
 static int teardown(void **state)
 {
         (void) state;
-        return nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -1 : 0;
+        return tree_remove(root);
 }
 
 static struct sink *run(usec_t since, usec_t until, uint64_t per_file, const char *const *overrides)

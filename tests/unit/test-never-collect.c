@@ -24,6 +24,7 @@
 #include "alloc-util.h"
 #include "fd-util.h"
 #include "redact/never-collect.h"
+#include "tree-util.h"
 
 static char root[] = "/tmp/collect-test-nc-XXXXXX";
 
@@ -74,18 +75,10 @@ static int setup(void **state)
         return link(a, b);
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void) st;
-        (void) flag;
-        (void) ftw;
-        return remove(path) < 0 ? -1 : 0;
-}
-
 static int teardown(void **state)
 {
         (void) state;
-        return nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -1 : 0;
+        return tree_remove(root);
 }
 
 static void test_every_route(void **state)
