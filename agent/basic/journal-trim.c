@@ -15,6 +15,7 @@
 
 #include "journal-trim.h"
 #include "macro.h"
+#include "thread-util.h"
 
 /*
  * sd-journal maps journal files in 8 MiB windows that it keeps until the
@@ -217,7 +218,6 @@ void journal_trim_burst(struct journal_trim *t, bool on)
 int journal_trim_watch_start(struct journal_trim *t)
 {
         pthread_condattr_t attr;
-        sigset_t all, old;
         int r;
 
         t->watch_stop = false;
@@ -228,11 +228,7 @@ int journal_trim_watch_start(struct journal_trim *t)
         (void) pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
         pthread_cond_init(&t->watch_cond, &attr);
         pthread_condattr_destroy(&attr);
-        /* signals are the calling thread's business */
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &old);
-        r = -pthread_create(&t->watcher, NULL, watch_main, t);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        r = thread_start(&t->watcher, 0, watch_main, t);
         if (r < 0) {
                 pthread_cond_destroy(&t->watch_cond);
                 pthread_mutex_destroy(&t->watch_lock);

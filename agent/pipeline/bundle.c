@@ -29,6 +29,7 @@
 #include "log.h"
 #include "redact/redact.h"
 #include "sha256.h"
+#include "thread-util.h"
 
 /* A staged member added on the writer thread (bundle_add_fd_async). */
 struct bundle_job {
@@ -363,21 +364,12 @@ static void *writer_main(void *userdata)
 
 static int start_writer(struct bundle *b)
 {
-        pthread_attr_t attr;
-        sigset_t all, old;
         int r;
 
         if (b->writer_started)
                 return 0;
-        if (pthread_attr_init(&attr) != 0)
-                return -ENOMEM;
         /* bundle_add_fd_now() keeps a 64 KiB buffer on the stack */
-        (void) pthread_attr_setstacksize(&attr, 512 * 1024);
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &old);
-        r = -pthread_create(&b->writer, &attr, writer_main, b);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        pthread_attr_destroy(&attr);
+        r = thread_start(&b->writer, 512 * 1024, writer_main, b);
         if (r < 0)
                 return r;
         b->writer_started = true;

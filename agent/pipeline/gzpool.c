@@ -21,6 +21,7 @@
 
 #include "alloc-util.h"
 #include "pipeline/gzpool.h"
+#include "thread-util.h"
 
 enum slot_state {
         SLOT_FREE,
@@ -124,25 +125,15 @@ static void *worker_main(void *userdata)
 
 static int start_workers(struct gzpool *p)
 {
-        pthread_attr_t attr;
-        sigset_t all, old;
-        int r = 0;
-
-        /* Signals stay with the main thread. */
-        sigfillset(&all);
-        if (pthread_attr_init(&attr) != 0)
-                return -ENOMEM;
-        (void) pthread_attr_setstacksize(&attr, 256 * 1024);
-        pthread_sigmask(SIG_BLOCK, &all, &old);
         for (unsigned i = 0; i < p->n_workers; i++) {
-                r = -pthread_create(&p->workers[i].thread, &attr, worker_main, &p->workers[i]);
+                int r = thread_start(&p->workers[i].thread, 256 * 1024, worker_main,
+                                     &p->workers[i]);
+
                 if (r < 0)
-                        break;
+                        return r;
                 p->workers[i].started = true;
         }
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        pthread_attr_destroy(&attr);
-        return r;
+        return 0;
 }
 
 static int alloc_slots(struct gzpool *p, int level)

@@ -15,6 +15,7 @@
 
 #include "alloc-util.h"
 #include "pipeline/linequeue.h"
+#include "thread-util.h"
 
 #define LQ_CHUNK (32u * 1024u)
 #define LQ_CHUNKS 4u
@@ -128,8 +129,6 @@ int linequeue_new(linequeue_line_t line, linequeue_end_t end, void *userdata,
                   struct linequeue **ret)
 {
         _cleanup_(linequeue_freep) struct linequeue *q = NULL;
-        pthread_attr_t attr;
-        sigset_t all, old;
         int r;
 
         if (!line || !ret)
@@ -143,15 +142,7 @@ int linequeue_new(linequeue_line_t line, linequeue_end_t end, void *userdata,
         q->line = line;
         q->end = end;
         q->userdata = userdata;
-        if (pthread_attr_init(&attr) != 0)
-                return -ENOMEM;
-        (void) pthread_attr_setstacksize(&attr, 256 * 1024);
-        /* Signals stay with the main thread. */
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &old);
-        r = -pthread_create(&q->thread, &attr, lq_main, q);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        pthread_attr_destroy(&attr);
+        r = thread_start(&q->thread, 256 * 1024, lq_main, q);
         if (r < 0)
                 return r;
         q->started = true;

@@ -26,6 +26,7 @@
 #include "time-util.h"
 #include "redact/redact.h"
 #include "sha256.h"
+#include "thread-util.h"
 
 #define LC_LINE_MAX (64u * 1024u) /* longer lines are checked in pieces */
 #define LC_OVERLAP \
@@ -1122,7 +1123,6 @@ static void *lc_main(void *userdata)
 int leakcheck_new(struct leakcheck **ret)
 {
         struct leakcheck *lc = xcalloc(1, sizeof(*lc));
-        sigset_t all, old;
         int r;
 
         if (!lc)
@@ -1134,11 +1134,7 @@ int leakcheck_new(struct leakcheck **ret)
         r = scan_init(&lc->s, &lc->d);
         if (r >= 0) {
                 lc->streams[0].buf = lc->s.buf;
-                /* Signals stay with the main thread. */
-                sigfillset(&all);
-                pthread_sigmask(SIG_BLOCK, &all, &old);
-                r = -pthread_create(&lc->thread, NULL, lc_main, lc);
-                pthread_sigmask(SIG_SETMASK, &old, NULL);
+                r = thread_start(&lc->thread, 0, lc_main, lc);
                 lc->started = r >= 0;
         }
         if (r < 0) {

@@ -35,6 +35,7 @@
 #include "journal.h"
 #include "sink.h"
 #include "strv.h"
+#include "thread-util.h"
 
 #ifdef HAVE_LIBSYSTEMD
 
@@ -670,18 +671,13 @@ static int read_window_threaded(struct journal_state *s, struct collect_ctx *ctx
                 .written = written,
                 .threaded = true,
         };
-        sigset_t all, old;
         pthread_t thread;
         int r, w;
 
         s->reader = &rd;
         pthread_mutex_init(&rd.lock, NULL);
         pthread_cond_init(&rd.cond, NULL);
-        /* signals are the collector's thread's business */
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &old);
-        r = -pthread_create(&thread, NULL, reader_main, &rd);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        r = thread_start(&thread, 0, reader_main, &rd);
         if (r < 0) {
                 rd.threaded = false; /* read and write in turn */
                 reader_main(&rd);

@@ -25,6 +25,7 @@
 #include "alloc-util.h"
 #include "fd-util.h"
 #include "logs.h"
+#include "thread-util.h"
 
 struct logs_ahead {
         int root_fd;
@@ -127,7 +128,6 @@ static void *ahead_main(void *userdata)
 int logs_ahead_start(int root_fd, const struct logs_file *files, size_t n, struct logs_ahead **ret)
 {
         struct logs_ahead *a = xcalloc(1, sizeof(*a));
-        sigset_t all, old;
 
         if (!a)
                 return -ENOMEM;
@@ -148,11 +148,7 @@ int logs_ahead_start(int root_fd, const struct logs_file *files, size_t n, struc
         pthread_mutex_init(&a->lock, NULL);
         pthread_cond_init(&a->ready_cond, NULL);
         pthread_cond_init(&a->room_cond, NULL);
-        /* signals are the collecting thread's business */
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &old);
-        a->threaded = pthread_create(&a->thread, NULL, ahead_main, a) == 0;
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        a->threaded = thread_start(&a->thread, 0, ahead_main, a) == 0;
         if (!a->threaded) { /* open each file when asked for */
                 pthread_cond_destroy(&a->room_cond);
                 pthread_cond_destroy(&a->ready_cond);
@@ -245,18 +241,14 @@ static void *helper_main(void *userdata)
 struct logs_helper *logs_helper_new(void)
 {
         struct logs_helper *h = xcalloc(1, sizeof(*h));
-        sigset_t all, old;
         int r;
 
         if (!h)
                 return NULL;
         pthread_mutex_init(&h->lock, NULL);
         pthread_cond_init(&h->cond, NULL);
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &old);
-        r = pthread_create(&h->thread, NULL, helper_main, h);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        if (r != 0) {
+        r = thread_start(&h->thread, 0, helper_main, h);
+        if (r < 0) {
                 pthread_cond_destroy(&h->cond);
                 pthread_mutex_destroy(&h->lock);
                 free(h);

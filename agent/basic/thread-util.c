@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Helper threads (include/thread-util.h). */
+#include <errno.h>
+#include <signal.h>
+
+#include "thread-util.h"
+
+int thread_start(pthread_t *ret, size_t stack_size, void *(*fn)(void *), void *arg)
+{
+        pthread_attr_t attr;
+        sigset_t all, old;
+        int r;
+
+        if (pthread_attr_init(&attr) != 0)
+                return -ENOMEM;
+        if (stack_size > 0)
+                (void) pthread_attr_setstacksize(&attr, stack_size);
+        /* the new thread inherits the mask: block all, start, restore ours */
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        r = -pthread_create(ret, &attr, fn, arg);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pthread_attr_destroy(&attr);
+        return r;
+}
