@@ -883,7 +883,12 @@ finish:
  * Producers may be on different threads: prod_lock orders them.
  */
 #define LC_CHUNK (32u * 1024u)
-#define LC_CHUNKS 4u
+#define LC_CHUNKS 8u
+/* The thread, once idle, is woken when this many chunks wait (or at a sync):
+ * one wake-up per batch, not per chunk. A waiting producer is woken when half
+ * the ring is free again. Each wake-up costs both threads a context switch,
+ * and on a machine with few CPUs the woken thread preempts the waker. */
+#define LC_WAKE_AT (LC_CHUNKS / 2u)
 #define LC_MARKS 128u /* member starts in one chunk, at most */
 #define LC_STREAMS 4u /* stream 0 and three opened ones */
 
@@ -930,6 +935,8 @@ struct leakcheck {
         struct lc_chunk chunks[LC_CHUNKS];
         uint64_t put, got;    /* chunks filled and scanned so far */
         struct lc_chunk *cur; /* being filled, or NULL */
+        bool idle;            /* the thread waits for chunks */
+        unsigned waiting;     /* producers waiting on freed */
         bool stop;
         bool started;
         int error;
@@ -1098,8 +1105,11 @@ static void *lc_main(void *userdata)
                 struct lc_chunk *c = &lc->chunks[lc->got % LC_CHUNKS];
                 int r;
 
-                while (!lc->stop && !c->filled)
+                while (!lc->stop && !c->filled) {
+                        lc->idle = true;
                         pthread_cond_wait(&lc->filled, &lc->lock);
+                        lc->idle = false;
+                }
                 if (lc->stop)
                         break;
                 lc->failed = lc->error < 0;
@@ -1114,7 +1124,12 @@ static void *lc_main(void *userdata)
                 c->filled = false;
                 lc->got++;
                 lc->cpu = cpu;
-                pthread_cond_broadcast(&lc->freed);
+                bool wake = lc->waiting > 0 &&
+                            (lc->got == lc->put || lc->put - lc->got <= LC_CHUNKS / 2);
+                pthread_mutex_unlock(&lc->lock);
+                if (wake)
+                        pthread_cond_broadcast(&lc->freed);
+                pthread_mutex_lock(&lc->lock);
         }
         pthread_mutex_unlock(&lc->lock);
         return NULL;
@@ -1145,25 +1160,41 @@ int leakcheck_new(struct leakcheck **ret)
         return 0;
 }
 
-/* Hands the current chunk to the thread. */
-static void lc_publish(struct leakcheck *lc)
+/* Hands the current chunk to the thread; now: wake it even for this one chunk
+ * (someone waits for the result). The signal follows the unlock, so the woken
+ * thread does not at once block on the lock the waker holds. */
+static void lc_publish(struct leakcheck *lc, bool now)
 {
+        bool wake;
+
         pthread_mutex_lock(&lc->lock);
         lc->cur->filled = true;
         lc->put++;
-        pthread_cond_signal(&lc->filled);
+        wake = lc->idle && (now || lc->put - lc->got >= LC_WAKE_AT);
         pthread_mutex_unlock(&lc->lock);
+        if (wake)
+                pthread_cond_signal(&lc->filled);
         lc->cur = NULL;
 }
 
-/* Takes the next free chunk, waiting for the thread when all are in flight. */
+/* One wait for the thread to free chunks, under lock: it wakes waiters only
+ * when half the ring is free or the ring is empty. */
+static void lc_wait_freed(struct leakcheck *lc)
+{
+        lc->waiting++;
+        pthread_cond_wait(&lc->freed, &lc->lock);
+        lc->waiting--;
+}
+
+/* Takes the next free chunk, waiting for the thread when all are in flight
+ * (then the thread was woken by the publish that filled the ring). */
 static void lc_acquire(struct leakcheck *lc)
 {
         struct lc_chunk *c = &lc->chunks[lc->put % LC_CHUNKS];
 
         pthread_mutex_lock(&lc->lock);
         while (c->filled)
-                pthread_cond_wait(&lc->freed, &lc->lock);
+                lc_wait_freed(lc);
         pthread_mutex_unlock(&lc->lock);
         c->len = 0;
         c->n_marks = 0;
@@ -1174,7 +1205,7 @@ static void lc_acquire(struct leakcheck *lc)
 static void lc_mark(struct leakcheck *lc, enum lc_mark_kind kind, unsigned id, char *member)
 {
         if (lc->cur && (lc->cur->n_marks == LC_MARKS || lc->cur->len == LC_CHUNK))
-                lc_publish(lc);
+                lc_publish(lc, false);
         if (!lc->cur)
                 lc_acquire(lc);
         lc->cur->marks[lc->cur->n_marks++] = (struct lc_mark) {
@@ -1228,7 +1259,7 @@ static void lc_feed(struct leakcheck *lc, unsigned id, const char *p, size_t len
                 p += n;
                 len -= n;
                 if (lc->cur->len == LC_CHUNK)
-                        lc_publish(lc);
+                        lc_publish(lc, false);
         }
 }
 
@@ -1281,10 +1312,10 @@ int leakcheck_close(struct leakcheck *lc, int id, bool discard, char *hex)
         }
         if (r >= 0 && hex) {
                 /* the thread is at most the ring behind: wait until it passed the mark */
-                lc_publish(lc);
+                lc_publish(lc, true);
                 pthread_mutex_lock(&lc->lock);
                 while (lc->got < lc->put)
-                        pthread_cond_wait(&lc->freed, &lc->lock);
+                        lc_wait_freed(lc);
                 pthread_mutex_unlock(&lc->lock);
                 memcpy(hex, lc->streams[id].hex, SHA256_HEX_LEN + 1);
                 if (!hex[0])
@@ -1301,11 +1332,11 @@ int leakcheck_sync(struct leakcheck *lc, json_t **ret_hits, struct leakcheck_sta
         /* the end of the last member, then wait until the thread has scanned everything */
         pthread_mutex_lock(&lc->prod_lock);
         lc_mark(lc, LC_END, 0, NULL);
-        lc_publish(lc);
+        lc_publish(lc, true);
         pthread_mutex_unlock(&lc->prod_lock);
         pthread_mutex_lock(&lc->lock);
         while (lc->got < lc->put)
-                pthread_cond_wait(&lc->freed, &lc->lock);
+                lc_wait_freed(lc);
         r = lc->error;
         if (ret_stats)
                 *ret_stats = (struct leakcheck_stats) { .bytes = lc->bytes,
