@@ -59,6 +59,8 @@ struct gzpool {
         struct slot *cur;   /* being filled by the producer, or NULL */
         uint64_t fill_seq;  /* sequence number of the next slot to fill */
         uint64_t write_seq; /* sequence number of the next member to hand out */
+        unsigned idle;      /* workers waiting for work */
+        unsigned waiting;   /* the producer waits for a member */
         bool stop;
         bool finished;
         int error;
@@ -103,8 +105,11 @@ static void *worker_main(void *userdata)
                 struct slot *s = NULL;
                 size_t n;
 
-                while (!p->stop && !(s = next_filled(p)))
+                while (!p->stop && !(s = next_filled(p))) {
+                        p->idle++;
                         pthread_cond_wait(&p->work, &p->lock);
+                        p->idle--;
+                }
                 if (p->stop)
                         break;
                 s->state = SLOT_BUSY;
@@ -117,7 +122,11 @@ static void *worker_main(void *userdata)
                 s->state = SLOT_DONE;
                 if (n == 0 && p->error == 0)
                         p->error = -ENOBUFS; /* cannot happen with a bound-sized buffer */
-                pthread_cond_broadcast(&p->done);
+                if (p->waiting > 0) {
+                        pthread_mutex_unlock(&p->lock);
+                        pthread_cond_broadcast(&p->done);
+                        pthread_mutex_lock(&p->lock);
+                }
         }
         pthread_mutex_unlock(&p->lock);
         return NULL;
@@ -138,7 +147,10 @@ static int start_workers(struct gzpool *p)
 
 static int alloc_slots(struct gzpool *p, int level)
 {
-        p->n_slots = p->n_workers + 1; /* one being filled while every worker compresses */
+        /* one being filled while every worker compresses; at least three, so
+         * that a single worker a little behind does not stop the producer at
+         * every member (a finished member waits for the output meanwhile) */
+        p->n_slots = MAX(p->n_workers + 1, 3u);
         p->slots = xcalloc(p->n_slots, sizeof(struct slot));
         p->workers = xcalloc(p->n_workers, sizeof(struct worker));
         if (!p->slots || !p->workers)
@@ -205,8 +217,11 @@ static int drain_one(struct gzpool *p)
         int r;
 
         pthread_mutex_lock(&p->lock);
-        while (s->state != SLOT_DONE && p->error == 0)
+        while (s->state != SLOT_DONE && p->error == 0) {
+                p->waiting++;
                 pthread_cond_wait(&p->done, &p->lock);
+                p->waiting--;
+        }
         r = p->error;
         pthread_mutex_unlock(&p->lock);
         if (r < 0)
@@ -237,12 +252,18 @@ static int acquire(struct gzpool *p)
         return 0;
 }
 
+/* The signal follows the unlock (the woken worker does not at once block on
+ * the lock), and only an idle worker is woken. */
 static void publish(struct gzpool *p)
 {
+        bool wake;
+
         pthread_mutex_lock(&p->lock);
         p->cur->state = SLOT_FILLED;
-        pthread_cond_signal(&p->work);
+        wake = p->idle > 0;
         pthread_mutex_unlock(&p->lock);
+        if (wake)
+                pthread_cond_signal(&p->work);
         p->cur = NULL;
         p->fill_seq++;
 }
