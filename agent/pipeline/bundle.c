@@ -61,9 +61,12 @@ struct bundle {
         /* the writer thread: started with the first job; the archive is used by one
          * thread at a time, the writer while jobs are queued, else the caller */
         pthread_mutex_t lock;
-        pthread_cond_t cond;
+        pthread_cond_t work; /* a job was queued, or stop */
+        pthread_cond_t done; /* jobs were written */
         pthread_t writer;
         bool writer_started;
+        bool writer_idle; /* the writer waits for work */
+        unsigned waiting; /* callers waiting on done */
         bool stop;
         struct bundle_job jobs[BUNDLE_JOBS_MAX];
         uint64_t put, run, reaped; /* jobs queued, written, handed back */
@@ -134,7 +137,8 @@ int bundle_new(const char *final_path, usec_t mtime, struct bundle **ret)
         b->fd = -1;
         b->mtime = mtime;
         pthread_mutex_init(&b->lock, NULL);
-        pthread_cond_init(&b->cond, NULL);
+        pthread_cond_init(&b->work, NULL);
+        pthread_cond_init(&b->done, NULL);
         b->level = GZPOOL_LEVEL_DEFAULT;
         b->path = xstrdup(final_path);
         b->tmp_path = xasprintf("%s.tmp", final_path);
@@ -301,15 +305,31 @@ static int bundle_add_packed_now(struct bundle *b, struct bundle_job *j)
         return 0;
 }
 
+/*
+ * Hand-offs come in batches, each wake-up costs both threads a context
+ * switch (and on a machine with few CPUs the woken thread preempts the
+ * waker): an idle writer is woken when half the ring is queued (at once for
+ * a staged member), a waiting caller when the writer has written half the
+ * ring or everything. A caller about to wait wakes the writer first.
+ */
+
+/* One wait for the writer, under lock. */
+static void wait_done(struct bundle *b)
+{
+        if (b->writer_idle && b->run < b->put)
+                pthread_cond_signal(&b->work); /* a batch not yet handed over */
+        b->waiting++;
+        pthread_cond_wait(&b->done, &b->lock);
+        b->waiting--;
+}
+
 /* Waits until the writer thread has written every queued job: the caller
  * may then use the archive. */
 static void wait_idle(struct bundle *b)
 {
         pthread_mutex_lock(&b->lock);
-        if (b->run < b->put)
-                pthread_cond_broadcast(&b->cond); /* the writer may not have been woken */
         while (b->run < b->put)
-                pthread_cond_wait(&b->cond, &b->lock);
+                wait_done(b);
         pthread_mutex_unlock(&b->lock);
 }
 
@@ -338,8 +358,11 @@ static void *writer_main(void *userdata)
 
         pthread_mutex_lock(&b->lock);
         for (;;) {
-                while (!b->stop && b->run == b->put)
-                        pthread_cond_wait(&b->cond, &b->lock);
+                while (!b->stop && b->run == b->put) {
+                        b->writer_idle = true;
+                        pthread_cond_wait(&b->work, &b->lock);
+                        b->writer_idle = false;
+                }
                 if (b->stop)
                         break;
                 struct bundle_job *j = &b->jobs[b->run % BUNDLE_JOBS_MAX];
@@ -356,7 +379,12 @@ static void *writer_main(void *userdata)
                 j->fd = safe_close(j->fd);
                 pthread_mutex_lock(&b->lock);
                 b->run++;
-                pthread_cond_broadcast(&b->cond);
+                if (b->waiting > 0 &&
+                    (b->run == b->put || b->run - b->reaped >= BUNDLE_JOBS_MAX / 2)) {
+                        pthread_mutex_unlock(&b->lock);
+                        pthread_cond_broadcast(&b->done);
+                        pthread_mutex_lock(&b->lock);
+                }
         }
         pthread_mutex_unlock(&b->lock);
         return NULL;
@@ -396,9 +424,10 @@ static int queue_job(struct bundle *b, const struct bundle_job *job)
         pthread_mutex_lock(&b->lock);
         b->put++;
         /* small members are handed over in batches: one wake-up for several */
-        if (!j->data || b->put - b->run >= BUNDLE_JOBS_MAX / 2)
-                pthread_cond_broadcast(&b->cond);
+        bool wake = b->writer_idle && (!j->data || b->put - b->run >= BUNDLE_JOBS_MAX / 2);
         pthread_mutex_unlock(&b->lock);
+        if (wake)
+                pthread_cond_signal(&b->work);
         return 0;
 }
 
@@ -453,10 +482,8 @@ int bundle_reap(struct bundle *b, bool wait, uint64_t *ret_tag, char hex[static 
         if (b->reaped == b->put)
                 return 0;
         pthread_mutex_lock(&b->lock);
-        if (wait && b->run == b->reaped)
-                pthread_cond_broadcast(&b->cond); /* the writer may not have been woken */
         while (wait && b->run == b->reaped)
-                pthread_cond_wait(&b->cond, &b->lock);
+                wait_done(b);
         r = b->run > b->reaped;
         pthread_mutex_unlock(&b->lock);
         if (!r)
@@ -596,7 +623,7 @@ struct bundle *bundle_free(struct bundle *b)
         if (b->writer_started) {
                 pthread_mutex_lock(&b->lock);
                 b->stop = true;
-                pthread_cond_broadcast(&b->cond);
+                pthread_cond_broadcast(&b->work);
                 pthread_mutex_unlock(&b->lock);
                 pthread_join(b->writer, NULL);
         }
@@ -607,7 +634,8 @@ struct bundle *bundle_free(struct bundle *b)
                 free(j->data);
                 free(j->name);
         }
-        pthread_cond_destroy(&b->cond);
+        pthread_cond_destroy(&b->work);
+        pthread_cond_destroy(&b->done);
         pthread_mutex_destroy(&b->lock);
         if (b->a)
                 archive_write_free(b->a);

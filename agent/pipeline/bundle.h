@@ -46,7 +46,7 @@ int bundle_add_fd(struct bundle *b, const char *name, int fd, uint64_t size, cha
  * order in which they were added, also with the synchronous calls, which
  * first wait for the queued jobs to be written.
  */
-#define BUNDLE_JOBS_MAX 8
+#define BUNDLE_JOBS_MAX 32
 int bundle_add_fd_async(struct bundle *b, const char *name, int fd, uint64_t size, uint64_t tag);
 
 /* An in-memory member the same way: data (malloc'ed, len bytes) is taken over

@@ -1015,14 +1015,15 @@ static void pending_done(struct pending *p)
         free(p->collector);
 }
 
-/* Records the members the writer thread has written (wait: all of them). */
-static int sink_reap(struct sink *s, bool wait)
+/* Records the oldest member if the writer thread has written it (wait: once
+ * it has). Returns 0 (not yet, or none pending), 1, or the first error. */
+static int reap_one(struct sink *s, bool wait)
 {
         char hex[65];
         uint64_t tag;
         int k, r = 0;
 
-        while (s->n_pending > 0 && (k = bundle_reap(s->bundle, wait, &tag, hex)) != 0) {
+        if (s->n_pending > 0 && (k = bundle_reap(s->bundle, wait, &tag, hex)) != 0) {
                 struct pending p = s->pending[0];
 
                 memmove(s->pending, s->pending + 1, --s->n_pending * sizeof(*s->pending));
@@ -1043,7 +1044,18 @@ static int sink_reap(struct sink *s, bool wait)
                         r = r ?: k;
                 }
                 pending_done(&p);
+                return r < 0 ? r : 1;
         }
+        return 0;
+}
+
+/* Records the members the writer thread has written (wait: all of them). */
+static int sink_reap(struct sink *s, bool wait)
+{
+        int k, r = 0;
+
+        while ((k = reap_one(s, wait)) != 0)
+                r = r ?: MIN(k, 0);
         return r;
 }
 
@@ -1098,9 +1110,10 @@ static int add_queued(struct sink *s, struct sink_stream *st)
         }
         if (staged && lseek(st->fd, 0, SEEK_SET) < 0)
                 return -errno;
+        /* room: the oldest member written (the writer wakes us in batches) */
         while (bundle_jobs(s->bundle) >= BUNDLE_JOBS_MAX ||
                (staged && pending_staged(s) >= STAGED_MAX)) {
-                r = sink_reap(s, true);
+                r = reap_one(s, true);
                 if (r < 0)
                         return r;
         }
