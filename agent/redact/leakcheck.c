@@ -234,6 +234,7 @@ struct detectors {
         /* exact trigram lookup: pre[] by the first two bytes gives 1 + the first
          * index in tri[] (sorted by key) of the trigrams starting with them, or 0 */
         uint16_t *pre;
+        uint64_t *pairs; /* [1024]: the first and the last two bytes of every trigram */
         struct trigram *tri;
         size_t n_tri;
         pcre2_code *tokens, *pem, *entropy, *sql;
@@ -259,6 +260,7 @@ struct scan {
 static void detectors_done(struct detectors *d)
 {
         free(d->pre);
+        free(d->pairs);
         free(d->tri);
         pcre2_code_free(d->tokens);
         pcre2_code_free(d->pem);
@@ -313,29 +315,50 @@ static void prefilter_index(struct detectors *d)
                 else
                         d->tri[n++] = d->tri[i];
         d->n_tri = n;
-        for (size_t i = n; i > 0; i--)
-                d->pre[d->tri[i - 1].key >> 8] = (uint16_t) i;
+        for (size_t i = n; i > 0; i--) {
+                uint32_t k = d->tri[i - 1].key, a = k >> 8, b = k & 0xffff;
+
+                d->pre[a] = (uint16_t) i;
+                d->pairs[a >> 6] |= UINT64_C(1) << (a & 63);
+                d->pairs[b >> 6] |= UINT64_C(1) << (b & 63);
+        }
 }
 
-/* The detectors a line needs (PRE_*): one table lookup per byte, the list of
- * trigrams for a two-byte prefix only where one starts. */
+/* The PRE_* bits of the trigram at p, or 0. */
+static uint8_t trigram_bits(const struct detectors *d, const unsigned char *p)
+{
+        unsigned v = d->pre[((unsigned) p[0] << 8) | p[1]];
+        uint32_t k;
+
+        if (v == 0)
+                return 0;
+        k = tri_key(p);
+        for (size_t j = v - 1; j < d->n_tri && d->tri[j].key >> 8 == k >> 8; j++)
+                if (d->tri[j].key == k)
+                        return d->tri[j].bits;
+        return 0;
+}
+
+/*
+ * The detectors a line needs (PRE_*). Only the byte pairs at even offsets are
+ * looked up, in an 8 KiB bit set that stays in the L1 cache: a trigram has
+ * its first pair at an even offset or its last one, so where a pair is in the
+ * set, the trigrams starting there and one byte before are looked up.
+ */
 static uint8_t prefilter(const struct detectors *d, const char *text, size_t len)
 {
         const unsigned char *p = (const unsigned char *) text;
         uint8_t m = 0;
 
-        for (size_t i = 0; i + 2 < len; i++) {
-                unsigned v = d->pre[((unsigned) p[i] << 8) | p[i + 1]];
+        for (size_t i = 0; i + 1 < len; i += 2) {
+                unsigned k = (unsigned) p[i] << 8 | p[i + 1];
 
-                if (v == 0)
+                if (_likely_(!(d->pairs[k >> 6] & (UINT64_C(1) << (k & 63)))))
                         continue;
-                uint32_t k = tri_key(p + i);
-
-                for (size_t j = v - 1; j < d->n_tri && d->tri[j].key >> 8 == k >> 8; j++)
-                        if (d->tri[j].key == k) {
-                                m |= d->tri[j].bits;
-                                break;
-                        }
+                if (i + 2 < len)
+                        m |= trigram_bits(d, p + i);
+                if (i > 0)
+                        m |= trigram_bits(d, p + i - 1);
         }
         return m;
 }
@@ -347,11 +370,12 @@ static int detectors_init(struct detectors *d)
         int r;
 
         d->pre = xcalloc(65536, sizeof(uint16_t));
+        d->pairs = xcalloc(1024, sizeof(uint64_t));
         d->tri = xcalloc(ELEMENTSOF(token_trigrams) + ELEMENTSOF(sql_trigrams) +
                                  ELEMENTSOF(pem_trigrams) + ELEMENTSOF(gated_trigrams) +
                                  ELEMENTSOF(entropy_trigrams),
                          sizeof(struct trigram));
-        if (!d->pre || !d->tri)
+        if (!d->pre || !d->pairs || !d->tri)
                 return -ENOMEM;
         prefilter_add(d, token_trigrams, ELEMENTSOF(token_trigrams), PRE_TOKENS);
         prefilter_add(d, sql_trigrams, ELEMENTSOF(sql_trigrams), PRE_SQL);
