@@ -105,11 +105,14 @@ static bool wait_room(struct logs_ahead *a, size_t i)
         return !LOAD(a->stop);
 }
 
+/* Taking the lock waits for a sleeper that saw its flag set to be inside
+ * pthread_cond_wait(); the signal follows the unlock, so that the woken
+ * thread does not at once block on the lock the waker holds. */
 static void wake(struct logs_ahead *a, pthread_cond_t *cond)
 {
         pthread_mutex_lock(&a->lock);
-        pthread_cond_signal(cond);
         pthread_mutex_unlock(&a->lock);
+        pthread_cond_signal(cond);
 }
 
 static void *ahead_main(void *userdata)
