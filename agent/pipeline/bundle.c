@@ -67,6 +67,7 @@ struct bundle {
         bool writer_started;
         bool writer_idle; /* the writer waits for work */
         unsigned waiting; /* callers waiting on done */
+        uint64_t wake_at; /* a waiting caller is woken when run reaches this */
         bool stop;
         struct bundle_job jobs[BUNDLE_JOBS_MAX];
         uint64_t put, run, reaped; /* jobs queued, written, handed back */
@@ -313,11 +314,13 @@ static int bundle_add_packed_now(struct bundle *b, struct bundle_job *j)
  * ring or everything. A caller about to wait wakes the writer first.
  */
 
-/* One wait for the writer, under lock. */
-static void wait_done(struct bundle *b)
+/* One wait for the writer, under lock: woken when run reaches wake_at (or
+ * every job is written). */
+static void wait_done(struct bundle *b, uint64_t wake_at)
 {
         if (b->writer_idle && b->run < b->put)
                 pthread_cond_signal(&b->work); /* a batch not yet handed over */
+        b->wake_at = wake_at;
         b->waiting++;
         pthread_cond_wait(&b->done, &b->lock);
         b->waiting--;
@@ -329,7 +332,7 @@ static void wait_idle(struct bundle *b)
 {
         pthread_mutex_lock(&b->lock);
         while (b->run < b->put)
-                wait_done(b);
+                wait_done(b, b->put);
         pthread_mutex_unlock(&b->lock);
 }
 
@@ -379,8 +382,7 @@ static void *writer_main(void *userdata)
                 j->fd = safe_close(j->fd);
                 pthread_mutex_lock(&b->lock);
                 b->run++;
-                if (b->waiting > 0 &&
-                    (b->run == b->put || b->run - b->reaped >= BUNDLE_JOBS_MAX / 2)) {
+                if (b->waiting > 0 && (b->run == b->put || b->run >= b->wake_at)) {
                         pthread_mutex_unlock(&b->lock);
                         pthread_cond_broadcast(&b->done);
                         pthread_mutex_lock(&b->lock);
@@ -483,7 +485,7 @@ int bundle_reap(struct bundle *b, bool wait, uint64_t *ret_tag, char hex[static 
                 return 0;
         pthread_mutex_lock(&b->lock);
         while (wait && b->run == b->reaped)
-                wait_done(b);
+                wait_done(b, b->reaped + BUNDLE_JOBS_MAX / 2);
         r = b->run > b->reaped;
         pthread_mutex_unlock(&b->lock);
         if (!r)
