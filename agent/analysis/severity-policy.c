@@ -153,6 +153,8 @@ static int parse_mask(const struct pnode *n, const char *what, const char *const
                         for (size_t j = 0; j < n_table; j++)
                                 if (table[j])
                                         (void) dynbuf_addf(&b, "%s%s", b.len ? ", " : "", table[j]);
+                        if (table == prod_table)
+                                (void) dynbuf_addf(&b, ", yes, no");
                         valid = dynbuf_steal(&b);
                         if (ret_error)
                                 *ret_error = pnode_error(n,

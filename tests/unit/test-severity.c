@@ -681,6 +681,10 @@ static void test_policy_errors(void **state)
                 { "severity:\n  rules:\n    x:\n      when: {workaround: perhaps}\n      severity: "
                   "P2\n",
                   "invalid value 'perhaps' for 'workaround' (valid: unknown, no, yes)" },
+                { "severity:\n  rules:\n    x:\n      when: {production: perhaps}\n      "
+                  "severity: P2\n",
+                  "invalid value 'perhaps' for 'production' (valid: unknown, false, true, yes, "
+                  "no)" },
                 { "severity:\n  rules:\n    x:\n      when: {colour: red}\n      severity: P2\n",
                   "test.yaml:4:14: unknown key 'colour'" },
                 { "severity:\n  rules:\n    x:\n      reason: no level\n",
