@@ -22,7 +22,7 @@
 
 #define LITSCAN_SETS 4
 #define LITSCAN_MIN 3u
-#define LITSCAN_MAX 255u /* bytes of one literal */
+#define LITSCAN_MAX 1024u /* bytes of one literal */
 
 enum {
         LITSCAN_EXACT = 1u << 0, /* byte for byte (default: ASCII letters caseless) */

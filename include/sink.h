@@ -37,6 +37,11 @@ struct sink_line_meta {
         usec_t timestamp; /* 0: parse from the line if possible */
         int priority;     /* syslog priority 0..7, or -1 if unknown */
         const char *unit; /* systemd unit or program, may be NULL */
+        /* Set by the sink for a line observer that declared words: those found
+         * in the line (bit i: word i) when words_known; else the observer scans
+         * the line itself. Collectors leave both 0. */
+        uint64_t words;
+        bool words_known;
 };
 
 /*

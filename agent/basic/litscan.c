@@ -21,7 +21,7 @@
 struct lit {
         char *text; /* folded to lower case unless exact */
         uint64_t mask;
-        uint8_t len;
+        uint16_t len;
         uint8_t set;
         bool exact;
 };
@@ -175,7 +175,7 @@ int litscan_add(struct litscan *ls, const char *lit, unsigned set, uint64_t mask
         l = &ls->lits[ls->n_lits];
         *l = (struct lit) { .text = xstrdup(lit),
                             .mask = mask,
-                            .len = (uint8_t) len,
+                            .len = (uint16_t) len,
                             .set = (uint8_t) set,
                             .exact = exact };
         if (!l->text)
