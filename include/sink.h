@@ -90,6 +90,23 @@ int sink_stream_write(struct sink_stream *st, const void *data, size_t len);
 int sink_stream_write_line(struct sink_stream *st, const struct sink_line_meta *meta,
                            const char *line, size_t len);
 
+/*
+ * Declares words (a NULL-terminated list of at most 64, each LITSCAN_MIN..
+ * LITSCAN_MAX bytes without control bytes; flags as litscan_add() of
+ * include/litscan.h) that the sink looks for in every line it redacts, in the
+ * same pass as the redaction rules' hints: a collector that looks for
+ * phrases in the lines it writes then needs no scan of its own. The same list
+ * declared again gets the same set. Returns the set (> 0) or -errno
+ * (-ENOSPC: no set left; the collector then scans lines itself).
+ */
+int sink_add_words(struct sink *s, const char *const *words, unsigned flags);
+
+/* After sink_stream_write_line(): true when the sink's scan saw that line
+ * whole as it was given (before redaction), and then *ret has the words of
+ * set found in it (bit i: words[i]); false when it did not (the line was
+ * cut into pieces, not redacted, skipped...): the collector scans it itself. */
+bool sink_stream_line_words(const struct sink_stream *st, int set, uint64_t *ret);
+
 /* printf a chunk into the stream. */
 int sink_stream_printf(struct sink_stream *st, const char *fmt, ...) _printf_(2, 3);
 

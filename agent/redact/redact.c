@@ -55,6 +55,7 @@ struct redactor {
         struct rule *rules;
         size_t n_rules;
         struct litscan *scan; /* the rules' hints (set REDACT_SET_RULES), and the words of others */
+        unsigned n_sets;      /* sets of the scan given to others (redactor_words_set()) */
         uint64_t always;
         uint64_t multiline;
         int k8s_rule; /* "kubernetes-secret": data of Secret manifests; -1 when disabled */
@@ -233,13 +234,22 @@ int redactor_new(const struct pnode *section, struct redactor **ret, char **ret_
         return 0;
 }
 
-int redactor_add_words(struct redactor *r, unsigned set, unsigned first, const char *const *words,
+int redactor_words_set(struct redactor *r)
+{
+        if (!r)
+                return -EINVAL;
+        if (r->n_sets + 1 >= LITSCAN_SETS)
+                return -ENOSPC;
+        return (int) ++r->n_sets;
+}
+
+int redactor_add_words(struct redactor *r, int set, unsigned first, const char *const *words,
                        unsigned flags)
 {
-        if (!r || set == REDACT_SET_RULES || set >= LITSCAN_SETS)
+        if (!r || set <= (int) REDACT_SET_RULES || set > (int) r->n_sets)
                 return -EINVAL;
         for (size_t i = 0; words && words[i]; i++) {
-                int k = first + i < 64 ? litscan_add(r->scan, words[i], set,
+                int k = first + i < 64 ? litscan_add(r->scan, words[i], (unsigned) set,
                                                      UINT64_C(1) << (first + i), flags) :
                                          -EINVAL;
 

@@ -72,12 +72,16 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct redact_stream *, redact_stream_free);
 
 /*
  * The words of another client (the error extraction, a collector) join the
- * one scan every line gets for the rules' hints: words[i] (a NULL-terminated
- * list, LITSCAN_MIN..LITSCAN_MAX bytes each, flags as litscan_add()) gets bit
- * first + i of set (1..LITSCAN_SETS-1; set 0 is the rules'). Before the first
- * stream is fed. 0, -EINVAL, -ENOMEM.
+ * one scan every line gets for the rules' hints. redactor_words_set() gives
+ * a set of the scan of its own (1..LITSCAN_SETS-1; set 0 is the rules'), or
+ * -ENOSPC when none is left (the client then scans lines itself).
+ * redactor_add_words() adds words[i] (a NULL-terminated list,
+ * LITSCAN_MIN..LITSCAN_MAX bytes each, flags as litscan_add()) with bit
+ * first + i of set. Only on the thread that feeds the streams (the table
+ * grows). 0, -EINVAL, -ENOMEM.
  */
-int redactor_add_words(struct redactor *r, unsigned set, unsigned first, const char *const *words,
+int redactor_words_set(struct redactor *r);
+int redactor_add_words(struct redactor *r, int set, unsigned first, const char *const *words,
                        unsigned flags);
 
 /*
