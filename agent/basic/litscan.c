@@ -4,11 +4,12 @@
  * two adjacent byte pairs (its rarest in log text), folded to lower case. The
  * scan reads the pairs at even offsets of the text only: wherever a literal
  * occurs, one of its two pairs starts at an even offset. A pair read is
- * looked up in an 8 KiB bit set of the table's pairs (in the L1 cache; almost
- * every pair of ordinary text misses it), then in a second bit set of each
- * pair with the byte after it (or, for a pair ending its literal, before it),
- * and only then are the literals with that pair compared.
+ * looked up in a byte table of the folded pairs (one load; ordinary text
+ * touches about 8 KiB of it, and most of its pairs miss), then in a bit set of
+ * each pair with the byte after it (or, for a pair ending its literal, before
+ * it), and only then are the literals with that pair compared.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,24 +20,33 @@
 #define BUCKETS 4096u /* chains of pair entries, by a hash of the folded pair */
 
 struct lit {
-        char *text; /* folded to lower case unless exact */
+        char *text;                          /* folded to lower case unless exact */
+        uint64_t head, head_mask, head_fold; /* its first 8 bytes (see lit_at()) */
         uint64_t mask;
         uint16_t len;
         uint8_t set;
         bool exact;
 };
 
-/* A literal's pair at offset in it. */
+/* A literal's pair at offset in it (with the literal's set and mask, so that
+ * a literal found already costs no look at it). */
 struct pair_entry {
         uint16_t key;
         uint16_t lit;
         uint16_t offset;
+        uint8_t set;
         uint32_t next; /* index + 1 of the next entry in the same bucket */
+        uint64_t mask;
+};
+
+enum {
+        PAIR_AFTER = 1u << 0,  /* the pair is followed by a byte of its literal */
+        PAIR_BEFORE = 1u << 1, /* the pair ends its literal */
 };
 
 struct litscan {
-        uint64_t filter[1024]; /* the folded pairs, as bits */
-        uint64_t near[1024];   /* each pair with its literal's next (or previous) byte, hashed */
+        uint8_t pair[65536]; /* the folded pairs: PAIR_* (0: none), one load a pair read */
+        uint64_t near[1024]; /* each pair with its literal's next (or previous) byte, hashed */
         uint32_t head[BUCKETS];
         struct pair_entry *pairs;
         size_t n_pairs;
@@ -111,9 +121,11 @@ static int pair_add(struct litscan *ls, size_t lit, unsigned offset)
         v[ls->n_pairs] = (struct pair_entry) { .key = (uint16_t) key,
                                                .lit = (uint16_t) lit,
                                                .offset = (uint16_t) offset,
-                                               .next = ls->head[b] };
+                                               .set = l->set,
+                                               .next = ls->head[b],
+                                               .mask = l->mask };
         ls->head[b] = (uint32_t) ++ls->n_pairs;
-        ls->filter[key >> 6] |= UINT64_C(1) << (key & 63);
+        ls->pair[key] |= offset + 2u < l->len ? PAIR_AFTER : PAIR_BEFORE;
         /* the byte after the pair in the literal, or (at its end) the one before */
         nk = offset + 2u < l->len ? near_key(key, t[offset + 2], true) :
                                     near_key(key, t[offset - 1], false);
@@ -164,6 +176,9 @@ int litscan_add(struct litscan *ls, const char *lit, unsigned set, uint64_t mask
         for (size_t i = 0; i < ls->n_lits; i++)
                 if (same(&ls->lits[i], lit, len, set, exact)) {
                         ls->lits[i].mask |= mask;
+                        for (size_t j = 0; j < ls->n_pairs; j++)
+                                if (ls->pairs[j].lit == i)
+                                        ls->pairs[j].mask |= mask;
                         return 0;
                 }
         if (ls->n_lits >= UINT16_MAX)
@@ -183,6 +198,12 @@ int litscan_add(struct litscan *ls, const char *lit, unsigned set, uint64_t mask
         if (!exact)
                 for (size_t i = 0; i < len; i++)
                         l->text[i] = (char) fold((uint8_t) l->text[i]);
+        for (size_t i = 0; i < MIN(len, (size_t) 8); i++) {
+                l->head |= (uint64_t) (uint8_t) l->text[i] << (8 * i);
+                l->head_mask |= UINT64_C(0xff) << (8 * i);
+        }
+        l->head_fold = exact ? 0 : UINT64_C(0x2020202020202020) & l->head_mask;
+        l->head |= l->head_fold;
         ls->n_lits++;
         ls->sets |= UINT64_C(1) << set;
         /* two adjacent pairs, the rarest in log text */
@@ -217,11 +238,20 @@ bool litscan_has_set(const struct litscan *ls, unsigned set)
         return ls && set < LITSCAN_SETS && (ls->sets >> set & 1);
 }
 
-/* Whether literal l is at p (which has room for it). */
-static inline bool lit_at(const struct lit *l, const uint8_t *p)
+/* Whether literal l is at p (which has room for it); room: bytes from p on. */
+static inline bool lit_at(const struct lit *l, const uint8_t *p, size_t room)
 {
         size_t k = 0;
 
+        /* most candidates differ in their first 8 bytes: one compare, with the
+         * case folded the way | 0x20 does (a necessary condition) */
+        if (room >= 8) {
+                uint64_t w;
+
+                memcpy(&w, p, 8);
+                if (((le64toh(w) | l->head_fold) & l->head_mask) != l->head)
+                        return false;
+        }
         if (l->exact)
                 return memcmp(p, l->text, l->len) == 0;
         while (k < l->len && fold(p[k]) == (uint8_t) l->text[k])
@@ -235,14 +265,14 @@ static void candidates(const struct litscan *ls, unsigned key, const uint8_t *p,
 {
         for (uint32_t e = ls->head[bucket_of(key)]; e;) {
                 const struct pair_entry *pe = &ls->pairs[e - 1];
-                const struct lit *l = &ls->lits[pe->lit];
 
                 e = pe->next;
-                if (pe->key != key || (masks[l->set] & l->mask) == l->mask || pe->offset > i)
+                if (pe->key != key || pe->offset > i || (masks[pe->set] & pe->mask) == pe->mask)
                         continue;
+                const struct lit *l = &ls->lits[pe->lit];
                 size_t at = i - pe->offset;
 
-                if (l->len <= len - at && lit_at(l, p + at))
+                if (l->len <= len - at && lit_at(l, p + at, len - at))
                         masks[l->set] |= l->mask;
         }
 }
@@ -256,14 +286,20 @@ void litscan_scan(const struct litscan *ls, const char *text, size_t len,
         if (!ls || ls->n_lits == 0)
                 return;
         for (size_t i = 0; i + 1 < len; i += 2) {
-                unsigned key = pair_key(p[i], p[i + 1]);
+                uint16_t w;
+                unsigned key, kind;
 
-                if (_likely_(!bit(ls->filter, key)))
+                memcpy(&w, p + i, 2);
+                key = le16toh(w) | 0x2020u; /* pair_key(p[i], p[i + 1]) */
+                kind = ls->pair[key];
+                if (_likely_(!kind))
                         continue;
                 /* a literal has the pair with this byte after it, or (the pair
                  * ending it) with this byte before it: else none starts here */
-                if (!((i + 2 < len && bit(ls->near, near_key(key, p[i + 2], true))) ||
-                      (i > 0 && bit(ls->near, near_key(key, p[i - 1], false)))))
+                if (!(((kind & PAIR_AFTER) && i + 2 < len &&
+                       bit(ls->near, near_key(key, p[i + 2], true))) ||
+                      ((kind & PAIR_BEFORE) && i > 0 &&
+                       bit(ls->near, near_key(key, p[i - 1], false)))))
                         continue;
                 candidates(ls, key, p, len, i, masks);
         }
