@@ -134,13 +134,18 @@ static int pair_add(struct litscan *ls, size_t lit, unsigned offset)
 }
 
 /* How common a (lower-case) byte pair is in log text, roughly: the product of
- * English letter frequencies; other bytes count as moderately rare. */
+ * English letter frequencies (a space and digits count as common, other bytes
+ * as moderately rare), ten times more for the pairs most frequent in English
+ * words. */
 static double pair_score(const uint8_t *p)
 {
         static const double freq[26] = {
                 8.2, 1.5, 2.8, 4.3, 12.7, 2.2, 2.0, 6.1, 7.0, 0.2, 0.8, 4.0, 2.4,
                 6.7, 7.5, 1.9, 0.1, 6.0,  6.3, 9.1, 2.8, 1.0, 2.4, 0.2, 2.0, 0.1,
         };
+        static const char common[] = "th he in er an re on at en nd ti es or te of ed is it al "
+                                     "ar st to nt ng se ha as ou io le ve co me de hi ri ro ic "
+                                     "ne ea ra ce li ch ll be ma si om ur ss ";
         double f[2];
 
         for (int i = 0; i < 2; i++) {
@@ -148,11 +153,17 @@ static double pair_score(const uint8_t *p)
 
                 if (c >= 'a' && c <= 'z')
                         f[i] = freq[c - 'a'];
-                else if (c == ' ' || c == '=' || c == '.' || c == '-' || c == ':' || c == '/')
-                        f[i] = 10.0;
+                else if (c == ' ')
+                        f[i] = 15.0;
+                else if ((c >= '0' && c <= '9') || c == '=' || c == '.' || c == '-' || c == ':' ||
+                         c == '/')
+                        f[i] = 5.0;
                 else
                         f[i] = 1.5;
         }
+        for (size_t i = 0; i + 2 < sizeof(common); i += 3)
+                if (fold(p[0]) == common[i] && fold(p[1]) == common[i + 1])
+                        return 10 * f[0] * f[1];
         return f[0] * f[1];
 }
 
