@@ -37,6 +37,11 @@ struct sink_line_meta {
         usec_t timestamp; /* 0: parse from the line if possible */
         int priority;     /* syslog priority 0..7, or -1 if unknown */
         const char *unit; /* systemd unit or program, may be NULL */
+        /* Set by the sink for a line observer that declared words: those found
+         * in the line (bit i: word i) when words_known; else the observer scans
+         * the line itself. Collectors leave both 0. */
+        uint64_t words;
+        bool words_known;
 };
 
 /*
@@ -84,6 +89,23 @@ int sink_stream_write(struct sink_stream *st, const void *data, size_t len);
  * error extractor. Same returns as sink_stream_write(). */
 int sink_stream_write_line(struct sink_stream *st, const struct sink_line_meta *meta,
                            const char *line, size_t len);
+
+/*
+ * Declares words (a NULL-terminated list of at most 64, each LITSCAN_MIN..
+ * LITSCAN_MAX bytes without control bytes; flags as litscan_add() of
+ * include/litscan.h) that the sink looks for in every line it redacts, in the
+ * same pass as the redaction rules' hints: a collector that looks for
+ * phrases in the lines it writes then needs no scan of its own. The same list
+ * declared again gets the same set. Returns the set (> 0) or -errno
+ * (-ENOSPC: no set left; the collector then scans lines itself).
+ */
+int sink_add_words(struct sink *s, const char *const *words, unsigned flags);
+
+/* After sink_stream_write_line(): true when the sink's scan saw that line
+ * whole as it was given (before redaction), and then *ret has the words of
+ * set found in it (bit i: words[i]); false when it did not (the line was
+ * cut into pieces, not redacted, skipped...): the collector scans it itself. */
+bool sink_stream_line_words(const struct sink_stream *st, int set, uint64_t *ret);
 
 /* printf a chunk into the stream. */
 int sink_stream_printf(struct sink_stream *st, const char *fmt, ...) _printf_(2, 3);

@@ -22,6 +22,7 @@
 #include "alloc-util.h"
 #include "dynbuf.h"
 #include "analysis/errors.h"
+#include "litscan.h"
 #include "strv.h"
 #include "logtime.h"
 
@@ -51,38 +52,24 @@ static const char *const default_patterns[] = {
  * PCRE2 runs only on the few lines where a word was found.
  */
 static const char *const hint_words[] = {
-        "err",    "fatal",         "crit",           "emerg",
-        "alert",  "severe",        "panic",          "oops",
-        "bug",    "traceback",     "exception",      "segfault",
-        "oom",    "out of memory", "killed process", "failed with result",
+        "err",
+        "fatal",
+        "crit",
+        "emerg",
+        "alert",
+        "severe",
+        "panic",
+        "oops",
+        "bug",
+        "traceback",
+        "exception",
+        "segfault",
+        "oom",
+        "out of memory",
+        "killed process",
+        "failed with result",
         "dumped",
-};
-
-/* Frequent English letter pairs: a word is found by its rarer pairs. */
-static const char common_pairs[] = "th he in er an re on at en nd ti es or te of ed is it al "
-                                   "ar st to nt ng se ha as ou io le ve co me de hi ri ro ic "
-                                   "ne ea ra ce li ch ll be ma si om ur";
-
-#define HINT_PAIRS_MAX (2 * ELEMENTSOF(hint_words))
-
-/* A folded letter pair that, found at offset in a line, may start a word there. */
-struct hint_pair {
-        uint16_t key;
-        uint8_t offset;
-        uint8_t word;
-        uint8_t next; /* index + 1 of the next pair in the same bucket, 0: none */
-};
-
-#define HINT_BUCKETS 64
-
-struct hints {
-        /* The pairs in every case as a bit set over the 65,536 byte pairs (8 KiB,
-         * stays in the L1 cache), so the scan needs no case folding. */
-        uint64_t filter[1024];
-        struct hint_pair pairs[HINT_PAIRS_MAX];
-        uint8_t head[HINT_BUCKETS]; /* folded pair -> index + 1 of its first pair */
-        uint8_t len[ELEMENTSOF(hint_words)];
-        size_t n_pairs;
+        NULL,
 };
 
 static const char *const allowed_keys[] = {
@@ -120,8 +107,9 @@ struct errors {
         pcre2_code **ignore;
         size_t n_ignore;
         /* With the default patterns: one caseless literal scan for the words they
-         * all contain, so that ordinary lines cost one pass instead of eleven. */
-        struct hints *hints;
+         * all contain, so that ordinary lines cost one pass instead of eleven
+         * (none when the sink's scan of the line found them already). */
+        struct litscan *words;
         pcre2_match_data *md;
         uint64_t max_groups;
         uint64_t max_sample_len;
@@ -211,115 +199,6 @@ static int compile_list(char **list, const struct pnode *node, pcre2_code ***ret
         return 0;
 }
 
-static inline unsigned fold(uint8_t c)
-{
-        return c + ((unsigned) (c - 'A') < 26u) * 32u;
-}
-
-static unsigned pair_key(const char *p)
-{
-        return fold((uint8_t) p[0]) << 8 | fold((uint8_t) p[1]);
-}
-
-static bool pair_common(const char *p)
-{
-        /* "xy " triples; the last pair has no space after it */
-        for (size_t i = 0; i + 2 <= sizeof(common_pairs) - 1; i += 3)
-                if ((unsigned) (common_pairs[i] << 8 | common_pairs[i + 1]) == pair_key(p))
-                        return true;
-        return false;
-}
-
-static unsigned hint_bucket(unsigned key)
-{
-        return (key * 40503u >> 10) % HINT_BUCKETS;
-}
-
-static void hints_set(struct hints *h, unsigned a, unsigned b)
-{
-        unsigned key = a << 8 | b;
-
-        h->filter[key >> 6] |= UINT64_C(1) << (key & 63);
-}
-
-static void hints_add(struct hints *h, size_t word, size_t offset)
-{
-        unsigned key = pair_key(hint_words[word] + offset), a = key >> 8, b = key & 0xff;
-        unsigned bucket = hint_bucket(key);
-
-        h->pairs[h->n_pairs] = (struct hint_pair) {
-                .key = (uint16_t) key,
-                .offset = (uint8_t) offset,
-                .word = (uint8_t) word,
-                .next = h->head[bucket],
-        };
-        h->head[bucket] = (uint8_t) ++h->n_pairs;
-        /* every case of the pair: a..z also as A..Z */
-        for (unsigned ua = 0; ua < 2; ua++)
-                for (unsigned ub = 0; ub < 2; ub++)
-                        if ((!ua || (a >= 'a' && a <= 'z')) && (!ub || (b >= 'a' && b <= 'z')))
-                                hints_set(h, ua ? a - 32 : a, ub ? b - 32 : b);
-}
-
-/*
- * The scan below reads the pairs at even positions of a line, so each word is
- * known by one pair at an even and one at an odd offset of it (the rarer
- * ones): wherever the word starts, one of the two is read.
- */
-static struct hints *hints_new(void)
-{
-        struct hints *h = xcalloc(1, sizeof(*h));
-
-        if (!h)
-                return NULL;
-        for (size_t w = 0; w < ELEMENTSOF(hint_words); w++) {
-                size_t n = strlen(hint_words[w]);
-
-                h->len[w] = (uint8_t) n;
-                for (size_t parity = 0; parity < 2; parity++) {
-                        size_t best = parity;
-
-                        for (size_t o = parity; o + 1 < n; o += 2)
-                                if (!pair_common(hint_words[w] + o)) {
-                                        best = o;
-                                        break;
-                                }
-                        hints_add(h, w, best);
-                }
-        }
-        return h;
-}
-
-/* Whether line holds one of hint_words, caseless. */
-static bool hints_scan(const struct hints *h, const char *line, size_t len)
-{
-        const uint8_t *p = (const uint8_t *) line;
-
-        for (size_t i = 0; i + 1 < len; i += 2) {
-                unsigned raw = (unsigned) p[i] << 8 | p[i + 1], key;
-
-                if (_likely_(!(h->filter[raw >> 6] & (UINT64_C(1) << (raw & 63)))))
-                        continue;
-                key = fold(p[i]) << 8 | fold(p[i + 1]);
-                for (unsigned j = h->head[hint_bucket(key)]; j; j = h->pairs[j - 1].next) {
-                        const struct hint_pair *hp = &h->pairs[j - 1];
-                        const char *w = hint_words[hp->word];
-                        size_t at, k = 0;
-
-                        if (hp->key != key || hp->offset > i)
-                                continue;
-                        at = i - hp->offset;
-                        if (h->len[hp->word] > len - at)
-                                continue;
-                        while (k < h->len[hp->word] && fold(p[at + k]) == (uint8_t) w[k])
-                                k++;
-                        if (k == h->len[hp->word])
-                                return true;
-                }
-        }
-        return false;
-}
-
 static int load_policy(struct errors *e, const struct pnode *section, char **ret_error)
 {
         _cleanup_strv_free_ char **patterns = NULL, **ignore = NULL;
@@ -354,9 +233,13 @@ static int load_policy(struct errors *e, const struct pnode *section, char **ret
         }
         if (!patterns) {
                 patterns = strv_copy((char *const *) default_patterns);
-                e->hints = hints_new();
-                if (!patterns || !e->hints)
+                if (!patterns)
                         return -ENOMEM;
+                r = litscan_new(&e->words);
+                if (r >= 0)
+                        r = litscan_add_list(e->words, hint_words, 0, 0);
+                if (r < 0)
+                        return r;
         }
         r = compile_list(patterns, pnode_get(section, "patterns"), &e->re, &e->n_re, ret_error);
         if (r < 0)
@@ -399,7 +282,7 @@ struct errors *errors_free(struct errors *e)
         codes_free(e->re, e->n_re);
         codes_free(e->ignore, e->n_ignore);
         pcre2_match_data_free(e->md);
-        free(e->hints);
+        litscan_free(e->words);
         for (size_t i = 0; i < e->n_groups; i++) {
                 free(e->groups[i].signature);
                 dynbuf_done(&e->groups[i].sample);
@@ -784,13 +667,27 @@ static void follow_duplicate(struct errors *e, const char *source, const char *s
         e->trace_append = g && g->count == 1 && !memchr(g->sample.buf, '\n', g->sample.len);
 }
 
-/* An error by its journal priority (-1: none), or by a pattern (with the built-in
- * ones, only where the literal scan found a word), and no ignore pattern. */
-static bool is_error(struct errors *e, int priority, const char *line, size_t len)
+/* Whether the line has one of hint_words: as the sink's scan found, or scanned here. */
+static bool has_word(const struct errors *e, const struct sink_line_meta *meta, const char *line,
+                     size_t len)
 {
+        uint64_t masks[LITSCAN_SETS];
+
+        if (meta && meta->words_known)
+                return meta->words != 0;
+        litscan_scan(e->words, line, len, masks);
+        return masks[0] != 0;
+}
+
+/* An error by its journal priority, or by a pattern (with the built-in ones,
+ * only where the literal scan found a word), and no ignore pattern. */
+static bool is_error(struct errors *e, const struct sink_line_meta *meta, const char *line,
+                     size_t len)
+{
+        int priority = meta ? meta->priority : -1;
+
         if (!(priority >= 0 && priority <= (int) e->max_priority) &&
-            ((e->hints && !hints_scan(e->hints, line, len)) ||
-             !matches(e, e->re, e->n_re, line, len)))
+            ((e->words && !has_word(e, meta, line, len)) || !matches(e, e->re, e->n_re, line, len)))
                 return false;
         return !matches(e, e->ignore, e->n_ignore, line, len);
 }
@@ -815,7 +712,7 @@ int errors_feed_line(struct errors *e, const char *source, const struct sink_lin
                 trace_end(e);
         }
 
-        if (!is_error(e, journal ? meta->priority : -1, line, len))
+        if (!is_error(e, meta, line, len))
                 return 0;
         ms = message_start(line, len);
 
@@ -1080,6 +977,11 @@ int errors_emit(struct errors *e, struct sink *s)
         /* OOM kills and segfaults in log files are findings of the logs
          * collector, which names the process (never the file). */
         return 0;
+}
+
+char *const *errors_words(const struct errors *e)
+{
+        return e && e->words ? (char *const *) hint_words : NULL;
 }
 
 int errors_observe_line(void *userdata, const char *source, const struct sink_line_meta *meta,

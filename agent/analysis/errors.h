@@ -43,6 +43,12 @@ int errors_feed_line(struct errors *e, const char *source, const struct sink_lin
 /* Ends a source (a stream closed): a pending multi-line trace is finished. */
 void errors_end_source(struct errors *e, const char *source);
 
+/* The words every match of the built-in patterns contains (a NULL-terminated
+ * list, matched caseless), or NULL when the policy has patterns of its own:
+ * a line observer declares them to the sink, which then tells in each line's
+ * meta (words, words_known) which it found, bit i for word i. */
+char *const *errors_words(const struct errors *e);
+
 /* errors_feed_line() and errors_end_source() for a struct errors passed as
  * userdata: the sink's line observer (sink_add_line_observer()). */
 int errors_observe_line(void *userdata, const char *source, const struct sink_line_meta *meta,

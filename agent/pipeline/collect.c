@@ -477,7 +477,8 @@ static int run_collectors(struct run *c)
                 return oom(c);
         r = sink_new(c->b, c->rd, &c->ret->report, stage, &c->s);
         if (r >= 0)
-                r = sink_add_line_observer(c->s, errors_observe_line, errors_observe_end, c->errs);
+                r = sink_add_line_observer_words(c->s, errors_observe_line, errors_observe_end,
+                                                 c->errs, errors_words(c->errs));
         if (r < 0)
                 return oom(c);
         if (c->req->on_bytes)

@@ -29,6 +29,7 @@ enum {
 enum {
         LQ_META = 1u << 0,
         LQ_UNIT = 1u << 1,
+        LQ_WORDS = 1u << 2, /* words is known */
 };
 
 struct lq_rec {
@@ -39,6 +40,7 @@ struct lq_rec {
         int32_t priority;
         uint32_t len;
         uint64_t timestamp;
+        uint64_t words;
 };
 
 struct lq_chunk {
@@ -87,6 +89,8 @@ static void deliver(struct linequeue *q, const char *p, size_t n)
                                 .timestamp = h.timestamp,
                                 .priority = h.priority,
                                 .unit = h.flags & LQ_UNIT ? unit : NULL,
+                                .words = h.words,
+                                .words_known = h.flags & LQ_WORDS,
                         };
 
                         r = q->line(q->userdata, q->thread_source ?: "unknown",
@@ -202,11 +206,13 @@ static bool queue(struct linequeue *q, int kind, const struct sink_line_meta *me
         size_t size = sizeof(struct lq_rec) + (meta && meta->unit ? unit_len + 1 : 0) + len + 1;
         struct lq_rec h = {
                 .kind = (uint8_t) kind,
-                .flags = (uint8_t) ((meta ? LQ_META : 0) | (meta && meta->unit ? LQ_UNIT : 0)),
+                .flags = (uint8_t) ((meta ? LQ_META : 0) | (meta && meta->unit ? LQ_UNIT : 0) |
+                                    (meta && meta->words_known ? LQ_WORDS : 0)),
                 .unit_len = (uint16_t) unit_len,
                 .priority = meta ? meta->priority : -1,
                 .len = (uint32_t) len,
                 .timestamp = meta ? meta->timestamp : 0,
+                .words = meta ? meta->words : 0,
         };
         char *p;
 

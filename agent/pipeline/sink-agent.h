@@ -45,6 +45,19 @@ int sink_add_line_observer(struct sink *s,
                                        size_t len),
                            void (*end_source)(void *userdata, const char *source), void *userdata);
 
+/* The same for an observer that looks for words (a NULL-terminated list,
+ * matched caseless, at least LITSCAN_MIN bytes each, no control byte): they
+ * join the redactor's scan of every line, and the observer gets in the
+ * line's meta (words, words_known) those found when the line reaches it as
+ * it was written (nothing redacted in it, not a piece of a long line); else
+ * words_known is false and it scans the line itself. -EINVAL for bad words. */
+int sink_add_line_observer_words(struct sink *s,
+                                 int (*line)(void *userdata, const char *source,
+                                             const struct sink_line_meta *meta, const char *text,
+                                             size_t len),
+                                 void (*end_source)(void *userdata, const char *source),
+                                 void *userdata, char *const *words);
+
 /* Waits until the line observers have seen every line written so far (they
  * run on a thread of their own; sink_end() waits too). 0 or the first error
  * an observer returned. */

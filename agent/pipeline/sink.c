@@ -24,6 +24,7 @@
 #include "basic/process.h"
 #include "dynbuf.h"
 #include "fd-util.h"
+#include "litscan.h"
 #include "log.h"
 #include "pipeline/gzpool.h"
 #include "pipeline/linequeue.h"
@@ -44,13 +45,27 @@ struct line_observer {
                     const char *line, size_t len);
         void (*end_source)(void *userdata, const char *source);
         void *userdata;
+        unsigned first, n_words; /* its words: bits first.. of the observers' set */
 };
+
+/* A list of words a collector declared (sink_add_words()), and its set. */
+struct word_list {
+        char **words;
+        unsigned flags;
+        int set;
+};
+
+#define WORD_LISTS_MAX (LITSCAN_SETS - 1)
 
 struct sink {
         struct bundle *bundle;
         struct redactor *redactor;
         struct line_observer observers[LINE_OBSERVERS_MAX];
         size_t n_observers;
+        int observer_set;       /* of the redactor's scan: the observers' words; 0: none */
+        unsigned observer_bits; /* bits of it taken */
+        struct word_list word_lists[WORD_LISTS_MAX];
+        size_t n_word_lists;
         struct linequeue *lines; /* the observers run on its thread; NULL: on the caller's */
         bool lines_failed;       /* no thread (not wanted, or it could not start) */
         struct report *report;
@@ -94,8 +109,10 @@ struct sink_stream {
         struct redact_stream *rs;
         struct sink_line_meta meta;
         bool have_meta;
-        bool truncated; /* cut by a budget */
-        bool stopped;   /* head mode: nothing more is kept */
+        bool line_known;                   /* line_words are the last written line's */
+        uint64_t line_words[LITSCAN_SETS]; /* see sink_stream_line_words() */
+        bool truncated;                    /* cut by a budget */
+        bool stopped;                      /* head mode: nothing more is kept */
         bool skip_partial_first_line;
         int error;
         char *note;
@@ -137,20 +154,127 @@ int sink_new(struct bundle *b, struct redactor *r, struct report *report, const 
         return 0;
 }
 
+/* Words the sink can look for: LITSCAN_MIN..LITSCAN_MAX bytes, no control
+ * byte (an observer gets the line without its "\r\n"), at most 64. */
+static bool words_valid(const char *const *words, size_t *ret_n)
+{
+        size_t n = 0;
+
+        for (; words && words[n]; n++) {
+                size_t len = strlen(words[n]);
+
+                if (len < LITSCAN_MIN || len > LITSCAN_MAX)
+                        return false;
+                for (size_t i = 0; i < len; i++)
+                        if ((uint8_t) words[n][i] < 0x20)
+                                return false;
+        }
+        *ret_n = n;
+        return n > 0 && n <= 64;
+}
+
+/* An observer's words join the observers' set of the redactor's scan; 0 when
+ * they cannot (no redactor, no set or bits left): it then scans lines itself. */
+static int observer_words(struct sink *s, struct line_observer *o, char *const *words)
+{
+        size_t n;
+        int r;
+
+        if (!words || !s->redactor)
+                return 0;
+        if (!words_valid((const char *const *) words, &n))
+                return -EINVAL;
+        if (s->observer_set == 0) {
+                r = redactor_words_set(s->redactor);
+                if (r < 0)
+                        return r == -ENOSPC ? 0 : r;
+                s->observer_set = r;
+        }
+        if (s->observer_bits + n > 64)
+                return 0;
+        r = redactor_add_words(s->redactor, s->observer_set, s->observer_bits,
+                               (const char *const *) words, 0);
+        if (r < 0)
+                return r;
+        o->first = s->observer_bits;
+        o->n_words = (unsigned) n;
+        s->observer_bits += (unsigned) n;
+        return 0;
+}
+
 int sink_add_line_observer(struct sink *s,
                            int (*line)(void *userdata, const char *source,
                                        const struct sink_line_meta *meta, const char *text,
                                        size_t len),
                            void (*end_source)(void *userdata, const char *source), void *userdata)
 {
+        return sink_add_line_observer_words(s, line, end_source, userdata, NULL);
+}
+
+int sink_add_line_observer_words(struct sink *s,
+                                 int (*line)(void *userdata, const char *source,
+                                             const struct sink_line_meta *meta, const char *text,
+                                             size_t len),
+                                 void (*end_source)(void *userdata, const char *source),
+                                 void *userdata, char *const *words)
+{
+        struct line_observer o = { .line = line, .end_source = end_source, .userdata = userdata };
+        int r;
+
         if (!s || !line)
                 return -EINVAL;
         if (s->n_observers >= LINE_OBSERVERS_MAX)
                 return -ENOBUFS;
-        s->observers[s->n_observers++] = (struct line_observer) { .line = line,
-                                                                  .end_source = end_source,
-                                                                  .userdata = userdata };
+        r = observer_words(s, &o, words);
+        if (r < 0)
+                return r;
+        s->observers[s->n_observers++] = o;
         return 0;
+}
+
+static bool words_equal(char *const *a, const char *const *b)
+{
+        size_t i = 0;
+
+        for (; a[i] && b[i]; i++)
+                if (!streq(a[i], b[i]))
+                        return false;
+        return !a[i] && !b[i];
+}
+
+int sink_add_words(struct sink *s, const char *const *words, unsigned flags)
+{
+        struct word_list *l;
+        size_t n;
+        int r;
+
+        if (!s || !words_valid(words, &n))
+                return -EINVAL;
+        for (size_t i = 0; i < s->n_word_lists; i++) {
+                l = &s->word_lists[i];
+                if (l->flags == flags && words_equal(l->words, words))
+                        return l->set;
+        }
+        if (!s->redactor)
+                return -EOPNOTSUPP;
+        if (s->n_word_lists >= WORD_LISTS_MAX)
+                return -ENOSPC;
+        r = redactor_words_set(s->redactor);
+        if (r < 0)
+                return r;
+        l = &s->word_lists[s->n_word_lists];
+        *l = (struct word_list) { .words = strv_copy((char *const *) words),
+                                  .flags = flags,
+                                  .set = r };
+        if (!l->words)
+                return -ENOMEM;
+        r = redactor_add_words(s->redactor, l->set, 0, words, flags);
+        if (r < 0) {
+                l->words = strv_free(l->words);
+                return r;
+        }
+        s->n_word_lists++;
+        return l->set;
 }
 
 /* Whether lines of a stream with these flags go to observers. */
@@ -167,7 +291,17 @@ static int dispatch_line(void *userdata, const char *source, const struct sink_l
         int r;
 
         for (size_t i = 0; i < s->n_observers; i++) {
-                r = s->observers[i].line(s->observers[i].userdata, source, meta, line, len);
+                const struct line_observer *o = &s->observers[i];
+                struct sink_line_meta m;
+
+                if (meta) { /* the observer's own words, or unknown */
+                        m = *meta;
+                        m.words_known = meta->words_known && o->n_words > 0;
+                        m.words = m.words_known ? (meta->words >> o->first) &
+                                                          (UINT64_MAX >> (64 - o->n_words)) :
+                                                  0;
+                }
+                r = o->line(o->userdata, source, meta ? &m : NULL, line, len);
                 if (r < 0)
                         return r;
         }
@@ -197,7 +331,17 @@ static int observe_line(struct sink_stream *st, const char *data, size_t len)
         struct sink *s = st->sink;
         const char *source = st->source ? st->source : st->name;
         const struct sink_line_meta *meta = st->have_meta ? &st->meta : NULL;
+        struct sink_line_meta m;
+        uint64_t masks[LITSCAN_SETS];
         size_t l = len;
+
+        /* the words the redactor's scan found, when it writes the line as it was fed */
+        if (s->observer_set > 0 && redact_stream_emit_words(st->rs, masks)) {
+                m = meta ? *meta : (struct sink_line_meta) { .priority = -1 };
+                m.words = masks[s->observer_set];
+                m.words_known = true;
+                meta = &m;
+        }
 
         while (l > 0 && (data[l - 1] == '\n' || data[l - 1] == '\r'))
                 l--;
@@ -248,6 +392,8 @@ struct sink *sink_free(struct sink *s)
         strv_free(s->notes);
         free(s->stage_dir);
         never_collect_free(s->never);
+        for (size_t i = 0; i < s->n_word_lists; i++)
+                strv_free(s->word_lists[i].words);
         free(s);
         return NULL;
 }
@@ -921,14 +1067,18 @@ int sink_stream_write_line(struct sink_stream *st, const struct sink_line_meta *
                            const char *line, size_t len)
 {
         char stackbuf[4096];
+        uint64_t scans;
+        size_t scanned = 0;
         int r;
 
         if (!st)
                 return -EINVAL;
         if (meta) {
                 st->meta = *meta;
+                st->meta.words_known = false; /* the sink's to tell */
                 st->have_meta = true;
         }
+        scans = st->rs ? redact_stream_line_words(st->rs, NULL, NULL) : 0;
         if (len < sizeof(stackbuf)) {
                 memcpy(stackbuf, line, len);
                 stackbuf[len] = '\n';
@@ -939,7 +1089,19 @@ int sink_stream_write_line(struct sink_stream *st, const struct sink_line_meta *
                         r = sink_stream_write(st, "\n", 1);
         }
         st->have_meta = false;
+        /* the redactor scanned this line whole (one scan more, of its length) */
+        st->line_known = st->rs &&
+                         redact_stream_line_words(st->rs, &scanned, st->line_words) == scans + 1 &&
+                         scanned == len;
         return r;
+}
+
+bool sink_stream_line_words(const struct sink_stream *st, int set, uint64_t *ret)
+{
+        if (!st || !st->line_known || set <= 0 || set >= LITSCAN_SETS)
+                return false;
+        *ret = st->line_words[set];
+        return true;
 }
 
 int sink_stream_printf(struct sink_stream *st, const char *fmt, ...)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "alloc-util.h"
+#include "litscan.h"
 #include "policy/builtin-policies.h"
 #include "policy/pnode.h"
 #include "redact/redact-internal.h"
@@ -224,12 +225,12 @@ static int rule_hints(const struct pnode *n, const char *name, struct rule *rule
         if (r < 0)
                 return r;
         STRV_FOREACH(h, rule->hints)
-                if (strlen(*h) < 3) {
+                if (strlen(*h) < LITSCAN_MIN || strlen(*h) > LITSCAN_MAX) {
                         if (ret_error)
                                 *ret_error = pnode_error(hn,
                                                          "rule '%s': hint '%s' is shorter "
-                                                         "than 3 characters",
-                                                         name, *h);
+                                                         "than %u or longer than %u characters",
+                                                         name, *h, LITSCAN_MIN, LITSCAN_MAX);
                         return -EINVAL;
                 }
         return 0;

@@ -31,19 +31,7 @@
 #define K8S_HOLD_MAX (256u * 1024u) /* lines of a manifest held until its kind is known */
 #define KEY_CACHE_SLOTS 1024u       /* key decisions remembered (direct-mapped) */
 #define KEY_CACHE_LEN 48u           /* longer keys are checked every time */
-
-struct hint {
-        char *lit; /* lower case */
-        size_t len;
-        uint64_t rules;
-};
-
-/* Where a hint's first or second byte pair may be found (see hint_scan). */
-struct pair_entry {
-        uint16_t hint;
-        uint16_t offset;
-        uint32_t next; /* index + 1 of the next entry with the same pair */
-};
+#define REDACT_SET_RULES 0u         /* the scan's set of the rules' hints */
 
 /* A key's verdict under one rule's key and weak_key patterns. They see only
  * the key's bytes (the subject starts at the key), so the verdict is a
@@ -66,13 +54,8 @@ struct key_slot {
 struct redactor {
         struct rule *rules;
         size_t n_rules;
-        struct hint *hints;
-        size_t n_hints;
-        struct pair_entry *pairs;
-        size_t n_pairs;
-        uint32_t *head;        /* [65536]: index + 1 of the first pair entry of a folded pair */
-        uint64_t filter[1024]; /* the same pairs as a bit set: 8 KiB, stays in the L1 cache */
-        uint64_t near[1024];   /* each pair with its hint's next (or previous) byte, hashed */
+        struct litscan *scan; /* the rules' hints (set REDACT_SET_RULES), and the words of others */
+        unsigned n_sets;      /* sets of the scan given to others (redactor_words_set()) */
         uint64_t always;
         uint64_t multiline;
         int k8s_rule; /* "kubernetes-secret": data of Secret manifests; -1 when disabled */
@@ -112,6 +95,14 @@ struct redact_stream {
         const char *scanned;
         size_t scanned_len;
         uint64_t scanned_mask;
+        uint64_t scanned_words[LITSCAN_SETS]; /* every set of that scan */
+
+        /* the scans of whole lines as fed (redact_stream_line_words()) */
+        uint64_t line_scans;
+        size_t line_len;
+        uint64_t line_words[LITSCAN_SETS];
+        /* the words of the line being written, when it is written as it was fed */
+        const uint64_t *emit_words;
 
         int block_rule; /* >= 0: inside a multi-line secret of this rule */
         int next_rule;  /* >= 0: the previous line said the secret is on this one */
@@ -132,156 +123,32 @@ struct redact_stream {
         int error;
 };
 
-static uint8_t lower_tab[256];
-
-static void lower_tab_init(void)
-{
-        for (unsigned i = 0; i < 256; i++)
-                lower_tab[i] = (uint8_t) ((i >= 'A' && i <= 'Z') ? i + 32 : i);
-}
-
-/* Byte pairs are folded with | 0x20 (ASCII lower case, and a few harmless
- * collisions such as '_' with DEL that the exact comparison sorts out). */
-static unsigned pair_key(uint8_t a, uint8_t b)
-{
-        return (unsigned) (a | 0x20) | ((unsigned) (b | 0x20) << 8);
-}
-
-/* A pair with a byte next to it (folded like the pair), as a bit of near[]. */
-static unsigned near_key(unsigned pair, uint8_t b, bool after)
-{
-        uint32_t x = ((uint32_t) pair << 9 | (uint32_t) (b | 0x20) << 1 | after) * 2654435761u;
-
-        return x >> 16;
-}
-
-static int pair_add(struct redactor *r, size_t hint, unsigned offset)
-{
-        const struct hint *h = &r->hints[hint];
-        unsigned key = pair_key((uint8_t) h->lit[offset], (uint8_t) h->lit[offset + 1]);
-        struct pair_entry *v = xrealloc(r->pairs, (r->n_pairs + 1) * sizeof(*v));
-
-        if (!v)
-                return -ENOMEM;
-        r->pairs = v;
-        v[r->n_pairs] = (struct pair_entry) { .hint = (uint16_t) hint,
-                                              .offset = (uint16_t) offset,
-                                              .next = r->head[key] };
-        r->head[key] = (uint32_t) ++r->n_pairs;
-        r->filter[key >> 6] |= UINT64_C(1) << (key & 63);
-        /* the byte after the pair in the hint, or (at its end) the one before */
-        unsigned nk = offset + 2 < h->len ? near_key(key, (uint8_t) h->lit[offset + 2], true) :
-                                            near_key(key, (uint8_t) h->lit[offset - 1], false);
-        r->near[nk >> 6] |= UINT64_C(1) << (nk & 63);
-        return 0;
-}
-
-/* How common a (lower-case) byte pair is in log text, roughly: the product of
- * English letter frequencies; other bytes count as moderately rare. */
-static double pair_score(const char *p)
-{
-        static const double freq[26] = {
-                8.2, 1.5, 2.8, 4.3, 12.7, 2.2, 2.0, 6.1, 7.0, 0.2, 0.8, 4.0, 2.4,
-                6.7, 7.5, 1.9, 0.1, 6.0,  6.3, 9.1, 2.8, 1.0, 2.4, 0.2, 2.0, 0.1,
-        };
-        double f[2];
-
-        for (int i = 0; i < 2; i++) {
-                char c = p[i];
-
-                if (c >= 'a' && c <= 'z')
-                        f[i] = freq[c - 'a'];
-                else if (c == ' ' || c == '=' || c == '.' || c == '-' || c == ':' || c == '/')
-                        f[i] = 10.0;
-                else
-                        f[i] = 1.5;
-        }
-        return f[0] * f[1];
-}
-
-static int hint_add(struct redactor *r, const char *lit, unsigned rule)
-{
-        size_t len = strlen(lit);
-        struct hint *h;
-        int k;
-
-        for (size_t i = 0; i < r->n_hints; i++)
-                if (r->hints[i].len == len && strcasecmp(r->hints[i].lit, lit) == 0) {
-                        r->hints[i].rules |= UINT64_C(1) << rule;
-                        return 0;
-                }
-        if (r->n_hints >= UINT16_MAX)
-                return -E2BIG;
-        h = xrealloc(r->hints, (r->n_hints + 1) * sizeof(*h));
-        if (!h)
-                return -ENOMEM;
-        r->hints = h;
-        h = &r->hints[r->n_hints];
-        *h = (struct hint) { .lit = xstrdup(lit), .len = len, .rules = UINT64_C(1) << rule };
-        if (!h->lit)
-                return -ENOMEM;
-        for (size_t i = 0; i < len; i++)
-                h->lit[i] = (char) lower_tab[(uint8_t) h->lit[i]];
-        r->n_hints++;
-        /* hints have at least 3 bytes: two adjacent pairs, the rarest in log text */
-        size_t best = 0;
-        double best_score = 1e9;
-
-        for (size_t q = 0; q + 2 < len; q++) {
-                double sc = pair_score(h->lit + q) + pair_score(h->lit + q + 1);
-
-                if (sc < best_score) {
-                        best_score = sc;
-                        best = q;
-                }
-        }
-        k = pair_add(r, r->n_hints - 1, (unsigned) best);
-        if (k >= 0)
-                k = pair_add(r, r->n_hints - 1, (unsigned) best + 1);
-        return k;
-}
-
 /*
  * One pass over text: the rules whose hints occur in it (plus those without
- * hints). Only byte pairs at even offsets are looked up: a hint of three or
- * more bytes has two adjacent pairs in the table (at offsets q and q + 1 of
- * the hint); wherever the hint occurs, one of the two is at an even offset.
+ * hints); masks gets every set of the scan (the words others added).
  */
-static uint64_t hint_scan(const struct redactor *r, const char *text, size_t len)
+static uint64_t hint_scan(const struct redactor *r, const char *text, size_t len,
+                          uint64_t masks[static LITSCAN_SETS])
 {
-        const uint8_t *p = (const uint8_t *) text;
-        uint64_t m = r->always;
+        litscan_scan(r->scan, text, len, masks);
+        return r->always | masks[REDACT_SET_RULES];
+}
 
-        for (size_t i = 0; i + 1 < len; i += 2) {
-                unsigned key = pair_key(p[i], p[i + 1]);
-
-                if (_likely_(!(r->filter[key >> 6] & (UINT64_C(1) << (key & 63)))))
-                        continue;
-                /* a hint has the pair with this byte after it, or (the pair ending
-                 * it) with this byte before it: else none starts here */
-                unsigned na = i + 2 < len ? near_key(key, p[i + 2], true) : 0,
-                         nb = i > 0 ? near_key(key, p[i - 1], false) : 0;
-                if (!((i + 2 < len && (r->near[na >> 6] & (UINT64_C(1) << (na & 63)))) ||
-                      (i > 0 && (r->near[nb >> 6] & (UINT64_C(1) << (nb & 63))))))
-                        continue;
-                for (uint32_t e = r->head[key]; e;) {
-                        const struct pair_entry *pe = &r->pairs[e - 1];
-                        const struct hint *x = &r->hints[pe->hint];
-
-                        e = pe->next;
-                        if ((m & x->rules) == x->rules || pe->offset > i)
-                                continue;
-                        size_t at = i - pe->offset, k = 0;
-
-                        if (x->len > len - at)
-                                continue;
-                        while (k < x->len && lower_tab[p[at + k]] == (uint8_t) x->lit[k])
-                                k++;
-                        if (k == x->len)
-                                m |= x->rules;
-                }
+/* The scan of text[0, len) (done once: handle_line() and process_text()
+ * share it); whole: text is a complete line as it was fed. */
+static uint64_t stream_scan(struct redact_stream *rs, const char *text, size_t len, bool whole)
+{
+        if (text == rs->scanned && len == rs->scanned_len)
+                return rs->scanned_mask;
+        rs->scanned = text;
+        rs->scanned_len = len;
+        rs->scanned_mask = hint_scan(rs->r, text, len, rs->scanned_words);
+        if (whole) {
+                rs->line_scans++;
+                rs->line_len = len;
+                memcpy(rs->line_words, rs->scanned_words, sizeof(rs->line_words));
         }
-        return m;
+        return rs->scanned_mask;
 }
 
 struct redactor *redactor_free(struct redactor *r)
@@ -291,11 +158,7 @@ struct redactor *redactor_free(struct redactor *r)
         for (size_t i = 0; i < r->n_rules; i++)
                 rule_done(&r->rules[i]);
         free(r->rules);
-        for (size_t i = 0; i < r->n_hints; i++)
-                free(r->hints[i].lit);
-        free(r->hints);
-        free(r->pairs);
-        free(r->head);
+        litscan_free(r->scan);
         pcre2_match_data_free(r->md);
         pcre2_match_data_free(r->md2);
         pcre2_match_context_free(r->mctx);
@@ -318,7 +181,6 @@ int redactor_new(const struct pnode *section, struct redactor **ret, char **ret_
         const struct pnode *base;
         int k;
 
-        lower_tab_init();
         r = xcalloc(1, sizeof(*r));
         if (!r)
                 return -ENOMEM;
@@ -333,7 +195,9 @@ int redactor_new(const struct pnode *section, struct redactor **ret, char **ret_
         if (k < 0)
                 return k;
 
-        r->head = xcalloc(65536, sizeof(uint32_t));
+        k = litscan_new(&r->scan);
+        if (k < 0)
+                return k;
         r->by_rule = xcalloc(r->n_rules + 1, sizeof(uint64_t));
         r->by_member = json_object();
         r->skipped = json_array();
@@ -342,8 +206,8 @@ int redactor_new(const struct pnode *section, struct redactor **ret, char **ret_
         r->keys = xcalloc(KEY_CACHE_SLOTS, sizeof(struct key_slot));
         r->mctx = pcre2_match_context_create(NULL);
         r->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
-        if (!r->head || !r->by_rule || !r->by_member || !r->skipped || !r->md || !r->md2 ||
-            !r->mctx || !r->jit || !r->keys)
+        if (!r->by_rule || !r->by_member || !r->skipped || !r->md || !r->md2 || !r->mctx ||
+            !r->jit || !r->keys)
                 return -ENOMEM;
         pcre2_jit_stack_assign(r->mctx, NULL, r->jit);
         (void) pcre2_set_match_limit(r->mctx, MATCH_LIMIT);
@@ -361,13 +225,57 @@ int redactor_new(const struct pnode *section, struct redactor **ret, char **ret_
                         continue;
                 }
                 STRV_FOREACH(h, rule->hints) {
-                        k = hint_add(r, *h, (unsigned) i);
+                        k = litscan_add(r->scan, *h, REDACT_SET_RULES, UINT64_C(1) << i, 0);
                         if (k < 0)
                                 return k;
                 }
         }
         *ret = TAKE_PTR(r);
         return 0;
+}
+
+int redactor_words_set(struct redactor *r)
+{
+        if (!r)
+                return -EINVAL;
+        if (r->n_sets + 1 >= LITSCAN_SETS)
+                return -ENOSPC;
+        return (int) ++r->n_sets;
+}
+
+int redactor_add_words(struct redactor *r, int set, unsigned first, const char *const *words,
+                       unsigned flags)
+{
+        if (!r || set <= (int) REDACT_SET_RULES || set > (int) r->n_sets)
+                return -EINVAL;
+        for (size_t i = 0; words && words[i]; i++) {
+                int k = first + i < 64 ? litscan_add(r->scan, words[i], (unsigned) set,
+                                                     UINT64_C(1) << (first + i), flags) :
+                                         -EINVAL;
+
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+bool redact_stream_emit_words(const struct redact_stream *rs, uint64_t *masks)
+{
+        if (!rs || !rs->emit_words)
+                return false;
+        memcpy(masks, rs->emit_words, LITSCAN_SETS * sizeof(uint64_t));
+        return true;
+}
+
+uint64_t redact_stream_line_words(const struct redact_stream *rs, size_t *ret_len, uint64_t *masks)
+{
+        if (!rs)
+                return 0;
+        if (ret_len)
+                *ret_len = rs->line_len;
+        if (masks)
+                memcpy(masks, rs->line_words, sizeof(rs->line_words));
+        return rs->line_scans;
 }
 
 int redactor_check_policy(const struct pnode *section, char **ret_error)
@@ -812,9 +720,11 @@ enum eol {
         EOL_ADD,     /* append a '\n' */
 };
 
-/* Writes text[from, to) with the spans applied, as one write. */
+/* Writes text[from, to) with the spans applied, as one write. words: the
+ * scan of exactly text[from, to) (NULL: none), told to the write callback
+ * when nothing in it is replaced. */
 static int emit(struct redact_stream *rs, const char *text, size_t from, size_t to,
-                const struct spanvec *sv, enum eol eol)
+                const struct spanvec *sv, enum eol eol, const uint64_t *words)
 {
         struct redactor *r = rs->r;
         size_t pos = from;
@@ -826,8 +736,12 @@ static int emit(struct redact_stream *rs, const char *text, size_t from, size_t 
                         any = true;
                         break;
                 }
-        if (!any && eol != EOL_ADD)
-                return stream_write(rs, text + from, to - from + (eol == EOL_IN_TEXT));
+        if (!any && eol != EOL_ADD) {
+                rs->emit_words = words;
+                k = stream_write(rs, text + from, to - from + (eol == EOL_IN_TEXT));
+                rs->emit_words = NULL;
+                return k;
+        }
 
         dynbuf_reset(&r->out);
         for (size_t i = 0; i < sv->n && k >= 0; i++) {
@@ -857,7 +771,10 @@ static int emit(struct redact_stream *rs, const char *text, size_t from, size_t 
                 k = dynbuf_addc(&r->out, '\n');
         if (k < 0)
                 return k;
-        return stream_write(rs, r->out.buf, r->out.len);
+        rs->emit_words = any ? NULL : words;
+        k = stream_write(rs, r->out.buf, r->out.len);
+        rs->emit_words = NULL;
+        return k;
 }
 
 static int emit_marker_line(struct redact_stream *rs, int rule)
@@ -890,14 +807,12 @@ static int process_text(struct redact_stream *rs, const char *text, size_t len, 
         struct spanvec *sv = &r->spans;
         size_t cut = final ? len : len - LOOKAHEAD;
         int prev_next = ctx == 0 && final ? rs->next_rule : -1, next = -1;
-        uint64_t m;
+        uint64_t m, words[LITSCAN_SETS];
         int k;
 
         rs->next_rule = -1;
-        if (text == rs->scanned && len == rs->scanned_len)
-                m = rs->scanned_mask;
-        else
-                m = hint_scan(r, text, len);
+        m = stream_scan(rs, text, len, ctx == 0 && final);
+        memcpy(words, rs->scanned_words, sizeof(words));
         rs->scanned = NULL;
         if (m == 0 && !r->masking && rs->cont_rule < 0 && prev_next < 0) {
                 sv->n = 0;
@@ -941,7 +856,7 @@ static int process_text(struct redact_stream *rs, const char *text, size_t len, 
                                 break;
                         }
                 }
-        k = emit(rs, text, ctx, cut, sv, eol);
+        k = emit(rs, text, ctx, cut, sv, eol, ctx == 0 && cut == len ? words : NULL);
         rs->open_span = open;
         if (k < 0)
                 return k;
@@ -1021,7 +936,7 @@ static int k8s_emit_redacted(struct redact_stream *rs, const char *text, size_t 
         sv->n = 0;
         k = spanvec_push(sv, &(struct span) { .start = s, .end = e, .rule = rs->r->k8s_rule });
         if (k >= 0)
-                k = emit(rs, text, 0, len, sv, eol);
+                k = emit(rs, text, 0, len, sv, eol, NULL);
         return k < 0 ? k : 1;
 }
 
@@ -1122,6 +1037,7 @@ static int handle_line(struct redact_stream *rs, const char *text, size_t len, e
         int k;
 
         rs->ctx = 0;
+        rs->scanned = NULL; /* an earlier line's scan: the text may be at the same place */
         if (rs->line_binary || (rs->utf8_done && memchr(text + ctx, 0, len - ctx))) {
                 char note[80];
                 int n;
@@ -1174,21 +1090,15 @@ static int handle_line(struct redact_stream *rs, const char *text, size_t len, e
                 rs->k8s_piece = false;
                 return emit_marker_line(rs, r->k8s_rule);
         }
-        if (ctx == 0 && (r->multiline || r->k8s_rule >= 0)) {
-                rs->scanned = text;
-                rs->scanned_len = len;
-                rs->scanned_mask = hint_scan(r, text, len);
-        }
+        if (ctx == 0 && (r->multiline || r->k8s_rule >= 0))
+                (void) stream_scan(rs, text, len, true);
         if (ctx == 0 && r->k8s_rule >= 0 && !rs->releasing &&
             (((rs->scanned_mask >> r->k8s_rule) & 1) || k8s_active(&rs->k8s))) {
                 k = k8s_handle(rs, text, len, eol);
                 if (k != 0)
                         return MIN(k, 0);
-                if (rs->scanned != text) { /* held lines were processed meanwhile */
-                        rs->scanned = text;
-                        rs->scanned_len = len;
-                        rs->scanned_mask = hint_scan(r, text, len);
-                }
+                if (rs->scanned != text) /* held lines were processed meanwhile */
+                        (void) stream_scan(rs, text, len, true);
         }
         if (ctx == 0 && r->multiline && (rs->scanned_mask & r->multiline)) {
                 for (size_t i = 0; i < r->n_rules; i++) {

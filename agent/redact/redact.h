@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "litscan.h"
 #include "macro.h"
 #include "policy/pnode.h"
 
@@ -68,6 +69,37 @@ int redact_stream_finish(struct redact_stream *rs);
 bool redact_stream_binary(const struct redact_stream *rs);
 struct redact_stream *redact_stream_free(struct redact_stream *rs);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct redact_stream *, redact_stream_free);
+
+/*
+ * The words of another client (the error extraction, a collector) join the
+ * one scan every line gets for the rules' hints. redactor_words_set() gives
+ * a set of the scan of its own (1..LITSCAN_SETS-1; set 0 is the rules'), or
+ * -ENOSPC when none is left (the client then scans lines itself).
+ * redactor_add_words() adds words[i] (a NULL-terminated list,
+ * LITSCAN_MIN..LITSCAN_MAX bytes each, flags as litscan_add()) with bit
+ * first + i of set. Only on the thread that feeds the streams (the table
+ * grows). 0, -EINVAL, -ENOMEM.
+ */
+int redactor_words_set(struct redactor *r);
+int redactor_add_words(struct redactor *r, int set, unsigned first, const char *const *words,
+                       unsigned flags);
+
+/*
+ * Inside the write callback: true when the data being written is one whole
+ * line exactly as it was fed (nothing redacted in it, not a piece of a long
+ * line), and then masks gets the words found in it, every set (see
+ * redactor_add_words()). False otherwise: the caller scans the data itself.
+ */
+bool redact_stream_emit_words(const struct redact_stream *rs, uint64_t *masks);
+
+/*
+ * The scans of whole lines as they were fed (before redaction): a counter
+ * that grows with each, and the length and masks of the last (either pointer
+ * may be NULL). A caller that fed one line of n bytes and sees the counter
+ * grow by exactly one, with length n, has that line's words without
+ * scanning it again.
+ */
+uint64_t redact_stream_line_words(const struct redact_stream *rs, size_t *ret_len, uint64_t *masks);
 
 /* Redacts a whole buffer at once into a newly allocated string (NUL-terminated).
  * -EMEDIUMTYPE when the content is binary. */

@@ -6,13 +6,13 @@
  * report exhausted ("No space left on device", "Too many open files", …) with
  * the path or the program concerned. Never the log file as a process.
  */
-#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "alloc-util.h"
 #include "finding.h"
+#include "litscan.h"
 #include "logs.h"
 #include "logtime.h"
 #include "macro.h"
@@ -261,145 +261,55 @@ static const char *needle(size_t i)
 
 #define N_NEEDLES (NEEDLE_EXHAUSTION + ELEMENTSOF(exhaustion))
 
-/* How common a byte is in log text, roughly (English letter frequencies;
- * capitals and punctuation rarer): a phrase is looked up by its rarest pairs. */
-static double byte_freq(unsigned char c)
+const char *const *logs_findings_words(void)
 {
-        static const double freq[26] = {
-                8.2, 1.5, 2.8, 4.3, 12.7, 2.2, 2.0, 6.1, 7.0, 0.2, 0.8, 4.0, 2.4,
-                6.7, 7.5, 1.9, 0.1, 6.0,  6.3, 9.1, 2.8, 1.0, 2.4, 0.2, 2.0, 0.1,
-        };
+        static const char *list[N_NEEDLES + 1];
 
-        if (c >= 'a' && c <= 'z')
-                return freq[c - 'a'];
-        if (c == ' ')
-                return 15.0;
-        return 1.0;
+        if (!list[0])
+                for (size_t i = 0; i < N_NEEDLES; i++)
+                        list[i] = needle(i);
+        return list;
 }
 
-/* Every phrase has at least this many bytes (checked when the table is made). */
-#define NEEDLE_MIN 7u
-/* Pairs read: one every STRIDE bytes. A phrase is in the table by STRIDE
- * adjacent pairs (its rarest run of them), so wherever it occurs one of them
- * starts at a multiple of STRIDE. */
-#define STRIDE (NEEDLE_MIN - 1u)
-#define PAIR_BUCKETS 256u
-
-struct needle_pair {
-        uint16_t key;
-        uint8_t needle;
-        uint8_t offset;
-        uint8_t next; /* index + 1 of the next pair in the same bucket, 0: none */
-};
-
-struct needle_table {
-        uint8_t bigram[8192];
-        struct needle_pair pairs[STRIDE * N_NEEDLES];
-        uint8_t head[PAIR_BUCKETS];
-        size_t lens[N_NEEDLES];
-};
-
-static unsigned pair_of(const char *p)
+void logs_findings_line(struct logs_findings *lf, const char *source, const char *line, size_t len,
+                        uint64_t t, uint64_t found)
 {
-        return (unsigned) (unsigned char) p[0] << 8 | (unsigned char) p[1];
-}
+        const char *end = line + len, *at;
 
-static unsigned pair_bucket(unsigned key)
-{
-        return (key * 40503u >> 8) & (PAIR_BUCKETS - 1);
-}
-
-static void needles_init(struct needle_table *t)
-{
-        size_t n_pairs = 0;
-
-        for (size_t i = 0; i < N_NEEDLES; i++) {
-                const char *n = needle(i);
-                size_t best = 0, len = strlen(n);
-                double best_score = 1e9;
-
-                assert(len >= NEEDLE_MIN && len <= UINT8_MAX);
-                t->lens[i] = len;
-                for (size_t q = 0; q + STRIDE + 1 <= len; q++) {
-                        double sc = 0;
-
-                        for (size_t j = q; j < q + STRIDE; j++) {
-                                const unsigned char *u = (const unsigned char *) n + j;
-
-                                sc += byte_freq(u[0]) * byte_freq(u[1]);
-                        }
-                        if (sc < best_score) {
-                                best_score = sc;
-                                best = q;
-                        }
-                }
-                for (size_t j = best; j < best + STRIDE; j++) {
-                        unsigned k = pair_of(n + j), b = pair_bucket(k);
-
-                        t->pairs[n_pairs] = (struct needle_pair) { .key = (uint16_t) k,
-                                                                   .needle = (uint8_t) i,
-                                                                   .offset = (uint8_t) j,
-                                                                   .next = t->head[b] };
-                        t->head[b] = (uint8_t) ++n_pairs;
-                        t->bigram[k >> 3] |= (uint8_t) (1u << (k & 7));
-                }
+        if (len < 16 || found == 0)
+                return;
+        if ((found & (1u << NEEDLE_SYSTEMD)) && systemd_line(lf, line, end, t))
+                return;
+        if (found & (1u << NEEDLE_KILLED)) {
+                at = memmem(line, len, needle(NEEDLE_KILLED), strlen(needle(NEEDLE_KILLED)));
+                return killed_line(lf, at, end, t);
         }
-}
-
-/* One pass over the line, a table lookup every STRIDE bytes: a mask of the
- * phrases found, the first place of each in at[]. */
-static uint32_t find_needles(const char *line, size_t len, const char *at[static N_NEEDLES])
-{
-        static struct needle_table t;
-        static bool ready;
-        uint32_t found = 0;
-
-        if (!ready) {
-                needles_init(&t);
-                ready = true;
+        if (found & (1u << NEEDLE_OOM))
+                return oom_line(lf, line, end);
+        if (found & (1u << NEEDLE_SEGFAULT)) {
+                at = memmem(line, len, needle(NEEDLE_SEGFAULT), strlen(needle(NEEDLE_SEGFAULT)));
+                return segfault_line(lf, line, at, end, t);
         }
-        for (size_t p = 0; p + 1 < len; p += STRIDE) {
-                unsigned k = pair_of(line + p);
-
-                if (_likely_(!(t.bigram[k >> 3] & (1u << (k & 7)))))
-                        continue;
-                for (unsigned j = t.head[pair_bucket(k)]; j; j = t.pairs[j - 1].next) {
-                        const struct needle_pair *x = &t.pairs[j - 1];
-                        size_t i = x->needle, start = p - x->offset;
-
-                        if (x->key != k || x->offset > p || start + t.lens[i] > len ||
-                            memcmp(line + start, needle(i), t.lens[i]) != 0)
-                                continue;
-                        if (!(found & (1u << i)) || line + start < at[i])
-                                at[i] = line + start;
-                        found |= 1u << i;
-                }
-        }
-        return found;
+        for (size_t i = 0; i < ELEMENTSOF(exhaustion); i++)
+                if (found & (1u << (NEEDLE_EXHAUSTION + i)))
+                        return exhaustion_line(lf, source, line, end, exhaustion[i].what, t);
 }
 
 void logs_findings_scan(struct logs_findings *lf, const char *source, const char *line, size_t len,
                         uint64_t t)
 {
-        const char *end = line + len, *at[N_NEEDLES] = {};
-        uint32_t found;
+        static struct litscan *ls; /* the phrases, built on first use (collecting thread) */
+        uint64_t masks[LITSCAN_SETS];
 
         if (len < 16)
                 return;
-        found = find_needles(line, len, at);
-        if (found == 0)
+        if (!ls && (litscan_new(&ls) < 0 ||
+                    litscan_add_list(ls, logs_findings_words(), 0, LITSCAN_EXACT) < 0)) {
+                ls = litscan_free(ls);
                 return;
-        if ((found & (1u << NEEDLE_SYSTEMD)) && systemd_line(lf, line, end, t))
-                return;
-        if (found & (1u << NEEDLE_KILLED))
-                return killed_line(lf, at[NEEDLE_KILLED], end, t);
-        if (found & (1u << NEEDLE_OOM))
-                return oom_line(lf, line, end);
-        if (found & (1u << NEEDLE_SEGFAULT))
-                return segfault_line(lf, line, at[NEEDLE_SEGFAULT], end, t);
-        for (size_t i = 0; i < ELEMENTSOF(exhaustion); i++)
-                if (found & (1u << (NEEDLE_EXHAUSTION + i)))
-                        return exhaustion_line(lf, source, line, end, exhaustion[i].what, t);
+        }
+        litscan_scan(ls, line, len, masks);
+        logs_findings_line(lf, source, line, len, t, masks[0]);
 }
 
 void logs_findings_emit(struct logs_findings *lf, struct sink *sink, char *const *known_units)

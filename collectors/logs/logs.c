@@ -30,6 +30,7 @@
 #include "collect-ctx.h"
 #include "collector.h"
 #include "fd-util.h"
+#include "litscan.h"
 #include "logtime.h"
 #include "logs.h"
 #include "sink.h"
@@ -122,6 +123,7 @@ struct pass {
         char *repair; /* REPAIR_MAX bytes */
         struct logs_repair repaired;
         struct logs_findings *findings; /* NULL: measuring pass */
+        int words;                      /* the sink's set of the findings' phrases, or < 0 */
         uint64_t long_lines;            /* lines cut to their newest part */
         uint64_t long_cut;              /* bytes cut from them */
         usec_t line_t;                  /* time of the current long line's head */
@@ -136,6 +138,7 @@ struct work {
         size_t head_len;
         char *repair;
         struct logs_findings findings;
+        int words; /* the findings' phrases as words of the sink (sink_add_words()), or < 0 */
         struct logs_set names; /* member names used */
         char *name;            /* the current member's name */
         size_t name_size;
@@ -202,12 +205,21 @@ static void pass_emit(struct pass *p, const char *line, size_t len, usec_t t)
                 memcpy(out + n, line, len);
                 n += len;
         }
-        if (p->findings)
+        if (p->findings && n > 0)
                 logs_findings_scan(p->findings, p->path, line, len, t);
         p->error = n > 0 ? sink_stream_write_line(p->st, &meta, out, n) :
                            sink_stream_write_line(p->st, &meta, line, len);
         if (p->error == 0)
                 p->written += len + 1;
+        /* the line went to the sink as it is: its scan of the line found the phrases */
+        if (p->findings && n == 0) {
+                uint64_t found;
+
+                if (p->words > 0 && sink_stream_line_words(p->st, p->words, &found))
+                        logs_findings_line(p->findings, p->path, line, len, t, found);
+                else
+                        logs_findings_scan(p->findings, p->path, line, len, t);
+        }
 }
 
 static void pass_line(struct pass *p, const char *line, size_t len)
@@ -542,6 +554,7 @@ static int collect_one(struct collect_ctx *ctx, struct sink *sink, const struct 
         pass_init(&p, ctx, f, w);
         p.skip = skip;
         p.findings = &w->findings;
+        p.words = w->words;
 
         ret = member_name(f, gz, w, &name);
         if (ret < 0)
@@ -1082,6 +1095,8 @@ static int logs_collect(void *state, struct collect_ctx *ctx, struct sink *sink)
                           l.n - (size_t) s->max_files, s->max_files);
                 sink_mark_partial(sink);
         }
+        /* the findings' phrases looked for in the sink's one scan of each line */
+        w.words = sink_add_words(sink, logs_findings_words(), LITSCAN_EXACT);
         w.buf = xmalloc(LINE_MAX_LEN);
         w.head_buf = xmalloc(LOGS_SNIFF_BYTES);
         w.repair = xmalloc(REPAIR_MAX);

@@ -107,6 +107,12 @@ struct logs_findings {
 /* Looks at one line of the window (t its time, 0 unknown). */
 void logs_findings_scan(struct logs_findings *lf, const char *source, const char *line, size_t len,
                         uint64_t t);
+/* The phrases looked for (NULL-terminated, matched byte for byte), and the
+ * same as logs_findings_scan() for a line whose phrases are known (bit i:
+ * phrase i found in it). */
+const char *const *logs_findings_words(void);
+void logs_findings_line(struct logs_findings *lf, const char *source, const char *line, size_t len,
+                        uint64_t t, uint64_t found);
 struct sink;
 /* Adds the findings; unit failures and restarts of known_units (already
  * reported by an earlier collector) are left out. */

@@ -19,6 +19,7 @@
 #include "alloc-util.h"
 #include "dynbuf.h"
 #include "fd-util.h"
+#include "litscan.h"
 #include "policy/options.h"
 #include "basic/collect-ctx-agent.h"
 #include "sink-mock.h"
@@ -32,6 +33,8 @@ struct sink {
         struct dynbuf notes;
         bool partial;
         struct collect_ctx *ctx;
+        struct litscan *words; /* sink_add_words(): set i + 1 for the i-th list */
+        int n_words;
 };
 
 struct sink_stream {
@@ -42,6 +45,8 @@ struct sink_stream {
         unsigned flags;
         struct dynbuf data;
         bool truncated;
+        uint64_t line_words[LITSCAN_SETS]; /* the last line's, as the sink's scan finds them */
+        bool line_known;
 };
 
 /* The real struct collect_ctx and its accessors (agent/pipeline/collect-ctx.c); the
@@ -164,6 +169,7 @@ void mock_sink_free(struct sink *s)
         }
         free(s->findings);
         dynbuf_done(&s->notes);
+        litscan_free(s->words);
         free(s);
 }
 
@@ -391,9 +397,34 @@ int sink_stream_write_line(struct sink_stream *st, const struct sink_line_meta *
 
         (void) meta;
         r = sink_stream_write(st, line, len);
+        /* the real sink's scan sees the line whole unless it is long (then the
+         * collector scans itself): both ways are tested */
+        st->line_known = st->sink->words && len < 2048;
+        if (st->line_known)
+                litscan_scan(st->sink->words, line, len, st->line_words);
         if (r < 0)
                 return r;
         return sink_stream_write(st, "\n", 1);
+}
+
+int sink_add_words(struct sink *s, const char *const *words, unsigned flags)
+{
+        int r;
+
+        if (!s->words && litscan_new(&s->words) < 0)
+                return -ENOMEM;
+        if (s->n_words + 1 >= LITSCAN_SETS)
+                return -ENOSPC;
+        r = litscan_add_list(s->words, words, (unsigned) s->n_words + 1, flags);
+        return r < 0 ? r : ++s->n_words;
+}
+
+bool sink_stream_line_words(const struct sink_stream *st, int set, uint64_t *ret)
+{
+        if (!st->line_known || set <= 0 || set >= LITSCAN_SETS)
+                return false;
+        *ret = st->line_words[set];
+        return true;
 }
 
 int sink_stream_printf(struct sink_stream *st, const char *fmt, ...)
