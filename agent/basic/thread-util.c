@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Helper threads (include/thread-util.h). */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 
 #include "thread-util.h"
@@ -22,4 +23,15 @@ int thread_start(pthread_t *ret, size_t stack_size, void *(*fn)(void *), void *a
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         pthread_attr_destroy(&attr);
         return r;
+}
+
+unsigned thread_cpus(void)
+{
+        cpu_set_t set;
+        int n;
+
+        if (sched_getaffinity(0, sizeof(set), &set) < 0)
+                return 1;
+        n = CPU_COUNT(&set);
+        return n < 1 ? 1 : (unsigned) n;
 }

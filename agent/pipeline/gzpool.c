@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -68,17 +67,11 @@ struct gzpool {
         void *userdata;
 };
 
+/* One CPU is the collecting thread's; each worker's compressor keeps about
+ * 300 KiB resident at level 3. */
 unsigned gzpool_default_workers(void)
 {
-        cpu_set_t set;
-        int n;
-
-        if (sched_getaffinity(0, sizeof(set), &set) < 0)
-                return 1;
-        n = CPU_COUNT(&set);
-        if (n < 1)
-                return 1;
-        return (unsigned) MIN(n, GZPOOL_WORKERS_MAX);
+        return MIN(MAX(thread_cpus(), 2u) - 1, (unsigned) GZPOOL_WORKERS_MAX);
 }
 
 /* The FILLED slot with the lowest sequence number, or NULL. Under the lock. */

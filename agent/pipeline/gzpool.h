@@ -57,5 +57,6 @@ uint64_t gzpool_members(const struct gzpool *p);
 /* Worker threads the pool runs. */
 unsigned gzpool_workers(const struct gzpool *p);
 
-/* One worker per CPU this process may use (affinity mask), 1..GZPOOL_WORKERS_MAX. */
+/* One worker per CPU this process may use (affinity mask) but one, the
+ * collecting thread's: 1..GZPOOL_WORKERS_MAX. */
 unsigned gzpool_default_workers(void);

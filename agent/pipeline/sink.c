@@ -32,6 +32,7 @@
 #include "redact/never-collect.h"
 #include "sha256.h"
 #include "strv.h"
+#include "thread-util.h"
 
 #define NOTES_MAX 12
 #define SINK_STREAMS_MAX 64
@@ -323,7 +324,7 @@ static bool line_thread_wanted(void)
 
         if (e)
                 return streq(e, "1");
-        return gzpool_default_workers() >= 3;
+        return thread_cpus() >= 3;
 }
 
 static int observe_line(struct sink_stream *st, const char *data, size_t len)
