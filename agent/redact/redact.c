@@ -1161,6 +1161,18 @@ static int handle_piece(struct redact_stream *rs)
         return 0;
 }
 
+/* Whether the 8 bytes at p are all printable ASCII (0x20..0x7f): a word at a
+ * time, as most log text is. */
+static bool printable8(const uint8_t *p)
+{
+        const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+        uint64_t x;
+
+        memcpy(&x, p, sizeof(x));
+        /* no byte >= 0x80, and none below 0x20 (exact once no high bit is set) */
+        return !(x & high) && !((x - 0x20 * ones) & ~x & high);
+}
+
 static size_t utf8_invalid(const uint8_t *p, size_t n)
 {
         size_t bad = 0, i = 0;
@@ -1168,6 +1180,11 @@ static size_t utf8_invalid(const uint8_t *p, size_t n)
         while (i < n) {
                 uint8_t c = p[i];
                 size_t need;
+
+                if (i + 8 <= n && printable8(p + i)) {
+                        i += 8;
+                        continue;
+                }
 
                 if (c < 0x80) {
                         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' &&

@@ -375,6 +375,53 @@ static void test_binary(void **state)
         dynbuf_done(&o.b);
 }
 
+/* The invalid-UTF-8 ratio decides at its threshold (more than 30% of the
+ * first 8 KiB): 2,457 bad bytes (control characters, 0xff) scattered over
+ * every alignment among printable text are not binary, 2,458 are, fed at once
+ * or in pieces. The count reads printable text a word at a time. */
+static void test_binary_threshold(void **state)
+{
+        static const char bad_bytes[] = { 0x01, (char) 0xff, 0x07, (char) 0x80 };
+        static const size_t pieces[] = { 8192, 7, 4096 + 3 };
+
+        (void) state;
+        for (unsigned seed = 1; seed <= 3; seed++)
+                for (size_t n_bad = 2457; n_bad <= 2458; n_bad++)
+                        for (size_t k = 0; k < ELEMENTSOF(pieces); k++) {
+                                char buf[8192];
+                                struct redact_stream *rs = NULL;
+                                struct out o = {};
+                                unsigned x = seed;
+                                size_t placed = 0;
+
+                                for (size_t i = 0; i < sizeof(buf); i++)
+                                        buf[i] = (char) (i % 61 == 60 ? '\n' : 0x20 + i % 95);
+                                while (placed < n_bad) {
+                                        x = x * 1103515245u + 12345u;
+                                        size_t at = (x >> 8) % sizeof(buf);
+
+                                        if ((uint8_t) buf[at] >= 0x20 && (uint8_t) buf[at] < 0x7f) {
+                                                buf[at] = bad_bytes[placed % 4];
+                                                placed++;
+                                        }
+                                }
+                                dynbuf_init(&o.b, 1u << 20);
+                                assert_int_equal(redact_stream_new(R, "t", out_write, &o, &rs), 0);
+                                for (size_t off = 0; off < sizeof(buf); off += pieces[k])
+                                        assert_int_equal(redact_stream_feed(rs, buf + off,
+                                                                            MIN(pieces[k],
+                                                                                sizeof(buf) - off)),
+                                                         0);
+                                assert_int_equal(redact_stream_finish(rs), 0);
+                                if (redact_stream_binary(rs) != (n_bad == 2458))
+                                        fail_msg("seed %u, %zu bad bytes, pieces of %zu: %s", seed,
+                                                 n_bad, pieces[k],
+                                                 n_bad == 2458 ? "not binary" : "binary");
+                                redact_stream_free(rs);
+                                dynbuf_done(&o.b);
+                        }
+}
+
 /* A NUL byte after the first 64 KiB: that line is replaced by a note. */
 static void test_nul_later(void **state)
 {
@@ -845,6 +892,7 @@ int main(void)
                 cmocka_unit_test(test_many_lines_chunks),
                 cmocka_unit_test(test_key_verdicts_repeat),
                 cmocka_unit_test(test_binary),
+                cmocka_unit_test(test_binary_threshold),
                 cmocka_unit_test(test_nul_later),
                 cmocka_unit_test(test_report),
                 cmocka_unit_test(test_policy),
