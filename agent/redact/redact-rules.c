@@ -80,8 +80,7 @@ static int compile_regex(const struct pnode *where, const char *rule, const char
                                                  (size_t) erroff - (anchored ? 3 : 0));
                 return -EINVAL;
         }
-        /* Without JIT the interpreter still works, only slower. */
-        (void) pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+        /* JIT code is made on the pattern's first use (redact.c's re_run()) */
         *ret = code;
         return 0;
 }

@@ -63,6 +63,7 @@ struct redactor {
         pcre2_match_data *md, *md2;
         pcre2_match_context *mctx;
         pcre2_jit_stack *jit;
+        bool jit_off; /* JIT compilation failed once: interpret what is not compiled */
 
         uint64_t *by_rule;
         uint64_t total;
@@ -406,18 +407,26 @@ static const char *wrapped_payload(const char *t, size_t len, size_t *ret_len)
         return NULL;
 }
 
-/* pcre2_match() of a whole subject from offset (at most its length): the
+/*
+ * pcre2_match() of a whole subject from offset (at most its length): the
  * JIT-compiled code called directly, which is what pcre2_match() does after
- * checks that cannot fail here; the interpreter when the pattern has no JIT
- * code. */
-static int re_run(const pcre2_code *re, const char *p, size_t n, size_t off, pcre2_match_data *md,
-                  pcre2_match_context *mctx)
+ * checks that cannot fail here. A pattern gets its JIT code on its first use:
+ * most rules never run on a given host's text, and the code of all of them
+ * was about half a MiB of executable memory for the whole run. Where JIT
+ * compilation fails (no JIT, no executable memory), the interpreter runs
+ * this pattern and every one not compiled yet.
+ */
+static int re_run(struct redactor *r, pcre2_code *re, const char *p, size_t n, size_t off,
+                  pcre2_match_data *md)
 {
-        int rc = pcre2_jit_match(re, (PCRE2_SPTR) p, n, off, 0, md, mctx);
+        int rc = pcre2_jit_match(re, (PCRE2_SPTR) p, n, off, 0, md, r->mctx);
 
-        if (rc == PCRE2_ERROR_JIT_BADOPTION)
-                rc = pcre2_match(re, (PCRE2_SPTR) p, n, off, 0, md, mctx);
-        return rc;
+        if (rc != PCRE2_ERROR_JIT_BADOPTION)
+                return rc;
+        if (!r->jit_off && pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0)
+                return pcre2_jit_match(re, (PCRE2_SPTR) p, n, off, 0, md, r->mctx);
+        r->jit_off = true;
+        return pcre2_match(re, (PCRE2_SPTR) p, n, off, 0, md, r->mctx);
 }
 
 /* Adds the secret of a "next" rule's second line, if text is that line. */
@@ -440,9 +449,9 @@ static int next_line_span(struct redactor *r, unsigned idx, const char *text, si
                 p = text;
                 n = len;
         }
-        if (re_run(rule->next_re, p, n, 0, r->md, r->mctx) < 0 &&
+        if (re_run(r, rule->next_re, p, n, 0, r->md) < 0 &&
             (p != text || !(p = wrapped_payload(text, len, &n)) ||
-             re_run(rule->next_re, p, n, 0, r->md, r->mctx) < 0))
+             re_run(r, rule->next_re, p, n, 0, r->md) < 0))
                 return 0;
         ov = pcre2_get_ovector_pointer(r->md);
         gs = ov[2 * g] + (size_t) (p - text);
@@ -450,16 +459,16 @@ static int next_line_span(struct redactor *r, unsigned idx, const char *text, si
         if (gs == PCRE2_UNSET)
                 return 0;
         strip_quotes(text, &gs, &ge);
-        if (rule->keep_re && re_run(rule->keep_re, text + gs, ge - gs, 0, r->md2, r->mctx) >= 0)
+        if (rule->keep_re && re_run(r, rule->keep_re, text + gs, ge - gs, 0, r->md2) >= 0)
                 return 0;
         if (ge <= gs)
                 return 0;
         return spanvec_push(sv, &(struct span) { .start = gs, .end = ge, .rule = (int) idx });
 }
 
-static bool re_matches(struct redactor *r, const pcre2_code *re, const char *p, size_t n)
+static bool re_matches(struct redactor *r, pcre2_code *re, const char *p, size_t n)
 {
-        return re && re_run(re, p, n, 0, r->md2, r->mctx) >= 0;
+        return re && re_run(r, re, p, n, 0, r->md2) >= 0;
 }
 
 static enum key_verdict key_check(struct redactor *r, const struct rule *rule, const char *key,
@@ -566,7 +575,7 @@ static int next_in_payload(struct redactor *r, unsigned idx, const char *text, s
         if (len == 0 || text[0] != '{')
                 return 0;
         p = wrapped_payload(text, len, &n);
-        if (!p || re_run(rule->re, p, n, 0, r->md, r->mctx) < 0)
+        if (!p || re_run(r, rule->re, p, n, 0, r->md) < 0)
                 return 0;
         if (key_ok(r, rule, p, &weak, &n) && !weak)
                 *ret_next = (int) idx;
@@ -587,7 +596,7 @@ static int rule_spans(struct redactor *r, unsigned idx, const char *text, size_t
                 size_t s, e, next;
                 bool weak;
 
-                rc = re_run(rule->re, text, len, off, r->md, r->mctx);
+                rc = re_run(r, rule->re, text, len, off, r->md);
                 if (rc == PCRE2_ERROR_NOMATCH)
                         break;
                 if (rc < 0) {
@@ -905,10 +914,10 @@ static bool continues_block(const char *t, size_t len)
         return p && n > 0 && !memchr(p, ' ', n) && looks_like_key_material(p, n);
 }
 
-static int match_at(struct redactor *r, const pcre2_code *re, const char *text, size_t len,
+static int match_at(struct redactor *r, pcre2_code *re, const char *text, size_t len,
                     size_t *ret_start, size_t *ret_end)
 {
-        int rc = pcre2_match(re, (PCRE2_SPTR) text, len, 0, 0, r->md2, r->mctx);
+        int rc = re_run(r, re, text, len, 0, r->md2);
         PCRE2_SIZE *ov;
 
         if (rc < 0)
