@@ -142,7 +142,7 @@ void journal_trim_step(struct journal_trim *t)
         if (t->trim_countdown > 0 && --t->trim_countdown > 0)
                 return;
         if (resident_file_bytes(&file) < 0) {
-                t->trim_countdown = TRIM_EVERY_MAX;
+                t->trim_countdown = t->every_max ?: TRIM_EVERY_MAX;
                 return;
         }
         journal = file > t->file_base ? file - t->file_base : 0;
@@ -155,8 +155,8 @@ void journal_trim_step(struct journal_trim *t)
          * the same rate, fills a quarter of the room left */
         grown = file > t->last_file ? file - t->last_file : 0;
         room = t->limit - journal;
-        next = grown > 0 ? room * t->trim_every / (4 * grown) : TRIM_EVERY_MAX;
-        t->trim_every = (unsigned) MIN(MAX(next, TRIM_EVERY_MIN), TRIM_EVERY_MAX);
+        next = grown > 0 ? room * t->trim_every / (4 * grown) : (t->every_max ?: TRIM_EVERY_MAX);
+        t->trim_every = (unsigned) MIN(MAX(next, TRIM_EVERY_MIN), t->every_max ?: TRIM_EVERY_MAX);
         t->last_file = t->file_base + journal;
         t->trim_countdown = t->trim_every;
 }

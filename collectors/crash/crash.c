@@ -230,7 +230,8 @@ static int journal_open(struct crash_state *s, struct collect_ctx *ctx, sd_journ
 static int scan_journal(struct crash_state *s, struct collect_ctx *ctx)
 {
         struct crash_record *pending = NULL;
-        struct journal_trim trim = { .limit = JOURNAL_TRIM_LIMIT_SPARSE }; /* few entries */
+        struct journal_trim trim = { .limit = JOURNAL_TRIM_LIMIT_SPARSE, /* few entries */
+                                     .every_max = JOURNAL_TRIM_EVERY_SPARSE };
         sd_journal *j = NULL;
         int r;
 

@@ -903,6 +903,7 @@ static int units_read(struct journal_state *s, struct collect_ctx *ctx, entry_fn
         if (r < 0)
                 return r;
         s->units_matched = true;
+        s->trim.every_max = JOURNAL_TRIM_EVERY_SPARSE;
         journal_trim_burst(&s->trim, true);
         r = sd_journal_seek_cursor(s->j, cursor);
         if (r < 0) {
@@ -954,6 +955,7 @@ static int units_pass(struct journal_state *s, struct collect_ctx *ctx, struct s
                 sink_stream_set_limit(st[i], per_unit);
         }
         s->units_matched = false;
+        s->trim.every_max = 0; /* every entry is read: the growth is steady */
         sd_journal_flush_matches(s->j);
         r = read_window_threaded(s, ctx, units_read, units_pass_entry, &up, st, written);
         if (r == -ETIMEDOUT) {
@@ -1095,6 +1097,7 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
                 r = member_open(ctx, sink, "logs/journal/kernel.log", "journal:kernel", &fp.kernel);
         if (r >= 0)
                 r = match_first_pass(s);
+        s->trim.every_max = JOURNAL_TRIM_EVERY_SPARSE;
         if (r >= 0) {
                 struct sink_stream *streams[_FIRST_PASS_MAX] = {
                         [FIRST_PASS_WARNINGS] = fp.warnings.st,
