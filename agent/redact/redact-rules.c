@@ -223,15 +223,24 @@ static int rule_hints(const struct pnode *n, const char *name, struct rule *rule
         r = pnode_to_strv(hn, &rule->hints, ret_error);
         if (r < 0)
                 return r;
-        STRV_FOREACH(h, rule->hints)
-                if (strlen(*h) < LITSCAN_MIN || strlen(*h) > LITSCAN_MAX) {
-                        if (ret_error)
-                                *ret_error = pnode_error(hn,
-                                                         "rule '%s': hint '%s' is shorter "
-                                                         "than %u or longer than %u characters",
-                                                         name, *h, LITSCAN_MIN, LITSCAN_MAX);
-                        return -EINVAL;
-                }
+        STRV_FOREACH(h, rule->hints) {
+                size_t len = strlen(*h);
+
+                if (len >= LITSCAN_MIN && len <= LITSCAN_MAX)
+                        continue;
+                if (ret_error)
+                        *ret_error = len < LITSCAN_MIN ?
+                                             pnode_error(hn,
+                                                         "rule '%s': hint '%s' is shorter than "
+                                                         "%u bytes (a short hint would run the "
+                                                         "regex on almost every line)",
+                                                         name, *h, LITSCAN_MIN) :
+                                             pnode_error(hn,
+                                                         "rule '%s': a hint is longer than %u "
+                                                         "bytes",
+                                                         name, LITSCAN_MAX);
+                return -EINVAL;
+        }
         return 0;
 }
 

@@ -577,6 +577,7 @@ static void test_policy(void **state)
         pnode_free(tree);
         tree = parse("redaction:\n  rules:\n    - {name: x, regex: 'ab', hints: [ab]}\n");
         assert_int_equal(redactor_check_policy(pnode_get(tree, "redaction"), &err), -EINVAL);
+        assert_non_null(strstr(err, "hint 'ab' is shorter than 3 bytes"));
         free(err);
         err = NULL;
         pnode_free(tree);
