@@ -15,6 +15,7 @@
 
 #include "alloc-util.h"
 #include "pipeline/linequeue.h"
+#include "ring-sync.h"
 #include "thread-util.h"
 
 #define LQ_CHUNK (32u * 1024u)
@@ -44,19 +45,15 @@ struct lq_rec {
 };
 
 struct lq_chunk {
-        bool filled;
         size_t len;
         char data[LQ_CHUNK];
 };
 
 struct linequeue {
-        pthread_mutex_t lock;
-        pthread_cond_t filled; /* a chunk was filled, or stop */
-        pthread_cond_t freed;  /* a chunk was delivered */
+        struct ring_sync ring; /* its lock also guards error */
         struct lq_chunk chunks[LQ_CHUNKS];
-        uint64_t put, got;
         struct lq_chunk *cur; /* being filled, or NULL */
-        bool stop, started;
+        bool started;
         int error; /* the first error of a callback */
         pthread_t thread;
         linequeue_line_t line;
@@ -97,9 +94,9 @@ static void deliver(struct linequeue *q, const char *p, size_t n)
                                     h.flags & LQ_META ? &m : NULL, text, h.len);
                 }
                 if (r < 0 && q->error == 0) {
-                        pthread_mutex_lock(&q->lock);
+                        pthread_mutex_lock(&q->ring.lock);
                         q->error = r;
-                        pthread_mutex_unlock(&q->lock);
+                        pthread_mutex_unlock(&q->ring.lock);
                 }
                 p += h.size;
                 n -= h.size;
@@ -110,22 +107,13 @@ static void *lq_main(void *userdata)
 {
         struct linequeue *q = userdata;
 
-        pthread_mutex_lock(&q->lock);
-        for (;;) {
-                struct lq_chunk *c = &q->chunks[q->got % LQ_CHUNKS];
+        /* a stop delivers what was queued first */
+        while (ring_sync_take(&q->ring, true)) {
+                struct lq_chunk *c = &q->chunks[q->ring.got % LQ_CHUNKS];
 
-                while (!q->stop && !c->filled)
-                        pthread_cond_wait(&q->filled, &q->lock);
-                if (!c->filled)
-                        break; /* stopped with nothing left */
-                pthread_mutex_unlock(&q->lock);
                 deliver(q, c->data, c->len);
-                pthread_mutex_lock(&q->lock);
-                c->filled = false;
-                q->got++;
-                pthread_cond_broadcast(&q->freed);
+                ring_sync_release(&q->ring);
         }
-        pthread_mutex_unlock(&q->lock);
         return NULL;
 }
 
@@ -140,9 +128,7 @@ int linequeue_new(linequeue_line_t line, linequeue_end_t end, void *userdata,
         q = xcalloc(1, sizeof(*q));
         if (!q)
                 return -ENOMEM;
-        pthread_mutex_init(&q->lock, NULL);
-        pthread_cond_init(&q->filled, NULL);
-        pthread_cond_init(&q->freed, NULL);
+        ring_sync_init(&q->ring, LQ_CHUNKS);
         q->line = line;
         q->end = end;
         q->userdata = userdata;
@@ -158,11 +144,7 @@ static void publish(struct linequeue *q)
 {
         if (!q->cur)
                 return;
-        pthread_mutex_lock(&q->lock);
-        q->cur->filled = true;
-        q->put++;
-        pthread_cond_signal(&q->filled);
-        pthread_mutex_unlock(&q->lock);
+        ring_sync_publish(&q->ring);
         q->cur = NULL;
 }
 
@@ -174,14 +156,9 @@ static char *reserve(struct linequeue *q, size_t size)
         if (q->cur && q->cur->len + size > LQ_CHUNK)
                 publish(q);
         if (!q->cur) {
-                struct lq_chunk *c = &q->chunks[q->put % LQ_CHUNKS];
-
-                pthread_mutex_lock(&q->lock);
-                while (c->filled)
-                        pthread_cond_wait(&q->freed, &q->lock);
-                pthread_mutex_unlock(&q->lock);
-                c->len = 0;
-                q->cur = c;
+                ring_sync_wait_room(&q->ring);
+                q->cur = &q->chunks[q->ring.put % LQ_CHUNKS];
+                q->cur->len = 0;
         }
         p = q->cur->data + q->cur->len;
         q->cur->len += size;
@@ -192,9 +169,9 @@ static int error_of(struct linequeue *q)
 {
         int r;
 
-        pthread_mutex_lock(&q->lock);
+        pthread_mutex_lock(&q->ring.lock);
         r = q->error;
-        pthread_mutex_unlock(&q->lock);
+        pthread_mutex_unlock(&q->ring.lock);
         return r;
 }
 
@@ -280,10 +257,7 @@ int linequeue_sync(struct linequeue *q)
         if (!q)
                 return 0;
         publish(q);
-        pthread_mutex_lock(&q->lock);
-        while (q->got < q->put)
-                pthread_cond_wait(&q->freed, &q->lock);
-        pthread_mutex_unlock(&q->lock);
+        ring_sync_wait_empty(&q->ring);
         return error_of(q);
 }
 
@@ -293,17 +267,12 @@ struct linequeue *linequeue_free(struct linequeue *q)
                 return NULL;
         if (q->started) {
                 publish(q);
-                pthread_mutex_lock(&q->lock);
-                q->stop = true;
-                pthread_cond_broadcast(&q->filled);
-                pthread_mutex_unlock(&q->lock);
+                ring_sync_stop(&q->ring);
                 pthread_join(q->thread, NULL);
         }
         free(q->source);
         free(q->thread_source);
-        pthread_cond_destroy(&q->freed);
-        pthread_cond_destroy(&q->filled);
-        pthread_mutex_destroy(&q->lock);
+        ring_sync_done(&q->ring);
         free(q);
         return NULL;
 }

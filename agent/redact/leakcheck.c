@@ -25,6 +25,7 @@
 #include "log.h"
 #include "time-util.h"
 #include "redact/redact.h"
+#include "ring-sync.h"
 #include "sha256.h"
 #include "thread-util.h"
 
@@ -907,12 +908,7 @@ finish:
  * Producers may be on different threads: prod_lock orders them.
  */
 #define LC_CHUNK (32u * 1024u)
-#define LC_CHUNKS 8u
-/* The thread, once idle, is woken when this many chunks wait (or at a sync):
- * one wake-up per batch, not per chunk. A waiting producer is woken when half
- * the ring is free again. Each wake-up costs both threads a context switch,
- * and on a machine with few CPUs the woken thread preempts the waker. */
-#define LC_WAKE_AT (LC_CHUNKS / 2u)
+#define LC_CHUNKS 8u  /* handed over in batches of half of them (include/ring-sync.h) */
 #define LC_MARKS 128u /* member starts in one chunk, at most */
 #define LC_STREAMS 4u /* stream 0 and three opened ones */
 
@@ -933,7 +929,6 @@ struct lc_mark {
 };
 
 struct lc_chunk {
-        bool filled;
         size_t len;
         size_t n_marks;
         struct lc_mark marks[LC_MARKS];
@@ -953,15 +948,9 @@ struct lc_stream {
 };
 
 struct leakcheck {
-        pthread_mutex_t lock;
-        pthread_cond_t filled; /* a chunk was filled, or stop */
-        pthread_cond_t freed;  /* a chunk was scanned */
+        struct ring_sync ring; /* of chunks; its lock also guards error, bytes, members, cpu */
         struct lc_chunk chunks[LC_CHUNKS];
-        uint64_t put, got;    /* chunks filled and scanned so far */
         struct lc_chunk *cur; /* being filled, or NULL */
-        bool idle;            /* the thread waits for chunks */
-        unsigned waiting;     /* producers waiting on freed */
-        bool stop;
         bool started;
         int error;
         pthread_t thread;
@@ -1124,38 +1113,25 @@ static void *lc_main(void *userdata)
 {
         struct leakcheck *lc = userdata;
 
-        pthread_mutex_lock(&lc->lock);
-        for (;;) {
-                struct lc_chunk *c = &lc->chunks[lc->got % LC_CHUNKS];
+        /* a stop (leakcheck_free()) drops what was not scanned */
+        while (ring_sync_take(&lc->ring, false)) {
+                struct lc_chunk *c = &lc->chunks[lc->ring.got % LC_CHUNKS];
                 int r;
 
-                while (!lc->stop && !c->filled) {
-                        lc->idle = true;
-                        pthread_cond_wait(&lc->filled, &lc->lock);
-                        lc->idle = false;
-                }
-                if (lc->stop)
-                        break;
+                pthread_mutex_lock(&lc->ring.lock);
                 lc->failed = lc->error < 0;
-                pthread_mutex_unlock(&lc->lock);
+                pthread_mutex_unlock(&lc->ring.lock);
                 /* after a failure the chunks are still read, for the digests */
                 r = lc_scan_chunk(lc, c);
                 lc_chunk_clear(c);
                 usec_t cpu = thread_cpu();
-                pthread_mutex_lock(&lc->lock);
+                pthread_mutex_lock(&lc->ring.lock);
                 if (r < 0 && lc->error == 0)
                         lc->error = r;
-                c->filled = false;
-                lc->got++;
                 lc->cpu = cpu;
-                bool wake = lc->waiting > 0 &&
-                            (lc->got == lc->put || lc->put - lc->got <= LC_CHUNKS / 2);
-                pthread_mutex_unlock(&lc->lock);
-                if (wake)
-                        pthread_cond_broadcast(&lc->freed);
-                pthread_mutex_lock(&lc->lock);
+                pthread_mutex_unlock(&lc->ring.lock);
+                ring_sync_release(&lc->ring);
         }
-        pthread_mutex_unlock(&lc->lock);
         return NULL;
 }
 
@@ -1166,10 +1142,8 @@ int leakcheck_new(struct leakcheck **ret)
 
         if (!lc)
                 return -ENOMEM;
-        pthread_mutex_init(&lc->lock, NULL);
+        ring_sync_init(&lc->ring, LC_CHUNKS);
         pthread_mutex_init(&lc->prod_lock, NULL);
-        pthread_cond_init(&lc->filled, NULL);
-        pthread_cond_init(&lc->freed, NULL);
         r = scan_init(&lc->s, &lc->d);
         if (r >= 0) {
                 lc->streams[0].buf = lc->s.buf;
@@ -1184,42 +1158,20 @@ int leakcheck_new(struct leakcheck **ret)
         return 0;
 }
 
-/* Hands the current chunk to the thread; now: wake it even for this one chunk
- * (someone waits for the result). The signal follows the unlock, so the woken
- * thread does not at once block on the lock the waker holds. */
-static void lc_publish(struct leakcheck *lc, bool now)
+/* Hands the current chunk to the thread. Under prod_lock. */
+static void lc_publish(struct leakcheck *lc)
 {
-        bool wake;
-
-        pthread_mutex_lock(&lc->lock);
-        lc->cur->filled = true;
-        lc->put++;
-        wake = lc->idle && (now || lc->put - lc->got >= LC_WAKE_AT);
-        pthread_mutex_unlock(&lc->lock);
-        if (wake)
-                pthread_cond_signal(&lc->filled);
+        ring_sync_publish(&lc->ring);
         lc->cur = NULL;
 }
 
-/* One wait for the thread to free chunks, under lock: it wakes waiters only
- * when half the ring is free or the ring is empty. */
-static void lc_wait_freed(struct leakcheck *lc)
-{
-        lc->waiting++;
-        pthread_cond_wait(&lc->freed, &lc->lock);
-        lc->waiting--;
-}
-
-/* Takes the next free chunk, waiting for the thread when all are in flight
- * (then the thread was woken by the publish that filled the ring). */
+/* Takes the next free chunk, waiting for the thread when all are in flight. */
 static void lc_acquire(struct leakcheck *lc)
 {
-        struct lc_chunk *c = &lc->chunks[lc->put % LC_CHUNKS];
+        struct lc_chunk *c;
 
-        pthread_mutex_lock(&lc->lock);
-        while (c->filled)
-                lc_wait_freed(lc);
-        pthread_mutex_unlock(&lc->lock);
+        ring_sync_wait_room(&lc->ring);
+        c = &lc->chunks[lc->ring.put % LC_CHUNKS];
         c->len = 0;
         c->n_marks = 0;
         lc->cur = c;
@@ -1229,7 +1181,7 @@ static void lc_acquire(struct leakcheck *lc)
 static void lc_mark(struct leakcheck *lc, enum lc_mark_kind kind, unsigned id, char *member)
 {
         if (lc->cur && (lc->cur->n_marks == LC_MARKS || lc->cur->len == LC_CHUNK))
-                lc_publish(lc, false);
+                lc_publish(lc);
         if (!lc->cur)
                 lc_acquire(lc);
         lc->cur->marks[lc->cur->n_marks++] = (struct lc_mark) {
@@ -1240,9 +1192,9 @@ static void lc_mark(struct leakcheck *lc, enum lc_mark_kind kind, unsigned id, c
 
 static void lc_fail(struct leakcheck *lc, int r)
 {
-        pthread_mutex_lock(&lc->lock);
+        pthread_mutex_lock(&lc->ring.lock);
         lc->error = lc->error ?: r;
-        pthread_mutex_unlock(&lc->lock);
+        pthread_mutex_unlock(&lc->ring.lock);
 }
 
 static int lc_begin(struct leakcheck *lc, unsigned id, const char *name, bool digest)
@@ -1283,7 +1235,7 @@ static void lc_feed(struct leakcheck *lc, unsigned id, const char *p, size_t len
                 p += n;
                 len -= n;
                 if (lc->cur->len == LC_CHUNK)
-                        lc_publish(lc, false);
+                        lc_publish(lc);
         }
 }
 
@@ -1336,11 +1288,8 @@ int leakcheck_close(struct leakcheck *lc, int id, bool discard, char *hex)
         }
         if (r >= 0 && hex) {
                 /* the thread is at most the ring behind: wait until it passed the mark */
-                lc_publish(lc, true);
-                pthread_mutex_lock(&lc->lock);
-                while (lc->got < lc->put)
-                        lc_wait_freed(lc);
-                pthread_mutex_unlock(&lc->lock);
+                lc_publish(lc);
+                ring_sync_wait_empty(&lc->ring);
                 memcpy(hex, lc->streams[id].hex, SHA256_HEX_LEN + 1);
                 if (!hex[0])
                         r = -ENOMEM; /* the digest could not be made */
@@ -1356,17 +1305,16 @@ int leakcheck_sync(struct leakcheck *lc, json_t **ret_hits, struct leakcheck_sta
         /* the end of the last member, then wait until the thread has scanned everything */
         pthread_mutex_lock(&lc->prod_lock);
         lc_mark(lc, LC_END, 0, NULL);
-        lc_publish(lc, true);
+        lc_publish(lc);
         pthread_mutex_unlock(&lc->prod_lock);
-        pthread_mutex_lock(&lc->lock);
-        while (lc->got < lc->put)
-                lc_wait_freed(lc);
+        ring_sync_wait_empty(&lc->ring);
+        pthread_mutex_lock(&lc->ring.lock);
         r = lc->error;
         if (ret_stats)
                 *ret_stats = (struct leakcheck_stats) { .bytes = lc->bytes,
                                                         .members = lc->members,
                                                         .cpu = lc->cpu };
-        pthread_mutex_unlock(&lc->lock);
+        pthread_mutex_unlock(&lc->ring.lock);
         if (r < 0)
                 return r;
         if (ret_hits)
@@ -1380,10 +1328,7 @@ struct leakcheck *leakcheck_free(struct leakcheck *lc)
 {
         if (!lc)
                 return NULL;
-        pthread_mutex_lock(&lc->lock);
-        lc->stop = true;
-        pthread_cond_broadcast(&lc->filled);
-        pthread_mutex_unlock(&lc->lock);
+        ring_sync_stop(&lc->ring);
         if (lc->started)
                 pthread_join(lc->thread, NULL);
         for (size_t i = 0; i < LC_CHUNKS; i++)
@@ -1397,10 +1342,8 @@ struct leakcheck *leakcheck_free(struct leakcheck *lc)
                 sha256_free(lc->streams[i].sha);
         }
         scan_done(&lc->s, &lc->d);
-        pthread_cond_destroy(&lc->freed);
-        pthread_cond_destroy(&lc->filled);
         pthread_mutex_destroy(&lc->prod_lock);
-        pthread_mutex_destroy(&lc->lock);
+        ring_sync_done(&lc->ring);
         free(lc);
         return NULL;
 }
