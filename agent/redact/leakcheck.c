@@ -325,6 +325,20 @@ static void prefilter_index(struct detectors *d)
         }
 }
 
+/*
+ * Where a match can start, at the earliest, before its detector's first
+ * trigram on the line: the regex runs from there, not from the line's start.
+ * A token format holds one of its trigrams at most TOKEN_REACH bytes after
+ * its start (the 32 hex digits before Mailchimp's "-us"); a keyed secret's
+ * word holds one at most ENTROPY_REACH bytes after the word's start
+ * ("private_key"). The lookbehinds at a format's start still see the bytes
+ * before. test-leakcheck puts every format after a long line start without
+ * trigrams, so a reach too short fails there.
+ */
+#define TOKEN_REACH 32u
+#define ENTROPY_REACH 8u
+enum { PRE_FROM_TOKENS, PRE_FROM_ENTROPY, PRE_FROM_N };
+
 /* The PRE_* bits of the trigram at p, or 0. */
 static uint8_t trigram_bits(const struct detectors *d, const unsigned char *p)
 {
@@ -340,26 +354,39 @@ static uint8_t trigram_bits(const struct detectors *d, const unsigned char *p)
         return 0;
 }
 
+/* Records where the bits b, seen at offset i, first appear; returns b. */
+static uint8_t pre_seen(uint8_t m, uint8_t b, size_t i, size_t from[static PRE_FROM_N])
+{
+        if ((b & PRE_TOKENS) && !(m & PRE_TOKENS))
+                from[PRE_FROM_TOKENS] = i > TOKEN_REACH ? i - TOKEN_REACH : 0;
+        if ((b & PRE_ENTROPY) && !(m & PRE_ENTROPY))
+                from[PRE_FROM_ENTROPY] = i > ENTROPY_REACH ? i - ENTROPY_REACH : 0;
+        return b;
+}
+
 /*
- * The detectors a line needs (PRE_*). Only the byte pairs at even offsets are
- * looked up, in an 8 KiB bit set that stays in the L1 cache: a trigram has
- * its first pair at an even offset or its last one, so where a pair is in the
- * set, the trigrams starting there and one byte before are looked up.
+ * The detectors a line needs (PRE_*), and in from[] where the first trigram
+ * of the token and entropy detectors lies. Only the byte pairs at even offsets
+ * are looked up, in an 8 KiB bit set that stays in the L1 cache: a trigram
+ * has its first pair at an even offset or its last one, so where a pair is in
+ * the set, the trigrams starting one byte before and there are looked up.
  */
-static uint8_t prefilter(const struct detectors *d, const char *text, size_t len)
+static uint8_t prefilter(const struct detectors *d, const char *text, size_t len,
+                         size_t from[static PRE_FROM_N])
 {
         const unsigned char *p = (const unsigned char *) text;
         uint8_t m = 0;
 
         for (size_t i = 0; i + 1 < len; i += 2) {
                 unsigned k = (unsigned) p[i] << 8 | p[i + 1];
+                uint8_t b;
 
                 if (_likely_(!(d->pairs[k >> 6] & (UINT64_C(1) << (k & 63)))))
                         continue;
-                if (i + 2 < len)
-                        m |= trigram_bits(d, p + i);
-                if (i > 0)
-                        m |= trigram_bits(d, p + i - 1);
+                if (i > 0 && (b = trigram_bits(d, p + i - 1)))
+                        m |= pre_seen(m, b, i - 1, from);
+                if (i + 2 < len && (b = trigram_bits(d, p + i)))
+                        m |= pre_seen(m, b, i, from);
         }
         return m;
 }
@@ -577,10 +604,9 @@ static int lc_match(struct scan *s, const pcre2_code *re, const char *text, size
         return rc;
 }
 
-static int check_tokens(struct scan *s, const char *text, size_t len)
+static int check_tokens(struct scan *s, const char *text, size_t len, size_t off)
 {
         struct detectors *d = s->d;
-        size_t off = 0;
         int rc, r;
 
         while (off < len) {
@@ -658,10 +684,9 @@ static int check_sql(struct scan *s, const char *text, size_t len)
         return add_hit(s, s->line, "sql-password");
 }
 
-static int check_entropy(struct scan *s, const char *text, size_t len)
+static int check_entropy(struct scan *s, const char *text, size_t len, size_t off)
 {
         struct detectors *d = s->d;
-        size_t off = 0;
         int rc, r;
 
         while (off < len) {
@@ -691,7 +716,8 @@ static int check_entropy(struct scan *s, const char *text, size_t len)
 /* Checks text (one line, or a piece of a long one) at line number s->line. */
 static int check_text(struct scan *s, const char *text, size_t len)
 {
-        uint8_t pre = prefilter(s->d, text, len);
+        size_t from[PRE_FROM_N] = { 0 };
+        uint8_t pre = prefilter(s->d, text, len, from);
         int r = 0;
 
         if (s->pem_pending) {
@@ -700,7 +726,7 @@ static int check_text(struct scan *s, const char *text, size_t len)
                         r = add_hit(s, s->pem_line, "private-key");
         }
         if (r >= 0 && (pre & PRE_TOKENS))
-                r = check_tokens(s, text, len);
+                r = check_tokens(s, text, len, from[PRE_FROM_TOKENS]);
         if (r >= 0 && (pre & PRE_PEM))
                 r = check_pem(s, text, len);
         if (r >= 0 && (pre & PRE_GATED))
@@ -708,7 +734,7 @@ static int check_text(struct scan *s, const char *text, size_t len)
         if (r >= 0 && (pre & PRE_SQL))
                 r = check_sql(s, text, len);
         if (r >= 0 && (pre & PRE_ENTROPY))
-                r = check_entropy(s, text, len);
+                r = check_entropy(s, text, len, from[PRE_FROM_ENTROPY]);
         return r;
 }
 

@@ -52,17 +52,20 @@ static bool line_hit(json_t *hits, int64_t line)
 
 /* Each line alone in a member must be a hit, by the named detector if one is
  * given; also one and two bytes further on (the prefilter reads byte pairs at
- * even offsets: each secret is then seen at both). */
+ * even offsets: each secret is then seen at both), and 100 further on (a
+ * detector's regex starts a bounded reach before its first trigram: a reach
+ * too short for a format misses it there). */
 static void expect_each_caught(const char *const *lines, size_t n)
 {
+        static const int shifts[] = { 0, 1, 2, 100 };
         unsigned missed = 0;
 
         for (size_t i = 0; i < n; i += 2)
-                for (size_t shift = 0; shift < 3; shift++) {
+                for (size_t j = 0; j < ELEMENTSOF(shifts); j++) {
                         _cleanup_free_ char *line = NULL;
-                        int k;
+                        int k, shift = shifts[j];
 
-                        assert_true(asprintf(&line, "%.*s%s", (int) shift, "  ", lines[i]) > 0);
+                        assert_true(asprintf(&line, "%*s%s", shift, "", lines[i]) > 0);
                         json_t *hits = scan(line, 0, &k);
                         const char *d = json_string_value(
                                 json_object_get(json_array_get(hits, 0), "detector"));
@@ -70,7 +73,7 @@ static void expect_each_caught(const char *const *lines, size_t n)
                         if (k < 1 || !line_hit(hits, 1) ||
                             (lines[i + 1] && strcmp(d, lines[i + 1]) != 0)) {
                                 print_error("not caught as %s: row %zu of the table, shifted by "
-                                            "%zu (%s)\n",
+                                            "%d (%s)\n",
                                             lines[i + 1] ?: "a secret", i / 2, shift,
                                             d ?: "no hit");
                                 missed++;
@@ -206,6 +209,11 @@ static void test_keyed_syntaxes(void **state)
                 "high-entropy-secret",
                 /* a property word before the secret word still names a secret */
                 "encryption_key = 9fK2mQ7xLp4vR8tZ",
+                "high-entropy-secret",
+                /* the secret word's trigram furthest from its start: "key" */
+                "PRIVATEKEY=Zq8Xw2Lp5Vk9Rm4T",
+                "high-entropy-secret",
+                "accesskey: 9fK2mQ7xLp4vR8tZ",
                 "high-entropy-secret",
         };
 
