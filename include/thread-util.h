@@ -15,3 +15,15 @@ int thread_start(pthread_t *ret, size_t stack_size, void *(*fn)(void *), void *a
 
 /* The CPUs this process may run on (its affinity mask), at least 1. */
 unsigned thread_cpus(void);
+
+/*
+ * Called first on a helper thread that works for the collecting thread
+ * (compression, the leak check, the archive writer): it runs THREAD_HELPER_NICE
+ * steps of nice below the thread that started it (at most 19). Where three
+ * threads want two CPUs, the collecting thread, whose progress all of them
+ * wait for, is then not the one that waits; the helpers still get every cycle
+ * it leaves, and their bounded queues stop it when they fall behind. A
+ * failure changes nothing. Linux: the nice value is a thread's own.
+ */
+#define THREAD_HELPER_NICE 10
+void thread_helper_priority(void);

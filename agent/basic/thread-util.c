@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include "thread-util.h"
 
@@ -34,4 +35,16 @@ unsigned thread_cpus(void)
                 return 1;
         n = CPU_COUNT(&set);
         return n < 1 ? 1 : (unsigned) n;
+}
+
+void thread_helper_priority(void)
+{
+        int cur;
+
+        errno = 0;
+        cur = getpriority(PRIO_PROCESS, 0);
+        if (cur == -1 && errno != 0)
+                return;
+        (void) setpriority(PRIO_PROCESS, 0,
+                           cur + THREAD_HELPER_NICE > 19 ? 19 : cur + THREAD_HELPER_NICE);
 }

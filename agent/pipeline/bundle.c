@@ -359,6 +359,8 @@ static void *writer_main(void *userdata)
 {
         struct bundle *b = userdata;
 
+        thread_helper_priority();
+
         pthread_mutex_lock(&b->lock);
         for (;;) {
                 while (!b->stop && b->run == b->put) {

@@ -93,6 +93,8 @@ static void *worker_main(void *userdata)
         struct worker *w = userdata;
         struct gzpool *p = w->pool;
 
+        thread_helper_priority();
+
         pthread_mutex_lock(&p->lock);
         for (;;) {
                 struct slot *s = NULL;

@@ -1139,6 +1139,8 @@ static void *lc_main(void *userdata)
 {
         struct leakcheck *lc = userdata;
 
+        thread_helper_priority();
+
         /* a stop (leakcheck_free()) drops what was not scanned */
         while (ring_sync_take(&lc->ring, false)) {
                 struct lc_chunk *c = &lc->chunks[lc->ring.got % LC_CHUNKS];
