@@ -49,28 +49,71 @@ static const char *const default_patterns[] = {
 /*
  * Every match of a default pattern contains one of these words (caseless), so
  * a line with none of them cannot match: the literal scan below decides, and
- * PCRE2 runs only on the few lines where a word was found.
+ * PCRE2 runs only on the few lines where a word was found, and only the
+ * patterns whose words were (pattern_words[]: "debug" holds "bug" and runs
+ * one pattern, not eleven).
  */
-static const char *const hint_words[] = {
-        "err",
-        "fatal",
-        "crit",
-        "emerg",
-        "alert",
-        "severe",
-        "panic",
-        "oops",
-        "bug",
-        "traceback",
-        "exception",
-        "segfault",
-        "oom",
-        "out of memory",
-        "killed process",
-        "failed with result",
-        "dumped",
-        NULL,
+enum {
+        W_ERR,
+        W_FATAL,
+        W_CRIT,
+        W_EMERG,
+        W_ALERT,
+        W_SEVERE,
+        W_PANIC,
+        W_OOPS,
+        W_BUG,
+        W_TRACEBACK,
+        W_EXCEPTION,
+        W_SEGFAULT,
+        W_OOM,
+        W_OUT_OF_MEMORY,
+        W_KILLED_PROCESS,
+        W_FAILED_WITH_RESULT,
+        W_DUMPED,
+        W_MAX,
 };
+
+static const char *const hint_words[W_MAX + 1] = {
+        [W_ERR] = "err",
+        [W_FATAL] = "fatal",
+        [W_CRIT] = "crit",
+        [W_EMERG] = "emerg",
+        [W_ALERT] = "alert",
+        [W_SEVERE] = "severe",
+        [W_PANIC] = "panic",
+        [W_OOPS] = "oops",
+        [W_BUG] = "bug",
+        [W_TRACEBACK] = "traceback",
+        [W_EXCEPTION] = "exception",
+        [W_SEGFAULT] = "segfault",
+        [W_OOM] = "oom",
+        [W_OUT_OF_MEMORY] = "out of memory",
+        [W_KILLED_PROCESS] = "killed process",
+        [W_FAILED_WITH_RESULT] = "failed with result",
+        [W_DUMPED] = "dumped",
+        [W_MAX] = NULL,
+};
+
+#define W(x) (UINT64_C(1) << W_##x)
+
+/* The words every match of default_patterns[i] contains one of. */
+static const uint64_t pattern_words[] = {
+        W(ERR) | W(FATAL) | W(CRIT) | W(EMERG) | W(ALERT) | W(SEVERE) | W(PANIC),
+        W(ERR) | W(CRIT) | W(ALERT) | W(EMERG),
+        W(ERR) | W(FATAL) | W(CRIT),
+        W(PANIC),
+        W(PANIC) | W(BUG) | W(OOPS),
+        W(TRACEBACK),
+        W(EXCEPTION),
+        W(SEGFAULT),
+        W(OOM) | W(OUT_OF_MEMORY) | W(KILLED_PROCESS),
+        W(FAILED_WITH_RESULT),
+        W(DUMPED),
+};
+
+_Static_assert(ELEMENTSOF(pattern_words) + 1 == ELEMENTSOF(default_patterns),
+               "a word mask for each default pattern");
 
 static const char *const allowed_keys[] = {
         "patterns",       "ignore",       "max_groups",
@@ -301,10 +344,18 @@ struct errors *errors_free(struct errors *e)
 
 /* ---- lines ---- */
 
+/* isalnum() of the C locale (no locale is set), inline: it runs for every byte
+ * of an error line, where the library's costs a call for its table. */
+static inline bool ascii_alnum(char c)
+{
+        return (unsigned) (((unsigned char) c | 0x20) - 'a') < 26u ||
+               (unsigned) ((unsigned char) c - '0') < 10u;
+}
+
 static bool is_word(const char *p, size_t n)
 {
         for (size_t i = 0; i < n; i++)
-                if (!isalnum((unsigned char) p[i]) && !strchr("_-.@/[]#:", p[i]))
+                if (!ascii_alnum(p[i]) && !strchr("_-.@/[]#:", p[i]))
                         return false;
         return n > 0;
 }
@@ -370,7 +421,7 @@ static size_t normalise(const char *m, size_t len, char *out, size_t size)
 
         while (i < len && o + 1 < size) {
                 char c = m[i];
-                bool word_start = i == 0 || !isalnum((unsigned char) m[i - 1]);
+                bool word_start = i == 0 || !ascii_alnum(m[i - 1]);
 
                 if (word_start && c == '0' && i + 2 < len && (m[i + 1] == 'x' || m[i + 1] == 'X') &&
                     is_hex(m[i + 2])) {
@@ -390,8 +441,7 @@ static size_t normalise(const char *m, size_t len, char *out, size_t size)
                                         hex++;
                                 j++;
                         }
-                        if (hex >= 8 && digits > 0 &&
-                            (j >= len || !isalnum((unsigned char) m[j]))) {
+                        if (hex >= 8 && digits > 0 && (j >= len || !ascii_alnum(m[j]))) {
                                 PUT(hex == 32 ? "<uuid>" : "<hex>");
                                 i = j;
                                 continue;
@@ -429,10 +479,14 @@ static size_t normalise(const char *m, size_t len, char *out, size_t size)
         return o;
 }
 
-static bool matches(struct errors *e, pcre2_code **re, size_t n_re, const char *p, size_t n)
+/* Whether one of the patterns matches; with need, pattern i is tried only
+ * where the line has one of the words need[i] (bits of words). */
+static bool matches(struct errors *e, pcre2_code **re, size_t n_re, const uint64_t *need,
+                    uint64_t words, const char *p, size_t n)
 {
         for (size_t i = 0; i < n_re; i++)
-                if (pcre2_match(re[i], (PCRE2_SPTR) p, n, 0, 0, e->md, NULL) >= 0)
+                if ((!need || (need[i] & words)) &&
+                    pcre2_match(re[i], (PCRE2_SPTR) p, n, 0, 0, e->md, NULL) >= 0)
                         return true;
         return false;
 }
@@ -667,16 +721,17 @@ static void follow_duplicate(struct errors *e, const char *source, const char *s
         e->trace_append = g && g->count == 1 && !memchr(g->sample.buf, '\n', g->sample.len);
 }
 
-/* Whether the line has one of hint_words: as the sink's scan found, or scanned here. */
-static bool has_word(const struct errors *e, const struct sink_line_meta *meta, const char *line,
-                     size_t len)
+/* The hint_words the line has (bit i: hint_words[i]): as the sink's scan
+ * found, or scanned here. */
+static uint64_t line_words(const struct errors *e, const struct sink_line_meta *meta,
+                           const char *line, size_t len)
 {
         uint64_t masks[LITSCAN_SETS];
 
         if (meta && meta->words_known)
-                return meta->words != 0;
+                return meta->words;
         litscan_scan(e->words, line, len, masks);
-        return masks[0] != 0;
+        return masks[0];
 }
 
 /* An error by its journal priority, or by a pattern (with the built-in ones,
@@ -685,18 +740,24 @@ static bool is_error(struct errors *e, const struct sink_line_meta *meta, const 
                      size_t len)
 {
         int priority = meta ? meta->priority : -1;
+        uint64_t words;
 
-        if (!(priority >= 0 && priority <= (int) e->max_priority) &&
-            ((e->words && !has_word(e, meta, line, len)) || !matches(e, e->re, e->n_re, line, len)))
-                return false;
-        return !matches(e, e->ignore, e->n_ignore, line, len);
+        if (!(priority >= 0 && priority <= (int) e->max_priority)) {
+                if (!e->words)
+                        words = UINT64_MAX;
+                else if ((words = line_words(e, meta, line, len)) == 0)
+                        return false;
+                if (!matches(e, e->re, e->n_re, e->words ? pattern_words : NULL, words, line, len))
+                        return false;
+        }
+        return !matches(e, e->ignore, e->n_ignore, NULL, 0, line, len);
 }
 
 int errors_feed_line(struct errors *e, const char *source, const struct sink_line_meta *meta,
                      const char *line, size_t len)
 {
         char sig[SIGNATURE_MAX + 16];
-        size_t ms, sig_len;
+        size_t ms = SIZE_MAX, sig_len;
         bool journal = meta && meta->priority >= 0, is_new;
         usec_t t = meta ? meta->timestamp : 0;
         struct group *g;
@@ -714,7 +775,8 @@ int errors_feed_line(struct errors *e, const char *source, const struct sink_lin
 
         if (!is_error(e, meta, line, len))
                 return 0;
-        ms = message_start(line, len);
+        if (ms == SIZE_MAX)
+                ms = message_start(line, len);
 
         sig_len = normalise(line + ms, len - ms, sig, SIGNATURE_MAX);
 
