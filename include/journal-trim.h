@@ -23,7 +23,7 @@
 #define JOURNAL_TRIM_LIMIT (3ULL << 20)
 #define JOURNAL_TRIM_LIMIT_SPARSE (2ULL << 20)
 
-/* The resident size is checked every 8 to 256 entries, as the growth goes. A
+/* The resident size is checked every 8 to 64 entries, as the growth goes. A
  * reader through matches sets every_max to JOURNAL_TRIM_EVERY_SPARSE: each of
  * its steps moves in the entry arrays of every match in every file, and a
  * few such steps can map several MiB (4 MiB in 2 ms on the journal
@@ -35,7 +35,7 @@ struct journal_trim {
         uint64_t file_base;  /* file-backed resident bytes before reading */
         uint64_t last_file;  /* file-backed resident bytes at the last check */
         unsigned trim_every; /* entries between two checks */
-        unsigned every_max;  /* trim_every at most; 0: 256 */
+        unsigned every_max;  /* trim_every at most; 0: 64 */
         unsigned trim_countdown;
         uint64_t trims; /* times the journal's pages were dropped */
         uint64_t madvise_calls;

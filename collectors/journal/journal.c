@@ -955,7 +955,7 @@ static int units_pass(struct journal_state *s, struct collect_ctx *ctx, struct s
                 sink_stream_set_limit(st[i], per_unit);
         }
         s->units_matched = false;
-        s->trim.every_max = 0; /* every entry is read: the growth is steady */
+        s->trim.every_max = 0; /* every entry is read: the growth is steadier */
         sd_journal_flush_matches(s->j);
         r = read_window_threaded(s, ctx, units_read, units_pass_entry, &up, st, written);
         if (r == -ETIMEDOUT) {
