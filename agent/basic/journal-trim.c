@@ -39,10 +39,9 @@
  * one would fill a quarter of the room left.
  */
 #define TRIM_EVERY_MIN 8U
-/* At most 64 entries between two checks, even where the growth was slow: a
- * run of entries whose data objects lie far apart in the files (a message
- * first written long before) maps 64 KiB an entry, and at 256 about one
- * run in fifty of the journal benchmark passed 16 MiB (17.4 MiB; none in 59
+/* At most 64 entries between two checks, even where the growth was slow: at
+ * 256 a burst of mapping between two checks went unseen in about one run in
+ * fifty of the journal benchmark, which passed 16 MiB (17.4 MiB; none in 59
  * at 64). A check is one pread() of about 2 µs: some 6,000 more a million
  * entries, about 1% of the reader's time. */
 #define TRIM_EVERY_MAX 64U
