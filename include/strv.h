@@ -30,6 +30,9 @@ char **strv_copy(char *const *l);
 
 bool strv_contains(char *const *l, const char *s);
 
+/* The same strings in the same order (NULL equals an empty vector). */
+bool strv_equal(char *const *a, char *const *b);
+
 /* Joins with sep; NULL on OOM. */
 char *strv_join(char *const *l, const char *sep);
 

@@ -78,6 +78,16 @@ bool strv_contains(char *const *l, const char *s)
         return false;
 }
 
+bool strv_equal(char *const *a, char *const *b)
+{
+        size_t i = 0;
+
+        for (; a && a[i] && b && b[i]; i++)
+                if (!streq(a[i], b[i]))
+                        return false;
+        return !(a && a[i]) && !(b && b[i]);
+}
+
 char *strv_join(char *const *l, const char *sep)
 {
         size_t n = 1, k = sep ? strlen(sep) : 0, at = 0;

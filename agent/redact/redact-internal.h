@@ -33,6 +33,7 @@ struct rule {
         pcre2_code *end_re;       /* multiline rules only */
         pcre2_code *next_re;      /* the secret is on the next line, matched by this */
         char **hints;             /* NULL or empty: runs on every line */
+        char **hints_not_in;      /* words taken out of a line before its hints are looked for */
         uint32_t secret_group;    /* 0: the whole match is replaced */
         uint32_t key_group;       /* 0: no "key" group */
         double entropy;           /* > 0: a value below this Shannon entropy (bits/byte) is kept

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "alloc-util.h"
 #include "litscan.h"
@@ -23,8 +24,8 @@ static const char *const section_keys[] = {
 };
 
 static const char *const rule_keys[] = {
-        "name", "description", "regex",   "hints",    "key",       "keep", "multiline",
-        "end",  "next",        "entropy", "weak_key", "weak_keep", NULL,
+        "name",      "description", "regex", "hints",   "hints_not_in", "key",       "keep",
+        "multiline", "end",         "next",  "entropy", "weak_key",     "weak_keep", NULL,
 };
 
 void rule_done(struct rule *rule)
@@ -41,6 +42,7 @@ void rule_done(struct rule *rule)
         pcre2_code_free(rule->end_re);
         pcre2_code_free(rule->next_re);
         strv_free(rule->hints);
+        strv_free(rule->hints_not_in);
         *rule = (struct rule) {};
 }
 
@@ -244,6 +246,53 @@ static int rule_hints(const struct pnode *n, const char *name, struct rule *rule
         return 0;
 }
 
+/* Whether the ASCII-caseless text of word holds hint. */
+static bool word_holds(const char *word, const char *hint)
+{
+        size_t wl = strlen(word), hl = strlen(hint);
+
+        for (size_t i = 0; i + hl <= wl; i++)
+                if (strncasecmp(word + i, hint, hl) == 0)
+                        return true;
+        return false;
+}
+
+/* hints_not_in: words (as long as hints) that each hold one of the rule's
+ * hints; a hint inside them does not count (see redact.c's hint_scan()). */
+static int rule_hints_not_in(const struct pnode *n, const char *name, struct rule *rule,
+                             char **ret_error)
+{
+        const struct pnode *hn = pnode_get(n, "hints_not_in");
+        int r;
+
+        if (!hn)
+                return 0;
+        r = pnode_to_strv(hn, &rule->hints_not_in, ret_error);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(w, rule->hints_not_in) {
+                size_t len = strlen(*w);
+                bool holds = false;
+
+                STRV_FOREACH(h, rule->hints)
+                        holds = holds || word_holds(*w, *h);
+                if (len >= LITSCAN_MIN && len <= LITSCAN_MAX && holds)
+                        continue;
+                if (ret_error)
+                        *ret_error = !holds ? pnode_error(hn,
+                                                          "rule '%s': hints_not_in '%s' holds "
+                                                          "none of the rule's hints",
+                                                          name, *w) :
+                                              pnode_error(hn,
+                                                          "rule '%s': a hints_not_in word is "
+                                                          "shorter than %u or longer than %u "
+                                                          "bytes",
+                                                          name, LITSCAN_MIN, LITSCAN_MAX);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 /* Compiles one rule description into out. */
 static int rule_compile(const struct pnode *n, struct rule *out, char **ret_error)
 {
@@ -285,6 +334,8 @@ static int rule_compile(const struct pnode *n, struct rule *out, char **ret_erro
                 return rule_fail(pnode_get(n, "key"), ret_error, name,
                                  "'key' needs a (?<key>...) group");
         r = rule_hints(n, name, &rule, ret_error);
+        if (r >= 0)
+                r = rule_hints_not_in(n, name, &rule, ret_error);
         if (r < 0)
                 return r;
         *out = rule;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "alloc-util.h"
 #include "dynbuf.h"
@@ -74,6 +75,9 @@ struct redactor {
         struct mask *mask;
         bool masking;
 
+        uint64_t not_in;     /* rules with hints_not_in */
+        struct dynbuf blank; /* a line with hints_not_in words blanked (hint_scan()) */
+
         struct spanvec spans;
         struct dynbuf out;
         struct key_slot *keys; /* [KEY_CACHE_SLOTS] */
@@ -124,15 +128,74 @@ struct redact_stream {
         int error;
 };
 
+/* Whether text[0, len) holds w (ASCII-caseless); blanks (NUL bytes, in no
+ * hint) each occurrence in out, a copy of text. */
+static bool blank_word(const char *text, size_t len, const char *w, char *out)
+{
+        size_t wl = strlen(w);
+        bool found = false;
+
+        for (size_t i = 0; i + wl <= len; i++)
+                if (((text[i] | 0x20) == (w[0] | 0x20)) && strncasecmp(text + i, w, wl) == 0) {
+                        memset(out + i, 0, wl);
+                        found = true;
+                        i += wl - 1;
+                }
+        return found;
+}
+
+/*
+ * The hinted rules with hints_not_in whose hints occur only inside those
+ * words: the line is scanned again with the words blanked, once per set of
+ * words (rules with the same list share the scan). Only lines where such a
+ * rule was hinted pay for it.
+ */
+static uint64_t hints_not_in(struct redactor *r, const char *text, size_t len, uint64_t rules)
+{
+        uint64_t todo = rules & r->not_in, masks[LITSCAN_SETS];
+
+        while (todo) {
+                const struct rule *rule = &r->rules[__builtin_ctzll(todo)];
+                bool blanked = false;
+                uint64_t same = 0;
+                char *copy;
+
+                for (uint64_t t = todo; t; t &= t - 1) {
+                        unsigned j = (unsigned) __builtin_ctzll(t);
+
+                        if (strv_equal(r->rules[j].hints_not_in, rule->hints_not_in))
+                                same |= UINT64_C(1) << j;
+                }
+                todo &= ~same;
+                dynbuf_reset(&r->blank);
+                if (dynbuf_add(&r->blank, text, len) < 0)
+                        continue; /* no memory: the rules run, as without the words */
+                copy = r->blank.buf;
+                STRV_FOREACH(w, rule->hints_not_in)
+                        blanked = blank_word(text, len, *w, copy) || blanked;
+                if (!blanked)
+                        continue;
+                litscan_scan(r->scan, copy, len, masks);
+                rules = (rules & ~same) | (masks[REDACT_SET_RULES] & same);
+        }
+        return rules;
+}
+
 /*
  * One pass over text: the rules whose hints occur in it (plus those without
- * hints); masks gets every set of the scan (the words others added).
+ * hints), not counting hints inside a rule's hints_not_in words; masks gets
+ * every set of the scan (the words others added).
  */
-static uint64_t hint_scan(const struct redactor *r, const char *text, size_t len,
+static uint64_t hint_scan(struct redactor *r, const char *text, size_t len,
                           uint64_t masks[static LITSCAN_SETS])
 {
+        uint64_t rules;
+
         litscan_scan(r->scan, text, len, masks);
-        return r->always | masks[REDACT_SET_RULES];
+        rules = r->always | masks[REDACT_SET_RULES];
+        if (rules & r->not_in)
+                rules = hints_not_in(r, text, len, rules);
+        return rules;
 }
 
 /* The scan of text[0, len) (done once: handle_line() and process_text()
@@ -170,6 +233,7 @@ struct redactor *redactor_free(struct redactor *r)
         mask_free(r->mask);
         spanvec_done(&r->spans);
         dynbuf_done(&r->out);
+        dynbuf_done(&r->blank);
         free(r->keys);
         free(r);
         return NULL;
@@ -186,6 +250,7 @@ int redactor_new(const struct pnode *section, struct redactor **ret, char **ret_
         if (!r)
                 return -ENOMEM;
         dynbuf_init(&r->out, LINE_MAX_OUT * 2);
+        dynbuf_init(&r->blank, LINE_MAX_OUT * 2);
         k = rules_load(section, &r->rules, &r->n_rules, ret_error);
         if (k < 0)
                 return k;
@@ -225,6 +290,8 @@ int redactor_new(const struct pnode *section, struct redactor **ret, char **ret_
                         r->always |= UINT64_C(1) << i;
                         continue;
                 }
+                if (rule->hints_not_in && rule->hints_not_in[0])
+                        r->not_in |= UINT64_C(1) << i;
                 STRV_FOREACH(h, rule->hints) {
                         k = litscan_add(r->scan, *h, REDACT_SET_RULES, UINT64_C(1) << i, 0);
                         if (k < 0)

@@ -585,6 +585,31 @@ static void test_policy(void **state)
         assert_int_equal(redactor_check_policy(pnode_get(tree, "redaction"), &err), -EINVAL);
         assert_non_null(strstr(err, "no-such-rule"));
         free(err);
+        err = NULL;
+        pnode_free(tree);
+
+        /* hints_not_in: each word holds a hint, and is as long as one */
+        tree = parse("redaction:\n  rules:\n"
+                     "    - {name: x, regex: 'key=\\S+', hints: [key],\n"
+                     "       hints_not_in: [keyboard, monday]}\n");
+        assert_int_equal(redactor_check_policy(pnode_get(tree, "redaction"), &err), -EINVAL);
+        assert_non_null(strstr(err, "test.yaml:4:"));
+        assert_non_null(strstr(err, "hints_not_in 'monday' holds none of the rule's hints"));
+        free(err);
+        err = NULL;
+        pnode_free(tree);
+
+        /* a hint inside a hints_not_in word does not run the rule; one outside does */
+        tree = parse("redaction:\n  rules:\n"
+                     "    - {name: tok, regex: '(?i)[a-z]*key=(?<secret>\\S+)', hints: [key],\n"
+                     "       hints_not_in: [PublicKey]}\n");
+        assert_int_equal(redactor_new(pnode_get(tree, "redaction"), &r, &err), 0);
+        out = redact_str(r, "publickey=abc\nPUBLICKEY=abc mykey=def\nmonkey=ghi publicKey=x\n");
+        assert_string_equal(out, "publickey=abc\n"
+                                 "PUBLICKEY=[REDACTED:tok] mykey=[REDACTED:tok]\n"
+                                 "monkey=[REDACTED:tok] publicKey=[REDACTED:tok]\n");
+        free(out);
+        r = redactor_free(r);
         pnode_free(tree);
 }
 
