@@ -9,6 +9,7 @@
  * a secret at a seam is seen whole. Private-key blocks are followed across
  * lines. Non-logging.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +76,8 @@ struct redactor {
         struct mask *mask;
         bool masking;
 
-        uint64_t not_in;     /* rules with hints_not_in */
+        uint64_t not_in;                        /* rules with hints_not_in */
+        uint8_t not_in_group[REDACT_RULES_MAX]; /* the first rule with the same hints_not_in */
         struct dynbuf blank; /* a line with hints_not_in words blanked (hint_scan()) */
 
         struct spanvec spans;
@@ -128,19 +130,36 @@ struct redact_stream {
         int error;
 };
 
+/* The first of byte a or b in p[0, n), or NULL. */
+static const char *memchr2(const char *p, size_t n, char a, char b)
+{
+        const char *x = memchr(p, a, n);
+        const char *y = a == b ? NULL : memchr(p, b, x ? (size_t) (x - p) : n);
+
+        return y ? y : x;
+}
+
 /* Whether text[0, len) holds w (ASCII-caseless); blanks (NUL bytes, in no
  * hint) each occurrence in out, a copy of text. */
 static bool blank_word(const char *text, size_t len, const char *w, char *out)
 {
         size_t wl = strlen(w);
+        char lo = (char) tolower((unsigned char) w[0]), up = (char) toupper((unsigned char) w[0]);
         bool found = false;
 
-        for (size_t i = 0; i + wl <= len; i++)
-                if (((text[i] | 0x20) == (w[0] | 0x20)) && strncasecmp(text + i, w, wl) == 0) {
+        for (size_t i = 0; i + wl <= len;) {
+                const char *p = memchr2(text + i, len - wl + 1 - i, lo, up);
+
+                if (!p)
+                        break;
+                i = (size_t) (p - text);
+                if (strncasecmp(p, w, wl) == 0) {
                         memset(out + i, 0, wl);
                         found = true;
-                        i += wl - 1;
-                }
+                        i += wl;
+                } else
+                        i++;
+        }
         return found;
 }
 
@@ -163,7 +182,7 @@ static uint64_t hints_not_in(struct redactor *r, const char *text, size_t len, u
                 for (uint64_t t = todo; t; t &= t - 1) {
                         unsigned j = (unsigned) __builtin_ctzll(t);
 
-                        if (strv_equal(r->rules[j].hints_not_in, rule->hints_not_in))
+                        if (r->not_in_group[j] == r->not_in_group[rule - r->rules])
                                 same |= UINT64_C(1) << j;
                 }
                 todo &= ~same;
@@ -290,8 +309,14 @@ int redactor_new(const struct pnode *section, struct redactor **ret, char **ret_
                         r->always |= UINT64_C(1) << i;
                         continue;
                 }
-                if (rule->hints_not_in && rule->hints_not_in[0])
+                if (rule->hints_not_in && rule->hints_not_in[0]) {
+                        size_t g = 0;
+
+                        while (g < i && !strv_equal(r->rules[g].hints_not_in, rule->hints_not_in))
+                                g++;
+                        r->not_in_group[i] = (uint8_t) g;
                         r->not_in |= UINT64_C(1) << i;
+                }
                 STRV_FOREACH(h, rule->hints) {
                         k = litscan_add(r->scan, *h, REDACT_SET_RULES, UINT64_C(1) << i, 0);
                         if (k < 0)

@@ -604,10 +604,12 @@ static void test_policy(void **state)
                      "    - {name: tok, regex: '(?i)[a-z]*key=(?<secret>\\S+)', hints: [key],\n"
                      "       hints_not_in: [PublicKey]}\n");
         assert_int_equal(redactor_new(pnode_get(tree, "redaction"), &r, &err), 0);
-        out = redact_str(r, "publickey=abc\nPUBLICKEY=abc mykey=def\nmonkey=ghi publicKey=x\n");
+        out = redact_str(r, "publickey=abc\nPUBLICKEY=abc mykey=def\nmonkey=ghi publicKey=x\n"
+                            "p pu publickey=a PublicKey=b pUbLiCkEy\n");
         assert_string_equal(out, "publickey=abc\n"
                                  "PUBLICKEY=[REDACTED:tok] mykey=[REDACTED:tok]\n"
-                                 "monkey=[REDACTED:tok] publicKey=[REDACTED:tok]\n");
+                                 "monkey=[REDACTED:tok] publicKey=[REDACTED:tok]\n"
+                                 "p pu publickey=a PublicKey=b pUbLiCkEy\n");
         free(out);
         r = redactor_free(r);
         pnode_free(tree);
