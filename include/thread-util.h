@@ -19,7 +19,8 @@ unsigned thread_cpus(void);
 /*
  * Called first on a helper thread that works for the collecting thread
  * (compression, the leak check, the archive writer): it runs THREAD_HELPER_NICE
- * steps of nice below the thread that started it (at most 19). Where three
+ * steps of nice below the process's first thread, the collecting one (at most
+ * 19), whichever thread started it (the writer starts the compressors). Where three
  * threads want two CPUs, the collecting thread, whose progress all of them
  * wait for, is then not the one that waits; the helpers still get every cycle
  * it leaves, and their bounded queues stop it when they fall behind. A

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "thread-util.h"
 
@@ -39,12 +40,14 @@ unsigned thread_cpus(void)
 
 void thread_helper_priority(void)
 {
-        int cur;
+        int base;
 
+        /* the process's nice, which is its first thread's (the collecting
+         * one's): not the caller's, as a helper may start another */
         errno = 0;
-        cur = getpriority(PRIO_PROCESS, 0);
-        if (cur == -1 && errno != 0)
+        base = getpriority(PRIO_PROCESS, (id_t) getpid());
+        if (base == -1 && errno != 0)
                 return;
         (void) setpriority(PRIO_PROCESS, 0,
-                           cur + THREAD_HELPER_NICE > 19 ? 19 : cur + THREAD_HELPER_NICE);
+                           base + THREAD_HELPER_NICE > 19 ? 19 : base + THREAD_HELPER_NICE);
 }

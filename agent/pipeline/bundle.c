@@ -77,7 +77,6 @@ struct bundle {
         char hex[65];
 };
 
-/* A compressed member, in order: to the file and the archive's digest. */
 /*
  * Every BUNDLE_WRITEBACK bytes written, the kernel is asked to start writing
  * them to the disk (sync_file_range(), without waiting), so that the fsync()
@@ -87,6 +86,7 @@ struct bundle {
  */
 #define BUNDLE_WRITEBACK (1u << 20)
 
+/* A compressed member, in order: to the file and the archive's digest. */
 static int bundle_output(void *userdata, const void *buf, size_t len)
 {
         struct bundle *b = userdata;

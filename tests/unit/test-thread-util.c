@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Helper threads (include/thread-util.h): a helper started by thread_start()
- * has every signal blocked, and thread_helper_priority() lowers the nice value
- * of the helper alone, by THREAD_HELPER_NICE and never past 19.
+ * has every signal blocked, and thread_helper_priority() sets the helper alone
+ * THREAD_HELPER_NICE below the process's first thread, never past 19.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -65,26 +65,41 @@ static void test_helper_priority(void **state)
         assert_int_equal(getpriority(PRIO_PROCESS, 0), mine);
 }
 
-/* Near the bottom already: the helper stops at 19. */
-static void *low_starter(void *userdata)
+/* A helper started by a helper (the writer starts the compressors) is
+ * THREAD_HELPER_NICE below the collecting thread too, not below its starter. */
+static void *helper_starter(void *userdata)
 {
         struct probe *p = userdata;
 
-        if (setpriority(PRIO_PROCESS, 0, 15) == 0)
-                *p = run_helper();
-        else
-                p->before = -100;
+        thread_helper_priority();
+        *p = run_helper();
         return NULL;
 }
 
-static void test_helper_priority_capped(void **state)
+static void test_helper_of_helper(void **state)
 {
         struct probe p = { 0 };
         pthread_t t;
+        int mine;
 
         (void) state;
-        assert_int_equal(pthread_create(&t, NULL, low_starter, &p), 0);
+        errno = 0;
+        mine = getpriority(PRIO_PROCESS, 0);
+        assert_int_equal(thread_start(&t, 0, helper_starter, &p), 0);
         assert_int_equal(pthread_join(t, NULL), 0);
+        assert_int_equal(p.before, mine + THREAD_HELPER_NICE > 19 ? 19 : mine + THREAD_HELPER_NICE);
+        assert_int_equal(p.after, p.before);
+}
+
+/* Near the bottom already: a helper stops at 19. Last: it lowers this
+ * (the process's first) thread for good. */
+static void test_helper_priority_capped(void **state)
+{
+        (void) state;
+        assert_int_equal(setpriority(PRIO_PROCESS, 0, 15), 0);
+
+        struct probe p = run_helper();
+
         assert_int_equal(p.before, 15);
         assert_int_equal(p.after, 19);
 }
@@ -93,6 +108,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_helper_priority),
+                cmocka_unit_test(test_helper_of_helper),
                 cmocka_unit_test(test_helper_priority_capped),
         };
 
