@@ -193,27 +193,33 @@ enum {
         PRE_PEM = 1 << 2,
         PRE_GATED = 1 << 3,
         PRE_ENTROPY = 1 << 4,
+        PRE_TOKENS_FAR = 1 << 5, /* a token trigram that can lie any way into its format */
 };
 
 static const char *const token_trigrams[] = {
         "AKI", "ASI", "ABI", "ACC", "AGP", "AID", "ARO", "A3T", "ghp", "gho", "ghu", "ghs", "ghr",
         "ub_", "glp", "gld", "glr", "glc", "gls", "glf", "gli", "gla", "glo", "GR1", "b_s", "xox",
-        "xap", "ks.", "ATA", "ATC", "ATB", "k_l", "k_t", "k_p", "whs", "npm", "pyp", "eyJ", ".ey",
-        "AIz", "ya2", "GOC", "sk-", "T3B", "hf_", "_or", "plx", "hvs", "hvb", "_v1", "SG.", "shp",
-        "dck", "dp.", "ul-", "gp_", "PMA", "n_a", "NRA", "NRI", "NRJ", "snt", "fm1", "fm2", "fo1",
-        "HRK", "xke", "dap", "dt0", "psc", "AGE", "LTA", "sq0", "EAA", "AKC", "yge", "pnu", "rdm",
-        "A3-", "4b1", "OJA", "dnk", "uff", "EZA", "EZT", "FLW", "io-", "at.", "co-", "-us", "ey-",
-        "pk.", "56~", "k-u", "sm_", "ipp", "SK0", "SK1", "SK2", "SK3", "SK4", "SK5", "SK6", "SK7",
-        "SK8", "SK9", "SKa", "SKb", "SKc", "SKd", "SKe", "SKf", "SKA", "SKB", "SKC", "SKD", "SKE",
-        "SKF", "AAA", "tfp", "AQV", "t1.", "ntn", "PI-", "cmV", "ops", "8e-", "sl.", "ZXl", "4t2",
+        "xap", "ks.", "ATA", "ATC", "ATB", "k_l", "k_t", "k_p", "whs", "npm", "pyp", "eyJ", "AIz",
+        "ya2", "GOC", "sk-", "T3B", "hf_", "_or", "plx", "hvs", "hvb", "_v1", "SG.", "shp", "dck",
+        "dp.", "ul-", "gp_", "PMA", "n_a", "NRA", "NRI", "NRJ", "snt", "fm1", "fm2", "fo1", "HRK",
+        "xke", "dap", "dt0", "psc", "AGE", "LTA", "sq0", "EAA", "AKC", "yge", "pnu", "rdm", "A3-",
+        "4b1", "OJA", "dnk", "uff", "EZA", "EZT", "FLW", "io-", "at.", "co-", "-us", "ey-", "pk.",
+        "56~", "k-u", "sm_", "ipp", "SK0", "SK1", "SK2", "SK3", "SK4", "SK5", "SK6", "SK7", "SK8",
+        "SK9", "SKa", "SKb", "SKc", "SKd", "SKe", "SKf", "SKA", "SKB", "SKC", "SKD", "SKE", "SKF",
+        "AAA", "tfp", "AQV", "t1.", "ntn", "PI-", "cmV", "ops", "8e-", "sl.", "ZXl", "4t2",
 };
 static const char *const sql_trigrams[] = {
         "swo", "SWO", "tif", "TIF", "t_c", "O '", "o '",
 };
 static const char *const pem_trigrams[] = { "IVA" };
+/* Token trigrams with no bound on how far into the format they lie: the
+ * second part of a JWT whose first does not start "eyJ" (".ey" after 17 or
+ * more characters). Where one is on the line, the tokens are looked for from
+ * the line's start. */
+static const char *const token_far_trigrams[] = { ".ey" };
 static const char *const entropy_trigrams[] = {
-        "ssw", "SSW", "ssp", "SSP", "pwd", "PWD", "Pwd", "cre",
-        "CRE", "oke", "OKE", "key", "KEY", "Key", "uth", "UTH",
+        "ssw", "SSW", "ssW", "ssp", "SSP", "ssP", "pwd", "PWD", "Pwd", "cre",
+        "CRE", "Cre", "oke", "OKE", "key", "KEY", "Key", "uth", "UTH",
 };
 static const char *const gated_trigrams[] = {
         "0Q~", "1Q~", "2Q~", "3Q~", "4Q~", "5Q~", "6Q~", "7Q~", "8Q~",
@@ -329,7 +335,8 @@ static void prefilter_index(struct detectors *d)
  * Where a match can start, at the earliest, before its detector's first
  * trigram on the line: the regex runs from there, not from the line's start.
  * A token format holds one of its trigrams at most TOKEN_REACH bytes after
- * its start (the 32 hex digits before Mailchimp's "-us"); a keyed secret's
+ * its start (the 32 hex digits before Mailchimp's "-us"), or one of
+ * token_far_trigrams (then the regex starts at the line's start); a keyed secret's
  * word holds one at most ENTROPY_REACH bytes after the word's start
  * ("private_key"). The lookbehinds at a format's start still see the bytes
  * before. test-leakcheck puts every format after a long line start without
@@ -357,7 +364,9 @@ static uint8_t trigram_bits(const struct detectors *d, const unsigned char *p)
 /* Records where the bits b, seen at offset i, first appear; returns b. */
 static uint8_t pre_seen(uint8_t m, uint8_t b, size_t i, size_t from[static PRE_FROM_N])
 {
-        if ((b & PRE_TOKENS) && !(m & PRE_TOKENS))
+        if (b & PRE_TOKENS_FAR)
+                from[PRE_FROM_TOKENS] = 0;
+        else if ((b & PRE_TOKENS) && !(m & PRE_TOKENS))
                 from[PRE_FROM_TOKENS] = i > TOKEN_REACH ? i - TOKEN_REACH : 0;
         if ((b & PRE_ENTROPY) && !(m & PRE_ENTROPY))
                 from[PRE_FROM_ENTROPY] = i > ENTROPY_REACH ? i - ENTROPY_REACH : 0;
@@ -399,13 +408,15 @@ static int detectors_init(struct detectors *d)
 
         d->pre = xcalloc(65536, sizeof(uint16_t));
         d->pairs = xcalloc(1024, sizeof(uint64_t));
-        d->tri = xcalloc(ELEMENTSOF(token_trigrams) + ELEMENTSOF(sql_trigrams) +
-                                 ELEMENTSOF(pem_trigrams) + ELEMENTSOF(gated_trigrams) +
-                                 ELEMENTSOF(entropy_trigrams),
+        d->tri = xcalloc(ELEMENTSOF(token_trigrams) + ELEMENTSOF(token_far_trigrams) +
+                                 ELEMENTSOF(sql_trigrams) + ELEMENTSOF(pem_trigrams) +
+                                 ELEMENTSOF(gated_trigrams) + ELEMENTSOF(entropy_trigrams),
                          sizeof(struct trigram));
         if (!d->pre || !d->pairs || !d->tri)
                 return -ENOMEM;
         prefilter_add(d, token_trigrams, ELEMENTSOF(token_trigrams), PRE_TOKENS);
+        prefilter_add(d, token_far_trigrams, ELEMENTSOF(token_far_trigrams),
+                      PRE_TOKENS | PRE_TOKENS_FAR);
         prefilter_add(d, sql_trigrams, ELEMENTSOF(sql_trigrams), PRE_SQL);
         prefilter_add(d, pem_trigrams, ELEMENTSOF(pem_trigrams), PRE_PEM);
         prefilter_add(d, gated_trigrams, ELEMENTSOF(gated_trigrams), PRE_GATED);

@@ -148,6 +148,9 @@ static void test_formats_alone(void **state)
                 "vendor-token",
                 "eyXq7Lp2Vk9Rm4Tz8Wn3Bc.eyHy5Gf1Js7Ud2Ea9Qi4Ok.0Pl3MwN6xR8yT1",
                 "jwt",
+                /* its only sure trigram, ".ey", 43 bytes in: no bounded reach */
+                "eyAiYWxnIjogIkhTMjU2IiwgInR5cCI6ICJKV1QiIH0.eyAic3ViIjogIjEyMzQ1Njc4OTAiIH0.c2ln",
+                "jwt",
                 "notion 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",
                 "vendor-token",
                 "octopus API-5MXM2ZPSCD35MNE54UYK6X6NY6",
@@ -214,6 +217,17 @@ static void test_keyed_syntaxes(void **state)
                 "PRIVATEKEY=Zq8Xw2Lp5Vk9Rm4T",
                 "high-entropy-secret",
                 "accesskey: 9fK2mQ7xLp4vR8tZ",
+                "high-entropy-secret",
+                "private_key=Zq8Xw2Lp5Vk9Rm4T",
+                "high-entropy-secret",
+                /* camelCase and capitalised words: their trigrams are listed too */
+                "{\"Credentials\": \"Zq8Xw2Lp5Vk9Rm4T\", \"AuthType\": \"Basic\"}",
+                "high-entropy-secret",
+                "passWord=Zq8Xw2Lp5Vk9Rm4T",
+                "high-entropy-secret",
+                "passPhrase: 9fK2mQ7xLp4vR8tZ",
+                "high-entropy-secret",
+                "Creds = 9fK2mQ7xLp4vR8tZ",
                 "high-entropy-secret",
         };
 
