@@ -257,8 +257,24 @@ static bool word_holds(const char *word, const char *hint)
         return false;
 }
 
+/* Whether hint could lie partly in word and partly beside it, or hold it:
+ * taking the word out of a line would then take part of the hint (caseless). */
+static bool hint_straddles(const char *word, const char *hint)
+{
+        size_t wl = strlen(word), hl = strlen(hint);
+
+        if (word_holds(hint, word))
+                return true;
+        for (size_t k = 1; k < hl && k <= wl; k++)
+                if (strncasecmp(word + wl - k, hint, k) == 0 ||
+                    strncasecmp(word, hint + hl - k, k) == 0)
+                        return true;
+        return false;
+}
+
 /* hints_not_in: words (as long as hints) that each hold one of the rule's
- * hints; a hint inside them does not count (see redact.c's hint_scan()). */
+ * hints, and that no hint straddles; a hint inside them does not count (see
+ * redact.c's hint_scan()). */
 static int rule_hints_not_in(const struct pnode *n, const char *name, struct rule *rule,
                              char **ret_error)
 {
@@ -274,8 +290,19 @@ static int rule_hints_not_in(const struct pnode *n, const char *name, struct rul
                 size_t len = strlen(*w);
                 bool holds = false;
 
-                STRV_FOREACH(h, rule->hints)
+                STRV_FOREACH(h, rule->hints) {
                         holds = holds || word_holds(*w, *h);
+                        if (!word_holds(*w, *h) && hint_straddles(*w, *h)) {
+                                if (ret_error)
+                                        *ret_error = pnode_error(
+                                                hn,
+                                                "rule '%s': hint '%s' overlaps hints_not_in "
+                                                "'%s' (taking the word out of a line would "
+                                                "take part of the hint)",
+                                                name, *h, *w);
+                                return -EINVAL;
+                        }
+                }
                 if (len >= LITSCAN_MIN && len <= LITSCAN_MAX && holds)
                         continue;
                 if (ret_error)

@@ -599,6 +599,16 @@ static void test_policy(void **state)
         err = NULL;
         pnode_free(tree);
 
+        /* nor does a hint overlap one at its edge */
+        tree = parse("redaction:\n  rules:\n"
+                     "    - {name: x, regex: 'key\\S+', hints: [key, keyfile],\n"
+                     "       hints_not_in: [publickey]}\n");
+        assert_int_equal(redactor_check_policy(pnode_get(tree, "redaction"), &err), -EINVAL);
+        assert_non_null(strstr(err, "hint 'keyfile' overlaps hints_not_in 'publickey'"));
+        free(err);
+        err = NULL;
+        pnode_free(tree);
+
         /* a hint inside a hints_not_in word does not run the rule; one outside does */
         tree = parse("redaction:\n  rules:\n"
                      "    - {name: tok, regex: '(?i)[a-z]*key=(?<secret>\\S+)', hints: [key],\n"
