@@ -14,7 +14,7 @@
 #include "macro.h"
 
 #define GZPOOL_BLOCK_SIZE (128u * 1024u)
-#define GZPOOL_LEVEL_DEFAULT 3
+#define GZPOOL_LEVEL_DEFAULT 1
 #define GZPOOL_LEVEL_MAX 9 /* libdeflate 10..12 need 9 MiB per compressor */
 #define GZPOOL_WORKERS_MAX 4
 

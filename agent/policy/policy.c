@@ -257,7 +257,7 @@ static int load_bundle(struct policy *p, char **ret_error)
 {
         static const char *const keys[] = { "compression_level", NULL };
         const struct pnode *n = policy_section(p, "bundle");
-        uint64_t level = 3; /* GZPOOL_LEVEL_DEFAULT; README "Performance" says why */
+        uint64_t level = 1; /* GZPOOL_LEVEL_DEFAULT; README "Performance" says why */
         int r;
 
         if (n) {
