@@ -215,32 +215,38 @@ static int rule_compile_regexes(const struct pnode *n, const char *name, struct 
         return 0;
 }
 
-static int rule_hints(const struct pnode *n, const char *name, struct rule *rule, char **ret_error)
+/* The literals under key (hints, hints_not_in) into *ret: each of
+ * LITSCAN_MIN..LITSCAN_MAX bytes, as the literal scan takes them. */
+static int rule_literals(const struct pnode *n, const char *key, const char *what, const char *name,
+                         char ***ret, char **ret_error)
 {
-        const struct pnode *hn = pnode_get(n, "hints");
+        const struct pnode *hn = pnode_get(n, key);
         int r;
 
         if (!hn)
                 return 0;
-        r = pnode_to_strv(hn, &rule->hints, ret_error);
+        r = pnode_to_strv(hn, ret, ret_error);
         if (r < 0)
                 return r;
-        STRV_FOREACH(h, rule->hints) {
-                size_t len = strlen(*h);
+        STRV_FOREACH(l, *ret) {
+                size_t len = strlen(*l);
 
                 if (len >= LITSCAN_MIN && len <= LITSCAN_MAX)
                         continue;
                 if (ret_error)
                         *ret_error = len < LITSCAN_MIN ?
                                              pnode_error(hn,
-                                                         "rule '%s': hint '%s' is shorter than "
-                                                         "%u bytes (a short hint would run the "
-                                                         "regex on almost every line)",
-                                                         name, *h, LITSCAN_MIN) :
+                                                         "rule '%s': %s '%s' is shorter than %u "
+                                                         "bytes%s",
+                                                         name, what, *l, LITSCAN_MIN,
+                                                         streq(key, "hints") ?
+                                                                 " (a short hint would run the "
+                                                                 "regex on almost every line)" :
+                                                                 "") :
                                              pnode_error(hn,
-                                                         "rule '%s': a hint is longer than %u "
+                                                         "rule '%s': a %s is longer than %u "
                                                          "bytes",
-                                                         name, LITSCAN_MAX);
+                                                         name, what, LITSCAN_MAX);
                 return -EINVAL;
         }
         return 0;
@@ -281,18 +287,17 @@ static int rule_hints_not_in(const struct pnode *n, const char *name, struct rul
         const struct pnode *hn = pnode_get(n, "hints_not_in");
         int r;
 
-        if (!hn)
-                return 0;
-        r = pnode_to_strv(hn, &rule->hints_not_in, ret_error);
+        r = rule_literals(n, "hints_not_in", "hints_not_in word", name, &rule->hints_not_in,
+                          ret_error);
         if (r < 0)
                 return r;
         STRV_FOREACH(w, rule->hints_not_in) {
-                size_t len = strlen(*w);
                 bool holds = false;
 
                 STRV_FOREACH(h, rule->hints) {
-                        holds = holds || word_holds(*w, *h);
-                        if (!word_holds(*w, *h) && hint_straddles(*w, *h)) {
+                        if (word_holds(*w, *h))
+                                holds = true;
+                        else if (hint_straddles(*w, *h)) {
                                 if (ret_error)
                                         *ret_error = pnode_error(
                                                 hn,
@@ -303,19 +308,14 @@ static int rule_hints_not_in(const struct pnode *n, const char *name, struct rul
                                 return -EINVAL;
                         }
                 }
-                if (len >= LITSCAN_MIN && len <= LITSCAN_MAX && holds)
-                        continue;
-                if (ret_error)
-                        *ret_error = !holds ? pnode_error(hn,
-                                                          "rule '%s': hints_not_in '%s' holds "
-                                                          "none of the rule's hints",
-                                                          name, *w) :
-                                              pnode_error(hn,
-                                                          "rule '%s': a hints_not_in word is "
-                                                          "shorter than %u or longer than %u "
-                                                          "bytes",
-                                                          name, LITSCAN_MIN, LITSCAN_MAX);
-                return -EINVAL;
+                if (!holds) {
+                        if (ret_error)
+                                *ret_error = pnode_error(hn,
+                                                         "rule '%s': hints_not_in '%s' holds "
+                                                         "none of the rule's hints",
+                                                         name, *w);
+                        return -EINVAL;
+                }
         }
         return 0;
 }
@@ -360,7 +360,7 @@ static int rule_compile(const struct pnode *n, struct rule *out, char **ret_erro
         if (rule.key_re && !rule.key_group)
                 return rule_fail(pnode_get(n, "key"), ret_error, name,
                                  "'key' needs a (?<key>...) group");
-        r = rule_hints(n, name, &rule, ret_error);
+        r = rule_literals(n, "hints", "hint", name, &rule.hints, ret_error);
         if (r >= 0)
                 r = rule_hints_not_in(n, name, &rule, ret_error);
         if (r < 0)

@@ -76,8 +76,8 @@ struct redactor {
         struct mask *mask;
         bool masking;
 
-        uint64_t not_in;                        /* rules with hints_not_in */
-        uint8_t not_in_group[REDACT_RULES_MAX]; /* the first rule with the same hints_not_in */
+        uint64_t not_in;                         /* rules with hints_not_in */
+        uint64_t not_in_peers[REDACT_RULES_MAX]; /* the rules with the same hints_not_in */
         struct dynbuf blank; /* a line with hints_not_in words blanked (hint_scan()) */
 
         struct spanvec spans;
@@ -174,17 +174,12 @@ static uint64_t hints_not_in(struct redactor *r, const char *text, size_t len, u
         uint64_t todo = rules & r->not_in, masks[LITSCAN_SETS];
 
         while (todo) {
-                const struct rule *rule = &r->rules[__builtin_ctzll(todo)];
+                unsigned i = (unsigned) __builtin_ctzll(todo);
+                const struct rule *rule = &r->rules[i];
+                uint64_t same = r->not_in_peers[i] & todo;
                 bool blanked = false;
-                uint64_t same = 0;
                 char *copy;
 
-                for (uint64_t t = todo; t; t &= t - 1) {
-                        unsigned j = (unsigned) __builtin_ctzll(t);
-
-                        if (r->not_in_group[j] == r->not_in_group[rule - r->rules])
-                                same |= UINT64_C(1) << j;
-                }
                 todo &= ~same;
                 dynbuf_reset(&r->blank);
                 if (dynbuf_add(&r->blank, text, len) < 0)
@@ -310,12 +305,12 @@ int redactor_new(const struct pnode *section, struct redactor **ret, char **ret_
                         continue;
                 }
                 if (rule->hints_not_in && rule->hints_not_in[0]) {
-                        size_t g = 0;
-
-                        while (g < i && !strv_equal(r->rules[g].hints_not_in, rule->hints_not_in))
-                                g++;
-                        r->not_in_group[i] = (uint8_t) g;
                         r->not_in |= UINT64_C(1) << i;
+                        for (size_t j = 0; j <= i; j++)
+                                if (strv_equal(r->rules[j].hints_not_in, rule->hints_not_in)) {
+                                        r->not_in_peers[i] |= UINT64_C(1) << j;
+                                        r->not_in_peers[j] |= UINT64_C(1) << i;
+                                }
                 }
                 STRV_FOREACH(h, rule->hints) {
                         k = litscan_add(r->scan, *h, REDACT_SET_RULES, UINT64_C(1) << i, 0);
