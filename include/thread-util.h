@@ -18,13 +18,16 @@ unsigned thread_cpus(void);
 
 /*
  * Called first on a helper thread that works for the collecting thread
- * (compression, the leak check, the archive writer): it runs THREAD_HELPER_NICE
+ * (compression, the archive writer): it runs THREAD_HELPER_NICE
  * steps of nice below the process's first thread, the collecting one (at most
  * 19), whichever thread started it (the writer starts the compressors). Where three
  * threads want two CPUs, the collecting thread, whose progress all of them
  * wait for, is then not the one that waits; the helpers still get every cycle
- * it leaves, and their bounded queues stop it when they fall behind. A
- * failure changes nothing. Linux: the nice value is a thread's own.
+ * it leaves, and when they fall behind, a compression pool's producer
+ * compresses a block itself rather than wait (agent/pipeline/gzpool.c). The
+ * leak check, whose chunks only its own thread scans, in order, keeps the
+ * collecting thread's priority. A failure changes nothing. Linux: the nice
+ * value is a thread's own.
  */
 #define THREAD_HELPER_NICE 10
 void thread_helper_priority(void);

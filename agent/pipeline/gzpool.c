@@ -4,8 +4,13 @@
  * BGZF and pigz --independent: a ring of one slot per worker and one more. The producer
  * fills slot seq % n, workers compress FILLED slots with their own libdeflate
  * compressor, and the producer itself hands DONE slots to the output in
- * sequence order before it reuses them, so order needs no sorting and the
- * producer waits (back-pressure) when every slot is in flight. Member
+ * sequence order before it reuses them, so order needs no sorting. When
+ * every slot is in flight the producer does not wait while a FILLED slot no
+ * worker has taken yet is left: it compresses that one itself, with a
+ * compressor of its own made on first use (a worker that falls behind, as
+ * on two CPUs shared by three busy threads, then costs the producer work
+ * rather than an idle CPU); it waits (back-pressure) only when every slot is
+ * being compressed. Member
  * boundaries depend only on byte counts: the output is the same for any
  * number of workers.
  */
@@ -53,6 +58,9 @@ struct gzpool {
         unsigned n_slots;
         struct worker *workers;
         unsigned n_workers;
+        struct libdeflate_compressor *own; /* the producer's, made on first use */
+        uint64_t own_members;
+        int level;
         size_t block;
         size_t out_max;
         struct slot *cur;   /* being filled by the producer, or NULL */
@@ -88,6 +96,24 @@ static struct slot *next_filled(struct gzpool *p)
         return best;
 }
 
+/* Compresses the FILLED slot s with c (NULL: none could be made), without
+ * the lock meanwhile. Under the lock. */
+static void compress_slot(struct gzpool *p, struct libdeflate_compressor *c, struct slot *s)
+{
+        size_t n = 0;
+
+        s->state = SLOT_BUSY;
+        pthread_mutex_unlock(&p->lock);
+        if (c)
+                n = libdeflate_gzip_compress(c, s->in, s->len, s->out, p->out_max);
+        pthread_mutex_lock(&p->lock);
+        s->out_len = n;
+        s->state = SLOT_DONE;
+        /* with a bound-sized buffer only a missing compressor fails */
+        if (n == 0 && p->error == 0)
+                p->error = c ? -ENOBUFS : -ENOMEM;
+}
+
 static void *worker_main(void *userdata)
 {
         struct worker *w = userdata;
@@ -98,7 +124,6 @@ static void *worker_main(void *userdata)
         pthread_mutex_lock(&p->lock);
         for (;;) {
                 struct slot *s = NULL;
-                size_t n;
 
                 while (!p->stop && !(s = next_filled(p))) {
                         p->idle++;
@@ -107,16 +132,7 @@ static void *worker_main(void *userdata)
                 }
                 if (p->stop)
                         break;
-                s->state = SLOT_BUSY;
-                pthread_mutex_unlock(&p->lock);
-
-                n = libdeflate_gzip_compress(w->c, s->in, s->len, s->out, p->out_max);
-
-                pthread_mutex_lock(&p->lock);
-                s->out_len = n;
-                s->state = SLOT_DONE;
-                if (n == 0 && p->error == 0)
-                        p->error = -ENOBUFS; /* cannot happen with a bound-sized buffer */
+                compress_slot(p, w->c, s);
                 if (p->waiting > 0) {
                         pthread_mutex_unlock(&p->lock);
                         pthread_cond_broadcast(&p->done);
@@ -185,6 +201,7 @@ int gzpool_new(int level, unsigned workers, size_t block, gzpool_output_t output
         p->block = block ? block : GZPOOL_BLOCK_SIZE;
         p->output = output;
         p->userdata = userdata;
+        p->level = level;
         r = alloc_slots(p, level);
         if (r < 0)
                 return r;
@@ -205,7 +222,8 @@ static int pool_error(struct gzpool *p)
         return r;
 }
 
-/* Hands the oldest member to the output, waiting for its worker. */
+/* Hands the oldest member to the output, compressing members no worker has
+ * taken meanwhile (the oldest first), else waiting for its worker. */
 static int drain_one(struct gzpool *p)
 {
         struct slot *s = &p->slots[p->write_seq % p->n_slots];
@@ -213,6 +231,15 @@ static int drain_one(struct gzpool *p)
 
         pthread_mutex_lock(&p->lock);
         while (s->state != SLOT_DONE && p->error == 0) {
+                struct slot *f = next_filled(p);
+
+                if (f) {
+                        if (!p->own)
+                                p->own = libdeflate_alloc_compressor(p->level);
+                        compress_slot(p, p->own, f);
+                        p->own_members++;
+                        continue;
+                }
                 p->waiting++;
                 pthread_cond_wait(&p->done, &p->lock);
                 p->waiting--;
@@ -355,6 +382,8 @@ struct gzpool *gzpool_free(struct gzpool *p)
                 if (p->workers[i].c)
                         libdeflate_free_compressor(p->workers[i].c);
         }
+        if (p->own)
+                libdeflate_free_compressor(p->own);
         for (unsigned i = 0; p->slots && i < p->n_slots; i++) {
                 free(p->slots[i].in);
                 free(p->slots[i].out);
@@ -371,6 +400,11 @@ struct gzpool *gzpool_free(struct gzpool *p)
 uint64_t gzpool_members(const struct gzpool *p)
 {
         return p->write_seq;
+}
+
+uint64_t gzpool_own_members(const struct gzpool *p)
+{
+        return p->own_members;
 }
 
 unsigned gzpool_workers(const struct gzpool *p)

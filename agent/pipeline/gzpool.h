@@ -57,6 +57,10 @@ uint64_t gzpool_members(const struct gzpool *p);
 /* Worker threads the pool runs. */
 unsigned gzpool_workers(const struct gzpool *p);
 
+/* Of those, the members the producer compressed itself, rather than wait for
+ * a worker that was behind. */
+uint64_t gzpool_own_members(const struct gzpool *p);
+
 /* One worker per CPU this process may use (affinity mask) but one, the
  * collecting thread's: 1..GZPOOL_WORKERS_MAX. */
 unsigned gzpool_default_workers(void);

@@ -1150,7 +1150,10 @@ static void *lc_main(void *userdata)
 {
         struct leakcheck *lc = userdata;
 
-        thread_helper_priority();
+        /* At the collecting thread's priority, not a helper's: the
+         * compressors, which yield, take over what their producers cannot
+         * wait for (agent/pipeline/gzpool.c), but the check's chunks must be
+         * scanned in order here, so the collecting thread would wait for it. */
 
         /* a stop (leakcheck_free()) drops what was not scanned */
         while (ring_sync_take(&lc->ring, false)) {

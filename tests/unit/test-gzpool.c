@@ -2,8 +2,10 @@
 /*
  * Tests of the parallel block compressor (agent/pipeline/gzpool.c): the
  * members read back with zlib (inflateReset after each member) give the input
- * back, one member per block, the same bytes for any number of workers, an
- * empty stream is one valid member, and an output error stops the pool.
+ * back, one member per block, the same bytes for any number of workers (and
+ * whichever blocks the producer compressed itself when its worker was
+ * behind), an empty stream is one valid member, and an output error stops
+ * the pool.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -128,6 +130,42 @@ static void test_roundtrip_same_for_any_workers(void **state)
 
 /* A flush hands out everything written so far (the block being filled as a
  * short member) and the stream goes on; a flush with nothing new adds no member. */
+/* A producer far quicker than its one worker (level 9 against a copy)
+ * compresses blocks itself rather than wait, and the bytes are the same. */
+static void test_producer_helps(void **state)
+{
+        const size_t n = 8 * 1024 * 1024, block = 64 * 1024;
+        unsigned char *in = make_text(n), *back = malloc(n + 1);
+        struct out o = {}, ref = {};
+        struct gzpool *p = NULL;
+        size_t len = 0;
+
+        (void) state;
+        assert_non_null(back);
+        assert_int_equal(gzpool_new(9, 1, block, collect_output, &o, &p), 0);
+        assert_int_equal(gzpool_write(p, in, n), 0);
+        assert_int_equal(gzpool_finish(p), 0);
+        assert_int_equal(gzpool_members(p), n / block);
+        assert_true(gzpool_own_members(p) > 0);
+        assert_true(gzpool_own_members(p) < gzpool_members(p));
+        gzpool_free(p);
+        /* three workers, written in small pieces: the same members */
+        assert_int_equal(gzpool_new(9, 3, block, collect_output, &ref, &p), 0);
+        for (size_t off = 0; off < n; off += 1000)
+                assert_int_equal(gzpool_write(p, in + off, n - off < 1000 ? n - off : 1000), 0);
+        assert_int_equal(gzpool_finish(p), 0);
+        gzpool_free(p);
+        assert_int_equal(o.len, ref.len);
+        assert_memory_equal(o.buf, ref.buf, o.len);
+        assert_int_equal(gunzip_members(o.buf, o.len, back, n + 1, &len), n / block);
+        assert_int_equal(len, n);
+        assert_memory_equal(back, in, n);
+        free(o.buf);
+        free(ref.buf);
+        free(in);
+        free(back);
+}
+
 static void test_flush(void **state)
 {
         const size_t n = 300000, block = 64 * 1024;
@@ -215,6 +253,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_roundtrip_same_for_any_workers),
+                cmocka_unit_test(test_producer_helps),
                 cmocka_unit_test(test_empty_is_one_member),
                 cmocka_unit_test(test_flush),
                 cmocka_unit_test(test_output_error_stops),
