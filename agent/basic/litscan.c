@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The multi-literal scan (include/litscan.h). Every literal is in a table by
- * two adjacent byte pairs (its rarest in log text), folded to lower case. The
- * scan reads the pairs at even offsets of the text only: wherever a literal
- * occurs, one of its two pairs starts at an even offset. A pair read is
- * looked up in a byte table of the folded pairs (one load; ordinary text
- * touches about 8 KiB of it, and most of its pairs miss), then in a bit set of
- * each pair with the byte after it (or, for a pair ending its literal, before
- * it), and only then are the literals with that pair compared.
+ * The multi-literal scan (include/litscan.h). Every literal is known by one
+ * of its byte triples (its rarest in log text), folded with | 0x20. The scan
+ * reads the text four bytes at a time at even offsets, which gives the
+ * triples at both offsets; each is looked up in a bit set of the literals'
+ * triples (a hash of 17 bits: 16 KiB, most of text misses without a branch
+ * taken), and only on a hit are the literals with that triple compared where
+ * they would start.
  */
 #include <endian.h>
 #include <errno.h>
@@ -17,7 +16,8 @@
 #include "alloc-util.h"
 #include "litscan.h"
 
-#define BUCKETS 4096u /* chains of pair entries, by a hash of the folded pair */
+#define TRI_BITS 17u  /* the bit set of triples: 2^17 bits */
+#define BUCKETS 4096u /* chains of triple entries, by the same hash */
 
 struct lit {
         char *text;                          /* folded to lower case unless exact */
@@ -28,10 +28,10 @@ struct lit {
         bool exact;
 };
 
-/* A literal's pair at offset in it (with the literal's set and mask, so that
- * a literal found already costs no look at it). */
-struct pair_entry {
-        uint16_t key;
+/* A literal's triple at offset in it (with the literal's set and mask, so
+ * that a literal found already costs no look at it). */
+struct tri_entry {
+        uint32_t key; /* the triple, folded, as a little-endian 24-bit number */
         uint16_t lit;
         uint16_t offset;
         uint8_t set;
@@ -39,17 +39,11 @@ struct pair_entry {
         uint64_t mask;
 };
 
-enum {
-        PAIR_AFTER = 1u << 0,  /* the pair is followed by a byte of its literal */
-        PAIR_BEFORE = 1u << 1, /* the pair ends its literal */
-};
-
 struct litscan {
-        uint8_t pair[65536]; /* the folded pairs: PAIR_* (0: none), one load a pair read */
-        uint64_t near[1024]; /* each pair with its literal's next (or previous) byte, hashed */
+        uint64_t tri[(1u << TRI_BITS) / 64]; /* the literals' triples, hashed */
         uint32_t head[BUCKETS];
-        struct pair_entry *pairs;
-        size_t n_pairs;
+        struct tri_entry *tris;
+        size_t n_tris;
         struct lit *lits;
         size_t n_lits;
         uint64_t sets; /* bit s: set s has a literal */
@@ -61,24 +55,21 @@ static inline uint8_t fold(uint8_t c)
         return (uint8_t) (c + ((unsigned) (c - 'A') < 26u) * 32u);
 }
 
-/* Byte pairs are folded with | 0x20 (ASCII lower case, and a few harmless
+/* Triples are folded with | 0x20 (ASCII lower case, and a few harmless
  * collisions such as '_' with DEL that the exact comparison sorts out). */
-static inline unsigned pair_key(uint8_t a, uint8_t b)
+static inline uint32_t tri_key(const uint8_t *t)
 {
-        return (unsigned) (a | 0x20) | ((unsigned) (b | 0x20) << 8);
+        return ((uint32_t) t[0] | (uint32_t) t[1] << 8 | (uint32_t) t[2] << 16) | 0x202020u;
 }
 
-static inline unsigned bucket_of(unsigned key)
+static inline unsigned tri_hash(uint32_t key)
 {
-        return (key * 40503u >> 4) & (BUCKETS - 1);
+        return (key * 2654435761u) >> (32 - TRI_BITS);
 }
 
-/* A pair with a byte next to it (folded like the pair), as a bit of near[]. */
-static inline unsigned near_key(unsigned pair, uint8_t b, bool after)
+static inline unsigned bucket_of(unsigned hash)
 {
-        uint32_t x = ((uint32_t) pair << 9 | (uint32_t) (b | 0x20) << 1 | after) * 2654435761u;
-
-        return x >> 16;
+        return hash & (BUCKETS - 1);
 }
 
 static inline bool bit(const uint64_t *set, unsigned k)
@@ -103,33 +94,29 @@ struct litscan *litscan_free(struct litscan *ls)
         for (size_t i = 0; i < ls->n_lits; i++)
                 free(ls->lits[i].text);
         free(ls->lits);
-        free(ls->pairs);
+        free(ls->tris);
         free(ls);
         return NULL;
 }
 
-static int pair_add(struct litscan *ls, size_t lit, unsigned offset)
+static int tri_add(struct litscan *ls, size_t lit, unsigned offset)
 {
         const struct lit *l = &ls->lits[lit];
-        const uint8_t *t = (const uint8_t *) l->text;
-        unsigned key = pair_key(t[offset], t[offset + 1]), b = bucket_of(key), nk;
-        struct pair_entry *v = xrealloc(ls->pairs, (ls->n_pairs + 1) * sizeof(*v));
+        uint32_t key = tri_key((const uint8_t *) l->text + offset);
+        unsigned h = tri_hash(key), b = bucket_of(h);
+        struct tri_entry *v = xrealloc(ls->tris, (ls->n_tris + 1) * sizeof(*v));
 
         if (!v)
                 return -ENOMEM;
-        ls->pairs = v;
-        v[ls->n_pairs] = (struct pair_entry) { .key = (uint16_t) key,
-                                               .lit = (uint16_t) lit,
-                                               .offset = (uint16_t) offset,
-                                               .set = l->set,
-                                               .next = ls->head[b],
-                                               .mask = l->mask };
-        ls->head[b] = (uint32_t) ++ls->n_pairs;
-        ls->pair[key] |= offset + 2u < l->len ? PAIR_AFTER : PAIR_BEFORE;
-        /* the byte after the pair in the literal, or (at its end) the one before */
-        nk = offset + 2u < l->len ? near_key(key, t[offset + 2], true) :
-                                    near_key(key, t[offset - 1], false);
-        ls->near[nk >> 6] |= UINT64_C(1) << (nk & 63);
+        ls->tris = v;
+        v[ls->n_tris] = (struct tri_entry) { .key = key,
+                                             .lit = (uint16_t) lit,
+                                             .offset = (uint16_t) offset,
+                                             .set = l->set,
+                                             .next = ls->head[b],
+                                             .mask = l->mask };
+        ls->head[b] = (uint32_t) ++ls->n_tris;
+        ls->tri[h >> 6] |= UINT64_C(1) << (h & 63);
         return 0;
 }
 
@@ -180,16 +167,15 @@ int litscan_add(struct litscan *ls, const char *lit, unsigned set, uint64_t mask
         size_t len = lit ? strlen(lit) : 0, best = 0;
         double best_score = 1e9;
         struct lit *l;
-        int r;
 
         if (!ls || len < LITSCAN_MIN || len > LITSCAN_MAX || set >= LITSCAN_SETS || mask == 0)
                 return -EINVAL;
         for (size_t i = 0; i < ls->n_lits; i++)
                 if (same(&ls->lits[i], lit, len, set, exact)) {
                         ls->lits[i].mask |= mask;
-                        for (size_t j = 0; j < ls->n_pairs; j++)
-                                if (ls->pairs[j].lit == i)
-                                        ls->pairs[j].mask |= mask;
+                        for (size_t j = 0; j < ls->n_tris; j++)
+                                if (ls->tris[j].lit == i)
+                                        ls->tris[j].mask |= mask;
                         return 0;
                 }
         if (ls->n_lits >= UINT16_MAX)
@@ -217,7 +203,7 @@ int litscan_add(struct litscan *ls, const char *lit, unsigned set, uint64_t mask
         l->head |= l->head_fold;
         ls->n_lits++;
         ls->sets |= UINT64_C(1) << set;
-        /* two adjacent pairs, the rarest in log text */
+        /* the triple rarest in log text */
         for (size_t q = 0; q + 2 < len; q++) {
                 const uint8_t *t = (const uint8_t *) l->text + q;
                 double sc = pair_score(t) + pair_score(t + 1);
@@ -227,10 +213,7 @@ int litscan_add(struct litscan *ls, const char *lit, unsigned set, uint64_t mask
                         best = q;
                 }
         }
-        r = pair_add(ls, ls->n_lits - 1, (unsigned) best);
-        if (r >= 0)
-                r = pair_add(ls, ls->n_lits - 1, (unsigned) best + 1);
-        return r;
+        return tri_add(ls, ls->n_lits - 1, (unsigned) best);
 }
 
 int litscan_add_list(struct litscan *ls, const char *const *lits, unsigned set, unsigned flags)
@@ -270,18 +253,18 @@ static inline bool lit_at(const struct lit *l, const uint8_t *p, size_t room)
         return k == l->len;
 }
 
-/* The literals with the pair read at i (key), compared where they would start. */
-static void candidates(const struct litscan *ls, unsigned key, const uint8_t *p, size_t len,
+/* The literals with the triple key at i, compared where they would start. */
+static void candidates(const struct litscan *ls, uint32_t key, const uint8_t *p, size_t len,
                        size_t i, uint64_t *masks)
 {
-        for (uint32_t e = ls->head[bucket_of(key)]; e;) {
-                const struct pair_entry *pe = &ls->pairs[e - 1];
+        for (uint32_t e = ls->head[bucket_of(tri_hash(key))]; e;) {
+                const struct tri_entry *te = &ls->tris[e - 1];
 
-                e = pe->next;
-                if (pe->key != key || pe->offset > i || (masks[pe->set] & pe->mask) == pe->mask)
+                e = te->next;
+                if (te->key != key || te->offset > i || (masks[te->set] & te->mask) == te->mask)
                         continue;
-                const struct lit *l = &ls->lits[pe->lit];
-                size_t at = i - pe->offset;
+                const struct lit *l = &ls->lits[te->lit];
+                size_t at = i - te->offset;
 
                 if (l->len <= len - at && lit_at(l, p + at, len - at))
                         masks[l->set] |= l->mask;
@@ -292,26 +275,33 @@ void litscan_scan(const struct litscan *ls, const char *text, size_t len,
                   uint64_t masks[static LITSCAN_SETS])
 {
         const uint8_t *p = (const uint8_t *) text;
+        size_t i = 0;
 
         memset(masks, 0, LITSCAN_SETS * sizeof(uint64_t));
         if (!ls || ls->n_lits == 0)
                 return;
-        for (size_t i = 0; i + 1 < len; i += 2) {
-                uint16_t w;
-                unsigned key, kind;
+        /* the triples at i and i + 1 from one load */
+        for (; i + 4 <= len; i += 2) {
+                uint32_t w, a, b;
+                bool at_a, at_b;
 
-                memcpy(&w, p + i, 2);
-                key = le16toh(w) | 0x2020u; /* pair_key(p[i], p[i + 1]) */
-                kind = ls->pair[key];
-                if (_likely_(!kind))
+                memcpy(&w, p + i, 4);
+                w = le32toh(w) | 0x20202020u;
+                a = w & 0xffffffu;
+                b = w >> 8;
+                at_a = bit(ls->tri, tri_hash(a));
+                at_b = bit(ls->tri, tri_hash(b));
+                if (_likely_(!(at_a | at_b)))
                         continue;
-                /* a literal has the pair with this byte after it, or (the pair
-                 * ending it) with this byte before it: else none starts here */
-                if (!(((kind & PAIR_AFTER) && i + 2 < len &&
-                       bit(ls->near, near_key(key, p[i + 2], true))) ||
-                      ((kind & PAIR_BEFORE) && i > 0 &&
-                       bit(ls->near, near_key(key, p[i - 1], false)))))
-                        continue;
-                candidates(ls, key, p, len, i, masks);
+                if (at_a)
+                        candidates(ls, a, p, len, i, masks);
+                if (at_b)
+                        candidates(ls, b, p, len, i + 1, masks);
+        }
+        if (i + 3 == len) { /* the last triple */
+                uint32_t a = tri_key(p + i);
+
+                if (bit(ls->tri, tri_hash(a)))
+                        candidates(ls, a, p, len, i, masks);
         }
 }
