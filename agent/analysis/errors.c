@@ -344,12 +344,17 @@ struct errors *errors_free(struct errors *e)
 
 /* ---- lines ---- */
 
-/* isalnum() of the C locale (no locale is set), inline: it runs for every byte
- * of an error line, where the library's costs a call for its table. */
+/* isalpha() and isalnum() of the C locale (no locale is set), inline: they
+ * run for every byte of an error line, where the library's cost a call for
+ * its table. */
+static inline bool ascii_alpha(char c)
+{
+        return (unsigned) (((unsigned char) c | 0x20) - 'a') < 26u;
+}
+
 static inline bool ascii_alnum(char c)
 {
-        return (unsigned) (((unsigned char) c | 0x20) - 'a') < 26u ||
-               (unsigned) ((unsigned char) c - '0') < 10u;
+        return ascii_alpha(c) || (unsigned) ((unsigned char) c - '0') < 10u;
 }
 
 static bool is_word(const char *p, size_t n)
@@ -422,6 +427,14 @@ static size_t normalise(const char *m, size_t len, char *out, size_t size)
         while (i < len && o + 1 < size) {
                 char c = m[i];
                 bool word_start = i == 0 || !ascii_alnum(m[i - 1]);
+
+                /* the letters of a word after its start are kept as they are */
+                if (!word_start && ascii_alpha(c)) {
+                        do
+                                out[o++] = m[i++];
+                        while (i < len && o + 1 < size && ascii_alpha(m[i]));
+                        continue;
+                }
 
                 if (word_start && c == '0' && i + 2 < len && (m[i + 1] == 'x' || m[i + 1] == 'X') &&
                     is_hex(m[i + 2])) {
