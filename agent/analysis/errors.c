@@ -154,6 +154,7 @@ struct errors {
          * (none when the sink's scan of the line found them already). */
         struct litscan *words;
         pcre2_match_data *md;
+        size_t last_re, last_ignore; /* the patterns that matched last (see matches()) */
         uint64_t max_groups;
         uint64_t max_sample_len;
         uint64_t max_priority;
@@ -492,15 +493,27 @@ static size_t normalise(const char *m, size_t len, char *out, size_t size)
         return o;
 }
 
-/* Whether one of the patterns matches; with need, pattern i is tried only
- * where the line has one of the words need[i] (bits of words). */
-static bool matches(struct errors *e, pcre2_code **re, size_t n_re, const uint64_t *need,
-                    uint64_t words, const char *p, size_t n)
+static bool try_pattern(struct errors *e, pcre2_code *re, const uint64_t *need, size_t i,
+                        uint64_t words, const char *p, size_t n)
 {
+        return (!need || (need[i] & words)) &&
+               pcre2_match(re, (PCRE2_SPTR) p, n, 0, 0, e->md, NULL) >= 0;
+}
+
+/* Whether one of the patterns matches; with need, pattern i is tried only
+ * where the line has one of the words need[i] (bits of words). The pattern
+ * that matched last is tried first (*last): the answer is the same in any
+ * order, and a log's error lines tend to come in one shape. */
+static bool matches(struct errors *e, pcre2_code **re, size_t n_re, const uint64_t *need,
+                    uint64_t words, const char *p, size_t n, size_t *last)
+{
+        if (*last < n_re && try_pattern(e, re[*last], need, *last, words, p, n))
+                return true;
         for (size_t i = 0; i < n_re; i++)
-                if ((!need || (need[i] & words)) &&
-                    pcre2_match(re[i], (PCRE2_SPTR) p, n, 0, 0, e->md, NULL) >= 0)
+                if (i != *last && try_pattern(e, re[i], need, i, words, p, n)) {
+                        *last = i;
                         return true;
+                }
         return false;
 }
 
@@ -760,10 +773,11 @@ static bool is_error(struct errors *e, const struct sink_line_meta *meta, const 
                         words = UINT64_MAX;
                 else if ((words = line_words(e, meta, line, len)) == 0)
                         return false;
-                if (!matches(e, e->re, e->n_re, e->words ? pattern_words : NULL, words, line, len))
+                if (!matches(e, e->re, e->n_re, e->words ? pattern_words : NULL, words, line, len,
+                             &e->last_re))
                         return false;
         }
-        return !matches(e, e->ignore, e->n_ignore, NULL, 0, line, len);
+        return !matches(e, e->ignore, e->n_ignore, NULL, 0, line, len, &e->last_ignore);
 }
 
 int errors_feed_line(struct errors *e, const char *source, const struct sink_line_meta *meta,
