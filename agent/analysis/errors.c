@@ -378,8 +378,18 @@ static bool is_upper_word(const char *p, size_t n)
  * syslog "host ident[pid]: " prefix. */
 static size_t message_start(const char *line, size_t len)
 {
-        static const char *const prios[] = { "emerg ",  "alert ", "crit ",  "err ", "warning ",
-                                             "notice ", "info ",  "debug ", "- " };
+#define PRIO(s)                  \
+        {                        \
+                s, sizeof(s) - 1 \
+        }
+        static const struct {
+                const char *s;
+                size_t n;
+        } prios[] = {
+                PRIO("emerg "),  PRIO("alert "), PRIO("crit "),  PRIO("err "), PRIO("warning "),
+                PRIO("notice "), PRIO("info "),  PRIO("debug "), PRIO("- "),
+        };
+#undef PRIO
         size_t i = logtime_prefix_len(line, len);
         const char *sp1, *sp2;
 
@@ -387,13 +397,12 @@ static size_t message_start(const char *line, size_t len)
                 return 0;
         while (i < len && line[i] == ' ')
                 i++;
-        for (size_t k = 0; k < ELEMENTSOF(prios); k++) {
-                size_t n = strlen(prios[k]);
-                if (len - i > n && memcmp(line + i, prios[k], n) == 0) {
-                        i += n;
+        for (size_t k = 0; i < len && k < ELEMENTSOF(prios); k++)
+                if (line[i] == prios[k].s[0] && len - i > prios[k].n &&
+                    memcmp(line + i, prios[k].s, prios[k].n) == 0) {
+                        i += prios[k].n;
                         break;
                 }
-        }
         /* "host ident[pid]: " or "host ident: " (not "[123] FATAL: ", "[error] 1#1: ") */
         sp1 = memchr(line + i, ' ', len - i);
         if (sp1 && line[i] != '[' && is_word(line + i, sp1 - (line + i))) {
