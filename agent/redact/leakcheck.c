@@ -946,8 +946,8 @@ finish:
  */
 #define LC_CHUNK (32u * 1024u)
 /* Handed over in batches of half of them (include/ring-sync.h). 512 KiB in
- * all: with 256 KiB (eight), the collecting thread waited for room about a
- * hundred times in the end-to-end benchmark while the check was kept from
+ * all: with 256 KiB (eight), the collecting thread waited for room some 65
+ * times in the end-to-end benchmark while the check was kept from
  * its CPU by the compressor, and the CPUs were idle 20% more. */
 #define LC_CHUNKS 16u
 #define LC_MARKS 128u /* member starts in one chunk, at most */
