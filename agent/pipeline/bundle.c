@@ -40,6 +40,7 @@ struct bundle_job {
         void *data;           /* bundle_add_data_async(): the member's bytes (fd is -1) */
         bool packed;          /* bundle_add_packed_async() */
         uint64_t packed_size; /* then: the compressed bytes in fd */
+        bool hashed;          /* hex was given (bundle_add_fd_async()) */
         int result;
         char hex[65];
 };
@@ -395,7 +396,8 @@ static void *writer_main(void *userdata)
                 } else if (j->packed)
                         j->result = bundle_add_packed_now(b, j);
                 else
-                        j->result = bundle_add_fd_now(b, j->name, j->fd, j->size, j->hex);
+                        j->result = bundle_add_fd_now(b, j->name, j->fd, j->size,
+                                                      j->hashed ? NULL : j->hex);
                 j->fd = safe_close(j->fd);
                 pthread_mutex_lock(&b->lock);
                 b->run++;
@@ -450,10 +452,16 @@ static int queue_job(struct bundle *b, const struct bundle_job *job)
         return 0;
 }
 
-int bundle_add_fd_async(struct bundle *b, const char *name, int fd, uint64_t size, uint64_t tag)
+int bundle_add_fd_async(struct bundle *b, const char *name, int fd, uint64_t size, const char *hex,
+                        uint64_t tag)
 {
-        return queue_job(b, &(struct bundle_job) {
-                                    .name = (char *) name, .fd = fd, .size = size, .tag = tag });
+        struct bundle_job j = {
+                .name = (char *) name, .fd = fd, .size = size, .tag = tag, .hashed = hex != NULL
+        };
+
+        if (hex)
+                memcpy(j.hex, hex, sizeof(j.hex));
+        return queue_job(b, &j);
 }
 
 int bundle_add_packed_async(struct bundle *b, const char *name, int fd, uint64_t size,

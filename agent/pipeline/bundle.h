@@ -44,10 +44,13 @@ int bundle_add_fd(struct bundle *b, const char *name, int fd, uint64_t size, cha
  * taken over (closed when written) and read from its current offset. At most
  * BUNDLE_JOBS_MAX jobs wait to be reaped (-EBUSY beyond). Members keep the
  * order in which they were added, also with the synchronous calls, which
- * first wait for the queued jobs to be written.
+ * first wait for the queued jobs to be written. hex, when not NULL, is the
+ * member's SHA-256 (made as it was staged): the writer does not hash it; else
+ * the writer does, and bundle_reap() gives it.
  */
 #define BUNDLE_JOBS_MAX 32
-int bundle_add_fd_async(struct bundle *b, const char *name, int fd, uint64_t size, uint64_t tag);
+int bundle_add_fd_async(struct bundle *b, const char *name, int fd, uint64_t size, const char *hex,
+                        uint64_t tag);
 
 /* An in-memory member the same way: data (malloc'ed, len bytes) is taken over
  * (freed also on error). Small members wake the writer in batches. */

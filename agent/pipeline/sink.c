@@ -127,8 +127,11 @@ struct sink_stream {
         struct sha256 *sha;   /* packed: its digest so far */
         uint64_t packed_size; /* packed: compressed bytes in fd */
         uint64_t staged;      /* bytes in fd, staged plain */
-        bool unpackable;      /* packing failed to start: it stays plain */
-        size_t wlen;          /* bytes in wbuf, not yet in the staging file */
+        /* the digest of the staged bytes, made as they are written, while the
+         * file only grows (NULL once it is packed or cut: the writer hashes) */
+        struct sha256 *plain_sha;
+        bool unpackable; /* packing failed to start: it stays plain */
+        size_t wlen;     /* bytes in wbuf, not yet in the staging file */
         char wbuf[16 * 1024];
 };
 
@@ -729,6 +732,7 @@ static int stream_pack(struct sink_stream *st)
                 return 0;
         }
         st->unpackable = false;
+        st->plain_sha = sha256_free(st->plain_sha); /* the packed member has its own */
         for (uint64_t left = st->staged; left > 0;) {
                 ssize_t n = loop_read(plain, buf, (size_t) MIN(left, (uint64_t) sizeof(buf)));
 
@@ -781,8 +785,11 @@ static int stage_write(struct sink_stream *st, const void *data, size_t len)
         if (st->packed)
                 return packed_write(st, data, len);
         r = loop_write(st->fd, data, len);
-        if (r >= 0)
+        if (r >= 0) {
                 st->staged += len;
+                if (st->plain_sha)
+                        sha256_update(st->plain_sha, data, len);
+        }
         return r;
 }
 
@@ -872,6 +879,7 @@ static int stream_stage(struct sink_stream *st)
                 return r;
         }
         st->staged = 0;
+        st->plain_sha = sha256_new(); /* NULL: the writer hashes */
         return 0;
 }
 
@@ -935,6 +943,7 @@ static int stream_compact(struct sink_stream *st, uint64_t keep)
                 to += (uint64_t) n - off;
                 from += (uint64_t) n;
         }
+        st->plain_sha = sha256_free(st->plain_sha);
         if (ftruncate(st->fd, (off_t) to) < 0)
                 return -errno;
         st->size = to;
@@ -1312,8 +1321,15 @@ static int add_queued(struct sink *s, struct sink_stream *st)
         else if (packed)
                 r = bundle_add_packed_async(s->bundle, st->name, st->fd, st->size, st->packed_size,
                                             hex, p->tag);
-        else
-                r = bundle_add_fd_async(s->bundle, st->name, st->fd, st->size, p->tag);
+        else {
+                /* hashed as it was staged, when the file holds just those bytes */
+                bool hashed = st->plain_sha && st->staged == st->size;
+
+                if (hashed)
+                        sha256_final_hex(st->plain_sha, hex);
+                r = bundle_add_fd_async(s->bundle, st->name, st->fd, st->size, hashed ? hex : NULL,
+                                        p->tag);
+        }
         if (r < 0) {
                 pending_done(p);
                 return r;
@@ -1380,6 +1396,7 @@ int sink_stream_close(struct sink_stream *st, bool abandon)
                         break;
                 }
         redact_stream_free(st->rs);
+        sha256_free(st->plain_sha);
         safe_close(st->fd);
         free(st->name);
         free(st->source);

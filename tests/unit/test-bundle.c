@@ -196,10 +196,12 @@ static int staged(size_t n, const char *token, size_t at)
 
 /* The streamed leak check sees what the bundle holds: the same hits as the
  * check of the finished file, also for a token cut by a 64 KiB chunk edge and
- * for members written on the writer thread; members keep their order. */
+ * for members written on the writer thread; members keep their order; a
+ * digest given with a staged member is the one handed back (not made again). */
 static void test_streamed_leak_check(void **state)
 {
         const char *token = " ghp_Planted0123456789abcdefXYZXYZXYZ ";
+        const char *given = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
         char path[512], hex[65], tag_hex[65];
         struct bundle *b = NULL;
         struct leakcheck *lc = NULL;
@@ -215,16 +217,18 @@ static void test_streamed_leak_check(void **state)
         bundle_set_leakcheck(b, lc);
         assert_int_equal(bundle_add_data(b, "a/clean.txt", "hello\n", 6, hex), 0);
         fd = staged(300000, token, 65536 - 10); /* across the first chunk edge */
-        assert_int_equal(bundle_add_fd_async(b, "b/one.log", fd, 300000, 7), 0);
+        assert_int_equal(bundle_add_fd_async(b, "b/one.log", fd, 300000, NULL, 7), 0);
         fd = staged(100000, NULL, 0);
-        assert_int_equal(bundle_add_fd_async(b, "b/two.log", fd, 100000, 8), 0);
+        assert_int_equal(bundle_add_fd_async(b, "b/two.log", fd, 100000, given, 8), 0);
         assert_int_equal(bundle_reap(b, true, &tag, tag_hex), 1);
         assert_int_equal(tag, 7);
         assert_int_equal(strlen(tag_hex), 64);
+        assert_string_not_equal(tag_hex, given);
         /* synchronous adds wait for the queue: the order stays */
         assert_int_equal(bundle_add_data(b, "c/last.txt", "x ghp_\n", 7, NULL), 0);
         assert_int_equal(bundle_reap(b, false, &tag, tag_hex), 1);
         assert_int_equal(tag, 8);
+        assert_string_equal(tag_hex, given);
         assert_int_equal(bundle_jobs(b), 0);
         assert_int_equal(leakcheck_sync(lc, &hits, &st), 1);
         assert_int_equal(st.members, 4);
