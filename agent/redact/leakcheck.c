@@ -986,6 +986,7 @@ struct lc_stream {
         char *buf;
         size_t len;
         struct sha256 *sha; /* leakcheck_open() with a digest: of the member's bytes */
+        uint64_t bytes;     /* of the member so far (a discarded member's are not counted) */
         char hex[SHA256_HEX_LEN + 1];
 };
 
@@ -1078,8 +1079,11 @@ static int lc_end_member(struct leakcheck *lc, bool discard)
         }
         if (!lc->failed)
                 r = scan_end(&lc->s);
-        if (discard)
+        if (discard) {
                 lc_drop_hits(lc);
+                lc->members--;
+                lc->bytes -= st->bytes;
+        }
         return r;
 }
 
@@ -1111,6 +1115,7 @@ static int lc_scan_mark(struct leakcheck *lc, struct lc_mark *m)
         lc->streams[m->id].member = TAKE_PTR(m->member);
         lc->streams[m->id].in_member = true;
         lc->streams[m->id].hex[0] = 0;
+        lc->streams[m->id].bytes = 0;
         if (m->digest) {
                 lc->streams[m->id].sha = sha256_new();
                 if (!lc->streams[m->id].sha)
@@ -1131,15 +1136,18 @@ static int lc_scan_chunk(struct leakcheck *lc, struct lc_chunk *c)
 
                 struct lc_stream *st = &lc->streams[lc->scan_id];
 
-                if (to > pos && st->in_member && st->sha)
-                        sha256_update(st->sha, c->data + pos, to - pos);
+                lc->bytes += to - pos; /* before a mark can take a discarded member's back */
+                if (to > pos && st->in_member) {
+                        st->bytes += to - pos;
+                        if (st->sha)
+                                sha256_update(st->sha, c->data + pos, to - pos);
+                }
                 if (to > pos && st->in_member && !lc->failed)
                         r = scan_feed(&lc->s, c->data + pos, to - pos);
                 pos = to;
                 if (r >= 0 && i < c->n_marks)
                         r = lc_scan_mark(lc, &c->marks[i]);
         }
-        lc->bytes += c->len;
         return r;
 }
 

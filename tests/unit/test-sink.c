@@ -378,8 +378,8 @@ static void test_packed_and_plain(void **state)
 }
 
 /* A member packed as it grew, then cut to its newest part: it is inflated
- * back, cut at a line start, and its digest and leak check are those of what
- * is kept. */
+ * back, cut at a line start, and its digest and leak check (its counts too)
+ * are those of what is kept. */
 static void test_packed_then_cut(void **state)
 {
         const uint64_t limit = 3u << 20;
@@ -408,6 +408,9 @@ static void test_packed_then_cut(void **state)
         sha256_hex(tail, strlen(tail), hex);
         assert_string_equal(json_string_value(json_object_get(m, "sha256")), hex);
         assert_int_equal(leakcheck_sync(lc, NULL, &ls), 0);
+        /* the packed check of the whole member was dropped: only what is kept counts */
+        assert_int_equal(ls.members, 1);
+        assert_int_equal(ls.bytes, strlen(tail));
         got = finish_and_read(f, "cut.log", &st);
         assert_string_equal(got, tail);
         free(got);
@@ -417,13 +420,100 @@ static void test_packed_then_cut(void **state)
         leakcheck_free(lc);
 }
 
+/* Lines i of tag into st, appended to *all (of *len bytes); line at holds a
+ * token the leak check knows (the stream is not redacted). */
+static void side_lines(struct sink_stream *st, const char *tag, int from, int n, long at,
+                       char **all, size_t *len)
+{
+        for (int i = from; i < from + n; i++) {
+                char line[160];
+                int k = snprintf(line, sizeof(line), "%s line %07d%s\n", tag, i,
+                                 i == at ? " token ghp_Planted0123456789abcdefXYZXYZXYZ0123" :
+                                           " of the test, plain words");
+
+                *all = realloc(*all, *len + (size_t) k + 1);
+                assert_non_null(*all);
+                memcpy(*all + *len, line, (size_t) k + 1);
+                *len += (size_t) k;
+                assert_int_equal(sink_stream_write(st, line, (size_t) k), 0);
+        }
+}
+
+/* Members staged plain side by side (as the journal's units are) are hashed
+ * as they are staged: the digests are those of the members, also of one cut
+ * to its newest part at the end (hashed again); the leak check finds the
+ * token of one once, under its name, not the one cut away, counts each
+ * member's bytes once, and the finished file's check agrees. */
+static void test_plain_side_by_side(void **state)
+{
+        const uint64_t limit = 1u << 20;
+        const unsigned flags = SINK_KEEP_TAIL | SINK_NO_REDACT;
+        struct fixture *f = fixture_new(64 << 20, limit);
+        struct collector_status st = {};
+        struct leakcheck *lc = NULL;
+        struct leakcheck_stats ls = {};
+        struct sink_stream *u[3];
+        char *all[3] = {}, hex[65];
+        size_t len[3] = {};
+        const char *names[] = { "u1.log", "u2.log", "u3.log" }, *tail;
+        json_t *hits = NULL, *file_hits = NULL;
+
+        (void) state;
+        assert_int_equal(leakcheck_new(&lc), 0);
+        bundle_set_leakcheck(f->b, lc);
+        for (size_t i = 0; i < 3; i++)
+                assert_int_equal(sink_open_stream(f->s, names[i], "/u", flags, &u[i]), 0);
+        /* u1 0.7 MB (a token), u2 0.4 MB, u3 2.1 MB (a token in what is cut away) */
+        for (int b = 0; b < 10; b++) {
+                side_lines(u[0], "u1", b * 1500, 1500, 7777, &all[0], &len[0]);
+                side_lines(u[1], "u2", b * 900, 900, -1, &all[1], &len[1]);
+                side_lines(u[2], "u3", b * 4500, 4500, 10, &all[2], &len[2]);
+        }
+        /* u3 first, while the others are open: cut, not packed */
+        assert_int_equal(sink_stream_close(u[2], false), 0);
+        assert_int_equal(sink_stream_close(u[0], false), 0);
+        assert_int_equal(sink_stream_close(u[1], false), 0);
+        tail = strchr(all[2] + len[2] - limit, '\n') + 1;
+        for (size_t i = 0; i < 3; i++) {
+                json_t *m = member(f, names[i]);
+                const char *want = i == 2 ? tail : all[i];
+
+                assert_non_null(m);
+                sha256_hex(want, strlen(want), hex);
+                assert_string_equal(json_string_value(json_object_get(m, "sha256")), hex);
+        }
+        assert_int_equal(leakcheck_sync(lc, &hits, &ls), 1);
+        assert_int_equal(json_array_size(hits), 1);
+        assert_non_null(
+                strstr(json_string_value(json_object_get(json_array_get(hits, 0), "member")),
+                       "/u1.log"));
+        assert_int_equal(ls.members, 3);
+        assert_int_equal(ls.bytes, len[0] + len[1] + strlen(tail));
+        sink_end(f->s, &st);
+        assert_int_equal(bundle_finish(f->b), 0);
+        assert_int_equal(leakcheck_bundle(bundle_tmp_path(f->b), &file_hits), 1);
+        assert_int_equal(json_array_size(file_hits), 1);
+        json_decref(hits);
+        json_decref(file_hits);
+        for (size_t i = 0; i < 3; i++)
+                free(all[i]);
+        free(st.note);
+        fixture_free(f);
+        leakcheck_free(lc);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_head_cut),          cmocka_unit_test(test_tail_keeps_newest),
-                cmocka_unit_test(test_redacts_and_lists), cmocka_unit_test(test_refusals),
-                cmocka_unit_test(test_command),           cmocka_unit_test(test_finding_source),
-                cmocka_unit_test(test_packed_and_plain),  cmocka_unit_test(test_packed_then_cut),
+                cmocka_unit_test(test_head_cut),
+                cmocka_unit_test(test_tail_keeps_newest),
+                cmocka_unit_test(test_redacts_and_lists),
+                cmocka_unit_test(test_refusals),
+                cmocka_unit_test(test_command),
+                cmocka_unit_test(test_finding_source),
+                cmocka_unit_test(test_packed_and_plain),
+                cmocka_unit_test(test_packed_then_cut),
+                cmocka_unit_test(test_plain_side_by_side),
         };
 
         return cmocka_run_group_tests(tests, setup, NULL);
