@@ -1049,16 +1049,34 @@ fail:
         return r;
 }
 
-int sink_stream_write(struct sink_stream *st, const void *data, size_t len)
+/* What a write returns before its bytes are looked at: 0 to go on. */
+static int stream_writable(struct sink_stream *st)
 {
-        int r;
-
         if (!st)
                 return -EINVAL;
         if (st->error < 0)
                 return st->error;
         if (st->stopped && !observed(st->sink, st->flags))
                 return -ENOSPC;
+        return 0;
+}
+
+/* What a write of the redactor's r returns. */
+static int stream_written(struct sink_stream *st, int r)
+{
+        if (r < 0 && r != -ENOSPC)
+                st->error = r;
+        if (r == -ENOSPC || st->stopped)
+                return -ENOSPC;
+        return r;
+}
+
+int sink_stream_write(struct sink_stream *st, const void *data, size_t len)
+{
+        int r = stream_writable(st);
+
+        if (r < 0)
+                return r;
         if (st->skip_partial_first_line) {
                 const char *nl = memchr(data, '\n', len);
 
@@ -1072,15 +1090,11 @@ int sink_stream_write(struct sink_stream *st, const void *data, size_t len)
                 r = redact_stream_feed(st->rs, data, len);
         else
                 r = stream_emit(st, data, len);
-        if (r < 0 && r != -ENOSPC)
-                st->error = r;
-        if (r == -ENOSPC || st->stopped)
-                return -ENOSPC;
-        return r;
+        return stream_written(st, r);
 }
 
-int sink_stream_write_line(struct sink_stream *st, const struct sink_line_meta *meta,
-                           const char *line, size_t len)
+static int write_line(struct sink_stream *st, const struct sink_line_meta *meta, const char *line,
+                      size_t len, bool nl)
 {
         char stackbuf[4096];
         uint64_t scans;
@@ -1095,7 +1109,12 @@ int sink_stream_write_line(struct sink_stream *st, const struct sink_line_meta *
                 st->have_meta = true;
         }
         scans = st->rs ? redact_stream_line_words(st->rs, NULL, NULL) : 0;
-        if (len < sizeof(stackbuf)) {
+        if (nl && st->rs && !st->skip_partial_first_line) {
+                /* the redactor takes the line where it is */
+                r = stream_writable(st);
+                if (r >= 0)
+                        r = stream_written(st, redact_stream_feed_line(st->rs, line, len));
+        } else if (len < sizeof(stackbuf)) {
                 memcpy(stackbuf, line, len);
                 stackbuf[len] = '\n';
                 r = sink_stream_write(st, stackbuf, len + 1);
@@ -1110,6 +1129,18 @@ int sink_stream_write_line(struct sink_stream *st, const struct sink_line_meta *
                          redact_stream_line_words(st->rs, &scanned, st->line_words) == scans + 1 &&
                          scanned == len;
         return r;
+}
+
+int sink_stream_write_line(struct sink_stream *st, const struct sink_line_meta *meta,
+                           const char *line, size_t len)
+{
+        return write_line(st, meta, line, len, false);
+}
+
+int sink_stream_write_line_nl(struct sink_stream *st, const struct sink_line_meta *meta,
+                              const char *line, size_t len)
+{
+        return write_line(st, meta, line, len, true);
 }
 
 bool sink_stream_line_words(const struct sink_stream *st, int set, uint64_t *ret)

@@ -1419,6 +1419,19 @@ int redact_stream_feed(struct redact_stream *rs, const char *data, size_t len)
         return 0;
 }
 
+int redact_stream_feed_line(struct redact_stream *rs, const char *line, size_t len)
+{
+        if (!rs || !line)
+                return -EINVAL;
+        /* the general way: an error or binary content to say, an unfinished
+         * line before it, a line for the window's pieces, the sampled start */
+        if (rs->error < 0 || rs->binary || rs->buf.len > 0 || len >= WINDOW || !rs->utf8_done ||
+            rs->seen < SAMPLE_NUL)
+                return redact_stream_feed(rs, line, len + 1);
+        rs->seen += len + 1;
+        return handle_line(rs, line, len, EOL_IN_TEXT);
+}
+
 static void stream_merge(struct redact_stream *rs)
 {
         struct redactor *r = rs->r;

@@ -62,6 +62,9 @@ typedef int (*redact_write_fn)(void *userdata, const char *data, size_t len);
 int redact_stream_new(struct redactor *r, const char *member, redact_write_fn write, void *userdata,
                       struct redact_stream **ret);
 int redact_stream_feed(struct redact_stream *rs, const char *data, size_t len);
+/* redact_stream_feed() of line[0, len] where line[len] is its '\n' (it is
+ * in the text fed): one line, taken where it is when nothing is pending. */
+int redact_stream_feed_line(struct redact_stream *rs, const char *line, size_t len);
 /* Flushes what is held (an unfinished line, an open PEM block: redacted). */
 int redact_stream_finish(struct redact_stream *rs);
 /* True when the content looked binary (NUL bytes, mostly invalid UTF-8): the

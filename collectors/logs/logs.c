@@ -182,7 +182,8 @@ static void pass_decide(struct pass *p, const char *line, size_t len, usec_t *re
         }
 }
 
-static void pass_emit(struct pass *p, const char *line, size_t len, usec_t t)
+/* nl: line[len] is the line's newline, in the read buffer. */
+static void pass_emit(struct pass *p, const char *line, size_t len, usec_t t, bool nl)
 {
         struct sink_line_meta meta = { .timestamp = t, .priority = -1 };
         char *out = p->repair;
@@ -207,8 +208,12 @@ static void pass_emit(struct pass *p, const char *line, size_t len, usec_t t)
         }
         if (p->findings && n > 0)
                 logs_findings_scan(p->findings, p->path, line, len, t);
-        p->error = n > 0 ? sink_stream_write_line(p->st, &meta, out, n) :
-                           sink_stream_write_line(p->st, &meta, line, len);
+        if (n > 0)
+                p->error = sink_stream_write_line(p->st, &meta, out, n);
+        else if (nl)
+                p->error = sink_stream_write_line_nl(p->st, &meta, line, len);
+        else
+                p->error = sink_stream_write_line(p->st, &meta, line, len);
         if (p->error == 0)
                 p->written += len + 1;
         /* the line went to the sink as it is: its scan of the line found the phrases */
@@ -222,13 +227,13 @@ static void pass_emit(struct pass *p, const char *line, size_t len, usec_t t)
         }
 }
 
-static void pass_line(struct pass *p, const char *line, size_t len)
+static void pass_line(struct pass *p, const char *line, size_t len, bool nl)
 {
         usec_t t = p->line_t;
 
         if (p->line_cut == 0)
                 pass_decide(p, line, len, &t);
-        pass_emit(p, line, len, t);
+        pass_emit(p, line, len, t, nl);
         p->line_cut = 0;
         p->line_t = 0;
 }
@@ -282,7 +287,7 @@ static int pass_run(struct pass *p, struct logs_reader *r, char *buf, bool skip_
                         skip_partial = false;
                 }
                 while ((nl = memchr(scan, '\n', end - scan))) {
-                        pass_line(p, s, nl - s);
+                        pass_line(p, s, nl - s, true);
                         if (p->error < 0 || p->stop)
                                 return p->error == -ENOSPC ? 0 : p->error;
                         s = scan = nl + 1;
@@ -296,7 +301,7 @@ static int pass_run(struct pass *p, struct logs_reader *r, char *buf, bool skip_
                         return p->error == -ENOSPC ? 0 : p->error;
         }
         if (have > 0 && !skip_partial && !r->shrank)
-                pass_line(p, buf, have); /* the last line has no newline */
+                pass_line(p, buf, have, false); /* the last line has no newline */
         return p->error == -ENOSPC ? 0 : p->error;
 }
 
