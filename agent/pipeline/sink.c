@@ -879,7 +879,11 @@ static int stream_stage(struct sink_stream *st)
                 return r;
         }
         st->staged = 0;
-        st->plain_sha = sha256_new(); /* NULL: the writer hashes */
+        /* With other streams open (the journal's units, side by side) it
+         * stays plain: its digest is made here, on the collecting thread, not
+         * at the end by the writer; alone, it is packed once it passes
+         * PACK_AFTER (hashed by the leak check) or left to the writer. */
+        st->plain_sha = st->sink->n_open > 1 ? sha256_new() : NULL; /* NULL: the writer hashes */
         return 0;
 }
 
