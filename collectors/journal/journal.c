@@ -836,6 +836,8 @@ static int first_pass_entry(struct journal_state *s, void *userdata)
 struct units_pass {
         size_t n;        /* units */
         uint32_t *idx;   /* the units of the current entry */
+        uint64_t *hash;  /* of each unit's name (name_hash()) */
+        size_t *len;     /* of each unit's name */
         unsigned seen;   /* entries of the sample read */
         unsigned theirs; /* those of the units */
         bool sampled;    /* the sample is complete */
@@ -855,25 +857,43 @@ static int units_sample(struct units_pass *up, bool theirs)
         return up->theirs * UNITS_MATCH_SHARE < up->seen ? UNITS_SWITCH : 0;
 }
 
+/* FNV-1a of a unit name: the units pass compares a name with every unit's
+ * only where length and hash agree (it runs for every entry of the window). */
+static uint64_t name_hash(const char *p, size_t len)
+{
+        uint64_t h = 0xcbf29ce484222325ULL;
+
+        for (size_t i = 0; i < len; i++)
+                h = (h ^ (unsigned char) p[i]) * 0x100000001b3ULL;
+        return h;
+}
+
 /* The entry goes to the file of every unit it names (an entry naming a unit in
  * UNIT= or COREDUMP_UNIT= goes to that unit's file too). */
 static int units_pass_entry(struct journal_state *s, void *userdata)
 {
         struct units_pass *up = userdata;
         const char *v[ELEMENTSOF(unit_fields)];
+        size_t len[ELEMENTSOF(unit_fields)];
+        uint64_t h[ELEMENTSOF(unit_fields)];
         bool any = false;
         size_t n = 0;
         int r;
 
         for (size_t f = 0; f < ELEMENTSOF(unit_fields); f++) {
                 v[f] = journal_entry_get(&s->entry, unit_fields[f]);
-                any = any || v[f];
+                if (v[f]) {
+                        len[f] = strlen(v[f]); /* as streq() would see it */
+                        h[f] = name_hash(v[f], len[f]);
+                        any = true;
+                }
         }
         for (size_t i = 0; any && i < up->n; i++) {
                 bool mine = false;
 
                 for (size_t f = 0; f < ELEMENTSOF(unit_fields) && !mine; f++)
-                        mine = v[f] && streq(v[f], s->units[i]);
+                        mine = v[f] && len[f] == up->len[i] && h[f] == up->hash[i] &&
+                               memcmp(v[f], s->units[i], len[f]) == 0;
                 if (mine)
                         up->idx[n++] = (uint32_t) i;
         }
@@ -927,6 +947,8 @@ static int units_pass(struct journal_state *s, struct collect_ctx *ctx, struct s
         _cleanup_free_ struct sink_stream **st = NULL;
         _cleanup_free_ uint64_t *written = NULL;
         _cleanup_free_ uint32_t *idx = NULL;
+        _cleanup_free_ uint64_t *hash = NULL;
+        _cleanup_free_ size_t *len = NULL;
         struct units_pass up = { .n = strv_length(s->units) };
         bool timed_out = false;
         int r = 0;
@@ -936,9 +958,17 @@ static int units_pass(struct journal_state *s, struct collect_ctx *ctx, struct s
         st = xcalloc(up.n, sizeof(*st));
         written = xcalloc(up.n, sizeof(*written));
         idx = xcalloc(up.n, sizeof(*idx));
-        if (!st || !written || !idx)
+        hash = xcalloc(up.n, sizeof(*hash));
+        len = xcalloc(up.n, sizeof(*len));
+        if (!st || !written || !idx || !hash || !len)
                 return -ENOMEM;
         up.idx = idx;
+        up.hash = hash;
+        up.len = len;
+        for (size_t i = 0; i < up.n; i++) {
+                len[i] = strlen(s->units[i]);
+                hash[i] = name_hash(s->units[i], len[i]);
+        }
         for (size_t i = 0; i < up.n; i++) {
                 _cleanup_free_ char *name = xasprintf("logs/journal/units/%s.log", s->units[i]);
                 _cleanup_free_ char *source = xasprintf("journal:%s", s->units[i]);
