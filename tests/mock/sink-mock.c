@@ -407,6 +407,15 @@ int sink_stream_write_line(struct sink_stream *st, const struct sink_line_meta *
         return sink_stream_write(st, "\n", 1);
 }
 
+int sink_stream_write_line_nl(struct sink_stream *st, const struct sink_line_meta *meta,
+                              const char *line, size_t len)
+{
+        /* the collector says line[len] is its newline: check that it is */
+        if (line[len] != '\n')
+                return -EINVAL;
+        return sink_stream_write_line(st, meta, line, len);
+}
+
 int sink_add_words(struct sink *s, const char *const *words, unsigned flags)
 {
         int r;
