@@ -171,16 +171,16 @@ static bool blank_word(const char *text, size_t len, const char *w, char *out)
  */
 static uint64_t hints_not_in(struct redactor *r, const char *text, size_t len, uint64_t rules)
 {
-        uint64_t todo = rules & r->not_in, masks[LITSCAN_SETS];
+        uint64_t left = rules & r->not_in, masks[LITSCAN_SETS];
 
-        while (todo) {
-                unsigned i = (unsigned) __builtin_ctzll(todo);
+        while (left) {
+                unsigned i = (unsigned) __builtin_ctzll(left);
                 const struct rule *rule = &r->rules[i];
-                uint64_t same = r->not_in_peers[i] & todo;
+                uint64_t same = r->not_in_peers[i] & left;
                 bool blanked = false;
                 char *copy;
 
-                todo &= ~same;
+                left &= ~same;
                 dynbuf_reset(&r->blank);
                 if (dynbuf_add(&r->blank, text, len) < 0)
                         continue; /* no memory: the rules run, as without the words */
