@@ -21,6 +21,7 @@
 
 #include "alloc-util.h"
 #include "dynbuf.h"
+#include "fnv.h"
 #include "analysis/errors.h"
 #include "litscan.h"
 #include "strv.h"
@@ -187,14 +188,10 @@ struct errors {
         uint64_t surge_min;
 };
 
+/* Never 0 (an empty slot). */
 static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
 {
-        const unsigned char *s = p;
-
-        for (size_t i = 0; i < n; i++) {
-                h ^= s[i];
-                h *= 0x100000001b3ULL;
-        }
+        h = fnv1a64(p, n, h);
         return h ? h : 1;
 }
 
@@ -603,7 +600,7 @@ static int index_grow(struct errors *e)
 
 static struct group *group_get(struct errors *e, const char *sig, size_t sig_len, bool *ret_new)
 {
-        uint64_t h = hash_bytes(sig, sig_len, 0xcbf29ce484222325ULL);
+        uint64_t h = hash_bytes(sig, sig_len, FNV1A64_INIT);
         size_t *slot;
         struct group *g;
 

@@ -31,6 +31,7 @@
 #include "collect-ctx.h"
 #include "collector.h"
 #include "coredump.h"
+#include "fnv.h"
 #include "journal-trim.h"
 #include "journal.h"
 #include "sink.h"
@@ -857,15 +858,11 @@ static int units_sample(struct units_pass *up, bool theirs)
         return up->theirs * UNITS_MATCH_SHARE < up->seen ? UNITS_SWITCH : 0;
 }
 
-/* FNV-1a of a unit name: the units pass compares a name with every unit's
- * only where length and hash agree (it runs for every entry of the window). */
+/* A unit name's hash: the units pass compares a name with every unit's only
+ * where length and hash agree (it runs for every entry of the window). */
 static uint64_t name_hash(const char *p, size_t len)
 {
-        uint64_t h = 0xcbf29ce484222325ULL;
-
-        for (size_t i = 0; i < len; i++)
-                h = (h ^ (unsigned char) p[i]) * 0x100000001b3ULL;
-        return h;
+        return fnv1a64(p, len, FNV1A64_INIT);
 }
 
 /* The entry goes to the file of every unit it names (an entry naming a unit in
