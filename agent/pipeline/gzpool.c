@@ -96,22 +96,19 @@ static struct slot *next_filled(struct gzpool *p)
         return best;
 }
 
-/* Compresses the FILLED slot s with c (NULL: none could be made), without
- * the lock meanwhile. Under the lock. */
+/* Compresses the FILLED slot s with c, without the lock meanwhile. Under the lock. */
 static void compress_slot(struct gzpool *p, struct libdeflate_compressor *c, struct slot *s)
 {
-        size_t n = 0;
+        size_t n;
 
         s->state = SLOT_BUSY;
         pthread_mutex_unlock(&p->lock);
-        if (c)
-                n = libdeflate_gzip_compress(c, s->in, s->len, s->out, p->out_max);
+        n = libdeflate_gzip_compress(c, s->in, s->len, s->out, p->out_max);
         pthread_mutex_lock(&p->lock);
         s->out_len = n;
         s->state = SLOT_DONE;
-        /* with a bound-sized buffer only a missing compressor fails */
         if (n == 0 && p->error == 0)
-                p->error = c ? -ENOBUFS : -ENOMEM;
+                p->error = -ENOBUFS; /* cannot happen with a bound-sized buffer */
 }
 
 static void *worker_main(void *userdata)
@@ -233,9 +230,19 @@ static int drain_one(struct gzpool *p)
         while (s->state != SLOT_DONE && p->error == 0) {
                 struct slot *f = next_filled(p);
 
+                if (f && !p->own) {
+                        /* made once, without the lock (the workers take it); then look again */
+                        pthread_mutex_unlock(&p->lock);
+                        p->own = libdeflate_alloc_compressor(p->level);
+                        pthread_mutex_lock(&p->lock);
+                        if (!p->own) { /* out of memory: wait for the workers */
+                                p->waiting++;
+                                pthread_cond_wait(&p->done, &p->lock);
+                                p->waiting--;
+                        }
+                        continue;
+                }
                 if (f) {
-                        if (!p->own)
-                                p->own = libdeflate_alloc_compressor(p->level);
                         compress_slot(p, p->own, f);
                         p->own_members++;
                         continue;
