@@ -23,6 +23,17 @@
 #define JOURNAL_TRIM_LIMIT (3ULL << 20)
 #define JOURNAL_TRIM_LIMIT_SPARSE (2ULL << 20)
 
+/* Where the kernel maps a whole large folio of the page cache for one page
+ * touched (Linux 6.18 maps up to 2 MiB at once, when the folio lies within
+ * the mapping), the pages the journal touches again right after a drop can
+ * pass the limit by themselves, and drops would follow each other every few
+ * entries (seven times the reading time, on the journal benchmark after a
+ * cold start). When two drops come within JOURNAL_TRIM_SPACING steps the
+ * limit in force doubles, up to JOURNAL_TRIM_LIMIT_MAX; it halves again
+ * after drops JOURNAL_TRIM_SPACING * 128 steps apart. */
+#define JOURNAL_TRIM_SPACING 32U
+#define JOURNAL_TRIM_LIMIT_MAX (16ULL << 20)
+
 /* The resident size is checked every 8 to 64 entries, as the growth goes. A
  * reader through matches sets every_max to JOURNAL_TRIM_EVERY_SPARSE: each of
  * its steps moves in the entry arrays of every match in every file, and a
@@ -32,6 +43,9 @@
 
 struct journal_trim {
         uint64_t limit;      /* bytes; 0: JOURNAL_TRIM_LIMIT */
+        uint64_t in_force;   /* the limit applied: limit, or more (JOURNAL_TRIM_SPACING) */
+        uint64_t steps;      /* since the last drop */
+        uint64_t raised;     /* times in_force was doubled */
         uint64_t file_base;  /* file-backed resident bytes before reading */
         uint64_t last_file;  /* file-backed resident bytes at the last check */
         unsigned trim_every; /* entries between two checks */

@@ -128,11 +128,36 @@ static unsigned drop_journal_pages(void)
         return calls;
 }
 
+/* The limit in force, as the watcher reads it (the reader's thread changes it). */
+static uint64_t in_force(const struct journal_trim *t)
+{
+        return __atomic_load_n(&t->in_force, __ATOMIC_RELAXED);
+}
+
+/* After a drop: doubles the limit in force when the last drop was less than
+ * JOURNAL_TRIM_SPACING steps ago, halves it again when drops are far apart
+ * (include/journal-trim.h). */
+static void trim_adapt(struct journal_trim *t)
+{
+        uint64_t v = t->in_force, most = MAX(t->limit, JOURNAL_TRIM_LIMIT_MAX);
+
+        if (t->steps < JOURNAL_TRIM_SPACING && v < most) {
+                v = MIN(v * 2, most);
+                t->raised++;
+        } else if (t->steps >= JOURNAL_TRIM_SPACING * 128ULL && v > t->limit) {
+                v = MAX(v / 2, t->limit);
+        }
+        __atomic_store_n(&t->in_force, v, __ATOMIC_RELAXED);
+        t->steps = 0;
+}
+
 void journal_trim_start(struct journal_trim *t)
 {
         statm_open();
         if (t->limit == 0)
                 t->limit = JOURNAL_TRIM_LIMIT;
+        t->in_force = t->limit;
+        t->steps = JOURNAL_TRIM_SPACING; /* the first drop follows no other */
         if (resident_file_bytes(&t->file_base) < 0)
                 t->file_base = 0;
         t->last_file = t->file_base;
@@ -144,6 +169,7 @@ void journal_trim_step(struct journal_trim *t)
 {
         uint64_t file, journal, grown, room, next;
 
+        t->steps++;
         if (t->trim_countdown > 0 && --t->trim_countdown > 0)
                 return;
         if (resident_file_bytes(&file) < 0) {
@@ -151,15 +177,16 @@ void journal_trim_step(struct journal_trim *t)
                 return;
         }
         journal = file > t->file_base ? file - t->file_base : 0;
-        if (journal >= t->limit) {
+        if (journal >= t->in_force) {
                 t->madvise_calls += drop_journal_pages();
                 t->trims++;
+                trim_adapt(t);
                 journal = 0;
         }
         /* the next check comes before the growth of the last interval, at
          * the same rate, fills a quarter of the room left */
         grown = file > t->last_file ? file - t->last_file : 0;
-        room = t->limit - journal;
+        room = t->in_force - journal;
         next = grown > 0 ? room * t->trim_every / (4 * grown) : (t->every_max ?: TRIM_EVERY_MAX);
         t->trim_every = (unsigned) MIN(MAX(next, TRIM_EVERY_MIN), t->every_max ?: TRIM_EVERY_MAX);
         t->last_file = t->file_base + journal;
@@ -188,7 +215,7 @@ static void *watch_main(void *userdata)
                         break;
                 pthread_mutex_unlock(&t->watch_lock);
                 /* t->file_base was set before the thread started */
-                if (resident_file_bytes(&file) >= 0 && file >= t->file_base + t->limit / 2) {
+                if (resident_file_bytes(&file) >= 0 && file >= t->file_base + in_force(t) / 2) {
                         t->watch_calls += drop_journal_pages();
                         t->watch_trims++;
                 }
@@ -205,7 +232,7 @@ void journal_trim_burst(struct journal_trim *t, bool on)
 
         /* the burst starts from as few of the journal's pages as can be: the
          * watcher's drops cannot keep up with the faults of a bisection */
-        if (on && resident_file_bytes(&file) >= 0 && file >= t->file_base + t->limit / 4) {
+        if (on && resident_file_bytes(&file) >= 0 && file >= t->file_base + t->in_force / 4) {
                 t->madvise_calls += drop_journal_pages();
                 t->trims++;
         }

@@ -26,6 +26,7 @@
 #include "crash.h"
 #include "dynbuf.h"
 #include "fd-util.h"
+#include "journal-open.h"
 #include "journal-trim.h"
 #include "sink.h"
 
@@ -206,8 +207,7 @@ static int journal_open(struct crash_state *s, struct collect_ctx *ctx, sd_journ
         sd_journal *j = NULL;
         int r;
 
-        r = s->journal_dir ? sd_journal_open_directory(&j, s->journal_dir, 0) :
-                             sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+        r = journal_open_window(&j, s->journal_dir, ctx_since(ctx), ctx_until(ctx), NULL);
         if (r < 0)
                 return r;
         (void) sd_journal_set_data_threshold(j, 256 * 1024);

@@ -204,6 +204,51 @@ def test_journal_under_root(tmp_path, journal_dir):
     assert findings(manifest, "crash")["/usr/bin/app"]["count"] == 3
 
 
+def test_journal_window_opens_its_files(tmp_path):
+    """Only the journal files holding entries of the window are opened, and the
+    bundle has every entry of the window that journalctl prints: the system's
+    files of days 1, 2 and 3 (the window is day 2, and its end is day 3's
+    first entry: both ends count), a user journal over all three days (it
+    overlaps), a file with a broken header, and a machine-ID subdirectory with
+    a day-2 file."""
+    jdir = tmp_path / "journal"
+    sub = jdir / "0123456789abcdef0123456789abcdef"
+    sub.mkdir(parents=True)
+    W = journal_fixtures.write_journal
+    msg = journal_fixtures.unit_msg
+    for day in (1, 2, 3):
+        W(str(jdir), [(journal_fixtures.at(day, h), msg("sys.service", 3, "sys day %d h %d"
+                                                          % (day, h))) for h in range(0, 24, 3)],
+          name="system@%d.journal" % day)
+    W(str(jdir), [(journal_fixtures.at(d, h, 30), msg("user.service", 3, "user day %d h %d"
+                                                      % (d, h))) for d in (1, 2, 3)
+                  for h in range(0, 24, 6)], name="user-1000.journal")
+    W(str(sub), [(journal_fixtures.at(2, 12, 15), msg("sub.service", 3, "sub day 2"))],
+      name="system.journal")
+    (jdir / "broken.journal").write_bytes(b"LPKSHHRH" + b"\0" * 200)
+    root = tmp_path / "root"
+    root.mkdir()
+    run, _ = collect(root, jdir, tmp_path, "-vv")
+    members, _ = bundle_of(run)
+    assert "4 journal files of the window" in run.err, run.err
+    text = members["logs/journal/warnings.log"].decode()
+    for h in range(0, 24, 3):
+        assert "sys day 2 h %d" % h in text
+    for h in range(0, 24, 6):
+        assert "user day 2 h %d" % h in text
+    assert "sub day 2" in text
+    assert "day 1" not in text and "user day 3" not in text
+    assert "sys day 3 h 0\n" in text and "sys day 3 h 3" not in text
+    jc = subprocess.run(["journalctl", "--directory", str(jdir), "--since",
+                         "2026-11-27 00:00:00 UTC", "--until", "2026-11-28 00:00:00 UTC",
+                         "-o", "cat", "--no-pager"], capture_output=True, text=True)
+    printed = [line for line in jc.stdout.splitlines() if line]
+    assert sorted(printed) == sorted(line.split(": ", 1)[1] for line in text.splitlines()
+                                     if line and not line.startswith(" "))
+    for unit in ("sys", "user"):
+        assert members["logs/journal/units/%s.service.log" % unit].decode().count("day 2") > 0
+
+
 def test_no_journal_skipped(tmp_path):
     root = tmp_path / "root"
     root.mkdir()
