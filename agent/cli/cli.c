@@ -17,6 +17,7 @@
 #include "cli/progress.h"
 #include "cli/prompt.h"
 #include "cli/verbs.h"
+#include "loader-pages.h"
 #include "log.h"
 #include "monitor/hook.h"
 #include "monitor/remote-poll.h"
@@ -296,6 +297,8 @@ int cli_run(int argc, char *argv[])
                 args_done();
                 return ex;
         }
+        /* still one thread: the loader's tables are not needed again */
+        (void) loader_pages_drop();
         log_set_max_level(arg_verbosity < 0  ? LOG_WARNING :
                           arg_verbosity == 0 ? LOG_NOTICE :
                           arg_verbosity == 1 ? LOG_INFO :
