@@ -129,15 +129,15 @@ static int scratch_add(struct journal_entry *e, const char *v, size_t len, size_
         return 0;
 }
 
-static int entry_load(sd_journal *j, struct journal_entry *e)
+/* Loads the current entry, whose timestamp t the caller has read (each call
+ * into sd-journal finds and checks the entry object again). */
+static int entry_load(sd_journal *j, usec_t t, struct journal_entry *e)
 {
         const void *data;
         size_t len;
         int r;
 
-        r = sd_journal_get_realtime_usec(j, &e->t);
-        if (r < 0)
-                return r;
+        e->t = t;
         e->scratch_len = 0;
         e->priority = -1;
         for (size_t i = 0; i < _JF_MAX; i++)
@@ -445,7 +445,7 @@ static int read_on(struct journal_state *s, struct collect_ctx *ctx, entry_fn fn
                         continue;
                 if (t > until)
                         return 0;
-                r = entry_load(s->j, &s->entry);
+                r = entry_load(s->j, t, &s->entry);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0)
