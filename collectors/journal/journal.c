@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -205,6 +206,26 @@ static void line_add_field(struct journal_state *s, const struct journal_entry *
                 line_add(s, fallback, strlen(fallback));
 }
 
+/* The length of the run of p without control characters (bytes below 0x20),
+ * eight bytes at a time: a byte b < 0x20 (b < 0x80) is the one where
+ * b - 0x20 borrows into its top bit while b's own top bit is clear. */
+static size_t plain_run(const char *p, size_t len)
+{
+        const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+        size_t i = 0;
+
+        for (; i + 8 <= len; i += 8) {
+                uint64_t x;
+
+                memcpy(&x, p + i, 8);
+                if (((x - 0x20 * ones) & ~x & high) != 0)
+                        break;
+        }
+        while (i < len && (unsigned char) p[i] >= 0x20)
+                i++;
+        return i;
+}
+
 /* "2026-11-27T10:00:00.123456+00:00 err host ident[pid]: message"; the
  * lines of a multi-line message follow, indented. */
 static int format_entry(struct journal_state *s, const struct journal_entry *e)
@@ -262,15 +283,20 @@ static int format_entry(struct journal_state *s, const struct journal_entry *e)
         while (msg_len > 0 && (msg[msg_len - 1] == '\n' || msg[msg_len - 1] == '\r'))
                 msg_len--;
         for (size_t i = 0; i < msg_len; i++) {
-                unsigned char c = (unsigned char) msg[i];
+                unsigned char c;
+                size_t plain = plain_run(msg + i, msg_len - i);
 
-                if (c == '\n') {
+                line_add(s, msg + i, plain);
+                i += plain;
+                if (i >= msg_len)
+                        break;
+                c = (unsigned char) msg[i];
+                if (c == '\n')
                         line_add(s, "\n    ", 5);
-                } else if (c < 0x20 && c != '\t') {
+                else if (c == '\t')
+                        line_add(s, "\t", 1);
+                else
                         line_add(s, " ", 1);
-                } else {
-                        s->line[s->line_len++] = (char) c;
-                }
         }
         s->line[s->line_len] = '\0';
         return 0;

@@ -249,6 +249,28 @@ def test_journal_window_opens_its_files(tmp_path):
         assert members["logs/journal/units/%s.service.log" % unit].decode().count("day 2") > 0
 
 
+def test_journal_message_control_characters(tmp_path):
+    """A message's tab stays, its other control characters become spaces, an
+    inner newline starts an indented line and trailing newlines go; long runs
+    without them are copied eight bytes at a time."""
+    jdir = tmp_path / "journal"
+    plain = "x" * 61
+    msgs = ["tab\there, cr\rthere, bell\x07 and esc\x1b end",
+            plain + "\x01" + plain + "\nsecond line\n\n",
+            "\x1f" + plain[:7]]
+    journal_fixtures.write_journal(str(jdir), [
+        (journal_fixtures.at(2, 10, i), journal_fixtures.unit_msg("ctl.service", 3, m))
+        for i, m in enumerate(msgs)])
+    root = tmp_path / "root"
+    root.mkdir()
+    run, _ = collect(root, jdir, tmp_path)
+    members, _ = bundle_of(run)
+    text = members["logs/journal/units/ctl.service.log"].decode()
+    assert ": tab\there, cr there, bell  and esc  end\n" in text
+    assert ": " + plain + " " + plain + "\n    second line\n" in text
+    assert ":  " + plain[:7] + "\n" in text
+
+
 def test_no_journal_skipped(tmp_path):
     root = tmp_path / "root"
     root.mkdir()
