@@ -23,6 +23,7 @@
 #include "basic/json-util.h"
 #include "coredump.h"
 #include "dynbuf.h"
+#include "journal-open.h"
 #include "log.h"
 #include "monitor/autofile.h"
 #include "parse-util.h"
@@ -421,13 +422,13 @@ static int coredump_event(const struct coredump *cd, struct autofile_event *ret)
         return 0;
 }
 
-static int journal_open_window(const char *dir, usec_t since, sd_journal **ret)
+/* The core dumps of [since, until], from the journal files of that window. */
+static int coredumps_open(const char *dir, usec_t since, usec_t until, sd_journal **ret)
 {
         sd_journal *j = NULL;
         int r;
 
-        r = dir ? sd_journal_open_directory(&j, dir, 0) :
-                  sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+        r = journal_open_window(&j, dir, since, until, NULL);
         if (r < 0)
                 return r;
         (void) sd_journal_set_data_threshold(j, 256 * 1024);
@@ -450,7 +451,7 @@ int autofile_events_from_coredumps(const char *dir, usec_t since, usec_t until, 
         size_t n = 0;
         int r;
 
-        r = journal_open_window(dir, since, &j);
+        r = coredumps_open(dir, since, until, &j);
         if (r < 0)
                 return r;
         evs = calloc(MAX(max, (size_t) 1), sizeof(*evs));
