@@ -401,6 +401,11 @@ def test_unit_failure_delivered_twice_is_one_event(root, dirs, portal, tmp_path)
         assert wait_for(lambda: len(portal.created()) == 1 and
                         portal.calls_to("POST", "/attachment$"), 120), open(log.name).read()
         assert wait_for(lambda: "a new problem" in open(log.name).read(), 30)
+        # the filing is recorded when its run has ended: a stop before that
+        # releases the event as an interrupted filing (seen under load)
+        state = dirs["state"] / "autofile.json"
+        assert wait_for(lambda: state.exists() and "SUP-" in state.read_text(), 60), \
+            open(log.name).read()
     finally:
         stop_watch(p)
     before = len(posts(portal))
