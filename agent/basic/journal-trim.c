@@ -4,18 +4,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "journal-trim.h"
 #include "macro.h"
-#include "thread-util.h"
 
 /*
  * sd-journal maps journal files in 8 MiB windows that it keeps until the
@@ -132,12 +128,6 @@ static unsigned drop_journal_pages(void)
         return calls;
 }
 
-/* The limit in force, as the watcher reads it (the reader's thread changes it). */
-static uint64_t in_force(const struct journal_trim *t)
-{
-        return __atomic_load_n(&t->in_force, __ATOMIC_RELAXED);
-}
-
 /* After a drop: doubles the limit in force when the last drop was less than
  * JOURNAL_TRIM_SPACING steps ago, halves it again when drops are far apart
  * (include/journal-trim.h). */
@@ -151,7 +141,7 @@ static void trim_adapt(struct journal_trim *t)
         } else if (t->steps >= JOURNAL_TRIM_SPACING * 128ULL && v > t->limit) {
                 v = MAX(v / 2, t->limit);
         }
-        __atomic_store_n(&t->in_force, v, __ATOMIC_RELAXED);
+        t->in_force = v;
         t->steps = 0;
 }
 
@@ -197,95 +187,12 @@ void journal_trim_step(struct journal_trim *t)
         t->trim_countdown = t->trim_every;
 }
 
-/*
- * The watcher checks only during a burst (journal_trim_burst()), without
- * sleeping between checks: a seek can map a MiB in a fraction of a
- * millisecond. Between bursts the steps bound the growth and the watcher
- * sleeps: its drops run beside the reader, which may unmap a window of the
- * journal that another thread then maps for itself, while the steps' drops
- * run between two calls into the journal, when no window is unmapped.
- */
-static void *watch_main(void *userdata)
-{
-        struct journal_trim *t = userdata;
-
-        pthread_mutex_lock(&t->watch_lock);
-        for (;;) {
-                uint64_t file;
-
-                while (!t->burst && !t->watch_stop)
-                        pthread_cond_wait(&t->watch_cond, &t->watch_lock);
-                if (t->watch_stop)
-                        break;
-                pthread_mutex_unlock(&t->watch_lock);
-                /* t->file_base was set before the thread started */
-                if (resident_file_bytes(&file) >= 0 && file >= t->file_base + in_force(t) / 2) {
-                        t->watch_calls += drop_journal_pages();
-                        t->watch_trims++;
-                }
-                (void) sched_yield();
-                pthread_mutex_lock(&t->watch_lock);
-        }
-        pthread_mutex_unlock(&t->watch_lock);
-        return NULL;
-}
-
-void journal_trim_burst(struct journal_trim *t, bool on)
+void journal_trim_burst(struct journal_trim *t)
 {
         uint64_t file;
 
-        /* the burst starts from as few of the journal's pages as can be: the
-         * watcher's drops cannot keep up with the faults of a bisection */
-        if (on && resident_file_bytes(&file) >= 0 && file >= t->file_base + t->in_force / 4) {
+        if (resident_file_bytes(&file) >= 0 && file >= t->file_base + t->in_force / 4) {
                 t->madvise_calls += drop_journal_pages();
                 t->trims++;
         }
-        if (!t->watching)
-                return;
-        pthread_mutex_lock(&t->watch_lock);
-        if (t->burst != on) {
-                t->burst = on;
-                if (on)
-                        pthread_cond_signal(&t->watch_cond);
-        }
-        pthread_mutex_unlock(&t->watch_lock);
-}
-
-int journal_trim_watch_start(struct journal_trim *t)
-{
-        pthread_condattr_t attr;
-        int r;
-
-        t->watch_stop = false;
-        t->burst = false;
-        t->watch_trims = t->watch_calls = 0;
-        pthread_mutex_init(&t->watch_lock, NULL);
-        pthread_condattr_init(&attr);
-        (void) pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-        pthread_cond_init(&t->watch_cond, &attr);
-        pthread_condattr_destroy(&attr);
-        r = thread_start(&t->watcher, 0, watch_main, t);
-        if (r < 0) {
-                pthread_cond_destroy(&t->watch_cond);
-                pthread_mutex_destroy(&t->watch_lock);
-                return r;
-        }
-        t->watching = true;
-        return 0;
-}
-
-void journal_trim_watch_stop(struct journal_trim *t)
-{
-        if (!t->watching)
-                return;
-        pthread_mutex_lock(&t->watch_lock);
-        t->watch_stop = true;
-        pthread_cond_signal(&t->watch_cond);
-        pthread_mutex_unlock(&t->watch_lock);
-        pthread_join(t->watcher, NULL);
-        pthread_cond_destroy(&t->watch_cond);
-        pthread_mutex_destroy(&t->watch_lock);
-        t->watching = false;
-        t->trims += t->watch_trims;
-        t->madvise_calls += t->watch_calls;
 }

@@ -239,17 +239,12 @@ static int scan_journal(struct crash_state *s, struct collect_ctx *ctx)
         r = journal_open(s, ctx, &j);
         if (r < 0)
                 return r;
-        /* the first step after the seek bisects every match in every file */
-        if (journal_trim_watch_start(&trim) >= 0)
-                journal_trim_burst(&trim, true);
         for (unsigned n = 0; n < JOURNAL_ENTRIES_MAX && !ctx_expired(ctx); n++) {
                 _cleanup_free_ char *transport = NULL;
                 usec_t t;
 
                 journal_trim_step(&trim);
                 r = sd_journal_next(j);
-                if (n == 0)
-                        journal_trim_burst(&trim, false);
                 if (r <= 0)
                         break;
                 if (sd_journal_get_realtime_usec(j, &t) < 0 || t < ctx_since(ctx))
@@ -270,7 +265,6 @@ static int scan_journal(struct crash_state *s, struct collect_ctx *ctx)
         }
         if (pending && r >= 0)
                 r = crash_record_commit(s, pending);
-        journal_trim_watch_stop(&trim);
         sd_journal_close(j);
         return r < 0 ? r : 0;
 }

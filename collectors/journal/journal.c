@@ -355,19 +355,13 @@ static int journal_open(struct journal_state *s, struct collect_ctx *ctx)
  * its matches mapped all over the files, and where the kernel maps whole
  * large folios a step of the next pass touched several MiB of them again after
  * every drop (include/journal-trim.h): 2,100 drops instead of 90 for the
- * benchmark's 500,000 entries. Closing unmaps them all. The watcher is stopped
- * meanwhile: it must not drop a range that was unmapped under it.
+ * benchmark's 500,000 entries. Closing unmaps them all.
  */
 static int journal_reopen(struct journal_state *s, struct collect_ctx *ctx)
 {
-        int r;
-
-        journal_trim_watch_stop(&s->trim);
         sd_journal_close(s->j);
         s->j = NULL;
-        r = journal_open(s, ctx);
-        (void) journal_trim_watch_start(&s->trim);
-        return r;
+        return journal_open(s, ctx);
 }
 
 /* ---- matches ---- */
@@ -461,8 +455,6 @@ static int read_on(struct journal_state *s, struct collect_ctx *ctx, entry_fn fn
                         return -ETIMEDOUT;
                 journal_trim_step(&s->trim);
                 r = sd_journal_next(s->j);
-                if (n == 1)
-                        journal_trim_burst(&s->trim, false);
                 if (r <= 0)
                         return r;
                 if (n == 1 && skip && sd_journal_test_cursor(s->j, skip) > 0)
@@ -489,12 +481,10 @@ static int read_window(struct journal_state *s, struct collect_ctx *ctx, entry_f
         int r;
 
         /* the seek, and the first step after it, can map many MiB at once */
-        journal_trim_burst(&s->trim, true);
+        journal_trim_burst(&s->trim);
         r = sd_journal_seek_realtime_usec(s->j, ctx_since(ctx));
-        if (r < 0) {
-                journal_trim_burst(&s->trim, false);
+        if (r < 0)
                 return r;
-        }
         return read_on(s, ctx, fn, userdata, NULL);
 }
 
@@ -967,12 +957,10 @@ static int units_read(struct journal_state *s, struct collect_ctx *ctx, entry_fn
                 return r;
         s->units_matched = true;
         s->trim.every_max = JOURNAL_TRIM_EVERY_SPARSE;
-        journal_trim_burst(&s->trim, true);
+        journal_trim_burst(&s->trim);
         r = sd_journal_seek_cursor(s->j, cursor);
-        if (r < 0) {
-                journal_trim_burst(&s->trim, false);
+        if (r < 0)
                 return r;
-        }
         return read_on(s, ctx, fn, userdata, cursor);
 }
 
@@ -1167,7 +1155,6 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
         r = journal_open(s, ctx);
         if (r < 0)
                 return clog_error_errno(ctx, r, "opening the journal %s: %m", s->dir ?: "(system)");
-        (void) journal_trim_watch_start(&s->trim);
 
         r = member_open(ctx, sink, "logs/journal/warnings.log", "journal", &fp.warnings);
         if (r >= 0 && s->kernel)
@@ -1191,7 +1178,6 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
         if (r < 0 && !timed_out) {
                 (void) member_close(&fp.warnings, sink, 0, false, true);
                 (void) member_close(&fp.kernel, sink, 0, false, true);
-                journal_trim_watch_stop(&s->trim);
                 return clog_error_errno(ctx, r, "reading the journal: %m");
         }
         if (s->units_dropped > 0)
@@ -1217,7 +1203,6 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
         if (r < 0 && ret == 0)
                 ret = r;
 
-        journal_trim_watch_stop(&s->trim);
         clog_debug(
                 ctx,
                 "%u journal files of the window%s; %zu units read %s; journal pages dropped %" PRIu64
@@ -1238,7 +1223,6 @@ static void journal_done(void *state)
 {
         struct journal_state *s = state;
 
-        journal_trim_watch_stop(&s->trim);
         if (s->j)
                 sd_journal_close(s->j);
         s->j = NULL;
