@@ -197,15 +197,6 @@ static void line_add(struct journal_state *s, const char *p, size_t len)
         s->line_len += len;
 }
 
-static void line_add_field(struct journal_state *s, const struct journal_entry *e, int field,
-                           const char *fallback)
-{
-        if (e->f[field].set)
-                line_add(s, e->scratch + e->f[field].off, e->f[field].len);
-        else
-                line_add(s, fallback, strlen(fallback));
-}
-
 /* The length of the run of p without control characters (bytes below 0x20),
  * eight bytes at a time: a byte b < 0x20 (b < 0x80) is the one where
  * b - 0x20 borrows into its top bit while b's own top bit is clear. */
@@ -226,16 +217,40 @@ static size_t plain_run(const char *p, size_t len)
         return i;
 }
 
-/* "2026-11-27T10:00:00.123456+00:00 err host ident[pid]: message"; the
- * lines of a multi-line message follow, indented. */
-static int format_entry(struct journal_state *s, const struct journal_entry *e)
+/* An entry's fields that its line shows; len NOT_SET: the field is absent. */
+#define NOT_SET UINT32_MAX
+enum { PART_HOST, PART_IDENT, PART_PID, PART_MESSAGE, _PART_MAX };
+
+struct line_parts {
+        usec_t t;
+        int priority; /* -1 when absent */
+        const char *p[_PART_MAX];
+        uint32_t len[_PART_MAX];
+};
+
+static void part_add(struct journal_state *s, const struct line_parts *lp, int part,
+                     const char *fallback)
 {
-        time_t sec = (time_t) (e->t / USEC_PER_SEC);
-        unsigned usec = (unsigned) (e->t % USEC_PER_SEC);
-        int ident_field = e->f[JF_IDENTIFIER].set ? JF_IDENTIFIER : JF_COMM;
-        int pid_field = e->f[JF_PID].set ? JF_PID : JF_SYSLOG_PID;
-        size_t need, msg_len = e->f[JF_MESSAGE].set ? e->f[JF_MESSAGE].len : 0;
-        const char *msg = e->f[JF_MESSAGE].set ? e->scratch + e->f[JF_MESSAGE].off : "";
+        if (lp->len[part] != NOT_SET)
+                line_add(s, lp->p[part], lp->len[part]);
+        else
+                line_add(s, fallback, strlen(fallback));
+}
+
+static size_t part_len(const struct line_parts *lp, int part)
+{
+        return lp->len[part] != NOT_SET ? lp->len[part] : 0;
+}
+
+/* "2026-11-27T10:00:00.123456+00:00 err host ident[pid]: message"; the
+ * lines of a multi-line message follow, indented. On the collector's thread:
+ * the reader hands the parts over (reader_emit()). */
+static int format_entry(struct journal_state *s, const struct line_parts *lp)
+{
+        time_t sec = (time_t) (lp->t / USEC_PER_SEC);
+        unsigned usec = (unsigned) (lp->t % USEC_PER_SEC);
+        size_t need, msg_len = part_len(lp, PART_MESSAGE);
+        const char *msg = lp->p[PART_MESSAGE];
         char frac[16];
         int r;
 
@@ -253,7 +268,7 @@ static int format_entry(struct journal_state *s, const struct journal_entry *e)
         }
         memcpy(frac + 7, "+00:00", 6);
 
-        need = 64 + e->f[JF_HOSTNAME].len + e->f[ident_field].len + e->f[pid_field].len +
+        need = 64 + part_len(lp, PART_HOST) + part_len(lp, PART_IDENT) + part_len(lp, PART_PID) +
                msg_len * 5;
         s->line_len = 0;
         r = line_reserve(s, need);
@@ -263,17 +278,17 @@ static int format_entry(struct journal_state *s, const struct journal_entry *e)
         line_add(s, s->ts, strlen(s->ts));
         line_add(s, frac, 13);
         line_add(s, " ", 1);
-        if (e->priority >= 0)
-                line_add(s, priority_names[e->priority], strlen(priority_names[e->priority]));
+        if (lp->priority >= 0)
+                line_add(s, priority_names[lp->priority], strlen(priority_names[lp->priority]));
         else
                 line_add(s, "-", 1);
         line_add(s, " ", 1);
-        line_add_field(s, e, JF_HOSTNAME, "localhost");
+        part_add(s, lp, PART_HOST, "localhost");
         line_add(s, " ", 1);
-        line_add_field(s, e, ident_field, "unknown");
-        if (e->f[pid_field].set) {
+        part_add(s, lp, PART_IDENT, "unknown");
+        if (lp->len[PART_PID] != NOT_SET) {
                 line_add(s, "[", 1);
-                line_add_field(s, e, pid_field, "");
+                part_add(s, lp, PART_PID, "");
                 line_add(s, "]", 1);
         }
         line_add(s, ": ", 2);
@@ -489,26 +504,31 @@ static int read_window(struct journal_state *s, struct collect_ctx *ctx, entry_f
 }
 
 /* ---- the reader thread ----
- * sd-journal (reading and formatting entries) and the sink (redaction, error
- * extraction, staging) each take about half of the work of a pass. A pass
- * therefore runs read_window() on a thread of its own, which hands formatted
- * lines over in batches, two buffers taking turns, while the collector's
- * thread writes them to the members: on two CPUs the halves overlap. Until it
- * is joined the thread owns s->j, s->entry, s->line, the findings and the
- * list of units; it calls no sink and logs nothing. */
+ * sd-journal (reading entries) and the sink (redaction, error extraction,
+ * staging) each take about half of the work of a pass. A pass therefore runs
+ * read_window() on a thread of its own, which hands the parts of the entries'
+ * lines over in batches, two buffers taking turns, while the collector's thread
+ * formats the lines and writes them to the members: on two CPUs the halves
+ * overlap, and the reader, the longer half, does not format (about 5% of its
+ * time). Until it is joined the thread owns s->j, s->entry, s->trim, the
+ * findings and the list of units; the collector's thread owns s->line and the
+ * timestamp cache. The reader calls no sink and logs nothing. */
 
 #define BATCH_SIZE (32U * 1024U)
 #define ALIGN8(x) (((x) + 7) & ~(size_t) 7)
 
-/* One line in a batch, followed by its stream indexes (uint32_t), the unit
- * (NUL-terminated) and the text (NUL-terminated), padded to 8 bytes. */
+/* One entry in a batch, followed by its stream indexes (uint32_t), the unit
+ * (NUL-terminated) and the parts of its line (struct line_parts: host, ident,
+ * pid, message, one after the other), padded to 8 bytes. The collector's
+ * thread formats the line (format_entry()): the reader only copies. */
 struct record {
         usec_t t;
         uint32_t size;
-        int32_t priority;
+        int32_t priority;       /* the error extractor's (meta_priority()) */
+        int32_t entry_priority; /* the line's (-1: none) */
         uint32_t n_streams;
         uint32_t unit_len;
-        uint32_t text_len;
+        uint32_t len[_PART_MAX]; /* NOT_SET: absent */
 };
 
 struct batch {
@@ -543,24 +563,34 @@ struct reader {
 /* Writes the lines of a batch to their streams and empties it. */
 static int batch_write(struct reader *rd, struct batch *b)
 {
+        struct journal_state *s = rd->s;
         size_t off = 0;
         int r = 0;
 
         while (off < b->len && r >= 0) {
                 struct record h;
+                struct line_parts lp;
                 const uint32_t *idx;
-                const char *unit, *text;
+                const char *unit, *p;
 
                 memcpy(&h, b->buf + off, sizeof(h));
                 idx = (const uint32_t *) (b->buf + off + sizeof(h));
                 unit = (const char *) (idx + h.n_streams);
-                text = unit + h.unit_len + 1;
+                p = unit + h.unit_len + 1;
+                lp.t = h.t;
+                lp.priority = h.entry_priority;
+                for (int i = 0; i < _PART_MAX; i++) {
+                        lp.p[i] = p;
+                        lp.len[i] = h.len[i];
+                        p += h.len[i] != NOT_SET ? h.len[i] : 0;
+                }
+                r = format_entry(s, &lp);
                 for (uint32_t i = 0; i < h.n_streams && r >= 0; i++) {
                         r = write_text(rd->streams[idx[i]], h.t, h.priority,
-                                       h.unit_len > 0 ? unit : NULL, text, h.text_len);
+                                       h.unit_len > 0 ? unit : NULL, s->line, s->line_len);
                         if (r == -ENOSPC)
                                 r = 0;
-                        rd->written[idx[i]] += h.text_len + 1;
+                        rd->written[idx[i]] += s->line_len + 1;
                 }
                 off += h.size;
         }
@@ -587,26 +617,42 @@ static int batch_handover(struct reader *rd)
         return stop ? -ECANCELED : 0;
 }
 
-/* Called by the passes' entry functions: the entry formatted in s->line goes
- * to the streams idx[0..n). */
+/* Called by the passes' entry functions: the current entry goes to the
+ * streams idx[0..n), as the parts of its line. */
 static int reader_emit(struct journal_state *s, const uint32_t *idx, size_t n)
 {
+        static const int part_fields[_PART_MAX][2] = {
+                [PART_HOST] = { JF_HOSTNAME, JF_HOSTNAME },
+                [PART_IDENT] = { JF_IDENTIFIER, JF_COMM },
+                [PART_PID] = { JF_PID, JF_SYSLOG_PID },
+                [PART_MESSAGE] = { JF_MESSAGE, JF_MESSAGE },
+        };
+        const struct journal_entry *e = &s->entry;
         struct reader *rd = s->reader;
-        const char *unit = meta_unit(&s->entry);
+        const char *unit = meta_unit(e);
+        const char *part[_PART_MAX];
         struct record h = {
-                .t = s->entry.t,
-                .priority = meta_priority(&s->entry),
+                .t = e->t,
+                .priority = meta_priority(e),
+                .entry_priority = e->priority,
                 .n_streams = (uint32_t) n,
                 .unit_len = unit ? (uint32_t) strlen(unit) : 0,
-                .text_len = (uint32_t) s->line_len,
         };
-        size_t size = ALIGN8(sizeof(h) + n * sizeof(uint32_t) + h.unit_len + 1 + h.text_len + 1);
+        size_t size = sizeof(h) + n * sizeof(uint32_t) + h.unit_len + 1;
         struct batch *b = &rd->b[rd->fill];
         char *p;
         int r;
 
         if (n == 0)
                 return 0;
+        for (int i = 0; i < _PART_MAX; i++) {
+                int f = e->f[part_fields[i][0]].set ? part_fields[i][0] : part_fields[i][1];
+
+                h.len[i] = e->f[f].set ? (uint32_t) e->f[f].len : NOT_SET;
+                part[i] = e->f[f].set ? e->scratch + e->f[f].off : NULL;
+                size += e->f[f].set ? e->f[f].len : 0;
+        }
+        size = ALIGN8(size);
         if (b->len > 0 && b->len + size > BATCH_SIZE) {
                 r = batch_handover(rd);
                 if (r < 0)
@@ -632,7 +678,11 @@ static int reader_emit(struct journal_state *s, const uint32_t *idx, size_t n)
                 memcpy(p, unit, h.unit_len);
         p[h.unit_len] = '\0';
         p += h.unit_len + 1;
-        memcpy(p, s->line, h.text_len + 1);
+        for (int i = 0; i < _PART_MAX; i++)
+                if (part[i]) {
+                        memcpy(p, part[i], h.len[i]);
+                        p += h.len[i];
+                }
         b->len += size;
         return 0;
 }
@@ -844,9 +894,6 @@ static int first_pass_entry(struct journal_state *s, void *userdata)
         uint32_t idx[2];
         size_t n = 0;
 
-        r = format_entry(s, e);
-        if (r < 0)
-                return r;
         if (warning)
                 idx[n++] = FIRST_PASS_WARNINGS;
         if (kernel)
@@ -931,9 +978,7 @@ static int units_pass_entry(struct journal_state *s, void *userdata)
                         up->idx[n++] = (uint32_t) i;
         }
         if (n > 0) {
-                r = format_entry(s, &s->entry);
-                if (r >= 0)
-                        r = reader_emit(s, up->idx, n);
+                r = reader_emit(s, up->idx, n);
                 if (r < 0)
                         return r;
         }
