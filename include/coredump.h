@@ -94,8 +94,12 @@ typedef struct sd_journal sd_journal;
  * entry (or one forged by another program), -errno otherwise. */
 int coredump_from_journal(sd_journal *j, struct coredump *ret);
 
-/* Adds the matches that select coredump entries to j. 0 or -errno. */
-int coredump_journal_add_match(sd_journal *j);
+/* Opens the journal in dir (NULL: the system's) for the core dumps of
+ * [since, until] and, with kernel, the kernel's messages: the files of that
+ * window (include/journal-open.h), matched and positioned at since. 0 or
+ * -errno. */
+int coredump_journal_open(sd_journal **ret, const char *dir, usec_t since, usec_t until,
+                          bool kernel);
 #endif
 
 enum coredump_signature_kind {

@@ -12,7 +12,6 @@
  */
 #pragma once
 
-#include <stdbool.h>
 #include <stdint.h>
 
 /* The journal's pages allowed above the start (agent/basic/journal-trim.c says

@@ -87,12 +87,12 @@ int sink_stream_write(struct sink_stream *st, const void *data, size_t len);
 
 /* Appends one line (without its newline; one is added) with metadata for the
  * error extractor. Same returns as sink_stream_write(). */
+int sink_stream_write_line(struct sink_stream *st, const struct sink_line_meta *meta,
+                           const char *line, size_t len);
 /* The same for a line whose newline follows it (line[len] is '\n'): the
  * redactor takes it where it is, without a copy or a look for the newline. */
 int sink_stream_write_line_nl(struct sink_stream *st, const struct sink_line_meta *meta,
                               const char *line, size_t len);
-int sink_stream_write_line(struct sink_stream *st, const struct sink_line_meta *meta,
-                           const char *line, size_t len);
 
 /*
  * Declares words (a NULL-terminated list of at most 64, each LITSCAN_MIN..

@@ -20,6 +20,7 @@
 #include "sha256.h"
 #include "coredump.h"
 #include "dynbuf.h"
+#include "journal-open.h"
 #include "parse-util.h"
 
 /* libstdc++'s demangler (the Itanium C++ ABI's, cxxabi.h), linked with -lstdc++ */
@@ -311,9 +312,30 @@ char *coredump_identity(const struct coredump *c)
 }
 
 #ifdef HAVE_LIBSYSTEMD
-int coredump_journal_add_match(sd_journal *j)
+int coredump_journal_open(sd_journal **ret, const char *dir, usec_t since, usec_t until,
+                          bool kernel)
 {
-        return sd_journal_add_match(j, "MESSAGE_ID=" COREDUMP_MESSAGE_ID, 0);
+        sd_journal *j = NULL;
+        int r;
+
+        r = journal_open_window(&j, dir, since, until, NULL);
+        if (r < 0)
+                return r;
+        (void) sd_journal_set_data_threshold(j, 256 * 1024); /* a trace MESSAGE is long */
+        r = sd_journal_add_match(j, "MESSAGE_ID=" COREDUMP_MESSAGE_ID, 0);
+        if (r >= 0 && kernel) {
+                r = sd_journal_add_disjunction(j);
+                if (r >= 0)
+                        r = sd_journal_add_match(j, "_TRANSPORT=kernel", 0);
+        }
+        if (r >= 0)
+                r = sd_journal_seek_realtime_usec(j, since);
+        if (r < 0) {
+                sd_journal_close(j);
+                return r;
+        }
+        *ret = j;
+        return 0;
 }
 
 int coredump_from_journal(sd_journal *j, struct coredump *ret)

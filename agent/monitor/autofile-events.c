@@ -23,7 +23,6 @@
 #include "basic/json-util.h"
 #include "coredump.h"
 #include "dynbuf.h"
-#include "journal-open.h"
 #include "log.h"
 #include "monitor/autofile.h"
 #include "parse-util.h"
@@ -422,27 +421,6 @@ static int coredump_event(const struct coredump *cd, struct autofile_event *ret)
         return 0;
 }
 
-/* The core dumps of [since, until], from the journal files of that window. */
-static int coredumps_open(const char *dir, usec_t since, usec_t until, sd_journal **ret)
-{
-        sd_journal *j = NULL;
-        int r;
-
-        r = journal_open_window(&j, dir, since, until, NULL);
-        if (r < 0)
-                return r;
-        (void) sd_journal_set_data_threshold(j, 256 * 1024);
-        r = coredump_journal_add_match(j);
-        if (r >= 0)
-                r = sd_journal_seek_realtime_usec(j, since);
-        if (r < 0) {
-                sd_journal_close(j);
-                return r;
-        }
-        *ret = j;
-        return 0;
-}
-
 int autofile_events_from_coredumps(const char *dir, usec_t since, usec_t until, size_t max,
                                    struct autofile_event **ret, size_t *ret_n)
 {
@@ -451,7 +429,7 @@ int autofile_events_from_coredumps(const char *dir, usec_t since, usec_t until, 
         size_t n = 0;
         int r;
 
-        r = coredumps_open(dir, since, until, &j);
+        r = coredump_journal_open(&j, dir, since, until, false);
         if (r < 0)
                 return r;
         evs = calloc(MAX(max, (size_t) 1), sizeof(*evs));

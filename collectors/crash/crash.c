@@ -26,7 +26,6 @@
 #include "crash.h"
 #include "dynbuf.h"
 #include "fd-util.h"
-#include "journal-open.h"
 #include "journal-trim.h"
 #include "sink.h"
 
@@ -202,31 +201,6 @@ static int take_kernel_line(struct crash_state *s, sd_journal *j, usec_t t,
         return crash_kernel_add_frame(&rec->cd, msg);
 }
 
-static int journal_open(struct crash_state *s, struct collect_ctx *ctx, sd_journal **ret)
-{
-        sd_journal *j = NULL;
-        int r;
-
-        r = journal_open_window(&j, s->journal_dir, ctx_since(ctx), ctx_until(ctx), NULL);
-        if (r < 0)
-                return r;
-        (void) sd_journal_set_data_threshold(j, 256 * 1024);
-        r = coredump_journal_add_match(j);
-        if (r >= 0 && s->kernel) {
-                r = sd_journal_add_disjunction(j);
-                if (r >= 0)
-                        r = sd_journal_add_match(j, "_TRANSPORT=kernel", 0);
-        }
-        if (r >= 0)
-                r = sd_journal_seek_realtime_usec(j, ctx_since(ctx));
-        if (r < 0) {
-                sd_journal_close(j);
-                return r;
-        }
-        *ret = j;
-        return 0;
-}
-
 static int scan_journal(struct crash_state *s, struct collect_ctx *ctx)
 {
         struct crash_record *pending = NULL;
@@ -236,7 +210,7 @@ static int scan_journal(struct crash_state *s, struct collect_ctx *ctx)
         int r;
 
         journal_trim_start(&trim);
-        r = journal_open(s, ctx, &j);
+        r = coredump_journal_open(&j, s->journal_dir, ctx_since(ctx), ctx_until(ctx), s->kernel);
         if (r < 0)
                 return r;
         for (unsigned n = 0; n < JOURNAL_ENTRIES_MAX && !ctx_expired(ctx); n++) {
