@@ -24,9 +24,10 @@
  * When the files cannot be listed, or none is left, or opening the list
  * fails (a file rotated meanwhile), the journal is opened as a whole.
  * Returns 0 or -errno (the whole journal's open failed); *ret_files: the files
- * opened, or 0 for the whole journal (may be NULL).
+ * opened, or 0 for the whole journal; *ret_unreadable: the files that could
+ * not be opened, for the user to be told (NULL: none). Both may be NULL.
  */
 int journal_open_window(sd_journal **ret, const char *dir, usec_t since, usec_t until,
-                        unsigned *ret_files);
+                        unsigned *ret_files, char ***ret_unreadable);
 
 #endif

@@ -318,7 +318,7 @@ int coredump_journal_open(sd_journal **ret, const char *dir, usec_t since, usec_
         sd_journal *j = NULL;
         int r;
 
-        r = journal_open_window(&j, dir, since, until, NULL);
+        r = journal_open_window(&j, dir, since, until, NULL, NULL);
         if (r < 0)
                 return r;
         (void) sd_journal_set_data_threshold(j, 256 * 1024); /* a trace MESSAGE is long */

@@ -96,9 +96,9 @@ static int list_files(const char *dir, char ***ret)
         return 0;
 }
 
-/* 1: the file may hold entries of [since, until]; 0: it does not, it has no
- * entries, or it cannot be opened (sd-journal skips such a file too when it
- * opens the directory). */
+/* 1: the file may hold entries of [since, until]; 0: it does not, or it has
+ * no entries; -errno: it cannot be opened (sd-journal skips such a file too
+ * when it opens the directory). */
 static int file_in_window(const char *path, usec_t since, usec_t until)
 {
         const char *one[] = { path, NULL };
@@ -106,8 +106,9 @@ static int file_in_window(const char *path, usec_t since, usec_t until)
         sd_journal *j;
         int r;
 
-        if (sd_journal_open_files(&j, one, 0) < 0)
-                return 0;
+        r = sd_journal_open_files(&j, one, 0);
+        if (r < 0)
+                return r;
         r = sd_journal_get_cutoff_realtime_usec(j, &from, &to);
         sd_journal_close(j);
         if (r < 0)
@@ -122,28 +123,42 @@ static int open_whole(sd_journal **ret, const char *dir)
 }
 
 int journal_open_window(sd_journal **ret, const char *dir, usec_t since, usec_t until,
-                        unsigned *ret_files)
+                        unsigned *ret_files, char ***ret_unreadable)
 {
-        _cleanup_strv_free_ char **files = NULL;
+        _cleanup_strv_free_ char **files = NULL, **unreadable = NULL;
         size_t n = 0;
+        int r = 0;
 
         if (ret_files)
                 *ret_files = 0;
+        if (ret_unreadable)
+                *ret_unreadable = NULL;
         if ((since == 0 && until == USEC_INFINITY) || list_files(dir, &files) < 0)
                 return open_whole(ret, dir);
         for (size_t i = 0; files && files[i]; i++) {
                 char *f = files[i];
+                int k;
 
                 files[i] = NULL;
-                if (file_in_window(f, since, until) > 0)
+                k = file_in_window(f, since, until);
+                if (k > 0)
                         files[n++] = f;
+                else if (k < 0 && ret_unreadable && r >= 0)
+                        r = strv_consume(&unreadable, f);
                 else
                         free(f);
         }
-        if (n == 0 || sd_journal_open_files(ret, (const char **) files, 0) < 0)
-                return open_whole(ret, dir);
-        if (ret_files)
+        if (r < 0)
+                return r;
+        if (n == 0 || sd_journal_open_files(ret, (const char **) files, 0) < 0) {
+                r = open_whole(ret, dir);
+                if (r < 0)
+                        return r;
+        } else if (ret_files) {
                 *ret_files = (unsigned) n;
+        }
+        if (ret_unreadable)
+                *ret_unreadable = TAKE_PTR(unreadable);
         return 0;
 }
 

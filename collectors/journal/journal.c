@@ -60,7 +60,8 @@ struct journal_state {
         bool units_matched;       /* the units pass asked the journal for their entries */
         struct reader *reader;    /* the pass being read, see read_window_threaded() */
         sd_journal *j;
-        unsigned files; /* the journal files of the window, 0: all (journal_open_window()) */
+        unsigned files;    /* the journal files of the window, 0: all (journal_open_window()) */
+        char **unreadable; /* journal files that could not be opened */
         struct journal_entry entry;
         struct journal_findings findings;
         char **units;
@@ -354,12 +355,14 @@ static int write_text(struct sink_stream *st, usec_t t, int priority, const char
         }
 }
 
-/* The files of the window (include/journal-open.h). */
+/* The files of the window (include/journal-open.h); those that could not be
+ * opened are kept in s->unreadable the first time. */
 static int journal_open(struct journal_state *s, struct collect_ctx *ctx)
 {
         int r;
 
-        r = journal_open_window(&s->j, s->dir, ctx_since(ctx), ctx_until(ctx), &s->files);
+        r = journal_open_window(&s->j, s->dir, ctx_since(ctx), ctx_until(ctx), &s->files,
+                                s->unreadable ? NULL : &s->unreadable);
         if (r >= 0)
                 (void) sd_journal_set_data_threshold(s->j, DATA_THRESHOLD);
         return r;
@@ -1200,6 +1203,15 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
         r = journal_open(s, ctx);
         if (r < 0)
                 return clog_error_errno(ctx, r, "opening the journal %s: %m", s->dir ?: "(system)");
+        if (s->unreadable) {
+                size_t n = strv_length(s->unreadable);
+
+                /* sd-journal leaves them out too: said, not a cut */
+                sink_note(sink,
+                          "%zu journal file(s) could not be opened and were left out: %s%s%s%s", n,
+                          s->unreadable[0], n > 1 ? ", " : "", n > 1 ? s->unreadable[1] : "",
+                          n > 2 ? ", …" : "");
+        }
 
         r = member_open(ctx, sink, "logs/journal/warnings.log", "journal", &fp.warnings);
         if (r >= 0 && s->kernel)
@@ -1271,6 +1283,7 @@ static void journal_done(void *state)
         if (s->j)
                 sd_journal_close(s->j);
         s->j = NULL;
+        s->unreadable = strv_free(s->unreadable);
         journal_findings_done(&s->findings);
         s->units = strv_free(s->units);
         s->dir = mfree(s->dir);

@@ -209,8 +209,8 @@ def test_journal_window_opens_its_files(tmp_path):
     bundle has every entry of the window that journalctl prints: the system's
     files of days 1, 2 and 3 (the window is day 2, and its end is day 3's
     first entry: both ends count), a user journal over all three days (it
-    overlaps), a file with a broken header, and a machine-ID subdirectory with
-    a day-2 file."""
+    overlaps), a file with a broken header, one that is no journal (named in
+    the collector's note), and a machine-ID subdirectory with a day-2 file."""
     jdir = tmp_path / "journal"
     sub = jdir / "0123456789abcdef0123456789abcdef"
     sub.mkdir(parents=True)
@@ -226,11 +226,14 @@ def test_journal_window_opens_its_files(tmp_path):
     W(str(sub), [(journal_fixtures.at(2, 12, 15), msg("sub.service", 3, "sub day 2"))],
       name="system.journal")
     (jdir / "broken.journal").write_bytes(b"LPKSHHRH" + b"\0" * 200)
+    (jdir / "garbage.journal").write_text("not a journal\n" * 50)
     root = tmp_path / "root"
     root.mkdir()
     run, _ = collect(root, jdir, tmp_path, "-vv")
     members, _ = bundle_of(run)
     assert "4 journal files of the window" in run.err, run.err
+    note = [c for c in run.json["collectors"] if c["name"] == "journal"][0]["note"]
+    assert "could not be opened" in note and "garbage.journal" in note, note
     text = members["logs/journal/warnings.log"].decode()
     for h in range(0, 24, 3):
         assert "sys day 2 h %d" % h in text
