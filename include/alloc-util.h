@@ -18,6 +18,10 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
+/* Zeroed memory aligned to align (a power of two, at least sizeof(void *)),
+ * for a type with a member of extended alignment (_alignas_); free() frees it. */
+void *xzalloc_aligned(size_t align, size_t size);
+
 /* Allocation-failure injection for tests; a no-op (false) outside test builds. */
 bool alloc_should_fail(void);
 

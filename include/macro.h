@@ -16,6 +16,10 @@
 #define _pure_ __attribute__((pure))
 #define _likely_(x) __builtin_expect(!!(x), 1)
 #define _unlikely_(x) __builtin_expect(!!(x), 0)
+#define _alignas_(n) __attribute__((aligned(n)))
+/* A cache line on the machines collect runs on (x86-64, arm64): data two
+ * threads write apart from each other is kept on lines of its own. */
+#define CACHE_LINE 64
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))

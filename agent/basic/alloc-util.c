@@ -61,6 +61,17 @@ void *xrealloc(void *p, size_t n)
         return realloc(p, n ? n : 1);
 }
 
+void *xzalloc_aligned(size_t align, size_t size)
+{
+        void *p = NULL;
+
+        if (alloc_should_fail())
+                return NULL;
+        if (posix_memalign(&p, align, size ? size : 1) != 0)
+                return NULL;
+        return memset(p, 0, size ? size : 1);
+}
+
 char *xstrdup(const char *s)
 {
         if (!s || alloc_should_fail())

@@ -86,7 +86,8 @@ static void run_one(const struct runner_params *p, const struct collector *c,
                 sink_note(s, "total bundle budget used up");
                 goto end;
         }
-        state = xcalloc(1, c->state_size ? c->state_size : 1);
+        /* a state may keep what two threads write on cache lines of their own */
+        state = xzalloc_aligned(CACHE_LINE, c->state_size);
         if (!state) {
                 st->result = COLLECTOR_FAILED;
                 sink_note(s, "out of memory");

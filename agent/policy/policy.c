@@ -108,7 +108,7 @@ static int validate_collector_section(const struct collector *c, const struct pn
 
         if (pnode_is_null(n))
                 return 0;
-        state = xcalloc(1, c->state_size ? c->state_size : 1);
+        state = xzalloc_aligned(CACHE_LINE, c->state_size);
         if (!state)
                 return -ENOMEM;
         r = options_apply_defaults(c, state, ret_error);

@@ -62,12 +62,13 @@ struct journal_state {
         sd_journal *j;
         unsigned files;    /* the journal files of the window, 0: all (journal_open_window()) */
         char **unreadable; /* journal files that could not be opened */
-        struct journal_entry entry;
-        struct journal_findings findings;
         char **units;
         uint64_t units_dropped;
+        struct journal_entry entry;
+        struct journal_findings findings;
 
-        char *line; /* the formatted current entry */
+        /* the collector's thread's, apart from the reader's (struct reader) */
+        char *line _alignas_(CACHE_LINE); /* the formatted current entry */
         size_t line_len;
         size_t line_alloc;
         time_t ts_sec; /* timestamp cache: seconds → "YYYY-MM-DDTHH:MM:SS" */
@@ -534,11 +535,12 @@ struct record {
         uint32_t len[_PART_MAX]; /* NOT_SET: absent */
 };
 
+/* Each on a cache line of its own (see struct reader). */
 struct batch {
         char *buf;
         size_t len;
         size_t alloc;
-};
+} _alignas_(CACHE_LINE);
 
 typedef int (*read_fn)(struct journal_state *s, struct collect_ctx *ctx, entry_fn fn,
                        void *userdata);
@@ -553,24 +555,31 @@ struct reader {
         uint64_t *written;            /* bytes given to each stream */
         bool threaded;
 
-        pthread_mutex_t lock;
+        /* The two threads' shared state, under the lock, on lines of its
+         * own: the reader writes its batch at every entry, and a line it
+         * shares with what the collector's thread reads at every line
+         * (the fields above, the other batch) moves between the CPUs each
+         * time. */
+        pthread_mutex_t lock _alignas_(CACHE_LINE);
         pthread_cond_t cond;
-        struct batch b[2];
         bool full[2];  /* b[i] waits for the collector's thread */
         unsigned fill; /* the batch being filled */
         bool done;     /* read_window() returned r */
         bool stop;     /* the collector's thread failed: the reader stops */
         int r;
+        struct batch b[2];
 };
 
 /* Writes the lines of a batch to their streams and empties it. */
 static int batch_write(struct reader *rd, struct batch *b)
 {
         struct journal_state *s = rd->s;
-        size_t off = 0;
+        struct sink_stream **streams = rd->streams;
+        uint64_t *written = rd->written;
+        size_t off = 0, len = b->len;
         int r = 0;
 
-        while (off < b->len && r >= 0) {
+        while (off < len && r >= 0) {
                 struct record h;
                 struct line_parts lp;
                 const uint32_t *idx;
@@ -589,11 +598,11 @@ static int batch_write(struct reader *rd, struct batch *b)
                 }
                 r = format_entry(s, &lp);
                 for (uint32_t i = 0; i < h.n_streams && r >= 0; i++) {
-                        r = write_text(rd->streams[idx[i]], h.t, h.priority,
+                        r = write_text(streams[idx[i]], h.t, h.priority,
                                        h.unit_len > 0 ? unit : NULL, s->line, s->line_len);
                         if (r == -ENOSPC)
                                 r = 0;
-                        rd->written[idx[i]] += s->line_len + 1;
+                        written[idx[i]] += s->line_len + 1;
                 }
                 off += h.size;
         }

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -574,12 +575,15 @@ int sink_add_finding(struct sink *s, const struct finding *f)
 int mock_run_collector(const struct collector *c, struct collect_ctx *ctx, struct sink *s,
                        const char *const *overrides)
 {
-        _cleanup_free_ void *state = calloc(1, c->state_size ? c->state_size : 1);
+        _cleanup_free_ void *state = NULL;
         _cleanup_strv_free_ char **seen = NULL;
         int r;
 
-        if (!state)
+        /* as the runner allocates it (a state may have cache-line members),
+         * outside the failure injection */
+        if (posix_memalign(&state, CACHE_LINE, MAX(c->state_size, (size_t) 1)) != 0)
                 return -ENOMEM;
+        memset(state, 0, MAX(c->state_size, (size_t) 1));
         s->ctx = ctx;
         r = options_apply_defaults(c, state, NULL);
         if (r < 0)
