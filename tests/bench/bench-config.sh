@@ -8,7 +8,7 @@ set -eu
 
 COLLECT=${1:?usage: bench-config.sh path/to/collect [files]}
 NFILES=${2:-10000}
-RUNS=${BENCH_RUNS:-3}
+RUNS=${BENCH_RUNS:-5}
 case $COLLECT in /*) ;; *) COLLECT=$(pwd)/$COLLECT ;; esac
 
 W=$(mktemp -d /tmp/bench-config.XXXXXX)
