@@ -385,13 +385,45 @@ static int journal_reopen(struct journal_state *s, struct collect_ctx *ctx)
 
 /* ---- matches ---- */
 
-/* PRIORITY=0 … PRIORITY=max: one group, OR'ed. */
+/*
+ * The PRIORITY values the open files hold: bit p for PRIORITY=p (all bits when
+ * they cannot be listed). A match on a value no file holds still costs every
+ * step of a pass through matches a keyed hash and a probe of each file's hash
+ * table; emergencies, alerts and critical messages are rare. On the
+ * benchmark's journal, which has none, the first pass took 92 ms instead of 99
+ * (medians of 8 alternated runs) with their three matches left out. The list
+ * is each file's chain of PRIORITY data objects, at most eight.
+ */
+static unsigned priorities_held(sd_journal *j)
+{
+        const void *d;
+        size_t l;
+        unsigned held = 0;
+        int r;
+
+        if (sd_journal_query_unique(j, "PRIORITY") < 0)
+                return 0xff;
+        while ((r = sd_journal_enumerate_available_unique(j, &d, &l)) > 0) {
+                const char *v = d;
+
+                if (l == sizeof("PRIORITY=") && memcmp(v, "PRIORITY=", l - 1) == 0 &&
+                    v[l - 1] >= '0' && v[l - 1] <= '7')
+                        held |= 1u << (v[l - 1] - '0');
+        }
+        return r < 0 ? 0xff : held;
+}
+
+/* PRIORITY=0 … PRIORITY=max, those the files hold: one group, OR'ed. */
 static int match_priority(sd_journal *j, uint64_t max)
 {
+        unsigned held = priorities_held(j);
+
         for (uint64_t p = 0; p <= max && p <= 7; p++) {
                 char m[16];
                 int r;
 
+                if (!(held & (1u << p)))
+                        continue;
                 (void) snprintf(m, sizeof(m), "PRIORITY=%u", (unsigned) p);
                 r = sd_journal_add_match(j, m, 0);
                 if (r < 0)

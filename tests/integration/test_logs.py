@@ -274,6 +274,35 @@ def test_journal_message_control_characters(tmp_path):
     assert ":  " + plain[:7] + "\n" in text
 
 
+def test_journal_first_pass_priorities_held(tmp_path):
+    """The first pass asks only for the PRIORITY values the files hold: the
+    emergency and the alert present are found (in a second file, whose
+    priorities the first does not have), the values no file holds cost
+    nothing and find nothing; info lines stay out of warnings.log."""
+    jdir = tmp_path / "journal"
+    journal_fixtures.write_journal(str(jdir), [
+        (journal_fixtures.at(2, 9, i), journal_fixtures.unit_msg("a.service", 6, "routine %d" % i))
+        for i in range(5)] + [
+        (journal_fixtures.at(2, 9, 30), journal_fixtures.unit_msg("a.service", 4, "warned"))],
+        name="one.journal")
+    journal_fixtures.write_journal(str(jdir), [
+        (journal_fixtures.at(2, 10), journal_fixtures.unit_msg("b.service", 0, "emergency now")),
+        (journal_fixtures.at(2, 11), journal_fixtures.unit_msg("b.service", 1, "alert now")),
+        (journal_fixtures.at(2, 12), journal_fixtures.unit_msg("b.service", 6, "fine again"))],
+        name="two.journal")
+    root = tmp_path / "root"
+    root.mkdir()
+    run, _ = collect(root, jdir, tmp_path)
+    members, _ = bundle_of(run)
+    warnings = members["logs/journal/warnings.log"].decode()
+    assert " emerg fixturehost b[100]: emergency now\n" in warnings
+    assert " alert fixturehost b[100]: alert now\n" in warnings
+    assert " warning fixturehost a[100]: warned\n" in warnings
+    assert "routine" not in warnings and "fine again" not in warnings
+    unit = members["logs/journal/units/b.service.log"].decode()
+    assert "fine again" in unit
+
+
 def test_no_journal_skipped(tmp_path):
     root = tmp_path / "root"
     root.mkdir()
