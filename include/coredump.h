@@ -94,12 +94,21 @@ typedef struct sd_journal sd_journal;
  * entry (or one forged by another program), -errno otherwise. */
 int coredump_from_journal(sd_journal *j, struct coredump *ret);
 
+enum {
+        COREDUMP_JOURNAL_KERNEL = 1 << 0, /* the kernel's messages too */
+        /* only what the files hold (include/journal-open.h journal_holds()):
+         * for a reader of a past window, which entries written meanwhile
+         * would not join (not the monitor's, which follows the journal) */
+        COREDUMP_JOURNAL_HELD = 1 << 1,
+};
+
 /* Opens the journal in dir (NULL: the system's) for the core dumps of
- * [since, until] and, with kernel, the kernel's messages: the files of that
- * window (include/journal-open.h), matched and positioned at since. 0 or
- * -errno. */
+ * [since, until] and, with COREDUMP_JOURNAL_KERNEL, the kernel's messages:
+ * the files of that window (include/journal-open.h), matched and positioned
+ * at since. 0, -ENODATA (COREDUMP_JOURNAL_HELD: the files hold neither; no
+ * journal is returned) or -errno. */
 int coredump_journal_open(sd_journal **ret, const char *dir, usec_t since, usec_t until,
-                          bool kernel);
+                          unsigned flags);
 #endif
 
 enum coredump_signature_kind {

@@ -30,4 +30,23 @@
 int journal_open_window(sd_journal **ret, const char *dir, usec_t since, usec_t until,
                         unsigned *ret_files, char ***ret_unreadable);
 
+/*
+ * Whether an open file holds the data match ("FIELD=value"): 1, or 0 when
+ * none does, from each file's chain of FIELD's data objects
+ * (sd_journal_query_unique(); a field has a few to a few hundred values). A
+ * match on data no file holds still costs every step of a pass through
+ * matches a keyed hash and a probe of each file's hash table: a reader leaves
+ * it out. 1 when the values cannot be listed; -EINVAL, -ENOMEM.
+ */
+int journal_holds(sd_journal *j, const char *match);
+
+/*
+ * Adds matches[0..n) that an open file holds (journal_holds()), each as a
+ * term of its own, OR'ed (sd_journal_add_disjunction()) with the matches
+ * before it, the caller's included. Returns the number added (0: none is
+ * held, nothing was added: without a match sd-journal gives every entry, so
+ * the caller must not read through matches then) or -errno.
+ */
+int journal_add_held_matches(sd_journal *j, const char *const *matches, size_t n);
+
 #endif

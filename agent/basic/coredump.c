@@ -313,8 +313,11 @@ char *coredump_identity(const struct coredump *c)
 
 #ifdef HAVE_LIBSYSTEMD
 int coredump_journal_open(sd_journal **ret, const char *dir, usec_t since, usec_t until,
-                          bool kernel)
+                          unsigned flags)
 {
+        static const char *const matches[] = { "MESSAGE_ID=" COREDUMP_MESSAGE_ID,
+                                               "_TRANSPORT=kernel" };
+        size_t n = flags & COREDUMP_JOURNAL_KERNEL ? 2 : 1;
         sd_journal *j = NULL;
         int r;
 
@@ -322,11 +325,16 @@ int coredump_journal_open(sd_journal **ret, const char *dir, usec_t since, usec_
         if (r < 0)
                 return r;
         (void) sd_journal_set_data_threshold(j, 256 * 1024); /* a trace MESSAGE is long */
-        r = sd_journal_add_match(j, "MESSAGE_ID=" COREDUMP_MESSAGE_ID, 0);
-        if (r >= 0 && kernel) {
-                r = sd_journal_add_disjunction(j);
-                if (r >= 0)
-                        r = sd_journal_add_match(j, "_TRANSPORT=kernel", 0);
+        if (flags & COREDUMP_JOURNAL_HELD) {
+                r = journal_add_held_matches(j, matches, n);
+                if (r == 0)
+                        r = -ENODATA; /* without a match every entry would come */
+        } else {
+                r = sd_journal_add_match(j, matches[0], 0);
+                if (r >= 0 && n > 1)
+                        r = sd_journal_add_disjunction(j);
+                if (r >= 0 && n > 1)
+                        r = sd_journal_add_match(j, matches[1], 0);
         }
         if (r >= 0)
                 r = sd_journal_seek_realtime_usec(j, since);

@@ -162,4 +162,48 @@ int journal_open_window(sd_journal **ret, const char *dir, usec_t since, usec_t 
         return 0;
 }
 
+int journal_holds(sd_journal *j, const char *match)
+{
+        const char *eq = strchr(match, '=');
+        _cleanup_free_ char *field = NULL;
+        size_t len = strlen(match);
+        const void *d;
+        size_t l;
+        int r;
+
+        if (!eq || eq == match)
+                return -EINVAL;
+        field = xstrndup(match, (size_t) (eq - match));
+        if (!field)
+                return -ENOMEM;
+        if (sd_journal_query_unique(j, field) < 0)
+                return 1;
+        while ((r = sd_journal_enumerate_available_unique(j, &d, &l)) > 0)
+                if (l == len && memcmp(d, match, len) == 0)
+                        return 1;
+        return r < 0 ? 1 : 0;
+}
+
+int journal_add_held_matches(sd_journal *j, const char *const *matches, size_t n)
+{
+        size_t added = 0;
+        int r;
+
+        for (size_t i = 0; i < n; i++) {
+                r = journal_holds(j, matches[i]);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        continue;
+                /* a term of its own (nothing when no match came before) */
+                r = sd_journal_add_disjunction(j);
+                if (r >= 0)
+                        r = sd_journal_add_match(j, matches[i], 0);
+                if (r < 0)
+                        return r;
+                added++;
+        }
+        return (int) added;
+}
+
 #endif

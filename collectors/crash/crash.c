@@ -210,7 +210,11 @@ static int scan_journal(struct crash_state *s, struct collect_ctx *ctx)
         int r;
 
         journal_trim_start(&trim);
-        r = coredump_journal_open(&j, s->journal_dir, ctx_since(ctx), ctx_until(ctx), s->kernel);
+        r = coredump_journal_open(&j, s->journal_dir, ctx_since(ctx), ctx_until(ctx),
+                                  COREDUMP_JOURNAL_HELD |
+                                          (s->kernel ? COREDUMP_JOURNAL_KERNEL : 0));
+        if (r == -ENODATA)
+                return 0; /* no core dump and no kernel message in these files */
         if (r < 0)
                 return r;
         for (unsigned n = 0; n < JOURNAL_ENTRIES_MAX && !ctx_expired(ctx); n++) {

@@ -64,6 +64,7 @@ struct journal_state {
         char **unreadable; /* journal files that could not be opened */
         char **units;
         uint64_t units_dropped;
+        uint64_t first_read; /* entries the first pass read (the debug line) */
         struct journal_entry entry;
         struct journal_findings findings;
 
@@ -413,10 +414,12 @@ static unsigned priorities_held(sd_journal *j)
         return r < 0 ? 0xff : held;
 }
 
-/* PRIORITY=0 … PRIORITY=max, those the files hold: one group, OR'ed. */
+/* PRIORITY=0 … PRIORITY=max, those the files hold: one group, OR'ed. The
+ * number added, or -errno. */
 static int match_priority(sd_journal *j, uint64_t max)
 {
         unsigned held = priorities_held(j);
+        int added = 0;
 
         for (uint64_t p = 0; p <= max && p <= 7; p++) {
                 char m[16];
@@ -428,12 +431,15 @@ static int match_priority(sd_journal *j, uint64_t max)
                 r = sd_journal_add_match(j, m, 0);
                 if (r < 0)
                         return r;
+                added++;
         }
-        return 0;
+        return added;
 }
 
 /* The first pass: entries at max_priority or unit_priority or worse, systemd's
- * and systemd-oomd's own messages, the kernel's and core dumps. */
+ * and systemd-oomd's own messages, the kernel's and core dumps; of each, only
+ * what the files hold (journal_holds()). 0, or -ENODATA when they hold none
+ * of it: without a match sd-journal would give every entry. */
 static int match_first_pass(struct journal_state *s)
 {
         static const char *const more[] = {
@@ -442,16 +448,16 @@ static int match_first_pass(struct journal_state *s)
                 "_TRANSPORT=kernel",
                 COREDUMP_MATCH,
         };
-        int r;
+        int r, n;
 
         sd_journal_flush_matches(s->j);
         r = match_priority(s->j, MAX(s->max_priority, s->unit_priority));
-        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(more); i++) {
-                r = sd_journal_add_disjunction(s->j);
-                if (r >= 0)
-                        r = sd_journal_add_match(s->j, more[i], 0);
-        }
-        return r;
+        if (r < 0)
+                return r;
+        n = journal_add_held_matches(s->j, more, ELEMENTSOF(more));
+        if (n < 0)
+                return n;
+        return r + n > 0 ? 0 : -ENODATA;
 }
 
 /* The fields that tie an entry to a unit's file (see units_pass()). */
@@ -927,6 +933,7 @@ static int first_pass_entry(struct journal_state *s, void *userdata)
         bool kernel = fp->kernel.st && transport && streq(transport, "kernel");
         int r;
 
+        s->first_read++;
         journal_findings_scan(&s->findings, e);
         if (u && unit_wanted(s, e)) {
                 r = add_unit(s, u);
@@ -1260,7 +1267,9 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
         if (r >= 0)
                 r = match_first_pass(s);
         s->trim.every_max = JOURNAL_TRIM_EVERY_SPARSE;
-        if (r >= 0) {
+        if (r == -ENODATA)
+                r = 0; /* nothing the first pass asks for: no warnings, no unit to read */
+        else if (r >= 0) {
                 struct sink_stream *streams[_FIRST_PASS_MAX] = {
                         [FIRST_PASS_WARNINGS] = fp.warnings.st,
                         [FIRST_PASS_KERNEL] = fp.kernel.st,
@@ -1301,14 +1310,13 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
         if (r < 0 && ret == 0)
                 ret = r;
 
-        clog_debug(
-                ctx,
-                "%u journal files of the window%s; %zu units read %s; journal pages dropped %" PRIu64
-                " times (%" PRIu64 " madvise calls), the limit raised %" PRIu64 " times to %" PRIu64
-                " KiB",
-                s->files, s->files ? "" : " (all)", n_units,
-                s->units_matched ? "through matches" : "by reading the window", s->trim.trims,
-                s->trim.madvise_calls, s->trim.raised, s->trim.in_force >> 10);
+        clog_debug(ctx,
+                   "%u journal files of the window%s; the first pass read %" PRIu64
+                   " entries; %zu units read %s; journal pages dropped %" PRIu64 " times (%" PRIu64
+                   " madvise calls), the limit raised %" PRIu64 " times to %" PRIu64 " KiB",
+                   s->files, s->files ? "" : " (all)", s->first_read, n_units,
+                   s->units_matched ? "through matches" : "by reading the window", s->trim.trims,
+                   s->trim.madvise_calls, s->trim.raised, s->trim.in_force >> 10);
         emit_findings(s, sink);
         if (timed_out) {
                 sink_note(sink, "deadline reached while reading the journal");

@@ -303,6 +303,27 @@ def test_journal_first_pass_priorities_held(tmp_path):
     assert "fine again" in unit
 
 
+def test_journal_holds_nothing_the_first_pass_asks(tmp_path):
+    """Files with no warning, no systemd or kernel message and no core dump:
+    the first pass and the crash collector ask sd-journal for nothing (without
+    a match it would give every entry), and the bundle says so as before."""
+    jdir = tmp_path / "journal"
+    journal_fixtures.write_journal(str(jdir), [
+        (journal_fixtures.at(2, 9, i), journal_fixtures.unit_msg("quiet.service", 6, "fine %d" % i))
+        for i in range(50)])
+    root = tmp_path / "root"
+    root.mkdir()
+    run, _ = collect(root, jdir, tmp_path, "-vv")
+    members, manifest = bundle_of(run)
+    assert "the first pass read 0 entries" in run.err, run.err
+    assert members["logs/journal/warnings.log"] == b""
+    assert not [n for n in members if n.startswith("logs/journal/units/")]
+    status = {c["name"]: c["status"] for c in manifest["collectors"]}
+    assert status["journal"] == "ok" and status["crash"] == "ok", status
+    crashes = json.loads(members["crash/crashes.json"])
+    assert crashes["crashes"] == [] and crashes["problems"] == [], crashes
+
+
 def test_no_journal_skipped(tmp_path):
     root = tmp_path / "root"
     root.mkdir()
