@@ -89,6 +89,7 @@ const char *coredump_signal_name(int sig) _pure_;
 
 #ifdef HAVE_LIBSYSTEMD
 typedef struct sd_journal sd_journal;
+struct journal_trim;
 
 /* Reads the entry sd-journal is positioned on. -ENOMSG if it is no coredump
  * entry (or one forged by another program), -errno otherwise. */
@@ -96,9 +97,10 @@ int coredump_from_journal(sd_journal *j, struct coredump *ret);
 
 enum {
         COREDUMP_JOURNAL_KERNEL = 1 << 0, /* the kernel's messages too */
-        /* only what the files hold (include/journal-open.h journal_holds()):
-         * for a reader of a past window, which entries written meanwhile
-         * would not join (not the monitor's, which follows the journal) */
+        /* only the matches an entry of the files holds (include/journal-open.h
+         * journal_holds()): for a reader of a past window, which entries
+         * written meanwhile would not join (not the monitor's, which follows
+         * the journal) */
         COREDUMP_JOURNAL_HELD = 1 << 1,
 };
 
@@ -106,9 +108,11 @@ enum {
  * [since, until] and, with COREDUMP_JOURNAL_KERNEL, the kernel's messages:
  * the files of that window (include/journal-open.h), matched and positioned
  * at since. 0, -ENODATA (COREDUMP_JOURNAL_HELD: the files hold neither; no
- * journal is returned) or -errno. */
+ * journal is returned) or -errno. t: the reader's bound on the journal's
+ * pages, kept while COREDUMP_JOURNAL_HELD asks what the files hold (NULL:
+ * none). */
 int coredump_journal_open(sd_journal **ret, const char *dir, usec_t since, usec_t until,
-                          unsigned flags);
+                          unsigned flags, struct journal_trim *t);
 #endif
 
 enum coredump_signature_kind {

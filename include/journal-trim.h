@@ -71,3 +71,11 @@ void journal_trim_step(struct journal_trim *t);
  * MiB without, 14.1-14.7 MiB with).
  */
 void journal_trim_burst(struct journal_trim *t);
+
+/*
+ * Checks the resident size now, not after the entries of the interval: for a
+ * reader whose every call may touch new places in the files (a match's first
+ * entry, include/journal-open.h journal_holds()), where each touch maps
+ * a whole folio, up to 2 MiB, and a few unchecked ones would pass the bound.
+ */
+void journal_trim_check(struct journal_trim *t);

@@ -313,7 +313,7 @@ char *coredump_identity(const struct coredump *c)
 
 #ifdef HAVE_LIBSYSTEMD
 int coredump_journal_open(sd_journal **ret, const char *dir, usec_t since, usec_t until,
-                          unsigned flags)
+                          unsigned flags, struct journal_trim *t)
 {
         static const char *const matches[] = { "MESSAGE_ID=" COREDUMP_MESSAGE_ID,
                                                "_TRANSPORT=kernel" };
@@ -326,7 +326,11 @@ int coredump_journal_open(sd_journal **ret, const char *dir, usec_t since, usec_
                 return r;
         (void) sd_journal_set_data_threshold(j, 256 * 1024); /* a trace MESSAGE is long */
         if (flags & COREDUMP_JOURNAL_HELD) {
-                r = journal_add_held_matches(j, matches, n);
+                uint32_t held;
+
+                r = journal_holds(j, matches, n, t, &held);
+                if (r >= 0)
+                        r = journal_add_matches(j, matches, n, held);
                 if (r == 0)
                         r = -ENODATA; /* without a match every entry would come */
         } else {

@@ -162,38 +162,55 @@ int journal_open_window(sd_journal **ret, const char *dir, usec_t since, usec_t 
         return 0;
 }
 
-int journal_holds(sd_journal *j, const char *match)
+/* Whether an entry of the open files holds match: 1, 0, or 1 when it cannot
+ * be told. Leaves match as the journal's only one. */
+static int files_hold(sd_journal *j, const char *match, struct journal_trim *t)
 {
-        const char *eq = strchr(match, '=');
-        _cleanup_free_ char *field = NULL;
-        size_t len = strlen(match);
-        const void *d;
-        size_t l;
         int r;
 
-        if (!eq || eq == match)
-                return -EINVAL;
-        field = xstrndup(match, (size_t) (eq - match));
-        if (!field)
-                return -ENOMEM;
-        if (sd_journal_query_unique(j, field) < 0)
-                return 1;
-        while ((r = sd_journal_enumerate_available_unique(j, &d, &l)) > 0)
-                if (l == len && memcmp(d, match, len) == 0)
-                        return 1;
-        return r < 0 ? 1 : 0;
+        sd_journal_flush_matches(j);
+        r = sd_journal_add_match(j, match, 0);
+        if (r < 0)
+                return r == -ENOMEM ? r : 1;
+        /* the head: the first entry of the match's entry array in each file, no bisection */
+        r = sd_journal_seek_head(j);
+        if (r >= 0)
+                r = sd_journal_next(j);
+        if (t)
+                journal_trim_check(t);
+        return r < 0 ? 1 : r > 0;
 }
 
-int journal_add_held_matches(sd_journal *j, const char *const *matches, size_t n)
+int journal_holds(sd_journal *j, const char *const *matches, size_t n, struct journal_trim *t,
+                  uint32_t *ret_held)
 {
-        size_t added = 0;
-        int r;
+        uint32_t held = 0;
 
+        if (n > 32)
+                return -EINVAL;
         for (size_t i = 0; i < n; i++) {
-                r = journal_holds(j, matches[i]);
-                if (r < 0)
+                int r = files_hold(j, matches[i], t);
+
+                if (r < 0) {
+                        sd_journal_flush_matches(j);
                         return r;
-                if (r == 0)
+                }
+                if (r > 0)
+                        held |= UINT32_C(1) << i;
+        }
+        sd_journal_flush_matches(j);
+        *ret_held = held;
+        return 0;
+}
+
+int journal_add_matches(sd_journal *j, const char *const *matches, size_t n, uint32_t which)
+{
+        int added = 0;
+
+        for (size_t i = 0; i < n && i < 32; i++) {
+                int r;
+
+                if (!(which & (UINT32_C(1) << i)))
                         continue;
                 /* a term of its own (nothing when no match came before) */
                 r = sd_journal_add_disjunction(j);
@@ -203,7 +220,7 @@ int journal_add_held_matches(sd_journal *j, const char *const *matches, size_t n
                         return r;
                 added++;
         }
-        return (int) added;
+        return added;
 }
 
 #endif

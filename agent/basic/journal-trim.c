@@ -187,6 +187,12 @@ void journal_trim_step(struct journal_trim *t)
         t->trim_countdown = t->trim_every;
 }
 
+void journal_trim_check(struct journal_trim *t)
+{
+        t->trim_countdown = 0;
+        journal_trim_step(t);
+}
+
 void journal_trim_burst(struct journal_trim *t)
 {
         uint64_t file;

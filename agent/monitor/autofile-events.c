@@ -429,7 +429,7 @@ int autofile_events_from_coredumps(const char *dir, usec_t since, usec_t until, 
         size_t n = 0;
         int r;
 
-        r = coredump_journal_open(&j, dir, since, until, 0);
+        r = coredump_journal_open(&j, dir, since, until, 0, NULL);
         if (r < 0)
                 return r;
         evs = calloc(MAX(max, (size_t) 1), sizeof(*evs));

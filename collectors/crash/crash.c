@@ -211,8 +211,8 @@ static int scan_journal(struct crash_state *s, struct collect_ctx *ctx)
 
         journal_trim_start(&trim);
         r = coredump_journal_open(&j, s->journal_dir, ctx_since(ctx), ctx_until(ctx),
-                                  COREDUMP_JOURNAL_HELD |
-                                          (s->kernel ? COREDUMP_JOURNAL_KERNEL : 0));
+                                  COREDUMP_JOURNAL_HELD | (s->kernel ? COREDUMP_JOURNAL_KERNEL : 0),
+                                  &trim);
         if (r == -ENODATA)
                 return 0; /* no core dump and no kernel message in these files */
         if (r < 0)

@@ -386,60 +386,12 @@ static int journal_reopen(struct journal_state *s, struct collect_ctx *ctx)
 
 /* ---- matches ---- */
 
-/*
- * The PRIORITY values the open files hold: bit p for PRIORITY=p (all bits when
- * they cannot be listed). A match on a value no file holds still costs every
- * step of a pass through matches a keyed hash and a probe of each file's hash
- * table; emergencies, alerts and critical messages are rare. On the
- * benchmark's journal, which has none, the first pass took 92 ms instead of 99
- * (medians of 8 alternated runs) with their three matches left out. The list
- * is each file's chain of PRIORITY data objects, at most eight.
- */
-static unsigned priorities_held(sd_journal *j)
-{
-        const void *d;
-        size_t l;
-        unsigned held = 0;
-        int r;
-
-        if (sd_journal_query_unique(j, "PRIORITY") < 0)
-                return 0xff;
-        while ((r = sd_journal_enumerate_available_unique(j, &d, &l)) > 0) {
-                const char *v = d;
-
-                if (l == sizeof("PRIORITY=") && memcmp(v, "PRIORITY=", l - 1) == 0 &&
-                    v[l - 1] >= '0' && v[l - 1] <= '7')
-                        held |= 1u << (v[l - 1] - '0');
-        }
-        return r < 0 ? 0xff : held;
-}
-
-/* PRIORITY=0 … PRIORITY=max, those the files hold: one group, OR'ed. The
- * number added, or -errno. */
-static int match_priority(sd_journal *j, uint64_t max)
-{
-        unsigned held = priorities_held(j);
-        int added = 0;
-
-        for (uint64_t p = 0; p <= max && p <= 7; p++) {
-                char m[16];
-                int r;
-
-                if (!(held & (1u << p)))
-                        continue;
-                (void) snprintf(m, sizeof(m), "PRIORITY=%u", (unsigned) p);
-                r = sd_journal_add_match(j, m, 0);
-                if (r < 0)
-                        return r;
-                added++;
-        }
-        return added;
-}
-
 /* The first pass: entries at max_priority or unit_priority or worse, systemd's
- * and systemd-oomd's own messages, the kernel's and core dumps; of each, only
- * what the files hold (journal_holds()). 0, or -ENODATA when they hold none
- * of it: without a match sd-journal would give every entry. */
+ * and systemd-oomd's own messages, the kernel's and core dumps; of these, only
+ * the matches an entry of the files holds (journal_holds():
+ * emergencies, alerts and critical messages, core dumps and systemd-oomd's
+ * messages are rare). 0, or -ENODATA when the files hold none of them:
+ * without a match sd-journal would give every entry. */
 static int match_first_pass(struct journal_state *s)
 {
         static const char *const more[] = {
@@ -448,16 +400,25 @@ static int match_first_pass(struct journal_state *s)
                 "_TRANSPORT=kernel",
                 COREDUMP_MATCH,
         };
-        int r, n;
+        const char *m[8 + ELEMENTSOF(more)];
+        char prio[8][sizeof("PRIORITY=7")];
+        uint64_t max = MIN(MAX(s->max_priority, s->unit_priority), 7);
+        uint32_t held;
+        size_t n = 0;
+        int r;
 
-        sd_journal_flush_matches(s->j);
-        r = match_priority(s->j, MAX(s->max_priority, s->unit_priority));
+        for (unsigned p = 0; p <= max; p++) {
+                (void) snprintf(prio[p], sizeof(prio[p]), "PRIORITY=%u", p);
+                m[n++] = prio[p];
+        }
+        for (size_t i = 0; i < ELEMENTSOF(more); i++)
+                m[n++] = more[i];
+        r = journal_holds(s->j, m, n, &s->trim, &held);
+        if (r >= 0)
+                r = journal_add_matches(s->j, m, n, held);
         if (r < 0)
                 return r;
-        n = journal_add_held_matches(s->j, more, ELEMENTSOF(more));
-        if (n < 0)
-                return n;
-        return r + n > 0 ? 0 : -ENODATA;
+        return r > 0 ? 0 : -ENODATA;
 }
 
 /* The fields that tie an entry to a unit's file (see units_pass()). */
