@@ -80,6 +80,16 @@ def bundle_of(run):
     return members, check_manifest(members)
 
 
+def collect_journal(jdir, tmp_path, *extra):
+    """collect with an empty root and the journal in jdir: the run, the members
+    and the manifest."""
+    root = tmp_path / "root"
+    root.mkdir()
+    run, _ = collect(root, jdir, tmp_path, *extra)
+    members, manifest = bundle_of(run)
+    return run, members, manifest
+
+
 def findings(manifest, kind):
     return {f["subject"]: f for f in manifest.get("findings", []) if f["kind"] == kind}
 
@@ -264,10 +274,7 @@ def test_journal_message_control_characters(tmp_path):
     journal_fixtures.write_journal(str(jdir), [
         (journal_fixtures.at(2, 10, i), journal_fixtures.unit_msg("ctl.service", 3, m))
         for i, m in enumerate(msgs)])
-    root = tmp_path / "root"
-    root.mkdir()
-    run, _ = collect(root, jdir, tmp_path)
-    members, _ = bundle_of(run)
+    _, members, _ = collect_journal(jdir, tmp_path)
     text = members["logs/journal/units/ctl.service.log"].decode()
     assert ": tab\there, cr there, bell  and esc  end\n" in text
     assert ": " + plain + " " + plain + "\n    second line\n" in text
@@ -290,10 +297,7 @@ def test_journal_first_pass_priorities_held(tmp_path):
         (journal_fixtures.at(2, 11), journal_fixtures.unit_msg("b.service", 1, "alert now")),
         (journal_fixtures.at(2, 12), journal_fixtures.unit_msg("b.service", 6, "fine again"))],
         name="two.journal")
-    root = tmp_path / "root"
-    root.mkdir()
-    run, _ = collect(root, jdir, tmp_path)
-    members, _ = bundle_of(run)
+    _, members, _ = collect_journal(jdir, tmp_path)
     warnings = members["logs/journal/warnings.log"].decode()
     assert " emerg fixturehost b[100]: emergency now\n" in warnings
     assert " alert fixturehost b[100]: alert now\n" in warnings
@@ -311,10 +315,7 @@ def test_journal_holds_nothing_the_first_pass_asks(tmp_path):
     journal_fixtures.write_journal(str(jdir), [
         (journal_fixtures.at(2, 9, i), journal_fixtures.unit_msg("quiet.service", 6, "fine %d" % i))
         for i in range(50)])
-    root = tmp_path / "root"
-    root.mkdir()
-    run, _ = collect(root, jdir, tmp_path, "-vv")
-    members, manifest = bundle_of(run)
+    run, members, manifest = collect_journal(jdir, tmp_path, "-vv")
     assert "the first pass read 0 entries" in run.err, run.err
     assert members["logs/journal/warnings.log"] == b""
     assert not [n for n in members if n.startswith("logs/journal/units/")]
