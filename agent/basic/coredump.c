@@ -318,6 +318,7 @@ int coredump_journal_open(sd_journal **ret, const char *dir, usec_t since, usec_
         static const char *const matches[] = { "MESSAGE_ID=" COREDUMP_MESSAGE_ID,
                                                "_TRANSPORT=kernel" };
         size_t n = flags & COREDUMP_JOURNAL_KERNEL ? 2 : 1;
+        uint32_t which = (UINT32_C(1) << n) - 1; /* all, unless only those held */
         sd_journal *j = NULL;
         int r;
 
@@ -325,21 +326,13 @@ int coredump_journal_open(sd_journal **ret, const char *dir, usec_t since, usec_
         if (r < 0)
                 return r;
         (void) sd_journal_set_data_threshold(j, 256 * 1024); /* a trace MESSAGE is long */
-        if (flags & COREDUMP_JOURNAL_HELD) {
-                uint32_t held;
-
-                r = journal_holds(j, matches, n, t, &held);
-                if (r >= 0)
-                        r = journal_add_matches(j, matches, n, held);
-                if (r == 0)
-                        r = -ENODATA; /* without a match every entry would come */
-        } else {
-                r = sd_journal_add_match(j, matches[0], 0);
-                if (r >= 0 && n > 1)
-                        r = sd_journal_add_disjunction(j);
-                if (r >= 0 && n > 1)
-                        r = sd_journal_add_match(j, matches[1], 0);
-        }
+        r = flags & COREDUMP_JOURNAL_HELD ? journal_holds(j, matches, n, t, &which) : 0;
+        if (r >= 0)
+                r = journal_add_matches(j, matches, n, which);
+        if (r == 0)
+                r = -ENODATA; /* without a match every entry would come */
+        if (r >= 0 && t)
+                journal_trim_burst(t); /* the first step after the seek bisects every match */
         if (r >= 0)
                 r = sd_journal_seek_realtime_usec(j, since);
         if (r < 0) {

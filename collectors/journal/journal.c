@@ -400,17 +400,18 @@ static int match_first_pass(struct journal_state *s)
                 "_TRANSPORT=kernel",
                 COREDUMP_MATCH,
         };
-        const char *m[8 + ELEMENTSOF(more)];
-        char prio[8][sizeof("PRIORITY=7")];
+        static const char *const priorities[] = {
+                "PRIORITY=0", "PRIORITY=1", "PRIORITY=2", "PRIORITY=3",
+                "PRIORITY=4", "PRIORITY=5", "PRIORITY=6", "PRIORITY=7",
+        };
+        const char *m[ELEMENTSOF(priorities) + ELEMENTSOF(more)];
         uint64_t max = MIN(MAX(s->max_priority, s->unit_priority), 7);
         uint32_t held;
         size_t n = 0;
         int r;
 
-        for (unsigned p = 0; p <= max; p++) {
-                (void) snprintf(prio[p], sizeof(prio[p]), "PRIORITY=%u", p);
-                m[n++] = prio[p];
-        }
+        for (uint64_t p = 0; p <= max; p++)
+                m[n++] = priorities[p];
         for (size_t i = 0; i < ELEMENTSOF(more); i++)
                 m[n++] = more[i];
         r = journal_holds(s->j, m, n, &s->trim, &held);

@@ -21,6 +21,7 @@
 #include <archive_entry.h>
 #include <cmocka.h>
 
+#include "dynbuf.h"
 #include "fd-util.h"
 #include "pipeline/sink-agent.h"
 #include "redact/redact.h"
@@ -420,10 +421,10 @@ static void test_packed_then_cut(void **state)
         leakcheck_free(lc);
 }
 
-/* Lines i of tag into st, appended to *all (of *len bytes); line at holds a
- * token the leak check knows (the stream is not redacted). */
+/* Lines i of tag into st, appended to all; line at holds a token the leak
+ * check knows (the stream is not redacted). */
 static void side_lines(struct sink_stream *st, const char *tag, int from, int n, long at,
-                       char **all, size_t *len, size_t *cap)
+                       struct dynbuf *all)
 {
         for (int i = from; i < from + n; i++) {
                 char line[160];
@@ -431,15 +432,7 @@ static void side_lines(struct sink_stream *st, const char *tag, int from, int n,
                                  i == at ? " token ghp_Planted0123456789abcdefXYZXYZXYZ0123" :
                                            " of the test, plain words");
 
-                /* doubled: a realloc a line copied megabytes each time under
-                 * AddressSanitizer (minutes for this test) */
-                if (*len + (size_t) k + 1 > *cap) {
-                        *cap = 2 * (*len + (size_t) k + 1);
-                        *all = realloc(*all, *cap);
-                }
-                assert_non_null(*all);
-                memcpy(*all + *len, line, (size_t) k + 1);
-                *len += (size_t) k;
+                assert_int_equal(dynbuf_add(all, line, (size_t) k), 0);
                 assert_int_equal(sink_stream_write(st, line, (size_t) k), 0);
         }
 }
@@ -458,30 +451,32 @@ static void test_plain_side_by_side(void **state)
         struct leakcheck *lc = NULL;
         struct leakcheck_stats ls = {};
         struct sink_stream *u[3];
-        char *all[3] = {}, hex[65];
-        size_t len[3] = {}, cap[3] = {};
+        struct dynbuf all[3];
+        char hex[65];
         const char *names[] = { "u1.log", "u2.log", "u3.log" }, *tail;
         json_t *hits = NULL, *file_hits = NULL;
 
         (void) state;
         assert_int_equal(leakcheck_new(&lc), 0);
         bundle_set_leakcheck(f->b, lc);
-        for (size_t i = 0; i < 3; i++)
+        for (size_t i = 0; i < 3; i++) {
+                dynbuf_init(&all[i], 64 << 20);
                 assert_int_equal(sink_open_stream(f->s, names[i], "/u", flags, &u[i]), 0);
+        }
         /* u1 0.7 MB (a token), u2 0.4 MB, u3 2.1 MB (a token in what is cut away) */
         for (int b = 0; b < 10; b++) {
-                side_lines(u[0], "u1", b * 1500, 1500, 7777, &all[0], &len[0], &cap[0]);
-                side_lines(u[1], "u2", b * 900, 900, -1, &all[1], &len[1], &cap[1]);
-                side_lines(u[2], "u3", b * 4500, 4500, 10, &all[2], &len[2], &cap[2]);
+                side_lines(u[0], "u1", b * 1500, 1500, 7777, &all[0]);
+                side_lines(u[1], "u2", b * 900, 900, -1, &all[1]);
+                side_lines(u[2], "u3", b * 4500, 4500, 10, &all[2]);
         }
         /* u3 first, while the others are open: cut, not packed */
         assert_int_equal(sink_stream_close(u[2], false), 0);
         assert_int_equal(sink_stream_close(u[0], false), 0);
         assert_int_equal(sink_stream_close(u[1], false), 0);
-        tail = strchr(all[2] + len[2] - limit, '\n') + 1;
+        tail = strchr(all[2].buf + all[2].len - limit, '\n') + 1;
         for (size_t i = 0; i < 3; i++) {
                 json_t *m = member(f, names[i]);
-                const char *want = i == 2 ? tail : all[i];
+                const char *want = i == 2 ? tail : all[i].buf;
 
                 assert_non_null(m);
                 sha256_hex(want, strlen(want), hex);
@@ -493,7 +488,7 @@ static void test_plain_side_by_side(void **state)
                 strstr(json_string_value(json_object_get(json_array_get(hits, 0), "member")),
                        "/u1.log"));
         assert_int_equal(ls.members, 3);
-        assert_int_equal(ls.bytes, len[0] + len[1] + strlen(tail));
+        assert_int_equal(ls.bytes, all[0].len + all[1].len + strlen(tail));
         sink_end(f->s, &st);
         assert_int_equal(bundle_finish(f->b), 0);
         assert_int_equal(leakcheck_bundle(bundle_tmp_path(f->b), &file_hits), 1);
@@ -501,7 +496,7 @@ static void test_plain_side_by_side(void **state)
         json_decref(hits);
         json_decref(file_hits);
         for (size_t i = 0; i < 3; i++)
-                free(all[i]);
+                dynbuf_done(&all[i]);
         free(st.note);
         fixture_free(f);
         leakcheck_free(lc);
