@@ -31,6 +31,10 @@
 int journal_open_window(sd_journal **ret, const char *dir, usec_t since, usec_t until,
                         unsigned *ret_files, char ***ret_unreadable);
 
+/* The journal files journal_open_window() would consider (dir NULL: this
+ * system's), or -errno when they cannot be listed. */
+int journal_count_files(const char *dir);
+
 /*
  * Which of matches[0..n) (n <= 32, "FIELD=value" each) an entry of the open
  * files holds: bit i of *ret_held, for each one asked of sd-journal on its

@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,14 @@ static int list_files(const char *dir, char ***ret)
                 return r;
         *ret = TAKE_PTR(files);
         return 0;
+}
+
+int journal_count_files(const char *dir)
+{
+        _cleanup_strv_free_ char **files = NULL;
+        int r = list_files(dir, &files);
+
+        return r < 0 ? r : (int) MIN(strv_length(files), (size_t) INT_MAX);
 }
 
 /* 1: the file may hold entries of [since, until]; 0: it does not, or it has

@@ -1156,8 +1156,15 @@ static int journal_probe(void *state, struct collect_ctx *ctx, struct sink *sink
                 s->dir = xstrdup(dir);
                 return s->dir ? 1 : -ENOMEM;
         }
-        if (ctx_is_live(ctx))
+        if (ctx_is_live(ctx)) {
+                /* sd-journal would open none and read nothing, without a word */
+                if (journal_count_files(NULL) == 0) {
+                        sink_note(sink, "no journal files in /run/log/journal or "
+                                        "/var/log/journal (this machine's)");
+                        return 0;
+                }
                 return 1;
+        }
 
         static const char *const candidates[] = { "var/log/journal", "run/log/journal" };
         const char *root = ctx_root(ctx);

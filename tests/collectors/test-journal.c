@@ -14,12 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "alloc-util.h"
+#include "journal-open.h"
 #include "sink-mock.h"
 #include "tree-util.h"
 
@@ -396,6 +398,30 @@ static void test_missing_dir(void **state)
         mock_sink_free(s);
 }
 
+/* The files the journal collector would open, as sd-journal lists them: the
+ * live probe skips the collector, with a note, when the system has none. */
+static void test_count_files(void **state)
+{
+        _cleanup_free_ char *empty = xasprintf("%s/empty", tmpdir);
+        _cleanup_free_ char *machine = xasprintf("%s/0123456789abcdef0123456789abcdef", empty);
+        _cleanup_free_ char *other = xasprintf("%s/other", empty);
+        _cleanup_free_ char *in_machine = xasprintf("%s/system.journal", machine);
+        _cleanup_free_ char *in_other = xasprintf("%s/system.journal", other);
+
+        (void) state;
+        assert_int_equal(journal_count_files(fixture), 1);
+        assert_int_equal(mkdir(empty, 0755), 0);
+        assert_int_equal(journal_count_files(empty), 0);
+        /* a machine-ID subdirectory's files count, another directory's not
+         * (they are listed, not opened) */
+        assert_int_equal(mkdir(machine, 0755), 0);
+        assert_int_equal(mkdir(other, 0755), 0);
+        assert_int_equal(close(open(in_other, O_CREAT | O_WRONLY | O_CLOEXEC, 0640)), 0);
+        assert_int_equal(journal_count_files(empty), 0);
+        assert_int_equal(close(open(in_machine, O_CREAT | O_WRONLY | O_CLOEXEC, 0640)), 0);
+        assert_int_equal(journal_count_files(empty), 1);
+}
+
 static void test_empty_window(void **state)
 {
         struct sink *s = run(fixture, DAY3 + USEC_PER_DAY, DAY3 + 2 * USEC_PER_DAY, 0, NULL, 0);
@@ -421,6 +447,7 @@ int main(void)
                 cmocka_unit_test(test_max_units),
                 cmocka_unit_test(test_warnings_cut_keeps_newest),
                 cmocka_unit_test(test_missing_dir),
+                cmocka_unit_test(test_count_files),
                 cmocka_unit_test(test_empty_window),
         };
 
