@@ -36,6 +36,7 @@
 #include "journal-open.h"
 #include "journal-trim.h"
 #include "journal.h"
+#include "keyset.h"
 #include "sink.h"
 #include "strv.h"
 #include "thread-util.h"
@@ -63,8 +64,9 @@ struct journal_state {
         unsigned files;    /* the journal files of the window, 0: all (journal_open_window()) */
         char **unreadable; /* journal files that could not be opened */
         char **units;
-        uint64_t units_dropped;
-        uint64_t first_read; /* entries the first pass read (the debug line) */
+        struct keyset dropped;  /* units with errors left without a file (their names' keys) */
+        uint64_t units_dropped; /* how many */
+        uint64_t first_read;    /* entries the first pass read (the debug line) */
         struct journal_entry entry;
         struct journal_findings findings;
 
@@ -865,8 +867,11 @@ static int add_unit(struct journal_state *s, const char *u)
         if (!unit_name_ok(u) || strv_contains(s->units, u))
                 return 0;
         if (strv_length(s->units) >= s->max_units) {
-                s->units_dropped++;
-                return 0;
+                int r = keyset_add(&s->dropped, keyset_key(u, strlen(u), 0));
+
+                if (r > 0)
+                        s->units_dropped++;
+                return r < 0 ? r : 0;
         }
         return strv_extend(&s->units, u);
 }
@@ -1304,6 +1309,8 @@ static void journal_done(void *state)
         s->unreadable = strv_free(s->unreadable);
         journal_findings_done(&s->findings);
         s->units = strv_free(s->units);
+        keyset_done(&s->dropped);
+        s->units_dropped = 0;
         s->dir = mfree(s->dir);
         s->line = mfree(s->line);
         s->entry.scratch = mfree(s->entry.scratch);

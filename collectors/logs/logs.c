@@ -30,6 +30,7 @@
 #include "collect-ctx.h"
 #include "collector.h"
 #include "fd-util.h"
+#include "keyset.h"
 #include "litscan.h"
 #include "logtime.h"
 #include "logs.h"
@@ -97,7 +98,7 @@ struct listing {
         struct sink *sink;
         struct logs_file *files;
         size_t n, alloc;
-        struct logs_set seen;     /* dev/inode pairs */
+        struct keyset seen;       /* dev/inode pairs */
         struct path_block *paths; /* where the files' paths are kept */
         size_t n_old;             /* last written before the window */
         size_t entries;           /* directory entries looked at */
@@ -139,8 +140,8 @@ struct work {
         char *repair;
         struct logs_findings findings;
         int words; /* the findings' phrases as words of the sink (sink_add_words()), or < 0 */
-        struct logs_set names; /* member names used */
-        char *name;            /* the current member's name */
+        struct keyset names; /* member names used */
+        char *name;          /* the current member's name */
         size_t name_size;
 };
 
@@ -398,11 +399,11 @@ static int member_name(const struct logs_file *f, bool gz, struct work *w, const
         memcpy(w->name + sizeof(prefix) - 1, f->path, keep);
         w->name[sizeof(prefix) - 1 + keep] = 0;
         if (keep != plen &&
-            logs_set_contains(&w->names, logs_hash(w->name, sizeof(prefix) - 1 + keep, 0))) {
+            keyset_contains(&w->names, keyset_key(w->name, sizeof(prefix) - 1 + keep, 0))) {
                 memcpy(w->name + sizeof(prefix) - 1, f->path, plen + 1);
                 keep = plen;
         }
-        r = logs_set_add(&w->names, logs_hash(w->name, sizeof(prefix) - 1 + keep, 0));
+        r = keyset_add(&w->names, keyset_key(w->name, sizeof(prefix) - 1 + keep, 0));
         if (r < 0)
                 return r;
         *ret = w->name;
@@ -631,7 +632,7 @@ static int add_file(struct listing *l, const char *inner, const struct stat *st)
                 l->n_old++; /* last written before the window: not even opened */
                 return 0;
         }
-        r = logs_set_add(&l->seen, logs_hash(&st->st_ino, sizeof(st->st_ino), st->st_dev));
+        r = keyset_add(&l->seen, keyset_key(&st->st_ino, sizeof(st->st_ino), st->st_dev));
         if (r <= 0)
                 return r;
         if (l->n == l->alloc) {
@@ -990,7 +991,7 @@ static void listing_done(struct listing *l)
         free(l->files);
         path_blocks_free(l->paths);
         l->paths = NULL;
-        logs_set_done(&l->seen);
+        keyset_done(&l->seen);
 }
 
 static void work_done(struct work *w)
@@ -1000,7 +1001,7 @@ static void work_done(struct work *w)
         free(w->name);
         free(w->repair);
         logs_findings_done(&w->findings);
-        logs_set_done(&w->names);
+        keyset_done(&w->names);
 }
 
 static int collect_files(struct logs_state *s, struct collect_ctx *ctx, struct sink *sink,
@@ -1080,7 +1081,7 @@ static int logs_collect(void *state, struct collect_ctx *ctx, struct sink *sink)
         if (r < 0)
                 goto finish;
         /* the listing's set, helper and spare room are not needed while collecting */
-        logs_set_done(&l.seen);
+        keyset_done(&l.seen);
         logs_helper_free(l.helper);
         l.helper = NULL;
         if (l.n > 0 && l.n < l.alloc) {

@@ -71,18 +71,6 @@ bool logs_text_clean(const char *line, size_t len);
  * Returns the length written; adds to *stats. */
 size_t logs_text_repair(const char *line, size_t len, char *out, struct logs_repair *stats);
 
-/* logs-set.c: a set of 64-bit keys (open addressing, grows); 0 is not a key. */
-struct logs_set {
-        uint64_t *keys;
-        size_t size, n;
-};
-
-/* 1 if key was added, 0 if it was there, -ENOMEM. */
-int logs_set_add(struct logs_set *s, uint64_t key);
-bool logs_set_contains(const struct logs_set *s, uint64_t key);
-void logs_set_done(struct logs_set *s);
-uint64_t logs_hash(const void *p, size_t n, uint64_t seed);
-
 /* logs-findings.c: findings from the lines of log files, each naming what it
  * is about (the killed or crashing process, the exhausted path or program). */
 #define LOGS_MAX_RECORDS 256

@@ -307,6 +307,25 @@ def test_journal_first_pass_priorities_held(tmp_path):
     assert "fine again" in unit
 
 
+def test_journal_units_left_out_counted_once(tmp_path):
+    """More units with errors than max_units: the note counts the units left
+    without a file, each once however many errors it logged."""
+    jdir = tmp_path / "journal"
+    entries = []
+    for i in range(5):
+        for k in range(7):
+            entries.append((journal_fixtures.at(2, 9, i, k),
+                            journal_fixtures.unit_msg("u%d.service" % i, 3, "failed %d" % k)))
+    journal_fixtures.write_journal(str(jdir), sorted(entries, key=lambda e: e[0]))
+    policy = tmp_path / "policy"
+    policy.mkdir()
+    (policy / "zz-units.yaml").write_text("journal: {max_units: 2}\n")
+    _, members, manifest = collect_journal(jdir, tmp_path)
+    assert len([n for n in members if n.startswith("logs/journal/units/")]) == 2
+    note = [c["note"] for c in manifest["collectors"] if c["name"] == "journal"][0]
+    assert "3 more units had errors; only 2 got their own file" in note, note
+
+
 def test_journal_holds_nothing_the_first_pass_asks(tmp_path):
     """Files with no warning, no systemd or kernel message and no core dump:
     the first pass and the crash collector ask sd-journal for nothing (without

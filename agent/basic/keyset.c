@@ -1,27 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A set of 64-bit keys with open addressing, so that listing many files
- * stays linear (names and device/inode pairs are hashed into keys).
+ * A set of 64-bit keys with open addressing: the logs collector's names and
+ * device/inode pairs, the journal collector's units left without a file.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "alloc-util.h"
-#include "logs.h"
+#include "fnv.h"
+#include "keyset.h"
 
-uint64_t logs_hash(const void *p, size_t n, uint64_t seed)
+uint64_t keyset_key(const void *p, size_t n, uint64_t seed)
 {
-        const unsigned char *s = p;
-        uint64_t h = 14695981039346656037ULL ^ seed;
-
-        for (size_t i = 0; i < n; i++) {
-                h ^= s[i];
-                h *= 1099511628211ULL;
-        }
-        return h ?: 1;
+        return fnv1a64(p, n, FNV1A64_INIT ^ seed) ?: 1;
 }
 
-static size_t slot(const struct logs_set *s, uint64_t key)
+static size_t slot(const struct keyset *s, uint64_t key)
 {
         size_t i = (size_t) (key ^ (key >> 29)) & (s->size - 1);
 
@@ -30,10 +24,10 @@ static size_t slot(const struct logs_set *s, uint64_t key)
         return i;
 }
 
-static int grow(struct logs_set *s)
+static int grow(struct keyset *s)
 {
         size_t size = s->size ? s->size * 2 : 256;
-        struct logs_set n = { .keys = xcalloc(size, sizeof(uint64_t)), .size = size };
+        struct keyset n = { .keys = xcalloc(size, sizeof(uint64_t)), .size = size };
 
         if (!n.keys)
                 return -ENOMEM;
@@ -47,7 +41,7 @@ static int grow(struct logs_set *s)
         return 0;
 }
 
-int logs_set_add(struct logs_set *s, uint64_t key)
+int keyset_add(struct keyset *s, uint64_t key)
 {
         size_t i;
 
@@ -63,15 +57,15 @@ int logs_set_add(struct logs_set *s, uint64_t key)
         return 1;
 }
 
-bool logs_set_contains(const struct logs_set *s, uint64_t key)
+bool keyset_contains(const struct keyset *s, uint64_t key)
 {
         if (key == 0)
                 key = 1;
         return s->size > 0 && s->keys[slot(s, key)] == key;
 }
 
-void logs_set_done(struct logs_set *s)
+void keyset_done(struct keyset *s)
 {
         free(s->keys);
-        *s = (struct logs_set) {};
+        *s = (struct keyset) {};
 }
