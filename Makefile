@@ -25,7 +25,7 @@ VERSION       := 0.1.0
 # One build: `make install` installs the binary `make test` ran. Its test hooks
 # (COLLECT_TEST_NOW, failure injection, short portal back-offs) are inert unless
 # the environment says COLLECT_TESTING=1, which only the test suites set
-# (agent/basic/testhook.h).
+# (include/testhook.h).
 ifdef SANITIZE
 BUILD ?= build/sanitize
 else

@@ -146,6 +146,11 @@ int sink_stream_close(struct sink_stream *st, bool abandon);
 int sink_add_command(struct sink *s, const char *name, char *const *argv, usec_t timeout,
                      int *ret_status);
 
+/* An unlinked file (mode 0600, close-on-exec) in the staging directory for a
+ * collector's own temporary data: text not yet redacted only sealed
+ * (include/scratch.h). The fd, or -errno. */
+int sink_scratch_fd(struct sink *s);
+
 /* Records a finding (copied). 0 or -ENOMEM. */
 int sink_add_finding(struct sink *s, const struct finding *f);
 

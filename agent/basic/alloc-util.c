@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "alloc-util.h"
-#include "basic/testhook.h"
+#include "testhook.h"
 
 bool alloc_should_fail(void)
 {

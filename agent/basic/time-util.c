@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "basic/testhook.h"
+#include "testhook.h"
 #include "time-util.h"
 
 #ifdef COLLECT_TESTING

@@ -19,7 +19,7 @@
 
 #include "sink.h"
 #include "alloc-util.h"
-#include "basic/testhook.h"
+#include "testhook.h"
 #include "collect-ctx.h"
 #include "basic/process.h"
 #include "dynbuf.h"
@@ -642,6 +642,11 @@ static int stage_open(struct sink *s)
                 return -errno;
         (void) unlink(tmpl);
         return fd;
+}
+
+int sink_scratch_fd(struct sink *s)
+{
+        return stage_open(s);
 }
 
 /* The bundle cannot be finished: the pipeline says so once (disk full), so

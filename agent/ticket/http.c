@@ -15,7 +15,7 @@
 
 #include "alloc-util.h"
 #include "basic/interrupt.h"
-#include "basic/testhook.h"
+#include "testhook.h"
 #include "basic/url-util.h"
 #include "policy/site-config.h"
 #include "strv.h"

@@ -16,7 +16,7 @@
 #include "alloc-util.h"
 #include "basic/interrupt.h"
 #include "basic/json-util.h"
-#include "basic/testhook.h"
+#include "testhook.h"
 #include "log.h"
 #include "parse-util.h"
 #include "strv.h"

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "alloc-util.h"
-#include "basic/testhook.h"
+#include "testhook.h"
 #include "log.h"
 #include "parse-util.h"
 #include "ticket/credentials.h"

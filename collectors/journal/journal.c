@@ -14,13 +14,18 @@
  * part. Each pass reads on a thread of its own while the collector's thread
  * writes (see read_window_threaded()).
  */
+#include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,14 +37,18 @@
 #include "collect-ctx.h"
 #include "collector.h"
 #include "coredump.h"
+#include "fd-util.h"
 #include "fnv.h"
 #include "journal-open.h"
 #include "journal-trim.h"
 #include "journal.h"
 #include "keyset.h"
+#include "scratch.h"
 #include "sink.h"
 #include "strv.h"
+#include "testhook.h"
 #include "thread-util.h"
+#include "time-util.h"
 
 #ifdef HAVE_LIBSYSTEMD
 
@@ -53,7 +62,9 @@ struct journal_state {
         uint64_t unit_priority;
         uint64_t max_units;
         bool kernel;
-        uint64_t buffer_size; /* no longer used: members are written forward */
+        uint64_t buffer_size;  /* no longer used: members are written forward */
+        bool parallel;         /* a large window's units pass is read in two parts at once */
+        uint64_t parallel_min; /* bytes of journal files from which it is (0: always) */
 
         /* runtime */
         char *dir;                /* journal directory, NULL: the live system journal */
@@ -61,8 +72,12 @@ struct journal_state {
         bool units_matched;       /* the units pass asked the journal for their entries */
         struct reader *reader;    /* the pass being read, see read_window_threaded() */
         sd_journal *j;
-        unsigned files;    /* the journal files of the window, 0: all (journal_open_window()) */
-        char **unreadable; /* journal files that could not be opened */
+        unsigned files;        /* the journal files of the window, 0: all (journal_open_window()) */
+        usec_t part_since;     /* the part of the window this process reads (0: from its start) */
+        usec_t part_until;     /* (0: to its end) */
+        uint64_t part_batches; /* the units pass's second reader's batches (the debug line) */
+        uint64_t part_maxrss;  /* its peak resident set, KiB (the same) */
+        char **unreadable;     /* journal files that could not be opened */
         char **units;
         struct keyset dropped;  /* units with errors left without a file (their names' keys) */
         uint64_t units_dropped; /* how many */
@@ -361,11 +376,21 @@ static int write_text(struct sink_stream *st, usec_t t, int priority, const char
 
 /* The files of the window (include/journal-open.h); those that could not be
  * opened are kept in s->unreadable the first time. */
+static usec_t read_since(const struct journal_state *s, struct collect_ctx *ctx)
+{
+        return s->part_since ?: ctx_since(ctx);
+}
+
+static usec_t read_until(const struct journal_state *s, struct collect_ctx *ctx)
+{
+        return s->part_until ?: ctx_until(ctx);
+}
+
 static int journal_open(struct journal_state *s, struct collect_ctx *ctx)
 {
         int r;
 
-        r = journal_open_window(&s->j, s->dir, ctx_since(ctx), ctx_until(ctx), &s->files,
+        r = journal_open_window(&s->j, s->dir, read_since(s, ctx), read_until(s, ctx), &s->files,
                                 s->unreadable ? NULL : &s->unreadable);
         if (r >= 0)
                 (void) sd_journal_set_data_threshold(s->j, DATA_THRESHOLD);
@@ -466,7 +491,7 @@ typedef int (*entry_fn)(struct journal_state *s, void *userdata);
 static int read_on(struct journal_state *s, struct collect_ctx *ctx, entry_fn fn, void *userdata,
                    const char *skip)
 {
-        usec_t since = ctx_since(ctx), until = ctx_until(ctx);
+        usec_t since = read_since(s, ctx), until = read_until(s, ctx);
         int r;
 
         for (uint64_t n = 1;; n++) {
@@ -503,7 +528,7 @@ static int read_window(struct journal_state *s, struct collect_ctx *ctx, entry_f
 
         /* the seek, and the first step after it, can map many MiB at once */
         journal_trim_burst(&s->trim);
-        r = sd_journal_seek_realtime_usec(s->j, ctx_since(ctx));
+        r = sd_journal_seek_realtime_usec(s->j, read_since(s, ctx));
         if (r < 0)
                 return r;
         return read_on(s, ctx, fn, userdata, NULL);
@@ -556,6 +581,7 @@ struct reader {
         struct sink_stream **streams; /* what the stream indexes refer to */
         uint64_t *written;            /* bytes given to each stream */
         bool threaded;
+        struct scratch *spool; /* the second reader (a child process): batches are sealed there */
 
         /* The two threads' shared state, under the lock, on lines of its
          * own: the reader writes its batch at every entry, and a line it
@@ -618,6 +644,13 @@ static int batch_handover(struct reader *rd)
 {
         bool stop;
 
+        if (rd->spool) {
+                struct batch *b = &rd->b[rd->fill];
+                int r = b->len > 0 ? scratch_append(rd->spool, b->buf, b->len) : 0;
+
+                b->len = 0;
+                return r;
+        }
         if (!rd->threaded)
                 return batch_write(rd, &rd->b[rd->fill]);
         pthread_mutex_lock(&rd->lock);
@@ -1027,6 +1060,302 @@ static int units_read(struct journal_state *s, struct collect_ctx *ctx, entry_fn
         return read_on(s, ctx, fn, userdata, cursor);
 }
 
+/* ---- the units pass's second reader ----
+ * On two CPUs or more a large window is read by two readers at once: the
+ * reader thread reads its first part, a child process the rest. A process,
+ * not a second thread: libsystemd 252 does a locked compare-and-swap on one
+ * global at every call (getpid_cached()), and two readers' threads in one
+ * process were slower together than one alone (mapping and dropping the
+ * journal's pages in one address space also costs both CPUs a TLB
+ * shoot-down each time). The child's batches are the same records as the
+ * reader thread's, not yet redacted: it seals them in a scratch file (include/
+ * scratch.h) as it reads, and once this process has written the first part
+ * it sends them back in order through a pipe, so that every member gets the
+ * same lines in the same order as from one reader. The child touches nothing
+ * of this process's but its copy of the state, calls no sink and logs
+ * nothing; it dies with this process (PR_SET_PDEATHSIG). If it fails before
+ * its first batch arrives, this process reads its part itself. */
+
+#define PART_FRAME_BATCH 1U
+#define PART_FRAME_END 2U
+#define PART_GRACE (5 * USEC_PER_SEC) /* the child checks the deadline itself */
+
+struct part_frame {
+        uint32_t kind;
+        uint32_t len;
+};
+
+struct part_end {
+        int32_t r;
+        uint32_t units_matched;
+        uint64_t trims, madvise_calls;
+};
+
+struct part {
+        pid_t pid;        /* the child, 0: none */
+        int fd;           /* its frames */
+        usec_t from;      /* it reads [from, the window's end] */
+        uint64_t batches; /* of its batches written */
+        uint64_t maxrss;  /* its peak resident set, KiB, once reaped */
+};
+
+static int part_write_frame(int fd, uint32_t kind, const void *p, size_t len)
+{
+        struct part_frame f = { .kind = kind, .len = (uint32_t) len };
+        int r = loop_write(fd, &f, sizeof(f));
+
+        return r < 0 ? r : loop_write(fd, p, len);
+}
+
+/* The child's sealed batches, in order, through the pipe. */
+static int part_send(struct scratch *sc, int out)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t alloc = 0, len;
+        int r;
+
+        while ((r = scratch_next(sc, &buf, &alloc, &len)) > 0) {
+                r = part_write_frame(out, PART_FRAME_BATCH, buf, len);
+                if (r < 0)
+                        return r;
+        }
+        return r;
+}
+
+_noreturn_ static void part_child(struct journal_state *s, struct collect_ctx *ctx,
+                                  struct units_pass *up, int out, int spool, pid_t parent)
+{
+        struct reader rd = { .s = s, .ctx = ctx };
+        struct part_end end;
+        int r;
+
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent || testhook_getenv("COLLECT_TEST_JOURNAL_PART_FAIL"))
+                _exit(EXIT_FAILURE);
+        s->j = NULL; /* the parent's handle: sd-journal refuses it in a child */
+        s->reader = &rd;
+        s->trim.trims = s->trim.madvise_calls = 0;
+        r = scratch_new(spool, &rd.spool);
+        if (r >= 0) {
+                journal_trim_start(&s->trim);
+                r = journal_open(s, ctx);
+        }
+        if (r >= 0)
+                r = units_read(s, ctx, units_pass_entry, up);
+        if (r >= 0 || r == -ETIMEDOUT) {
+                int k = batch_handover(&rd);
+
+                if (k >= 0)
+                        k = part_send(rd.spool, out);
+                if (k < 0)
+                        r = k;
+        }
+        end = (struct part_end) {
+                .r = r,
+                .units_matched = s->units_matched,
+                .trims = s->trim.trims,
+                .madvise_calls = s->trim.madvise_calls,
+        };
+        (void) part_write_frame(out, PART_FRAME_END, &end, sizeof(end));
+        _exit(EXIT_SUCCESS);
+}
+
+/*
+ * Whether the units pass is read in two parts, and where the second starts:
+ * with the option on, two CPUs or more and at least parallel_min bytes of
+ * journal files open (0: always), at the middle of the time the window's
+ * entries span.
+ */
+static bool part_wanted(struct journal_state *s, struct collect_ctx *ctx, usec_t *ret_from)
+{
+        uint64_t usage = 0, head, tail;
+        usec_t since = ctx_since(ctx), until = ctx_until(ctx);
+
+        if (!s->parallel)
+                return false;
+        if (s->parallel_min > 0 && (thread_cpus() < 2 || sd_journal_get_usage(s->j, &usage) < 0 ||
+                                    usage < s->parallel_min))
+                return false;
+        if (sd_journal_get_cutoff_realtime_usec(s->j, &head, &tail) <= 0)
+                return false;
+        head = MAX(head, since);
+        tail = MIN(tail, until);
+        if (tail <= head + 1)
+                return false;
+        *ret_from = head + (tail - head) / 2;
+        return true;
+}
+
+/* Starts the child on [p->from, the window's end]; this process then reads up
+ * to p->from. 0 or -errno (no child: one reader). */
+static int part_start(struct journal_state *s, struct collect_ctx *ctx, struct sink *sink,
+                      struct units_pass *up, struct part *p)
+{
+        int fds[2], spool = sink_scratch_fd(sink);
+        pid_t parent = getpid(), pid;
+
+        if (spool < 0)
+                return spool;
+        if (pipe2(fds, O_CLOEXEC) < 0) {
+                safe_close(spool);
+                return -errno;
+        }
+        s->part_since = p->from; /* the child's copy */
+        pid = fork();
+        if (pid == 0) {
+                safe_close(fds[0]);
+                part_child(s, ctx, up, fds[1], spool, parent);
+        }
+        s->part_since = 0;
+        safe_close(fds[1]);
+        safe_close(spool);
+        if (pid < 0) {
+                safe_close(fds[0]);
+                return -errno;
+        }
+        s->part_until = p->from - 1;
+        p->pid = pid;
+        p->fd = fds[0];
+        return 0;
+}
+
+/* Reads n bytes of the child's frames, waiting until the deadline and a
+ * grace. 0, -EPIPE at its end, -ETIMEDOUT, or -errno. */
+static int part_read(struct part *p, struct collect_ctx *ctx, void *buf, size_t n)
+{
+        while (n > 0) {
+                usec_t dl = ctx_deadline(ctx), t = now(CLOCK_MONOTONIC);
+                usec_t end = dl == USEC_INFINITY ? dl : dl + PART_GRACE;
+                struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+                int wait = end == USEC_INFINITY ? -1 : (int) MIN((end - MIN(t, end)) / 1000, 60000);
+                ssize_t k;
+
+                if (t >= end)
+                        return -ETIMEDOUT;
+                if (poll(&pfd, 1, wait) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                k = read(p->fd, buf, n);
+                if (k < 0 && (errno == EINTR || errno == EAGAIN))
+                        continue;
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        return -EPIPE;
+                buf = (char *) buf + k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+/* Stops the child if it is still running, and reaps it. */
+static void part_stop(struct part *p)
+{
+        if (p->pid > 0) {
+                struct rusage ru = {};
+
+                (void) kill(p->pid, SIGKILL);
+                if (wait4(p->pid, NULL, 0, &ru) == p->pid)
+                        p->maxrss = (uint64_t) ru.ru_maxrss;
+        }
+        p->pid = 0;
+        p->fd = safe_close(p->fd);
+}
+
+/* The child's end: its result, and its counts into this process's. */
+static int part_end(struct journal_state *s, struct collect_ctx *ctx, struct part *p)
+{
+        struct part_end end;
+        int r = part_read(p, ctx, &end, sizeof(end));
+
+        if (r < 0)
+                return r;
+        s->units_matched = s->units_matched || end.units_matched;
+        s->trim.trims += end.trims;
+        s->trim.madvise_calls += end.madvise_calls;
+        return end.r;
+}
+
+/*
+ * Writes the child's batches after this process's part. 0, -ETIMEDOUT (its
+ * part was cut at the deadline), -errno with *ret_child set when the child
+ * failed, or the first error writing a member.
+ */
+static int part_finish(struct journal_state *s, struct collect_ctx *ctx, struct part *p,
+                       struct sink_stream **streams, uint64_t *written, bool *ret_child)
+{
+        struct reader rd = { .s = s, .ctx = ctx, .streams = streams, .written = written };
+        struct part_frame f;
+        int r;
+
+        *ret_child = true;
+        for (;;) {
+                r = part_read(p, ctx, &f, sizeof(f));
+                if (r < 0 || f.kind == PART_FRAME_END)
+                        break;
+                if (f.kind != PART_FRAME_BATCH || f.len > 64U * BATCH_SIZE) {
+                        r = -EBADMSG;
+                        break;
+                }
+                if (f.len > rd.b[0].alloc) {
+                        char *buf = xrealloc(rd.b[0].buf, f.len);
+
+                        if (!buf) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        rd.b[0].buf = buf;
+                        rd.b[0].alloc = f.len;
+                }
+                r = part_read(p, ctx, rd.b[0].buf, f.len);
+                if (r < 0)
+                        break;
+                rd.b[0].len = f.len;
+                r = batch_write(&rd, &rd.b[0]);
+                if (r < 0) {
+                        *ret_child = false;
+                        break;
+                }
+                p->batches++;
+        }
+        if (r >= 0)
+                r = part_end(s, ctx, p);
+        free(rd.b[0].buf);
+        part_stop(p);
+        return r;
+}
+
+/* After this process's part of the units pass (r): the child's, or, when the
+ * child failed before its first batch, the same part read here. */
+static int units_second_part(struct journal_state *s, struct collect_ctx *ctx,
+                             struct units_pass *up, struct part *p, struct sink_stream **st,
+                             uint64_t *written, int r)
+{
+        usec_t from = p->from;
+        bool child;
+
+        s->part_until = 0;
+        if (r < 0) { /* a timeout too: the child's newer part would follow a gap */
+                part_stop(p);
+                return r;
+        }
+        r = part_finish(s, ctx, p, st, written, &child);
+        s->part_batches = p->batches;
+        s->part_maxrss = p->maxrss;
+        if (r >= 0 || r == -ETIMEDOUT || !child || p->batches > 0)
+                return r;
+        *up = (struct units_pass) { .n = up->n, .idx = up->idx, .hash = up->hash, .len = up->len };
+        s->part_since = from;
+        s->trim.every_max = 0;
+        r = journal_reopen(s, ctx);
+        if (r >= 0)
+                r = read_window_threaded(s, ctx, units_read, units_pass_entry, up, st, written);
+        s->part_since = 0;
+        return r;
+}
+
 /*
  * Every entry of the selected units, in one forward pass over the window,
  * each written to its unit's file. When the units' entries are a small part
@@ -1044,6 +1373,7 @@ static int units_pass(struct journal_state *s, struct collect_ctx *ctx, struct s
         _cleanup_free_ uint64_t *hash = NULL;
         _cleanup_free_ size_t *len = NULL;
         struct units_pass up = { .n = strv_length(s->units) };
+        struct part p = { .fd = -1 };
         bool timed_out = false;
         int r = 0;
 
@@ -1085,7 +1415,12 @@ static int units_pass(struct journal_state *s, struct collect_ctx *ctx, struct s
                 clog_error_errno(ctx, r, "opening the journal %s again: %m", s->dir ?: "(system)");
                 goto finish;
         }
-        r = read_window_threaded(s, ctx, units_read, units_pass_entry, &up, st, written);
+        if (part_wanted(s, ctx, &p.from) && part_start(s, ctx, sink, &up, &p) >= 0)
+                r = journal_reopen(s, ctx); /* this process's part: its files only */
+        if (r >= 0)
+                r = read_window_threaded(s, ctx, units_read, units_pass_entry, &up, st, written);
+        if (p.pid > 0)
+                r = units_second_part(s, ctx, &up, &p, st, written, r);
         if (r == -ETIMEDOUT) {
                 timed_out = true;
                 r = 0;
@@ -1213,6 +1548,7 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
         struct journal_state *s = state;
         struct first_pass fp = {};
         size_t n_units;
+        unsigned window_files;
         bool timed_out;
         int r, ret = 0;
 
@@ -1225,6 +1561,7 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
         r = journal_open(s, ctx);
         if (r < 0)
                 return clog_error_errno(ctx, r, "opening the journal %s: %m", s->dir ?: "(system)");
+        window_files = s->files; /* a part of the window may open fewer */
         if (s->unreadable) {
                 size_t n = strv_length(s->unreadable);
 
@@ -1286,11 +1623,14 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
 
         clog_debug(ctx,
                    "%u journal files of the window%s; the first pass read %" PRIu64
-                   " entries; %zu units read %s; journal pages dropped %" PRIu64 " times (%" PRIu64
+                   " entries; %zu units read %s, %" PRIu64
+                   " batches by a second reader (peak RSS %" PRIu64 " KiB); "
+                   "journal pages dropped %" PRIu64 " times (%" PRIu64
                    " madvise calls), the limit raised %" PRIu64 " times to %" PRIu64 " KiB",
-                   s->files, s->files ? "" : " (all)", s->first_read, n_units,
-                   s->units_matched ? "through matches" : "by reading the window", s->trim.trims,
-                   s->trim.madvise_calls, s->trim.raised, s->trim.in_force >> 10);
+                   window_files, window_files ? "" : " (all)", s->first_read, n_units,
+                   s->units_matched ? "through matches" : "by reading the window", s->part_batches,
+                   s->part_maxrss, s->trim.trims, s->trim.madvise_calls, s->trim.raised,
+                   s->trim.in_force >> 10);
         emit_findings(s, sink);
         if (timed_out) {
                 sink_note(sink, "deadline reached while reading the journal");
@@ -1327,6 +1667,11 @@ static const struct collector_option journal_options[] = {
           "write the kernel's messages to logs/journal/kernel.log" },
         { "buffer_size", OPTION_SIZE, "2M", offsetof(struct journal_state, buffer_size),
           "no longer used (the journal is read forward, members are cut by the sink)" },
+        { "parallel", OPTION_BOOL, "yes", offsetof(struct journal_state, parallel),
+          "on two CPUs or more, read a large window's units in two parts at once (a second "
+          "process)" },
+        { "parallel_min", OPTION_SIZE, "16M", offsetof(struct journal_state, parallel_min),
+          "journal files of the window from which it is read in two parts (0: always)" },
         {}
 };
 

@@ -14,7 +14,7 @@ import tarfile
 import pytest
 
 # The binary's test hooks (COLLECT_TEST_NOW, short back-offs, ...) act only
-# when COLLECT_TESTING=1 (agent/basic/testhook.h).
+# when COLLECT_TESTING=1 (include/testhook.h).
 os.environ.setdefault("COLLECT_TESTING", "1")
 SRCDIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("COLLECT_BIN", os.path.join(SRCDIR, "build", "collect"))

@@ -326,6 +326,68 @@ def test_journal_units_left_out_counted_once(tmp_path):
     assert "3 more units had errors; only 2 got their own file" in note, note
 
 
+def _two_part_journal(jdir):
+    """Two files over day 2: four units logging every 20 s, some errors, a
+    secret in some lines, multi-line messages, kernel lines."""
+    entries = []
+    for k in range(4320):
+        t = journal_fixtures.at(2, 0) + k * 20 * 1000000
+        u = "w%d.service" % (k % 4)
+        prio = 3 if k % 97 == 0 else 6
+        msg = "request %d done" % k
+        if k % 53 == 0:
+            msg = "login user=admin password=Hunter2-%d ok" % k
+        if k % 211 == 0:
+            msg = "Traceback (most recent call last):\n  File \"x.py\", line %d\nValueError" % k
+        entries.append((t, journal_fixtures.unit_msg(u, prio, msg, pid=200 + k % 4)))
+        if k % 31 == 0:
+            entries.append((t + 1, journal_fixtures.kernel_msg(4, "eth0: link flap %d" % k)))
+    half = len(entries) // 2
+    journal_fixtures.write_journal(str(jdir), entries[:half], name="a.journal")
+    journal_fixtures.write_journal(str(jdir), entries[half:], name="b.journal")
+
+
+def _journal_members(members):
+    return {n: v for n, v in members.items()
+            if n.startswith("logs/journal/") or n in ("errors/errors.json", "redaction.json")}
+
+
+def test_journal_units_read_in_two_parts(tmp_path):
+    """The units pass read by two readers at once (a child process reads the
+    window's second part) gives the same members, byte for byte, as one
+    reader; and when the child fails before sending anything, this process
+    reads its part itself, with the same result."""
+    jdir = tmp_path / "journal"
+    _two_part_journal(jdir)
+    runs = {}
+    for name, policy, env in (("one", "journal: {parallel: no}\n", None),
+                              ("two", "journal: {parallel_min: 0}\n", None),
+                              ("fallback", "journal: {parallel_min: 0}\n",
+                               {"COLLECT_TEST_JOURNAL_PART_FAIL": "1"})):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "policy").mkdir()
+        (d / "policy" / "zz.yaml").write_text(policy)
+        root = d / "root"
+        root.mkdir()
+        run, _ = collect(root, jdir, d, "-vv", env=env)
+        members, _ = bundle_of(run)
+        runs[name] = (run, _journal_members(members))
+    one, two, fallback = runs["one"][1], runs["two"][1], runs["fallback"][1]
+    units = [n for n in one if n.startswith("logs/journal/units/")]
+    assert len(units) == 4, sorted(one)
+    assert one["logs/journal/units/w1.service.log"].count(b"request") > 900
+    assert b"Hunter2" not in b"".join(one.values())
+    assert sorted(one) == sorted(two) == sorted(fallback)
+    for n in one:
+        assert one[n] == two[n], n
+        assert one[n] == fallback[n], n
+    assert "0 batches by a second reader" in runs["one"][0].err
+    assert "0 batches by a second reader" not in runs["two"][0].err
+    assert " batches by a second reader" in runs["two"][0].err, runs["two"][0].err
+    assert "0 batches by a second reader" in runs["fallback"][0].err
+
+
 def test_journal_holds_nothing_the_first_pass_asks(tmp_path):
     """Files with no warning, no systemd or kernel message and no core dump:
     the first pass and the crash collector ask sd-journal for nothing (without
