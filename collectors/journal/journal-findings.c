@@ -217,6 +217,35 @@ void journal_findings_scan(struct journal_findings *jf, const struct journal_ent
         }
 }
 
+int journal_findings_merge(struct journal_findings *jf, struct journal_record *rec)
+{
+        struct journal_record *r = NULL;
+
+        for (size_t i = 0; i < jf->n_records && !r; i++)
+                if (jf->records[i].kind == rec->kind && streq(jf->records[i].subject, rec->subject))
+                        r = &jf->records[i];
+        if (!r && jf->n_records < JOURNAL_MAX_RECORDS) {
+                jf->records[jf->n_records++] = *rec;
+                return 0;
+        }
+        if (!r)
+                jf->dropped += rec->count; /* as each of its hits would have been */
+        else {
+                r->count += rec->count;
+                if (rec->first && (!r->first || rec->first < r->first))
+                        r->first = rec->first;
+                if (rec->last > r->last)
+                        r->last = rec->last;
+                if (rec->detail) { /* the later part's: the latest */
+                        free(r->detail);
+                        r->detail = TAKE_PTR(rec->detail);
+                }
+        }
+        free(rec->subject);
+        free(rec->detail);
+        return 0;
+}
+
 void journal_findings_done(struct journal_findings *jf)
 {
         for (size_t i = 0; i < jf->n_records; i++) {

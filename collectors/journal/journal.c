@@ -75,7 +75,8 @@ struct journal_state {
         unsigned files;        /* the journal files of the window, 0: all (journal_open_window()) */
         usec_t part_since;     /* the part of the window this process reads (0: from its start) */
         usec_t part_until;     /* (0: to its end) */
-        uint64_t part_batches; /* the units pass's second reader's batches (the debug line) */
+        bool part_child;       /* this is a pass's second reader (a child process) */
+        uint64_t part_batches; /* the second readers' batches (the debug line) */
         uint64_t part_maxrss;  /* its peak resident set, KiB (the same) */
         char **unreadable;     /* journal files that could not be opened */
         char **units;
@@ -897,6 +898,13 @@ static bool unit_name_ok(const char *u)
 
 static int add_unit(struct journal_state *s, const char *u)
 {
+        if (s->part_child && unit_name_ok(u)) {
+                /* every one, in order: the parent adds them after its own, as
+                 * here, where the set only says which were seen */
+                int r = keyset_add(&s->dropped, keyset_key(u, strlen(u), 0));
+
+                return r <= 0 ? r : strv_extend(&s->units, u);
+        }
         if (!unit_name_ok(u) || strv_contains(s->units, u))
                 return 0;
         if (strv_length(s->units) >= s->max_units) {
@@ -1060,7 +1068,7 @@ static int units_read(struct journal_state *s, struct collect_ctx *ctx, entry_fn
         return read_on(s, ctx, fn, userdata, cursor);
 }
 
-/* ---- the units pass's second reader ----
+/* ---- a pass's second reader ----
  * On two CPUs or more a large window is read by two readers at once: the
  * reader thread reads its first part, a child process the rest. A process,
  * not a second thread: libsystemd 252 does a locked compare-and-swap on one
@@ -1071,13 +1079,19 @@ static int units_read(struct journal_state *s, struct collect_ctx *ctx, entry_fn
  * reader thread's, not yet redacted: it seals them in a scratch file (include/
  * scratch.h) as it reads, and once this process has written the first part
  * it sends them back in order through a pipe, so that every member gets the
- * same lines in the same order as from one reader. The child touches nothing
- * of this process's but its copy of the state, calls no sink and logs
- * nothing; it dies with this process (PR_SET_PDEATHSIG). If it fails before
- * its first batch arrives, this process reads its part itself. */
+ * same lines in the same order as from one reader. After the first pass's
+ * batches come the units it found wanted and its findings, in the order it
+ * found them, which this process adds after its own (the same list, order
+ * and counts as one reader's). The child touches nothing of this process's
+ * but its copy of the state, calls no sink and logs nothing; it dies with
+ * this process (PR_SET_PDEATHSIG). If it fails before its first batch
+ * arrives, this process reads its part itself. */
 
 #define PART_FRAME_BATCH 1U
-#define PART_FRAME_END 2U
+#define PART_FRAME_UNIT 2U
+#define PART_FRAME_RECORD 3U
+#define PART_FRAME_END 4U
+#define PART_FRAME_MAX (64U * BATCH_SIZE)
 #define PART_GRACE (5 * USEC_PER_SEC) /* the child checks the deadline itself */
 
 struct part_frame {
@@ -1088,7 +1102,26 @@ struct part_frame {
 struct part_end {
         int32_t r;
         uint32_t units_matched;
+        uint32_t saw_killed_process;
+        uint64_t first_read;
         uint64_t trims, madvise_calls;
+};
+
+/* A finding record: then its subject and its detail. */
+struct part_record {
+        uint32_t kind;
+        uint32_t subject_len;
+        uint32_t detail_len; /* UINT32_MAX: none */
+        uint64_t count;
+        usec_t first, last;
+};
+
+/* A pass's reading, as the child does it. */
+struct part_job {
+        read_fn read;
+        entry_fn fn;
+        void *userdata;
+        bool first_pass; /* with the first pass's matches; sends units and findings */
 };
 
 struct part {
@@ -1104,7 +1137,7 @@ static int part_write_frame(int fd, uint32_t kind, const void *p, size_t len)
         struct part_frame f = { .kind = kind, .len = (uint32_t) len };
         int r = loop_write(fd, &f, sizeof(f));
 
-        return r < 0 ? r : loop_write(fd, p, len);
+        return r < 0 || len == 0 ? r : loop_write(fd, p, len);
 }
 
 /* The child's sealed batches, in order, through the pipe. */
@@ -1122,8 +1155,63 @@ static int part_send(struct scratch *sc, int out)
         return r;
 }
 
+/* The first pass's units and findings, in the order the child found them. */
+static int part_send_found(struct journal_state *s, int out)
+{
+        struct journal_findings *jf = &s->findings;
+        _cleanup_free_ char *buf = NULL;
+        int r = 0;
+
+        if (jf->dropped > 0)
+                return -E2BIG; /* more records than one reader keeps: read here */
+        STRV_FOREACH(u, s->units) {
+                r = part_write_frame(out, PART_FRAME_UNIT, *u, strlen(*u));
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < jf->n_records; i++) {
+                const struct journal_record *rec = &jf->records[i];
+                struct part_record h = {
+                        .kind = (uint32_t) rec->kind,
+                        .subject_len = (uint32_t) strlen(rec->subject),
+                        .detail_len = rec->detail ? (uint32_t) strlen(rec->detail) : UINT32_MAX,
+                        .count = rec->count,
+                        .first = rec->first,
+                        .last = rec->last,
+                };
+                size_t n = sizeof(h) + h.subject_len + (rec->detail ? h.detail_len : 0);
+
+                free(buf);
+                buf = xmalloc(n);
+                if (!buf)
+                        return -ENOMEM;
+                memcpy(buf, &h, sizeof(h));
+                memcpy(buf + sizeof(h), rec->subject, h.subject_len);
+                if (rec->detail)
+                        memcpy(buf + sizeof(h) + h.subject_len, rec->detail, h.detail_len);
+                r = part_write_frame(out, PART_FRAME_RECORD, buf, n);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* The child's reading of [s->part_since, the window's end]. */
+static int part_read_part(struct journal_state *s, struct collect_ctx *ctx,
+                          const struct part_job *job)
+{
+        int r = journal_open(s, ctx);
+
+        if (r >= 0 && job->first_pass) {
+                r = match_first_pass(s);
+                if (r == -ENODATA)
+                        return 0; /* nothing the first pass asks for in this part */
+        }
+        return r < 0 ? r : job->read(s, ctx, job->fn, job->userdata);
+}
+
 _noreturn_ static void part_child(struct journal_state *s, struct collect_ctx *ctx,
-                                  struct units_pass *up, int out, int spool, pid_t parent)
+                                  const struct part_job *job, int out, int spool, pid_t parent)
 {
         struct reader rd = { .s = s, .ctx = ctx };
         struct part_end end;
@@ -1134,25 +1222,29 @@ _noreturn_ static void part_child(struct journal_state *s, struct collect_ctx *c
                 _exit(EXIT_FAILURE);
         s->j = NULL; /* the parent's handle: sd-journal refuses it in a child */
         s->reader = &rd;
+        s->part_child = true;
+        s->first_read = 0;
         s->trim.trims = s->trim.madvise_calls = 0;
         r = scratch_new(spool, &rd.spool);
         if (r >= 0) {
                 journal_trim_start(&s->trim);
-                r = journal_open(s, ctx);
+                r = part_read_part(s, ctx, job);
         }
-        if (r >= 0)
-                r = units_read(s, ctx, units_pass_entry, up);
         if (r >= 0 || r == -ETIMEDOUT) {
                 int k = batch_handover(&rd);
 
                 if (k >= 0)
                         k = part_send(rd.spool, out);
+                if (k >= 0 && job->first_pass)
+                        k = part_send_found(s, out);
                 if (k < 0)
                         r = k;
         }
         end = (struct part_end) {
                 .r = r,
                 .units_matched = s->units_matched,
+                .saw_killed_process = s->findings.saw_killed_process,
+                .first_read = s->first_read,
                 .trims = s->trim.trims,
                 .madvise_calls = s->trim.madvise_calls,
         };
@@ -1161,10 +1253,10 @@ _noreturn_ static void part_child(struct journal_state *s, struct collect_ctx *c
 }
 
 /*
- * Whether the units pass is read in two parts, and where the second starts:
- * with the option on, two CPUs or more and at least parallel_min bytes of
- * journal files open (0: always), at the middle of the time the window's
- * entries span.
+ * Whether a pass is read in two parts, and where the second starts: with the
+ * option on, two CPUs or more and at least parallel_min bytes of journal
+ * files open (0: always), at the middle of the time the window's entries
+ * span.
  */
 static bool part_wanted(struct journal_state *s, struct collect_ctx *ctx, usec_t *ret_from)
 {
@@ -1186,10 +1278,10 @@ static bool part_wanted(struct journal_state *s, struct collect_ctx *ctx, usec_t
         return true;
 }
 
-/* Starts the child on [p->from, the window's end]; this process then reads up
- * to p->from. 0 or -errno (no child: one reader). */
+/* Starts the child on [p->from, the window's end], and opens this process's
+ * part, up to p->from. 0 or -errno (no child: one reader). */
 static int part_start(struct journal_state *s, struct collect_ctx *ctx, struct sink *sink,
-                      struct units_pass *up, struct part *p)
+                      const struct part_job *job, struct part *p)
 {
         int fds[2], spool = sink_scratch_fd(sink);
         pid_t parent = getpid(), pid;
@@ -1204,7 +1296,7 @@ static int part_start(struct journal_state *s, struct collect_ctx *ctx, struct s
         pid = fork();
         if (pid == 0) {
                 safe_close(fds[0]);
-                part_child(s, ctx, up, fds[1], spool, parent);
+                part_child(s, ctx, job, fds[1], spool, parent);
         }
         s->part_since = 0;
         safe_close(fds[1]);
@@ -1264,6 +1356,60 @@ static void part_stop(struct part *p)
         p->fd = safe_close(p->fd);
 }
 
+/* A record of the child's findings, after this process's. */
+static int part_take_record(struct journal_state *s, const char *buf, size_t len)
+{
+        struct part_record h;
+        struct journal_record rec;
+
+        if (len < sizeof(h))
+                return -EBADMSG;
+        memcpy(&h, buf, sizeof(h));
+        if (sizeof(h) + (uint64_t) h.subject_len +
+                    (h.detail_len == UINT32_MAX ? 0 : (uint64_t) h.detail_len) !=
+            len)
+                return -EBADMSG;
+        rec = (struct journal_record) {
+                .kind = (enum finding_kind) h.kind,
+                .subject = xstrndup(buf + sizeof(h), h.subject_len),
+                .detail = h.detail_len == UINT32_MAX ?
+                                  NULL :
+                                  xstrndup(buf + sizeof(h) + h.subject_len, h.detail_len),
+                .count = h.count,
+                .first = h.first,
+                .last = h.last,
+        };
+        if (!rec.subject || (h.detail_len != UINT32_MAX && !rec.detail)) {
+                free(rec.subject);
+                free(rec.detail);
+                return -ENOMEM;
+        }
+        return journal_findings_merge(&s->findings, &rec);
+}
+
+/* One frame of the child's, other than its end. */
+static int part_take(struct journal_state *s, struct reader *rd, const struct part_frame *f,
+                     bool *ret_child)
+{
+        struct batch *b = &rd->b[0];
+        int r;
+
+        switch (f->kind) {
+        case PART_FRAME_BATCH:
+                b->len = f->len;
+                r = batch_write(rd, b);
+                *ret_child = r >= 0;
+                return r;
+        case PART_FRAME_UNIT:
+                b->buf[f->len] = '\0';
+                return add_unit(s, b->buf);
+        case PART_FRAME_RECORD:
+                return part_take_record(s, b->buf, f->len);
+        default:
+                return -EBADMSG;
+        }
+}
+
 /* The child's end: its result, and its counts into this process's. */
 static int part_end(struct journal_state *s, struct collect_ctx *ctx, struct part *p)
 {
@@ -1273,15 +1419,17 @@ static int part_end(struct journal_state *s, struct collect_ctx *ctx, struct par
         if (r < 0)
                 return r;
         s->units_matched = s->units_matched || end.units_matched;
+        s->findings.saw_killed_process = s->findings.saw_killed_process || end.saw_killed_process;
+        s->first_read += end.first_read;
         s->trim.trims += end.trims;
         s->trim.madvise_calls += end.madvise_calls;
         return end.r;
 }
 
 /*
- * Writes the child's batches after this process's part. 0, -ETIMEDOUT (its
- * part was cut at the deadline), -errno with *ret_child set when the child
- * failed, or the first error writing a member.
+ * Writes the child's batches after this process's part, and takes its units
+ * and findings. 0, -ETIMEDOUT (its part was cut at the deadline), -errno with
+ * *ret_child set when the child failed, or the first error writing a member.
  */
 static int part_finish(struct journal_state *s, struct collect_ctx *ctx, struct part *p,
                        struct sink_stream **streams, uint64_t *written, bool *ret_child)
@@ -1295,30 +1443,26 @@ static int part_finish(struct journal_state *s, struct collect_ctx *ctx, struct 
                 r = part_read(p, ctx, &f, sizeof(f));
                 if (r < 0 || f.kind == PART_FRAME_END)
                         break;
-                if (f.kind != PART_FRAME_BATCH || f.len > 64U * BATCH_SIZE) {
+                if (f.len > PART_FRAME_MAX) {
                         r = -EBADMSG;
                         break;
                 }
-                if (f.len > rd.b[0].alloc) {
-                        char *buf = xrealloc(rd.b[0].buf, f.len);
+                if ((size_t) f.len + 1 > rd.b[0].alloc) {
+                        char *buf = xrealloc(rd.b[0].buf, (size_t) f.len + 1);
 
                         if (!buf) {
                                 r = -ENOMEM;
                                 break;
                         }
                         rd.b[0].buf = buf;
-                        rd.b[0].alloc = f.len;
+                        rd.b[0].alloc = (size_t) f.len + 1;
                 }
                 r = part_read(p, ctx, rd.b[0].buf, f.len);
+                if (r >= 0)
+                        r = part_take(s, &rd, &f, ret_child);
                 if (r < 0)
                         break;
-                rd.b[0].len = f.len;
-                r = batch_write(&rd, &rd.b[0]);
-                if (r < 0) {
-                        *ret_child = false;
-                        break;
-                }
-                p->batches++;
+                p->batches += f.kind == PART_FRAME_BATCH;
         }
         if (r >= 0)
                 r = part_end(s, ctx, p);
@@ -1327,11 +1471,10 @@ static int part_finish(struct journal_state *s, struct collect_ctx *ctx, struct 
         return r;
 }
 
-/* After this process's part of the units pass (r): the child's, or, when the
- * child failed before its first batch, the same part read here. */
-static int units_second_part(struct journal_state *s, struct collect_ctx *ctx,
-                             struct units_pass *up, struct part *p, struct sink_stream **st,
-                             uint64_t *written, int r)
+/* After this process's part of a pass (r): the child's, or, when the child
+ * failed before its first batch, the same part read here. */
+static int part_second(struct journal_state *s, struct collect_ctx *ctx, const struct part_job *job,
+                       struct part *p, struct sink_stream **st, uint64_t *written, int r)
 {
         usec_t from = p->from;
         bool child;
@@ -1342,17 +1485,45 @@ static int units_second_part(struct journal_state *s, struct collect_ctx *ctx,
                 return r;
         }
         r = part_finish(s, ctx, p, st, written, &child);
-        s->part_batches = p->batches;
-        s->part_maxrss = p->maxrss;
+        s->part_batches += p->batches;
+        s->part_maxrss = MAX(s->part_maxrss, p->maxrss);
         if (r >= 0 || r == -ETIMEDOUT || !child || p->batches > 0)
                 return r;
-        *up = (struct units_pass) { .n = up->n, .idx = up->idx, .hash = up->hash, .len = up->len };
         s->part_since = from;
-        s->trim.every_max = 0;
         r = journal_reopen(s, ctx);
+        if (r >= 0 && job->first_pass) {
+                r = match_first_pass(s);
+                if (r == -ENODATA) {
+                        s->part_since = 0;
+                        return 0;
+                }
+        }
         if (r >= 0)
-                r = read_window_threaded(s, ctx, units_read, units_pass_entry, up, st, written);
+                r = read_window_threaded(s, ctx, job->read, job->fn, job->userdata, st, written);
         s->part_since = 0;
+        return r;
+}
+
+/* A pass over the window (s->j open on all of it, with the pass's matches):
+ * read_window_threaded(), by two readers when part_wanted(). */
+static int read_pass(struct journal_state *s, struct collect_ctx *ctx, struct sink *sink,
+                     const struct part_job *job, struct sink_stream **st, uint64_t *written)
+{
+        struct part p = { .fd = -1 };
+        int r = 0;
+
+        if (part_wanted(s, ctx, &p.from) && part_start(s, ctx, sink, job, &p) >= 0) {
+                r = journal_reopen(s, ctx); /* this process's part: its files only */
+                if (r >= 0 && job->first_pass) {
+                        r = match_first_pass(s);
+                        if (r == -ENODATA) /* none in this part: only the child's */
+                                return part_second(s, ctx, job, &p, st, written, 0);
+                }
+        }
+        if (r >= 0)
+                r = read_window_threaded(s, ctx, job->read, job->fn, job->userdata, st, written);
+        if (p.pid > 0)
+                r = part_second(s, ctx, job, &p, st, written, r);
         return r;
 }
 
@@ -1373,7 +1544,7 @@ static int units_pass(struct journal_state *s, struct collect_ctx *ctx, struct s
         _cleanup_free_ uint64_t *hash = NULL;
         _cleanup_free_ size_t *len = NULL;
         struct units_pass up = { .n = strv_length(s->units) };
-        struct part p = { .fd = -1 };
+        const struct part_job job = { .read = units_read, .fn = units_pass_entry, .userdata = &up };
         bool timed_out = false;
         int r = 0;
 
@@ -1415,12 +1586,7 @@ static int units_pass(struct journal_state *s, struct collect_ctx *ctx, struct s
                 clog_error_errno(ctx, r, "opening the journal %s again: %m", s->dir ?: "(system)");
                 goto finish;
         }
-        if (part_wanted(s, ctx, &p.from) && part_start(s, ctx, sink, &up, &p) >= 0)
-                r = journal_reopen(s, ctx); /* this process's part: its files only */
-        if (r >= 0)
-                r = read_window_threaded(s, ctx, units_read, units_pass_entry, &up, st, written);
-        if (p.pid > 0)
-                r = units_second_part(s, ctx, &up, &p, st, written, r);
+        r = read_pass(s, ctx, sink, &job, st, written);
         if (r == -ETIMEDOUT) {
                 timed_out = true;
                 r = 0;
@@ -1587,8 +1753,14 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
                 };
                 uint64_t written[_FIRST_PASS_MAX] = {};
 
-                r = read_window_threaded(s, ctx, read_window, first_pass_entry, &fp, streams,
-                                         written);
+                const struct part_job job = {
+                        .read = read_window,
+                        .fn = first_pass_entry,
+                        .userdata = &fp,
+                        .first_pass = true,
+                };
+
+                r = read_pass(s, ctx, sink, &job, streams, written);
                 fp.warnings.written = written[FIRST_PASS_WARNINGS];
                 fp.kernel.written = written[FIRST_PASS_KERNEL];
         }

@@ -80,4 +80,8 @@ void journal_findings_scan(struct journal_findings *jf, const struct journal_ent
 /* Unit the entry is about: UNIT= of systemd's own messages, COREDUMP_UNIT= of a
  * core dump, USER_UNIT=, _SYSTEMD_UNIT=; NULL if none. */
 const char *journal_entry_unit(const struct journal_entry *e);
+/* Adds a record of a later part of the window (read by another process) as
+ * its hits would have been, one by one; takes rec's strings. 0. */
+int journal_findings_merge(struct journal_findings *jf, struct journal_record *rec);
+
 void journal_findings_done(struct journal_findings *jf);

@@ -342,6 +342,14 @@ def _two_part_journal(jdir):
         entries.append((t, journal_fixtures.unit_msg(u, prio, msg, pid=200 + k % 4)))
         if k % 31 == 0:
             entries.append((t + 1, journal_fixtures.kernel_msg(4, "eth0: link flap %d" % k)))
+        if k % 700 == 5:  # findings in both parts: the same subjects, counted together
+            entries.append((t + 2, journal_fixtures.kernel_msg(
+                6, "app[%d]: segfault at 0 ip 00007f sp 00007ffe error 4 in app[5000+1000]" % k)))
+            entries.append((t + 3, journal_fixtures.systemd_msg(
+                "w%d.service" % (k % 4), 4, "Failed with result 'exit-code'.")))
+        if k % 500 == 7:
+            entries.append((t + 4, journal_fixtures.unit_msg("x%d.service" % (k // 500), 3,
+                                                             "fatal error %d" % k)))
     half = len(entries) // 2
     journal_fixtures.write_journal(str(jdir), entries[:half], name="a.journal")
     journal_fixtures.write_journal(str(jdir), entries[half:], name="b.journal")
@@ -360,9 +368,10 @@ def test_journal_units_read_in_two_parts(tmp_path):
     jdir = tmp_path / "journal"
     _two_part_journal(jdir)
     runs = {}
-    for name, policy, env in (("one", "journal: {parallel: no}\n", None),
-                              ("two", "journal: {parallel_min: 0}\n", None),
-                              ("fallback", "journal: {parallel_min: 0}\n",
+    cap = "max_units: 6, "
+    for name, policy, env in (("one", "journal: {%sparallel: no}\n" % cap, None),
+                              ("two", "journal: {%sparallel_min: 0}\n" % cap, None),
+                              ("fallback", "journal: {%sparallel_min: 0}\n" % cap,
                                {"COLLECT_TEST_JOURNAL_PART_FAIL": "1"})):
         d = tmp_path / name
         d.mkdir()
@@ -371,17 +380,25 @@ def test_journal_units_read_in_two_parts(tmp_path):
         root = d / "root"
         root.mkdir()
         run, _ = collect(root, jdir, d, "-vv", env=env)
-        members, _ = bundle_of(run)
-        runs[name] = (run, _journal_members(members))
+        members, manifest = bundle_of(run)
+        note = [c["note"] for c in manifest["collectors"] if c["name"] == "journal"][0]
+        runs[name] = (run, _journal_members(members), (manifest["findings"], note))
     one, two, fallback = runs["one"][1], runs["two"][1], runs["fallback"][1]
     units = [n for n in one if n.startswith("logs/journal/units/")]
-    assert len(units) == 4, sorted(one)
+    assert len(units) == 6, sorted(one)
+    found, note = runs["one"][2]
+    assert "7 more units had errors; only 6 got their own file" in note, note
+    assert [f for f in found if f["kind"] == "segfault" and f["count"] == 7], found
+    assert runs["two"][2] == runs["one"][2] == runs["fallback"][2]
     assert one["logs/journal/units/w1.service.log"].count(b"request") > 900
     assert b"Hunter2" not in b"".join(one.values())
     assert sorted(one) == sorted(two) == sorted(fallback)
     for n in one:
         assert one[n] == two[n], n
         assert one[n] == fallback[n], n
+    assert "the first pass read 0 entries" not in runs["one"][0].err
+    first = [ln for ln in runs["one"][0].err.splitlines() if "the first pass read" in ln]
+    assert first and first[0].split("; ")[1] in runs["two"][0].err, first
     assert "0 batches by a second reader" in runs["one"][0].err
     assert "0 batches by a second reader" not in runs["two"][0].err
     assert " batches by a second reader" in runs["two"][0].err, runs["two"][0].err
