@@ -9,10 +9,12 @@ the files are genuine journal files, read by sd-journal exactly like a host's.
                                an OOM kill, a segfault, kernel I/O errors, window-edge
                                markers; returns a dict describing what was planted
     build_bulk(outdir, n, ...) n entries spread evenly over `days` days (benchmarks)
+    build_rich(outdir, n, ...) the same with the fields journald gives a service's line
+                               (about 20), 50 units and 10% kernel lines (benchmarks)
     build_units(outdir, n)     two days of n units that log every 5 minutes; on day 2
                                u07.service logs errors and u13.service fails
 
-Command line: journal_fixtures.py [--bulk N | --units N] [--days D] OUTDIR
+Command line: journal_fixtures.py [--bulk N | --rich N | --units N] [--days D] OUTDIR
 """
 
 import datetime
@@ -225,6 +227,56 @@ def bulk_entries(n, days, base):
                               pid=1000 + i % 8)
 
 
+RICH_UNITS = ["svc%02d.service" % i for i in range(40)] + [
+    "cron.service", "ssh.service", "nginx.service", "postgresql@15-main.service",
+    "docker.service", "containerd.service", "kubelet.service", "systemd-logind.service",
+    "NetworkManager.service", "polkit.service"]
+
+
+def rich_entries(n, days, base):
+    """n entries over `days` days with the fields journald gives a service's
+    line (about 20 of them: credentials, command line, cgroup, invocation, code
+    location on a third), 50 units, 10% kernel lines; 1% errors, 3% warnings."""
+    import random
+    rnd = random.Random(7)
+    step = days * DAY // max(n, 1)
+    ids = {u: ("%032x" % rnd.getrandbits(128), "%032x" % rnd.getrandbits(128), 300 + i * 7)
+           for i, u in enumerate(RICH_UNITS)}
+    for i in range(n):
+        t = base + i * step
+        r = rnd.random()
+        prio = 3 if r < 0.01 else 4 if r < 0.04 else 5 if r < 0.08 else 6 if r < 0.9 else 7
+        if rnd.random() < 0.1:
+            yield t, {"SYSLOG_IDENTIFIER": "kernel", "_TRANSPORT": "kernel",
+                      "SYSLOG_FACILITY": "0", "PRIORITY": str(prio),
+                      "_SOURCE_MONOTONIC_TIMESTAMP": str(i * 1000),
+                      "MESSAGE": "eth0: link state %d rx=%d" % (i % 2, i)}
+            continue
+        u = RICH_UNITS[rnd.randrange(len(RICH_UNITS))]
+        name = u.split(".")[0].split("@")[0]
+        inv, stream, pid = ids[u]
+        f = {"_SYSTEMD_UNIT": u, "SYSLOG_IDENTIFIER": name, "_PID": str(pid),
+             "PRIORITY": str(prio), "_TRANSPORT": "stdout" if i % 3 else "journal",
+             "_UID": "0" if i % 5 else "998", "_GID": "0", "_COMM": name[:15],
+             "_EXE": "/usr/sbin/" + name,
+             "_CMDLINE": "/usr/sbin/%s --config /etc/%s/%s.conf --foreground" % (name, name, name),
+             "_CAP_EFFECTIVE": "1ffffffffff", "_SELINUX_CONTEXT": "unconfined\n",
+             "_SYSTEMD_CGROUP": "/system.slice/" + u, "_SYSTEMD_SLICE": "system.slice",
+             "_SYSTEMD_INVOCATION_ID": inv, "SYSLOG_FACILITY": "3", "_STREAM_ID": stream,
+             "MESSAGE": "request id=%d path=/api/v1/items/%d status=%d duration_ms=%d user=u%d"
+                        % (i, rnd.randrange(99999), 500 if prio <= 3 else 200,
+                           rnd.randrange(2000), rnd.randrange(500))}
+        if i % 3 == 0:
+            f.update({"CODE_FILE": "src/%s/main.c" % name, "CODE_LINE": str(100 + i % 400),
+                      "CODE_FUNC": "handle_request", "_SOURCE_REALTIME_TIMESTAMP": str(t - 5)})
+        yield t, f
+
+
+def build_rich(outdir, n, days=2, base=BASE):
+    write_journal(outdir, rich_entries(n, days, base), name="system.journal")
+    return {"dir": outdir, "since": iso(base + (days - 1) * DAY), "until": iso(base + days * DAY)}
+
+
 def build_bulk(outdir, n, days=2, base=BASE):
     write_journal(outdir, bulk_entries(n, days, base), name="bulk.journal")
     return {"dir": outdir, "since": iso(base + (days - 1) * DAY), "until": iso(base + days * DAY)}
@@ -260,10 +312,13 @@ def main(argv):
     ap.add_argument("outdir")
     ap.add_argument("--bulk", type=int, default=0)
     ap.add_argument("--units", type=int, default=0)
+    ap.add_argument("--rich", type=int, default=0)
     ap.add_argument("--days", type=int, default=2)
     a = ap.parse_args(argv)
     if a.units:
         info = build_units(a.outdir, a.units)
+    elif a.rich:
+        info = build_rich(a.outdir, a.rich, a.days)
     elif a.bulk:
         info = build_bulk(a.outdir, a.bulk, a.days)
     else:
