@@ -59,6 +59,11 @@ static int random_bytes(void *p, size_t n)
         return 0;
 }
 
+void scratch_init_child(void)
+{
+        (void) OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
+}
+
 int scratch_new(int fd, struct scratch **ret)
 {
         struct scratch *s = xcalloc(1, sizeof(*s));

@@ -1225,6 +1225,7 @@ _noreturn_ static void part_child(struct journal_state *s, struct collect_ctx *c
         s->part_child = true;
         s->first_read = 0;
         s->trim.trims = s->trim.madvise_calls = 0;
+        scratch_init_child();
         r = scratch_new(spool, &rd.spool);
         if (r >= 0) {
                 journal_trim_start(&s->trim);

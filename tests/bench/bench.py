@@ -272,7 +272,8 @@ def journal_entries(bundle):
 def second_reader(argv):
     """A run with -vv: the peak RSS (KiB) of the passes' second reader, a child
     process (README "Memory"), or None when the window was read by one."""
-    p = subprocess.run(argv + ["-vv"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.run([a for a in argv if a != "-q"] + ["-vv"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
     m = re.search(r"(\d+) batches by a second reader \(peak RSS (\d+) KiB\)",
                   p.stderr.decode(errors="replace"))
     return int(m.group(2)) if m and int(m.group(1)) > 0 else None
