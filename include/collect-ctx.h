@@ -66,6 +66,16 @@ char *const *ctx_critical_units(const struct collect_ctx *ctx);
  * order found. A new strv (possibly empty) in *ret; 0 or -ENOMEM. */
 int ctx_problem_units(const struct collect_ctx *ctx, char ***ret);
 
+struct kernel_lines;
+
+/* Hands the kernel's crash lines of the whole window (include/kernel-lines.h),
+ * which this collector read, to the collectors after it; takes kl's content. */
+void ctx_kernel_lines_give(struct collect_ctx *ctx, struct kernel_lines *kl);
+
+/* Those lines, when a collector before this one gave them; NULL when none did
+ * (the crash collector then reads the kernel's messages itself). */
+const struct kernel_lines *ctx_kernel_lines(const struct collect_ctx *ctx);
+
 /* Collector logging: adds the "<collector>: " prefix. */
 #define clog_full_errno(ctx, level, error, fmt, ...) \
         log_full_errno((level), (error), "%s: " fmt, ctx_name(ctx), ##__VA_ARGS__)

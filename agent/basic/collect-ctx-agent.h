@@ -8,9 +8,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel-lines.h"
 #include "time-util.h"
 
 struct report;
+
+/* What the collectors of one run hand on to the ones after them (runner_run()). */
+struct ctx_shared {
+        struct kernel_lines kernel; /* ctx_kernel_lines_give() */
+        bool kernel_given;
+};
 
 struct collect_ctx {
         const char *name;
@@ -28,4 +35,5 @@ struct collect_ctx {
         char **never_collect;        /* borrowed */
         char **critical_units;       /* borrowed; collect.yaml critical_units */
         const struct report *report; /* borrowed; findings of the collectors run so far */
+        struct ctx_shared *shared;   /* borrowed; the run's (NULL: nothing is handed on) */
 };

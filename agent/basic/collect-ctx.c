@@ -146,3 +146,22 @@ int ctx_problem_units(const struct collect_ctx *c, char ***ret)
         *ret = TAKE_PTR(l);
         return 0;
 }
+
+void ctx_kernel_lines_give(struct collect_ctx *c, struct kernel_lines *kl)
+{
+        if (!c->shared) {
+                kernel_lines_done(kl);
+                return;
+        }
+        kernel_lines_done(&c->shared->kernel);
+        c->shared->kernel = *kl;
+        *kl = (struct kernel_lines) {};
+        c->shared->kernel_given = true;
+}
+
+const struct kernel_lines *ctx_kernel_lines(const struct collect_ctx *c)
+{
+        if (!c->shared || !c->shared->kernel_given || c->shared->kernel.overflow)
+                return NULL;
+        return &c->shared->kernel;
+}

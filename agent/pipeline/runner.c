@@ -36,7 +36,7 @@ static int add_status(struct report *r, const char *name, struct collector_statu
 
 static void run_one(const struct runner_params *p, const struct collector *c,
                     struct collector_status *st, struct sink *s, uint64_t *total_used,
-                    const struct report *report)
+                    const struct report *report, struct ctx_shared *shared)
 {
         _cleanup_free_ void *state = NULL;
         _cleanup_free_ char *error = NULL;
@@ -58,6 +58,7 @@ static void run_one(const struct runner_params *p, const struct collector *c,
                 .never_collect = p->policy->never_collect,
                 .critical_units = report->input.critical_units,
                 .report = report,
+                .shared = shared,
         };
         usec_t start = now(CLOCK_MONOTONIC);
         int r;
@@ -147,8 +148,9 @@ end:
 
 int runner_run(const struct runner_params *p, struct sink *s, struct report *report)
 {
+        struct ctx_shared shared = {};
         uint64_t used = 0;
-        int r;
+        int r = 0;
 
         STRV_FOREACH(name, p->policy->collectors) {
                 const struct collector *c = registry_find(*name);
@@ -156,18 +158,21 @@ int runner_run(const struct runner_params *p, struct sink *s, struct report *rep
 
                 if (!c)
                         continue;
-                if (interrupt_pending())
-                        return -EINTR;
+                if (interrupt_pending()) {
+                        r = -EINTR;
+                        break;
+                }
                 if (p->snapshot_only && !streq(c->name, "config"))
                         continue;
                 r = add_status(report, c->name, &st);
                 if (r < 0)
-                        return r;
+                        break;
                 if (p->progress)
                         p->progress(c->name, NULL);
-                run_one(p, c, st, s, &used, report);
+                run_one(p, c, st, s, &used, report, &shared);
                 if (p->progress)
                         p->progress(c->name, st);
         }
-        return 0;
+        kernel_lines_done(&shared.kernel);
+        return r < 0 ? r : 0;
 }

@@ -20,6 +20,7 @@
 #include "collect-ctx.h"
 #include "crash.h"
 #include "fd-util.h"
+#include "kernel-lines.h"
 #include "parse-util.h"
 #include "sink.h"
 
@@ -30,30 +31,6 @@
 #define DPKG_STATUS_MAX (128u * 1024u * 1024u)
 
 /* ---- kernel log text ---- */
-
-const char *crash_kernel_headline_kind(const char *line)
-{
-        static const struct {
-                const char *needle;
-                const char *kind;
-        } table[] = {
-                { "Kernel panic", "kernel panic" },
-                { "kernel BUG at", "kernel BUG" },
-                { "BUG: ", "kernel BUG" },
-                { "Oops: ", "kernel oops" },
-                { "general protection fault", "general protection fault" },
-                { "Unable to handle kernel", "kernel oops" },
-        };
-
-        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
-                const char *p = strstr(line, table[i].needle);
-
-                /* at the start of the message, or after a "[  1.23] " prefix */
-                if (p && (p == line || p[-1] == ' ' || p[-1] == ']'))
-                        return table[i].kind;
-        }
-        return NULL;
-}
 
 /* Past a console line's "<4>" level and "[ 1234.5678]" time stamp. */
 static const char *skip_prefix(const char *line)
@@ -167,7 +144,7 @@ static int kernel_text_record(struct crash_state *s, const char *source, const c
 
                 if (!line)
                         return -ENOMEM;
-                if (!started && crash_kernel_headline_kind(line)) {
+                if (!started && kernel_crash_headline_kind(line)) {
                         started = true;
                         r = crash_kernel_set_headline(&rec->cd, &rec->detail, line);
                 } else if (started)

@@ -27,9 +27,9 @@
 #include "dynbuf.h"
 #include "fd-util.h"
 #include "journal-trim.h"
+#include "kernel-lines.h"
 #include "sink.h"
 
-#define KERNEL_TRACE_SPAN (5 * USEC_PER_SEC) /* trace lines follow their headline closely */
 #define JOURNAL_ENTRIES_MAX 1000000u
 
 struct crash_record *crash_record_new(struct crash_state *s)
@@ -162,21 +162,21 @@ static char *journal_string(sd_journal *j, const char *field)
         return xstrndup((const char *) d + n, MIN(l - n, (size_t) 4096));
 }
 
-/* A kernel line: starts a crash, adds to the one being read, or ends it. */
-static int take_kernel_line(struct crash_state *s, sd_journal *j, usec_t t,
+/* A kernel line (boot_id: its entry's, NULL when unknown): starts a crash,
+ * adds to the one being read, or ends it. */
+static int take_kernel_line(struct crash_state *s, usec_t t, const char *msg, const char *boot_id,
                             struct crash_record **pending)
 {
-        _cleanup_free_ char *msg = journal_string(j, "MESSAGE");
         struct crash_record *rec = *pending;
         int r;
 
         if (!msg)
                 return 0;
         /* "BUG: …" then "Oops: …" of the same report: one crash */
-        if (crash_kernel_headline_kind(msg) && rec && rec->cd.n_frames == 0 &&
+        if (kernel_crash_headline_kind(msg) && rec && rec->cd.n_frames == 0 &&
             t <= rec->cd.timestamp + KERNEL_TRACE_SPAN)
                 return 0;
-        if (crash_kernel_headline_kind(msg)) {
+        if (kernel_crash_headline_kind(msg)) {
                 if (rec) {
                         *pending = NULL;
                         r = crash_record_commit(s, rec);
@@ -188,7 +188,7 @@ static int take_kernel_line(struct crash_state *s, sd_journal *j, usec_t t,
                         return 0;
                 rec->source = "kernel";
                 rec->cd.timestamp = t;
-                rec->cd.boot_id = journal_string(j, "_BOOT_ID");
+                rec->cd.boot_id = boot_id ? xstrdup(boot_id) : NULL;
                 *pending = rec;
                 return crash_kernel_set_headline(&rec->cd, &rec->detail, msg);
         }
@@ -201,23 +201,55 @@ static int take_kernel_line(struct crash_state *s, sd_journal *j, usec_t t,
         return crash_kernel_add_frame(&rec->cd, msg);
 }
 
+/* A kernel message read here: its line, with its entry's boot ID. */
+static int take_kernel_entry(struct crash_state *s, sd_journal *j, usec_t t,
+                             struct crash_record **pending)
+{
+        _cleanup_free_ char *msg = journal_string(j, "MESSAGE");
+        _cleanup_free_ char *boot_id = NULL;
+
+        if (msg && kernel_crash_headline_kind(msg))
+                boot_id = journal_string(j, "_BOOT_ID");
+        return take_kernel_line(s, t, msg, boot_id, pending);
+}
+
+/* The kernel lines an earlier collector handed on, up to time t (all of them:
+ * USEC_INFINITY), in their order. */
+static int take_given_lines(struct crash_state *s, const struct kernel_lines *kl, size_t *next,
+                            usec_t t, struct crash_record **pending)
+{
+        int r = 0;
+
+        for (; kl && *next < kl->n && kl->v[*next].t <= t && r >= 0; (*next)++)
+                r = take_kernel_line(s, kl->v[*next].t, kl->v[*next].msg, kl->v[*next].boot_id,
+                                     pending);
+        return r;
+}
+
+/* Core dumps and kernel crashes of the window. The kernel's lines come from
+ * the journal collector's first pass when it read them all (ctx_kernel_lines()),
+ * merged in time order with the core dumps read here; else both are read here. */
 static int scan_journal(struct crash_state *s, struct collect_ctx *ctx)
 {
+        const struct kernel_lines *given = s->kernel ? ctx_kernel_lines(ctx) : NULL;
         struct crash_record *pending = NULL;
         struct journal_trim trim = { .limit = JOURNAL_TRIM_LIMIT_SPARSE, /* few entries */
                                      .every_max = JOURNAL_TRIM_EVERY_SPARSE };
         sd_journal *j = NULL;
+        size_t next = 0;
         int r;
 
         journal_trim_start(&trim);
         r = coredump_journal_open(&j, s->journal_dir, ctx_since(ctx), ctx_until(ctx),
-                                  COREDUMP_JOURNAL_HELD | (s->kernel ? COREDUMP_JOURNAL_KERNEL : 0),
+                                  COREDUMP_JOURNAL_HELD |
+                                          (s->kernel && !given ? COREDUMP_JOURNAL_KERNEL : 0),
                                   &trim);
         if (r == -ENODATA)
-                return 0; /* no core dump and no kernel message in these files */
+                r = 0; /* no core dump (and no kernel message) in these files */
         if (r < 0)
                 return r;
-        for (unsigned n = 0; n < JOURNAL_ENTRIES_MAX && !ctx_expired(ctx); n++) {
+        s->kernel_given = given != NULL;
+        for (unsigned n = 0; j && n < JOURNAL_ENTRIES_MAX && !ctx_expired(ctx); n++) {
                 _cleanup_free_ char *transport = NULL;
                 usec_t t;
 
@@ -229,9 +261,12 @@ static int scan_journal(struct crash_state *s, struct collect_ctx *ctx)
                         continue;
                 if (t > ctx_until(ctx))
                         break;
-                transport = journal_string(j, "_TRANSPORT");
+                r = take_given_lines(s, given, &next, t, &pending);
+                if (r < 0)
+                        break;
+                transport = given ? NULL : journal_string(j, "_TRANSPORT");
                 if (transport && streq(transport, "kernel"))
-                        r = take_kernel_line(s, j, t, &pending);
+                        r = take_kernel_entry(s, j, t, &pending);
                 else {
                         /* a kernel crash being read stays the last record until committed */
                         r = pending ? crash_record_commit(s, TAKE_PTR(pending)) : 0;
@@ -241,9 +276,12 @@ static int scan_journal(struct crash_state *s, struct collect_ctx *ctx)
                 if (r < 0)
                         break;
         }
+        if (r >= 0)
+                r = take_given_lines(s, given, &next, USEC_INFINITY, &pending);
         if (pending && r >= 0)
                 r = crash_record_commit(s, pending);
-        sd_journal_close(j);
+        if (j)
+                sd_journal_close(j);
         return r < 0 ? r : 0;
 }
 
@@ -542,6 +580,10 @@ static int crash_collect(void *state, struct collect_ctx *ctx, struct sink *sink
                         r = scan_journal(s, ctx);
                 if (r < 0)
                         sink_note(sink, "reading the journal: %s", strerror(-r));
+                else
+                        clog_debug(ctx, "the kernel's messages %s",
+                                   s->kernel_given ? "as the journal collector kept them" :
+                                                     "read here");
                 if (r == 0 && !ctx_is_live(ctx) && !s->journal_dir)
                         sink_note(sink, "no journal under %s", ctx_root(ctx));
         }

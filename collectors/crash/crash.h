@@ -48,6 +48,7 @@ struct crash_state {
         bool pstore;
         bool kernel;
         bool include_cores;
+        bool kernel_given; /* the kernel's lines came from the journal collector */
         uint64_t max_core_size;
         uint64_t max_crashes;
         /* the run */
@@ -70,9 +71,9 @@ int crash_scan_var_crash(struct crash_state *s, struct collect_ctx *ctx, struct 
 int crash_scan_pstore(struct crash_state *s, struct collect_ctx *ctx, struct sink *sink);
 
 /* Kernel log text (pstore, kdump's dmesg, journal lines): a headline starting a
- * crash ("BUG: …", "Oops", "Kernel panic", "general protection fault"), and the
- * frames of its "Call Trace:" ("func+0x1a/0x30 [module]"). */
-const char *crash_kernel_headline_kind(const char *line);
+ * crash ("BUG: …", "Oops", "Kernel panic", "general protection fault":
+ * kernel_crash_headline_kind() of include/kernel-lines.h), and the frames of
+ * its "Call Trace:" ("func+0x1a/0x30 [module]"). */
 int crash_kernel_add_frame(struct coredump *cd, const char *line);
 int crash_kernel_set_headline(struct coredump *cd, char **detail, const char *line);
 

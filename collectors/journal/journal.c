@@ -42,6 +42,7 @@
 #include "journal-open.h"
 #include "journal-trim.h"
 #include "journal.h"
+#include "kernel-lines.h"
 #include "keyset.h"
 #include "scratch.h"
 #include "sink.h"
@@ -85,6 +86,7 @@ struct journal_state {
         uint64_t first_read;    /* entries the first pass read (the debug line) */
         struct journal_entry entry;
         struct journal_findings findings;
+        struct kernel_lines klines; /* the first pass's, for the crash collector */
 
         /* the collector's thread's, apart from the reader's (struct reader) */
         char *line _alignas_(CACHE_LINE); /* the formatted current entry */
@@ -122,6 +124,7 @@ static const struct {
         F("_TRANSPORT", JF_TRANSPORT),
         F("MESSAGE_ID", JF_MESSAGE_ID),
         F("COREDUMP_UNIT", JF_COREDUMP_UNIT),
+        F("_BOOT_ID", JF_BOOT_ID),
 #undef F
 };
 
@@ -943,6 +946,15 @@ static int first_pass_entry(struct journal_state *s, void *userdata)
 
         s->first_read++;
         journal_findings_scan(&s->findings, e);
+        if (transport && streq(transport, "kernel") && journal_entry_get(e, JF_MESSAGE)) {
+                /* a second reader keeps its part's first lines: they may
+                 * follow a headline of the first part */
+                r = kernel_lines_take(&s->klines, e->t, journal_entry_get(e, JF_BOOT_ID),
+                                      journal_entry_get(e, JF_MESSAGE),
+                                      s->part_child && e->t <= s->part_since + KERNEL_TRACE_SPAN);
+                if (r < 0)
+                        return r;
+        }
         if (u && unit_wanted(s, e)) {
                 r = add_unit(s, u);
                 if (r < 0)
@@ -1090,6 +1102,7 @@ static int units_read(struct journal_state *s, struct collect_ctx *ctx, entry_fn
 #define PART_FRAME_BATCH 1U
 #define PART_FRAME_UNIT 2U
 #define PART_FRAME_RECORD 3U
+#define PART_FRAME_KLINE 5U
 #define PART_FRAME_END 4U
 #define PART_FRAME_MAX (64U * BATCH_SIZE)
 #define PART_GRACE (5 * USEC_PER_SEC) /* the child checks the deadline itself */
@@ -1103,6 +1116,7 @@ struct part_end {
         int32_t r;
         uint32_t units_matched;
         uint32_t saw_killed_process;
+        uint32_t kernel_overflow;
         uint64_t first_read;
         uint64_t trims, madvise_calls;
 };
@@ -1196,6 +1210,64 @@ static int part_send_found(struct journal_state *s, int out)
         return 0;
 }
 
+/* A kept kernel line: its time, the lengths of its boot ID and message, then
+ * both. */
+struct part_kline {
+        usec_t t;
+        uint32_t boot_len; /* UINT32_MAX: none */
+        uint32_t msg_len;
+};
+
+static int part_send_klines(const struct kernel_lines *kl, int out)
+{
+        _cleanup_free_ char *buf = NULL;
+
+        for (size_t i = 0; i < kl->n; i++) {
+                const struct kernel_line *l = &kl->v[i];
+                struct part_kline h = {
+                        .t = l->t,
+                        .boot_len = l->boot_id ? (uint32_t) strlen(l->boot_id) : UINT32_MAX,
+                        .msg_len = (uint32_t) strlen(l->msg),
+                };
+                size_t nb = l->boot_id ? h.boot_len : 0, n = sizeof(h) + nb + h.msg_len;
+                int r;
+
+                free(buf);
+                buf = xmalloc(n);
+                if (!buf)
+                        return -ENOMEM;
+                memcpy(buf, &h, sizeof(h));
+                if (l->boot_id)
+                        memcpy(buf + sizeof(h), l->boot_id, nb);
+                memcpy(buf + sizeof(h) + nb, l->msg, h.msg_len);
+                r = part_write_frame(out, PART_FRAME_KLINE, buf, n);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* A kernel line of the child's, after this process's (judged by this
+ * process's latest headline, as one reader would have). */
+static int part_take_kline(struct journal_state *s, const char *buf, size_t len)
+{
+        _cleanup_free_ char *boot = NULL, *msg = NULL;
+        struct part_kline h;
+        size_t nb;
+
+        if (len < sizeof(h))
+                return -EBADMSG;
+        memcpy(&h, buf, sizeof(h));
+        nb = h.boot_len == UINT32_MAX ? 0 : h.boot_len;
+        if (sizeof(h) + (uint64_t) nb + h.msg_len != len)
+                return -EBADMSG;
+        boot = h.boot_len == UINT32_MAX ? NULL : xstrndup(buf + sizeof(h), nb);
+        msg = xstrndup(buf + sizeof(h) + nb, h.msg_len);
+        if (!msg || (h.boot_len != UINT32_MAX && !boot))
+                return -ENOMEM;
+        return kernel_lines_take(&s->klines, h.t, boot, msg, false);
+}
+
 /* The child's reading of [s->part_since, the window's end]. */
 static int part_read_part(struct journal_state *s, struct collect_ctx *ctx,
                           const struct part_job *job)
@@ -1238,6 +1310,8 @@ _noreturn_ static void part_child(struct journal_state *s, struct collect_ctx *c
                         k = part_send(rd.spool, out);
                 if (k >= 0 && job->first_pass)
                         k = part_send_found(s, out);
+                if (k >= 0 && job->first_pass)
+                        k = part_send_klines(&s->klines, out);
                 if (k < 0)
                         r = k;
         }
@@ -1245,6 +1319,7 @@ _noreturn_ static void part_child(struct journal_state *s, struct collect_ctx *c
                 .r = r,
                 .units_matched = s->units_matched,
                 .saw_killed_process = s->findings.saw_killed_process,
+                .kernel_overflow = s->klines.overflow,
                 .first_read = s->first_read,
                 .trims = s->trim.trims,
                 .madvise_calls = s->trim.madvise_calls,
@@ -1406,6 +1481,8 @@ static int part_take(struct journal_state *s, struct reader *rd, const struct pa
                 return add_unit(s, b->buf);
         case PART_FRAME_RECORD:
                 return part_take_record(s, b->buf, f->len);
+        case PART_FRAME_KLINE:
+                return part_take_kline(s, b->buf, f->len);
         default:
                 return -EBADMSG;
         }
@@ -1421,6 +1498,7 @@ static int part_end(struct journal_state *s, struct collect_ctx *ctx, struct par
                 return r;
         s->units_matched = s->units_matched || end.units_matched;
         s->findings.saw_killed_process = s->findings.saw_killed_process || end.saw_killed_process;
+        s->klines.overflow = s->klines.overflow || end.kernel_overflow;
         s->first_read += end.first_read;
         s->trim.trims += end.trims;
         s->trim.madvise_calls += end.madvise_calls;
@@ -1771,6 +1849,8 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
                 (void) member_close(&fp.kernel, sink, 0, false, true);
                 return clog_error_errno(ctx, r, "reading the journal: %m");
         }
+        if (!timed_out) /* every kernel message of the window was read */
+                ctx_kernel_lines_give(ctx, &s->klines);
         if (s->units_dropped > 0)
                 sink_note(sink,
                           "%" PRIu64 " more units had errors; only %" PRIu64 " got their own file",
@@ -1822,6 +1902,7 @@ static void journal_done(void *state)
         s->unreadable = strv_free(s->unreadable);
         journal_findings_done(&s->findings);
         s->units = strv_free(s->units);
+        kernel_lines_done(&s->klines);
         keyset_done(&s->dropped);
         s->units_dropped = 0;
         s->dir = mfree(s->dir);

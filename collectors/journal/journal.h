@@ -56,6 +56,7 @@ enum {
         JF_TRANSPORT,
         JF_MESSAGE_ID,
         JF_COREDUMP_UNIT,
+        JF_BOOT_ID,
         _JF_MAX,
 };
 

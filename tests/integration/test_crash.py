@@ -186,3 +186,57 @@ def test_cxx_frames_demangled(root, dirs, tmp_path):
            "[clone .constprop.0] (cxx-svc + 0x3300)" in report
     assert "demo::worker(void*) (cxx-svc + 0x3480)" in report
     assert "_ZN" not in report
+
+
+def test_kernel_lines_handed_on(tmp_path):
+    """The crash collector takes the kernel's lines the journal collector's
+    first pass kept (it read them all) instead of reading them again, with the
+    same crashes and problems as when it reads them itself (the journal
+    collector off), also when the first pass is read in two parts and a
+    kernel BUG's trace crosses from the first into the second."""
+    from journal_fixtures import at, kernel_msg, unit_msg, write_journal
+    entries = [(at(2, 10) + k * 60 * 1000000, unit_msg("a.service", 6, "tick %d" % k))
+               for k in range(121)]                     # 10:00 .. 12:00: the middle is 11:00
+    entries.append((at(2, 10, 30), crash_fixtures.coredump(
+        at(2, 10, 30), 4242, "/usr/bin/app-server", "app.service", "SIGSEGV", 11,
+        crash_fixtures.SEGV_STACK)))
+    oops = ["BUG: kernel NULL pointer dereference, address: 0000000000000008",
+            "Oops: 0000 [#1] PREEMPT SMP NOPTI", "RIP: 0010:ext4_readdir+0x2a/0x60 [ext4]",
+            "Call Trace:", " <TASK>", " iterate_dir+0x1b/0x180",
+            " __x64_sys_getdents64+0x84/0x120", " do_syscall_64+0x5b/0x80", " </TASK>"]
+    t = at(2, 11) - 2 * 1000000                          # the trace crosses 11:00
+    for i, line in enumerate(oops):
+        entries.append((t + i * 500000, kernel_msg(1 if i == 0 else 4, line)))
+    for k in range(40):                                  # kernel chatter on both sides
+        entries.append((at(2, 10, 5) + k * 150 * 1000000, kernel_msg(6, "eth0: up %d" % k)))
+    entries.append((at(2, 11, 40), kernel_msg(0, "Kernel panic - not syncing: Fatal exception")))
+    entries.sort(key=lambda e: e[0])
+    jdir = tmp_path / "journal"
+    write_journal(str(jdir), entries)
+    results = {}
+    for name, policy in (("here", "journal: {enabled: false}\n"),
+                         ("kept", "journal: {parallel: no}\n"),
+                         ("two", "journal: {parallel_min: 0}\n")):
+        d = {}
+        for sub in ("out", "state", "spool", "policy"):
+            d[sub] = tmp_path / name / sub
+            d[sub].mkdir(parents=True)
+        d["config"] = tmp_path / name / "collect.yaml"
+        d["config"].write_text("# no portal\n")
+        (d["policy"] / "zz.yaml").write_text(policy)
+        root = tmp_path / name / "root"
+        root.mkdir()
+        r, members = collect(root, d, jdir, "-vv")
+        crashes = json.loads(members["crash/crashes.json"])
+        results[name] = (r.err, {k: crashes[k] for k in ("crashes", "problems")})
+    assert "the kernel's messages read here" in results["here"][0]
+    assert "the kernel's messages as the journal collector kept them" in results["kept"][0]
+    assert "the kernel's messages as the journal collector kept them" in results["two"][0]
+    assert "0 batches by a second reader" not in results["two"][0]
+    here = results["here"][1]
+    titles = sorted(p["title"] for p in here["problems"])
+    assert len(titles) == 3, titles
+    bug = problem(here, "BUG: kernel NULL pointer dereference in ext4_readdir")
+    assert bug["keys"][:3] == ["ext4_readdir", "iterate_dir", "__x64_sys_getdents64"], bug
+    assert results["kept"][1] == here
+    assert results["two"][1] == here
