@@ -553,6 +553,15 @@ int sink_add_command(struct sink *s, const char *name, char *const *argv, usec_t
         return 0;
 }
 
+int sink_scratch_fd(struct sink *s)
+{
+        int fd;
+
+        (void) s;
+        fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        return fd < 0 ? -errno : fd;
+}
+
 int sink_add_finding(struct sink *s, const struct finding *f)
 {
         struct finding *a = realloc(s->findings, sizeof(*a) * (s->n_findings + 1));
