@@ -6,7 +6,7 @@
 # the build on a ratio.
 #   usage: tests/bench/run.sh PATH/TO/collect PATH/TO/bench-redact
 #   Sizes: BENCH_LOGS_MB (500), BENCH_SMALL_FILES (20000), BENCH_JOURNAL_ENTRIES
-#   (1000000), BENCH_REDACT_MB (150), BENCH_CONFIG_FILES (10000); BENCH_RUNS (5);
+#   (1000000; journal and journal-rich), BENCH_REDACT_MB (150), BENCH_CONFIG_FILES (10000); BENCH_RUNS (5);
 #   BENCH_DIR (/var/tmp/collect-bench) keeps generated inputs between runs.
 set -u
 BIN=${1:?usage: run.sh COLLECT_BIN BENCH_REDACT_BIN}
