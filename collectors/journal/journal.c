@@ -1106,6 +1106,7 @@ static int units_read(struct journal_state *s, struct collect_ctx *ctx, entry_fn
 #define PART_FRAME_END 4U
 #define PART_FRAME_MAX (64U * BATCH_SIZE)
 #define PART_GRACE (5 * USEC_PER_SEC) /* the child checks the deadline itself */
+#define PART_FIRST_WAIT (10 * USEC_PER_SEC)
 
 struct part_frame {
         uint32_t kind;
@@ -1139,9 +1140,11 @@ struct part_job {
 };
 
 struct part {
-        pid_t pid;        /* the child, 0: none */
-        int fd;           /* its frames */
-        usec_t from;      /* it reads [from, the window's end] */
+        pid_t pid;       /* the child, 0: none */
+        int fd;          /* its frames */
+        usec_t from;     /* it reads [from, the window's end] */
+        usec_t started;  /* CLOCK_MONOTONIC */
+        usec_t first_by; /* its first frame is awaited until then (0: no limit), see part_finish() */
         uint64_t batches; /* of its batches written */
         uint64_t maxrss;  /* its peak resident set, KiB, once reaped */
 };
@@ -1285,12 +1288,16 @@ static int part_read_part(struct journal_state *s, struct collect_ctx *ctx,
 _noreturn_ static void part_child(struct journal_state *s, struct collect_ctx *ctx,
                                   const struct part_job *job, int out, int spool, pid_t parent)
 {
+        const char *fail = testhook_getenv("COLLECT_TEST_JOURNAL_PART_FAIL");
         struct reader rd = { .s = s, .ctx = ctx };
         struct part_end end;
         int r;
 
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent || testhook_getenv("COLLECT_TEST_JOURNAL_PART_FAIL"))
+        if (fail && streq(fail, "hang"))
+                for (;;)
+                        pause(); /* a lock the child never gets */
+        if (getppid() != parent || fail)
                 _exit(EXIT_FAILURE);
         s->j = NULL; /* the parent's handle: sd-journal refuses it in a child */
         s->reader = &rd;
@@ -1384,6 +1391,7 @@ static int part_start(struct journal_state *s, struct collect_ctx *ctx, struct s
         s->part_until = p->from - 1;
         p->pid = pid;
         p->fd = fds[0];
+        p->started = now(CLOCK_MONOTONIC);
         return 0;
 }
 
@@ -1395,17 +1403,19 @@ static int part_read(struct part *p, struct collect_ctx *ctx, void *buf, size_t 
                 usec_t dl = ctx_deadline(ctx), t = now(CLOCK_MONOTONIC);
                 usec_t end = dl == USEC_INFINITY ? dl : dl + PART_GRACE;
                 struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-                int wait = end == USEC_INFINITY ? -1 : (int) MIN((end - MIN(t, end)) / 1000, 60000);
-                ssize_t k;
+                int wait, k;
 
+                if (p->first_by > 0 && p->first_by < end)
+                        end = p->first_by;
                 if (t >= end)
-                        return -ETIMEDOUT;
-                if (poll(&pfd, 1, wait) < 0) {
-                        if (errno == EINTR)
-                                continue;
+                        return end == p->first_by ? -ETIME : -ETIMEDOUT;
+                wait = end == USEC_INFINITY ? -1 : (int) MIN((end - t) / 1000 + 1, 60000);
+                k = poll(&pfd, 1, wait);
+                if (k < 0 && errno != EINTR)
                         return -errno;
-                }
-                k = read(p->fd, buf, n);
+                if (k <= 0)
+                        continue; /* the time is checked again */
+                k = (int) read(p->fd, buf, n);
                 if (k < 0 && (errno == EINTR || errno == EAGAIN))
                         continue;
                 if (k < 0)
@@ -1514,12 +1524,22 @@ static int part_finish(struct journal_state *s, struct collect_ctx *ctx, struct 
                        struct sink_stream **streams, uint64_t *written, bool *ret_child)
 {
         struct reader rd = { .s = s, .ctx = ctx, .streams = streams, .written = written };
+        usec_t t = now(CLOCK_MONOTONIC);
         struct part_frame f;
         int r;
 
+        /* The child sends once it has read its part, about as long as this
+         * one: one stuck (a library's lock held by another thread when it was
+         * forked) is given up after twice this part's time, 10 s at least,
+         * and its part read here, as when it fails. */
+        const char *w = testhook_getenv("COLLECT_TEST_JOURNAL_PART_WAIT_MS");
+        usec_t least = w ? (usec_t) strtoull(w, NULL, 10) * USEC_PER_MSEC : PART_FIRST_WAIT;
+
+        p->first_by = t + MAX(2 * (t - p->started), least);
         *ret_child = true;
         for (;;) {
                 r = part_read(p, ctx, &f, sizeof(f));
+                p->first_by = 0;
                 if (r < 0 || f.kind == PART_FRAME_END)
                         break;
                 if (f.len > PART_FRAME_MAX) {

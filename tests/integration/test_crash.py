@@ -232,7 +232,8 @@ def test_kernel_lines_handed_on(tmp_path):
     assert "the kernel's messages read here" in results["here"][0]
     assert "the kernel's messages as the journal collector kept them" in results["kept"][0]
     assert "the kernel's messages as the journal collector kept them" in results["two"][0]
-    assert "0 batches by a second reader" not in results["two"][0]
+    if not os.environ.get("COLLECT_SANITIZED"):  # see test_journal_units_read_in_two_parts
+        assert "0 batches by a second reader" not in results["two"][0]
     here = results["here"][1]
     titles = sorted(p["title"] for p in here["problems"])
     assert len(titles) == 3, titles

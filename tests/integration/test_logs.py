@@ -364,7 +364,9 @@ def test_journal_units_read_in_two_parts(tmp_path):
     """The units pass read by two readers at once (a child process reads the
     window's second part) gives the same members, byte for byte, as one
     reader; and when the child fails before sending anything, this process
-    reads its part itself, with the same result."""
+    reads its part itself, with the same result; and when it is stuck, it is
+    given up (after twice this process's part, 10 s at least: 0.3 s here)
+    and its part read here."""
     jdir = tmp_path / "journal"
     _two_part_journal(jdir)
     runs = {}
@@ -372,7 +374,10 @@ def test_journal_units_read_in_two_parts(tmp_path):
     for name, policy, env in (("one", "journal: {%sparallel: no}\n" % cap, None),
                               ("two", "journal: {%sparallel_min: 0}\n" % cap, None),
                               ("fallback", "journal: {%sparallel_min: 0}\n" % cap,
-                               {"COLLECT_TEST_JOURNAL_PART_FAIL": "1"})):
+                               {"COLLECT_TEST_JOURNAL_PART_FAIL": "1"}),
+                              ("stuck", "journal: {%sparallel_min: 0}\n" % cap,
+                               {"COLLECT_TEST_JOURNAL_PART_FAIL": "hang",
+                                "COLLECT_TEST_JOURNAL_PART_WAIT_MS": "300"})):
         d = tmp_path / name
         d.mkdir()
         (d / "policy").mkdir()
@@ -385,6 +390,8 @@ def test_journal_units_read_in_two_parts(tmp_path):
         found = [f for f in manifest["findings"] if f["source"] != "config"]  # its "now" moves
         runs[name] = (run, _journal_members(members), (found, note))
     one, two, fallback = runs["one"][1], runs["two"][1], runs["fallback"][1]
+    assert runs["stuck"][1] == one and runs["stuck"][2] == runs["one"][2]
+    assert "0 batches by a second reader" in runs["stuck"][0].err
     units = [n for n in one if n.startswith("logs/journal/units/")]
     assert len(units) == 6, sorted(one)
     found, note = runs["one"][2]
@@ -401,7 +408,10 @@ def test_journal_units_read_in_two_parts(tmp_path):
     first = [ln for ln in runs["one"][0].err.splitlines() if "the first pass read" in ln]
     assert first and first[0].split("; ")[1] in runs["two"][0].err, first
     assert "0 batches by a second reader" in runs["one"][0].err
-    assert "0 batches by a second reader" not in runs["two"][0].err
+    if not SANITIZED:
+        # GCC 12's libasan has no fork handler: a child forked while another
+        # thread holds its allocator's lock waits forever, and is given up
+        assert "0 batches by a second reader" not in runs["two"][0].err
     assert " batches by a second reader" in runs["two"][0].err, runs["two"][0].err
     assert "0 batches by a second reader" in runs["fallback"][0].err
 
