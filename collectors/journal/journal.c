@@ -77,6 +77,7 @@ struct journal_state {
         usec_t part_since;     /* the part of the window this process reads (0: from its start) */
         usec_t part_until;     /* (0: to its end) */
         bool part_child;       /* this is a pass's second reader (a child process) */
+        int part_cut;          /* a second reader failed while sending: -errno (noted) */
         uint64_t part_batches; /* the second readers' batches (the debug line) */
         uint64_t part_maxrss;  /* its peak resident set, KiB (the same) */
         char **unreadable;     /* journal files that could not be opened */
@@ -583,9 +584,11 @@ struct reader {
         entry_fn fn;
         void *userdata;
         struct sink_stream **streams; /* what the stream indexes refer to */
+        size_t n_streams;             /* (checked in the second reader's batches) */
         uint64_t *written;            /* bytes given to each stream */
         bool threaded;
         struct scratch *spool; /* the second reader (a child process): batches are sealed there */
+        uint64_t spooled, spool_max; /* bytes sealed, and at most */
 
         /* The two threads' shared state, under the lock, on lines of its
          * own: the reader writes its batch at every entry, and a line it
@@ -650,8 +653,13 @@ static int batch_handover(struct reader *rd)
 
         if (rd->spool) {
                 struct batch *b = &rd->b[rd->fill];
-                int r = b->len > 0 ? scratch_append(rd->spool, b->buf, b->len) : 0;
+                int r = 0;
 
+                rd->spooled += b->len;
+                if (rd->spooled > rd->spool_max)
+                        r = -EFBIG; /* the parent reads the part itself */
+                else if (b->len > 0)
+                        r = scratch_append(rd->spool, b->buf, b->len);
                 b->len = 0;
                 return r;
         }
@@ -1103,8 +1111,10 @@ static int units_read(struct journal_state *s, struct collect_ctx *ctx, entry_fn
 #define PART_FRAME_UNIT 2U
 #define PART_FRAME_RECORD 3U
 #define PART_FRAME_KLINE 5U
+#define PART_FRAME_ALIVE 6U /* the child has started: its journal is open */
 #define PART_FRAME_END 4U
-#define PART_FRAME_MAX (64U * BATCH_SIZE)
+#define PART_FRAME_MAX (256U << 20)   /* a batch: one entry of any size at least */
+#define PART_SPOOL_MAX (1ULL << 30)   /* sealed bytes, with no budget to bound them */
 #define PART_GRACE (5 * USEC_PER_SEC) /* the child checks the deadline itself */
 #define PART_FIRST_WAIT (10 * USEC_PER_SEC)
 
@@ -1136,7 +1146,8 @@ struct part_job {
         read_fn read;
         entry_fn fn;
         void *userdata;
-        bool first_pass; /* with the first pass's matches; sends units and findings */
+        size_t n_streams; /* what the batches' stream indexes refer to */
+        bool first_pass;  /* with the first pass's matches; sends units and findings */
 };
 
 struct part {
@@ -1146,6 +1157,7 @@ struct part {
         usec_t started;  /* CLOCK_MONOTONIC */
         usec_t first_by; /* its first frame is awaited until then (0: no limit), see part_finish() */
         uint64_t batches; /* of its batches written */
+        uint64_t frames;  /* of its frames taken (units, findings, lines too) */
         uint64_t maxrss;  /* its peak resident set, KiB, once reaped */
 };
 
@@ -1179,8 +1191,6 @@ static int part_send_found(struct journal_state *s, int out)
         _cleanup_free_ char *buf = NULL;
         int r = 0;
 
-        if (jf->dropped > 0)
-                return -E2BIG; /* more records than one reader keeps: read here */
         STRV_FOREACH(u, s->units) {
                 r = part_write_frame(out, PART_FRAME_UNIT, *u, strlen(*u));
                 if (r < 0)
@@ -1273,10 +1283,12 @@ static int part_take_kline(struct journal_state *s, const char *buf, size_t len)
 
 /* The child's reading of [s->part_since, the window's end]. */
 static int part_read_part(struct journal_state *s, struct collect_ctx *ctx,
-                          const struct part_job *job)
+                          const struct part_job *job, int out)
 {
         int r = journal_open(s, ctx);
 
+        if (r >= 0) /* past the start, where a lock held when forked would stop it */
+                r = part_write_frame(out, PART_FRAME_ALIVE, NULL, 0);
         if (r >= 0 && job->first_pass) {
                 r = match_first_pass(s);
                 if (r == -ENODATA)
@@ -1297,7 +1309,7 @@ _noreturn_ static void part_child(struct journal_state *s, struct collect_ctx *c
         if (fail && streq(fail, "hang"))
                 for (;;)
                         pause(); /* a lock the child never gets */
-        if (getppid() != parent || fail)
+        if (getppid() != parent || (fail && !streq(fail, "late")))
                 _exit(EXIT_FAILURE);
         s->j = NULL; /* the parent's handle: sd-journal refuses it in a child */
         s->reader = &rd;
@@ -1305,16 +1317,24 @@ _noreturn_ static void part_child(struct journal_state *s, struct collect_ctx *c
         s->first_read = 0;
         s->trim.trims = s->trim.madvise_calls = 0;
         scratch_init_child();
+        rd.spool_max = ctx_budget_left(ctx) >= PART_SPOOL_MAX / 4 ? PART_SPOOL_MAX :
+                                                                    4 * ctx_budget_left(ctx);
         r = scratch_new(spool, &rd.spool);
         if (r >= 0) {
                 journal_trim_start(&s->trim);
-                r = part_read_part(s, ctx, job);
+                r = part_read_part(s, ctx, job, out);
         }
         if (r >= 0 || r == -ETIMEDOUT) {
                 int k = batch_handover(&rd);
 
+                /* more records than one reader keeps: nothing is sent, the
+                 * parent reads the part itself */
+                if (k >= 0 && job->first_pass && s->findings.dropped > 0)
+                        k = -E2BIG;
                 if (k >= 0)
                         k = part_send(rd.spool, out);
+                if (fail) /* "late": fails while sending */
+                        _exit(EXIT_FAILURE);
                 if (k >= 0 && job->first_pass)
                         k = part_send_found(s, out);
                 if (k >= 0 && job->first_pass)
@@ -1434,8 +1454,13 @@ static void part_stop(struct part *p)
         if (p->pid > 0) {
                 struct rusage ru = {};
 
+                pid_t k;
+
                 (void) kill(p->pid, SIGKILL);
-                if (wait4(p->pid, NULL, 0, &ru) == p->pid)
+                do
+                        k = wait4(p->pid, NULL, 0, &ru);
+                while (k < 0 && errno == EINTR);
+                if (k == p->pid)
                         p->maxrss = (uint64_t) ru.ru_maxrss;
         }
         p->pid = 0;
@@ -1473,6 +1498,34 @@ static int part_take_record(struct journal_state *s, const char *buf, size_t len
         return journal_findings_merge(&s->findings, &rec);
 }
 
+/* Whether a batch of the child's holds whole records whose stream indexes
+ * are below n_streams (it comes from a file: batch_write() trusts it). */
+static bool batch_valid(const char *buf, size_t len, size_t n_streams)
+{
+        for (size_t off = 0; off < len;) {
+                struct record h;
+                uint64_t need;
+
+                if (len - off < sizeof(h))
+                        return false;
+                memcpy(&h, buf + off, sizeof(h));
+                need = sizeof(h) + (uint64_t) h.n_streams * sizeof(uint32_t) + h.unit_len + 1;
+                for (int i = 0; i < _PART_MAX; i++)
+                        need += h.len[i] != NOT_SET ? h.len[i] : 0;
+                if (h.size < need || h.size > len - off)
+                        return false;
+                for (uint32_t i = 0; i < h.n_streams; i++) {
+                        uint32_t idx;
+
+                        memcpy(&idx, buf + off + sizeof(h) + i * sizeof(idx), sizeof(idx));
+                        if (idx >= n_streams)
+                                return false;
+                }
+                off += h.size;
+        }
+        return true;
+}
+
 /* One frame of the child's, other than its end. */
 static int part_take(struct journal_state *s, struct reader *rd, const struct part_frame *f,
                      bool *ret_child)
@@ -1480,22 +1533,29 @@ static int part_take(struct journal_state *s, struct reader *rd, const struct pa
         struct batch *b = &rd->b[0];
         int r;
 
+        *ret_child = false; /* an error now is this process's, unless said */
         switch (f->kind) {
         case PART_FRAME_BATCH:
+                if (!batch_valid(b->buf, f->len, rd->n_streams)) {
+                        *ret_child = true;
+                        return -EBADMSG;
+                }
                 b->len = f->len;
-                r = batch_write(rd, b);
-                *ret_child = r >= 0;
-                return r;
+                return batch_write(rd, b);
         case PART_FRAME_UNIT:
                 b->buf[f->len] = '\0';
                 return add_unit(s, b->buf);
         case PART_FRAME_RECORD:
-                return part_take_record(s, b->buf, f->len);
+                r = part_take_record(s, b->buf, f->len);
+                break;
         case PART_FRAME_KLINE:
-                return part_take_kline(s, b->buf, f->len);
+                r = part_take_kline(s, b->buf, f->len);
+                break;
         default:
-                return -EBADMSG;
+                r = -EBADMSG;
         }
+        *ret_child = r == -EBADMSG;
+        return r;
 }
 
 /* The child's end: its result, and its counts into this process's. */
@@ -1521,25 +1581,39 @@ static int part_end(struct journal_state *s, struct collect_ctx *ctx, struct par
  * *ret_child set when the child failed, or the first error writing a member.
  */
 static int part_finish(struct journal_state *s, struct collect_ctx *ctx, struct part *p,
-                       struct sink_stream **streams, uint64_t *written, bool *ret_child)
+                       const struct part_job *job, struct sink_stream **streams, uint64_t *written,
+                       bool *ret_child)
 {
-        struct reader rd = { .s = s, .ctx = ctx, .streams = streams, .written = written };
-        usec_t t = now(CLOCK_MONOTONIC);
+        struct reader rd = {
+                .s = s,
+                .ctx = ctx,
+                .streams = streams,
+                .written = written,
+                .n_streams = job->n_streams,
+        };
+        const char *w = testhook_getenv("COLLECT_TEST_JOURNAL_PART_WAIT_MS");
         struct part_frame f;
         int r;
 
-        /* The child sends once it has read its part, about as long as this
-         * one: one stuck (a library's lock held by another thread when it was
-         * forked) is given up after twice this part's time, 10 s at least,
-         * and its part read here, as when it fails. */
-        const char *w = testhook_getenv("COLLECT_TEST_JOURNAL_PART_WAIT_MS");
-        usec_t least = w ? (usec_t) strtoull(w, NULL, 10) * USEC_PER_MSEC : PART_FIRST_WAIT;
-
-        p->first_by = t + MAX(2 * (t - p->started), least);
+        /* The child says it has started (ALIVE) within milliseconds, and has
+         * by the time this process's part is read; one stuck at its start (a
+         * library's lock held by another thread when it was forked) is given
+         * up 10 s after it was started and its part read here, as when it
+         * fails. */
+        p->first_by = p->started +
+                      (w ? (usec_t) strtoull(w, NULL, 10) * USEC_PER_MSEC : PART_FIRST_WAIT);
         *ret_child = true;
+        r = part_read(p, ctx, &f, sizeof(f));
+        p->first_by = 0;
+        if (r >= 0 && (f.kind != PART_FRAME_ALIVE || f.len != 0))
+                r = f.kind == PART_FRAME_END ? part_end(s, ctx, p) : -EBADMSG;
+        if (r < 0 || f.kind == PART_FRAME_END) {
+                part_stop(p);
+                return r < 0 ? r : -EIO; /* ended before it started: read here */
+        }
         for (;;) {
+                *ret_child = true;
                 r = part_read(p, ctx, &f, sizeof(f));
-                p->first_by = 0;
                 if (r < 0 || f.kind == PART_FRAME_END)
                         break;
                 if (f.len > PART_FRAME_MAX) {
@@ -1562,6 +1636,7 @@ static int part_finish(struct journal_state *s, struct collect_ctx *ctx, struct 
                 if (r < 0)
                         break;
                 p->batches += f.kind == PART_FRAME_BATCH;
+                p->frames++;
         }
         if (r >= 0)
                 r = part_end(s, ctx, p);
@@ -1583,11 +1658,17 @@ static int part_second(struct journal_state *s, struct collect_ctx *ctx, const s
                 part_stop(p);
                 return r;
         }
-        r = part_finish(s, ctx, p, st, written, &child);
+        r = part_finish(s, ctx, p, job, st, written, &child);
         s->part_batches += p->batches;
         s->part_maxrss = MAX(s->part_maxrss, p->maxrss);
-        if (r >= 0 || r == -ETIMEDOUT || !child || p->batches > 0)
+        if (r >= 0 || r == -ETIMEDOUT || !child)
                 return r;
+        if (p->frames > 0) {
+                /* failed while sending: what came is kept, the rest of its
+                 * part is missing (said), as at a deadline */
+                s->part_cut = r;
+                return 0;
+        }
         s->part_since = from;
         r = journal_reopen(s, ctx);
         if (r >= 0 && job->first_pass) {
@@ -1601,6 +1682,18 @@ static int part_second(struct journal_state *s, struct collect_ctx *ctx, const s
                 r = read_window_threaded(s, ctx, job->read, job->fn, job->userdata, st, written);
         s->part_since = 0;
         return r;
+}
+
+/* A second reader failed while sending its part (s->part_cut): what came is
+ * in the members, the rest of its part is not. */
+static void part_cut_note(struct journal_state *s, struct sink *sink, const char *pass)
+{
+        sink_note(sink,
+                  "the journal's second reader failed during the %s (%s): entries of the "
+                  "window's second half may be missing",
+                  pass, strerror(-s->part_cut));
+        sink_mark_partial(sink);
+        s->part_cut = 0;
 }
 
 /* A pass over the window (s->j open on all of it, with the pass's matches):
@@ -1643,7 +1736,12 @@ static int units_pass(struct journal_state *s, struct collect_ctx *ctx, struct s
         _cleanup_free_ uint64_t *hash = NULL;
         _cleanup_free_ size_t *len = NULL;
         struct units_pass up = { .n = strv_length(s->units) };
-        const struct part_job job = { .read = units_read, .fn = units_pass_entry, .userdata = &up };
+        const struct part_job job = {
+                .read = units_read,
+                .fn = units_pass_entry,
+                .userdata = &up,
+                .n_streams = up.n,
+        };
         bool timed_out = false;
         int r = 0;
 
@@ -1856,6 +1954,7 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
                         .read = read_window,
                         .fn = first_pass_entry,
                         .userdata = &fp,
+                        .n_streams = _FIRST_PASS_MAX,
                         .first_pass = true,
                 };
 
@@ -1869,8 +1968,13 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
                 (void) member_close(&fp.kernel, sink, 0, false, true);
                 return clog_error_errno(ctx, r, "reading the journal: %m");
         }
-        if (!timed_out) /* every kernel message of the window was read */
+        if (s->part_cut < 0) {
+                part_cut_note(s, sink, "first pass");
+        } else if (!timed_out && ctx_until(ctx) <= now(CLOCK_REALTIME)) {
+                /* every kernel message of the window was read (a window that
+                 * ends later: the crash collector reads them, the newer too) */
                 ctx_kernel_lines_give(ctx, &s->klines);
+        }
         if (s->units_dropped > 0)
                 sink_note(sink,
                           "%" PRIu64 " more units had errors; only %" PRIu64 " got their own file",
@@ -1886,6 +1990,8 @@ static int journal_collect(void *state, struct collect_ctx *ctx, struct sink *si
                 r = units_pass(s, ctx, sink, share(ctx, n_units + !!fp.kernel.st));
                 if (r < 0 && ret == 0)
                         ret = clog_error_errno(ctx, r, "reading the journal for units: %m");
+                if (s->part_cut < 0)
+                        part_cut_note(s, sink, "units pass");
         } else if (n_units > 0) {
                 sink_note(sink, "deadline reached: the units' journal files were not written");
                 sink_mark_partial(sink);

@@ -377,7 +377,9 @@ def test_journal_units_read_in_two_parts(tmp_path):
                                {"COLLECT_TEST_JOURNAL_PART_FAIL": "1"}),
                               ("stuck", "journal: {%sparallel_min: 0}\n" % cap,
                                {"COLLECT_TEST_JOURNAL_PART_FAIL": "hang",
-                                "COLLECT_TEST_JOURNAL_PART_WAIT_MS": "300"})):
+                                "COLLECT_TEST_JOURNAL_PART_WAIT_MS": "300"}),
+                              ("late", "journal: {%sparallel_min: 0}\n" % cap,
+                               {"COLLECT_TEST_JOURNAL_PART_FAIL": "late"})):
         d = tmp_path / name
         d.mkdir()
         (d / "policy").mkdir()
@@ -391,6 +393,11 @@ def test_journal_units_read_in_two_parts(tmp_path):
         runs[name] = (run, _journal_members(members), (found, note))
     one, two, fallback = runs["one"][1], runs["two"][1], runs["fallback"][1]
     assert runs["stuck"][1] == one and runs["stuck"][2] == runs["one"][2]
+    # failing while sending: the first pass's lines came, its units and
+    # findings did not; said, and the result is partial
+    late_note = runs["late"][2][1]
+    assert "the journal's second reader failed during the first pass" in late_note, late_note
+    assert runs["late"][1]["logs/journal/warnings.log"] == one["logs/journal/warnings.log"]
     assert "0 batches by a second reader" in runs["stuck"][0].err
     units = [n for n in one if n.startswith("logs/journal/units/")]
     assert len(units) == 6, sorted(one)
