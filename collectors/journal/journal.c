@@ -1104,8 +1104,11 @@ static int units_read(struct journal_state *s, struct collect_ctx *ctx, entry_fn
  * found them, which this process adds after its own (the same list, order
  * and counts as one reader's). The child touches nothing of this process's
  * but its copy of the state, calls no sink and logs nothing; it dies with
- * this process (PR_SET_PDEATHSIG). If it fails before its first batch
- * arrives, this process reads its part itself. */
+ * this process (PR_SET_PDEATHSIG). If it fails before its first frame, or has
+ * not said it started (ALIVE) 10 s after the fork, this process reads its part
+ * itself; if it fails while sending, what came is kept and the loss noted.
+ * The cut is a time: a clock stepped back across it loses the entries written
+ * after the step with times before the cut (README "Performance"). */
 
 #define PART_FRAME_BATCH 1U
 #define PART_FRAME_UNIT 2U
