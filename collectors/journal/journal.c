@@ -1107,8 +1107,10 @@ static int units_read(struct journal_state *s, struct collect_ctx *ctx, entry_fn
  * this process (PR_SET_PDEATHSIG). If it fails before its first frame, or has
  * not said it started (ALIVE) 10 s after the fork, this process reads its part
  * itself; if it fails while sending, what came is kept and the loss noted.
- * The cut is a time: a clock stepped back across it loses the entries written
- * after the step with times before the cut (README "Performance"). */
+ * A stop signal to this process alone stops the wait (the child dies with
+ * it, or is killed). The cut is a time: a clock stepped back across it loses
+ * the entries written after the step with times before the cut (README
+ * "Performance"). */
 
 #define PART_FRAME_BATCH 1U
 #define PART_FRAME_UNIT 2U
@@ -1432,7 +1434,10 @@ static int part_read(struct part *p, struct collect_ctx *ctx, void *buf, size_t 
                         end = p->first_by;
                 if (t >= end)
                         return end == p->first_by ? -ETIME : -ETIMEDOUT;
-                wait = end == USEC_INFINITY ? -1 : (int) MIN((end - t) / 1000 + 1, 60000);
+                if (t < dl && ctx_expired(ctx))
+                        return -ETIMEDOUT; /* before the deadline: a stop signal */
+                /* a second at most: a stop signal is looked for again */
+                wait = end == USEC_INFINITY ? 1000 : (int) MIN((end - t) / 1000 + 1, 1000);
                 k = poll(&pfd, 1, wait);
                 if (k < 0 && errno != EINTR)
                         return -errno;
