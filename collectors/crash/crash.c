@@ -168,15 +168,16 @@ static int take_kernel_line(struct crash_state *s, usec_t t, const char *msg, co
                             struct crash_record **pending)
 {
         struct crash_record *rec = *pending;
+        bool headline;
         int r;
 
         if (!msg)
                 return 0;
+        headline = kernel_crash_headline_kind(msg) != NULL;
         /* "BUG: …" then "Oops: …" of the same report: one crash */
-        if (kernel_crash_headline_kind(msg) && rec && rec->cd.n_frames == 0 &&
-            t <= rec->cd.timestamp + KERNEL_TRACE_SPAN)
+        if (headline && rec && rec->cd.n_frames == 0 && t <= rec->cd.timestamp + KERNEL_TRACE_SPAN)
                 return 0;
-        if (kernel_crash_headline_kind(msg)) {
+        if (headline) {
                 if (rec) {
                         *pending = NULL;
                         r = crash_record_commit(s, rec);

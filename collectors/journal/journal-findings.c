@@ -28,8 +28,8 @@ const char *journal_entry_unit(const struct journal_entry *e)
         return sunit;
 }
 
-static struct journal_record *record_get(struct journal_findings *jf, enum finding_kind kind,
-                                         const char *subject, size_t subject_len)
+static struct journal_record *record_find(struct journal_findings *jf, enum finding_kind kind,
+                                          const char *subject, size_t subject_len)
 {
         for (size_t i = 0; i < jf->n_records; i++) {
                 struct journal_record *r = &jf->records[i];
@@ -38,6 +38,16 @@ static struct journal_record *record_get(struct journal_findings *jf, enum findi
                     memcmp(r->subject, subject, subject_len) == 0)
                         return r;
         }
+        return NULL;
+}
+
+static struct journal_record *record_get(struct journal_findings *jf, enum finding_kind kind,
+                                         const char *subject, size_t subject_len)
+{
+        struct journal_record *found = record_find(jf, kind, subject, subject_len);
+
+        if (found)
+                return found;
         if (jf->n_records >= JOURNAL_MAX_RECORDS) {
                 jf->dropped++;
                 return NULL;
@@ -217,16 +227,13 @@ void journal_findings_scan(struct journal_findings *jf, const struct journal_ent
         }
 }
 
-int journal_findings_merge(struct journal_findings *jf, struct journal_record *rec)
+void journal_findings_merge(struct journal_findings *jf, struct journal_record *rec)
 {
-        struct journal_record *r = NULL;
+        struct journal_record *r = record_find(jf, rec->kind, rec->subject, strlen(rec->subject));
 
-        for (size_t i = 0; i < jf->n_records && !r; i++)
-                if (jf->records[i].kind == rec->kind && streq(jf->records[i].subject, rec->subject))
-                        r = &jf->records[i];
         if (!r && jf->n_records < JOURNAL_MAX_RECORDS) {
                 jf->records[jf->n_records++] = *rec;
-                return 0;
+                return;
         }
         if (!r)
                 jf->dropped += rec->count; /* as each of its hits would have been */
@@ -243,7 +250,6 @@ int journal_findings_merge(struct journal_findings *jf, struct journal_record *r
         }
         free(rec->subject);
         free(rec->detail);
-        return 0;
 }
 
 void journal_findings_done(struct journal_findings *jf)

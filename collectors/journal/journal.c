@@ -64,7 +64,7 @@ struct journal_state {
         uint64_t max_units;
         bool kernel;
         uint64_t buffer_size;  /* no longer used: members are written forward */
-        bool parallel;         /* a large window's units pass is read in two parts at once */
+        bool parallel;         /* a large window's passes are read in two parts at once */
         uint64_t parallel_min; /* bytes of journal files from which it is (0: always) */
 
         /* runtime */
@@ -82,9 +82,9 @@ struct journal_state {
         uint64_t part_maxrss;  /* its peak resident set, KiB (the same) */
         char **unreadable;     /* journal files that could not be opened */
         char **units;
-        struct keyset dropped;  /* units with errors left without a file (their names' keys) */
-        uint64_t units_dropped; /* how many */
-        uint64_t first_read;    /* entries the first pass read (the debug line) */
+        struct keyset units_seen; /* every unit add_unit() was given (their names' keys) */
+        uint64_t units_dropped;   /* of those, the ones past max_units, left without a file */
+        uint64_t first_read;      /* entries the first pass read (the debug line) */
         struct journal_entry entry;
         struct journal_findings findings;
         struct kernel_lines klines; /* the first pass's, for the crash collector */
@@ -907,23 +907,20 @@ static bool unit_name_ok(const char *u)
                !streq(u, "init.scope");
 }
 
+/* The first time a unit is named: it gets a file, or is counted as left
+ * without one past max_units. */
 static int add_unit(struct journal_state *s, const char *u)
 {
-        if (s->part_child && unit_name_ok(u)) {
-                /* every one, in order: the parent adds them after its own, as
-                 * here, where the set only says which were seen */
-                int r = keyset_add(&s->dropped, keyset_key(u, strlen(u), 0));
+        int r;
 
-                return r <= 0 ? r : strv_extend(&s->units, u);
-        }
-        if (!unit_name_ok(u) || strv_contains(s->units, u))
+        if (!unit_name_ok(u))
                 return 0;
+        r = keyset_add(&s->units_seen, keyset_key(u, strlen(u), 0));
+        if (r <= 0)
+                return r;
         if (strv_length(s->units) >= s->max_units) {
-                int r = keyset_add(&s->dropped, keyset_key(u, strlen(u), 0));
-
-                if (r > 0)
-                        s->units_dropped++;
-                return r < 0 ? r : 0;
+                s->units_dropped++;
+                return 0;
         }
         return strv_extend(&s->units, u);
 }
@@ -949,12 +946,13 @@ static int first_pass_entry(struct journal_state *s, void *userdata)
         const char *transport = journal_entry_get(e, JF_TRANSPORT);
         const char *u = journal_entry_unit(e);
         bool warning = e->priority >= 0 && (uint64_t) e->priority <= s->max_priority;
-        bool kernel = fp->kernel.st && transport && streq(transport, "kernel");
+        bool from_kernel = transport && streq(transport, "kernel");
+        bool kernel = fp->kernel.st && from_kernel;
         int r;
 
         s->first_read++;
         journal_findings_scan(&s->findings, e);
-        if (transport && streq(transport, "kernel") && journal_entry_get(e, JF_MESSAGE)) {
+        if (from_kernel && journal_entry_get(e, JF_MESSAGE)) {
                 /* a second reader keeps its part's first lines: they may
                  * follow a headline of the first part */
                 r = kernel_lines_take(&s->klines, e->t, journal_entry_get(e, JF_BOOT_ID),
@@ -1112,12 +1110,15 @@ static int units_read(struct journal_state *s, struct collect_ctx *ctx, entry_fn
  * the entries written after the step with times before the cut (README
  * "Performance"). */
 
-#define PART_FRAME_BATCH 1U
-#define PART_FRAME_UNIT 2U
-#define PART_FRAME_RECORD 3U
-#define PART_FRAME_KLINE 5U
-#define PART_FRAME_ALIVE 6U /* the child has started: its journal is open */
-#define PART_FRAME_END 4U
+enum {
+        PART_FRAME_ALIVE = 1, /* the child has started: its journal is open */
+        PART_FRAME_BATCH,
+        PART_FRAME_UNIT,
+        PART_FRAME_RECORD,
+        PART_FRAME_KLINE,
+        PART_FRAME_END,
+};
+
 #define PART_FRAME_MAX (256U << 20)   /* a batch: one entry of any size at least */
 #define PART_SPOOL_MAX (1ULL << 30)   /* sealed bytes, with no budget to bound them */
 #define PART_GRACE (5 * USEC_PER_SEC) /* the child checks the deadline itself */
@@ -1166,12 +1167,29 @@ struct part {
         uint64_t maxrss;  /* its peak resident set, KiB, once reaped */
 };
 
+/* A frame of n pieces (a header and its strings): written one after the other. */
+struct piece {
+        const void *p;
+        size_t len;
+};
+
+static int part_write_pieces(int fd, uint32_t kind, const struct piece *v, size_t n)
+{
+        struct part_frame f = { .kind = kind };
+        int r;
+
+        for (size_t i = 0; i < n; i++)
+                f.len += (uint32_t) v[i].len;
+        r = loop_write(fd, &f, sizeof(f));
+        for (size_t i = 0; i < n && r >= 0; i++)
+                if (v[i].len > 0)
+                        r = loop_write(fd, v[i].p, v[i].len);
+        return r;
+}
+
 static int part_write_frame(int fd, uint32_t kind, const void *p, size_t len)
 {
-        struct part_frame f = { .kind = kind, .len = (uint32_t) len };
-        int r = loop_write(fd, &f, sizeof(f));
-
-        return r < 0 || len == 0 ? r : loop_write(fd, p, len);
+        return part_write_pieces(fd, kind, &(struct piece) { p, len }, 1);
 }
 
 /* The child's sealed batches, in order, through the pipe. */
@@ -1193,7 +1211,6 @@ static int part_send(struct scratch *sc, int out)
 static int part_send_found(struct journal_state *s, int out)
 {
         struct journal_findings *jf = &s->findings;
-        _cleanup_free_ char *buf = NULL;
         int r = 0;
 
         STRV_FOREACH(u, s->units) {
@@ -1211,17 +1228,13 @@ static int part_send_found(struct journal_state *s, int out)
                         .first = rec->first,
                         .last = rec->last,
                 };
-                size_t n = sizeof(h) + h.subject_len + (rec->detail ? h.detail_len : 0);
+                const struct piece v[] = {
+                        { &h, sizeof(h) },
+                        { rec->subject, h.subject_len },
+                        { rec->detail, rec->detail ? h.detail_len : 0 },
+                };
 
-                free(buf);
-                buf = xmalloc(n);
-                if (!buf)
-                        return -ENOMEM;
-                memcpy(buf, &h, sizeof(h));
-                memcpy(buf + sizeof(h), rec->subject, h.subject_len);
-                if (rec->detail)
-                        memcpy(buf + sizeof(h) + h.subject_len, rec->detail, h.detail_len);
-                r = part_write_frame(out, PART_FRAME_RECORD, buf, n);
+                r = part_write_pieces(out, PART_FRAME_RECORD, v, ELEMENTSOF(v));
                 if (r < 0)
                         return r;
         }
@@ -1238,8 +1251,6 @@ struct part_kline {
 
 static int part_send_klines(const struct kernel_lines *kl, int out)
 {
-        _cleanup_free_ char *buf = NULL;
-
         for (size_t i = 0; i < kl->n; i++) {
                 const struct kernel_line *l = &kl->v[i];
                 struct part_kline h = {
@@ -1247,18 +1258,13 @@ static int part_send_klines(const struct kernel_lines *kl, int out)
                         .boot_len = l->boot_id ? (uint32_t) strlen(l->boot_id) : UINT32_MAX,
                         .msg_len = (uint32_t) strlen(l->msg),
                 };
-                size_t nb = l->boot_id ? h.boot_len : 0, n = sizeof(h) + nb + h.msg_len;
-                int r;
+                const struct piece v[] = {
+                        { &h, sizeof(h) },
+                        { l->boot_id, l->boot_id ? h.boot_len : 0 },
+                        { l->msg, h.msg_len },
+                };
+                int r = part_write_pieces(out, PART_FRAME_KLINE, v, ELEMENTSOF(v));
 
-                free(buf);
-                buf = xmalloc(n);
-                if (!buf)
-                        return -ENOMEM;
-                memcpy(buf, &h, sizeof(h));
-                if (l->boot_id)
-                        memcpy(buf + sizeof(h), l->boot_id, nb);
-                memcpy(buf + sizeof(h) + nb, l->msg, h.msg_len);
-                r = part_write_frame(out, PART_FRAME_KLINE, buf, n);
                 if (r < 0)
                         return r;
         }
@@ -1286,19 +1292,30 @@ static int part_take_kline(struct journal_state *s, const char *buf, size_t len)
         return kernel_lines_take(&s->klines, h.t, boot, msg, false);
 }
 
+/* Opens the journal on the files of this process's part (s->part_since,
+ * s->part_until), with the pass's matches: 0, -ENODATA when the first pass
+ * finds nothing to ask for there, or -errno. */
+static int part_open(struct journal_state *s, struct collect_ctx *ctx, const struct part_job *job)
+{
+        int r = journal_reopen(s, ctx);
+
+        return r >= 0 && job->first_pass ? match_first_pass(s) : r;
+}
+
 /* The child's reading of [s->part_since, the window's end]. */
 static int part_read_part(struct journal_state *s, struct collect_ctx *ctx,
                           const struct part_job *job, int out)
 {
-        int r = journal_open(s, ctx);
+        int r = part_open(s, ctx, job);
 
-        if (r >= 0) /* past the start, where a lock held when forked would stop it */
-                r = part_write_frame(out, PART_FRAME_ALIVE, NULL, 0);
-        if (r >= 0 && job->first_pass) {
-                r = match_first_pass(s);
-                if (r == -ENODATA)
-                        return 0; /* nothing the first pass asks for in this part */
+        if (r >= 0 || r == -ENODATA) { /* past the start, where a lock held when forked stops it */
+                int k = part_write_frame(out, PART_FRAME_ALIVE, NULL, 0);
+
+                if (k < 0)
+                        return k;
         }
+        if (r == -ENODATA)
+                return 0; /* nothing the first pass asks for in this part */
         return r < 0 ? r : job->read(s, ctx, job->fn, job->userdata);
 }
 
@@ -1319,6 +1336,7 @@ _noreturn_ static void part_child(struct journal_state *s, struct collect_ctx *c
         s->j = NULL; /* the parent's handle: sd-journal refuses it in a child */
         s->reader = &rd;
         s->part_child = true;
+        s->max_units = UINT64_MAX; /* every unit, in order: the parent applies the cap */
         s->first_read = 0;
         s->trim.trims = s->trim.madvise_calls = 0;
         scratch_init_child();
@@ -1461,7 +1479,6 @@ static void part_stop(struct part *p)
 {
         if (p->pid > 0) {
                 struct rusage ru = {};
-
                 pid_t k;
 
                 (void) kill(p->pid, SIGKILL);
@@ -1503,7 +1520,8 @@ static int part_take_record(struct journal_state *s, const char *buf, size_t len
                 free(rec.detail);
                 return -ENOMEM;
         }
-        return journal_findings_merge(&s->findings, &rec);
+        journal_findings_merge(&s->findings, &rec);
+        return 0;
 }
 
 /* Whether a batch of the child's holds whole records whose stream indexes
@@ -1678,18 +1696,11 @@ static int part_second(struct journal_state *s, struct collect_ctx *ctx, const s
                 return 0;
         }
         s->part_since = from;
-        r = journal_reopen(s, ctx);
-        if (r >= 0 && job->first_pass) {
-                r = match_first_pass(s);
-                if (r == -ENODATA) {
-                        s->part_since = 0;
-                        return 0;
-                }
-        }
+        r = part_open(s, ctx, job);
         if (r >= 0)
                 r = read_window_threaded(s, ctx, job->read, job->fn, job->userdata, st, written);
         s->part_since = 0;
-        return r;
+        return r == -ENODATA ? 0 : r;
 }
 
 /* A second reader failed while sending its part (s->part_cut): what came is
@@ -1713,12 +1724,9 @@ static int read_pass(struct journal_state *s, struct collect_ctx *ctx, struct si
         int r = 0;
 
         if (part_wanted(s, ctx, &p.from) && part_start(s, ctx, sink, job, &p) >= 0) {
-                r = journal_reopen(s, ctx); /* this process's part: its files only */
-                if (r >= 0 && job->first_pass) {
-                        r = match_first_pass(s);
-                        if (r == -ENODATA) /* none in this part: only the child's */
-                                return part_second(s, ctx, job, &p, st, written, 0);
-                }
+                r = part_open(s, ctx, job); /* this process's part: its files only */
+                if (r == -ENODATA)          /* none in this part: only the child's */
+                        return part_second(s, ctx, job, &p, st, written, 0);
         }
         if (r >= 0)
                 r = read_window_threaded(s, ctx, job->read, job->fn, job->userdata, st, written);
@@ -2037,7 +2045,7 @@ static void journal_done(void *state)
         journal_findings_done(&s->findings);
         s->units = strv_free(s->units);
         kernel_lines_done(&s->klines);
-        keyset_done(&s->dropped);
+        keyset_done(&s->units_seen);
         s->units_dropped = 0;
         s->dir = mfree(s->dir);
         s->line = mfree(s->line);
@@ -2056,8 +2064,7 @@ static const struct collector_option journal_options[] = {
         { "buffer_size", OPTION_SIZE, "2M", offsetof(struct journal_state, buffer_size),
           "no longer used (the journal is read forward, members are cut by the sink)" },
         { "parallel", OPTION_BOOL, "yes", offsetof(struct journal_state, parallel),
-          "on two CPUs or more, read a large window's units in two parts at once (a second "
-          "process)" },
+          "on two CPUs or more, read a large window in two parts at once (a second process)" },
         { "parallel_min", OPTION_SIZE, "16M", offsetof(struct journal_state, parallel_min),
           "journal files of the window from which it is read in two parts (0: always)" },
         {}

@@ -82,7 +82,7 @@ void journal_findings_scan(struct journal_findings *jf, const struct journal_ent
  * core dump, USER_UNIT=, _SYSTEMD_UNIT=; NULL if none. */
 const char *journal_entry_unit(const struct journal_entry *e);
 /* Adds a record of a later part of the window (read by another process) as
- * its hits would have been, one by one; takes rec's strings. 0. */
-int journal_findings_merge(struct journal_findings *jf, struct journal_record *rec);
+ * its hits would have been, one by one; takes rec's strings. */
+void journal_findings_merge(struct journal_findings *jf, struct journal_record *rec);
 
 void journal_findings_done(struct journal_findings *jf);
